@@ -1,0 +1,212 @@
+package convening
+
+import (
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Kind is the format of an event.
+type Kind string
+
+const (
+	KindInstitute     Kind = "institute"
+	KindPreconference Kind = "preconference"
+	KindConvening     Kind = "convening"
+	KindSymposium     Kind = "symposium"
+	KindWebinar       Kind = "webinar"
+)
+
+// Kinds lists every kind in display order.
+var Kinds = []Kind{KindInstitute, KindPreconference, KindConvening, KindSymposium, KindWebinar}
+
+func (k Kind) valid() bool {
+	for _, x := range Kinds {
+		if k == x {
+			return true
+		}
+	}
+	return false
+}
+
+// WaitlistPolicy says how waitlisted teams are promoted when seats free up.
+type WaitlistPolicy string
+
+const (
+	// PolicyStrict promotes in arrival order; a team that does not fit blocks
+	// the teams behind it.
+	PolicyStrict WaitlistPolicy = "strict"
+	// PolicyFill promotes in arrival order, but a later team that fits may go
+	// ahead of an earlier one that does not.
+	PolicyFill WaitlistPolicy = "fill"
+)
+
+func (p WaitlistPolicy) valid() bool { return p == PolicyStrict || p == PolicyFill }
+
+// Event is a convening teams register for. Capacity is counted in seats
+// (people); a team takes as many seats as it has members.
+type Event struct {
+	ID                   string         `json:"id"`
+	Title                string         `json:"title"`
+	Kind                 Kind           `json:"kind"`
+	Description          string         `json:"description,omitempty"`
+	StartsAt             time.Time      `json:"startsAt"`
+	EndsAt               time.Time      `json:"endsAt"`
+	Venue                string         `json:"venue"`
+	Online               bool           `json:"online"`
+	Capacity             int            `json:"capacity"`
+	MaxTeamSize          int            `json:"maxTeamSize"`
+	RegistrationOpensAt  time.Time      `json:"registrationOpensAt"`
+	RegistrationClosesAt time.Time      `json:"registrationClosesAt"`
+	WaitlistPolicy       WaitlistPolicy `json:"waitlistPolicy"`
+	// ParentEventID ties a pre-conference to its institute.
+	ParentEventID string `json:"parentEventId,omitempty"`
+
+	// Counters maintained by the store in the same transaction as every
+	// registration change; they always equal the sums over registrations.
+	SeatsTaken      int `json:"seatsTaken"`
+	RegisteredTeams int `json:"registeredTeams"`
+	WaitlistLength  int `json:"waitlistLength"`
+	WaitlistSeats   int `json:"waitlistSeats"`
+
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// SeatsLeft is the number of free seats.
+func (e Event) SeatsLeft() int {
+	if n := e.Capacity - e.SeatsTaken; n > 0 {
+		return n
+	}
+	return 0
+}
+
+// RegistrationOpen reports whether teams may register at now.
+func (e Event) RegistrationOpen(now time.Time) bool {
+	return !now.Before(e.RegistrationOpensAt) && now.Before(e.RegistrationClosesAt)
+}
+
+// Limits on what staff may set; generous, but they keep a typo from
+// creating an event of a million seats.
+const (
+	MaxCapacity    = 100000
+	MaxTeamSizeCap = 100
+	maxTitleLen    = 200
+	maxVenueLen    = 300
+	maxDescLen     = 4000
+	maxIDLen       = 80
+)
+
+var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// ValidEventID reports whether id is a well-formed event id (a URL slug).
+func ValidEventID(id string) bool { return len(id) <= maxIDLen && slugRE.MatchString(id) }
+
+// Slug turns a title into an event id: lower case ASCII letters and digits
+// separated by single hyphens.
+func Slug(title string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range title {
+		if b.Len() >= maxIDLen {
+			break
+		}
+		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(unicode.ToLower(r))
+			continue
+		}
+		dash = true
+	}
+	return strings.Trim(b.String(), "-")
+}
+
+// Validate checks an event as staff create or change it.
+func (e Event) Validate() error {
+	var v validation
+	if !ValidEventID(e.ID) {
+		v.add("id", "must be a slug of lower-case letters, digits and single hyphens, at most %d characters", maxIDLen)
+	}
+	checkText(&v, "title", e.Title, maxTitleLen, true)
+	if !e.Kind.valid() {
+		v.add("kind", "must be one of %s", joinQuoted(Kinds))
+	}
+	checkText(&v, "description", e.Description, maxDescLen, false)
+	checkText(&v, "venue", e.Venue, maxVenueLen, !e.Online)
+	if e.StartsAt.IsZero() {
+		v.add("startsAt", "is required")
+	}
+	if e.EndsAt.IsZero() {
+		v.add("endsAt", "is required")
+	} else if !e.StartsAt.IsZero() && !e.EndsAt.After(e.StartsAt) {
+		v.add("endsAt", "must be after startsAt")
+	}
+	if e.Capacity < 1 || e.Capacity > MaxCapacity {
+		v.add("capacity", "must be between 1 and %d seats", MaxCapacity)
+	}
+	if e.MaxTeamSize < 1 || e.MaxTeamSize > MaxTeamSizeCap {
+		v.add("maxTeamSize", "must be between 1 and %d", MaxTeamSizeCap)
+	} else if e.Capacity >= 1 && e.MaxTeamSize > e.Capacity {
+		v.add("maxTeamSize", "must not exceed capacity (%d)", e.Capacity)
+	}
+	if !e.RegistrationOpensAt.IsZero() && !e.RegistrationClosesAt.IsZero() && !e.RegistrationClosesAt.After(e.RegistrationOpensAt) {
+		v.add("registrationClosesAt", "must be after registrationOpensAt")
+	}
+	if !e.WaitlistPolicy.valid() {
+		v.add("waitlistPolicy", `must be "strict" or "fill"`)
+	}
+	if e.ParentEventID != "" && !ValidEventID(e.ParentEventID) {
+		v.add("parentEventId", "must be an event id")
+	}
+	return v.err("The event")
+}
+
+// EventChange is a staff edit of an event; nil fields stay as they are.
+type EventChange struct {
+	Capacity             *int            `json:"capacity,omitempty"`
+	MaxTeamSize          *int            `json:"maxTeamSize,omitempty"`
+	RegistrationOpensAt  *time.Time      `json:"registrationOpensAt,omitempty"`
+	RegistrationClosesAt *time.Time      `json:"registrationClosesAt,omitempty"`
+	WaitlistPolicy       *WaitlistPolicy `json:"waitlistPolicy,omitempty"`
+}
+
+// Empty reports whether the change changes nothing.
+func (c EventChange) Empty() bool {
+	return c.Capacity == nil && c.MaxTeamSize == nil && c.RegistrationOpensAt == nil &&
+		c.RegistrationClosesAt == nil && c.WaitlistPolicy == nil
+}
+
+// Apply returns e with the change applied and validated. Capacity may not
+// drop below the seats already taken: staff cancel teams explicitly instead.
+func (c EventChange) Apply(e Event) (Event, error) {
+	if c.Empty() {
+		return e, &Error{Code: EINVALID, Message: "The change is empty.", Fields: []FieldError{{Field: "", Message: "name at least one of capacity, maxTeamSize, registrationOpensAt, registrationClosesAt, waitlistPolicy"}}}
+	}
+	if c.Capacity != nil {
+		e.Capacity = *c.Capacity
+	}
+	if c.MaxTeamSize != nil {
+		e.MaxTeamSize = *c.MaxTeamSize
+	}
+	if c.RegistrationOpensAt != nil {
+		e.RegistrationOpensAt = c.RegistrationOpensAt.UTC()
+	}
+	if c.RegistrationClosesAt != nil {
+		e.RegistrationClosesAt = c.RegistrationClosesAt.UTC()
+	}
+	if c.WaitlistPolicy != nil {
+		e.WaitlistPolicy = *c.WaitlistPolicy
+	}
+	if err := e.Validate(); err != nil {
+		return e, err
+	}
+	if e.Capacity < e.SeatsTaken {
+		return e, &Error{Code: ECONFLICT, Message: "Capacity cannot drop below the seats already taken.",
+			Fields: []FieldError{{Field: "capacity", Message: "must be at least the seats taken"}}}
+	}
+	return e, nil
+}

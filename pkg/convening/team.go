@@ -1,0 +1,250 @@
+package convening
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// OrganizationType is what kind of local education agency a team comes from.
+type OrganizationType string
+
+const (
+	OrgDistrict     OrganizationType = "district"
+	OrgCountyOffice OrganizationType = "county_office"
+)
+
+// Role is a team member's position. The first four are the core roles.
+type Role string
+
+const (
+	RoleSuperintendent             Role = "superintendent"
+	RoleCertificatedUnionPresident Role = "certificated_union_president"
+	RoleClassifiedUnionPresident   Role = "classified_union_president"
+	RoleBoardMember                Role = "board_member"
+	RoleHRAdministrator            Role = "hr_administrator"
+	RoleChiefAcademicOfficer       Role = "chief_academic_officer"
+	RoleUnionOfficer               Role = "union_officer"
+	RolePrincipal                  Role = "principal"
+	RoleSiteRep                    Role = "site_rep"
+	RoleOther                      Role = "other"
+)
+
+// Roles lists every role, core roles first.
+var Roles = []Role{
+	RoleSuperintendent, RoleCertificatedUnionPresident, RoleClassifiedUnionPresident, RoleBoardMember,
+	RoleHRAdministrator, RoleChiefAcademicOfficer, RoleUnionOfficer, RolePrincipal, RoleSiteRep, RoleOther,
+}
+
+// CoreRoles are the four roles a full labor-management team brings.
+var CoreRoles = Roles[:4]
+
+func (r Role) valid() bool {
+	for _, x := range Roles {
+		if r == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Organization is the school district or county office a team comes from.
+type Organization struct {
+	Name   string           `json:"name"`
+	Type   OrganizationType `json:"type"`
+	County string           `json:"county"`
+}
+
+// Key identifies an organization across events: its county and its name
+// folded to lower case with punctuation and extra spaces removed, so that
+// "Fresno Unified School District" and "fresno unified  school district."
+// are the same organization.
+func (o Organization) Key() string {
+	return strings.ToLower(o.County) + "/" + NormalizeName(o.Name)
+}
+
+// NormalizeName folds a name for matching: lower case, letters and digits
+// only, words separated by one space.
+func NormalizeName(name string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.ToLower(name) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(r)
+			continue
+		}
+		space = true
+	}
+	return b.String()
+}
+
+// Contact is the one person who receives the emails for a team.
+type Contact struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// Member is one person in a team; each member takes one seat.
+type Member struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+	Role  Role   `json:"role"`
+}
+
+// Team is what a registrant submits: an organization, a contact and members.
+type Team struct {
+	Organization Organization `json:"organization"`
+	Contact      Contact      `json:"contact"`
+	Members      []Member     `json:"members"`
+}
+
+const (
+	maxNameLen  = 200
+	maxEmailLen = 254
+)
+
+// Normalize trims spaces and puts the county in its canonical spelling, so
+// what is stored and compared is what was meant.
+func (t *Team) Normalize() {
+	t.Organization.Name = strings.TrimSpace(t.Organization.Name)
+	t.Organization.County = strings.TrimSpace(t.Organization.County)
+	if c, ok := CanonicalCounty(t.Organization.County); ok {
+		t.Organization.County = c
+	}
+	t.Contact.Name = strings.TrimSpace(t.Contact.Name)
+	t.Contact.Email = strings.TrimSpace(t.Contact.Email)
+	for i := range t.Members {
+		t.Members[i].Name = strings.TrimSpace(t.Members[i].Name)
+		t.Members[i].Email = strings.TrimSpace(t.Members[i].Email)
+	}
+}
+
+// Validate checks a team for an event. It reports every problem at once, each
+// with the JSON path of its field.
+func (t Team) Validate(e Event) error {
+	var v validation
+	checkText(&v, "organization.name", t.Organization.Name, maxNameLen, true)
+	switch t.Organization.Type {
+	case OrgDistrict, OrgCountyOffice:
+	case "":
+		v.add("organization.type", "is required")
+	default:
+		v.add("organization.type", `must be "district" or "county_office"`)
+	}
+	if t.Organization.County == "" {
+		v.add("organization.county", "is required")
+	} else if _, ok := CanonicalCounty(t.Organization.County); !ok {
+		v.add("organization.county", "must be one of California's 58 counties")
+	}
+	checkText(&v, "contact.name", t.Contact.Name, maxNameLen, true)
+	checkEmail(&v, "contact.email", t.Contact.Email)
+	switch n := len(t.Members); {
+	case n == 0:
+		v.add("members", "list at least one member")
+	case e.MaxTeamSize > 0 && n > e.MaxTeamSize:
+		v.add("members", "this event admits at most %d members per team", e.MaxTeamSize)
+	}
+	seen := make(map[string]int, len(t.Members))
+	for i, m := range t.Members {
+		p := fmt.Sprintf("members[%d]", i)
+		checkText(&v, p+".name", m.Name, maxNameLen, true)
+		if checkEmail(&v, p+".email", m.Email) {
+			k := strings.ToLower(m.Email)
+			if j, dup := seen[k]; dup {
+				v.add(p+".email", "is the same as members[%d].email", j)
+			} else {
+				seen[k] = i
+			}
+		}
+		if m.Role == "" {
+			v.add(p+".role", "is required")
+		} else if !m.Role.valid() {
+			v.add(p+".role", "must be one of %s", joinQuoted(Roles))
+		}
+	}
+	return v.err("The registration")
+}
+
+// Seats is how many seats the team takes.
+func (t Team) Seats() int { return len(t.Members) }
+
+// checkText validates a single-line text field; it returns whether it is valid.
+func checkText(v *validation, field, s string, max int, required bool) bool {
+	switch {
+	case s == "" && required:
+		v.add(field, "is required")
+	case !utf8.ValidString(s):
+		v.add(field, "must be valid UTF-8 text")
+	case utf8.RuneCountInString(s) > max:
+		v.add(field, "must be at most %d characters", max)
+	case strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }):
+		v.add(field, "must not contain control characters")
+	case field != "description" && strings.ContainsAny(s, "\r\n"):
+		v.add(field, "must be a single line")
+	default:
+		return true
+	}
+	return false
+}
+
+// checkEmail validates a plain address (no display name, no line breaks,
+// which could inject mail headers); it returns whether it is valid.
+func checkEmail(v *validation, field, s string) bool {
+	if s == "" {
+		v.add(field, "is required")
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" || len(s) > maxEmailLen || strings.ContainsAny(s, "\r\n<>,; ") ||
+		!strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
+		v.add(field, "must be an email address like name@district.org")
+		return false
+	}
+	return true
+}
+
+func joinQuoted[T ~string](xs []T) string {
+	q := make([]string, len(xs))
+	for i, x := range xs {
+		q[i] = `"` + string(x) + `"`
+	}
+	return strings.Join(q, ", ")
+}
+
+// Status is where a registration stands.
+type Status string
+
+const (
+	StatusRegistered Status = "registered"
+	StatusWaitlisted Status = "waitlisted"
+	StatusCancelled  Status = "cancelled"
+)
+
+// Active reports whether the registration holds or waits for seats.
+func (s Status) Active() bool { return s == StatusRegistered || s == StatusWaitlisted }
+
+// Registration is one team's registration for one event.
+type Registration struct {
+	ID      string `json:"id"`
+	EventID string `json:"eventId"`
+	Status  Status `json:"status"`
+	Seats   int    `json:"seats"`
+	// WaitlistSeq is the team's arrival number on the waiting list, assigned
+	// by the store in the transaction that waitlisted it; zero otherwise.
+	WaitlistSeq int64 `json:"-"`
+	// WaitlistPosition is 1 for the head of the waiting list; nil unless
+	// waitlisted.
+	WaitlistPosition *int `json:"waitlistPosition"`
+	Team
+	CreatedAt   time.Time  `json:"createdAt"`
+	UpdatedAt   time.Time  `json:"updatedAt"`
+	PromotedAt  *time.Time `json:"promotedAt,omitempty"`
+	CancelledAt *time.Time `json:"cancelledAt,omitempty"`
+}
