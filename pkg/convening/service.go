@@ -1,0 +1,217 @@
+package convening
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+)
+
+// RegisterInput is what the store needs to register a team.
+type RegisterInput struct {
+	EventID string
+	// Registration carries the new id, the team and the creation time; the
+	// store decides the status, seats and waiting-list number.
+	Registration Registration
+	NoticeID     string
+	Idempotency  *Idempotency
+	Now          time.Time
+}
+
+// Idempotency identifies a retried request: Key is a digest of the caller's
+// Idempotency-Key (scoped to the operation), RequestHash a digest of the
+// request body, so the same key with another body is refused.
+type Idempotency struct {
+	Key         string
+	RequestHash string
+}
+
+// Roster is an event's registrations as staff see them.
+type Roster struct {
+	Registered []Registration `json:"registered"`
+	Waitlist   []Registration `json:"waitlist"`
+	Cancelled  []Registration `json:"cancelled"`
+}
+
+// Store is what the service needs from storage. Every method that changes
+// seats or the waiting list enforces the invariants in the database itself
+// and writes the team's notice in the same transaction.
+type Store interface {
+	CreateEvent(ctx context.Context, e Event) error
+	Event(ctx context.Context, id string) (Event, error)
+	Events(ctx context.Context) ([]Event, error)
+	UpdateEvent(ctx context.Context, id string, change EventChange, now time.Time) (Event, error)
+	// Register reports whether the answer is a replay of an earlier request
+	// with the same idempotency key.
+	Register(ctx context.Context, in RegisterInput) (Registration, bool, error)
+	Registration(ctx context.Context, id string) (Registration, error)
+	// Cancel reports whether this call changed the registration.
+	Cancel(ctx context.Context, id, noticeID string, now time.Time) (Registration, bool, error)
+	Promote(ctx context.Context, eventID string, now time.Time, newID func() string) ([]Registration, error)
+	Roster(ctx context.Context, eventID string) (Roster, error)
+}
+
+// Service is the registration system's use cases, independent of how they
+// are reached (HTTP, stream) and where state is kept.
+type Service struct {
+	Store  Store
+	Tokens *ManageTokens
+	Now    func() time.Time
+	NewID  func() string
+	Log    *slog.Logger
+}
+
+// NewService returns a service with the real clock and ULID ids.
+func NewService(store Store, tokens *ManageTokens, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{Store: store, Tokens: tokens, Now: func() time.Time { return time.Now().UTC() }, NewID: NewID, Log: log}
+}
+
+// NewID returns a new unique, time-ordered id (a ULID).
+func NewID() string { return ulid.Make().String() }
+
+// Events lists the events by start time.
+func (s *Service) Events(ctx context.Context) ([]Event, error) { return s.Store.Events(ctx) }
+
+// Event returns one event. Errors: ENOTFOUND.
+func (s *Service) Event(ctx context.Context, id string) (Event, error) {
+	if !ValidEventID(id) {
+		return Event{}, ErrEventNotFound
+	}
+	return s.Store.Event(ctx, id)
+}
+
+// CreateEvent fills defaults (id from the title, registration open now until
+// the event starts, strict waiting list) and stores the event.
+// Errors: EINVALID, ECONFLICT.
+func (s *Service) CreateEvent(ctx context.Context, e Event) (Event, error) {
+	now := s.Now()
+	if e.ID == "" {
+		e.ID = Slug(e.Title)
+	}
+	if e.RegistrationOpensAt.IsZero() {
+		e.RegistrationOpensAt = now
+	}
+	if e.RegistrationClosesAt.IsZero() {
+		e.RegistrationClosesAt = e.StartsAt
+	}
+	if e.WaitlistPolicy == "" {
+		e.WaitlistPolicy = PolicyStrict
+	}
+	e.StartsAt, e.EndsAt = e.StartsAt.UTC(), e.EndsAt.UTC()
+	e.RegistrationOpensAt, e.RegistrationClosesAt = e.RegistrationOpensAt.UTC(), e.RegistrationClosesAt.UTC()
+	e.SeatsTaken, e.RegisteredTeams, e.WaitlistLength, e.WaitlistSeats = 0, 0, 0, 0
+	e.CreatedAt, e.UpdatedAt = now, now
+	if err := e.Validate(); err != nil {
+		return Event{}, err
+	}
+	if err := s.Store.CreateEvent(ctx, e); err != nil {
+		return Event{}, err
+	}
+	return e, nil
+}
+
+// UpdateEvent applies a staff change; raising capacity promotes waitlisted
+// teams at once. Errors: ENOTFOUND, EINVALID, ECONFLICT.
+func (s *Service) UpdateEvent(ctx context.Context, id string, change EventChange) (Event, error) {
+	if !ValidEventID(id) {
+		return Event{}, ErrEventNotFound
+	}
+	e, err := s.Store.UpdateEvent(ctx, id, change, s.Now())
+	if err != nil {
+		return Event{}, err
+	}
+	if s.promote(ctx, id) {
+		if fresh, err := s.Store.Event(ctx, id); err == nil {
+			e = fresh
+		}
+	}
+	return e, nil
+}
+
+// Register registers a team for an event, or puts it on the waiting list,
+// and returns the registration with its manage token. A replay of an
+// idempotent request returns the first answer.
+// Errors: EINVALID, ENOTFOUND, ECONFLICT, EUNAVAILABLE.
+func (s *Service) Register(ctx context.Context, eventID string, team Team, idem *Idempotency) (Registration, string, bool, error) {
+	if !ValidEventID(eventID) {
+		return Registration{}, "", false, ErrEventNotFound
+	}
+	team.Normalize()
+	// Team size against the event's maximum is checked by the store's
+	// condition, so registering costs no read of the event.
+	if err := team.Validate(Event{}); err != nil {
+		return Registration{}, "", false, err
+	}
+	now := s.Now()
+	reg := Registration{ID: s.NewID(), Team: team, CreatedAt: now, UpdatedAt: now}
+	reg, replayed, err := s.Store.Register(ctx, RegisterInput{EventID: eventID, Registration: reg,
+		NoticeID: s.NewID(), Idempotency: idem, Now: now})
+	if err != nil {
+		return Registration{}, "", false, err
+	}
+	return reg, s.Tokens.Token(reg.ID), replayed, nil
+}
+
+// Registration returns a registration to the holder of its manage token.
+// A wrong token answers ENOTFOUND, as if the registration did not exist.
+func (s *Service) Registration(ctx context.Context, id, token string) (Registration, error) {
+	if !s.authorized(id, token) {
+		return Registration{}, ErrRegistrationNotFound
+	}
+	return s.Store.Registration(ctx, id)
+}
+
+// Cancel cancels a registration for the holder of its manage token and
+// promotes waitlisted teams into what it freed. Cancelling twice is not an
+// error. Errors: ENOTFOUND, EUNAVAILABLE.
+func (s *Service) Cancel(ctx context.Context, id, token string) (Registration, error) {
+	if !s.authorized(id, token) {
+		return Registration{}, ErrRegistrationNotFound
+	}
+	reg, changed, err := s.Store.Cancel(ctx, id, s.NewID(), s.Now())
+	if err != nil {
+		return Registration{}, err
+	}
+	if changed {
+		s.promote(ctx, reg.EventID)
+	}
+	return reg, nil
+}
+
+// Promote moves waitlisted teams into free seats. The stream-triggered
+// promoter calls it; so do the requests that free seats.
+func (s *Service) Promote(ctx context.Context, eventID string) ([]Registration, error) {
+	return s.Store.Promote(ctx, eventID, s.Now(), s.NewID)
+}
+
+// promote runs promotion after a change that may have freed seats. A failure
+// is logged, not returned: the change itself is done, and the stream-driven
+// promoter repairs a missed promotion within seconds.
+func (s *Service) promote(ctx context.Context, eventID string) bool {
+	promoted, err := s.Promote(ctx, eventID)
+	if err != nil {
+		s.Log.WarnContext(ctx, "promotion deferred to the stream", "event", eventID, "error", err)
+	}
+	for _, r := range promoted {
+		s.Log.InfoContext(ctx, "promoted from the waiting list", "event", eventID, "registration", r.ID, "seats", r.Seats)
+	}
+	return len(promoted) > 0
+}
+
+// Roster returns an event's registrations for staff. Errors: ENOTFOUND.
+func (s *Service) Roster(ctx context.Context, eventID string) (Event, Roster, error) {
+	e, err := s.Event(ctx, eventID)
+	if err != nil {
+		return Event{}, Roster{}, err
+	}
+	r, err := s.Store.Roster(ctx, eventID)
+	return e, r, err
+}
+
+func (s *Service) authorized(id, token string) bool {
+	return id != "" && len(id) <= 64 && token != "" && s.Tokens.Valid(id, token)
+}

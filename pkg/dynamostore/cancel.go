@@ -1,0 +1,116 @@
+package dynamostore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/calmi/convenings/pkg/convening"
+)
+
+// Cancel cancels a registration and gives back what it held: its seats, or
+// its place on the waiting list, and the organization's claim on the event
+// (so the organization may register again). Cancelling a cancelled
+// registration changes nothing and sends nothing. It reports whether this
+// call changed anything; the caller then runs promotion.
+//
+// Errors: ENOTFOUND, EUNAVAILABLE.
+func (s *Store) Cancel(ctx context.Context, id, noticeID string, now time.Time) (convening.Registration, bool, error) {
+	for attempt := 1; attempt <= s.maxAttempts; attempt++ {
+		if err := backoff(ctx, attempt-1); err != nil {
+			return convening.Registration{}, false, err
+		}
+		var it registrationItem
+		found, err := s.getItem(ctx, regPrefix+id, skReg, &it)
+		if err != nil {
+			return convening.Registration{}, false, fmt.Errorf("cancel: %w", err)
+		}
+		if !found {
+			return convening.Registration{}, false, convening.ErrRegistrationNotFound
+		}
+		reg := it.registration()
+		if reg.Status == convening.StatusCancelled {
+			return reg, false, nil
+		}
+		tx, err := s.cancelItems(it, noticeID, now)
+		if err != nil {
+			return convening.Registration{}, false, err
+		}
+		if _, err := s.db.TransactWriteItems(ctx, tx); err != nil {
+			if _, ok := asCancellation(err); ok || isConflict(err) {
+				continue // promoted or cancelled meanwhile: look again
+			}
+			return convening.Registration{}, false, fmt.Errorf("cancel %s: %w", id, err)
+		}
+		reg.Status = convening.StatusCancelled
+		reg.UpdatedAt = now
+		reg.CancelledAt = &now
+		reg.WaitlistPosition = nil
+		return reg, true, nil
+	}
+	return convening.Registration{}, false, errBusy
+}
+
+func (s *Store) cancelItems(it registrationItem, noticeID string, now time.Time) (*dynamodb.TransactWriteItemsInput, error) {
+	ts := fmtTime(now)
+	seats := it.Seats
+	regExpr, err := expression.NewBuilder().
+		WithCondition(expression.Name("status").Equal(expression.Value(it.Status))).
+		WithUpdate(expression.Set(expression.Name("status"), expression.Value(string(convening.StatusCancelled))).
+			Set(expression.Name("cancelledAt"), expression.Value(ts)).
+			Set(expression.Name("updatedAt"), expression.Value(ts))).Build()
+	if err != nil {
+		return nil, fmt.Errorf("cancel: build registration update: %w", err)
+	}
+	var upd expression.UpdateBuilder
+	if it.Status == string(convening.StatusRegistered) {
+		upd = expression.Add(expression.Name("seatsTaken"), expression.Value(-seats)).
+			Add(expression.Name("seatsLeft"), expression.Value(seats)).
+			Add(expression.Name("registeredTeams"), expression.Value(-1))
+	} else {
+		upd = expression.Add(expression.Name("waitlistLength"), expression.Value(-1)).
+			Add(expression.Name("waitlistSeats"), expression.Value(-seats))
+	}
+	evExpr, err := expression.NewBuilder().
+		WithCondition(expression.Name(AttrPK).AttributeExists()).
+		WithUpdate(upd.Set(expression.Name("updatedAt"), expression.Value(ts))).Build()
+	if err != nil {
+		return nil, fmt.Errorf("cancel: build event update: %w", err)
+	}
+	items := []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: aws.String(s.table), Key: key(regPrefix+it.ID, skReg),
+			ConditionExpression: regExpr.Condition(), UpdateExpression: regExpr.Update(),
+			ExpressionAttributeNames: regExpr.Names(), ExpressionAttributeValues: regExpr.Values(),
+		}},
+		{Update: &types.Update{
+			TableName: aws.String(s.table), Key: key(eventPrefix+it.EventID, skEvent),
+			ConditionExpression: evExpr.Condition(), UpdateExpression: evExpr.Update(),
+			ExpressionAttributeNames: evExpr.Names(), ExpressionAttributeValues: evExpr.Values(),
+		}},
+		{Delete: &types.Delete{
+			TableName: aws.String(s.table), Key: key(eventPrefix+it.EventID, orgPrefix+it.OrgKey),
+			ConditionExpression:       aws.String("#reg = :reg"),
+			ExpressionAttributeNames:  map[string]string{"#reg": "registrationId"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":reg": str(it.ID)},
+		}},
+	}
+	if it.Status == string(convening.StatusWaitlisted) {
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{
+			TableName: aws.String(s.table), Key: key(eventPrefix+it.EventID, seqKey(it.WaitlistSeq)),
+			ConditionExpression:      aws.String("attribute_exists(#pk)"),
+			ExpressionAttributeNames: map[string]string{"#pk": AttrPK},
+		}})
+	}
+	n, err := marshal(newNoticeItem(noticeID, convening.NoticeCancelled, it.registration(), 0, now))
+	if err != nil {
+		return nil, err
+	}
+	items = append(items, putIfAbsent(s.table, n))
+	return &dynamodb.TransactWriteItemsInput{TransactItems: items}, nil
+}

@@ -1,0 +1,143 @@
+package dynamostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/calmi/convenings/pkg/convening"
+)
+
+// CreateEvent stores a new event with empty counters.
+//
+// Errors: ECONFLICT if an event with the same id exists.
+func (s *Store) CreateEvent(ctx context.Context, e convening.Event) error {
+	e.SeatsTaken, e.RegisteredTeams, e.WaitlistLength, e.WaitlistSeats = 0, 0, 0, 0
+	item, err := marshal(newEventItem(e))
+	if err != nil {
+		return fmt.Errorf("create event: %w", err)
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.table), Item: item,
+		ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
+		ExpressionAttributeNames: map[string]string{"#pk": AttrPK},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return &convening.Error{Code: convening.ECONFLICT, Message: fmt.Sprintf("An event with id %q already exists.", e.ID),
+			Fields: []convening.FieldError{{Field: "id", Message: "is already taken"}}}
+	}
+	if err != nil {
+		return fmt.Errorf("create event %s: %w", e.ID, err)
+	}
+	return nil
+}
+
+// Event returns the event with its live counters (a strongly consistent read).
+//
+// Errors: ENOTFOUND.
+func (s *Store) Event(ctx context.Context, id string) (convening.Event, error) {
+	var it eventItem
+	found, err := s.getItem(ctx, eventPrefix+id, skEvent, &it)
+	if err != nil {
+		return convening.Event{}, err
+	}
+	if !found {
+		return convening.Event{}, convening.ErrEventNotFound
+	}
+	return it.event(), nil
+}
+
+// Events lists every event by start time. It queries the events index, never
+// scans; counters may lag a moment behind (the index is eventually consistent).
+func (s *Store) Events(ctx context.Context) ([]convening.Event, error) {
+	kc := expression.Key(AttrGSI1PK).Equal(expression.Value(gsiEvents))
+	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName: aws.String(s.table), IndexName: aws.String(IndexGSI1),
+		KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	var events []convening.Event
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list events: %w", err)
+		}
+		for _, m := range out.Items {
+			var it eventItem
+			if err := unmarshal(m, &it); err != nil {
+				return nil, fmt.Errorf("decode event: %w", err)
+			}
+			events = append(events, it.event())
+		}
+	}
+	return events, nil
+}
+
+// UpdateEvent applies a staff change. The write is conditioned on the
+// capacity and seats it was computed from, so a concurrent registration can
+// never be squeezed out by a capacity cut, and the free-seat counter stays
+// equal to capacity minus seats taken.
+//
+// Errors: ENOTFOUND, EINVALID, ECONFLICT (capacity below seats taken), EUNAVAILABLE.
+func (s *Store) UpdateEvent(ctx context.Context, id string, change convening.EventChange, now time.Time) (convening.Event, error) {
+	for attempt := 1; attempt <= s.maxAttempts; attempt++ {
+		if err := backoff(ctx, attempt-1); err != nil {
+			return convening.Event{}, err
+		}
+		old, err := s.Event(ctx, id)
+		if err != nil {
+			return convening.Event{}, err
+		}
+		e, err := change.Apply(old)
+		if err != nil {
+			return convening.Event{}, err
+		}
+		e.UpdatedAt = now
+		delta := e.Capacity - old.Capacity
+		cond := expression.Name("capacity").Equal(expression.Value(old.Capacity))
+		if delta < 0 {
+			cond = cond.And(expression.Name("seatsLeft").GreaterThanEqual(expression.Value(-delta)))
+		}
+		upd := expression.Set(expression.Name("capacity"), expression.Value(e.Capacity)).
+			Add(expression.Name("seatsLeft"), expression.Value(delta)).
+			Set(expression.Name("maxTeamSize"), expression.Value(e.MaxTeamSize)).
+			Set(expression.Name("registrationOpensAt"), expression.Value(fmtTime(e.RegistrationOpensAt))).
+			Set(expression.Name("registrationClosesAt"), expression.Value(fmtTime(e.RegistrationClosesAt))).
+			Set(expression.Name("waitlistPolicy"), expression.Value(string(e.WaitlistPolicy))).
+			Set(expression.Name("updatedAt"), expression.Value(fmtTime(now)))
+		expr, err := expression.NewBuilder().WithCondition(cond).WithUpdate(upd).Build()
+		if err != nil {
+			return convening.Event{}, fmt.Errorf("update event: %w", err)
+		}
+		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: aws.String(s.table), Key: key(eventPrefix+id, skEvent),
+			ConditionExpression: expr.Condition(), UpdateExpression: expr.Update(),
+			ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+			ReturnValues: types.ReturnValueAllNew,
+		})
+		var ccf *types.ConditionalCheckFailedException
+		if errors.As(err, &ccf) || isConflict(err) {
+			continue // seats or capacity moved since the read: recompute
+		}
+		if err != nil {
+			return convening.Event{}, fmt.Errorf("update event %s: %w", id, err)
+		}
+		var it eventItem
+		if err := unmarshal(out.Attributes, &it); err != nil {
+			return convening.Event{}, fmt.Errorf("decode event: %w", err)
+		}
+		return it.event(), nil
+	}
+	return convening.Event{}, errBusy
+}

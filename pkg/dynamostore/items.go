@@ -1,0 +1,188 @@
+package dynamostore
+
+import (
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/calmi/convenings/pkg/convening"
+)
+
+// Storage structs are separate from the domain types: they carry keys,
+// counters kept for conditions, and times in a comparable layout. The
+// nested domain values (organization, contact, members) are stored under
+// their JSON names.
+
+func marshal(v any) (map[string]types.AttributeValue, error) {
+	return attributevalue.MarshalMapWithOptions(v, func(o *attributevalue.EncoderOptions) { o.TagKey = "json" })
+}
+
+func unmarshal(m map[string]types.AttributeValue, v any) error {
+	return attributevalue.UnmarshalMapWithOptions(m, v, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" })
+}
+
+type eventItem struct {
+	PK     string `json:"pk"`
+	SK     string `json:"sk"`
+	GSI1PK string `json:"gsi1pk"`
+	GSI1SK string `json:"gsi1sk"`
+
+	ID                   string `json:"id"`
+	Title                string `json:"title"`
+	Kind                 string `json:"kind"`
+	Description          string `json:"description,omitempty"`
+	StartsAt             string `json:"startsAt"`
+	EndsAt               string `json:"endsAt"`
+	Venue                string `json:"venue,omitempty"`
+	Online               bool   `json:"online"`
+	Capacity             int    `json:"capacity"`
+	MaxTeamSize          int    `json:"maxTeamSize"`
+	RegistrationOpensAt  string `json:"registrationOpensAt"`
+	RegistrationClosesAt string `json:"registrationClosesAt"`
+	WaitlistPolicy       string `json:"waitlistPolicy"`
+	ParentEventID        string `json:"parentEventId,omitempty"`
+
+	// seatsLeft is capacity minus seatsTaken, stored because a condition
+	// expression cannot do arithmetic: "seatsLeft >= :seats" is how the
+	// table itself refuses to overfill an event.
+	SeatsLeft       int `json:"seatsLeft"`
+	SeatsTaken      int `json:"seatsTaken"`
+	RegisteredTeams int `json:"registeredTeams"`
+	WaitlistLength  int `json:"waitlistLength"`
+	WaitlistSeats   int `json:"waitlistSeats"`
+	// WaitlistSeq is the arrival number of the last team put on the waiting
+	// list; the next one gets WaitlistSeq+1 in the same transaction.
+	WaitlistSeq int64 `json:"waitlistSeq"`
+
+	CreatedAt string `json:"createdAt"`
+	UpdatedAt string `json:"updatedAt"`
+}
+
+func newEventItem(e convening.Event) eventItem {
+	return eventItem{
+		PK: eventPrefix + e.ID, SK: skEvent,
+		GSI1PK: gsiEvents, GSI1SK: fmtTime(e.StartsAt) + "#" + e.ID,
+		ID: e.ID, Title: e.Title, Kind: string(e.Kind), Description: e.Description,
+		StartsAt: fmtTime(e.StartsAt), EndsAt: fmtTime(e.EndsAt), Venue: e.Venue, Online: e.Online,
+		Capacity: e.Capacity, MaxTeamSize: e.MaxTeamSize,
+		RegistrationOpensAt: fmtTime(e.RegistrationOpensAt), RegistrationClosesAt: fmtTime(e.RegistrationClosesAt),
+		WaitlistPolicy: string(e.WaitlistPolicy), ParentEventID: e.ParentEventID,
+		SeatsLeft: e.Capacity - e.SeatsTaken, SeatsTaken: e.SeatsTaken, RegisteredTeams: e.RegisteredTeams,
+		WaitlistLength: e.WaitlistLength, WaitlistSeats: e.WaitlistSeats,
+		CreatedAt: fmtTime(e.CreatedAt), UpdatedAt: fmtTime(e.UpdatedAt),
+	}
+}
+
+func (it eventItem) event() convening.Event {
+	return convening.Event{
+		ID: it.ID, Title: it.Title, Kind: convening.Kind(it.Kind), Description: it.Description,
+		StartsAt: parseTime(it.StartsAt), EndsAt: parseTime(it.EndsAt), Venue: it.Venue, Online: it.Online,
+		Capacity: it.Capacity, MaxTeamSize: it.MaxTeamSize,
+		RegistrationOpensAt: parseTime(it.RegistrationOpensAt), RegistrationClosesAt: parseTime(it.RegistrationClosesAt),
+		WaitlistPolicy: convening.WaitlistPolicy(it.WaitlistPolicy), ParentEventID: it.ParentEventID,
+		SeatsTaken: it.SeatsTaken, RegisteredTeams: it.RegisteredTeams,
+		WaitlistLength: it.WaitlistLength, WaitlistSeats: it.WaitlistSeats,
+		CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt),
+	}
+}
+
+type registrationItem struct {
+	PK     string `json:"pk"`
+	SK     string `json:"sk"`
+	GSI1PK string `json:"gsi1pk"`
+	GSI1SK string `json:"gsi1sk"`
+
+	ID           string                 `json:"id"`
+	EventID      string                 `json:"eventId"`
+	Status       string                 `json:"status"`
+	Seats        int                    `json:"seats"`
+	WaitlistSeq  int64                  `json:"waitlistSeq,omitempty"`
+	OrgKey       string                 `json:"orgKey"`
+	Organization convening.Organization `json:"organization"`
+	Contact      convening.Contact      `json:"contact"`
+	Members      []convening.Member     `json:"members"`
+	CreatedAt    string                 `json:"createdAt"`
+	UpdatedAt    string                 `json:"updatedAt"`
+	PromotedAt   string                 `json:"promotedAt,omitempty"`
+	CancelledAt  string                 `json:"cancelledAt,omitempty"`
+}
+
+func newRegistrationItem(r convening.Registration) registrationItem {
+	return registrationItem{
+		PK: regPrefix + r.ID, SK: skReg,
+		GSI1PK: eventPrefix + r.EventID, GSI1SK: regPrefix + fmtTime(r.CreatedAt) + "#" + r.ID,
+		ID: r.ID, EventID: r.EventID, Status: string(r.Status), Seats: r.Seats, WaitlistSeq: r.WaitlistSeq,
+		OrgKey: r.Organization.Key(), Organization: r.Organization, Contact: r.Contact, Members: r.Members,
+		CreatedAt: fmtTime(r.CreatedAt), UpdatedAt: fmtTime(r.UpdatedAt),
+	}
+}
+
+func (it registrationItem) registration() convening.Registration {
+	r := convening.Registration{
+		ID: it.ID, EventID: it.EventID, Status: convening.Status(it.Status), Seats: it.Seats,
+		WaitlistSeq: it.WaitlistSeq,
+		Team:        convening.Team{Organization: it.Organization, Contact: it.Contact, Members: it.Members},
+		CreatedAt:   parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt),
+	}
+	if it.PromotedAt != "" {
+		t := parseTime(it.PromotedAt)
+		r.PromotedAt = &t
+	}
+	if it.CancelledAt != "" {
+		t := parseTime(it.CancelledAt)
+		r.CancelledAt = &t
+	}
+	return r
+}
+
+type waitItem struct {
+	PK             string `json:"pk"`
+	SK             string `json:"sk"`
+	RegistrationID string `json:"registrationId"`
+	Seats          int    `json:"seats"`
+	Seq            int64  `json:"seq"`
+}
+
+type orgItem struct {
+	PK             string `json:"pk"`
+	SK             string `json:"sk"`
+	RegistrationID string `json:"registrationId"`
+	Organization   string `json:"organization"`
+}
+
+// Notice states. A notice is written pending; the mailer leases it
+// (sending), then marks it sent, so a redelivered stream record finds it
+// sent and sends nothing.
+const (
+	noticePending = "pending"
+	noticeSending = "sending"
+	noticeSent    = "sent"
+)
+
+type noticeItem struct {
+	PK               string `json:"pk"`
+	SK               string `json:"sk"`
+	ID               string `json:"id"`
+	Kind             string `json:"kind"`
+	RegistrationID   string `json:"registrationId"`
+	EventID          string `json:"eventId"`
+	WaitlistPosition int    `json:"waitlistPosition,omitempty"`
+	CreatedAt        string `json:"createdAt"`
+
+	State      string `json:"state"`
+	LeaseUntil string `json:"leaseUntil,omitempty"`
+	Attempts   int    `json:"attempts,omitempty"`
+	LastError  string `json:"lastError,omitempty"`
+	SentAt     string `json:"sentAt,omitempty"`
+	MessageID  string `json:"messageId,omitempty"`
+	ExpiresAt  int64  `json:"expiresAt,omitempty"`
+}
+
+type idemItem struct {
+	PK          string `json:"pk"`
+	SK          string `json:"sk"`
+	RequestHash string `json:"requestHash"`
+	// Response is the registration as the first request answered it.
+	Response  registrationItem `json:"response"`
+	Position  int              `json:"position,omitempty"`
+	ExpiresAt int64            `json:"expiresAt"`
+}

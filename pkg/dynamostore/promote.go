@@ -1,0 +1,169 @@
+package dynamostore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/calmi/convenings/pkg/convening"
+)
+
+// maxPromotionsPerTx keeps a promotion inside DynamoDB's 100-item
+// transaction limit: the event update plus three items per team.
+const maxPromotionsPerTx = 32
+
+// Promote moves waitlisted teams into free seats, in the order and under the
+// policy the domain plans, until no further team fits. Each step is one
+// transaction conditioned on the free seats it planned for, so a plan made
+// from a stale view is refused and replanned, never applied. It is safe to
+// run any number of times, concurrently: the stream-triggered promoter and
+// the request that freed the seats may both run it. newID makes notice ids.
+//
+// It returns the registrations it promoted.
+func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newID func() string) ([]convening.Registration, error) {
+	var promoted []convening.Registration
+	for attempt := 1; attempt <= s.maxAttempts; attempt++ {
+		if err := backoff(ctx, attempt-1); err != nil {
+			return promoted, err
+		}
+		var ev eventItem
+		found, err := s.getItem(ctx, eventPrefix+eventID, skEvent, &ev)
+		if err != nil {
+			return promoted, fmt.Errorf("promote: %w", err)
+		}
+		if !found {
+			return promoted, convening.ErrEventNotFound
+		}
+		if ev.SeatsLeft <= 0 || ev.WaitlistLength == 0 {
+			return promoted, nil
+		}
+		waitlist, err := s.waitlist(ctx, eventID, ev)
+		if err != nil {
+			return promoted, err
+		}
+		plan := convening.PlanPromotion(convening.WaitlistPolicy(ev.WaitlistPolicy), ev.SeatsLeft, waitlist)
+		if len(plan) == 0 {
+			return promoted, nil
+		}
+		if len(plan) > maxPromotionsPerTx {
+			plan = plan[:maxPromotionsPerTx]
+		}
+		tx, err := s.promoteItems(eventID, ev, plan, now, newID)
+		if err != nil {
+			return promoted, err
+		}
+		if _, err := s.db.TransactWriteItems(ctx, tx); err != nil {
+			if _, ok := asCancellation(err); ok || isConflict(err) {
+				continue // the event or a team changed under us: replan from fresh reads
+			}
+			return promoted, fmt.Errorf("promote %s: %w", eventID, err)
+		}
+		for _, w := range plan {
+			promoted = append(promoted, convening.Registration{ID: w.RegistrationID, EventID: eventID,
+				Status: convening.StatusRegistered, Seats: w.Seats})
+		}
+		attempt = 0 // progress made: the next batch starts a fresh budget
+	}
+	return promoted, errBusy
+}
+
+// waitlist reads the waiting list in arrival order with a strongly
+// consistent query. Under the strict policy only the head matters, so it
+// stops reading once the free seats are spoken for or a team blocks.
+func (s *Store) waitlist(ctx context.Context, eventID string, ev eventItem) ([]convening.WaitlistEntry, error) {
+	kc := expression.Key(AttrPK).Equal(expression.Value(eventPrefix + eventID)).
+		And(expression.Key(AttrSK).BeginsWith(waitPrefix))
+	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return nil, fmt.Errorf("waitlist query: %w", err)
+	}
+	in := &dynamodb.QueryInput{
+		TableName: aws.String(s.table), KeyConditionExpression: expr.KeyCondition(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+		ConsistentRead: aws.Bool(true),
+	}
+	var entries []convening.WaitlistEntry
+	seatsLeft := ev.SeatsLeft
+	p := dynamodb.NewQueryPaginator(s.db, in)
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("waitlist of %s: %w", eventID, err)
+		}
+		for _, m := range out.Items {
+			var w waitItem
+			if err := unmarshal(m, &w); err != nil {
+				return nil, fmt.Errorf("decode waitlist entry: %w", err)
+			}
+			entries = append(entries, convening.WaitlistEntry{RegistrationID: w.RegistrationID, Seq: w.Seq, Seats: w.Seats})
+			if ev.WaitlistPolicy == string(convening.PolicyStrict) {
+				if w.Seats > seatsLeft {
+					return entries, nil
+				}
+				seatsLeft -= w.Seats
+				if seatsLeft == 0 {
+					return entries, nil
+				}
+			}
+		}
+	}
+	return entries, nil
+}
+
+func (s *Store) promoteItems(eventID string, ev eventItem, plan []convening.WaitlistEntry, now time.Time, newID func() string) (*dynamodb.TransactWriteItemsInput, error) {
+	seats := 0
+	for _, w := range plan {
+		seats += w.Seats
+	}
+	ts := fmtTime(now)
+	cond := expression.Name("seatsLeft").Equal(expression.Value(ev.SeatsLeft)).
+		And(expression.Name("waitlistPolicy").Equal(expression.Value(ev.WaitlistPolicy)))
+	upd := expression.Add(expression.Name("seatsTaken"), expression.Value(seats)).
+		Add(expression.Name("seatsLeft"), expression.Value(-seats)).
+		Add(expression.Name("registeredTeams"), expression.Value(len(plan))).
+		Add(expression.Name("waitlistLength"), expression.Value(-len(plan))).
+		Add(expression.Name("waitlistSeats"), expression.Value(-seats)).
+		Set(expression.Name("updatedAt"), expression.Value(ts))
+	expr, err := expression.NewBuilder().WithCondition(cond).WithUpdate(upd).Build()
+	if err != nil {
+		return nil, fmt.Errorf("promote: build event update: %w", err)
+	}
+	items := []types.TransactWriteItem{{Update: &types.Update{
+		TableName: aws.String(s.table), Key: key(eventPrefix+eventID, skEvent),
+		ConditionExpression: expr.Condition(), UpdateExpression: expr.Update(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+	}}}
+	regExpr, err := expression.NewBuilder().
+		WithCondition(expression.Name("status").Equal(expression.Value(string(convening.StatusWaitlisted)))).
+		WithUpdate(expression.Set(expression.Name("status"), expression.Value(string(convening.StatusRegistered))).
+			Set(expression.Name("promotedAt"), expression.Value(ts)).
+			Set(expression.Name("updatedAt"), expression.Value(ts))).Build()
+	if err != nil {
+		return nil, fmt.Errorf("promote: build registration update: %w", err)
+	}
+	for _, w := range plan {
+		items = append(items,
+			types.TransactWriteItem{Update: &types.Update{
+				TableName: aws.String(s.table), Key: key(regPrefix+w.RegistrationID, skReg),
+				ConditionExpression: regExpr.Condition(), UpdateExpression: regExpr.Update(),
+				ExpressionAttributeNames: regExpr.Names(), ExpressionAttributeValues: regExpr.Values(),
+			}},
+			types.TransactWriteItem{Delete: &types.Delete{
+				TableName: aws.String(s.table), Key: key(eventPrefix+eventID, seqKey(w.Seq)),
+				ConditionExpression:      aws.String("attribute_exists(#pk)"),
+				ExpressionAttributeNames: map[string]string{"#pk": AttrPK},
+			}})
+		n, err := marshal(newNoticeItem(newID(), convening.NoticePromoted,
+			convening.Registration{ID: w.RegistrationID, EventID: eventID}, 0, now))
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, putIfAbsent(s.table, n))
+	}
+	return &dynamodb.TransactWriteItemsInput{TransactItems: items}, nil
+}

@@ -1,0 +1,232 @@
+package dynamostore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/calmi/convenings/pkg/convening"
+)
+
+// idempotencyTTL is how long the first answer to an Idempotency-Key is kept.
+const idempotencyTTL = 24 * time.Hour
+
+// Register stores a new registration: with seats if the event has room and
+// nobody is waiting, else at the end of the waiting list. It is one
+// TransactWriteItems in the common case; the table decides which, by the
+// conditions on the event item, so concurrent registrations can never take
+// more seats than there are. A second transaction is needed only when the
+// first finds the event full: waitlisting needs the arrival number, which
+// the first attempt's cancellation reason returns (no extra read).
+//
+// Errors: ENOTFOUND (no such event), ECONFLICT (window closed, organization
+// already registered, idempotency key reused with another request),
+// EINVALID (team larger than the event allows), EUNAVAILABLE.
+func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (convening.Registration, bool, error) {
+	var observed *eventItem // the event as the last cancelled attempt saw it
+	for attempt := 1; attempt <= s.maxAttempts; attempt++ {
+		if err := backoff(ctx, attempt-1); err != nil {
+			return convening.Registration{}, false, err
+		}
+		reg := in.Registration
+		reg.EventID = in.EventID
+		reg.Seats = reg.Team.Seats()
+		waitlist := observed != nil && !convening.FitsDirectly(observed.event(), reg.Seats)
+		position := 0
+		if waitlist {
+			reg.Status = convening.StatusWaitlisted
+			reg.WaitlistSeq = observed.WaitlistSeq + 1
+			position = observed.WaitlistLength + 1
+			reg.WaitlistPosition = &position
+		} else {
+			reg.Status = convening.StatusRegistered
+			reg.WaitlistSeq = 0
+			reg.WaitlistPosition = nil
+		}
+		tx, idx, err := s.registerItems(in, reg, observed, position)
+		if err != nil {
+			return convening.Registration{}, false, err
+		}
+		_, err = s.db.TransactWriteItems(ctx, tx)
+		if err == nil {
+			return reg, false, nil
+		}
+		c, ok := asCancellation(err)
+		if !ok {
+			if isConflict(err) {
+				continue
+			}
+			return convening.Registration{}, false, fmt.Errorf("register: %w", err)
+		}
+		if !c.anyFailed() {
+			continue // conflict or throttling inside the transaction: try again
+		}
+		if idx.idem >= 0 && c.failed(idx.idem) {
+			return s.replay(c.item(idx.idem), in)
+		}
+		if c.failed(idx.org) {
+			return convening.Registration{}, false, convening.Errorf(convening.ECONFLICT,
+				"%s already has an active registration for this event.", reg.Organization.Name)
+		}
+		if !c.failed(idx.event) {
+			return convening.Registration{}, false, fmt.Errorf("register: unexpected cancellation %v", c.reasons)
+		}
+		old := c.item(idx.event)
+		if old == nil {
+			return convening.Registration{}, false, convening.ErrEventNotFound
+		}
+		var ev eventItem
+		if err := unmarshal(old, &ev); err != nil {
+			return convening.Registration{}, false, fmt.Errorf("register: decode event: %w", err)
+		}
+		e := ev.event()
+		if !e.RegistrationOpen(in.Now) {
+			return convening.Registration{}, false, windowError(e, in.Now)
+		}
+		if reg.Seats > e.MaxTeamSize {
+			return convening.Registration{}, false, &convening.Error{Code: convening.EINVALID,
+				Message: "The registration is not valid.",
+				Fields:  []convening.FieldError{{Field: "members", Message: fmt.Sprintf("this event admits at most %d members per team", e.MaxTeamSize)}}}
+		}
+		observed = &ev // lost a race or the event is full: decide again from what the table said
+	}
+	return convening.Registration{}, false, errBusy
+}
+
+func windowError(e convening.Event, now time.Time) error {
+	if now.Before(e.RegistrationOpensAt) {
+		return convening.Errorf(convening.ECONFLICT, "Registration for %s opens %s.", e.Title, e.RegistrationOpensAt.UTC().Format(time.RFC3339))
+	}
+	return convening.Errorf(convening.ECONFLICT, "Registration for %s is closed.", e.Title)
+}
+
+type registerIndex struct{ event, org, idem int }
+
+// registerItems builds the transaction for one attempt. With observed == nil
+// it tries for seats directly; otherwise it follows the observed state.
+func (s *Store) registerItems(in convening.RegisterInput, reg convening.Registration, observed *eventItem, position int) (*dynamodb.TransactWriteItemsInput, registerIndex, error) {
+	now := fmtTime(in.Now)
+	seats := int64(reg.Seats)
+	window := expression.Name(AttrPK).AttributeExists().
+		And(expression.Name("registrationOpensAt").LessThanEqual(expression.Value(now))).
+		And(expression.Name("registrationClosesAt").GreaterThan(expression.Value(now))).
+		And(expression.Name("maxTeamSize").GreaterThanEqual(expression.Value(seats)))
+	var cond expression.ConditionBuilder
+	var upd expression.UpdateBuilder
+	if reg.Status == convening.StatusRegistered {
+		cond = window.
+			And(expression.Name("waitlistLength").Equal(expression.Value(0))).
+			And(expression.Name("seatsLeft").GreaterThanEqual(expression.Value(seats)))
+		upd = expression.Add(expression.Name("seatsTaken"), expression.Value(seats)).
+			Add(expression.Name("seatsLeft"), expression.Value(-seats)).
+			Add(expression.Name("registeredTeams"), expression.Value(1))
+	} else {
+		// Exact observed waiting list: the arrival number and the position
+		// told to the team are both right, or the transaction fails.
+		cond = window.
+			And(expression.Name("waitlistSeq").Equal(expression.Value(observed.WaitlistSeq))).
+			And(expression.Name("waitlistLength").Equal(expression.Value(observed.WaitlistLength))).
+			And(expression.Or(
+				expression.Name("waitlistLength").GreaterThan(expression.Value(0)),
+				expression.Name("seatsLeft").LessThan(expression.Value(seats))))
+		upd = expression.Set(expression.Name("waitlistSeq"), expression.Value(reg.WaitlistSeq)).
+			Add(expression.Name("waitlistLength"), expression.Value(1)).
+			Add(expression.Name("waitlistSeats"), expression.Value(seats))
+	}
+	upd = upd.Set(expression.Name("updatedAt"), expression.Value(now))
+	ev, err := expression.NewBuilder().WithCondition(cond).WithUpdate(upd).Build()
+	if err != nil {
+		return nil, registerIndex{}, fmt.Errorf("register: build event update: %w", err)
+	}
+	items := []types.TransactWriteItem{{Update: &types.Update{
+		TableName:                           aws.String(s.table),
+		Key:                                 key(eventPrefix+in.EventID, skEvent),
+		ConditionExpression:                 ev.Condition(),
+		UpdateExpression:                    ev.Update(),
+		ExpressionAttributeNames:            ev.Names(),
+		ExpressionAttributeValues:           ev.Values(),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}}
+	idx := registerIndex{event: 0, idem: -1}
+
+	org, err := marshal(orgItem{PK: eventPrefix + in.EventID, SK: orgPrefix + reg.Organization.Key(),
+		RegistrationID: reg.ID, Organization: reg.Organization.Name})
+	if err != nil {
+		return nil, idx, err
+	}
+	idx.org = len(items)
+	items = append(items, putIfAbsent(s.table, org))
+
+	ri := newRegistrationItem(reg)
+	regAV, err := marshal(ri)
+	if err != nil {
+		return nil, idx, err
+	}
+	items = append(items, putIfAbsent(s.table, regAV))
+
+	if reg.Status == convening.StatusWaitlisted {
+		w, err := marshal(waitItem{PK: eventPrefix + in.EventID, SK: seqKey(reg.WaitlistSeq),
+			RegistrationID: reg.ID, Seats: reg.Seats, Seq: reg.WaitlistSeq})
+		if err != nil {
+			return nil, idx, err
+		}
+		items = append(items, putIfAbsent(s.table, w))
+	}
+
+	kind := convening.NoticeRegistered
+	if reg.Status == convening.StatusWaitlisted {
+		kind = convening.NoticeWaitlisted
+	}
+	n, err := marshal(newNoticeItem(in.NoticeID, kind, reg, position, in.Now))
+	if err != nil {
+		return nil, idx, err
+	}
+	items = append(items, putIfAbsent(s.table, n))
+
+	if in.Idempotency != nil {
+		it, err := marshal(idemItem{PK: idemPrefix + in.Idempotency.Key, SK: skIdem,
+			RequestHash: in.Idempotency.RequestHash, Response: ri, Position: position,
+			ExpiresAt: in.Now.Add(idempotencyTTL).Unix()})
+		if err != nil {
+			return nil, idx, err
+		}
+		idx.idem = len(items)
+		p := putIfAbsent(s.table, it)
+		p.Put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+		items = append(items, p)
+	}
+	return &dynamodb.TransactWriteItemsInput{TransactItems: items}, idx, nil
+}
+
+func putIfAbsent(table string, item map[string]types.AttributeValue) types.TransactWriteItem {
+	return types.TransactWriteItem{Put: &types.Put{
+		TableName:                aws.String(table),
+		Item:                     item,
+		ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
+		ExpressionAttributeNames: map[string]string{"#pk": AttrPK},
+	}}
+}
+
+// replay answers a repeated Idempotency-Key with the first answer, or a
+// conflict if the key came with a different request.
+func (s *Store) replay(old map[string]types.AttributeValue, in convening.RegisterInput) (convening.Registration, bool, error) {
+	var it idemItem
+	if err := unmarshal(old, &it); err != nil {
+		return convening.Registration{}, false, fmt.Errorf("register: decode idempotency record: %w", err)
+	}
+	if it.RequestHash != in.Idempotency.RequestHash {
+		return convening.Registration{}, false, convening.Errorf(convening.ECONFLICT,
+			"This Idempotency-Key was already used with a different request.")
+	}
+	reg := it.Response.registration()
+	if reg.Status == convening.StatusWaitlisted && it.Position > 0 {
+		p := it.Position
+		reg.WaitlistPosition = &p
+	}
+	return reg, true, nil
+}

@@ -1,0 +1,208 @@
+// Package dynamostore keeps the registration system's state in one DynamoDB
+// table and enforces its invariants there: every change that touches seats
+// or the waiting list is a conditional transaction on the event's counter
+// item, so no interleaving of requests can overfill an event, register an
+// organization twice or reorder the waiting list. Every such transaction
+// also writes the notice the change owes the team (a transactional outbox).
+//
+// Items (pk / sk):
+//
+//	EVENT#<id>   / EVENT          the event and its counters (gsi1: EVENTS / <startsAt>#<id>)
+//	EVENT#<id>   / WAIT#<seq>     one waiting-list entry, in arrival order
+//	EVENT#<id>   / ORG#<key>      the organization's one active registration
+//	REG#<id>     / REG            a registration (gsi1: EVENT#<eventId> / REG#<createdAt>#<id>)
+//	NOTICE#<id>  / NOTICE         an email owed to a team, and whether it was sent
+//	IDEM#<hash>  / IDEM           the first answer to an Idempotency-Key
+package dynamostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/calmi/convenings/pkg/convening"
+)
+
+// API is the part of the DynamoDB client the store uses.
+type API interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+// Store is the DynamoDB-backed store. It is safe for concurrent use.
+type Store struct {
+	db    API
+	table string
+	log   *slog.Logger
+	// maxAttempts bounds the optimistic retries of one operation; the SDK
+	// retries throttling underneath each attempt on its own.
+	maxAttempts int
+}
+
+// New returns a store on the named table.
+func New(db API, table string, log *slog.Logger) *Store {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Store{db: db, table: table, log: log, maxAttempts: 60}
+}
+
+// Table is the table's name.
+func (s *Store) Table() string { return s.table }
+
+// Key prefixes and fixed sort keys.
+const (
+	eventPrefix  = "EVENT#"
+	regPrefix    = "REG#"
+	waitPrefix   = "WAIT#"
+	orgPrefix    = "ORG#"
+	noticePrefix = "NOTICE#"
+	idemPrefix   = "IDEM#"
+
+	skEvent  = "EVENT"
+	skReg    = "REG"
+	skNotice = "NOTICE"
+	skIdem   = "IDEM"
+
+	gsiEvents = "EVENTS"
+)
+
+// timeLayout is fixed-width UTC, so that stored times compare correctly as
+// strings inside condition expressions (the registration window).
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		// Written by fmtTime only; a parse failure means a hand-edited item.
+		t, _ = time.Parse(time.RFC3339Nano, s)
+	}
+	return t
+}
+
+func seqKey(seq int64) string { return waitPrefix + fmt.Sprintf("%012d", seq) }
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		AttrPK: &types.AttributeValueMemberS{Value: pk},
+		AttrSK: &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+func num(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
+
+func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+
+// cancellation describes why a TransactWriteItems was cancelled.
+type cancellation struct {
+	reasons []types.CancellationReason
+}
+
+// failed reports whether item i failed its condition.
+func (c cancellation) failed(i int) bool {
+	return i < len(c.reasons) && aws.ToString(c.reasons[i].Code) == "ConditionalCheckFailed"
+}
+
+// item is the ALL_OLD image of item i, if its condition failed.
+func (c cancellation) item(i int) map[string]types.AttributeValue {
+	if i < len(c.reasons) {
+		return c.reasons[i].Item
+	}
+	return nil
+}
+
+// anyFailed reports whether any condition failed (as opposed to a conflict).
+func (c cancellation) anyFailed() bool {
+	for i := range c.reasons {
+		if c.failed(i) {
+			return true
+		}
+	}
+	return false
+}
+
+// asCancellation unpacks a cancelled transaction. It returns ok=false for
+// any other error.
+func asCancellation(err error) (cancellation, bool) {
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		return cancellation{reasons: tce.CancellationReasons}, true
+	}
+	return cancellation{}, false
+}
+
+// isConflict reports whether err means "another transaction got there
+// first; try again": a TransactionConflict or throttling inside a cancelled
+// transaction, or a TransactionInProgress.
+func isConflict(err error) bool {
+	if c, ok := asCancellation(err); ok {
+		return !c.anyFailed()
+	}
+	var tip *types.TransactionInProgressException
+	var tc *types.TransactionConflictException
+	return errors.As(err, &tip) || errors.As(err, &tc)
+}
+
+// backoff sleeps before optimistic attempt n (n >= 1) with full jitter, so
+// that many writers contending for one event spread out instead of
+// colliding again in lockstep.
+func backoff(ctx context.Context, attempt int) error {
+	if attempt <= 1 {
+		return ctx.Err()
+	}
+	ceiling := 2 * time.Millisecond << min(attempt, 7) // up to 256 ms
+	d := time.Duration(rand.Int64N(int64(ceiling)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// errBusy is returned when an operation lost every optimistic attempt.
+var errBusy = convening.Errorf(convening.EUNAVAILABLE, "The event is very busy right now. Please try again in a moment.")
+
+func (s *Store) getItem(ctx context.Context, pk, sk string, out any) (bool, error) {
+	res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.table),
+		Key:            key(pk, sk),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return false, fmt.Errorf("get %s %s: %w", pk, sk, err)
+	}
+	if res.Item == nil {
+		return false, nil
+	}
+	if err := unmarshal(res.Item, out); err != nil {
+		return false, fmt.Errorf("decode %s %s: %w", pk, sk, err)
+	}
+	return true, nil
+}

@@ -1,0 +1,292 @@
+// Package httpapi maps API Gateway HTTP API requests (payload format 2.0) to
+// the registration service and its answers back to JSON, with errors as
+// RFC 9457 problem details. Each HTTP Lambda function serves its share of
+// Routes through the same Handler; the local runner dispatches to it with
+// the same route table.
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/calmi/convenings/pkg/convening"
+)
+
+// MaxBodyBytes is the largest request body accepted. A team of a hundred
+// members fits many times over.
+const MaxBodyBytes = 64 << 10
+
+// StaffGroup is the Cognito group whose members may use the staff API.
+const StaffGroup = "staff"
+
+// Handler serves the HTTP API.
+type Handler struct {
+	svc *convening.Service
+	log *slog.Logger
+	// staffToken, when set, is the bearer token that stands for a staff
+	// login in local runs. In AWS it is empty and the Cognito group decides.
+	staffToken string
+	routes     map[string]func(context.Context, *request) (events.APIGatewayV2HTTPResponse, error)
+}
+
+// Options configure a Handler.
+type Options struct {
+	// StaffToken enables the local staff login (Authorization: Bearer
+	// <token>). Leave it empty in AWS.
+	StaffToken string
+	Log        *slog.Logger
+}
+
+// New returns a handler for all routes.
+func New(svc *convening.Service, opts Options) *Handler {
+	h := &Handler{svc: svc, log: opts.Log, staffToken: opts.StaffToken}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	h.routes = map[string]func(context.Context, *request) (events.APIGatewayV2HTTPResponse, error){
+		"GET /api/events":                               h.listEvents,
+		"GET /api/events/{eventId}":                     h.getEvent,
+		"POST /api/events/{eventId}/registrations":      h.register,
+		"GET /api/registrations/{registrationId}":       h.getRegistration,
+		"DELETE /api/registrations/{registrationId}":    h.cancelRegistration,
+		"POST /api/admin/events":                        h.staff(h.createEvent),
+		"PATCH /api/admin/events/{eventId}":             h.staff(h.updateEvent),
+		"GET /api/admin/events/{eventId}/registrations": h.staff(h.roster),
+	}
+	return h
+}
+
+// Function returns the Lambda handler of one function: it serves only that
+// function's routes, so a misconfigured integration cannot reach the rest.
+func (h *Handler) Function(name string) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	allowed := map[string]bool{}
+	for _, r := range Routes {
+		if r.Function == name {
+			allowed[r.Key()] = true
+		}
+	}
+	return func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		if !allowed[req.RouteKey] {
+			return h.fail(ctx, &req, convening.Errorf(codeNoRoute, "No such resource.")), nil
+		}
+		return h.Handle(ctx, req)
+	}
+}
+
+// Handle serves one request. It never returns an error: every failure is a
+// problem response, and internal ones are logged, not shown.
+func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (resp events.APIGatewayV2HTTPResponse, _ error) {
+	start := time.Now()
+	defer func() {
+		if p := recover(); p != nil {
+			resp = h.fail(ctx, &req, fmt.Errorf("panic: %v", p))
+		}
+		h.log.InfoContext(ctx, "request", "route", req.RouteKey, "status", resp.StatusCode,
+			"requestId", req.RequestContext.RequestID, "ms", time.Since(start).Milliseconds())
+	}()
+	route, ok := h.routes[req.RouteKey]
+	if !ok {
+		return h.fail(ctx, &req, convening.Errorf(codeNoRoute, "No such resource.")), nil
+	}
+	r := &request{APIGatewayV2HTTPRequest: &req}
+	resp, err := route(ctx, r)
+	if err != nil {
+		return h.fail(ctx, &req, err), nil
+	}
+	return resp, nil
+}
+
+func (h *Handler) fail(ctx context.Context, req *events.APIGatewayV2HTTPRequest, err error) events.APIGatewayV2HTTPResponse {
+	p := problemFor(err)
+	if p.Status >= 500 {
+		h.log.ErrorContext(ctx, "request failed", "route", req.RouteKey, "requestId", req.RequestContext.RequestID, "error", err)
+	}
+	return problemResponse(p)
+}
+
+// request wraps the API Gateway request with the helpers routes need.
+type request struct {
+	*events.APIGatewayV2HTTPRequest
+}
+
+func (r *request) header(name string) string {
+	name = strings.ToLower(name)
+	for k, v := range r.Headers {
+		if strings.ToLower(k) == name {
+			return v
+		}
+	}
+	return ""
+}
+
+// body returns the raw body, refusing oversized ones.
+func (r *request) body() ([]byte, error) {
+	b := []byte(r.Body)
+	if r.IsBase64Encoded {
+		var err error
+		if b, err = base64.StdEncoding.DecodeString(r.Body); err != nil {
+			return nil, convening.Errorf(convening.EINVALID, "The request body is not valid base64.")
+		}
+	}
+	if len(b) > MaxBodyBytes {
+		return nil, convening.Errorf(codeTooLarge, "The request body is larger than %d KiB.", MaxBodyBytes>>10)
+	}
+	return b, nil
+}
+
+// decode reads a JSON body strictly into v: unknown fields and trailing data
+// are errors that name what is wrong.
+func (r *request) decode(v any) ([]byte, error) {
+	if ct := r.header("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return nil, convening.Errorf(codeUnsupported, "Send the body as application/json.")
+		}
+	}
+	b, err := r.body()
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, convening.Errorf(convening.EINVALID, "The request body is empty; send a JSON object.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return nil, jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, convening.Errorf(convening.EINVALID, "The request body has data after the JSON object.")
+	}
+	return b, nil
+}
+
+func jsonError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return convening.Errorf(convening.EINVALID, "The request body is not valid JSON (at byte %d).", syn.Offset)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return convening.Errorf(convening.EINVALID, "The request body must be a JSON object.")
+		}
+		return &convening.Error{Code: convening.EINVALID, Message: "The request body is not valid.",
+			Fields: []convening.FieldError{{Field: field, Message: "must be " + jsonKind(typ.Type.Kind().String())}}}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &convening.Error{Code: convening.EINVALID, Message: "The request body is not valid.",
+			Fields: []convening.FieldError{{Field: f, Message: "is not a known field"}}}
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return convening.Errorf(convening.EINVALID, "The request body ends before the JSON is complete.")
+	default:
+		return convening.Errorf(convening.EINVALID, "The request body is not valid JSON.")
+	}
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "string":
+		return "a string"
+	case "int", "int64", "float64":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "slice":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	}
+	return "of another type"
+}
+
+func ok(status int, v any) (events.APIGatewayV2HTTPResponse, error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("encode response: %w", err)
+	}
+	h := baseHeaders()
+	h["Content-Type"] = "application/json; charset=utf-8"
+	return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: h, Body: string(body)}, nil
+}
+
+// staff wraps a staff route: the caller must be staff.
+func (h *Handler) staff(next func(context.Context, *request) (events.APIGatewayV2HTTPResponse, error)) func(context.Context, *request) (events.APIGatewayV2HTTPResponse, error) {
+	return func(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+		if err := h.authorizeStaff(r); err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		return next(ctx, r)
+	}
+}
+
+func (h *Handler) authorizeStaff(r *request) error {
+	if h.staffToken != "" {
+		got, found := strings.CutPrefix(r.header("Authorization"), "Bearer ")
+		if !found || subtle.ConstantTimeCompare([]byte(got), []byte(h.staffToken)) != 1 {
+			return convening.Errorf(convening.EUNAUTHORIZED, "Sign in as staff to use this.")
+		}
+		return nil
+	}
+	a := r.RequestContext.Authorizer
+	if a == nil || a.JWT == nil || len(a.JWT.Claims) == 0 {
+		return convening.Errorf(convening.EUNAUTHORIZED, "Sign in as staff to use this.")
+	}
+	if !hasGroup(a.JWT.Claims["cognito:groups"], StaffGroup) {
+		return convening.Errorf(convening.EFORBIDDEN, "Only staff may use this.")
+	}
+	return nil
+}
+
+// hasGroup reads the cognito:groups claim as API Gateway passes it: a
+// bracketed, space-separated list ("[staff admins]") or a JSON array.
+func hasGroup(claim, group string) bool {
+	var list []string
+	if json.Unmarshal([]byte(claim), &list) != nil {
+		list = strings.FieldsFunc(strings.Trim(claim, "[]"), func(r rune) bool { return r == ' ' || r == ',' })
+	}
+	for _, g := range list {
+		if strings.Trim(g, `"`) == group {
+			return true
+		}
+	}
+	return false
+}
+
+// bearer returns the bearer token of the request, if any.
+func (r *request) bearer() string {
+	t, _ := strings.CutPrefix(r.header("Authorization"), "Bearer ")
+	return strings.TrimSpace(t)
+}
+
+// idempotency returns the request's idempotency scope, or nil without the
+// header. The key is hashed with its scope so keys of different events or
+// operations never collide.
+func (r *request) idempotency(scope string, body []byte) (*convening.Idempotency, error) {
+	k := r.header("Idempotency-Key")
+	if k == "" {
+		return nil, nil
+	}
+	if len(k) > 255 || strings.ContainsFunc(k, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
+		return nil, &convening.Error{Code: convening.EINVALID, Message: "The Idempotency-Key header is not valid.",
+			Fields: []convening.FieldError{{Field: "Idempotency-Key", Message: "must be 1 to 255 visible ASCII characters"}}}
+	}
+	kh := sha256.Sum256([]byte(scope + "\x00" + k))
+	bh := sha256.Sum256(body)
+	return &convening.Idempotency{Key: hex.EncodeToString(kh[:]), RequestHash: hex.EncodeToString(bh[:])}, nil
+}

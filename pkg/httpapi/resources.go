@@ -1,0 +1,218 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/calmi/convenings/pkg/convening"
+)
+
+// eventJSON is an Event as the API shows it, with the derived fields.
+type eventJSON struct {
+	convening.Event
+	SeatsLeft        int  `json:"seatsLeft"`
+	RegistrationOpen bool `json:"registrationOpen"`
+}
+
+func eventView(e convening.Event, now time.Time) eventJSON {
+	return eventJSON{Event: e, SeatsLeft: e.SeatsLeft(), RegistrationOpen: e.RegistrationOpen(now)}
+}
+
+func (h *Handler) listEvents(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+	list, err := h.svc.Events(ctx)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	now := h.svc.Now()
+	out := make([]eventJSON, 0, len(list))
+	for _, e := range list {
+		out = append(out, eventView(e, now))
+	}
+	return ok(http.StatusOK, map[string]any{"events": out})
+}
+
+func (h *Handler) getEvent(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+	e, err := h.svc.Event(ctx, r.PathParameters["eventId"])
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return ok(http.StatusOK, eventView(e, h.svc.Now()))
+}
+
+type registrationResponse struct {
+	Registration convening.Registration `json:"registration"`
+	ManageToken  string                 `json:"manageToken,omitempty"`
+}
+
+func (h *Handler) register(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+	eventID := r.PathParameters["eventId"]
+	var team convening.Team
+	body, err := r.decode(&team)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	idem, err := r.idempotency("register\x00"+eventID, body)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	reg, token, replayed, err := h.svc.Register(ctx, eventID, team, idem)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	resp, err := ok(http.StatusCreated, registrationResponse{Registration: withMembers(reg), ManageToken: token})
+	if replayed {
+		resp.Headers["Idempotent-Replayed"] = "true"
+	}
+	resp.Headers["Location"] = "/api/registrations/" + reg.ID
+	return resp, err
+}
+
+func (h *Handler) getRegistration(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+	reg, err := h.svc.Registration(ctx, r.PathParameters["registrationId"], r.bearer())
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return ok(http.StatusOK, registrationResponse{Registration: withMembers(reg)})
+}
+
+func (h *Handler) cancelRegistration(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+	reg, err := h.svc.Cancel(ctx, r.PathParameters["registrationId"], r.bearer())
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return ok(http.StatusOK, registrationResponse{Registration: withMembers(reg)})
+}
+
+// withMembers makes sure members encode as [] rather than null.
+func withMembers(r convening.Registration) convening.Registration {
+	if r.Members == nil {
+		r.Members = []convening.Member{}
+	}
+	return r
+}
+
+// createEventRequest is the body of POST /api/admin/events. Times are taken
+// as strings so that a bad one is reported by field name.
+type createEventRequest struct {
+	ID                   string                   `json:"id"`
+	Title                string                   `json:"title"`
+	Kind                 convening.Kind           `json:"kind"`
+	Description          string                   `json:"description"`
+	StartsAt             string                   `json:"startsAt"`
+	EndsAt               string                   `json:"endsAt"`
+	Venue                string                   `json:"venue"`
+	Online               bool                     `json:"online"`
+	Capacity             int                      `json:"capacity"`
+	MaxTeamSize          int                      `json:"maxTeamSize"`
+	RegistrationOpensAt  string                   `json:"registrationOpensAt"`
+	RegistrationClosesAt string                   `json:"registrationClosesAt"`
+	WaitlistPolicy       convening.WaitlistPolicy `json:"waitlistPolicy"`
+	ParentEventID        string                   `json:"parentEventId"`
+}
+
+// times parses the named RFC 3339 fields, collecting an error per bad field.
+type times struct{ fields []convening.FieldError }
+
+func (t *times) parse(field, s string, required bool) time.Time {
+	if s == "" {
+		if required {
+			t.fields = append(t.fields, convening.FieldError{Field: field, Message: "is required"})
+		}
+		return time.Time{}
+	}
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.fields = append(t.fields, convening.FieldError{Field: field, Message: "must be a date and time like 2019-06-25T08:00:00-07:00"})
+	}
+	return v
+}
+
+func (t *times) err() error {
+	if len(t.fields) == 0 {
+		return nil
+	}
+	return &convening.Error{Code: convening.EINVALID, Message: "The event is not valid.", Fields: t.fields}
+}
+
+func (h *Handler) createEvent(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+	var in createEventRequest
+	if _, err := r.decode(&in); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	var t times
+	e := convening.Event{
+		ID: in.ID, Title: in.Title, Kind: in.Kind, Description: in.Description, Venue: in.Venue, Online: in.Online,
+		Capacity: in.Capacity, MaxTeamSize: in.MaxTeamSize, WaitlistPolicy: in.WaitlistPolicy, ParentEventID: in.ParentEventID,
+		StartsAt:             t.parse("startsAt", in.StartsAt, true),
+		EndsAt:               t.parse("endsAt", in.EndsAt, true),
+		RegistrationOpensAt:  t.parse("registrationOpensAt", in.RegistrationOpensAt, false),
+		RegistrationClosesAt: t.parse("registrationClosesAt", in.RegistrationClosesAt, false),
+	}
+	if err := t.err(); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	e, err := h.svc.CreateEvent(ctx, e)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	resp, err := ok(http.StatusCreated, eventView(e, h.svc.Now()))
+	resp.Headers["Location"] = "/api/events/" + e.ID
+	return resp, err
+}
+
+type updateEventRequest struct {
+	Capacity             *int                      `json:"capacity"`
+	MaxTeamSize          *int                      `json:"maxTeamSize"`
+	RegistrationOpensAt  *string                   `json:"registrationOpensAt"`
+	RegistrationClosesAt *string                   `json:"registrationClosesAt"`
+	WaitlistPolicy       *convening.WaitlistPolicy `json:"waitlistPolicy"`
+}
+
+func (h *Handler) updateEvent(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+	var in updateEventRequest
+	if _, err := r.decode(&in); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	var t times
+	c := convening.EventChange{Capacity: in.Capacity, MaxTeamSize: in.MaxTeamSize, WaitlistPolicy: in.WaitlistPolicy}
+	if in.RegistrationOpensAt != nil {
+		v := t.parse("registrationOpensAt", *in.RegistrationOpensAt, true)
+		c.RegistrationOpensAt = &v
+	}
+	if in.RegistrationClosesAt != nil {
+		v := t.parse("registrationClosesAt", *in.RegistrationClosesAt, true)
+		c.RegistrationClosesAt = &v
+	}
+	if err := t.err(); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	e, err := h.svc.UpdateEvent(ctx, r.PathParameters["eventId"], c)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return ok(http.StatusOK, eventView(e, h.svc.Now()))
+}
+
+func (h *Handler) roster(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+	e, roster, err := h.svc.Roster(ctx, r.PathParameters["eventId"])
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	for _, list := range []*[]convening.Registration{&roster.Registered, &roster.Waitlist, &roster.Cancelled} {
+		if *list == nil {
+			*list = []convening.Registration{}
+		}
+		for i := range *list {
+			(*list)[i] = withMembers((*list)[i])
+		}
+	}
+	return ok(http.StatusOK, map[string]any{
+		"event":      eventView(e, h.svc.Now()),
+		"registered": roster.Registered,
+		"waitlist":   roster.Waitlist,
+		"cancelled":  roster.Cancelled,
+	})
+}
