@@ -10,15 +10,13 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/calmi/convenings/pkg/deployment"
-	"github.com/calmi/convenings/pkg/httpapi"
 )
 
 func main() {
-	app, err := deployment.Load(context.Background(), deployment.Needs{})
+	h, err := deployment.Handler(context.Background(), "events")
 	if err != nil {
-		slog.Error("cannot start", "function", httpapi.FunctionEvents, "error", err)
+		slog.Error("cannot start", "error", err)
 		os.Exit(1)
 	}
-	h := httpapi.New(app.Service, httpapi.Options{StaffToken: app.StaffToken, Log: app.Log})
-	lambda.Start(h.Function(httpapi.FunctionEvents))
+	lambda.Start(h)
 }

@@ -10,15 +10,13 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/calmi/convenings/pkg/deployment"
-	"github.com/calmi/convenings/pkg/streamapi"
 )
 
 func main() {
-	app, err := deployment.Load(context.Background(), deployment.Needs{Mail: true})
+	h, err := deployment.Handler(context.Background(), "mailer")
 	if err != nil {
-		slog.Error("cannot start", "function", "mailer", "error", err)
+		slog.Error("cannot start", "error", err)
 		os.Exit(1)
 	}
-	m := &streamapi.Mailer{Notices: app.Store, Mailer: app.Mailer, Log: app.Log}
-	lambda.Start(m.Handle)
+	lambda.Start(h)
 }

@@ -10,15 +10,13 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/calmi/convenings/pkg/deployment"
-	"github.com/calmi/convenings/pkg/streamapi"
 )
 
 func main() {
-	app, err := deployment.Load(context.Background(), deployment.Needs{})
+	h, err := deployment.Handler(context.Background(), "promoter")
 	if err != nil {
-		slog.Error("cannot start", "function", "promoter", "error", err)
+		slog.Error("cannot start", "error", err)
 		os.Exit(1)
 	}
-	p := &streamapi.Promoter{Service: app.Service, Log: app.Log}
-	lambda.Start(p.Handle)
+	lambda.Start(h)
 }

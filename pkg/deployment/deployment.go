@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -112,6 +113,10 @@ func AWSConfig(ctx context.Context) (aws.Config, error) {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = 6
 				o.MaxBackoff = 2 * time.Second
+				// The client-side retry quota would turn a burst of
+				// throttling into failed registrations; DynamoDB's own
+				// throttling already paces us.
+				o.RateLimiter = ratelimit.None
 			})
 		}),
 	}
