@@ -1,0 +1,244 @@
+package mail
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"net/url"
+	"strings"
+	texttemplate "text/template"
+	"time"
+	"unicode"
+
+	// Lambda's minimal provided.al2023 image may lack zoneinfo files; the embedded
+	// database (about 450 KB) lets time.LoadLocation find Pacific time anyway.
+	_ "time/tzdata"
+
+	"github.com/calmi/convenings/pkg/convening"
+)
+
+// Message is a rendered email.
+type Message struct {
+	Subject string
+	Text    string
+	HTML    string
+}
+
+// Links builds the links an email gives a team.
+type Links struct {
+	// BaseURL is the public site, e.g. "https://convenings.example.org";
+	// a trailing slash is ignored.
+	BaseURL string
+	Tokens  *convening.ManageTokens
+}
+
+// Validate reports whether the links can be built, so that a wrong
+// configuration fails at start-up rather than at the first email.
+func (l Links) Validate() error {
+	if _, err := l.base(); err != nil {
+		return err
+	}
+	if l.Tokens == nil {
+		return errors.New("mail: links need manage tokens")
+	}
+	return nil
+}
+
+func (l Links) base() (*url.URL, error) {
+	u, err := url.Parse(l.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("mail: base URL: %w", err)
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("mail: base URL %q must be an absolute http(s) URL with no query", l.BaseURL)
+	}
+	return u, nil
+}
+
+// ManageURL returns the team's private link to read or cancel its
+// registration: <base>/manage/<registrationId>?token=<token>. Anyone holding
+// it can cancel the registration, so it must never be logged.
+func (l Links) ManageURL(registrationID string) (string, error) {
+	if err := l.Validate(); err != nil {
+		return "", err
+	}
+	if registrationID == "" {
+		return "", errors.New("mail: manage link needs a registration id")
+	}
+	u, _ := l.base() // checked by Validate
+	// PathEscape keeps an odd id one path segment ("/" and ".." stay inert).
+	u = u.JoinPath("manage", url.PathEscape(registrationID))
+	u.RawQuery = url.Values{"token": {l.Tokens.Token(registrationID)}}.Encode()
+	return u.String(), nil
+}
+
+// pacific is the zone the events are held in; emails show times in it
+// whatever the zone of the machine that sends them.
+var pacific = func() *time.Location {
+	loc, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil { // cannot happen with time/tzdata linked in
+		panic(err)
+	}
+	return loc
+}()
+
+//go:embed templates
+var templates embed.FS
+
+// Parsed once: a template error is a bug that must stop the program at start.
+var (
+	textTmpl = texttemplate.Must(texttemplate.New("notice.txt").Option("missingkey=error").ParseFS(templates, "templates/notice.txt"))
+	htmlTmpl = htmltemplate.Must(htmltemplate.New("notice.html").Option("missingkey=error").ParseFS(templates, "templates/notice.html"))
+)
+
+// roleNames are the member roles in plain words.
+var roleNames = map[convening.Role]string{
+	convening.RoleSuperintendent:             "Superintendent",
+	convening.RoleCertificatedUnionPresident: "Certificated union president",
+	convening.RoleClassifiedUnionPresident:   "Classified union president",
+	convening.RoleBoardMember:                "School board member",
+	convening.RoleHRAdministrator:            "Human resources administrator",
+	convening.RoleChiefAcademicOfficer:       "Chief academic officer",
+	convening.RoleUnionOfficer:               "Union officer",
+	convening.RolePrincipal:                  "Principal",
+	convening.RoleSiteRep:                    "Site representative",
+	convening.RoleOther:                      "Team member",
+}
+
+func roleName(r convening.Role) string {
+	if s, ok := roleNames[r]; ok {
+		return s
+	}
+	return "Team member"
+}
+
+// view is what the templates show; every user-supplied string in it has
+// been made a single line.
+type view struct {
+	Kind             convening.NoticeKind
+	Subject          string
+	ContactName      string
+	Organization     string
+	EventTitle       string
+	When             string
+	Where            string
+	SeatsLabel       string
+	Seats            int
+	WaitlistPosition int
+	Members          []memberView
+	ManageURL        string
+}
+
+type memberView struct{ Name, Role string }
+
+// Render renders the email a notice owes its team.
+func Render(n convening.Notice, links Links) (Message, error) {
+	subject, err := subjectOf(n)
+	if err != nil {
+		return Message{}, err
+	}
+	manage, err := links.ManageURL(n.RegistrationID)
+	if err != nil {
+		return Message{}, err
+	}
+	v := view{
+		Kind:             n.Kind,
+		Subject:          subject,
+		ContactName:      oneLine(n.To.Name),
+		Organization:     oneLine(n.Organization.Name),
+		EventTitle:       oneLine(n.Event.Title),
+		When:             when(n.Event.StartsAt, n.Event.EndsAt),
+		Where:            oneLine(n.Event.Venue),
+		SeatsLabel:       "Seats",
+		Seats:            n.Seats,
+		WaitlistPosition: n.WaitlistPosition,
+		ManageURL:        manage,
+	}
+	if n.Event.Online || v.Where == "" {
+		v.Where = "Online"
+	}
+	switch n.Kind {
+	case convening.NoticeWaitlisted:
+		v.SeatsLabel = "Seats requested"
+	case convening.NoticeCancelled:
+		v.SeatsLabel = "Seats released"
+	}
+	for _, m := range n.Members {
+		v.Members = append(v.Members, memberView{Name: oneLine(m.Name), Role: roleName(m.Role)})
+	}
+	var text, html bytes.Buffer
+	if err := textTmpl.Execute(&text, v); err != nil {
+		return Message{}, fmt.Errorf("mail: render text of notice %s: %w", n.ID, err)
+	}
+	if err := htmlTmpl.Execute(&html, v); err != nil {
+		return Message{}, fmt.Errorf("mail: render HTML of notice %s: %w", n.ID, err)
+	}
+	return Message{Subject: subject, Text: text.String(), HTML: html.String()}, nil
+}
+
+func subjectOf(n convening.Notice) (string, error) {
+	title := oneLine(n.Event.Title)
+	switch n.Kind {
+	case convening.NoticeRegistered:
+		return "Registered: " + title, nil
+	case convening.NoticeWaitlisted:
+		if n.WaitlistPosition > 0 {
+			return fmt.Sprintf("Waiting list (#%d): %s", n.WaitlistPosition, title), nil
+		}
+		return "Waiting list: " + title, nil
+	case convening.NoticePromoted:
+		if n.Seats == 1 {
+			return "Seat confirmed from the waiting list: " + title, nil
+		}
+		return "Seats confirmed from the waiting list: " + title, nil
+	case convening.NoticeCancelled:
+		return "Cancelled: " + title, nil
+	}
+	return "", fmt.Errorf("mail: notice %s has unknown kind %q", n.ID, n.Kind)
+}
+
+// oneLine makes user- or staff-supplied text safe for a mail header and a
+// one-line field: line breaks and other control characters become a single
+// space (a CR or LF in a subject could add headers), invisible format
+// characters such as bidirectional overrides are dropped, and runs of
+// white space collapse.
+func oneLine(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		switch {
+		case unicode.IsControl(r) || unicode.IsSpace(r):
+			space = true
+		case unicode.Is(unicode.Cf, r):
+		default:
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// when shows an event's dates and times in Pacific time, e.g. "Tuesday,
+// June 25, 2019, 9:00 AM to 4:00 PM (Pacific time)".
+func when(start, end time.Time) string {
+	if start.IsZero() {
+		return "To be announced"
+	}
+	const day, clock = "Monday, January 2, 2006", "3:04 PM"
+	s := start.In(pacific)
+	out := s.Format(day + ", " + clock)
+	if end.After(start) {
+		e := end.In(pacific)
+		if e.Format(day) == s.Format(day) {
+			out += " to " + e.Format(clock)
+		} else {
+			out += " to " + e.Format(day+", "+clock)
+		}
+	}
+	return out + " (Pacific time)"
+}
