@@ -1,0 +1,54 @@
+# One entry point for people and CI. `make run` and `make test` install what
+# they need from the project's own files (package-lock.json, go.mod, and
+# Debian packages when Java is missing).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO        ?= go
+FUNCTIONS := $(notdir $(patsubst %/main.go,%,$(wildcard functions/*/main.go)))
+NPM_STAMP := node_modules/.package-lock.json
+
+.PHONY: help deps run test test-go test-infra synth vet build invoke bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: $(NPM_STAMP) ## install npm tools, Go modules and Java if missing
+	@command -v java >/dev/null || { \
+	  echo "Java 17 is needed for DynamoDB Local; installing openjdk-17-jre-headless"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq openjdk-17-jre-headless; fi; }
+	$(GO) mod download
+
+run: deps ## run the whole system locally (API on :8080, mail viewer on :8005)
+	$(GO) run ./cmd/lmi-local
+
+test: deps vet test-go synth ## run every test: unit, integration (DynamoDB Local, local SES), CDK template, cdk synth
+
+vet:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+test-go:
+	$(GO) test -count=1 -timeout 20m ./...
+
+synth: deps ## synthesize the CloudFormation template (builds the functions)
+	npx --no-install cdk synth --quiet
+
+build: ## build every function for Lambda (linux/arm64) into bin/<name>/bootstrap
+	@for f in $(FUNCTIONS); do \
+	  echo "build $$f"; \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o bin/$$f/bootstrap ./functions/$$f || exit 1; \
+	done
+
+invoke: deps ## invoke one function with a sample payload: make invoke FN=register EVENT=events/register.json
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<$(FUNCTIONS)> EVENT=events/<file>.json"; exit 2; }
+	$(GO) run ./cmd/lmi-local invoke -function $(FN) -event $(EVENT)
+
+clean: ## remove build output
+	rm -rf bin cdk.out .build

@@ -1,0 +1,249 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/httpapi"
+	"github.com/calmi/convenings/pkg/localaws"
+)
+
+func TestMain(m *testing.M) { os.Exit(localaws.RunTests(m)) }
+
+const staffToken = "local-staff-token-for-tests"
+
+type api struct {
+	t *testing.T
+	h *httpapi.Handler
+}
+
+func newAPI(t *testing.T, opts httpapi.Options) *api {
+	t.Helper()
+	endpoint, _ := localaws.Endpoints(t)
+	client, err := localaws.NewDynamoDBClient(context.Background(), endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := localaws.NewTestTable(t, client, dynamostore.CreateTableInput)
+	tokens, _ := convening.NewManageTokens([]byte(strings.Repeat("s", 32)))
+	svc := convening.NewService(dynamostore.New(client, table, nil), tokens, nil)
+	return &api{t: t, h: httpapi.New(svc, opts)}
+}
+
+// do sends a request through the handler as API Gateway would: the route
+// key and path parameters set, headers lower-cased.
+func (a *api) do(routeKey string, params map[string]string, headers map[string]string, body string) (int, map[string]string, map[string]any) {
+	a.t.Helper()
+	method, path, _ := strings.Cut(routeKey, " ")
+	raw := path
+	for k, v := range params {
+		raw = strings.ReplaceAll(raw, "{"+k+"}", v)
+	}
+	h := map[string]string{"content-type": "application/json"}
+	for k, v := range headers {
+		h[strings.ToLower(k)] = v
+	}
+	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: routeKey, RawPath: raw, Headers: h, PathParameters: params, Body: body}
+	req.RequestContext.HTTP.Method = method
+	req.RequestContext.HTTP.Path = raw
+	resp, err := a.h.Handle(context.Background(), req)
+	if err != nil {
+		a.t.Fatalf("%s: handler returned an error: %v", routeKey, err)
+	}
+	var out map[string]any
+	if resp.Body != "" {
+		if err := json.Unmarshal([]byte(resp.Body), &out); err != nil {
+			a.t.Fatalf("%s: body is not JSON: %v: %s", routeKey, err, resp.Body)
+		}
+	}
+	return resp.StatusCode, resp.Headers, out
+}
+
+func staff() map[string]string { return map[string]string{"Authorization": "Bearer " + staffToken} }
+
+const eventBody = `{"id":"cv","title":"Central Valley Convening","kind":"convening","startsAt":"2030-02-10T09:00:00-08:00",
+"endsAt":"2030-02-10T15:00:00-08:00","venue":"Fresno","capacity":6,"maxTeamSize":4}`
+
+func teamBody(n, size int) string {
+	var members []string
+	for i := 0; i < size; i++ {
+		members = append(members, fmt.Sprintf(`{"name":"Member %d","email":"m%d@d%d.org","role":"other"}`, i, i, n))
+	}
+	return fmt.Sprintf(`{"organization":{"name":"District %d","type":"district","county":"Fresno"},
+"contact":{"name":"Contact %d","email":"c@d%d.org"},"members":[%s]}`, n, n, n, strings.Join(members, ","))
+}
+
+func TestRegistrationFlow(t *testing.T) {
+	a := newAPI(t, httpapi.Options{StaffToken: staffToken})
+	if st, _, body := a.do("POST /api/admin/events", nil, staff(), eventBody); st != http.StatusCreated || body["id"] != "cv" || body["seatsLeft"] != 6.0 {
+		t.Fatalf("create event: %d %v", st, body)
+	}
+	st, hdr, body := a.do("POST /api/events/{eventId}/registrations", map[string]string{"eventId": "cv"}, nil, teamBody(1, 4))
+	if st != http.StatusCreated || hdr["Cache-Control"] != "no-store" {
+		t.Fatalf("register: %d %v", st, body)
+	}
+	reg := body["registration"].(map[string]any)
+	token := body["manageToken"].(string)
+	if reg["status"] != "registered" || reg["seats"] != 4.0 || reg["waitlistPosition"] != nil || len(token) < 22 {
+		t.Fatalf("registration %v token %q", reg, token)
+	}
+	id := reg["id"].(string)
+
+	st, _, body = a.do("POST /api/events/{eventId}/registrations", map[string]string{"eventId": "cv"}, nil, teamBody(2, 3))
+	wl := body["registration"].(map[string]any)
+	if st != http.StatusCreated || wl["status"] != "waitlisted" || wl["waitlistPosition"] != 1.0 {
+		t.Fatalf("waitlist: %d %v", st, body)
+	}
+	st, _, body = a.do("GET /api/events/{eventId}", map[string]string{"eventId": "cv"}, nil, "")
+	if st != 200 || body["seatsTaken"] != 4.0 || body["waitlistLength"] != 1.0 || body["registrationOpen"] != true {
+		t.Fatalf("event: %d %v", st, body)
+	}
+
+	auth := map[string]string{"Authorization": "Bearer " + token}
+	if st, _, _ := a.do("GET /api/registrations/{registrationId}", map[string]string{"registrationId": id}, map[string]string{"Authorization": "Bearer wrong"}, ""); st != 404 {
+		t.Fatalf("wrong token: %d", st)
+	}
+	if st, _, _ := a.do("GET /api/registrations/{registrationId}", map[string]string{"registrationId": id}, nil, ""); st != 404 {
+		t.Fatalf("no token: %d", st)
+	}
+	if st, _, body := a.do("GET /api/registrations/{registrationId}", map[string]string{"registrationId": id}, auth, ""); st != 200 || body["registration"].(map[string]any)["status"] != "registered" {
+		t.Fatalf("read: %d %v", st, body)
+	}
+	for i := 0; i < 2; i++ { // cancelling twice is not an error
+		if st, _, body := a.do("DELETE /api/registrations/{registrationId}", map[string]string{"registrationId": id}, auth, ""); st != 200 || body["registration"].(map[string]any)["status"] != "cancelled" {
+			t.Fatalf("cancel %d: %d %v", i, st, body)
+		}
+	}
+	st, _, body = a.do("GET /api/admin/events/{eventId}/registrations", map[string]string{"eventId": "cv"}, staff(), "")
+	if st != 200 || len(body["registered"].([]any)) != 1 || len(body["waitlist"].([]any)) != 0 || len(body["cancelled"].([]any)) != 1 {
+		t.Fatalf("roster after promotion: %d %v", st, body)
+	}
+}
+
+func TestProblems(t *testing.T) {
+	a := newAPI(t, httpapi.Options{StaffToken: staffToken})
+	a.do("POST /api/admin/events", nil, staff(), eventBody)
+	reg := "POST /api/events/{eventId}/registrations"
+	cv := map[string]string{"eventId": "cv"}
+	tests := []struct {
+		name    string
+		route   string
+		params  map[string]string
+		headers map[string]string
+		body    string
+		status  int
+		field   string
+	}{
+		{"InvalidJSON", reg, cv, nil, `{"organization":`, 400, ""},
+		{"NotAnObject", reg, cv, nil, `[1,2]`, 400, ""},
+		{"UnknownField", reg, cv, nil, `{"organisation":{}}`, 400, "organisation"},
+		{"WrongType", reg, cv, nil, `{"members":"four"}`, 400, "members"},
+		{"MissingEverything", reg, cv, nil, `{}`, 400, "organization.name"},
+		{"BadMemberEmail", reg, cv, nil, strings.Replace(teamBody(3, 2), "m1@d3.org", "m1@", 1), 400, "members[1].email"},
+		{"TooManyMembers", reg, cv, nil, teamBody(4, 5), 400, "members"},
+		{"UnknownEvent", reg, map[string]string{"eventId": "nope"}, nil, teamBody(5, 2), 404, ""},
+		{"BadEventID", reg, map[string]string{"eventId": "../../x"}, nil, teamBody(5, 2), 404, ""},
+		{"TooLarge", reg, cv, nil, `{"x":"` + strings.Repeat("a", httpapi.MaxBodyBytes) + `"}`, 413, ""},
+		{"WrongContentType", reg, cv, map[string]string{"Content-Type": "text/plain"}, teamBody(6, 2), 415, ""},
+		{"BadIdempotencyKey", reg, cv, map[string]string{"Idempotency-Key": "has space"}, teamBody(6, 2), 400, "Idempotency-Key"},
+		{"StaffWithoutToken", "POST /api/admin/events", nil, nil, eventBody, 401, ""},
+		{"StaffWrongToken", "POST /api/admin/events", nil, map[string]string{"Authorization": "Bearer nope"}, eventBody, 401, ""},
+		{"EventExists", "POST /api/admin/events", nil, staff(), eventBody, 409, "id"},
+		{"EventBadTime", "POST /api/admin/events", nil, staff(), strings.Replace(eventBody, "2030-02-10T09:00:00-08:00", "Feb 10", 1), 400, "startsAt"},
+		{"EventBadCapacity", "POST /api/admin/events", nil, staff(), strings.Replace(strings.Replace(eventBody, `"capacity":6`, `"capacity":-1`, 1), `"id":"cv"`, `"id":"cv2"`, 1), 400, "capacity"},
+		{"PatchEmpty", "PATCH /api/admin/events/{eventId}", cv, staff(), `{}`, 400, ""},
+		{"PatchUnknownField", "PATCH /api/admin/events/{eventId}", cv, staff(), `{"title":"x"}`, 400, "title"},
+		{"NoRoute", "GET /api/nothing", nil, nil, "", 404, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, hdr, body := a.do(tt.route, tt.params, tt.headers, tt.body)
+			if st != tt.status {
+				t.Fatalf("status %d, want %d: %v", st, tt.status, body)
+			}
+			if hdr["Content-Type"] != "application/problem+json" || body["status"] != float64(tt.status) || body["title"] == "" || body["type"] == "" || body["detail"] == "" {
+				t.Fatalf("not a problem document: %v %v", hdr, body)
+			}
+			if tt.field != "" {
+				errs, _ := body["errors"].([]any)
+				if len(errs) == 0 || errs[0].(map[string]any)["field"] != tt.field {
+					t.Fatalf("errors %v, want field %s first", body["errors"], tt.field)
+				}
+			}
+		})
+	}
+	if _, _, body := a.do("GET /api/events/{eventId}", cv, nil, ""); body["capacity"] != 6.0 || body["seatsTaken"] != 0.0 {
+		t.Fatalf("bad requests changed the event: %v", body)
+	}
+}
+
+func TestIdempotencyKeyReplaysFirstAnswer(t *testing.T) {
+	a := newAPI(t, httpapi.Options{StaffToken: staffToken})
+	a.do("POST /api/admin/events", nil, staff(), eventBody)
+	key := map[string]string{"Idempotency-Key": "b7f0c6d2-retry-1"}
+	cv := map[string]string{"eventId": "cv"}
+	st1, _, first := a.do("POST /api/events/{eventId}/registrations", cv, key, teamBody(1, 2))
+	st2, hdr, again := a.do("POST /api/events/{eventId}/registrations", cv, key, teamBody(1, 2))
+	if st1 != 201 || st2 != 201 || hdr["Idempotent-Replayed"] != "true" {
+		t.Fatalf("statuses %d %d headers %v", st1, st2, hdr)
+	}
+	if first["registration"].(map[string]any)["id"] != again["registration"].(map[string]any)["id"] || first["manageToken"] != again["manageToken"] {
+		t.Fatalf("replay differs:\n%v\n%v", first, again)
+	}
+	if st, _, _ := a.do("POST /api/events/{eventId}/registrations", cv, key, teamBody(2, 2)); st != 409 {
+		t.Fatalf("same key, other body: %d", st)
+	}
+	_, _, ev := a.do("GET /api/events/{eventId}", cv, nil, "")
+	if ev["seatsTaken"] != 2.0 {
+		t.Fatalf("seats taken %v, want 2", ev["seatsTaken"])
+	}
+}
+
+func TestStaffGroupFromCognito(t *testing.T) {
+	a := newAPI(t, httpapi.Options{}) // as in AWS: no local token
+	for _, tt := range []struct {
+		name   string
+		claims map[string]string
+		status int
+	}{
+		{"NoAuthorizer", nil, 401},
+		{"NotStaff", map[string]string{"sub": "u1", "cognito:groups": "[volunteers]"}, 403},
+		{"Staff", map[string]string{"sub": "u2", "cognito:groups": "[volunteers staff]"}, 201},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := events.APIGatewayV2HTTPRequest{RouteKey: "POST /api/admin/events", Body: strings.Replace(eventBody, `"cv"`, `"cv-`+strings.ToLower(tt.name)+`"`, 1),
+				Headers: map[string]string{"content-type": "application/json"}}
+			if tt.claims != nil {
+				req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+					JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: tt.claims}}
+			}
+			resp, _ := a.h.Handle(context.Background(), req)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, resp.Body)
+			}
+		})
+	}
+}
+
+func TestFunctionServesOnlyItsRoutes(t *testing.T) {
+	a := newAPI(t, httpapi.Options{StaffToken: staffToken})
+	fn := a.h.Function(httpapi.FunctionEvents)
+	resp, _ := fn(context.Background(), events.APIGatewayV2HTTPRequest{RouteKey: "POST /api/admin/events", Body: eventBody,
+		Headers: map[string]string{"authorization": "Bearer " + staffToken}})
+	if resp.StatusCode != 404 {
+		t.Fatalf("events function served an admin route: %d", resp.StatusCode)
+	}
+	resp, _ = fn(context.Background(), events.APIGatewayV2HTTPRequest{RouteKey: "GET /api/events"})
+	if resp.StatusCode != 200 || !strings.Contains(resp.Body, `"events":[]`) {
+		t.Fatalf("list: %d %s", resp.StatusCode, resp.Body)
+	}
+}
