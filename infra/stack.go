@@ -1,0 +1,515 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/calmi/convenings/pkg/deployment"
+	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/httpapi"
+)
+
+// Values of the sort key that the stream consumers filter on (see the item
+// layout in package dynamostore): the mailer gets new notice items, the
+// promoter gets new or changed event items.
+const (
+	sortKeyNotice = "NOTICE"
+	sortKeyEvent  = "EVENT"
+)
+
+// CDK context keys read by the stack, e.g. `cdk deploy -c senderEmail=...`.
+const (
+	ContextSenderEmail        = "senderEmail"
+	ContextSESMaxSendRate     = "sesMaxSendRate"
+	ContextPublicURL          = "publicUrl"
+	ContextThrottleRateLimit  = "apiThrottleRateLimit"
+	ContextThrottleBurstLimit = "apiThrottleBurstLimit"
+)
+
+// Defaults used when neither the props nor the context set a value.
+const (
+	DefaultSenderEmail        = "noreply@example.org"
+	DefaultSESMaxSendRate     = "1" // emails per second: the SES sandbox rate
+	DefaultThrottleRateLimit  = 50  // requests per second, whole stage
+	DefaultThrottleBurstLimit = 100
+)
+
+// FunctionNames returns the name of every Lambda function the stack
+// defines (deployment.Functions). Each name is a folder under functions/
+// and, once built, a folder under the bin dir holding its bootstrap.
+func FunctionNames() []string {
+	return slices.Clone(deployment.Functions)
+}
+
+// ConveningsStackProps configures NewConveningsStack. Zero values of the
+// optional fields fall back to the CDK context, then to the defaults above.
+type ConveningsStackProps struct {
+	awscdk.StackProps
+
+	// BinDir holds the built functions: BinDir/<name>/bootstrap for each
+	// name in FunctionNames. Required. The stack does not build anything.
+	BinDir string
+
+	// SenderEmail is the From address of the notices (context
+	// senderEmail). If neither is set, DefaultSenderEmail is used and
+	// synth reports a warning.
+	SenderEmail string
+	// SESMaxSendRate caps the mailer's sending, in emails per second, as a
+	// decimal string (context sesMaxSendRate).
+	SESMaxSendRate string
+	// PublicURL is the base of the links in emails (context publicUrl).
+	// By default it is the HTTP API's endpoint.
+	PublicURL string
+	// ThrottleRateLimit and ThrottleBurstLimit throttle the API's default
+	// stage (context apiThrottleRateLimit and apiThrottleBurstLimit).
+	ThrottleRateLimit  float64
+	ThrottleBurstLimit float64
+}
+
+// tableAccess is what a function may do with the table.
+type tableAccess int
+
+const (
+	tableRead tableAccess = iota
+	tableReadWrite
+)
+
+// functionSpec is what differs between the functions.
+type functionSpec struct {
+	timeout     awscdk.Duration
+	table       tableAccess
+	tokenSecret bool // gets LMI_TOKEN_SECRET_ARN and may read the secret
+}
+
+func functionSpecs() map[string]functionSpec {
+	http := awscdk.Duration_Seconds(jsii.Number(10))
+	stream := awscdk.Duration_Seconds(jsii.Number(60))
+	return map[string]functionSpec{
+		httpapi.FunctionEvents:       {timeout: http, table: tableRead},
+		httpapi.FunctionRegister:     {timeout: http, table: tableReadWrite, tokenSecret: true},
+		httpapi.FunctionRegistration: {timeout: http, table: tableReadWrite, tokenSecret: true},
+		httpapi.FunctionAdmin:        {timeout: http, table: tableReadWrite},
+		deployment.FunctionPromoter:  {timeout: stream, table: tableReadWrite},
+		deployment.FunctionMailer:    {timeout: stream, table: tableReadWrite, tokenSecret: true},
+	}
+}
+
+// NewConveningsStack defines the whole registration system: the table, the
+// functions, the HTTP API with its Cognito authorizer, the stream consumers
+// with their dead-letter queues, the token secret and the SES identity.
+//
+// It panics if props.BinDir is missing a function's bootstrap, as CDK
+// constructs do on invalid input.
+func NewConveningsStack(scope constructs.Construct, id string, props *ConveningsStackProps) awscdk.Stack {
+	if props == nil {
+		props = &ConveningsStackProps{}
+	}
+	if err := checkBinDir(props.BinDir, FunctionNames()); err != nil {
+		panic(err)
+	}
+	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+	cfg := resolveConfig(stack, props)
+
+	table := newTable(stack)
+
+	tokenSecret := awssecretsmanager.NewSecret(stack, jsii.String("TokenSecret"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("Key that signs the registration links sent to teams"),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			PasswordLength:     jsii.Number(64),
+			ExcludePunctuation: jsii.Bool(true),
+			IncludeSpace:       jsii.Bool(false),
+		},
+		// Losing the key would void every link already sent.
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+
+	specs := functionSpecs()
+	fns := make(map[string]awslambda.Function, len(specs))
+	for _, name := range FunctionNames() {
+		spec, ok := specs[name]
+		if !ok {
+			panic(fmt.Sprintf("function %s has no spec in functionSpecs", name))
+		}
+		env := map[string]*string{
+			deployment.EnvTableName: table.TableName(),
+			deployment.EnvLogLevel:  jsii.String("info"),
+		}
+		if spec.tokenSecret {
+			env[deployment.EnvTokenSecretARN] = tokenSecret.SecretArn()
+		}
+		fn := newFunction(stack, name, filepath.Join(props.BinDir, name), spec.timeout, env)
+		switch spec.table {
+		case tableRead:
+			table.GrantReadData(fn)
+		case tableReadWrite:
+			table.GrantReadWriteData(fn)
+		}
+		if spec.tokenSecret {
+			tokenSecret.GrantRead(fn, nil)
+		}
+		fns[name] = fn
+	}
+
+	userPool, userPoolClient := newUserPool(stack)
+	api := newHTTPAPI(stack, cfg, fns, userPool, userPoolClient)
+
+	// The mailer links to the public site in its emails; by default that
+	// is the API's endpoint, the base URL of its $default stage without a
+	// trailing slash. The SES identity is created here and verified by
+	// staff after deploy.
+	publicURL := api.ApiEndpoint()
+	if cfg.publicURL != "" {
+		publicURL = jsii.String(cfg.publicURL)
+	}
+	mailer := fns[deployment.FunctionMailer]
+	mailer.AddEnvironment(jsii.String(deployment.EnvPublicURL), publicURL, nil)
+	mailer.AddEnvironment(jsii.String(deployment.EnvSenderEmail), jsii.String(cfg.senderEmail), nil)
+	mailer.AddEnvironment(jsii.String(deployment.EnvSESMaxSendRate), jsii.String(cfg.sesMaxSendRate), nil)
+	grantSendEmail(stack, mailer, cfg.senderEmail)
+
+	notificationDLQ := newFailureQueue(stack, "NotificationDeadLetterQueue")
+	promotionDLQ := newFailureQueue(stack, "PromotionDeadLetterQueue")
+	mailer.AddEventSource(awslambdaeventsources.NewDynamoEventSource(table, streamSourceProps(10, notificationDLQ,
+		awslambda.FilterCriteria_Filter(&map[string]interface{}{
+			"eventName": awslambda.FilterRule_IsEqual(jsii.String("INSERT")),
+			"dynamodb":  newImageSortKey(sortKeyNotice),
+		}))))
+	fns[deployment.FunctionPromoter].AddEventSource(awslambdaeventsources.NewDynamoEventSource(table, streamSourceProps(100, promotionDLQ,
+		awslambda.FilterCriteria_Filter(&map[string]interface{}{
+			"eventName": awslambda.FilterRule_Or(jsii.String("INSERT"), jsii.String("MODIFY")),
+			"dynamodb":  newImageSortKey(sortKeyEvent),
+		}))))
+
+	output := func(id string, value *string, description string) {
+		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{
+			Value:       value,
+			Description: jsii.String(description),
+		})
+	}
+	output("ApiUrl", api.ApiEndpoint(), "Base URL of the HTTP API")
+	output("UserPoolId", userPool.UserPoolId(), "Cognito user pool of the staff")
+	output("UserPoolClientId", userPoolClient.UserPoolClientId(), "Cognito app client for the staff pages")
+	output("TableName", table.TableName(), "DynamoDB table")
+	output("NotificationDeadLetterQueueUrl", notificationDLQ.QueueUrl(), "Stream records the mailer failed to process")
+	output("PromotionDeadLetterQueueUrl", promotionDLQ.QueueUrl(), "Stream records the promoter failed to process")
+
+	return stack
+}
+
+// config is the props merged with the context and the defaults.
+type config struct {
+	senderEmail    string
+	sesMaxSendRate string
+	publicURL      string
+	throttleRate   float64
+	throttleBurst  float64
+}
+
+func resolveConfig(stack awscdk.Stack, props *ConveningsStackProps) config {
+	node := stack.Node()
+	cfg := config{
+		senderEmail:    firstNonEmpty(props.SenderEmail, contextString(node, ContextSenderEmail)),
+		sesMaxSendRate: firstNonEmpty(props.SESMaxSendRate, contextString(node, ContextSESMaxSendRate), DefaultSESMaxSendRate),
+		publicURL:      firstNonEmpty(props.PublicURL, contextString(node, ContextPublicURL)),
+		throttleRate:   firstPositive(props.ThrottleRateLimit, contextNumber(stack, ContextThrottleRateLimit), DefaultThrottleRateLimit),
+		throttleBurst:  firstPositive(props.ThrottleBurstLimit, contextNumber(stack, ContextThrottleBurstLimit), DefaultThrottleBurstLimit),
+	}
+	annotations := awscdk.Annotations_Of(stack)
+	if cfg.senderEmail == "" {
+		cfg.senderEmail = DefaultSenderEmail
+		annotations.AddWarningV2(jsii.String("convenings:senderEmail"), jsii.String(fmt.Sprintf(
+			"No sender email set: notices will be sent from %s, which cannot be verified in SES. "+
+				"Deploy with `cdk deploy -c %s=you@yourdomain`.", DefaultSenderEmail, ContextSenderEmail)))
+	}
+	if _, ok := emailDomain(cfg.senderEmail); !ok {
+		annotations.AddError(jsii.String(fmt.Sprintf("%s %q is not an email address", ContextSenderEmail, cfg.senderEmail)))
+	}
+	if rate, err := strconv.ParseFloat(cfg.sesMaxSendRate, 64); err != nil || rate <= 0 {
+		annotations.AddError(jsii.String(fmt.Sprintf("%s %q is not a positive number of emails per second", ContextSESMaxSendRate, cfg.sesMaxSendRate)))
+	}
+	if cfg.publicURL != "" {
+		if u, err := url.Parse(cfg.publicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			annotations.AddError(jsii.String(fmt.Sprintf("%s %q is not an absolute http(s) URL", ContextPublicURL, cfg.publicURL)))
+		}
+	}
+	return cfg
+}
+
+func contextString(node constructs.Node, key string) string {
+	switch v := node.TryGetContext(jsii.String(key)).(type) {
+	case string:
+		return strings.TrimSpace(v)
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	default:
+		return ""
+	}
+}
+
+// contextNumber reads a number from the context, which holds a string when
+// given with -c and a number when written in cdk.json. It returns 0 when
+// unset and reports a synth error when set to something else.
+func contextNumber(stack awscdk.Stack, key string) float64 {
+	s := contextString(stack.Node(), key)
+	if s == "" {
+		return 0
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f <= 0 {
+		awscdk.Annotations_Of(stack).AddError(jsii.String(fmt.Sprintf("context %s=%q is not a positive number", key, s)))
+		return 0
+	}
+	return f
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func firstPositive(values ...float64) float64 {
+	for _, v := range values {
+		if v > 0 {
+			return v
+		}
+	}
+	return 0
+}
+
+// emailDomain returns the part of addr after its single @.
+func emailDomain(addr string) (string, bool) {
+	local, domain, ok := strings.Cut(addr, "@")
+	if !ok || local == "" || domain == "" || strings.ContainsAny(domain, "@ /*") {
+		return "", false
+	}
+	return domain, true
+}
+
+// checkBinDir reports the first function whose bootstrap is missing.
+func checkBinDir(binDir string, names []string) error {
+	if binDir == "" {
+		return fmt.Errorf("ConveningsStackProps.BinDir is required: the folder holding <function>/bootstrap")
+	}
+	for _, name := range names {
+		p := filepath.Join(binDir, name, "bootstrap")
+		if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
+			return fmt.Errorf("function %s is not built: %s is missing (main() builds it with go build)", name, p)
+		}
+	}
+	return nil
+}
+
+func newTable(stack awscdk.Stack) awsdynamodb.TableV2 {
+	str := func(name string) *awsdynamodb.Attribute {
+		return &awsdynamodb.Attribute{Name: jsii.String(name), Type: awsdynamodb.AttributeType_STRING}
+	}
+	return awsdynamodb.NewTableV2(stack, jsii.String("Table"), &awsdynamodb.TablePropsV2{
+		PartitionKey: str(dynamostore.AttrPK),
+		SortKey:      str(dynamostore.AttrSK),
+		GlobalSecondaryIndexes: &[]*awsdynamodb.GlobalSecondaryIndexPropsV2{{
+			IndexName:      jsii.String(dynamostore.IndexGSI1),
+			PartitionKey:   str(dynamostore.AttrGSI1PK),
+			SortKey:        str(dynamostore.AttrGSI1SK),
+			ProjectionType: awsdynamodb.ProjectionType_ALL,
+		}},
+		Billing:      awsdynamodb.Billing_OnDemand(nil),
+		DynamoStream: awsdynamodb.StreamViewType_NEW_AND_OLD_IMAGES,
+		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
+			PointInTimeRecoveryEnabled: jsii.Bool(true),
+		},
+		DeletionProtection:  jsii.Bool(true),
+		RemovalPolicy:       awscdk.RemovalPolicy_RETAIN,
+		TimeToLiveAttribute: jsii.String(dynamostore.AttrExpiresAt),
+	})
+}
+
+// constructID turns a function name into a construct id prefix: "events"
+// becomes "Events".
+func constructID(name string) string {
+	if name == "" {
+		return name
+	}
+	return strings.ToUpper(name[:1]) + name[1:]
+}
+
+func newFunction(stack awscdk.Stack, name, codeDir string, timeout awscdk.Duration, env map[string]*string) awslambda.Function {
+	id := constructID(name)
+	logs := awslogs.NewLogGroup(stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
+		Retention:     awslogs.RetentionDays_ONE_MONTH,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	return awslambda.NewFunction(stack, jsii.String(id+"Function"), &awslambda.FunctionProps{
+		Description:  jsii.String("convenings " + name),
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code:         awslambda.Code_FromAsset(jsii.String(codeDir), nil),
+		MemorySize:   jsii.Number(256),
+		Timeout:      timeout,
+		LogGroup:     logs,
+		Environment:  &env,
+	})
+}
+
+func newUserPool(stack awscdk.Stack) (awscognito.UserPool, awscognito.UserPoolClient) {
+	pool := awscognito.NewUserPool(stack, jsii.String("StaffPool"), &awscognito.UserPoolProps{
+		SelfSignUpEnabled: jsii.Bool(false),
+		SignInAliases:     &awscognito.SignInAliases{Email: jsii.Bool(true)},
+		AutoVerify:        &awscognito.AutoVerifiedAttrs{Email: jsii.Bool(true)},
+		AccountRecovery:   awscognito.AccountRecovery_EMAIL_ONLY,
+		Mfa:               awscognito.Mfa_OPTIONAL,
+		MfaSecondFactor:   &awscognito.MfaSecondFactor{Otp: jsii.Bool(true), Sms: jsii.Bool(false)},
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	})
+	client := pool.AddClient(jsii.String("StaffClient"), &awscognito.UserPoolClientOptions{
+		GenerateSecret: jsii.Bool(false),
+		AuthFlows: &awscognito.AuthFlow{
+			UserSrp:      jsii.Bool(true),
+			UserPassword: jsii.Bool(true),
+		},
+		DisableOAuth:               jsii.Bool(true),
+		PreventUserExistenceErrors: jsii.Bool(true),
+	})
+	awscognito.NewCfnUserPoolGroup(stack, jsii.String("StaffGroup"), &awscognito.CfnUserPoolGroupProps{
+		UserPoolId:  pool.UserPoolId(),
+		GroupName:   jsii.String(httpapi.StaffGroup),
+		Description: jsii.String("Staff who manage events and registrations"),
+	})
+	return pool, client
+}
+
+// newHTTPAPI creates the API with a throttled $default stage and exactly
+// the routes in httpapi.Routes.
+func newHTTPAPI(stack awscdk.Stack, cfg config, fns map[string]awslambda.Function,
+	pool awscognito.UserPool, client awscognito.UserPoolClient) awsapigatewayv2.HttpApi {
+	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
+		Description: jsii.String("convenings registration API"),
+		// The stage is created below, with throttling.
+		CreateDefaultStage: jsii.Bool(false),
+	})
+	api.AddStage(jsii.String("DefaultStage"), &awsapigatewayv2.HttpStageOptions{
+		StageName:  jsii.String("$default"),
+		AutoDeploy: jsii.Bool(true),
+		Throttle: &awsapigatewayv2.ThrottleSettings{
+			RateLimit:  jsii.Number(cfg.throttleRate),
+			BurstLimit: jsii.Number(cfg.throttleBurst),
+		},
+	})
+
+	// Staff routes need a valid JWT from the staff pool's client; the admin
+	// function then checks the staff group in its claims.
+	authorizer := awsapigatewayv2authorizers.NewHttpUserPoolAuthorizer(jsii.String("StaffAuthorizer"), pool,
+		&awsapigatewayv2authorizers.HttpUserPoolAuthorizerProps{
+			UserPoolClients: &[]awscognito.IUserPoolClient{client},
+		})
+
+	integrations := make(map[string]awsapigatewayv2integrations.HttpLambdaIntegration)
+	for _, r := range httpapi.Routes {
+		integration, ok := integrations[r.Function]
+		if !ok {
+			fn, ok := fns[r.Function]
+			if !ok {
+				panic(fmt.Sprintf("route %s: no function %q", r.Key(), r.Function))
+			}
+			integration = awsapigatewayv2integrations.NewHttpLambdaIntegration(
+				jsii.String(constructID(r.Function)+"Integration"), fn,
+				&awsapigatewayv2integrations.HttpLambdaIntegrationProps{
+					PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
+				})
+			integrations[r.Function] = integration
+		}
+		opts := &awsapigatewayv2.AddRoutesOptions{
+			Path:        jsii.String(r.Path),
+			Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod(r.Method)},
+			Integration: integration,
+		}
+		if r.Staff {
+			opts.Authorizer = authorizer
+		}
+		api.AddRoutes(opts)
+	}
+	return api
+}
+
+// grantSendEmail lets fn send as the sender address, whether SES has the
+// address itself or its whole domain verified, and as nothing else.
+// (While the account is in the SES sandbox, SES also checks the recipient's
+// identity; production access lifts that.)
+func grantSendEmail(stack awscdk.Stack, fn awslambda.Function, sender string) {
+	identity := awsses.NewEmailIdentity(stack, jsii.String("SenderIdentity"), &awsses.EmailIdentityProps{
+		Identity: awsses.Identity_Email(jsii.String(sender)),
+	})
+	resources := []*string{identity.EmailIdentityArn()}
+	if domain, ok := emailDomain(sender); ok {
+		resources = append(resources, stack.FormatArn(&awscdk.ArnComponents{
+			Service:      jsii.String("ses"),
+			Resource:     jsii.String("identity"),
+			ResourceName: jsii.String(domain),
+			ArnFormat:    awscdk.ArnFormat_SLASH_RESOURCE_NAME,
+		}))
+	}
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Effect:    awsiam.Effect_ALLOW,
+		Actions:   jsii.Strings("ses:SendEmail", "ses:SendRawEmail"),
+		Resources: &resources,
+	}))
+}
+
+// newFailureQueue holds the stream records a consumer gave up on.
+func newFailureQueue(stack awscdk.Stack, id string) awssqs.Queue {
+	return awssqs.NewQueue(stack, jsii.String(id), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+}
+
+// newImageSortKey is the "dynamodb" part of a stream filter pattern that
+// matches records whose new image has the given sort key.
+func newImageSortKey(sk string) map[string]interface{} {
+	return map[string]interface{}{
+		"NewImage": map[string]interface{}{
+			dynamostore.AttrSK: map[string]interface{}{
+				"S": awslambda.FilterRule_IsEqual(jsii.String(sk)),
+			},
+		},
+	}
+}
+
+func streamSourceProps(batchSize float64, dlq awssqs.IQueue, filter *map[string]interface{}) *awslambdaeventsources.DynamoEventSourceProps {
+	return &awslambdaeventsources.DynamoEventSourceProps{
+		StartingPosition:        awslambda.StartingPosition_LATEST,
+		BatchSize:               jsii.Number(batchSize),
+		BisectBatchOnError:      jsii.Bool(true),
+		RetryAttempts:           jsii.Number(10),
+		MaxRecordAge:            awscdk.Duration_Hours(jsii.Number(6)),
+		ReportBatchItemFailures: jsii.Bool(true),
+		OnFailure:               awslambdaeventsources.NewSqsDlq(dlq),
+		Filters:                 &[]*map[string]interface{}{filter},
+	}
+}

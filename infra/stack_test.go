@@ -1,0 +1,973 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/calmi/convenings/pkg/deployment"
+	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/httpapi"
+)
+
+// cfnTemplate is the synthesized CloudFormation template, decoded.
+type cfnTemplate struct {
+	Resources map[string]cfnResource
+	Outputs   map[string]map[string]any
+}
+
+type cfnResource struct {
+	Type                string
+	Properties          map[string]any
+	DeletionPolicy      string
+	UpdateReplacePolicy string
+}
+
+// synthesized is one synthesized stack: the assertions API and the decoded
+// template for the checks that walk it.
+type synthesized struct {
+	stack    awscdk.Stack
+	template assertions.Template
+	cfn      cfnTemplate
+}
+
+// fakeBinDir returns a folder with a fake bootstrap for every function.
+func fakeBinDir(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range FunctionNames() {
+		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name, "bootstrap"), []byte("fake "+name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// featureFlags returns the feature flags in ../cdk.json, so that the tests
+// check the template `cdk synth` makes. Other context (settings such as
+// senderEmail a deployer may add there) is left out.
+func featureFlags(t testing.TB) map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "cdk.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cdkJSON struct {
+		App     string
+		Context map[string]any
+	}
+	if err := json.Unmarshal(raw, &cdkJSON); err != nil {
+		t.Fatalf("cdk.json: %v", err)
+	}
+	flags := map[string]any{}
+	for k, v := range cdkJSON.Context {
+		if strings.HasPrefix(k, "@aws-cdk") {
+			flags[k] = v
+		}
+	}
+	return flags
+}
+
+// synth builds the stack in a new app with cdk.json's feature flags and
+// the given context.
+func synth(t testing.TB, ctx map[string]any, props ConveningsStackProps) synthesized {
+	t.Helper()
+	appCtx := featureFlags(t)
+	for k, v := range ctx {
+		appCtx[k] = v
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &appCtx})
+	if props.BinDir == "" {
+		props.BinDir = fakeBinDir(t)
+	}
+	stack := NewConveningsStack(app, "Test", &props)
+	tpl := assertions.Template_FromStack(stack, nil)
+	raw, err := json.Marshal(tpl.ToJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := synthesized{stack: stack, template: tpl}
+	if err := json.Unmarshal(raw, &s.cfn); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+var (
+	defaultOnce  sync.Once
+	defaultStack synthesized
+	defaultDir   string
+)
+
+// defaultSynth is the stack with no context, synthesized once for the
+// tests that only read it.
+func defaultSynth(t *testing.T) synthesized {
+	t.Helper()
+	defaultOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "convenings-bin-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defaultDir = dir
+		for _, name := range FunctionNames() {
+			_ = os.MkdirAll(filepath.Join(dir, name), 0o755)
+			if err := os.WriteFile(filepath.Join(dir, name, "bootstrap"), []byte("fake "+name), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		defaultStack = synth(t, nil, ConveningsStackProps{BinDir: dir})
+	})
+	if defaultStack.stack == nil {
+		t.Fatal("default stack did not synthesize")
+	}
+	return defaultStack
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if defaultDir != "" {
+		_ = os.RemoveAll(defaultDir)
+	}
+	os.Exit(code)
+}
+
+// noPanic turns a failed assertions.Template check, which panics, into a
+// test error.
+func noPanic(t *testing.T, check func()) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("%v", r)
+		}
+	}()
+	check()
+}
+
+func ref(id string) map[string]any          { return map[string]any{"Ref": id} }
+func getAtt(id, attr string) map[string]any { return map[string]any{"Fn::GetAtt": []any{id, attr}} }
+
+// ofType returns the logical ids of the resources of one type, sorted.
+func (c cfnTemplate) ofType(typ string) []string {
+	var ids []string
+	for id, r := range c.Resources {
+		if r.Type == typ {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// logicalID finds the one resource of typ made by the top-level construct
+// with the given id (CDK appends an 8-digit hash).
+func (c cfnTemplate) logicalID(t *testing.T, typ, constructID string) string {
+	t.Helper()
+	re := regexp.MustCompile("^" + regexp.QuoteMeta(constructID) + "[0-9A-F]{8}$")
+	var found []string
+	for _, id := range c.ofType(typ) {
+		if re.MatchString(id) {
+			found = append(found, id)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want one %s from construct %s, found %v", typ, constructID, found)
+	}
+	return found[0]
+}
+
+func functionID(t *testing.T, s synthesized, name string) string {
+	t.Helper()
+	return s.cfn.logicalID(t, "AWS::Lambda::Function", constructID(name)+"Function")
+}
+
+// dig follows keys (strings for objects, ints for arrays) into v.
+func dig(v any, keys ...any) any {
+	for _, k := range keys {
+		switch k := k.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil
+			}
+			v = m[k]
+		case int:
+			a, ok := v.([]any)
+			if !ok || k >= len(a) {
+				return nil
+			}
+			v = a[k]
+		}
+	}
+	return v
+}
+
+func TestCDKJSON(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "cdk.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cdkJSON map[string]any
+	if err := json.Unmarshal(raw, &cdkJSON); err != nil {
+		t.Fatal(err)
+	}
+	if cdkJSON["app"] != "go run ./infra" {
+		t.Errorf("cdk.json app = %v, want go run ./infra", cdkJSON["app"])
+	}
+	if len(featureFlags(t)) == 0 {
+		t.Error("cdk.json sets no feature flags")
+	}
+}
+
+func TestFunctionNames(t *testing.T) {
+	names := FunctionNames()
+	want := []string{"events", "register", "registration", "admin", "promoter", "mailer"}
+	if !reflect.DeepEqual(names, want) {
+		t.Errorf("FunctionNames() = %v, want %v", names, want)
+	}
+	specs := functionSpecs()
+	for _, name := range names {
+		if _, ok := specs[name]; !ok {
+			t.Errorf("function %s has no spec", name)
+		}
+	}
+	if len(specs) != len(names) {
+		t.Errorf("specs for %v, want exactly %v", keys(specs), names)
+	}
+	for _, r := range httpapi.Routes {
+		if !slices.Contains(names, r.Function) {
+			t.Errorf("route %s is served by %s, which the stack does not define", r.Key(), r.Function)
+		}
+	}
+}
+
+// TestFunctionFoldersAreDeployed fails when a folder under functions/ holds
+// a main package the stack does not deploy. It skips while functions/ is
+// empty; main() reports folders the stack needs but cannot find.
+func TestFunctionFoldersAreDeployed(t *testing.T) {
+	found, err := functionFolders("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) == 0 {
+		t.Skip("no functions/<name>/main.go yet")
+	}
+	for _, name := range found {
+		if !slices.Contains(FunctionNames(), name) {
+			t.Errorf("functions/%s is not in FunctionNames(): the stack would not deploy it", name)
+		}
+	}
+}
+
+func TestTable(t *testing.T) {
+	s := defaultSynth(t)
+	ids := s.cfn.ofType("AWS::DynamoDB::GlobalTable")
+	if len(ids) != 1 || len(s.cfn.ofType("AWS::DynamoDB::Table")) != 0 {
+		t.Fatalf("want exactly one table, got global tables %v", ids)
+	}
+	table := s.cfn.Resources[ids[0]]
+	p := table.Properties
+
+	t.Run("KeysFromDynamostore", func(t *testing.T) {
+		wantKeys := []any{
+			map[string]any{"AttributeName": dynamostore.AttrPK, "KeyType": "HASH"},
+			map[string]any{"AttributeName": dynamostore.AttrSK, "KeyType": "RANGE"},
+		}
+		if got := p["KeySchema"]; !reflect.DeepEqual(got, wantKeys) {
+			t.Errorf("KeySchema = %v, want %v", got, wantKeys)
+		}
+		gsis, _ := p["GlobalSecondaryIndexes"].([]any)
+		if len(gsis) != 1 {
+			t.Fatalf("GlobalSecondaryIndexes = %v, want one", gsis)
+		}
+		wantGSI := map[string]any{
+			"IndexName": dynamostore.IndexGSI1,
+			"KeySchema": []any{
+				map[string]any{"AttributeName": dynamostore.AttrGSI1PK, "KeyType": "HASH"},
+				map[string]any{"AttributeName": dynamostore.AttrGSI1SK, "KeyType": "RANGE"},
+			},
+			"Projection": map[string]any{"ProjectionType": "ALL"},
+		}
+		if !reflect.DeepEqual(gsis[0], wantGSI) {
+			t.Errorf("GSI = %v, want %v", gsis[0], wantGSI)
+		}
+		types := map[string]any{}
+		for _, d := range p["AttributeDefinitions"].([]any) {
+			types[dig(d, "AttributeName").(string)] = dig(d, "AttributeType")
+		}
+		wantTypes := map[string]any{
+			dynamostore.AttrPK: "S", dynamostore.AttrSK: "S",
+			dynamostore.AttrGSI1PK: "S", dynamostore.AttrGSI1SK: "S",
+		}
+		if !reflect.DeepEqual(types, wantTypes) {
+			t.Errorf("AttributeDefinitions = %v, want %v", types, wantTypes)
+		}
+	})
+
+	tests := []struct {
+		name string
+		got  any
+		want any
+	}{
+		{"OnDemand", p["BillingMode"], "PAY_PER_REQUEST"},
+		{"Stream", dig(p, "StreamSpecification", "StreamViewType"), "NEW_AND_OLD_IMAGES"},
+		{"TTLAttribute", dig(p, "TimeToLiveSpecification", "AttributeName"), dynamostore.AttrExpiresAt},
+		{"TTLEnabled", dig(p, "TimeToLiveSpecification", "Enabled"), true},
+		{"PointInTimeRecovery", dig(p, "Replicas", 0, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"), true},
+		{"DeletionProtection", dig(p, "Replicas", 0, "DeletionProtectionEnabled"), true},
+		{"DeletionPolicyRetain", table.DeletionPolicy, "Retain"},
+		{"UpdateReplacePolicyRetain", table.UpdateReplacePolicy, "Retain"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !reflect.DeepEqual(tt.got, tt.want) {
+				t.Errorf("got %v, want %v", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFunctions(t *testing.T) {
+	s := defaultSynth(t)
+	if n := len(s.cfn.ofType("AWS::Lambda::Function")); n != 6 {
+		t.Errorf("%d functions, want 6", n)
+	}
+	tableID := s.cfn.ofType("AWS::DynamoDB::GlobalTable")[0]
+	secretID := s.cfn.logicalID(t, "AWS::SecretsManager::Secret", "TokenSecret")
+	apiID := s.cfn.logicalID(t, "AWS::ApiGatewayV2::Api", "HttpApi")
+
+	base := map[string]any{deployment.EnvTableName: ref(tableID), deployment.EnvLogLevel: "info"}
+	with := func(extra map[string]any) map[string]any {
+		env := copyMap(base)
+		for k, v := range extra {
+			env[k] = v
+		}
+		return env
+	}
+	secret := map[string]any{deployment.EnvTokenSecretARN: ref(secretID)}
+	tests := []struct {
+		name    string
+		timeout float64
+		env     map[string]any
+	}{
+		{"events", 10, base},
+		{"register", 10, with(secret)},
+		{"registration", 10, with(secret)},
+		{"admin", 10, base},
+		{"promoter", 60, base},
+		{"mailer", 60, with(map[string]any{
+			deployment.EnvTokenSecretARN: ref(secretID),
+			deployment.EnvPublicURL:      getAtt(apiID, "ApiEndpoint"),
+			deployment.EnvSenderEmail:    DefaultSenderEmail,
+			deployment.EnvSESMaxSendRate: DefaultSESMaxSendRate,
+		})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fn := s.cfn.Resources[functionID(t, s, tt.name)].Properties
+			checks := []struct {
+				what      string
+				got, want any
+			}{
+				{"Runtime", fn["Runtime"], "provided.al2023"},
+				{"Architectures", fn["Architectures"], []any{"arm64"}},
+				{"Handler", fn["Handler"], "bootstrap"},
+				{"MemorySize", fn["MemorySize"], 256.0},
+				{"Timeout", fn["Timeout"], tt.timeout},
+				{"Environment", dig(fn, "Environment", "Variables"), tt.env},
+			}
+			for _, c := range checks {
+				if !reflect.DeepEqual(c.got, c.want) {
+					t.Errorf("%s = %v, want %v", c.what, c.got, c.want)
+				}
+			}
+			if _, ok := dig(fn, "Code", "S3Key").(string); !ok {
+				t.Errorf("Code = %v, want an asset", fn["Code"])
+			}
+			logGroup, _ := dig(fn, "LoggingConfig", "LogGroup", "Ref").(string)
+			if days := dig(s.cfn.Resources[logGroup].Properties, "RetentionInDays"); days != 30.0 {
+				t.Errorf("log group %q retention = %v, want 30 days", logGroup, days)
+			}
+		})
+	}
+}
+
+func copyMap(m map[string]any) map[string]any {
+	c := make(map[string]any, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+// policyActions returns every action the function's role policies allow,
+// with the resources of each.
+func policyActions(t *testing.T, s synthesized, fnID string) map[string][]any {
+	t.Helper()
+	role, _ := dig(s.cfn.Resources[fnID].Properties, "Role", "Fn::GetAtt", 0).(string)
+	actions := map[string][]any{}
+	for _, id := range s.cfn.ofType("AWS::IAM::Policy") {
+		p := s.cfn.Resources[id].Properties
+		roles, _ := p["Roles"].([]any)
+		if !slices.ContainsFunc(roles, func(r any) bool { return reflect.DeepEqual(r, ref(role)) }) {
+			continue
+		}
+		for _, st := range statements(p["PolicyDocument"]) {
+			if st["Effect"] != "Allow" {
+				continue
+			}
+			for _, a := range asList(st["Action"]) {
+				actions[a.(string)] = append(actions[a.(string)], asList(st["Resource"])...)
+			}
+		}
+	}
+	return actions
+}
+
+func statements(doc any) []map[string]any {
+	var out []map[string]any
+	for _, st := range asList(dig(doc, "Statement")) {
+		if m, ok := st.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// asList reads an IAM field that holds one value or a list of them.
+func asList(v any) []any {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return v
+	default:
+		return []any{v}
+	}
+}
+
+func TestFunctionPermissions(t *testing.T) {
+	s := defaultSynth(t)
+	tableID := s.cfn.ofType("AWS::DynamoDB::GlobalTable")[0]
+	secretID := s.cfn.logicalID(t, "AWS::SecretsManager::Secret", "TokenSecret")
+	tests := []struct {
+		name        string
+		write       bool
+		secret      bool
+		ses         bool
+		streamQueue string // construct id of the stream's failure queue
+	}{
+		{name: "events"},
+		{name: "register", write: true, secret: true},
+		{name: "registration", write: true, secret: true},
+		{name: "admin", write: true},
+		{name: "promoter", write: true, streamQueue: "PromotionDeadLetterQueue"},
+		{name: "mailer", write: true, secret: true, ses: true, streamQueue: "NotificationDeadLetterQueue"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			actions := policyActions(t, s, functionID(t, s, tt.name))
+			has := func(a string) bool { _, ok := actions[a]; return ok }
+
+			if !has("dynamodb:GetItem") || !has("dynamodb:Query") {
+				t.Errorf("cannot read the table: %v", keys(actions))
+			}
+			if !slices.ContainsFunc(actions["dynamodb:Query"], func(r any) bool {
+				return reflect.DeepEqual(r, getAtt(tableID, "Arn"))
+			}) {
+				t.Errorf("dynamodb:Query not granted on the table: %v", actions["dynamodb:Query"])
+			}
+			for _, a := range []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} {
+				if has(a) != tt.write {
+					t.Errorf("%s allowed = %v, want %v", a, has(a), tt.write)
+				}
+			}
+			if has("secretsmanager:GetSecretValue") != tt.secret {
+				t.Errorf("secretsmanager:GetSecretValue allowed = %v, want %v", !tt.secret, tt.secret)
+			} else if tt.secret && !reflect.DeepEqual(actions["secretsmanager:GetSecretValue"], []any{ref(secretID)}) {
+				t.Errorf("GetSecretValue on %v, want only the token secret", actions["secretsmanager:GetSecretValue"])
+			}
+			for _, a := range []string{"ses:SendEmail", "ses:SendRawEmail"} {
+				if has(a) != tt.ses {
+					t.Errorf("%s allowed = %v, want %v", a, has(a), tt.ses)
+				}
+			}
+			if tt.ses {
+				checkSESResources(t, actions["ses:SendEmail"], s, DefaultSenderEmail)
+			}
+			streamRead := has("dynamodb:GetRecords") && has("dynamodb:DescribeStream")
+			if streamRead != (tt.streamQueue != "") {
+				t.Errorf("stream read allowed = %v, want %v", streamRead, tt.streamQueue != "")
+			}
+			if tt.streamQueue != "" {
+				queueID := s.cfn.logicalID(t, "AWS::SQS::Queue", tt.streamQueue)
+				if !reflect.DeepEqual(actions["sqs:SendMessage"], []any{getAtt(queueID, "Arn")}) {
+					t.Errorf("sqs:SendMessage on %v, want only %s", actions["sqs:SendMessage"], queueID)
+				}
+			} else if has("sqs:SendMessage") {
+				t.Errorf("sqs:SendMessage allowed")
+			}
+		})
+	}
+}
+
+// checkSESResources checks that sending is allowed on exactly the sender's
+// email identity and its domain identity.
+func checkSESResources(t *testing.T, resources []any, s synthesized, sender string) {
+	t.Helper()
+	identityID := s.cfn.logicalID(t, "AWS::SES::EmailIdentity", "SenderIdentity")
+	if len(resources) != 2 {
+		t.Fatalf("ses:SendEmail on %v, want the email and domain identities", resources)
+	}
+	for _, r := range resources {
+		parts, _ := dig(r, "Fn::Join", 1).([]any)
+		if len(parts) == 0 {
+			t.Fatalf("SES resource %v is not an ARN join", r)
+		}
+		last := parts[len(parts)-1]
+		switch {
+		case reflect.DeepEqual(last, ref(identityID)):
+		case last == ":identity/"+strings.SplitN(sender, "@", 2)[1]:
+		default:
+			t.Errorf("SES resource %v is neither the sender's identity nor its domain", r)
+		}
+		if !slices.Contains(parts, ":ses:") {
+			t.Errorf("SES resource %v is not an SES ARN", r)
+		}
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+var serviceWildcard = regexp.MustCompile(`^[A-Za-z0-9-]+:\*$`)
+
+func TestNoWildcardActions(t *testing.T) {
+	s := defaultSynth(t)
+	var docs []struct {
+		where string
+		doc   any
+	}
+	for _, id := range s.cfn.ofType("AWS::IAM::Policy") {
+		docs = append(docs, struct {
+			where string
+			doc   any
+		}{id, s.cfn.Resources[id].Properties["PolicyDocument"]})
+	}
+	// Inline policies of roles, in case a construct writes them there.
+	for _, id := range s.cfn.ofType("AWS::IAM::Role") {
+		for i, p := range asList(s.cfn.Resources[id].Properties["Policies"]) {
+			docs = append(docs, struct {
+				where string
+				doc   any
+			}{fmt.Sprintf("%s.Policies[%d]", id, i), dig(p, "PolicyDocument")})
+		}
+	}
+	if len(docs) < 6 {
+		t.Fatalf("found %d policies, want one per function at least", len(docs))
+	}
+	for _, d := range docs {
+		t.Run(d.where, func(t *testing.T) {
+			for _, st := range statements(d.doc) {
+				if _, ok := st["NotAction"]; ok {
+					t.Errorf("statement uses NotAction: %v", st)
+				}
+				for _, a := range asList(st["Action"]) {
+					if a == "*" || serviceWildcard.MatchString(fmt.Sprint(a)) {
+						t.Errorf("statement allows %q: %v", a, st)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestRoutes(t *testing.T) {
+	s := defaultSynth(t)
+	routeIDs := s.cfn.ofType("AWS::ApiGatewayV2::Route")
+	if len(routeIDs) != len(httpapi.Routes) {
+		t.Errorf("%d routes, want %d (httpapi.Routes)", len(routeIDs), len(httpapi.Routes))
+	}
+	byKey := map[string]map[string]any{}
+	for _, id := range routeIDs {
+		p := s.cfn.Resources[id].Properties
+		key := p["RouteKey"].(string)
+		if _, dup := byKey[key]; dup {
+			t.Errorf("route %s defined twice", key)
+		}
+		byKey[key] = p
+	}
+	authorizers := s.cfn.ofType("AWS::ApiGatewayV2::Authorizer")
+	if len(authorizers) != 1 {
+		t.Fatalf("authorizers %v, want one", authorizers)
+	}
+	authorizer := s.cfn.Resources[authorizers[0]].Properties
+	poolID := s.cfn.logicalID(t, "AWS::Cognito::UserPool", "StaffPool")
+	clientID := s.cfn.logicalID(t, "AWS::Cognito::UserPoolClient", "StaffPoolStaffClient")
+	if authorizer["AuthorizerType"] != "JWT" ||
+		!reflect.DeepEqual(dig(authorizer, "JwtConfiguration", "Audience"), []any{ref(clientID)}) ||
+		!slices.ContainsFunc(asList(dig(authorizer, "JwtConfiguration", "Issuer", "Fn::Join", 1)), func(v any) bool {
+			return reflect.DeepEqual(v, ref(poolID))
+		}) {
+		t.Errorf("authorizer %v is not a JWT authorizer of the staff pool and client", authorizer)
+	}
+
+	for _, r := range httpapi.Routes {
+		t.Run(r.Key(), func(t *testing.T) {
+			p, ok := byKey[r.Key()]
+			if !ok {
+				t.Fatalf("route missing")
+			}
+			if r.Staff {
+				if p["AuthorizationType"] != "JWT" || !reflect.DeepEqual(p["AuthorizerId"], ref(authorizers[0])) {
+					t.Errorf("staff route: AuthorizationType %v, AuthorizerId %v; want JWT with the staff authorizer",
+						p["AuthorizationType"], p["AuthorizerId"])
+				}
+			} else if p["AuthorizerId"] != nil || (p["AuthorizationType"] != nil && p["AuthorizationType"] != "NONE") {
+				t.Errorf("public route has authorization %v / %v", p["AuthorizationType"], p["AuthorizerId"])
+			}
+			integrationID, _ := dig(p, "Target", "Fn::Join", 1, 1, "Ref").(string)
+			integration := s.cfn.Resources[integrationID].Properties
+			if got, want := integration["IntegrationUri"], getAtt(functionID(t, s, r.Function), "Arn"); !reflect.DeepEqual(got, want) {
+				t.Errorf("route integrates %v, want function %s", got, r.Function)
+			}
+			if integration["PayloadFormatVersion"] != "2.0" || integration["IntegrationType"] != "AWS_PROXY" {
+				t.Errorf("integration %v, want AWS_PROXY with payload 2.0", integration)
+			}
+		})
+	}
+	if got, want := len(s.cfn.ofType("AWS::ApiGatewayV2::Integration")), 4; got != want {
+		t.Errorf("%d integrations, want one per HTTP function (%d)", got, want)
+	}
+	api := s.cfn.Resources[s.cfn.logicalID(t, "AWS::ApiGatewayV2::Api", "HttpApi")].Properties
+	if api["ProtocolType"] != "HTTP" || api["CorsConfiguration"] != nil {
+		t.Errorf("api %v, want an HTTP API without CORS", api)
+	}
+}
+
+func TestStageThrottling(t *testing.T) {
+	tests := []struct {
+		name        string
+		ctx         map[string]any
+		props       ConveningsStackProps
+		rate, burst float64
+	}{
+		{name: "Defaults", rate: DefaultThrottleRateLimit, burst: DefaultThrottleBurstLimit},
+		{name: "ContextStrings", ctx: map[string]any{ContextThrottleRateLimit: "5", ContextThrottleBurstLimit: "8"}, rate: 5, burst: 8},
+		{name: "ContextNumbers", ctx: map[string]any{ContextThrottleRateLimit: 7, ContextThrottleBurstLimit: 9}, rate: 7, burst: 9},
+		{name: "PropsOverContext", ctx: map[string]any{ContextThrottleRateLimit: 7},
+			props: ConveningsStackProps{ThrottleRateLimit: 3, ThrottleBurstLimit: 4}, rate: 3, burst: 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s synthesized
+			if tt.ctx == nil && tt.props == (ConveningsStackProps{}) {
+				s = defaultSynth(t)
+			} else {
+				s = synth(t, tt.ctx, tt.props)
+			}
+			noPanic(t, func() {
+				s.template.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Stage"), jsii.Number(1))
+				s.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Stage"), map[string]any{
+					"StageName":  "$default",
+					"AutoDeploy": true,
+					"DefaultRouteSettings": map[string]any{
+						"ThrottlingRateLimit":  tt.rate,
+						"ThrottlingBurstLimit": tt.burst,
+					},
+				})
+			})
+		})
+	}
+}
+
+func TestStreamConsumers(t *testing.T) {
+	s := defaultSynth(t)
+	tableID := s.cfn.ofType("AWS::DynamoDB::GlobalTable")[0]
+	mappings := map[string]map[string]any{}
+	for _, id := range s.cfn.ofType("AWS::Lambda::EventSourceMapping") {
+		p := s.cfn.Resources[id].Properties
+		fn, _ := dig(p, "FunctionName", "Ref").(string)
+		mappings[fn] = p
+	}
+	if len(mappings) != 2 {
+		t.Errorf("%d event source mappings, want 2", len(mappings))
+	}
+	tests := []struct {
+		function  string
+		batchSize float64
+		queue     string
+		pattern   map[string]any
+	}{
+		{deployment.FunctionMailer, 10, "NotificationDeadLetterQueue", map[string]any{
+			"eventName": []any{"INSERT"},
+			"dynamodb":  map[string]any{"NewImage": map[string]any{dynamostore.AttrSK: map[string]any{"S": []any{"NOTICE"}}}},
+		}},
+		{deployment.FunctionPromoter, 100, "PromotionDeadLetterQueue", map[string]any{
+			"eventName": []any{"INSERT", "MODIFY"},
+			"dynamodb":  map[string]any{"NewImage": map[string]any{dynamostore.AttrSK: map[string]any{"S": []any{"EVENT"}}}},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.function, func(t *testing.T) {
+			m, ok := mappings[functionID(t, s, tt.function)]
+			if !ok {
+				t.Fatalf("no event source mapping")
+			}
+			queueID := s.cfn.logicalID(t, "AWS::SQS::Queue", tt.queue)
+			checks := []struct {
+				what      string
+				got, want any
+			}{
+				{"EventSourceArn", m["EventSourceArn"], getAtt(tableID, "StreamArn")},
+				{"StartingPosition", m["StartingPosition"], "LATEST"},
+				{"BatchSize", m["BatchSize"], tt.batchSize},
+				{"BisectBatchOnFunctionError", m["BisectBatchOnFunctionError"], true},
+				{"FunctionResponseTypes", m["FunctionResponseTypes"], []any{"ReportBatchItemFailures"}},
+				{"OnFailure", dig(m, "DestinationConfig", "OnFailure", "Destination"), getAtt(queueID, "Arn")},
+			}
+			for _, c := range checks {
+				if !reflect.DeepEqual(c.got, c.want) {
+					t.Errorf("%s = %v, want %v", c.what, c.got, c.want)
+				}
+			}
+			if r, _ := m["MaximumRetryAttempts"].(float64); r < 1 || r > 10 {
+				t.Errorf("MaximumRetryAttempts = %v, want 1..10", m["MaximumRetryAttempts"])
+			}
+			if age, _ := m["MaximumRecordAgeInSeconds"].(float64); age < 60 || age > 6*3600 {
+				t.Errorf("MaximumRecordAgeInSeconds = %v, want at most 6 hours", m["MaximumRecordAgeInSeconds"])
+			}
+			filters, _ := dig(m, "FilterCriteria", "Filters").([]any)
+			if len(filters) != 1 {
+				t.Fatalf("filters %v, want one", filters)
+			}
+			var pattern map[string]any
+			if err := json.Unmarshal([]byte(dig(filters[0], "Pattern").(string)), &pattern); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(pattern, tt.pattern) {
+				t.Errorf("filter pattern %v, want %v", pattern, tt.pattern)
+			}
+			q := s.cfn.Resources[queueID].Properties
+			if q["MessageRetentionPeriod"] != 14*24*3600.0 || q["SqsManagedSseEnabled"] != true {
+				t.Errorf("failure queue %v, want 14 days retention and encryption", q)
+			}
+		})
+	}
+}
+
+func TestCognito(t *testing.T) {
+	s := defaultSynth(t)
+	poolID := s.cfn.logicalID(t, "AWS::Cognito::UserPool", "StaffPool")
+	pool := s.cfn.Resources[poolID]
+	client := s.cfn.Resources[s.cfn.logicalID(t, "AWS::Cognito::UserPoolClient", "StaffPoolStaffClient")].Properties
+	flows := asList(client["ExplicitAuthFlows"])
+	groups := s.cfn.ofType("AWS::Cognito::UserPoolGroup")
+	tests := []struct {
+		name string
+		ok   bool
+		got  any
+	}{
+		{"NoSelfSignUp", dig(pool.Properties, "AdminCreateUserConfig", "AllowAdminCreateUserOnly") == true, pool.Properties["AdminCreateUserConfig"]},
+		{"EmailSignIn", reflect.DeepEqual(pool.Properties["UsernameAttributes"], []any{"email"}), pool.Properties["UsernameAttributes"]},
+		{"RetainPool", pool.DeletionPolicy == "Retain", pool.DeletionPolicy},
+		{"ClientWithoutSecret", client["GenerateSecret"] == false, client["GenerateSecret"]},
+		{"SRPFlow", slices.Contains(flows, "ALLOW_USER_SRP_AUTH"), flows},
+		{"PasswordFlow", slices.Contains(flows, "ALLOW_USER_PASSWORD_AUTH"), flows},
+		{"ClientOfPool", reflect.DeepEqual(client["UserPoolId"], ref(poolID)), client["UserPoolId"]},
+		{"StaffGroup", len(groups) == 1 &&
+			s.cfn.Resources[groups[0]].Properties["GroupName"] == httpapi.StaffGroup &&
+			reflect.DeepEqual(s.cfn.Resources[groups[0]].Properties["UserPoolId"], ref(poolID)), groups},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !tt.ok {
+				t.Errorf("got %v", tt.got)
+			}
+		})
+	}
+}
+
+func TestTokenSecret(t *testing.T) {
+	s := defaultSynth(t)
+	noPanic(t, func() {
+		s.template.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(1))
+		s.template.HasResource(jsii.String("AWS::SecretsManager::Secret"), map[string]any{
+			"DeletionPolicy": "Retain",
+			"Properties": map[string]any{
+				"GenerateSecretString": map[string]any{
+					"PasswordLength":     64,
+					"ExcludePunctuation": true,
+				},
+			},
+		})
+	})
+}
+
+func TestSender(t *testing.T) {
+	tests := []struct {
+		name        string
+		ctx         map[string]any
+		props       ConveningsStackProps
+		wantEmail   string
+		wantRate    string
+		wantWarning bool
+	}{
+		{name: "Default", wantEmail: DefaultSenderEmail, wantRate: "1", wantWarning: true},
+		{name: "Context", ctx: map[string]any{ContextSenderEmail: "events@lmi.example", ContextSESMaxSendRate: "14"},
+			wantEmail: "events@lmi.example", wantRate: "14"},
+		{name: "ContextRateNumber", ctx: map[string]any{ContextSenderEmail: "events@lmi.example", ContextSESMaxSendRate: 2.5},
+			wantEmail: "events@lmi.example", wantRate: "2.5"},
+		{name: "Props", ctx: map[string]any{ContextSenderEmail: "ignored@lmi.example"},
+			props:     ConveningsStackProps{SenderEmail: "staff@lmi.example", SESMaxSendRate: "3"},
+			wantEmail: "staff@lmi.example", wantRate: "3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s synthesized
+			if tt.ctx == nil && tt.props == (ConveningsStackProps{}) {
+				s = defaultSynth(t)
+			} else {
+				s = synth(t, tt.ctx, tt.props)
+			}
+			vars := dig(s.cfn.Resources[functionID(t, s, deployment.FunctionMailer)].Properties, "Environment", "Variables")
+			if got := dig(vars, deployment.EnvSenderEmail); got != tt.wantEmail {
+				t.Errorf("%s = %v, want %s", deployment.EnvSenderEmail, got, tt.wantEmail)
+			}
+			if got := dig(vars, deployment.EnvSESMaxSendRate); got != tt.wantRate {
+				t.Errorf("%s = %v, want %s", deployment.EnvSESMaxSendRate, got, tt.wantRate)
+			}
+			noPanic(t, func() {
+				s.template.ResourceCountIs(jsii.String("AWS::SES::EmailIdentity"), jsii.Number(1))
+				s.template.HasResourceProperties(jsii.String("AWS::SES::EmailIdentity"), map[string]any{
+					"EmailIdentity": tt.wantEmail,
+				})
+			})
+			actions := policyActions(t, s, functionID(t, s, deployment.FunctionMailer))
+			checkSESResources(t, actions["ses:SendRawEmail"], s, tt.wantEmail)
+
+			warnings := assertions.Annotations_FromStack(s.stack).FindWarning(jsii.String("*"),
+				assertions.Match_StringLikeRegexp(jsii.String("No sender email set")))
+			if got := len(*warnings) > 0; got != tt.wantWarning {
+				t.Errorf("sender warning = %v, want %v", got, tt.wantWarning)
+			}
+			noPanic(t, func() {
+				assertions.Annotations_FromStack(s.stack).HasNoError(jsii.String("*"), assertions.Match_AnyValue())
+			})
+		})
+	}
+}
+
+func TestPublicURL(t *testing.T) {
+	tests := []struct {
+		name  string
+		ctx   map[string]any
+		props ConveningsStackProps
+		want  func(s synthesized) any
+	}{
+		{name: "DefaultIsTheAPI", want: func(s synthesized) any {
+			return getAtt(s.cfn.logicalID(t, "AWS::ApiGatewayV2::Api", "HttpApi"), "ApiEndpoint")
+		}},
+		{name: "Context", ctx: map[string]any{ContextPublicURL: "https://convenings.example.org"},
+			want: func(synthesized) any { return "https://convenings.example.org" }},
+		{name: "Props", props: ConveningsStackProps{PublicURL: "https://lmi.example.org/convenings"},
+			want: func(synthesized) any { return "https://lmi.example.org/convenings" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s synthesized
+			if tt.ctx == nil && tt.props == (ConveningsStackProps{}) {
+				s = defaultSynth(t)
+			} else {
+				s = synth(t, tt.ctx, tt.props)
+			}
+			vars := dig(s.cfn.Resources[functionID(t, s, deployment.FunctionMailer)].Properties, "Environment", "Variables")
+			if got, want := dig(vars, deployment.EnvPublicURL), tt.want(s); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s = %v, want %v", deployment.EnvPublicURL, got, want)
+			}
+		})
+	}
+}
+
+func TestInvalidSettingsFailSynth(t *testing.T) {
+	tests := []struct {
+		name    string
+		ctx     map[string]any
+		message string
+	}{
+		{"SenderNotAnEmail", map[string]any{ContextSenderEmail: "noreply"}, "is not an email address"},
+		{"RateNotANumber", map[string]any{ContextSESMaxSendRate: "fast"}, "not a positive number of emails"},
+		{"ThrottleNotANumber", map[string]any{ContextThrottleRateLimit: "lots"}, "is not a positive number"},
+		{"PublicURLNotAbsolute", map[string]any{ContextPublicURL: "convenings.example.org"}, "is not an absolute http(s) URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := synth(t, tt.ctx, ConveningsStackProps{})
+			noPanic(t, func() {
+				assertions.Annotations_FromStack(s.stack).HasError(jsii.String("*"),
+					assertions.Match_StringLikeRegexp(jsii.String(regexp.QuoteMeta(tt.message))))
+			})
+		})
+	}
+}
+
+func TestOutputs(t *testing.T) {
+	s := defaultSynth(t)
+	apiID := s.cfn.logicalID(t, "AWS::ApiGatewayV2::Api", "HttpApi")
+	tests := []struct {
+		name string
+		want any
+	}{
+		{"ApiUrl", getAtt(apiID, "ApiEndpoint")},
+		{"UserPoolId", ref(s.cfn.logicalID(t, "AWS::Cognito::UserPool", "StaffPool"))},
+		{"UserPoolClientId", ref(s.cfn.logicalID(t, "AWS::Cognito::UserPoolClient", "StaffPoolStaffClient"))},
+		{"TableName", ref(s.cfn.ofType("AWS::DynamoDB::GlobalTable")[0])},
+		{"NotificationDeadLetterQueueUrl", ref(s.cfn.logicalID(t, "AWS::SQS::Queue", "NotificationDeadLetterQueue"))},
+		{"PromotionDeadLetterQueueUrl", ref(s.cfn.logicalID(t, "AWS::SQS::Queue", "PromotionDeadLetterQueue"))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, ok := s.cfn.Outputs[tt.name]
+			if !ok {
+				t.Fatalf("output missing; outputs: %v", keys(s.cfn.Outputs))
+			}
+			if !reflect.DeepEqual(out["Value"], tt.want) {
+				t.Errorf("value %v, want %v", out["Value"], tt.want)
+			}
+		})
+	}
+}
+
+func TestMissingBinaryPanics(t *testing.T) {
+	dir := fakeBinDir(t)
+	if err := os.Remove(filepath.Join(dir, deployment.FunctionMailer, "bootstrap")); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		r := recover()
+		if r == nil || !strings.Contains(fmt.Sprint(r), "function mailer is not built") {
+			t.Errorf("recovered %v, want a panic naming the mailer", r)
+		}
+	}()
+	NewConveningsStack(awscdk.NewApp(nil), "Test", &ConveningsStackProps{BinDir: dir})
+}
