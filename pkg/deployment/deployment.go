@@ -52,11 +52,10 @@ type Needs struct {
 
 // App is one function's assembled dependencies.
 type App struct {
-	Log        *slog.Logger
-	Store      *dynamostore.Store
-	Service    *convening.Service
-	Mailer     *mail.Mailer // nil unless Needs.Mail
-	StaffToken string
+	Log     *slog.Logger
+	Store   *dynamostore.Store
+	Service *convening.Service
+	Mailer  *mail.Mailer // nil unless Needs.Mail
 }
 
 // Load reads the environment and builds the App. Errors name the variable
@@ -73,7 +72,7 @@ func Load(ctx context.Context, needs Needs) (*App, error) {
 	}
 	db := DynamoDB(cfg, os.Getenv(EnvDynamoDBEndpoint))
 	store := dynamostore.New(db, table, log)
-	app := &App{Log: log, Store: store, StaffToken: os.Getenv(EnvStaffToken)}
+	app := &App{Log: log, Store: store}
 	var tokens *convening.ManageTokens
 	if needs.Tokens || needs.Mail {
 		secret, err := tokenSecret(ctx, cfg)

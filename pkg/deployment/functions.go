@@ -44,6 +44,6 @@ func Handler(ctx context.Context, name string) (any, error) {
 	case FunctionMailer:
 		return (&streamapi.Mailer{Notices: app.Store, Mailer: app.Mailer, Log: app.Log}).Handle, nil
 	}
-	h := httpapi.New(app.Service, httpapi.Options{StaffToken: app.StaffToken, Log: app.Log})
+	h := httpapi.New(app.Service, httpapi.Options{Log: app.Log})
 	return h.Function(name), nil
 }

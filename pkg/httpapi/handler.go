@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -35,25 +34,19 @@ const StaffGroup = "staff"
 
 // Handler serves the HTTP API.
 type Handler struct {
-	svc *convening.Service
-	log *slog.Logger
-	// staffToken, when set, is the bearer token that stands for a staff
-	// login in local runs. In AWS it is empty and the Cognito group decides.
-	staffToken string
-	routes     map[string]func(context.Context, *request) (events.APIGatewayV2HTTPResponse, error)
+	svc    *convening.Service
+	log    *slog.Logger
+	routes map[string]func(context.Context, *request) (events.APIGatewayV2HTTPResponse, error)
 }
 
 // Options configure a Handler.
 type Options struct {
-	// StaffToken enables the local staff login (Authorization: Bearer
-	// <token>). Leave it empty in AWS.
-	StaffToken string
-	Log        *slog.Logger
+	Log *slog.Logger
 }
 
 // New returns a handler for all routes.
 func New(svc *convening.Service, opts Options) *Handler {
-	h := &Handler{svc: svc, log: opts.Log, staffToken: opts.StaffToken}
+	h := &Handler{svc: svc, log: opts.Log}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -235,14 +228,10 @@ func (h *Handler) staff(next func(context.Context, *request) (events.APIGatewayV
 	}
 }
 
+// authorizeStaff trusts the claims of the route's JWT authorizer (API
+// Gateway verified the token before invoking us; the local runner's gateway
+// stands in for it) and requires the staff group.
 func (h *Handler) authorizeStaff(r *request) error {
-	if h.staffToken != "" {
-		got, found := strings.CutPrefix(r.header("Authorization"), "Bearer ")
-		if !found || subtle.ConstantTimeCompare([]byte(got), []byte(h.staffToken)) != 1 {
-			return convening.Errorf(convening.EUNAUTHORIZED, "Sign in as staff to use this.")
-		}
-		return nil
-	}
 	a := r.RequestContext.Authorizer
 	if a == nil || a.JWT == nil || len(a.JWT.Claims) == 0 {
 		return convening.Errorf(convening.EUNAUTHORIZED, "Sign in as staff to use this.")
