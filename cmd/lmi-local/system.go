@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/calmi/convenings/pkg/localrun"
+)
+
+//go:embed seed.json
+var seedJSON []byte
+
+func start(ctx context.Context, s settings, logw io.Writer) (*localrun.System, error) {
+	seeds, err := seedEvents(seedJSON, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return localrun.StartSystem(ctx, localrun.SystemOptions{
+		Table:        s.Table,
+		DynamoDBPort: s.DynamoDBPort, SESPort: s.SESPort,
+		DynamoDBEndpoint: envOr("LMI_DYNAMODB_ENDPOINT", ""), SESEndpoint: envOr("LMI_SES_ENDPOINT", ""),
+		DataDir:    s.DataDir,
+		StaffToken: s.StaffToken, TokenSecret: s.TokenSecret,
+		Sender:    s.Sender,
+		PublicURL: fmt.Sprintf("http://127.0.0.1:%d", s.HTTPPort),
+		Seed:      seeds,
+		Log:       newLogger(s.LogLevel, logw),
+		LogLevel:  s.LogLevel,
+	})
+}
+
+// seedEvents returns the sample events, each moved forward by whole years
+// until it lies in the future, so that a checkout run years from now still
+// shows open events on the same weekdays of the year.
+func seedEvents(data []byte, now time.Time) ([]json.RawMessage, error) {
+	var list []map[string]any
+	if err := json.Unmarshal(data, &list); err != nil {
+		return nil, fmt.Errorf("seed.json: %w", err)
+	}
+	out := make([]json.RawMessage, 0, len(list))
+	for _, ev := range list {
+		start, err := time.Parse(time.RFC3339, ev["startsAt"].(string))
+		if err != nil {
+			return nil, fmt.Errorf("seed.json %v: startsAt: %w", ev["id"], err)
+		}
+		years := 0
+		for start.AddDate(years, 0, 0).Before(now.AddDate(0, 0, 7)) {
+			years++
+		}
+		for _, f := range []string{"startsAt", "endsAt", "registrationOpensAt", "registrationClosesAt"} {
+			if v, ok := ev[f].(string); ok {
+				t, err := time.Parse(time.RFC3339, v)
+				if err != nil {
+					return nil, fmt.Errorf("seed.json %v: %s: %w", ev["id"], f, err)
+				}
+				ev[f] = t.AddDate(years, 0, 0).Format(time.RFC3339)
+			}
+		}
+		b, err := json.Marshal(ev)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}

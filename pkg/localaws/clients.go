@@ -1,0 +1,66 @@
+package localaws
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+)
+
+// Region is the region the local clients sign for. DynamoDB Local runs
+// with -sharedDb, so the region does not partition its tables.
+const Region = "us-west-2"
+
+// localConfig is built by hand rather than with config.LoadDefaultConfig so
+// that a developer's AWS profile, credentials or region can neither leak
+// into local runs nor break them (a missing AWS_PROFILE fails loading).
+func localConfig(endpoint string) (aws.Config, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return aws.Config{}, fmt.Errorf("local endpoint %q is not an absolute URL", endpoint)
+	}
+	return aws.Config{
+		Region:       Region,
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+		BaseEndpoint: aws.String(endpoint),
+	}, nil
+}
+
+// NewDynamoDBClient returns a DynamoDB client for a local endpoint such as
+// DynamoDB Local's. ctx is unused; it keeps the shape of config loading.
+func NewDynamoDBClient(ctx context.Context, endpoint string) (*dynamodb.Client, error) {
+	cfg, err := localConfig(endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("new DynamoDB client: %w", err)
+	}
+	return dynamodb.NewFromConfig(cfg), nil
+}
+
+// NewStreamsClient returns a DynamoDB Streams client for a local endpoint;
+// DynamoDB Local serves streams on the same endpoint as tables. The client
+// mends a DynamoDB Local fault that would otherwise corrupt records: an
+// empty map in a stream image arrives as {} instead of {"M":{}}.
+func NewStreamsClient(ctx context.Context, endpoint string) (*dynamodbstreams.Client, error) {
+	cfg, err := localConfig(endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("new DynamoDB Streams client: %w", err)
+	}
+	return dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) {
+		o.APIOptions = append(o.APIOptions, addEmptyMapRepair)
+	}), nil
+}
+
+// NewSESClient returns an SES v2 client for a local endpoint such as
+// aws-ses-v2-local's.
+func NewSESClient(ctx context.Context, endpoint string) (*sesv2.Client, error) {
+	cfg, err := localConfig(endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("new SES client: %w", err)
+	}
+	return sesv2.NewFromConfig(cfg), nil
+}

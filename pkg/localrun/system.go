@@ -1,0 +1,242 @@
+package localrun
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/calmi/convenings/pkg/deployment"
+	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/httpapi"
+	"github.com/calmi/convenings/pkg/localaws"
+)
+
+// SystemOptions configure a local System.
+type SystemOptions struct {
+	Table string
+	// DynamoDBEndpoint and SESEndpoint reuse running services; when empty
+	// the System starts its own on DynamoDBPort and SESPort (0: any free).
+	DynamoDBEndpoint, SESEndpoint string
+	DynamoDBPort, SESPort         int
+	// DataDir keeps DynamoDB Local's data between runs; empty: in memory.
+	DataDir string
+	// StaffToken is the bearer token the gateway accepts as a staff login,
+	// standing in for a Cognito JWT of the staff group.
+	StaffToken  string
+	TokenSecret string
+	Sender      string
+	PublicURL   string
+	// SESMaxSendRate is the mailer's emails per second; 0 means 50.
+	SESMaxSendRate float64
+	// Seed holds events to create (admin API bodies) if they do not exist.
+	Seed []json.RawMessage
+	// Log receives the functions' and the runner's JSON logs.
+	Log      *slog.Logger
+	LogLevel string
+	// ServiceOutput receives the child processes' output; nil discards it.
+	ServiceOutput io.Writer
+}
+
+// System is the whole registration system running locally.
+type System struct {
+	DynamoDB, SES *localaws.Process // nil when reused from the options
+	DynamoDBURL   string
+	SESURL        string
+	Client        *dynamodb.Client
+	Table         string
+	Gateway       *Gateway
+	// Handlers are the functions' typed Lambda handlers, by name.
+	Handlers   map[string]any
+	PollerDone <-chan error
+
+	stopPoller context.CancelFunc
+	stopOnce   sync.Once
+}
+
+// StartSystem starts everything and returns once the API can be served.
+// The functions read their configuration from the process environment, as
+// in Lambda, so StartSystem sets it; run one System per process.
+func StartSystem(ctx context.Context, o SystemOptions) (sys *System, err error) {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	sys = &System{Table: o.Table, DynamoDBURL: o.DynamoDBEndpoint, SESURL: o.SESEndpoint}
+	defer func() {
+		if err != nil {
+			sys.Stop()
+		}
+	}()
+	if sys.SESURL == "" {
+		if sys.SES, err = localaws.StartSES(ctx, localaws.SESOptions{Port: o.SESPort, Stdout: o.ServiceOutput, Stderr: o.ServiceOutput}); err != nil {
+			return sys, err
+		}
+		sys.SESURL = sys.SES.Endpoint()
+	}
+	if sys.DynamoDBURL == "" {
+		if sys.DynamoDB, err = localaws.StartDynamoDB(ctx, localaws.DynamoDBOptions{Port: o.DynamoDBPort,
+			InMemory: o.DataDir == "", DataDir: o.DataDir, Stdout: o.ServiceOutput, Stderr: o.ServiceOutput}); err != nil {
+			return sys, err
+		}
+		sys.DynamoDBURL = sys.DynamoDB.Endpoint()
+	}
+	if sys.Client, err = localaws.NewDynamoDBClient(ctx, sys.DynamoDBURL); err != nil {
+		return sys, err
+	}
+	if err = ensureTable(ctx, sys.Client, o.Table); err != nil {
+		return sys, err
+	}
+	rate := o.SESMaxSendRate
+	if rate <= 0 {
+		rate = 50
+	}
+	for k, v := range map[string]string{
+		deployment.EnvTableName:        o.Table,
+		deployment.EnvDynamoDBEndpoint: sys.DynamoDBURL,
+		deployment.EnvSESEndpoint:      sys.SESURL,
+		deployment.EnvTokenSecret:      o.TokenSecret,
+		deployment.EnvPublicURL:        o.PublicURL,
+		deployment.EnvSenderEmail:      o.Sender,
+		deployment.EnvSESMaxSendRate:   strconv.FormatFloat(rate, 'f', -1, 64),
+		deployment.EnvLogLevel:         o.LogLevel,
+	} {
+		if err = os.Setenv(k, v); err != nil {
+			return sys, fmt.Errorf("set %s: %w", k, err)
+		}
+	}
+	sys.Handlers = map[string]any{}
+	fns := map[string]lambda.Handler{}
+	for _, name := range deployment.Functions {
+		h, err := deployment.Handler(ctx, name)
+		if err != nil {
+			return sys, err
+		}
+		sys.Handlers[name] = h
+		fns[name] = lambda.NewHandler(h)
+	}
+	httpFns := map[string]lambda.Handler{}
+	for _, r := range httpapi.Routes {
+		httpFns[r.Function] = fns[r.Function]
+	}
+	if sys.Gateway, err = NewGateway(httpapi.Routes, httpFns, GatewayOptions{
+		Authorizer: StaffTokenAuthorizer(o.StaffToken),
+		Logger:     o.Log,
+	}); err != nil {
+		return sys, err
+	}
+	if err = seed(sys.Gateway, o.StaffToken, o.Seed); err != nil {
+		return sys, err
+	}
+	arn, err := localaws.StreamARN(ctx, sys.Client, o.Table)
+	if err != nil {
+		return sys, err
+	}
+	streams, err := localaws.NewStreamsClient(ctx, sys.DynamoDBURL)
+	if err != nil {
+		return sys, err
+	}
+	poller, err := NewStreamPoller(streams, arn, []StreamConsumer{
+		{Name: deployment.FunctionMailer, Function: fns[deployment.FunctionMailer], BatchSize: 10, Filter: NoticeInserted},
+		{Name: deployment.FunctionPromoter, Function: fns[deployment.FunctionPromoter], BatchSize: 100, Filter: EventChanged},
+	}, PollerOptions{FromStart: true, Logger: o.Log, PollInterval: 100 * time.Millisecond})
+	if err != nil {
+		return sys, err
+	}
+	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	sys.stopPoller = cancel
+	done := make(chan error, 1)
+	go func() { done <- poller.Run(pctx) }()
+	sys.PollerDone = done
+	return sys, nil
+}
+
+// Stop stops the poller and the services the System started.
+func (s *System) Stop() {
+	s.stopOnce.Do(func() {
+		if s.stopPoller != nil {
+			s.stopPoller()
+			<-s.PollerDone
+		}
+		for _, p := range []*localaws.Process{s.SES, s.DynamoDB} {
+			if p != nil {
+				_ = p.Stop()
+			}
+		}
+	})
+}
+
+// NoticeInserted is the mailer's filter, as in the CDK app: new notices only.
+func NoticeInserted(r events.DynamoDBEventRecord) bool {
+	return r.EventName == "INSERT" && r.Change.NewImage["sk"].DataType() == events.DataTypeString &&
+		r.Change.NewImage["sk"].String() == "NOTICE"
+}
+
+// EventChanged is the promoter's filter, as in the CDK app: written events.
+func EventChanged(r events.DynamoDBEventRecord) bool {
+	return r.EventName != "REMOVE" && r.Change.NewImage["sk"].DataType() == events.DataTypeString &&
+		r.Change.NewImage["sk"].String() == "EVENT"
+}
+
+// StaffTokenAuthorizer stands in for the Cognito JWT authorizer: the local
+// staff token yields the claims of a member of the staff group.
+func StaffTokenAuthorizer(token string) func(*http.Request) (*events.APIGatewayV2HTTPRequestContextAuthorizerDescription, error) {
+	return func(r *http.Request) (*events.APIGatewayV2HTTPRequestContextAuthorizerDescription, error) {
+		if token == "" || r.Header.Get("Authorization") != "Bearer "+token {
+			return nil, errors.New("not the local staff token")
+		}
+		return &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
+				Claims: map[string]string{"sub": "local-staff", "cognito:groups": "[" + httpapi.StaffGroup + "]"},
+			},
+		}, nil
+	}
+}
+
+func ensureTable(ctx context.Context, client *dynamodb.Client, table string) error {
+	_, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	var nf *types.ResourceNotFoundException
+	if err == nil {
+		return nil
+	}
+	if !errors.As(err, &nf) {
+		return fmt.Errorf("describe table %s: %w", table, err)
+	}
+	if _, err := client.CreateTable(ctx, dynamostore.CreateTableInput(table)); err != nil {
+		return fmt.Errorf("create table %s: %w", table, err)
+	}
+	w := dynamodb.NewTableExistsWaiter(client, func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay = 100 * time.Millisecond })
+	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}, time.Minute); err != nil {
+		return fmt.Errorf("wait for table %s: %w", table, err)
+	}
+	return nil
+}
+
+// seed creates the sample events through the staff API, as staff would.
+func seed(gw http.Handler, staffToken string, bodies []json.RawMessage) error {
+	for _, b := range bodies {
+		req := httptest.NewRequest(http.MethodPost, "/api/admin/events", bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+staffToken)
+		rec := httptest.NewRecorder()
+		gw.ServeHTTP(rec, req)
+		if rec.Code != http.StatusCreated && rec.Code != http.StatusConflict {
+			return fmt.Errorf("seed event: %d %s", rec.Code, rec.Body.String())
+		}
+	}
+	return nil
+}
