@@ -45,7 +45,7 @@ func (s *Store) Cancel(ctx context.Context, id, noticeID string, now time.Time) 
 			if _, ok := asCancellation(err); ok || isConflict(err) {
 				continue // promoted or cancelled meanwhile: look again
 			}
-			return convening.Registration{}, false, fmt.Errorf("cancel %s: %w", id, err)
+			return convening.Registration{}, false, failure("cancel "+id, err)
 		}
 		reg.Status = convening.StatusCancelled
 		reg.UpdatedAt = now
@@ -107,7 +107,7 @@ func (s *Store) cancelItems(it registrationItem, noticeID string, now time.Time)
 			ExpressionAttributeNames: map[string]string{"#pk": AttrPK},
 		}})
 	}
-	n, err := marshal(newNoticeItem(noticeID, convening.NoticeCancelled, it.registration(), 0, now))
+	n, err := marshal(newNoticeItem(noticeID, convening.NoticeCancelled, it.registration(), now))
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,7 @@ func (s *Store) CreateEvent(ctx context.Context, e convening.Event) error {
 			Fields: []convening.FieldError{{Field: "id", Message: "is already taken"}}}
 	}
 	if err != nil {
-		return fmt.Errorf("create event %s: %w", e.ID, err)
+		return failure("create event "+e.ID, err)
 	}
 	return nil
 }
@@ -71,7 +71,7 @@ func (s *Store) Events(ctx context.Context) ([]convening.Event, error) {
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list events: %w", err)
+			return nil, failure("list events", err)
 		}
 		for _, m := range out.Items {
 			var it eventItem
@@ -131,7 +131,7 @@ func (s *Store) UpdateEvent(ctx context.Context, id string, change convening.Eve
 			continue // seats or capacity moved since the read: recompute
 		}
 		if err != nil {
-			return convening.Event{}, fmt.Errorf("update event %s: %w", id, err)
+			return convening.Event{}, failure("update event "+id, err)
 		}
 		var it eventItem
 		if err := unmarshal(out.Attributes, &it); err != nil {

@@ -159,14 +159,13 @@ const (
 )
 
 type noticeItem struct {
-	PK               string `json:"pk"`
-	SK               string `json:"sk"`
-	ID               string `json:"id"`
-	Kind             string `json:"kind"`
-	RegistrationID   string `json:"registrationId"`
-	EventID          string `json:"eventId"`
-	WaitlistPosition int    `json:"waitlistPosition,omitempty"`
-	CreatedAt        string `json:"createdAt"`
+	PK             string `json:"pk"`
+	SK             string `json:"sk"`
+	ID             string `json:"id"`
+	Kind           string `json:"kind"`
+	RegistrationID string `json:"registrationId"`
+	EventID        string `json:"eventId"`
+	CreatedAt      string `json:"createdAt"`
 
 	State      string `json:"state"`
 	LeaseUntil string `json:"leaseUntil,omitempty"`

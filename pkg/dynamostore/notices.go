@@ -18,10 +18,10 @@ import (
 // sentNoticeTTL is how long a sent notice is kept as a record of the email.
 const sentNoticeTTL = 180 * 24 * time.Hour
 
-func newNoticeItem(id string, kind convening.NoticeKind, reg convening.Registration, position int, now time.Time) noticeItem {
+func newNoticeItem(id string, kind convening.NoticeKind, reg convening.Registration, now time.Time) noticeItem {
 	return noticeItem{
 		PK: noticePrefix + id, SK: skNotice, ID: id, Kind: string(kind),
-		RegistrationID: reg.ID, EventID: reg.EventID, WaitlistPosition: position,
+		RegistrationID: reg.ID, EventID: reg.EventID,
 		CreatedAt: fmtTime(now), State: noticePending,
 	}
 }
@@ -62,7 +62,7 @@ func (s *Store) ClaimNotice(ctx context.Context, id string, now time.Time, lease
 		return mail.ErrNoticeBusy
 	}
 	if err != nil {
-		return fmt.Errorf("claim notice %s: %w", id, err)
+		return failure("claim notice "+id, err)
 	}
 	return nil
 }
@@ -85,7 +85,7 @@ func (s *Store) MarkNoticeSent(ctx context.Context, id, messageID string, now ti
 		ConditionExpression: expr.Condition(), UpdateExpression: expr.Update(),
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
 	}); err != nil {
-		return fmt.Errorf("mark notice %s sent: %w", id, err)
+		return failure("mark notice "+id+" sent", err)
 	}
 	return nil
 }
@@ -111,7 +111,7 @@ func (s *Store) ReleaseNotice(ctx context.Context, id string, now time.Time, cau
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if err != nil && !errors.As(err, &ccf) { // already sent or released: nothing to give back
-		return fmt.Errorf("release notice %s: %w", id, err)
+		return failure("release notice "+id, err)
 	}
 	return nil
 }
@@ -141,7 +141,7 @@ func (s *Store) hydrateNotice(ctx context.Context, it noticeItem) (convening.Not
 			s.table: {Keys: keys, ConsistentRead: aws.Bool(true)},
 		}})
 		if err != nil {
-			return convening.Notice{}, fmt.Errorf("notice %s: read registration and event: %w", it.ID, err)
+			return convening.Notice{}, failure("notice "+it.ID+": read registration and event", err)
 		}
 		for _, m := range out.Responses[s.table] {
 			switch sk := m[AttrSK].(*types.AttributeValueMemberS); {
@@ -163,10 +163,20 @@ func (s *Store) hydrateNotice(ctx context.Context, it noticeItem) (convening.Not
 		return convening.Notice{}, fmt.Errorf("notice %s: registration or event is missing", it.ID)
 	}
 	r := reg.registration()
+	position := 0
+	if convening.NoticeKind(it.Kind) == convening.NoticeWaitlisted && r.Status == convening.StatusWaitlisted {
+		// The position as the email goes out: exact, and never worse than
+		// what the registration answer said.
+		ahead, err := s.countAhead(ctx, r.EventID, r.WaitlistSeq)
+		if err != nil {
+			return convening.Notice{}, err
+		}
+		position = ahead + 1
+	}
 	return convening.Notice{
 		ID: it.ID, Kind: convening.NoticeKind(it.Kind), RegistrationID: it.RegistrationID,
 		To: r.Contact, Organization: r.Organization, Members: r.Members, Seats: r.Seats,
-		WaitlistPosition: it.WaitlistPosition, Event: ev.event().Summary(), CreatedAt: parseTime(it.CreatedAt),
+		WaitlistPosition: position, Event: ev.event().Summary(), CreatedAt: parseTime(it.CreatedAt),
 	}, nil
 }
 

@@ -61,7 +61,7 @@ func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newI
 			if _, ok := asCancellation(err); ok || isConflict(err) {
 				continue // the event or a team changed under us: replan from fresh reads
 			}
-			return promoted, fmt.Errorf("promote %s: %w", eventID, err)
+			return promoted, failure("promote "+eventID, err)
 		}
 		for _, w := range plan {
 			promoted = append(promoted, convening.Registration{ID: w.RegistrationID, EventID: eventID,
@@ -93,7 +93,7 @@ func (s *Store) waitlist(ctx context.Context, eventID string, ev eventItem) ([]c
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("waitlist of %s: %w", eventID, err)
+			return nil, failure("waitlist of "+eventID, err)
 		}
 		for _, m := range out.Items {
 			var w waitItem
@@ -159,7 +159,7 @@ func (s *Store) promoteItems(eventID string, ev eventItem, plan []convening.Wait
 				ExpressionAttributeNames: map[string]string{"#pk": AttrPK},
 			}})
 		n, err := marshal(newNoticeItem(newID(), convening.NoticePromoted,
-			convening.Registration{ID: w.RegistrationID, EventID: eventID}, 0, now))
+			convening.Registration{ID: w.RegistrationID, EventID: eventID}, now))
 		if err != nil {
 			return nil, err
 		}

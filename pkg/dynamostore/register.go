@@ -29,6 +29,7 @@ const idempotencyTTL = 24 * time.Hour
 // EINVALID (team larger than the event allows), EUNAVAILABLE.
 func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (convening.Registration, bool, error) {
 	var observed *eventItem // the event as the last cancelled attempt saw it
+	firstLook := true
 	for attempt := 1; attempt <= s.maxAttempts; attempt++ {
 		if err := backoff(ctx, attempt-1); err != nil {
 			return convening.Registration{}, false, err
@@ -36,24 +37,28 @@ func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (conve
 		reg := in.Registration
 		reg.EventID = in.EventID
 		reg.Seats = reg.Team.Seats()
-		waitlist := observed != nil && !convening.FitsDirectly(observed.event(), reg.Seats)
-		position := 0
-		if waitlist {
+		reg.WaitlistSeq, reg.WaitlistPosition = 0, nil
+		reg.Status = convening.StatusRegistered
+		if observed != nil && !convening.FitsDirectly(observed.event(), reg.Seats) {
 			reg.Status = convening.StatusWaitlisted
-			reg.WaitlistSeq = observed.WaitlistSeq + 1
-			position = observed.WaitlistLength + 1
-			reg.WaitlistPosition = &position
-		} else {
-			reg.Status = convening.StatusRegistered
-			reg.WaitlistSeq = 0
-			reg.WaitlistPosition = nil
+			// The table accepts an arrival number only if it is above every
+			// one before it (the condition below), so numbers rise in commit
+			// order. The clock only proposes a value that is likely to be
+			// free, so that concurrent arrivals rarely collide; a stale or
+			// skewed proposal fails and is raised past what the table holds.
+			reg.WaitlistSeq = max(s.clock().UnixMicro(), observed.WaitlistSeq+1)
 		}
-		tx, idx, err := s.registerItems(in, reg, observed, position)
+		tx, idx, err := s.registerItems(in, reg)
 		if err != nil {
 			return convening.Registration{}, false, err
 		}
 		_, err = s.db.TransactWriteItems(ctx, tx)
 		if err == nil {
+			if reg.Status == convening.StatusWaitlisted {
+				if err := s.fillPosition(ctx, &reg, in.Idempotency); err != nil {
+					return convening.Registration{}, false, err
+				}
+			}
 			return reg, false, nil
 		}
 		c, ok := asCancellation(err)
@@ -61,13 +66,13 @@ func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (conve
 			if isConflict(err) {
 				continue
 			}
-			return convening.Registration{}, false, fmt.Errorf("register: %w", err)
+			return convening.Registration{}, false, failure("register", err)
 		}
 		if !c.anyFailed() {
 			continue // conflict or throttling inside the transaction: try again
 		}
 		if idx.idem >= 0 && c.failed(idx.idem) {
-			return s.replay(c.item(idx.idem), in)
+			return s.replay(ctx, c.item(idx.idem), in)
 		}
 		if c.failed(idx.org) {
 			return convening.Registration{}, false, convening.Errorf(convening.ECONFLICT,
@@ -93,9 +98,41 @@ func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (conve
 				Message: "The registration is not valid.",
 				Fields:  []convening.FieldError{{Field: "members", Message: fmt.Sprintf("this event admits at most %d members per team", e.MaxTeamSize)}}}
 		}
-		observed = &ev // lost a race or the event is full: decide again from what the table said
+		// Full, or another arrival got there first: decide again from the
+		// event as the table returned it, without reading it again.
+		observed = &ev
+		if firstLook { // learning that the event is full is not a lost race
+			firstLook = false
+			attempt--
+		}
 	}
 	return convening.Registration{}, false, errBusy
+}
+
+// fillPosition sets a newly waitlisted registration's position: the count
+// of entries ahead of it. Arrival numbers rise in commit order, so nobody
+// can later join ahead of it and the count stays exact until teams ahead
+// leave. With an idempotency key, the position is kept for replays.
+func (s *Store) fillPosition(ctx context.Context, reg *convening.Registration, idem *convening.Idempotency) error {
+	ahead, err := s.countAhead(ctx, reg.EventID, reg.WaitlistSeq)
+	if err != nil {
+		return err
+	}
+	p := ahead + 1
+	reg.WaitlistPosition = &p
+	if idem != nil {
+		// Best effort: a replay without it reports the live position.
+		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: aws.String(s.table), Key: key(idemPrefix+idem.Key, skIdem),
+			UpdateExpression:          aws.String("SET #p = :p"),
+			ExpressionAttributeNames:  map[string]string{"#p": "position"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":p": num(int64(p))},
+		})
+		if err != nil {
+			s.log.WarnContext(ctx, "could not keep the waiting-list position for replays", "registration", reg.ID, "error", err)
+		}
+	}
+	return nil
 }
 
 func windowError(e convening.Event, now time.Time) error {
@@ -107,9 +144,9 @@ func windowError(e convening.Event, now time.Time) error {
 
 type registerIndex struct{ event, org, idem int }
 
-// registerItems builds the transaction for one attempt. With observed == nil
-// it tries for seats directly; otherwise it follows the observed state.
-func (s *Store) registerItems(in convening.RegisterInput, reg convening.Registration, observed *eventItem, position int) (*dynamodb.TransactWriteItemsInput, registerIndex, error) {
+// registerItems builds the transaction for one attempt: for seats, or for
+// the waiting list as reg.Status says.
+func (s *Store) registerItems(in convening.RegisterInput, reg convening.Registration) (*dynamodb.TransactWriteItemsInput, registerIndex, error) {
 	now := fmtTime(in.Now)
 	seats := int64(reg.Seats)
 	window := expression.Name(AttrPK).AttributeExists().
@@ -126,11 +163,8 @@ func (s *Store) registerItems(in convening.RegisterInput, reg convening.Registra
 			Add(expression.Name("seatsLeft"), expression.Value(-seats)).
 			Add(expression.Name("registeredTeams"), expression.Value(1))
 	} else {
-		// Exact observed waiting list: the arrival number and the position
-		// told to the team are both right, or the transaction fails.
 		cond = window.
-			And(expression.Name("waitlistSeq").Equal(expression.Value(observed.WaitlistSeq))).
-			And(expression.Name("waitlistLength").Equal(expression.Value(observed.WaitlistLength))).
+			And(expression.Name("waitlistSeq").LessThan(expression.Value(reg.WaitlistSeq))).
 			And(expression.Or(
 				expression.Name("waitlistLength").GreaterThan(expression.Value(0)),
 				expression.Name("seatsLeft").LessThan(expression.Value(seats))))
@@ -182,7 +216,7 @@ func (s *Store) registerItems(in convening.RegisterInput, reg convening.Registra
 	if reg.Status == convening.StatusWaitlisted {
 		kind = convening.NoticeWaitlisted
 	}
-	n, err := marshal(newNoticeItem(in.NoticeID, kind, reg, position, in.Now))
+	n, err := marshal(newNoticeItem(in.NoticeID, kind, reg, in.Now))
 	if err != nil {
 		return nil, idx, err
 	}
@@ -190,7 +224,7 @@ func (s *Store) registerItems(in convening.RegisterInput, reg convening.Registra
 
 	if in.Idempotency != nil {
 		it, err := marshal(idemItem{PK: idemPrefix + in.Idempotency.Key, SK: skIdem,
-			RequestHash: in.Idempotency.RequestHash, Response: ri, Position: position,
+			RequestHash: in.Idempotency.RequestHash, Response: ri,
 			ExpiresAt: in.Now.Add(idempotencyTTL).Unix()})
 		if err != nil {
 			return nil, idx, err
@@ -214,7 +248,7 @@ func putIfAbsent(table string, item map[string]types.AttributeValue) types.Trans
 
 // replay answers a repeated Idempotency-Key with the first answer, or a
 // conflict if the key came with a different request.
-func (s *Store) replay(old map[string]types.AttributeValue, in convening.RegisterInput) (convening.Registration, bool, error) {
+func (s *Store) replay(ctx context.Context, old map[string]types.AttributeValue, in convening.RegisterInput) (convening.Registration, bool, error) {
 	var it idemItem
 	if err := unmarshal(old, &it); err != nil {
 		return convening.Registration{}, false, fmt.Errorf("register: decode idempotency record: %w", err)
@@ -224,9 +258,13 @@ func (s *Store) replay(old map[string]types.AttributeValue, in convening.Registe
 			"This Idempotency-Key was already used with a different request.")
 	}
 	reg := it.Response.registration()
-	if reg.Status == convening.StatusWaitlisted && it.Position > 0 {
-		p := it.Position
-		reg.WaitlistPosition = &p
+	if reg.Status == convening.StatusWaitlisted {
+		if it.Position > 0 {
+			p := it.Position
+			reg.WaitlistPosition = &p
+		} else if err := s.fillPosition(ctx, &reg, nil); err != nil {
+			return convening.Registration{}, false, err
+		}
 	}
 	return reg, true, nil
 }

@@ -55,7 +55,7 @@ func (s *Store) countAhead(ctx context.Context, eventID string, seq int64) (int,
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
-			return 0, fmt.Errorf("count waitlist of %s: %w", eventID, err)
+			return 0, failure("count waitlist of "+eventID, err)
 		}
 		n += int(out.Count)
 	}
@@ -82,7 +82,7 @@ func (s *Store) Roster(ctx context.Context, eventID string) (convening.Roster, e
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
-			return convening.Roster{}, fmt.Errorf("roster of %s: %w", eventID, err)
+			return convening.Roster{}, failure("roster of "+eventID, err)
 		}
 		for _, m := range out.Items {
 			var it registrationItem

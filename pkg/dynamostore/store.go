@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/calmi/convenings/pkg/convening"
 )
@@ -49,6 +50,7 @@ type Store struct {
 	// maxAttempts bounds the optimistic retries of one operation; the SDK
 	// retries throttling underneath each attempt on its own.
 	maxAttempts int
+	clock       func() time.Time
 }
 
 // New returns a store on the named table.
@@ -56,7 +58,7 @@ func New(db API, table string, log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Store{db: db, table: table, log: log, maxAttempts: 60}
+	return &Store{db: db, table: table, log: log, maxAttempts: 60, clock: time.Now}
 }
 
 // Table is the table's name.
@@ -102,7 +104,9 @@ func parseTime(s string) time.Time {
 	return t
 }
 
-func seqKey(seq int64) string { return waitPrefix + fmt.Sprintf("%012d", seq) }
+// seqKey is the sort key of a waiting-list entry: the arrival number,
+// zero-padded so that keys sort as numbers.
+func seqKey(seq int64) string { return waitPrefix + fmt.Sprintf("%019d", seq) }
 
 func key(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
@@ -167,6 +171,30 @@ func isConflict(err error) bool {
 	return errors.As(err, &tip) || errors.As(err, &tc)
 }
 
+// throttled reports whether err is DynamoDB refusing for load after the
+// SDK's own retries: the caller may try again shortly, so it is reported as
+// EUNAVAILABLE (503 with Retry-After), not as an internal error.
+func throttled(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.ErrorCode() {
+	case "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded":
+		return true
+	}
+	return false
+}
+
+// failure wraps a storage error with its operation, marking throttling as
+// unavailability so that callers answer "try again" rather than "bug".
+func failure(op string, err error) error {
+	if throttled(err) {
+		return fmt.Errorf("%s: %w (%w)", op, errBusy, err)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
 // backoff sleeps before optimistic attempt n (n >= 1) with full jitter, so
 // that many writers contending for one event spread out instead of
 // colliding again in lockstep.
@@ -196,7 +224,7 @@ func (s *Store) getItem(ctx context.Context, pk, sk string, out any) (bool, erro
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return false, fmt.Errorf("get %s %s: %w", pk, sk, err)
+		return false, failure("get "+pk+" "+sk, err)
 	}
 	if res.Item == nil {
 		return false, nil

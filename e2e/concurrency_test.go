@@ -1,0 +1,449 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/calmi/convenings/pkg/localaws"
+)
+
+// TestConcurrentRush races hundreds of team registrations for one event
+// against cancellations, capacity changes, duplicate organizations and
+// retried requests, with throttling and transaction conflicts injected,
+// then judges only the final state: the table's items and the mail sent.
+func TestConcurrentRush(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the rush takes a while; run without -short")
+	}
+	const (
+		teams      = 520
+		capacity   = 60
+		duplicates = 20 // organizations that register twice at once
+		retried    = 15 // requests sent three times with one Idempotency-Key
+	)
+	ctx := context.Background()
+	f := &faults{conflictRate: 0.05, throttleRate: 0.03}
+	h := newHarness(t, f.option)
+	run := fmt.Sprintf("rush%d", time.Now().UnixNano())
+	eventID := "rush"
+	if r := h.call(ctx, "POST /api/admin/events", nil, nil, map[string]any{
+		"id": eventID, "title": "Summer Institute rush", "kind": "institute",
+		"startsAt": "2030-06-25T08:00:00-07:00", "endsAt": "2030-06-26T16:00:00-07:00",
+		"venue": "San Diego", "capacity": capacity, "maxTeamSize": 8,
+	}); r.status != 201 {
+		t.Fatalf("create event: %d %v", r.status, r.body)
+	}
+
+	type outcome struct {
+		team     int
+		status   int
+		regID    string
+		token    string
+		state    string
+		position int
+	}
+	var (
+		mu       sync.Mutex
+		outcomes []outcome
+		bad      []string
+	)
+	record := func(o outcome, r response) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.status >= 500 || (r.status != 201 && r.status != 409) {
+			bad = append(bad, fmt.Sprintf("team %d: %d %v", o.team, r.status, r.body))
+		}
+		outcomes = append(outcomes, o)
+	}
+	register := func(n int, headers map[string]string) {
+		tm := teamOf(run, n%10000, 2+n%7)
+		r := h.call(ctx, "POST /api/events/{eventId}/registrations", map[string]string{"eventId": eventID}, headers, tm)
+		o := outcome{team: n, status: r.status}
+		if r.status == 201 {
+			reg := r.body["registration"].(map[string]any)
+			o.regID, o.token, o.state = reg["id"].(string), r.body["manageToken"].(string), reg["status"].(string)
+			if p, ok := reg["waitlistPosition"].(float64); ok {
+				o.position = int(p)
+			}
+		}
+		record(o, r)
+	}
+
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	cancels := make(chan outcome, teams)
+	for n := 0; n < teams; n++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			register(n, nil)
+		}()
+	}
+	for n := 0; n < duplicates; n++ { // same organization as team n, sent at the same moment
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			register(n+10000, nil)
+		}()
+	}
+	for n := 0; n < retried; n++ {
+		for i := 0; i < 3; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				register(teams+n, map[string]string{"Idempotency-Key": fmt.Sprintf("%s-retry-%d", run, n)})
+			}()
+		}
+	}
+	// Cancellations interleaved with the rush: every fifth success leaves.
+	var cancelWG sync.WaitGroup
+	cancelWG.Add(1)
+	cancelled := map[string]bool{}
+	go func() {
+		defer cancelWG.Done()
+		for o := range cancels {
+			r := h.call(ctx, "DELETE /api/registrations/{registrationId}", map[string]string{"registrationId": o.regID},
+				map[string]string{"Authorization": "Bearer " + o.token}, nil)
+			if r.status != 200 || r.body["registration"].(map[string]any)["status"] != "cancelled" {
+				mu.Lock()
+				bad = append(bad, fmt.Sprintf("cancel %s: %d %v", o.regID, r.status, r.body))
+				mu.Unlock()
+				continue
+			}
+			cancelled[o.regID] = true
+		}
+	}()
+	began := time.Now()
+	close(start)
+	// Capacity changes while the rush runs: up, then down as far as allowed.
+	time.Sleep(300 * time.Millisecond)
+	if r := h.call(ctx, "PATCH /api/admin/events/{eventId}", map[string]string{"eventId": eventID}, nil, map[string]any{"capacity": capacity + 16}); r.status != 200 {
+		t.Errorf("raise capacity: %d %v", r.status, r.body)
+	}
+	feed := time.NewTicker(20 * time.Millisecond)
+	fed := 0
+	for done := false; !done; {
+		select {
+		case <-feed.C:
+			mu.Lock()
+			for ; fed < len(outcomes); fed++ {
+				if o := outcomes[fed]; o.status == 201 && fed%5 == 0 {
+					cancels <- o
+				}
+			}
+			finished := len(outcomes) == teams+duplicates+3*retried
+			mu.Unlock()
+			done = finished
+		}
+	}
+	feed.Stop()
+	wg.Wait()
+	close(cancels)
+	cancelWG.Wait()
+	rush := time.Since(began)
+	if r := h.call(ctx, "PATCH /api/admin/events/{eventId}", map[string]string{"eventId": eventID}, nil, map[string]any{"capacity": capacity + 4}); r.status != 200 && r.status != 409 {
+		t.Errorf("lower capacity: %d %v", r.status, r.body)
+	}
+	for _, b := range bad {
+		t.Error(b)
+	}
+
+	// The stream repairs what the requests left: promotion, then mail.
+	sctx, stop := context.WithCancel(ctx)
+	streamDone := h.runStream(sctx)
+	defer func() { stop(); <-streamDone }()
+	h.waitQuiet(ctx, t, eventID, 90*time.Second)
+
+	items := h.scan(ctx)
+	st := checkInvariants(t, items, eventID)
+	t.Logf("rush: %d requests in %v (%.0f/s); %d registered, %d waitlisted, %d cancelled; %d transaction attempts; injected %d conflicts, %d throttles",
+		len(outcomes), rush.Round(time.Millisecond), float64(len(outcomes))/rush.Seconds(),
+		st.registered, st.waitlisted, st.cancelled, f.transactions.Load(), f.conflicts.Load(), f.throttles.Load())
+	if f.conflicts.Load() == 0 || f.throttles.Load() == 0 {
+		t.Errorf("no faults injected: the retry paths were not exercised")
+	}
+
+	// Duplicates: exactly one registration per organization.
+	byOrg := map[string]int{}
+	for _, it := range items {
+		if it.s("sk") == "REG" {
+			byOrg[it.s("orgKey")]++
+		}
+	}
+	conflicts := 0
+	for _, o := range outcomes {
+		if o.status == 409 {
+			conflicts++
+		}
+	}
+	if conflicts != duplicates {
+		t.Errorf("%d answers were 409, want %d (one per duplicate organization)", conflicts, duplicates)
+	}
+	// Retried requests: one registration each, the same id in every answer.
+	ids := map[int]map[string]bool{}
+	for _, o := range outcomes {
+		if o.team >= teams && o.team < teams+retried {
+			if ids[o.team] == nil {
+				ids[o.team] = map[string]bool{}
+			}
+			ids[o.team][o.regID] = true
+		}
+	}
+	for n, set := range ids {
+		if len(set) != 1 {
+			t.Errorf("retried team %d got registrations %v", n, set)
+		}
+	}
+	// Positions told at registration never grow: newcomers go behind.
+	final := map[string]int{}
+	for _, w := range st.waitlist {
+		final[w.id] = w.position
+	}
+	for _, o := range outcomes {
+		if p, ok := final[o.regID]; ok && o.state == "waitlisted" && p > o.position {
+			t.Errorf("registration %s was told position %d but is now %d", o.regID, o.position, p)
+		}
+	}
+	// Live positions from the API agree with the waiting list's order.
+	tokens := map[string]string{}
+	for _, o := range outcomes {
+		tokens[o.regID] = o.token
+	}
+	for _, w := range st.waitlist {
+		r := h.call(ctx, "GET /api/registrations/{registrationId}", map[string]string{"registrationId": w.id}, map[string]string{"Authorization": "Bearer " + tokens[w.id]}, nil)
+		if got := r.body["registration"].(map[string]any)["waitlistPosition"]; got != float64(w.position) {
+			t.Errorf("registration %s: live position %v, want %d", w.id, got, w.position)
+		}
+	}
+	checkMail(ctx, t, h.sesURL, run, items)
+}
+
+// waitQuiet waits until every notice is sent and nothing more is promoted.
+func (h *harness) waitQuiet(ctx context.Context, t *testing.T, eventID string, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		pending := 0
+		items := h.scan(ctx)
+		for _, it := range items {
+			if it.s("sk") == "NOTICE" && it.s("state") != "sent" {
+				pending++
+			}
+		}
+		if pending == 0 && !promotable(items, eventID) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %d notices unsent, promotable=%v", limit, pending, promotable(items, eventID))
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// promotable reports whether the waiting list's head fits (strict policy).
+func promotable(items []item, eventID string) bool {
+	var ev item
+	var wait []item
+	for _, it := range items {
+		switch {
+		case it.s("pk") == "EVENT#"+eventID && it.s("sk") == "EVENT":
+			ev = it
+		case it.s("pk") == "EVENT#"+eventID && strings.HasPrefix(it.s("sk"), "WAIT#"):
+			wait = append(wait, it)
+		}
+	}
+	if len(wait) == 0 {
+		return false
+	}
+	sort.Slice(wait, func(i, j int) bool { return wait[i].s("sk") < wait[j].s("sk") })
+	return wait[0].n("seats") <= ev.n("capacity")-ev.n("seatsTaken")
+}
+
+type waitEntry struct {
+	id       string
+	seq      int
+	position int
+}
+
+type state struct {
+	registered, waitlisted, cancelled int
+	waitlist                          []waitEntry
+}
+
+// checkInvariants checks, from the items alone, everything that must hold
+// whatever the interleaving.
+func checkInvariants(t *testing.T, items []item, eventID string) state {
+	t.Helper()
+	var st state
+	var ev item
+	regs := map[string]item{}
+	waits := map[string]item{} // by registration id
+	orgs := map[string]string{}
+	notices := map[string][]string{}
+	seqs := map[int]string{}
+	for _, it := range items {
+		switch sk := it.s("sk"); {
+		case sk == "EVENT":
+			ev = it
+		case sk == "REG":
+			regs[it.s("id")] = it
+		case strings.HasPrefix(sk, "WAIT#"):
+			if prev, dup := waits[it.s("registrationId")]; dup {
+				t.Errorf("two waiting-list entries for %s: %v %v", it.s("registrationId"), prev, it)
+			}
+			waits[it.s("registrationId")] = it
+		case strings.HasPrefix(sk, "ORG#"):
+			orgs[sk] = it.s("registrationId")
+		case sk == "NOTICE":
+			notices[it.s("registrationId")] = append(notices[it.s("registrationId")], it.s("kind"))
+		}
+	}
+	if ev == nil {
+		t.Fatalf("no event %s", eventID)
+	}
+	seats, wlSeats := 0, 0
+	for id, r := range regs {
+		if r.n("waitlistSeq") > 0 {
+			if other, dup := seqs[r.n("waitlistSeq")]; dup {
+				t.Errorf("registrations %s and %s share arrival number %d", id, other, r.n("waitlistSeq"))
+			}
+			seqs[r.n("waitlistSeq")] = id
+		}
+		want := []string{}
+		switch r.s("status") {
+		case "registered":
+			st.registered++
+			seats += r.n("seats")
+			if r.s("promotedAt") != "" {
+				want = []string{"waitlisted", "promoted"}
+			} else {
+				want = []string{"registered"}
+			}
+		case "waitlisted":
+			st.waitlisted++
+			wlSeats += r.n("seats")
+			w, ok := waits[id]
+			if !ok || w.n("seq") != r.n("waitlistSeq") || w.n("seats") != r.n("seats") {
+				t.Errorf("waitlisted %s has no matching waiting-list entry: %v", id, w)
+			}
+			st.waitlist = append(st.waitlist, waitEntry{id: id, seq: r.n("waitlistSeq")})
+			want = []string{"waitlisted"}
+		case "cancelled":
+			st.cancelled++
+			switch {
+			case r.s("promotedAt") != "":
+				want = []string{"waitlisted", "promoted", "cancelled"}
+			case r.n("waitlistSeq") > 0:
+				want = []string{"waitlisted", "cancelled"}
+			default:
+				want = []string{"registered", "cancelled"}
+			}
+			if _, ok := waits[id]; ok {
+				t.Errorf("cancelled %s is still on the waiting list", id)
+			}
+		}
+		if r.s("status") != "cancelled" && orgs["ORG#"+r.s("orgKey")] != id {
+			t.Errorf("active %s does not hold its organization's claim (%q)", id, orgs["ORG#"+r.s("orgKey")])
+		}
+		got := append([]string(nil), notices[id]...)
+		sort.Strings(got)
+		sort.Strings(want)
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("registration %s (%s): notices %v, want exactly %v", id, r.s("status"), got, want)
+		}
+	}
+	if len(waits) != st.waitlisted {
+		t.Errorf("%d waiting-list entries for %d waitlisted registrations", len(waits), st.waitlisted)
+	}
+	if len(orgs) != st.registered+st.waitlisted {
+		t.Errorf("%d organization claims for %d active registrations", len(orgs), st.registered+st.waitlisted)
+	}
+	checks := []struct {
+		name      string
+		got, want int
+	}{
+		{"seatsTaken", ev.n("seatsTaken"), seats},
+		{"seatsLeft", ev.n("seatsLeft"), ev.n("capacity") - seats},
+		{"registeredTeams", ev.n("registeredTeams"), st.registered},
+		{"waitlistLength", ev.n("waitlistLength"), st.waitlisted},
+		{"waitlistSeats", ev.n("waitlistSeats"), wlSeats},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("event %s = %d, but the registrations sum to %d", c.name, c.got, c.want)
+		}
+	}
+	if seats > ev.n("capacity") {
+		t.Errorf("over capacity: %d seats taken of %d", seats, ev.n("capacity"))
+	}
+	sort.Slice(st.waitlist, func(i, j int) bool { return st.waitlist[i].seq < st.waitlist[j].seq })
+	for i := range st.waitlist {
+		st.waitlist[i].position = i + 1
+	}
+	return st
+}
+
+// checkMail checks that the local SES endpoint received exactly one email
+// per notice, to the team's contact, with the subject of its kind.
+func checkMail(ctx context.Context, t *testing.T, sesURL, run string, items []item) {
+	t.Helper()
+	sent, err := localaws.SentEmails(ctx, sesURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	contact := map[string]string{}
+	for _, it := range items {
+		if it.s("sk") == "REG" {
+			c, _ := it["contact"].(map[string]any)
+			contact[it.s("id")], _ = c["email"].(string)
+		}
+	}
+	prefix := map[string]string{"registered": "Registered: ", "waitlisted": "Waiting list", "promoted": "Seat", "cancelled": "Cancelled: "}
+	want := map[string][]string{}
+	total := 0
+	for _, it := range items {
+		if it.s("sk") == "NOTICE" {
+			addr := contact[it.s("registrationId")]
+			want[addr] = append(want[addr], prefix[it.s("kind")])
+			total++
+		}
+	}
+	got := map[string][]string{}
+	n := 0
+	for _, m := range sent {
+		for _, to := range m.To {
+			if strings.Contains(to, "@"+run+".example.org") {
+				addr := to[strings.LastIndex(to, "<")+1 : len(to)-1]
+				got[addr] = append(got[addr], m.Subject)
+				n++
+			}
+		}
+	}
+	if n != total {
+		t.Errorf("%d emails sent for %d notices", n, total)
+	}
+	for addr, kinds := range want {
+		if len(got[addr]) != len(kinds) {
+			t.Errorf("%s: %d emails %v, want %d", addr, len(got[addr]), got[addr], len(kinds))
+			continue
+		}
+		sort.Strings(kinds)
+		subjects := append([]string(nil), got[addr]...)
+		sort.Strings(subjects)
+		for i := range kinds {
+			if !strings.HasPrefix(subjects[i], kinds[i]) {
+				t.Errorf("%s: subjects %v, want prefixes %v", addr, subjects, kinds)
+				break
+			}
+		}
+	}
+	t.Logf("mail: %d emails for %d notices", n, total)
+}
