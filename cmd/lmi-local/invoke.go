@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 )
@@ -35,6 +37,24 @@ func invokeCommand(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	s.LogLevel = envOr("LMI_LOG_LEVEL", "info")
+	// Reuse the services of a running `make run`, so the function sees its
+	// data; else start private ones on free ports.
+	for _, svc := range []struct {
+		env  string
+		port *int
+	}{{"LMI_DYNAMODB_ENDPOINT", &s.DynamoDBPort}, {"LMI_SES_ENDPOINT", &s.SESPort}} {
+		if os.Getenv(svc.env) != "" {
+			continue
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", *svc.port)
+		if c, err := net.DialTimeout("tcp", addr, 300*time.Millisecond); err == nil {
+			c.Close()
+			os.Setenv(svc.env, "http://"+addr)
+			fmt.Fprintf(os.Stderr, "using the running %s at %s\n", strings.TrimSuffix(strings.TrimPrefix(svc.env, "LMI_"), "_ENDPOINT"), addr)
+		} else {
+			*svc.port = 0
+		}
+	}
 	sys, err := start(ctx, s, os.Stderr)
 	if err != nil {
 		return err

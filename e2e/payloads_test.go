@@ -1,0 +1,172 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/deployment"
+	"github.com/calmi/convenings/pkg/localaws"
+)
+
+// TestSamplePayloads feeds every file in events/ to the function it is for,
+// through the real Lambda decoder, against a table holding the sample
+// event, and checks the answer. A payload that no longer matches its
+// handler's event type fails here.
+func TestSamplePayloads(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	for k, v := range map[string]string{
+		deployment.EnvTableName: h.table, deployment.EnvTokenSecret: tokenSecret,
+		deployment.EnvPublicURL: "http://127.0.0.1:8080", deployment.EnvSenderEmail: "convenings@lmi.example.org",
+		deployment.EnvLogLevel: "warn",
+	} {
+		t.Setenv(k, v)
+	}
+	start := time.Now().AddDate(0, 2, 0).UTC().Truncate(time.Hour)
+	if _, err := h.svc.CreateEvent(ctx, convening.Event{ID: "central-valley-convening-2027", Title: "Central Valley Universal Convening",
+		Kind: convening.KindConvening, StartsAt: start, EndsAt: start.Add(6 * time.Hour), Venue: "Fresno", Capacity: 12, MaxTeamSize: 6}); err != nil {
+		t.Fatal(err)
+	}
+	// The mailer sample names a notice of a fixed registration; make both.
+	ids := []string{"01JDXAMPLE0000000000000000", "01JDXNOTICE000000000000000"}
+	h.svc.NewID = func() string { id := ids[0]; ids = ids[1:]; return id }
+	if _, _, _, err := h.svc.Register(ctx, "central-valley-convening-2027", teamOf("payloads", 1, 2), nil); err != nil {
+		t.Fatal(err)
+	}
+	h.svc.NewID = convening.NewID
+
+	tests := []struct {
+		file, function string
+		status         int // for HTTP payloads
+	}{
+		{"api-list-events.json", "events", 200},
+		{"api-get-event.json", "events", 200},
+		{"api-register.json", "register", 201},
+		{"api-register-invalid.json", "register", 400},
+		{"api-get-registration.json", "registration", 404}, // the sample's token is not the registration's
+		{"api-cancel-registration.json", "registration", 404},
+		{"api-admin-create-event.json", "admin", 201},
+		{"api-admin-update-event.json", "admin", 200},
+		{"api-admin-roster.json", "admin", 200},
+		{"stream-event-seats-freed.json", "promoter", 0},
+		{"stream-notice-inserted.json", "mailer", 0},
+	}
+	files, _ := filepath.Glob("../events/*.json")
+	if len(files) != len(tests) {
+		t.Errorf("events/ has %d files, the test knows %d: add the new ones here", len(files), len(tests))
+	}
+	for _, tt := range tests {
+		t.Run(strings.TrimSuffix(tt.file, ".json"), func(t *testing.T) {
+			payload, err := os.ReadFile(filepath.Join("..", "events", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.status > 0 {
+				roundTrip[events.APIGatewayV2HTTPRequest](t, payload)
+			} else {
+				roundTrip[events.DynamoDBEvent](t, payload)
+			}
+			fn, err := deployment.Handler(ctx, tt.function)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := lambda.NewHandler(fn).Invoke(ctx, payload)
+			if err != nil {
+				t.Fatalf("invoke: %v", err)
+			}
+			if tt.status > 0 {
+				var resp events.APIGatewayV2HTTPResponse
+				if err := json.Unmarshal(out, &resp); err != nil {
+					t.Fatal(err)
+				}
+				if resp.StatusCode != tt.status {
+					t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, resp.Body)
+				}
+				return
+			}
+			var resp events.DynamoDBEventResponse
+			if err := json.Unmarshal(out, &resp); err != nil {
+				t.Fatal(err)
+			}
+			if len(resp.BatchItemFailures) != 0 {
+				t.Fatalf("batch item failures: %+v", resp.BatchItemFailures)
+			}
+		})
+	}
+	sent, err := localaws.SentEmails(ctx, h.sesURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, m := range sent {
+		for _, to := range m.To {
+			found = found || strings.Contains(to, "contact-1@payloads.example.org")
+		}
+	}
+	if !found {
+		t.Errorf("the mailer sample sent no email to the sample registration's contact")
+	}
+}
+
+// roundTrip checks that a payload decodes into T and encodes back to the
+// same JSON, so no field of the sample is silently ignored.
+func roundTrip[T any](t *testing.T, payload []byte) {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(payload, &v); err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	back, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b any
+	_ = json.Unmarshal(payload, &a)
+	_ = json.Unmarshal(back, &b)
+	if path, ok := contains(b, a, "$"); !ok {
+		t.Errorf("%s of the payload is lost decoding it as %T", path, v)
+	}
+}
+
+// contains reports whether every non-null value of want is in got, and
+// where it is not. (The SDK's types add empty fields of their own.)
+func contains(got, want any, path string) (string, bool) {
+	switch w := want.(type) {
+	case nil:
+		return "", true
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return path, false
+		}
+		for k, v := range w {
+			if p, ok := contains(g[k], v, path+"."+k); !ok {
+				return p, false
+			}
+		}
+		return "", true
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return path, false
+		}
+		for i := range w {
+			if p, ok := contains(g[i], w[i], path); !ok {
+				return p, false
+			}
+		}
+		return "", true
+	default:
+		return path, reflect.DeepEqual(got, want)
+	}
+}
