@@ -16,6 +16,9 @@ help: ## list the targets
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
+	@# A go.mod marks node_modules as another module, so ./... skips the Go
+	@# files some npm packages ship.
+	@echo 'module node_modules' > node_modules/go.mod
 	@touch $@
 
 deps: $(NPM_STAMP) ## install npm tools, Go modules and Java if missing
