@@ -130,7 +130,7 @@ func TestOrganizationKey(t *testing.T) {
 func TestSlugAndEventValidate(t *testing.T) {
 	for in, want := range map[string]string{
 		"CA LMI Summer Institute 2019": "ca-lmi-summer-institute-2019",
-		"  Pre-conference: new teams!":  "pre-conference-new-teams",
+		"  Pre-conference: new teams!": "pre-conference-new-teams",
 		"Convening — Central Valley":   "convening-central-valley",
 	} {
 		if got := convening.Slug(in); got != want || !convening.ValidEventID(got) {

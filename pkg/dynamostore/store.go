@@ -204,6 +204,11 @@ func backoff(ctx context.Context, attempt int) error {
 	}
 	ceiling := 2 * time.Millisecond << min(attempt, 7) // up to 256 ms
 	d := time.Duration(rand.Int64N(int64(ceiling)))
+	// Give up while there is still time to answer: a function that runs
+	// out its timeout answers nothing at all.
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d+500*time.Millisecond {
+		return errBusy
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -104,6 +104,11 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 }
 
 func (h *Handler) fail(ctx context.Context, req *events.APIGatewayV2HTTPRequest, err error) events.APIGatewayV2HTTPResponse {
+	if convening.ErrorCode(err) == convening.EINTERNAL && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+		// Out of time, not broken: the caller may retry (idempotently).
+		h.log.WarnContext(ctx, "request ran out of time", "route", req.RouteKey, "error", err)
+		return problemResponse(problemFor(fmt.Errorf("%w: %w", convening.Errorf(convening.EUNAVAILABLE, "The request took too long. Please try again."), err)))
+	}
 	p := problemFor(err)
 	if p.Status >= 500 {
 		h.log.ErrorContext(ctx, "request failed", "route", req.RouteKey, "requestId", req.RequestContext.RequestID, "error", err)

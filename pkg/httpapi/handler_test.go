@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -249,5 +250,19 @@ func TestFunctionServesOnlyItsRoutes(t *testing.T) {
 	resp, _ = fn(context.Background(), events.APIGatewayV2HTTPRequest{RouteKey: "GET /api/events"})
 	if resp.StatusCode != 200 || !strings.Contains(resp.Body, `"events":[]`) {
 		t.Fatalf("list: %d %s", resp.StatusCode, resp.Body)
+	}
+}
+
+func TestOutOfTimeIsUnavailable(t *testing.T) {
+	a := newAPI(t, httpapi.Options{})
+	a.do("POST /api/admin/events", nil, staff(), eventBody)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+	time.Sleep(2 * time.Millisecond)
+	req := events.APIGatewayV2HTTPRequest{RouteKey: "POST /api/events/{eventId}/registrations", PathParameters: map[string]string{"eventId": "cv"},
+		Headers: map[string]string{"content-type": "application/json"}, Body: teamBody(9, 2)}
+	resp, err := a.h.Handle(ctx, req)
+	if err != nil || resp.StatusCode != http.StatusServiceUnavailable || resp.Headers["Retry-After"] == "" {
+		t.Fatalf("status %d %v: %s", resp.StatusCode, err, resp.Body)
 	}
 }
