@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -21,6 +22,8 @@ import (
 	"github.com/calmi/convenings/pkg/httpapi"
 	"github.com/calmi/convenings/pkg/localaws"
 	"github.com/calmi/convenings/pkg/localrun"
+	"github.com/calmi/convenings/pkg/mail"
+	"github.com/calmi/convenings/pkg/streamapi"
 )
 
 func TestMain(m *testing.M) { os.Exit(localaws.RunTests(m)) }
@@ -186,4 +189,24 @@ func (h *harness) scan(ctx context.Context) []item {
 		}
 	}
 	return items
+}
+
+// sweeper is the mailer's scheduled sweep on this table, with a clock of
+// the test's choosing.
+func (h *harness) sweeper(t testing.TB, now func() time.Time) *streamapi.Mailer {
+	t.Helper()
+	ctx := context.Background()
+	ses, err := localaws.NewSESClient(ctx, h.sesURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens, _ := convening.NewManageTokens([]byte(tokenSecret))
+	store := h.svc.Store.(*dynamostore.Store)
+	m, err := mail.NewMailer(store, mail.NewSES(ses, "convenings@lmi.example.org"),
+		mail.Links{BaseURL: "http://127.0.0.1:8080", Tokens: tokens}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetClock(now)
+	return &streamapi.Mailer{Notices: store, Mailer: m, Log: slog.Default(), Now: now}
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
@@ -200,6 +202,14 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 			"eventName": awslambda.FilterRule_Or(jsii.String("INSERT"), jsii.String("MODIFY")),
 			"dynamodb":  newImageSortKey(sortKeyEvent),
 		}))))
+
+	// The outbox sweep: every few minutes the mailer sends any notice the
+	// stream could not deliver (SES or the mailer down past the retries).
+	awsevents.NewRule(stack, jsii.String("MailSweepSchedule"), &awsevents.RuleProps{
+		Description: jsii.String("Send notices left unsent by the stream"),
+		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(5))),
+		Targets:     &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(mailer, nil)},
+	})
 
 	output := func(id string, value *string, description string) {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{

@@ -971,3 +971,29 @@ func TestMissingBinaryPanics(t *testing.T) {
 	}()
 	NewConveningsStack(awscdk.NewApp(nil), "Test", &ConveningsStackProps{BinDir: dir})
 }
+
+func TestMailSweepSchedule(t *testing.T) {
+	s := defaultSynth(t)
+	rules := s.cfn.ofType("AWS::Events::Rule")
+	if len(rules) != 1 {
+		t.Fatalf("want one schedule rule, found %v", rules)
+	}
+	rule := s.cfn.Resources[rules[0]].Properties
+	mailer := functionID(t, s, deployment.FunctionMailer)
+	if rule["ScheduleExpression"] != "rate(5 minutes)" || rule["State"] == "DISABLED" {
+		t.Errorf("schedule %v state %v", rule["ScheduleExpression"], rule["State"])
+	}
+	if !reflect.DeepEqual(dig(rule, "Targets", 0, "Arn"), getAtt(mailer, "Arn")) {
+		t.Errorf("target %v, want the mailer", dig(rule, "Targets", 0, "Arn"))
+	}
+	perms := 0
+	for _, id := range s.cfn.ofType("AWS::Lambda::Permission") {
+		p := s.cfn.Resources[id].Properties
+		if p["Principal"] == "events.amazonaws.com" && reflect.DeepEqual(p["FunctionName"], getAtt(mailer, "Arn")) {
+			perms++
+		}
+	}
+	if perms != 1 {
+		t.Errorf("EventBridge may invoke the mailer through %d permissions, want 1", perms)
+	}
+}

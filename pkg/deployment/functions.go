@@ -42,7 +42,7 @@ func Handler(ctx context.Context, name string) (any, error) {
 	case FunctionPromoter:
 		return (&streamapi.Promoter{Service: app.Service, Log: app.Log}).Handle, nil
 	case FunctionMailer:
-		return (&streamapi.Mailer{Notices: app.Store, Mailer: app.Mailer, Log: app.Log}).Handle, nil
+		return (&streamapi.Mailer{Notices: app.Store, Mailer: app.Mailer, Log: app.Log}).Invoke, nil
 	}
 	h := httpapi.New(app.Service, httpapi.Options{Log: app.Log})
 	return h.Function(name), nil

@@ -161,6 +161,8 @@ const (
 type noticeItem struct {
 	PK             string `json:"pk"`
 	SK             string `json:"sk"`
+	GSI1PK         string `json:"gsi1pk,omitempty"`
+	GSI1SK         string `json:"gsi1sk,omitempty"`
 	ID             string `json:"id"`
 	Kind           string `json:"kind"`
 	RegistrationID string `json:"registrationId"`

@@ -18,9 +18,14 @@ import (
 // sentNoticeTTL is how long a sent notice is kept as a record of the email.
 const sentNoticeTTL = 180 * 24 * time.Hour
 
+// gsiUnsent is the index partition of notices not sent yet: a sparse list
+// the sweeper reads, so a notice whose stream records were exhausted (the
+// mailer was down longer than its retries) is still sent.
+const gsiUnsent = "NOTICES#UNSENT"
+
 func newNoticeItem(id string, kind convening.NoticeKind, reg convening.Registration, now time.Time) noticeItem {
 	return noticeItem{
-		PK: noticePrefix + id, SK: skNotice, ID: id, Kind: string(kind),
+		PK: noticePrefix + id, SK: skNotice, GSI1PK: gsiUnsent, GSI1SK: fmtTime(now) + "#" + id, ID: id, Kind: string(kind),
 		RegistrationID: reg.ID, EventID: reg.EventID,
 		CreatedAt: fmtTime(now), State: noticePending,
 	}
@@ -74,7 +79,9 @@ func (s *Store) MarkNoticeSent(ctx context.Context, id, messageID string, now ti
 		Set(expression.Name("sentAt"), expression.Value(fmtTime(now))).
 		Set(expression.Name("messageId"), expression.Value(messageID)).
 		Set(expression.Name(AttrExpiresAt), expression.Value(now.Add(sentNoticeTTL).Unix())).
-		Remove(expression.Name("leaseUntil"))
+		Remove(expression.Name("leaseUntil")).
+		Remove(expression.Name(AttrGSI1PK)).
+		Remove(expression.Name(AttrGSI1SK))
 	expr, err := expression.NewBuilder().WithUpdate(upd).
 		WithCondition(expression.Name(AttrPK).AttributeExists()).Build()
 	if err != nil {
@@ -191,4 +198,39 @@ func (s *Store) NoticeFromImage(ctx context.Context, image map[string]types.Attr
 		return convening.Notice{}, errors.New("decode notice image: no id")
 	}
 	return s.hydrateNotice(ctx, it)
+}
+
+// UnsentNotices returns the ids of up to limit notices created before
+// before and not sent yet, oldest first. It reads the sparse index of
+// unsent notices (eventually consistent: the sweeper that calls it claims
+// each notice before sending, so a stale entry costs only a failed claim).
+func (s *Store) UnsentNotices(ctx context.Context, before time.Time, limit int) ([]string, error) {
+	kc := expression.Key(AttrGSI1PK).Equal(expression.Value(gsiUnsent)).
+		And(expression.Key(AttrGSI1SK).LessThan(expression.Value(fmtTime(before))))
+	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return nil, fmt.Errorf("unsent notices: %w", err)
+	}
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName: aws.String(s.table), IndexName: aws.String(IndexGSI1),
+		KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(),
+		ExpressionAttributeValues: expr.Values(), Limit: aws.Int32(int32(min(limit, 1000))),
+	})
+	var ids []string
+	for p.HasMorePages() && len(ids) < limit {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, failure("unsent notices", err)
+		}
+		for _, m := range out.Items {
+			var it noticeItem
+			if err := unmarshal(m, &it); err != nil {
+				return nil, fmt.Errorf("decode notice: %w", err)
+			}
+			if len(ids) < limit {
+				ids = append(ids, it.ID)
+			}
+		}
+	}
+	return ids, nil
 }

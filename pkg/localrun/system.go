@@ -66,6 +66,7 @@ type System struct {
 	PollerDone <-chan error
 
 	stopPoller context.CancelFunc
+	background *sync.WaitGroup
 	stopOnce   sync.Once
 }
 
@@ -160,9 +161,34 @@ func StartSystem(ctx context.Context, o SystemOptions) (sys *System, err error) 
 	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	sys.stopPoller = cancel
 	done := make(chan error, 1)
-	go func() { done <- poller.Run(pctx) }()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); done <- poller.Run(pctx) }()
+	go func() { defer wg.Done(); sweepEvery(pctx, time.Minute, fns[deployment.FunctionMailer], o.Log) }()
 	sys.PollerDone = done
+	sys.background = &wg
 	return sys, nil
+}
+
+// sweepEvery invokes the mailer with a scheduled event, as the CDK app's
+// EventBridge rule does every five minutes.
+func sweepEvery(ctx context.Context, every time.Duration, mailer lambda.Handler, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			payload, _ := json.Marshal(events.EventBridgeEvent{Version: "0", ID: strconv.FormatInt(now.UnixNano(), 36),
+				DetailType: "Scheduled Event", Source: "aws.events", AccountID: "000000000000", Time: now.UTC(),
+				Region: "us-west-2", Resources: []string{"arn:aws:events:us-west-2:000000000000:rule/MailSweepSchedule"},
+				Detail: json.RawMessage("{}")})
+			if _, err := mailer.Invoke(ctx, payload); err != nil && ctx.Err() == nil {
+				log.WarnContext(ctx, "mail sweep failed", "error", err)
+			}
+		}
+	}
 }
 
 // Stop stops the poller and the services the System started.
@@ -170,7 +196,7 @@ func (s *System) Stop() {
 	s.stopOnce.Do(func() {
 		if s.stopPoller != nil {
 			s.stopPoller()
-			<-s.PollerDone
+			s.background.Wait()
 		}
 		for _, p := range []*localaws.Process{s.SES, s.DynamoDB} {
 			if p != nil {

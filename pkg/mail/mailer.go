@@ -47,6 +47,10 @@ func NewMailer(outbox Outbox, sender Sender, links Links, limiter *Limiter, log 
 	return &Mailer{outbox: outbox, sender: sender, links: links, limiter: limiter, log: log, lease: Lease, now: time.Now}, nil
 }
 
+// SetClock replaces the clock that leases are taken and judged by; tests
+// use it to act after a lease has run out without waiting for it.
+func (m *Mailer) SetClock(now func() time.Time) { m.now = now }
+
 // Deliver sends the notice's email unless it was sent before. It claims the
 // notice in the outbox, waits for the send rate, renders, sends, and records
 // the send. It returns:

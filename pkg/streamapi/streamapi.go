@@ -7,9 +7,11 @@ package streamapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -71,17 +73,81 @@ func (p *Promoter) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.
 	return resp, nil
 }
 
-// NoticeSource reads the notice a stream image stands for, with what its
-// email shows.
+// NoticeSource reads notices with what their emails show: the one a stream
+// image stands for, one by id, and the ids of those still unsent.
 type NoticeSource interface {
 	NoticeFromImage(ctx context.Context, image map[string]types.AttributeValue) (convening.Notice, error)
+	Notice(ctx context.Context, id string) (convening.Notice, error)
+	UnsentNotices(ctx context.Context, before time.Time, limit int) ([]string, error)
 }
 
-// Mailer sends the notices that stream INSERT records announce.
+// Mailer sends the notices that stream INSERT records announce, and on a
+// schedule sweeps up any notice left unsent: one whose stream records ran
+// out of retries while SES or the mailer was down, or whose sender died
+// holding its lease.
 type Mailer struct {
 	Notices NoticeSource
 	Mailer  *mail.Mailer
 	Log     *slog.Logger
+	// Now is the sweeper's clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// SweepAge is how old an unsent notice must be before the sweeper takes
+// it: past the stream's first deliveries and any sender's lease.
+const SweepAge = mail.Lease + time.Minute
+
+// sweepBatch bounds one sweep, well inside the function's timeout at the
+// configured send rate; the next scheduled sweep takes the rest.
+const sweepBatch = 50
+
+// Invoke is the mailer function's Lambda handler: a DynamoDB Stream batch
+// is delivered, anything else (the EventBridge schedule) sweeps.
+func (m *Mailer) Invoke(ctx context.Context, payload json.RawMessage) (any, error) {
+	var probe struct {
+		Records []json.RawMessage `json:"Records"`
+	}
+	if err := json.Unmarshal(payload, &probe); err == nil && probe.Records != nil {
+		var ev events.DynamoDBEvent
+		if err := json.Unmarshal(payload, &ev); err != nil {
+			return nil, fmt.Errorf("decode stream batch: %w", err)
+		}
+		return m.Handle(ctx, ev)
+	}
+	sent, err := m.Sweep(ctx)
+	return map[string]int{"sent": sent}, err
+}
+
+// Sweep delivers unsent notices older than SweepAge and reports how many
+// it sent. It fails only if it could not list them; a notice that fails
+// again stays for the next sweep.
+func (m *Mailer) Sweep(ctx context.Context) (int, error) {
+	now := time.Now
+	if m.Now != nil {
+		now = m.Now
+	}
+	ids, err := m.Notices.UnsentNotices(ctx, now().Add(-SweepAge), sweepBatch)
+	if err != nil {
+		return 0, fmt.Errorf("sweep: %w", err)
+	}
+	sent := 0
+	for _, id := range ids {
+		n, err := m.Notices.Notice(ctx, id)
+		if err == nil {
+			err = m.Mailer.Deliver(ctx, n)
+		}
+		switch {
+		case err == nil:
+			sent++
+		case errors.Is(err, mail.ErrNoticeBusy):
+		default:
+			m.Log.WarnContext(ctx, "swept notice not sent; next sweep retries", "notice", id, "error", err)
+		}
+	}
+	if len(ids) > 0 {
+		m.Log.InfoContext(ctx, "swept unsent notices", "found", len(ids), "sent", sent)
+	}
+	return sent, nil
 }
 
 // Handle processes one batch, in order. A failed notice is reported as a
