@@ -57,31 +57,11 @@ func (s *Store) Event(ctx context.Context, id string) (convening.Event, error) {
 // Events lists every event by start time. It queries the events index, never
 // scans; counters may lag a moment behind (the index is eventually consistent).
 func (s *Store) Events(ctx context.Context) ([]convening.Event, error) {
-	kc := expression.Key(AttrGSI1PK).Equal(expression.Value(gsiEvents))
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
-	if err != nil {
-		return nil, fmt.Errorf("list events: %w", err)
-	}
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName: aws.String(s.table), IndexName: aws.String(IndexGSI1),
-		KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-	})
 	var events []convening.Event
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, failure("list events", err)
-		}
-		for _, m := range out.Items {
-			var it eventItem
-			if err := unmarshal(m, &it); err != nil {
-				return nil, fmt.Errorf("decode event: %w", err)
-			}
-			events = append(events, it.event())
-		}
-	}
-	return events, nil
+	err := queryEach(ctx, s, query{op: "list events", index: IndexGSI1,
+		key: expression.Key(AttrGSI1PK).Equal(expression.Value(gsiEvents))},
+		func(it eventItem) bool { events = append(events, it.event()); return true })
+	return events, err
 }
 
 // UpdateEvent applies a staff change. The write is conditioned on the

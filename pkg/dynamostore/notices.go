@@ -205,32 +205,10 @@ func (s *Store) NoticeFromImage(ctx context.Context, image map[string]types.Attr
 // unsent notices (eventually consistent: the sweeper that calls it claims
 // each notice before sending, so a stale entry costs only a failed claim).
 func (s *Store) UnsentNotices(ctx context.Context, before time.Time, limit int) ([]string, error) {
-	kc := expression.Key(AttrGSI1PK).Equal(expression.Value(gsiUnsent)).
-		And(expression.Key(AttrGSI1SK).LessThan(expression.Value(fmtTime(before))))
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
-	if err != nil {
-		return nil, fmt.Errorf("unsent notices: %w", err)
-	}
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName: aws.String(s.table), IndexName: aws.String(IndexGSI1),
-		KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(),
-		ExpressionAttributeValues: expr.Values(), Limit: aws.Int32(int32(min(limit, 1000))),
-	})
 	var ids []string
-	for p.HasMorePages() && len(ids) < limit {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, failure("unsent notices", err)
-		}
-		for _, m := range out.Items {
-			var it noticeItem
-			if err := unmarshal(m, &it); err != nil {
-				return nil, fmt.Errorf("decode notice: %w", err)
-			}
-			if len(ids) < limit {
-				ids = append(ids, it.ID)
-			}
-		}
-	}
-	return ids, nil
+	err := queryEach(ctx, s, query{op: "unsent notices", index: IndexGSI1, pageSize: int32(min(limit, 1000)),
+		key: expression.Key(AttrGSI1PK).Equal(expression.Value(gsiUnsent)).
+			And(expression.Key(AttrGSI1SK).LessThan(expression.Value(fmtTime(before))))},
+		func(it noticeItem) bool { ids = append(ids, it.ID); return len(ids) < limit })
+	return ids, err
 }

@@ -76,43 +76,23 @@ func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newI
 // consistent query. Under the strict policy only the head matters, so it
 // stops reading once the free seats are spoken for or a team blocks.
 func (s *Store) waitlist(ctx context.Context, eventID string, ev eventItem) ([]convening.WaitlistEntry, error) {
-	kc := expression.Key(AttrPK).Equal(expression.Value(eventPrefix + eventID)).
-		And(expression.Key(AttrSK).BeginsWith(waitPrefix))
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
-	if err != nil {
-		return nil, fmt.Errorf("waitlist query: %w", err)
-	}
-	in := &dynamodb.QueryInput{
-		TableName: aws.String(s.table), KeyConditionExpression: expr.KeyCondition(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-		ConsistentRead: aws.Bool(true),
-	}
 	var entries []convening.WaitlistEntry
 	seatsLeft := ev.SeatsLeft
-	p := dynamodb.NewQueryPaginator(s.db, in)
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, failure("waitlist of "+eventID, err)
-		}
-		for _, m := range out.Items {
-			var w waitItem
-			if err := unmarshal(m, &w); err != nil {
-				return nil, fmt.Errorf("decode waitlist entry: %w", err)
-			}
+	err := queryEach(ctx, s, query{op: "waitlist of " + eventID, consistent: true,
+		key: expression.Key(AttrPK).Equal(expression.Value(eventPrefix + eventID)).
+			And(expression.Key(AttrSK).BeginsWith(waitPrefix))},
+		func(w waitItem) bool {
 			entries = append(entries, convening.WaitlistEntry{RegistrationID: w.RegistrationID, Seq: w.Seq, Seats: w.Seats})
-			if ev.WaitlistPolicy == string(convening.PolicyStrict) {
-				if w.Seats > seatsLeft {
-					return entries, nil
-				}
-				seatsLeft -= w.Seats
-				if seatsLeft == 0 {
-					return entries, nil
-				}
+			if ev.WaitlistPolicy != string(convening.PolicyStrict) {
+				return true
 			}
-		}
-	}
-	return entries, nil
+			if w.Seats > seatsLeft {
+				return false
+			}
+			seatsLeft -= w.Seats
+			return seatsLeft > 0
+		})
+	return entries, err
 }
 
 func (s *Store) promoteItems(eventID string, ev eventItem, plan []convening.WaitlistEntry, now time.Time, newID func() string) (*dynamodb.TransactWriteItemsInput, error) {

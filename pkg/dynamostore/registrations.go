@@ -67,28 +67,11 @@ func (s *Store) countAhead(ctx context.Context, eventID string, seq int64) (int,
 // the registrations index (eventually consistent: a change of the last
 // moment may be missing).
 func (s *Store) Roster(ctx context.Context, eventID string) (convening.Roster, error) {
-	kc := expression.Key(AttrGSI1PK).Equal(expression.Value(eventPrefix + eventID)).
-		And(expression.Key(AttrGSI1SK).BeginsWith(regPrefix))
-	expr, err := expression.NewBuilder().WithKeyCondition(kc).Build()
-	if err != nil {
-		return convening.Roster{}, fmt.Errorf("roster: %w", err)
-	}
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName: aws.String(s.table), IndexName: aws.String(IndexGSI1),
-		KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-	})
 	var r convening.Roster
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return convening.Roster{}, failure("roster of "+eventID, err)
-		}
-		for _, m := range out.Items {
-			var it registrationItem
-			if err := unmarshal(m, &it); err != nil {
-				return convening.Roster{}, fmt.Errorf("decode registration: %w", err)
-			}
+	err := queryEach(ctx, s, query{op: "roster of " + eventID, index: IndexGSI1,
+		key: expression.Key(AttrGSI1PK).Equal(expression.Value(eventPrefix + eventID)).
+			And(expression.Key(AttrGSI1SK).BeginsWith(regPrefix))},
+		func(it registrationItem) bool {
 			reg := it.registration()
 			switch reg.Status {
 			case convening.StatusRegistered:
@@ -98,7 +81,10 @@ func (s *Store) Roster(ctx context.Context, eventID string) (convening.Roster, e
 			default:
 				r.Cancelled = append(r.Cancelled, reg)
 			}
-		}
+			return true
+		})
+	if err != nil {
+		return convening.Roster{}, err
 	}
 	sort.SliceStable(r.Waitlist, func(i, j int) bool { return r.Waitlist[i].WaitlistSeq < r.Waitlist[j].WaitlistSeq })
 	for i := range r.Waitlist {
