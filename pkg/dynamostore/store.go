@@ -202,7 +202,7 @@ func backoff(ctx context.Context, attempt int) error {
 	if attempt <= 1 {
 		return ctx.Err()
 	}
-	ceiling := 2 * time.Millisecond << min(attempt, 7) // up to 256 ms
+	ceiling := 4 * time.Millisecond << min(attempt, 8) // up to 1 s
 	d := time.Duration(rand.Int64N(int64(ceiling)))
 	// Give up while there is still time to answer: a function that runs
 	// out its timeout answers nothing at all.
