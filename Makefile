@@ -21,11 +21,15 @@ $(NPM_STAMP): package.json package-lock.json
 	@echo 'module node_modules' > node_modules/go.mod
 	@touch $@
 
-deps: $(NPM_STAMP) ## install npm tools, Go modules and Java if missing
+deps: $(NPM_STAMP) ## install npm tools, Go modules, and Java and Chromium if missing
 	@command -v java >/dev/null || { \
 	  echo "Java 17 is needed for DynamoDB Local; installing openjdk-17-jre-headless"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq openjdk-17-jre-headless; fi; }
+	@test -x /usr/bin/chromium || { \
+	  echo "Chromium is needed for the browser tests (e2e); installing chromium"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
 	$(GO) mod download
 
 run: deps ## run the whole system locally (API on :8080, mail viewer on :8005)

@@ -58,6 +58,8 @@ func TestSamplePayloads(t *testing.T) {
 		{"api-admin-create-event.json", "admin", 201},
 		{"api-admin-update-event.json", "admin", 200},
 		{"api-admin-roster.json", "admin", 200},
+		{"web-event-page.json", "web", 200},
+		{"web-register-form.json", "web", 403}, // a form post without the site's anti-forgery cookie
 		{"stream-event-seats-freed.json", "promoter", 0},
 		{"stream-notice-inserted.json", "mailer", 0},
 	}

@@ -112,6 +112,7 @@ func functionSpecs() map[string]functionSpec {
 		httpapi.FunctionRegister:     {timeout: http, table: tableReadWrite, tokenSecret: true},
 		httpapi.FunctionRegistration: {timeout: http, table: tableReadWrite, tokenSecret: true},
 		httpapi.FunctionAdmin:        {timeout: http, table: tableReadWrite},
+		httpapi.FunctionWeb:          {timeout: http, table: tableReadWrite, tokenSecret: true},
 		deployment.FunctionPromoter:  {timeout: stream, table: tableReadWrite},
 		deployment.FunctionMailer:    {timeout: stream, table: tableReadWrite, tokenSecret: true},
 	}

@@ -235,7 +235,7 @@ func TestCDKJSON(t *testing.T) {
 
 func TestFunctionNames(t *testing.T) {
 	names := FunctionNames()
-	want := []string{"events", "register", "registration", "admin", "promoter", "mailer"}
+	want := []string{"events", "register", "registration", "admin", "web", "promoter", "mailer"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("FunctionNames() = %v, want %v", names, want)
 	}
@@ -343,8 +343,8 @@ func TestTable(t *testing.T) {
 
 func TestFunctions(t *testing.T) {
 	s := defaultSynth(t)
-	if n := len(s.cfn.ofType("AWS::Lambda::Function")); n != 6 {
-		t.Errorf("%d functions, want 6", n)
+	if n := len(s.cfn.ofType("AWS::Lambda::Function")); n != 7 {
+		t.Errorf("%d functions, want 7", n)
 	}
 	tableID := s.cfn.ofType("AWS::DynamoDB::GlobalTable")[0]
 	secretID := s.cfn.logicalID(t, "AWS::SecretsManager::Secret", "TokenSecret")
@@ -368,6 +368,7 @@ func TestFunctions(t *testing.T) {
 		{"register", 10, with(secret)},
 		{"registration", 10, with(secret)},
 		{"admin", 10, base},
+		{"web", 10, with(secret)},
 		{"promoter", 60, base},
 		{"mailer", 60, with(map[string]any{
 			deployment.EnvTokenSecretARN: ref(secretID),
@@ -475,6 +476,7 @@ func TestFunctionPermissions(t *testing.T) {
 		{name: "register", write: true, secret: true},
 		{name: "registration", write: true, secret: true},
 		{name: "admin", write: true},
+		{name: "web", write: true, secret: true},
 		{name: "promoter", write: true, streamQueue: "PromotionDeadLetterQueue"},
 		{name: "mailer", write: true, secret: true, ses: true, streamQueue: "NotificationDeadLetterQueue"},
 	}
@@ -656,7 +658,7 @@ func TestRoutes(t *testing.T) {
 			}
 		})
 	}
-	if got, want := len(s.cfn.ofType("AWS::ApiGatewayV2::Integration")), 4; got != want {
+	if got, want := len(s.cfn.ofType("AWS::ApiGatewayV2::Integration")), 5; got != want {
 		t.Errorf("%d integrations, want one per HTTP function (%d)", got, want)
 	}
 	api := s.cfn.Resources[s.cfn.logicalID(t, "AWS::ApiGatewayV2::Api", "HttpApi")].Properties

@@ -131,6 +131,7 @@ func runCommand(ctx context.Context, args []string, out io.Writer) error {
 	api := "http://" + ln.Addr().String()
 	fmt.Fprintf(out, `
 CA LMI convenings, running locally
+  Website        %[1]s/   (teams register here)
   API            %[1]s/api/events
   Mail viewer    %[2]s/   (every email the system sends)
   DynamoDB Local %[3]s   table %[4]q

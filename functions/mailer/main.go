@@ -2,21 +2,6 @@
 // outbox holds, once, through SES.
 package main
 
-import (
-	"context"
-	"log/slog"
-	"os"
+import "github.com/calmi/convenings/pkg/deployment"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/calmi/convenings/pkg/deployment"
-)
-
-func main() {
-	h, err := deployment.Handler(context.Background(), "mailer")
-	if err != nil {
-		slog.Error("cannot start", "error", err)
-		os.Exit(1)
-	}
-	lambda.Start(h)
-}
+func main() { deployment.Main("mailer") }

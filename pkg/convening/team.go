@@ -42,6 +42,40 @@ var Roles = []Role{
 // CoreRoles are the four roles a full labor-management team brings.
 var CoreRoles = Roles[:4]
 
+// roleLabels are the roles in plain words, as pages and emails show them.
+var roleLabels = map[Role]string{
+	RoleSuperintendent:             "Superintendent",
+	RoleCertificatedUnionPresident: "Certificated union president",
+	RoleClassifiedUnionPresident:   "Classified union president",
+	RoleBoardMember:                "School board member",
+	RoleHRAdministrator:            "Human resources administrator",
+	RoleChiefAcademicOfficer:       "Chief academic officer",
+	RoleUnionOfficer:               "Union officer",
+	RolePrincipal:                  "Principal",
+	RoleSiteRep:                    "Site representative",
+	RoleOther:                      "Team member",
+}
+
+// Label is the role in plain words, e.g. "Certificated union president";
+// an unknown role is a "Team member".
+func (r Role) Label() string {
+	if s, ok := roleLabels[r]; ok {
+		return s
+	}
+	return "Team member"
+}
+
+// Label is the organization type in plain words.
+func (t OrganizationType) Label() string {
+	switch t {
+	case OrgDistrict:
+		return "School district"
+	case OrgCountyOffice:
+		return "County office of education"
+	}
+	return string(t)
+}
+
 func (r Role) valid() bool {
 	for _, x := range Roles {
 		if r == x {

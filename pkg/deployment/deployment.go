@@ -6,6 +6,8 @@ package deployment
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -56,6 +58,20 @@ type App struct {
 	Store   *dynamostore.Store
 	Service *convening.Service
 	Mailer  *mail.Mailer // nil unless Needs.Mail
+
+	secret []byte // the manage-token secret; nil unless Needs.Tokens or Needs.Mail
+}
+
+// DeriveKey returns a key for one purpose (e.g. signing forms), derived from
+// the manage-token secret so that no other secret needs deploying:
+// HMAC-SHA256(secret, label). It is nil without Needs.Tokens.
+func (a *App) DeriveKey(label string) []byte {
+	if a.secret == nil {
+		return nil
+	}
+	m := hmac.New(sha256.New, a.secret)
+	m.Write([]byte(label))
+	return m.Sum(nil)
 }
 
 // Load reads the environment and builds the App. Errors name the variable
@@ -82,6 +98,7 @@ func Load(ctx context.Context, needs Needs) (*App, error) {
 		if tokens, err = convening.NewManageTokens(secret); err != nil {
 			return nil, fmt.Errorf("manage token secret: %w", err)
 		}
+		app.secret = secret
 	}
 	app.Service = convening.NewService(store, tokens, log)
 	if needs.Mail {
@@ -177,7 +194,7 @@ func newMailer(cfg aws.Config, store *dynamostore.Store, tokens *convening.Manag
 			o.BaseEndpoint = aws.String(endpoint)
 		}
 	})
-	links := mail.Links{BaseURL: os.Getenv(EnvPublicURL), Tokens: tokens}
+	links := mail.Links{BaseURL: os.Getenv(EnvPublicURL), Tokens: tokens, Organizer: from}
 	m, err := mail.NewMailer(store, mail.NewSES(ses, from), links, mail.NewLimiter(rate), log)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", EnvPublicURL, err)

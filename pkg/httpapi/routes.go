@@ -7,6 +7,7 @@ const (
 	FunctionRegister     = "register"     // team registration
 	FunctionRegistration = "registration" // a team's self-service: status and cancel
 	FunctionAdmin        = "admin"        // the staff API
+	FunctionWeb          = "web"          // the registration website (package web)
 )
 
 // Route is one HTTP API route: its route key and the function behind it.
@@ -34,4 +35,12 @@ var Routes = []Route{
 	{Method: "POST", Path: "/api/admin/events", Function: FunctionAdmin, Staff: true},
 	{Method: "PATCH", Path: "/api/admin/events/{eventId}", Function: FunctionAdmin, Staff: true},
 	{Method: "GET", Path: "/api/admin/events/{eventId}/registrations", Function: FunctionAdmin, Staff: true},
+	// The website teams use; its pages are server-rendered by package web.
+	{Method: "GET", Path: "/", Function: FunctionWeb},
+	{Method: "GET", Path: "/events/{eventId}", Function: FunctionWeb},
+	{Method: "POST", Path: "/events/{eventId}", Function: FunctionWeb},
+	{Method: "GET", Path: "/manage/{registrationId}", Function: FunctionWeb},
+	{Method: "POST", Path: "/manage/{registrationId}/cancel", Function: FunctionWeb},
+	{Method: "GET", Path: "/manage/{registrationId}/calendar.ics", Function: FunctionWeb},
+	{Method: "GET", Path: "/static/{file}", Function: FunctionWeb},
 }

@@ -117,8 +117,9 @@ func TestGatewayRouting(t *testing.T) {
 		{"GET", "/api/events/e1/extra", "", "", nil},
 		{"PUT", "/api/events", "", "", nil},
 		{"HEAD", "/api/events", "", "", nil},
-		{"GET", "/", "", "", nil},
+		{"GET", "/", "GET /", httpapi.FunctionWeb, nil},
 		{"GET", "/api", "", "", nil},
+		{"GET", "/events", "", "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
@@ -487,8 +488,8 @@ func TestGatewayFallback(t *testing.T) {
 	})
 	calls := make(chan invocation, 1)
 	base := newGatewayServer(t, fakeFunctions(calls, nil), localrun.GatewayOptions{Fallback: fallback})
-	resp, body := do(t, newRequest(t, "GET", base+"/events/e1.html", nil))
-	if resp.StatusCode != http.StatusOK || body != "static /events/e1.html" {
+	resp, body := do(t, newRequest(t, "GET", base+"/pages/e1.html", nil))
+	if resp.StatusCode != http.StatusOK || body != "static /pages/e1.html" {
 		t.Errorf("status %d, body %q; want the fallback's page", resp.StatusCode, body)
 	}
 	if resp, _ := do(t, newRequest(t, "GET", base+"/api/events", nil)); resp.StatusCode != http.StatusOK {

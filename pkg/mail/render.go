@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	netmail "net/mail"
 	"net/url"
 	"strings"
 	texttemplate "text/template"
@@ -16,14 +17,23 @@ import (
 	// database (about 450 KB) lets time.LoadLocation find Pacific time anyway.
 	_ "time/tzdata"
 
+	"github.com/calmi/convenings/pkg/calendar"
 	"github.com/calmi/convenings/pkg/convening"
 )
 
 // Message is a rendered email.
 type Message struct {
-	Subject string
-	Text    string
-	HTML    string
+	Subject     string
+	Text        string
+	HTML        string
+	Attachments []Attachment
+}
+
+// Attachment is a file sent with a message, such as a calendar invitation.
+type Attachment struct {
+	Filename    string
+	ContentType string
+	Data        []byte
 }
 
 // Links builds the links an email gives a team.
@@ -32,6 +42,10 @@ type Links struct {
 	// a trailing slash is ignored.
 	BaseURL string
 	Tokens  *convening.ManageTokens
+	// Organizer is who calendar invitations come from: the sender, e.g.
+	// "CA LMI <convenings@example.org>". Without it emails carry no
+	// invitation (an iTIP request must name its organizer).
+	Organizer string
 }
 
 // Validate reports whether the links can be built, so that a wrong
@@ -74,6 +88,16 @@ func (l Links) ManageURL(registrationID string) (string, error) {
 	return u.String(), nil
 }
 
+// EventURL returns the event's public page, <base>/events/<eventId>, or ""
+// if the base URL is not valid.
+func (l Links) EventURL(eventID string) string {
+	u, err := l.base()
+	if err != nil || eventID == "" {
+		return ""
+	}
+	return u.JoinPath("events", url.PathEscape(eventID)).String()
+}
+
 // pacific is the zone the events are held in; emails show times in it
 // whatever the zone of the machine that sends them.
 var pacific = func() *time.Location {
@@ -93,27 +117,6 @@ var (
 	htmlTmpl = htmltemplate.Must(htmltemplate.New("notice.html").Option("missingkey=error").ParseFS(templates, "templates/notice.html"))
 )
 
-// roleNames are the member roles in plain words.
-var roleNames = map[convening.Role]string{
-	convening.RoleSuperintendent:             "Superintendent",
-	convening.RoleCertificatedUnionPresident: "Certificated union president",
-	convening.RoleClassifiedUnionPresident:   "Classified union president",
-	convening.RoleBoardMember:                "School board member",
-	convening.RoleHRAdministrator:            "Human resources administrator",
-	convening.RoleChiefAcademicOfficer:       "Chief academic officer",
-	convening.RoleUnionOfficer:               "Union officer",
-	convening.RolePrincipal:                  "Principal",
-	convening.RoleSiteRep:                    "Site representative",
-	convening.RoleOther:                      "Team member",
-}
-
-func roleName(r convening.Role) string {
-	if s, ok := roleNames[r]; ok {
-		return s
-	}
-	return "Team member"
-}
-
 // view is what the templates show; every user-supplied string in it has
 // been made a single line.
 type view struct {
@@ -129,6 +132,9 @@ type view struct {
 	WaitlistPosition int
 	Members          []memberView
 	ManageURL        string
+	// Calendar says what the attached calendar file does: "add", "remove"
+	// or "" when there is none.
+	Calendar string
 }
 
 type memberView struct{ Name, Role string }
@@ -166,7 +172,14 @@ func Render(n convening.Notice, links Links) (Message, error) {
 		v.SeatsLabel = "Seats released"
 	}
 	for _, m := range n.Members {
-		v.Members = append(v.Members, memberView{Name: oneLine(m.Name), Role: roleName(m.Role)})
+		v.Members = append(v.Members, memberView{Name: oneLine(m.Name), Role: m.Role.Label()})
+	}
+	att, hasCalendar := invitation(n, links)
+	if hasCalendar {
+		v.Calendar = "add"
+		if n.Kind == convening.NoticeCancelled {
+			v.Calendar = "remove"
+		}
 	}
 	var text, html bytes.Buffer
 	if err := textTmpl.Execute(&text, v); err != nil {
@@ -175,7 +188,40 @@ func Render(n convening.Notice, links Links) (Message, error) {
 	if err := htmlTmpl.Execute(&html, v); err != nil {
 		return Message{}, fmt.Errorf("mail: render HTML of notice %s: %w", n.ID, err)
 	}
-	return Message{Subject: subject, Text: text.String(), HTML: html.String()}, nil
+	msg := Message{Subject: subject, Text: text.String(), HTML: html.String()}
+	if hasCalendar {
+		msg.Attachments = append(msg.Attachments, att)
+	}
+	return msg, nil
+}
+
+// invitation returns the calendar file a notice carries: an invitation
+// when the team holds seats (registered, promoted), its withdrawal when the
+// registration is cancelled (same UID), none for the waiting list.
+func invitation(n convening.Notice, links Links) (Attachment, bool) {
+	org, err := netmail.ParseAddress(links.Organizer)
+	if err != nil {
+		return Attachment{}, false
+	}
+	var method calendar.Method
+	switch n.Kind {
+	case convening.NoticeRegistered, convening.NoticePromoted:
+		method = calendar.Request
+	case convening.NoticeCancelled:
+		method = calendar.Cancel
+	default:
+		return Attachment{}, false
+	}
+	inv := calendar.ForRegistration(method, n.RegistrationID, n.Event, links.EventURL(n.Event.ID), n.CreatedAt)
+	inv.Summary = oneLine(inv.Summary)
+	inv.Location = oneLine(inv.Location)
+	inv.Organizer = calendar.Person{Name: oneLine(org.Name), Email: org.Address}
+	inv.Attendee = calendar.Person{Name: oneLine(n.To.Name), Email: n.To.Email}
+	name := "invitation.ics"
+	if method == calendar.Cancel {
+		name = "cancellation.ics"
+	}
+	return Attachment{Filename: name, ContentType: method.ContentType(), Data: inv.ICS()}, true
 }
 
 func subjectOf(n convening.Notice) (string, error) {

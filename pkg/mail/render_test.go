@@ -173,14 +173,6 @@ func TestRenderOnline(t *testing.T) {
 	}
 }
 
-func TestEveryRoleHasAName(t *testing.T) {
-	for _, r := range convening.Roles {
-		if _, ok := roleNames[r]; !ok {
-			t.Errorf("role %q has no name in emails", r)
-		}
-	}
-}
-
 func TestManageURL(t *testing.T) {
 	tokens := testLinks(t).Tokens
 	tests := []struct {

@@ -52,6 +52,16 @@ func (s *SES) Send(ctx context.Context, to convening.Contact, m Message) (string
 	// commas, quotes or non-ASCII letters cannot break the address list.
 	recipient := (&mail.Address{Name: oneLine(to.Name), Address: to.Email}).String()
 	utf8 := aws.String("UTF-8")
+	var attachments []types.Attachment
+	for _, a := range m.Attachments {
+		attachments = append(attachments, types.Attachment{
+			FileName:                aws.String(oneLine(a.Filename)),
+			ContentType:             aws.String(oneLine(a.ContentType)),
+			RawContent:              a.Data,
+			ContentDisposition:      types.AttachmentContentDispositionAttachment,
+			ContentTransferEncoding: types.AttachmentContentTransferEncodingBase64,
+		})
+	}
 	out, err := s.client.SendEmail(ctx, &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(s.from),
 		Destination:      &types.Destination{ToAddresses: []string{recipient}},
@@ -62,6 +72,7 @@ func (s *SES) Send(ctx context.Context, to convening.Contact, m Message) (string
 				Text: &types.Content{Data: aws.String(m.Text), Charset: utf8},
 				Html: &types.Content{Data: aws.String(m.HTML), Charset: utf8},
 			},
+			Attachments: attachments,
 		}},
 	})
 	if err != nil {

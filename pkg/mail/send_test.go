@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -143,6 +144,11 @@ type storedEmail struct {
 		HTML string `json:"html"`
 		Text string `json:"text"`
 	} `json:"body"`
+	Attachments []struct {
+		Filename    string `json:"filename"`
+		ContentType string `json:"contentType"`
+		Content     string `json:"content"` // base64
+	} `json:"attachments"`
 	At int64 `json:"at"` // epoch seconds
 }
 
@@ -186,6 +192,27 @@ func TestSESLocal(t *testing.T) {
 	}
 	if !strings.Contains(got.Body.Text, "You are number 3 on the waiting list") {
 		t.Errorf("text lacks the waiting list position:\n%s", got.Body.Text)
+	}
+
+	// A registration carries its calendar invitation as an attachment.
+	links := testLinks(t)
+	links.Organizer = "CA LMI <convenings@example.org>"
+	reg := testNotice(convening.NoticeRegistered)
+	m, err = Render(reg, links)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err = NewSES(client, "CA LMI <convenings@example.org>").Send(ctx, reg.To, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = findStored(t, endpoint, id)
+	if len(got.Attachments) != 1 || got.Attachments[0].Filename != "invitation.ics" || !strings.HasPrefix(got.Attachments[0].ContentType, "text/calendar") {
+		t.Fatalf("attachments %+v", got.Attachments)
+	}
+	data, err := base64.StdEncoding.DecodeString(got.Attachments[0].Content)
+	if err != nil || string(data) != string(m.Attachments[0].Data) {
+		t.Errorf("stored attachment differs (%v):\n%s", err, data)
 	}
 }
 

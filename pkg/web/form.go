@@ -1,0 +1,228 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/calmi/convenings/pkg/convening"
+)
+
+// teamForm is the registration form as typed: every value is kept as a
+// string so that a form with errors comes back exactly as it was sent.
+type teamForm struct {
+	OrgName, OrgType, County  string
+	ContactName, ContactEmail string
+	Members                   []memberRow
+	// Errors by field id; Summary lists them in page order.
+	Errors  map[string]string
+	Summary []fieldProblem
+	// Problem is an error about the whole form (closed, already
+	// registered, expired form).
+	Problem string
+	// CSRF and Idem are the hidden anti-forgery token and idempotency key.
+	CSRF, Idem string
+	// MaxMembers is the event's team size limit.
+	MaxMembers int
+}
+
+type memberRow struct {
+	Index                      int
+	Name, Email, Role          string
+	NameErr, EmailErr, RoleErr string
+}
+
+// Err returns the error shown next to the field with this id, if any.
+func (t teamForm) Err(id string) string { return t.Errors[id] }
+
+// CanAdd reports whether another member row fits the event's team size.
+func (t teamForm) CanAdd() bool { return len(t.Members) < rowLimit(t.MaxMembers) }
+
+// fieldProblem is one entry of the error summary: a link to the field.
+type fieldProblem struct {
+	ID, Text string
+}
+
+// Field ids of the form. Member fields are member-<i>-name etc.
+const (
+	idOrgName      = "org-name"
+	idOrgType      = "org-type"
+	idCounty       = "county"
+	idContactName  = "contact-name"
+	idContactEmail = "contact-email"
+	idMembers      = "members"
+)
+
+func memberID(i int, field string) string { return fmt.Sprintf("member-%d-%s", i, field) }
+
+// parseTeamForm reads the form's fields. Member rows are the repeated
+// member_name, member_email and member_role fields, in order.
+func parseTeamForm(f url.Values, maxTeam int) teamForm {
+	t := teamForm{
+		OrgName: f.Get("org_name"), OrgType: f.Get("org_type"), County: f.Get("county"),
+		ContactName: f.Get("contact_name"), ContactEmail: f.Get("contact_email"),
+		MaxMembers: maxTeam,
+	}
+	names, emails, roles := f["member_name"], f["member_email"], f["member_role"]
+	// More rows than the event admits are kept (and reported by the
+	// validation), never silently dropped; only absurd posts are cut.
+	n := min(max(len(names), len(emails), len(roles)), convening.MaxTeamSizeCap+1)
+	at := func(xs []string, i int) string {
+		if i < len(xs) {
+			return xs[i]
+		}
+		return ""
+	}
+	for i := 0; i < n; i++ {
+		t.Members = append(t.Members, memberRow{Name: at(names, i), Email: at(emails, i), Role: at(roles, i)})
+	}
+	t.renumber()
+	return t
+}
+
+// rowLimit bounds the rows a form may have, whatever is posted.
+func rowLimit(maxTeam int) int {
+	if maxTeam < 1 || maxTeam > convening.MaxTeamSizeCap {
+		return convening.MaxTeamSizeCap
+	}
+	return maxTeam
+}
+
+func (t *teamForm) renumber() {
+	if len(t.Members) == 0 {
+		t.Members = []memberRow{{}}
+	}
+	for i := range t.Members {
+		t.Members[i].Index = i
+	}
+}
+
+func (t *teamForm) addRow() {
+	if len(t.Members) < rowLimit(t.MaxMembers) {
+		t.Members = append(t.Members, memberRow{})
+	}
+	t.renumber()
+}
+
+func (t *teamForm) removeRow(i int) {
+	if i >= 0 && i < len(t.Members) && len(t.Members) > 1 {
+		t.Members = append(t.Members[:i], t.Members[i+1:]...)
+	}
+	t.renumber()
+}
+
+// team returns the form as the domain's team. Rows left entirely empty
+// are dropped, so an extra row added by mistake is no error.
+func (t teamForm) team() convening.Team {
+	team := convening.Team{
+		Organization: convening.Organization{Name: t.OrgName, Type: convening.OrganizationType(t.OrgType), County: t.County},
+		Contact:      convening.Contact{Name: t.ContactName, Email: t.ContactEmail},
+	}
+	for _, m := range t.Members {
+		if strings.TrimSpace(m.Name+m.Email+m.Role) == "" {
+			continue
+		}
+		team.Members = append(team.Members, convening.Member{Name: m.Name, Email: m.Email, Role: convening.Role(m.Role)})
+	}
+	return team
+}
+
+// dropEmptyRows removes the rows team() ignores, so error paths such as
+// members[2] point at the rows the person sees.
+func (t *teamForm) dropEmptyRows() {
+	kept := t.Members[:0]
+	for _, m := range t.Members {
+		if strings.TrimSpace(m.Name+m.Email+m.Role) != "" {
+			kept = append(kept, m)
+		}
+	}
+	t.Members = kept
+	t.renumber()
+}
+
+var memberPath = regexp.MustCompile(`^members\[(\d+)\]\.(name|email|role)$`)
+
+// setErrors places the domain's field errors next to the fields they
+// concern, in plain words, and lists them at the top in page order.
+func (t *teamForm) setErrors(err error) bool {
+	var e *convening.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return false
+	}
+	t.Errors = map[string]string{}
+	for _, f := range e.Fields {
+		id, msg := fieldText(f)
+		if _, dup := t.Errors[id]; id == "" || dup {
+			continue
+		}
+		t.Errors[id] = msg
+	}
+	// Summary in the order of the page.
+	order := []string{idOrgName, idOrgType, idCounty, idContactName, idContactEmail, idMembers}
+	for i := range t.Members {
+		order = append(order, memberID(i, "name"), memberID(i, "email"), memberID(i, "role"))
+	}
+	for _, id := range order {
+		if msg, ok := t.Errors[id]; ok {
+			t.Summary = append(t.Summary, fieldProblem{ID: id, Text: msg})
+		}
+	}
+	for i := range t.Members {
+		m := &t.Members[i]
+		m.NameErr, m.EmailErr, m.RoleErr = t.Errors[memberID(i, "name")], t.Errors[memberID(i, "email")], t.Errors[memberID(i, "role")]
+	}
+	return len(t.Summary) > 0
+}
+
+// fieldText maps a domain field path to the form field's id and a message
+// that reads on its own, starting with the field's label.
+func fieldText(f convening.FieldError) (id, msg string) {
+	var label string
+	switch f.Field {
+	case "organization.name":
+		id, label = idOrgName, "Organization name"
+	case "organization.type":
+		return idOrgType, "Choose a school district or a county office of education"
+	case "organization.county":
+		return idCounty, "Choose your county"
+	case "contact.name":
+		id, label = idContactName, "Contact name"
+	case "contact.email":
+		id, label = idContactEmail, "Contact email"
+	case "members":
+		id = idMembers
+		if strings.HasPrefix(f.Message, "list at least") {
+			return id, "Add at least one team member"
+		}
+		return id, "Your team has too many members: " + f.Message
+	default:
+		m := memberPath.FindStringSubmatch(f.Field)
+		if m == nil {
+			return "", ""
+		}
+		i, _ := strconv.Atoi(m[1])
+		id = memberID(i, m[2])
+		switch m[2] {
+		case "name":
+			label = fmt.Sprintf("Member %d name", i+1)
+		case "email":
+			label = fmt.Sprintf("Member %d email", i+1)
+		case "role":
+			return id, fmt.Sprintf("Choose the role of member %d", i+1)
+		}
+	}
+	return id, label + " " + plainMessage(f.Message)
+}
+
+var sameAs = regexp.MustCompile(`is the same as members\[(\d+)\]\.email`)
+
+func plainMessage(m string) string {
+	if s := sameAs.FindStringSubmatch(m); s != nil {
+		i, _ := strconv.Atoi(s[1])
+		return fmt.Sprintf("is the same as member %d's email: each person needs their own", i+1)
+	}
+	return m
+}

@@ -1,0 +1,363 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/calmi/convenings/pkg/calendar"
+	"github.com/calmi/convenings/pkg/convening"
+)
+
+// --- Upcoming events ---
+
+type homeView struct{ Events []eventView }
+
+func (h *Handler) home(ctx context.Context, r *request) (*response, error) {
+	list, err := h.svc.Events(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := h.svc.Now()
+	var v homeView
+	for _, e := range list {
+		if e.EndsAt.After(now) {
+			v.Events = append(v.Events, newEventView(e, now))
+		}
+	}
+	return h.render(http.StatusOK, "home", "Upcoming events", v, false, nil), nil
+}
+
+// --- The event and its team form ---
+
+type roleOption struct{ Value, Label string }
+
+type eventPageView struct {
+	Event      eventView
+	Form       teamForm
+	CoreRoles  []string
+	OtherRoles []string
+	Roles      []roleOption
+	Counties   []string
+}
+
+func (h *Handler) eventPage(ctx context.Context, r *request) (*response, error) {
+	e, err := h.svc.Event(ctx, r.params["eventId"])
+	if err != nil {
+		return nil, err
+	}
+	form := teamForm{MaxMembers: e.MaxTeamSize, Idem: randomKey()}
+	form.renumber()
+	return h.showForm(http.StatusOK, r, e, form, &response{}), nil
+}
+
+// showForm renders the event page with the form as given and a fresh
+// anti-forgery token.
+func (h *Handler) showForm(status int, r *request, e convening.Event, form teamForm, resp *response) *response {
+	form.CSRF = h.csrfToken(h.csrfNonce(r, resp), "register:"+e.ID)
+	v := eventPageView{Event: newEventView(e, h.svc.Now()), Form: form, Counties: convening.Counties}
+	for _, role := range convening.Roles {
+		v.Roles = append(v.Roles, roleOption{Value: string(role), Label: role.Label()})
+	}
+	for _, role := range convening.CoreRoles {
+		v.CoreRoles = append(v.CoreRoles, role.Label())
+	}
+	for _, role := range convening.Roles[len(convening.CoreRoles):] {
+		if role != convening.RoleOther {
+			v.OtherRoles = append(v.OtherRoles, strings.ToLower(role.Label()))
+		}
+	}
+	title := e.Title
+	if len(form.Summary) > 0 || form.Problem != "" {
+		title = "Error: " + title
+	}
+	return h.render(status, "event", title, v, true, resp)
+}
+
+var idemKeyRE = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
+
+func (h *Handler) submitTeam(ctx context.Context, r *request) (*response, error) {
+	e, err := h.svc.Event(ctx, r.params["eventId"])
+	if err != nil {
+		return nil, err
+	}
+	f, err := r.parseForm()
+	if err != nil {
+		return nil, err
+	}
+	form := parseTeamForm(f, e.MaxTeamSize)
+	form.Idem = f.Get("idem")
+	if !idemKeyRE.MatchString(form.Idem) {
+		form.Idem = randomKey()
+	}
+	resp := &response{}
+	// Adding or removing a member row (without JavaScript) changes nothing
+	// but the form.
+	switch op := f.Get("op"); {
+	case op == "add":
+		form.addRow()
+		return h.showForm(http.StatusOK, r, e, form, resp), nil
+	case strings.HasPrefix(op, "remove-"):
+		i, _ := strconv.Atoi(strings.TrimPrefix(op, "remove-"))
+		form.removeRow(i)
+		return h.showForm(http.StatusOK, r, e, form, resp), nil
+	}
+	switch ev := newEventView(e, h.svc.Now()); ev.State {
+	case stateSoon:
+		form.Problem = "Registration for this event is not open yet. It opens " + dateTime(e.RegistrationOpensAt) + "."
+		return h.showForm(http.StatusConflict, r, e, form, resp), nil
+	case stateClosed:
+		form.Problem = "Registration for this event is closed."
+		return h.showForm(http.StatusConflict, r, e, form, resp), nil
+	}
+	if !h.checkCSRF(r, "register:"+e.ID) {
+		form.Problem = "For your security, please check your details and press “Register our team” again."
+		return h.showForm(http.StatusForbidden, r, e, form, resp), nil
+	}
+	form.dropEmptyRows()
+	team := form.team()
+	normal := team
+	normal.Members = append([]convening.Member(nil), team.Members...)
+	normal.Normalize()
+	if err := normal.Validate(e); err != nil {
+		form.setErrors(err)
+		return h.showForm(http.StatusBadRequest, r, e, form, resp), nil
+	}
+	body, _ := json.Marshal(normal)
+	kh := sha256.Sum256([]byte("web-register\x00" + e.ID + "\x00" + form.Idem))
+	bh := sha256.Sum256(body)
+	idem := &convening.Idempotency{Key: hex.EncodeToString(kh[:]), RequestHash: hex.EncodeToString(bh[:])}
+	reg, token, _, err := h.svc.Register(ctx, e.ID, team, idem)
+	switch convening.ErrorCode(err) {
+	case "":
+		return h.confirmation(ctx, r, e, reg, token)
+	case convening.EINVALID:
+		if !form.setErrors(err) {
+			form.Problem = convening.ErrorMessage(err)
+		}
+		return h.showForm(http.StatusBadRequest, r, e, form, resp), nil
+	case convening.ECONFLICT:
+		if strings.Contains(convening.ErrorMessage(err), "Idempotency-Key") {
+			// This form was sent before with other details: treat this
+			// as a new registration attempt.
+			form.Idem = randomKey()
+			form.Problem = "This form was already sent with different details. Please check them and press “Register our team” again."
+		} else if strings.Contains(convening.ErrorMessage(err), "already has an active registration") {
+			form.Problem = convening.ErrorMessage(err) + " Use the private link in your confirmation email to see or change it."
+		} else {
+			form.Problem = "Registration for this event is not open right now."
+		}
+		return h.showForm(http.StatusConflict, r, e, form, resp), nil
+	case convening.EUNAVAILABLE:
+		form.Problem = "We're very busy right now, and your team is not registered yet. Please press “Register our team” again in a few seconds."
+		return h.showForm(http.StatusServiceUnavailable, r, e, form, resp), nil
+	}
+	return nil, err // not found, or internal: the error page
+}
+
+// --- Confirmation and the manage page ---
+
+type memberView struct{ Name, Email, Role string }
+
+type registrationView struct {
+	ID, Status     string
+	Position       int
+	Seats          int
+	Organization   string
+	OrgType        string
+	County         string
+	ContactName    string
+	ContactEmail   string
+	Members        []memberView
+	CreatedAt      time.Time
+	PromotedAt     *time.Time
+	CancelledAt    *time.Time
+	Registered     bool
+	Waitlisted     bool
+	Cancelled      bool
+	ManagePath     string // with the token: same origin only
+	CalendarPath   string
+	AbsoluteManage string
+}
+
+func newRegistrationView(r *request, reg convening.Registration, token string) registrationView {
+	v := registrationView{
+		ID: reg.ID, Status: string(reg.Status), Seats: reg.Seats,
+		Organization: reg.Organization.Name, OrgType: reg.Organization.Type.Label(), County: reg.Organization.County,
+		ContactName: reg.Contact.Name, ContactEmail: reg.Contact.Email,
+		CreatedAt: reg.CreatedAt, PromotedAt: reg.PromotedAt, CancelledAt: reg.CancelledAt,
+		Registered: reg.Status == convening.StatusRegistered, Waitlisted: reg.Status == convening.StatusWaitlisted,
+		Cancelled: reg.Status == convening.StatusCancelled,
+	}
+	if reg.WaitlistPosition != nil {
+		v.Position = *reg.WaitlistPosition
+	}
+	for _, m := range reg.Members {
+		v.Members = append(v.Members, memberView{Name: m.Name, Email: m.Email, Role: m.Role.Label()})
+	}
+	v.ManagePath = managePath(reg.ID, token, "")
+	v.CalendarPath = "/manage/" + url.PathEscape(reg.ID) + "/calendar.ics?" + url.Values{"token": {token}}.Encode()
+	v.AbsoluteManage = r.origin() + v.ManagePath
+	return v
+}
+
+func managePath(id, token, done string) string {
+	q := url.Values{"token": {token}}
+	if done != "" {
+		q.Set("done", done)
+	}
+	return "/manage/" + url.PathEscape(id) + "?" + q.Encode()
+}
+
+type confirmView struct {
+	Event eventView
+	Reg   registrationView
+}
+
+func (h *Handler) confirmation(ctx context.Context, r *request, e convening.Event, reg convening.Registration, token string) (*response, error) {
+	v := confirmView{Event: newEventView(e, h.svc.Now()), Reg: newRegistrationView(r, reg, token)}
+	title := "Your team is registered"
+	if v.Reg.Waitlisted {
+		title = "Your team is on the waiting list"
+	}
+	return h.render(http.StatusOK, "confirm", title, v, false, private(nil)), nil
+}
+
+type manageView struct {
+	Event eventView
+	Reg   registrationView
+	Token string
+	CSRF  string
+	Done  string
+	// Confirm is the cancellation's confirmation step.
+	Confirm bool
+	Problem string
+}
+
+// registration reads the registration the request's token opens; a wrong
+// token is ENOTFOUND, as if it did not exist.
+func (h *Handler) registration(ctx context.Context, id, token string) (convening.Registration, convening.Event, error) {
+	reg, err := h.svc.Registration(ctx, id, token)
+	if err != nil {
+		return reg, convening.Event{}, err
+	}
+	e, err := h.svc.Event(ctx, reg.EventID)
+	return reg, e, err
+}
+
+func (h *Handler) managePage(ctx context.Context, r *request) (*response, error) {
+	id, token := r.params["registrationId"], r.query.Get("token")
+	reg, e, err := h.registration(ctx, id, token)
+	if err != nil {
+		return nil, err
+	}
+	return h.showManage(http.StatusOK, r, e, reg, token, false, ""), nil
+}
+
+func (h *Handler) showManage(status int, r *request, e convening.Event, reg convening.Registration, token string, confirm bool, problem string) *response {
+	resp := private(nil)
+	v := manageView{Event: newEventView(e, h.svc.Now()), Reg: newRegistrationView(r, reg, token), Token: token,
+		Confirm: confirm, Problem: problem}
+	if d := r.query.Get("done"); d == "cancelled" && v.Reg.Cancelled {
+		v.Done = d
+	}
+	v.CSRF = h.csrfToken(h.csrfNonce(r, resp), "cancel:"+reg.ID)
+	name, title := "manage", "Your team's registration"
+	if confirm {
+		name, title = "cancel", "Cancel your team's registration?"
+	}
+	return h.render(status, name, title, v, false, resp)
+}
+
+func (h *Handler) cancel(ctx context.Context, r *request) (*response, error) {
+	f, err := r.parseForm()
+	if err != nil {
+		return nil, err
+	}
+	id, token := r.params["registrationId"], f.Get("token")
+	reg, e, err := h.registration(ctx, id, token)
+	if err != nil {
+		return nil, err
+	}
+	if !h.checkCSRF(r, "cancel:"+reg.ID) {
+		return h.showManage(http.StatusForbidden, r, e, reg, token, reg.Status.Active(),
+			"For your security, please confirm again."), nil
+	}
+	if reg.Status.Active() && f.Get("confirm") != "yes" {
+		return h.showManage(http.StatusOK, r, e, reg, token, true, ""), nil
+	}
+	if reg.Status.Active() {
+		if _, err := h.svc.Cancel(ctx, id, token); err != nil {
+			return nil, err
+		}
+	}
+	// Post/redirect/get, to this site only: the path is relative.
+	return &response{status: http.StatusSeeOther, header: map[string]string{"Location": managePath(reg.ID, token, "cancelled")}}, nil
+}
+
+// private marks an answer that holds a manage token: search engines must
+// not keep it, whatever link led them there.
+func private(resp *response) *response {
+	if resp == nil {
+		resp = &response{}
+	}
+	if resp.header == nil {
+		resp.header = map[string]string{}
+	}
+	resp.header["X-Robots-Tag"] = "noindex, nofollow"
+	return resp
+}
+
+// --- Calendar file ---
+
+func (h *Handler) calendarFile(ctx context.Context, r *request) (*response, error) {
+	id, token := r.params["registrationId"], r.query.Get("token")
+	reg, e, err := h.registration(ctx, id, token)
+	if err != nil {
+		return nil, err
+	}
+	method := calendar.Publish
+	if reg.Status == convening.StatusCancelled {
+		method = calendar.Cancel
+	}
+	inv := calendar.ForRegistration(method, reg.ID, e.Summary(), r.origin()+"/events/"+url.PathEscape(e.ID), h.svc.Now())
+	if reg.Status == convening.StatusWaitlisted {
+		inv.Summary = "Waiting list: " + inv.Summary
+	}
+	resp := private(nil)
+	resp.status, resp.body = http.StatusOK, string(inv.ICS())
+	resp.header["Content-Type"] = method.ContentType()
+	resp.header["Content-Disposition"] = `attachment; filename="` + e.ID + `.ics"`
+	return resp, nil
+}
+
+// --- Static files ---
+
+var staticName = regexp.MustCompile(`^[a-z0-9-]+\.(css|js)$`)
+
+func (h *Handler) static(ctx context.Context, r *request) (*response, error) {
+	name := r.params["file"]
+	if !staticName.MatchString(name) {
+		return nil, convening.ErrEventNotFound // any not-found
+	}
+	b, err := fs.ReadFile(staticFS, "static/"+name)
+	if err != nil {
+		return nil, convening.Errorf(convening.ENOTFOUND, "no such file")
+	}
+	ct := "text/css; charset=utf-8"
+	if path.Ext(name) == ".js" {
+		ct = "text/javascript; charset=utf-8"
+	}
+	return &response{status: http.StatusOK, header: map[string]string{
+		"Content-Type": ct, "Cache-Control": "public, max-age=3600",
+	}, body: string(b)}, nil
+}

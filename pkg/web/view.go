@@ -1,0 +1,202 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"time"
+
+	// Lambda's minimal image may lack zoneinfo; Pacific time must not.
+	_ "time/tzdata"
+
+	"github.com/calmi/convenings/pkg/convening"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// pacific is where the events are held; pages show every time in it.
+var pacific = func() *time.Location {
+	loc, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+var funcs = template.FuncMap{
+	"add":  func(a, b int) int { return a + b },
+	"date": func(t time.Time) string { return t.In(pacific).Format("Monday, January 2, 2006") },
+	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return fmt.Sprintf("%d %s", n, one)
+		}
+		return fmt.Sprintf("%d %s", n, many)
+	},
+}
+
+// pages are parsed once: each page is the layout plus its own template.
+var pages = func() map[string]*template.Template {
+	m := map[string]*template.Template{}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, n := range names {
+		if n == "templates/layout.html" || n == "templates/partials.html" {
+			continue
+		}
+		t := template.Must(template.New("layout.html").Funcs(funcs).Option("missingkey=error").
+			ParseFS(templateFS, "templates/layout.html", "templates/partials.html", n))
+		m[n[len("templates/"):len(n)-len(".html")]] = t
+	}
+	return m
+}()
+
+// page is what every page template gets.
+type page struct {
+	Title string
+	// Script loads the form script (only pages with the team form).
+	Script bool
+	Data   any
+}
+
+func (h *Handler) render(status int, name, title string, data any, script bool, resp *response) *response {
+	if resp == nil {
+		resp = &response{}
+	}
+	var b bytes.Buffer
+	if err := pages[name].Execute(&b, page{Title: title, Script: script, Data: data}); err != nil {
+		h.log.Error("render page", "page", name, "error", err)
+		return h.errorPage(http.StatusInternalServerError)
+	}
+	resp.status = status
+	if resp.header == nil {
+		resp.header = map[string]string{}
+	}
+	resp.header["Content-Type"] = "text/html; charset=utf-8"
+	resp.body = b.String()
+	return resp
+}
+
+// errorView is the friendly error page.
+type errorView struct {
+	Status  int
+	Heading string
+	Message string
+}
+
+// errorPage renders a page that says what happened in plain words and
+// nothing about the cause.
+func (h *Handler) errorPage(status int) *response {
+	v := errorView{Status: status}
+	switch status {
+	case http.StatusNotFound:
+		v.Heading = "We can't find that page"
+		v.Message = "The link may be mistyped, or the page may have moved. If you followed the private link from one of our emails, please copy the whole link into your browser's address bar."
+	case http.StatusBadRequest, http.StatusForbidden:
+		v.Heading = "We couldn't read that request"
+		v.Message = "Please go back, reload the page and try again."
+	case http.StatusServiceUnavailable:
+		v.Heading = "We're very busy right now"
+		v.Message = "Many teams are registering at this moment. Please wait a few seconds and try again. Nothing has been lost."
+	default:
+		status = http.StatusInternalServerError
+		v.Status = status
+		v.Heading = "Something went wrong on our side"
+		v.Message = "We're sorry. Please try again in a few minutes. If it keeps happening, email CA LMI staff."
+	}
+	var b bytes.Buffer
+	if err := pages["error"].Execute(&b, page{Title: v.Heading, Data: v}); err != nil {
+		h.log.Error("render error page", "error", err)
+		return &response{status: status, header: map[string]string{"Content-Type": "text/plain; charset=utf-8"}, body: v.Heading + "\n"}
+	}
+	return &response{status: status, header: map[string]string{"Content-Type": "text/html; charset=utf-8"}, body: b.String()}
+}
+
+// eventState is where registration for an event stands.
+type eventState string
+
+const (
+	stateOpen   eventState = "open"
+	stateFull   eventState = "full" // open, but new teams join the waiting list
+	stateSoon   eventState = "soon" // opens later
+	stateClosed eventState = "closed"
+)
+
+// eventView is an event as the pages show it.
+type eventView struct {
+	ID, Title, Kind, Description string
+	When, Where                  string
+	Start                        time.Time
+	Online                       bool
+	Capacity, SeatsLeft          int
+	MaxTeamSize                  int
+	WaitlistLength               int
+	State                        eventState
+	StateLabel                   string
+	OpensAt, ClosesAt            time.Time
+}
+
+func (v eventView) Registrable() bool { return v.State == stateOpen || v.State == stateFull }
+
+// NextPosition is roughly where a team registering now would wait.
+func (v eventView) NextPosition() int { return v.WaitlistLength + 1 }
+
+var kindLabels = map[convening.Kind]string{
+	convening.KindInstitute:     "Institute",
+	convening.KindPreconference: "Pre-conference",
+	convening.KindConvening:     "Convening",
+	convening.KindSymposium:     "Symposium",
+	convening.KindWebinar:       "Webinar",
+}
+
+func newEventView(e convening.Event, now time.Time) eventView {
+	v := eventView{
+		ID: e.ID, Title: e.Title, Kind: kindLabels[e.Kind], Description: e.Description,
+		When: when(e.StartsAt, e.EndsAt), Where: e.Venue, Start: e.StartsAt, Online: e.Online,
+		Capacity: e.Capacity, SeatsLeft: e.SeatsLeft(), MaxTeamSize: e.MaxTeamSize, WaitlistLength: e.WaitlistLength,
+		OpensAt: e.RegistrationOpensAt, ClosesAt: e.RegistrationClosesAt,
+	}
+	if e.Online || v.Where == "" {
+		v.Where = "Online"
+	}
+	switch {
+	case now.Before(e.RegistrationOpensAt):
+		v.State, v.StateLabel = stateSoon, "Registration opens "+dateTime(e.RegistrationOpensAt)
+	case !e.RegistrationOpen(now):
+		v.State, v.StateLabel = stateClosed, "Registration closed"
+	case e.WaitlistLength > 0 || e.SeatsLeft() == 0:
+		v.State, v.StateLabel = stateFull, "Full — waiting list open"
+	default:
+		v.State, v.StateLabel = stateOpen, "Open for registration"
+	}
+	return v
+}
+
+// when shows an event's dates and times in Pacific time.
+func when(start, end time.Time) string {
+	const day, clock = "Monday, January 2, 2006", "3:04 PM"
+	s := start.In(pacific)
+	out := s.Format(day + ", " + clock)
+	if end.After(start) {
+		e := end.In(pacific)
+		if e.Format(day) == s.Format(day) {
+			out += " to " + e.Format(clock)
+		} else {
+			out += " to " + e.Format(day+", "+clock)
+		}
+	}
+	return out + " (Pacific time)"
+}
+
+func dateTime(t time.Time) string {
+	return t.In(pacific).Format("Monday, January 2, 2006, at 3:04 PM") + " (Pacific time)"
+}
