@@ -1,30 +1,23 @@
 package mail
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	netmail "net/mail"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/localaws"
 )
 
 // recordingSES is an SESAPI that keeps the last request.
@@ -129,39 +122,14 @@ func TestSESErrors(t *testing.T) {
 	}
 }
 
-// storedEmail is an email as aws-ses-v2-local lists it at GET /store.
-type storedEmail struct {
-	MessageID   string   `json:"messageId"`
-	From        string   `json:"from"`
-	ReplyTo     []string `json:"replyTo"`
-	Destination struct {
-		To  []string `json:"to"`
-		Cc  []string `json:"cc"`
-		Bcc []string `json:"bcc"`
-	} `json:"destination"`
-	Subject string `json:"subject"`
-	Body    struct {
-		HTML string `json:"html"`
-		Text string `json:"text"`
-	} `json:"body"`
-	Attachments []struct {
-		Filename    string `json:"filename"`
-		ContentType string `json:"contentType"`
-		Content     string `json:"content"` // base64
-	} `json:"attachments"`
-	At int64 `json:"at"` // epoch seconds
-}
-
 func TestSESLocal(t *testing.T) {
 	endpoint := localSES(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-west-2"),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+	client, err := localaws.NewSESClient(ctx, endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := sesv2.NewFromConfig(cfg, func(o *sesv2.Options) { o.BaseEndpoint = aws.String(endpoint) })
 
 	n := testNotice(convening.NoticeWaitlisted)
 	n.WaitlistPosition = 3
@@ -178,8 +146,8 @@ func TestSESLocal(t *testing.T) {
 
 	got := findStored(t, endpoint, id)
 	want := (&netmail.Address{Name: "María López", Address: n.To.Email}).String()
-	if len(got.Destination.To) != 1 || got.Destination.To[0] != want || len(got.Destination.Bcc) != 0 {
-		t.Errorf("destination = %+v, want to %q only", got.Destination, want)
+	if len(got.To) != 1 || got.To[0] != want || len(got.BCC) != 0 || len(got.CC) != 0 {
+		t.Errorf("to %v cc %v bcc %v, want to %q only", got.To, got.CC, got.BCC, want)
 	}
 	if got.Subject != "Waiting list (#3): 2019 Summer Institute Bcc: x@evil.example" || got.Subject != m.Subject {
 		t.Errorf("subject = %q", got.Subject)
@@ -187,11 +155,11 @@ func TestSESLocal(t *testing.T) {
 	if got.From != "CA LMI <convenings@example.org>" {
 		t.Errorf("from = %q", got.From)
 	}
-	if got.Body.Text != m.Text || got.Body.HTML != m.HTML {
-		t.Errorf("stored body differs from the rendered one:\ntext:\n%s\nhtml:\n%s", got.Body.Text, got.Body.HTML)
+	if got.Text != m.Text || got.HTML != m.HTML {
+		t.Errorf("stored body differs from the rendered one:\ntext:\n%s\nhtml:\n%s", got.Text, got.HTML)
 	}
-	if !strings.Contains(got.Body.Text, "You are number 3 on the waiting list") {
-		t.Errorf("text lacks the waiting list position:\n%s", got.Body.Text)
+	if !strings.Contains(got.Text, "You are number 3 on the waiting list") {
+		t.Errorf("text lacks the waiting list position:\n%s", got.Text)
 	}
 
 	// A registration carries its calendar invitation as an attachment.
@@ -216,117 +184,32 @@ func TestSESLocal(t *testing.T) {
 	}
 }
 
-func findStored(t *testing.T, endpoint, messageID string) storedEmail {
+func findStored(t *testing.T, endpoint, messageID string) localaws.SentEmail {
 	t.Helper()
-	resp, err := http.Get(endpoint + "/store")
+	sent, err := localaws.SentEmails(context.Background(), endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var store struct {
-		Emails []storedEmail `json:"emails"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&store); err != nil {
-		t.Fatalf("GET /store: %v", err)
-	}
-	for _, e := range store.Emails {
+	for _, e := range sent {
 		if e.MessageID == messageID {
 			return e
 		}
 	}
-	t.Fatalf("message %s not in the local SES store (%d emails)", messageID, len(store.Emails))
-	return storedEmail{}
+	t.Fatalf("message %s not in the local SES store (%d emails)", messageID, len(sent))
+	return localaws.SentEmail{}
 }
 
-// localSES returns the endpoint of a local SES: LMI_SES_ENDPOINT if set,
-// else a fresh aws-ses-v2-local stopped when the test ends.
-// TODO: use pkg/localaws once it exists.
+// localSES returns the endpoint of a local SES: LMI_SES_ENDPOINT if set
+// (make test shares one), else a fresh one stopped when the test ends.
 func localSES(t *testing.T) string {
 	t.Helper()
-	if ep := os.Getenv("LMI_SES_ENDPOINT"); ep != "" {
+	if ep := os.Getenv(localaws.EnvSESEndpoint); ep != "" {
 		return strings.TrimRight(ep, "/")
 	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is not installed: install Node.js, then run `npm ci` at the repository root")
-	}
-	root := moduleRoot(t)
-	cli := filepath.Join(root, "node_modules", "aws-ses-v2-local", "dist", "cli.js")
-	if _, err := os.Stat(cli); err != nil {
-		t.Fatalf("aws-ses-v2-local is not installed (%v): run `npm ci` in %s", err, root)
-	}
-
-	// Port 0 lets the server pick a free port, which it prints; no race
-	// with another process for a port chosen beforehand.
-	cmd := exec.Command(node, cli, "--host", "127.0.0.1", "--port", "0")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
+	p, err := localaws.StartSES(context.Background(), localaws.SESOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start aws-ses-v2-local: %v", err)
-	}
-	exited := make(chan struct{})
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-	port := make(chan string, 1)
-	go func() {
-		defer close(exited)
-		re := regexp.MustCompile(`server running at \S+:(\d+)`)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() { // read to the end so the server never blocks on its output
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				port <- m[1]
-			}
-		}
-		_ = cmd.Wait()
-	}()
-	var endpoint string
-	select {
-	case p := <-port:
-		endpoint = "http://127.0.0.1:" + p
-	case <-exited:
-		t.Fatalf("aws-ses-v2-local exited at start: %s", stderr.String())
-	case <-time.After(20 * time.Second):
-		t.Fatal("aws-ses-v2-local did not start within 20 s")
-	}
-
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(endpoint + "/health-check")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return endpoint
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("aws-ses-v2-local at %s not healthy: %v", endpoint, errors.Join(err, fmt.Errorf("stderr: %s", stderr.String())))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// moduleRoot is the directory of go.mod, where package.json and
-// node_modules are.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test's directory")
-		}
-		dir = parent
-	}
+	t.Cleanup(func() { _ = p.Stop() })
+	return p.Endpoint()
 }
