@@ -10,12 +10,7 @@ import (
 	"net/url"
 	"strings"
 	texttemplate "text/template"
-	"time"
 	"unicode"
-
-	// Lambda's minimal provided.al2023 image may lack zoneinfo files; the embedded
-	// database (about 450 KB) lets time.LoadLocation find Pacific time anyway.
-	_ "time/tzdata"
 
 	"github.com/calmi/convenings/pkg/calendar"
 	"github.com/calmi/convenings/pkg/convening"
@@ -98,16 +93,6 @@ func (l Links) EventURL(eventID string) string {
 	return u.JoinPath("events", url.PathEscape(eventID)).String()
 }
 
-// pacific is the zone the events are held in; emails show times in it
-// whatever the zone of the machine that sends them.
-var pacific = func() *time.Location {
-	loc, err := time.LoadLocation("America/Los_Angeles")
-	if err != nil { // cannot happen with time/tzdata linked in
-		panic(err)
-	}
-	return loc
-}()
-
 //go:embed templates
 var templates embed.FS
 
@@ -155,7 +140,7 @@ func Render(n convening.Notice, links Links) (Message, error) {
 		ContactName:      oneLine(n.To.Name),
 		Organization:     oneLine(n.Organization.Name),
 		EventTitle:       oneLine(n.Event.Title),
-		When:             when(n.Event.StartsAt, n.Event.EndsAt),
+		When:             convening.When(n.Event.StartsAt, n.Event.EndsAt),
 		Where:            oneLine(n.Event.Venue),
 		SeatsLabel:       "Seats",
 		Seats:            n.Seats,
@@ -267,24 +252,4 @@ func oneLine(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// when shows an event's dates and times in Pacific time, e.g. "Tuesday,
-// June 25, 2019, 9:00 AM to 4:00 PM (Pacific time)".
-func when(start, end time.Time) string {
-	if start.IsZero() {
-		return "To be announced"
-	}
-	const day, clock = "Monday, January 2, 2006", "3:04 PM"
-	s := start.In(pacific)
-	out := s.Format(day + ", " + clock)
-	if end.After(start) {
-		e := end.In(pacific)
-		if e.Format(day) == s.Format(day) {
-			out += " to " + e.Format(clock)
-		} else {
-			out += " to " + e.Format(day+", "+clock)
-		}
-	}
-	return out + " (Pacific time)"
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	// Lambda's minimal image may lack zoneinfo; Pacific time must not.
-	_ "time/tzdata"
 
 	"github.com/calmi/convenings/pkg/convening"
 )
@@ -21,18 +20,9 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// pacific is where the events are held; pages show every time in it.
-var pacific = func() *time.Location {
-	loc, err := time.LoadLocation("America/Los_Angeles")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
-
 var funcs = template.FuncMap{
 	"add":  func(a, b int) int { return a + b },
-	"date": func(t time.Time) string { return t.In(pacific).Format("Monday, January 2, 2006") },
+	"date": func(t time.Time) string { return t.In(convening.Pacific).Format("Monday, January 2, 2006") },
 	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
@@ -161,7 +151,7 @@ var kindLabels = map[convening.Kind]string{
 func newEventView(e convening.Event, now time.Time) eventView {
 	v := eventView{
 		ID: e.ID, Title: e.Title, Kind: kindLabels[e.Kind], Description: e.Description,
-		When: when(e.StartsAt, e.EndsAt), Where: e.Venue, Start: e.StartsAt, Online: e.Online,
+		When: convening.When(e.StartsAt, e.EndsAt), Where: e.Venue, Start: e.StartsAt, Online: e.Online,
 		Capacity: e.Capacity, SeatsLeft: e.SeatsLeft(), MaxTeamSize: e.MaxTeamSize, WaitlistLength: e.WaitlistLength,
 		OpensAt: e.RegistrationOpensAt, ClosesAt: e.RegistrationClosesAt,
 	}
@@ -181,22 +171,6 @@ func newEventView(e convening.Event, now time.Time) eventView {
 	return v
 }
 
-// when shows an event's dates and times in Pacific time.
-func when(start, end time.Time) string {
-	const day, clock = "Monday, January 2, 2006", "3:04 PM"
-	s := start.In(pacific)
-	out := s.Format(day + ", " + clock)
-	if end.After(start) {
-		e := end.In(pacific)
-		if e.Format(day) == s.Format(day) {
-			out += " to " + e.Format(clock)
-		} else {
-			out += " to " + e.Format(day+", "+clock)
-		}
-	}
-	return out + " (Pacific time)"
-}
-
 func dateTime(t time.Time) string {
-	return t.In(pacific).Format("Monday, January 2, 2006, at 3:04 PM") + " (Pacific time)"
+	return t.In(convening.Pacific).Format("Monday, January 2, 2006, at 3:04 PM") + " (Pacific time)"
 }
