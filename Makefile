@@ -57,5 +57,10 @@ invoke: deps ## invoke one function with a sample payload: make invoke FN=regist
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<$(FUNCTIONS)> EVENT=events/<file>.json"; exit 2; }
 	$(GO) run ./cmd/lmi-local invoke -function $(FN) -event $(EVENT)
 
+bench: deps ## measure the rush against DynamoDB's floor, calls per operation, cold start, mail; writes docs/performance.md
+	@mkdir -p bin/bench
+	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem -count 5 ./cmd/lmi-bench | tee bin/bench/micro.txt
+	$(GO) run ./cmd/lmi-bench -micro bin/bench/micro.txt -doc docs/performance.md $(BENCH_FLAGS)
+
 clean: ## remove build output
 	rm -rf bin cdk.out .build

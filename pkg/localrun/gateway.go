@@ -48,6 +48,18 @@ type GatewayOptions struct {
 	Timeout time.Duration
 	// Logger receives one line per request; nil means slog.Default().
 	Logger *slog.Logger
+	// Environments is how many invocations of one function may run at
+	// once, each in an execution environment of its own, the way Lambda
+	// scales a function out under concurrent requests. 0 or 1 means one
+	// environment per function: one request at a time, the others wait.
+	// More than one needs NewEnvironment.
+	Environments int
+	// NewEnvironment returns a new lambda.Handler for the named function,
+	// typically lambda.NewHandler over the function's typed handler. Each
+	// environment beyond the first (the handler given to NewGateway) gets
+	// its own: a lambda.Handler reuses its response buffer on its next
+	// Invoke, so environments cannot share one.
+	NewEnvironment func(function string) lambda.Handler
 }
 
 // Gateway is an http.Handler that emulates an API Gateway HTTP API with
@@ -78,6 +90,9 @@ func NewGateway(routes []httpapi.Route, functions map[string]lambda.Handler, opt
 	if g.opts.Timeout <= 0 {
 		g.opts.Timeout = defaultAPITimeout
 	}
+	if g.opts.Environments > 1 && g.opts.NewEnvironment == nil {
+		return nil, fmt.Errorf("new gateway: %d environments per function need NewEnvironment", g.opts.Environments)
+	}
 	fns := map[string]*function{}
 	seen := map[string]bool{}
 	for _, rt := range routes {
@@ -93,7 +108,15 @@ func NewGateway(routes []httpapi.Route, functions map[string]lambda.Handler, opt
 			return nil, fmt.Errorf("new gateway: route %q: no function %q", rt.Key(), rt.Function)
 		}
 		if fns[rt.Function] == nil {
-			fns[rt.Function] = newFunction(rt.Function, h, defaultRegion)
+			var more []lambda.Handler
+			for range g.opts.Environments - 1 {
+				e := g.opts.NewEnvironment(rt.Function)
+				if e == nil {
+					return nil, fmt.Errorf("new gateway: NewEnvironment(%q) returned no handler", rt.Function)
+				}
+				more = append(more, e)
+			}
+			fns[rt.Function] = newFunction(rt.Function, h, defaultRegion, more...)
 		}
 		gr := &gatewayRoute{route: rt, segments: strings.Split(rt.Path, "/"), fn: fns[rt.Function]}
 		for _, s := range gr.segments {

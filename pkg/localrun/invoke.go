@@ -22,29 +22,42 @@ const (
 // errTimedOut marks an invocation that outran its deadline.
 var errTimedOut = errors.New("task timed out")
 
-// function is one Lambda function as the local runner invokes it.
+// function is one Lambda function as the local runner invokes it: a pool
+// of execution environments, each running one invocation at a time.
 type function struct {
-	name    string
-	handler lambda.Handler
-	region  string
-	// env admits one invocation at a time, as one Lambda execution
-	// environment does. Function code may rely on that (package-level
-	// state), and aws-lambda-go's handler returns bytes from a pooled
-	// buffer that the next Invoke on the same handler reuses.
-	env chan struct{}
+	name   string
+	region string
+	idle   chan *environment
 }
 
-// environments holds one env per comparable handler, so a handler given
-// to both a Gateway and a StreamPoller still runs one event at a time.
+// environment is one Lambda execution environment: one handler, one
+// invocation at a time. Function code may rely on that (package-level
+// state), and aws-lambda-go's handler returns bytes from a pooled buffer
+// that the next Invoke on the same handler reuses.
+type environment struct {
+	handler lambda.Handler
+	busy    chan struct{}
+}
+
+// environments holds one busy lock per comparable handler, so a handler
+// given to both a Gateway and a StreamPoller still runs one event at a time.
 var environments sync.Map // lambda.Handler -> chan struct{}
 
-func newFunction(name string, h lambda.Handler, region string) *function {
-	env := make(chan struct{}, 1)
-	if t := reflect.TypeOf(h); t != nil && t.Comparable() {
-		shared, _ := environments.LoadOrStore(h, env)
-		env = shared.(chan struct{})
+// newFunction returns a function with one execution environment per
+// handler: h, then more. Invocations beyond their number wait for one to
+// be free, as Lambda's would at a concurrency limit.
+func newFunction(name string, h lambda.Handler, region string, more ...lambda.Handler) *function {
+	handlers := append([]lambda.Handler{h}, more...)
+	f := &function{name: name, region: region, idle: make(chan *environment, len(handlers))}
+	for _, h := range handlers {
+		busy := make(chan struct{}, 1)
+		if t := reflect.TypeOf(h); t != nil && t.Comparable() {
+			shared, _ := environments.LoadOrStore(h, busy)
+			busy = shared.(chan struct{})
+		}
+		f.idle <- &environment{handler: h, busy: busy}
 	}
-	return &function{name: name, handler: h, region: region, env: env}
+	return f
 }
 
 func (f *function) arn() string {
@@ -59,9 +72,16 @@ func (f *function) arn() string {
 func (f *function) invoke(ctx context.Context, payload []byte, timeout time.Duration) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	var env *environment
 	select {
-	case f.env <- struct{}{}:
+	case env = <-f.idle:
 	case <-ctx.Done():
+		return nil, f.ctxErr(ctx, timeout)
+	}
+	select {
+	case env.busy <- struct{}{}:
+	case <-ctx.Done():
+		f.idle <- env
 		return nil, f.ctxErr(ctx, timeout)
 	}
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
@@ -74,13 +94,16 @@ func (f *function) invoke(ctx context.Context, payload []byte, timeout time.Dura
 	}
 	done := make(chan result, 1)
 	go func() {
-		defer func() { <-f.env }()
+		defer func() {
+			<-env.busy
+			f.idle <- env
+		}()
 		defer func() {
 			if p := recover(); p != nil {
 				done <- result{err: fmt.Errorf("function %s panicked: %v", f.name, p)}
 			}
 		}()
-		out, err := f.handler.Invoke(ctx, payload)
+		out, err := env.handler.Invoke(ctx, payload)
 		// Copy before the environment is released: the next Invoke may
 		// reuse the buffer out points into.
 		done <- result{out: append([]byte(nil), out...), err: err}

@@ -1,0 +1,126 @@
+// Command lmi-bench measures the registration system against its physical
+// limit on this machine: the registration rush through the handler and
+// through the local HTTP gateway against the bare DynamoDB transaction,
+// DynamoDB round trips per operation, each function's cold start and size,
+// and mail throughput under the configured SES send rate. It starts its
+// own DynamoDB Local and SES endpoint, prints a table and writes
+// docs/performance.md. `make bench` runs it after the Go micro-benchmarks
+// and hands it their output.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/calmi/convenings/pkg/localaws"
+)
+
+type config struct {
+	clients, teams, capacity int
+	rounds                   int
+	environments             int
+	coldRuns                 int
+	mailRate                 float64
+	mailNotices              int
+	micro                    string // go test -bench output to include
+	doc                      string // the Markdown file to write; empty: none
+	skip                     map[string]bool
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := bench(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "lmi-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func bench(ctx context.Context, args []string, out io.Writer) error {
+	var c config
+	var skip string
+	fs := flag.NewFlagSet("lmi-bench", flag.ContinueOnError)
+	fs.IntVar(&c.clients, "clients", 32, "concurrent clients in the rushes")
+	fs.IntVar(&c.teams, "teams", 500, "team registrations per rush (2 to 8 members each); DynamoDB Local slows as the event's items grow, 2000 takes over 10 minutes")
+	fs.IntVar(&c.capacity, "capacity", 300, "seats of the rushed event")
+	fs.IntVar(&c.rounds, "rounds", 2, "rounds of every rush, alternating paths; figures are over all rounds")
+	fs.IntVar(&c.environments, "environments", 32, "execution environments per function behind the HTTP gateway")
+	fs.IntVar(&c.coldRuns, "cold-runs", 7, "cold starts per function (the median is reported)")
+	fs.Float64Var(&c.mailRate, "mail-rate", 50, "LMI_SES_MAX_SEND_RATE for the mail measurement (emails per second)")
+	fs.IntVar(&c.mailNotices, "mail-notices", 400, "notices the mailer sends")
+	fs.StringVar(&c.micro, "micro", "", "a file with `go test -bench -benchmem` output to report")
+	fs.StringVar(&c.doc, "doc", "", "write the report to this Markdown file (docs/performance.md)")
+	fs.StringVar(&skip, "skip", "", "comma-separated measurements to skip: rush,http,calls,cold,mail")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c.skip = map[string]bool{}
+	for _, s := range splitComma(skip) {
+		c.skip[s] = true
+	}
+
+	began := time.Now()
+	fmt.Fprintln(out, "lmi-bench: starting the SES endpoint (and a fresh DynamoDB Local per measurement)")
+	ses, err := localaws.StartSES(ctx, localaws.SESOptions{})
+	if err != nil {
+		return err
+	}
+	defer ses.Stop()
+	l, err := newLab(ctx, ses.Endpoint())
+	if err != nil {
+		return err
+	}
+	defer l.stop()
+	rep := &report{config: c, machine: describeMachine(), started: began}
+	steps := []struct {
+		name string
+		do   func(context.Context, *lab, *report) error
+	}{
+		{"rush", measureRush},
+		{"http", measureHTTP},
+		{"calls", measureCalls},
+		{"mail", measureMail},
+		{"cold", measureColdStart},
+	}
+	for _, s := range steps {
+		if c.skip[s.name] {
+			continue
+		}
+		t := time.Now()
+		fmt.Fprintf(out, "lmi-bench: %s ...\n", s.name)
+		if err := l.freshDynamoDB(ctx); err != nil {
+			return err
+		}
+		if err := s.do(ctx, l, rep); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		fmt.Fprintf(out, "lmi-bench: %s done in %v\n", s.name, time.Since(t).Round(100*time.Millisecond))
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	if c.micro != "" {
+		if rep.micro, err = readMicro(c.micro); err != nil {
+			return err
+		}
+	}
+	rep.elapsed = time.Since(began)
+	rep.printTable(out)
+	if c.doc != "" {
+		if err := rep.writeDoc(c.doc); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "wrote %s\n", c.doc)
+	}
+	if n := rep.problemCount(); n > 0 {
+		return errors.New(fmt.Sprint(n, " invariant violations or failed requests: see above"))
+	}
+	return nil
+}

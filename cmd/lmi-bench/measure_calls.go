@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/localaws"
+	"github.com/calmi/convenings/pkg/mail"
+	"github.com/calmi/convenings/pkg/streamapi"
+)
+
+// callRow is one operation and the DynamoDB requests it made.
+type callRow struct {
+	op    string
+	calls callCounts
+	why   string
+}
+
+// measureCalls runs each operation once, alone, through the handler (or
+// the mailer) with a client that counts every DynamoDB request by
+// operation name.
+func measureCalls(ctx context.Context, l *lab, rep *report) error {
+	table, err := l.newTable(ctx, "calls")
+	if err != nil {
+		return err
+	}
+	counter := newCallCounter()
+	a := l.newAPI(table, counter.option)
+	if err := a.createEvent(ctx, "calls", 16); err != nil {
+		return err
+	}
+	run := fmt.Sprintf("c%d", time.Now().UnixNano())
+	var failed error
+	call := func(op, why string, req events.APIGatewayV2HTTPRequest, want int) registration {
+		counter.take()
+		resp, err := a.h.Handle(ctx, req)
+		calls := counter.take()
+		if err == nil && resp.StatusCode != want {
+			err = fmt.Errorf("%s: %d %s", op, resp.StatusCode, resp.Body)
+		}
+		if err != nil && failed == nil {
+			failed = err
+		}
+		if op != "" {
+			rep.calls = append(rep.calls, callRow{op: op, calls: calls, why: why})
+		}
+		return parseRegistration(resp.StatusCode, []byte(resp.Body))
+	}
+	register := func(op, why string, team convening.Team, headers map[string]string) registration {
+		body := mustJSON(team)
+		return call(op, why, apiRequest("POST /api/events/{eventId}/registrations", map[string]string{"eventId": "calls"}, headers, body), 201)
+	}
+	sized := func(n, size int) convening.Team {
+		t := teamOf(run, n)
+		t.Members = t.Members[:0]
+		for i := range size {
+			t.Members = append(t.Members, convening.Member{Name: fmt.Sprintf("Member %d", i),
+				Email: fmt.Sprintf("m%d-%d@%s.example.org", i, n, run), Role: roles[i%len(roles)]})
+		}
+		return t
+	}
+	bearer := func(r registration) map[string]string { return map[string]string{"Authorization": "Bearer " + r.token} }
+	byID := func(r registration) map[string]string { return map[string]string{"registrationId": r.id} }
+
+	first := register("register, seat available", whyRegister, sized(1, 8), nil)
+	register("", "", sized(2, 8), nil) // the event is full now
+	register("register, waitlisted (first on the list)", whyWaitlisted, sized(3, 4), nil)
+	second := register("register, waitlisted (list not empty)", whyWaitlisted, sized(4, 2), nil)
+	register("register, waitlisted, with Idempotency-Key", whyIdempotent, sized(5, 2), map[string]string{"Idempotency-Key": run + "-5"})
+	call("read status, registered", whyStatus, apiRequest("GET /api/registrations/{registrationId}", byID(first), bearer(first), ""), 200)
+	call("read status, waitlisted", whyStatusWaitlisted, apiRequest("GET /api/registrations/{registrationId}", byID(second), bearer(second), ""), 200)
+	call("cancel with promotion (3 teams promoted)", whyCancel, apiRequest("DELETE /api/registrations/{registrationId}", byID(first), bearer(first), ""), 200)
+	if failed != nil {
+		return failed
+	}
+
+	// The roster of 500 registrations (about 300 seated, 200 waiting).
+	if err := a.createEvent(ctx, "roster", 1500); err != nil {
+		return err
+	}
+	bodies := teamBodies(run+"r", 500)
+	if _, err := rush(rep.config.clients, len(bodies), func(i int) error {
+		resp, err := a.h.Handle(ctx, apiRequest("POST /api/events/{eventId}/registrations", map[string]string{"eventId": "roster"}, nil, bodies[i]))
+		if err == nil && resp.StatusCode != 201 {
+			err = fmt.Errorf("%d %s", resp.StatusCode, resp.Body)
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	call("staff roster, 500 registrations", whyRoster, apiRequest("GET /api/admin/events/{eventId}/registrations", map[string]string{"eventId": "roster"}, nil, ""), 200)
+	if failed != nil {
+		return failed
+	}
+	return mailerCalls(ctx, l, rep, table)
+}
+
+// mailerCalls counts what the mailer does per notice: one seat notice and
+// one waiting-list notice from the table the operations above wrote.
+func mailerCalls(ctx context.Context, l *lab, rep *report, table string) error {
+	counter := newCallCounter()
+	store := dynamostore.New(l.dynamoDB(counter.option), table, l.log)
+	ses, err := localaws.NewSESClient(ctx, l.sesURL)
+	if err != nil {
+		return err
+	}
+	m, err := mail.NewMailer(store, mail.NewSES(ses, senderEmail), mail.Links{BaseURL: publicURL, Tokens: l.tokens}, nil, l.log)
+	if err != nil {
+		return err
+	}
+	mailer := &streamapi.Mailer{Notices: store, Mailer: m, Log: l.log}
+	recs, err := noticeRecords(ctx, l.client, table)
+	if err != nil {
+		return err
+	}
+	done := map[string]bool{}
+	// Newest first: the roster's last waitlisted teams are still waiting
+	// (the first ones were promoted), so their notice shows the count.
+	for i := len(recs) - 1; i >= 0; i-- {
+		rec := recs[i]
+		kind := rec.Change.NewImage["kind"].String()
+		if done[kind] || (kind != "registered" && kind != "waitlisted") {
+			continue
+		}
+		done[kind] = true
+		counter.take()
+		resp, err := mailer.Handle(ctx, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{rec}})
+		if err == nil && len(resp.BatchItemFailures) > 0 {
+			err = fmt.Errorf("mailer failed the %s notice", kind)
+		}
+		if err != nil {
+			return err
+		}
+		why := whyMail
+		if kind == "waitlisted" {
+			why = whyMailWaitlisted
+		}
+		rep.calls = append(rep.calls, callRow{op: "mailer, one " + kind + " notice", calls: counter.take(), why: why})
+	}
+	return nil
+}
+
+const (
+	whyRegister = "The floor: the transaction takes the seats (conditional update of the event item) and puts the " +
+		"organization's claim, the registration and its notice, all at once."
+	whyWaitlisted = "The first transaction always tries for seats and is refused by the event's condition; the " +
+		"refusal returns the event (ALL_OLD), so the second transaction (waitlist: arrival number, entry) needs no read. " +
+		"The Query counts the entries ahead (Select COUNT, strongly consistent) for the position the answer tells: a " +
+		"transaction cannot return it. Under a rush, lost races on the arrival number add transactions (see the rush table)."
+	whyIdempotent = "As above, plus an UpdateItem that keeps the position in the idempotency record, so that a " +
+		"replay answers the same position without counting again."
+	whyStatus           = "One consistent GetItem of the registration."
+	whyStatusWaitlisted = "The GetItem, and the count of entries ahead for the live position."
+	whyCancel           = "GetItem of the registration (the cancel transaction needs its status, seats and event), the " +
+		"cancel transaction, then promotion: GetItem of the event, Query of the waiting list's head, the promotion " +
+		"transaction, and one more GetItem of the event, which finds nothing left to promote."
+	whyRoster = "GetItem of the event, then one Query of the registrations index per 1 MB page (500 teams fit in one)."
+	whyMail   = "Claim the notice (conditional UpdateItem), read the registration and the event together " +
+		"(BatchGetItem), send, mark it sent (UpdateItem)."
+	whyMailWaitlisted = "The same claim, BatchGetItem and sent mark, plus the count of entries ahead, so the email " +
+		"tells the position as it is when sent."
+)

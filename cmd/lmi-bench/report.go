@@ -1,0 +1,295 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// report is everything one run measured.
+type report struct {
+	config  config
+	machine machine
+	started time.Time
+	elapsed time.Duration
+	rushes  []*rushResult
+	calls   []callRow
+	cold    []coldRow
+	mail    *mailResult
+	micro   []microRow
+}
+
+func (r *report) problemCount() int {
+	n := 0
+	for _, x := range r.rushes {
+		n += len(x.problems)
+	}
+	if r.mail != nil {
+		n += len(r.mail.problems)
+	}
+	return n
+}
+
+func splitComma(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ratio is x's registrations per second over the i-th floor's: 0 is the
+// bare transaction (counter + 1 item), 1 the same with a registration's
+// items.
+func (r *report) ratio(x *rushResult, i int) string {
+	if len(r.rushes) <= i || !strings.HasPrefix(r.rushes[i].name, "floor") || r.rushes[i].run.perSecond() == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", x.run.perSecond()/r.rushes[i].run.perSecond())
+}
+
+func perOp(calls callCounts, ops int) string {
+	if len(calls) == 0 || ops == 0 {
+		return "-"
+	}
+	tx := float64(calls["TransactWriteItems"]) / float64(ops)
+	other := float64(calls.total()-calls["TransactWriteItems"]) / float64(ops)
+	if other == 0 {
+		return fmt.Sprintf("%.2f tx", tx)
+	}
+	return fmt.Sprintf("%.2f tx + %.2f other", tx, other)
+}
+
+// rushTable writes the rush rows: rate, latency, ratio to the floor, and
+// DynamoDB requests per registration.
+func (r *report) rushTable(w io.Writer, md bool) {
+	row := tableWriter(w, md, "path", "teams", "registrations/s", "p50 ms", "p95 ms", "p99 ms", "÷ floor", "÷ floor, same items", "DynamoDB requests per registration", "invariants")
+	for _, x := range r.rushes {
+		ok := "ok"
+		if len(x.problems) > 0 {
+			ok = fmt.Sprintf("%d VIOLATIONS", len(x.problems))
+		}
+		row(x.name, itoa(x.run.ops), fmt.Sprintf("%.0f", x.run.perSecond()), ms(x.run.lat.quantile(.5)), ms(x.run.lat.quantile(.95)),
+			ms(x.run.lat.quantile(.99)), r.ratio(x, 0), r.ratio(x, 1), perOp(x.calls, x.run.ops), ok)
+	}
+	row(nil...)
+}
+
+// splitTable shows the rushes with a waiting list by outcome.
+func (r *report) splitTable(w io.Writer, md bool) {
+	row := tableWriter(w, md, "path", "outcome", "teams", "p50 ms", "p95 ms", "p99 ms")
+	for _, x := range r.rushes {
+		if x.count("waitlisted") == 0 {
+			continue
+		}
+		for _, st := range []string{"registered", "waitlisted"} {
+			l := x.byState[st]
+			row(x.name, st, itoa(len(l)), ms(l.quantile(.5)), ms(l.quantile(.95)), ms(l.quantile(.99)))
+		}
+	}
+	row(nil...)
+}
+
+func (r *report) callsTable(w io.Writer, md bool, explain bool) {
+	cols := []string{"operation", "requests", "by operation"}
+	if explain {
+		cols = append(cols, "why")
+	}
+	row := tableWriter(w, md, cols...)
+	for _, c := range r.calls {
+		cells := []string{c.op, itoa(c.calls.total()), c.calls.String()}
+		if explain {
+			cells = append(cells, c.why)
+		}
+		row(cells...)
+	}
+	row(nil...)
+}
+
+func (r *report) coldTable(w io.Writer, md bool) {
+	row := tableWriter(w, md, "function", "linux/arm64 stripped", "linux/amd64 stripped", "init median ms", "min–max ms")
+	for _, c := range r.cold {
+		lo, hi := c.runs.quantile(0.0001), c.runs.quantile(1)
+		row(c.function, fmt.Sprintf("%.1f MB", float64(c.arm64)/1e6), fmt.Sprintf("%.1f MB", float64(c.amd64)/1e6), ms(c.init), ms(lo)+"–"+ms(hi))
+	}
+	row(nil...)
+}
+
+func (r *report) microTable(w io.Writer, md bool) {
+	row := tableWriter(w, md, "benchmark", "ns/op", "B/op", "allocs/op")
+	for _, m := range r.micro {
+		row(m.name, fmt.Sprintf("%.0f", m.nsPerOp), fmt.Sprintf("%.0f", m.bytesPerOp), fmt.Sprintf("%.0f", m.allocsPerOp))
+	}
+	row(nil...)
+}
+
+func (r *report) mailTable(w io.Writer, md bool) {
+	m := r.mail
+	row := tableWriter(w, md, "configured rate", "notices timed", "achieved", "most in any 1 s", "backlog phase",
+		"notices sent", "lost", "emails received", "duplicate emails")
+	row(fmt.Sprintf("%g/s", m.rate), itoa(m.notices), fmt.Sprintf("%.1f/s", m.achieved), itoa(m.maxWindow),
+		fmt.Sprintf("%d notices at %g/s, %d records retried", m.tightNotices, m.tightRate, m.tightRetried),
+		fmt.Sprintf("%d of %d", m.sent, m.notices+m.tightNotices), itoa(m.lost), itoa(m.emails), itoa(m.duplicates))
+	row(nil...)
+}
+
+// tableWriter returns a function that writes one row per call and flushes
+// when called with no cells: a Markdown table, or aligned text.
+func tableWriter(w io.Writer, md bool, header ...string) func(cells ...string) {
+	if md {
+		fmt.Fprintln(w, "| "+strings.Join(header, " | ")+" |")
+		fmt.Fprintln(w, "|"+strings.Repeat("---|", len(header)))
+		return func(cells ...string) {
+			if cells == nil {
+				fmt.Fprintln(w)
+				return
+			}
+			fmt.Fprintln(w, "| "+strings.Join(cells, " | ")+" |")
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	return func(cells ...string) {
+		if cells == nil {
+			tw.Flush()
+			fmt.Fprintln(w)
+			return
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	}
+}
+
+// printTable prints the short summary.
+func (r *report) printTable(w io.Writer) {
+	fmt.Fprintf(w, "\n%s\n\n", r.machineLine())
+	if len(r.rushes) > 0 {
+		fmt.Fprintf(w, "Registration rush (%d clients; figures depend on DynamoDB Local's speed, ratios are the headline)\n", r.config.clients)
+		r.rushTable(w, false)
+		r.splitTable(w, false)
+	}
+	if len(r.calls) > 0 {
+		fmt.Fprintln(w, "DynamoDB requests per operation (counted by SDK middleware)")
+		r.callsTable(w, false, false)
+	}
+	if len(r.cold) > 0 {
+		fmt.Fprintln(w, "Cold start (exec to first GET /runtime/invocation/next) and size")
+		r.coldTable(w, false)
+	}
+	if len(r.micro) > 0 {
+		fmt.Fprintln(w, "Register path without the network (go test -bench)")
+		r.microTable(w, false)
+	}
+	if r.mail != nil {
+		fmt.Fprintln(w, "Mail (stream batches of 10 to the mailer function, local SES)")
+		r.mailTable(w, false)
+	}
+	fmt.Fprintf(w, "lmi-bench took %v\n", r.elapsed.Round(time.Second))
+}
+
+func (r *report) machineLine() string {
+	m := r.machine
+	return fmt.Sprintf("%s, %d cores, %s, %s, %s, DynamoDB Local %s, %s", m.cpu, m.cores, m.memory, m.osArch, m.goVersion,
+		m.dynamoDBLocal, r.started.UTC().Format("2006-01-02 15:04 UTC"))
+}
+
+// Markers around the part of docs/performance.md that lmi-bench writes;
+// the prose around them is kept.
+const (
+	beginMarker = "<!-- lmi-bench: begin (generated by `make bench`; edits inside are overwritten) -->"
+	endMarker   = "<!-- lmi-bench: end -->"
+)
+
+// writeDoc puts the figures between the markers of path, creating the
+// file (with the markers only) if it does not exist.
+func (r *report) writeDoc(path string) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	var b bytes.Buffer
+	r.markdown(&b)
+	before, after := "# Performance\n\n", "\n"
+	if s := string(old); s != "" {
+		i, j := strings.Index(s, beginMarker), strings.Index(s, endMarker)
+		if i < 0 || j < i {
+			return fmt.Errorf("%s has no %q … %q section to update", path, beginMarker, endMarker)
+		}
+		before, after = s[:i], s[j+len(endMarker):]
+	}
+	out := before + beginMarker + "\n" + b.String() + endMarker + after
+	return os.WriteFile(path, []byte(out), 0o644)
+}
+
+func (r *report) markdown(w io.Writer) {
+	m := r.machine
+	fmt.Fprintf(w, "\nTaken %s on %s (%d cores, %s memory, %s), %s, DynamoDB Local %s, with\n\n",
+		r.started.UTC().Format("2006-01-02 15:04 UTC"), m.cpu, m.cores, m.memory, m.osArch, m.goVersion, m.dynamoDBLocal)
+	fmt.Fprintf(w, "```sh\nmake bench   # %s\n```\n\n", r.command())
+	fmt.Fprintf(w, "which took %v. DynamoDB Local is a single JVM on the same cores, far slower than DynamoDB: every "+
+		"absolute rate and latency below is DynamoDB Local's and this machine's. Compare paths by their ratio to the "+
+		"floor, measured in the same run against the same DynamoDB Local.\n\n", r.elapsed.Round(time.Second))
+	if len(r.rushes) > 0 {
+		fmt.Fprintf(w, "### Registration rush\n\n%d concurrent clients; teams of 2 to 8 members (5 on average); %d rounds, "+
+			"each path on a fresh DynamoDB Local in every round, figures over all rounds (the teams column is the total). "+
+			"\"÷ floor\" is registrations per second over the bare transaction's (counter + 1 item, the issue's floor), "+
+			"\"÷ floor, same items\" over the same transaction with the four items a registration writes. Requests per registration are counted by SDK "+
+			"middleware, retries included (\"tx\" is TransactWriteItems).\n\n", r.config.clients, max(r.config.rounds, 1))
+		r.rushTable(w, true)
+		fmt.Fprintf(w, "After each rush the table is checked: %s.\n\n", r.checkedSummary())
+		fmt.Fprintf(w, "Latency by outcome where teams were waitlisted:\n\n")
+		r.splitTable(w, true)
+	}
+	if len(r.calls) > 0 {
+		fmt.Fprintf(w, "### DynamoDB requests per operation\n\nEach operation alone on a quiet table, through the handler "+
+			"(the mailer rows through the mailer), every request counted by SDK middleware.\n\n")
+		r.callsTable(w, true, true)
+	}
+	if len(r.cold) > 0 {
+		fmt.Fprintf(w, "### Cold start and size\n\nBuilt as `make build` builds them (`-tags lambda.norpc -trimpath -ldflags='-s -w'`, "+
+			"CGO off). Init is the wall time from exec of the linux/amd64 binary, with the environment its function gets, "+
+			"until it asks a fake Runtime API for its first event (where Lambda's Init Duration ends); median of %d runs "+
+			"after one discarded. Lambda adds its own sandbox start-up, which this does not include.\n\n", r.config.coldRuns)
+		r.coldTable(w, true)
+	}
+	if len(r.micro) > 0 {
+		fmt.Fprintf(w, "### Our code's cost per request\n\n`go test -run '^$' -bench . -benchmem ./cmd/lmi-bench`, median of "+
+			"the runs. No network: `RegisterHandler` is the whole route over a store that answers at once; `RegisterLambdaInvoke` "+
+			"adds aws-lambda-go's event decode and response encode; `RegisterHandlerSDK` uses the real store and SDK client "+
+			"with DynamoDB's answer faked at the HTTP layer (expressions, marshalling, request JSON, SigV4 signing).\n\n")
+		r.microTable(w, true)
+	}
+	if r.mail != nil {
+		fmt.Fprintf(w, "### Mail\n\nThe notices of a registration burst as DynamoDB Stream INSERT records, in batches of 10, "+
+			"to the mailer function wired by `deployment.Handler` with `LMI_SES_MAX_SEND_RATE=%g`, sending to the local SES "+
+			"endpoint. The achieved rate is measured from the notices' `sentAt` marks. In the backlog phase a mailer at a fifth "+
+			"of that rate gets about half the time each batch needs; what the mailer could not send in time is reported as batch item failures and "+
+			"fed again, as Lambda retries it. Then every notice must be `sent` (none lost), SES must hold an email for each, "+
+			"and the emails beyond one per notice are counted.\n\n", r.mail.rate)
+		r.mailTable(w, true)
+	}
+}
+
+func (r *report) command() string {
+	c := r.config
+	return fmt.Sprintf("go run ./cmd/lmi-bench -clients %d -teams %d -capacity %d -rounds %d -environments %d -cold-runs %d -mail-rate %g -mail-notices %d",
+		c.clients, c.teams, c.capacity, c.rounds, c.environments, c.coldRuns, c.mailRate, c.mailNotices)
+}
+
+func (r *report) checkedSummary() string {
+	var parts []string
+	for _, x := range r.rushes {
+		if x.checked != "" {
+			parts = append(parts, x.name+": "+x.checked)
+		}
+	}
+	return "seats never over capacity, the event's counters equal the sums over registrations, every waitlisted team " +
+		"has exactly its entry with a unique arrival number, the position each team was told is its place in the final " +
+		"list, the head of the list does not fit the seats left, one organization claim and one notice per registration; " +
+		"each round's table on its own (first round: " + strings.Join(parts, "; ") + ")"
+}
