@@ -100,7 +100,12 @@ func (m *Mailer) Deliver(ctx context.Context, n convening.Notice) error {
 	if err := m.limiter.Wait(work); err != nil {
 		return m.release(ctx, log, n.ID, fmt.Errorf("mail: wait for the send rate: %w", err))
 	}
-	messageID, err := m.sender.Send(work, n.To, msg)
+	// Once a send starts it is not cut short by the caller's deadline: an
+	// email SES accepted but this sender gave up on would be released and
+	// sent twice. The lease bound still holds.
+	send, cancelSend := context.WithTimeout(context.WithoutCancel(ctx), m.lease/2)
+	defer cancelSend()
+	messageID, err := m.sender.Send(send, n.To, msg)
 	if err != nil {
 		if IsPermanent(err) && !errors.Is(err, ErrPermanent) {
 			err = fmt.Errorf("%w: %w", ErrPermanent, err)
