@@ -50,7 +50,8 @@ func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newI
 		if len(plan) == 0 {
 			return promoted, nil
 		}
-		if len(plan) > maxPromotionsPerTx {
+		cut := len(plan) > maxPromotionsPerTx
+		if cut {
 			plan = plan[:maxPromotionsPerTx]
 		}
 		tx, err := s.promoteItems(eventID, ev, plan, now, newID)
@@ -66,6 +67,11 @@ func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newI
 		for _, w := range plan {
 			promoted = append(promoted, convening.Registration{ID: w.RegistrationID, EventID: eventID,
 				Status: convening.StatusRegistered, Seats: w.Seats})
+		}
+		if !cut {
+			// The plan took every team that fitted the free seats it was made
+			// for; a later change of seats runs promotion again itself.
+			return promoted, nil
 		}
 		attempt = 0 // progress made: the next batch starts a fresh budget
 	}

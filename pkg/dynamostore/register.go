@@ -29,6 +29,9 @@ const idempotencyTTL = 24 * time.Hour
 // EINVALID (team larger than the event allows), EUNAVAILABLE.
 func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (convening.Registration, bool, error) {
 	var observed *eventItem // the event as the last cancelled attempt saw it
+	if v, ok := s.lastSeen.Load(in.EventID); ok {
+		observed = v.(*eventItem)
+	}
 	firstLook := true
 	for attempt := 1; attempt <= s.maxAttempts; attempt++ {
 		if err := backoff(ctx, attempt-1); err != nil {
@@ -55,6 +58,9 @@ func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (conve
 		_, err = s.db.TransactWriteItems(ctx, tx)
 		if err == nil {
 			if reg.Status == convening.StatusWaitlisted {
+				seen := *observed
+				seen.WaitlistSeq, seen.WaitlistLength = reg.WaitlistSeq, seen.WaitlistLength+1
+				s.lastSeen.Store(in.EventID, &seen)
 				if err := s.fillPosition(ctx, &reg, in.Idempotency); err != nil {
 					return convening.Registration{}, false, err
 				}
@@ -101,6 +107,7 @@ func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (conve
 		// Full, or another arrival got there first: decide again from the
 		// event as the table returned it, without reading it again.
 		observed = &ev
+		s.lastSeen.Store(in.EventID, &ev)
 		if firstLook { // learning that the event is full is not a lost race
 			firstLook = false
 			attempt--

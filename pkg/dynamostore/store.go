@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -51,6 +52,12 @@ type Store struct {
 	// retries throttling underneath each attempt on its own.
 	maxAttempts int
 	clock       func() time.Time
+	// lastSeen holds, per event id, the event as a refused transaction last
+	// returned it (*eventItem). A registration starts from it, so that while
+	// an event is full a team goes straight to the waiting list instead of
+	// first asking for seats. It is only a hint: every transaction's
+	// conditions decide, and a stale hint costs one refused attempt.
+	lastSeen sync.Map
 }
 
 // New returns a store on the named table.
