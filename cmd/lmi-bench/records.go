@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/calmi/convenings/pkg/streamapi"
 )
 
 // noticeRecords returns the table's notices as the stream's INSERT records
@@ -26,7 +28,7 @@ func noticeRecords(ctx context.Context, db *dynamodb.Client, table string) ([]ev
 			if sk, _ := m["sk"].(*types.AttributeValueMemberS); sk == nil || sk.Value != "NOTICE" {
 				continue
 			}
-			img := streamImage(m)
+			img := streamapi.ToStreamImage(m)
 			recs = append(recs, events.DynamoDBEventRecord{
 				EventID: img["id"].String(), EventName: "INSERT", EventSource: "aws:dynamodb", EventVersion: "1.1",
 				AWSRegion: "us-west-2",
@@ -43,43 +45,6 @@ func noticeRecords(ctx context.Context, db *dynamodb.Client, table string) ([]ev
 		return recs[i].Change.NewImage["createdAt"].String()+recs[i].EventID < recs[j].Change.NewImage["createdAt"].String()+recs[j].EventID
 	})
 	return recs, nil
-}
-
-// streamImage converts an item to the attribute values of a stream record.
-func streamImage(m map[string]types.AttributeValue) map[string]events.DynamoDBAttributeValue {
-	out := make(map[string]events.DynamoDBAttributeValue, len(m))
-	for k, v := range m {
-		out[k] = streamValue(v)
-	}
-	return out
-}
-
-func streamValue(v types.AttributeValue) events.DynamoDBAttributeValue {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return events.NewStringAttribute(v.Value)
-	case *types.AttributeValueMemberN:
-		return events.NewNumberAttribute(v.Value)
-	case *types.AttributeValueMemberBOOL:
-		return events.NewBooleanAttribute(v.Value)
-	case *types.AttributeValueMemberNULL:
-		return events.NewNullAttribute()
-	case *types.AttributeValueMemberB:
-		return events.NewBinaryAttribute(v.Value)
-	case *types.AttributeValueMemberSS:
-		return events.NewStringSetAttribute(v.Value)
-	case *types.AttributeValueMemberNS:
-		return events.NewNumberSetAttribute(v.Value)
-	case *types.AttributeValueMemberL:
-		l := make([]events.DynamoDBAttributeValue, len(v.Value))
-		for i, x := range v.Value {
-			l[i] = streamValue(x)
-		}
-		return events.NewListAttribute(l)
-	case *types.AttributeValueMemberM:
-		return events.NewMapAttribute(streamImage(v.Value))
-	}
-	return events.NewNullAttribute()
 }
 
 func mustJSON(v any) string {

@@ -59,3 +59,42 @@ func fromStreamValue(v events.DynamoDBAttributeValue) (types.AttributeValue, err
 	}
 	return nil, fmt.Errorf("unknown data type %v", v.DataType())
 }
+
+// ToStreamImage converts SDK attribute values to a Lambda stream image: the
+// inverse of FromStreamImage, for building stream records from items (the
+// benchmark's mail batches, tests).
+func ToStreamImage(m map[string]types.AttributeValue) map[string]events.DynamoDBAttributeValue {
+	out := make(map[string]events.DynamoDBAttributeValue, len(m))
+	for k, v := range m {
+		out[k] = toStreamValue(v)
+	}
+	return out
+}
+
+func toStreamValue(v types.AttributeValue) events.DynamoDBAttributeValue {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return events.NewStringAttribute(v.Value)
+	case *types.AttributeValueMemberN:
+		return events.NewNumberAttribute(v.Value)
+	case *types.AttributeValueMemberB:
+		return events.NewBinaryAttribute(v.Value)
+	case *types.AttributeValueMemberBOOL:
+		return events.NewBooleanAttribute(v.Value)
+	case *types.AttributeValueMemberSS:
+		return events.NewStringSetAttribute(v.Value)
+	case *types.AttributeValueMemberNS:
+		return events.NewNumberSetAttribute(v.Value)
+	case *types.AttributeValueMemberBS:
+		return events.NewBinarySetAttribute(v.Value)
+	case *types.AttributeValueMemberL:
+		list := make([]events.DynamoDBAttributeValue, len(v.Value))
+		for i, x := range v.Value {
+			list[i] = toStreamValue(x)
+		}
+		return events.NewListAttribute(list)
+	case *types.AttributeValueMemberM:
+		return events.NewMapAttribute(ToStreamImage(v.Value))
+	}
+	return events.NewNullAttribute()
+}

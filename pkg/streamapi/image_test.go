@@ -44,6 +44,10 @@ func TestFromStreamImage(t *testing.T) {
 			t.Errorf("%s: got %#v, want %#v", k, got[k], w)
 		}
 	}
+	back, err := streamapi.FromStreamImage(streamapi.ToStreamImage(got))
+	if err != nil || !reflect.DeepEqual(back, got) {
+		t.Errorf("ToStreamImage does not invert FromStreamImage: %v", err)
+	}
 	if dynamostore.KindOf(got) != dynamostore.KindEvent {
 		t.Errorf("event image not recognised")
 	}
