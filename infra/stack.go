@@ -454,6 +454,12 @@ func newHTTPAPI(stack awscdk.Stack, cfg config, fns map[string]awslambda.Functio
 				})
 			integrations[r.Function] = integration
 		}
+		if r.Path == httpapi.DefaultRoute {
+			awsapigatewayv2.NewHttpRoute(stack, jsii.String("DefaultRoute"), &awsapigatewayv2.HttpRouteProps{
+				HttpApi: api, RouteKey: awsapigatewayv2.HttpRouteKey_DEFAULT(), Integration: integration,
+			})
+			continue
+		}
 		opts := &awsapigatewayv2.AddRoutesOptions{
 			Path:        jsii.String(r.Path),
 			Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod(r.Method)},

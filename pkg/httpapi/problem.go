@@ -47,13 +47,16 @@ func init() {
 // problemTypeBase prefixes problem type URIs; docs/api.md describes each.
 const problemTypeBase = "https://github.com/calmi/convenings/blob/main/docs/api.md#problem-"
 
+// ProblemType is the type URI of a problem code.
+func ProblemType(code string) string { return problemTypeBase + code }
+
 func problemFor(err error) Problem {
 	code := convening.ErrorCode(err)
 	status, ok := statusByCode[code]
 	if !ok {
 		code, status = convening.EINTERNAL, http.StatusInternalServerError
 	}
-	p := Problem{Type: problemTypeBase + code, Title: http.StatusText(status), Status: status, Detail: convening.ErrorMessage(err)}
+	p := Problem{Type: ProblemType(code), Title: http.StatusText(status), Status: status, Detail: convening.ErrorMessage(err)}
 	var e *convening.Error
 	if errors.As(err, &e) && (code == convening.EINVALID || code == convening.ECONFLICT) {
 		p.Errors = e.Fields

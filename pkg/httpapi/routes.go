@@ -22,8 +22,18 @@ type Route struct {
 	Staff bool
 }
 
-// Key is the API Gateway route key, e.g. "GET /api/events/{eventId}".
-func (r Route) Key() string { return r.Method + " " + r.Path }
+// DefaultRoute is API Gateway's catch-all route: requests no other route
+// matches go to its function (the website, which answers its 404 page).
+const DefaultRoute = "$default"
+
+// Key is the API Gateway route key, e.g. "GET /api/events/{eventId}", or
+// "$default".
+func (r Route) Key() string {
+	if r.Path == DefaultRoute {
+		return DefaultRoute
+	}
+	return r.Method + " " + r.Path
+}
 
 // Routes is the whole HTTP API.
 var Routes = []Route{
@@ -43,4 +53,5 @@ var Routes = []Route{
 	{Method: "POST", Path: "/manage/{registrationId}/cancel", Function: FunctionWeb},
 	{Method: "GET", Path: "/manage/{registrationId}/calendar.ics", Function: FunctionWeb},
 	{Method: "GET", Path: "/static/{file}", Function: FunctionWeb},
+	{Path: DefaultRoute, Function: FunctionWeb},
 }

@@ -69,8 +69,11 @@ type GatewayOptions struct {
 // multiValueHeaders are ignored (logged as a warning).
 type Gateway struct {
 	routes []*gatewayRoute
-	opts   GatewayOptions
-	log    *slog.Logger
+	// defaultRoute is the $default route, if the table has one: API
+	// Gateway sends it every request that matches no other route.
+	defaultRoute *gatewayRoute
+	opts         GatewayOptions
+	log          *slog.Logger
 }
 
 type gatewayRoute struct {
@@ -100,7 +103,7 @@ func NewGateway(routes []httpapi.Route, functions map[string]lambda.Handler, opt
 			return nil, fmt.Errorf("new gateway: route %q is defined twice", rt.Key())
 		}
 		seen[rt.Key()] = true
-		if !strings.HasPrefix(rt.Path, "/") {
+		if !strings.HasPrefix(rt.Path, "/") && rt.Path != httpapi.DefaultRoute {
 			return nil, fmt.Errorf("new gateway: route %q: path must start with /", rt.Key())
 		}
 		h := functions[rt.Function]
@@ -117,6 +120,11 @@ func NewGateway(routes []httpapi.Route, functions map[string]lambda.Handler, opt
 				more = append(more, e)
 			}
 			fns[rt.Function] = newFunction(rt.Function, h, defaultRegion, more...)
+		}
+		if rt.Path == httpapi.DefaultRoute {
+			// The catch-all: it matches no path; ServeHTTP falls back on it.
+			g.defaultRoute = &gatewayRoute{route: rt, fn: fns[rt.Function]}
+			continue
 		}
 		gr := &gatewayRoute{route: rt, segments: strings.Split(rt.Path, "/"), fn: fns[rt.Function]}
 		for _, s := range gr.segments {
@@ -185,6 +193,9 @@ func (gr *gatewayRoute) matchPath(segments []string) (map[string]string, bool) {
 // ServeHTTP answers one request as API Gateway would.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	gr, params := g.match(r.Method, r.URL.EscapedPath())
+	if gr == nil {
+		gr = g.defaultRoute
+	}
 	if gr == nil {
 		if g.opts.Fallback != nil {
 			g.opts.Fallback.ServeHTTP(w, r)

@@ -49,13 +49,30 @@ func fakeFunctions(calls chan<- invocation, respond func(events.APIGatewayV2HTTP
 	return fns
 }
 
-// newGatewayServer serves a Gateway over httpapi.Routes and returns its URL.
+// explicitRoutes is httpapi.Routes without the $default route, so that
+// requests no route matches reach the gateway's own 404 or fallback.
+func explicitRoutes() []httpapi.Route {
+	var out []httpapi.Route
+	for _, rt := range httpapi.Routes {
+		if rt.Path != httpapi.DefaultRoute {
+			out = append(out, rt)
+		}
+	}
+	return out
+}
+
+// newGatewayServer serves a Gateway over explicitRoutes and returns its URL.
 func newGatewayServer(t *testing.T, fns map[string]lambda.Handler, opts localrun.GatewayOptions) string {
+	t.Helper()
+	return serveGateway(t, explicitRoutes(), fns, opts)
+}
+
+func serveGateway(t *testing.T, routes []httpapi.Route, fns map[string]lambda.Handler, opts localrun.GatewayOptions) string {
 	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	g, err := localrun.NewGateway(httpapi.Routes, fns, opts)
+	g, err := localrun.NewGateway(routes, fns, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -564,5 +581,18 @@ func TestNewGatewayRejects(t *testing.T) {
 				t.Error("NewGateway() succeeded")
 			}
 		})
+	}
+}
+
+func TestGatewayDefaultRoute(t *testing.T) {
+	calls := make(chan invocation, 1)
+	base := serveGateway(t, httpapi.Routes, fakeFunctions(calls, nil), localrun.GatewayOptions{})
+	resp, _ := do(t, newRequest(t, "GET", base+"/no/such/page?x=1", nil))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, want the default route's answer", resp.StatusCode)
+	}
+	got := <-calls
+	if got.function != httpapi.FunctionWeb || got.req.RouteKey != httpapi.DefaultRoute || got.req.RawPath != "/no/such/page" || len(got.req.PathParameters) != 0 {
+		t.Errorf("invoked %s with route %q path %q params %v", got.function, got.req.RouteKey, got.req.RawPath, got.req.PathParameters)
 	}
 }

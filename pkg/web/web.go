@@ -21,6 +21,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,6 +34,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/httpapi"
 )
 
 // MaxBodyBytes is the largest form accepted.
@@ -149,6 +151,11 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 		h.log.InfoContext(ctx, "page", "route", ev.RouteKey, "status", out.StatusCode,
 			"requestId", ev.RequestContext.RequestID, "ms", time.Since(start).Milliseconds())
 	}()
+	if ev.RouteKey == httpapi.DefaultRoute && strings.HasPrefix(ev.RawPath, "/api/") {
+		// API clients asked for a path the API does not have: answer them
+		// in the API's own terms, not with a page.
+		return apiNotFound(), nil
+	}
 	if err != nil {
 		resp = h.fail(ctx, r, err)
 	} else if route, ok := h.routes[ev.RouteKey]; !ok {
@@ -307,4 +314,12 @@ func randomKey() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// apiNotFound is the API's problem answer for a path it does not have.
+func apiNotFound() events.APIGatewayV2HTTPResponse {
+	body, _ := json.Marshal(httpapi.Problem{Type: httpapi.ProblemType("no_route"), Title: "Not Found",
+		Status: http.StatusNotFound, Detail: "No such resource."})
+	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusNotFound, Body: string(body), Headers: map[string]string{
+		"Content-Type": "application/problem+json", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}}
 }

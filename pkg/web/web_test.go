@@ -584,3 +584,21 @@ func TestNoLeaks(t *testing.T) {
 		t.Errorf("requests are not logged:\n%s", s.logs.String())
 	}
 }
+
+func TestDefaultRoute(t *testing.T) {
+	s := newSite(t)
+	for _, tt := range []struct {
+		path, contentType string
+	}{
+		{"/no/such/page", "text/html"},
+		{"/api/no-such-thing", "application/problem+json"},
+	} {
+		t.Run(tt.path, func(t *testing.T) {
+			resp, err := s.h.Handle(context.Background(), events.APIGatewayV2HTTPRequest{RouteKey: httpapi.DefaultRoute, RawPath: tt.path,
+				Headers: map[string]string{}})
+			if err != nil || resp.StatusCode != 404 || !strings.HasPrefix(resp.Headers["Content-Type"], tt.contentType) {
+				t.Fatalf("%v %d %v", err, resp.StatusCode, resp.Headers)
+			}
+		})
+	}
+}
