@@ -154,7 +154,7 @@ func TestSlugAndEventValidate(t *testing.T) {
 func TestEventChange(t *testing.T) {
 	start := time.Date(2027, 6, 22, 15, 0, 0, 0, time.UTC)
 	e := convening.Event{ID: "si", Title: "SI", Kind: convening.KindInstitute, StartsAt: start, EndsAt: start.Add(time.Hour),
-		Venue: "San Diego", Capacity: 10, MaxTeamSize: 4, WaitlistPolicy: convening.PolicyStrict, SeatsTaken: 8}
+		Venue: "San Diego", Capacity: 10, MaxTeamSize: 4, WaitlistPolicy: convening.PolicyStrict, Counts: convening.Counts{SeatsTaken: 8}}
 	seven, twelve := 7, 12
 	if _, err := (convening.EventChange{}).Apply(e); convening.ErrorCode(err) != convening.EINVALID {
 		t.Errorf("empty change: %v", err)

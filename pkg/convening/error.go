@@ -3,97 +3,265 @@ package convening
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
-// Error codes. Adapters map them to protocol statuses in one place
-// (see package httpapi); the domain never speaks HTTP.
+// Code is the kind of an error: what the caller can do about it. Adapters
+// map codes to protocol statuses in one table (package problem); the domain
+// never speaks HTTP.
+type Code string
+
+// The codes. Every error the system returns has exactly one.
 const (
-	EINVALID      = "invalid"      // the request is malformed or fails validation
-	ENOTFOUND     = "not_found"    // the thing does not exist (or the caller may not know it does)
-	ECONFLICT     = "conflict"     // the request conflicts with the current state
-	EUNAUTHORIZED = "unauthorized" // the caller is not who it must be
-	EFORBIDDEN    = "forbidden"    // the caller is known but may not do this
-	EUNAVAILABLE  = "unavailable"  // the system is busy; the caller may retry
-	EINTERNAL     = "internal"     // a bug or an outage: never shown to a caller in detail
+	EINVALID      Code = "invalid"      // the request is malformed or fails validation
+	ENOTFOUND     Code = "not_found"    // the thing does not exist (or the caller may not know it does)
+	ECONFLICT     Code = "conflict"     // the request conflicts with the current state
+	EUNAUTHORIZED Code = "unauthorized" // the caller is not who it must be
+	EFORBIDDEN    Code = "forbidden"    // the caller is known but may not do this
+	EUNAVAILABLE  Code = "unavailable"  // the system is busy; the caller may retry
+	EINTERNAL     Code = "internal"     // a bug or an outage: never shown to a caller in detail
+)
+
+// Reason says which rule an error comes from, in a form programs can
+// branch on: the website chooses its words by it, API clients read it from
+// the problem document. Messages may be reworded; reasons never change.
+type Reason string
+
+// The reasons. Each names one rule; docs/api.md lists them.
+const (
+	ReasonInvalidFields       Reason = "invalid_fields"       // EINVALID: see the field errors
+	ReasonEmptyChange         Reason = "empty_change"         // EINVALID: an event change that changes nothing
+	ReasonMalformedBody       Reason = "malformed_body"       // EINVALID: the body is not the JSON or form expected
+	ReasonBodyTooLarge        Reason = "body_too_large"       // the body is over the size limit
+	ReasonUnsupportedMedia    Reason = "unsupported_media"    // the body is not of an accepted media type
+	ReasonNoRoute             Reason = "no_route"             // ENOTFOUND: no such resource
+	ReasonEventNotFound       Reason = "event_not_found"      // ENOTFOUND
+	ReasonRegistrationUnknown Reason = "registration_unknown" // ENOTFOUND: no such registration, or a wrong manage token
+	ReasonNoticeUnknown       Reason = "notice_unknown"       // ENOTFOUND
+
+	ReasonOrganizationRegistered Reason = "organization_already_registered" // ECONFLICT
+	ReasonRegistrationNotOpenYet Reason = "registration_not_open_yet"       // ECONFLICT
+	ReasonRegistrationClosed     Reason = "registration_closed"             // ECONFLICT
+	ReasonIdempotencyKeyReused   Reason = "idempotency_key_reused"          // ECONFLICT
+	ReasonEventExists            Reason = "event_exists"                    // ECONFLICT
+	ReasonCapacityBelowTaken     Reason = "capacity_below_seats_taken"      // ECONFLICT
+
+	ReasonSignInRequired Reason = "sign_in_required" // EUNAUTHORIZED
+	ReasonNotStaff       Reason = "not_staff"        // EFORBIDDEN
+
+	ReasonBusy     Reason = "busy"     // EUNAVAILABLE: too many writers at once; try again
+	ReasonTimedOut Reason = "timed_out" // EUNAVAILABLE: the request ran out of time; try again
+	ReasonInternal Reason = "internal" // EINTERNAL
+)
+
+// Rule names what a field failed, with Args saying the particulars; the
+// website words its messages from the rule and its arguments.
+type Rule string
+
+// The field rules and the arguments each carries.
+const (
+	RuleRequired     Rule = "required"      // no args
+	RuleMaxLength    Rule = "max_length"    // max: characters
+	RuleText         Rule = "text"          // no args: valid UTF-8 without control characters
+	RuleSingleLine   Rule = "single_line"   // no args
+	RuleEmail        Rule = "email"         // no args: a plain address like name@district.org
+	RuleOneOf        Rule = "one_of"        // values: the allowed values
+	RuleMinItems     Rule = "min_items"     // min: items
+	RuleMaxItems     Rule = "max_items"     // max: items
+	RuleDuplicateOf  Rule = "duplicate_of"  // of: the path of the field it repeats
+	RuleRange        Rule = "range"         // min, max
+	RuleNotAbove     Rule = "not_above"     // max, of: the field it may not exceed
+	RuleAfter        Rule = "after"         // of: the field it must come after
+	RuleAtLeast      Rule = "at_least"      // min: e.g. capacity at least the seats taken
+	RuleSlug         Rule = "slug"          // max: lower-case letters, digits and single hyphens
+	RuleDateTime     Rule = "date_time"     // no args: RFC 3339
+	RuleType         Rule = "type"          // type: the JSON type expected
+	RuleUnknownField Rule = "unknown_field" // no args
+	RuleTaken        Rule = "taken"         // no args: e.g. an event id already in use
+	RuleHeader       Rule = "header"        // min, max: a header's length in printable ASCII
+	RuleCounty       Rule = "county"        // no args: one of California's 58 counties
 )
 
 // FieldError names one invalid field with a JSON-style path such as
-// "members[2].email".
+// "members[2].email", the rule it failed and that rule's arguments.
+// Message is the same in plain English, derived from rule and arguments.
 type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
+	Field   string         `json:"field"`
+	Rule    Rule           `json:"rule"`
+	Args    map[string]any `json:"args,omitempty"`
+	Message string         `json:"message"`
 }
 
-// Error is the domain's error: a code, a message fit for the caller, and for
-// validation the fields at fault.
+// Error is the domain's error: a code, a reason, a message fit for the
+// caller, and for validation the fields at fault.
 type Error struct {
-	Code    string
+	Code    Code
+	Reason  Reason
 	Message string
 	Fields  []FieldError
 }
 
 func (e *Error) Error() string {
 	if len(e.Fields) == 0 {
-		return fmt.Sprintf("%s: %s", e.Code, e.Message)
+		return fmt.Sprintf("%s (%s): %s", e.Code, e.Reason, e.Message)
 	}
-	return fmt.Sprintf("%s: %s (%d field errors, first %s: %s)", e.Code, e.Message, len(e.Fields), e.Fields[0].Field, e.Fields[0].Message)
+	return fmt.Sprintf("%s (%s): %s (%d field errors, first %s: %s)", e.Code, e.Reason, e.Message, len(e.Fields), e.Fields[0].Field, e.Fields[0].Rule)
 }
 
-// Errorf returns an *Error with the given code and a formatted message.
-func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+// Is lets errors.Is match two *Error values with the same code and reason,
+// so a wrapped or reworded copy of a sentinel still matches it.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && e.Code == t.Code && e.Reason == t.Reason
 }
 
-// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
-// any other non-nil error, and "" for nil.
-func ErrorCode(err error) string {
+// NewError returns an *Error with the given code, reason and message.
+func NewError(code Code, reason Reason, format string, args ...any) *Error {
+	return &Error{Code: code, Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
+
+// AsError returns the first *Error in err's chain, or nil.
+func AsError(err error) *Error {
 	var e *Error
-	switch {
-	case err == nil:
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL
+// for any other non-nil error, and "" for nil.
+func ErrorCode(err error) Code {
+	if err == nil {
 		return ""
-	case errors.As(err, &e):
-		return e.Code
-	default:
-		return EINTERNAL
 	}
+	if e := AsError(err); e != nil {
+		return e.Code
+	}
+	return EINTERNAL
 }
 
-// ErrorMessage returns the caller-facing message of err. Internal errors get a
-// fixed message so that no internal detail reaches a caller.
+// ErrorReason returns the reason of the first *Error in err's chain,
+// ReasonInternal for any other non-nil error, and "" for nil.
+func ErrorReason(err error) Reason {
+	if err == nil {
+		return ""
+	}
+	if e := AsError(err); e != nil && e.Code != EINTERNAL {
+		return e.Reason
+	}
+	return ReasonInternal
+}
+
+// ErrorMessage returns the caller-facing message of err. Internal errors get
+// a fixed message so that no internal detail reaches a caller.
 func ErrorMessage(err error) string {
-	var e *Error
-	if errors.As(err, &e) && e.Code != EINTERNAL {
+	if e := AsError(err); e != nil && e.Code != EINTERNAL {
 		return e.Message
 	}
 	return "Internal error."
 }
 
-// Sentinel-style errors that callers check with errors.Is.
+// Sentinel errors that callers check with errors.Is.
 var (
-	ErrEventNotFound        = &Error{Code: ENOTFOUND, Message: "No event with that id."}
-	ErrRegistrationNotFound = &Error{Code: ENOTFOUND, Message: "No registration with that id."}
+	ErrEventNotFound        = NewError(ENOTFOUND, ReasonEventNotFound, "No event with that id.")
+	ErrRegistrationNotFound = NewError(ENOTFOUND, ReasonRegistrationUnknown, "No registration with that id.")
+	ErrNoticeNotFound       = NewError(ENOTFOUND, ReasonNoticeUnknown, "No notice with that id.")
+	ErrBusy                 = NewError(EUNAVAILABLE, ReasonBusy, "The event is very busy right now. Please try again in a moment.")
 )
 
-// Is lets errors.Is match two *Error values with the same code and message,
-// so a wrapped copy of a sentinel still matches it.
-func (e *Error) Is(target error) bool {
-	t, ok := target.(*Error)
-	if !ok {
-		return false
+// Field returns a field error with its message worded from the rule and
+// its arguments, given as name/value pairs: Field("capacity", RuleRange,
+// "min", 1, "max", 100000).
+func Field(field string, rule Rule, args ...any) FieldError {
+	f := FieldError{Field: field, Rule: rule}
+	if len(args) > 0 {
+		f.Args = make(map[string]any, len(args)/2)
+		for i := 0; i+1 < len(args); i += 2 {
+			f.Args[fmt.Sprint(args[i])] = args[i+1]
+		}
 	}
-	return e.Code == t.Code && e.Message == t.Message && len(t.Fields) == 0
+	f.Message = f.describe()
+	return f
+}
+
+// describe words a rule and its arguments: the one place field messages
+// are written.
+func (f FieldError) describe() string {
+	a := f.Args
+	switch f.Rule {
+	case RuleRequired:
+		return "is required"
+	case RuleMaxLength:
+		return fmt.Sprintf("must be at most %v characters", a["max"])
+	case RuleText:
+		return "must be text without control characters"
+	case RuleSingleLine:
+		return "must be a single line"
+	case RuleEmail:
+		return "must be an email address like name@district.org"
+	case RuleOneOf:
+		return "must be one of " + quoted(a["values"])
+	case RuleMinItems:
+		return fmt.Sprintf("must list at least %v", a["min"])
+	case RuleMaxItems:
+		return fmt.Sprintf("must list at most %v", a["max"])
+	case RuleDuplicateOf:
+		return fmt.Sprintf("is the same as %v", a["of"])
+	case RuleRange:
+		return fmt.Sprintf("must be between %v and %v", a["min"], a["max"])
+	case RuleNotAbove:
+		return fmt.Sprintf("must not exceed %v (%v)", a["of"], a["max"])
+	case RuleAfter:
+		return fmt.Sprintf("must be after %v", a["of"])
+	case RuleAtLeast:
+		return fmt.Sprintf("must be at least %v", a["min"])
+	case RuleSlug:
+		return fmt.Sprintf("must be lower-case letters, digits and single hyphens, at most %v characters", a["max"])
+	case RuleDateTime:
+		return "must be a date and time like 2019-06-25T08:00:00-07:00"
+	case RuleType:
+		return fmt.Sprintf("must be %v", a["type"])
+	case RuleUnknownField:
+		return "is not a known field"
+	case RuleTaken:
+		return "is already taken"
+	case RuleCounty:
+		return "must be one of California's 58 counties"
+	case RuleHeader:
+		return fmt.Sprintf("must be %v to %v printable ASCII characters", a["min"], a["max"])
+	}
+	return "is not valid"
+}
+
+func quoted(v any) string {
+	switch xs := v.(type) {
+	case []string:
+		q := make([]string, len(xs))
+		for i, x := range xs {
+			q[i] = `"` + x + `"`
+		}
+		return strings.Join(q, ", ")
+	}
+	return fmt.Sprint(v)
+}
+
+// InvalidFields returns an EINVALID error for the given field errors, with
+// what as the thing that is not valid ("The registration").
+func InvalidFields(what string, fields ...FieldError) *Error {
+	return &Error{Code: EINVALID, Reason: ReasonInvalidFields, Message: what + " is not valid.", Fields: fields}
 }
 
 // validation collects field errors while a value is checked.
 type validation struct{ fields []FieldError }
 
-func (v *validation) add(field, format string, args ...any) {
-	v.fields = append(v.fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+func (v *validation) add(field string, rule Rule, args ...any) {
+	v.fields = append(v.fields, Field(field, rule, args...))
 }
 
 func (v *validation) err(what string) error {
 	if len(v.fields) == 0 {
 		return nil
 	}
-	return &Error{Code: EINVALID, Message: what + " is not valid.", Fields: v.fields}
+	return InvalidFields(what, v.fields...)
 }

@@ -63,12 +63,10 @@ type Event struct {
 	// ParentEventID ties a pre-conference to its institute.
 	ParentEventID string `json:"parentEventId,omitempty"`
 
-	// Counters maintained by the store in the same transaction as every
-	// registration change; they always equal the sums over registrations.
-	SeatsTaken      int `json:"seatsTaken"`
-	RegisteredTeams int `json:"registeredTeams"`
-	WaitlistLength  int `json:"waitlistLength"`
-	WaitlistSeats   int `json:"waitlistSeats"`
+	// Counts are maintained by the store in the same transaction as every
+	// registration change; they always equal the sum of the registrations'
+	// contributions (Registration.Counts).
+	Counts
 
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
@@ -84,7 +82,37 @@ func (e Event) SeatsLeft() int {
 
 // RegistrationOpen reports whether teams may register at now.
 func (e Event) RegistrationOpen(now time.Time) bool {
-	return !now.Before(e.RegistrationOpensAt) && now.Before(e.RegistrationClosesAt)
+	return e.CheckWindow(now) == nil
+}
+
+// CheckWindow returns nil if teams may register at now, else the ECONFLICT
+// that says why not (ReasonRegistrationNotOpenYet or ReasonRegistrationClosed).
+func (e Event) CheckWindow(now time.Time) error {
+	switch {
+	case now.Before(e.RegistrationOpensAt):
+		return NewError(ECONFLICT, ReasonRegistrationNotOpenYet, "Registration for %s opens %s.", e.Title, When(e.RegistrationOpensAt, time.Time{}))
+	case !now.Before(e.RegistrationClosesAt):
+		return NewError(ECONFLICT, ReasonRegistrationClosed, "Registration for %s is closed.", e.Title)
+	}
+	return nil
+}
+
+// CheckTeamSize returns nil if a team of seats members may register for
+// the event, else the EINVALID error naming members.
+func (e Event) CheckTeamSize(seats int) error {
+	if f, ok := e.teamSizeField(seats); !ok {
+		return InvalidFields("The registration", f)
+	}
+	return nil
+}
+
+// teamSizeField is the team-size rule: at most MaxTeamSize members (when
+// the event sets one).
+func (e Event) teamSizeField(seats int) (FieldError, bool) {
+	if e.MaxTeamSize > 0 && seats > e.MaxTeamSize {
+		return Field("members", RuleMaxItems, "max", e.MaxTeamSize), false
+	}
+	return FieldError{}, true
 }
 
 // Limits on what staff may set; generous, but they keep a typo from
@@ -129,40 +157,48 @@ func Slug(title string) string {
 func (e Event) Validate() error {
 	var v validation
 	if !ValidEventID(e.ID) {
-		v.add("id", "must be a slug of lower-case letters, digits and single hyphens, at most %d characters", maxIDLen)
+		v.add("id", RuleSlug, "max", maxIDLen)
 	}
 	checkText(&v, "title", e.Title, maxTitleLen, true)
 	if !e.Kind.valid() {
-		v.add("kind", "must be one of %s", joinQuoted(Kinds))
+		v.add("kind", RuleOneOf, "values", kindValues())
 	}
 	checkText(&v, "description", e.Description, maxDescLen, false)
 	checkText(&v, "venue", e.Venue, maxVenueLen, !e.Online)
 	if e.StartsAt.IsZero() {
-		v.add("startsAt", "is required")
+		v.add("startsAt", RuleRequired)
 	}
 	if e.EndsAt.IsZero() {
-		v.add("endsAt", "is required")
+		v.add("endsAt", RuleRequired)
 	} else if !e.StartsAt.IsZero() && !e.EndsAt.After(e.StartsAt) {
-		v.add("endsAt", "must be after startsAt")
+		v.add("endsAt", RuleAfter, "of", "startsAt")
 	}
 	if e.Capacity < 1 || e.Capacity > MaxCapacity {
-		v.add("capacity", "must be between 1 and %d seats", MaxCapacity)
+		v.add("capacity", RuleRange, "min", 1, "max", MaxCapacity)
 	}
 	if e.MaxTeamSize < 1 || e.MaxTeamSize > MaxTeamSizeCap {
-		v.add("maxTeamSize", "must be between 1 and %d", MaxTeamSizeCap)
+		v.add("maxTeamSize", RuleRange, "min", 1, "max", MaxTeamSizeCap)
 	} else if e.Capacity >= 1 && e.MaxTeamSize > e.Capacity {
-		v.add("maxTeamSize", "must not exceed capacity (%d)", e.Capacity)
+		v.add("maxTeamSize", RuleNotAbove, "of", "capacity", "max", e.Capacity)
 	}
 	if !e.RegistrationOpensAt.IsZero() && !e.RegistrationClosesAt.IsZero() && !e.RegistrationClosesAt.After(e.RegistrationOpensAt) {
-		v.add("registrationClosesAt", "must be after registrationOpensAt")
+		v.add("registrationClosesAt", RuleAfter, "of", "registrationOpensAt")
 	}
 	if !e.WaitlistPolicy.valid() {
-		v.add("waitlistPolicy", `must be "strict" or "fill"`)
+		v.add("waitlistPolicy", RuleOneOf, "values", []string{string(PolicyStrict), string(PolicyFill)})
 	}
 	if e.ParentEventID != "" && !ValidEventID(e.ParentEventID) {
-		v.add("parentEventId", "must be an event id")
+		v.add("parentEventId", RuleSlug, "max", maxIDLen)
 	}
 	return v.err("The event")
+}
+
+func kindValues() []string {
+	out := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		out[i] = string(k)
+	}
+	return out
 }
 
 // EventChange is a staff edit of an event; nil fields stay as they are.
@@ -184,7 +220,7 @@ func (c EventChange) Empty() bool {
 // drop below the seats already taken: staff cancel teams explicitly instead.
 func (c EventChange) Apply(e Event) (Event, error) {
 	if c.Empty() {
-		return e, &Error{Code: EINVALID, Message: "The change is empty.", Fields: []FieldError{{Field: "", Message: "name at least one of capacity, maxTeamSize, registrationOpensAt, registrationClosesAt, waitlistPolicy"}}}
+		return e, NewError(EINVALID, ReasonEmptyChange, "The change is empty: name at least one of capacity, maxTeamSize, registrationOpensAt, registrationClosesAt, waitlistPolicy.")
 	}
 	if c.Capacity != nil {
 		e.Capacity = *c.Capacity
@@ -205,8 +241,8 @@ func (c EventChange) Apply(e Event) (Event, error) {
 		return e, err
 	}
 	if e.Capacity < e.SeatsTaken {
-		return e, &Error{Code: ECONFLICT, Message: "Capacity cannot drop below the seats already taken.",
-			Fields: []FieldError{{Field: "capacity", Message: "must be at least the seats taken"}}}
+		return e, &Error{Code: ECONFLICT, Reason: ReasonCapacityBelowTaken, Message: "Capacity cannot drop below the seats already taken.",
+			Fields: []FieldError{Field("capacity", RuleAtLeast, "min", e.SeatsTaken)}}
 	}
 	return e, nil
 }

@@ -1,6 +1,10 @@
 package convening
 
-import "time"
+import (
+	"context"
+	"errors"
+	"time"
+)
 
 // NoticeKind is which state change a notice tells a team about.
 type NoticeKind string
@@ -45,3 +49,27 @@ type EventSummary struct {
 func (e Event) Summary() EventSummary {
 	return EventSummary{ID: e.ID, Title: e.Title, Kind: e.Kind, StartsAt: e.StartsAt, EndsAt: e.EndsAt, Venue: e.Venue, Online: e.Online}
 }
+
+// Outbox records which notices were sent, so that each is sent once.
+// ClaimNotice takes a lease on a pending notice; it returns ErrNoticeDone
+// if the notice was already sent, ErrNoticeBusy while another sender holds
+// an unexpired lease, and ErrNoticeNotFound if there is no such notice.
+type Outbox interface {
+	ClaimNotice(ctx context.Context, id string, now time.Time, lease time.Duration) error
+	MarkNoticeSent(ctx context.Context, id, messageID string, now time.Time) error
+	ReleaseNotice(ctx context.Context, id string, now time.Time, cause string) error
+}
+
+// Notices reads notices with everything their emails show: one by id, and
+// the ids of those still unsent (for the sweep).
+type Notices interface {
+	Notice(ctx context.Context, id string) (Notice, error)
+	UnsentNotices(ctx context.Context, before time.Time, limit int) ([]string, error)
+}
+
+// Errors an Outbox returns from ClaimNotice. They are not *Error values:
+// they never reach a caller, only the mailer.
+var (
+	ErrNoticeDone = errors.New("notice already sent")
+	ErrNoticeBusy = errors.New("notice is being sent")
+)

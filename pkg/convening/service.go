@@ -3,6 +3,7 @@ package convening
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -57,9 +58,10 @@ type Store interface {
 type Service struct {
 	Store  Store
 	Tokens *ManageTokens
-	Now    func() time.Time
-	NewID  func() string
-	Log    *slog.Logger
+	// Clock and NewID are the service's time and ids; tests replace them.
+	Clock func() time.Time
+	NewID func() string
+	Log   *slog.Logger
 }
 
 // NewService returns a service with the real clock and ULID ids.
@@ -67,8 +69,11 @@ func NewService(store Store, tokens *ManageTokens, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{Store: store, Tokens: tokens, Now: func() time.Time { return time.Now().UTC() }, NewID: NewID, Log: log}
+	return &Service{Store: store, Tokens: tokens, Clock: func() time.Time { return time.Now().UTC() }, NewID: NewID, Log: log}
 }
+
+// Now is the service's current time.
+func (s *Service) Now() time.Time { return s.Clock() }
 
 // NewID returns a new unique, time-ordered id (a ULID).
 func NewID() string { return ulid.Make().String() }
@@ -140,6 +145,9 @@ func (s *Service) Register(ctx context.Context, eventID string, team Team, idem 
 	if !ValidEventID(eventID) {
 		return Registration{}, "", false, ErrEventNotFound
 	}
+	if s.Tokens == nil {
+		return Registration{}, "", false, errNoTokens
+	}
 	team.Normalize()
 	// Team size against the event's maximum is checked by the store's
 	// condition, so registering costs no read of the event.
@@ -154,6 +162,16 @@ func (s *Service) Register(ctx context.Context, eventID string, team Team, idem 
 		return Registration{}, "", false, err
 	}
 	return reg, s.Tokens.Token(reg.ID), replayed, nil
+}
+
+// ValidateTeam normalizes a team and checks it for the event, reporting
+// every problem at once (Register checks the same, and the team size
+// against the event in the store's condition); forms use it to show all
+// errors before anything is sent. Errors: EINVALID.
+func (s *Service) ValidateTeam(e Event, team Team) (Team, error) {
+	team.Members = slices.Clone(team.Members)
+	team.Normalize()
+	return team, team.Validate(e)
 }
 
 // Registration returns a registration to the holder of its manage token.
@@ -212,6 +230,12 @@ func (s *Service) Roster(ctx context.Context, eventID string) (Event, Roster, er
 	return e, r, err
 }
 
+// authorized reports whether token is the manage token of registration id.
+// A service without tokens authorizes nobody.
 func (s *Service) authorized(id, token string) bool {
-	return id != "" && len(id) <= 64 && token != "" && s.Tokens.Valid(id, token)
+	return s.Tokens != nil && id != "" && len(id) <= 64 && token != "" && s.Tokens.Valid(id, token)
 }
+
+// errNoTokens is a wiring mistake: a function that registers teams was
+// built without the manage-token secret.
+var errNoTokens = NewError(EINTERNAL, ReasonInternal, "the service has no manage tokens")

@@ -168,22 +168,21 @@ func (t Team) Validate(e Event) error {
 	switch t.Organization.Type {
 	case OrgDistrict, OrgCountyOffice:
 	case "":
-		v.add("organization.type", "is required")
+		v.add("organization.type", RuleRequired)
 	default:
-		v.add("organization.type", `must be "district" or "county_office"`)
+		v.add("organization.type", RuleOneOf, "values", []string{string(OrgDistrict), string(OrgCountyOffice)})
 	}
 	if t.Organization.County == "" {
-		v.add("organization.county", "is required")
+		v.add("organization.county", RuleRequired)
 	} else if _, ok := CanonicalCounty(t.Organization.County); !ok {
-		v.add("organization.county", "must be one of California's 58 counties")
+		v.add("organization.county", RuleCounty)
 	}
 	checkText(&v, "contact.name", t.Contact.Name, maxNameLen, true)
 	checkEmail(&v, "contact.email", t.Contact.Email)
-	switch n := len(t.Members); {
-	case n == 0:
-		v.add("members", "list at least one member")
-	case e.MaxTeamSize > 0 && n > e.MaxTeamSize:
-		v.add("members", "this event admits at most %d members per team", e.MaxTeamSize)
+	if len(t.Members) == 0 {
+		v.add("members", RuleMinItems, "min", 1)
+	} else if f, ok := e.teamSizeField(len(t.Members)); !ok {
+		v.fields = append(v.fields, f)
 	}
 	seen := make(map[string]int, len(t.Members))
 	for i, m := range t.Members {
@@ -192,15 +191,15 @@ func (t Team) Validate(e Event) error {
 		if checkEmail(&v, p+".email", m.Email) {
 			k := strings.ToLower(m.Email)
 			if j, dup := seen[k]; dup {
-				v.add(p+".email", "is the same as members[%d].email", j)
+				v.add(p+".email", RuleDuplicateOf, "of", fmt.Sprintf("members[%d].email", j))
 			} else {
 				seen[k] = i
 			}
 		}
 		if m.Role == "" {
-			v.add(p+".role", "is required")
+			v.add(p+".role", RuleRequired)
 		} else if !m.Role.valid() {
-			v.add(p+".role", "must be one of %s", joinQuoted(Roles))
+			v.add(p+".role", RuleOneOf, "values", roleValues())
 		}
 	}
 	return v.err("The registration")
@@ -213,15 +212,15 @@ func (t Team) Seats() int { return len(t.Members) }
 func checkText(v *validation, field, s string, max int, required bool) bool {
 	switch {
 	case s == "" && required:
-		v.add(field, "is required")
+		v.add(field, RuleRequired)
 	case !utf8.ValidString(s):
-		v.add(field, "must be valid UTF-8 text")
+		v.add(field, RuleText)
 	case utf8.RuneCountInString(s) > max:
-		v.add(field, "must be at most %d characters", max)
+		v.add(field, RuleMaxLength, "max", max)
 	case strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }):
-		v.add(field, "must not contain control characters")
+		v.add(field, RuleText)
 	case field != "description" && strings.ContainsAny(s, "\r\n"):
-		v.add(field, "must be a single line")
+		v.add(field, RuleSingleLine)
 	default:
 		return true
 	}
@@ -232,24 +231,24 @@ func checkText(v *validation, field, s string, max int, required bool) bool {
 // which could inject mail headers); it returns whether it is valid.
 func checkEmail(v *validation, field, s string) bool {
 	if s == "" {
-		v.add(field, "is required")
+		v.add(field, RuleRequired)
 		return false
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" || len(s) > maxEmailLen || strings.ContainsAny(s, "\r\n<>,; ") ||
 		!strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
-		v.add(field, "must be an email address like name@district.org")
+		v.add(field, RuleEmail)
 		return false
 	}
 	return true
 }
 
-func joinQuoted[T ~string](xs []T) string {
-	q := make([]string, len(xs))
-	for i, x := range xs {
-		q[i] = `"` + string(x) + `"`
+func roleValues() []string {
+	out := make([]string, len(Roles))
+	for i, r := range Roles {
+		out[i] = string(r)
 	}
-	return strings.Join(q, ", ")
+	return out
 }
 
 // Status is where a registration stands.

@@ -67,18 +67,10 @@ func (s *Store) cancelItems(it registrationItem, noticeID string, now time.Time)
 	if err != nil {
 		return nil, fmt.Errorf("cancel: build registration update: %w", err)
 	}
-	var upd expression.UpdateBuilder
-	if it.Status == string(convening.StatusRegistered) {
-		upd = expression.Add(expression.Name("seatsTaken"), expression.Value(-seats)).
-			Add(expression.Name("seatsLeft"), expression.Value(seats)).
-			Add(expression.Name("registeredTeams"), expression.Value(-1))
-	} else {
-		upd = expression.Add(expression.Name("waitlistLength"), expression.Value(-1)).
-			Add(expression.Name("waitlistSeats"), expression.Value(-seats))
-	}
+	upd := countsUpdate(convening.Change(convening.Status(it.Status), convening.StatusCancelled, seats), ts)
 	evExpr, err := expression.NewBuilder().
 		WithCondition(expression.Name(AttrPK).AttributeExists()).
-		WithUpdate(upd.Set(expression.Name("updatedAt"), expression.Value(ts))).Build()
+		WithUpdate(upd).Build()
 	if err != nil {
 		return nil, fmt.Errorf("cancel: build event update: %w", err)
 	}

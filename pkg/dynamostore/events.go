@@ -30,8 +30,9 @@ func (s *Store) CreateEvent(ctx context.Context, e convening.Event) error {
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		return &convening.Error{Code: convening.ECONFLICT, Message: fmt.Sprintf("An event with id %q already exists.", e.ID),
-			Fields: []convening.FieldError{{Field: "id", Message: "is already taken"}}}
+		return &convening.Error{Code: convening.ECONFLICT, Reason: convening.ReasonEventExists,
+			Message: fmt.Sprintf("An event with id %q already exists.", e.ID),
+			Fields:  []convening.FieldError{convening.Field("id", convening.RuleTaken)}}
 	}
 	if err != nil {
 		return failure("create event "+e.ID, err)

@@ -79,8 +79,8 @@ func (it eventItem) event() convening.Event {
 		Capacity: it.Capacity, MaxTeamSize: it.MaxTeamSize,
 		RegistrationOpensAt: parseTime(it.RegistrationOpensAt), RegistrationClosesAt: parseTime(it.RegistrationClosesAt),
 		WaitlistPolicy: convening.WaitlistPolicy(it.WaitlistPolicy), ParentEventID: it.ParentEventID,
-		SeatsTaken: it.SeatsTaken, RegisteredTeams: it.RegisteredTeams,
-		WaitlistLength: it.WaitlistLength, WaitlistSeats: it.WaitlistSeats,
+		Counts: convening.Counts{SeatsTaken: it.SeatsTaken, RegisteredTeams: it.RegisteredTeams,
+			WaitlistLength: it.WaitlistLength, WaitlistSeats: it.WaitlistSeats},
 		CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt),
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/calmi/convenings/pkg/convening"
-	"github.com/calmi/convenings/pkg/mail"
 )
 
 // sentNoticeTTL is how long a sent notice is kept as a record of the email.
@@ -32,7 +31,7 @@ func newNoticeItem(id string, kind convening.NoticeKind, reg convening.Registrat
 }
 
 // ClaimNotice leases a pending notice to one sender. It fails with
-// mail.ErrNoticeDone if the notice was sent, and mail.ErrNoticeBusy while
+// convening.ErrNoticeDone if the notice was sent, and convening.ErrNoticeBusy while
 // another sender's lease runs.
 func (s *Store) ClaimNotice(ctx context.Context, id string, now time.Time, lease time.Duration) error {
 	cond := expression.Name(AttrPK).AttributeExists().And(expression.Or(
@@ -56,15 +55,15 @@ func (s *Store) ClaimNotice(ctx context.Context, id string, now time.Time, lease
 	if errors.As(err, &ccf) {
 		var old noticeItem
 		if ccf.Item == nil {
-			return fmt.Errorf("claim notice %s: %w", id, convening.Errorf(convening.ENOTFOUND, "no such notice"))
+			return fmt.Errorf("claim notice %s: %w", id, convening.ErrNoticeNotFound)
 		}
 		if err := unmarshal(ccf.Item, &old); err != nil {
 			return fmt.Errorf("claim notice %s: %w", id, err)
 		}
 		if old.State == noticeSent {
-			return mail.ErrNoticeDone
+			return convening.ErrNoticeDone
 		}
-		return mail.ErrNoticeBusy
+		return convening.ErrNoticeBusy
 	}
 	if err != nil {
 		return failure("claim notice "+id, err)
@@ -133,7 +132,7 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 		return convening.Notice{}, err
 	}
 	if !found {
-		return convening.Notice{}, fmt.Errorf("notice %s: %w", id, convening.Errorf(convening.ENOTFOUND, "no such notice"))
+		return convening.Notice{}, fmt.Errorf("notice %s: %w", id, convening.ErrNoticeNotFound)
 	}
 	return s.hydrateNotice(ctx, it)
 }

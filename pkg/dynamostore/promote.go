@@ -42,18 +42,14 @@ func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newI
 		if ev.SeatsLeft <= 0 || ev.WaitlistLength == 0 {
 			return promoted, nil
 		}
-		waitlist, err := s.waitlist(ctx, eventID, ev)
+		plan, err := s.planPromotion(ctx, eventID, ev)
 		if err != nil {
 			return promoted, err
 		}
-		plan := convening.PlanPromotion(convening.WaitlistPolicy(ev.WaitlistPolicy), ev.SeatsLeft, waitlist)
-		if len(plan) == 0 {
+		if len(plan.Entries()) == 0 {
 			return promoted, nil
 		}
-		cut := len(plan) > maxPromotionsPerTx
-		if cut {
-			plan = plan[:maxPromotionsPerTx]
-		}
+		cut := len(plan.Entries()) >= maxPromotionsPerTx
 		tx, err := s.promoteItems(eventID, ev, plan, now, newID)
 		if err != nil {
 			return promoted, err
@@ -64,7 +60,7 @@ func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newI
 			}
 			return promoted, failure("promote "+eventID, err)
 		}
-		for _, w := range plan {
+		for _, w := range plan.Entries() {
 			promoted = append(promoted, convening.Registration{ID: w.RegistrationID, EventID: eventID,
 				Status: convening.StatusRegistered, Seats: w.Seats})
 		}
@@ -78,43 +74,28 @@ func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newI
 	return promoted, errBusy
 }
 
-// waitlist reads the waiting list in arrival order with a strongly
-// consistent query. Under the strict policy only the head matters, so it
-// stops reading once the free seats are spoken for or a team blocks.
-func (s *Store) waitlist(ctx context.Context, eventID string, ev eventItem) ([]convening.WaitlistEntry, error) {
-	var entries []convening.WaitlistEntry
-	seatsLeft := ev.SeatsLeft
+// planPromotion reads the waiting list in arrival order with a strongly
+// consistent query and offers it to the domain's plan, which says when
+// no later entry can matter (under the strict policy, once the free seats
+// are spoken for or a team blocks), so reading stops there. A plan holds
+// at most maxPromotionsPerTx teams; the caller plans again for the rest.
+func (s *Store) planPromotion(ctx context.Context, eventID string, ev eventItem) (*convening.PromotionPlan, error) {
+	plan := convening.NewPromotionPlan(convening.WaitlistPolicy(ev.WaitlistPolicy), ev.SeatsLeft)
 	err := queryEach(ctx, s, query{op: "waitlist of " + eventID, consistent: true,
 		key: expression.Key(AttrPK).Equal(expression.Value(eventPrefix + eventID)).
 			And(expression.Key(AttrSK).BeginsWith(waitPrefix))},
 		func(w waitItem) bool {
-			entries = append(entries, convening.WaitlistEntry{RegistrationID: w.RegistrationID, Seq: w.Seq, Seats: w.Seats})
-			if ev.WaitlistPolicy != string(convening.PolicyStrict) {
-				return true
-			}
-			if w.Seats > seatsLeft {
-				return false
-			}
-			seatsLeft -= w.Seats
-			return seatsLeft > 0
+			more := plan.Consider(convening.WaitlistEntry{RegistrationID: w.RegistrationID, Seq: w.Seq, Seats: w.Seats})
+			return more && len(plan.Entries()) < maxPromotionsPerTx
 		})
-	return entries, err
+	return plan, err
 }
 
-func (s *Store) promoteItems(eventID string, ev eventItem, plan []convening.WaitlistEntry, now time.Time, newID func() string) (*dynamodb.TransactWriteItemsInput, error) {
-	seats := 0
-	for _, w := range plan {
-		seats += w.Seats
-	}
+func (s *Store) promoteItems(eventID string, ev eventItem, plan *convening.PromotionPlan, now time.Time, newID func() string) (*dynamodb.TransactWriteItemsInput, error) {
 	ts := fmtTime(now)
 	cond := expression.Name("seatsLeft").Equal(expression.Value(ev.SeatsLeft)).
 		And(expression.Name("waitlistPolicy").Equal(expression.Value(ev.WaitlistPolicy)))
-	upd := expression.Add(expression.Name("seatsTaken"), expression.Value(seats)).
-		Add(expression.Name("seatsLeft"), expression.Value(-seats)).
-		Add(expression.Name("registeredTeams"), expression.Value(len(plan))).
-		Add(expression.Name("waitlistLength"), expression.Value(-len(plan))).
-		Add(expression.Name("waitlistSeats"), expression.Value(-seats)).
-		Set(expression.Name("updatedAt"), expression.Value(ts))
+	upd := countsUpdate(plan.Counts(), ts)
 	expr, err := expression.NewBuilder().WithCondition(cond).WithUpdate(upd).Build()
 	if err != nil {
 		return nil, fmt.Errorf("promote: build event update: %w", err)
@@ -132,7 +113,7 @@ func (s *Store) promoteItems(eventID string, ev eventItem, plan []convening.Wait
 	if err != nil {
 		return nil, fmt.Errorf("promote: build registration update: %w", err)
 	}
-	for _, w := range plan {
+	for _, w := range plan.Entries() {
 		items = append(items,
 			types.TransactWriteItem{Update: &types.Update{
 				TableName: aws.String(s.table), Key: key(regPrefix+w.RegistrationID, skReg),

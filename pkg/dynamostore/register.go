@@ -81,7 +81,7 @@ func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (conve
 			return s.replay(ctx, c.item(idx.idem), in)
 		}
 		if c.failed(idx.org) {
-			return convening.Registration{}, false, convening.Errorf(convening.ECONFLICT,
+			return convening.Registration{}, false, convening.NewError(convening.ECONFLICT, convening.ReasonOrganizationRegistered,
 				"%s already has an active registration for this event.", reg.Organization.Name)
 		}
 		if !c.failed(idx.event) {
@@ -96,13 +96,11 @@ func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (conve
 			return convening.Registration{}, false, fmt.Errorf("register: decode event: %w", err)
 		}
 		e := ev.event()
-		if !e.RegistrationOpen(in.Now) {
-			return convening.Registration{}, false, windowError(e, in.Now)
+		if err := e.CheckWindow(in.Now); err != nil {
+			return convening.Registration{}, false, err
 		}
-		if reg.Seats > e.MaxTeamSize {
-			return convening.Registration{}, false, &convening.Error{Code: convening.EINVALID,
-				Message: "The registration is not valid.",
-				Fields:  []convening.FieldError{{Field: "members", Message: fmt.Sprintf("this event admits at most %d members per team", e.MaxTeamSize)}}}
+		if err := e.CheckTeamSize(reg.Seats); err != nil {
+			return convening.Registration{}, false, err
 		}
 		// Full, or another arrival got there first: decide again from the
 		// event as the table returned it, without reading it again.
@@ -142,13 +140,6 @@ func (s *Store) fillPosition(ctx context.Context, reg *convening.Registration, i
 	return nil
 }
 
-func windowError(e convening.Event, now time.Time) error {
-	if now.Before(e.RegistrationOpensAt) {
-		return convening.Errorf(convening.ECONFLICT, "Registration for %s opens %s.", e.Title, e.RegistrationOpensAt.UTC().Format(time.RFC3339))
-	}
-	return convening.Errorf(convening.ECONFLICT, "Registration for %s is closed.", e.Title)
-}
-
 type registerIndex struct{ event, org, idem int }
 
 // registerItems builds the transaction for one attempt: for seats, or for
@@ -160,26 +151,22 @@ func (s *Store) registerItems(in convening.RegisterInput, reg convening.Registra
 		And(expression.Name("registrationOpensAt").LessThanEqual(expression.Value(now))).
 		And(expression.Name("registrationClosesAt").GreaterThan(expression.Value(now))).
 		And(expression.Name("maxTeamSize").GreaterThanEqual(expression.Value(seats)))
+	// The condition is convening.FitsDirectly, enforced by the table: seats
+	// only while nobody waits and they fit; the waiting list otherwise.
 	var cond expression.ConditionBuilder
-	var upd expression.UpdateBuilder
+	upd := countsUpdate(convening.Change("", reg.Status, reg.Seats), now)
 	if reg.Status == convening.StatusRegistered {
 		cond = window.
 			And(expression.Name("waitlistLength").Equal(expression.Value(0))).
 			And(expression.Name("seatsLeft").GreaterThanEqual(expression.Value(seats)))
-		upd = expression.Add(expression.Name("seatsTaken"), expression.Value(seats)).
-			Add(expression.Name("seatsLeft"), expression.Value(-seats)).
-			Add(expression.Name("registeredTeams"), expression.Value(1))
 	} else {
 		cond = window.
 			And(expression.Name("waitlistSeq").LessThan(expression.Value(reg.WaitlistSeq))).
 			And(expression.Or(
 				expression.Name("waitlistLength").GreaterThan(expression.Value(0)),
 				expression.Name("seatsLeft").LessThan(expression.Value(seats))))
-		upd = expression.Set(expression.Name("waitlistSeq"), expression.Value(reg.WaitlistSeq)).
-			Add(expression.Name("waitlistLength"), expression.Value(1)).
-			Add(expression.Name("waitlistSeats"), expression.Value(seats))
+		upd = upd.Set(expression.Name("waitlistSeq"), expression.Value(reg.WaitlistSeq))
 	}
-	upd = upd.Set(expression.Name("updatedAt"), expression.Value(now))
 	ev, err := expression.NewBuilder().WithCondition(cond).WithUpdate(upd).Build()
 	if err != nil {
 		return nil, registerIndex{}, fmt.Errorf("register: build event update: %w", err)
@@ -261,7 +248,7 @@ func (s *Store) replay(ctx context.Context, old map[string]types.AttributeValue,
 		return convening.Registration{}, false, fmt.Errorf("register: decode idempotency record: %w", err)
 	}
 	if it.RequestHash != in.Idempotency.RequestHash {
-		return convening.Registration{}, false, convening.Errorf(convening.ECONFLICT,
+		return convening.Registration{}, false, convening.NewError(convening.ECONFLICT, convening.ReasonIdempotencyKeyReused,
 			"This Idempotency-Key was already used with a different request.")
 	}
 	reg := it.Response.registration()

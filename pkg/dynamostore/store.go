@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
@@ -227,7 +228,26 @@ func backoff(ctx context.Context, attempt int) error {
 }
 
 // errBusy is returned when an operation lost every optimistic attempt.
-var errBusy = convening.Errorf(convening.EUNAVAILABLE, "The event is very busy right now. Please try again in a moment.")
+var errBusy = convening.ErrBusy
+
+// countsUpdate turns the domain's delta to an event's counts into the
+// update of the event item: the one place counters are written. seatsLeft
+// moves opposite to seatsTaken, so that it stays capacity - seatsTaken.
+func countsUpdate(d convening.Counts, now string) expression.UpdateBuilder {
+	upd := expression.Set(expression.Name("updatedAt"), expression.Value(now))
+	for _, c := range []struct {
+		name  string
+		delta int
+	}{
+		{"seatsTaken", d.SeatsTaken}, {"seatsLeft", -d.SeatsTaken}, {"registeredTeams", d.RegisteredTeams},
+		{"waitlistLength", d.WaitlistLength}, {"waitlistSeats", d.WaitlistSeats},
+	} {
+		if c.delta != 0 {
+			upd = upd.Add(expression.Name(c.name), expression.Value(c.delta))
+		}
+	}
+	return upd
+}
 
 func (s *Store) getItem(ctx context.Context, pk, sk string, out any) (bool, error) {
 	res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/problem"
 )
 
 // MaxBodyBytes is the largest request body accepted. A team of a hundred
@@ -74,7 +75,7 @@ func (h *Handler) Function(name string) func(context.Context, events.APIGatewayV
 	}
 	return func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		if !allowed[req.RouteKey] {
-			return h.fail(ctx, &req, convening.Errorf(codeNoRoute, "No such resource.")), nil
+			return h.fail(ctx, &req, errNoRoute), nil
 		}
 		return h.Handle(ctx, req)
 	}
@@ -93,7 +94,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	}()
 	route, ok := h.routes[req.RouteKey]
 	if !ok {
-		return h.fail(ctx, &req, convening.Errorf(codeNoRoute, "No such resource.")), nil
+		return h.fail(ctx, &req, errNoRoute), nil
 	}
 	r := &request{APIGatewayV2HTTPRequest: &req}
 	resp, err := route(ctx, r)
@@ -107,9 +108,9 @@ func (h *Handler) fail(ctx context.Context, req *events.APIGatewayV2HTTPRequest,
 	if convening.ErrorCode(err) == convening.EINTERNAL && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
 		// Out of time, not broken: the caller may retry (idempotently).
 		h.log.WarnContext(ctx, "request ran out of time", "route", req.RouteKey, "error", err)
-		return problemResponse(problemFor(fmt.Errorf("%w: %w", convening.Errorf(convening.EUNAVAILABLE, "The request took too long. Please try again."), err)))
+		return problemResponse(problem.For(fmt.Errorf("%w: %w", convening.NewError(convening.EUNAVAILABLE, convening.ReasonTimedOut, "The request took too long. Please try again."), err)))
 	}
-	p := problemFor(err)
+	p := problem.For(err)
 	if p.Status >= 500 {
 		h.log.ErrorContext(ctx, "request failed", "route", req.RouteKey, "requestId", req.RequestContext.RequestID, "error", err)
 	}
@@ -137,11 +138,11 @@ func (r *request) body() ([]byte, error) {
 	if r.IsBase64Encoded {
 		var err error
 		if b, err = base64.StdEncoding.DecodeString(r.Body); err != nil {
-			return nil, convening.Errorf(convening.EINVALID, "The request body is not valid base64.")
+			return nil, convening.NewError(convening.EINVALID, convening.ReasonMalformedBody, "The request body is not valid base64.")
 		}
 	}
 	if len(b) > MaxBodyBytes {
-		return nil, convening.Errorf(codeTooLarge, "The request body is larger than %d KiB.", MaxBodyBytes>>10)
+		return nil, convening.NewError(problem.ETooLarge, convening.ReasonBodyTooLarge, "The request body is larger than %d KiB.", MaxBodyBytes>>10)
 	}
 	return b, nil
 }
@@ -152,7 +153,7 @@ func (r *request) decode(v any) ([]byte, error) {
 	if ct := r.header("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return nil, convening.Errorf(codeUnsupported, "Send the body as application/json.")
+			return nil, convening.NewError(problem.EUnsupportedMedia, convening.ReasonUnsupportedMedia, "Send the body as application/json.")
 		}
 	}
 	b, err := r.body()
@@ -160,7 +161,7 @@ func (r *request) decode(v any) ([]byte, error) {
 		return nil, err
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
-		return nil, convening.Errorf(convening.EINVALID, "The request body is empty; send a JSON object.")
+		return nil, convening.NewError(convening.EINVALID, convening.ReasonMalformedBody, "The request body is empty; send a JSON object.")
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -168,7 +169,7 @@ func (r *request) decode(v any) ([]byte, error) {
 		return nil, jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, convening.Errorf(convening.EINVALID, "The request body has data after the JSON object.")
+		return nil, convening.NewError(convening.EINVALID, convening.ReasonMalformedBody, "The request body has data after the JSON object.")
 	}
 	return b, nil
 }
@@ -178,22 +179,22 @@ func jsonError(err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return convening.Errorf(convening.EINVALID, "The request body is not valid JSON (at byte %d).", syn.Offset)
+		return convening.NewError(convening.EINVALID, convening.ReasonMalformedBody, "The request body is not valid JSON (at byte %d).", syn.Offset)
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
-			return convening.Errorf(convening.EINVALID, "The request body must be a JSON object.")
+			return convening.NewError(convening.EINVALID, convening.ReasonMalformedBody, "The request body must be a JSON object.")
 		}
-		return &convening.Error{Code: convening.EINVALID, Message: "The request body is not valid.",
-			Fields: []convening.FieldError{{Field: field, Message: "must be " + jsonKind(typ.Type.Kind().String())}}}
+		return convening.InvalidFields("The request body", convening.Field(field, convening.RuleType, "type", jsonKind(typ.Type.Kind().String())))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		// encoding/json has no error type for an unknown field; its message
+		// is the only place the field's name is given.
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &convening.Error{Code: convening.EINVALID, Message: "The request body is not valid.",
-			Fields: []convening.FieldError{{Field: f, Message: "is not a known field"}}}
+		return convening.InvalidFields("The request body", convening.Field(f, convening.RuleUnknownField))
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return convening.Errorf(convening.EINVALID, "The request body ends before the JSON is complete.")
+		return convening.NewError(convening.EINVALID, convening.ReasonMalformedBody, "The request body ends before the JSON is complete.")
 	default:
-		return convening.Errorf(convening.EINVALID, "The request body is not valid JSON.")
+		return convening.NewError(convening.EINVALID, convening.ReasonMalformedBody, "The request body is not valid JSON.")
 	}
 }
 
@@ -239,10 +240,10 @@ func (h *Handler) staff(next func(context.Context, *request) (events.APIGatewayV
 func (h *Handler) authorizeStaff(r *request) error {
 	a := r.RequestContext.Authorizer
 	if a == nil || a.JWT == nil || len(a.JWT.Claims) == 0 {
-		return convening.Errorf(convening.EUNAUTHORIZED, "Sign in as staff to use this.")
+		return convening.NewError(convening.EUNAUTHORIZED, convening.ReasonSignInRequired, "Sign in as staff to use this.")
 	}
 	if !hasGroup(a.JWT.Claims["cognito:groups"], StaffGroup) {
-		return convening.Errorf(convening.EFORBIDDEN, "Only staff may use this.")
+		return convening.NewError(convening.EFORBIDDEN, convening.ReasonNotStaff, "Only staff may use this.")
 	}
 	return nil
 }
@@ -277,8 +278,7 @@ func (r *request) idempotency(scope string, body []byte) (*convening.Idempotency
 		return nil, nil
 	}
 	if len(k) > 255 || strings.ContainsFunc(k, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
-		return nil, &convening.Error{Code: convening.EINVALID, Message: "The Idempotency-Key header is not valid.",
-			Fields: []convening.FieldError{{Field: "Idempotency-Key", Message: "must be 1 to 255 visible ASCII characters"}}}
+		return nil, convening.InvalidFields("The Idempotency-Key header", convening.Field("Idempotency-Key", convening.RuleHeader, "min", 1, "max", 255))
 	}
 	kh := sha256.Sum256([]byte(scope + "\x00" + k))
 	bh := sha256.Sum256(body)

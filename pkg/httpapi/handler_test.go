@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,12 +12,9 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/calmi/convenings/pkg/convening"
-	"github.com/calmi/convenings/pkg/dynamostore"
 	"github.com/calmi/convenings/pkg/httpapi"
-	"github.com/calmi/convenings/pkg/localaws"
+	"github.com/calmi/convenings/pkg/memstore"
 )
-
-func TestMain(m *testing.M) { os.Exit(localaws.RunTests(m)) }
 
 const staffToken = "local-staff-token-for-tests"
 
@@ -29,14 +25,8 @@ type api struct {
 
 func newAPI(t *testing.T, opts httpapi.Options) *api {
 	t.Helper()
-	endpoint, _ := localaws.Endpoints(t)
-	client, err := localaws.NewDynamoDBClient(context.Background(), endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	table := localaws.NewTestTable(t, client, dynamostore.CreateTableInput)
 	tokens, _ := convening.NewManageTokens([]byte(strings.Repeat("s", 32)))
-	svc := convening.NewService(dynamostore.New(client, table, nil), tokens, nil)
+	svc := convening.NewService(memstore.New(), tokens, nil)
 	return &api{t: t, h: httpapi.New(svc, opts)}
 }
 
@@ -147,27 +137,28 @@ func TestProblems(t *testing.T) {
 		body    string
 		status  int
 		field   string
+		reason  convening.Reason
 	}{
-		{"InvalidJSON", reg, cv, nil, `{"organization":`, 400, ""},
-		{"NotAnObject", reg, cv, nil, `[1,2]`, 400, ""},
-		{"UnknownField", reg, cv, nil, `{"organisation":{}}`, 400, "organisation"},
-		{"WrongType", reg, cv, nil, `{"members":"four"}`, 400, "members"},
-		{"MissingEverything", reg, cv, nil, `{}`, 400, "organization.name"},
-		{"BadMemberEmail", reg, cv, nil, strings.Replace(teamBody(3, 2), "m1@d3.org", "m1@", 1), 400, "members[1].email"},
-		{"TooManyMembers", reg, cv, nil, teamBody(4, 5), 400, "members"},
-		{"UnknownEvent", reg, map[string]string{"eventId": "nope"}, nil, teamBody(5, 2), 404, ""},
-		{"BadEventID", reg, map[string]string{"eventId": "../../x"}, nil, teamBody(5, 2), 404, ""},
-		{"TooLarge", reg, cv, nil, `{"x":"` + strings.Repeat("a", httpapi.MaxBodyBytes) + `"}`, 413, ""},
-		{"WrongContentType", reg, cv, map[string]string{"Content-Type": "text/plain"}, teamBody(6, 2), 415, ""},
-		{"BadIdempotencyKey", reg, cv, map[string]string{"Idempotency-Key": "has space"}, teamBody(6, 2), 400, "Idempotency-Key"},
-		{"StaffWithoutToken", "POST /api/admin/events", nil, nil, eventBody, 401, ""},
-		{"StaffWrongToken", "POST /api/admin/events", nil, map[string]string{"Authorization": "Bearer nope"}, eventBody, 401, ""},
-		{"EventExists", "POST /api/admin/events", nil, staff(), eventBody, 409, "id"},
-		{"EventBadTime", "POST /api/admin/events", nil, staff(), strings.Replace(eventBody, "2030-02-10T09:00:00-08:00", "Feb 10", 1), 400, "startsAt"},
-		{"EventBadCapacity", "POST /api/admin/events", nil, staff(), strings.Replace(strings.Replace(eventBody, `"capacity":6`, `"capacity":-1`, 1), `"id":"cv"`, `"id":"cv2"`, 1), 400, "capacity"},
-		{"PatchEmpty", "PATCH /api/admin/events/{eventId}", cv, staff(), `{}`, 400, ""},
-		{"PatchUnknownField", "PATCH /api/admin/events/{eventId}", cv, staff(), `{"title":"x"}`, 400, "title"},
-		{"NoRoute", "GET /api/nothing", nil, nil, "", 404, ""},
+		{"InvalidJSON", reg, cv, nil, `{"organization":`, 400, "", "malformed_body"},
+		{"NotAnObject", reg, cv, nil, `[1,2]`, 400, "", "malformed_body"},
+		{"UnknownField", reg, cv, nil, `{"organisation":{}}`, 400, "organisation", "invalid_fields"},
+		{"WrongType", reg, cv, nil, `{"members":"four"}`, 400, "members", "invalid_fields"},
+		{"MissingEverything", reg, cv, nil, `{}`, 400, "organization.name", "invalid_fields"},
+		{"BadMemberEmail", reg, cv, nil, strings.Replace(teamBody(3, 2), "m1@d3.org", "m1@", 1), 400, "members[1].email", "invalid_fields"},
+		{"TooManyMembers", reg, cv, nil, teamBody(4, 5), 400, "members", "invalid_fields"},
+		{"UnknownEvent", reg, map[string]string{"eventId": "nope"}, nil, teamBody(5, 2), 404, "", "event_not_found"},
+		{"BadEventID", reg, map[string]string{"eventId": "../../x"}, nil, teamBody(5, 2), 404, "", "event_not_found"},
+		{"TooLarge", reg, cv, nil, `{"x":"` + strings.Repeat("a", httpapi.MaxBodyBytes) + `"}`, 413, "", "body_too_large"},
+		{"WrongContentType", reg, cv, map[string]string{"Content-Type": "text/plain"}, teamBody(6, 2), 415, "", "unsupported_media"},
+		{"BadIdempotencyKey", reg, cv, map[string]string{"Idempotency-Key": "has space"}, teamBody(6, 2), 400, "Idempotency-Key", "invalid_fields"},
+		{"StaffWithoutToken", "POST /api/admin/events", nil, nil, eventBody, 401, "", "sign_in_required"},
+		{"StaffWrongToken", "POST /api/admin/events", nil, map[string]string{"Authorization": "Bearer nope"}, eventBody, 401, "", "sign_in_required"},
+		{"EventExists", "POST /api/admin/events", nil, staff(), eventBody, 409, "id", "event_exists"},
+		{"EventBadTime", "POST /api/admin/events", nil, staff(), strings.Replace(eventBody, "2030-02-10T09:00:00-08:00", "Feb 10", 1), 400, "startsAt", "invalid_fields"},
+		{"EventBadCapacity", "POST /api/admin/events", nil, staff(), strings.Replace(strings.Replace(eventBody, `"capacity":6`, `"capacity":-1`, 1), `"id":"cv"`, `"id":"cv2"`, 1), 400, "capacity", "invalid_fields"},
+		{"PatchEmpty", "PATCH /api/admin/events/{eventId}", cv, staff(), `{}`, 400, "", "empty_change"},
+		{"PatchUnknownField", "PATCH /api/admin/events/{eventId}", cv, staff(), `{"title":"x"}`, 400, "title", "invalid_fields"},
+		{"NoRoute", "GET /api/nothing", nil, nil, "", 404, "", "no_route"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -177,6 +168,9 @@ func TestProblems(t *testing.T) {
 			}
 			if hdr["Content-Type"] != "application/problem+json" || body["status"] != float64(tt.status) || body["title"] == "" || body["type"] == "" || body["detail"] == "" {
 				t.Fatalf("not a problem document: %v %v", hdr, body)
+			}
+			if body["reason"] != string(tt.reason) {
+				t.Fatalf("reason %v, want %s", body["reason"], tt.reason)
 			}
 			if tt.field != "" {
 				errs, _ := body["errors"].([]any)

@@ -63,11 +63,14 @@ func (h *Handler) register(ctx context.Context, r *request) (events.APIGatewayV2
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	resp, err := ok(http.StatusCreated, registrationResponse{Registration: withMembers(reg), ManageToken: token})
+	if err != nil {
+		return resp, err
+	}
 	if replayed {
 		resp.Headers["Idempotent-Replayed"] = "true"
 	}
 	resp.Headers["Location"] = "/api/registrations/" + reg.ID
-	return resp, err
+	return resp, nil
 }
 
 func (h *Handler) getRegistration(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
@@ -119,13 +122,13 @@ type times struct{ fields []convening.FieldError }
 func (t *times) parse(field, s string, required bool) time.Time {
 	if s == "" {
 		if required {
-			t.fields = append(t.fields, convening.FieldError{Field: field, Message: "is required"})
+			t.fields = append(t.fields, convening.Field(field, convening.RuleRequired))
 		}
 		return time.Time{}
 	}
 	v, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		t.fields = append(t.fields, convening.FieldError{Field: field, Message: "must be a date and time like 2019-06-25T08:00:00-07:00"})
+		t.fields = append(t.fields, convening.Field(field, convening.RuleDateTime))
 	}
 	return v
 }
@@ -134,7 +137,7 @@ func (t *times) err() error {
 	if len(t.fields) == 0 {
 		return nil
 	}
-	return &convening.Error{Code: convening.EINVALID, Message: "The event is not valid.", Fields: t.fields}
+	return convening.InvalidFields("The event", t.fields...)
 }
 
 func (h *Handler) createEvent(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
@@ -159,8 +162,11 @@ func (h *Handler) createEvent(ctx context.Context, r *request) (events.APIGatewa
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	resp, err := ok(http.StatusCreated, eventView(e, h.svc.Now()))
+	if err != nil {
+		return resp, err
+	}
 	resp.Headers["Location"] = "/api/events/" + e.ID
-	return resp, err
+	return resp, nil
 }
 
 type updateEventRequest struct {

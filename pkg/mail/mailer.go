@@ -21,7 +21,7 @@ const bookkeepingTimeout = 10 * time.Second
 
 // Mailer sends each notice once.
 type Mailer struct {
-	outbox  Outbox
+	outbox  convening.Outbox
 	sender  Sender
 	links   Links
 	limiter *Limiter
@@ -34,7 +34,7 @@ type Mailer struct {
 // logger means slog.Default() (production passes a JSON logger). It fails if
 // the links cannot be built, so that a bad configuration stops the function
 // at start-up.
-func NewMailer(outbox Outbox, sender Sender, links Links, limiter *Limiter, log *slog.Logger) (*Mailer, error) {
+func NewMailer(outbox convening.Outbox, sender Sender, links Links, limiter *Limiter, log *slog.Logger) (*Mailer, error) {
 	if err := links.Validate(); err != nil {
 		return nil, err
 	}
@@ -58,7 +58,7 @@ func (m *Mailer) SetClock(now func() time.Time) { m.now = now }
 //   - nil if the email went out now or earlier. If it went out but could not
 //     be recorded, Deliver logs an error and still returns nil: retrying
 //     would email the team twice.
-//   - an error wrapping ErrNoticeBusy while another sender holds the notice;
+//   - an error wrapping convening.ErrNoticeBusy while another sender holds the notice;
 //     retry later.
 //   - an error wrapping ErrPermanent if the notice cannot be sent at all
 //     (SES rejects the address or message, or the notice cannot be
@@ -78,10 +78,10 @@ func (m *Mailer) Deliver(ctx context.Context, n convening.Notice) error {
 	}
 
 	switch err := m.outbox.ClaimNotice(ctx, n.ID, m.now(), m.lease); {
-	case errors.Is(err, ErrNoticeDone):
+	case errors.Is(err, convening.ErrNoticeDone):
 		log.Info("notice already sent")
 		return nil
-	case errors.Is(err, ErrNoticeBusy):
+	case errors.Is(err, convening.ErrNoticeBusy):
 		log.Info("notice is being sent by another sender")
 		return fmt.Errorf("mail: deliver notice %s: %w", n.ID, err)
 	case err != nil:

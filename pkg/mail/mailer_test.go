@@ -34,10 +34,10 @@ func (o *memOutbox) ClaimNotice(_ context.Context, id string, now time.Time, lea
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if _, ok := o.sent[id]; ok {
-		return ErrNoticeDone
+		return convening.ErrNoticeDone
 	}
 	if until, ok := o.leases[id]; ok && now.Before(until) {
-		return ErrNoticeBusy
+		return convening.ErrNoticeBusy
 	}
 	o.leases[id] = now.Add(lease)
 	return nil
@@ -162,7 +162,7 @@ func TestMailerDeliver(t *testing.T) {
 		if err := f.outbox.ClaimNotice(ctx, n.ID, time.Now(), time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.mailer.Deliver(ctx, n); !errors.Is(err, ErrNoticeBusy) {
+		if err := f.mailer.Deliver(ctx, n); !errors.Is(err, convening.ErrNoticeBusy) {
 			t.Fatalf("Deliver = %v, want ErrNoticeBusy", err)
 		}
 		if len(f.sender.sent) != 0 {
@@ -241,7 +241,7 @@ func TestMailerDeliver(t *testing.T) {
 }
 
 type claimErrOutbox struct {
-	Outbox
+	convening.Outbox
 	err error
 }
 

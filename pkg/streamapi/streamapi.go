@@ -139,7 +139,7 @@ func (m *Mailer) Sweep(ctx context.Context) (int, error) {
 		switch {
 		case err == nil:
 			sent++
-		case errors.Is(err, mail.ErrNoticeBusy):
+		case errors.Is(err, convening.ErrNoticeBusy):
 		default:
 			m.Log.WarnContext(ctx, "swept notice not sent; next sweep retries", "notice", id, "error", err)
 		}

@@ -143,8 +143,6 @@ func (t *teamForm) dropEmptyRows() {
 	t.renumber()
 }
 
-var memberPath = regexp.MustCompile(`^members\[(\d+)\]\.(name|email|role)$`)
-
 // setErrors places the domain's field errors next to the fields they
 // concern, in plain words, and lists them at the top in page order.
 func (t *teamForm) setErrors(err error) bool {
@@ -177,8 +175,9 @@ func (t *teamForm) setErrors(err error) bool {
 	return len(t.Summary) > 0
 }
 
-// fieldText maps a domain field path to the form field's id and a message
-// that reads on its own, starting with the field's label.
+// fieldText maps a domain field error to the form field's id and a
+// message that reads on its own, starting with the field's label. It words
+// the message from the error's rule and arguments, never from its text.
 func fieldText(f convening.FieldError) (id, msg string) {
 	var label string
 	switch f.Field {
@@ -194,18 +193,20 @@ func fieldText(f convening.FieldError) (id, msg string) {
 		id, label = idContactEmail, "Contact email"
 	case "members":
 		id = idMembers
-		if strings.HasPrefix(f.Message, "list at least") {
+		switch f.Rule {
+		case convening.RuleMinItems:
 			return id, "Add at least one team member"
+		case convening.RuleMaxItems:
+			return id, fmt.Sprintf("Your team has too many members: this event admits at most %v members per team", f.Args["max"])
 		}
-		return id, "Your team has too many members: " + f.Message
+		return id, "Check your team's members"
 	default:
-		m := memberPath.FindStringSubmatch(f.Field)
-		if m == nil {
+		i, field, ok := memberField(f.Field)
+		if !ok {
 			return "", ""
 		}
-		i, _ := strconv.Atoi(m[1])
-		id = memberID(i, m[2])
-		switch m[2] {
+		id = memberID(i, field)
+		switch field {
 		case "name":
 			label = fmt.Sprintf("Member %d name", i+1)
 		case "email":
@@ -214,15 +215,41 @@ func fieldText(f convening.FieldError) (id, msg string) {
 			return id, fmt.Sprintf("Choose the role of member %d", i+1)
 		}
 	}
-	return id, label + " " + plainMessage(f.Message)
+	return id, label + " " + ruleText(f)
 }
 
-var sameAs = regexp.MustCompile(`is the same as members\[(\d+)\]\.email`)
+var memberPath = regexp.MustCompile(`^members\[(\d+)\]\.(name|email|role)$`)
 
-func plainMessage(m string) string {
-	if s := sameAs.FindStringSubmatch(m); s != nil {
-		i, _ := strconv.Atoi(s[1])
-		return fmt.Sprintf("is the same as member %d's email: each person needs their own", i+1)
+// memberField splits a member field path such as "members[2].email".
+func memberField(path string) (int, string, bool) {
+	m := memberPath.FindStringSubmatch(path)
+	if m == nil {
+		return 0, "", false
 	}
-	return m
+	i, err := strconv.Atoi(m[1])
+	return i, m[2], err == nil
+}
+
+// ruleText words what a text or email field failed.
+func ruleText(f convening.FieldError) string {
+	switch f.Rule {
+	case convening.RuleRequired:
+		return "is required"
+	case convening.RuleMaxLength:
+		return fmt.Sprintf("must be at most %v characters", f.Args["max"])
+	case convening.RuleSingleLine:
+		return "must be on one line"
+	case convening.RuleText:
+		return "must not contain control characters"
+	case convening.RuleEmail:
+		return "must be an email address like name@district.org"
+	case convening.RuleDuplicateOf:
+		if of, _ := f.Args["of"].(string); of != "" {
+			if j, _, ok := memberField(of); ok {
+				return fmt.Sprintf("is the same as member %d's email: each person needs their own", j+1)
+			}
+		}
+		return "is the same as another member's: each person needs their own"
+	}
+	return "is not valid"
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/calmi/convenings/pkg/calendar"
 	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/problem"
 )
 
 // --- Upcoming events ---
@@ -125,10 +126,8 @@ func (h *Handler) submitTeam(ctx context.Context, r *request) (*response, error)
 	}
 	form.dropEmptyRows()
 	team := form.team()
-	normal := team
-	normal.Members = append([]convening.Member(nil), team.Members...)
-	normal.Normalize()
-	if err := normal.Validate(e); err != nil {
+	normal, err := h.svc.ValidateTeam(e, team)
+	if err != nil {
 		form.setErrors(err)
 		return h.showForm(http.StatusBadRequest, r, e, form, resp), nil
 	}
@@ -137,31 +136,31 @@ func (h *Handler) submitTeam(ctx context.Context, r *request) (*response, error)
 	bh := sha256.Sum256(body)
 	idem := &convening.Idempotency{Key: hex.EncodeToString(kh[:]), RequestHash: hex.EncodeToString(bh[:])}
 	reg, token, _, err := h.svc.Register(ctx, e.ID, team, idem)
-	switch convening.ErrorCode(err) {
-	case "":
+	if err == nil {
 		return h.confirmation(ctx, r, e, reg, token)
-	case convening.EINVALID:
-		if !form.setErrors(err) {
-			form.Problem = convening.ErrorMessage(err)
-		}
-		return h.showForm(http.StatusBadRequest, r, e, form, resp), nil
-	case convening.ECONFLICT:
-		if strings.Contains(convening.ErrorMessage(err), "Idempotency-Key") {
-			// This form was sent before with other details: treat this
-			// as a new registration attempt.
-			form.Idem = randomKey()
-			form.Problem = "This form was already sent with different details. Please check them and press “Register our team” again."
-		} else if strings.Contains(convening.ErrorMessage(err), "already has an active registration") {
-			form.Problem = convening.ErrorMessage(err) + " Use the private link in your confirmation email to see or change it."
-		} else {
-			form.Problem = "Registration for this event is not open right now."
-		}
-		return h.showForm(http.StatusConflict, r, e, form, resp), nil
-	case convening.EUNAVAILABLE:
-		form.Problem = "We're very busy right now, and your team is not registered yet. Please press “Register our team” again in a few seconds."
-		return h.showForm(http.StatusServiceUnavailable, r, e, form, resp), nil
 	}
-	return nil, err // not found, or internal: the error page
+	// The page's words are chosen by the error's reason and fields, never
+	// by its message, which the domain may reword.
+	switch convening.ErrorReason(err) {
+	case convening.ReasonInvalidFields:
+		if !form.setErrors(err) {
+			form.Problem = "Please check your team's details and try again."
+		}
+	case convening.ReasonIdempotencyKeyReused:
+		// This form was sent before with other details: treat this as a
+		// new registration attempt.
+		form.Idem = randomKey()
+		form.Problem = "This form was already sent with different details. Please check them and press “Register our team” again."
+	case convening.ReasonOrganizationRegistered:
+		form.Problem = normal.Organization.Name + " already has an active registration for this event. Use the private link in your confirmation email to see or change it."
+	case convening.ReasonRegistrationClosed, convening.ReasonRegistrationNotOpenYet:
+		form.Problem = "Registration for this event is not open right now."
+	case convening.ReasonBusy, convening.ReasonTimedOut:
+		form.Problem = "We're very busy right now, and your team is not registered yet. Please press “Register our team” again in a few seconds."
+	default:
+		return nil, err // not found, or internal: the error page
+	}
+	return h.showForm(problem.Status(err), r, e, form, resp), nil
 }
 
 // --- Confirmation and the manage page ---
@@ -347,11 +346,11 @@ var staticName = regexp.MustCompile(`^[a-z0-9-]+\.(css|js)$`)
 func (h *Handler) static(ctx context.Context, r *request) (*response, error) {
 	name := r.params["file"]
 	if !staticName.MatchString(name) {
-		return nil, convening.ErrEventNotFound // any not-found
+		return nil, errNoPage
 	}
 	b, err := fs.ReadFile(staticFS, "static/"+name)
 	if err != nil {
-		return nil, convening.Errorf(convening.ENOTFOUND, "no such file")
+		return nil, errNoPage
 	}
 	ct := "text/css; charset=utf-8"
 	if path.Ext(name) == ".js" {

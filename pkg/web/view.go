@@ -91,9 +91,13 @@ func (h *Handler) errorPage(status int) *response {
 	case http.StatusNotFound:
 		v.Heading = "We can't find that page"
 		v.Message = "The link may be mistyped, or the page may have moved. If you followed the private link from one of our emails, please copy the whole link into your browser's address bar."
-	case http.StatusBadRequest, http.StatusForbidden:
+	case http.StatusBadRequest, http.StatusForbidden, http.StatusUnauthorized,
+		http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType:
 		v.Heading = "We couldn't read that request"
 		v.Message = "Please go back, reload the page and try again."
+	case http.StatusConflict:
+		v.Heading = "That can't be done right now"
+		v.Message = "Things changed since the page was loaded. Please go back, reload the page and try again."
 	case http.StatusServiceUnavailable:
 		v.Heading = "We're very busy right now"
 		v.Message = "Many teams are registering at this moment. Please wait a few seconds and try again. Nothing has been lost."

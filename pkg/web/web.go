@@ -35,6 +35,7 @@ import (
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/httpapi"
+	"github.com/calmi/convenings/pkg/problem"
 )
 
 // MaxBodyBytes is the largest form accepted.
@@ -48,16 +49,28 @@ type Options struct {
 	Log     *slog.Logger
 }
 
+// Service is what the website needs of the registration service
+// (*convening.Service).
+type Service interface {
+	Now() time.Time
+	Events(ctx context.Context) ([]convening.Event, error)
+	Event(ctx context.Context, id string) (convening.Event, error)
+	ValidateTeam(e convening.Event, team convening.Team) (convening.Team, error)
+	Register(ctx context.Context, eventID string, team convening.Team, idem *convening.Idempotency) (convening.Registration, string, bool, error)
+	Registration(ctx context.Context, id, token string) (convening.Registration, error)
+	Cancel(ctx context.Context, id, token string) (convening.Registration, error)
+}
+
 // Handler serves the website.
 type Handler struct {
-	svc    *convening.Service
+	svc    Service
 	csrf   []byte
 	log    *slog.Logger
 	routes map[string]func(context.Context, *request) (*response, error)
 }
 
 // New returns the website's handler.
-func New(svc *convening.Service, opts Options) (*Handler, error) {
+func New(svc Service, opts Options) (*Handler, error) {
 	if len(opts.CSRFKey) < 32 {
 		return nil, errors.New("web: the CSRF key must be at least 32 bytes")
 	}
@@ -126,7 +139,10 @@ func (r *request) parseForm() (url.Values, error) {
 	return f, nil
 }
 
-var errBadRequest = convening.Errorf(convening.EINVALID, "The form could not be read.")
+var (
+	errBadRequest = convening.NewError(convening.EINVALID, convening.ReasonMalformedBody, "The form could not be read.")
+	errNoPage     = convening.NewError(convening.ENOTFOUND, convening.ReasonNoRoute, "No such page.")
+)
 
 // response is a page's answer.
 type response struct {
@@ -234,22 +250,18 @@ func securityHeaders() map[string]string {
 	}
 }
 
-// fail turns an error into a friendly page; internal errors are logged.
+// fail turns an error into a friendly page with the status the one table
+// (package problem) gives its code; internal errors are logged.
 func (h *Handler) fail(ctx context.Context, r *request, err error) *response {
-	switch convening.ErrorCode(err) {
-	case convening.ENOTFOUND:
-		return h.errorPage(http.StatusNotFound)
-	case convening.EINVALID:
-		return h.errorPage(http.StatusBadRequest)
-	case convening.EUNAVAILABLE:
-		return h.errorPage(http.StatusServiceUnavailable)
+	status := problem.Status(err)
+	if status >= http.StatusInternalServerError && status != http.StatusServiceUnavailable {
+		id := ""
+		if r != nil {
+			id = r.requestID
+		}
+		h.log.ErrorContext(ctx, "page failed", "requestId", id, "error", err)
 	}
-	id := ""
-	if r != nil {
-		id = r.requestID
-	}
-	h.log.ErrorContext(ctx, "page failed", "requestId", id, "error", err)
-	return h.errorPage(http.StatusInternalServerError)
+	return h.errorPage(status)
 }
 
 // --- Cross-site request forgery ---
@@ -318,8 +330,7 @@ func randomKey() string {
 
 // apiNotFound is the API's problem answer for a path it does not have.
 func apiNotFound() events.APIGatewayV2HTTPResponse {
-	body, _ := json.Marshal(httpapi.Problem{Type: httpapi.ProblemType("no_route"), Title: "Not Found",
-		Status: http.StatusNotFound, Detail: "No such resource."})
+	body, _ := json.Marshal(problem.For(problem.ErrNoRoute))
 	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusNotFound, Body: string(body), Headers: map[string]string{
 		"Content-Type": "application/problem+json", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}}
 }

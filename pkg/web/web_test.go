@@ -8,7 +8,6 @@ import (
 	"html"
 	"log/slog"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,13 +17,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/calmi/convenings/pkg/convening"
-	"github.com/calmi/convenings/pkg/dynamostore"
 	"github.com/calmi/convenings/pkg/httpapi"
-	"github.com/calmi/convenings/pkg/localaws"
+	"github.com/calmi/convenings/pkg/memstore"
 	"github.com/calmi/convenings/pkg/web"
 )
-
-func TestMain(m *testing.M) { os.Exit(localaws.RunTests(m)) }
 
 const host = "convenings.example.org"
 
@@ -38,19 +34,19 @@ type site struct {
 	logs *bytes.Buffer
 }
 
-func newSite(t *testing.T) *site {
+// newSite returns the website over an in-memory store; wrap, if given,
+// stands between the pages and the service.
+func newSite(t *testing.T, wrap ...func(web.Service) web.Service) *site {
 	t.Helper()
-	endpoint, _ := localaws.Endpoints(t)
-	client, err := localaws.NewDynamoDBClient(context.Background(), endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	table := localaws.NewTestTable(t, client, dynamostore.CreateTableInput)
 	tokens, _ := convening.NewManageTokens([]byte(strings.Repeat("k", 32)))
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc := convening.NewService(dynamostore.New(client, table, log), tokens, log)
-	h, err := web.New(svc, web.Options{CSRFKey: []byte(strings.Repeat("c", 32)), Log: log})
+	svc := convening.NewService(memstore.New(), tokens, log)
+	var pages web.Service = svc
+	for _, w := range wrap {
+		pages = w(pages)
+	}
+	h, err := web.New(pages, web.Options{CSRFKey: []byte(strings.Repeat("c", 32)), Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +165,7 @@ func (p page) has(t *testing.T, want ...string) {
 // event creates an event starting in a month; change adjusts it.
 func (s *site) event(id string, capacity, maxTeam int, change func(*convening.Event)) convening.Event {
 	s.t.Helper()
-	start := time.Now().AddDate(0, 1, 0).Truncate(time.Hour)
+	start := s.svc.Now().AddDate(0, 1, 0).Truncate(time.Hour)
 	e := convening.Event{ID: id, Title: "Convening " + id, Kind: convening.KindConvening, StartsAt: start, EndsAt: start.Add(6 * time.Hour),
 		Venue: "Fresno County Office of Education", Capacity: capacity, MaxTeamSize: maxTeam}
 	if change != nil {

@@ -1,0 +1,51 @@
+package convening
+
+// Counts are an event's tallies of its registrations. Each registration
+// contributes to them according to its status (Contribution), so the
+// counts always equal the sum over the event's registrations, and every
+// change of status changes them by exactly Change(from, to, seats). The
+// stores apply these deltas in the transaction that changes the status;
+// no store computes a delta of its own.
+type Counts struct {
+	SeatsTaken      int `json:"seatsTaken"`
+	RegisteredTeams int `json:"registeredTeams"`
+	WaitlistLength  int `json:"waitlistLength"`
+	WaitlistSeats   int `json:"waitlistSeats"`
+}
+
+// Plus returns the sum of two counts (or of counts and a delta).
+func (c Counts) Plus(d Counts) Counts {
+	return Counts{
+		SeatsTaken:      c.SeatsTaken + d.SeatsTaken,
+		RegisteredTeams: c.RegisteredTeams + d.RegisteredTeams,
+		WaitlistLength:  c.WaitlistLength + d.WaitlistLength,
+		WaitlistSeats:   c.WaitlistSeats + d.WaitlistSeats,
+	}
+}
+
+// Minus returns c - d.
+func (c Counts) Minus(d Counts) Counts {
+	return c.Plus(Counts{-d.SeatsTaken, -d.RegisteredTeams, -d.WaitlistLength, -d.WaitlistSeats})
+}
+
+// Contribution is what one registration of seats in status adds to its
+// event's counts: a registered team takes its seats, a waitlisted one
+// waits with them, a cancelled one (or none, "") counts for nothing.
+func Contribution(status Status, seats int) Counts {
+	switch status {
+	case StatusRegistered:
+		return Counts{SeatsTaken: seats, RegisteredTeams: 1}
+	case StatusWaitlisted:
+		return Counts{WaitlistLength: 1, WaitlistSeats: seats}
+	}
+	return Counts{}
+}
+
+// Change is the delta to an event's counts when a registration of seats
+// moves from one status to another; from is "" for a new registration.
+func Change(from, to Status, seats int) Counts {
+	return Contribution(to, seats).Minus(Contribution(from, seats))
+}
+
+// Counts is what the registration contributes to its event's counts.
+func (r Registration) Counts() Counts { return Contribution(r.Status, r.Seats) }

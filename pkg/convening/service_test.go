@@ -1,0 +1,167 @@
+package convening_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/memstore"
+	"github.com/calmi/convenings/pkg/storetest"
+)
+
+func newService(t *testing.T, store convening.Store) *convening.Service {
+	t.Helper()
+	tokens, err := convening.NewManageTokens([]byte(strings.Repeat("s", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return convening.NewService(store, tokens, slog.New(slog.DiscardHandler))
+}
+
+func TestServiceCreateEventDefaults(t *testing.T) {
+	ctx := context.Background()
+	svc := newService(t, memstore.New())
+	now := time.Date(2027, 1, 5, 17, 0, 0, 0, time.UTC)
+	svc.Clock = func() time.Time { return now }
+	start := time.Date(2027, 6, 22, 9, 0, 0, 0, convening.Pacific)
+	e, err := svc.CreateEvent(ctx, convening.Event{Title: "Summer Institute 2027", Kind: convening.KindInstitute,
+		StartsAt: start, EndsAt: start.Add(8 * time.Hour), Venue: "San Diego", Capacity: 200, MaxTeamSize: 8,
+		Counts: convening.Counts{SeatsTaken: 99}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.ID != "summer-institute-2027" || e.WaitlistPolicy != convening.PolicyStrict || !e.RegistrationOpensAt.Equal(now) ||
+		!e.RegistrationClosesAt.Equal(start) || e.StartsAt.Location() != time.UTC || e.SeatsTaken != 0 {
+		t.Fatalf("defaults: %+v", e)
+	}
+	if _, err := svc.CreateEvent(ctx, convening.Event{Title: "x"}); convening.ErrorReason(err) != convening.ReasonInvalidFields {
+		t.Fatalf("invalid event: %v", err)
+	}
+}
+
+func TestServiceManageTokens(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	svc := newService(t, store)
+	if _, err := svc.CreateEvent(ctx, storetest.Event("ev", 10, convening.PolicyStrict)); err != nil {
+		t.Fatal(err)
+	}
+	a, tokA, _, err := svc.Register(ctx, "ev", storetest.Team(1, 2), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, tokB, _, _ := svc.Register(ctx, "ev", storetest.Team(2, 2), nil)
+	if got, err := svc.Registration(ctx, a.ID, tokA); err != nil || got.ID != a.ID {
+		t.Fatalf("own token: %v", err)
+	}
+	for _, tt := range []struct{ name, id, token string }{
+		{"OtherTeamsToken", a.ID, tokB}, {"NoToken", a.ID, ""}, {"Garbage", a.ID, "!!"},
+		{"UnknownID", "01NOTANID", tokA}, {"LongID", strings.Repeat("A", 65), tokA},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := svc.Registration(ctx, tt.id, tt.token); !errors.Is(err, convening.ErrRegistrationNotFound) {
+				t.Errorf("read: %v", err)
+			}
+			if _, err := svc.Cancel(ctx, tt.id, tt.token); !errors.Is(err, convening.ErrRegistrationNotFound) {
+				t.Errorf("cancel: %v", err)
+			}
+		})
+	}
+	if r, _ := store.Registration(ctx, b.ID); r.Status != convening.StatusRegistered {
+		t.Fatalf("a wrong token changed a registration: %s", r.Status)
+	}
+}
+
+func TestServiceWithoutTokensNeverPanics(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	svc := convening.NewService(store, nil, slog.New(slog.DiscardHandler))
+	if _, err := svc.CreateEvent(ctx, storetest.Event("ev", 10, convening.PolicyStrict)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := svc.Register(ctx, "ev", storetest.Team(1, 2), nil); convening.ErrorCode(err) != convening.EINTERNAL {
+		t.Fatalf("register without tokens: %v", err)
+	}
+	if _, err := svc.Registration(ctx, "01ABC", "token"); !errors.Is(err, convening.ErrRegistrationNotFound) {
+		t.Fatalf("read without tokens: %v", err)
+	}
+	if ev, _ := svc.Event(ctx, "ev"); ev.RegisteredTeams != 0 {
+		t.Fatalf("registered without tokens: %+v", ev.Counts)
+	}
+}
+
+func TestServicePromotesAfterFreeingSeats(t *testing.T) {
+	ctx := context.Background()
+	svc := newService(t, memstore.New())
+	if _, err := svc.CreateEvent(ctx, storetest.Event("ev", 6, convening.PolicyStrict)); err != nil {
+		t.Fatal(err)
+	}
+	first, tok, _, _ := svc.Register(ctx, "ev", storetest.Team(1, 4), nil)
+	second, tok2, _, _ := svc.Register(ctx, "ev", storetest.Team(2, 4), nil)
+	third, tok3, _, _ := svc.Register(ctx, "ev", storetest.Team(3, 3), nil)
+	if second.Status != convening.StatusWaitlisted || third.Status != convening.StatusWaitlisted {
+		t.Fatalf("setup: %s %s", second.Status, third.Status)
+	}
+	if _, err := svc.Cancel(ctx, first.ID, tok); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := svc.Registration(ctx, second.ID, tok2); r.Status != convening.StatusRegistered {
+		t.Fatalf("cancel did not promote: %s", r.Status)
+	}
+	seven := 7
+	e, err := svc.UpdateEvent(ctx, "ev", convening.EventChange{Capacity: &seven})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.SeatsTaken != 7 || e.WaitlistLength != 0 {
+		t.Fatalf("the answer to a capacity raise shows the event before promotion: %+v", e.Counts)
+	}
+	if r, _ := svc.Registration(ctx, third.ID, tok3); r.Status != convening.StatusRegistered {
+		t.Fatalf("capacity raise did not promote: %s", r.Status)
+	}
+}
+
+// failingPromotion is a store whose promotion fails, as when DynamoDB is
+// unreachable just after a cancellation committed.
+type failingPromotion struct{ *memstore.Store }
+
+func (failingPromotion) Promote(context.Context, string, time.Time, func() string) ([]convening.Registration, error) {
+	return nil, errors.New("dynamodb: connection reset")
+}
+
+func TestServiceCancelSucceedsWhenPromotionFails(t *testing.T) {
+	ctx := context.Background()
+	var logs bytes.Buffer
+	tokens, _ := convening.NewManageTokens([]byte(strings.Repeat("s", 32)))
+	svc := convening.NewService(failingPromotion{memstore.New()}, tokens, slog.New(slog.NewJSONHandler(&logs, nil)))
+	if _, err := svc.CreateEvent(ctx, storetest.Event("ev", 4, convening.PolicyStrict)); err != nil {
+		t.Fatal(err)
+	}
+	r, tok, _, _ := svc.Register(ctx, "ev", storetest.Team(1, 4), nil)
+	svc.Register(ctx, "ev", storetest.Team(2, 4), nil)
+	got, err := svc.Cancel(ctx, r.ID, tok)
+	if err != nil || got.Status != convening.StatusCancelled {
+		t.Fatalf("cancel: %v %s", err, got.Status)
+	}
+	if !strings.Contains(logs.String(), "promotion deferred to the stream") {
+		t.Fatalf("the deferred promotion was not logged: %s", logs.String())
+	}
+}
+
+func TestServiceRejectsBadIDs(t *testing.T) {
+	ctx := context.Background()
+	svc := newService(t, memstore.New())
+	for _, id := range []string{"", "../x", "UPPER", strings.Repeat("a", 81)} {
+		if _, err := svc.Event(ctx, id); !errors.Is(err, convening.ErrEventNotFound) {
+			t.Errorf("Event(%q): %v", id, err)
+		}
+		if _, _, _, err := svc.Register(ctx, id, storetest.Team(1, 1), nil); !errors.Is(err, convening.ErrEventNotFound) {
+			t.Errorf("Register(%q): %v", id, err)
+		}
+	}
+}

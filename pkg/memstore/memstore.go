@@ -1,0 +1,331 @@
+// Package memstore keeps the registration system's state in memory, with
+// the same semantics as the DynamoDB store: every change is atomic (one
+// lock stands in for the table's conditional transactions), decided by the
+// same domain rules, and writes the notice it owes in the same step. The
+// contract suite in package storetest runs against both stores.
+//
+// It is for tests where storage is not the point (handlers, pages, the
+// service, the mailer), so that they run without a JVM.
+package memstore
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/calmi/convenings/pkg/convening"
+)
+
+// Store is an in-memory convening.Store, convening.Outbox and
+// convening.Notices. It is safe for concurrent use.
+type Store struct {
+	mu            sync.Mutex
+	events        map[string]*event
+	registrations map[string]*convening.Registration
+	notices       map[string]*notice
+	idempotency   map[string]*idemRecord
+}
+
+type event struct {
+	convening.Event
+	seq      int64                     // the last arrival number on the waiting list
+	waitlist []convening.WaitlistEntry // in arrival order
+	orgs     map[string]string         // organization key -> active registration id
+	regs     []string                  // registration ids in order of creation
+}
+
+type notice struct {
+	id, kind, registrationID, eventID string
+	createdAt                         time.Time
+	state                             string // pending, sending, sent
+	leaseUntil                        time.Time
+	attempts                          int
+	lastError, messageID              string
+}
+
+type idemRecord struct {
+	requestHash string
+	response    convening.Registration
+}
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{
+		events:        map[string]*event{},
+		registrations: map[string]*convening.Registration{},
+		notices:       map[string]*notice{},
+		idempotency:   map[string]*idemRecord{},
+	}
+}
+
+// CreateEvent stores a new event with empty counts.
+//
+// Errors: ECONFLICT (ReasonEventExists) if the id is taken.
+func (s *Store) CreateEvent(ctx context.Context, e convening.Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if _, ok := s.events[e.ID]; ok {
+		return &convening.Error{Code: convening.ECONFLICT, Reason: convening.ReasonEventExists,
+			Message: "An event with id " + e.ID + " already exists.", Fields: []convening.FieldError{convening.Field("id", convening.RuleTaken)}}
+	}
+	e.Counts = convening.Counts{}
+	s.events[e.ID] = &event{Event: e, orgs: map[string]string{}}
+	return nil
+}
+
+// Event returns the event with its live counts. Errors: ENOTFOUND.
+func (s *Store) Event(ctx context.Context, id string) (convening.Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return convening.Event{}, err
+	}
+	ev, ok := s.events[id]
+	if !ok {
+		return convening.Event{}, convening.ErrEventNotFound
+	}
+	return ev.Event, nil
+}
+
+// Events lists every event by start time.
+func (s *Store) Events(ctx context.Context) ([]convening.Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]convening.Event, 0, len(s.events))
+	for _, ev := range s.events {
+		out = append(out, ev.Event)
+	}
+	slices.SortFunc(out, func(a, b convening.Event) int {
+		return cmp.Or(a.StartsAt.Compare(b.StartsAt), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+// UpdateEvent applies a staff change decided by the domain.
+//
+// Errors: ENOTFOUND, EINVALID, ECONFLICT.
+func (s *Store) UpdateEvent(ctx context.Context, id string, change convening.EventChange, now time.Time) (convening.Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return convening.Event{}, err
+	}
+	ev, ok := s.events[id]
+	if !ok {
+		return convening.Event{}, convening.ErrEventNotFound
+	}
+	e, err := change.Apply(ev.Event)
+	if err != nil {
+		return convening.Event{}, err
+	}
+	e.UpdatedAt = now
+	ev.Event = e
+	return e, nil
+}
+
+// Register registers a team with seats if it fits directly, else puts it
+// at the end of the waiting list.
+//
+// Errors: ENOTFOUND, ECONFLICT, EINVALID.
+func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (convening.Registration, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return convening.Registration{}, false, err
+	}
+	if in.Idempotency != nil {
+		if rec, ok := s.idempotency[in.Idempotency.Key]; ok {
+			if rec.requestHash != in.Idempotency.RequestHash {
+				return convening.Registration{}, false, convening.NewError(convening.ECONFLICT, convening.ReasonIdempotencyKeyReused,
+					"This Idempotency-Key was already used with a different request.")
+			}
+			return clone(rec.response), true, nil
+		}
+	}
+	reg := clone(in.Registration)
+	reg.EventID = in.EventID
+	reg.Seats = reg.Team.Seats()
+	ev, ok := s.events[in.EventID]
+	if ok {
+		if _, taken := ev.orgs[reg.Organization.Key()]; taken {
+			return convening.Registration{}, false, convening.NewError(convening.ECONFLICT, convening.ReasonOrganizationRegistered,
+				"%s already has an active registration for this event.", reg.Organization.Name)
+		}
+	}
+	if !ok {
+		return convening.Registration{}, false, convening.ErrEventNotFound
+	}
+	if err := ev.CheckWindow(in.Now); err != nil {
+		return convening.Registration{}, false, err
+	}
+	if err := ev.CheckTeamSize(reg.Seats); err != nil {
+		return convening.Registration{}, false, err
+	}
+	reg.Status, reg.WaitlistSeq, reg.WaitlistPosition = convening.StatusRegistered, 0, nil
+	kind := convening.NoticeRegistered
+	if !convening.FitsDirectly(ev.Event, reg.Seats) {
+		ev.seq++
+		reg.Status, reg.WaitlistSeq, kind = convening.StatusWaitlisted, ev.seq, convening.NoticeWaitlisted
+		ev.waitlist = append(ev.waitlist, convening.WaitlistEntry{RegistrationID: reg.ID, Seq: reg.WaitlistSeq, Seats: reg.Seats})
+	}
+	ev.Counts = ev.Counts.Plus(convening.Change("", reg.Status, reg.Seats))
+	ev.UpdatedAt = in.Now
+	ev.orgs[reg.Organization.Key()] = reg.ID
+	ev.regs = append(ev.regs, reg.ID)
+	s.registrations[reg.ID] = &reg
+	s.addNotice(in.NoticeID, kind, reg, in.Now)
+	out := s.withPosition(clone(reg))
+	if in.Idempotency != nil {
+		s.idempotency[in.Idempotency.Key] = &idemRecord{requestHash: in.Idempotency.RequestHash, response: clone(out)}
+	}
+	return out, false, nil
+}
+
+// Registration returns a registration, a waitlisted one with its live
+// position. Errors: ENOTFOUND.
+func (s *Store) Registration(ctx context.Context, id string) (convening.Registration, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return convening.Registration{}, err
+	}
+	reg, ok := s.registrations[id]
+	if !ok {
+		return convening.Registration{}, convening.ErrRegistrationNotFound
+	}
+	return s.withPosition(clone(*reg)), nil
+}
+
+// Cancel cancels a registration and gives back what it held; it reports
+// whether this call changed anything. Errors: ENOTFOUND.
+func (s *Store) Cancel(ctx context.Context, id, noticeID string, now time.Time) (convening.Registration, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return convening.Registration{}, false, err
+	}
+	reg, ok := s.registrations[id]
+	if !ok {
+		return convening.Registration{}, false, convening.ErrRegistrationNotFound
+	}
+	if reg.Status == convening.StatusCancelled {
+		return clone(*reg), false, nil
+	}
+	ev := s.events[reg.EventID]
+	ev.Counts = ev.Counts.Plus(convening.Change(reg.Status, convening.StatusCancelled, reg.Seats))
+	ev.UpdatedAt = now
+	delete(ev.orgs, reg.Organization.Key())
+	if reg.Status == convening.StatusWaitlisted {
+		ev.waitlist = slices.DeleteFunc(ev.waitlist, func(w convening.WaitlistEntry) bool { return w.RegistrationID == id })
+	}
+	s.addNotice(noticeID, convening.NoticeCancelled, *reg, now)
+	reg.Status, reg.UpdatedAt, reg.CancelledAt, reg.WaitlistPosition = convening.StatusCancelled, now, &now, nil
+	return clone(*reg), true, nil
+}
+
+// Promote moves waitlisted teams into free seats as the domain plans.
+func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newID func() string) ([]convening.Registration, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ev, ok := s.events[eventID]
+	if !ok {
+		return nil, convening.ErrEventNotFound
+	}
+	plan := convening.NewPromotionPlan(ev.WaitlistPolicy, ev.SeatsLeft())
+	for _, w := range ev.waitlist {
+		if !plan.Consider(w) {
+			break
+		}
+	}
+	var promoted []convening.Registration
+	for _, w := range plan.Entries() {
+		reg := s.registrations[w.RegistrationID]
+		reg.Status, reg.WaitlistSeq, reg.UpdatedAt, reg.PromotedAt = convening.StatusRegistered, 0, now, &now
+		ev.waitlist = slices.DeleteFunc(ev.waitlist, func(x convening.WaitlistEntry) bool { return x.RegistrationID == w.RegistrationID })
+		s.addNotice(newID(), convening.NoticePromoted, *reg, now)
+		promoted = append(promoted, clone(*reg))
+	}
+	if len(promoted) > 0 {
+		ev.Counts = ev.Counts.Plus(plan.Counts())
+		ev.UpdatedAt = now
+	}
+	return promoted, nil
+}
+
+// Roster returns an event's registrations: registered teams by arrival,
+// the waiting list in order with positions, then cancelled ones.
+func (s *Store) Roster(ctx context.Context, eventID string) (convening.Roster, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return convening.Roster{}, err
+	}
+	var r convening.Roster
+	ev, ok := s.events[eventID]
+	if !ok {
+		return r, nil
+	}
+	for _, id := range ev.regs {
+		reg := clone(*s.registrations[id])
+		switch reg.Status {
+		case convening.StatusRegistered:
+			r.Registered = append(r.Registered, reg)
+		case convening.StatusCancelled:
+			r.Cancelled = append(r.Cancelled, reg)
+		}
+	}
+	for i, w := range ev.waitlist {
+		reg := clone(*s.registrations[w.RegistrationID])
+		p := i + 1
+		reg.WaitlistPosition = &p
+		r.Waitlist = append(r.Waitlist, reg)
+	}
+	return r, nil
+}
+
+// withPosition sets a waitlisted registration's live position.
+func (s *Store) withPosition(reg convening.Registration) convening.Registration {
+	reg.WaitlistPosition = nil
+	if reg.Status != convening.StatusWaitlisted {
+		return reg
+	}
+	if ev, ok := s.events[reg.EventID]; ok {
+		for i, w := range ev.waitlist {
+			if w.RegistrationID == reg.ID {
+				p := i + 1
+				reg.WaitlistPosition = &p
+			}
+		}
+	}
+	return reg
+}
+
+// clone copies a registration so that callers never share its slices or
+// pointers with the store.
+func clone(r convening.Registration) convening.Registration {
+	r.Members = slices.Clone(r.Members)
+	if r.WaitlistPosition != nil {
+		p := *r.WaitlistPosition
+		r.WaitlistPosition = &p
+	}
+	if r.PromotedAt != nil {
+		t := *r.PromotedAt
+		r.PromotedAt = &t
+	}
+	if r.CancelledAt != nil {
+		t := *r.CancelledAt
+		r.CancelledAt = &t
+	}
+	return r
+}

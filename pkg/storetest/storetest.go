@@ -1,0 +1,572 @@
+// Package storetest is the contract every convening store keeps: one suite
+// of tests, run against the in-memory store (package memstore) and against
+// the DynamoDB store on DynamoDB Local (package dynamostore), so that tests
+// elsewhere may use either and mean the same thing. It covers the
+// invariants under concurrency as well: the last seat goes to exactly one
+// team, racing cancellations and promotions never overfill an event, and
+// every change owes exactly one notice.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/calmi/convenings/pkg/convening"
+)
+
+// Store is what a store implements: the service's storage, the mailer's
+// outbox and the notices it sends.
+type Store interface {
+	convening.Store
+	convening.Outbox
+	convening.Notices
+}
+
+// Run runs the contract suite; newStore returns an empty store each call.
+func Run(t *testing.T, newStore func(t testing.TB) Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, e *env)
+	}{
+		{"RegisterFillsThenWaitlists", testRegisterFillsThenWaitlists},
+		{"RegisterErrors", testRegisterErrors},
+		{"IdempotentRegistration", testIdempotentRegistration},
+		{"CancelPromotes", testCancelPromotes},
+		{"FillPolicyLetsSmallerTeamsAhead", testFillPolicy},
+		{"StrictHeadBlocks", testStrictHeadBlocks},
+		{"CapacityChange", testCapacityChange},
+		{"Events", testEvents},
+		{"Roster", testRoster},
+		{"NoticeLease", testNoticeLease},
+		{"CancelledContext", testCancelledContext},
+		{"RaceForTheLastSeat", testRaceForTheLastSeat},
+		{"RaceSameOrganization", testRaceSameOrganization},
+		{"RaceSameIdempotencyKey", testRaceSameIdempotencyKey},
+		{"RaceCancelAndPromote", testRaceCancelAndPromote},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.fn(t, newEnv(t, newStore(t)))
+		})
+	}
+}
+
+// env is a store and a service over it.
+type env struct {
+	store Store
+	svc   *convening.Service
+}
+
+func newEnv(t testing.TB, s Store) *env {
+	tokens, err := convening.NewManageTokens([]byte("0123456789abcdef0123456789abcdef-storetest"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{store: s, svc: convening.NewService(s, tokens, nil)}
+}
+
+// Event returns a valid event that starts in a month and is open now.
+func Event(id string, capacity int, policy convening.WaitlistPolicy) convening.Event {
+	start := time.Now().Add(30 * 24 * time.Hour).UTC().Truncate(time.Hour)
+	return convening.Event{
+		ID: id, Title: "Test " + id, Kind: convening.KindInstitute,
+		StartsAt: start, EndsAt: start.Add(8 * time.Hour), Venue: "DoubleTree, San Diego",
+		Capacity: capacity, MaxTeamSize: min(8, capacity), WaitlistPolicy: policy,
+	}
+}
+
+func (e *env) createEvent(t testing.TB, id string, capacity int, policy convening.WaitlistPolicy) convening.Event {
+	t.Helper()
+	ev, err := e.svc.CreateEvent(context.Background(), Event(id, capacity, policy))
+	if err != nil {
+		t.Fatalf("create event: %v", err)
+	}
+	return ev
+}
+
+var teamRoles = []convening.Role{
+	convening.RoleSuperintendent, convening.RoleCertificatedUnionPresident,
+	convening.RoleClassifiedUnionPresident, convening.RoleBoardMember,
+	convening.RoleHRAdministrator, convening.RoleChiefAcademicOfficer, convening.RoleUnionOfficer, convening.RoleOther,
+}
+
+// Team returns a valid team of the given size from organization n.
+func Team(n, size int) convening.Team {
+	t := convening.Team{
+		Organization: convening.Organization{Name: fmt.Sprintf("District %d Unified", n), Type: convening.OrgDistrict, County: convening.Counties[n%58]},
+		Contact:      convening.Contact{Name: fmt.Sprintf("Contact %d", n), Email: fmt.Sprintf("contact%d@district%d.org", n, n)},
+	}
+	for i := 0; i < size; i++ {
+		t.Members = append(t.Members, convening.Member{Name: fmt.Sprintf("Member %d-%d", n, i),
+			Email: fmt.Sprintf("m%d@district%d.org", i, n), Role: teamRoles[i%len(teamRoles)]})
+	}
+	return t
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// notices returns every unsent notice's kind by registration id.
+func (e *env) notices(t testing.TB) map[string][]convening.NoticeKind {
+	t.Helper()
+	ctx := context.Background()
+	ids, err := e.store.UnsentNotices(ctx, time.Now().Add(time.Hour), 100000)
+	if err != nil {
+		t.Fatalf("unsent notices: %v", err)
+	}
+	out := map[string][]convening.NoticeKind{}
+	for _, id := range ids {
+		n, err := e.store.Notice(ctx, id)
+		if err != nil {
+			t.Fatalf("notice %s: %v", id, err)
+		}
+		out[n.RegistrationID] = append(out[n.RegistrationID], n.Kind)
+	}
+	return out
+}
+
+// CheckEvent checks, from what the store answers, every invariant of one
+// event: counts equal the sum of its registrations' contributions, seats
+// taken never exceed capacity, positions run 1..n in arrival order, no
+// organization holds two active registrations, and (after promotion has
+// run) no waitlisted team fits the free seats under the event's policy.
+func CheckEvent(t testing.TB, s convening.Store, eventID string, promoted bool) (convening.Event, convening.Roster) {
+	t.Helper()
+	ctx := context.Background()
+	ev, err := s.Event(ctx, eventID)
+	if err != nil {
+		t.Fatalf("event: %v", err)
+	}
+	r, err := s.Roster(ctx, eventID)
+	if err != nil {
+		t.Fatalf("roster: %v", err)
+	}
+	var sum convening.Counts
+	orgs := map[string]string{}
+	for _, list := range [][]convening.Registration{r.Registered, r.Waitlist, r.Cancelled} {
+		for _, reg := range list {
+			sum = sum.Plus(reg.Counts())
+			if reg.Status.Active() {
+				if other, dup := orgs[reg.Organization.Key()]; dup {
+					t.Errorf("organization %s holds %s and %s", reg.Organization.Key(), other, reg.ID)
+				}
+				orgs[reg.Organization.Key()] = reg.ID
+			}
+		}
+	}
+	if sum != ev.Counts {
+		t.Errorf("counts %+v, registrations sum to %+v", ev.Counts, sum)
+	}
+	if ev.SeatsTaken > ev.Capacity {
+		t.Errorf("%d seats taken of %d", ev.SeatsTaken, ev.Capacity)
+	}
+	var entries []convening.WaitlistEntry
+	for i, reg := range r.Waitlist {
+		if reg.WaitlistPosition == nil || *reg.WaitlistPosition != i+1 {
+			t.Errorf("waitlist[%d] has position %v", i, reg.WaitlistPosition)
+		}
+		entries = append(entries, convening.WaitlistEntry{RegistrationID: reg.ID, Seats: reg.Seats})
+	}
+	if promoted {
+		if plan := convening.PlanPromotion(ev.WaitlistPolicy, ev.SeatsLeft(), entries); len(plan) > 0 {
+			t.Errorf("%d seats free and %s could be promoted", ev.SeatsLeft(), plan[0].RegistrationID)
+		}
+	}
+	return ev, r
+}
+
+func testRegisterFillsThenWaitlists(t *testing.T, e *env) {
+	ctx := context.Background()
+	e.createEvent(t, "institute", 10, convening.PolicyStrict)
+	steps := []struct {
+		team, size int
+		status     convening.Status
+		position   int
+	}{
+		{1, 4, convening.StatusRegistered, 0},
+		{2, 4, convening.StatusRegistered, 0},
+		{3, 4, convening.StatusWaitlisted, 1}, // 2 seats left, team of 4 waits
+		{4, 2, convening.StatusWaitlisted, 2}, // fits, but nobody jumps the list
+		{5, 3, convening.StatusWaitlisted, 3},
+	}
+	for _, s := range steps {
+		reg, token, replayed, err := e.svc.Register(ctx, "institute", Team(s.team, s.size), nil)
+		if err != nil {
+			t.Fatalf("team %d: register: %v", s.team, err)
+		}
+		if replayed || token == "" || reg.ID == "" {
+			t.Fatalf("team %d: replayed=%v token=%q id=%q", s.team, replayed, token, reg.ID)
+		}
+		if reg.Status != s.status || reg.Seats != s.size {
+			t.Fatalf("team %d: status %s seats %d, want %s %d", s.team, reg.Status, reg.Seats, s.status, s.size)
+		}
+		if got := position(reg); got != s.position {
+			t.Fatalf("team %d: position %d, want %d", s.team, got, s.position)
+		}
+		live, err := e.svc.Registration(ctx, reg.ID, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if live.Status != s.status || position(live) != s.position || live.Organization != reg.Organization || len(live.Members) != s.size {
+			t.Fatalf("team %d: live %s %v", s.team, live.Status, live.WaitlistPosition)
+		}
+	}
+	ev, _ := CheckEvent(t, e.store, "institute", false)
+	if ev.SeatsTaken != 8 || ev.SeatsLeft() != 2 || ev.RegisteredTeams != 2 || ev.WaitlistLength != 3 || ev.WaitlistSeats != 9 {
+		t.Fatalf("counts %+v", ev.Counts)
+	}
+	n := e.notices(t)
+	if len(n) != 5 {
+		t.Fatalf("notices %v, want one per team", n)
+	}
+}
+
+func position(r convening.Registration) int {
+	if r.WaitlistPosition == nil {
+		return 0
+	}
+	return *r.WaitlistPosition
+}
+
+func testRegisterErrors(t *testing.T, e *env) {
+	ctx := context.Background()
+	e.createEvent(t, "symposium", 20, convening.PolicyStrict)
+	if _, _, _, err := e.svc.Register(ctx, "symposium", Team(1, 4), nil); err != nil {
+		t.Fatal(err)
+	}
+	closed := e.createEvent(t, "closed", 20, convening.PolicyStrict)
+	past := time.Now().Add(-time.Hour)
+	if _, err := e.svc.UpdateEvent(ctx, closed.ID, convening.EventChange{RegistrationOpensAt: &past, RegistrationClosesAt: ptr(past.Add(time.Minute))}); err != nil {
+		t.Fatal(err)
+	}
+	soon := e.createEvent(t, "soon", 20, convening.PolicyStrict)
+	if _, err := e.svc.UpdateEvent(ctx, soon.ID, convening.EventChange{RegistrationOpensAt: ptr(time.Now().Add(time.Hour))}); err != nil {
+		t.Fatal(err)
+	}
+	dup := Team(1, 2)
+	dup.Organization.Name = "  district 1 UNIFIED. "
+	dup.Organization.County = Team(1, 2).Organization.County + " County"
+	tests := []struct {
+		name, event string
+		team        convening.Team
+		reason      convening.Reason
+		field       string
+	}{
+		{"SameOrganizationAgain", "symposium", dup, convening.ReasonOrganizationRegistered, ""},
+		{"UnknownEvent", "no-such-event", Team(2, 2), convening.ReasonEventNotFound, ""},
+		{"WindowClosed", "closed", Team(3, 2), convening.ReasonRegistrationClosed, ""},
+		{"WindowNotOpen", "soon", Team(3, 2), convening.ReasonRegistrationNotOpenYet, ""},
+		{"TeamTooLarge", "symposium", Team(4, 9), convening.ReasonInvalidFields, "members"},
+		{"BadEmail", "symposium", func() convening.Team { t := Team(5, 3); t.Members[2].Email = "not-an-address"; return t }(), convening.ReasonInvalidFields, "members[2].email"},
+		{"BadCounty", "symposium", func() convening.Team { t := Team(6, 3); t.Organization.County = "Atlantis"; return t }(), convening.ReasonInvalidFields, "organization.county"},
+	}
+	for _, tt := range tests {
+		_, _, _, err := e.svc.Register(ctx, tt.event, tt.team, nil)
+		if convening.ErrorReason(err) != tt.reason {
+			t.Errorf("%s: error %v, want reason %s", tt.name, err, tt.reason)
+			continue
+		}
+		if de := convening.AsError(err); tt.field != "" && (len(de.Fields) == 0 || de.Fields[0].Field != tt.field) {
+			t.Errorf("%s: error %v, want field %s", tt.name, err, tt.field)
+		}
+	}
+	ev, _ := CheckEvent(t, e.store, "symposium", false)
+	if ev.SeatsTaken != 4 || ev.RegisteredTeams != 1 || ev.WaitlistLength != 0 {
+		t.Fatalf("failed registrations changed the event: %+v", ev.Counts)
+	}
+	if n := e.notices(t); len(n) != 1 {
+		t.Fatalf("notices %v, want one", n)
+	}
+}
+
+func testIdempotentRegistration(t *testing.T, e *env) {
+	ctx := context.Background()
+	e.createEvent(t, "convening", 6, convening.PolicyStrict)
+	idem := &convening.Idempotency{Key: "k1", RequestHash: "body1"}
+	first, tok1, replayed, err := e.svc.Register(ctx, "convening", Team(1, 4), idem)
+	if err != nil || replayed {
+		t.Fatalf("first: %v replayed=%v", err, replayed)
+	}
+	again, tok2, replayed, err := e.svc.Register(ctx, "convening", Team(1, 4), idem)
+	if err != nil || !replayed {
+		t.Fatalf("again: %v replayed=%v", err, replayed)
+	}
+	if again.ID != first.ID || again.Status != first.Status || tok1 != tok2 {
+		t.Fatalf("replay differs: %+v vs %+v", again, first)
+	}
+	// A waitlisted first answer replays with its position.
+	w := &convening.Idempotency{Key: "k2", RequestHash: "body2"}
+	wl, _, _, err := e.svc.Register(ctx, "convening", Team(2, 4), w)
+	if err != nil || wl.Status != convening.StatusWaitlisted {
+		t.Fatalf("waitlist: %v %v", err, wl.Status)
+	}
+	wl2, _, replayed, err := e.svc.Register(ctx, "convening", Team(2, 4), w)
+	if err != nil || !replayed || position(wl2) != 1 {
+		t.Fatalf("waitlist replay: %v %v %v", err, replayed, wl2.WaitlistPosition)
+	}
+	_, _, _, err = e.svc.Register(ctx, "convening", Team(3, 2), &convening.Idempotency{Key: "k1", RequestHash: "other"})
+	if convening.ErrorReason(err) != convening.ReasonIdempotencyKeyReused {
+		t.Fatalf("reused key with another body: %v", err)
+	}
+	ev, _ := CheckEvent(t, e.store, "convening", false)
+	if ev.RegisteredTeams != 1 || ev.WaitlistLength != 1 {
+		t.Fatalf("replays created registrations: %+v", ev.Counts)
+	}
+	if n := e.notices(t); len(n[first.ID]) != 1 || len(n[wl.ID]) != 1 || len(n) != 2 {
+		t.Fatalf("notices %v", n)
+	}
+}
+
+// registerAll registers teams (number, size) in order and returns their
+// ids and tokens by number.
+func (e *env) registerAll(t testing.TB, eventID string, teams ...[2]int) (ids, tokens map[int]string) {
+	t.Helper()
+	ids, tokens = map[int]string{}, map[int]string{}
+	for _, ns := range teams {
+		r, tok, _, err := e.svc.Register(context.Background(), eventID, Team(ns[0], ns[1]), nil)
+		if err != nil {
+			t.Fatalf("register team %d: %v", ns[0], err)
+		}
+		ids[ns[0]], tokens[ns[0]] = r.ID, tok
+	}
+	return ids, tokens
+}
+
+func testCancelPromotes(t *testing.T, e *env) {
+	ctx := context.Background()
+	for _, policy := range []convening.WaitlistPolicy{convening.PolicyStrict, convening.PolicyFill} {
+		id := "ev-" + string(policy)
+		e.createEvent(t, id, 10, policy)
+		// team1(4) team2(4) registered; waitlist: team3(6) team4(2) team5(2).
+		// team1 cancels: 6 free, team3 fits under either policy.
+		ids, tokens := e.registerAll(t, id, [2]int{1, 4}, [2]int{2, 4}, [2]int{3, 6}, [2]int{4, 2}, [2]int{5, 2})
+		c, err := e.svc.Cancel(ctx, ids[1], tokens[1])
+		if err != nil || c.Status != convening.StatusCancelled || c.CancelledAt == nil {
+			t.Fatalf("%s: cancel: %v %v", policy, err, c.Status)
+		}
+		r3, err := e.svc.Registration(ctx, ids[3], tokens[3])
+		if err != nil || r3.Status != convening.StatusRegistered || r3.PromotedAt == nil {
+			t.Fatalf("%s: team 3: %v %+v", policy, err, r3.Status)
+		}
+		r4, _ := e.svc.Registration(ctx, ids[4], tokens[4])
+		if r4.Status != convening.StatusWaitlisted || position(r4) != 1 {
+			t.Fatalf("%s: team 4: %s %v", policy, r4.Status, r4.WaitlistPosition)
+		}
+		// Cancelling twice is not an error and sends nothing more.
+		if _, err := e.svc.Cancel(ctx, ids[1], tokens[1]); err != nil {
+			t.Fatal(err)
+		}
+		// A wrong token reads as not found.
+		if _, err := e.svc.Cancel(ctx, ids[2], tokens[1]); !errors.Is(err, convening.ErrRegistrationNotFound) {
+			t.Fatalf("wrong token: %v", err)
+		}
+		CheckEvent(t, e.store, id, true)
+		n := e.notices(t)
+		if !slices.Equal(n[ids[1]], []convening.NoticeKind{convening.NoticeRegistered, convening.NoticeCancelled}) &&
+			!slices.Equal(n[ids[1]], []convening.NoticeKind{convening.NoticeCancelled, convening.NoticeRegistered}) {
+			t.Fatalf("%s: notices of team 1: %v", policy, n[ids[1]])
+		}
+		if len(n[ids[3]]) != 2 || len(n[ids[4]]) != 1 {
+			t.Fatalf("%s: notices %v", policy, n)
+		}
+	}
+}
+
+func testFillPolicy(t *testing.T, e *env) {
+	ctx := context.Background()
+	for _, policy := range []convening.WaitlistPolicy{convening.PolicyStrict, convening.PolicyFill} {
+		id := "ev-" + string(policy)
+		e.createEvent(t, id, 8, policy)
+		ids, tokens := e.registerAll(t, id, [2]int{1, 5}, [2]int{2, 6}, [2]int{3, 2})
+		// Team 1 leaves: 8 free fit team 2 (6) first, then team 3 (2).
+		if _, err := e.svc.Cancel(ctx, ids[1], tokens[1]); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{2, 3} {
+			if r, _ := e.svc.Registration(ctx, ids[n], tokens[n]); r.Status != convening.StatusRegistered {
+				t.Fatalf("%s: team %d %s", policy, n, r.Status)
+			}
+		}
+		CheckEvent(t, e.store, id, true)
+	}
+}
+
+func testStrictHeadBlocks(t *testing.T, e *env) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		policy convening.WaitlistPolicy
+		want   convening.Status
+	}{{convening.PolicyStrict, convening.StatusWaitlisted}, {convening.PolicyFill, convening.StatusRegistered}} {
+		id := "ev-" + string(tt.policy)
+		e.createEvent(t, id, 8, tt.policy)
+		ids, tokens := e.registerAll(t, id, [2]int{1, 3}, [2]int{2, 5}, [2]int{3, 6}, [2]int{4, 3})
+		if _, err := e.svc.Cancel(ctx, ids[1], tokens[1]); err != nil { // 3 free: the head needs 6
+			t.Fatal(err)
+		}
+		if r, _ := e.svc.Registration(ctx, ids[4], tokens[4]); r.Status != tt.want {
+			t.Fatalf("%s: small team %s, want %s", tt.policy, r.Status, tt.want)
+		}
+		CheckEvent(t, e.store, id, true)
+	}
+}
+
+func testCapacityChange(t *testing.T, e *env) {
+	ctx := context.Background()
+	e.createEvent(t, "ev", 8, convening.PolicyStrict)
+	ids, tokens := e.registerAll(t, "ev", [2]int{1, 4}, [2]int{2, 4}, [2]int{3, 3})
+	if _, err := e.svc.UpdateEvent(ctx, "ev", convening.EventChange{Capacity: ptr(6), MaxTeamSize: ptr(4)}); convening.ErrorReason(err) != convening.ReasonCapacityBelowTaken {
+		t.Fatalf("capacity below seats taken: %v", err)
+	}
+	if _, err := e.svc.UpdateEvent(ctx, "ev", convening.EventChange{Capacity: ptr(0)}); convening.ErrorCode(err) != convening.EINVALID {
+		t.Fatalf("capacity 0: %v", err)
+	}
+	if _, err := e.svc.UpdateEvent(ctx, "ev", convening.EventChange{}); convening.ErrorReason(err) != convening.ReasonEmptyChange {
+		t.Fatalf("empty change: %v", err)
+	}
+	if _, err := e.svc.UpdateEvent(ctx, "nope", convening.EventChange{Capacity: ptr(9)}); !errors.Is(err, convening.ErrEventNotFound) {
+		t.Fatalf("unknown event: %v", err)
+	}
+	ev, err := e.svc.UpdateEvent(ctx, "ev", convening.EventChange{Capacity: ptr(11)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Capacity != 11 || ev.SeatsTaken != 11 || ev.WaitlistLength != 0 {
+		t.Fatalf("after raise: %+v", ev)
+	}
+	if r, _ := e.svc.Registration(ctx, ids[3], tokens[3]); r.Status != convening.StatusRegistered {
+		t.Fatalf("not promoted: %s", r.Status)
+	}
+	CheckEvent(t, e.store, "ev", true)
+}
+
+func testEvents(t *testing.T, e *env) {
+	ctx := context.Background()
+	later := Event("later", 10, convening.PolicyStrict)
+	later.StartsAt, later.EndsAt = later.StartsAt.Add(48*time.Hour), later.EndsAt.Add(48*time.Hour)
+	for _, ev := range []convening.Event{later, Event("sooner", 10, convening.PolicyFill)} {
+		if _, err := e.svc.CreateEvent(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.svc.CreateEvent(ctx, Event("later", 5, convening.PolicyFill)); convening.ErrorReason(err) != convening.ReasonEventExists {
+		t.Fatalf("duplicate id: %v", err)
+	}
+	list, err := e.svc.Events(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, ev := range list {
+		ids = append(ids, ev.ID)
+	}
+	if strings.Join(ids, ",") != "sooner,later" {
+		t.Fatalf("events %v, want by start time", ids)
+	}
+	got, err := e.svc.Event(ctx, "later")
+	if err != nil || got.Capacity != 10 || got.Title != later.Title || !got.StartsAt.Equal(later.StartsAt) || got.WaitlistPolicy != convening.PolicyStrict {
+		t.Fatalf("event %+v %v", got, err)
+	}
+	if _, err := e.svc.Event(ctx, "missing"); !errors.Is(err, convening.ErrEventNotFound) {
+		t.Fatalf("missing event: %v", err)
+	}
+}
+
+func testRoster(t *testing.T, e *env) {
+	ctx := context.Background()
+	e.createEvent(t, "ev", 8, convening.PolicyStrict)
+	ids, tokens := e.registerAll(t, "ev", [2]int{1, 4}, [2]int{2, 4}, [2]int{3, 2}, [2]int{4, 2}, [2]int{5, 1})
+	if _, err := e.svc.Cancel(ctx, ids[4], tokens[4]); err != nil {
+		t.Fatal(err)
+	}
+	_, r := CheckEvent(t, e.store, "ev", true)
+	order := func(list []convening.Registration) string {
+		var s []string
+		for _, reg := range list {
+			for n, id := range ids {
+				if id == reg.ID {
+					s = append(s, fmt.Sprint(n))
+				}
+			}
+		}
+		return strings.Join(s, ",")
+	}
+	if order(r.Registered) != "1,2" || order(r.Waitlist) != "3,5" || order(r.Cancelled) != "4" {
+		t.Fatalf("roster %s | %s | %s", order(r.Registered), order(r.Waitlist), order(r.Cancelled))
+	}
+	if len(r.Registered[0].Members) != 4 || r.Waitlist[1].Contact.Email == "" {
+		t.Fatalf("roster entries lack their teams: %+v", r.Registered[0])
+	}
+}
+
+func testNoticeLease(t *testing.T, e *env) {
+	ctx := context.Background()
+	e.createEvent(t, "ev", 8, convening.PolicyStrict)
+	reg, _, _, err := e.svc.Register(ctx, "ev", Team(1, 2), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	ids, err := e.store.UnsentNotices(ctx, now.Add(time.Minute), 10)
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("unsent %v %v", ids, err)
+	}
+	id := ids[0]
+	n, err := e.store.Notice(ctx, id)
+	if err != nil || n.Kind != convening.NoticeRegistered || n.RegistrationID != reg.ID || n.To != reg.Contact ||
+		n.Event.ID != "ev" || n.Seats != 2 || len(n.Members) != 2 {
+		t.Fatalf("notice %+v %v", n, err)
+	}
+	if ids, _ := e.store.UnsentNotices(ctx, now.Add(-time.Hour), 10); len(ids) != 0 {
+		t.Fatalf("notices created later are listed: %v", ids)
+	}
+	if err := e.store.ClaimNotice(ctx, id, now, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.ClaimNotice(ctx, id, now.Add(time.Second), time.Minute); !errors.Is(err, convening.ErrNoticeBusy) {
+		t.Fatalf("second claim during the lease: %v", err)
+	}
+	if err := e.store.ReleaseNotice(ctx, id, now, "smtp: 451"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.ClaimNotice(ctx, id, now.Add(time.Second), time.Minute); err != nil {
+		t.Fatalf("claim after release: %v", err)
+	}
+	if err := e.store.ClaimNotice(ctx, id, now.Add(2*time.Minute), time.Minute); err != nil {
+		t.Fatalf("claim after the lease ran out: %v", err)
+	}
+	if err := e.store.MarkNoticeSent(ctx, id, "msg-1", now); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.ClaimNotice(ctx, id, now.Add(time.Hour), time.Minute); !errors.Is(err, convening.ErrNoticeDone) {
+		t.Fatalf("claim after sent: %v", err)
+	}
+	if ids, _ := e.store.UnsentNotices(ctx, now.Add(time.Hour), 10); len(ids) != 0 {
+		t.Fatalf("sent notice still listed: %v", ids)
+	}
+	if err := e.store.ClaimNotice(ctx, "no-such-notice", now, time.Minute); !errors.Is(err, convening.ErrNoticeNotFound) {
+		t.Fatalf("unknown notice: %v", err)
+	}
+}
+
+// testCancelledContext: a request whose context has ended changes nothing.
+func testCancelledContext(t *testing.T, e *env) {
+	e.createEvent(t, "ev", 8, convening.PolicyStrict)
+	ids, tokens := e.registerAll(t, "ev", [2]int{1, 4})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, _, err := e.svc.Register(ctx, "ev", Team(2, 2), nil); err == nil {
+		t.Fatal("registered with an ended context")
+	}
+	if _, err := e.svc.Cancel(ctx, ids[1], tokens[1]); err == nil {
+		t.Fatal("cancelled with an ended context")
+	}
+	ev, _ := CheckEvent(t, e.store, "ev", true)
+	if ev.RegisteredTeams != 1 || ev.SeatsTaken != 4 {
+		t.Fatalf("an ended request changed the event: %+v", ev.Counts)
+	}
+}
