@@ -49,9 +49,9 @@ const (
 	ReasonSignInRequired Reason = "sign_in_required" // EUNAUTHORIZED
 	ReasonNotStaff       Reason = "not_staff"        // EFORBIDDEN
 
-	ReasonBusy     Reason = "busy"     // EUNAVAILABLE: too many writers at once; try again
+	ReasonBusy     Reason = "busy"      // EUNAVAILABLE: too many writers at once; try again
 	ReasonTimedOut Reason = "timed_out" // EUNAVAILABLE: the request ran out of time; try again
-	ReasonInternal Reason = "internal" // EINTERNAL
+	ReasonInternal Reason = "internal"  // EINTERNAL
 )
 
 // Rule names what a field failed, with Args saying the particulars; the
