@@ -89,6 +89,15 @@ func TestTeamValidate(t *testing.T) {
 		{"DuplicateMemberEmail", func(t *convening.Team) { t.Members[2].Email = strings.ToUpper(t.Members[0].Email) }, []string{"members[2].email"}},
 		{"BadRole", func(t *convening.Team) { t.Members[1].Role = "mascot" }, []string{"members[1].role"}},
 		{"LongName", func(t *convening.Team) { t.Members[0].Name = strings.Repeat("x", 201) }, []string{"members[0].name"}},
+		{"NonASCIIEmail", func(t *convening.Team) { t.Contact.Email = "ü@example.com" }, []string{"contact.email"}},
+		{"IDNDomain", func(t *convening.Team) { t.Members[0].Email = "ana@bücher.example" }, []string{"members[0].email"}},
+		{"PunycodeDomain", func(t *convening.Team) { t.Members[0].Email = "ana@xn--bcher-kva.example" }, nil},
+		{"ZeroWidthInEmail", func(t *convening.Team) { t.Contact.Email = "ana\u200b@example.org" }, []string{"contact.email"}},
+		{"NumericTLD", func(t *convening.Team) { t.Contact.Email = "ana@10.0.0.1" }, []string{"contact.email"}},
+		{"ZeroWidthInName", func(t *convening.Team) { t.Contact.Name = "Ana\u200bRuiz" }, []string{"contact.name"}},
+		{"BidiOverrideInOrg", func(t *convening.Team) { t.Organization.Name = "Fresno \u202eUnified" }, []string{"organization.name"}},
+		{"NoLetterInOrg", func(t *convening.Team) { t.Organization.Name = "-- ..." }, []string{"organization.name"}},
+		{"AbsurdlyManyMembers", func(t *convening.Team) { *t = validTeam(150) }, []string{"members"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,6 +133,61 @@ func TestOrganizationKey(t *testing.T) {
 	}
 	if a.Key() == c.Key() {
 		t.Errorf("same name in another county must be another organization")
+	}
+	for _, name := range []string{"Fres\u200bno Unified School District", "ＦＲＥＳＮＯ Unified School District", "Fresno\u00a0Unified School District", "FRESNO UNIFIED SCHOOL DISTRICT"} {
+		if k := (convening.Organization{Name: name, County: "Fresno"}).Key(); k != a.Key() {
+			t.Errorf("%q has key %q, want %q", name, k, a.Key())
+		}
+	}
+}
+
+func TestEventTimesAreBounded(t *testing.T) {
+	start := time.Date(2027, 6, 22, 15, 0, 0, 0, time.UTC)
+	ok := convening.Event{ID: "si", Title: "Summer Institute", Kind: convening.KindInstitute, StartsAt: start, EndsAt: start.Add(8 * time.Hour),
+		Venue: "San Diego", Capacity: 10, MaxTeamSize: 4, WaitlistPolicy: convening.PolicyStrict,
+		RegistrationOpensAt: start.AddDate(0, -3, 0), RegistrationClosesAt: start}
+	farOffset := time.FixedZone("-23:59", -(23*3600 + 59*60))
+	tests := []struct {
+		name   string
+		modify func(*convening.Event)
+		field  string
+		rule   convening.Rule
+	}{
+		{"OK", func(*convening.Event) {}, "", ""},
+		{"YearTenThousand", func(e *convening.Event) { e.EndsAt = time.Date(9999, 12, 31, 23, 59, 59, 0, farOffset) }, "endsAt", convening.RuleDateRange},
+		{"YearZero", func(e *convening.Event) { e.StartsAt = time.Date(0, 1, 1, 0, 0, 0, 0, time.FixedZone("+1", 3600)) }, "startsAt", convening.RuleDateRange},
+		{"OpensIn1999", func(e *convening.Event) { e.RegistrationOpensAt = time.Date(1999, 12, 31, 0, 0, 0, 0, time.UTC) }, "registrationOpensAt", convening.RuleDateRange},
+		{"TwoMonthsLong", func(e *convening.Event) { e.EndsAt = start.AddDate(0, 2, 0) }, "endsAt", convening.RuleMaxDays},
+		{"EndsBeforeStart", func(e *convening.Event) { e.EndsAt = start.Add(-time.Hour) }, "endsAt", convening.RuleAfter},
+		{"ClosesAfterItEnds", func(e *convening.Event) { e.RegistrationClosesAt = e.EndsAt.Add(time.Hour) }, "registrationClosesAt", convening.RuleNotAfter},
+		{"ClosesBeforeItOpens", func(e *convening.Event) { e.RegistrationClosesAt = e.RegistrationOpensAt }, "registrationClosesAt", convening.RuleAfter},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := ok
+			tt.modify(&e)
+			err := e.Validate()
+			de := convening.AsError(err)
+			switch {
+			case tt.field == "" && err != nil:
+				t.Fatalf("valid event refused: %v", err)
+			case tt.field == "":
+			case de == nil || len(de.Fields) == 0 || de.Fields[0].Field != tt.field || de.Fields[0].Rule != tt.rule:
+				t.Fatalf("error %v, want %s %s", err, tt.field, tt.rule)
+			}
+		})
+	}
+}
+
+func TestFieldErrorsAreBounded(t *testing.T) {
+	team := validTeam(40)
+	for i := range team.Members {
+		team.Members[i].Email = "not an address"
+	}
+	err := team.Validate(convening.Event{})
+	de := convening.AsError(err)
+	if de == nil || len(de.Fields) != convening.MaxFieldErrors || de.Omitted != 40-convening.MaxFieldErrors {
+		t.Fatalf("%d fields, %d omitted", len(de.Fields), de.Omitted)
 	}
 }
 

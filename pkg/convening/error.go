@@ -60,26 +60,30 @@ type Rule string
 
 // The field rules and the arguments each carries.
 const (
-	RuleRequired     Rule = "required"      // no args
-	RuleMaxLength    Rule = "max_length"    // max: characters
-	RuleText         Rule = "text"          // no args: valid UTF-8 without control characters
-	RuleSingleLine   Rule = "single_line"   // no args
-	RuleEmail        Rule = "email"         // no args: a plain address like name@district.org
-	RuleOneOf        Rule = "one_of"        // values: the allowed values
-	RuleMinItems     Rule = "min_items"     // min: items
-	RuleMaxItems     Rule = "max_items"     // max: items
-	RuleDuplicateOf  Rule = "duplicate_of"  // of: the path of the field it repeats
-	RuleRange        Rule = "range"         // min, max
-	RuleNotAbove     Rule = "not_above"     // max, of: the field it may not exceed
-	RuleAfter        Rule = "after"         // of: the field it must come after
-	RuleAtLeast      Rule = "at_least"      // min: e.g. capacity at least the seats taken
-	RuleSlug         Rule = "slug"          // max: lower-case letters, digits and single hyphens
-	RuleDateTime     Rule = "date_time"     // no args: RFC 3339
-	RuleType         Rule = "type"          // type: the JSON type expected
-	RuleUnknownField Rule = "unknown_field" // no args
-	RuleTaken        Rule = "taken"         // no args: e.g. an event id already in use
-	RuleHeader       Rule = "header"        // min, max: a header's length in printable ASCII
-	RuleCounty       Rule = "county"        // no args: one of California's 58 counties
+	RuleRequired      Rule = "required"        // no args
+	RuleMaxLength     Rule = "max_length"      // max: characters
+	RuleText          Rule = "text"            // no args: valid UTF-8 without control characters
+	RuleSingleLine    Rule = "single_line"     // no args
+	RuleEmail         Rule = "email"           // no args: a plain address like name@district.org
+	RuleOneOf         Rule = "one_of"          // values: the allowed values
+	RuleMinItems      Rule = "min_items"       // min: items
+	RuleMaxItems      Rule = "max_items"       // max: items
+	RuleDuplicateOf   Rule = "duplicate_of"    // of: the path of the field it repeats
+	RuleRange         Rule = "range"           // min, max
+	RuleNotAbove      Rule = "not_above"       // max, of: the field it may not exceed
+	RuleAfter         Rule = "after"           // of: the field it must come after
+	RuleAtLeast       Rule = "at_least"        // min: e.g. capacity at least the seats taken
+	RuleSlug          Rule = "slug"            // max: lower-case letters, digits and single hyphens
+	RuleDateTime      Rule = "date_time"       // no args: RFC 3339
+	RuleType          Rule = "type"            // type: the JSON type expected
+	RuleUnknownField  Rule = "unknown_field"   // no args
+	RuleTaken         Rule = "taken"           // no args: e.g. an event id already in use
+	RuleHeader        Rule = "header"          // min, max: a header's length in printable ASCII
+	RuleCounty        Rule = "county"          // no args: one of California's 58 counties
+	RuleLetterOrDigit Rule = "letter_or_digit" // no args: must contain a letter or digit
+	RuleDateRange     Rule = "date_range"      // min, max: dates (YYYY-MM-DD) the time must fall between
+	RuleMaxDays       Rule = "max_days"        // max, of: at most max days after the field of
+	RuleNotAfter      Rule = "not_after"       // of: the field it may not come after
 )
 
 // FieldError names one invalid field with a JSON-style path such as
@@ -99,7 +103,13 @@ type Error struct {
 	Reason  Reason
 	Message string
 	Fields  []FieldError
+	// Omitted counts the field errors left out of Fields beyond
+	// MaxFieldErrors, so that an answer stays small whatever is sent.
+	Omitted int
 }
+
+// MaxFieldErrors bounds the field errors an error carries.
+const MaxFieldErrors = 20
 
 func (e *Error) Error() string {
 	if len(e.Fields) == 0 {
@@ -226,6 +236,14 @@ func (f FieldError) describe() string {
 		return "is not a known field"
 	case RuleTaken:
 		return "is already taken"
+	case RuleLetterOrDigit:
+		return "must contain a letter or digit"
+	case RuleDateRange:
+		return fmt.Sprintf("must be between %v and %v", a["min"], a["max"])
+	case RuleMaxDays:
+		return fmt.Sprintf("must be at most %v days after %v", a["max"], a["of"])
+	case RuleNotAfter:
+		return fmt.Sprintf("must not be after %v", a["of"])
 	case RuleCounty:
 		return "must be one of California's 58 counties"
 	case RuleHeader:
@@ -248,8 +266,13 @@ func quoted(v any) string {
 
 // InvalidFields returns an EINVALID error for the given field errors, with
 // what as the thing that is not valid ("The registration").
+// At most MaxFieldErrors are kept; Omitted counts the rest.
 func InvalidFields(what string, fields ...FieldError) *Error {
-	return &Error{Code: EINVALID, Reason: ReasonInvalidFields, Message: what + " is not valid.", Fields: fields}
+	e := &Error{Code: EINVALID, Reason: ReasonInvalidFields, Message: what + " is not valid.", Fields: fields}
+	if len(fields) > MaxFieldErrors {
+		e.Fields, e.Omitted = fields[:MaxFieldErrors:MaxFieldErrors], len(fields)-MaxFieldErrors
+	}
+	return e
 }
 
 // validation collects field errors while a value is checked.

@@ -115,9 +115,19 @@ func (e Event) teamSizeField(seats int) (FieldError, bool) {
 	return FieldError{}, true
 }
 
+// The times an event may have. Anything outside is a typo; the bounds also
+// keep stored times fixed-width (four-digit years, UTC), so that they sort
+// correctly as strings in the table's conditions and indexes.
+var (
+	EarliestTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	LatestTime   = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
 // Limits on what staff may set; generous, but they keep a typo from
 // creating an event of a million seats.
 const (
+	// MaxEventDays is the longest an event may last.
+	MaxEventDays   = 31
 	MaxCapacity    = 100000
 	MaxTeamSizeCap = 100
 	maxTitleLen    = 200
@@ -165,13 +175,29 @@ func (e Event) Validate() error {
 	}
 	checkText(&v, "description", e.Description, maxDescLen, false)
 	checkText(&v, "venue", e.Venue, maxVenueLen, !e.Online)
-	if e.StartsAt.IsZero() {
+	times := []struct {
+		field string
+		t     time.Time
+	}{{"startsAt", e.StartsAt}, {"endsAt", e.EndsAt}, {"registrationOpensAt", e.RegistrationOpensAt}, {"registrationClosesAt", e.RegistrationClosesAt}}
+	inRange := true
+	for _, x := range times {
+		if !x.t.IsZero() && (x.t.Before(EarliestTime) || !x.t.Before(LatestTime)) {
+			v.add(x.field, RuleDateRange, "min", EarliestTime.Format(time.DateOnly), "max", LatestTime.Format(time.DateOnly))
+			inRange = false
+		}
+	}
+	switch {
+	case e.StartsAt.IsZero():
 		v.add("startsAt", RuleRequired)
+	case e.EndsAt.IsZero():
+	case !inRange:
+	case !e.EndsAt.After(e.StartsAt):
+		v.add("endsAt", RuleAfter, "of", "startsAt")
+	case e.EndsAt.Sub(e.StartsAt) > MaxEventDays*24*time.Hour:
+		v.add("endsAt", RuleMaxDays, "max", MaxEventDays, "of", "startsAt")
 	}
 	if e.EndsAt.IsZero() {
 		v.add("endsAt", RuleRequired)
-	} else if !e.StartsAt.IsZero() && !e.EndsAt.After(e.StartsAt) {
-		v.add("endsAt", RuleAfter, "of", "startsAt")
 	}
 	if e.Capacity < 1 || e.Capacity > MaxCapacity {
 		v.add("capacity", RuleRange, "min", 1, "max", MaxCapacity)
@@ -181,8 +207,13 @@ func (e Event) Validate() error {
 	} else if e.Capacity >= 1 && e.MaxTeamSize > e.Capacity {
 		v.add("maxTeamSize", RuleNotAbove, "of", "capacity", "max", e.Capacity)
 	}
-	if !e.RegistrationOpensAt.IsZero() && !e.RegistrationClosesAt.IsZero() && !e.RegistrationClosesAt.After(e.RegistrationOpensAt) {
-		v.add("registrationClosesAt", RuleAfter, "of", "registrationOpensAt")
+	if inRange && !e.RegistrationOpensAt.IsZero() && !e.RegistrationClosesAt.IsZero() {
+		switch {
+		case !e.RegistrationClosesAt.After(e.RegistrationOpensAt):
+			v.add("registrationClosesAt", RuleAfter, "of", "registrationOpensAt")
+		case !e.EndsAt.IsZero() && e.RegistrationClosesAt.After(e.EndsAt):
+			v.add("registrationClosesAt", RuleNotAfter, "of", "endsAt")
+		}
 	}
 	if !e.WaitlistPolicy.valid() {
 		v.add("waitlistPolicy", RuleOneOf, "values", []string{string(PolicyStrict), string(PolicyFill)})

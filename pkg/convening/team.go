@@ -2,11 +2,9 @@ package convening
 
 import (
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 )
 
 // OrganizationType is what kind of local education agency a team comes from.
@@ -100,25 +98,6 @@ func (o Organization) Key() string {
 	return strings.ToLower(o.County) + "/" + NormalizeName(o.Name)
 }
 
-// NormalizeName folds a name for matching: lower case, letters and digits
-// only, words separated by one space.
-func NormalizeName(name string) string {
-	var b strings.Builder
-	space := false
-	for _, r := range strings.ToLower(name) {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			if space && b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			space = false
-			b.WriteRune(r)
-			continue
-		}
-		space = true
-	}
-	return b.String()
-}
-
 // Contact is the one person who receives the emails for a team.
 type Contact struct {
 	Name  string `json:"name"`
@@ -164,7 +143,10 @@ func (t *Team) Normalize() {
 // with the JSON path of its field.
 func (t Team) Validate(e Event) error {
 	var v validation
-	checkText(&v, "organization.name", t.Organization.Name, maxNameLen, true)
+	if checkText(&v, "organization.name", t.Organization.Name, maxNameLen, true) &&
+		!strings.ContainsFunc(t.Organization.Name, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+		v.add("organization.name", RuleLetterOrDigit)
+	}
 	switch t.Organization.Type {
 	case OrgDistrict, OrgCountyOffice:
 	case "":
@@ -179,10 +161,21 @@ func (t Team) Validate(e Event) error {
 	}
 	checkText(&v, "contact.name", t.Contact.Name, maxNameLen, true)
 	checkEmail(&v, "contact.email", t.Contact.Email)
-	if len(t.Members) == 0 {
+	switch n := len(t.Members); {
+	case n == 0:
 		v.add("members", RuleMinItems, "min", 1)
-	} else if f, ok := e.teamSizeField(len(t.Members)); !ok {
-		v.fields = append(v.fields, f)
+	case n > MaxTeamSizeCap:
+		// No event admits this many: say so once rather than check each.
+		limit := MaxTeamSizeCap
+		if e.MaxTeamSize > 0 {
+			limit = e.MaxTeamSize
+		}
+		v.add("members", RuleMaxItems, "max", limit)
+		return v.err("The registration")
+	default:
+		if f, ok := e.teamSizeField(n); !ok {
+			v.fields = append(v.fields, f)
+		}
 	}
 	seen := make(map[string]int, len(t.Members))
 	for i, m := range t.Members {
@@ -207,41 +200,6 @@ func (t Team) Validate(e Event) error {
 
 // Seats is how many seats the team takes.
 func (t Team) Seats() int { return len(t.Members) }
-
-// checkText validates a single-line text field; it returns whether it is valid.
-func checkText(v *validation, field, s string, max int, required bool) bool {
-	switch {
-	case s == "" && required:
-		v.add(field, RuleRequired)
-	case !utf8.ValidString(s):
-		v.add(field, RuleText)
-	case utf8.RuneCountInString(s) > max:
-		v.add(field, RuleMaxLength, "max", max)
-	case strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }):
-		v.add(field, RuleText)
-	case field != "description" && strings.ContainsAny(s, "\r\n"):
-		v.add(field, RuleSingleLine)
-	default:
-		return true
-	}
-	return false
-}
-
-// checkEmail validates a plain address (no display name, no line breaks,
-// which could inject mail headers); it returns whether it is valid.
-func checkEmail(v *validation, field, s string) bool {
-	if s == "" {
-		v.add(field, RuleRequired)
-		return false
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" || len(s) > maxEmailLen || strings.ContainsAny(s, "\r\n<>,; ") ||
-		!strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
-		v.add(field, RuleEmail)
-		return false
-	}
-	return true
-}
 
 func roleValues() []string {
 	out := make([]string, len(Roles))

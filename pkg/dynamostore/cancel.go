@@ -42,8 +42,17 @@ func (s *Store) Cancel(ctx context.Context, id, noticeID string, now time.Time) 
 			return convening.Registration{}, false, err
 		}
 		if _, err := s.db.TransactWriteItems(ctx, tx); err != nil {
-			if _, ok := asCancellation(err); ok || isConflict(err) {
-				continue // promoted or cancelled meanwhile: look again
+			if c, ok := asCancellation(err); ok {
+				// Only the registration's own status may have moved (promoted
+				// or cancelled meanwhile): look again. A missing claim or
+				// event would be missing on every attempt.
+				if c.retryable(func(i int) bool { return i == 0 }) {
+					continue
+				}
+				return convening.Registration{}, false, refused("cancel "+id, c, err)
+			}
+			if isConflict(err) {
+				continue
 			}
 			return convening.Registration{}, false, failure("cancel "+id, err)
 		}

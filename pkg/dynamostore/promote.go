@@ -55,8 +55,17 @@ func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newI
 			return promoted, err
 		}
 		if _, err := s.db.TransactWriteItems(ctx, tx); err != nil {
-			if _, ok := asCancellation(err); ok || isConflict(err) {
-				continue // the event or a team changed under us: replan from fresh reads
+			if c, ok := asCancellation(err); ok {
+				// The event's seats, a team's status and its waiting-list
+				// entry may have changed under us: replan from fresh reads.
+				// A notice id that exists would exist on every attempt.
+				if c.retryable(func(i int) bool { return i == 0 || (i-1)%3 != 2 }) {
+					continue
+				}
+				return promoted, refused("promote "+eventID, c, err)
+			}
+			if isConflict(err) {
+				continue
 			}
 			return promoted, failure("promote "+eventID, err)
 		}

@@ -61,9 +61,7 @@ func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (conve
 				seen := *observed
 				seen.WaitlistSeq, seen.WaitlistLength = reg.WaitlistSeq, seen.WaitlistLength+1
 				s.lastSeen.Store(in.EventID, &seen)
-				if err := s.fillPosition(ctx, &reg, in.Idempotency); err != nil {
-					return convening.Registration{}, false, err
-				}
+				s.fillPosition(ctx, &reg, in.Idempotency)
 			}
 			return reg, false, nil
 		}
@@ -74,8 +72,8 @@ func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (conve
 			}
 			return convening.Registration{}, false, failure("register", err)
 		}
-		if !c.anyFailed() {
-			continue // conflict or throttling inside the transaction: try again
+		if !c.retryable(func(i int) bool { return i == idx.event || i == idx.org || i == idx.idem }) {
+			return convening.Registration{}, false, refused("register", c, err)
 		}
 		if idx.idem >= 0 && c.failed(idx.idem) {
 			return s.replay(ctx, c.item(idx.idem), in)
@@ -85,7 +83,7 @@ func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (conve
 				"%s already has an active registration for this event.", reg.Organization.Name)
 		}
 		if !c.failed(idx.event) {
-			return convening.Registration{}, false, fmt.Errorf("register: unexpected cancellation %v", c.reasons)
+			continue // conflict or throttling inside the transaction: try again
 		}
 		old := c.item(idx.event)
 		if old == nil {
@@ -118,10 +116,15 @@ func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (conve
 // of entries ahead of it. Arrival numbers rise in commit order, so nobody
 // can later join ahead of it and the count stays exact until teams ahead
 // leave. With an idempotency key, the position is kept for replays.
-func (s *Store) fillPosition(ctx context.Context, reg *convening.Registration, idem *convening.Idempotency) error {
+//
+// The registration is already stored: if the count fails, the position is
+// left unknown (nil) and the failure logged, never returned, so that the
+// team is told it is on the list rather than that something broke.
+func (s *Store) fillPosition(ctx context.Context, reg *convening.Registration, idem *convening.Idempotency) {
 	ahead, err := s.countAhead(ctx, reg.EventID, reg.WaitlistSeq)
 	if err != nil {
-		return err
+		s.log.WarnContext(ctx, "waitlisted, but the position could not be counted", "registration", reg.ID, "error", err)
+		return
 	}
 	p := ahead + 1
 	reg.WaitlistPosition = &p
@@ -137,7 +140,6 @@ func (s *Store) fillPosition(ctx context.Context, reg *convening.Registration, i
 			s.log.WarnContext(ctx, "could not keep the waiting-list position for replays", "registration", reg.ID, "error", err)
 		}
 	}
-	return nil
 }
 
 type registerIndex struct{ event, org, idem int }
@@ -256,8 +258,8 @@ func (s *Store) replay(ctx context.Context, old map[string]types.AttributeValue,
 		if it.Position > 0 {
 			p := it.Position
 			reg.WaitlistPosition = &p
-		} else if err := s.fillPosition(ctx, &reg, nil); err != nil {
-			return convening.Registration{}, false, err
+		} else {
+			s.fillPosition(ctx, &reg, nil)
 		}
 	}
 	return reg, true, nil

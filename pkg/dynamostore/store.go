@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -147,14 +148,41 @@ func (c cancellation) item(i int) map[string]types.AttributeValue {
 	return nil
 }
 
-// anyFailed reports whether any condition failed (as opposed to a conflict).
-func (c cancellation) anyFailed() bool {
-	for i := range c.reasons {
-		if c.failed(i) {
-			return true
+// retryable reports whether a cancelled transaction can succeed if tried
+// again: its reasons are only conflicts with other transactions, throttling,
+// and failed conditions on the items contended says may have moved since
+// they were read (the next attempt reads them again). Anything else, such
+// as a ValidationError or a condition that fails whatever is read, would
+// fail the same way until the deadline: the caller reports it as an
+// internal error after one attempt, with the reasons (String).
+func (c cancellation) retryable(contended func(i int) bool) bool {
+	for i, r := range c.reasons {
+		switch aws.ToString(r.Code) {
+		case "", "None", "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded":
+		case "ConditionalCheckFailed":
+			if !contended(i) {
+				return false
+			}
+		default:
+			return false
 		}
 	}
-	return false
+	return true
+}
+
+// String lists the reasons by item, for logs: "0:ConditionalCheckFailed 2:None".
+func (c cancellation) String() string {
+	var b strings.Builder
+	for i, r := range c.reasons {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%d:%s", i, aws.ToString(r.Code))
+		if m := aws.ToString(r.Message); m != "" && aws.ToString(r.Code) != "ConditionalCheckFailed" && aws.ToString(r.Code) != "None" {
+			fmt.Fprintf(&b, " (%s)", m)
+		}
+	}
+	return b.String()
 }
 
 // asCancellation unpacks a cancelled transaction. It returns ok=false for
@@ -167,16 +195,17 @@ func asCancellation(err error) (cancellation, bool) {
 	return cancellation{}, false
 }
 
-// isConflict reports whether err means "another transaction got there
-// first; try again": a TransactionConflict or throttling inside a cancelled
-// transaction, or a TransactionInProgress.
+// isConflict reports whether err, not a cancellation, means "another
+// transaction got there first; try again".
 func isConflict(err error) bool {
-	if c, ok := asCancellation(err); ok {
-		return !c.anyFailed()
-	}
 	var tip *types.TransactionInProgressException
 	var tc *types.TransactionConflictException
 	return errors.As(err, &tip) || errors.As(err, &tc)
+}
+
+// refused is the error of a transaction that cannot succeed by retrying.
+func refused(op string, c cancellation, err error) error {
+	return fmt.Errorf("%s: transaction refused for good [%s]: %w", op, c, err)
 }
 
 // throttled reports whether err is DynamoDB refusing for load after the

@@ -19,6 +19,7 @@ import (
 	"mime"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -190,12 +191,26 @@ func jsonError(err error) error {
 		// encoding/json has no error type for an unknown field; its message
 		// is the only place the field's name is given.
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return convening.InvalidFields("The request body", convening.Field(f, convening.RuleUnknownField))
+		return convening.InvalidFields("The request body", convening.Field(echo(f), convening.RuleUnknownField))
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return convening.NewError(convening.EINVALID, convening.ReasonMalformedBody, "The request body ends before the JSON is complete.")
 	default:
 		return convening.NewError(convening.EINVALID, convening.ReasonMalformedBody, "The request body is not valid JSON.")
 	}
+}
+
+// echo bounds what of the caller's input an error repeats back, so that a
+// huge field name cannot make a huge answer.
+func echo(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 func jsonKind(k string) string {
@@ -277,8 +292,10 @@ func (r *request) idempotency(scope string, body []byte) (*convening.Idempotency
 	if k == "" {
 		return nil, nil
 	}
-	if len(k) > 255 || strings.ContainsFunc(k, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
-		return nil, convening.InvalidFields("The Idempotency-Key header", convening.Field("Idempotency-Key", convening.RuleHeader, "min", 1, "max", 255))
+	// At least 16 characters, so that keys from different clients (UUIDs,
+	// random strings) do not collide by chance.
+	if len(k) < 16 || len(k) > 255 || strings.ContainsFunc(k, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
+		return nil, convening.InvalidFields("The Idempotency-Key header", convening.Field("Idempotency-Key", convening.RuleHeader, "min", 16, "max", 255))
 	}
 	kh := sha256.Sum256([]byte(scope + "\x00" + k))
 	bh := sha256.Sum256(body)

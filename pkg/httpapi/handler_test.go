@@ -34,6 +34,19 @@ func newAPI(t *testing.T, opts httpapi.Options) *api {
 // key and path parameters set, headers lower-cased.
 func (a *api) do(routeKey string, params map[string]string, headers map[string]string, body string) (int, map[string]string, map[string]any) {
 	a.t.Helper()
+	resp := a.raw(routeKey, params, headers, body)
+	var out map[string]any
+	if resp.Body != "" {
+		if err := json.Unmarshal([]byte(resp.Body), &out); err != nil {
+			a.t.Fatalf("%s: body is not JSON: %v: %s", routeKey, err, resp.Body)
+		}
+	}
+	return resp.StatusCode, resp.Headers, out
+}
+
+// raw sends a request and returns the handler's answer as it is.
+func (a *api) raw(routeKey string, params map[string]string, headers map[string]string, body string) events.APIGatewayV2HTTPResponse {
+	a.t.Helper()
 	method, path, _ := strings.Cut(routeKey, " ")
 	raw := path
 	for k, v := range params {
@@ -54,13 +67,7 @@ func (a *api) do(routeKey string, params map[string]string, headers map[string]s
 	if err != nil {
 		a.t.Fatalf("%s: handler returned an error: %v", routeKey, err)
 	}
-	var out map[string]any
-	if resp.Body != "" {
-		if err := json.Unmarshal([]byte(resp.Body), &out); err != nil {
-			a.t.Fatalf("%s: body is not JSON: %v: %s", routeKey, err, resp.Body)
-		}
-	}
-	return resp.StatusCode, resp.Headers, out
+	return resp
 }
 
 func staff() map[string]string { return map[string]string{"Authorization": "Bearer " + staffToken} }

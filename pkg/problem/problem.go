@@ -59,6 +59,9 @@ type Document struct {
 	Reason convening.Reason       `json:"reason"`
 	Detail string                 `json:"detail,omitempty"`
 	Errors []convening.FieldError `json:"errors,omitempty"`
+	// OmittedErrors counts the field errors beyond the first
+	// convening.MaxFieldErrors.
+	OmittedErrors int `json:"omittedErrors,omitempty"`
 }
 
 // typeBase prefixes problem type URIs; docs/api.md describes each code.
@@ -79,7 +82,7 @@ func For(err error) Document {
 		Reason: convening.ErrorReason(err), Detail: convening.ErrorMessage(err)}
 	var e *convening.Error
 	if errors.As(err, &e) && (code == convening.EINVALID || code == convening.ECONFLICT) {
-		d.Errors = e.Fields
+		d.Errors, d.OmittedErrors = e.Fields, e.Omitted
 	}
 	return d
 }
