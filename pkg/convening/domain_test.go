@@ -220,13 +220,13 @@ func TestEventChange(t *testing.T) {
 	e := convening.Event{ID: "si", Title: "SI", Kind: convening.KindInstitute, StartsAt: start, EndsAt: start.Add(time.Hour),
 		Venue: "San Diego", Capacity: 10, MaxTeamSize: 4, WaitlistPolicy: convening.PolicyStrict, Counts: convening.Counts{SeatsTaken: 8}}
 	seven, twelve := 7, 12
-	if _, err := (convening.EventChange{}).Apply(e); convening.ErrorCode(err) != convening.EINVALID {
+	if _, err := (convening.EventChange{}).Apply(e, nil); convening.ErrorCode(err) != convening.EINVALID {
 		t.Errorf("empty change: %v", err)
 	}
-	if _, err := (convening.EventChange{Capacity: &seven}).Apply(e); convening.ErrorCode(err) != convening.ECONFLICT {
+	if _, err := (convening.EventChange{Capacity: &seven}).Apply(e, nil); convening.ErrorCode(err) != convening.ECONFLICT {
 		t.Errorf("below seats taken: %v", err)
 	}
-	got, err := (convening.EventChange{Capacity: &twelve}).Apply(e)
+	got, err := (convening.EventChange{Capacity: &twelve}).Apply(e, nil)
 	if err != nil || got.Capacity != 12 || got.SeatsLeft() != 4 {
 		t.Errorf("raise: %v %+v", err, got)
 	}

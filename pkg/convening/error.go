@@ -45,6 +45,7 @@ const (
 	ReasonIdempotencyKeyReused   Reason = "idempotency_key_reused"          // ECONFLICT
 	ReasonEventExists            Reason = "event_exists"                    // ECONFLICT
 	ReasonCapacityBelowTaken     Reason = "capacity_below_seats_taken"      // ECONFLICT
+	ReasonWaitlistedTeamTooLarge Reason = "waitlisted_team_too_large"       // ECONFLICT: a cut would strand a waitlisted team
 
 	ReasonSignInRequired Reason = "sign_in_required" // EUNAUTHORIZED
 	ReasonNotStaff       Reason = "not_staff"        // EFORBIDDEN

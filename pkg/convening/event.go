@@ -1,6 +1,7 @@
 package convening
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -248,11 +249,16 @@ func (c EventChange) Empty() bool {
 }
 
 // Apply returns e with the change applied and validated. Capacity may not
-// drop below the seats already taken: staff cancel teams explicitly instead.
-func (c EventChange) Apply(e Event) (Event, error) {
+// drop below the seats already taken (staff cancel teams explicitly
+// instead), nor capacity or the team-size limit below a waitlisted team's
+// size: that team could never be promoted, and under the strict policy it
+// would hold up every team behind it. waiting is the event's waiting list;
+// it is consulted only when the change cuts capacity or team size.
+func (c EventChange) Apply(e Event, waiting []WaitlistEntry) (Event, error) {
 	if c.Empty() {
 		return e, NewError(EINVALID, ReasonEmptyChange, "The change is empty: name at least one of capacity, maxTeamSize, registrationOpensAt, registrationClosesAt, waitlistPolicy.")
 	}
+	old := e
 	if c.Capacity != nil {
 		e.Capacity = *c.Capacity
 	}
@@ -275,5 +281,29 @@ func (c EventChange) Apply(e Event) (Event, error) {
 		return e, &Error{Code: ECONFLICT, Reason: ReasonCapacityBelowTaken, Message: "Capacity cannot drop below the seats already taken.",
 			Fields: []FieldError{Field("capacity", RuleAtLeast, "min", e.SeatsTaken)}}
 	}
+	if c.Cuts(old) {
+		for _, w := range waiting {
+			field, limit := "capacity", e.Capacity
+			if e.MaxTeamSize < limit {
+				field, limit = "maxTeamSize", e.MaxTeamSize
+			}
+			if w.Seats > limit {
+				team := w.Organization
+				if team == "" {
+					team = "registration " + w.RegistrationID
+				}
+				return e, &Error{Code: ECONFLICT, Reason: ReasonWaitlistedTeamTooLarge,
+					Message: fmt.Sprintf("%s is on the waiting list with %d members and could never be promoted with %s %d. Cancel that registration first, or keep %s at least %d.",
+						team, w.Seats, field, limit, field, w.Seats),
+					Fields: []FieldError{Field(field, RuleAtLeast, "min", w.Seats, "registrationId", w.RegistrationID)}}
+			}
+		}
+	}
 	return e, nil
+}
+
+// Cuts reports whether the change lowers the event's capacity or its team
+// size limit, so that the waiting list must be checked (see Apply).
+func (c EventChange) Cuts(e Event) bool {
+	return c.Capacity != nil && *c.Capacity < e.Capacity || c.MaxTeamSize != nil && *c.MaxTeamSize < e.MaxTeamSize
 }

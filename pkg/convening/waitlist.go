@@ -5,6 +5,8 @@ type WaitlistEntry struct {
 	RegistrationID string
 	Seq            int64
 	Seats          int
+	// Organization is the team's organization name, for messages.
+	Organization string
 }
 
 // PromotionPlan picks, from a waiting list read in arrival order, the

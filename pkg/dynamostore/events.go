@@ -76,11 +76,22 @@ func (s *Store) UpdateEvent(ctx context.Context, id string, change convening.Eve
 		if err := backoff(ctx, attempt-1); err != nil {
 			return convening.Event{}, err
 		}
-		old, err := s.Event(ctx, id)
+		var it eventItem
+		found, err := s.getItem(ctx, eventPrefix+id, skEvent, &it)
 		if err != nil {
-			return convening.Event{}, err
+			return convening.Event{}, fmt.Errorf("update event: %w", err)
 		}
-		e, err := change.Apply(old)
+		if !found {
+			return convening.Event{}, convening.ErrEventNotFound
+		}
+		old := it.event()
+		var waiting []convening.WaitlistEntry
+		if change.Cuts(old) {
+			if waiting, err = s.waitingList(ctx, id); err != nil {
+				return convening.Event{}, err
+			}
+		}
+		e, err := change.Apply(old, waiting)
 		if err != nil {
 			return convening.Event{}, err
 		}
@@ -89,6 +100,11 @@ func (s *Store) UpdateEvent(ctx context.Context, id string, change convening.Eve
 		cond := expression.Name("capacity").Equal(expression.Value(old.Capacity))
 		if delta < 0 {
 			cond = cond.And(expression.Name("seatsLeft").GreaterThanEqual(expression.Value(-delta)))
+		}
+		if change.Cuts(old) {
+			// The waiting list was judged as read: no team may have joined it
+			// since (a larger one could, before the cut commits).
+			cond = cond.And(expression.Name("waitlistSeq").Equal(expression.Value(it.WaitlistSeq)))
 		}
 		upd := expression.Set(expression.Name("capacity"), expression.Value(e.Capacity)).
 			Add(expression.Name("seatsLeft"), expression.Value(delta)).
@@ -114,11 +130,11 @@ func (s *Store) UpdateEvent(ctx context.Context, id string, change convening.Eve
 		if err != nil {
 			return convening.Event{}, failure("update event "+id, err)
 		}
-		var it eventItem
-		if err := unmarshal(out.Attributes, &it); err != nil {
+		var updated eventItem
+		if err := unmarshal(out.Attributes, &updated); err != nil {
 			return convening.Event{}, fmt.Errorf("decode event: %w", err)
 		}
-		return it.event(), nil
+		return updated.event(), nil
 	}
 	return convening.Event{}, errBusy
 }

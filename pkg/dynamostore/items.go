@@ -140,6 +140,11 @@ type waitItem struct {
 	RegistrationID string `json:"registrationId"`
 	Seats          int    `json:"seats"`
 	Seq            int64  `json:"seq"`
+	Organization   string `json:"organization,omitempty"`
+}
+
+func (w waitItem) entry() convening.WaitlistEntry {
+	return convening.WaitlistEntry{RegistrationID: w.RegistrationID, Seq: w.Seq, Seats: w.Seats, Organization: w.Organization}
 }
 
 type orgItem struct {

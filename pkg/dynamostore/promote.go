@@ -94,10 +94,21 @@ func (s *Store) planPromotion(ctx context.Context, eventID string, ev eventItem)
 		key: expression.Key(AttrPK).Equal(expression.Value(eventPrefix + eventID)).
 			And(expression.Key(AttrSK).BeginsWith(waitPrefix))},
 		func(w waitItem) bool {
-			more := plan.Consider(convening.WaitlistEntry{RegistrationID: w.RegistrationID, Seq: w.Seq, Seats: w.Seats})
+			more := plan.Consider(w.entry())
 			return more && len(plan.Entries()) < maxPromotionsPerTx
 		})
 	return plan, err
+}
+
+// waitingList reads an event's whole waiting list in arrival order (a
+// strongly consistent query of its entries).
+func (s *Store) waitingList(ctx context.Context, eventID string) ([]convening.WaitlistEntry, error) {
+	var entries []convening.WaitlistEntry
+	err := queryEach(ctx, s, query{op: "waiting list of " + eventID, consistent: true,
+		key: expression.Key(AttrPK).Equal(expression.Value(eventPrefix + eventID)).
+			And(expression.Key(AttrSK).BeginsWith(waitPrefix))},
+		func(w waitItem) bool { entries = append(entries, w.entry()); return true })
+	return entries, err
 }
 
 func (s *Store) promoteItems(eventID string, ev eventItem, plan *convening.PromotionPlan, now time.Time, newID func() string) (*dynamodb.TransactWriteItemsInput, error) {

@@ -201,7 +201,7 @@ func (s *Store) registerItems(in convening.RegisterInput, reg convening.Registra
 
 	if reg.Status == convening.StatusWaitlisted {
 		w, err := marshal(waitItem{PK: eventPrefix + in.EventID, SK: seqKey(reg.WaitlistSeq),
-			RegistrationID: reg.ID, Seats: reg.Seats, Seq: reg.WaitlistSeq})
+			RegistrationID: reg.ID, Seats: reg.Seats, Seq: reg.WaitlistSeq, Organization: reg.Organization.Name})
 		if err != nil {
 			return nil, idx, err
 		}

@@ -122,7 +122,7 @@ func (s *Store) UpdateEvent(ctx context.Context, id string, change convening.Eve
 	if !ok {
 		return convening.Event{}, convening.ErrEventNotFound
 	}
-	e, err := change.Apply(ev.Event)
+	e, err := change.Apply(ev.Event, ev.waitlist)
 	if err != nil {
 		return convening.Event{}, err
 	}
@@ -174,7 +174,8 @@ func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (conve
 	if !convening.FitsDirectly(ev.Event, reg.Seats) {
 		ev.seq++
 		reg.Status, reg.WaitlistSeq, kind = convening.StatusWaitlisted, ev.seq, convening.NoticeWaitlisted
-		ev.waitlist = append(ev.waitlist, convening.WaitlistEntry{RegistrationID: reg.ID, Seq: reg.WaitlistSeq, Seats: reg.Seats})
+		ev.waitlist = append(ev.waitlist, convening.WaitlistEntry{RegistrationID: reg.ID, Seq: reg.WaitlistSeq, Seats: reg.Seats,
+			Organization: reg.Organization.Name})
 	}
 	ev.Counts = ev.Counts.Plus(convening.Change("", reg.Status, reg.Seats))
 	ev.UpdatedAt = in.Now

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -40,6 +41,7 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 		{"FillPolicyLetsSmallerTeamsAhead", testFillPolicy},
 		{"StrictHeadBlocks", testStrictHeadBlocks},
 		{"CapacityChange", testCapacityChange},
+		{"CutBelowAWaitlistedTeam", testCutBelowAWaitlistedTeam},
 		{"Events", testEvents},
 		{"Roster", testRoster},
 		{"NoticeLease", testNoticeLease},
@@ -68,7 +70,7 @@ func newEnv(t testing.TB, s Store) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{store: s, svc: convening.NewService(s, tokens, nil)}
+	return &env{store: s, svc: convening.NewService(s, tokens, slog.New(slog.DiscardHandler))}
 }
 
 // Event returns a valid event that starts in a month and is open now.
@@ -569,4 +571,40 @@ func testCancelledContext(t *testing.T, e *env) {
 	if ev.RegisteredTeams != 1 || ev.SeatsTaken != 4 {
 		t.Fatalf("an ended request changed the event: %+v", ev.Counts)
 	}
+}
+
+// testCutBelowAWaitlistedTeam: capacity or team size may not drop below a
+// waitlisted team's size (it could never be promoted, and would block the
+// list under the strict policy); the refusal names the team.
+func testCutBelowAWaitlistedTeam(t *testing.T, e *env) {
+	ctx := context.Background()
+	e.createEvent(t, "ev", 10, convening.PolicyStrict)
+	// 6 seats taken; team 3 waits with 8 members, team 4 behind it.
+	ids, _ := e.registerAll(t, "ev", [2]int{1, 2}, [2]int{2, 4}, [2]int{3, 8}, [2]int{4, 1})
+	for _, change := range []convening.EventChange{{Capacity: ptr(7), MaxTeamSize: ptr(7)}, {MaxTeamSize: ptr(5)}, {Capacity: ptr(6), MaxTeamSize: ptr(6)}} {
+		_, err := e.svc.UpdateEvent(ctx, "ev", change)
+		de := convening.AsError(err)
+		if convening.ErrorReason(err) != convening.ReasonWaitlistedTeamTooLarge || len(de.Fields) != 1 ||
+			de.Fields[0].Args["registrationId"] != ids[3] || !strings.Contains(de.Message, "District 3 Unified") {
+			t.Fatalf("cut %v/%v: %v", deref(change.Capacity), deref(change.MaxTeamSize), err)
+		}
+	}
+	// Cuts that strand nobody are fine; so are changes that cut nothing.
+	if _, err := e.svc.UpdateEvent(ctx, "ev", convening.EventChange{Capacity: ptr(9)}); err != nil {
+		t.Fatalf("capacity 9: %v", err)
+	}
+	if _, err := e.svc.UpdateEvent(ctx, "ev", convening.EventChange{WaitlistPolicy: ptr(convening.PolicyFill)}); err != nil {
+		t.Fatalf("policy: %v", err)
+	}
+	ev, _ := CheckEvent(t, e.store, "ev", false)
+	if ev.Capacity != 9 || ev.MaxTeamSize != 8 || ev.WaitlistPolicy != convening.PolicyFill {
+		t.Fatalf("event %+v", ev)
+	}
+}
+
+func deref(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
