@@ -85,6 +85,7 @@ const (
 	RuleDateRange     Rule = "date_range"      // min, max: dates (YYYY-MM-DD) the time must fall between
 	RuleMaxDays       Rule = "max_days"        // max, of: at most max days after the field of
 	RuleNotAfter      Rule = "not_after"       // of: the field it may not come after
+	RuleCursor        Rule = "cursor"          // no args: not a cursor this list gave
 )
 
 // FieldError names one invalid field with a JSON-style path such as
@@ -245,6 +246,8 @@ func (f FieldError) describe() string {
 		return fmt.Sprintf("must be at most %v days after %v", a["max"], a["of"])
 	case RuleNotAfter:
 		return fmt.Sprintf("must not be after %v", a["of"])
+	case RuleCursor:
+		return "is not a cursor this list gave"
 	case RuleCounty:
 		return "must be one of California's 58 counties"
 	case RuleHeader:

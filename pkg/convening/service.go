@@ -28,13 +28,6 @@ type Idempotency struct {
 	RequestHash string
 }
 
-// Roster is an event's registrations as staff see them.
-type Roster struct {
-	Registered []Registration `json:"registered"`
-	Waitlist   []Registration `json:"waitlist"`
-	Cancelled  []Registration `json:"cancelled"`
-}
-
 // Store is what the service needs from storage. Every method that changes
 // seats or the waiting list enforces the invariants in the database itself
 // and writes the team's notice in the same transaction.
@@ -50,7 +43,11 @@ type Store interface {
 	// Cancel reports whether this call changed the registration.
 	Cancel(ctx context.Context, id, noticeID string, now time.Time) (Registration, bool, error)
 	Promote(ctx context.Context, eventID string, now time.Time, newID func() string) ([]Registration, error)
-	Roster(ctx context.Context, eventID string) (Roster, error)
+	// Roster returns up to limit registrations of one of an event's lists
+	// (see RosterQuery.Status) in list order, after the registration afterID
+	// ("" from the start), and whether more follow. Waitlisted ones carry
+	// their positions. An afterID that is not in the event is EINVALID.
+	Roster(ctx context.Context, eventID string, list Status, afterID string, limit int) ([]Registration, bool, error)
 }
 
 // Service is the registration system's use cases, independent of how they
@@ -218,16 +215,6 @@ func (s *Service) promote(ctx context.Context, eventID string) bool {
 		s.Log.InfoContext(ctx, "promoted from the waiting list", "event", eventID, "registration", r.ID, "seats", r.Seats)
 	}
 	return len(promoted) > 0
-}
-
-// Roster returns an event's registrations for staff. Errors: ENOTFOUND.
-func (s *Service) Roster(ctx context.Context, eventID string) (Event, Roster, error) {
-	e, err := s.Event(ctx, eventID)
-	if err != nil {
-		return Event{}, Roster{}, err
-	}
-	r, err := s.Store.Roster(ctx, eventID)
-	return e, r, err
 }
 
 // authorized reports whether token is the manage token of registration id.

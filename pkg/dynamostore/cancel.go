@@ -71,6 +71,7 @@ func (s *Store) cancelItems(it registrationItem, noticeID string, now time.Time)
 	regExpr, err := expression.NewBuilder().
 		WithCondition(expression.Name("status").Equal(expression.Value(it.Status))).
 		WithUpdate(expression.Set(expression.Name("status"), expression.Value(string(convening.StatusCancelled))).
+			Set(expression.Name(AttrGSI1SK), expression.Value(rosterKey(convening.StatusCancelled, it.ID, now, 0))).
 			Set(expression.Name("cancelledAt"), expression.Value(ts)).
 			Set(expression.Name("updatedAt"), expression.Value(ts))).Build()
 	if err != nil {

@@ -1,6 +1,9 @@
 package dynamostore
 
 import (
+	"fmt"
+	"time"
+
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -85,6 +88,36 @@ func (it eventItem) event() convening.Event {
 	}
 }
 
+// rosterKey is a registration's sort key in the registrations index: one
+// range per list, in list order (the registered by the time they took their
+// seats, the waiting list by arrival number, the cancelled by the time they
+// cancelled), so that each list reads as pages of one query. at is that
+// time; seq the arrival number.
+func rosterKey(list convening.Status, id string, at time.Time, seq int64) string {
+	if list == convening.StatusWaitlisted {
+		return regPrefix + string(list) + "#" + fmt.Sprintf("%019d", seq)
+	}
+	return regPrefix + string(list) + "#" + fmtTime(at) + "#" + id
+}
+
+// rosterKeyIn is where the registration stands, or would stand, in a list:
+// a page cursor names a registration, which may have left that list since.
+// It reports false if the registration was never in the list.
+func (it registrationItem) rosterKeyIn(list convening.Status) (string, bool) {
+	switch list {
+	case convening.StatusRegistered:
+		if it.PromotedAt != "" {
+			return rosterKey(list, it.ID, parseTime(it.PromotedAt), 0), true
+		}
+		return rosterKey(list, it.ID, parseTime(it.CreatedAt), 0), it.WaitlistSeq == 0
+	case convening.StatusWaitlisted:
+		return rosterKey(list, it.ID, time.Time{}, it.WaitlistSeq), it.WaitlistSeq > 0
+	case convening.StatusCancelled:
+		return rosterKey(list, it.ID, parseTime(it.CancelledAt), 0), it.CancelledAt != ""
+	}
+	return "", false
+}
+
 type registrationItem struct {
 	PK     string `json:"pk"`
 	SK     string `json:"sk"`
@@ -109,7 +142,7 @@ type registrationItem struct {
 func newRegistrationItem(r convening.Registration) registrationItem {
 	return registrationItem{
 		PK: regPrefix + r.ID, SK: skReg,
-		GSI1PK: eventPrefix + r.EventID, GSI1SK: regPrefix + fmtTime(r.CreatedAt) + "#" + r.ID,
+		GSI1PK: eventPrefix + r.EventID, GSI1SK: rosterKey(r.Status, r.ID, r.CreatedAt, r.WaitlistSeq),
 		ID: r.ID, EventID: r.EventID, Status: string(r.Status), Seats: r.Seats, WaitlistSeq: r.WaitlistSeq,
 		OrgKey: r.Organization.Key(), Organization: r.Organization, Contact: r.Contact, Members: r.Members,
 		CreatedAt: fmtTime(r.CreatedAt), UpdatedAt: fmtTime(r.UpdatedAt),

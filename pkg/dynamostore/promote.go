@@ -125,15 +125,16 @@ func (s *Store) promoteItems(eventID string, ev eventItem, plan *convening.Promo
 		ConditionExpression: expr.Condition(), UpdateExpression: expr.Update(),
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
 	}}}
-	regExpr, err := expression.NewBuilder().
-		WithCondition(expression.Name("status").Equal(expression.Value(string(convening.StatusWaitlisted)))).
-		WithUpdate(expression.Set(expression.Name("status"), expression.Value(string(convening.StatusRegistered))).
-			Set(expression.Name("promotedAt"), expression.Value(ts)).
-			Set(expression.Name("updatedAt"), expression.Value(ts))).Build()
-	if err != nil {
-		return nil, fmt.Errorf("promote: build registration update: %w", err)
-	}
 	for _, w := range plan.Entries() {
+		regExpr, err := expression.NewBuilder().
+			WithCondition(expression.Name("status").Equal(expression.Value(string(convening.StatusWaitlisted)))).
+			WithUpdate(expression.Set(expression.Name("status"), expression.Value(string(convening.StatusRegistered))).
+				Set(expression.Name(AttrGSI1SK), expression.Value(rosterKey(convening.StatusRegistered, w.RegistrationID, now, 0))).
+				Set(expression.Name("promotedAt"), expression.Value(ts)).
+				Set(expression.Name("updatedAt"), expression.Value(ts))).Build()
+		if err != nil {
+			return nil, fmt.Errorf("promote: build registration update: %w", err)
+		}
 		items = append(items,
 			types.TransactWriteItem{Update: &types.Update{
 				TableName: aws.String(s.table), Key: key(regPrefix+w.RegistrationID, skReg),

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 // query is one key-condition query: on the table, or on an index (which
@@ -17,6 +18,8 @@ type query struct {
 	key        expression.KeyConditionBuilder
 	consistent bool
 	pageSize   int32
+	// startKey continues after an item (ExclusiveStartKey).
+	startKey map[string]types.AttributeValue
 }
 
 // queryEach runs q page by page, decoding every item into a T and handing
@@ -38,6 +41,7 @@ func queryEach[T any](ctx context.Context, s *Store, q query, each func(T) bool)
 	if q.pageSize > 0 {
 		in.Limit = aws.Int32(q.pageSize)
 	}
+	in.ExclusiveStartKey = q.startKey
 	p := dynamodb.NewQueryPaginator(s.db, in)
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)

@@ -3,7 +3,6 @@ package dynamostore
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -62,34 +61,52 @@ func (s *Store) countAhead(ctx context.Context, eventID string, seq int64) (int,
 	return n, nil
 }
 
-// Roster returns an event's registrations: registered teams by arrival, then
-// the waiting list in order with positions, then cancelled ones. It queries
-// the registrations index (eventually consistent: a change of the last
-// moment may be missing).
-func (s *Store) Roster(ctx context.Context, eventID string) (convening.Roster, error) {
-	var r convening.Roster
-	err := queryEach(ctx, s, query{op: "roster of " + eventID, index: IndexGSI1,
+// Roster returns up to limit registrations of one list of an event (see
+// convening.RosterQuery) after the registration afterID, and whether more
+// follow: one query of the registrations index, whose sort keys put each
+// list in its order (rosterKey). The index is eventually consistent: a
+// change of the last moment may be missing. Waitlisted registrations get
+// their positions from the first one's count of entries ahead.
+//
+// Errors: EINVALID if afterID is not a registration of the event that was
+// ever in the list.
+func (s *Store) Roster(ctx context.Context, eventID string, list convening.Status, afterID string, limit int) ([]convening.Registration, bool, error) {
+	in := query{op: "roster of " + eventID, index: IndexGSI1, pageSize: int32(limit + 1),
 		key: expression.Key(AttrGSI1PK).Equal(expression.Value(eventPrefix + eventID)).
-			And(expression.Key(AttrGSI1SK).BeginsWith(regPrefix))},
-		func(it registrationItem) bool {
-			reg := it.registration()
-			switch reg.Status {
-			case convening.StatusRegistered:
-				r.Registered = append(r.Registered, reg)
-			case convening.StatusWaitlisted:
-				r.Waitlist = append(r.Waitlist, reg)
-			default:
-				r.Cancelled = append(r.Cancelled, reg)
-			}
-			return true
-		})
+			And(expression.Key(AttrGSI1SK).BeginsWith(regPrefix + string(list) + "#"))}
+	if afterID != "" {
+		var after registrationItem
+		found, err := s.getItem(ctx, regPrefix+afterID, skReg, &after)
+		if err != nil {
+			return nil, false, err
+		}
+		k, ok := after.rosterKeyIn(list)
+		if !found || !ok || after.EventID != eventID {
+			return nil, false, convening.InvalidFields("The roster query", convening.Field("cursor", convening.RuleCursor))
+		}
+		in.startKey = map[string]types.AttributeValue{
+			AttrGSI1PK: str(eventPrefix + eventID), AttrGSI1SK: str(k), AttrPK: str(regPrefix + afterID), AttrSK: str(skReg),
+		}
+	}
+	var regs []convening.Registration
+	err := queryEach(ctx, s, in, func(it registrationItem) bool {
+		regs = append(regs, it.registration())
+		return len(regs) <= limit
+	})
 	if err != nil {
-		return convening.Roster{}, err
+		return nil, false, err
 	}
-	sort.SliceStable(r.Waitlist, func(i, j int) bool { return r.Waitlist[i].WaitlistSeq < r.Waitlist[j].WaitlistSeq })
-	for i := range r.Waitlist {
-		p := i + 1
-		r.Waitlist[i].WaitlistPosition = &p
+	more := len(regs) > limit
+	regs = regs[:min(limit, len(regs))]
+	if list == convening.StatusWaitlisted && len(regs) > 0 {
+		ahead, err := s.countAhead(ctx, eventID, regs[0].WaitlistSeq)
+		if err != nil {
+			return nil, false, err
+		}
+		for i := range regs {
+			p := ahead + i + 1
+			regs[i].WaitlistPosition = &p
+		}
 	}
-	return r, nil
+	return regs, more, nil
 }

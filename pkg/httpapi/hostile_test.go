@@ -1,12 +1,15 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/httpapi"
+	"github.com/calmi/convenings/pkg/storetest"
 )
 
 // maxAnswer bounds any answer to a body of at most httpapi.MaxBodyBytes.
@@ -73,5 +76,61 @@ func TestEventDatesOutOfRangeAreRefusedAndNotStored(t *testing.T) {
 		if st, _, _ := a.do("GET /api/events/{eventId}", map[string]string{"eventId": id}, nil, ""); st != 404 {
 			t.Fatalf("%s=%s: the refused event was stored (%d)", tt.field, tt.value, st)
 		}
+	}
+}
+
+// TestRosterPagesStayUnderLambdasLimit registers the largest teams the
+// system accepts and pages through the roster: every page stays well under
+// Lambda's 6 MB answer, and the pages together hold every team once.
+func TestRosterPagesStayUnderLambdasLimit(t *testing.T) {
+	a := newAPI(t, httpapi.Options{})
+	ctx := context.Background()
+	ev := storetest.Event("big", convening.MaxCapacity, convening.PolicyStrict)
+	ev.MaxTeamSize = convening.MaxTeamSizeCap
+	if _, err := a.svc.CreateEvent(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	const teams = 220
+	for n := range teams {
+		team := storetest.Team(n, convening.MaxTeamSizeCap)
+		team.Organization.Name = fmt.Sprintf("%d %s", n, strings.Repeat("<", 190)) // escaped as \u003c: six bytes each
+		team.Contact.Name = strings.Repeat("\"", 200)
+		for i := range team.Members {
+			team.Members[i].Name = strings.Repeat("<", 200)
+			team.Members[i].Email = fmt.Sprintf("%s%03d@%s.example.org", strings.Repeat("&", 60), i, strings.Repeat("d", 60))
+		}
+		if _, _, _, err := a.svc.Register(ctx, "big", team, nil); err != nil {
+			t.Fatalf("team %d: %v", n, err)
+		}
+	}
+	seen := map[string]bool{}
+	query := map[string]string{"limit": "200"}
+	for pages := 0; ; pages++ {
+		a.query = query
+		resp := a.raw("GET /api/admin/events/{eventId}/registrations", map[string]string{"eventId": "big"}, staff(), "")
+		a.query = nil
+		if resp.StatusCode != 200 || len(resp.Body) > 5<<20 {
+			t.Fatalf("page %d: status %d, %d bytes", pages, resp.StatusCode, len(resp.Body))
+		}
+		var page struct {
+			Registrations []struct{ ID string } `json:"registrations"`
+			Next          *string               `json:"next"`
+		}
+		if err := json.Unmarshal([]byte(resp.Body), &page); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range page.Registrations {
+			if seen[r.ID] {
+				t.Fatalf("%s on two pages", r.ID)
+			}
+			seen[r.ID] = true
+		}
+		if page.Next == nil {
+			break
+		}
+		query = map[string]string{"limit": "200", "cursor": *page.Next}
+	}
+	if len(seen) != teams {
+		t.Fatalf("pages hold %d teams, want %d", len(seen), teams)
 	}
 }

@@ -2,7 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -202,23 +205,46 @@ func (h *Handler) updateEvent(ctx context.Context, r *request) (events.APIGatewa
 	return ok(http.StatusOK, eventView(e, h.svc.Now()))
 }
 
+// rosterBudget bounds a roster page's encoded registrations, well inside
+// Lambda's 6 MB answer: a page of 200 teams of 100 members each would not
+// fit, so a page ends early and its cursor goes on from there.
+const rosterBudget = 4 << 20
+
+type rosterResponse struct {
+	Event         eventJSON         `json:"event"`
+	Registrations []json.RawMessage `json:"registrations"`
+	Next          *string           `json:"next"`
+}
+
 func (h *Handler) roster(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	e, roster, err := h.svc.Roster(ctx, r.PathParameters["eventId"])
+	q := convening.RosterQuery{Status: convening.Status(r.QueryStringParameters["status"]), Cursor: r.QueryStringParameters["cursor"]}
+	if l := r.QueryStringParameters["limit"]; l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 {
+			return events.APIGatewayV2HTTPResponse{}, convening.InvalidFields("The roster query",
+				convening.Field("limit", convening.RuleRange, "min", 1, "max", convening.MaxRosterPage))
+		}
+		q.Limit = n
+	}
+	e, page, err := h.svc.Roster(ctx, r.PathParameters["eventId"], q)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	for _, list := range []*[]convening.Registration{&roster.Registered, &roster.Waitlist, &roster.Cancelled} {
-		if *list == nil {
-			*list = []convening.Registration{}
+	out := rosterResponse{Event: eventView(e, h.svc.Now()), Registrations: []json.RawMessage{}}
+	size := 0
+	for i, reg := range page.Registrations {
+		b, err := json.Marshal(withMembers(reg))
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("encode roster: %w", err)
 		}
-		for i := range *list {
-			(*list)[i] = withMembers((*list)[i])
+		if size += len(b) + 1; size > rosterBudget && i > 0 {
+			page.Next = convening.RosterCursor(page.Registrations[i-1].Status, page.Registrations[i-1].ID)
+			break
 		}
+		out.Registrations = append(out.Registrations, b)
 	}
-	return ok(http.StatusOK, map[string]any{
-		"event":      eventView(e, h.svc.Now()),
-		"registered": roster.Registered,
-		"waitlist":   roster.Waitlist,
-		"cancelled":  roster.Cancelled,
-	})
+	if page.Next != "" {
+		out.Next = &page.Next
+	}
+	return ok(http.StatusOK, out)
 }

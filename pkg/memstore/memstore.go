@@ -11,6 +11,7 @@ package memstore
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -252,7 +253,9 @@ func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newI
 	var promoted []convening.Registration
 	for _, w := range plan.Entries() {
 		reg := s.registrations[w.RegistrationID]
-		reg.Status, reg.WaitlistSeq, reg.UpdatedAt, reg.PromotedAt = convening.StatusRegistered, 0, now, &now
+		// The arrival number stays, as in the DynamoDB store: a roster
+		// cursor may still name the team's place in the waiting list.
+		reg.Status, reg.UpdatedAt, reg.PromotedAt = convening.StatusRegistered, now, &now
 		ev.waitlist = slices.DeleteFunc(ev.waitlist, func(x convening.WaitlistEntry) bool { return x.RegistrationID == w.RegistrationID })
 		s.addNotice(newID(), convening.NoticePromoted, *reg, now)
 		promoted = append(promoted, clone(*reg))
@@ -264,35 +267,80 @@ func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newI
 	return promoted, nil
 }
 
-// Roster returns an event's registrations: registered teams by arrival,
-// the waiting list in order with positions, then cancelled ones.
-func (s *Store) Roster(ctx context.Context, eventID string) (convening.Roster, error) {
+// Roster returns up to limit registrations of one list of an event, after
+// the registration afterID, and whether more follow. Registered teams come
+// in the order they took their seats, the waiting list in its order with
+// positions, cancelled ones in the order they were cancelled.
+func (s *Store) Roster(ctx context.Context, eventID string, list convening.Status, afterID string, limit int) ([]convening.Registration, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := ctx.Err(); err != nil {
-		return convening.Roster{}, err
+		return nil, false, err
 	}
-	var r convening.Roster
 	ev, ok := s.events[eventID]
 	if !ok {
-		return r, nil
+		return nil, false, nil
 	}
+	type entry struct {
+		key string
+		reg convening.Registration
+	}
+	var entries []entry
 	for _, id := range ev.regs {
-		reg := clone(*s.registrations[id])
-		switch reg.Status {
-		case convening.StatusRegistered:
-			r.Registered = append(r.Registered, reg)
-		case convening.StatusCancelled:
-			r.Cancelled = append(r.Cancelled, reg)
+		if reg := s.registrations[id]; reg.Status == list {
+			k, _ := rosterKey(*reg, list)
+			entries = append(entries, entry{k, s.withPosition(clone(*reg))})
 		}
 	}
-	for i, w := range ev.waitlist {
-		reg := clone(*s.registrations[w.RegistrationID])
-		p := i + 1
-		reg.WaitlistPosition = &p
-		r.Waitlist = append(r.Waitlist, reg)
+	slices.SortFunc(entries, func(a, b entry) int { return cmp.Compare(a.key, b.key) })
+	if afterID != "" {
+		// Go on from where the registration stands in the list, or would
+		// stand if it left the list since the last page was read.
+		after, known := s.registrations[afterID]
+		var k string
+		if known && after.EventID == eventID {
+			k, known = rosterKey(*after, list)
+		}
+		if !known || after.EventID != eventID {
+			return nil, false, convening.InvalidFields("The roster query", convening.Field("cursor", convening.RuleCursor))
+		}
+		i, _ := slices.BinarySearchFunc(entries, k, func(e entry, k string) int { return cmp.Compare(e.key, k) })
+		for i < len(entries) && entries[i].key <= k {
+			i++
+		}
+		entries = entries[i:]
 	}
-	return r, nil
+	more := len(entries) > limit
+	entries = entries[:min(limit, len(entries))]
+	regs := make([]convening.Registration, len(entries))
+	for i, e := range entries {
+		regs[i] = e.reg
+	}
+	return regs, more, nil
+}
+
+// rosterKey is a registration's place in one of its event's lists, in the
+// order the DynamoDB store's index keeps: seated time for the registered,
+// arrival number for the waiting list, cancellation time for the
+// cancelled. It reports false if the registration was never in the list.
+func rosterKey(r convening.Registration, list convening.Status) (string, bool) {
+	const layout = "2006-01-02T15:04:05.000000000Z"
+	switch list {
+	case convening.StatusRegistered:
+		seated := r.CreatedAt
+		if r.PromotedAt != nil {
+			seated = *r.PromotedAt
+		}
+		return seated.UTC().Format(layout) + "#" + r.ID, r.Status == convening.StatusRegistered || r.PromotedAt != nil || r.WaitlistSeq == 0
+	case convening.StatusWaitlisted:
+		return fmt.Sprintf("%019d", r.WaitlistSeq), r.WaitlistSeq > 0
+	case convening.StatusCancelled:
+		if r.CancelledAt == nil {
+			return "", false
+		}
+		return r.CancelledAt.UTC().Format(layout) + "#" + r.ID, true
+	}
+	return "", false
 }
 
 // withPosition sets a waitlisted registration's live position.

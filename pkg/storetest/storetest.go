@@ -8,11 +8,13 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +46,7 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 		{"CutBelowAWaitlistedTeam", testCutBelowAWaitlistedTeam},
 		{"Events", testEvents},
 		{"Roster", testRoster},
+		{"RosterPages", testRosterPages},
 		{"NoticeLease", testNoticeLease},
 		{"CancelledContext", testCancelledContext},
 		{"RaceForTheLastSeat", testRaceForTheLastSeat},
@@ -137,17 +140,14 @@ func (e *env) notices(t testing.TB) map[string][]convening.NoticeKind {
 // taken never exceed capacity, positions run 1..n in arrival order, no
 // organization holds two active registrations, and (after promotion has
 // run) no waitlisted team fits the free seats under the event's policy.
-func CheckEvent(t testing.TB, s convening.Store, eventID string, promoted bool) (convening.Event, convening.Roster) {
+func CheckEvent(t testing.TB, s convening.Store, eventID string, promoted bool) (convening.Event, Lists) {
 	t.Helper()
 	ctx := context.Background()
 	ev, err := s.Event(ctx, eventID)
 	if err != nil {
 		t.Fatalf("event: %v", err)
 	}
-	r, err := s.Roster(ctx, eventID)
-	if err != nil {
-		t.Fatalf("roster: %v", err)
-	}
+	r := ReadLists(t, s, eventID)
 	var sum convening.Counts
 	orgs := map[string]string{}
 	for _, list := range [][]convening.Registration{r.Registered, r.Waitlist, r.Cancelled} {
@@ -180,6 +180,41 @@ func CheckEvent(t testing.TB, s convening.Store, eventID string, promoted bool) 
 		}
 	}
 	return ev, r
+}
+
+// Lists are an event's three lists of registrations, read whole.
+type Lists struct {
+	Registered, Waitlist, Cancelled []convening.Registration
+}
+
+// ReadLists reads each of an event's lists page by page (small pages, so
+// that paging is exercised too).
+func ReadLists(t testing.TB, s convening.Store, eventID string) Lists {
+	t.Helper()
+	var l Lists
+	for _, list := range []struct {
+		status convening.Status
+		dst    *[]convening.Registration
+	}{{convening.StatusRegistered, &l.Registered}, {convening.StatusWaitlisted, &l.Waitlist}, {convening.StatusCancelled, &l.Cancelled}} {
+		after := ""
+		for {
+			regs, more, err := s.Roster(context.Background(), eventID, list.status, after, 3)
+			if err != nil {
+				t.Fatalf("roster %s after %q: %v", list.status, after, err)
+			}
+			for _, r := range regs {
+				if r.Status != list.status {
+					t.Errorf("%s in the %s list", r.Status, list.status)
+				}
+			}
+			*list.dst = append(*list.dst, regs...)
+			if !more {
+				break
+			}
+			after = regs[len(regs)-1].ID
+		}
+	}
+	return l
 }
 
 func testRegisterFillsThenWaitlists(t *testing.T, e *env) {
@@ -608,3 +643,80 @@ func deref(p *int) any {
 	}
 	return *p
 }
+
+// testRosterPages: the active roster pages through the registered, then
+// the waiting list; a page's cursor still works when its last team has
+// since left the list; cancelled teams only when asked for.
+func testRosterPages(t *testing.T, e *env) {
+	ctx := context.Background()
+	e.createEvent(t, "ev", 20, convening.PolicyStrict)
+	var teams [][2]int
+	for n := range 16 {
+		teams = append(teams, [2]int{n, 2})
+	}
+	ids, tokens := e.registerAll(t, "ev", teams...) // 10 registered, 6 waitlisted
+	for _, n := range []int{3, 12} {
+		if _, err := e.svc.Cancel(ctx, ids[n], tokens[n]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Cancelling team 3 promoted team 10: registered are 0-2, 4-9, 10.
+	read := func(q convening.RosterQuery, cancelAfterFirst bool) []string {
+		var seen []string
+		for page := 0; ; page++ {
+			_, p, err := e.svc.Roster(ctx, "ev", q)
+			if err != nil {
+				t.Fatalf("page %d: %v", page, err)
+			}
+			if limit := cmp.Or(q.Limit, MaxRoster); len(p.Registrations) > limit {
+				t.Fatalf("page of %d, limit %d", len(p.Registrations), q.Limit)
+			}
+			for _, r := range p.Registrations {
+				for n, id := range ids {
+					if id == r.ID {
+						seen = append(seen, fmt.Sprint(n))
+					}
+				}
+			}
+			if page == 0 && cancelAfterFirst {
+				last := p.Registrations[len(p.Registrations)-1]
+				n, _ := strconv.Atoi(seen[len(seen)-1])
+				if _, err := e.svc.Cancel(ctx, last.ID, tokens[n]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if p.Next == "" {
+				return seen
+			}
+			q.Cursor = p.Next
+		}
+	}
+	if got := strings.Join(read(convening.RosterQuery{Limit: 4}, false), ","); got != "0,1,2,4,5,6,7,8,9,10,11,13,14,15" {
+		t.Fatalf("active roster %s", got)
+	}
+	if got := strings.Join(read(convening.RosterQuery{Status: convening.StatusCancelled}, false), ","); got != "3,12" {
+		t.Fatalf("cancelled %s", got)
+	}
+	// Team 2 ends the first page and then cancels (promoting team 11): the
+	// next page goes on after where it stood.
+	if got := strings.Join(read(convening.RosterQuery{Status: convening.StatusRegistered, Limit: 3}, true), ","); got != "0,1,2,4,5,6,7,8,9,10,11" {
+		t.Fatalf("registered, with a cancellation between pages: %s", got)
+	}
+	for _, q := range []convening.RosterQuery{
+		{Limit: MaxRoster + 1}, {Limit: -1}, {Status: "gone"}, {Cursor: "not-a-cursor"},
+		{Cursor: convening.RosterCursor(convening.StatusCancelled, ids[3])},
+		{Status: convening.StatusWaitlisted, Cursor: convening.RosterCursor(convening.StatusRegistered, ids[1])},
+		{Status: convening.StatusCancelled, Cursor: convening.RosterCursor(convening.StatusCancelled, ids[1])},
+		{Status: convening.StatusRegistered, Cursor: convening.RosterCursor(convening.StatusRegistered, "01NOSUCHREGISTRATION")},
+	} {
+		if _, _, err := e.svc.Roster(ctx, "ev", q); convening.ErrorCode(err) != convening.EINVALID {
+			t.Errorf("query %+v: %v, want invalid", q, err)
+		}
+	}
+	if _, _, err := e.svc.Roster(ctx, "nope", convening.RosterQuery{}); !errors.Is(err, convening.ErrEventNotFound) {
+		t.Errorf("unknown event: %v", err)
+	}
+}
+
+// MaxRoster is convening.MaxRosterPage, for the table above.
+const MaxRoster = convening.MaxRosterPage

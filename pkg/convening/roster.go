@@ -1,0 +1,106 @@
+package convening
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+)
+
+// MaxRosterPage bounds the registrations of one roster page.
+const MaxRosterPage = 200
+
+// RosterQuery asks for one page of an event's registrations.
+type RosterQuery struct {
+	// Status is the list: StatusRegistered (in the order teams took their
+	// seats), StatusWaitlisted (in waiting-list order, with positions) or
+	// StatusCancelled (in order of cancellation). Empty means the active
+	// registrations: the registered, then the waiting list. Cancelled
+	// registrations are left out unless asked for.
+	Status Status
+	// Cursor continues from a previous page's Next.
+	Cursor string
+	// Limit is the page size, 1 to MaxRosterPage; 0 means MaxRosterPage.
+	Limit int
+}
+
+// RosterPage is one page of registrations; Next continues it ("" at the end).
+type RosterPage struct {
+	Registrations []Registration
+	Next          string
+}
+
+// RosterCursor is the cursor that continues the list of status after the
+// registration afterID ("" from the start of that list). Pages that stop
+// short of what the store returned (to stay within an answer's size) make
+// their own.
+func RosterCursor(status Status, afterID string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(string(status) + ":" + afterID))
+}
+
+func parseRosterCursor(c string) (Status, string, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return "", "", false
+	}
+	st, id, ok := strings.Cut(string(b), ":")
+	s := Status(st)
+	return s, id, ok && len(id) <= 64 && (s == StatusRegistered || s == StatusWaitlisted || s == StatusCancelled)
+}
+
+// Roster returns one page of an event's registrations for staff.
+// Errors: ENOTFOUND, EINVALID (status, limit or cursor).
+func (s *Service) Roster(ctx context.Context, eventID string, q RosterQuery) (Event, RosterPage, error) {
+	var v validation
+	switch q.Status {
+	case "", StatusRegistered, StatusWaitlisted, StatusCancelled:
+	default:
+		v.add("status", RuleOneOf, "values", []string{string(StatusRegistered), string(StatusWaitlisted), string(StatusCancelled)})
+	}
+	if q.Limit < 0 || q.Limit > MaxRosterPage {
+		v.add("limit", RuleRange, "min", 1, "max", MaxRosterPage)
+	}
+	list, after := q.Status, ""
+	if list == "" {
+		list = StatusRegistered
+	}
+	if q.Cursor != "" {
+		st, id, ok := parseRosterCursor(q.Cursor)
+		if !ok || (q.Status != "" && st != q.Status) || (q.Status == "" && st == StatusCancelled) {
+			v.add("cursor", RuleCursor)
+		}
+		list, after = st, id
+	}
+	if err := v.err("The roster query"); err != nil {
+		return Event{}, RosterPage{}, err
+	}
+	e, err := s.Event(ctx, eventID)
+	if err != nil {
+		return Event{}, RosterPage{}, err
+	}
+	limit := q.Limit
+	if limit == 0 {
+		limit = MaxRosterPage
+	}
+	var page RosterPage
+	for {
+		regs, more, err := s.Store.Roster(ctx, eventID, list, after, limit-len(page.Registrations))
+		if err != nil {
+			return Event{}, RosterPage{}, err
+		}
+		page.Registrations = append(page.Registrations, regs...)
+		switch {
+		case more && len(regs) > 0:
+			page.Next = RosterCursor(list, regs[len(regs)-1].ID)
+		case more:
+			page.Next = RosterCursor(list, after)
+		case q.Status == "" && list == StatusRegistered:
+			// The active roster goes on with the waiting list.
+			list, after = StatusWaitlisted, ""
+			if len(page.Registrations) < limit {
+				continue
+			}
+			page.Next = RosterCursor(list, "")
+		}
+		return e, page, nil
+	}
+}
