@@ -50,26 +50,73 @@ func (e Event) Summary() EventSummary {
 	return EventSummary{ID: e.ID, Title: e.Title, Kind: e.Kind, StartsAt: e.StartsAt, EndsAt: e.EndsAt, Venue: e.Venue, Online: e.Online}
 }
 
-// Outbox records which notices were sent, so that each is sent once.
-// ClaimNotice takes a lease on a pending notice; it returns ErrNoticeDone
-// if the notice was already sent, ErrNoticeBusy while another sender holds
-// an unexpired lease, and ErrNoticeNotFound if there is no such notice.
-type Outbox interface {
-	ClaimNotice(ctx context.Context, id string, now time.Time, lease time.Duration) error
-	MarkNoticeSent(ctx context.Context, id, messageID string, now time.Time) error
-	ReleaseNotice(ctx context.Context, id string, now time.Time, cause string) error
+// NoticeState is where a notice stands in the outbox.
+type NoticeState string
+
+const (
+	NoticePending NoticeState = "pending" // owed; due for the sweep at its DueAt
+	NoticeSending NoticeState = "sending" // leased to one sender until its lease ends
+	NoticeSent    NoticeState = "sent"    // SES accepted it
+	NoticeFailed  NoticeState = "failed"  // it cannot be delivered as it is; staff can see why
+)
+
+// NoticeRecord is a notice's delivery record, as staff see it. Cause says
+// why a send failed, in words with no personal data (an SES error code,
+// never SES's message, which holds the address).
+type NoticeRecord struct {
+	ID             string      `json:"id"`
+	Kind           NoticeKind  `json:"kind"`
+	RegistrationID string      `json:"registrationId"`
+	EventID        string      `json:"eventId"`
+	State          NoticeState `json:"state"`
+	Attempts       int         `json:"attempts"`
+	Cause          string      `json:"cause,omitempty"`
+	CreatedAt      time.Time   `json:"createdAt"`
+	// DueAt is when a pending notice is next due (for the sweep).
+	DueAt     *time.Time `json:"dueAt,omitempty"`
+	SentAt    *time.Time `json:"sentAt,omitempty"`
+	FailedAt  *time.Time `json:"failedAt,omitempty"`
+	MessageID string     `json:"messageId,omitempty"`
 }
 
-// Notices reads notices with everything their emails show: one by id, and
-// the ids of those still unsent (for the sweep).
+// NoticeSweepDelay is how long after it is written a notice waits before
+// the sweep may take it: the stream delivers it first, within seconds.
+const NoticeSweepDelay = 3 * time.Minute
+
+// Outbox records the delivery of each notice, so that each is sent once
+// and none is lost or jams the others:
+//
+//   - ClaimNotice leases a notice that is due to one sender and returns how
+//     many times it has been claimed, this one included. It returns
+//     ErrNoticeDone if the notice was sent or failed for good,
+//     ErrNoticeBusy while another sender holds it or it is not due yet (a
+//     failed attempt set a later time), ErrNoticeNotFound if there is none.
+//   - MarkNoticeSent records that SES accepted it.
+//   - ReleaseNotice gives a lease back after a send that may succeed later;
+//     the notice is due again at retryAt.
+//   - FailNotice records that it cannot be sent as it is (a rejected
+//     address, a message that cannot be rendered, too many attempts, a hard
+//     bounce or a complaint): it leaves the sweep and waits for staff.
+type Outbox interface {
+	ClaimNotice(ctx context.Context, id string, now time.Time, lease time.Duration) (attempts int, err error)
+	MarkNoticeSent(ctx context.Context, id, messageID string, now time.Time) error
+	ReleaseNotice(ctx context.Context, id string, now, retryAt time.Time, cause string) error
+	FailNotice(ctx context.Context, id string, now time.Time, cause string) error
+}
+
+// Notices reads notices: one with everything its email shows, one's
+// delivery record, the ids of those due for the sweep (oldest due first),
+// and those that failed (newest first).
 type Notices interface {
 	Notice(ctx context.Context, id string) (Notice, error)
-	UnsentNotices(ctx context.Context, before time.Time, limit int) ([]string, error)
+	NoticeRecord(ctx context.Context, id string) (NoticeRecord, error)
+	DueNotices(ctx context.Context, now time.Time, limit int) ([]string, error)
+	FailedNotices(ctx context.Context, limit int) ([]NoticeRecord, error)
 }
 
 // Errors an Outbox returns from ClaimNotice. They are not *Error values:
 // they never reach a caller, only the mailer.
 var (
-	ErrNoticeDone = errors.New("notice already sent")
-	ErrNoticeBusy = errors.New("notice is being sent")
+	ErrNoticeDone = errors.New("notice already sent or failed")
+	ErrNoticeBusy = errors.New("notice is being sent or not due yet")
 )

@@ -2,6 +2,7 @@ package dynamostore
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -187,15 +188,11 @@ type orgItem struct {
 	Organization   string `json:"organization"`
 }
 
-// Notice states. A notice is written pending; the mailer leases it
-// (sending), then marks it sent, so a redelivered stream record finds it
-// sent and sends nothing.
-const (
-	noticePending = "pending"
-	noticeSending = "sending"
-	noticeSent    = "sent"
-)
-
+// noticeItem is a notice and its delivery record (convening.Outbox). While
+// it is owed, gsi1 files it under NOTICES#UNSENT by the time it is next due,
+// so the sweep reads the longest-due first; a failed one under
+// NOTICES#FAILED by failure time, for staff; a sent one under MSG#<SES
+// message id>, so that a bounce or complaint SES reports later finds it.
 type noticeItem struct {
 	PK             string `json:"pk"`
 	SK             string `json:"sk"`
@@ -209,11 +206,32 @@ type noticeItem struct {
 
 	State      string `json:"state"`
 	LeaseUntil string `json:"leaseUntil,omitempty"`
+	RetryAt    string `json:"retryAt,omitempty"`
 	Attempts   int    `json:"attempts,omitempty"`
-	LastError  string `json:"lastError,omitempty"`
+	Cause      string `json:"cause,omitempty"`
 	SentAt     string `json:"sentAt,omitempty"`
+	FailedAt   string `json:"failedAt,omitempty"`
 	MessageID  string `json:"messageId,omitempty"`
 	ExpiresAt  int64  `json:"expiresAt,omitempty"`
+}
+
+func (it noticeItem) record() convening.NoticeRecord {
+	r := convening.NoticeRecord{ID: it.ID, Kind: convening.NoticeKind(it.Kind), RegistrationID: it.RegistrationID,
+		EventID: it.EventID, State: convening.NoticeState(it.State), Attempts: it.Attempts, Cause: it.Cause,
+		CreatedAt: parseTime(it.CreatedAt), MessageID: it.MessageID}
+	at := func(s string) *time.Time {
+		if s == "" {
+			return nil
+		}
+		t := parseTime(s)
+		return &t
+	}
+	r.SentAt, r.FailedAt = at(it.SentAt), at(it.FailedAt)
+	if it.GSI1PK == gsiUnsent {
+		due, _, _ := strings.Cut(it.GSI1SK, "#")
+		r.DueAt = at(due)
+	}
+	return r
 }
 
 type idemItem struct {

@@ -17,98 +17,132 @@ import (
 // sentNoticeTTL is how long a sent notice is kept as a record of the email.
 const sentNoticeTTL = 180 * 24 * time.Hour
 
-// gsiUnsent is the index partition of notices not sent yet: a sparse list
-// the sweeper reads, so a notice whose stream records were exhausted (the
-// mailer was down longer than its retries) is still sent.
-const gsiUnsent = "NOTICES#UNSENT"
+// Index partitions of notices (see noticeItem).
+const (
+	gsiUnsent = "NOTICES#UNSENT"
+	gsiFailed = "NOTICES#FAILED"
+	msgPrefix = "MSG#"
+)
 
 func newNoticeItem(id string, kind convening.NoticeKind, reg convening.Registration, now time.Time) noticeItem {
 	return noticeItem{
-		PK: noticePrefix + id, SK: skNotice, GSI1PK: gsiUnsent, GSI1SK: fmtTime(now) + "#" + id, ID: id, Kind: string(kind),
-		RegistrationID: reg.ID, EventID: reg.EventID,
-		CreatedAt: fmtTime(now), State: noticePending,
+		PK: noticePrefix + id, SK: skNotice, GSI1PK: gsiUnsent, GSI1SK: dueKey(now.Add(convening.NoticeSweepDelay), id),
+		ID: id, Kind: string(kind), RegistrationID: reg.ID, EventID: reg.EventID,
+		CreatedAt: fmtTime(now), State: string(convening.NoticePending),
 	}
 }
 
-// ClaimNotice leases a pending notice to one sender. It fails with
-// convening.ErrNoticeDone if the notice was sent, and convening.ErrNoticeBusy while
-// another sender's lease runs.
-func (s *Store) ClaimNotice(ctx context.Context, id string, now time.Time, lease time.Duration) error {
+// dueKey files a notice in the unsent partition by when it is next due.
+func dueKey(due time.Time, id string) string { return fmtTime(due) + "#" + id }
+
+// ClaimNotice leases a due notice to one sender (see convening.Outbox).
+func (s *Store) ClaimNotice(ctx context.Context, id string, now time.Time, lease time.Duration) (int, error) {
+	ts := fmtTime(now)
 	cond := expression.Name(AttrPK).AttributeExists().And(expression.Or(
-		expression.Name("state").Equal(expression.Value(noticePending)),
-		expression.Name("state").Equal(expression.Value(noticeSending)).
-			And(expression.Name("leaseUntil").LessThan(expression.Value(fmtTime(now))))))
-	upd := expression.Set(expression.Name("state"), expression.Value(noticeSending)).
+		expression.Name("state").Equal(expression.Value(string(convening.NoticePending))).And(expression.Or(
+			expression.Name("retryAt").AttributeNotExists(),
+			expression.Name("retryAt").LessThanEqual(expression.Value(ts)))),
+		expression.Name("state").Equal(expression.Value(string(convening.NoticeSending))).
+			And(expression.Name("leaseUntil").LessThan(expression.Value(ts)))))
+	// Due again when the lease ends, should this sender die holding it.
+	upd := expression.Set(expression.Name("state"), expression.Value(string(convening.NoticeSending))).
 		Set(expression.Name("leaseUntil"), expression.Value(fmtTime(now.Add(lease)))).
+		Set(expression.Name(AttrGSI1SK), expression.Value(dueKey(now.Add(lease), id))).
 		Add(expression.Name("attempts"), expression.Value(1))
 	expr, err := expression.NewBuilder().WithCondition(cond).WithUpdate(upd).Build()
 	if err != nil {
-		return fmt.Errorf("claim notice: %w", err)
+		return 0, fmt.Errorf("claim notice: %w", err)
 	}
-	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: key(noticePrefix+id, skNotice),
 		ConditionExpression: expr.Condition(), UpdateExpression: expr.Update(),
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+		ReturnValues:                        types.ReturnValueUpdatedNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		var old noticeItem
 		if ccf.Item == nil {
-			return fmt.Errorf("claim notice %s: %w", id, convening.ErrNoticeNotFound)
+			return 0, fmt.Errorf("claim notice %s: %w", id, convening.ErrNoticeNotFound)
 		}
 		if err := unmarshal(ccf.Item, &old); err != nil {
-			return fmt.Errorf("claim notice %s: %w", id, err)
+			return 0, fmt.Errorf("claim notice %s: %w", id, err)
 		}
-		if old.State == noticeSent {
-			return convening.ErrNoticeDone
+		if old.State == string(convening.NoticeSent) || old.State == string(convening.NoticeFailed) {
+			return 0, convening.ErrNoticeDone
 		}
-		return convening.ErrNoticeBusy
+		return 0, convening.ErrNoticeBusy
 	}
 	if err != nil {
-		return failure("claim notice "+id, err)
+		return 0, failure("claim notice "+id, err)
 	}
-	return nil
+	var claimed struct {
+		Attempts int `json:"attempts"`
+	}
+	if err := unmarshal(out.Attributes, &claimed); err != nil {
+		return 0, fmt.Errorf("claim notice %s: %w", id, err)
+	}
+	return claimed.Attempts, nil
 }
 
 // MarkNoticeSent records that the notice went out, so that it is never sent
-// again.
+// again, and files it by SES message id.
 func (s *Store) MarkNoticeSent(ctx context.Context, id, messageID string, now time.Time) error {
-	upd := expression.Set(expression.Name("state"), expression.Value(noticeSent)).
+	upd := expression.Set(expression.Name("state"), expression.Value(string(convening.NoticeSent))).
 		Set(expression.Name("sentAt"), expression.Value(fmtTime(now))).
 		Set(expression.Name("messageId"), expression.Value(messageID)).
 		Set(expression.Name(AttrExpiresAt), expression.Value(now.Add(sentNoticeTTL).Unix())).
 		Remove(expression.Name("leaseUntil")).
-		Remove(expression.Name(AttrGSI1PK)).
-		Remove(expression.Name(AttrGSI1SK))
-	expr, err := expression.NewBuilder().WithUpdate(upd).
-		WithCondition(expression.Name(AttrPK).AttributeExists()).Build()
-	if err != nil {
-		return fmt.Errorf("mark notice sent: %w", err)
+		Remove(expression.Name("retryAt"))
+	if messageID != "" {
+		upd = upd.Set(expression.Name(AttrGSI1PK), expression.Value(msgPrefix+messageID)).
+			Set(expression.Name(AttrGSI1SK), expression.Value(skNotice))
+	} else {
+		upd = upd.Remove(expression.Name(AttrGSI1PK)).Remove(expression.Name(AttrGSI1SK))
 	}
-	if _, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: key(noticePrefix+id, skNotice),
-		ConditionExpression: expr.Condition(), UpdateExpression: expr.Update(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-	}); err != nil {
-		return failure("mark notice "+id+" sent", err)
-	}
-	return nil
+	return s.updateNotice(ctx, "mark notice "+id+" sent", id, upd, expression.Name(AttrPK).AttributeExists())
 }
 
-// ReleaseNotice gives a lease back after a failed send, keeping the cause,
-// so that the next delivery attempt may claim it at once.
-func (s *Store) ReleaseNotice(ctx context.Context, id string, now time.Time, cause string) error {
-	if len(cause) > 1000 {
-		cause = cause[:1000]
-	}
-	upd := expression.Set(expression.Name("state"), expression.Value(noticePending)).
-		Set(expression.Name("lastError"), expression.Value(cause)).
+// ReleaseNotice gives a lease back after a send that may succeed later,
+// keeping the cause; the notice is due again at retryAt.
+func (s *Store) ReleaseNotice(ctx context.Context, id string, now, retryAt time.Time, cause string) error {
+	upd := expression.Set(expression.Name("state"), expression.Value(string(convening.NoticePending))).
+		Set(expression.Name("cause"), expression.Value(bounded(cause))).
+		Set(expression.Name("retryAt"), expression.Value(fmtTime(retryAt))).
+		Set(expression.Name(AttrGSI1SK), expression.Value(dueKey(retryAt, id))).
 		Remove(expression.Name("leaseUntil"))
-	cond := expression.Name("state").Equal(expression.Value(noticeSending))
+	err := s.updateNotice(ctx, "release notice "+id, id, upd, expression.Name("state").Equal(expression.Value(string(convening.NoticeSending))))
+	if errors.Is(err, errConditionFailed) { // already sent or released: nothing to give back
+		return nil
+	}
+	return err
+}
+
+// FailNotice records that the notice cannot be sent as it is; it moves
+// from the sweep's partition to the failed one, where staff see it.
+func (s *Store) FailNotice(ctx context.Context, id string, now time.Time, cause string) error {
+	upd := expression.Set(expression.Name("state"), expression.Value(string(convening.NoticeFailed))).
+		Set(expression.Name("cause"), expression.Value(bounded(cause))).
+		Set(expression.Name("failedAt"), expression.Value(fmtTime(now))).
+		Set(expression.Name(AttrGSI1PK), expression.Value(gsiFailed)).
+		Set(expression.Name(AttrGSI1SK), expression.Value(fmtTime(now)+"#"+id)).
+		Remove(expression.Name("leaseUntil")).
+		Remove(expression.Name("retryAt"))
+	err := s.updateNotice(ctx, "fail notice "+id, id, upd, expression.Name(AttrPK).AttributeExists())
+	if errors.Is(err, errConditionFailed) {
+		return fmt.Errorf("fail notice %s: %w", id, convening.ErrNoticeNotFound)
+	}
+	return err
+}
+
+// errConditionFailed is updateNotice's refused condition.
+var errConditionFailed = errors.New("condition failed")
+
+func (s *Store) updateNotice(ctx context.Context, op, id string, upd expression.UpdateBuilder, cond expression.ConditionBuilder) error {
 	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
 	if err != nil {
-		return fmt.Errorf("release notice: %w", err)
+		return fmt.Errorf("%s: %w", op, err)
 	}
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: key(noticePrefix+id, skNotice),
@@ -116,10 +150,43 @@ func (s *Store) ReleaseNotice(ctx context.Context, id string, now time.Time, cau
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
 	})
 	var ccf *types.ConditionalCheckFailedException
-	if err != nil && !errors.As(err, &ccf) { // already sent or released: nothing to give back
-		return failure("release notice "+id, err)
+	if errors.As(err, &ccf) {
+		return errConditionFailed
+	}
+	if err != nil {
+		return failure(op, err)
 	}
 	return nil
+}
+
+// bounded cuts a cause to a size fit for an item.
+func bounded(cause string) string {
+	if len(cause) > 500 {
+		return cause[:500]
+	}
+	return cause
+}
+
+// NoticeRecord returns a notice's delivery record.
+func (s *Store) NoticeRecord(ctx context.Context, id string) (convening.NoticeRecord, error) {
+	var it noticeItem
+	found, err := s.getItem(ctx, noticePrefix+id, skNotice, &it)
+	if err != nil {
+		return convening.NoticeRecord{}, err
+	}
+	if !found {
+		return convening.NoticeRecord{}, fmt.Errorf("notice %s: %w", id, convening.ErrNoticeNotFound)
+	}
+	return it.record(), nil
+}
+
+// FailedNotices returns up to limit failed notices, the latest first.
+func (s *Store) FailedNotices(ctx context.Context, limit int) ([]convening.NoticeRecord, error) {
+	var out []convening.NoticeRecord
+	err := queryEach(ctx, s, query{op: "failed notices", index: IndexGSI1, pageSize: int32(min(limit, 1000)), backward: true,
+		key: expression.Key(AttrGSI1PK).Equal(expression.Value(gsiFailed))},
+		func(it noticeItem) bool { out = append(out, it.record()); return len(out) < limit })
+	return out, err
 }
 
 // Notice returns the notice with everything its email shows: the
@@ -199,15 +266,15 @@ func (s *Store) NoticeFromImage(ctx context.Context, image map[string]types.Attr
 	return s.hydrateNotice(ctx, it)
 }
 
-// UnsentNotices returns the ids of up to limit notices created before
-// before and not sent yet, oldest first. It reads the sparse index of
-// unsent notices (eventually consistent: the sweeper that calls it claims
-// each notice before sending, so a stale entry costs only a failed claim).
-func (s *Store) UnsentNotices(ctx context.Context, before time.Time, limit int) ([]string, error) {
+// DueNotices returns the ids of up to limit notices due at now, the one
+// due longest first. It reads the unsent partition of the index
+// (eventually consistent: the sweep claims each notice before sending, so a
+// stale entry costs only a refused claim).
+func (s *Store) DueNotices(ctx context.Context, now time.Time, limit int) ([]string, error) {
 	var ids []string
-	err := queryEach(ctx, s, query{op: "unsent notices", index: IndexGSI1, pageSize: int32(min(limit, 1000)),
+	err := queryEach(ctx, s, query{op: "due notices", index: IndexGSI1, pageSize: int32(min(limit, 1000)),
 		key: expression.Key(AttrGSI1PK).Equal(expression.Value(gsiUnsent)).
-			And(expression.Key(AttrGSI1SK).LessThan(expression.Value(fmtTime(before))))},
+			And(expression.Key(AttrGSI1SK).LessThan(expression.Value(fmtTime(now) + "$")))},
 		func(it noticeItem) bool { ids = append(ids, it.ID); return len(ids) < limit })
 	return ids, err
 }

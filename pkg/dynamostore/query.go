@@ -18,6 +18,8 @@ type query struct {
 	key        expression.KeyConditionBuilder
 	consistent bool
 	pageSize   int32
+	// backward reads the sort key in descending order.
+	backward bool
 	// startKey continues after an item (ExclusiveStartKey).
 	startKey map[string]types.AttributeValue
 }
@@ -42,6 +44,9 @@ func queryEach[T any](ctx context.Context, s *Store, q query, each func(T) bool)
 		in.Limit = aws.Int32(q.pageSize)
 	}
 	in.ExclusiveStartKey = q.startKey
+	if q.backward {
+		in.ScanIndexForward = aws.Bool(false)
+	}
 	p := dynamodb.NewQueryPaginator(s.db, in)
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"regexp"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -81,18 +82,14 @@ func (s *SES) Send(ctx context.Context, to convening.Contact, m Message) (string
 	return aws.ToString(out.MessageId), nil
 }
 
-// SES error codes by what a sender should do about them.
-var (
-	permanentCodes = map[string]bool{
-		"BadRequestException": true, // e.g. a malformed address
-		"MessageRejected":     true, // e.g. an address SES will not send to
-	}
-	retryableCodes = map[string]bool{
-		"TooManyRequestsException": true, // over the send rate
-		"LimitExceededException":   true, // over a quota
-		"SendingPausedException":   true, // sending paused for the account; staff may resume it
-	}
-)
+// permanentCodes are the SES errors that retrying cannot mend for this
+// notice. Every other failure (throttling, quotas, a paused or suspended
+// account, a setup problem, 5xx, the network) may pass: the mailer puts the
+// notice off and tries again (RetryDelay), up to MaxAttempts.
+var permanentCodes = map[string]bool{
+	"BadRequestException": true, // e.g. a malformed address
+	"MessageRejected":     true, // e.g. an address SES will not send to
+}
 
 // IsPermanent reports whether err is a failure that retrying cannot mend:
 // ErrPermanent, or an SES rejection of the message or its address.
@@ -104,18 +101,30 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &api) && permanentCodes[api.ErrorCode()]
 }
 
-// IsRetryable reports whether err is SES throttling or a server-side
-// failure (HTTP 429 or 5xx), which goes away if the send is tried later.
-func IsRetryable(err error) bool {
-	var api smithy.APIError
-	if errors.As(err, &api) && retryableCodes[api.ErrorCode()] {
-		return true
-	}
-	// The SDK's response errors carry the HTTP status.
+// addressLike finds anything that looks like an email address, so that a
+// cause never carries one.
+var addressLike = regexp.MustCompile(`[^\s"'<>(),;:]+@[^\s"'<>(),;:]+`)
+
+// SendFailure describes a failed send for logs and the outbox without
+// personal data: SES's error code and HTTP status, never SES's message,
+// which can hold the recipient's address. Other errors (the network) are
+// kept, with anything that looks like an address removed.
+func SendFailure(err error) string {
+	status := 0
 	var resp interface{ HTTPStatusCode() int }
 	if errors.As(err, &resp) {
-		code := resp.HTTPStatusCode()
-		return code == 429 || code >= 500
+		status = resp.HTTPStatusCode()
 	}
-	return false
+	var api smithy.APIError
+	switch {
+	case errors.As(err, &api):
+		return fmt.Sprintf("ses %s (HTTP %d)", api.ErrorCode(), status)
+	case errors.Is(err, context.DeadlineExceeded):
+		return "ses did not answer in time"
+	}
+	s := addressLike.ReplaceAllString(err.Error(), "<address>")
+	if len(s) > 300 {
+		s = s[:300]
+	}
+	return s
 }

@@ -82,16 +82,15 @@ func TestSESErrors(t *testing.T) {
 		status    int
 		errorType string
 		permanent bool
-		retryable bool
 	}{
-		{"TooManyRequests", 429, "TooManyRequestsException", false, true},
-		{"LimitExceeded", 400, "LimitExceededException", false, true},
-		{"SendingPaused", 400, "SendingPausedException", false, true},
-		{"BadRequest", 400, "BadRequestException", true, false},
-		{"MessageRejected", 400, "MessageRejected", true, false},
-		{"ServiceUnavailable", 503, "", false, true},
-		{"InternalError", 500, "InternalServiceErrorException", false, true},
-		{"NotFound", 404, "NotFoundException", false, false},
+		{"TooManyRequests", 429, "TooManyRequestsException", false},
+		{"LimitExceeded", 400, "LimitExceededException", false},
+		{"SendingPaused", 400, "SendingPausedException", false},
+		{"BadRequest", 400, "BadRequestException", true},
+		{"MessageRejected", 400, "MessageRejected", true},
+		{"ServiceUnavailable", 503, "", false},
+		{"InternalError", 500, "InternalServiceErrorException", false},
+		{"NotFound", 404, "NotFoundException", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,8 +114,11 @@ func TestSESErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("Send succeeded")
 			}
-			if IsPermanent(err) != tt.permanent || IsRetryable(err) != tt.retryable {
-				t.Errorf("IsPermanent = %v, IsRetryable = %v; want %v, %v (err: %v)", IsPermanent(err), IsRetryable(err), tt.permanent, tt.retryable, err)
+			if IsPermanent(err) != tt.permanent {
+				t.Errorf("IsPermanent = %v, want %v (err: %v)", IsPermanent(err), tt.permanent, err)
+			}
+			if cause := SendFailure(err); strings.Contains(cause, "maria@") || !strings.Contains(cause, fmt.Sprint("HTTP ", tt.status)) {
+				t.Errorf("SendFailure = %q", cause)
 			}
 		})
 	}

@@ -37,13 +37,12 @@ type event struct {
 	regs     []string                  // registration ids in order of creation
 }
 
+// notice is a notice's delivery record and when it is next due.
 type notice struct {
-	id, kind, registrationID, eventID string
-	createdAt                         time.Time
-	state                             string // pending, sending, sent
-	leaseUntil                        time.Time
-	attempts                          int
-	lastError, messageID              string
+	convening.NoticeRecord
+	due        time.Time // next due for the sweep
+	retryAt    time.Time // not claimable before (after a failed attempt)
+	leaseUntil time.Time
 }
 
 type idemRecord struct {

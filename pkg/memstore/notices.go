@@ -10,38 +10,32 @@ import (
 	"github.com/calmi/convenings/pkg/convening"
 )
 
-// Notice states, as in the DynamoDB store.
-const (
-	noticePending = "pending"
-	noticeSending = "sending"
-	noticeSent    = "sent"
-)
-
 // addNotice records the notice a change owes; the caller holds the lock.
 func (s *Store) addNotice(id string, kind convening.NoticeKind, reg convening.Registration, now time.Time) {
-	s.notices[id] = &notice{id: id, kind: string(kind), registrationID: reg.ID, eventID: reg.EventID,
-		createdAt: now, state: noticePending}
+	s.notices[id] = &notice{NoticeRecord: convening.NoticeRecord{ID: id, Kind: kind, RegistrationID: reg.ID, EventID: reg.EventID,
+		State: convening.NoticePending, CreatedAt: now}, due: now.Add(convening.NoticeSweepDelay)}
 }
 
-// ClaimNotice leases a pending notice to one sender.
-func (s *Store) ClaimNotice(ctx context.Context, id string, now time.Time, lease time.Duration) error {
+// ClaimNotice leases a due notice to one sender.
+func (s *Store) ClaimNotice(ctx context.Context, id string, now time.Time, lease time.Duration) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := ctx.Err(); err != nil {
-		return err
+		return 0, err
 	}
 	n, ok := s.notices[id]
 	switch {
 	case !ok:
-		return fmt.Errorf("claim notice %s: %w", id, convening.ErrNoticeNotFound)
-	case n.state == noticeSent:
-		return convening.ErrNoticeDone
-	case n.state == noticeSending && !n.leaseUntil.Before(now):
-		return convening.ErrNoticeBusy
+		return 0, fmt.Errorf("claim notice %s: %w", id, convening.ErrNoticeNotFound)
+	case n.State == convening.NoticeSent || n.State == convening.NoticeFailed:
+		return 0, convening.ErrNoticeDone
+	case n.State == convening.NoticeSending && !n.leaseUntil.Before(now),
+		n.State == convening.NoticePending && n.retryAt.After(now):
+		return 0, convening.ErrNoticeBusy
 	}
-	n.state, n.leaseUntil = noticeSending, now.Add(lease)
-	n.attempts++
-	return nil
+	n.State, n.leaseUntil, n.due = convening.NoticeSending, now.Add(lease), now.Add(lease)
+	n.Attempts++
+	return n.Attempts, nil
 }
 
 // MarkNoticeSent records that the notice went out.
@@ -55,20 +49,36 @@ func (s *Store) MarkNoticeSent(ctx context.Context, id, messageID string, now ti
 	if !ok {
 		return fmt.Errorf("mark notice %s sent: %w", id, convening.ErrNoticeNotFound)
 	}
-	n.state, n.messageID, n.leaseUntil = noticeSent, messageID, time.Time{}
+	n.State, n.MessageID, n.SentAt, n.leaseUntil = convening.NoticeSent, messageID, &now, time.Time{}
 	return nil
 }
 
-// ReleaseNotice gives a lease back after a failed send, keeping the cause.
-func (s *Store) ReleaseNotice(ctx context.Context, id string, now time.Time, cause string) error {
+// ReleaseNotice gives a lease back after a failed send; the notice is due
+// again at retryAt.
+func (s *Store) ReleaseNotice(ctx context.Context, id string, now, retryAt time.Time, cause string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if n, ok := s.notices[id]; ok && n.state == noticeSending {
-		n.state, n.lastError, n.leaseUntil = noticePending, cause, time.Time{}
+	if n, ok := s.notices[id]; ok && n.State == convening.NoticeSending {
+		n.State, n.Cause, n.leaseUntil, n.retryAt, n.due = convening.NoticePending, cause, time.Time{}, retryAt, retryAt
 	}
+	return nil
+}
+
+// FailNotice records that the notice cannot be sent as it is.
+func (s *Store) FailNotice(ctx context.Context, id string, now time.Time, cause string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	n, ok := s.notices[id]
+	if !ok {
+		return fmt.Errorf("fail notice %s: %w", id, convening.ErrNoticeNotFound)
+	}
+	n.State, n.Cause, n.FailedAt, n.leaseUntil = convening.NoticeFailed, cause, &now, time.Time{}
 	return nil
 }
 
@@ -83,42 +93,82 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 	if !ok {
 		return convening.Notice{}, fmt.Errorf("notice %s: %w", id, convening.ErrNoticeNotFound)
 	}
-	reg, ev := s.registrations[n.registrationID], s.events[n.eventID]
+	reg, ev := s.registrations[n.RegistrationID], s.events[n.EventID]
 	if reg == nil || ev == nil {
 		return convening.Notice{}, fmt.Errorf("notice %s: registration or event is missing", id)
 	}
 	r := s.withPosition(clone(*reg))
 	position := 0
-	if convening.NoticeKind(n.kind) == convening.NoticeWaitlisted && r.WaitlistPosition != nil {
+	if n.Kind == convening.NoticeWaitlisted && r.WaitlistPosition != nil {
 		position = *r.WaitlistPosition
 	}
 	return convening.Notice{
-		ID: n.id, Kind: convening.NoticeKind(n.kind), RegistrationID: n.registrationID,
+		ID: n.ID, Kind: n.Kind, RegistrationID: n.RegistrationID,
 		To: r.Contact, Organization: r.Organization, Members: r.Members, Seats: r.Seats,
-		WaitlistPosition: position, Event: ev.Summary(), CreatedAt: n.createdAt,
+		WaitlistPosition: position, Event: ev.Summary(), CreatedAt: n.CreatedAt,
 	}, nil
 }
 
-// UnsentNotices returns the ids of up to limit unsent notices created
-// before before, oldest first.
-func (s *Store) UnsentNotices(ctx context.Context, before time.Time, limit int) ([]string, error) {
+// NoticeRecord returns a notice's delivery record.
+func (s *Store) NoticeRecord(ctx context.Context, id string) (convening.NoticeRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return convening.NoticeRecord{}, err
+	}
+	n, ok := s.notices[id]
+	if !ok {
+		return convening.NoticeRecord{}, fmt.Errorf("notice %s: %w", id, convening.ErrNoticeNotFound)
+	}
+	return n.record(), nil
+}
+
+// DueNotices returns the ids of up to limit notices due at now, the one
+// due longest first.
+func (s *Store) DueNotices(ctx context.Context, now time.Time, limit int) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var unsent []*notice
+	var due []*notice
 	for _, n := range s.notices {
-		if n.state != noticeSent && n.createdAt.Before(before) {
-			unsent = append(unsent, n)
+		if (n.State == convening.NoticePending || n.State == convening.NoticeSending) && !n.due.After(now) {
+			due = append(due, n)
 		}
 	}
-	slices.SortFunc(unsent, func(a, b *notice) int {
-		return cmp.Or(a.createdAt.Compare(b.createdAt), cmp.Compare(a.id, b.id))
-	})
+	slices.SortFunc(due, func(a, b *notice) int { return cmp.Or(a.due.Compare(b.due), cmp.Compare(a.ID, b.ID)) })
 	var ids []string
-	for _, n := range unsent[:min(limit, len(unsent))] {
-		ids = append(ids, n.id)
+	for _, n := range due[:min(limit, len(due))] {
+		ids = append(ids, n.ID)
 	}
 	return ids, nil
+}
+
+// FailedNotices returns up to limit failed notices, the latest first.
+func (s *Store) FailedNotices(ctx context.Context, limit int) ([]convening.NoticeRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var failed []convening.NoticeRecord
+	for _, n := range s.notices {
+		if n.State == convening.NoticeFailed {
+			failed = append(failed, n.record())
+		}
+	}
+	slices.SortFunc(failed, func(a, b convening.NoticeRecord) int {
+		return cmp.Or(b.FailedAt.Compare(*a.FailedAt), cmp.Compare(b.ID, a.ID))
+	})
+	return failed[:min(limit, len(failed))], nil
+}
+
+func (n *notice) record() convening.NoticeRecord {
+	r := n.NoticeRecord
+	if r.State == convening.NoticePending || r.State == convening.NoticeSending {
+		due := n.due
+		r.DueAt = &due
+	}
+	return r
 }

@@ -116,13 +116,14 @@ func Team(n, size int) convening.Team {
 
 func ptr[T any](v T) *T { return &v }
 
-// notices returns every unsent notice's kind by registration id.
+// notices returns every notice's kind by registration id (none is sent in
+// these tests, so all are due within the hour).
 func (e *env) notices(t testing.TB) map[string][]convening.NoticeKind {
 	t.Helper()
 	ctx := context.Background()
-	ids, err := e.store.UnsentNotices(ctx, time.Now().Add(time.Hour), 100000)
+	ids, err := e.store.DueNotices(ctx, time.Now().Add(time.Hour), 100000)
 	if err != nil {
-		t.Fatalf("unsent notices: %v", err)
+		t.Fatalf("due notices: %v", err)
 	}
 	out := map[string][]convening.NoticeKind{}
 	for _, id := range ids {
@@ -547,46 +548,107 @@ func testNoticeLease(t *testing.T, e *env) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
-	ids, err := e.store.UnsentNotices(ctx, now.Add(time.Minute), 10)
-	if err != nil || len(ids) != 1 {
-		t.Fatalf("unsent %v %v", ids, err)
-	}
-	id := ids[0]
-	n, err := e.store.Notice(ctx, id)
-	if err != nil || n.Kind != convening.NoticeRegistered || n.RegistrationID != reg.ID || n.To != reg.Contact ||
-		n.Event.ID != "ev" || n.Seats != 2 || len(n.Members) != 2 {
-		t.Fatalf("notice %+v %v", n, err)
-	}
-	if ids, _ := e.store.UnsentNotices(ctx, now.Add(-time.Hour), 10); len(ids) != 0 {
-		t.Fatalf("notices created later are listed: %v", ids)
-	}
-	if err := e.store.ClaimNotice(ctx, id, now, time.Minute); err != nil {
+	other, _, _, err := e.svc.Register(ctx, "ev", Team(2, 2), nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.store.ClaimNotice(ctx, id, now.Add(time.Second), time.Minute); !errors.Is(err, convening.ErrNoticeBusy) {
-		t.Fatalf("second claim during the lease: %v", err)
+	now := time.Now().Truncate(time.Millisecond) // stores may keep times to the millisecond
+	if ids, _ := e.store.DueNotices(ctx, now, 10); len(ids) != 0 {
+		t.Fatalf("new notices are due for the sweep before the stream had its turn: %v", ids)
 	}
-	if err := e.store.ReleaseNotice(ctx, id, now, "smtp: 451"); err != nil {
+	ids, err := e.store.DueNotices(ctx, now.Add(convening.NoticeSweepDelay+time.Second), 10)
+	if err != nil || len(ids) != 2 {
+		t.Fatalf("due %v %v", ids, err)
+	}
+	var id, otherID string
+	for _, x := range ids {
+		n, err := e.store.Notice(ctx, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch n.RegistrationID {
+		case reg.ID:
+			id = x
+			if n.Kind != convening.NoticeRegistered || n.To != reg.Contact || n.Event.ID != "ev" || n.Seats != 2 || len(n.Members) != 2 {
+				t.Fatalf("notice %+v", n)
+			}
+		case other.ID:
+			otherID = x
+		}
+	}
+	record := func(id string) convening.NoticeRecord {
+		r, err := e.store.NoticeRecord(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	claim := func(at time.Time, want int, wantErr error) {
+		t.Helper()
+		n, err := e.store.ClaimNotice(ctx, id, at, time.Minute)
+		if !errors.Is(err, wantErr) || n != want {
+			t.Fatalf("claim at +%v: %d %v, want %d %v", at.Sub(now), n, err, want, wantErr)
+		}
+	}
+	claim(now, 1, nil)
+	if r := record(id); r.State != convening.NoticeSending || r.Attempts != 1 || r.DueAt == nil || !r.DueAt.Equal(now.Add(time.Minute)) {
+		t.Fatalf("claimed %+v", r)
+	}
+	claim(now.Add(time.Second), 0, convening.ErrNoticeBusy) // leased
+	retry := now.Add(5 * time.Minute)
+	if err := e.store.ReleaseNotice(ctx, id, now, retry, "ses TooManyRequestsException (HTTP 429)"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.store.ClaimNotice(ctx, id, now.Add(time.Second), time.Minute); err != nil {
-		t.Fatalf("claim after release: %v", err)
+	if r := record(id); r.State != convening.NoticePending || r.Cause != "ses TooManyRequestsException (HTTP 429)" || !r.DueAt.Equal(retry) {
+		t.Fatalf("released %+v", r)
 	}
-	if err := e.store.ClaimNotice(ctx, id, now.Add(2*time.Minute), time.Minute); err != nil {
-		t.Fatalf("claim after the lease ran out: %v", err)
+	claim(now.Add(time.Minute), 0, convening.ErrNoticeBusy) // not due yet
+	if ids, _ := e.store.DueNotices(ctx, retry.Add(-time.Second), 10); slices.Contains(ids, id) {
+		t.Fatalf("due before its retry time: %v", ids)
 	}
-	if err := e.store.MarkNoticeSent(ctx, id, "msg-1", now); err != nil {
+	if ids, _ := e.store.DueNotices(ctx, retry, 1); len(ids) != 1 || ids[0] != otherID {
+		t.Fatalf("the notice due longest comes first: %v", ids)
+	}
+	claim(retry, 2, nil)
+	claim(retry.Add(time.Minute+time.Second), 3, nil) // the sender died: its lease ran out
+	if err := e.store.MarkNoticeSent(ctx, id, "msg-1", retry); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.store.ClaimNotice(ctx, id, now.Add(time.Hour), time.Minute); !errors.Is(err, convening.ErrNoticeDone) {
-		t.Fatalf("claim after sent: %v", err)
+	if r := record(id); r.State != convening.NoticeSent || r.MessageID != "msg-1" || r.SentAt == nil || r.DueAt != nil || r.Attempts != 3 {
+		t.Fatalf("sent %+v", r)
 	}
-	if ids, _ := e.store.UnsentNotices(ctx, now.Add(time.Hour), 10); len(ids) != 0 {
-		t.Fatalf("sent notice still listed: %v", ids)
+	claim(now.Add(time.Hour), 0, convening.ErrNoticeDone)
+	if ids, _ := e.store.DueNotices(ctx, now.Add(time.Hour), 10); slices.Contains(ids, id) {
+		t.Fatalf("sent notice still due: %v", ids)
 	}
-	if err := e.store.ClaimNotice(ctx, "no-such-notice", now, time.Minute); !errors.Is(err, convening.ErrNoticeNotFound) {
-		t.Fatalf("unknown notice: %v", err)
+	// The other fails for good: it leaves the sweep and waits for staff.
+	if _, err := e.store.ClaimNotice(ctx, otherID, now, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.FailNotice(ctx, otherID, now.Add(time.Second), "ses MessageRejected (HTTP 400)"); err != nil {
+		t.Fatal(err)
+	}
+	if r := record(otherID); r.State != convening.NoticeFailed || r.FailedAt == nil || r.Cause != "ses MessageRejected (HTTP 400)" || r.DueAt != nil {
+		t.Fatalf("failed %+v", r)
+	}
+	if _, err := e.store.ClaimNotice(ctx, otherID, now.Add(time.Hour), time.Minute); !errors.Is(err, convening.ErrNoticeDone) {
+		t.Fatalf("claim of a failed notice: %v", err)
+	}
+	if ids, _ := e.store.DueNotices(ctx, now.Add(24*time.Hour), 10); len(ids) != 0 {
+		t.Fatalf("due after sent and failed: %v", ids)
+	}
+	failed, err := e.store.FailedNotices(ctx, 10)
+	if err != nil || len(failed) != 1 || failed[0].ID != otherID || failed[0].RegistrationID != other.ID {
+		t.Fatalf("failed notices %+v %v", failed, err)
+	}
+	for name, err := range map[string]error{
+		"claim":  func() error { _, err := e.store.ClaimNotice(ctx, "no-such-notice", now, time.Minute); return err }(),
+		"record": func() error { _, err := e.store.NoticeRecord(ctx, "no-such-notice"); return err }(),
+		"fail":   e.store.FailNotice(ctx, "no-such-notice", now, "x"),
+	} {
+		if !errors.Is(err, convening.ErrNoticeNotFound) {
+			t.Errorf("%s of an unknown notice: %v", name, err)
+		}
 	}
 }
 

@@ -74,17 +74,17 @@ func (p *Promoter) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.
 }
 
 // NoticeSource reads notices with what their emails show: the one a stream
-// image stands for, one by id, and the ids of those still unsent.
+// image stands for, one by id, and the ids of those due for the sweep.
 type NoticeSource interface {
 	NoticeFromImage(ctx context.Context, image map[string]types.AttributeValue) (convening.Notice, error)
 	Notice(ctx context.Context, id string) (convening.Notice, error)
-	UnsentNotices(ctx context.Context, before time.Time, limit int) ([]string, error)
+	DueNotices(ctx context.Context, now time.Time, limit int) ([]string, error)
 }
 
 // Mailer sends the notices that stream INSERT records announce, and on a
-// schedule sweeps up any notice left unsent: one whose stream records ran
-// out of retries while SES or the mailer was down, or whose sender died
-// holding its lease.
+// schedule sweeps up every notice that is due: one whose send failed and
+// was put off, one whose stream records ran out of retries while the
+// mailer was down, or whose sender died holding its lease.
 type Mailer struct {
 	Notices NoticeSource
 	Mailer  *mail.Mailer
@@ -93,12 +93,10 @@ type Mailer struct {
 	Now func() time.Time
 }
 
-// SweepAge is how old an unsent notice must be before the sweeper takes
-// it: past the stream's first deliveries and any sender's lease.
-const SweepAge = mail.Lease + time.Minute
-
 // sweepBatch bounds one sweep, well inside the function's timeout at the
-// configured send rate; the next scheduled sweep takes the rest.
+// configured send rate; the next scheduled sweep takes the rest. A notice
+// that fails is failed or put off, so it leaves the front of the queue:
+// every sweep makes progress, however many notices cannot be sent.
 const sweepBatch = 50
 
 // Invoke is the mailer function's Lambda handler: a DynamoDB Stream batch
@@ -118,15 +116,14 @@ func (m *Mailer) Invoke(ctx context.Context, payload json.RawMessage) (any, erro
 	return map[string]int{"sent": sent}, err
 }
 
-// Sweep delivers unsent notices older than SweepAge and reports how many
-// it sent. It fails only if it could not list them; a notice that fails
-// again stays for the next sweep.
+// Sweep delivers the notices due now and reports how many it sent. It
+// fails only if it could not list them.
 func (m *Mailer) Sweep(ctx context.Context) (int, error) {
 	now := time.Now
 	if m.Now != nil {
 		now = m.Now
 	}
-	ids, err := m.Notices.UnsentNotices(ctx, now().Add(-SweepAge), sweepBatch)
+	ids, err := m.Notices.DueNotices(ctx, now(), sweepBatch)
 	if err != nil {
 		return 0, fmt.Errorf("sweep: %w", err)
 	}
@@ -139,21 +136,23 @@ func (m *Mailer) Sweep(ctx context.Context) (int, error) {
 		switch {
 		case err == nil:
 			sent++
-		case errors.Is(err, convening.ErrNoticeBusy):
+		case errors.Is(err, convening.ErrNoticeBusy), errors.Is(err, mail.ErrPermanent), errors.Is(err, mail.ErrDeferred):
+			// Busy elsewhere, failed for staff, or put off: logged by the mailer.
 		default:
-			m.Log.WarnContext(ctx, "swept notice not sent; next sweep retries", "notice", id, "error", err)
+			m.Log.WarnContext(ctx, "swept notice not sent; it stays due", "notice", id, "error", err)
 		}
 	}
 	if len(ids) > 0 {
-		m.Log.InfoContext(ctx, "swept unsent notices", "found", len(ids), "sent", sent)
+		m.Log.InfoContext(ctx, "swept due notices", "found", len(ids), "sent", sent)
 	}
 	return sent, nil
 }
 
-// Handle processes one batch, in order. A failed notice is reported as a
-// batch item failure and retried by Lambda; a notice that can never be sent
-// (SES refuses the address) is logged and left unsent in the table, since
-// retrying would hold up every notice behind it.
+// Handle processes one batch, in order. A record is retried (reported as
+// a batch item failure) only if nothing reached SES: the notice could not
+// be read or claimed, or no send slot came in time. A send that failed is
+// failed for staff or put off for the sweep, so that one bad notice never
+// holds up the shard; a notice held by another sender is that sender's.
 func (m *Mailer) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	var resp events.DynamoDBEventResponse
 	for _, rec := range ev.Records {
@@ -168,11 +167,8 @@ func (m *Mailer) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.Dy
 		if dynamostore.KindOf(img) != dynamostore.KindNotice {
 			continue
 		}
-		err = m.deliver(ctx, img)
-		switch {
-		case err == nil:
-		case errors.Is(err, mail.ErrPermanent):
-			m.Log.ErrorContext(ctx, "notice cannot be sent", "eventID", rec.EventID, "error", err)
+		switch err = m.deliver(ctx, img); {
+		case err == nil, errors.Is(err, mail.ErrPermanent), errors.Is(err, mail.ErrDeferred), errors.Is(err, convening.ErrNoticeBusy):
 		default:
 			m.Log.WarnContext(ctx, "notice not sent yet; will retry", "eventID", rec.EventID, "error", err)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
@@ -188,3 +184,7 @@ func (m *Mailer) deliver(ctx context.Context, img map[string]types.AttributeValu
 	}
 	return m.Mailer.Deliver(ctx, n)
 }
+
+// SweepAge is how long a new notice waits for its stream delivery before
+// the sweep takes it.
+const SweepAge = convening.NoticeSweepDelay
