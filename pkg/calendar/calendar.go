@@ -152,10 +152,12 @@ func text(s string) string {
 }
 
 // cn returns the common-name parameter for a person, quoted; characters a
-// quoted parameter cannot hold are dropped.
+// quoted parameter cannot hold are dropped, and so is the backslash, which
+// a quoted parameter may hold but some readers take as an escape (found by
+// FuzzInvite: golang-ical could not read the file).
 func cn(name string) string {
 	name = strings.Map(func(r rune) rune {
-		if r == '"' || r < 0x20 || r == 0x7f {
+		if r == '"' || r == '\\' || r < 0x20 || r == 0x7f {
 			return -1
 		}
 		return r

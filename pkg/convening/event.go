@@ -148,11 +148,12 @@ func Slug(title string) string {
 	var b strings.Builder
 	dash := false
 	for _, r := range title {
-		if b.Len() >= maxIDLen {
-			break
-		}
 		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
-			if dash && b.Len() > 0 {
+			// A hyphen and a character, or the character alone, must fit
+			// (FuzzSlug found an 81-character slug).
+			if sep := dash && b.Len() > 0; b.Len()+1+btoi(sep) > maxIDLen {
+				break
+			} else if sep {
 				b.WriteByte('-')
 			}
 			dash = false
@@ -162,6 +163,13 @@ func Slug(title string) string {
 		dash = true
 	}
 	return strings.Trim(b.String(), "-")
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Validate checks an event as staff create or change it.

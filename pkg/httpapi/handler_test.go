@@ -19,14 +19,13 @@ import (
 const staffToken = "local-staff-token-for-tests"
 
 type api struct {
-	t     *testing.T
+	t     testing.TB
 	h     *httpapi.Handler
 	svc   *convening.Service
 	query map[string]string
 }
 
-func newAPI(t *testing.T, opts httpapi.Options) *api {
-	t.Helper()
+func newAPI(t testing.TB, opts httpapi.Options) *api {
 	tokens, _ := convening.NewManageTokens([]byte(strings.Repeat("s", 32)))
 	svc := convening.NewService(memstore.New(), tokens, nil)
 	return &api{t: t, h: httpapi.New(svc, opts), svc: svc}
@@ -68,9 +67,8 @@ func (a *api) raw(routeKey string, params map[string]string, headers map[string]
 	}
 	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: routeKey, RawPath: raw, Headers: h, PathParameters: params, Body: body,
 		QueryStringParameters: a.query}
-	if h["authorization"] == "Bearer "+staffToken { // what the JWT authorizer passes for a staff member
-		req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": "staff-1", "cognito:groups": "[staff]"}}}
+	if h["authorization"] == "Bearer "+staffToken {
+		req.RequestContext.Authorizer = staffClaims()
 	}
 	req.RequestContext.HTTP.Method = method
 	req.RequestContext.HTTP.Path = raw
@@ -82,6 +80,12 @@ func (a *api) raw(routeKey string, params map[string]string, headers map[string]
 }
 
 func staff() map[string]string { return map[string]string{"Authorization": "Bearer " + staffToken} }
+
+// staffClaims is what the JWT authorizer passes for a staff member.
+func staffClaims() *events.APIGatewayV2HTTPRequestContextAuthorizerDescription {
+	return &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+		JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": "staff-1", "cognito:groups": "[staff]"}}}
+}
 
 const eventBody = `{"id":"cv","title":"Central Valley Convening","kind":"convening","startsAt":"2030-02-10T09:00:00-08:00",
 "endsAt":"2030-02-10T15:00:00-08:00","venue":"Fresno","capacity":6,"maxTeamSize":4}`

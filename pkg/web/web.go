@@ -161,7 +161,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 	defer func() {
 		if p := recover(); p != nil {
 			h.log.ErrorContext(ctx, "page panicked", "route", ev.RouteKey, "requestId", ev.RequestContext.RequestID, "error", fmt.Sprint(p))
-			out = toEvent(h.errorPage(http.StatusInternalServerError))
+			out = toEvent(r, h.errorPage(http.StatusInternalServerError))
 		}
 		// The route key only: paths and query strings hold ids and tokens.
 		h.log.InfoContext(ctx, "page", "route", ev.RouteKey, "status", out.StatusCode,
@@ -179,7 +179,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 	} else if resp, err = route(ctx, r); err != nil {
 		resp = h.fail(ctx, r, err)
 	}
-	return toEvent(resp), nil
+	return toEvent(r, resp), nil
 }
 
 func fromEvent(ev events.APIGatewayV2HTTPRequest) (*request, error) {
@@ -225,8 +225,12 @@ func fromEvent(ev events.APIGatewayV2HTTPRequest) (*request, error) {
 	return r, nil
 }
 
-func toEvent(resp *response) events.APIGatewayV2HTTPResponse {
+func toEvent(r *request, resp *response) events.APIGatewayV2HTTPResponse {
 	h := securityHeaders()
+	if r == nil || r.secure() {
+		// Browsers that once reached the site keep to HTTPS for a year.
+		h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+	}
 	for k, v := range resp.header {
 		h[k] = v
 	}
@@ -266,23 +270,33 @@ func (h *Handler) fail(ctx context.Context, r *request, err error) *response {
 
 // --- Cross-site request forgery ---
 
-const csrfCookie = "lmi_csrf"
+// csrfCookieName is the anti-forgery cookie's name. Over HTTPS it has the
+// __Host- prefix, which browsers accept only from this very host, Secure,
+// with Path=/ and no Domain: a neighbouring subdomain cannot plant or
+// overwrite it. Plain http (the local runner) cannot use the prefix.
+func (r *request) csrfCookieName() string {
+	if r.secure() {
+		return "__Host-lmi_csrf"
+	}
+	return "lmi_csrf"
+}
 
 // csrfNonce returns the browser's anti-forgery nonce, creating one (and the
 // cookie that carries it) if the request has none.
 func (h *Handler) csrfNonce(r *request, resp *response) string {
-	if n := r.cookies[csrfCookie]; validNonce(n) {
+	name := r.csrfCookieName()
+	if n := r.cookies[name]; validNonce(n) {
 		return n
 	}
 	var b [18]byte
 	_, _ = rand.Read(b[:])
 	n := base64.RawURLEncoding.EncodeToString(b[:])
-	c := csrfCookie + "=" + n + "; Path=/; Max-Age=86400; HttpOnly; SameSite=Strict"
+	c := name + "=" + n + "; Path=/; Max-Age=86400; HttpOnly; SameSite=Strict"
 	if r.secure() {
 		c += "; Secure"
 	}
 	resp.cookies = append(resp.cookies, c)
-	r.cookies[csrfCookie] = n // later forms in this answer use it too
+	r.cookies[name] = n // later forms in this answer use it too
 	return n
 }
 
@@ -311,7 +325,7 @@ func (h *Handler) checkCSRF(r *request, purpose string) bool {
 	if o := r.header["origin"]; o != "" && o != "null" && o != r.origin() {
 		return false
 	}
-	nonce := r.cookies[csrfCookie]
+	nonce := r.cookies[r.csrfCookieName()]
 	if !validNonce(nonce) {
 		return false
 	}

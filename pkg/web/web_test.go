@@ -598,3 +598,24 @@ func TestDefaultRoute(t *testing.T) {
 		})
 	}
 }
+
+func TestHTTPSCookieAndHSTS(t *testing.T) {
+	s := newSite(t)
+	s.event("cv", 10, 4, nil)
+	p := s.get("/events/cv")
+	if len(p.cookies) != 1 || !strings.HasPrefix(p.cookies[0], "__Host-lmi_csrf=") || !strings.Contains(p.cookies[0], "; Secure") ||
+		strings.Contains(p.cookies[0], "Domain=") || !strings.Contains(p.cookies[0], "Path=/;") {
+		t.Fatalf("cookie over HTTPS: %q", p.cookies)
+	}
+	if p.headers["Strict-Transport-Security"] != "max-age=31536000; includeSubDomains" {
+		t.Fatalf("HSTS over HTTPS: %q", p.headers["Strict-Transport-Security"])
+	}
+	// The local runner serves plain http: no prefix (browsers would drop
+	// the cookie) and no HSTS.
+	local := s.browser()
+	p = local.do("GET", "/events/cv", map[string]string{"x-forwarded-proto": "http"}, "", false)
+	if len(p.cookies) != 1 || !strings.HasPrefix(p.cookies[0], "lmi_csrf=") || strings.Contains(p.cookies[0], "Secure") ||
+		p.headers["Strict-Transport-Security"] != "" {
+		t.Fatalf("over http: %q %v", p.cookies, p.headers)
+	}
+}

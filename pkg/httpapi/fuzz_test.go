@@ -1,0 +1,78 @@
+package httpapi_test
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/calmi/convenings/pkg/httpapi"
+)
+
+// fuzzAPI is one API over the in-memory store with an event to register
+// for, shared by a fuzz target's runs.
+func fuzzAPI(f *testing.F) *api {
+	a := newAPI(f, httpapi.Options{Log: slog.New(slog.DiscardHandler)})
+	a.do("POST /api/admin/events", nil, staff(), eventBody)
+	return a
+}
+
+// checkAnswer is what must hold of every answer to any request: never a
+// server error (503 "try again" aside), never more than 16 KiB for a body
+// within the limit.
+func checkAnswer(t *testing.T, resp events.APIGatewayV2HTTPResponse, body string) {
+	t.Helper()
+	if resp.StatusCode >= 500 && resp.StatusCode != 503 {
+		t.Fatalf("status %d: %s", resp.StatusCode, resp.Body)
+	}
+	if len(body) <= httpapi.MaxBodyBytes && len(resp.Body) > maxAnswer {
+		t.Fatalf("%d-byte answer to a %d-byte body", len(resp.Body), len(body))
+	}
+}
+
+// FuzzRegister sends the register route arbitrary bodies and headers.
+func FuzzRegister(f *testing.F) {
+	a := fuzzAPI(f)
+	f.Add(teamBody(1, 3), "application/json", "")
+	f.Add(`{"members":[{},{},{}]}`, "application/json", "k")
+	f.Add(`{"organization":{"name":"\u202e","type":"district","county":"Fresno"}}`, "application/merge-patch+json", strings.Repeat("x", 300))
+	f.Add(`[]`, "text/plain", "0123456789abcdef")
+	f.Add(`{"contact":{"email":"ü@example.com"}}`, "", "retry-0123456789abcdef")
+	f.Fuzz(func(t *testing.T, body, contentType, idemKey string) {
+		h := map[string]string{"content-type": contentType}
+		if idemKey != "" {
+			h["idempotency-key"] = idemKey
+		}
+		req := events.APIGatewayV2HTTPRequest{RouteKey: "POST /api/events/{eventId}/registrations",
+			PathParameters: map[string]string{"eventId": "cv"}, Headers: h, Body: body}
+		resp, err := a.h.Handle(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAnswer(t, resp, body)
+	})
+}
+
+// FuzzAdmin sends the staff routes arbitrary bodies, as staff.
+func FuzzAdmin(f *testing.F) {
+	a := fuzzAPI(f)
+	f.Add("POST /api/admin/events", eventBody)
+	f.Add("POST /api/admin/events", `{"id":"y","title":"t","kind":"webinar","online":true,"startsAt":"9999-12-31T23:59:59-23:59","endsAt":"9999-12-31T23:59:59-23:59","capacity":1,"maxTeamSize":1}`)
+	f.Add("PATCH /api/admin/events/{eventId}", `{"capacity":1}`)
+	f.Add("PATCH /api/admin/events/{eventId}", `{"registrationClosesAt":"0000-01-01T00:00:00+01:00"}`)
+	f.Fuzz(func(t *testing.T, route, body string) {
+		if route != "POST /api/admin/events" {
+			route = "PATCH /api/admin/events/{eventId}"
+		}
+		req := events.APIGatewayV2HTTPRequest{RouteKey: route, PathParameters: map[string]string{"eventId": "cv"},
+			Headers: map[string]string{"content-type": "application/json"}, Body: body}
+		req.RequestContext.Authorizer = staffClaims()
+		resp, err := a.h.Handle(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAnswer(t, resp, body)
+	})
+}

@@ -1,0 +1,34 @@
+package web_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// FuzzTeamForm: any form posted to an event page (after a real page load,
+// so the anti-forgery token is right) gets a page, never a server error,
+// and the page stays bounded however many fields were posted.
+func FuzzTeamForm(f *testing.F) {
+	f.Add("org_name=Fresno+Unified&org_type=district&county=Fresno&contact_name=Ana&contact_email=ana%40f.org&member_name=Ana&member_email=ana%40f.org&member_role=superintendent")
+	f.Add("op=add&member_name=a&member_name=b")
+	f.Add("op=remove-99999999999999999999&member_name=a")
+	f.Add(strings.Repeat("member_name=x&", 300))
+	f.Add("org_name=%E2%80%AE&contact_email=%C3%BC%40example.com&member_role=mascot")
+	f.Add("%zz=1&&=&")
+	f.Fuzz(func(t *testing.T, body string) {
+		form, err := url.ParseQuery(body)
+		if err != nil {
+			form = url.Values{}
+		}
+		s := newSite(t)
+		s.event("cv", 10, 4, nil)
+		p := s.register("cv", form)
+		if p.status >= 500 && p.status != 503 {
+			t.Fatalf("status %d for %q", p.status, body)
+		}
+		if len(p.body) > 256<<10 {
+			t.Fatalf("%d-byte page for a %d-byte form", len(p.body), len(body))
+		}
+	})
+}
