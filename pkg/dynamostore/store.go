@@ -31,6 +31,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/deploy"
 )
 
 // API is the part of the DynamoDB client the store uses.
@@ -80,9 +81,9 @@ const (
 	noticePrefix = "NOTICE#"
 	idemPrefix   = "IDEM#"
 
-	skEvent  = "EVENT"
+	skEvent  = deploy.SortKeyEvent // the stream triggers filter on it
 	skReg    = "REG"
-	skNotice = "NOTICE"
+	skNotice = deploy.SortKeyNotice
 	skIdem   = "IDEM"
 
 	gsiEvents = "EVENTS"

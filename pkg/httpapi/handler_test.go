@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,21 +14,26 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore"
 	"github.com/calmi/convenings/pkg/httpapi"
+	"github.com/calmi/convenings/pkg/httpapi/apitest"
 	"github.com/calmi/convenings/pkg/localaws"
+	"github.com/calmi/convenings/pkg/web"
 )
 
 func TestMain(m *testing.M) { os.Exit(localaws.RunTests(m)) }
 
 const staffToken = "local-staff-token-for-tests"
 
+// api is the HTTP functions over one table, each built as its main builds
+// it (a service without manage tokens where the function needs none).
 type api struct {
-	t *testing.T
-	h *httpapi.Handler
+	t         *testing.T
+	functions map[string]*httpapi.Handler
 }
 
-func newAPI(t *testing.T, opts httpapi.Options) *api {
+func newAPI(t *testing.T) *api {
 	t.Helper()
 	endpoint, _ := localaws.Endpoints(t)
 	client, err := localaws.NewDynamoDBClient(context.Background(), endpoint)
@@ -36,31 +42,37 @@ func newAPI(t *testing.T, opts httpapi.Options) *api {
 	}
 	table := localaws.NewTestTable(t, client, dynamostore.CreateTableInput)
 	tokens, _ := convening.NewManageTokens([]byte(strings.Repeat("s", 32)))
-	svc := convening.NewService(dynamostore.New(client, table, nil), tokens, nil)
-	return &api{t: t, h: httpapi.New(svc, opts)}
+	store := dynamostore.New(client, table, nil)
+	svc, plain := convening.NewService(store, tokens, nil), convening.NewService(store, nil, nil)
+	return &api{t: t, functions: map[string]*httpapi.Handler{
+		deploy.Events:       httpapi.Events(plain, nil),
+		deploy.Register:     httpapi.Register(svc, nil),
+		deploy.Registration: httpapi.Registration(svc, nil),
+		deploy.Admin:        httpapi.Admin(plain, nil),
+	}}
+}
+
+// handle sends req to the function its route belongs to, as API Gateway
+// does; a route key of no API function goes to the events function.
+func (a *api) handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	h := a.functions[deploy.Events]
+	if r, ok := deploy.RouteByKey(req.RouteKey); ok && a.functions[r.Function] != nil {
+		h = a.functions[r.Function]
+	}
+	return h.Handle(ctx, req)
 }
 
 // do sends a request through the handler as API Gateway would: the route
 // key and path parameters set, headers lower-cased.
 func (a *api) do(routeKey string, params map[string]string, headers map[string]string, body string) (int, map[string]string, map[string]any) {
 	a.t.Helper()
-	method, path, _ := strings.Cut(routeKey, " ")
-	raw := path
-	for k, v := range params {
-		raw = strings.ReplaceAll(raw, "{"+k+"}", v)
+	req := apitest.Request(routeKey, params, headers, body)
+	if req.Headers["authorization"] != "Bearer "+staffToken {
+		// The handler's own check: without the staff token the request
+		// carries no staff member's claims.
+		req.RequestContext.Authorizer = nil
 	}
-	h := map[string]string{"content-type": "application/json"}
-	for k, v := range headers {
-		h[strings.ToLower(k)] = v
-	}
-	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: routeKey, RawPath: raw, Headers: h, PathParameters: params, Body: body}
-	if h["authorization"] == "Bearer "+staffToken { // what the JWT authorizer passes for a staff member
-		req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": "staff-1", "cognito:groups": "[staff]"}}}
-	}
-	req.RequestContext.HTTP.Method = method
-	req.RequestContext.HTTP.Path = raw
-	resp, err := a.h.Handle(context.Background(), req)
+	resp, err := a.handle(context.Background(), req)
 	if err != nil {
 		a.t.Fatalf("%s: handler returned an error: %v", routeKey, err)
 	}
@@ -88,7 +100,7 @@ func teamBody(n, size int) string {
 }
 
 func TestRegistrationFlow(t *testing.T) {
-	a := newAPI(t, httpapi.Options{})
+	a := newAPI(t)
 	if st, _, body := a.do("POST /api/admin/events", nil, staff(), eventBody); st != http.StatusCreated || body["id"] != "cv" || body["seatsLeft"] != 6.0 {
 		t.Fatalf("create event: %d %v", st, body)
 	}
@@ -135,7 +147,7 @@ func TestRegistrationFlow(t *testing.T) {
 }
 
 func TestProblems(t *testing.T) {
-	a := newAPI(t, httpapi.Options{})
+	a := newAPI(t)
 	a.do("POST /api/admin/events", nil, staff(), eventBody)
 	reg := "POST /api/events/{eventId}/registrations"
 	cv := map[string]string{"eventId": "cv"}
@@ -192,7 +204,7 @@ func TestProblems(t *testing.T) {
 }
 
 func TestIdempotencyKeyReplaysFirstAnswer(t *testing.T) {
-	a := newAPI(t, httpapi.Options{})
+	a := newAPI(t)
 	a.do("POST /api/admin/events", nil, staff(), eventBody)
 	key := map[string]string{"Idempotency-Key": "b7f0c6d2-retry-1"}
 	cv := map[string]string{"eventId": "cv"}
@@ -214,7 +226,7 @@ func TestIdempotencyKeyReplaysFirstAnswer(t *testing.T) {
 }
 
 func TestStaffGroupFromCognito(t *testing.T) {
-	a := newAPI(t, httpapi.Options{})
+	a := newAPI(t)
 	for _, tt := range []struct {
 		name   string
 		claims map[string]string
@@ -231,7 +243,7 @@ func TestStaffGroupFromCognito(t *testing.T) {
 				req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
 					JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: tt.claims}}
 			}
-			resp, _ := a.h.Handle(context.Background(), req)
+			resp, _ := a.handle(context.Background(), req)
 			if resp.StatusCode != tt.status {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, resp.Body)
 			}
@@ -240,10 +252,9 @@ func TestStaffGroupFromCognito(t *testing.T) {
 }
 
 func TestFunctionServesOnlyItsRoutes(t *testing.T) {
-	a := newAPI(t, httpapi.Options{})
-	fn := a.h.Function(httpapi.FunctionEvents)
-	resp, _ := fn(context.Background(), events.APIGatewayV2HTTPRequest{RouteKey: "POST /api/admin/events", Body: eventBody,
-		Headers: map[string]string{"authorization": "Bearer " + staffToken}})
+	a := newAPI(t)
+	fn := a.functions[deploy.Events].Handle
+	resp, _ := fn(context.Background(), apitest.Request("POST /api/admin/events", nil, nil, eventBody))
 	if resp.StatusCode != 404 {
 		t.Fatalf("events function served an admin route: %d", resp.StatusCode)
 	}
@@ -254,15 +265,50 @@ func TestFunctionServesOnlyItsRoutes(t *testing.T) {
 }
 
 func TestOutOfTimeIsUnavailable(t *testing.T) {
-	a := newAPI(t, httpapi.Options{})
+	a := newAPI(t)
 	a.do("POST /api/admin/events", nil, staff(), eventBody)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
 	defer cancel()
 	time.Sleep(2 * time.Millisecond)
 	req := events.APIGatewayV2HTTPRequest{RouteKey: "POST /api/events/{eventId}/registrations", PathParameters: map[string]string{"eventId": "cv"},
 		Headers: map[string]string{"content-type": "application/json"}, Body: teamBody(9, 2)}
-	resp, err := a.h.Handle(ctx, req)
+	resp, err := a.handle(ctx, req)
 	if err != nil || resp.StatusCode != http.StatusServiceUnavailable || resp.Headers["Retry-After"] == "" {
 		t.Fatalf("status %d %v: %s", resp.StatusCode, err, resp.Body)
+	}
+}
+
+// TestEveryRouteHasAHandler holds deploy.Routes and the functions'
+// handlers together: every route's function serves it, and no function
+// serves a route key the table does not give it.
+func TestEveryRouteHasAHandler(t *testing.T) {
+	tokens, _ := convening.NewManageTokens([]byte(strings.Repeat("s", 32)))
+	svc := convening.NewService(nil, tokens, nil)
+	site, err := web.New(svc, web.Options{CSRFKey: []byte(strings.Repeat("c", 32))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	functions := map[string]interface{ RouteKeys() []string }{
+		deploy.Events:       httpapi.Events(svc, nil),
+		deploy.Register:     httpapi.Register(svc, nil),
+		deploy.Registration: httpapi.Registration(svc, nil),
+		deploy.Admin:        httpapi.Admin(svc, nil),
+		deploy.Web:          site,
+	}
+	for _, f := range deploy.Functions {
+		t.Run(f.Name, func(t *testing.T) {
+			want := deploy.RouteKeys(f.Name)
+			slices.Sort(want)
+			h, ok := functions[f.Name]
+			if !ok {
+				if len(want) > 0 {
+					t.Fatalf("routes %v have no handler", want)
+				}
+				return
+			}
+			if got := h.RouteKeys(); !slices.Equal(got, want) {
+				t.Errorf("serves %v, deploy.Routes gives it %v", got, want)
+			}
+		})
 	}
 }
