@@ -16,9 +16,6 @@ help: ## list the targets
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
-	@# A go.mod marks node_modules as another module, so ./... skips the Go
-	@# files some npm packages ship.
-	@echo 'module node_modules' > node_modules/go.mod
 	@touch $@
 
 deps: $(NPM_STAMP) ## install npm tools, Go modules, and Java and Chromium if missing
@@ -39,6 +36,7 @@ test: deps vet test-go synth ## run every test: unit, integration (DynamoDB Loca
 
 vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 
 test-go:
@@ -57,10 +55,8 @@ invoke: deps ## invoke one function with a sample payload: make invoke FN=regist
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<$(FUNCTIONS)> EVENT=events/<file>.json"; exit 2; }
 	$(GO) run ./cmd/lmi-local invoke -function $(FN) -event $(EVENT)
 
-bench: deps ## measure the rush against DynamoDB's floor, calls per operation, cold start, mail; writes docs/performance.md
-	@mkdir -p bin/bench
-	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem -count 5 ./cmd/lmi-bench | tee bin/bench/micro.txt
-	$(GO) run ./cmd/lmi-bench -micro bin/bench/micro.txt -doc docs/performance.md $(BENCH_FLAGS)
+bench: deps ## measure the rush against DynamoDB's floor, calls per operation, binary sizes and cold start, mail; writes docs/performance.md
+	$(GO) run ./cmd/lmi-bench -doc docs/performance.md $(BENCH_FLAGS)
 
 clean: ## remove build output
 	rm -rf bin cdk.out .build
