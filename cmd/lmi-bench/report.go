@@ -24,11 +24,6 @@ type report struct {
 
 func (r *report) problemCount() int {
 	n := 0
-	for _, c := range r.cold {
-		if c.arm64 > sizeTarget {
-			n++
-		}
-	}
 	for _, x := range r.rushes {
 		n += len(x.problems)
 	}
