@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"log/slog"
+	"maps"
 	"slices"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -67,12 +68,7 @@ func newHandler(svc *convening.Service, log *slog.Logger) *Handler {
 
 // RouteKeys returns the route keys h serves, sorted.
 func (h *Handler) RouteKeys() []string {
-	keys := make([]string, 0, len(h.routes))
-	for k := range h.routes {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
+	return slices.Sorted(maps.Keys(h.routes))
 }
 
 // StaffClaims is what API Gateway's JWT authorizer passes to a staff route

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"slices"
 )
@@ -14,12 +15,7 @@ const CSRFKeyLabel = "lmi-web-csrf-v1"
 // RouteKeys returns the route keys h serves (deploy.Routes of function
 // deploy.Web), sorted.
 func (h *Handler) RouteKeys() []string {
-	keys := make([]string, 0, len(h.routes))
-	for k := range h.routes {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
+	return slices.Sorted(maps.Keys(h.routes))
 }
 
 // notFound answers the $default route, which API Gateway sends every
