@@ -8,17 +8,22 @@ SHELL := /bin/bash
 GO        ?= go
 FUNCTIONS := $(notdir $(patsubst %/main.go,%,$(wildcard functions/*/main.go)))
 NPM_STAMP := node_modules/.package-lock.json
+FUZZTIME  ?= 30s
+# The packages with fuzz targets (func FuzzXxx in a _test.go file).
+FUZZPKGS   = $(sort $(dir $(shell grep -l '^func Fuzz' $$(git ls-files '*_test.go'))))
 
-.PHONY: help deps run test test-go test-infra synth vet build invoke bench clean
+# The npm tools, and the CDK's JavaScript under `go test ./infra`, run on the
+# Node.js LTS that package.json installs (Node 20, on new machines, reached
+# its end of life on 2026-10-30).
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: help deps run test test-go test-infra synth vet build invoke bench fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
-	@# A go.mod marks node_modules as another module, so ./... skips the Go
-	@# files some npm packages ship.
-	@echo 'module node_modules' > node_modules/go.mod
 	@touch $@
 
 deps: $(NPM_STAMP) ## install npm tools, Go modules, and Java and Chromium if missing
@@ -35,10 +40,12 @@ deps: $(NPM_STAMP) ## install npm tools, Go modules, and Java and Chromium if mi
 run: deps ## run the whole system locally (API on :8080, mail viewer on :8005)
 	$(GO) run ./cmd/lmi-local
 
-test: deps vet test-go synth ## run every test: unit, integration (DynamoDB Local, local SES), CDK template, cdk synth
+test: deps vet test-go synth ## run every test: unit, integration (DynamoDB Local, local SES), CDK template, cdk synth, each fuzz target briefly
+	$(MAKE) --no-print-directory fuzz FUZZTIME=3000x
 
 vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 
 test-go:
@@ -57,10 +64,16 @@ invoke: deps ## invoke one function with a sample payload: make invoke FN=regist
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<$(FUNCTIONS)> EVENT=events/<file>.json"; exit 2; }
 	$(GO) run ./cmd/lmi-local invoke -function $(FN) -event $(EVENT)
 
-bench: deps ## measure the rush against DynamoDB's floor, calls per operation, cold start, mail; writes docs/performance.md
-	@mkdir -p bin/bench
-	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem -count 5 ./cmd/lmi-bench | tee bin/bench/micro.txt
-	$(GO) run ./cmd/lmi-bench -micro bin/bench/micro.txt -doc docs/performance.md $(BENCH_FLAGS)
+bench: deps ## measure the rush against DynamoDB's floor, calls per operation, binary sizes and cold start, mail; writes docs/performance.md
+	$(GO) run ./cmd/lmi-bench -doc docs/performance.md $(BENCH_FLAGS)
+
+fuzz: deps ## run every fuzz target for FUZZTIME each (default 30s; or a count of runs, 3000x): make fuzz FUZZTIME=10m
+	@set -eo pipefail; for dir in $(FUZZPKGS); do \
+	  for target in $$($(GO) test -list '^Fuzz' ./$$dir | grep '^Fuzz'); do \
+	    echo "fuzz ./$$dir $$target for $(FUZZTIME)"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) ./$$dir | grep -v '^fuzz: elapsed' || exit 1; \
+	  done; \
+	done
 
 clean: ## remove build output
 	rm -rf bin cdk.out .build

@@ -15,7 +15,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/calmi/convenings/pkg/deployment"
 	"github.com/calmi/convenings/pkg/dynamostore"
 	"github.com/calmi/convenings/pkg/localaws"
 	"github.com/calmi/convenings/pkg/localrun"
@@ -101,12 +100,6 @@ func startBrowserSystem(t *testing.T) *browserSystem {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	// StartSystem configures the functions through the environment, as
-	// Lambda would; t.Setenv puts it back afterwards.
-	for _, k := range []string{deployment.EnvTableName, deployment.EnvDynamoDBEndpoint, deployment.EnvSESEndpoint,
-		deployment.EnvTokenSecret, deployment.EnvPublicURL, deployment.EnvSenderEmail, deployment.EnvSESMaxSendRate, deployment.EnvLogLevel} {
-		t.Setenv(k, os.Getenv(k))
-	}
 	start := time.Now().AddDate(0, 2, 0).UTC().Truncate(24 * time.Hour).Add(16 * time.Hour) // 8 or 9 AM Pacific
 	event := func(id, title string, capacity, maxTeam int) json.RawMessage {
 		b, _ := json.Marshal(map[string]any{"id": id, "title": title, "kind": "convening",

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/calmi/convenings/pkg/dynamostore/dynamotest"
 	"github.com/calmi/convenings/pkg/localaws"
 )
 
@@ -158,7 +159,7 @@ func TestConcurrentRush(t *testing.T) {
 
 	// The stream repairs what the requests left: promotion, then mail.
 	sctx, stop := context.WithCancel(ctx)
-	streamDone := h.runStream(sctx)
+	streamDone := h.runStream(sctx, h.sesURL)
 	defer func() { stop(); <-streamDone }()
 	h.waitQuiet(ctx, t, eventID, 90*time.Second)
 
@@ -166,7 +167,7 @@ func TestConcurrentRush(t *testing.T) {
 	st := checkInvariants(t, items, eventID)
 	t.Logf("rush: %d requests in %v (%.0f/s); %d registered, %d waitlisted, %d cancelled; %d transaction attempts; injected %d conflicts, %d throttles",
 		len(outcomes), rush.Round(time.Millisecond), float64(len(outcomes))/rush.Seconds(),
-		st.registered, st.waitlisted, st.cancelled, f.transactions.Load(), f.conflicts.Load(), f.throttles.Load())
+		st.Registered, st.Waitlisted, st.Cancelled, f.transactions.Load(), f.conflicts.Load(), f.throttles.Load())
 	if f.conflicts.Load() == 0 || f.throttles.Load() == 0 {
 		t.Errorf("no faults injected: the retry paths were not exercised")
 	}
@@ -177,12 +178,10 @@ func TestConcurrentRush(t *testing.T) {
 	// cancelling gives the organization's claim back.)
 	active := map[string]int{}
 	status := map[string]string{}
-	for _, it := range items {
-		if it.s("sk") == "REG" {
-			status[it.s("id")] = it.s("status")
-			if it.s("status") != "cancelled" {
-				active[it.s("orgKey")]++
-			}
+	for id, r := range st.Registrations {
+		status[id] = r.S("status")
+		if r.S("status") != "cancelled" {
+			active[r.S("orgKey")]++
 		}
 	}
 	for org, n := range active {
@@ -235,8 +234,8 @@ func TestConcurrentRush(t *testing.T) {
 	}
 	// Positions told at registration never grow: newcomers go behind.
 	final := map[string]int{}
-	for _, w := range st.waitlist {
-		final[w.id] = w.position
+	for _, w := range st.Waitlist {
+		final[w.ID] = w.Position
 	}
 	for _, o := range outcomes {
 		if p, ok := final[o.regID]; ok && o.state == "waitlisted" && p > o.position {
@@ -248,10 +247,10 @@ func TestConcurrentRush(t *testing.T) {
 	for _, o := range outcomes {
 		tokens[o.regID] = o.token
 	}
-	for _, w := range st.waitlist {
-		r := h.call(ctx, "GET /api/registrations/{registrationId}", map[string]string{"registrationId": w.id}, map[string]string{"Authorization": "Bearer " + tokens[w.id]}, nil)
-		if got := r.body["registration"].(map[string]any)["waitlistPosition"]; got != float64(w.position) {
-			t.Errorf("registration %s: live position %v, want %d", w.id, got, w.position)
+	for _, w := range st.Waitlist {
+		r := h.call(ctx, "GET /api/registrations/{registrationId}", map[string]string{"registrationId": w.ID}, map[string]string{"Authorization": "Bearer " + tokens[w.ID]}, nil)
+		if got := r.body["registration"].(map[string]any)["waitlistPosition"]; got != float64(w.Position) {
+			t.Errorf("registration %s: live position %v, want %d", w.ID, got, w.Position)
 		}
 	}
 	checkMail(ctx, t, h.sesURL, run, items)
@@ -265,166 +264,41 @@ func (h *harness) waitQuiet(ctx context.Context, t *testing.T, eventID string, l
 		pending := 0
 		items := h.scan(ctx)
 		for _, it := range items {
-			if it.s("sk") == "NOTICE" && it.s("state") != "sent" {
+			if it.Kind() == dynamotest.Notice && it.S("state") != "sent" {
 				pending++
 			}
 		}
-		if pending == 0 && !promotable(items, eventID) {
+		st, _, err := dynamotest.Check(items, eventID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pending == 0 && !st.Promotable() {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %d notices unsent, promotable=%v", limit, pending, promotable(items, eventID))
+			t.Fatalf("after %v: %d notices unsent, promotable=%v", limit, pending, st.Promotable())
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
 }
 
-// promotable reports whether the waiting list's head fits (strict policy).
-func promotable(items []item, eventID string) bool {
-	var ev item
-	var wait []item
-	for _, it := range items {
-		switch {
-		case it.s("pk") == "EVENT#"+eventID && it.s("sk") == "EVENT":
-			ev = it
-		case it.s("pk") == "EVENT#"+eventID && strings.HasPrefix(it.s("sk"), "WAIT#"):
-			wait = append(wait, it)
-		}
-	}
-	if len(wait) == 0 {
-		return false
-	}
-	sort.Slice(wait, func(i, j int) bool { return wait[i].s("sk") < wait[j].s("sk") })
-	return wait[0].n("seats") <= ev.n("capacity")-ev.n("seatsTaken")
-}
-
-type waitEntry struct {
-	id       string
-	seq      int
-	position int
-}
-
-type state struct {
-	registered, waitlisted, cancelled int
-	waitlist                          []waitEntry
-}
-
 // checkInvariants checks, from the items alone, everything that must hold
-// whatever the interleaving.
-func checkInvariants(t *testing.T, items []item, eventID string) state {
+// whatever the interleaving (dynamotest.Check).
+func checkInvariants(t *testing.T, items []dynamotest.Item, eventID string) dynamotest.State {
 	t.Helper()
-	var st state
-	var ev item
-	regs := map[string]item{}
-	waits := map[string]item{} // by registration id
-	orgs := map[string]string{}
-	notices := map[string][]string{}
-	seqs := map[int]string{}
-	for _, it := range items {
-		switch sk := it.s("sk"); {
-		case sk == "EVENT":
-			ev = it
-		case sk == "REG":
-			regs[it.s("id")] = it
-		case strings.HasPrefix(sk, "WAIT#"):
-			if prev, dup := waits[it.s("registrationId")]; dup {
-				t.Errorf("two waiting-list entries for %s: %v %v", it.s("registrationId"), prev, it)
-			}
-			waits[it.s("registrationId")] = it
-		case strings.HasPrefix(sk, "ORG#"):
-			orgs[sk] = it.s("registrationId")
-		case sk == "NOTICE":
-			notices[it.s("registrationId")] = append(notices[it.s("registrationId")], it.s("kind"))
-		}
+	st, problems, err := dynamotest.Check(items, eventID)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if ev == nil {
-		t.Fatalf("no event %s", eventID)
-	}
-	seats, wlSeats := 0, 0
-	for id, r := range regs {
-		if r.n("waitlistSeq") > 0 {
-			if other, dup := seqs[r.n("waitlistSeq")]; dup {
-				t.Errorf("registrations %s and %s share arrival number %d", id, other, r.n("waitlistSeq"))
-			}
-			seqs[r.n("waitlistSeq")] = id
-		}
-		want := []string{}
-		switch r.s("status") {
-		case "registered":
-			st.registered++
-			seats += r.n("seats")
-			if r.s("promotedAt") != "" {
-				want = []string{"waitlisted", "promoted"}
-			} else {
-				want = []string{"registered"}
-			}
-		case "waitlisted":
-			st.waitlisted++
-			wlSeats += r.n("seats")
-			w, ok := waits[id]
-			if !ok || w.n("seq") != r.n("waitlistSeq") || w.n("seats") != r.n("seats") {
-				t.Errorf("waitlisted %s has no matching waiting-list entry: %v", id, w)
-			}
-			st.waitlist = append(st.waitlist, waitEntry{id: id, seq: r.n("waitlistSeq")})
-			want = []string{"waitlisted"}
-		case "cancelled":
-			st.cancelled++
-			switch {
-			case r.s("promotedAt") != "":
-				want = []string{"waitlisted", "promoted", "cancelled"}
-			case r.n("waitlistSeq") > 0:
-				want = []string{"waitlisted", "cancelled"}
-			default:
-				want = []string{"registered", "cancelled"}
-			}
-			if _, ok := waits[id]; ok {
-				t.Errorf("cancelled %s is still on the waiting list", id)
-			}
-		}
-		if r.s("status") != "cancelled" && orgs["ORG#"+r.s("orgKey")] != id {
-			t.Errorf("active %s does not hold its organization's claim (%q)", id, orgs["ORG#"+r.s("orgKey")])
-		}
-		got := append([]string(nil), notices[id]...)
-		sort.Strings(got)
-		sort.Strings(want)
-		if strings.Join(got, ",") != strings.Join(want, ",") {
-			t.Errorf("registration %s (%s): notices %v, want exactly %v", id, r.s("status"), got, want)
-		}
-	}
-	if len(waits) != st.waitlisted {
-		t.Errorf("%d waiting-list entries for %d waitlisted registrations", len(waits), st.waitlisted)
-	}
-	if len(orgs) != st.registered+st.waitlisted {
-		t.Errorf("%d organization claims for %d active registrations", len(orgs), st.registered+st.waitlisted)
-	}
-	checks := []struct {
-		name      string
-		got, want int
-	}{
-		{"seatsTaken", ev.n("seatsTaken"), seats},
-		{"seatsLeft", ev.n("seatsLeft"), ev.n("capacity") - seats},
-		{"registeredTeams", ev.n("registeredTeams"), st.registered},
-		{"waitlistLength", ev.n("waitlistLength"), st.waitlisted},
-		{"waitlistSeats", ev.n("waitlistSeats"), wlSeats},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("event %s = %d, but the registrations sum to %d", c.name, c.got, c.want)
-		}
-	}
-	if seats > ev.n("capacity") {
-		t.Errorf("over capacity: %d seats taken of %d", seats, ev.n("capacity"))
-	}
-	sort.Slice(st.waitlist, func(i, j int) bool { return st.waitlist[i].seq < st.waitlist[j].seq })
-	for i := range st.waitlist {
-		st.waitlist[i].position = i + 1
+	for _, p := range problems {
+		t.Error(p)
 	}
 	return st
 }
 
 // checkMail checks that the local SES endpoint received exactly one email
 // per notice, to the team's contact, with the subject of its kind.
-func checkMail(ctx context.Context, t *testing.T, sesURL, run string, items []item) {
+func checkMail(ctx context.Context, t *testing.T, sesURL, run string, items []dynamotest.Item) {
 	t.Helper()
 	sent, err := localaws.SentEmails(ctx, sesURL)
 	if err != nil {
@@ -432,18 +306,18 @@ func checkMail(ctx context.Context, t *testing.T, sesURL, run string, items []it
 	}
 	contact := map[string]string{}
 	for _, it := range items {
-		if it.s("sk") == "REG" {
+		if it.Kind() == dynamotest.Registration {
 			c, _ := it["contact"].(map[string]any)
-			contact[it.s("id")], _ = c["email"].(string)
+			contact[it.S("id")], _ = c["email"].(string)
 		}
 	}
 	prefix := map[string]string{"registered": "Registered: ", "waitlisted": "Waiting list", "promoted": "Seat", "cancelled": "Cancelled: "}
 	want := map[string][]string{}
 	total := 0
 	for _, it := range items {
-		if it.s("sk") == "NOTICE" {
-			addr := contact[it.s("registrationId")]
-			want[addr] = append(want[addr], prefix[it.s("kind")])
+		if it.Kind() == dynamotest.Notice {
+			addr := contact[it.S("registrationId")]
+			want[addr] = append(want[addr], prefix[it.S("kind")])
 			total++
 		}
 	}

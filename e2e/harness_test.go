@@ -6,39 +6,50 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/calmi/convenings/pkg/convening"
-	"github.com/calmi/convenings/pkg/deployment"
+	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore"
-	"github.com/calmi/convenings/pkg/httpapi"
+	"github.com/calmi/convenings/pkg/dynamostore/dynamotest"
+	"github.com/calmi/convenings/pkg/httpapi/apitest"
 	"github.com/calmi/convenings/pkg/localaws"
 	"github.com/calmi/convenings/pkg/localrun"
 	"github.com/calmi/convenings/pkg/mail"
-	"github.com/calmi/convenings/pkg/streamapi"
+	"github.com/calmi/convenings/pkg/outbox"
 )
 
 func TestMain(m *testing.M) { os.Exit(localaws.RunTests(m)) }
 
 const tokenSecret = "e2e-secret-0123456789abcdefghijklmnopqrstuvwxyz"
 
-// harness is one fresh table with the HTTP handlers over a client that may
-// inject faults, and the stream functions wired as deployed.
+// harness is one fresh table with the HTTP functions over a client that
+// may inject faults, and the stream functions wired as deployed.
 type harness struct {
 	t      testing.TB
 	table  string
 	client *dynamodb.Client // fault-free, for checking state
 	sesURL string
-	api    func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
-	svc    *convening.Service
+	// functions are the HTTP functions' handlers, by name, as their mains
+	// build them (localrun.NewFunction).
+	functions map[string]func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+	svc       *convening.Service
+}
+
+// functionConfig is the configuration the functions get from the CDK app,
+// with the local services' endpoints.
+func (h *harness) functionConfig(sesURL string, clientOpts ...func(*dynamodb.Options)) localrun.FunctionConfig {
+	dynamoURL, _ := localaws.Endpoints(h.t)
+	return localrun.FunctionConfig{
+		Config: deploy.Config{Table: h.table, TokenSecret: tokenSecret, PublicURL: "http://127.0.0.1:8080",
+			SenderEmail: "convenings@lmi.example.org", SESMaxSendRate: "2000", LogLevel: "warn"},
+		DynamoDBEndpoint: dynamoURL, SESEndpoint: sesURL, DynamoDBOptions: clientOpts,
+	}
 }
 
 func newHarness(t testing.TB, clientOpts ...func(*dynamodb.Options)) *harness {
@@ -49,37 +60,36 @@ func newHarness(t testing.TB, clientOpts ...func(*dynamodb.Options)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	table := localaws.NewTestTable(t, client, dynamostore.CreateTableInput)
+	h := &harness{t: t, client: client, sesURL: sesURL,
+		functions: map[string]func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error){}}
+	h.table = localaws.NewTestTable(t, client, dynamostore.CreateTableInput)
+	// The functions get the client they get in AWS (its retry policy
+	// matters under throttling), plus the test's fault injection.
+	c := h.functionConfig(sesURL, clientOpts...)
+	for _, name := range []string{deploy.Events, deploy.Register, deploy.Registration, deploy.Admin} {
+		fn, err := localrun.NewFunction(ctx, name, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.functions[name] = fn.(func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error))
+	}
 	tokens, err := convening.NewManageTokens([]byte(tokenSecret))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The store gets the client the functions get in AWS (its retry policy
-	// matters under throttling), plus the test's fault injection.
-	cfg, err := deployment.AWSConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := dynamostore.New(deployment.DynamoDB(cfg, dynamoURL, clientOpts...), table, nil)
-	svc := convening.NewService(store, tokens, nil)
-	h := httpapi.New(svc, httpapi.Options{})
-	return &harness{t: t, table: table, client: client, sesURL: sesURL, api: h.Handle, svc: svc}
+	store := dynamostore.Open(localaws.Config(), h.table, nil, append([]func(*dynamodb.Options){localaws.DynamoDBEndpoint(dynamoURL)}, clientOpts...)...)
+	h.svc = convening.NewService(store, tokens, nil)
+	return h
 }
 
-// streamFunctions wires the promoter and mailer from the environment, as
-// their main packages do, and feeds them the table's stream until ctx ends.
-func (h *harness) runStream(ctx context.Context) <-chan error {
+// runStream wires the promoter and mailer as their mains do, sending mail
+// through the SES endpoint sesURL, and feeds them the table's stream until
+// ctx ends.
+func (h *harness) runStream(ctx context.Context, sesURL string) <-chan error {
 	h.t.Helper()
-	for k, v := range map[string]string{
-		deployment.EnvTableName: h.table, deployment.EnvTokenSecret: tokenSecret,
-		deployment.EnvPublicURL: "http://127.0.0.1:8080", deployment.EnvSenderEmail: "convenings@lmi.example.org",
-		deployment.EnvSESMaxSendRate: "2000", deployment.EnvLogLevel: "warn",
-	} {
-		h.t.Setenv(k, v)
-	}
 	fns := map[string]lambda.Handler{}
-	for _, name := range []string{deployment.FunctionMailer, deployment.FunctionPromoter} {
-		fn, err := deployment.Handler(ctx, name)
+	for _, name := range []string{deploy.Mailer, deploy.Promoter} {
+		fn, err := localrun.NewFunction(ctx, name, h.functionConfig(sesURL))
 		if err != nil {
 			h.t.Fatal(err)
 		}
@@ -94,10 +104,8 @@ func (h *harness) runStream(ctx context.Context) <-chan error {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	p, err := localrun.NewStreamPoller(streams, arn, []localrun.StreamConsumer{
-		{Name: deployment.FunctionMailer, Function: fns[deployment.FunctionMailer], BatchSize: 10, Filter: localrun.NoticeInserted},
-		{Name: deployment.FunctionPromoter, Function: fns[deployment.FunctionPromoter], BatchSize: 100, Filter: localrun.EventChanged},
-	}, localrun.PollerOptions{FromStart: true, PollInterval: 50 * time.Millisecond})
+	p, err := localrun.NewStreamPoller(streams, arn, localrun.StreamConsumers(fns),
+		localrun.PollerOptions{FromStart: true, PollInterval: 50 * time.Millisecond})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -111,27 +119,15 @@ type response struct {
 	body   map[string]any
 }
 
-// call sends one request through the HTTP handler as API Gateway would.
+// call sends one request to the function that serves its route, as API
+// Gateway would (a staff route as signed-in staff).
 func (h *harness) call(ctx context.Context, routeKey string, params, headers map[string]string, body any) response {
-	method, path, _ := strings.Cut(routeKey, " ")
-	for k, v := range params {
-		path = strings.ReplaceAll(path, "{"+k+"}", v)
-	}
-	hdr := map[string]string{"content-type": "application/json"}
-	for k, v := range headers {
-		hdr[strings.ToLower(k)] = v
-	}
-	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: routeKey, RawPath: path, PathParameters: params, Headers: hdr}
-	req.RequestContext.HTTP.Method = method
-	if strings.HasPrefix(path, "/api/admin/") {
-		req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": "staff", "cognito:groups": "[staff]"}}}
-	}
+	var b []byte
 	if body != nil {
-		b, _ := json.Marshal(body)
-		req.Body = string(b)
+		b, _ = json.Marshal(body)
 	}
-	resp, err := h.api(ctx, req)
+	route, _ := deploy.RouteByKey(routeKey)
+	resp, err := h.functions[route.Function](ctx, apitest.Request(routeKey, params, headers, string(b)))
 	if err != nil {
 		h.t.Errorf("%s: handler error %v", routeKey, err)
 	}
@@ -159,41 +155,19 @@ func teamOf(run string, n, size int) convening.Team {
 	return t
 }
 
-// item is one table item, decoded loosely.
-type item map[string]any
-
-func (it item) s(k string) string { v, _ := it[k].(string); return v }
-func (it item) n(k string) int {
-	switch v := it[k].(type) {
-	case float64:
-		return int(v)
-	}
-	return 0
-}
-
-func (h *harness) scan(ctx context.Context) []item {
+// scan reads every item of the table.
+func (h *harness) scan(ctx context.Context) []dynamotest.Item {
 	h.t.Helper()
-	var items []item
-	p := dynamodb.NewScanPaginator(h.client, &dynamodb.ScanInput{TableName: aws.String(h.table), ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			h.t.Fatalf("scan: %v", err)
-		}
-		for _, m := range out.Items {
-			var it item
-			if err := attributevalue.UnmarshalMap(m, &it); err != nil {
-				h.t.Fatal(err)
-			}
-			items = append(items, it)
-		}
+	items, err := dynamotest.Scan(ctx, h.client, h.table)
+	if err != nil {
+		h.t.Fatal(err)
 	}
 	return items
 }
 
 // sweeper is the mailer's scheduled sweep on this table, with a clock of
 // the test's choosing.
-func (h *harness) sweeper(t testing.TB, now func() time.Time) *streamapi.Mailer {
+func (h *harness) sweeper(t testing.TB, now func() time.Time) *outbox.Mailer {
 	t.Helper()
 	ctx := context.Background()
 	ses, err := localaws.NewSESClient(ctx, h.sesURL)
@@ -208,5 +182,5 @@ func (h *harness) sweeper(t testing.TB, now func() time.Time) *streamapi.Mailer 
 		t.Fatal(err)
 	}
 	m.SetClock(now)
-	return &streamapi.Mailer{Notices: store, Mailer: m, Log: slog.Default(), Now: now}
+	return &outbox.Mailer{Notices: store, Mailer: m, Log: slog.Default(), Now: now}
 }

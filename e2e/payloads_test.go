@@ -14,9 +14,93 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/calmi/convenings/pkg/convening"
-	"github.com/calmi/convenings/pkg/deployment"
+	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/localaws"
+	"github.com/calmi/convenings/pkg/localrun"
 )
+
+// samplePayloads names every file in events/, the function it is for, and
+// the HTTP status it is answered with (0 for stream batches, which must
+// report no failures), against the table samplePayloadHarness prepares.
+var samplePayloads = []struct {
+	file, function string
+	status         int
+}{
+	{"api-list-events.json", deploy.Events, 200},
+	{"api-get-event.json", deploy.Events, 200},
+	{"api-register.json", deploy.Register, 201},
+	{"api-register-invalid.json", deploy.Register, 400},
+	{"api-get-registration.json", deploy.Registration, 404}, // the sample's token is not the registration's
+	{"api-cancel-registration.json", deploy.Registration, 404},
+	{"api-admin-create-event.json", deploy.Admin, 201},
+	{"api-admin-update-event.json", deploy.Admin, 200},
+	{"api-admin-roster.json", deploy.Admin, 200},
+	{"web-event-page.json", deploy.Web, 200},
+	{"web-register-form.json", deploy.Web, 403}, // a form post without the site's anti-forgery cookie
+	{"stream-event-seats-freed.json", deploy.Promoter, 0},
+	{"stream-notice-inserted.json", deploy.Mailer, 0},
+}
+
+// samplePayloadHarness returns a table holding what the samples refer to:
+// the sample event, and the registration and notice the mailer sample
+// names. run makes the registration's contact address unique.
+func samplePayloadHarness(t *testing.T, run string) *harness {
+	t.Helper()
+	ctx := context.Background()
+	h := newHarness(t)
+	start := time.Now().AddDate(0, 2, 0).UTC().Truncate(time.Hour)
+	if _, err := h.svc.CreateEvent(ctx, convening.Event{ID: "central-valley-convening-2027", Title: "Central Valley Universal Convening",
+		Kind: convening.KindConvening, StartsAt: start, EndsAt: start.Add(6 * time.Hour), Venue: "Fresno", Capacity: 12, MaxTeamSize: 6}); err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{"01JDXAMPLE0000000000000000", "01JDXNOTICE000000000000000"}
+	h.svc.NewID = func() string { id := ids[0]; ids = ids[1:]; return id }
+	if _, _, _, err := h.svc.Register(ctx, "central-valley-convening-2027", teamOf(run, 1, 2), nil); err != nil {
+		t.Fatal(err)
+	}
+	h.svc.NewID = convening.NewID
+	return h
+}
+
+// checkAnswer checks a function's answer to a sample payload.
+func checkAnswer(t *testing.T, out []byte, status int) {
+	t.Helper()
+	if status > 0 {
+		var resp events.APIGatewayV2HTTPResponse
+		if err := json.Unmarshal(out, &resp); err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != status {
+			t.Fatalf("status %d, want %d: %s", resp.StatusCode, status, resp.Body)
+		}
+		return
+	}
+	var resp events.DynamoDBEventResponse
+	if err := json.Unmarshal(out, &resp); err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("batch item failures: %+v", resp.BatchItemFailures)
+	}
+}
+
+// checkSampleMail checks that the mailer sample emailed the sample
+// registration's contact.
+func checkSampleMail(t *testing.T, sesURL, run string) {
+	t.Helper()
+	sent, err := localaws.SentEmails(context.Background(), sesURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range sent {
+		for _, to := range m.To {
+			if strings.Contains(to, "contact-1@"+run+".example.org") {
+				return
+			}
+		}
+	}
+	t.Errorf("the mailer sample sent no email to the sample registration's contact")
+}
 
 // TestSamplePayloads feeds every file in events/ to the function it is for,
 // through the real Lambda decoder, against a table holding the sample
@@ -24,50 +108,12 @@ import (
 // handler's event type fails here.
 func TestSamplePayloads(t *testing.T) {
 	ctx := context.Background()
-	h := newHarness(t)
-	for k, v := range map[string]string{
-		deployment.EnvTableName: h.table, deployment.EnvTokenSecret: tokenSecret,
-		deployment.EnvPublicURL: "http://127.0.0.1:8080", deployment.EnvSenderEmail: "convenings@lmi.example.org",
-		deployment.EnvLogLevel: "warn",
-	} {
-		t.Setenv(k, v)
-	}
-	start := time.Now().AddDate(0, 2, 0).UTC().Truncate(time.Hour)
-	if _, err := h.svc.CreateEvent(ctx, convening.Event{ID: "central-valley-convening-2027", Title: "Central Valley Universal Convening",
-		Kind: convening.KindConvening, StartsAt: start, EndsAt: start.Add(6 * time.Hour), Venue: "Fresno", Capacity: 12, MaxTeamSize: 6}); err != nil {
-		t.Fatal(err)
-	}
-	// The mailer sample names a notice of a fixed registration; make both.
-	ids := []string{"01JDXAMPLE0000000000000000", "01JDXNOTICE000000000000000"}
-	h.svc.NewID = func() string { id := ids[0]; ids = ids[1:]; return id }
-	if _, _, _, err := h.svc.Register(ctx, "central-valley-convening-2027", teamOf("payloads", 1, 2), nil); err != nil {
-		t.Fatal(err)
-	}
-	h.svc.NewID = convening.NewID
-
-	tests := []struct {
-		file, function string
-		status         int // for HTTP payloads
-	}{
-		{"api-list-events.json", "events", 200},
-		{"api-get-event.json", "events", 200},
-		{"api-register.json", "register", 201},
-		{"api-register-invalid.json", "register", 400},
-		{"api-get-registration.json", "registration", 404}, // the sample's token is not the registration's
-		{"api-cancel-registration.json", "registration", 404},
-		{"api-admin-create-event.json", "admin", 201},
-		{"api-admin-update-event.json", "admin", 200},
-		{"api-admin-roster.json", "admin", 200},
-		{"web-event-page.json", "web", 200},
-		{"web-register-form.json", "web", 403}, // a form post without the site's anti-forgery cookie
-		{"stream-event-seats-freed.json", "promoter", 0},
-		{"stream-notice-inserted.json", "mailer", 0},
-	}
+	h := samplePayloadHarness(t, "payloads")
 	files, _ := filepath.Glob("../events/*.json")
-	if len(files) != len(tests) {
-		t.Errorf("events/ has %d files, the test knows %d: add the new ones here", len(files), len(tests))
+	if len(files) != len(samplePayloads) {
+		t.Errorf("events/ has %d files, the test knows %d: add the new ones here", len(files), len(samplePayloads))
 	}
-	for _, tt := range tests {
+	for _, tt := range samplePayloads {
 		t.Run(strings.TrimSuffix(tt.file, ".json"), func(t *testing.T) {
 			payload, err := os.ReadFile(filepath.Join("..", "events", tt.file))
 			if err != nil {
@@ -78,7 +124,7 @@ func TestSamplePayloads(t *testing.T) {
 			} else {
 				roundTrip[events.DynamoDBEvent](t, payload)
 			}
-			fn, err := deployment.Handler(ctx, tt.function)
+			fn, err := localrun.NewFunction(ctx, tt.function, h.functionConfig(h.sesURL))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,38 +132,10 @@ func TestSamplePayloads(t *testing.T) {
 			if err != nil {
 				t.Fatalf("invoke: %v", err)
 			}
-			if tt.status > 0 {
-				var resp events.APIGatewayV2HTTPResponse
-				if err := json.Unmarshal(out, &resp); err != nil {
-					t.Fatal(err)
-				}
-				if resp.StatusCode != tt.status {
-					t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, resp.Body)
-				}
-				return
-			}
-			var resp events.DynamoDBEventResponse
-			if err := json.Unmarshal(out, &resp); err != nil {
-				t.Fatal(err)
-			}
-			if len(resp.BatchItemFailures) != 0 {
-				t.Fatalf("batch item failures: %+v", resp.BatchItemFailures)
-			}
+			checkAnswer(t, out, tt.status)
 		})
 	}
-	sent, err := localaws.SentEmails(ctx, h.sesURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := false
-	for _, m := range sent {
-		for _, to := range m.To {
-			found = found || strings.Contains(to, "contact-1@payloads.example.org")
-		}
-	}
-	if !found {
-		t.Errorf("the mailer sample sent no email to the sample registration's contact")
-	}
+	checkSampleMail(t, h.sesURL, "payloads")
 }
 
 // roundTrip checks that a payload decodes into T and encodes back to the

@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/calmi/convenings/pkg/convening"
-	"github.com/calmi/convenings/pkg/deployment"
 	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/dynamostore/dynamotest"
 	"github.com/calmi/convenings/pkg/mail"
-	"github.com/calmi/convenings/pkg/streamapi"
+	"github.com/calmi/convenings/pkg/outbox"
 )
 
 // TestStreamRepairsWhatACrashLeft cancels a registration the way a function
@@ -50,9 +50,8 @@ func TestStreamRepairsWhatACrashLeft(t *testing.T) {
 	}
 	dead := "http://" + l.Addr().String()
 	l.Close()
-	t.Setenv(deployment.EnvSESEndpoint, dead)
 	sctx, stop := context.WithCancel(ctx)
-	done := h.runStream(sctx)
+	done := h.runStream(sctx, dead)
 	waitFor(t, 20*time.Second, "promotion by the stream", func() bool {
 		r, err := h.svc.Registration(ctx, waiting.ID, token)
 		return err == nil && r.Status == convening.StatusRegistered
@@ -60,10 +59,10 @@ func TestStreamRepairsWhatACrashLeft(t *testing.T) {
 	waitFor(t, 30*time.Second, "failed send recorded", func() bool {
 		failed := false
 		for _, it := range h.scan(ctx) {
-			if it.s("sk") == "NOTICE" && it.s("state") == "sent" {
-				t.Fatalf("notice %s sent while SES was unreachable", it.s("id"))
+			if it.Kind() == dynamotest.Notice && it.S("state") == "sent" {
+				t.Fatalf("notice %s sent while SES was unreachable", it.S("id"))
 			}
-			failed = failed || (it.s("sk") == "NOTICE" && it.s("lastError") != "")
+			failed = failed || (it.Kind() == dynamotest.Notice && it.S("cause") != "")
 		}
 		return failed
 	})
@@ -74,15 +73,14 @@ func TestStreamRepairsWhatACrashLeft(t *testing.T) {
 	// and Lambda's retries of the records may be spent: the scheduled sweep
 	// sends what is left. Its clock runs ahead past the sweep age instead of
 	// the test waiting minutes for it.
-	t.Setenv(deployment.EnvSESEndpoint, h.sesURL)
-	later := func() time.Time { return time.Now().Add(streamapi.SweepAge + mail.Lease) }
+	later := func() time.Time { return time.Now().Add(outbox.SweepAge + mail.Lease) }
 	sweeper := h.sweeper(t, later)
 	if _, err := sweeper.Sweep(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// And a redelivery of every stream record afterwards sends nothing twice.
 	sctx, stop = context.WithCancel(ctx)
-	done = h.runStream(sctx)
+	done = h.runStream(sctx, h.sesURL)
 	defer func() { stop(); <-done }()
 	h.waitQuiet(ctx, t, "ev", 30*time.Second)
 	items := h.scan(ctx)

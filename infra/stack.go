@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -27,17 +26,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/calmi/convenings/pkg/deployment"
-	"github.com/calmi/convenings/pkg/dynamostore"
-	"github.com/calmi/convenings/pkg/httpapi"
-)
-
-// Values of the sort key that the stream consumers filter on (see the item
-// layout in package dynamostore): the mailer gets new notice items, the
-// promoter gets new or changed event items.
-const (
-	sortKeyNotice = "NOTICE"
-	sortKeyEvent  = "EVENT"
+	"github.com/calmi/convenings/pkg/deploy"
 )
 
 // CDK context keys read by the stack, e.g. `cdk deploy -c senderEmail=...`.
@@ -58,10 +47,10 @@ const (
 )
 
 // FunctionNames returns the name of every Lambda function the stack
-// defines (deployment.Functions). Each name is a folder under functions/
+// defines (deploy.Functions). Each name is a folder under functions/
 // and, once built, a folder under the bin dir holding its bootstrap.
 func FunctionNames() []string {
-	return slices.Clone(deployment.Functions)
+	return deploy.FunctionNames()
 }
 
 // ConveningsStackProps configures NewConveningsStack. Zero values of the
@@ -97,24 +86,24 @@ const (
 	tableReadWrite
 )
 
-// functionSpec is what differs between the functions.
+// functionSpec is what the stack decides per function, beyond what
+// deploy.Functions says (its environment and triggers).
 type functionSpec struct {
-	timeout     awscdk.Duration
-	table       tableAccess
-	tokenSecret bool // gets LMI_TOKEN_SECRET_ARN and may read the secret
+	timeout awscdk.Duration
+	table   tableAccess
 }
 
 func functionSpecs() map[string]functionSpec {
 	http := awscdk.Duration_Seconds(jsii.Number(10))
 	stream := awscdk.Duration_Seconds(jsii.Number(60))
 	return map[string]functionSpec{
-		httpapi.FunctionEvents:       {timeout: http, table: tableRead},
-		httpapi.FunctionRegister:     {timeout: http, table: tableReadWrite, tokenSecret: true},
-		httpapi.FunctionRegistration: {timeout: http, table: tableReadWrite, tokenSecret: true},
-		httpapi.FunctionAdmin:        {timeout: http, table: tableReadWrite},
-		httpapi.FunctionWeb:          {timeout: http, table: tableReadWrite, tokenSecret: true},
-		deployment.FunctionPromoter:  {timeout: stream, table: tableReadWrite},
-		deployment.FunctionMailer:    {timeout: stream, table: tableReadWrite, tokenSecret: true},
+		deploy.Events:       {timeout: http, table: tableRead},
+		deploy.Register:     {timeout: http, table: tableReadWrite},
+		deploy.Registration: {timeout: http, table: tableReadWrite},
+		deploy.Admin:        {timeout: http, table: tableReadWrite},
+		deploy.Web:          {timeout: http, table: tableReadWrite},
+		deploy.Promoter:     {timeout: stream, table: tableReadWrite},
+		deploy.Mailer:       {timeout: stream, table: tableReadWrite},
 	}
 }
 
@@ -149,17 +138,19 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 
 	specs := functionSpecs()
 	fns := make(map[string]awslambda.Function, len(specs))
-	for _, name := range FunctionNames() {
+	for _, f := range deploy.Functions {
+		name := f.Name
 		spec, ok := specs[name]
 		if !ok {
 			panic(fmt.Sprintf("function %s has no spec in functionSpecs", name))
 		}
 		env := map[string]*string{
-			deployment.EnvTableName: table.TableName(),
-			deployment.EnvLogLevel:  jsii.String("info"),
+			deploy.EnvTableName: table.TableName(),
+			deploy.EnvLogLevel:  jsii.String("info"),
 		}
-		if spec.tokenSecret {
-			env[deployment.EnvTokenSecretARN] = tokenSecret.SecretArn()
+		tokens := f.Uses(deploy.EnvTokenSecretARN)
+		if tokens {
+			env[deploy.EnvTokenSecretARN] = tokenSecret.SecretArn()
 		}
 		fn := newFunction(stack, name, filepath.Join(props.BinDir, name), spec.timeout, env)
 		switch spec.table {
@@ -168,7 +159,7 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 		case tableReadWrite:
 			table.GrantReadWriteData(fn)
 		}
-		if spec.tokenSecret {
+		if tokens {
 			tokenSecret.GrantRead(fn, nil)
 		}
 		fns[name] = fn
@@ -185,30 +176,29 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 	if cfg.publicURL != "" {
 		publicURL = jsii.String(cfg.publicURL)
 	}
-	mailer := fns[deployment.FunctionMailer]
-	mailer.AddEnvironment(jsii.String(deployment.EnvPublicURL), publicURL, nil)
-	mailer.AddEnvironment(jsii.String(deployment.EnvSenderEmail), jsii.String(cfg.senderEmail), nil)
-	mailer.AddEnvironment(jsii.String(deployment.EnvSESMaxSendRate), jsii.String(cfg.sesMaxSendRate), nil)
+	mailer := fns[deploy.Mailer]
+	mailer.AddEnvironment(jsii.String(deploy.EnvPublicURL), publicURL, nil)
+	mailer.AddEnvironment(jsii.String(deploy.EnvSenderEmail), jsii.String(cfg.senderEmail), nil)
+	mailer.AddEnvironment(jsii.String(deploy.EnvSESMaxSendRate), jsii.String(cfg.sesMaxSendRate), nil)
 	grantSendEmail(stack, mailer, cfg.senderEmail)
 
-	notificationDLQ := newFailureQueue(stack, "NotificationDeadLetterQueue")
-	promotionDLQ := newFailureQueue(stack, "PromotionDeadLetterQueue")
-	mailer.AddEventSource(awslambdaeventsources.NewDynamoEventSource(table, streamSourceProps(10, notificationDLQ,
-		awslambda.FilterCriteria_Filter(&map[string]interface{}{
-			"eventName": awslambda.FilterRule_IsEqual(jsii.String("INSERT")),
-			"dynamodb":  newImageSortKey(sortKeyNotice),
-		}))))
-	fns[deployment.FunctionPromoter].AddEventSource(awslambdaeventsources.NewDynamoEventSource(table, streamSourceProps(100, promotionDLQ,
-		awslambda.FilterCriteria_Filter(&map[string]interface{}{
-			"eventName": awslambda.FilterRule_Or(jsii.String("INSERT"), jsii.String("MODIFY")),
-			"dynamodb":  newImageSortKey(sortKeyEvent),
-		}))))
+	// The stream triggers, each with the queue that keeps what it gave up on.
+	deadLetters := map[string]string{deploy.Mailer: "NotificationDeadLetterQueue", deploy.Promoter: "PromotionDeadLetterQueue"}
+	dlqs := map[string]awssqs.Queue{}
+	for _, f := range deploy.Functions {
+		if f.Stream == nil {
+			continue
+		}
+		dlqs[f.Name] = newFailureQueue(stack, deadLetters[f.Name])
+		fns[f.Name].AddEventSource(awslambdaeventsources.NewDynamoEventSource(table, streamSourceProps(*f.Stream, dlqs[f.Name])))
+	}
 
 	// The outbox sweep: every few minutes the mailer sends any notice the
 	// stream could not deliver (SES or the mailer down past the retries).
+	mailerSpec, _ := deploy.Lookup(deploy.Mailer)
 	awsevents.NewRule(stack, jsii.String("MailSweepSchedule"), &awsevents.RuleProps{
 		Description: jsii.String("Send notices left unsent by the stream"),
-		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(5))),
+		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(float64(mailerSpec.ScheduleMinutes)))),
 		Targets:     &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(mailer, nil)},
 	})
 
@@ -222,8 +212,8 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 	output("UserPoolId", userPool.UserPoolId(), "Cognito user pool of the staff")
 	output("UserPoolClientId", userPoolClient.UserPoolClientId(), "Cognito app client for the staff pages")
 	output("TableName", table.TableName(), "DynamoDB table")
-	output("NotificationDeadLetterQueueUrl", notificationDLQ.QueueUrl(), "Stream records the mailer failed to process")
-	output("PromotionDeadLetterQueueUrl", promotionDLQ.QueueUrl(), "Stream records the promoter failed to process")
+	output("NotificationDeadLetterQueueUrl", dlqs[deploy.Mailer].QueueUrl(), "Stream records the mailer failed to process")
+	output("PromotionDeadLetterQueueUrl", dlqs[deploy.Promoter].QueueUrl(), "Stream records the promoter failed to process")
 
 	return stack
 }
@@ -340,12 +330,12 @@ func newTable(stack awscdk.Stack) awsdynamodb.TableV2 {
 		return &awsdynamodb.Attribute{Name: jsii.String(name), Type: awsdynamodb.AttributeType_STRING}
 	}
 	return awsdynamodb.NewTableV2(stack, jsii.String("Table"), &awsdynamodb.TablePropsV2{
-		PartitionKey: str(dynamostore.AttrPK),
-		SortKey:      str(dynamostore.AttrSK),
+		PartitionKey: str(deploy.AttrPK),
+		SortKey:      str(deploy.AttrSK),
 		GlobalSecondaryIndexes: &[]*awsdynamodb.GlobalSecondaryIndexPropsV2{{
-			IndexName:      jsii.String(dynamostore.IndexGSI1),
-			PartitionKey:   str(dynamostore.AttrGSI1PK),
-			SortKey:        str(dynamostore.AttrGSI1SK),
+			IndexName:      jsii.String(deploy.IndexGSI1),
+			PartitionKey:   str(deploy.AttrGSI1PK),
+			SortKey:        str(deploy.AttrGSI1SK),
 			ProjectionType: awsdynamodb.ProjectionType_ALL,
 		}},
 		Billing:      awsdynamodb.Billing_OnDemand(nil),
@@ -355,7 +345,7 @@ func newTable(stack awscdk.Stack) awsdynamodb.TableV2 {
 		},
 		DeletionProtection:  jsii.Bool(true),
 		RemovalPolicy:       awscdk.RemovalPolicy_RETAIN,
-		TimeToLiveAttribute: jsii.String(dynamostore.AttrExpiresAt),
+		TimeToLiveAttribute: jsii.String(deploy.AttrExpiresAt),
 	})
 }
 
@@ -408,14 +398,14 @@ func newUserPool(stack awscdk.Stack) (awscognito.UserPool, awscognito.UserPoolCl
 	})
 	awscognito.NewCfnUserPoolGroup(stack, jsii.String("StaffGroup"), &awscognito.CfnUserPoolGroupProps{
 		UserPoolId:  pool.UserPoolId(),
-		GroupName:   jsii.String(httpapi.StaffGroup),
+		GroupName:   jsii.String(deploy.StaffGroup),
 		Description: jsii.String("Staff who manage events and registrations"),
 	})
 	return pool, client
 }
 
 // newHTTPAPI creates the API with a throttled $default stage and exactly
-// the routes in httpapi.Routes.
+// the routes in deploy.Routes.
 func newHTTPAPI(stack awscdk.Stack, cfg config, fns map[string]awslambda.Function,
 	pool awscognito.UserPool, client awscognito.UserPoolClient) awsapigatewayv2.HttpApi {
 	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
@@ -440,7 +430,7 @@ func newHTTPAPI(stack awscdk.Stack, cfg config, fns map[string]awslambda.Functio
 		})
 
 	integrations := make(map[string]awsapigatewayv2integrations.HttpLambdaIntegration)
-	for _, r := range httpapi.Routes {
+	for _, r := range deploy.Routes {
 		integration, ok := integrations[r.Function]
 		if !ok {
 			fn, ok := fns[r.Function]
@@ -454,7 +444,7 @@ func newHTTPAPI(stack awscdk.Stack, cfg config, fns map[string]awslambda.Functio
 				})
 			integrations[r.Function] = integration
 		}
-		if r.Path == httpapi.DefaultRoute {
+		if r.Path == deploy.DefaultRoute {
 			awsapigatewayv2.NewHttpRoute(stack, jsii.String("DefaultRoute"), &awsapigatewayv2.HttpRouteProps{
 				HttpApi: api, RouteKey: awsapigatewayv2.HttpRouteKey_DEFAULT(), Integration: integration,
 			})
@@ -506,22 +496,29 @@ func newFailureQueue(stack awscdk.Stack, id string) awssqs.Queue {
 	})
 }
 
-// newImageSortKey is the "dynamodb" part of a stream filter pattern that
-// matches records whose new image has the given sort key.
-func newImageSortKey(sk string) map[string]interface{} {
-	return map[string]interface{}{
-		"NewImage": map[string]interface{}{
-			dynamostore.AttrSK: map[string]interface{}{
-				"S": awslambda.FilterRule_IsEqual(jsii.String(sk)),
+// streamSourceProps is the event source mapping of a stream trigger: its
+// batch size, partial batch failures, bounded retries into dlq, and its
+// filter (the record types, and the sort key of the new image).
+func streamSourceProps(trigger deploy.Stream, dlq awssqs.IQueue) *awslambdaeventsources.DynamoEventSourceProps {
+	names := make([]*string, len(trigger.EventNames))
+	for i, n := range trigger.EventNames {
+		names[i] = jsii.String(n)
+	}
+	eventName := awslambda.FilterRule_IsEqual(names[0])
+	if len(names) > 1 {
+		eventName = awslambda.FilterRule_Or(names...)
+	}
+	filter := awslambda.FilterCriteria_Filter(&map[string]interface{}{
+		"eventName": eventName,
+		"dynamodb": map[string]interface{}{
+			"NewImage": map[string]interface{}{
+				deploy.AttrSK: map[string]interface{}{"S": awslambda.FilterRule_IsEqual(jsii.String(trigger.SortKey))},
 			},
 		},
-	}
-}
-
-func streamSourceProps(batchSize float64, dlq awssqs.IQueue, filter *map[string]interface{}) *awslambdaeventsources.DynamoEventSourceProps {
+	})
 	return &awslambdaeventsources.DynamoEventSourceProps{
 		StartingPosition:        awslambda.StartingPosition_LATEST,
-		BatchSize:               jsii.Number(batchSize),
+		BatchSize:               jsii.Number(float64(trigger.BatchSize)),
 		BisectBatchOnError:      jsii.Bool(true),
 		RetryAttempts:           jsii.Number(10),
 		MaxRecordAge:            awscdk.Duration_Hours(jsii.Number(6)),

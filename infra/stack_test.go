@@ -17,9 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/calmi/convenings/pkg/deployment"
-	"github.com/calmi/convenings/pkg/dynamostore"
-	"github.com/calmi/convenings/pkg/httpapi"
+	"github.com/calmi/convenings/pkg/deploy"
 )
 
 // cfnTemplate is the synthesized CloudFormation template, decoded.
@@ -248,7 +246,7 @@ func TestFunctionNames(t *testing.T) {
 	if len(specs) != len(names) {
 		t.Errorf("specs for %v, want exactly %v", keys(specs), names)
 	}
-	for _, r := range httpapi.Routes {
+	for _, r := range deploy.Routes {
 		if !slices.Contains(names, r.Function) {
 			t.Errorf("route %s is served by %s, which the stack does not define", r.Key(), r.Function)
 		}
@@ -284,8 +282,8 @@ func TestTable(t *testing.T) {
 
 	t.Run("KeysFromDynamostore", func(t *testing.T) {
 		wantKeys := []any{
-			map[string]any{"AttributeName": dynamostore.AttrPK, "KeyType": "HASH"},
-			map[string]any{"AttributeName": dynamostore.AttrSK, "KeyType": "RANGE"},
+			map[string]any{"AttributeName": deploy.AttrPK, "KeyType": "HASH"},
+			map[string]any{"AttributeName": deploy.AttrSK, "KeyType": "RANGE"},
 		}
 		if got := p["KeySchema"]; !reflect.DeepEqual(got, wantKeys) {
 			t.Errorf("KeySchema = %v, want %v", got, wantKeys)
@@ -295,10 +293,10 @@ func TestTable(t *testing.T) {
 			t.Fatalf("GlobalSecondaryIndexes = %v, want one", gsis)
 		}
 		wantGSI := map[string]any{
-			"IndexName": dynamostore.IndexGSI1,
+			"IndexName": deploy.IndexGSI1,
 			"KeySchema": []any{
-				map[string]any{"AttributeName": dynamostore.AttrGSI1PK, "KeyType": "HASH"},
-				map[string]any{"AttributeName": dynamostore.AttrGSI1SK, "KeyType": "RANGE"},
+				map[string]any{"AttributeName": deploy.AttrGSI1PK, "KeyType": "HASH"},
+				map[string]any{"AttributeName": deploy.AttrGSI1SK, "KeyType": "RANGE"},
 			},
 			"Projection": map[string]any{"ProjectionType": "ALL"},
 		}
@@ -310,8 +308,8 @@ func TestTable(t *testing.T) {
 			types[dig(d, "AttributeName").(string)] = dig(d, "AttributeType")
 		}
 		wantTypes := map[string]any{
-			dynamostore.AttrPK: "S", dynamostore.AttrSK: "S",
-			dynamostore.AttrGSI1PK: "S", dynamostore.AttrGSI1SK: "S",
+			deploy.AttrPK: "S", deploy.AttrSK: "S",
+			deploy.AttrGSI1PK: "S", deploy.AttrGSI1SK: "S",
 		}
 		if !reflect.DeepEqual(types, wantTypes) {
 			t.Errorf("AttributeDefinitions = %v, want %v", types, wantTypes)
@@ -325,7 +323,7 @@ func TestTable(t *testing.T) {
 	}{
 		{"OnDemand", p["BillingMode"], "PAY_PER_REQUEST"},
 		{"Stream", dig(p, "StreamSpecification", "StreamViewType"), "NEW_AND_OLD_IMAGES"},
-		{"TTLAttribute", dig(p, "TimeToLiveSpecification", "AttributeName"), dynamostore.AttrExpiresAt},
+		{"TTLAttribute", dig(p, "TimeToLiveSpecification", "AttributeName"), deploy.AttrExpiresAt},
 		{"TTLEnabled", dig(p, "TimeToLiveSpecification", "Enabled"), true},
 		{"PointInTimeRecovery", dig(p, "Replicas", 0, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"), true},
 		{"DeletionProtection", dig(p, "Replicas", 0, "DeletionProtectionEnabled"), true},
@@ -350,7 +348,7 @@ func TestFunctions(t *testing.T) {
 	secretID := s.cfn.logicalID(t, "AWS::SecretsManager::Secret", "TokenSecret")
 	apiID := s.cfn.logicalID(t, "AWS::ApiGatewayV2::Api", "HttpApi")
 
-	base := map[string]any{deployment.EnvTableName: ref(tableID), deployment.EnvLogLevel: "info"}
+	base := map[string]any{deploy.EnvTableName: ref(tableID), deploy.EnvLogLevel: "info"}
 	with := func(extra map[string]any) map[string]any {
 		env := copyMap(base)
 		for k, v := range extra {
@@ -358,7 +356,7 @@ func TestFunctions(t *testing.T) {
 		}
 		return env
 	}
-	secret := map[string]any{deployment.EnvTokenSecretARN: ref(secretID)}
+	secret := map[string]any{deploy.EnvTokenSecretARN: ref(secretID)}
 	tests := []struct {
 		name    string
 		timeout float64
@@ -371,10 +369,10 @@ func TestFunctions(t *testing.T) {
 		{"web", 10, with(secret)},
 		{"promoter", 60, base},
 		{"mailer", 60, with(map[string]any{
-			deployment.EnvTokenSecretARN: ref(secretID),
-			deployment.EnvPublicURL:      getAtt(apiID, "ApiEndpoint"),
-			deployment.EnvSenderEmail:    DefaultSenderEmail,
-			deployment.EnvSESMaxSendRate: DefaultSESMaxSendRate,
+			deploy.EnvTokenSecretARN: ref(secretID),
+			deploy.EnvPublicURL:      getAtt(apiID, "ApiEndpoint"),
+			deploy.EnvSenderEmail:    DefaultSenderEmail,
+			deploy.EnvSESMaxSendRate: DefaultSESMaxSendRate,
 		})},
 	}
 	for _, tt := range tests {
@@ -607,8 +605,8 @@ func TestNoWildcardActions(t *testing.T) {
 func TestRoutes(t *testing.T) {
 	s := defaultSynth(t)
 	routeIDs := s.cfn.ofType("AWS::ApiGatewayV2::Route")
-	if len(routeIDs) != len(httpapi.Routes) {
-		t.Errorf("%d routes, want %d (httpapi.Routes)", len(routeIDs), len(httpapi.Routes))
+	if len(routeIDs) != len(deploy.Routes) {
+		t.Errorf("%d routes, want %d (deploy.Routes)", len(routeIDs), len(deploy.Routes))
 	}
 	byKey := map[string]map[string]any{}
 	for _, id := range routeIDs {
@@ -634,7 +632,7 @@ func TestRoutes(t *testing.T) {
 		t.Errorf("authorizer %v is not a JWT authorizer of the staff pool and client", authorizer)
 	}
 
-	for _, r := range httpapi.Routes {
+	for _, r := range deploy.Routes {
 		t.Run(r.Key(), func(t *testing.T) {
 			p, ok := byKey[r.Key()]
 			if !ok {
@@ -721,13 +719,13 @@ func TestStreamConsumers(t *testing.T) {
 		queue     string
 		pattern   map[string]any
 	}{
-		{deployment.FunctionMailer, 10, "NotificationDeadLetterQueue", map[string]any{
+		{deploy.Mailer, 10, "NotificationDeadLetterQueue", map[string]any{
 			"eventName": []any{"INSERT"},
-			"dynamodb":  map[string]any{"NewImage": map[string]any{dynamostore.AttrSK: map[string]any{"S": []any{"NOTICE"}}}},
+			"dynamodb":  map[string]any{"NewImage": map[string]any{deploy.AttrSK: map[string]any{"S": []any{deploy.SortKeyNotice}}}},
 		}},
-		{deployment.FunctionPromoter, 100, "PromotionDeadLetterQueue", map[string]any{
+		{deploy.Promoter, 100, "PromotionDeadLetterQueue", map[string]any{
 			"eventName": []any{"INSERT", "MODIFY"},
-			"dynamodb":  map[string]any{"NewImage": map[string]any{dynamostore.AttrSK: map[string]any{"S": []any{"EVENT"}}}},
+			"dynamodb":  map[string]any{"NewImage": map[string]any{deploy.AttrSK: map[string]any{"S": []any{deploy.SortKeyEvent}}}},
 		}},
 	}
 	for _, tt := range tests {
@@ -798,7 +796,7 @@ func TestCognito(t *testing.T) {
 		{"PasswordFlow", slices.Contains(flows, "ALLOW_USER_PASSWORD_AUTH"), flows},
 		{"ClientOfPool", reflect.DeepEqual(client["UserPoolId"], ref(poolID)), client["UserPoolId"]},
 		{"StaffGroup", len(groups) == 1 &&
-			s.cfn.Resources[groups[0]].Properties["GroupName"] == httpapi.StaffGroup &&
+			s.cfn.Resources[groups[0]].Properties["GroupName"] == deploy.StaffGroup &&
 			reflect.DeepEqual(s.cfn.Resources[groups[0]].Properties["UserPoolId"], ref(poolID)), groups},
 	}
 	for _, tt := range tests {
@@ -852,12 +850,12 @@ func TestSender(t *testing.T) {
 			} else {
 				s = synth(t, tt.ctx, tt.props)
 			}
-			vars := dig(s.cfn.Resources[functionID(t, s, deployment.FunctionMailer)].Properties, "Environment", "Variables")
-			if got := dig(vars, deployment.EnvSenderEmail); got != tt.wantEmail {
-				t.Errorf("%s = %v, want %s", deployment.EnvSenderEmail, got, tt.wantEmail)
+			vars := dig(s.cfn.Resources[functionID(t, s, deploy.Mailer)].Properties, "Environment", "Variables")
+			if got := dig(vars, deploy.EnvSenderEmail); got != tt.wantEmail {
+				t.Errorf("%s = %v, want %s", deploy.EnvSenderEmail, got, tt.wantEmail)
 			}
-			if got := dig(vars, deployment.EnvSESMaxSendRate); got != tt.wantRate {
-				t.Errorf("%s = %v, want %s", deployment.EnvSESMaxSendRate, got, tt.wantRate)
+			if got := dig(vars, deploy.EnvSESMaxSendRate); got != tt.wantRate {
+				t.Errorf("%s = %v, want %s", deploy.EnvSESMaxSendRate, got, tt.wantRate)
 			}
 			noPanic(t, func() {
 				s.template.ResourceCountIs(jsii.String("AWS::SES::EmailIdentity"), jsii.Number(1))
@@ -865,7 +863,7 @@ func TestSender(t *testing.T) {
 					"EmailIdentity": tt.wantEmail,
 				})
 			})
-			actions := policyActions(t, s, functionID(t, s, deployment.FunctionMailer))
+			actions := policyActions(t, s, functionID(t, s, deploy.Mailer))
 			checkSESResources(t, actions["ses:SendRawEmail"], s, tt.wantEmail)
 
 			warnings := assertions.Annotations_FromStack(s.stack).FindWarning(jsii.String("*"),
@@ -903,9 +901,9 @@ func TestPublicURL(t *testing.T) {
 			} else {
 				s = synth(t, tt.ctx, tt.props)
 			}
-			vars := dig(s.cfn.Resources[functionID(t, s, deployment.FunctionMailer)].Properties, "Environment", "Variables")
-			if got, want := dig(vars, deployment.EnvPublicURL), tt.want(s); !reflect.DeepEqual(got, want) {
-				t.Errorf("%s = %v, want %v", deployment.EnvPublicURL, got, want)
+			vars := dig(s.cfn.Resources[functionID(t, s, deploy.Mailer)].Properties, "Environment", "Variables")
+			if got, want := dig(vars, deploy.EnvPublicURL), tt.want(s); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s = %v, want %v", deploy.EnvPublicURL, got, want)
 			}
 		})
 	}
@@ -962,7 +960,7 @@ func TestOutputs(t *testing.T) {
 
 func TestMissingBinaryPanics(t *testing.T) {
 	dir := fakeBinDir(t)
-	if err := os.Remove(filepath.Join(dir, deployment.FunctionMailer, "bootstrap")); err != nil {
+	if err := os.Remove(filepath.Join(dir, deploy.Mailer, "bootstrap")); err != nil {
 		t.Fatal(err)
 	}
 	defer func() {
@@ -981,7 +979,7 @@ func TestMailSweepSchedule(t *testing.T) {
 		t.Fatalf("want one schedule rule, found %v", rules)
 	}
 	rule := s.cfn.Resources[rules[0]].Properties
-	mailer := functionID(t, s, deployment.FunctionMailer)
+	mailer := functionID(t, s, deploy.Mailer)
 	if rule["ScheduleExpression"] != "rate(5 minutes)" || rule["State"] == "DISABLED" {
 		t.Errorf("schedule %v state %v", rule["ScheduleExpression"], rule["State"])
 	}

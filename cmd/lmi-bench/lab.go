@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,10 +16,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/calmi/convenings/pkg/convening"
-	"github.com/calmi/convenings/pkg/deployment"
+	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore"
-	"github.com/calmi/convenings/pkg/httpapi"
+	"github.com/calmi/convenings/pkg/dynamostore/dynamotest"
+	"github.com/calmi/convenings/pkg/httpapi/apitest"
 	"github.com/calmi/convenings/pkg/localaws"
+	"github.com/calmi/convenings/pkg/localrun"
 )
 
 const (
@@ -29,45 +31,17 @@ const (
 )
 
 // lab is the local AWS the measurements share: a DynamoDB Local (replaced
-// by freshDynamoDB between measurements), one SES endpoint, and the SDK
-// configuration the functions use.
+// by freshDynamoDB between measurements) and one SES endpoint.
 type lab struct {
 	dynamo            *localaws.Process
 	dynamoURL, sesURL string
-	cfg               aws.Config
 	client            *dynamodb.Client // plain, for setting up and checking
-	tokens            *convening.ManageTokens
-	log               *slog.Logger // errors only, as LMI_LOG_LEVEL=error
+	log               *slog.Logger     // errors only: the backlog phase makes the mailer warn by design
 	tables            atomic.Int64
 }
 
-// newLab prepares the environment and clients; call freshDynamoDB before
-// the first measurement.
-func newLab(ctx context.Context, sesURL string) (*lab, error) {
-	// The functions read their configuration from the environment; set
-	// what every one of them needs once (the table is set per measurement,
-	// the DynamoDB endpoint per DynamoDB Local).
-	for k, v := range map[string]string{
-		deployment.EnvDynamoDBEndpoint: "http://127.0.0.1:1", // until freshDynamoDB
-		deployment.EnvSESEndpoint:      sesURL,
-		deployment.EnvTokenSecret:      tokenSecret,
-		deployment.EnvPublicURL:        publicURL,
-		deployment.EnvSenderEmail:      senderEmail,
-		deployment.EnvLogLevel:         "error", // the backlog phase makes the mailer warn by design
-	} {
-		if err := os.Setenv(k, v); err != nil {
-			return nil, err
-		}
-	}
-	cfg, err := deployment.AWSConfig(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tokens, err := convening.NewManageTokens([]byte(tokenSecret))
-	if err != nil {
-		return nil, err
-	}
-	return &lab{sesURL: sesURL, cfg: cfg, tokens: tokens, log: deployment.NewLogger("error")}, nil
+func newLab(sesURL string) *lab {
+	return &lab{sesURL: sesURL, log: deploy.Config{LogLevel: "error"}.Logger(os.Stderr)}
 }
 
 // freshDynamoDB replaces DynamoDB Local with a new one and warms it up.
@@ -81,9 +55,6 @@ func (l *lab) freshDynamoDB(ctx context.Context) error {
 		return err
 	}
 	l.dynamo, l.dynamoURL = p, p.Endpoint()
-	if err := os.Setenv(deployment.EnvDynamoDBEndpoint, l.dynamoURL); err != nil {
-		return err
-	}
 	if l.client, err = localaws.NewDynamoDBClient(ctx, l.dynamoURL); err != nil {
 		return err
 	}
@@ -118,32 +89,50 @@ func (l *lab) dropTable(ctx context.Context, name string) {
 	_, _ = l.client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)})
 }
 
-// dynamoDB returns a client configured as the functions' (their retry
-// policy), with extra options such as a call counter.
-func (l *lab) dynamoDB(opts ...func(*dynamodb.Options)) *dynamodb.Client {
-	return deployment.DynamoDB(l.cfg, l.dynamoURL, opts...)
+// config is what the CDK app would give the functions for table.
+func (l *lab) config(table string) localrun.FunctionConfig {
+	return localrun.FunctionConfig{
+		Config: deploy.Config{Table: table, TokenSecret: tokenSecret, PublicURL: publicURL, SenderEmail: senderEmail,
+			SESMaxSendRate: "50", LogLevel: "error"},
+		DynamoDBEndpoint: l.dynamoURL, SESEndpoint: l.sesURL, Log: l.log,
+	}
 }
 
-// api is the HTTP API handler over a table, built as e2e's harness and the
-// functions build it: the real service, store and SDK client, in-process.
-type api struct {
-	table string
-	svc   *convening.Service
-	h     *httpapi.Handler
+// apiFunction is an HTTP function's Lambda handler.
+type apiFunction = func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+
+// api builds the named HTTP function over table as its main builds it
+// (localrun.NewFunction), its DynamoDB client adjusted by opts.
+func (l *lab) api(ctx context.Context, name, table string, opts ...func(*dynamodb.Options)) (apiFunction, error) {
+	c := l.config(table)
+	c.DynamoDBOptions = opts
+	fn, err := localrun.NewFunction(ctx, name, c)
+	if err != nil {
+		return nil, err
+	}
+	return fn.(apiFunction), nil
 }
 
-func (l *lab) newAPI(table string, opts ...func(*dynamodb.Options)) *api {
-	store := dynamostore.New(l.dynamoDB(opts...), table, l.log)
-	svc := convening.NewService(store, l.tokens, l.log)
-	return &api{table: table, svc: svc, h: httpapi.New(svc, httpapi.Options{Log: l.log})}
-}
-
-// createEvent creates an event open for registration now.
-func (a *api) createEvent(ctx context.Context, id string, capacity int) error {
+// createEvent creates an event open for registration now, through the
+// staff API.
+func (l *lab) createEvent(ctx context.Context, table, id string, capacity int) error {
+	admin, err := l.api(ctx, deploy.Admin, table)
+	if err != nil {
+		return err
+	}
 	starts := time.Now().AddDate(1, 0, 0).UTC().Truncate(time.Hour)
-	_, err := a.svc.CreateEvent(ctx, convening.Event{ID: id, Title: "Summer Institute " + id, Kind: convening.KindInstitute,
-		StartsAt: starts, EndsAt: starts.Add(32 * time.Hour), Venue: "San Diego", Capacity: capacity, MaxTeamSize: 8})
+	body := mustJSON(map[string]any{"id": id, "title": "Summer Institute " + id, "kind": convening.KindInstitute,
+		"startsAt": starts, "endsAt": starts.Add(32 * time.Hour), "venue": "San Diego", "capacity": capacity, "maxTeamSize": 8})
+	resp, err := admin(ctx, apitest.Request("POST /api/admin/events", nil, nil, body))
+	if err == nil && resp.StatusCode != http.StatusCreated {
+		err = fmt.Errorf("create event %s: %d %s", id, resp.StatusCode, resp.Body)
+	}
 	return err
+}
+
+// register is the request registering team body for event eventID.
+func register(eventID, body string, headers map[string]string) events.APIGatewayV2HTTPRequest {
+	return apitest.Request("POST /api/events/{eventId}/registrations", map[string]string{"eventId": eventID}, headers, body)
 }
 
 var roles = []convening.Role{
@@ -174,32 +163,17 @@ func teamOf(run string, n int) convening.Team {
 func teamBodies(run string, n int) []string {
 	bodies := make([]string, n)
 	for i := range bodies {
-		b, _ := json.Marshal(teamOf(run, i))
-		bodies[i] = string(b)
+		bodies[i] = mustJSON(teamOf(run, i))
 	}
 	return bodies
 }
 
-// apiRequest builds the API Gateway (payload format 2.0) request for a
-// route, as the harness of the system tests does.
-func apiRequest(routeKey string, params, headers map[string]string, body string) events.APIGatewayV2HTTPRequest {
-	method, path, _ := strings.Cut(routeKey, " ")
-	for k, v := range params {
-		path = strings.ReplaceAll(path, "{"+k+"}", v)
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
 	}
-	hdr := map[string]string{"content-type": "application/json"}
-	for k, v := range headers {
-		hdr[strings.ToLower(k)] = v
-	}
-	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: routeKey, RawPath: path, PathParameters: params, Headers: hdr, Body: body}
-	req.RequestContext.HTTP.Method = method
-	req.RequestContext.RouteKey = routeKey
-	if strings.HasPrefix(path, "/api/admin/") {
-		req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
-				Claims: map[string]string{"sub": "staff", "cognito:groups": "[" + httpapi.StaffGroup + "]"}}}
-	}
-	return req
+	return string(b)
 }
 
 // registration is what a register answer says.
@@ -235,6 +209,55 @@ func parseRegistration(status int, body []byte) registration {
 		r.position = *out.Registration.WaitlistPosition
 	}
 	return r
+}
+
+// checkRush judges a rush from the table's final state (dynamotest.Check:
+// the invariants every interleaving must keep) and the answers the teams
+// got, so that a fast wrong answer cannot pass: nobody cancelled, so every
+// team answered 201 is in the table as it was told, at the position it was
+// told (nobody left during the rush, so told = final).
+func checkRush(ctx context.Context, l *lab, table, eventID string, answers []registration) ([]string, string, error) {
+	items, err := dynamotest.Scan(ctx, l.client, table)
+	if err != nil {
+		return nil, "", err
+	}
+	st, problems, err := dynamotest.Check(items, eventID)
+	if err != nil {
+		return nil, "", err
+	}
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	if st.Cancelled > 0 {
+		bad("%d registrations cancelled in a rush without cancellations", st.Cancelled)
+	}
+	place := map[string]int{}
+	for _, e := range st.Waitlist {
+		place[e.ID] = e.Position
+	}
+	answered := 0
+	for i, a := range answers {
+		if a.status != 201 {
+			continue
+		}
+		answered++
+		r, ok := st.Registrations[a.id]
+		switch {
+		case !ok:
+			bad("team %d was answered %s but the table has no such registration", i, a.id)
+		case r.S("status") != a.state:
+			bad("team %d was told %s, the table says %s", i, a.state, r.S("status"))
+		case a.state == "waitlisted" && a.position != place[a.id]:
+			bad("team %d was told position %d, its place is %d", i, a.position, place[a.id])
+		}
+	}
+	if answered != len(st.Registrations) {
+		bad("%d successful answers for %d registrations", answered, len(st.Registrations))
+	}
+	if len(problems) > 20 {
+		problems = append(problems[:20], fmt.Sprintf("and %d more", len(problems)-20))
+	}
+	checked := fmt.Sprintf("%d registrations (%d registered, %d waitlisted), %d of %d seats",
+		len(st.Registrations), st.Registered, st.Waitlisted, st.SeatsTaken, st.Event.N("capacity"))
+	return problems, checked, nil
 }
 
 // rush runs op(0..n-1) from clients goroutines, each taking the next index

@@ -1,11 +1,12 @@
-// Command lmi-bench measures the registration system against its physical
-// limit on this machine: the registration rush through the handler and
-// through the local HTTP gateway against the bare DynamoDB transaction,
-// DynamoDB round trips per operation, each function's cold start and size,
-// and mail throughput under the configured SES send rate. It starts its
-// own DynamoDB Local and SES endpoint, prints a table and writes
-// docs/performance.md. `make bench` runs it after the Go micro-benchmarks
-// and hands it their output.
+// Command lmi-bench measures what found real problems in the registration
+// system, on this machine: the registration rush through the register
+// function's handler against the bare DynamoDB transaction (its floor),
+// DynamoDB round trips per operation, each function's binary size and cold
+// start, and mail throughput under the configured SES send rate. It builds
+// the functions as their mains wire them (localrun.NewFunction), starts its
+// own DynamoDB Local and SES endpoint, judges every rush with the system
+// tests' invariant checker (dynamotest.Check), prints a table and writes
+// docs/performance.md. `make bench` runs it.
 package main
 
 import (
@@ -25,11 +26,9 @@ import (
 type config struct {
 	clients, teams, capacity int
 	rounds                   int
-	environments             int
 	coldRuns                 int
 	mailRate                 float64
 	mailNotices              int
-	micro                    string // go test -bench output to include
 	doc                      string // the Markdown file to write; empty: none
 	skip                     map[string]bool
 }
@@ -51,13 +50,11 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&c.teams, "teams", 500, "team registrations per rush (2 to 8 members each); DynamoDB Local slows as the event's items grow, 2000 takes over 10 minutes")
 	fs.IntVar(&c.capacity, "capacity", 300, "seats of the rushed event")
 	fs.IntVar(&c.rounds, "rounds", 2, "rounds of every rush, alternating paths; figures are over all rounds")
-	fs.IntVar(&c.environments, "environments", 32, "execution environments per function behind the HTTP gateway")
 	fs.IntVar(&c.coldRuns, "cold-runs", 7, "cold starts per function (the median is reported)")
 	fs.Float64Var(&c.mailRate, "mail-rate", 50, "LMI_SES_MAX_SEND_RATE for the mail measurement (emails per second)")
 	fs.IntVar(&c.mailNotices, "mail-notices", 400, "notices the mailer sends")
-	fs.StringVar(&c.micro, "micro", "", "a file with `go test -bench -benchmem` output to report")
 	fs.StringVar(&c.doc, "doc", "", "write the report to this Markdown file (docs/performance.md)")
-	fs.StringVar(&skip, "skip", "", "comma-separated measurements to skip: rush,http,calls,cold,mail")
+	fs.StringVar(&skip, "skip", "", "comma-separated measurements to skip: rush,calls,cold,mail")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -73,10 +70,7 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer ses.Stop()
-	l, err := newLab(ctx, ses.Endpoint())
-	if err != nil {
-		return err
-	}
+	l := newLab(ses.Endpoint())
 	defer l.stop()
 	rep := &report{config: c, machine: describeMachine(), started: began}
 	steps := []struct {
@@ -84,7 +78,6 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 		do   func(context.Context, *lab, *report) error
 	}{
 		{"rush", measureRush},
-		{"http", measureHTTP},
 		{"calls", measureCalls},
 		{"mail", measureMail},
 		{"cold", measureColdStart},
@@ -104,11 +97,6 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "lmi-bench: %s done in %v\n", s.name, time.Since(t).Round(100*time.Millisecond))
 		if ctx.Err() != nil {
 			return ctx.Err()
-		}
-	}
-	if c.micro != "" {
-		if rep.micro, err = readMicro(c.micro); err != nil {
-			return err
 		}
 	}
 	rep.elapsed = time.Since(began)

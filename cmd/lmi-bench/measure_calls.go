@@ -6,12 +6,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/calmi/convenings/pkg/convening"
-	"github.com/calmi/convenings/pkg/dynamostore"
-	"github.com/calmi/convenings/pkg/localaws"
-	"github.com/calmi/convenings/pkg/mail"
-	"github.com/calmi/convenings/pkg/streamapi"
+	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/httpapi/apitest"
 )
 
 // callRow is one operation and the DynamoDB requests it made.
@@ -21,24 +20,30 @@ type callRow struct {
 	why   string
 }
 
-// measureCalls runs each operation once, alone, through the handler (or
-// the mailer) with a client that counts every DynamoDB request by
-// operation name.
+// measureCalls runs each operation once, alone, through its function's
+// handler (or the mailer) with a client that counts every DynamoDB request
+// by operation name.
 func measureCalls(ctx context.Context, l *lab, rep *report) error {
 	table, err := l.newTable(ctx, "calls")
 	if err != nil {
 		return err
 	}
-	counter := newCallCounter()
-	a := l.newAPI(table, counter.option)
-	if err := a.createEvent(ctx, "calls", 16); err != nil {
+	if err := l.createEvent(ctx, table, "calls", 16); err != nil {
 		return err
+	}
+	counter := newCallCounter()
+	fns := map[string]apiFunction{}
+	for _, name := range []string{deploy.Register, deploy.Registration, deploy.Admin} {
+		if fns[name], err = l.api(ctx, name, table, counter.option); err != nil {
+			return err
+		}
 	}
 	run := fmt.Sprintf("c%d", time.Now().UnixNano())
 	var failed error
 	call := func(op, why string, req events.APIGatewayV2HTTPRequest, want int) registration {
+		route, _ := deploy.RouteByKey(req.RouteKey)
 		counter.take()
-		resp, err := a.h.Handle(ctx, req)
+		resp, err := fns[route.Function](ctx, req)
 		calls := counter.take()
 		if err == nil && resp.StatusCode != want {
 			err = fmt.Errorf("%s: %d %s", op, resp.StatusCode, resp.Body)
@@ -51,9 +56,8 @@ func measureCalls(ctx context.Context, l *lab, rep *report) error {
 		}
 		return parseRegistration(resp.StatusCode, []byte(resp.Body))
 	}
-	register := func(op, why string, team convening.Team, headers map[string]string) registration {
-		body := mustJSON(team)
-		return call(op, why, apiRequest("POST /api/events/{eventId}/registrations", map[string]string{"eventId": "calls"}, headers, body), 201)
+	registerTeam := func(op, why string, team convening.Team, headers map[string]string) registration {
+		return call(op, why, register("calls", mustJSON(team), headers), 201)
 	}
 	sized := func(n, size int) convening.Team {
 		t := teamOf(run, n)
@@ -64,28 +68,29 @@ func measureCalls(ctx context.Context, l *lab, rep *report) error {
 		}
 		return t
 	}
-	bearer := func(r registration) map[string]string { return map[string]string{"Authorization": "Bearer " + r.token} }
-	byID := func(r registration) map[string]string { return map[string]string{"registrationId": r.id} }
+	own := func(routeKey string, r registration) events.APIGatewayV2HTTPRequest {
+		return apitest.Request(routeKey, map[string]string{"registrationId": r.id}, map[string]string{"Authorization": "Bearer " + r.token}, "")
+	}
 
-	first := register("register, seat available", whyRegister, sized(1, 8), nil)
-	register("", "", sized(2, 8), nil) // the event is full now
-	register("register, waitlisted (first on the list)", whyWaitlisted, sized(3, 4), nil)
-	second := register("register, waitlisted (list not empty)", whyWaitlisted, sized(4, 2), nil)
-	register("register, waitlisted, with Idempotency-Key", whyIdempotent, sized(5, 2), map[string]string{"Idempotency-Key": run + "-5"})
-	call("read status, registered", whyStatus, apiRequest("GET /api/registrations/{registrationId}", byID(first), bearer(first), ""), 200)
-	call("read status, waitlisted", whyStatusWaitlisted, apiRequest("GET /api/registrations/{registrationId}", byID(second), bearer(second), ""), 200)
-	call("cancel with promotion (3 teams promoted)", whyCancel, apiRequest("DELETE /api/registrations/{registrationId}", byID(first), bearer(first), ""), 200)
+	first := registerTeam("register, seat available", whyRegister, sized(1, 8), nil)
+	registerTeam("", "", sized(2, 8), nil) // the event is full now
+	registerTeam("register, waitlisted (first on the list)", whyWaitlisted, sized(3, 4), nil)
+	second := registerTeam("register, waitlisted (list not empty)", whyWaitlisted, sized(4, 2), nil)
+	registerTeam("register, waitlisted, with Idempotency-Key", whyIdempotent, sized(5, 2), map[string]string{"Idempotency-Key": run + "-5"})
+	call("read status, registered", whyStatus, own("GET /api/registrations/{registrationId}", first), 200)
+	call("read status, waitlisted", whyStatusWaitlisted, own("GET /api/registrations/{registrationId}", second), 200)
+	call("cancel with promotion (3 teams promoted)", whyCancel, own("DELETE /api/registrations/{registrationId}", first), 200)
 	if failed != nil {
 		return failed
 	}
 
 	// The roster of 500 registrations (about 300 seated, 200 waiting).
-	if err := a.createEvent(ctx, "roster", 1500); err != nil {
+	if err := l.createEvent(ctx, table, "roster", 1500); err != nil {
 		return err
 	}
 	bodies := teamBodies(run+"r", 500)
 	if _, err := rush(rep.config.clients, len(bodies), func(i int) error {
-		resp, err := a.h.Handle(ctx, apiRequest("POST /api/events/{eventId}/registrations", map[string]string{"eventId": "roster"}, nil, bodies[i]))
+		resp, err := fns[deploy.Register](ctx, register("roster", bodies[i], nil))
 		if err == nil && resp.StatusCode != 201 {
 			err = fmt.Errorf("%d %s", resp.StatusCode, resp.Body)
 		}
@@ -93,7 +98,7 @@ func measureCalls(ctx context.Context, l *lab, rep *report) error {
 	}); err != nil {
 		return err
 	}
-	call("staff roster, 500 registrations", whyRoster, apiRequest("GET /api/admin/events/{eventId}/registrations", map[string]string{"eventId": "roster"}, nil, ""), 200)
+	call("staff roster, 500 registrations", whyRoster, apitest.Request("GET /api/admin/events/{eventId}/registrations", map[string]string{"eventId": "roster"}, nil, ""), 200)
 	if failed != nil {
 		return failed
 	}
@@ -104,16 +109,12 @@ func measureCalls(ctx context.Context, l *lab, rep *report) error {
 // one waiting-list notice from the table the operations above wrote.
 func mailerCalls(ctx context.Context, l *lab, rep *report, table string) error {
 	counter := newCallCounter()
-	store := dynamostore.New(l.dynamoDB(counter.option), table, l.log)
-	ses, err := localaws.NewSESClient(ctx, l.sesURL)
+	c := l.config(table)
+	c.DynamoDBOptions = []func(*dynamodb.Options){counter.option}
+	mailer, err := mailerFunction(ctx, c)
 	if err != nil {
 		return err
 	}
-	m, err := mail.NewMailer(store, mail.NewSES(ses, senderEmail), mail.Links{BaseURL: publicURL, Tokens: l.tokens}, nil, l.log)
-	if err != nil {
-		return err
-	}
-	mailer := &streamapi.Mailer{Notices: store, Mailer: m, Log: l.log}
 	recs, err := noticeRecords(ctx, l.client, table)
 	if err != nil {
 		return err
@@ -129,7 +130,7 @@ func mailerCalls(ctx context.Context, l *lab, rep *report, table string) error {
 		}
 		done[kind] = true
 		counter.take()
-		resp, err := mailer.Handle(ctx, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{rec}})
+		resp, err := mailer(ctx, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{rec}})
 		if err == nil && len(resp.BatchItemFailures) > 0 {
 			err = fmt.Errorf("mailer failed the %s notice", kind)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,8 +12,13 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/calmi/convenings/pkg/deployment"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/dynamostore/dynamotest"
 	"github.com/calmi/convenings/pkg/localaws"
+	"github.com/calmi/convenings/pkg/localrun"
+	"github.com/calmi/convenings/pkg/streamapi"
 )
 
 // mailResult is the mailer's throughput under the configured send rate.
@@ -41,9 +45,15 @@ type mailResult struct {
 // mailerFunc delivers one stream batch to the mailer.
 type mailerFunc = func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
 
-// viaLambda calls a stream function as Lambda does: the batch as JSON
+// mailerFunction builds the mailer function as its main does
+// (localrun.NewFunction) and calls it as Lambda does: the batch as JSON
 // through aws-lambda-go's handler, the answer decoded from its JSON.
-func viaLambda(h lambda.Handler) mailerFunc {
+func mailerFunction(ctx context.Context, c localrun.FunctionConfig) (mailerFunc, error) {
+	fn, err := localrun.NewFunction(ctx, deploy.Mailer, c)
+	if err != nil {
+		return nil, err
+	}
+	h := lambda.NewHandler(fn)
 	return func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 		var resp events.DynamoDBEventResponse
 		payload, err := json.Marshal(ev)
@@ -55,12 +65,39 @@ func viaLambda(h lambda.Handler) mailerFunc {
 			return resp, err
 		}
 		return resp, json.Unmarshal(out, &resp)
+	}, nil
+}
+
+// noticeRecords returns the table's notices as the stream's INSERT records
+// would carry them to the mailer, oldest first.
+func noticeRecords(ctx context.Context, db *dynamodb.Client, table string) ([]events.DynamoDBEventRecord, error) {
+	notices, err := dynamotest.Notices(ctx, db, table)
+	if err != nil {
+		return nil, err
 	}
+	recs := make([]events.DynamoDBEventRecord, 0, len(notices))
+	for _, m := range notices {
+		img := streamapi.ToStreamImage(m)
+		recs = append(recs, events.DynamoDBEventRecord{
+			EventID: img["id"].String(), EventName: "INSERT", EventSource: "aws:dynamodb", EventVersion: "1.1",
+			AWSRegion: localaws.Region,
+			Change: events.DynamoDBStreamRecord{
+				Keys:           map[string]events.DynamoDBAttributeValue{deploy.AttrPK: img[deploy.AttrPK], deploy.AttrSK: img[deploy.AttrSK]},
+				NewImage:       img,
+				SequenceNumber: img["id"].String(),
+				StreamViewType: "NEW_AND_OLD_IMAGES",
+			},
+		})
+	}
+	sort.Slice(recs, func(i, j int) bool {
+		return recs[i].Change.NewImage["createdAt"].String()+recs[i].EventID < recs[j].Change.NewImage["createdAt"].String()+recs[j].EventID
+	})
+	return recs, nil
 }
 
 // measureMail feeds the notices of a registration burst, as stream batches
-// of 10 (the event source's batch size), to the mailer function wired by
-// deployment.Handler with LMI_SES_MAX_SEND_RATE set, and sends through the
+// of 10 (the event source's batch size), to the mailer function wired as
+// its main wires it with LMI_SES_MAX_SEND_RATE set, and sends through the
 // local SES endpoint. Then it checks that the rate held, that every notice
 // is marked sent and that SES got exactly one email per notice.
 func measureMail(ctx context.Context, l *lab, rep *report) error {
@@ -70,16 +107,19 @@ func measureMail(ctx context.Context, l *lab, rep *report) error {
 		return err
 	}
 	defer l.dropTable(ctx, table)
-	a := l.newAPI(table)
 	total := c.mailNotices + c.mailNotices/8
 	// Three in four teams get seats, the rest wait: both kinds of notice.
-	if err := a.createEvent(ctx, "mail", 5*c.mailNotices*3/4); err != nil {
+	if err := l.createEvent(ctx, table, "mail", 5*c.mailNotices*3/4); err != nil {
+		return err
+	}
+	registerFn, err := l.api(ctx, deploy.Register, table)
+	if err != nil {
 		return err
 	}
 	run := fmt.Sprintf("m%d", time.Now().UnixNano())
 	bodies := teamBodies(run, total)
 	if _, err := rush(c.clients, total, func(i int) error {
-		resp, err := a.h.Handle(ctx, apiRequest("POST /api/events/{eventId}/registrations", map[string]string{"eventId": "mail"}, nil, bodies[i]))
+		resp, err := registerFn(ctx, register("mail", bodies[i], nil))
 		if err == nil && resp.StatusCode != 201 {
 			err = fmt.Errorf("%d %s", resp.StatusCode, resp.Body)
 		}
@@ -87,17 +127,12 @@ func measureMail(ctx context.Context, l *lab, rep *report) error {
 	}); err != nil {
 		return err
 	}
-	for k, v := range map[string]string{deployment.EnvTableName: table,
-		deployment.EnvSESMaxSendRate: strconv.FormatFloat(c.mailRate, 'f', -1, 64)} {
-		if err := os.Setenv(k, v); err != nil {
-			return err
-		}
-	}
-	h, err := deployment.Handler(ctx, deployment.FunctionMailer)
+	fc := l.config(table)
+	fc.SESMaxSendRate = strconv.FormatFloat(c.mailRate, 'f', -1, 64)
+	mailer, err := mailerFunction(ctx, fc)
 	if err != nil {
 		return err
 	}
-	mailer := viaLambda(lambda.NewHandler(h))
 	recs, err := noticeRecords(ctx, l.client, table)
 	if err != nil {
 		return err
@@ -116,16 +151,14 @@ func measureMail(ctx context.Context, l *lab, rep *report) error {
 	// half the time that rate needs, so that part of every batch cannot
 	// be sent in time and must come back.
 	slow := c.mailRate / 5
-	if err := os.Setenv(deployment.EnvSESMaxSendRate, strconv.FormatFloat(slow, 'f', -1, 64)); err != nil {
-		return err
-	}
-	h, err = deployment.Handler(ctx, deployment.FunctionMailer)
+	fc.SESMaxSendRate = strconv.FormatFloat(slow, 'f', -1, 64)
+	slowMailer, err := mailerFunction(ctx, fc)
 	if err != nil {
 		return err
 	}
 	tight := recs[c.mailNotices:]
 	res.tightNotices, res.tightRate = len(tight), slow
-	res.tightRounds, res.tightRetried, err = feed(ctx, viaLambda(lambda.NewHandler(h)), tight, time.Duration(float64(5*time.Second)/slow))
+	res.tightRounds, res.tightRetried, err = feed(ctx, slowMailer, tight, time.Duration(float64(5*time.Second)/slow))
 	if err != nil {
 		return err
 	}
@@ -174,7 +207,7 @@ func feed(ctx context.Context, mailer mailerFunc, recs []events.DynamoDBEventRec
 // checkMail checks the sends: the rate from the notices' sentAt marks
 // (millisecond precision), every notice sent, one email per notice.
 func checkMail(ctx context.Context, l *lab, table, run string, res *mailResult, timed []events.DynamoDBEventRecord) error {
-	items, err := scan(ctx, l.client, table)
+	items, err := dynamotest.Scan(ctx, l.client, table)
 	if err != nil {
 		return err
 	}
@@ -185,20 +218,20 @@ func checkMail(ctx context.Context, l *lab, table, run string, res *mailResult, 
 	var sent []time.Time
 	notices := 0
 	for _, it := range items {
-		if it.s("sk") != "NOTICE" {
+		if it.Kind() != dynamotest.Notice {
 			continue
 		}
 		notices++
-		if it.s("state") != "sent" {
+		if it.S("state") != "sent" {
 			res.lost++
-			res.problems = append(res.problems, fmt.Sprintf("notice %s is %q, not sent", it.s("id"), it.s("state")))
+			res.problems = append(res.problems, fmt.Sprintf("notice %s is %q, not sent", it.S("id"), it.S("state")))
 			continue
 		}
 		res.sent++
-		if inTimed[it.s("id")] {
-			t, err := time.Parse("2006-01-02T15:04:05.000Z", it.s("sentAt"))
+		if inTimed[it.S("id")] {
+			t, err := time.Parse("2006-01-02T15:04:05.000Z", it.S("sentAt"))
 			if err != nil {
-				return fmt.Errorf("notice %s: sentAt %q: %w", it.s("id"), it.s("sentAt"), err)
+				return fmt.Errorf("notice %s: sentAt %q: %w", it.S("id"), it.S("sentAt"), err)
 			}
 			sent = append(sent, t)
 		}

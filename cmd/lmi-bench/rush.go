@@ -12,22 +12,24 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/localaws"
 )
 
 // rushResult is one registration rush: how fast, what the teams were told,
 // what it cost in DynamoDB requests, and whether the table is still right.
 type rushResult struct {
-	name        string
-	run         run
-	byState     map[string]latencies // "registered", "waitlisted"
-	answers     []registration
-	calls       callCounts
-	retries     int      // raw only: transactions retried after a conflict
-	problems    []string // invariant violations and bad answers
-	checked     string   // what the invariant check covered
-	capacity    int
-	environment int // HTTP only: execution environments per function
-	rounds      int // merged rounds beyond the first
+	name     string
+	run      run
+	byState  map[string]latencies // "registered", "waitlisted"
+	answers  []registration
+	calls    callCounts
+	retries  int      // raw only: transactions retried after a conflict
+	problems []string // invariant violations and bad answers
+	checked  string   // what the invariant check covered
+	capacity int
+	rounds   int // merged rounds beyond the first
 }
 
 func (r *rushResult) count(state string) int { return len(r.byState[state]) }
@@ -52,28 +54,28 @@ func (r *rushResult) merge(o *rushResult) {
 	r.rounds++
 }
 
-// handlerRush registers teams 0..teams-1 for a new event through the HTTP
-// API handler in-process (decode, validate, store, respond), from clients
-// concurrent callers, then checks the table.
+// handlerRush registers teams 0..teams-1 for a new event through the
+// register function's handler in-process (decode, validate, store,
+// respond), from clients concurrent callers, then checks the table.
 func handlerRush(ctx context.Context, l *lab, name string, clients, teams, capacity int) (*rushResult, error) {
 	table, err := l.newTable(ctx, "rush")
 	if err != nil {
 		return nil, err
 	}
 	defer l.dropTable(ctx, table)
-	calls := newCallCounter()
-	a := l.newAPI(table, calls.option)
 	eventID := "rush"
-	if err := a.createEvent(ctx, eventID, capacity); err != nil {
+	if err := l.createEvent(ctx, table, eventID, capacity); err != nil {
 		return nil, err
 	}
-	run := fmt.Sprintf("h%d", time.Now().UnixNano())
-	bodies := teamBodies(run, teams)
-	calls.take()
+	calls := newCallCounter()
+	fn, err := l.api(ctx, deploy.Register, table, calls.option)
+	if err != nil {
+		return nil, err
+	}
+	bodies := teamBodies(fmt.Sprintf("h%d", time.Now().UnixNano()), teams)
 	answers := make([]registration, teams)
 	r, err := rush(clients, teams, func(i int) error {
-		req := apiRequest("POST /api/events/{eventId}/registrations", map[string]string{"eventId": eventID}, nil, bodies[i])
-		resp, err := a.h.Handle(ctx, req)
+		resp, err := fn(ctx, register(eventID, bodies[i], nil))
 		if err != nil {
 			return err
 		}
@@ -85,7 +87,7 @@ func handlerRush(ctx context.Context, l *lab, name string, clients, teams, capac
 	}
 	res := &rushResult{name: name, run: r, answers: answers, calls: calls.take(), capacity: capacity}
 	res.classify()
-	res.problems, res.checked, err = checkTable(ctx, l.client, table, eventID, answers)
+	res.problems, res.checked, err = checkRush(ctx, l, table, eventID, answers)
 	return res, err
 }
 
@@ -103,22 +105,24 @@ func (r *rushResult) classify() {
 
 // rawRush is the floor: the bare DynamoDB work of a registration, one
 // TransactWriteItems with the conditional counter update on one event
-// item and the put of a registration-sized item, issued teams times by
-// clients concurrent callers on the same client configuration. With
-// allItems it writes what a registration writes: also the organization's
-// claim and the notice.
+// item and the put of a registration-sized item (with its index keys),
+// issued teams times by clients concurrent callers on the functions' client
+// configuration. With allItems it writes what a registration writes: also
+// the organization's claim (in the event's item collection, as the store
+// keeps it) and the notice. Its keys are its own: the floor needs the
+// items' sizes and places, not the store's key formats.
 func rawRush(ctx context.Context, l *lab, name string, clients, teams int, allItems bool) (*rushResult, error) {
 	table, err := l.newTable(ctx, "raw")
 	if err != nil {
 		return nil, err
 	}
 	defer l.dropTable(ctx, table)
-	db := l.dynamoDB()
+	db := l.client
 	calls := newCallCounter()
-	counted := l.dynamoDB(calls.option)
-	eventKey := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "EVENT#raw"}, "sk": &types.AttributeValueMemberS{Value: "EVENT"}}
+	counted := dynamodb.NewFromConfig(localaws.Config(), localaws.DynamoDBEndpoint(l.dynamoURL), calls.option)
+	eventKey := map[string]types.AttributeValue{deploy.AttrPK: &types.AttributeValueMemberS{Value: "floor-event"}, deploy.AttrSK: &types.AttributeValueMemberS{Value: "counter"}}
 	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{
-		"pk": eventKey["pk"], "sk": eventKey["sk"],
+		deploy.AttrPK: eventKey[deploy.AttrPK], deploy.AttrSK: eventKey[deploy.AttrSK],
 		"capacity": num(1 << 40), "seatsLeft": num(1 << 40), "seatsTaken": num(0), "registeredTeams": num(0), "waitlistLength": num(0),
 	}}); err != nil {
 		return nil, err
@@ -128,16 +132,16 @@ func rawRush(ctx context.Context, l *lab, name string, clients, teams int, allIt
 	for i := range items {
 		team := teamOf(run, i)
 		id := fmt.Sprintf("RAW%08d", i)
-		reg, err := attributevalue.MarshalMap(map[string]any{"pk": "REG#" + id, "sk": "REG", "id": id, "eventId": "raw",
+		reg, err := attributevalue.MarshalMap(map[string]any{deploy.AttrPK: "floor-registration-" + id, deploy.AttrSK: "registration", "id": id, "eventId": "raw",
 			"status": "registered", "seats": len(team.Members), "organization": team.Organization, "contact": team.Contact,
-			"members": team.Members, "createdAt": time.Now().UTC().Format(time.RFC3339Nano), "gsi1pk": "EVENT#raw", "gsi1sk": "REG#" + id})
+			"members": team.Members, "createdAt": time.Now().UTC().Format(time.RFC3339Nano), deploy.AttrGSI1PK: "floor-event", deploy.AttrGSI1SK: "registration-" + id})
 		if err != nil {
 			return nil, err
 		}
 		items[i] = []map[string]types.AttributeValue{reg}
 		if allItems {
-			org, _ := attributevalue.MarshalMap(map[string]any{"pk": "EVENT#raw", "sk": "ORG#" + team.Organization.Name, "registrationId": id})
-			notice, _ := attributevalue.MarshalMap(map[string]any{"pk": "NOTICE#" + id, "sk": "NOTICE", "id": id, "kind": "registered",
+			org, _ := attributevalue.MarshalMap(map[string]any{deploy.AttrPK: "floor-event", deploy.AttrSK: "claim-" + team.Organization.Name, "registrationId": id})
+			notice, _ := attributevalue.MarshalMap(map[string]any{deploy.AttrPK: "floor-notice-" + id, deploy.AttrSK: "notice", "id": id, "kind": "registered",
 				"registrationId": id, "eventId": "raw", "state": "pending", "createdAt": time.Now().UTC().Format(time.RFC3339Nano)})
 			items[i] = append(items[i], org, notice)
 		}
@@ -153,7 +157,7 @@ func rawRush(ctx context.Context, l *lab, name string, clients, teams int, allIt
 		}}}
 		for _, it := range items[i] {
 			tx = append(tx, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(table), Item: it,
-				ConditionExpression: aws.String("attribute_not_exists(pk)")}})
+				ConditionExpression: aws.String("attribute_not_exists(" + deploy.AttrPK + ")")}})
 		}
 		for attempt := 0; ; attempt++ {
 			_, err := counted.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/calmi/convenings/pkg/deploy"
 )
 
 // invokeCommand runs one function with one payload, as Lambda would invoke
@@ -20,7 +22,7 @@ import (
 // answer (LMI_DYNAMODB_ENDPOINT / LMI_SES_ENDPOINT), else a fresh one.
 func invokeCommand(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("invoke", flag.ContinueOnError)
-	name := fs.String("function", "", "function to invoke (events, register, registration, admin, promoter, mailer)")
+	name := fs.String("function", "", "function to invoke: "+strings.Join(deploy.FunctionNames(), ", "))
 	file := fs.String("event", "", "JSON payload file, e.g. events/api-register.json")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -36,21 +38,22 @@ func invokeCommand(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s.LogLevel = envOr("LMI_LOG_LEVEL", "info")
+	s.LogLevel = envOr(deploy.EnvLogLevel, "info")
 	// Reuse the services of a running `make run`, so the function sees its
 	// data; else start private ones on free ports.
 	for _, svc := range []struct {
-		env  string
-		port *int
-	}{{"LMI_DYNAMODB_ENDPOINT", &s.DynamoDBPort}, {"LMI_SES_ENDPOINT", &s.SESPort}} {
-		if os.Getenv(svc.env) != "" {
+		name     string
+		endpoint *string
+		port     *int
+	}{{"DYNAMODB", &s.DynamoDBEndpoint, &s.DynamoDBPort}, {"SES", &s.SESEndpoint, &s.SESPort}} {
+		if *svc.endpoint != "" {
 			continue
 		}
 		addr := fmt.Sprintf("127.0.0.1:%d", *svc.port)
 		if c, err := net.DialTimeout("tcp", addr, 300*time.Millisecond); err == nil {
 			c.Close()
-			os.Setenv(svc.env, "http://"+addr)
-			fmt.Fprintf(os.Stderr, "using the running %s at %s\n", strings.TrimSuffix(strings.TrimPrefix(svc.env, "LMI_"), "_ENDPOINT"), addr)
+			*svc.endpoint = "http://" + addr
+			fmt.Fprintf(os.Stderr, "using the running %s at %s\n", svc.name, addr)
 		} else {
 			*svc.port = 0
 		}

@@ -18,7 +18,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -46,21 +45,26 @@ func main() {
 // settings are what the environment may change.
 type settings struct {
 	HTTPPort, DynamoDBPort, SESPort int
-	Table                           string
-	StaffToken, TokenSecret         string
-	DataDir                         string
-	Sender                          string
-	LogLevel                        string
+	// DynamoDBEndpoint and SESEndpoint name running services to use
+	// instead of starting them.
+	DynamoDBEndpoint, SESEndpoint string
+	Table                         string
+	StaffToken, TokenSecret       string
+	DataDir                       string
+	Sender                        string
+	LogLevel                      string
 }
 
 func settingsFromEnv() (settings, error) {
 	s := settings{
-		Table:       envOr("LMI_TABLE_NAME", "convenings"),
-		StaffToken:  os.Getenv("LMI_STAFF_TOKEN"),
-		TokenSecret: os.Getenv("LMI_TOKEN_SECRET"),
-		DataDir:     os.Getenv("LMI_DATA_DIR"),
-		Sender:      envOr("LMI_SENDER_EMAIL", "CA LMI Convenings <convenings@lmi.example.org>"),
-		LogLevel:    envOr("LMI_LOG_LEVEL", "warn"),
+		Table:            envOr("LMI_TABLE_NAME", "convenings"),
+		DynamoDBEndpoint: os.Getenv("LMI_DYNAMODB_ENDPOINT"),
+		SESEndpoint:      os.Getenv("LMI_SES_ENDPOINT"),
+		StaffToken:       os.Getenv("LMI_STAFF_TOKEN"),
+		TokenSecret:      os.Getenv("LMI_TOKEN_SECRET"),
+		DataDir:          os.Getenv("LMI_DATA_DIR"),
+		Sender:           envOr("LMI_SENDER_EMAIL", "CA LMI Convenings <convenings@lmi.example.org>"),
+		LogLevel:         envOr("LMI_LOG_LEVEL", "warn"),
 	}
 	for _, p := range []struct {
 		name string
@@ -146,7 +150,7 @@ Try:
     -H "Authorization: Bearer %[5]s"
 
 Ctrl-C stops everything.
-`, api, sys.SES.Endpoint(), sys.DynamoDB.Endpoint(), s.Table, s.StaffToken)
+`, api, sys.SESURL, sys.DynamoDBURL, s.Table, s.StaffToken)
 
 	select {
 	case <-ctx.Done():
@@ -160,12 +164,4 @@ Ctrl-C stops everything.
 	defer cancel()
 	_ = srv.Shutdown(shutdown)
 	return nil
-}
-
-func newLogger(level string, w io.Writer) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelWarn
-	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/localrun"
 )
 
@@ -22,13 +23,13 @@ func start(ctx context.Context, s settings, logw io.Writer) (*localrun.System, e
 	return localrun.StartSystem(ctx, localrun.SystemOptions{
 		Table:        s.Table,
 		DynamoDBPort: s.DynamoDBPort, SESPort: s.SESPort,
-		DynamoDBEndpoint: envOr("LMI_DYNAMODB_ENDPOINT", ""), SESEndpoint: envOr("LMI_SES_ENDPOINT", ""),
+		DynamoDBEndpoint: s.DynamoDBEndpoint, SESEndpoint: s.SESEndpoint,
 		DataDir:    s.DataDir,
 		StaffToken: s.StaffToken, TokenSecret: s.TokenSecret,
 		Sender:    s.Sender,
 		PublicURL: fmt.Sprintf("http://127.0.0.1:%d", s.HTTPPort),
 		Seed:      seeds,
-		Log:       newLogger(s.LogLevel, logw),
+		Log:       deploy.Config{LogLevel: s.LogLevel}.Logger(logw),
 		LogLevel:  s.LogLevel,
 	})
 }

@@ -1,7 +1,29 @@
-// Command admin is the Lambda function behind the HTTP API's admin routes
-// (see httpapi.Routes).
+// Command admin serves the staff API (see deploy.Routes): events, capacity,
+// rosters. API Gateway lets only signed-in staff through.
 package main
 
-import "github.com/calmi/convenings/pkg/deployment"
+import (
+	"context"
+	"os"
 
-func main() { deployment.Main("admin") }
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/calmi/convenings/pkg/awsconfig"
+	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/httpapi"
+)
+
+func main() {
+	c := deploy.ConfigFromEnv(os.Getenv)
+	logger, cfg := c.Logger(os.Stderr), must(awsconfig.Load(context.Background()))
+	store := dynamostore.Open(cfg, c.Table, logger)
+	lambda.Start(httpapi.Admin(convening.NewService(store, nil, logger), logger).Handle)
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err) // at start-up: Lambda reports an init error
+	}
+	return v
+}

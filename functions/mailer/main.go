@@ -1,7 +1,30 @@
-// Command mailer consumes the table's stream and sends each notice the
-// outbox holds, once, through SES.
+// Command mailer sends each email the outbox holds, once, through SES.
 package main
 
-import "github.com/calmi/convenings/pkg/deployment"
+import (
+	"context"
+	"os"
 
-func main() { deployment.Main("mailer") }
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/calmi/convenings/pkg/awsconfig"
+	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/outbox"
+	"github.com/calmi/convenings/pkg/tokensecret"
+)
+
+func main() {
+	c, ctx := deploy.ConfigFromEnv(os.Getenv), context.Background()
+	logger, cfg := c.Logger(os.Stderr), must(awsconfig.Load(ctx))
+	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
+	store := dynamostore.Open(cfg, c.Table, logger)
+	lambda.Start(must(outbox.New(store, sesv2.NewFromConfig(cfg), secret.Tokens, c, logger)).Invoke)
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err) // at start-up: Lambda reports an init error
+	}
+	return v
+}

@@ -2,6 +2,28 @@
 // whenever an event shows free seats and a waiting list.
 package main
 
-import "github.com/calmi/convenings/pkg/deployment"
+import (
+	"context"
+	"os"
 
-func main() { deployment.Main("promoter") }
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/calmi/convenings/pkg/awsconfig"
+	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/streamapi"
+)
+
+func main() {
+	c := deploy.ConfigFromEnv(os.Getenv)
+	logger, cfg := c.Logger(os.Stderr), must(awsconfig.Load(context.Background()))
+	store := dynamostore.Open(cfg, c.Table, logger)
+	lambda.Start((&streamapi.Promoter{Service: convening.NewService(store, nil, logger), Log: logger}).Handle)
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err) // at start-up: Lambda reports an init error
+	}
+	return v
+}

@@ -1,7 +1,30 @@
-// Command registration is the Lambda function behind the HTTP API's registration routes
-// (see httpapi.Routes).
+// Command registration serves a team its registration (see deploy.Routes).
 package main
 
-import "github.com/calmi/convenings/pkg/deployment"
+import (
+	"context"
+	"os"
 
-func main() { deployment.Main("registration") }
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/calmi/convenings/pkg/awsconfig"
+	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/httpapi"
+	"github.com/calmi/convenings/pkg/tokensecret"
+)
+
+func main() {
+	c, ctx := deploy.ConfigFromEnv(os.Getenv), context.Background()
+	logger, cfg := c.Logger(os.Stderr), must(awsconfig.Load(ctx))
+	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
+	store := dynamostore.Open(cfg, c.Table, logger)
+	lambda.Start(httpapi.Registration(convening.NewService(store, secret.Tokens, logger), logger).Handle)
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err) // at start-up: Lambda reports an init error
+	}
+	return v
+}

@@ -1,7 +1,30 @@
-// Command web is the Lambda function behind the registration website
-// (see httpapi.Routes).
+// Command web serves the registration website teams use (see package web).
 package main
 
-import "github.com/calmi/convenings/pkg/deployment"
+import (
+	"context"
+	"os"
 
-func main() { deployment.Main("web") }
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/calmi/convenings/pkg/awsconfig"
+	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/tokensecret"
+	"github.com/calmi/convenings/pkg/web"
+)
+
+func main() {
+	c, ctx := deploy.ConfigFromEnv(os.Getenv), context.Background()
+	logger, cfg := c.Logger(os.Stderr), must(awsconfig.Load(ctx))
+	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
+	svc := convening.NewService(dynamostore.Open(cfg, c.Table, logger), secret.Tokens, logger)
+	lambda.Start(must(web.New(svc, web.Options{CSRFKey: secret.Derive(web.CSRFKeyLabel), Log: logger})).Handle)
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err) // at start-up: Lambda reports an init error
+	}
+	return v
+}

@@ -4,19 +4,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/calmi/convenings/pkg/deploy"
 )
 
-// The table's physical schema. The CDK app (infra/) defines the same table
-// from these names, and its tests check that they agree.
+// The table's physical schema, as pkg/deploy describes it for the CDK app
+// (which must not link this package) and the stream triggers.
 const (
-	AttrPK     = "pk"
-	AttrSK     = "sk"
-	IndexGSI1  = "gsi1"
-	AttrGSI1PK = "gsi1pk"
-	AttrGSI1SK = "gsi1sk"
+	AttrPK     = deploy.AttrPK
+	AttrSK     = deploy.AttrSK
+	IndexGSI1  = deploy.IndexGSI1
+	AttrGSI1PK = deploy.AttrGSI1PK
+	AttrGSI1SK = deploy.AttrGSI1SK
 	// AttrExpiresAt holds the epoch second after which DynamoDB's TTL may
 	// delete the item (idempotency records, sent notices).
-	AttrExpiresAt = "expiresAt"
+	AttrExpiresAt = deploy.AttrExpiresAt
 )
 
 // CreateTableInput is the table as tests and the local runner create it:

@@ -33,6 +33,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/deploy"
 )
 
 // API is the part of the DynamoDB client the store uses.
@@ -82,9 +83,9 @@ const (
 	noticePrefix = "NOTICE#"
 	idemPrefix   = "IDEM#"
 
-	skEvent  = "EVENT"
+	skEvent  = deploy.SortKeyEvent // the stream triggers filter on it
 	skReg    = "REG"
-	skNotice = "NOTICE"
+	skNotice = deploy.SortKeyNotice
 	skIdem   = "IDEM"
 
 	gsiEvents = "EVENTS"

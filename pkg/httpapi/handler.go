@@ -1,8 +1,8 @@
 // Package httpapi maps API Gateway HTTP API requests (payload format 2.0) to
 // the registration service and its answers back to JSON, with errors as
-// RFC 9457 problem details. Each HTTP Lambda function serves its share of
-// Routes through the same Handler; the local runner dispatches to it with
-// the same route table.
+// RFC 9457 problem details. Each HTTP Lambda function has its constructor
+// (Events, Register, Registration, Admin) serving exactly its routes of
+// deploy.Routes; a request for any other route key is a 404 problem.
 package httpapi
 
 import (
@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/problem"
 )
 
@@ -32,55 +33,17 @@ import (
 const MaxBodyBytes = 64 << 10
 
 // StaffGroup is the Cognito group whose members may use the staff API.
-const StaffGroup = "staff"
+const StaffGroup = deploy.StaffGroup
 
-// Handler serves the HTTP API.
+// Handler serves one function's share of the HTTP API (see functions.go).
 type Handler struct {
 	svc    *convening.Service
 	log    *slog.Logger
-	routes map[string]func(context.Context, *request) (events.APIGatewayV2HTTPResponse, error)
+	routes map[string]route
 }
 
-// Options configure a Handler.
-type Options struct {
-	Log *slog.Logger
-}
-
-// New returns a handler for all routes.
-func New(svc *convening.Service, opts Options) *Handler {
-	h := &Handler{svc: svc, log: opts.Log}
-	if h.log == nil {
-		h.log = slog.Default()
-	}
-	h.routes = map[string]func(context.Context, *request) (events.APIGatewayV2HTTPResponse, error){
-		"GET /api/events":                               h.listEvents,
-		"GET /api/events/{eventId}":                     h.getEvent,
-		"POST /api/events/{eventId}/registrations":      h.register,
-		"GET /api/registrations/{registrationId}":       h.getRegistration,
-		"DELETE /api/registrations/{registrationId}":    h.cancelRegistration,
-		"POST /api/admin/events":                        h.staff(h.createEvent),
-		"PATCH /api/admin/events/{eventId}":             h.staff(h.updateEvent),
-		"GET /api/admin/events/{eventId}/registrations": h.staff(h.roster),
-	}
-	return h
-}
-
-// Function returns the Lambda handler of one function: it serves only that
-// function's routes, so a misconfigured integration cannot reach the rest.
-func (h *Handler) Function(name string) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	allowed := map[string]bool{}
-	for _, r := range Routes {
-		if r.Function == name {
-			allowed[r.Key()] = true
-		}
-	}
-	return func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-		if !allowed[req.RouteKey] {
-			return h.fail(ctx, &req, errNoRoute), nil
-		}
-		return h.Handle(ctx, req)
-	}
-}
+// route serves one route key.
+type route = func(context.Context, *request) (events.APIGatewayV2HTTPResponse, error)
 
 // Handle serves one request. It never returns an error: every failure is a
 // problem response, and internal ones are logged, not shown.

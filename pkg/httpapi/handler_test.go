@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,23 +14,46 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/httpapi"
+	"github.com/calmi/convenings/pkg/httpapi/apitest"
 	"github.com/calmi/convenings/pkg/memstore"
+	"github.com/calmi/convenings/pkg/web"
 )
 
 const staffToken = "local-staff-token-for-tests"
 
+// api is the HTTP functions over one in-memory store, each built as its
+// main builds it (a service without manage tokens where the function needs
+// none). Storage is the contract suite's business (package storetest).
 type api struct {
-	t     testing.TB
-	h     *httpapi.Handler
-	svc   *convening.Service
-	query map[string]string
+	t         testing.TB
+	functions map[string]*httpapi.Handler
+	svc       *convening.Service // with manage tokens, for setting up
+	query     map[string]string  // query parameters of the next request
 }
 
-func newAPI(t testing.TB, opts httpapi.Options) *api {
+func newAPI(t testing.TB) *api {
 	tokens, _ := convening.NewManageTokens([]byte(strings.Repeat("s", 32)))
-	svc := convening.NewService(memstore.New(), tokens, nil)
-	return &api{t: t, h: httpapi.New(svc, opts), svc: svc}
+	store := memstore.New()
+	log := slog.New(slog.DiscardHandler)
+	svc, plain := convening.NewService(store, tokens, log), convening.NewService(store, nil, log)
+	return &api{t: t, svc: svc, functions: map[string]*httpapi.Handler{
+		deploy.Events:       httpapi.Events(plain, log),
+		deploy.Register:     httpapi.Register(svc, log),
+		deploy.Registration: httpapi.Registration(svc, log),
+		deploy.Admin:        httpapi.Admin(plain, log),
+	}}
+}
+
+// handle sends req to the function its route belongs to, as API Gateway
+// does; a route key of no API function goes to the events function.
+func (a *api) handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	h := a.functions[deploy.Events]
+	if r, ok := deploy.RouteByKey(req.RouteKey); ok && a.functions[r.Function] != nil {
+		h = a.functions[r.Function]
+	}
+	return h.Handle(ctx, req)
 }
 
 // do sends a request through the handler as API Gateway would: the route
@@ -56,23 +81,14 @@ func (a *api) doQuery(routeKey string, params, query, headers map[string]string)
 // raw sends a request and returns the handler's answer as it is.
 func (a *api) raw(routeKey string, params map[string]string, headers map[string]string, body string) events.APIGatewayV2HTTPResponse {
 	a.t.Helper()
-	method, path, _ := strings.Cut(routeKey, " ")
-	raw := path
-	for k, v := range params {
-		raw = strings.ReplaceAll(raw, "{"+k+"}", v)
+	req := apitest.Request(routeKey, params, headers, body)
+	req.QueryStringParameters = a.query
+	if req.Headers["authorization"] != "Bearer "+staffToken {
+		// The handler's own check: without the staff token the request
+		// carries no staff member's claims.
+		req.RequestContext.Authorizer = nil
 	}
-	h := map[string]string{"content-type": "application/json"}
-	for k, v := range headers {
-		h[strings.ToLower(k)] = v
-	}
-	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: routeKey, RawPath: raw, Headers: h, PathParameters: params, Body: body,
-		QueryStringParameters: a.query}
-	if h["authorization"] == "Bearer "+staffToken {
-		req.RequestContext.Authorizer = staffClaims()
-	}
-	req.RequestContext.HTTP.Method = method
-	req.RequestContext.HTTP.Path = raw
-	resp, err := a.h.Handle(context.Background(), req)
+	resp, err := a.handle(context.Background(), req)
 	if err != nil {
 		a.t.Fatalf("%s: handler returned an error: %v", routeKey, err)
 	}
@@ -80,12 +96,6 @@ func (a *api) raw(routeKey string, params map[string]string, headers map[string]
 }
 
 func staff() map[string]string { return map[string]string{"Authorization": "Bearer " + staffToken} }
-
-// staffClaims is what the JWT authorizer passes for a staff member.
-func staffClaims() *events.APIGatewayV2HTTPRequestContextAuthorizerDescription {
-	return &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-		JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": "staff-1", "cognito:groups": "[staff]"}}}
-}
 
 const eventBody = `{"id":"cv","title":"Central Valley Convening","kind":"convening","startsAt":"2030-02-10T09:00:00-08:00",
 "endsAt":"2030-02-10T15:00:00-08:00","venue":"Fresno","capacity":6,"maxTeamSize":4}`
@@ -100,7 +110,7 @@ func teamBody(n, size int) string {
 }
 
 func TestRegistrationFlow(t *testing.T) {
-	a := newAPI(t, httpapi.Options{})
+	a := newAPI(t)
 	if st, _, body := a.do("POST /api/admin/events", nil, staff(), eventBody); st != http.StatusCreated || body["id"] != "cv" || body["seatsLeft"] != 6.0 {
 		t.Fatalf("create event: %d %v", st, body)
 	}
@@ -153,7 +163,7 @@ func TestRegistrationFlow(t *testing.T) {
 }
 
 func TestProblems(t *testing.T) {
-	a := newAPI(t, httpapi.Options{})
+	a := newAPI(t)
 	a.do("POST /api/admin/events", nil, staff(), eventBody)
 	reg := "POST /api/events/{eventId}/registrations"
 	cv := map[string]string{"eventId": "cv"}
@@ -214,7 +224,7 @@ func TestProblems(t *testing.T) {
 }
 
 func TestIdempotencyKeyReplaysFirstAnswer(t *testing.T) {
-	a := newAPI(t, httpapi.Options{})
+	a := newAPI(t)
 	a.do("POST /api/admin/events", nil, staff(), eventBody)
 	key := map[string]string{"Idempotency-Key": "b7f0c6d2-retry-1"}
 	cv := map[string]string{"eventId": "cv"}
@@ -236,7 +246,7 @@ func TestIdempotencyKeyReplaysFirstAnswer(t *testing.T) {
 }
 
 func TestStaffGroupFromCognito(t *testing.T) {
-	a := newAPI(t, httpapi.Options{})
+	a := newAPI(t)
 	for _, tt := range []struct {
 		name   string
 		claims map[string]string
@@ -253,7 +263,7 @@ func TestStaffGroupFromCognito(t *testing.T) {
 				req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
 					JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: tt.claims}}
 			}
-			resp, _ := a.h.Handle(context.Background(), req)
+			resp, _ := a.handle(context.Background(), req)
 			if resp.StatusCode != tt.status {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, resp.Body)
 			}
@@ -262,10 +272,9 @@ func TestStaffGroupFromCognito(t *testing.T) {
 }
 
 func TestFunctionServesOnlyItsRoutes(t *testing.T) {
-	a := newAPI(t, httpapi.Options{})
-	fn := a.h.Function(httpapi.FunctionEvents)
-	resp, _ := fn(context.Background(), events.APIGatewayV2HTTPRequest{RouteKey: "POST /api/admin/events", Body: eventBody,
-		Headers: map[string]string{"authorization": "Bearer " + staffToken}})
+	a := newAPI(t)
+	fn := a.functions[deploy.Events].Handle
+	resp, _ := fn(context.Background(), apitest.Request("POST /api/admin/events", nil, nil, eventBody))
 	if resp.StatusCode != 404 {
 		t.Fatalf("events function served an admin route: %d", resp.StatusCode)
 	}
@@ -276,15 +285,50 @@ func TestFunctionServesOnlyItsRoutes(t *testing.T) {
 }
 
 func TestOutOfTimeIsUnavailable(t *testing.T) {
-	a := newAPI(t, httpapi.Options{})
+	a := newAPI(t)
 	a.do("POST /api/admin/events", nil, staff(), eventBody)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
 	defer cancel()
 	time.Sleep(2 * time.Millisecond)
 	req := events.APIGatewayV2HTTPRequest{RouteKey: "POST /api/events/{eventId}/registrations", PathParameters: map[string]string{"eventId": "cv"},
 		Headers: map[string]string{"content-type": "application/json"}, Body: teamBody(9, 2)}
-	resp, err := a.h.Handle(ctx, req)
+	resp, err := a.handle(ctx, req)
 	if err != nil || resp.StatusCode != http.StatusServiceUnavailable || resp.Headers["Retry-After"] == "" {
 		t.Fatalf("status %d %v: %s", resp.StatusCode, err, resp.Body)
+	}
+}
+
+// TestEveryRouteHasAHandler holds deploy.Routes and the functions'
+// handlers together: every route's function serves it, and no function
+// serves a route key the table does not give it.
+func TestEveryRouteHasAHandler(t *testing.T) {
+	tokens, _ := convening.NewManageTokens([]byte(strings.Repeat("s", 32)))
+	svc := convening.NewService(nil, tokens, nil)
+	site, err := web.New(svc, web.Options{CSRFKey: []byte(strings.Repeat("c", 32))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	functions := map[string]interface{ RouteKeys() []string }{
+		deploy.Events:       httpapi.Events(svc, nil),
+		deploy.Register:     httpapi.Register(svc, nil),
+		deploy.Registration: httpapi.Registration(svc, nil),
+		deploy.Admin:        httpapi.Admin(svc, nil),
+		deploy.Web:          site,
+	}
+	for _, f := range deploy.Functions {
+		t.Run(f.Name, func(t *testing.T) {
+			want := deploy.RouteKeys(f.Name)
+			slices.Sort(want)
+			h, ok := functions[f.Name]
+			if !ok {
+				if len(want) > 0 {
+					t.Fatalf("routes %v have no handler", want)
+				}
+				return
+			}
+			if got := h.RouteKeys(); !slices.Equal(got, want) {
+				t.Errorf("serves %v, deploy.Routes gives it %v", got, want)
+			}
+		})
 	}
 }

@@ -16,7 +16,7 @@ import (
 const maxAnswer = 16 << 10
 
 func TestHostileBodiesGetSmallAnswers(t *testing.T) {
-	a := newAPI(t, httpapi.Options{})
+	a := newAPI(t)
 	if st, _, body := a.do("POST /api/admin/events", nil, staff(), eventBody); st != 201 {
 		t.Fatalf("create event: %d %v", st, body)
 	}
@@ -57,7 +57,7 @@ func TestHostileBodiesGetSmallAnswers(t *testing.T) {
 }
 
 func TestEventDatesOutOfRangeAreRefusedAndNotStored(t *testing.T) {
-	a := newAPI(t, httpapi.Options{})
+	a := newAPI(t)
 	for i, tt := range []struct{ field, value string }{
 		{"endsAt", "9999-12-31T23:59:59-23:59"},
 		{"startsAt", "0000-01-01T00:30:00+01:00"},
@@ -83,7 +83,7 @@ func TestEventDatesOutOfRangeAreRefusedAndNotStored(t *testing.T) {
 // system accepts and pages through the roster: every page stays well under
 // Lambda's 6 MB answer, and the pages together hold every team once.
 func TestRosterPagesStayUnderLambdasLimit(t *testing.T) {
-	a := newAPI(t, httpapi.Options{})
+	a := newAPI(t)
 	ctx := context.Background()
 	ev := storetest.Event("big", convening.MaxCapacity, convening.PolicyStrict)
 	ev.MaxTeamSize = convening.MaxTeamSizeCap

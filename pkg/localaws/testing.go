@@ -24,10 +24,14 @@ const (
 	EnvSESEndpoint      = "LMI_SES_ENDPOINT"
 )
 
+// started holds the endpoints RunTests started, for Endpoints: values, not
+// the process environment, which only a function's main reads.
+var started struct{ dynamo, ses string }
+
 // RunTests runs a test binary's tests against DynamoDB Local and the SES
 // endpoint. Endpoints already named by EnvDynamoDBEndpoint and
 // EnvSESEndpoint are used as they are; the others are started once for
-// the binary, exported in those variables, and stopped after the tests.
+// the binary, handed to the tests by Endpoints, and stopped after the tests.
 // Call it from TestMain:
 //
 //	func TestMain(m *testing.M) { os.Exit(localaws.RunTests(m)) }
@@ -49,7 +53,7 @@ func RunTests(m *testing.M) int {
 			return 1
 		}
 		procs = append(procs, p)
-		os.Setenv(EnvSESEndpoint, p.Endpoint())
+		started.ses = p.Endpoint()
 	}
 	if os.Getenv(EnvDynamoDBEndpoint) == "" {
 		p, err := StartDynamoDB(ctx, DynamoDBOptions{InMemory: true})
@@ -59,7 +63,7 @@ func RunTests(m *testing.M) int {
 			return 1
 		}
 		procs = append(procs, p)
-		os.Setenv(EnvDynamoDBEndpoint, p.Endpoint())
+		started.dynamo = p.Endpoint()
 	}
 	defer stopAll()
 
@@ -82,6 +86,12 @@ func RunTests(m *testing.M) int {
 func Endpoints(tb testing.TB) (dynamo, ses string) {
 	tb.Helper()
 	dynamo, ses = os.Getenv(EnvDynamoDBEndpoint), os.Getenv(EnvSESEndpoint)
+	if dynamo == "" {
+		dynamo = started.dynamo
+	}
+	if ses == "" {
+		ses = started.ses
+	}
 	if dynamo == "" || ses == "" {
 		tb.Fatalf("localaws: %s and %s are not set: add "+
 			"`func TestMain(m *testing.M) { os.Exit(localaws.RunTests(m)) }` to this package's tests",

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/calmi/convenings/pkg/httpapi"
+	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/localrun"
 )
 
@@ -42,7 +42,7 @@ func (p *concurrencyProbe) handle(ctx context.Context, req events.APIGatewayV2HT
 
 func (p *concurrencyProbe) functions() map[string]lambda.Handler {
 	fns := map[string]lambda.Handler{}
-	for _, rt := range httpapi.Routes {
+	for _, rt := range deploy.Routes {
 		fns[rt.Function] = lambda.NewHandler(p.handle)
 	}
 	return fns
@@ -94,7 +94,7 @@ func TestGatewayEnvironments(t *testing.T) {
 	// One function serves /api/events/{eventId}: it gets envs-1 new
 	// handlers; the others get theirs too.
 	functions := map[string]bool{}
-	for _, rt := range httpapi.Routes {
+	for _, rt := range deploy.Routes {
 		functions[rt.Function] = true
 	}
 	if want := int64(len(functions) * (envs - 1)); made.Load() != want {
@@ -108,10 +108,10 @@ func TestGatewayEnvironments(t *testing.T) {
 
 func TestGatewayEnvironmentsNeedFactory(t *testing.T) {
 	p := &concurrencyProbe{}
-	if _, err := localrun.NewGateway(httpapi.Routes, p.functions(), localrun.GatewayOptions{Environments: 2}); err == nil {
+	if _, err := localrun.NewGateway(deploy.Routes, p.functions(), localrun.GatewayOptions{Environments: 2}); err == nil {
 		t.Error("Environments: 2 without NewEnvironment was accepted")
 	}
-	_, err := localrun.NewGateway(httpapi.Routes, p.functions(), localrun.GatewayOptions{
+	_, err := localrun.NewGateway(deploy.Routes, p.functions(), localrun.GatewayOptions{
 		Environments: 2, NewEnvironment: func(string) lambda.Handler { return nil }})
 	if err == nil {
 		t.Error("a NewEnvironment that returns nil was accepted")

@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/calmi/convenings/pkg/httpapi"
+	"github.com/calmi/convenings/pkg/deploy"
 )
 
 // Limits API Gateway and Lambda enforce.
@@ -77,7 +77,7 @@ type Gateway struct {
 }
 
 type gatewayRoute struct {
-	route    httpapi.Route
+	route    deploy.Route
 	segments []string // the path template split at "/"; "{name}" is a parameter
 	params   int
 	fn       *function
@@ -85,7 +85,7 @@ type gatewayRoute struct {
 
 // NewGateway returns a Gateway for routes, invoking functions by each
 // route's Function name. Every route's function must be given.
-func NewGateway(routes []httpapi.Route, functions map[string]lambda.Handler, opts GatewayOptions) (*Gateway, error) {
+func NewGateway(routes []deploy.Route, functions map[string]lambda.Handler, opts GatewayOptions) (*Gateway, error) {
 	g := &Gateway{opts: opts, log: opts.Logger}
 	if g.log == nil {
 		g.log = slog.Default()
@@ -103,7 +103,7 @@ func NewGateway(routes []httpapi.Route, functions map[string]lambda.Handler, opt
 			return nil, fmt.Errorf("new gateway: route %q is defined twice", rt.Key())
 		}
 		seen[rt.Key()] = true
-		if !strings.HasPrefix(rt.Path, "/") && rt.Path != httpapi.DefaultRoute {
+		if !strings.HasPrefix(rt.Path, "/") && rt.Path != deploy.DefaultRoute {
 			return nil, fmt.Errorf("new gateway: route %q: path must start with /", rt.Key())
 		}
 		h := functions[rt.Function]
@@ -121,7 +121,7 @@ func NewGateway(routes []httpapi.Route, functions map[string]lambda.Handler, opt
 			}
 			fns[rt.Function] = newFunction(rt.Function, h, defaultRegion, more...)
 		}
-		if rt.Path == httpapi.DefaultRoute {
+		if rt.Path == deploy.DefaultRoute {
 			// The catch-all: it matches no path; ServeHTTP falls back on it.
 			g.defaultRoute = &gatewayRoute{route: rt, fn: fns[rt.Function]}
 			continue
@@ -312,7 +312,7 @@ func (g *Gateway) serveRoute(w http.ResponseWriter, r *http.Request, gr *gateway
 }
 
 // requestEvent builds the payload format 2.0 event API Gateway sends.
-func requestEvent(r *http.Request, route httpapi.Route, params map[string]string, body []byte, requestID string, now time.Time) events.APIGatewayV2HTTPRequest {
+func requestEvent(r *http.Request, route deploy.Route, params map[string]string, body []byte, requestID string, now time.Time) events.APIGatewayV2HTTPRequest {
 	sourceIP := r.RemoteAddr
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		sourceIP = host

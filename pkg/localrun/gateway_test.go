@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/calmi/convenings/pkg/httpapi"
+	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/localrun"
 )
 
@@ -31,11 +31,11 @@ type invocation struct {
 	lc       *lambdacontext.LambdaContext
 }
 
-// fakeFunctions returns a function for every name in httpapi.Routes; each
+// fakeFunctions returns a function for every name in deploy.Routes; each
 // reports what it received on calls and answers with respond.
 func fakeFunctions(calls chan<- invocation, respond func(events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)) map[string]lambda.Handler {
 	fns := map[string]lambda.Handler{}
-	for _, rt := range httpapi.Routes {
+	for _, rt := range deploy.Routes {
 		name := rt.Function
 		fns[name] = lambda.NewHandler(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 			lc, _ := lambdacontext.FromContext(ctx)
@@ -49,12 +49,12 @@ func fakeFunctions(calls chan<- invocation, respond func(events.APIGatewayV2HTTP
 	return fns
 }
 
-// explicitRoutes is httpapi.Routes without the $default route, so that
+// explicitRoutes is deploy.Routes without the $default route, so that
 // requests no route matches reach the gateway's own 404 or fallback.
-func explicitRoutes() []httpapi.Route {
-	var out []httpapi.Route
-	for _, rt := range httpapi.Routes {
-		if rt.Path != httpapi.DefaultRoute {
+func explicitRoutes() []deploy.Route {
+	var out []deploy.Route
+	for _, rt := range deploy.Routes {
+		if rt.Path != deploy.DefaultRoute {
 			out = append(out, rt)
 		}
 	}
@@ -67,7 +67,7 @@ func newGatewayServer(t *testing.T, fns map[string]lambda.Handler, opts localrun
 	return serveGateway(t, explicitRoutes(), fns, opts)
 }
 
-func serveGateway(t *testing.T, routes []httpapi.Route, fns map[string]lambda.Handler, opts localrun.GatewayOptions) string {
+func serveGateway(t *testing.T, routes []deploy.Route, fns map[string]lambda.Handler, opts localrun.GatewayOptions) string {
 	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -123,18 +123,18 @@ func TestGatewayRouting(t *testing.T) {
 		wantFunction string
 		wantParams   map[string]string
 	}{
-		{"GET", "/api/events", "GET /api/events", httpapi.FunctionEvents, nil},
-		{"GET", "/api/events/e1", "GET /api/events/{eventId}", httpapi.FunctionEvents, map[string]string{"eventId": "e1"}},
-		{"GET", "/api/events/e%201", "GET /api/events/{eventId}", httpapi.FunctionEvents, map[string]string{"eventId": "e 1"}},
-		{"POST", "/api/events/e1/registrations", "POST /api/events/{eventId}/registrations", httpapi.FunctionRegister, map[string]string{"eventId": "e1"}},
-		{"GET", "/api/registrations/r1", "GET /api/registrations/{registrationId}", httpapi.FunctionRegistration, map[string]string{"registrationId": "r1"}},
-		{"DELETE", "/api/registrations/r1", "DELETE /api/registrations/{registrationId}", httpapi.FunctionRegistration, map[string]string{"registrationId": "r1"}},
+		{"GET", "/api/events", "GET /api/events", deploy.Events, nil},
+		{"GET", "/api/events/e1", "GET /api/events/{eventId}", deploy.Events, map[string]string{"eventId": "e1"}},
+		{"GET", "/api/events/e%201", "GET /api/events/{eventId}", deploy.Events, map[string]string{"eventId": "e 1"}},
+		{"POST", "/api/events/e1/registrations", "POST /api/events/{eventId}/registrations", deploy.Register, map[string]string{"eventId": "e1"}},
+		{"GET", "/api/registrations/r1", "GET /api/registrations/{registrationId}", deploy.Registration, map[string]string{"registrationId": "r1"}},
+		{"DELETE", "/api/registrations/r1", "DELETE /api/registrations/{registrationId}", deploy.Registration, map[string]string{"registrationId": "r1"}},
 		{"GET", "/api/events/", "", "", nil},
 		{"POST", "/api/events//registrations", "", "", nil},
 		{"GET", "/api/events/e1/extra", "", "", nil},
 		{"PUT", "/api/events", "", "", nil},
 		{"HEAD", "/api/events", "", "", nil},
-		{"GET", "/", "GET /", httpapi.FunctionWeb, nil},
+		{"GET", "/", "GET /", deploy.Web, nil},
 		{"GET", "/api", "", "", nil},
 		{"GET", "/events", "", "", nil},
 	}
@@ -169,7 +169,7 @@ func TestGatewayRouting(t *testing.T) {
 }
 
 func TestGatewayExactRouteWins(t *testing.T) {
-	routes := []httpapi.Route{
+	routes := []deploy.Route{
 		{Method: "GET", Path: "/things/{id}", Function: "f"},
 		{Method: "GET", Path: "/things/new", Function: "f"},
 		{Method: "ANY", Path: "/any/{id}", Function: "f"},
@@ -484,7 +484,7 @@ func TestGatewayFunctionFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fns := map[string]lambda.Handler{}
-			for _, rt := range httpapi.Routes {
+			for _, rt := range deploy.Routes {
 				fns[rt.Function] = lambda.NewHandler(tt.fn)
 			}
 			base := newGatewayServer(t, fns, localrun.GatewayOptions{Timeout: 100 * time.Millisecond})
@@ -568,12 +568,12 @@ func TestNewGatewayRejects(t *testing.T) {
 	fn := lambda.NewHandler(func() error { return nil })
 	tests := []struct {
 		name   string
-		routes []httpapi.Route
+		routes []deploy.Route
 	}{
-		{"missing function", []httpapi.Route{{Method: "GET", Path: "/a", Function: "nope"}}},
-		{"duplicate route", []httpapi.Route{{Method: "GET", Path: "/a", Function: "f"}, {Method: "GET", Path: "/a", Function: "f"}}},
-		{"relative path", []httpapi.Route{{Method: "GET", Path: "a", Function: "f"}}},
-		{"greedy variable", []httpapi.Route{{Method: "GET", Path: "/a/{proxy+}", Function: "f"}}},
+		{"missing function", []deploy.Route{{Method: "GET", Path: "/a", Function: "nope"}}},
+		{"duplicate route", []deploy.Route{{Method: "GET", Path: "/a", Function: "f"}, {Method: "GET", Path: "/a", Function: "f"}}},
+		{"relative path", []deploy.Route{{Method: "GET", Path: "a", Function: "f"}}},
+		{"greedy variable", []deploy.Route{{Method: "GET", Path: "/a/{proxy+}", Function: "f"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -586,13 +586,13 @@ func TestNewGatewayRejects(t *testing.T) {
 
 func TestGatewayDefaultRoute(t *testing.T) {
 	calls := make(chan invocation, 1)
-	base := serveGateway(t, httpapi.Routes, fakeFunctions(calls, nil), localrun.GatewayOptions{})
+	base := serveGateway(t, deploy.Routes, fakeFunctions(calls, nil), localrun.GatewayOptions{})
 	resp, _ := do(t, newRequest(t, "GET", base+"/no/such/page?x=1", nil))
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, want the default route's answer", resp.StatusCode)
 	}
 	got := <-calls
-	if got.function != httpapi.FunctionWeb || got.req.RouteKey != httpapi.DefaultRoute || got.req.RawPath != "/no/such/page" || len(got.req.PathParameters) != 0 {
+	if got.function != deploy.Web || got.req.RouteKey != deploy.DefaultRoute || got.req.RawPath != "/no/such/page" || len(got.req.PathParameters) != 0 {
 		t.Errorf("invoked %s with route %q path %q params %v", got.function, got.req.RouteKey, got.req.RawPath, got.req.PathParameters)
 	}
 }

@@ -281,7 +281,11 @@ func (p *StreamPoller) readShard(ctx context.Context, c *streamConsumer, shardID
 			}
 			iterator = out.NextShardIterator
 			for _, r := range out.Records {
-				e := eventRecord(r, p.arn, p.opts.Region)
+				e, err := eventRecord(r, p.arn, p.opts.Region)
+				if err != nil {
+					log.Error("stream: undeliverable record skipped", "error", err)
+					continue
+				}
 				lastRead = e.Change.SequenceNumber
 				if c.Filter == nil || c.Filter(e) {
 					pending = append(pending, e)

@@ -1,14 +1,20 @@
 package localrun
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/calmi/convenings/pkg/streamapi"
 )
 
 // eventRecord converts a record from GetRecords into the record Lambda
-// puts in a DynamoDBEvent.
-func eventRecord(r types.Record, streamARN, region string) events.DynamoDBEventRecord {
+// puts in a DynamoDBEvent. It fails only on an attribute type newer than
+// the SDK, which no function could decode either.
+func eventRecord(r types.Record, streamARN, region string) (events.DynamoDBEventRecord, error) {
 	e := events.DynamoDBEventRecord{
 		AWSRegion:      region,
 		EventID:        aws.ToString(r.EventID),
@@ -22,10 +28,17 @@ func eventRecord(r types.Record, streamARN, region string) events.DynamoDBEventR
 		e.UserIdentity = &events.DynamoDBUserIdentity{Type: aws.ToString(id.Type), PrincipalID: aws.ToString(id.PrincipalId)}
 	}
 	if d := r.Dynamodb; d != nil {
+		var images [3]map[string]events.DynamoDBAttributeValue
+		for i, m := range []map[string]types.AttributeValue{d.Keys, d.NewImage, d.OldImage} {
+			var err error
+			if images[i], err = image(m); err != nil {
+				return e, fmt.Errorf("stream record %s: %w", e.EventID, err)
+			}
+		}
 		e.Change = events.DynamoDBStreamRecord{
-			Keys:           image(d.Keys),
-			NewImage:       image(d.NewImage),
-			OldImage:       image(d.OldImage),
+			Keys:           images[0],
+			NewImage:       images[1],
+			OldImage:       images[2],
 			SequenceNumber: aws.ToString(d.SequenceNumber),
 			SizeBytes:      aws.ToInt64(d.SizeBytes),
 			StreamViewType: string(d.StreamViewType),
@@ -34,55 +47,19 @@ func eventRecord(r types.Record, streamARN, region string) events.DynamoDBEventR
 			e.Change.ApproximateCreationDateTime = events.SecondsEpochTime{Time: *d.ApproximateCreationDateTime}
 		}
 	}
-	return e
+	return e, nil
 }
 
-// image converts keys or an item image; nil stays nil so that an absent
-// image stays absent from the JSON.
-func image(m map[string]types.AttributeValue) map[string]events.DynamoDBAttributeValue {
+// image converts keys or an item image with streamapi's converter, the
+// one the functions' own tests check; nil stays nil so that an absent image
+// stays absent from the JSON.
+func image(m map[string]types.AttributeValue) (map[string]events.DynamoDBAttributeValue, error) {
 	if m == nil {
-		return nil
+		return nil, nil
 	}
-	return attributeMap(m)
-}
-
-func attributeMap(m map[string]types.AttributeValue) map[string]events.DynamoDBAttributeValue {
-	out := make(map[string]events.DynamoDBAttributeValue, len(m))
-	for k, v := range m {
-		out[k] = attribute(v)
+	av, err := attributevalue.FromDynamoDBStreamsMap(m)
+	if err != nil {
+		return nil, err
 	}
-	return out
-}
-
-func attribute(v types.AttributeValue) events.DynamoDBAttributeValue {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return events.NewStringAttribute(v.Value)
-	case *types.AttributeValueMemberN:
-		return events.NewNumberAttribute(v.Value)
-	case *types.AttributeValueMemberB:
-		return events.NewBinaryAttribute(v.Value)
-	case *types.AttributeValueMemberBOOL:
-		return events.NewBooleanAttribute(v.Value)
-	case *types.AttributeValueMemberNULL:
-		return events.NewNullAttribute()
-	case *types.AttributeValueMemberL:
-		list := make([]events.DynamoDBAttributeValue, len(v.Value))
-		for i, item := range v.Value {
-			list[i] = attribute(item)
-		}
-		return events.NewListAttribute(list)
-	case *types.AttributeValueMemberM:
-		return events.NewMapAttribute(attributeMap(v.Value))
-	case *types.AttributeValueMemberSS:
-		return events.NewStringSetAttribute(v.Value)
-	case *types.AttributeValueMemberNS:
-		return events.NewNumberSetAttribute(v.Value)
-	case *types.AttributeValueMemberBS:
-		return events.NewBinarySetAttribute(v.Value)
-	default:
-		// A type newer than this SDK (types.UnknownUnionMember): nothing in
-		// events can hold it, and DynamoDB has added none in years.
-		return events.NewNullAttribute()
-	}
+	return streamapi.ToStreamImage(av), nil
 }

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -21,7 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/calmi/convenings/pkg/deployment"
+	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore"
 	"github.com/calmi/convenings/pkg/httpapi"
 	"github.com/calmi/convenings/pkg/localaws"
@@ -71,8 +70,8 @@ type System struct {
 }
 
 // StartSystem starts everything and returns once the API can be served.
-// The functions read their configuration from the process environment, as
-// in Lambda, so StartSystem sets it; run one System per process.
+// The functions are built from the options' values (NewFunctions), not
+// from the process environment.
 func StartSystem(ctx context.Context, o SystemOptions) (sys *System, err error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
@@ -106,35 +105,18 @@ func StartSystem(ctx context.Context, o SystemOptions) (sys *System, err error) 
 	if rate <= 0 {
 		rate = 50
 	}
-	for k, v := range map[string]string{
-		deployment.EnvTableName:        o.Table,
-		deployment.EnvDynamoDBEndpoint: sys.DynamoDBURL,
-		deployment.EnvSESEndpoint:      sys.SESURL,
-		deployment.EnvTokenSecret:      o.TokenSecret,
-		deployment.EnvPublicURL:        o.PublicURL,
-		deployment.EnvSenderEmail:      o.Sender,
-		deployment.EnvSESMaxSendRate:   strconv.FormatFloat(rate, 'f', -1, 64),
-		deployment.EnvLogLevel:         o.LogLevel,
-	} {
-		if err = os.Setenv(k, v); err != nil {
-			return sys, fmt.Errorf("set %s: %w", k, err)
-		}
+	if sys.Handlers, err = NewFunctions(ctx, FunctionConfig{
+		Config: deploy.Config{Table: o.Table, LogLevel: o.LogLevel, TokenSecret: o.TokenSecret, PublicURL: o.PublicURL,
+			SenderEmail: o.Sender, SESMaxSendRate: strconv.FormatFloat(rate, 'f', -1, 64)},
+		DynamoDBEndpoint: sys.DynamoDBURL, SESEndpoint: sys.SESURL,
+	}); err != nil {
+		return sys, err
 	}
-	sys.Handlers = map[string]any{}
 	fns := map[string]lambda.Handler{}
-	for _, name := range deployment.Functions {
-		h, err := deployment.Handler(ctx, name)
-		if err != nil {
-			return sys, err
-		}
-		sys.Handlers[name] = h
+	for name, h := range sys.Handlers {
 		fns[name] = lambda.NewHandler(h)
 	}
-	httpFns := map[string]lambda.Handler{}
-	for _, r := range httpapi.Routes {
-		httpFns[r.Function] = fns[r.Function]
-	}
-	if sys.Gateway, err = NewGateway(httpapi.Routes, httpFns, GatewayOptions{
+	if sys.Gateway, err = NewGateway(deploy.Routes, fns, GatewayOptions{
 		Authorizer: StaffTokenAuthorizer(o.StaffToken),
 		Logger:     o.Log,
 	}); err != nil {
@@ -151,10 +133,7 @@ func StartSystem(ctx context.Context, o SystemOptions) (sys *System, err error) 
 	if err != nil {
 		return sys, err
 	}
-	poller, err := NewStreamPoller(streams, arn, []StreamConsumer{
-		{Name: deployment.FunctionMailer, Function: fns[deployment.FunctionMailer], BatchSize: 10, Filter: NoticeInserted},
-		{Name: deployment.FunctionPromoter, Function: fns[deployment.FunctionPromoter], BatchSize: 100, Filter: EventChanged},
-	}, PollerOptions{FromStart: true, Logger: o.Log, PollInterval: 100 * time.Millisecond})
+	poller, err := NewStreamPoller(streams, arn, StreamConsumers(fns), PollerOptions{FromStart: true, Logger: o.Log, PollInterval: 100 * time.Millisecond})
 	if err != nil {
 		return sys, err
 	}
@@ -164,7 +143,7 @@ func StartSystem(ctx context.Context, o SystemOptions) (sys *System, err error) 
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); done <- poller.Run(pctx) }()
-	go func() { defer wg.Done(); sweepEvery(pctx, time.Minute, fns[deployment.FunctionMailer], o.Log) }()
+	go func() { defer wg.Done(); sweepEvery(pctx, time.Minute, fns[deploy.Mailer], o.Log) }()
 	sys.PollerDone = done
 	sys.background = &wg
 	return sys, nil
@@ -206,16 +185,22 @@ func (s *System) Stop() {
 	})
 }
 
-// NoticeInserted is the mailer's filter, as in the CDK app: new notices only.
-func NoticeInserted(r events.DynamoDBEventRecord) bool {
-	return r.EventName == "INSERT" && r.Change.NewImage["sk"].DataType() == events.DataTypeString &&
-		r.Change.NewImage["sk"].String() == "NOTICE"
-}
-
-// EventChanged is the promoter's filter, as in the CDK app: written events.
-func EventChanged(r events.DynamoDBEventRecord) bool {
-	return r.EventName != "REMOVE" && r.Change.NewImage["sk"].DataType() == events.DataTypeString &&
-		r.Change.NewImage["sk"].String() == "EVENT"
+// StreamConsumers returns the stream triggers of deploy.Functions, with
+// their batch sizes and filters, invoking the given handlers by name.
+func StreamConsumers(handlers map[string]lambda.Handler) []StreamConsumer {
+	var out []StreamConsumer
+	for _, f := range deploy.Functions {
+		if f.Stream == nil {
+			continue
+		}
+		trigger := *f.Stream
+		out = append(out, StreamConsumer{Name: f.Name, Function: handlers[f.Name], BatchSize: trigger.BatchSize,
+			Filter: func(r events.DynamoDBEventRecord) bool {
+				sk := r.Change.NewImage[deploy.AttrSK]
+				return sk.DataType() == events.DataTypeString && trigger.Matches(r.EventName, sk.String())
+			}})
+	}
+	return out
 }
 
 // StaffTokenAuthorizer stands in for the Cognito JWT authorizer: the local
@@ -225,11 +210,7 @@ func StaffTokenAuthorizer(token string) func(*http.Request) (*events.APIGatewayV
 		if token == "" || r.Header.Get("Authorization") != "Bearer "+token {
 			return nil, errors.New("not the local staff token")
 		}
-		return &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
-				Claims: map[string]string{"sub": "local-staff", "cognito:groups": "[" + httpapi.StaffGroup + "]"},
-			},
-		}, nil
+		return httpapi.StaffClaims("local-staff"), nil
 	}
 }
 

@@ -8,13 +8,12 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/calmi/convenings/pkg/dynamostore"
 	"github.com/calmi/convenings/pkg/streamapi"
 )
 
 func TestFromStreamImage(t *testing.T) {
 	// As Lambda delivers it: every DynamoDB type, nested.
-	raw := `{"pk":{"S":"EVENT#cv"},"sk":{"S":"EVENT"},"capacity":{"N":"12"},"online":{"BOOL":false},
+	raw := `{"pk":{"S":"p#1"},"sk":{"S":"s"},"capacity":{"N":"12"},"online":{"BOOL":false},
 	"blob":{"B":"aGk="},"none":{"NULL":true},"tags":{"SS":["a","b"]},"nums":{"NS":["1","2"]},"bins":{"BS":["aGk="]},
 	"members":{"L":[{"M":{"name":{"S":"Ana"},"role":{"S":"superintendent"}}}]},"empty":{"M":{}}}`
 	var img map[string]events.DynamoDBAttributeValue
@@ -26,8 +25,8 @@ func TestFromStreamImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]types.AttributeValue{
-		"pk":       &types.AttributeValueMemberS{Value: "EVENT#cv"},
-		"sk":       &types.AttributeValueMemberS{Value: "EVENT"},
+		"pk":       &types.AttributeValueMemberS{Value: "p#1"},
+		"sk":       &types.AttributeValueMemberS{Value: "s"},
 		"capacity": &types.AttributeValueMemberN{Value: "12"},
 		"online":   &types.AttributeValueMemberBOOL{Value: false},
 		"blob":     &types.AttributeValueMemberB{Value: []byte("hi")},
@@ -47,30 +46,5 @@ func TestFromStreamImage(t *testing.T) {
 	back, err := streamapi.FromStreamImage(streamapi.ToStreamImage(got))
 	if err != nil || !reflect.DeepEqual(back, got) {
 		t.Errorf("ToStreamImage does not invert FromStreamImage: %v", err)
-	}
-	if dynamostore.KindOf(got) != dynamostore.KindEvent {
-		t.Errorf("event image not recognised")
-	}
-	e, err := dynamostore.EventFromImage(got)
-	if err != nil || e.Capacity != 12 {
-		t.Errorf("decode: %v %+v", err, e)
-	}
-}
-
-func TestKindOf(t *testing.T) {
-	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-	for _, tt := range []struct {
-		pk, sk string
-		want   dynamostore.ItemKind
-	}{
-		{"EVENT#x", "EVENT", dynamostore.KindEvent},
-		{"NOTICE#1", "NOTICE", dynamostore.KindNotice},
-		{"EVENT#x", "WAIT#0000000000000000001", dynamostore.KindOther},
-		{"REG#1", "REG", dynamostore.KindOther},
-		{"NOTICE#1", "EVENT", dynamostore.KindOther},
-	} {
-		if got := dynamostore.KindOf(map[string]types.AttributeValue{"pk": s(tt.pk), "sk": s(tt.sk)}); got != tt.want {
-			t.Errorf("%s/%s: %v, want %v", tt.pk, tt.sk, got, tt.want)
-		}
 	}
 }

@@ -34,7 +34,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/calmi/convenings/pkg/convening"
-	"github.com/calmi/convenings/pkg/httpapi"
+	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/problem"
 )
 
@@ -86,6 +86,7 @@ func New(svc Service, opts Options) (*Handler, error) {
 		"POST /manage/{registrationId}/cancel":      h.cancel,
 		"GET /manage/{registrationId}/calendar.ics": h.calendarFile,
 		"GET /static/{file}":                        h.static,
+		deploy.DefaultRoute:                         h.notFound,
 	}
 	return h, nil
 }
@@ -167,7 +168,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 		h.log.InfoContext(ctx, "page", "route", ev.RouteKey, "status", out.StatusCode,
 			"requestId", ev.RequestContext.RequestID, "ms", time.Since(start).Milliseconds())
 	}()
-	if ev.RouteKey == httpapi.DefaultRoute && strings.HasPrefix(ev.RawPath, "/api/") {
+	if ev.RouteKey == deploy.DefaultRoute && strings.HasPrefix(ev.RawPath, "/api/") {
 		// API clients asked for a path the API does not have: answer them
 		// in the API's own terms, not with a page.
 		return apiNotFound(), nil

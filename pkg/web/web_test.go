@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/calmi/convenings/pkg/convening"
-	"github.com/calmi/convenings/pkg/httpapi"
+	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/memstore"
 	"github.com/calmi/convenings/pkg/web"
 )
@@ -70,8 +70,8 @@ type page struct {
 // routeKey finds the web route a path belongs to, as API Gateway would.
 func routeKey(method, path string) (string, map[string]string) {
 	segs := strings.Split(path, "/")
-	for _, r := range httpapi.Routes {
-		if r.Method != method || r.Function != httpapi.FunctionWeb {
+	for _, r := range deploy.Routes {
+		if r.Method != method || r.Function != deploy.Web {
 			continue
 		}
 		tmpl := strings.Split(r.Path, "/")
@@ -590,7 +590,7 @@ func TestDefaultRoute(t *testing.T) {
 		{"/api/no-such-thing", "application/problem+json"},
 	} {
 		t.Run(tt.path, func(t *testing.T) {
-			resp, err := s.h.Handle(context.Background(), events.APIGatewayV2HTTPRequest{RouteKey: httpapi.DefaultRoute, RawPath: tt.path,
+			resp, err := s.h.Handle(context.Background(), events.APIGatewayV2HTTPRequest{RouteKey: deploy.DefaultRoute, RawPath: tt.path,
 				Headers: map[string]string{}})
 			if err != nil || resp.StatusCode != 404 || !strings.HasPrefix(resp.Headers["Content-Type"], tt.contentType) {
 				t.Fatalf("%v %d %v", err, resp.StatusCode, resp.Headers)

@@ -1,4 +1,4 @@
-package streamapi_test
+package outbox_test
 
 import (
 	"context"
@@ -17,8 +17,8 @@ import (
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/mail"
 	"github.com/calmi/convenings/pkg/memstore"
+	"github.com/calmi/convenings/pkg/outbox"
 	"github.com/calmi/convenings/pkg/storetest"
-	"github.com/calmi/convenings/pkg/streamapi"
 )
 
 // sweepOnly is the in-memory store as the sweep sees it; stream images are
@@ -80,7 +80,7 @@ func TestSweepAlwaysMakesProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.SetClock(func() time.Time { return now })
-	sweeper := &streamapi.Mailer{Notices: sweepOnly{store}, Mailer: m, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }}
+	sweeper := &outbox.Mailer{Notices: sweepOnly{store}, Mailer: m, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }}
 	for sweep := 1; sweep <= 2; sweep++ {
 		if _, err := sweeper.Sweep(ctx); err != nil {
 			t.Fatal(err)

@@ -1,0 +1,121 @@
+// Package deploy describes the deployed system: its Lambda functions, the
+// HTTP routes and stream triggers that invoke them, the environment
+// variables each reads, and the table they share. The CDK app (infra/)
+// deploys exactly this, the local runner (pkg/localrun) runs exactly this,
+// and httpapi and web serve exactly these routes, so the three cannot drift
+// apart.
+//
+// It imports nothing but the standard library, so that the CDK app can use
+// it without linking the functions' runtime.
+package deploy
+
+// The Lambda functions, each a folder functions/<name> and one function in
+// the CDK app.
+const (
+	Events       = "events"       // public reads of events
+	Register     = "register"     // team registration
+	Registration = "registration" // a team's self-service: status and cancel
+	Admin        = "admin"        // the staff API
+	Web          = "web"          // the registration website (package web)
+	Promoter     = "promoter"     // promotes waitlisted teams when seats free up
+	Mailer       = "mailer"       // sends the notices the outbox holds
+)
+
+// Environment variables the functions read. The CDK app sets them; the
+// local runner passes the same values to the functions' constructors.
+const (
+	EnvTableName      = "LMI_TABLE_NAME"
+	EnvLogLevel       = "LMI_LOG_LEVEL"         // debug, info, warn or error
+	EnvTokenSecretARN = "LMI_TOKEN_SECRET_ARN"  // the manage-token secret in Secrets Manager
+	EnvPublicURL      = "LMI_PUBLIC_URL"        // the site the emails' links point at
+	EnvSenderEmail    = "LMI_SENDER_EMAIL"      // the emails' From address
+	EnvSESMaxSendRate = "LMI_SES_MAX_SEND_RATE" // emails per second
+	// EnvTokenSecret holds the manage-token secret itself, for running a
+	// function's binary outside AWS (tests, make invoke); it wins over
+	// EnvTokenSecretARN. The CDK app never sets it.
+	EnvTokenSecret = "LMI_TOKEN_SECRET"
+)
+
+// StaffGroup is the Cognito group whose members may use the staff API.
+const StaffGroup = "staff"
+
+// Function is one Lambda function.
+type Function struct {
+	Name string
+	// Env lists the environment variables the function reads (besides
+	// EnvTokenSecret, the local stand-in for EnvTokenSecretARN).
+	Env []string
+	// Stream, if set, invokes the function with the table's stream.
+	Stream *Stream
+	// ScheduleMinutes, if set, also invokes it every so many minutes.
+	ScheduleMinutes int
+}
+
+// Uses reports whether the function reads the environment variable env.
+func (f Function) Uses(env string) bool {
+	for _, e := range f.Env {
+		if e == env {
+			return true
+		}
+	}
+	return false
+}
+
+// Functions is every Lambda function.
+var Functions = []Function{
+	{Name: Events, Env: []string{EnvTableName, EnvLogLevel}},
+	{Name: Register, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
+	{Name: Registration, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
+	{Name: Admin, Env: []string{EnvTableName, EnvLogLevel}},
+	{Name: Web, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
+	{Name: Promoter, Env: []string{EnvTableName, EnvLogLevel},
+		// Written events: a cancellation or a capacity change may have
+		// freed seats for the waiting list.
+		Stream: &Stream{EventNames: []string{"INSERT", "MODIFY"}, SortKey: SortKeyEvent, BatchSize: 100}},
+	{Name: Mailer, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN, EnvPublicURL, EnvSenderEmail, EnvSESMaxSendRate},
+		// New notices; and the sweep for those the stream could not deliver.
+		Stream:          &Stream{EventNames: []string{"INSERT"}, SortKey: SortKeyNotice, BatchSize: 10},
+		ScheduleMinutes: 5},
+}
+
+// FunctionNames returns the names of Functions, in order.
+func FunctionNames() []string {
+	names := make([]string, len(Functions))
+	for i, f := range Functions {
+		names[i] = f.Name
+	}
+	return names
+}
+
+// Lookup returns the named function.
+func Lookup(name string) (Function, bool) {
+	for _, f := range Functions {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Function{}, false
+}
+
+// Stream is a function's trigger on the table's stream: the records it is
+// given, filtered as the event source mapping filters them.
+type Stream struct {
+	// EventNames are the record types delivered (INSERT, MODIFY, REMOVE).
+	EventNames []string
+	// SortKey selects records whose new image has this sort key.
+	SortKey   string
+	BatchSize int
+}
+
+// Matches reports whether a record passes the trigger's filter.
+func (s Stream) Matches(eventName, newImageSortKey string) bool {
+	if newImageSortKey != s.SortKey {
+		return false
+	}
+	for _, n := range s.EventNames {
+		if n == eventName {
+			return true
+		}
+	}
+	return false
+}

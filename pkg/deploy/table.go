@@ -1,0 +1,21 @@
+package deploy
+
+// The table's physical schema: what the CDK app creates and package
+// dynamostore reads and writes (dynamostore.CreateTableInput builds the
+// same table from these names). Only the sort keys the stream triggers
+// filter on are here; every other key format belongs to dynamostore.
+const (
+	AttrPK     = "pk"
+	AttrSK     = "sk"
+	IndexGSI1  = "gsi1"
+	AttrGSI1PK = "gsi1pk"
+	AttrGSI1SK = "gsi1sk"
+	// AttrExpiresAt holds the epoch second after which DynamoDB's TTL may
+	// delete the item (idempotency records, sent notices).
+	AttrExpiresAt = "expiresAt"
+
+	// SortKeyEvent is the sort key of an event's item (with its counters).
+	SortKeyEvent = "EVENT"
+	// SortKeyNotice is the sort key of a notice: an email owed to a team.
+	SortKeyNotice = "NOTICE"
+)

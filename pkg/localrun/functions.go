@@ -1,0 +1,148 @@
+package localrun
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/httpapi"
+	"github.com/calmi/convenings/pkg/localaws"
+	"github.com/calmi/convenings/pkg/outbox"
+	"github.com/calmi/convenings/pkg/streamapi"
+	"github.com/calmi/convenings/pkg/tokensecret"
+	"github.com/calmi/convenings/pkg/web"
+)
+
+// FunctionConfig is what the local runner gives the functions: the values
+// the CDK app puts in their environment, and the local services' endpoints
+// (which the SDK would read from AWS_ENDPOINT_URL_DYNAMODB and
+// AWS_ENDPOINT_URL_SESV2 in a function's own process).
+type FunctionConfig struct {
+	deploy.Config
+	DynamoDBEndpoint, SESEndpoint string
+	// Log is the functions' logger; nil means c.Logger(os.Stderr).
+	Log *slog.Logger
+	// DynamoDBOptions adjust the functions' DynamoDB client (tests inject
+	// faults, the benchmark counts calls).
+	DynamoDBOptions []func(*dynamodb.Options)
+}
+
+// build assembles one function's handler as its main does
+// (functions/<name>/main.go), from the parts the main builds.
+type build func(ctx context.Context, p *parts) (any, error)
+
+// registry is every function by name: the only place a function is found
+// by its name. Each entry wires what functions/<name>/main.go wires.
+var registry = map[string]build{
+	deploy.Events: func(_ context.Context, p *parts) (any, error) {
+		return httpapi.Events(p.service(nil), p.log).Handle, nil
+	},
+	deploy.Register: func(ctx context.Context, p *parts) (any, error) {
+		s, err := p.secret(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return httpapi.Register(p.service(s.Tokens), p.log).Handle, nil
+	},
+	deploy.Registration: func(ctx context.Context, p *parts) (any, error) {
+		s, err := p.secret(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return httpapi.Registration(p.service(s.Tokens), p.log).Handle, nil
+	},
+	deploy.Admin: func(_ context.Context, p *parts) (any, error) {
+		return httpapi.Admin(p.service(nil), p.log).Handle, nil
+	},
+	deploy.Web: func(ctx context.Context, p *parts) (any, error) {
+		s, err := p.secret(ctx)
+		if err != nil {
+			return nil, err
+		}
+		site, err := web.New(p.service(s.Tokens), web.Options{CSRFKey: s.Derive(web.CSRFKeyLabel), Log: p.log})
+		if err != nil {
+			return nil, err
+		}
+		return site.Handle, nil
+	},
+	deploy.Promoter: func(_ context.Context, p *parts) (any, error) {
+		return (&streamapi.Promoter{Service: p.service(nil), Log: p.log}).Handle, nil
+	},
+	deploy.Mailer: func(ctx context.Context, p *parts) (any, error) {
+		s, err := p.secret(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ses := sesv2.NewFromConfig(localaws.Config(), localaws.SESEndpoint(p.c.SESEndpoint))
+		m, err := outbox.New(p.store, ses, s.Tokens, p.c.Config, p.log)
+		if err != nil {
+			return nil, err
+		}
+		return m.Invoke, nil
+	},
+}
+
+// parts are what the functions' mains build from their configuration.
+type parts struct {
+	c     FunctionConfig
+	log   *slog.Logger
+	store *dynamostore.Store
+}
+
+func (p *parts) service(tokens *convening.ManageTokens) *convening.Service {
+	return convening.NewService(p.store, tokens, p.log)
+}
+
+func (p *parts) secret(ctx context.Context) (tokensecret.Secret, error) {
+	return tokensecret.Load(ctx, localaws.Config(), p.c.TokenSecretARN, p.c.TokenSecret)
+}
+
+// FunctionNames lists the registry's functions.
+func FunctionNames() []string {
+	names := make([]string, 0, len(registry))
+	for name := range registry {
+		names = append(names, name)
+	}
+	return names
+}
+
+// NewFunction builds the named function's typed Lambda handler (for
+// lambda.NewHandler or lambda.Start) as its main would, from c instead of
+// the environment.
+func NewFunction(ctx context.Context, name string, c FunctionConfig) (any, error) {
+	b, ok := registry[name]
+	if !ok {
+		return nil, fmt.Errorf("no function named %q", name)
+	}
+	log := c.Log
+	if log == nil {
+		log = c.Logger(os.Stderr)
+	}
+	opts := append([]func(*dynamodb.Options){localaws.DynamoDBEndpoint(c.DynamoDBEndpoint)}, c.DynamoDBOptions...)
+	p := &parts{c: c, log: log, store: dynamostore.Open(localaws.Config(), c.Table, log, opts...)}
+	h, err := b(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("function %s: %w", name, err)
+	}
+	return h, nil
+}
+
+// NewFunctions builds every function, by name.
+func NewFunctions(ctx context.Context, c FunctionConfig) (map[string]any, error) {
+	out := map[string]any{}
+	for name := range registry {
+		h, err := NewFunction(ctx, name, c)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = h
+	}
+	return out, nil
+}
