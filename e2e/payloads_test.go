@@ -49,7 +49,7 @@ func samplePayloadHarness(t *testing.T, run string) *harness {
 	ctx := context.Background()
 	h := newHarness(t)
 	start := time.Now().AddDate(0, 2, 0).UTC().Truncate(time.Hour)
-	if _, err := h.svc.CreateEvent(ctx, convening.Event{ID: "central-valley-convening-2027", Title: "Central Valley Universal Convening",
+	if _, err := h.svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), convening.Event{ID: "central-valley-convening-2027", Title: "Central Valley Universal Convening",
 		Kind: convening.KindConvening, StartsAt: start, EndsAt: start.Add(6 * time.Hour), Venue: "Fresno", Capacity: 12, MaxTeamSize: 6}); err != nil {
 		t.Fatal(err)
 	}

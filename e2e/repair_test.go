@@ -25,7 +25,7 @@ func TestStreamRepairsWhatACrashLeft(t *testing.T) {
 	run := "repair" + time.Now().Format("150405.000000")
 	run = strings.ReplaceAll(run, ".", "")
 	start := time.Now().AddDate(0, 1, 0).UTC().Truncate(time.Hour)
-	if _, err := h.svc.CreateEvent(ctx, convening.Event{ID: "ev", Title: "Regional convening", Kind: convening.KindConvening,
+	if _, err := h.svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), convening.Event{ID: "ev", Title: "Regional convening", Kind: convening.KindConvening,
 		StartsAt: start, EndsAt: start.Add(6 * time.Hour), Venue: "Salinas", Capacity: 6, MaxTeamSize: 6}); err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,8 @@ func TestStreamRepairsWhatACrashLeft(t *testing.T) {
 	}
 	// The "crash": the cancel commits, the promotion that should follow never runs.
 	store := h.svc.Store.(*dynamostore.Store)
-	if _, changed, err := store.Cancel(ctx, first.ID, convening.NewID(), time.Now()); err != nil || !changed {
+	if _, changed, err := store.Cancel(ctx, convening.CancelInput{RegistrationID: first.ID, NoticeID: convening.NewID(),
+		AuditID: convening.NewID(), Actor: convening.TeamActor, Now: time.Now()}); err != nil || !changed {
 		t.Fatalf("cancel: %v %v", err, changed)
 	}
 

@@ -337,6 +337,11 @@ func newTable(stack awscdk.Stack) awsdynamodb.TableV2 {
 			PartitionKey:   str(deploy.AttrGSI1PK),
 			SortKey:        str(deploy.AttrGSI1SK),
 			ProjectionType: awsdynamodb.ProjectionType_ALL,
+		}, {
+			IndexName:      jsii.String(deploy.IndexGSI2),
+			PartitionKey:   str(deploy.AttrGSI2PK),
+			SortKey:        str(deploy.AttrGSI2SK),
+			ProjectionType: awsdynamodb.ProjectionType_ALL,
 		}},
 		Billing:      awsdynamodb.Billing_OnDemand(nil),
 		DynamoStream: awsdynamodb.StreamViewType_NEW_AND_OLD_IMAGES,

@@ -289,19 +289,21 @@ func TestTable(t *testing.T) {
 			t.Errorf("KeySchema = %v, want %v", got, wantKeys)
 		}
 		gsis, _ := p["GlobalSecondaryIndexes"].([]any)
-		if len(gsis) != 1 {
-			t.Fatalf("GlobalSecondaryIndexes = %v, want one", gsis)
+		if len(gsis) != 2 {
+			t.Fatalf("GlobalSecondaryIndexes = %v, want two", gsis)
 		}
-		wantGSI := map[string]any{
-			"IndexName": deploy.IndexGSI1,
-			"KeySchema": []any{
-				map[string]any{"AttributeName": deploy.AttrGSI1PK, "KeyType": "HASH"},
-				map[string]any{"AttributeName": deploy.AttrGSI1SK, "KeyType": "RANGE"},
-			},
-			"Projection": map[string]any{"ProjectionType": "ALL"},
-		}
-		if !reflect.DeepEqual(gsis[0], wantGSI) {
-			t.Errorf("GSI = %v, want %v", gsis[0], wantGSI)
+		for i, names := range [][3]string{{deploy.IndexGSI1, deploy.AttrGSI1PK, deploy.AttrGSI1SK}, {deploy.IndexGSI2, deploy.AttrGSI2PK, deploy.AttrGSI2SK}} {
+			wantGSI := map[string]any{
+				"IndexName": names[0],
+				"KeySchema": []any{
+					map[string]any{"AttributeName": names[1], "KeyType": "HASH"},
+					map[string]any{"AttributeName": names[2], "KeyType": "RANGE"},
+				},
+				"Projection": map[string]any{"ProjectionType": "ALL"},
+			}
+			if !reflect.DeepEqual(gsis[i], wantGSI) {
+				t.Errorf("GSI = %v, want %v", gsis[i], wantGSI)
+			}
 		}
 		types := map[string]any{}
 		for _, d := range p["AttributeDefinitions"].([]any) {
@@ -310,6 +312,7 @@ func TestTable(t *testing.T) {
 		wantTypes := map[string]any{
 			deploy.AttrPK: "S", deploy.AttrSK: "S",
 			deploy.AttrGSI1PK: "S", deploy.AttrGSI1SK: "S",
+			deploy.AttrGSI2PK: "S", deploy.AttrGSI2SK: "S",
 		}
 		if !reflect.DeepEqual(types, wantTypes) {
 			t.Errorf("AttributeDefinitions = %v, want %v", types, wantTypes)

@@ -106,12 +106,15 @@ type Outbox interface {
 
 // Notices reads notices: one with everything its email shows, one's
 // delivery record, the ids of those due for the sweep (oldest due first),
-// and those that failed (newest first).
+// those that failed (newest first) and those of one registration.
 type Notices interface {
 	Notice(ctx context.Context, id string) (Notice, error)
 	NoticeRecord(ctx context.Context, id string) (NoticeRecord, error)
 	DueNotices(ctx context.Context, now time.Time, limit int) ([]string, error)
 	FailedNotices(ctx context.Context, limit int) ([]NoticeRecord, error)
+	// RegistrationNotices returns every notice of a registration, oldest
+	// first: the emails a team was sent, or is owed.
+	RegistrationNotices(ctx context.Context, registrationID string) ([]NoticeRecord, error)
 }
 
 // Errors an Outbox returns from ClaimNotice. They are not *Error values:

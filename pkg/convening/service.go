@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -16,8 +18,32 @@ type RegisterInput struct {
 	// store decides the status, seats and waiting-list number.
 	Registration Registration
 	NoticeID     string
-	Idempotency  *Idempotency
-	Now          time.Time
+	// AuditID is the id of the change's audit record, whose kind the
+	// outcome decides (registered or waitlisted).
+	AuditID     string
+	Actor       Actor
+	Idempotency *Idempotency
+	Now         time.Time
+}
+
+// CancelInput is what the store needs to cancel a registration.
+type CancelInput struct {
+	RegistrationID string
+	NoticeID       string
+	AuditID        string
+	Actor          Actor
+	Reason         string
+	Now            time.Time
+}
+
+// EventUpdate is a change of an event, by whom and why.
+type EventUpdate struct {
+	EventID string
+	Change  EventChange
+	AuditID string
+	Actor   Actor
+	Reason  string
+	Now     time.Time
 }
 
 // Idempotency identifies a retried request: Key is a digest of the caller's
@@ -32,22 +58,28 @@ type Idempotency struct {
 // seats or the waiting list enforces the invariants in the database itself
 // and writes the team's notice in the same transaction.
 type Store interface {
-	CreateEvent(ctx context.Context, e Event) error
+	// CreateEvent stores a new event and the audit record of its creation.
+	CreateEvent(ctx context.Context, e Event, audit AuditRecord) error
 	Event(ctx context.Context, id string) (Event, error)
 	Events(ctx context.Context) ([]Event, error)
-	UpdateEvent(ctx context.Context, id string, change EventChange, now time.Time) (Event, error)
+	// UpdateEvent applies a change decided by EventChange.Apply, with its
+	// audit record (EventChangeAudit).
+	UpdateEvent(ctx context.Context, u EventUpdate) (Event, error)
 	// Register reports whether the answer is a replay of an earlier request
 	// with the same idempotency key.
 	Register(ctx context.Context, in RegisterInput) (Registration, bool, error)
 	Registration(ctx context.Context, id string) (Registration, error)
 	// Cancel reports whether this call changed the registration.
-	Cancel(ctx context.Context, id, noticeID string, now time.Time) (Registration, bool, error)
+	Cancel(ctx context.Context, in CancelInput) (Registration, bool, error)
+	// Promote promotes as PromotionPlan decides; the system is the actor of
+	// each promotion's audit record.
 	Promote(ctx context.Context, eventID string, now time.Time, newID func() string) ([]Registration, error)
 	// Roster returns up to limit registrations of one of an event's lists
 	// (see RosterQuery.Status) in list order, after the registration afterID
 	// ("" from the start), and whether more follow. Waitlisted ones carry
 	// their positions. An afterID that is not in the event is EINVALID.
 	Roster(ctx context.Context, eventID string, list Status, afterID string, limit int) ([]Registration, bool, error)
+	AuditLog
 }
 
 // Service is the registration system's use cases, independent of how they
@@ -89,7 +121,7 @@ func (s *Service) Event(ctx context.Context, id string) (Event, error) {
 // CreateEvent fills defaults (id from the title, registration open now until
 // the event starts, strict waiting list) and stores the event.
 // Errors: EINVALID, ECONFLICT.
-func (s *Service) CreateEvent(ctx context.Context, e Event) (Event, error) {
+func (s *Service) CreateEvent(ctx context.Context, actor Actor, e Event) (Event, error) {
 	now := s.Now()
 	if e.ID == "" {
 		e.ID = Slug(e.Title)
@@ -110,19 +142,28 @@ func (s *Service) CreateEvent(ctx context.Context, e Event) (Event, error) {
 	if err := e.Validate(); err != nil {
 		return Event{}, err
 	}
-	if err := s.Store.CreateEvent(ctx, e); err != nil {
+	audit := AuditRecord{ID: s.NewID(), EventID: e.ID, Kind: AuditEventCreated, Actor: actor, At: now,
+		After: map[string]string{"title": e.Title, "capacity": strconv.Itoa(e.Capacity)}}
+	if err := s.Store.CreateEvent(ctx, e, audit); err != nil {
 		return Event{}, err
 	}
 	return e, nil
 }
 
-// UpdateEvent applies a staff change; raising capacity promotes waitlisted
-// teams at once. Errors: ENOTFOUND, EINVALID, ECONFLICT.
-func (s *Service) UpdateEvent(ctx context.Context, id string, change EventChange) (Event, error) {
+// UpdateEvent applies a staff change, with an optional reason for the audit
+// log; raising capacity promotes waitlisted teams at once.
+// Errors: ENOTFOUND, EINVALID, ECONFLICT.
+func (s *Service) UpdateEvent(ctx context.Context, actor Actor, id string, change EventChange, reason string) (Event, error) {
 	if !ValidEventID(id) {
 		return Event{}, ErrEventNotFound
 	}
-	e, err := s.Store.UpdateEvent(ctx, id, change, s.Now())
+	if strings.TrimSpace(reason) != "" {
+		if err := CheckReason(reason); err != nil {
+			return Event{}, err
+		}
+	}
+	e, err := s.Store.UpdateEvent(ctx, EventUpdate{EventID: id, Change: change, AuditID: s.NewID(), Actor: actor,
+		Reason: strings.TrimSpace(reason), Now: s.Now()})
 	if err != nil {
 		return Event{}, err
 	}
@@ -153,8 +194,11 @@ func (s *Service) Register(ctx context.Context, eventID string, team Team, idem 
 	}
 	now := s.Now()
 	reg := Registration{ID: s.NewID(), Team: team, CreatedAt: now, UpdatedAt: now}
+	for i := range reg.Members {
+		reg.Members[i].ID, reg.Members[i].CheckedInAt = s.NewID(), nil
+	}
 	reg, replayed, err := s.Store.Register(ctx, RegisterInput{EventID: eventID, Registration: reg,
-		NoticeID: s.NewID(), Idempotency: idem, Now: now})
+		NoticeID: s.NewID(), AuditID: s.NewID(), Actor: TeamActor, Idempotency: idem, Now: now})
 	if err != nil {
 		return Registration{}, "", false, err
 	}
@@ -187,7 +231,25 @@ func (s *Service) Cancel(ctx context.Context, id, token string) (Registration, e
 	if !s.authorized(id, token) {
 		return Registration{}, ErrRegistrationNotFound
 	}
-	reg, changed, err := s.Store.Cancel(ctx, id, s.NewID(), s.Now())
+	return s.cancel(ctx, TeamActor, id, "")
+}
+
+// StaffCancel cancels a registration on the team's behalf, for a reason the
+// audit log keeps (the undo of a registration made in someone else's
+// name). The team is told by email. Errors: ENOTFOUND, EINVALID (reason).
+func (s *Service) StaffCancel(ctx context.Context, actor Actor, id, reason string) (Registration, error) {
+	if err := CheckReason(reason); err != nil {
+		return Registration{}, err
+	}
+	if id == "" || len(id) > 64 {
+		return Registration{}, ErrRegistrationNotFound
+	}
+	return s.cancel(ctx, actor, id, reason)
+}
+
+func (s *Service) cancel(ctx context.Context, actor Actor, id, reason string) (Registration, error) {
+	reg, changed, err := s.Store.Cancel(ctx, CancelInput{RegistrationID: id, NoticeID: s.NewID(), AuditID: s.NewID(),
+		Actor: actor, Reason: strings.TrimSpace(reason), Now: s.Now()})
 	if err != nil {
 		return Registration{}, err
 	}
@@ -195,6 +257,17 @@ func (s *Service) Cancel(ctx context.Context, id, token string) (Registration, e
 		s.promote(ctx, reg.EventID)
 	}
 	return reg, nil
+}
+
+// Audit returns a page of the audit log. Errors: EINVALID (the query).
+func (s *Service) Audit(ctx context.Context, q AuditQuery) ([]AuditRecord, string, error) {
+	if q.Limit <= 0 || q.Limit > MaxRosterPage {
+		q.Limit = MaxRosterPage
+	}
+	if q.EventID == "" && q.Subject == "" {
+		return nil, "", InvalidFields("The audit query", Field("eventId", RuleRequired))
+	}
+	return s.Store.Audit(ctx, q)
 }
 
 // Promote moves waitlisted teams into free seats. The stream-triggered

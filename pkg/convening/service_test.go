@@ -29,7 +29,7 @@ func TestServiceCreateEventDefaults(t *testing.T) {
 	now := time.Date(2027, 1, 5, 17, 0, 0, 0, time.UTC)
 	svc.Clock = func() time.Time { return now }
 	start := time.Date(2027, 6, 22, 9, 0, 0, 0, convening.Pacific)
-	e, err := svc.CreateEvent(ctx, convening.Event{Title: "Summer Institute 2027", Kind: convening.KindInstitute,
+	e, err := svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), convening.Event{Title: "Summer Institute 2027", Kind: convening.KindInstitute,
 		StartsAt: start, EndsAt: start.Add(8 * time.Hour), Venue: "San Diego", Capacity: 200, MaxTeamSize: 8,
 		Counts: convening.Counts{SeatsTaken: 99}})
 	if err != nil {
@@ -39,7 +39,7 @@ func TestServiceCreateEventDefaults(t *testing.T) {
 		!e.RegistrationClosesAt.Equal(start) || e.StartsAt.Location() != time.UTC || e.SeatsTaken != 0 {
 		t.Fatalf("defaults: %+v", e)
 	}
-	if _, err := svc.CreateEvent(ctx, convening.Event{Title: "x"}); convening.ErrorReason(err) != convening.ReasonInvalidFields {
+	if _, err := svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), convening.Event{Title: "x"}); convening.ErrorReason(err) != convening.ReasonInvalidFields {
 		t.Fatalf("invalid event: %v", err)
 	}
 }
@@ -48,7 +48,7 @@ func TestServiceManageTokens(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
 	svc := newService(t, store)
-	if _, err := svc.CreateEvent(ctx, storetest.Event("ev", 10, convening.PolicyStrict)); err != nil {
+	if _, err := svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), storetest.Event("ev", 10, convening.PolicyStrict)); err != nil {
 		t.Fatal(err)
 	}
 	a, tokA, _, err := svc.Register(ctx, "ev", storetest.Team(1, 2), nil)
@@ -81,7 +81,7 @@ func TestServiceWithoutTokensNeverPanics(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
 	svc := convening.NewService(store, nil, slog.New(slog.DiscardHandler))
-	if _, err := svc.CreateEvent(ctx, storetest.Event("ev", 10, convening.PolicyStrict)); err != nil {
+	if _, err := svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), storetest.Event("ev", 10, convening.PolicyStrict)); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, _, err := svc.Register(ctx, "ev", storetest.Team(1, 2), nil); convening.ErrorCode(err) != convening.EINTERNAL {
@@ -98,7 +98,7 @@ func TestServiceWithoutTokensNeverPanics(t *testing.T) {
 func TestServicePromotesAfterFreeingSeats(t *testing.T) {
 	ctx := context.Background()
 	svc := newService(t, memstore.New())
-	if _, err := svc.CreateEvent(ctx, storetest.Event("ev", 6, convening.PolicyStrict)); err != nil {
+	if _, err := svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), storetest.Event("ev", 6, convening.PolicyStrict)); err != nil {
 		t.Fatal(err)
 	}
 	first, tok, _, _ := svc.Register(ctx, "ev", storetest.Team(1, 4), nil)
@@ -114,7 +114,7 @@ func TestServicePromotesAfterFreeingSeats(t *testing.T) {
 		t.Fatalf("cancel did not promote: %s", r.Status)
 	}
 	seven := 7
-	e, err := svc.UpdateEvent(ctx, "ev", convening.EventChange{Capacity: &seven})
+	e, err := svc.UpdateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), "ev", convening.EventChange{Capacity: &seven}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestServiceCancelSucceedsWhenPromotionFails(t *testing.T) {
 	var logs bytes.Buffer
 	tokens, _ := convening.NewManageTokens([]byte(strings.Repeat("s", 32)))
 	svc := convening.NewService(failingPromotion{memstore.New()}, tokens, slog.New(slog.NewJSONHandler(&logs, nil)))
-	if _, err := svc.CreateEvent(ctx, storetest.Event("ev", 4, convening.PolicyStrict)); err != nil {
+	if _, err := svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), storetest.Event("ev", 4, convening.PolicyStrict)); err != nil {
 		t.Fatal(err)
 	}
 	r, tok, _, _ := svc.Register(ctx, "ev", storetest.Team(1, 4), nil)

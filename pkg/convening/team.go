@@ -106,9 +106,14 @@ type Contact struct {
 
 // Member is one person in a team; each member takes one seat.
 type Member struct {
+	// ID identifies the member within the registration (check-in, edits);
+	// the system assigns it.
+	ID    string `json:"id,omitempty"`
 	Name  string `json:"name"`
 	Email string `json:"email"`
 	Role  Role   `json:"role"`
+	// CheckedInAt is when the member was checked in at the door.
+	CheckedInAt *time.Time `json:"checkedInAt,omitempty"`
 }
 
 // Team is what a registrant submits: an organization, a contact and members.

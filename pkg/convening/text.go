@@ -17,7 +17,7 @@ import (
 // what an email shows. No text may hold bidirectional controls. It returns
 // whether the text is valid.
 func checkText(v *validation, field, s string, max int, required bool) bool {
-	multiline := field == "description"
+	multiline := multilineFields[field]
 	switch {
 	case s == "" && required:
 		v.add(field, RuleRequired)
@@ -36,6 +36,10 @@ func checkText(v *validation, field, s string, max int, required bool) bool {
 	}
 	return false
 }
+
+// multilineFields are the paragraphs of text; every other field is a name
+// or a title on one line.
+var multilineFields = map[string]bool{"description": true, "reason": true, "message": true}
 
 // bidiControl reports whether r is a bidirectional formatting character
 // (embeddings, overrides, isolates and marks).

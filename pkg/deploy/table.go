@@ -10,6 +10,12 @@ const (
 	IndexGSI1  = "gsi1"
 	AttrGSI1PK = "gsi1pk"
 	AttrGSI1SK = "gsi1sk"
+	// The second index groups what belongs to one team or organization:
+	// a registration's notices and audit records, an organization's
+	// registrations across events.
+	IndexGSI2  = "gsi2"
+	AttrGSI2PK = "gsi2pk"
+	AttrGSI2SK = "gsi2sk"
 	// AttrExpiresAt holds the epoch second after which DynamoDB's TTL may
 	// delete the item (idempotency records, sent notices).
 	AttrExpiresAt = "expiresAt"

@@ -3,7 +3,6 @@ package dynamostore
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -20,7 +19,8 @@ import (
 // call changed anything; the caller then runs promotion.
 //
 // Errors: ENOTFOUND, EUNAVAILABLE.
-func (s *Store) Cancel(ctx context.Context, id, noticeID string, now time.Time) (convening.Registration, bool, error) {
+func (s *Store) Cancel(ctx context.Context, in convening.CancelInput) (convening.Registration, bool, error) {
+	id, now := in.RegistrationID, in.Now
 	for attempt := 1; attempt <= s.maxAttempts; attempt++ {
 		if err := backoff(ctx, attempt-1); err != nil {
 			return convening.Registration{}, false, err
@@ -37,7 +37,7 @@ func (s *Store) Cancel(ctx context.Context, id, noticeID string, now time.Time) 
 		if reg.Status == convening.StatusCancelled {
 			return reg, false, nil
 		}
-		tx, err := s.cancelItems(it, noticeID, now)
+		tx, err := s.cancelItems(it, in)
 		if err != nil {
 			return convening.Registration{}, false, err
 		}
@@ -65,7 +65,8 @@ func (s *Store) Cancel(ctx context.Context, id, noticeID string, now time.Time) 
 	return convening.Registration{}, false, errBusy
 }
 
-func (s *Store) cancelItems(it registrationItem, noticeID string, now time.Time) (*dynamodb.TransactWriteItemsInput, error) {
+func (s *Store) cancelItems(it registrationItem, in convening.CancelInput) (*dynamodb.TransactWriteItemsInput, error) {
+	now := in.Now
 	ts := fmtTime(now)
 	seats := it.Seats
 	regExpr, err := expression.NewBuilder().
@@ -109,10 +110,17 @@ func (s *Store) cancelItems(it registrationItem, noticeID string, now time.Time)
 			ExpressionAttributeNames: map[string]string{"#pk": AttrPK},
 		}})
 	}
-	n, err := marshal(newNoticeItem(noticeID, convening.NoticeCancelled, it.registration(), now))
+	reg := it.registration()
+	n, err := marshal(newNoticeItem(in.NoticeID, convening.NoticeCancelled, reg, now))
 	if err != nil {
 		return nil, err
 	}
-	items = append(items, putIfAbsent(s.table, n))
+	after := reg
+	after.Status = convening.StatusCancelled
+	a, err := s.auditPut(convening.AuditOf(in.AuditID, convening.AuditCancelled, in.Actor, reg, now, in.Reason, reg.Summary(), after.Summary()))
+	if err != nil {
+		return nil, err
+	}
+	items = append(items, putIfAbsent(s.table, n), a)
 	return &dynamodb.TransactWriteItemsInput{TransactItems: items}, nil
 }

@@ -2,9 +2,7 @@ package dynamostore
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -14,22 +12,22 @@ import (
 	"github.com/calmi/convenings/pkg/convening"
 )
 
-// CreateEvent stores a new event with empty counters.
+// CreateEvent stores a new event with empty counters, and the audit record
+// of its creation, in one transaction.
 //
 // Errors: ECONFLICT if an event with the same id exists.
-func (s *Store) CreateEvent(ctx context.Context, e convening.Event) error {
-	e.SeatsTaken, e.RegisteredTeams, e.WaitlistLength, e.WaitlistSeats = 0, 0, 0, 0
+func (s *Store) CreateEvent(ctx context.Context, e convening.Event, audit convening.AuditRecord) error {
+	e.Counts = convening.Counts{}
 	item, err := marshal(newEventItem(e))
 	if err != nil {
 		return fmt.Errorf("create event: %w", err)
 	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(s.table), Item: item,
-		ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
-		ExpressionAttributeNames: map[string]string{"#pk": AttrPK},
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	a, err := s.auditPut(audit)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{putIfAbsent(s.table, item), a}})
+	if c, ok := asCancellation(err); ok && c.failed(0) {
 		return &convening.Error{Code: convening.ECONFLICT, Reason: convening.ReasonEventExists,
 			Message: fmt.Sprintf("An event with id %q already exists.", e.ID),
 			Fields:  []convening.FieldError{convening.Field("id", convening.RuleTaken)}}
@@ -71,7 +69,8 @@ func (s *Store) Events(ctx context.Context) ([]convening.Event, error) {
 // equal to capacity minus seats taken.
 //
 // Errors: ENOTFOUND, EINVALID, ECONFLICT (capacity below seats taken), EUNAVAILABLE.
-func (s *Store) UpdateEvent(ctx context.Context, id string, change convening.EventChange, now time.Time) (convening.Event, error) {
+func (s *Store) UpdateEvent(ctx context.Context, u convening.EventUpdate) (convening.Event, error) {
+	id, change := u.EventID, u.Change
 	for attempt := 1; attempt <= s.maxAttempts; attempt++ {
 		if err := backoff(ctx, attempt-1); err != nil {
 			return convening.Event{}, err
@@ -95,7 +94,7 @@ func (s *Store) UpdateEvent(ctx context.Context, id string, change convening.Eve
 		if err != nil {
 			return convening.Event{}, err
 		}
-		e.UpdatedAt = now
+		e.UpdatedAt = u.Now
 		delta := e.Capacity - old.Capacity
 		cond := expression.Name("capacity").Equal(expression.Value(old.Capacity))
 		if delta < 0 {
@@ -112,29 +111,34 @@ func (s *Store) UpdateEvent(ctx context.Context, id string, change convening.Eve
 			Set(expression.Name("registrationOpensAt"), expression.Value(fmtTime(e.RegistrationOpensAt))).
 			Set(expression.Name("registrationClosesAt"), expression.Value(fmtTime(e.RegistrationClosesAt))).
 			Set(expression.Name("waitlistPolicy"), expression.Value(string(e.WaitlistPolicy))).
-			Set(expression.Name("updatedAt"), expression.Value(fmtTime(now)))
+			Set(expression.Name("updatedAt"), expression.Value(fmtTime(u.Now)))
 		expr, err := expression.NewBuilder().WithCondition(cond).WithUpdate(upd).Build()
 		if err != nil {
 			return convening.Event{}, fmt.Errorf("update event: %w", err)
 		}
-		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		a, err := s.auditPut(convening.EventChangeAudit(u, old, e))
+		if err != nil {
+			return convening.Event{}, err
+		}
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{Update: &types.Update{
 			TableName: aws.String(s.table), Key: key(eventPrefix+id, skEvent),
 			ConditionExpression: expr.Condition(), UpdateExpression: expr.Update(),
 			ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-			ReturnValues: types.ReturnValueAllNew,
-		})
-		var ccf *types.ConditionalCheckFailedException
-		if errors.As(err, &ccf) || isConflict(err) {
-			continue // seats or capacity moved since the read: recompute
+		}}, a}})
+		if c, ok := asCancellation(err); ok {
+			if c.retryable(func(i int) bool { return i == 0 }) {
+				continue // seats, capacity or the waiting list moved since the read: recompute
+			}
+			return convening.Event{}, refused("update event "+id, c, err)
+		}
+		if isConflict(err) {
+			continue
 		}
 		if err != nil {
 			return convening.Event{}, failure("update event "+id, err)
 		}
-		var updated eventItem
-		if err := unmarshal(out.Attributes, &updated); err != nil {
-			return convening.Event{}, fmt.Errorf("decode event: %w", err)
-		}
-		return updated.event(), nil
+		// The counts may have moved since the read; answer them as they are.
+		return s.Event(ctx, id)
 	}
 	return convening.Event{}, errBusy
 }

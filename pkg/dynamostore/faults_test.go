@@ -39,7 +39,7 @@ func newTeamService(t *testing.T, s *Store, eventID string, capacity int) *conve
 	t.Helper()
 	tokens, _ := convening.NewManageTokens([]byte("0123456789abcdef0123456789abcdef-faults"))
 	svc := convening.NewService(s, tokens, slog.New(slog.DiscardHandler))
-	if _, err := svc.CreateEvent(context.Background(), storetest.Event(eventID, capacity, convening.PolicyStrict)); err != nil {
+	if _, err := svc.CreateEvent(context.Background(), convening.StaffActor("staff-1", "staff@lmi.example.org"), storetest.Event(eventID, capacity, convening.PolicyStrict)); err != nil {
 		t.Fatal(err)
 	}
 	return svc

@@ -124,6 +124,9 @@ type registrationItem struct {
 	SK     string `json:"sk"`
 	GSI1PK string `json:"gsi1pk"`
 	GSI1SK string `json:"gsi1sk"`
+	// gsi2 files the registration under its organization, across events.
+	GSI2PK string `json:"gsi2pk"`
+	GSI2SK string `json:"gsi2sk"`
 
 	ID           string                 `json:"id"`
 	EventID      string                 `json:"eventId"`
@@ -144,6 +147,7 @@ func newRegistrationItem(r convening.Registration) registrationItem {
 	return registrationItem{
 		PK: regPrefix + r.ID, SK: skReg,
 		GSI1PK: eventPrefix + r.EventID, GSI1SK: rosterKey(r.Status, r.ID, r.CreatedAt, r.WaitlistSeq),
+		GSI2PK: orgPrefix + r.Organization.Key(), GSI2SK: fmtTime(r.CreatedAt) + "#" + regPrefix + r.ID,
 		ID: r.ID, EventID: r.EventID, Status: string(r.Status), Seats: r.Seats, WaitlistSeq: r.WaitlistSeq,
 		OrgKey: r.Organization.Key(), Organization: r.Organization, Contact: r.Contact, Members: r.Members,
 		CreatedAt: fmtTime(r.CreatedAt), UpdatedAt: fmtTime(r.UpdatedAt),
@@ -194,10 +198,14 @@ type orgItem struct {
 // NOTICES#FAILED by failure time, for staff; a sent one under MSG#<SES
 // message id>, so that a bounce or complaint SES reports later finds it.
 type noticeItem struct {
-	PK             string `json:"pk"`
-	SK             string `json:"sk"`
-	GSI1PK         string `json:"gsi1pk,omitempty"`
-	GSI1SK         string `json:"gsi1sk,omitempty"`
+	PK     string `json:"pk"`
+	SK     string `json:"sk"`
+	GSI1PK string `json:"gsi1pk,omitempty"`
+	GSI1SK string `json:"gsi1sk,omitempty"`
+	// gsi2 files the notice under its registration (TEAM#<id>), for the
+	// team's page in the staff console.
+	GSI2PK         string `json:"gsi2pk,omitempty"`
+	GSI2SK         string `json:"gsi2sk,omitempty"`
 	ID             string `json:"id"`
 	Kind           string `json:"kind"`
 	RegistrationID string `json:"registrationId"`

@@ -27,6 +27,7 @@ const (
 func newNoticeItem(id string, kind convening.NoticeKind, reg convening.Registration, now time.Time) noticeItem {
 	return noticeItem{
 		PK: noticePrefix + id, SK: skNotice, GSI1PK: gsiUnsent, GSI1SK: dueKey(now.Add(convening.NoticeSweepDelay), id),
+		GSI2PK: teamPrefix + reg.ID, GSI2SK: noticePrefix + fmtTime(now) + "#" + id,
 		ID: id, Kind: string(kind), RegistrationID: reg.ID, EventID: reg.EventID,
 		CreatedAt: fmtTime(now), State: string(convening.NoticePending),
 	}
@@ -277,4 +278,15 @@ func (s *Store) DueNotices(ctx context.Context, now time.Time, limit int) ([]str
 			And(expression.Key(AttrGSI1SK).LessThan(expression.Value(fmtTime(now) + "$")))},
 		func(it noticeItem) bool { ids = append(ids, it.ID); return len(ids) < limit })
 	return ids, err
+}
+
+// RegistrationNotices returns every notice of a registration, oldest first
+// (one query of gsi2 under the registration).
+func (s *Store) RegistrationNotices(ctx context.Context, registrationID string) ([]convening.NoticeRecord, error) {
+	var out []convening.NoticeRecord
+	err := queryEach(ctx, s, query{op: "notices of " + registrationID, index: IndexGSI2,
+		key: expression.Key(AttrGSI2PK).Equal(expression.Value(teamPrefix + registrationID)).
+			And(expression.Key(AttrGSI2SK).BeginsWith(noticePrefix))},
+		func(it noticeItem) bool { out = append(out, it.record()); return true })
+	return out, err
 }

@@ -14,8 +14,9 @@ import (
 )
 
 // maxPromotionsPerTx keeps a promotion inside DynamoDB's 100-item
-// transaction limit: the event update plus three items per team.
-const maxPromotionsPerTx = 32
+// transaction limit: the event update plus four items per team (its
+// registration, waiting-list entry, notice and audit record).
+const maxPromotionsPerTx = 24
 
 // Promote moves waitlisted teams into free seats, in the order and under the
 // policy the domain plans, until no further team fits. Each step is one
@@ -59,7 +60,7 @@ func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newI
 				// The event's seats, a team's status and its waiting-list
 				// entry may have changed under us: replan from fresh reads.
 				// A notice id that exists would exist on every attempt.
-				if c.retryable(func(i int) bool { return i == 0 || (i-1)%3 != 2 }) {
+				if c.retryable(func(i int) bool { return i == 0 || (i-1)%4 < 2 }) {
 					continue
 				}
 				return promoted, refused("promote "+eventID, c, err)
@@ -146,12 +147,19 @@ func (s *Store) promoteItems(eventID string, ev eventItem, plan *convening.Promo
 				ConditionExpression:      aws.String("attribute_exists(#pk)"),
 				ExpressionAttributeNames: map[string]string{"#pk": AttrPK},
 			}})
-		n, err := marshal(newNoticeItem(newID(), convening.NoticePromoted,
-			convening.Registration{ID: w.RegistrationID, EventID: eventID}, now))
+		reg := convening.Registration{ID: w.RegistrationID, EventID: eventID, Status: convening.StatusWaitlisted,
+			Seats: w.Seats, Team: convening.Team{Organization: convening.Organization{Name: w.Organization}}}
+		n, err := marshal(newNoticeItem(newID(), convening.NoticePromoted, reg, now))
 		if err != nil {
 			return nil, err
 		}
-		items = append(items, putIfAbsent(s.table, n))
+		after := reg
+		after.Status = convening.StatusRegistered
+		a, err := s.auditPut(convening.AuditOf(newID(), convening.AuditPromoted, convening.SystemActor, reg, now, "", reg.Summary(), after.Summary()))
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, putIfAbsent(s.table, n), a)
 	}
 	return &dynamodb.TransactWriteItemsInput{TransactItems: items}, nil
 }

@@ -208,15 +208,19 @@ func (s *Store) registerItems(in convening.RegisterInput, reg convening.Registra
 		items = append(items, putIfAbsent(s.table, w))
 	}
 
-	kind := convening.NoticeRegistered
+	kind, audit := convening.NoticeRegistered, convening.AuditRegistered
 	if reg.Status == convening.StatusWaitlisted {
-		kind = convening.NoticeWaitlisted
+		kind, audit = convening.NoticeWaitlisted, convening.AuditWaitlisted
 	}
 	n, err := marshal(newNoticeItem(in.NoticeID, kind, reg, in.Now))
 	if err != nil {
 		return nil, idx, err
 	}
-	items = append(items, putIfAbsent(s.table, n))
+	a, err := s.auditPut(convening.AuditOf(in.AuditID, audit, in.Actor, reg, in.Now, "", nil, reg.Summary()))
+	if err != nil {
+		return nil, idx, err
+	}
+	items = append(items, putIfAbsent(s.table, n), a)
 
 	if in.Idempotency != nil {
 		it, err := marshal(idemItem{PK: idemPrefix + in.Idempotency.Key, SK: skIdem,

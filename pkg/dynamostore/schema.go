@@ -16,13 +16,16 @@ const (
 	IndexGSI1  = deploy.IndexGSI1
 	AttrGSI1PK = deploy.AttrGSI1PK
 	AttrGSI1SK = deploy.AttrGSI1SK
+	IndexGSI2  = deploy.IndexGSI2
+	AttrGSI2PK = deploy.AttrGSI2PK
+	AttrGSI2SK = deploy.AttrGSI2SK
 	// AttrExpiresAt holds the epoch second after which DynamoDB's TTL may
 	// delete the item (idempotency records, sent notices).
 	AttrExpiresAt = deploy.AttrExpiresAt
 )
 
 // CreateTableInput is the table as tests and the local runner create it:
-// on-demand, one overloaded GSI, a stream with new and old images.
+// on-demand, two overloaded GSIs, a stream with new and old images.
 func CreateTableInput(name string) *dynamodb.CreateTableInput {
 	return &dynamodb.CreateTableInput{
 		TableName:   aws.String(name),
@@ -32,6 +35,8 @@ func CreateTableInput(name string) *dynamodb.CreateTableInput {
 			{AttributeName: aws.String(AttrSK), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: aws.String(AttrGSI1PK), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: aws.String(AttrGSI1SK), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(AttrGSI2PK), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(AttrGSI2SK), AttributeType: types.ScalarAttributeTypeS},
 		},
 		KeySchema: []types.KeySchemaElement{
 			{AttributeName: aws.String(AttrPK), KeyType: types.KeyTypeHash},
@@ -42,6 +47,13 @@ func CreateTableInput(name string) *dynamodb.CreateTableInput {
 			KeySchema: []types.KeySchemaElement{
 				{AttributeName: aws.String(AttrGSI1PK), KeyType: types.KeyTypeHash},
 				{AttributeName: aws.String(AttrGSI1SK), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		}, {
+			IndexName: aws.String(IndexGSI2),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(AttrGSI2PK), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(AttrGSI2SK), KeyType: types.KeyTypeRange},
 			},
 			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
 		}},

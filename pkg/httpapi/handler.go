@@ -226,6 +226,20 @@ func (h *Handler) authorizeStaff(r *request) error {
 	return nil
 }
 
+// staffActor is the signed-in staff member a staff route acts for, as the
+// audit log records them: Cognito's subject and username.
+func staffActor(r *request) convening.Actor {
+	a := r.RequestContext.Authorizer
+	if a == nil || a.JWT == nil {
+		return convening.SystemActor
+	}
+	name := a.JWT.Claims["username"]
+	if name == "" {
+		name = a.JWT.Claims["cognito:username"]
+	}
+	return convening.StaffActor(a.JWT.Claims["sub"], name)
+}
+
 // hasGroup reads the cognito:groups claim as API Gateway passes it: a
 // bracketed, space-separated list ("[staff admins]") or a JSON array.
 func hasGroup(claim, group string) bool {

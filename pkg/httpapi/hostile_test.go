@@ -87,7 +87,7 @@ func TestRosterPagesStayUnderLambdasLimit(t *testing.T) {
 	ctx := context.Background()
 	ev := storetest.Event("big", convening.MaxCapacity, convening.PolicyStrict)
 	ev.MaxTeamSize = convening.MaxTeamSizeCap
-	if _, err := a.svc.CreateEvent(ctx, ev); err != nil {
+	if _, err := a.svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), ev); err != nil {
 		t.Fatal(err)
 	}
 	const teams = 220

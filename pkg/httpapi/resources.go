@@ -160,7 +160,7 @@ func (h *Handler) createEvent(ctx context.Context, r *request) (events.APIGatewa
 	if err := t.err(); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	e, err := h.svc.CreateEvent(ctx, e)
+	e, err := h.svc.CreateEvent(ctx, staffActor(r), e)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -178,6 +178,8 @@ type updateEventRequest struct {
 	RegistrationOpensAt  *string                   `json:"registrationOpensAt"`
 	RegistrationClosesAt *string                   `json:"registrationClosesAt"`
 	WaitlistPolicy       *convening.WaitlistPolicy `json:"waitlistPolicy"`
+	// Reason is recorded in the audit log with the change (optional).
+	Reason string `json:"reason"`
 }
 
 func (h *Handler) updateEvent(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
@@ -198,7 +200,7 @@ func (h *Handler) updateEvent(ctx context.Context, r *request) (events.APIGatewa
 	if err := t.err(); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	e, err := h.svc.UpdateEvent(ctx, r.PathParameters["eventId"], c)
+	e, err := h.svc.UpdateEvent(ctx, staffActor(r), r.PathParameters["eventId"], c, in.Reason)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}

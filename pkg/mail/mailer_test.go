@@ -61,7 +61,7 @@ func newMailerFixture(t *testing.T) *mailerFixture {
 	m.SetClock(func() time.Time { return f.clock })
 	f.mailer = m
 	svc := convening.NewService(f.store, testLinks(t).Tokens, slog.New(slog.DiscardHandler))
-	if _, err := svc.CreateEvent(ctx, storetest.Event("si", 10, convening.PolicyStrict)); err != nil {
+	if _, err := svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), storetest.Event("si", 10, convening.PolicyStrict)); err != nil {
 		t.Fatal(err)
 	}
 	team := storetest.Team(1, 4)

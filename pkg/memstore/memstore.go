@@ -27,6 +27,7 @@ type Store struct {
 	registrations map[string]*convening.Registration
 	notices       map[string]*notice
 	idempotency   map[string]*idemRecord
+	audit         []convening.AuditRecord // in the order written
 }
 
 type event struct {
@@ -63,7 +64,7 @@ func New() *Store {
 // CreateEvent stores a new event with empty counts.
 //
 // Errors: ECONFLICT (ReasonEventExists) if the id is taken.
-func (s *Store) CreateEvent(ctx context.Context, e convening.Event) error {
+func (s *Store) CreateEvent(ctx context.Context, e convening.Event, audit convening.AuditRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := ctx.Err(); err != nil {
@@ -75,6 +76,7 @@ func (s *Store) CreateEvent(ctx context.Context, e convening.Event) error {
 	}
 	e.Counts = convening.Counts{}
 	s.events[e.ID] = &event{Event: e, orgs: map[string]string{}}
+	s.audit = append(s.audit, audit)
 	return nil
 }
 
@@ -112,21 +114,22 @@ func (s *Store) Events(ctx context.Context) ([]convening.Event, error) {
 // UpdateEvent applies a staff change decided by the domain.
 //
 // Errors: ENOTFOUND, EINVALID, ECONFLICT.
-func (s *Store) UpdateEvent(ctx context.Context, id string, change convening.EventChange, now time.Time) (convening.Event, error) {
+func (s *Store) UpdateEvent(ctx context.Context, u convening.EventUpdate) (convening.Event, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return convening.Event{}, err
 	}
-	ev, ok := s.events[id]
+	ev, ok := s.events[u.EventID]
 	if !ok {
 		return convening.Event{}, convening.ErrEventNotFound
 	}
-	e, err := change.Apply(ev.Event, ev.waitlist)
+	e, err := u.Change.Apply(ev.Event, ev.waitlist)
 	if err != nil {
 		return convening.Event{}, err
 	}
-	e.UpdatedAt = now
+	e.UpdatedAt = u.Now
+	s.audit = append(s.audit, convening.EventChangeAudit(u, ev.Event, e))
 	ev.Event = e
 	return e, nil
 }
@@ -170,10 +173,10 @@ func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (conve
 		return convening.Registration{}, false, err
 	}
 	reg.Status, reg.WaitlistSeq, reg.WaitlistPosition = convening.StatusRegistered, 0, nil
-	kind := convening.NoticeRegistered
+	kind, audit := convening.NoticeRegistered, convening.AuditRegistered
 	if !convening.FitsDirectly(ev.Event, reg.Seats) {
 		ev.seq++
-		reg.Status, reg.WaitlistSeq, kind = convening.StatusWaitlisted, ev.seq, convening.NoticeWaitlisted
+		reg.Status, reg.WaitlistSeq, kind, audit = convening.StatusWaitlisted, ev.seq, convening.NoticeWaitlisted, convening.AuditWaitlisted
 		ev.waitlist = append(ev.waitlist, convening.WaitlistEntry{RegistrationID: reg.ID, Seq: reg.WaitlistSeq, Seats: reg.Seats,
 			Organization: reg.Organization.Name})
 	}
@@ -184,6 +187,7 @@ func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (conve
 	s.registrations[reg.ID] = &reg
 	s.addNotice(in.NoticeID, kind, reg, in.Now)
 	out := s.withPosition(clone(reg))
+	s.audit = append(s.audit, convening.AuditOf(in.AuditID, audit, in.Actor, reg, in.Now, "", nil, reg.Summary()))
 	if in.Idempotency != nil {
 		s.idempotency[in.Idempotency.Key] = &idemRecord{requestHash: in.Idempotency.RequestHash, response: clone(out)}
 	}
@@ -207,28 +211,31 @@ func (s *Store) Registration(ctx context.Context, id string) (convening.Registra
 
 // Cancel cancels a registration and gives back what it held; it reports
 // whether this call changed anything. Errors: ENOTFOUND.
-func (s *Store) Cancel(ctx context.Context, id, noticeID string, now time.Time) (convening.Registration, bool, error) {
+func (s *Store) Cancel(ctx context.Context, in convening.CancelInput) (convening.Registration, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return convening.Registration{}, false, err
 	}
-	reg, ok := s.registrations[id]
+	reg, ok := s.registrations[in.RegistrationID]
 	if !ok {
 		return convening.Registration{}, false, convening.ErrRegistrationNotFound
 	}
 	if reg.Status == convening.StatusCancelled {
 		return clone(*reg), false, nil
 	}
+	before := reg.Summary()
 	ev := s.events[reg.EventID]
 	ev.Counts = ev.Counts.Plus(convening.Change(reg.Status, convening.StatusCancelled, reg.Seats))
-	ev.UpdatedAt = now
+	ev.UpdatedAt = in.Now
 	delete(ev.orgs, reg.Organization.Key())
 	if reg.Status == convening.StatusWaitlisted {
-		ev.waitlist = slices.DeleteFunc(ev.waitlist, func(w convening.WaitlistEntry) bool { return w.RegistrationID == id })
+		ev.waitlist = slices.DeleteFunc(ev.waitlist, func(w convening.WaitlistEntry) bool { return w.RegistrationID == in.RegistrationID })
 	}
-	s.addNotice(noticeID, convening.NoticeCancelled, *reg, now)
+	s.addNotice(in.NoticeID, convening.NoticeCancelled, *reg, in.Now)
+	now := in.Now
 	reg.Status, reg.UpdatedAt, reg.CancelledAt, reg.WaitlistPosition = convening.StatusCancelled, now, &now, nil
+	s.audit = append(s.audit, convening.AuditOf(in.AuditID, convening.AuditCancelled, in.Actor, *reg, now, in.Reason, before, reg.Summary()))
 	return clone(*reg), true, nil
 }
 
@@ -252,11 +259,13 @@ func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newI
 	var promoted []convening.Registration
 	for _, w := range plan.Entries() {
 		reg := s.registrations[w.RegistrationID]
+		before := reg.Summary()
 		// The arrival number stays, as in the DynamoDB store: a roster
 		// cursor may still name the team's place in the waiting list.
 		reg.Status, reg.UpdatedAt, reg.PromotedAt = convening.StatusRegistered, now, &now
 		ev.waitlist = slices.DeleteFunc(ev.waitlist, func(x convening.WaitlistEntry) bool { return x.RegistrationID == w.RegistrationID })
 		s.addNotice(newID(), convening.NoticePromoted, *reg, now)
+		s.audit = append(s.audit, convening.AuditOf(newID(), convening.AuditPromoted, convening.SystemActor, *reg, now, "", before, reg.Summary()))
 		promoted = append(promoted, clone(*reg))
 	}
 	if len(promoted) > 0 {

@@ -172,3 +172,20 @@ func (n *notice) record() convening.NoticeRecord {
 	}
 	return r
 }
+
+// RegistrationNotices returns every notice of a registration, oldest first.
+func (s *Store) RegistrationNotices(ctx context.Context, registrationID string) ([]convening.NoticeRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []convening.NoticeRecord
+	for _, n := range s.notices {
+		if n.RegistrationID == registrationID {
+			out = append(out, n.record())
+		}
+	}
+	slices.SortFunc(out, func(a, b convening.NoticeRecord) int { return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID)) })
+	return out, nil
+}

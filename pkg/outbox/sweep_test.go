@@ -57,7 +57,7 @@ func TestSweepAlwaysMakesProgress(t *testing.T) {
 	tokens, _ := convening.NewManageTokens([]byte(strings.Repeat("t", 32)))
 	svc := convening.NewService(store, tokens, slog.New(slog.DiscardHandler))
 	ev := storetest.Event("ev", 1000, convening.PolicyStrict)
-	if _, err := svc.CreateEvent(ctx, ev); err != nil {
+	if _, err := svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), ev); err != nil {
 		t.Fatal(err)
 	}
 	sender := &picky{refuse: map[string]error{}}

@@ -63,6 +63,7 @@ func testRaceForTheLastSeat(t *testing.T, e *env) {
 	if n := e.notices(t); len(n) != 22 {
 		t.Fatalf("%d registrations have notices, want 22", len(n))
 	}
+	e.checkOneRecordPerChange(t, "ev")
 }
 
 // testRaceSameOrganization: ten copies of one organization's registration
@@ -152,6 +153,7 @@ func testRaceCancelAndPromote(t *testing.T, e *env) {
 			t.Fatal(err)
 		}
 		_, r := CheckEvent(t, e.store, id, true)
+		e.checkOneRecordPerChange(t, id)
 		n := e.notices(t)
 		for _, reg := range r.Registered {
 			promotions := 0

@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 		{"RosterPages", testRosterPages},
 		{"NoticeLease", testNoticeLease},
 		{"CancelledContext", testCancelledContext},
+		{"AuditLog", testAuditLog},
 		{"RaceForTheLastSeat", testRaceForTheLastSeat},
 		{"RaceSameOrganization", testRaceSameOrganization},
 		{"RaceSameIdempotencyKey", testRaceSameIdempotencyKey},
@@ -88,7 +89,7 @@ func Event(id string, capacity int, policy convening.WaitlistPolicy) convening.E
 
 func (e *env) createEvent(t testing.TB, id string, capacity int, policy convening.WaitlistPolicy) convening.Event {
 	t.Helper()
-	ev, err := e.svc.CreateEvent(context.Background(), Event(id, capacity, policy))
+	ev, err := e.svc.CreateEvent(context.Background(), staff, Event(id, capacity, policy))
 	if err != nil {
 		t.Fatalf("create event: %v", err)
 	}
@@ -279,11 +280,11 @@ func testRegisterErrors(t *testing.T, e *env) {
 	}
 	closed := e.createEvent(t, "closed", 20, convening.PolicyStrict)
 	past := time.Now().Add(-time.Hour)
-	if _, err := e.svc.UpdateEvent(ctx, closed.ID, convening.EventChange{RegistrationOpensAt: &past, RegistrationClosesAt: ptr(past.Add(time.Minute))}); err != nil {
+	if _, err := e.svc.UpdateEvent(ctx, staff, closed.ID, convening.EventChange{RegistrationOpensAt: &past, RegistrationClosesAt: ptr(past.Add(time.Minute))}, ""); err != nil {
 		t.Fatal(err)
 	}
 	soon := e.createEvent(t, "soon", 20, convening.PolicyStrict)
-	if _, err := e.svc.UpdateEvent(ctx, soon.ID, convening.EventChange{RegistrationOpensAt: ptr(time.Now().Add(time.Hour))}); err != nil {
+	if _, err := e.svc.UpdateEvent(ctx, staff, soon.ID, convening.EventChange{RegistrationOpensAt: ptr(time.Now().Add(time.Hour))}, ""); err != nil {
 		t.Fatal(err)
 	}
 	dup := Team(1, 2)
@@ -457,19 +458,19 @@ func testCapacityChange(t *testing.T, e *env) {
 	ctx := context.Background()
 	e.createEvent(t, "ev", 8, convening.PolicyStrict)
 	ids, tokens := e.registerAll(t, "ev", [2]int{1, 4}, [2]int{2, 4}, [2]int{3, 3})
-	if _, err := e.svc.UpdateEvent(ctx, "ev", convening.EventChange{Capacity: ptr(6), MaxTeamSize: ptr(4)}); convening.ErrorReason(err) != convening.ReasonCapacityBelowTaken {
+	if _, err := e.svc.UpdateEvent(ctx, staff, "ev", convening.EventChange{Capacity: ptr(6), MaxTeamSize: ptr(4)}, ""); convening.ErrorReason(err) != convening.ReasonCapacityBelowTaken {
 		t.Fatalf("capacity below seats taken: %v", err)
 	}
-	if _, err := e.svc.UpdateEvent(ctx, "ev", convening.EventChange{Capacity: ptr(0)}); convening.ErrorCode(err) != convening.EINVALID {
+	if _, err := e.svc.UpdateEvent(ctx, staff, "ev", convening.EventChange{Capacity: ptr(0)}, ""); convening.ErrorCode(err) != convening.EINVALID {
 		t.Fatalf("capacity 0: %v", err)
 	}
-	if _, err := e.svc.UpdateEvent(ctx, "ev", convening.EventChange{}); convening.ErrorReason(err) != convening.ReasonEmptyChange {
+	if _, err := e.svc.UpdateEvent(ctx, staff, "ev", convening.EventChange{}, ""); convening.ErrorReason(err) != convening.ReasonEmptyChange {
 		t.Fatalf("empty change: %v", err)
 	}
-	if _, err := e.svc.UpdateEvent(ctx, "nope", convening.EventChange{Capacity: ptr(9)}); !errors.Is(err, convening.ErrEventNotFound) {
+	if _, err := e.svc.UpdateEvent(ctx, staff, "nope", convening.EventChange{Capacity: ptr(9)}, ""); !errors.Is(err, convening.ErrEventNotFound) {
 		t.Fatalf("unknown event: %v", err)
 	}
-	ev, err := e.svc.UpdateEvent(ctx, "ev", convening.EventChange{Capacity: ptr(11)})
+	ev, err := e.svc.UpdateEvent(ctx, staff, "ev", convening.EventChange{Capacity: ptr(11)}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -487,11 +488,11 @@ func testEvents(t *testing.T, e *env) {
 	later := Event("later", 10, convening.PolicyStrict)
 	later.StartsAt, later.EndsAt = later.StartsAt.Add(48*time.Hour), later.EndsAt.Add(48*time.Hour)
 	for _, ev := range []convening.Event{later, Event("sooner", 10, convening.PolicyFill)} {
-		if _, err := e.svc.CreateEvent(ctx, ev); err != nil {
+		if _, err := e.svc.CreateEvent(ctx, staff, ev); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := e.svc.CreateEvent(ctx, Event("later", 5, convening.PolicyFill)); convening.ErrorReason(err) != convening.ReasonEventExists {
+	if _, err := e.svc.CreateEvent(ctx, staff, Event("later", 5, convening.PolicyFill)); convening.ErrorReason(err) != convening.ReasonEventExists {
 		t.Fatalf("duplicate id: %v", err)
 	}
 	list, err := e.svc.Events(ctx)
@@ -679,7 +680,7 @@ func testCutBelowAWaitlistedTeam(t *testing.T, e *env) {
 	// 6 seats taken; team 3 waits with 8 members, team 4 behind it.
 	ids, _ := e.registerAll(t, "ev", [2]int{1, 2}, [2]int{2, 4}, [2]int{3, 8}, [2]int{4, 1})
 	for _, change := range []convening.EventChange{{Capacity: ptr(7), MaxTeamSize: ptr(7)}, {MaxTeamSize: ptr(5)}, {Capacity: ptr(6), MaxTeamSize: ptr(6)}} {
-		_, err := e.svc.UpdateEvent(ctx, "ev", change)
+		_, err := e.svc.UpdateEvent(ctx, staff, "ev", change, "")
 		de := convening.AsError(err)
 		if convening.ErrorReason(err) != convening.ReasonWaitlistedTeamTooLarge || len(de.Fields) != 1 ||
 			de.Fields[0].Args["registrationId"] != ids[3] || !strings.Contains(de.Message, "District 3 Unified") {
@@ -687,10 +688,10 @@ func testCutBelowAWaitlistedTeam(t *testing.T, e *env) {
 		}
 	}
 	// Cuts that strand nobody are fine; so are changes that cut nothing.
-	if _, err := e.svc.UpdateEvent(ctx, "ev", convening.EventChange{Capacity: ptr(9)}); err != nil {
+	if _, err := e.svc.UpdateEvent(ctx, staff, "ev", convening.EventChange{Capacity: ptr(9)}, ""); err != nil {
 		t.Fatalf("capacity 9: %v", err)
 	}
-	if _, err := e.svc.UpdateEvent(ctx, "ev", convening.EventChange{WaitlistPolicy: ptr(convening.PolicyFill)}); err != nil {
+	if _, err := e.svc.UpdateEvent(ctx, staff, "ev", convening.EventChange{WaitlistPolicy: ptr(convening.PolicyFill)}, ""); err != nil {
 		t.Fatalf("policy: %v", err)
 	}
 	ev, _ := CheckEvent(t, e.store, "ev", false)

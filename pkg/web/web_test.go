@@ -171,7 +171,7 @@ func (s *site) event(id string, capacity, maxTeam int, change func(*convening.Ev
 	if change != nil {
 		change(&e)
 	}
-	e, err := s.svc.CreateEvent(context.Background(), e)
+	e, err := s.svc.CreateEvent(context.Background(), convening.StaffActor("staff-1", "staff@lmi.example.org"), e)
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -1,0 +1,164 @@
+package convening
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ActorKind is who made a change.
+type ActorKind string
+
+const (
+	ActorStaff  ActorKind = "staff"  // a signed-in staff member
+	ActorTeam   ActorKind = "team"   // the team itself, on the website or the API
+	ActorSystem ActorKind = "system" // the system on its own (promotion, expiry)
+)
+
+// Actor is who made a change, as the audit log records it.
+type Actor struct {
+	Kind ActorKind `json:"kind"`
+	// ID is the staff member's stable id (Cognito's sub); empty otherwise.
+	ID string `json:"id,omitempty"`
+	// Name is what staff see: the staff member's username or email.
+	Name string `json:"name,omitempty"`
+}
+
+// TeamActor and SystemActor are the actors that are not staff.
+var (
+	TeamActor   = Actor{Kind: ActorTeam}
+	SystemActor = Actor{Kind: ActorSystem}
+)
+
+// StaffActor returns the actor for a staff member.
+func StaffActor(id, name string) Actor { return Actor{Kind: ActorStaff, ID: id, Name: name} }
+
+// AuditKind is what a change was.
+type AuditKind string
+
+// The kinds of change the audit log records.
+const (
+	AuditRegistered      AuditKind = "registered"
+	AuditWaitlisted      AuditKind = "waitlisted"
+	AuditPromoted        AuditKind = "promoted"
+	AuditCancelled       AuditKind = "cancelled"
+	AuditMoved           AuditKind = "moved"
+	AuditMembersChanged  AuditKind = "members_changed"
+	AuditContactChanged  AuditKind = "contact_changed"
+	AuditEmailResent     AuditKind = "email_resent"
+	AuditCheckedIn       AuditKind = "checked_in"
+	AuditCheckInUndone   AuditKind = "check_in_undone"
+	AuditEventCreated    AuditKind = "event_created"
+	AuditEventChanged    AuditKind = "event_changed"
+	AuditPersonalErased  AuditKind = "personal_data_erased"
+	AuditPersonalExpired AuditKind = "personal_data_expired"
+)
+
+// AuditRecord is one change, written in the same transaction as the change
+// itself, so that there is no change without its record. Before and After
+// are what changed, in a few words each (status, position, seats, fields).
+type AuditRecord struct {
+	ID      string    `json:"id"`
+	EventID string    `json:"eventId"`
+	// Subject is the registration the change concerns; empty for a change
+	// of the event itself.
+	Subject      string            `json:"subject,omitempty"`
+	Organization string            `json:"organization,omitempty"`
+	Kind         AuditKind         `json:"kind"`
+	Actor        Actor             `json:"actor"`
+	At           time.Time         `json:"at"`
+	Reason       string            `json:"reason,omitempty"`
+	Before       map[string]string `json:"before,omitempty"`
+	After        map[string]string `json:"after,omitempty"`
+}
+
+// AuditQuery selects audit records: those of an event or of one
+// registration (Subject), optionally of one actor kind or staff member and
+// of some kinds, newest first.
+type AuditQuery struct {
+	EventID string
+	Subject string
+	// ActorID keeps the changes of one staff member (Actor.ID) or, given as
+	// "team" or "system", of that kind of actor.
+	ActorID string
+	Kinds   []AuditKind
+	Cursor  string
+	Limit   int
+}
+
+// Matches reports whether r passes the query's filters (not its scope).
+func (q AuditQuery) Matches(r AuditRecord) bool {
+	switch q.ActorID {
+	case "":
+	case string(ActorTeam), string(ActorSystem):
+		if string(r.Actor.Kind) != q.ActorID {
+			return false
+		}
+	default:
+		if r.Actor.ID != q.ActorID {
+			return false
+		}
+	}
+	if len(q.Kinds) == 0 {
+		return true
+	}
+	for _, k := range q.Kinds {
+		if k == r.Kind {
+			return true
+		}
+	}
+	return false
+}
+
+// MaxReasonLen bounds the reason staff give for an action.
+const MaxReasonLen = 1000
+
+// CheckReason validates the reason staff must give for an action that
+// changes a team's registration: required, one paragraph of text.
+func CheckReason(reason string) error {
+	var v validation
+	checkText(&v, "reason", strings.TrimSpace(reason), MaxReasonLen, true)
+	return v.err("The action")
+}
+
+// AuditOf returns the record of a change to a registration.
+func AuditOf(id string, kind AuditKind, actor Actor, reg Registration, at time.Time, reason string, before, after map[string]string) AuditRecord {
+	return AuditRecord{ID: id, EventID: reg.EventID, Subject: reg.ID, Organization: reg.Organization.Name,
+		Kind: kind, Actor: actor, At: at, Reason: strings.TrimSpace(reason), Before: before, After: after}
+}
+
+// Summary is a registration's standing in a few words, for the audit log:
+// its status, seats and, on the waiting list, position.
+func (r Registration) Summary() map[string]string {
+	m := map[string]string{"status": string(r.Status), "seats": strconv.Itoa(r.Seats)}
+	if r.WaitlistPosition != nil {
+		m["position"] = strconv.Itoa(*r.WaitlistPosition)
+	}
+	return m
+}
+
+// AuditLog is the store's side of the audit log.
+type AuditLog interface {
+	// Audit returns a page of the audit records q selects, newest first,
+	// and the cursor of the next page ("" at the end).
+	Audit(ctx context.Context, q AuditQuery) ([]AuditRecord, string, error)
+}
+
+// EventChangeAudit is the audit record of an event change: the fields
+// that changed, before and after.
+func EventChangeAudit(u EventUpdate, old, updated Event) AuditRecord {
+	before, after := map[string]string{}, map[string]string{}
+	diff := func(name, a, b string) {
+		if a != b {
+			before[name], after[name] = a, b
+		}
+	}
+	diff("capacity", strconv.Itoa(old.Capacity), strconv.Itoa(updated.Capacity))
+	diff("maxTeamSize", strconv.Itoa(old.MaxTeamSize), strconv.Itoa(updated.MaxTeamSize))
+	diff("registrationOpensAt", old.RegistrationOpensAt.UTC().Format(time.RFC3339), updated.RegistrationOpensAt.UTC().Format(time.RFC3339))
+	diff("registrationClosesAt", old.RegistrationClosesAt.UTC().Format(time.RFC3339), updated.RegistrationClosesAt.UTC().Format(time.RFC3339))
+	diff("waitlistPolicy", string(old.WaitlistPolicy), string(updated.WaitlistPolicy))
+	return AuditRecord{ID: u.AuditID, EventID: u.EventID, Kind: AuditEventChanged, Actor: u.Actor, At: u.Now,
+		Reason: u.Reason, Before: before, After: after}
+}
