@@ -59,8 +59,8 @@ const (
 // itself, so that there is no change without its record. Before and After
 // are what changed, in a few words each (status, position, seats, fields).
 type AuditRecord struct {
-	ID      string    `json:"id"`
-	EventID string    `json:"eventId"`
+	ID      string `json:"id"`
+	EventID string `json:"eventId"`
 	// Subject is the registration the change concerns; empty for a change
 	// of the event itself.
 	Subject      string            `json:"subject,omitempty"`

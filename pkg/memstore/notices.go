@@ -186,6 +186,8 @@ func (s *Store) RegistrationNotices(ctx context.Context, registrationID string) 
 			out = append(out, n.record())
 		}
 	}
-	slices.SortFunc(out, func(a, b convening.NoticeRecord) int { return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(out, func(a, b convening.NoticeRecord) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
 	return out, nil
 }
