@@ -11,6 +11,9 @@ type Counts struct {
 	RegisteredTeams int `json:"registeredTeams"`
 	WaitlistLength  int `json:"waitlistLength"`
 	WaitlistSeats   int `json:"waitlistSeats"`
+	// CheckedIn counts the members of registered teams checked in at the
+	// door.
+	CheckedIn int `json:"checkedIn"`
 }
 
 // Plus returns the sum of two counts (or of counts and a delta).
@@ -20,12 +23,13 @@ func (c Counts) Plus(d Counts) Counts {
 		RegisteredTeams: c.RegisteredTeams + d.RegisteredTeams,
 		WaitlistLength:  c.WaitlistLength + d.WaitlistLength,
 		WaitlistSeats:   c.WaitlistSeats + d.WaitlistSeats,
+		CheckedIn:       c.CheckedIn + d.CheckedIn,
 	}
 }
 
 // Minus returns c - d.
 func (c Counts) Minus(d Counts) Counts {
-	return c.Plus(Counts{-d.SeatsTaken, -d.RegisteredTeams, -d.WaitlistLength, -d.WaitlistSeats})
+	return c.Plus(Counts{-d.SeatsTaken, -d.RegisteredTeams, -d.WaitlistLength, -d.WaitlistSeats, -d.CheckedIn})
 }
 
 // Contribution is what one registration of seats in status adds to its
@@ -47,5 +51,20 @@ func Change(from, to Status, seats int) Counts {
 	return Contribution(to, seats).Minus(Contribution(from, seats))
 }
 
-// Counts is what the registration contributes to its event's counts.
-func (r Registration) Counts() Counts { return Contribution(r.Status, r.Seats) }
+// Counts is what the registration contributes to its event's counts: its
+// status's contribution and, while registered, its members checked in.
+func (r Registration) Counts() Counts {
+	c := Contribution(r.Status, r.Seats)
+	if r.Status == StatusRegistered {
+		for _, m := range r.Members {
+			if m.CheckedInAt != nil {
+				c.CheckedIn++
+			}
+		}
+	}
+	return c
+}
+
+// ChangeOf is the delta to an event's counts when a registration goes from
+// before to after.
+func ChangeOf(before, after Registration) Counts { return after.Counts().Minus(before.Counts()) }

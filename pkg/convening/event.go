@@ -68,6 +68,9 @@ type Event struct {
 	// registration change; they always equal the sum of the registrations'
 	// contributions (Registration.Counts).
 	Counts
+	// WaitlistSeq is the arrival number of the last team put on the waiting
+	// list (see Registration.WaitlistSeq).
+	WaitlistSeq int64 `json:"-"`
 
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`

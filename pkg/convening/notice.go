@@ -14,6 +14,10 @@ const (
 	NoticeWaitlisted NoticeKind = "waitlisted" // the team joined the waiting list
 	NoticePromoted   NoticeKind = "promoted"   // the team moved from the waiting list into seats
 	NoticeCancelled  NoticeKind = "cancelled"  // the registration was cancelled
+	// Changes staff make.
+	NoticeWaitlistMoved  NoticeKind = "waitlist_moved"  // the team's place on the waiting list changed
+	NoticeMembersChanged NoticeKind = "members_changed" // staff changed the team's members
+	NoticeContactChanged NoticeKind = "contact_changed" // staff made someone else the team's contact
 )
 
 // Notice is the email a state change owes a team. The store writes it in the

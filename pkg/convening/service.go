@@ -80,6 +80,8 @@ type Store interface {
 	// their positions. An afterID that is not in the event is EINVALID.
 	Roster(ctx context.Context, eventID string, list Status, afterID string, limit int) ([]Registration, bool, error)
 	AuditLog
+	RegistrationUpdater
+	Notices
 }
 
 // Service is the registration system's use cases, independent of how they
@@ -299,3 +301,105 @@ func (s *Service) authorized(id, token string) bool {
 // errNoTokens is a wiring mistake: a function that registers teams was
 // built without the manage-token secret.
 var errNoTokens = NewError(EINTERNAL, ReasonInternal, "the service has no manage tokens")
+
+// StaffRegistration returns a registration to staff (no manage token), a
+// waitlisted one with its position. Errors: ENOTFOUND.
+func (s *Service) StaffRegistration(ctx context.Context, id string) (Registration, error) {
+	if id == "" || len(id) > 64 {
+		return Registration{}, ErrRegistrationNotFound
+	}
+	return s.Store.Registration(ctx, id)
+}
+
+// RegistrationNotices returns the emails a registration was sent or is
+// owed, with their delivery records, oldest first.
+func (s *Service) RegistrationNotices(ctx context.Context, id string) ([]NoticeRecord, error) {
+	if id == "" || len(id) > 64 {
+		return nil, ErrRegistrationNotFound
+	}
+	return s.Store.RegistrationNotices(ctx, id)
+}
+
+// staffChange checks a staff action's reason and applies its decision.
+func (s *Service) staffChange(ctx context.Context, id, reason string, withWaitlist bool, decide Decision) (Registration, error) {
+	if err := CheckReason(reason); err != nil {
+		return Registration{}, err
+	}
+	if id == "" || len(id) > 64 {
+		return Registration{}, ErrRegistrationNotFound
+	}
+	return s.Store.UpdateRegistration(ctx, id, withWaitlist, decide)
+}
+
+// PromoteNow registers a waitlisted team at once, out of turn, if it fits
+// the seats left: staff's override of the waiting list's order and policy.
+// The team is emailed. Errors: ENOTFOUND, EINVALID (reason), ECONFLICT
+// (ReasonNotWaitlisted, ReasonNotEnoughSeats).
+func (s *Service) PromoteNow(ctx context.Context, actor Actor, id, reason string) (Registration, error) {
+	return s.staffChange(ctx, id, reason, false, DecidePromoteNow(actor, s.NewID(), s.NewID(), strings.TrimSpace(reason), s.Now()))
+}
+
+// MoveOnWaitlist moves a waitlisted team to position (1 is the head). The
+// team, and every team whose place gets worse, is emailed its new place.
+// Errors: ENOTFOUND, EINVALID (position, reason), ECONFLICT
+// (ReasonNotWaitlisted, ReasonMoveTooFar).
+func (s *Service) MoveOnWaitlist(ctx context.Context, actor Actor, id string, position int, reason string) (Registration, error) {
+	reg, err := s.staffChange(ctx, id, reason, true, DecideMove(actor, s.NewID(), position, strings.TrimSpace(reason), s.Now(), s.NewID))
+	if err != nil {
+		return Registration{}, err
+	}
+	return s.Store.Registration(ctx, reg.ID) // with its new position
+}
+
+// ChangeMembers replaces a team's members within the seats left (a
+// substitute, an added or a removed member); seats it frees go to the
+// waiting list at once. The team is emailed. Errors: ENOTFOUND, EINVALID,
+// ECONFLICT (ReasonNotActive, ReasonNotEnoughSeats).
+func (s *Service) ChangeMembers(ctx context.Context, actor Actor, id string, members []Member, reason string) (Registration, error) {
+	reg, err := s.staffChange(ctx, id, reason, false, DecideMembers(actor, s.NewID(), s.NewID(), members, strings.TrimSpace(reason), s.Now(), s.NewID))
+	if err != nil {
+		return Registration{}, err
+	}
+	s.promote(ctx, reg.EventID)
+	return s.Store.Registration(ctx, reg.ID)
+}
+
+// ChangeContact makes someone else the team's contact (for instance to
+// mend an address an email failed on); the new contact is emailed.
+// Errors: ENOTFOUND, EINVALID, ECONFLICT (ReasonNotActive).
+func (s *Service) ChangeContact(ctx context.Context, actor Actor, id string, contact Contact, reason string) (Registration, error) {
+	return s.staffChange(ctx, id, reason, false, DecideContact(actor, s.NewID(), s.NewID(), contact, strings.TrimSpace(reason), s.Now()))
+}
+
+// ResendNotice sends a notice's email again, as a new notice with the
+// team's details as they are now (to the contact as it is now).
+// Errors: ENOTFOUND, EINVALID (reason).
+func (s *Service) ResendNotice(ctx context.Context, actor Actor, noticeID, reason string) (NoticeRecord, error) {
+	rec, err := s.Store.NoticeRecord(ctx, noticeID)
+	if err != nil {
+		return NoticeRecord{}, err
+	}
+	id := s.NewID()
+	if _, err := s.staffChange(ctx, rec.RegistrationID, reason, false, DecideResend(actor, s.NewID(), id, rec.Kind, strings.TrimSpace(reason), s.Now())); err != nil {
+		return NoticeRecord{}, err
+	}
+	return s.Store.NoticeRecord(ctx, id)
+}
+
+// CheckIn checks a member of a registered team in at the door, or out
+// again (undo). Errors: ENOTFOUND, ECONFLICT (ReasonNotRegistered,
+// ReasonAlreadyCheckedIn, ReasonNotCheckedIn).
+func (s *Service) CheckIn(ctx context.Context, actor Actor, id, memberID string, undo bool) (Registration, error) {
+	if id == "" || len(id) > 64 {
+		return Registration{}, ErrRegistrationNotFound
+	}
+	return s.Store.UpdateRegistration(ctx, id, false, DecideCheckIn(actor, s.NewID(), memberID, undo, s.Now()))
+}
+
+// AddWalkIn adds a member to a registered team at the door, seats
+// permitting, checked in. The team is emailed its new roster.
+// Errors: ENOTFOUND, EINVALID, ECONFLICT (ReasonNotRegistered,
+// ReasonNotEnoughSeats).
+func (s *Service) AddWalkIn(ctx context.Context, actor Actor, id string, member Member, reason string) (Registration, error) {
+	return s.staffChange(ctx, id, reason, false, DecideWalkIn(actor, s.NewID(), s.NewID(), member, strings.TrimSpace(reason), s.Now(), s.NewID))
+}

@@ -46,7 +46,9 @@ func (s *Store) Cancel(ctx context.Context, in convening.CancelInput) (convening
 				// Only the registration's own status may have moved (promoted
 				// or cancelled meanwhile): look again. A missing claim or
 				// event would be missing on every attempt.
-				if c.retryable(func(i int) bool { return i == 0 }) {
+				// When the registration itself moved, what else failed follows
+				// from that (its claim went with an earlier cancel).
+				if c.failed(0) || c.retryable(func(i int) bool { return i == 0 }) {
 					continue
 				}
 				return convening.Registration{}, false, refused("cancel "+id, c, err)
@@ -68,9 +70,11 @@ func (s *Store) Cancel(ctx context.Context, in convening.CancelInput) (convening
 func (s *Store) cancelItems(it registrationItem, in convening.CancelInput) (*dynamodb.TransactWriteItemsInput, error) {
 	now := in.Now
 	ts := fmtTime(now)
-	seats := it.Seats
+	// The registration as read: its status, and its version (a member
+	// checked in or changed meanwhile would change the counts to give back).
 	regExpr, err := expression.NewBuilder().
-		WithCondition(expression.Name("status").Equal(expression.Value(it.Status))).
+		WithCondition(expression.Name("status").Equal(expression.Value(it.Status)).
+			And(expression.Name("updatedAt").Equal(expression.Value(it.UpdatedAt)))).
 		WithUpdate(expression.Set(expression.Name("status"), expression.Value(string(convening.StatusCancelled))).
 			Set(expression.Name(AttrGSI1SK), expression.Value(rosterKey(convening.StatusCancelled, it.ID, now, 0))).
 			Set(expression.Name("cancelledAt"), expression.Value(ts)).
@@ -78,7 +82,9 @@ func (s *Store) cancelItems(it registrationItem, in convening.CancelInput) (*dyn
 	if err != nil {
 		return nil, fmt.Errorf("cancel: build registration update: %w", err)
 	}
-	upd := countsUpdate(convening.Change(convening.Status(it.Status), convening.StatusCancelled, seats), ts)
+	cancelled := it.registration()
+	cancelled.Status = convening.StatusCancelled
+	upd := countsUpdate(convening.ChangeOf(it.registration(), cancelled), ts)
 	evExpr, err := expression.NewBuilder().
 		WithCondition(expression.Name(AttrPK).AttributeExists()).
 		WithUpdate(upd).Build()

@@ -53,6 +53,7 @@ type eventItem struct {
 	RegisteredTeams int `json:"registeredTeams"`
 	WaitlistLength  int `json:"waitlistLength"`
 	WaitlistSeats   int `json:"waitlistSeats"`
+	CheckedIn       int `json:"checkedIn"`
 	// WaitlistSeq is the arrival number of the last team put on the waiting
 	// list; the next one gets WaitlistSeq+1 in the same transaction.
 	WaitlistSeq int64 `json:"waitlistSeq"`
@@ -71,7 +72,7 @@ func newEventItem(e convening.Event) eventItem {
 		RegistrationOpensAt: fmtTime(e.RegistrationOpensAt), RegistrationClosesAt: fmtTime(e.RegistrationClosesAt),
 		WaitlistPolicy: string(e.WaitlistPolicy), ParentEventID: e.ParentEventID,
 		SeatsLeft: e.Capacity - e.SeatsTaken, SeatsTaken: e.SeatsTaken, RegisteredTeams: e.RegisteredTeams,
-		WaitlistLength: e.WaitlistLength, WaitlistSeats: e.WaitlistSeats,
+		WaitlistLength: e.WaitlistLength, WaitlistSeats: e.WaitlistSeats, CheckedIn: e.CheckedIn,
 		CreatedAt: fmtTime(e.CreatedAt), UpdatedAt: fmtTime(e.UpdatedAt),
 	}
 }
@@ -84,7 +85,8 @@ func (it eventItem) event() convening.Event {
 		RegistrationOpensAt: parseTime(it.RegistrationOpensAt), RegistrationClosesAt: parseTime(it.RegistrationClosesAt),
 		WaitlistPolicy: convening.WaitlistPolicy(it.WaitlistPolicy), ParentEventID: it.ParentEventID,
 		Counts: convening.Counts{SeatsTaken: it.SeatsTaken, RegisteredTeams: it.RegisteredTeams,
-			WaitlistLength: it.WaitlistLength, WaitlistSeats: it.WaitlistSeats},
+			WaitlistLength: it.WaitlistLength, WaitlistSeats: it.WaitlistSeats, CheckedIn: it.CheckedIn},
+		WaitlistSeq: it.WaitlistSeq,
 		CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt),
 	}
 }
@@ -144,14 +146,29 @@ type registrationItem struct {
 }
 
 func newRegistrationItem(r convening.Registration) registrationItem {
+	listed := r.CreatedAt // the time it took its seats, or cancelled
+	switch {
+	case r.Status == convening.StatusRegistered && r.PromotedAt != nil:
+		listed = *r.PromotedAt
+	case r.Status == convening.StatusCancelled && r.CancelledAt != nil:
+		listed = *r.CancelledAt
+	}
 	return registrationItem{
 		PK: regPrefix + r.ID, SK: skReg,
-		GSI1PK: eventPrefix + r.EventID, GSI1SK: rosterKey(r.Status, r.ID, r.CreatedAt, r.WaitlistSeq),
+		GSI1PK: eventPrefix + r.EventID, GSI1SK: rosterKey(r.Status, r.ID, listed, r.WaitlistSeq),
 		GSI2PK: orgPrefix + r.Organization.Key(), GSI2SK: fmtTime(r.CreatedAt) + "#" + regPrefix + r.ID,
 		ID: r.ID, EventID: r.EventID, Status: string(r.Status), Seats: r.Seats, WaitlistSeq: r.WaitlistSeq,
 		OrgKey: r.Organization.Key(), Organization: r.Organization, Contact: r.Contact, Members: r.Members,
 		CreatedAt: fmtTime(r.CreatedAt), UpdatedAt: fmtTime(r.UpdatedAt),
+		PromotedAt: fmtTimePtr(r.PromotedAt), CancelledAt: fmtTimePtr(r.CancelledAt),
 	}
+}
+
+func fmtTimePtr(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return fmtTime(*t)
 }
 
 func (it registrationItem) registration() convening.Registration {

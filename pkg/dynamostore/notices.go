@@ -238,7 +238,7 @@ func (s *Store) hydrateNotice(ctx context.Context, it noticeItem) (convening.Not
 	}
 	r := reg.registration()
 	position := 0
-	if convening.NoticeKind(it.Kind) == convening.NoticeWaitlisted && r.Status == convening.StatusWaitlisted {
+	if k := convening.NoticeKind(it.Kind); (k == convening.NoticeWaitlisted || k == convening.NoticeWaitlistMoved) && r.Status == convening.StatusWaitlisted {
 		// The position as the email goes out: exact, and never worse than
 		// what the registration answer said.
 		ahead, err := s.countAhead(ctx, r.EventID, r.WaitlistSeq)

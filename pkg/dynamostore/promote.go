@@ -60,7 +60,7 @@ func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newI
 				// The event's seats, a team's status and its waiting-list
 				// entry may have changed under us: replan from fresh reads.
 				// A notice id that exists would exist on every attempt.
-				if c.retryable(func(i int) bool { return i == 0 || (i-1)%4 < 2 }) {
+				if c.failed(0) || c.retryable(func(i int) bool { return i == 0 || (i-1)%4 < 2 }) {
 					continue
 				}
 				return promoted, refused("promote "+eventID, c, err)
@@ -142,10 +142,12 @@ func (s *Store) promoteItems(eventID string, ev eventItem, plan *convening.Promo
 				ConditionExpression: regExpr.Condition(), UpdateExpression: regExpr.Update(),
 				ExpressionAttributeNames: regExpr.Names(), ExpressionAttributeValues: regExpr.Values(),
 			}},
+			// The entry as planned: staff may have changed the team's size.
 			types.TransactWriteItem{Delete: &types.Delete{
 				TableName: aws.String(s.table), Key: key(eventPrefix+eventID, seqKey(w.Seq)),
-				ConditionExpression:      aws.String("attribute_exists(#pk)"),
-				ExpressionAttributeNames: map[string]string{"#pk": AttrPK},
+				ConditionExpression:       aws.String("#seats = :seats"),
+				ExpressionAttributeNames:  map[string]string{"#seats": "seats"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":seats": num(int64(w.Seats))},
 			}})
 		reg := convening.Registration{ID: w.RegistrationID, EventID: eventID, Status: convening.StatusWaitlisted,
 			Seats: w.Seats, Team: convening.Team{Organization: convening.Organization{Name: w.Organization}}}

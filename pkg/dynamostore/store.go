@@ -270,7 +270,7 @@ func countsUpdate(d convening.Counts, now string) expression.UpdateBuilder {
 		delta int
 	}{
 		{"seatsTaken", d.SeatsTaken}, {"seatsLeft", -d.SeatsTaken}, {"registeredTeams", d.RegisteredTeams},
-		{"waitlistLength", d.WaitlistLength}, {"waitlistSeats", d.WaitlistSeats},
+		{"waitlistLength", d.WaitlistLength}, {"waitlistSeats", d.WaitlistSeats}, {"checkedIn", d.CheckedIn},
 	} {
 		if c.delta != 0 {
 			upd = upd.Add(expression.Name(c.name), expression.Value(c.delta))

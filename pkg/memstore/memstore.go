@@ -32,7 +32,6 @@ type Store struct {
 
 type event struct {
 	convening.Event
-	seq      int64                     // the last arrival number on the waiting list
 	waitlist []convening.WaitlistEntry // in arrival order
 	orgs     map[string]string         // organization key -> active registration id
 	regs     []string                  // registration ids in order of creation
@@ -175,8 +174,8 @@ func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (conve
 	reg.Status, reg.WaitlistSeq, reg.WaitlistPosition = convening.StatusRegistered, 0, nil
 	kind, audit := convening.NoticeRegistered, convening.AuditRegistered
 	if !convening.FitsDirectly(ev.Event, reg.Seats) {
-		ev.seq++
-		reg.Status, reg.WaitlistSeq, kind, audit = convening.StatusWaitlisted, ev.seq, convening.NoticeWaitlisted, convening.AuditWaitlisted
+		ev.WaitlistSeq += convening.WaitlistSpacing
+		reg.Status, reg.WaitlistSeq, kind, audit = convening.StatusWaitlisted, ev.WaitlistSeq, convening.NoticeWaitlisted, convening.AuditWaitlisted
 		ev.waitlist = append(ev.waitlist, convening.WaitlistEntry{RegistrationID: reg.ID, Seq: reg.WaitlistSeq, Seats: reg.Seats,
 			Organization: reg.Organization.Name})
 	}
@@ -226,7 +225,9 @@ func (s *Store) Cancel(ctx context.Context, in convening.CancelInput) (convening
 	}
 	before := reg.Summary()
 	ev := s.events[reg.EventID]
-	ev.Counts = ev.Counts.Plus(convening.Change(reg.Status, convening.StatusCancelled, reg.Seats))
+	cancelled := *reg
+	cancelled.Status = convening.StatusCancelled
+	ev.Counts = ev.Counts.Plus(convening.ChangeOf(*reg, cancelled))
 	ev.UpdatedAt = in.Now
 	delete(ev.orgs, reg.Organization.Key())
 	if reg.Status == convening.StatusWaitlisted {

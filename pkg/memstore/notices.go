@@ -99,7 +99,7 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 	}
 	r := s.withPosition(clone(*reg))
 	position := 0
-	if n.Kind == convening.NoticeWaitlisted && r.WaitlistPosition != nil {
+	if (n.Kind == convening.NoticeWaitlisted || n.Kind == convening.NoticeWaitlistMoved) && r.WaitlistPosition != nil {
 		position = *r.WaitlistPosition
 	}
 	return convening.Notice{

@@ -1,0 +1,309 @@
+package convening
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RegistrationChange is what the domain decided about one registration:
+// its new state and everything that goes with it. The store applies it in
+// one conditional transaction — on the registration as it was read, on the
+// event's seats and, for a move, on the waiting list as it was read — or
+// not at all, and then asks again (UpdateRegistration).
+type RegistrationChange struct {
+	// After is the registration as it will be.
+	After Registration
+	// Counts is the change to the event's counts (ChangeOf).
+	Counts Counts
+	// SeatsNeeded is how many seats the event must have left: the seats
+	// the change takes.
+	SeatsNeeded int
+	// WaitlistAsRead requires the event's waiting list to be as it was
+	// read (no arrival, departure or promotion since): a move is planned
+	// from the positions it read.
+	WaitlistAsRead bool
+	// RaiseWaitlistSeq, when set, becomes the event's last arrival number:
+	// a team moved to the end takes a number past every arrival so far,
+	// and later arrivals must come after it.
+	RaiseWaitlistSeq int64
+	// Notices are the emails the change owes: the team's, and for a move
+	// those of the teams whose place got worse.
+	Notices []NoticeSpec
+	Audit   AuditRecord
+}
+
+// NoticeSpec is a notice a change writes.
+type NoticeSpec struct {
+	ID             string
+	Kind           NoticeKind
+	RegistrationID string
+}
+
+// Decision decides a change of a registration from its state as read: the
+// registration, its event and, when asked for, the event's waiting list in
+// order.
+type Decision func(reg Registration, ev Event, waitlist []WaitlistEntry) (RegistrationChange, error)
+
+// RegistrationUpdater is the store's side of changes decided one
+// registration at a time (staff actions, check-in).
+type RegistrationUpdater interface {
+	// UpdateRegistration reads the registration, its event and (with
+	// withWaitlist) the waiting list, asks decide, and applies its change
+	// in one transaction, asking again if anything it read changed first.
+	UpdateRegistration(ctx context.Context, id string, withWaitlist bool, decide Decision) (Registration, error)
+}
+
+// Reasons of staff actions that the state of a registration refuses.
+const (
+	ReasonNotWaitlisted    Reason = "not_waitlisted"     // ECONFLICT: only a waitlisted team can be moved or promoted
+	ReasonNotRegistered    Reason = "not_registered"     // ECONFLICT: only a registered team checks in
+	ReasonNotActive        Reason = "not_active"         // ECONFLICT: a cancelled registration cannot change
+	ReasonNotEnoughSeats   Reason = "not_enough_seats"   // ECONFLICT: the change needs more seats than are left
+	ReasonMoveTooFar       Reason = "move_too_far"       // ECONFLICT: a move may pass at most MaxMovePast teams
+	ReasonMemberUnknown    Reason = "member_unknown"     // ENOTFOUND: no member with that id in the registration
+	ReasonAlreadyCheckedIn Reason = "already_checked_in" // ECONFLICT
+	ReasonNotCheckedIn     Reason = "not_checked_in"     // ECONFLICT
+)
+
+// MaxMovePast bounds the teams one move may pass: each is told its new
+// place in the same transaction. Longer moves are made in steps.
+const MaxMovePast = 40
+
+// WaitlistSpacing spaces arrival numbers in stores that hand them out one
+// by one, so that a move finds room between two neighbours (the DynamoDB
+// store's numbers are microsecond times, spaced by nature).
+const WaitlistSpacing = 1 << 20
+
+func conflict(reason Reason, format string, args ...any) *Error {
+	return NewError(ECONFLICT, reason, format, args...)
+}
+
+// decideWith starts a change from reg: the new state is reg at now, with
+// its audit record; the caller edits After, then finish computes counts.
+func startChange(reg Registration, kind AuditKind, actor Actor, auditID, reason string, now time.Time) RegistrationChange {
+	after := reg
+	after.Members = slices.Clone(reg.Members)
+	after.UpdatedAt = now
+	after.WaitlistPosition = nil
+	return RegistrationChange{After: after, Audit: AuditOf(auditID, kind, actor, reg, now, reason, reg.Summary(), nil)}
+}
+
+func (c RegistrationChange) finish(before Registration) RegistrationChange {
+	c.Counts = ChangeOf(before, c.After)
+	if c.Audit.After == nil {
+		c.Audit.After = c.After.Summary()
+	}
+	return c
+}
+
+// DecidePromoteNow promotes a waitlisted team at once, out of turn, if it
+// fits the seats left (staff's override of the waiting-list policy).
+func DecidePromoteNow(actor Actor, auditID, noticeID, reason string, now time.Time) Decision {
+	return func(reg Registration, ev Event, _ []WaitlistEntry) (RegistrationChange, error) {
+		if reg.Status != StatusWaitlisted {
+			return RegistrationChange{}, conflict(ReasonNotWaitlisted, "%s is not on the waiting list.", reg.Organization.Name)
+		}
+		if reg.Seats > ev.SeatsLeft() {
+			return RegistrationChange{}, conflict(ReasonNotEnoughSeats, "%s needs %d seats; %d are left.", reg.Organization.Name, reg.Seats, ev.SeatsLeft())
+		}
+		c := startChange(reg, AuditPromoted, actor, auditID, reason, now)
+		c.After.Status, c.After.PromotedAt = StatusRegistered, &now
+		c.SeatsNeeded = reg.Seats
+		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticePromoted, RegistrationID: reg.ID}}
+		return c.finish(reg), nil
+	}
+}
+
+// DecideMove moves a waitlisted team to position (1 is the head). The team
+// is told its new place; so is every team whose place gets worse, so that
+// what each team was last told stays true (a place only ever gets worse by
+// a move, and never silently). newID makes notice ids.
+func DecideMove(actor Actor, auditID string, position int, reason string, now time.Time, newID func() string) Decision {
+	return func(reg Registration, ev Event, waitlist []WaitlistEntry) (RegistrationChange, error) {
+		if reg.Status != StatusWaitlisted {
+			return RegistrationChange{}, conflict(ReasonNotWaitlisted, "%s is not on the waiting list.", reg.Organization.Name)
+		}
+		from := slices.IndexFunc(waitlist, func(w WaitlistEntry) bool { return w.RegistrationID == reg.ID })
+		if from < 0 {
+			return RegistrationChange{}, conflict(ReasonNotWaitlisted, "%s is not on the waiting list.", reg.Organization.Name)
+		}
+		if position < 1 || position > len(waitlist) {
+			return RegistrationChange{}, InvalidFields("The move", Field("position", RuleRange, "min", 1, "max", len(waitlist)))
+		}
+		to := position - 1
+		if to == from {
+			return RegistrationChange{}, InvalidFields("The move", Field("position", RuleNotAbove, "of", "the current position", "max", from+1))
+		}
+		if d := to - from; d > MaxMovePast || -d > MaxMovePast {
+			return RegistrationChange{}, conflict(ReasonMoveTooFar, "A move may pass at most %d teams; move the team in steps.", MaxMovePast)
+		}
+		others := slices.DeleteFunc(slices.Clone(waitlist), func(w WaitlistEntry) bool { return w.RegistrationID == reg.ID })
+		// The new arrival number lies between the neighbours at the new place.
+		var lo, hi int64
+		if to > 0 {
+			lo = others[to-1].Seq
+		}
+		last := false
+		if to < len(others) {
+			hi = others[to].Seq
+		} else {
+			hi, last = max(ev.WaitlistSeq, lo)+2*WaitlistSpacing, true
+		}
+		if hi-lo < 2 {
+			return RegistrationChange{}, conflict(ReasonBusy, "The waiting list has no room there right now; try again.")
+		}
+		c := startChange(reg, AuditMoved, actor, auditID, reason, now)
+		c.After.WaitlistSeq = lo + (hi-lo)/2
+		c.WaitlistAsRead = true
+		if last {
+			c.RaiseWaitlistSeq = c.After.WaitlistSeq
+		}
+		c.Audit.Before = map[string]string{"position": strconv.Itoa(from + 1)}
+		c.Audit.After = map[string]string{"position": strconv.Itoa(to + 1)}
+		c.Notices = append(c.Notices, NoticeSpec{ID: newID(), Kind: NoticeWaitlistMoved, RegistrationID: reg.ID})
+		if to < from { // moved up: the teams it passed are each one place further back
+			for _, w := range waitlist[to:from] {
+				c.Notices = append(c.Notices, NoticeSpec{ID: newID(), Kind: NoticeWaitlistMoved, RegistrationID: w.RegistrationID})
+			}
+			c.Audit.After["passed"] = strconv.Itoa(from - to)
+		}
+		return c.finish(reg), nil
+	}
+}
+
+// DecideMembers replaces a team's members (a substitute, an added or a
+// removed member) within the seats left. Members keep their ids and
+// check-in when given with their id; new ones get ids from newID.
+func DecideMembers(actor Actor, auditID, noticeID string, members []Member, reason string, now time.Time, newID func() string) Decision {
+	return func(reg Registration, ev Event, _ []WaitlistEntry) (RegistrationChange, error) {
+		if !reg.Status.Active() {
+			return RegistrationChange{}, conflict(ReasonNotActive, "The registration of %s is cancelled.", reg.Organization.Name)
+		}
+		old := map[string]Member{}
+		for _, m := range reg.Members {
+			old[m.ID] = m
+		}
+		var next []Member
+		for _, m := range members {
+			if was, ok := old[m.ID]; ok && m.ID != "" {
+				m.CheckedInAt = was.CheckedInAt
+			} else {
+				m.ID, m.CheckedInAt = newID(), nil
+			}
+			next = append(next, m)
+		}
+		team := reg.Team
+		team.Members = next
+		team.Normalize()
+		if err := team.Validate(ev); err != nil {
+			return RegistrationChange{}, err
+		}
+		c := startChange(reg, AuditMembersChanged, actor, auditID, reason, now)
+		c.After.Team, c.After.Seats = team, team.Seats()
+		if added := c.After.Seats - reg.Seats; added > 0 && reg.Status == StatusRegistered {
+			if added > ev.SeatsLeft() {
+				return RegistrationChange{}, conflict(ReasonNotEnoughSeats, "%d more seats are needed; %d are left.", added, ev.SeatsLeft())
+			}
+			c.SeatsNeeded = added
+		}
+		c.Audit.Before, c.Audit.After = membersSummary(reg.Members), membersSummary(c.After.Members)
+		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticeMembersChanged, RegistrationID: reg.ID}}
+		return c.finish(reg), nil
+	}
+}
+
+// membersSummary says who is on a team without personal data: how many,
+// with which roles, and their ids.
+func membersSummary(ms []Member) map[string]string {
+	roles, ids := make([]string, len(ms)), make([]string, len(ms))
+	for i, m := range ms {
+		roles[i], ids[i] = string(m.Role), m.ID
+	}
+	return map[string]string{"seats": strconv.Itoa(len(ms)), "roles": strings.Join(roles, " "), "members": strings.Join(ids, " ")}
+}
+
+// DecideContact replaces the team's contact, who is told by email.
+func DecideContact(actor Actor, auditID, noticeID string, contact Contact, reason string, now time.Time) Decision {
+	return func(reg Registration, ev Event, _ []WaitlistEntry) (RegistrationChange, error) {
+		if !reg.Status.Active() {
+			return RegistrationChange{}, conflict(ReasonNotActive, "The registration of %s is cancelled.", reg.Organization.Name)
+		}
+		team := reg.Team
+		team.Contact = contact
+		team.Normalize()
+		if err := team.Validate(ev); err != nil {
+			return RegistrationChange{}, err
+		}
+		c := startChange(reg, AuditContactChanged, actor, auditID, reason, now)
+		c.After.Team = team
+		c.Audit.Before, c.Audit.After = map[string]string{"contact": "previous"}, map[string]string{"contact": "replaced"}
+		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticeContactChanged, RegistrationID: reg.ID}}
+		return c.finish(reg), nil
+	}
+}
+
+// DecideResend writes a new notice of kind for the registration: the email
+// again, with the team's details as they are now.
+func DecideResend(actor Actor, auditID, noticeID string, kind NoticeKind, reason string, now time.Time) Decision {
+	return func(reg Registration, ev Event, _ []WaitlistEntry) (RegistrationChange, error) {
+		c := startChange(reg, AuditEmailResent, actor, auditID, reason, now)
+		c.Audit.Before, c.Audit.After = nil, map[string]string{"email": string(kind)}
+		c.Notices = []NoticeSpec{{ID: noticeID, Kind: kind, RegistrationID: reg.ID}}
+		return c.finish(reg), nil
+	}
+}
+
+// DecideCheckIn checks a member of a registered team in at the door, or
+// (undo) out again. No email: the team is at the door.
+func DecideCheckIn(actor Actor, auditID, memberID string, undo bool, now time.Time) Decision {
+	return func(reg Registration, ev Event, _ []WaitlistEntry) (RegistrationChange, error) {
+		if reg.Status != StatusRegistered {
+			return RegistrationChange{}, conflict(ReasonNotRegistered, "%s is not registered.", reg.Organization.Name)
+		}
+		i := slices.IndexFunc(reg.Members, func(m Member) bool { return m.ID == memberID })
+		if i < 0 {
+			return RegistrationChange{}, NewError(ENOTFOUND, ReasonMemberUnknown, "No member with that id in the registration.")
+		}
+		kind := AuditCheckedIn
+		if undo {
+			kind = AuditCheckInUndone
+		}
+		c := startChange(reg, kind, actor, auditID, "", now)
+		m := &c.After.Members[i]
+		switch {
+		case !undo && m.CheckedInAt != nil:
+			return RegistrationChange{}, conflict(ReasonAlreadyCheckedIn, "%s is already checked in.", m.Name)
+		case undo && m.CheckedInAt == nil:
+			return RegistrationChange{}, conflict(ReasonNotCheckedIn, "%s is not checked in.", m.Name)
+		case undo:
+			m.CheckedInAt = nil
+		default:
+			m.CheckedInAt = &now
+		}
+		c.Audit.Before, c.Audit.After = nil, map[string]string{"member": m.ID, "role": string(m.Role)}
+		return c.finish(reg), nil
+	}
+}
+
+// DecideWalkIn adds a member to a registered team at the door, seats
+// permitting, and checks them in.
+func DecideWalkIn(actor Actor, auditID, noticeID string, member Member, reason string, now time.Time, newID func() string) Decision {
+	return func(reg Registration, ev Event, wl []WaitlistEntry) (RegistrationChange, error) {
+		if reg.Status != StatusRegistered {
+			return RegistrationChange{}, conflict(ReasonNotRegistered, "%s is not registered.", reg.Organization.Name)
+		}
+		member.ID = ""
+		c, err := DecideMembers(actor, auditID, noticeID, append(slices.Clone(reg.Members), member), reason, now, newID)(reg, ev, wl)
+		if err != nil {
+			return c, err
+		}
+		last := &c.After.Members[len(c.After.Members)-1]
+		last.CheckedInAt = &now
+		c.Audit.After["walkIn"] = last.ID
+		c.Counts = ChangeOf(reg, c.After)
+		return c, nil
+	}
+}

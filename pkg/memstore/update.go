@@ -1,0 +1,57 @@
+package memstore
+
+import (
+	"cmp"
+	"context"
+	"slices"
+
+	"github.com/calmi/convenings/pkg/convening"
+)
+
+// UpdateRegistration applies the change decide makes of a registration as
+// it is, with its event and (withWaitlist) the waiting list, all under the
+// store's lock: nothing can change between the reading and the writing.
+func (s *Store) UpdateRegistration(ctx context.Context, id string, withWaitlist bool, decide convening.Decision) (convening.Registration, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return convening.Registration{}, err
+	}
+	reg, ok := s.registrations[id]
+	if !ok {
+		return convening.Registration{}, convening.ErrRegistrationNotFound
+	}
+	ev := s.events[reg.EventID]
+	var waitlist []convening.WaitlistEntry
+	current := clone(*reg)
+	if withWaitlist {
+		waitlist, current = slices.Clone(ev.waitlist), s.withPosition(current)
+	}
+	c, err := decide(current, ev.Event, waitlist)
+	if err != nil {
+		return convening.Registration{}, err
+	}
+	if c.SeatsNeeded > ev.SeatsLeft() {
+		return convening.Registration{}, convening.NewError(convening.ECONFLICT, convening.ReasonNotEnoughSeats, "%d seats are needed; %d are left.", c.SeatsNeeded, ev.SeatsLeft())
+	}
+	before, after := *reg, clone(c.After)
+	after.WaitlistPosition = nil
+	// The waiting list: the entry leaves, moves or changes with the team.
+	ev.waitlist = slices.DeleteFunc(ev.waitlist, func(w convening.WaitlistEntry) bool { return w.RegistrationID == id })
+	if after.Status == convening.StatusWaitlisted {
+		ev.waitlist = append(ev.waitlist, convening.WaitlistEntry{RegistrationID: id, Seq: after.WaitlistSeq, Seats: after.Seats, Organization: after.Organization.Name})
+		slices.SortFunc(ev.waitlist, func(a, b convening.WaitlistEntry) int { return cmp.Compare(a.Seq, b.Seq) })
+	}
+	if before.Status.Active() && !after.Status.Active() {
+		delete(ev.orgs, before.Organization.Key())
+	}
+	ev.Counts = ev.Counts.Plus(c.Counts)
+	ev.WaitlistSeq = max(ev.WaitlistSeq, c.RaiseWaitlistSeq)
+	ev.UpdatedAt = after.UpdatedAt
+	s.registrations[id] = &after
+	for _, n := range c.Notices {
+		s.addNotice(n.ID, n.Kind, *s.registrations[n.RegistrationID], after.UpdatedAt)
+	}
+	s.audit = append(s.audit, c.Audit)
+	return s.withPosition(clone(after)), nil
+}
