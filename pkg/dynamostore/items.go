@@ -87,7 +87,7 @@ func (it eventItem) event() convening.Event {
 		Counts: convening.Counts{SeatsTaken: it.SeatsTaken, RegisteredTeams: it.RegisteredTeams,
 			WaitlistLength: it.WaitlistLength, WaitlistSeats: it.WaitlistSeats, CheckedIn: it.CheckedIn},
 		WaitlistSeq: it.WaitlistSeq,
-		CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt),
+		CreatedAt:   parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt),
 	}
 }
 
