@@ -34,6 +34,8 @@ type Notice struct {
 	Members          []Member     `json:"members"`
 	Seats            int          `json:"seats"`
 	WaitlistPosition int          `json:"waitlistPosition,omitempty"`
+	// Status is where the registration stands as the email goes out.
+	Status Status `json:"status"`
 	Event            EventSummary `json:"event"`
 	CreatedAt        time.Time    `json:"createdAt"`
 }

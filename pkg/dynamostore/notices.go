@@ -250,7 +250,7 @@ func (s *Store) hydrateNotice(ctx context.Context, it noticeItem) (convening.Not
 	return convening.Notice{
 		ID: it.ID, Kind: convening.NoticeKind(it.Kind), RegistrationID: it.RegistrationID,
 		To: r.Contact, Organization: r.Organization, Members: r.Members, Seats: r.Seats,
-		WaitlistPosition: position, Event: ev.event().Summary(), CreatedAt: parseTime(it.CreatedAt),
+		WaitlistPosition: position, Status: r.Status, Event: ev.event().Summary(), CreatedAt: parseTime(it.CreatedAt),
 	}, nil
 }
 

@@ -52,9 +52,20 @@ func Registration(svc *convening.Service, log *slog.Logger) *Handler {
 func Admin(svc *convening.Service, log *slog.Logger) *Handler {
 	h := newHandler(svc, log)
 	h.routes = map[string]route{
-		"POST /api/admin/events":                        h.staff(h.createEvent),
-		"PATCH /api/admin/events/{eventId}":             h.staff(h.updateEvent),
-		"GET /api/admin/events/{eventId}/registrations": h.staff(h.roster),
+		"POST /api/admin/events":                                                       h.staff(h.createEvent),
+		"PATCH /api/admin/events/{eventId}":                                            h.staff(h.updateEvent),
+		"GET /api/admin/events/{eventId}/registrations":                                h.staff(h.roster),
+		"GET /api/admin/events/{eventId}/audit":                                        h.staff(h.audit),
+		"GET /api/admin/registrations/{registrationId}":                                h.staff(h.team),
+		"POST /api/admin/registrations/{registrationId}/cancel":                        h.staff(h.staffCancel),
+		"POST /api/admin/registrations/{registrationId}/promote":                       h.staff(h.promoteNow),
+		"POST /api/admin/registrations/{registrationId}/move":                          h.staff(h.move),
+		"PUT /api/admin/registrations/{registrationId}/members":                        h.staff(h.changeMembers),
+		"PUT /api/admin/registrations/{registrationId}/contact":                        h.staff(h.changeContact),
+		"POST /api/admin/registrations/{registrationId}/walk-ins":                      h.staff(h.addWalkIn),
+		"PUT /api/admin/registrations/{registrationId}/members/{memberId}/check-in":    h.staff(h.checkIn(false)),
+		"DELETE /api/admin/registrations/{registrationId}/members/{memberId}/check-in": h.staff(h.checkIn(true)),
+		"POST /api/admin/notices/{noticeId}/resend":                                    h.staff(h.resend),
 	}
 	return h
 }

@@ -115,7 +115,9 @@ type view struct {
 	SeatsLabel       string
 	Seats            int
 	WaitlistPosition int
-	Members          []memberView
+	// Waiting says the team is on the waiting list as the email goes out.
+	Waiting bool
+	Members []memberView
 	ManageURL        string
 	// Calendar says what the attached calendar file does: "add", "remove"
 	// or "" when there is none.
@@ -145,15 +147,16 @@ func Render(n convening.Notice, links Links) (Message, error) {
 		SeatsLabel:       "Seats",
 		Seats:            n.Seats,
 		WaitlistPosition: n.WaitlistPosition,
+		Waiting:          n.Status == convening.StatusWaitlisted || n.Kind == convening.NoticeWaitlisted,
 		ManageURL:        manage,
 	}
 	if n.Event.Online || v.Where == "" {
 		v.Where = "Online"
 	}
-	switch n.Kind {
-	case convening.NoticeWaitlisted:
+	switch {
+	case v.Waiting:
 		v.SeatsLabel = "Seats requested"
-	case convening.NoticeCancelled:
+	case n.Kind == convening.NoticeCancelled:
 		v.SeatsLabel = "Seats released"
 	}
 	for _, m := range n.Members {
@@ -226,6 +229,15 @@ func subjectOf(n convening.Notice) (string, error) {
 		return "Seats confirmed from the waiting list: " + title, nil
 	case convening.NoticeCancelled:
 		return "Cancelled: " + title, nil
+	case convening.NoticeWaitlistMoved:
+		if n.WaitlistPosition > 0 {
+			return fmt.Sprintf("Your place on the waiting list is now #%d: %s", n.WaitlistPosition, title), nil
+		}
+		return "Your place on the waiting list changed: " + title, nil
+	case convening.NoticeMembersChanged:
+		return "Your team's members changed: " + title, nil
+	case convening.NoticeContactChanged:
+		return "You are now your team's contact: " + title, nil
 	}
 	return "", fmt.Errorf("mail: notice %s has unknown kind %q", n.ID, n.Kind)
 }

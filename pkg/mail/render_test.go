@@ -220,3 +220,34 @@ func TestOneLine(t *testing.T) {
 		}
 	}
 }
+
+func TestRenderStaffChanges(t *testing.T) {
+	links := testLinks(t)
+	for _, tt := range []struct {
+		kind     convening.NoticeKind
+		status   convening.Status
+		position int
+		subject  string
+		says     string
+	}{
+		{convening.NoticeWaitlistMoved, convening.StatusWaitlisted, 3, "Your place on the waiting list is now #3: 2019 Summer Institute", "is now number 3 on the waiting list"},
+		{convening.NoticeMembersChanged, convening.StatusRegistered, 0, "Your team's members changed: 2019 Summer Institute", "updated the members of your team"},
+		{convening.NoticeMembersChanged, convening.StatusWaitlisted, 2, "Your team's members changed: 2019 Summer Institute", "To see your place on the waiting list"},
+		{convening.NoticeContactChanged, convening.StatusRegistered, 0, "You are now your team's contact: 2019 Summer Institute", "You are now the contact for the team"},
+	} {
+		t.Run(string(tt.kind), func(t *testing.T) {
+			n := testNotice(tt.kind)
+			n.Status, n.WaitlistPosition = tt.status, tt.position
+			m, err := Render(n, links)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Subject != tt.subject || !strings.Contains(m.Text, tt.says) || !strings.Contains(m.HTML, "Fresno Unified School District") {
+				t.Fatalf("subject %q\n%s", m.Subject, m.Text)
+			}
+			if len(m.Attachments) != 0 {
+				t.Fatalf("a staff change sent a calendar file")
+			}
+		})
+	}
+}

@@ -105,7 +105,7 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 	return convening.Notice{
 		ID: n.ID, Kind: n.Kind, RegistrationID: n.RegistrationID,
 		To: r.Contact, Organization: r.Organization, Members: r.Members, Seats: r.Seats,
-		WaitlistPosition: position, Event: ev.Summary(), CreatedAt: n.CreatedAt,
+		WaitlistPosition: position, Status: r.Status, Event: ev.Summary(), CreatedAt: n.CreatedAt,
 	}, nil
 }
 

@@ -1,0 +1,97 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+)
+
+// TestStaffActions walks through every staff action on a team through the
+// staff API: each needs a reason, answers the registration as it is now,
+// and shows in the team's page and the event's audit log.
+func TestStaffActions(t *testing.T) {
+	a := newAPI(t)
+	if st, _, body := a.do("POST /api/admin/events", nil, staff(), eventBody); st != http.StatusCreated {
+		t.Fatalf("create event: %d %v", st, body)
+	}
+	register := func(n, size int) map[string]any {
+		st, _, body := a.do("POST /api/events/{eventId}/registrations", map[string]string{"eventId": "cv"}, nil, teamBody(n, size))
+		if st != http.StatusCreated {
+			t.Fatalf("register %d: %d %v", n, st, body)
+		}
+		return body["registration"].(map[string]any)
+	}
+	first, second, third := register(1, 4), register(2, 3), register(3, 2) // capacity 6: 4 registered, 3 and 2 wait
+	reg := func(m map[string]any) map[string]string { return map[string]string{"registrationId": m["id"].(string)} }
+	do := func(route string, params map[string]string, body string, want int) map[string]any {
+		t.Helper()
+		st, _, out := a.do(route, params, staff(), body)
+		if st != want {
+			t.Fatalf("%s: %d %v, want %d", route, st, out, want)
+		}
+		return out
+	}
+	status := func(out map[string]any) string { return out["registration"].(map[string]any)["status"].(string) }
+
+	do("POST /api/admin/registrations/{registrationId}/cancel", reg(first), `{}`, http.StatusBadRequest)
+	do("POST /api/admin/registrations/{registrationId}/promote", reg(second), `{"reason":"x"}`, http.StatusConflict) // needs 3 of 2
+	if out := do("POST /api/admin/registrations/{registrationId}/promote", reg(third), `{"reason":"Speaker's team"}`, http.StatusOK); status(out) != "registered" {
+		t.Fatalf("promote now: %v", out)
+	}
+	members := first["members"].([]any)
+	keep := fmt.Sprintf(`{"id":%q,"name":"Member 0","email":"m0@d1.org","role":"other"}`, members[0].(map[string]any)["id"])
+	do("PUT /api/admin/registrations/{registrationId}/members", reg(first), `{"members":[`+keep+`],"reason":"Three cannot come"}`, http.StatusOK)
+	// Three seats freed: team 2 (3) is promoted at once.
+	if out := do("GET /api/admin/registrations/{registrationId}", reg(second), "", http.StatusOK); status(out) != "registered" {
+		t.Fatalf("team 2 after seats were freed: %v", out)
+	}
+	do("PUT /api/admin/registrations/{registrationId}/contact", reg(first), `{"contact":{"name":"Rosa Diaz","email":"rosa@d1.org"},"reason":"New contact"}`, http.StatusOK)
+	memberID := members[0].(map[string]any)["id"].(string)
+	checkIn := map[string]string{"registrationId": first["id"].(string), "memberId": memberID}
+	do("PUT /api/admin/registrations/{registrationId}/members/{memberId}/check-in", checkIn, "", http.StatusOK)
+	do("PUT /api/admin/registrations/{registrationId}/members/{memberId}/check-in", checkIn, "", http.StatusConflict)
+	do("DELETE /api/admin/registrations/{registrationId}/members/{memberId}/check-in", checkIn, "", http.StatusOK)
+	do("PUT /api/admin/registrations/{registrationId}/members/{memberId}/check-in", map[string]string{"registrationId": first["id"].(string), "memberId": "nobody"}, "", http.StatusNotFound)
+	do("POST /api/admin/registrations/{registrationId}/walk-ins", reg(first), `{"member":{"name":"Walk In","email":"walk@d1.org","role":"other"},"reason":"At the door"}`, http.StatusConflict) // full
+	page := do("GET /api/admin/registrations/{registrationId}", reg(first), "", http.StatusOK)
+	notices := page["notices"].([]any)
+	if len(notices) != 3 || len(page["history"].([]any)) != 5 {
+		t.Fatalf("team page: %d notices, %d history: %v", len(notices), len(page["history"].([]any)), page)
+	}
+	firstNotice := notices[0].(map[string]any)["id"].(string)
+	if out := do("POST /api/admin/notices/{noticeId}/resend", map[string]string{"noticeId": firstNotice}, `{"reason":"Lost in spam"}`, http.StatusCreated); out["notice"].(map[string]any)["kind"] != "registered" {
+		t.Fatalf("resend: %v", out)
+	}
+	do("POST /api/admin/notices/{noticeId}/resend", map[string]string{"noticeId": "01NOSUCHNOTICE"}, `{"reason":"x"}`, http.StatusNotFound)
+	if out := do("POST /api/admin/registrations/{registrationId}/cancel", reg(first), `{"reason":"Registered twice"}`, http.StatusOK); status(out) != "cancelled" {
+		t.Fatalf("cancel: %v", out)
+	}
+	do("POST /api/admin/registrations/{registrationId}/move", reg(first), `{"position":1,"reason":"x"}`, http.StatusConflict)
+	do("GET /api/admin/registrations/{registrationId}", map[string]string{"registrationId": "01NOSUCHREGISTRATION"}, "", http.StatusNotFound)
+
+	a.query = map[string]string{"actor": "staff-1", "limit": "3"}
+	log := do("GET /api/admin/events/{eventId}/audit", map[string]string{"eventId": "cv"}, "", http.StatusOK)
+	a.query = nil
+	if recs := log["records"].([]any); len(recs) != 3 || log["next"] == nil || recs[0].(map[string]any)["kind"] != "cancelled" ||
+		recs[0].(map[string]any)["reason"] != "Registered twice" {
+		t.Fatalf("audit log: %v", log)
+	}
+}
+
+func TestStaffMovesOnTheWaitingList(t *testing.T) {
+	a := newAPI(t)
+	a.do("POST /api/admin/events", nil, staff(), eventBody)
+	var ids []string
+	for n, size := range []int{4, 3, 3, 3} {
+		_, _, body := a.do("POST /api/events/{eventId}/registrations", map[string]string{"eventId": "cv"}, nil, teamBody(n, size))
+		ids = append(ids, body["registration"].(map[string]any)["id"].(string))
+	}
+	st, _, body := a.do("POST /api/admin/registrations/{registrationId}/move", map[string]string{"registrationId": ids[3]}, staff(), `{"position":1,"reason":"Priority district"}`)
+	if st != 200 || body["registration"].(map[string]any)["waitlistPosition"] != 1.0 {
+		t.Fatalf("move: %d %v", st, body)
+	}
+	st, _, body = a.do("POST /api/admin/registrations/{registrationId}/move", map[string]string{"registrationId": ids[3]}, staff(), `{"position":9,"reason":"x"}`)
+	if errs, _ := body["errors"].([]any); st != 400 || len(errs) == 0 || errs[0].(map[string]any)["field"] != "position" {
+		t.Fatalf("move out of range: %d %v", st, body)
+	}
+}
