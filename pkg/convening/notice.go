@@ -35,9 +35,9 @@ type Notice struct {
 	Seats            int          `json:"seats"`
 	WaitlistPosition int          `json:"waitlistPosition,omitempty"`
 	// Status is where the registration stands as the email goes out.
-	Status Status `json:"status"`
-	Event            EventSummary `json:"event"`
-	CreatedAt        time.Time    `json:"createdAt"`
+	Status    Status       `json:"status"`
+	Event     EventSummary `json:"event"`
+	CreatedAt time.Time    `json:"createdAt"`
 }
 
 // EventSummary is what a notice shows of an event.

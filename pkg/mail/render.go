@@ -116,9 +116,9 @@ type view struct {
 	Seats            int
 	WaitlistPosition int
 	// Waiting says the team is on the waiting list as the email goes out.
-	Waiting bool
-	Members []memberView
-	ManageURL        string
+	Waiting   bool
+	Members   []memberView
+	ManageURL string
 	// Calendar says what the attached calendar file does: "add", "remove"
 	// or "" when there is none.
 	Calendar string

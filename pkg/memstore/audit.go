@@ -12,7 +12,7 @@ import (
 func (s *Store) Audit(ctx context.Context, q convening.AuditQuery) ([]convening.AuditRecord, string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
+	if err := ended(ctx); err != nil {
 		return nil, "", err
 	}
 	var all []convening.AuditRecord

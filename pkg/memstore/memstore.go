@@ -66,7 +66,7 @@ func New() *Store {
 func (s *Store) CreateEvent(ctx context.Context, e convening.Event, audit convening.AuditRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
+	if err := ended(ctx); err != nil {
 		return err
 	}
 	if _, ok := s.events[e.ID]; ok {
@@ -83,7 +83,7 @@ func (s *Store) CreateEvent(ctx context.Context, e convening.Event, audit conven
 func (s *Store) Event(ctx context.Context, id string) (convening.Event, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
+	if err := ended(ctx); err != nil {
 		return convening.Event{}, err
 	}
 	ev, ok := s.events[id]
@@ -97,7 +97,7 @@ func (s *Store) Event(ctx context.Context, id string) (convening.Event, error) {
 func (s *Store) Events(ctx context.Context) ([]convening.Event, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
+	if err := ended(ctx); err != nil {
 		return nil, err
 	}
 	out := make([]convening.Event, 0, len(s.events))
@@ -116,7 +116,7 @@ func (s *Store) Events(ctx context.Context) ([]convening.Event, error) {
 func (s *Store) UpdateEvent(ctx context.Context, u convening.EventUpdate) (convening.Event, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
+	if err := ended(ctx); err != nil {
 		return convening.Event{}, err
 	}
 	ev, ok := s.events[u.EventID]
@@ -140,7 +140,7 @@ func (s *Store) UpdateEvent(ctx context.Context, u convening.EventUpdate) (conve
 func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (convening.Registration, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
+	if err := ended(ctx); err != nil {
 		return convening.Registration{}, false, err
 	}
 	if in.Idempotency != nil {
@@ -198,7 +198,7 @@ func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (conve
 func (s *Store) Registration(ctx context.Context, id string) (convening.Registration, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
+	if err := ended(ctx); err != nil {
 		return convening.Registration{}, err
 	}
 	reg, ok := s.registrations[id]
@@ -213,7 +213,7 @@ func (s *Store) Registration(ctx context.Context, id string) (convening.Registra
 func (s *Store) Cancel(ctx context.Context, in convening.CancelInput) (convening.Registration, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
+	if err := ended(ctx); err != nil {
 		return convening.Registration{}, false, err
 	}
 	reg, ok := s.registrations[in.RegistrationID]
@@ -244,7 +244,7 @@ func (s *Store) Cancel(ctx context.Context, in convening.CancelInput) (convening
 func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newID func() string) ([]convening.Registration, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
+	if err := ended(ctx); err != nil {
 		return nil, err
 	}
 	ev, ok := s.events[eventID]
@@ -283,7 +283,7 @@ func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newI
 func (s *Store) Roster(ctx context.Context, eventID string, list convening.Status, afterID string, limit int) ([]convening.Registration, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
+	if err := ended(ctx); err != nil {
 		return nil, false, err
 	}
 	ev, ok := s.events[eventID]
@@ -386,4 +386,17 @@ func clone(r convening.Registration) convening.Registration {
 		r.CancelledAt = &t
 	}
 	return r
+}
+
+// ended returns the context's error, and context.DeadlineExceeded once its
+// deadline has passed even if its timer has not fired yet, as a store
+// across a network would see it.
+func ended(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }

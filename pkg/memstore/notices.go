@@ -20,7 +20,7 @@ func (s *Store) addNotice(id string, kind convening.NoticeKind, reg convening.Re
 func (s *Store) ClaimNotice(ctx context.Context, id string, now time.Time, lease time.Duration) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
+	if err := ended(ctx); err != nil {
 		return 0, err
 	}
 	n, ok := s.notices[id]
@@ -42,7 +42,7 @@ func (s *Store) ClaimNotice(ctx context.Context, id string, now time.Time, lease
 func (s *Store) MarkNoticeSent(ctx context.Context, id, messageID string, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
+	if err := ended(ctx); err != nil {
 		return err
 	}
 	n, ok := s.notices[id]
@@ -58,7 +58,7 @@ func (s *Store) MarkNoticeSent(ctx context.Context, id, messageID string, now ti
 func (s *Store) ReleaseNotice(ctx context.Context, id string, now, retryAt time.Time, cause string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
+	if err := ended(ctx); err != nil {
 		return err
 	}
 	if n, ok := s.notices[id]; ok && n.State == convening.NoticeSending {
@@ -71,7 +71,7 @@ func (s *Store) ReleaseNotice(ctx context.Context, id string, now, retryAt time.
 func (s *Store) FailNotice(ctx context.Context, id string, now time.Time, cause string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
+	if err := ended(ctx); err != nil {
 		return err
 	}
 	n, ok := s.notices[id]
@@ -86,7 +86,7 @@ func (s *Store) FailNotice(ctx context.Context, id string, now time.Time, cause 
 func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
+	if err := ended(ctx); err != nil {
 		return convening.Notice{}, err
 	}
 	n, ok := s.notices[id]
@@ -113,7 +113,7 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 func (s *Store) NoticeRecord(ctx context.Context, id string) (convening.NoticeRecord, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
+	if err := ended(ctx); err != nil {
 		return convening.NoticeRecord{}, err
 	}
 	n, ok := s.notices[id]
@@ -128,7 +128,7 @@ func (s *Store) NoticeRecord(ctx context.Context, id string) (convening.NoticeRe
 func (s *Store) DueNotices(ctx context.Context, now time.Time, limit int) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
+	if err := ended(ctx); err != nil {
 		return nil, err
 	}
 	var due []*notice
@@ -149,7 +149,7 @@ func (s *Store) DueNotices(ctx context.Context, now time.Time, limit int) ([]str
 func (s *Store) FailedNotices(ctx context.Context, limit int) ([]convening.NoticeRecord, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
+	if err := ended(ctx); err != nil {
 		return nil, err
 	}
 	var failed []convening.NoticeRecord
@@ -177,7 +177,7 @@ func (n *notice) record() convening.NoticeRecord {
 func (s *Store) RegistrationNotices(ctx context.Context, registrationID string) ([]convening.NoticeRecord, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
+	if err := ended(ctx); err != nil {
 		return nil, err
 	}
 	var out []convening.NoticeRecord

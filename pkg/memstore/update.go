@@ -14,7 +14,7 @@ import (
 func (s *Store) UpdateRegistration(ctx context.Context, id string, withWaitlist bool, decide convening.Decision) (convening.Registration, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
+	if err := ended(ctx); err != nil {
 		return convening.Registration{}, err
 	}
 	reg, ok := s.registrations[id]
