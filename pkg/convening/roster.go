@@ -104,3 +104,39 @@ func (s *Service) Roster(ctx context.Context, eventID string, q RosterQuery) (Ev
 		return e, page, nil
 	}
 }
+
+// AllRegistrations reads every registration of one of an event's lists
+// (StatusRegistered, StatusWaitlisted, StatusCancelled, or "" for the
+// active ones), page by page: for exports.
+func (s *Service) AllRegistrations(ctx context.Context, eventID string, list Status) (Event, []Registration, error) {
+	q := RosterQuery{Status: list}
+	var all []Registration
+	for {
+		e, page, err := s.Roster(ctx, eventID, q)
+		if err != nil {
+			return Event{}, nil, err
+		}
+		all = append(all, page.Registrations...)
+		if page.Next == "" {
+			return e, all, nil
+		}
+		q.Cursor = page.Next
+	}
+}
+
+// AllAudit reads an event's whole audit log, newest first: for exports.
+func (s *Service) AllAudit(ctx context.Context, eventID string) ([]AuditRecord, error) {
+	q := AuditQuery{EventID: eventID}
+	var all []AuditRecord
+	for {
+		page, next, err := s.Audit(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if next == "" {
+			return all, nil
+		}
+		q.Cursor = next
+	}
+}

@@ -34,6 +34,7 @@ var Routes = []Route{
 	{Method: "PATCH", Path: "/api/admin/events/{eventId}", Function: Admin, Staff: true},
 	{Method: "GET", Path: "/api/admin/events/{eventId}/registrations", Function: Admin, Staff: true},
 	{Method: "GET", Path: "/api/admin/events/{eventId}/audit", Function: Admin, Staff: true},
+	{Method: "GET", Path: "/api/admin/events/{eventId}/exports/{file}", Function: Admin, Staff: true},
 	{Method: "GET", Path: "/api/admin/registrations/{registrationId}", Function: Admin, Staff: true},
 	{Method: "POST", Path: "/api/admin/registrations/{registrationId}/cancel", Function: Admin, Staff: true},
 	{Method: "POST", Path: "/api/admin/registrations/{registrationId}/promote", Function: Admin, Staff: true},

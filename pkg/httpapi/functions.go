@@ -56,6 +56,7 @@ func Admin(svc *convening.Service, log *slog.Logger) *Handler {
 		"PATCH /api/admin/events/{eventId}":                                            h.staff(h.updateEvent),
 		"GET /api/admin/events/{eventId}/registrations":                                h.staff(h.roster),
 		"GET /api/admin/events/{eventId}/audit":                                        h.staff(h.audit),
+		"GET /api/admin/events/{eventId}/exports/{file}":                               h.staff(h.export),
 		"GET /api/admin/registrations/{registrationId}":                                h.staff(h.team),
 		"POST /api/admin/registrations/{registrationId}/cancel":                        h.staff(h.staffCancel),
 		"POST /api/admin/registrations/{registrationId}/promote":                       h.staff(h.promoteNow),

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -93,5 +94,29 @@ func TestStaffMovesOnTheWaitingList(t *testing.T) {
 	st, _, body = a.do("POST /api/admin/registrations/{registrationId}/move", map[string]string{"registrationId": ids[3]}, staff(), `{"position":9,"reason":"x"}`)
 	if errs, _ := body["errors"].([]any); st != 400 || len(errs) == 0 || errs[0].(map[string]any)["field"] != "position" {
 		t.Fatalf("move out of range: %d %v", st, body)
+	}
+}
+
+func TestExports(t *testing.T) {
+	a := newAPI(t)
+	a.do("POST /api/admin/events", nil, staff(), eventBody)
+	for n, size := range []int{4, 3} {
+		a.do("POST /api/events/{eventId}/registrations", map[string]string{"eventId": "cv"}, nil, teamBody(n, size))
+	}
+	for file, want := range map[string]int{"roster.csv": 2, "waitlist.csv": 2, "cancelled.csv": 1, "members.csv": 5, "audit.csv": 4} {
+		resp := a.raw("GET /api/admin/events/{eventId}/exports/{file}", map[string]string{"eventId": "cv", "file": file}, staff(), "")
+		if resp.StatusCode != 200 || resp.Headers["Content-Type"] != "text/csv; charset=utf-8" ||
+			resp.Headers["Content-Disposition"] != `attachment; filename="cv-`+file+`"` {
+			t.Fatalf("%s: %d %v", file, resp.StatusCode, resp.Headers)
+		}
+		if rows := strings.Count(resp.Body, "\r\n"); rows != want {
+			t.Errorf("%s: %d lines, want %d:\n%s", file, rows, want, resp.Body)
+		}
+	}
+	if st, _, _ := a.do("GET /api/admin/events/{eventId}/exports/{file}", map[string]string{"eventId": "cv", "file": "secrets.csv"}, staff(), ""); st != 404 {
+		t.Fatalf("unknown export: %d", st)
+	}
+	if st, _, _ := a.do("GET /api/admin/events/{eventId}/exports/{file}", map[string]string{"eventId": "nope", "file": "audit.csv"}, staff(), ""); st != 404 {
+		t.Fatalf("unknown event: %d", st)
 	}
 }

@@ -1,0 +1,143 @@
+// Package export writes what staff download as spreadsheets: an event's
+// roster, waiting list and members, and its audit log, as CSV (with
+// encoding/csv). Every file opens correctly in Excel (UTF-8 with a byte
+// order mark, CRLF line ends) and is safe to open there: a cell that a
+// spreadsheet would take for a formula (starting with =, +, -, @, a tab or
+// a carriage return) is written with a leading apostrophe, so that a name
+// typed by a stranger cannot run anything on a staff member's computer.
+package export
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/calmi/convenings/pkg/convening"
+)
+
+// bom makes Excel read the file as UTF-8.
+const bom = "\ufeff"
+
+// writer is a CSV writer that neutralizes formulas.
+type writer struct{ w *csv.Writer }
+
+func newWriter(out io.Writer, header ...string) (*writer, error) {
+	if _, err := io.WriteString(out, bom); err != nil {
+		return nil, err
+	}
+	w := &writer{w: csv.NewWriter(out)}
+	w.w.UseCRLF = true
+	return w, w.row(header...)
+}
+
+func (w *writer) row(cells ...string) error {
+	for i, c := range cells {
+		cells[i] = Neutralize(c)
+	}
+	return w.w.Write(cells)
+}
+
+func (w *writer) flush() error {
+	w.w.Flush()
+	return w.w.Error()
+}
+
+// Neutralize makes a cell safe to open in a spreadsheet: text that starts
+// like a formula gets a leading apostrophe, which spreadsheets show as text.
+func Neutralize(cell string) string {
+	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+		return "'" + cell
+	}
+	return cell
+}
+
+// when shows a time in Pacific time, as staff read it.
+func when(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(convening.Pacific).Format("2006-01-02 15:04")
+}
+
+func whenPtr(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return when(*t)
+}
+
+// Registrations writes one row per team: the roster or the waiting list.
+func Registrations(out io.Writer, regs []convening.Registration) error {
+	w, err := newWriter(out, "Organization", "Type", "County", "Status", "Position", "Seats", "Contact", "Contact email",
+		"Roles", "Registered", "Promoted", "Cancelled", "Registration id")
+	if err != nil {
+		return err
+	}
+	for _, r := range regs {
+		position := ""
+		if r.WaitlistPosition != nil {
+			position = strconv.Itoa(*r.WaitlistPosition)
+		}
+		roles := make([]string, len(r.Members))
+		for i, m := range r.Members {
+			roles[i] = m.Role.Label()
+		}
+		if err := w.row(r.Organization.Name, r.Organization.Type.Label(), r.Organization.County, string(r.Status), position,
+			strconv.Itoa(r.Seats), r.Contact.Name, r.Contact.Email, strings.Join(roles, "; "),
+			when(r.CreatedAt), whenPtr(r.PromotedAt), whenPtr(r.CancelledAt), r.ID); err != nil {
+			return err
+		}
+	}
+	return w.flush()
+}
+
+// Members writes one row per member of the teams given: the list for a
+// hotel, name badges or the door.
+func Members(out io.Writer, regs []convening.Registration) error {
+	w, err := newWriter(out, "Organization", "County", "Team status", "Name", "Email", "Role", "Checked in", "Registration id", "Member id")
+	if err != nil {
+		return err
+	}
+	for _, r := range regs {
+		for _, m := range r.Members {
+			if err := w.row(r.Organization.Name, r.Organization.County, string(r.Status), m.Name, m.Email, m.Role.Label(),
+				whenPtr(m.CheckedInAt), r.ID, m.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return w.flush()
+}
+
+// Audit writes the audit log, one row per change.
+func Audit(out io.Writer, records []convening.AuditRecord) error {
+	w, err := newWriter(out, "When", "Who", "Kind of actor", "What", "Organization", "Reason", "Before", "After", "Registration id", "Record id")
+	if err != nil {
+		return err
+	}
+	for _, r := range records {
+		who := r.Actor.Name
+		if who == "" {
+			who = string(r.Actor.Kind)
+		}
+		if err := w.row(when(r.At), who, string(r.Actor.Kind), string(r.Kind), r.Organization, r.Reason,
+			describe(r.Before), describe(r.After), r.Subject, r.ID); err != nil {
+			return err
+		}
+	}
+	return w.flush()
+}
+
+// describe writes a record's before or after as "name: value; ...".
+func describe(m map[string]string) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s: %s", k, m[k]))
+	}
+	return strings.Join(parts, "; ")
+}
