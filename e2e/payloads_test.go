@@ -39,6 +39,7 @@ var samplePayloads = []struct {
 	{"web-register-form.json", deploy.Web, 403}, // a form post without the site's anti-forgery cookie
 	{"stream-event-seats-freed.json", deploy.Promoter, 0},
 	{"stream-notice-inserted.json", deploy.Mailer, 0},
+	{"scheduled-retention.json", deploy.Retention, 0},
 }
 
 // samplePayloadHarness returns a table holding what the samples refer to:
@@ -53,8 +54,19 @@ func samplePayloadHarness(t *testing.T, run string) *harness {
 		Kind: convening.KindConvening, StartsAt: start, EndsAt: start.Add(6 * time.Hour), Venue: "Fresno", Capacity: 12, MaxTeamSize: 6}); err != nil {
 		t.Fatal(err)
 	}
-	ids := []string{"01JDXAMPLE0000000000000000", "01JDXNOTICE000000000000000"}
-	h.svc.NewID = func() string { id := ids[0]; ids = ids[1:]; return id }
+	// The samples name the registration and its notice: the first id
+	// Register takes, and the one after the two members' ids.
+	calls := 0
+	h.svc.NewID = func() string {
+		calls++
+		switch calls {
+		case 1:
+			return "01JDXAMPLE0000000000000000"
+		case 4:
+			return "01JDXNOTICE000000000000000"
+		}
+		return convening.NewID()
+	}
 	if _, _, _, err := h.svc.Register(ctx, "central-valley-convening-2027", teamOf(run, 1, 2), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -119,9 +131,12 @@ func TestSamplePayloads(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tt.status > 0 {
+			switch {
+			case tt.status > 0:
 				roundTrip[events.APIGatewayV2HTTPRequest](t, payload)
-			} else {
+			case strings.HasPrefix(tt.file, "scheduled-"):
+				roundTrip[events.EventBridgeEvent](t, payload)
+			default:
 				roundTrip[events.DynamoDBEvent](t, payload)
 			}
 			fn, err := localrun.NewFunction(ctx, tt.function, h.functionConfig(h.sesURL))

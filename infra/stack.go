@@ -104,6 +104,8 @@ func functionSpecs() map[string]functionSpec {
 		deploy.Web:          {timeout: http, table: tableReadWrite},
 		deploy.Promoter:     {timeout: stream, table: tableReadWrite},
 		deploy.Mailer:       {timeout: stream, table: tableReadWrite},
+		// A day's erasing is a few hundred registrations at most.
+		deploy.Retention: {timeout: awscdk.Duration_Minutes(jsii.Number(5)), table: tableReadWrite},
 	}
 }
 
@@ -193,14 +195,27 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 		fns[f.Name].AddEventSource(awslambdaeventsources.NewDynamoEventSource(table, streamSourceProps(*f.Stream, dlqs[f.Name])))
 	}
 
-	// The outbox sweep: every few minutes the mailer sends any notice the
-	// stream could not deliver (SES or the mailer down past the retries).
-	mailerSpec, _ := deploy.Lookup(deploy.Mailer)
-	awsevents.NewRule(stack, jsii.String("MailSweepSchedule"), &awsevents.RuleProps{
-		Description: jsii.String("Send notices left unsent by the stream"),
-		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(float64(mailerSpec.ScheduleMinutes)))),
-		Targets:     &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(mailer, nil)},
-	})
+	// The schedules: every few minutes the mailer sends any notice that is
+	// due (one put off, or one the stream could not deliver); once a day
+	// the retention function erases the people of events long over.
+	schedules := map[string][2]string{
+		deploy.Mailer:    {"MailSweepSchedule", "Send the notices that are due"},
+		deploy.Retention: {"RetentionSchedule", "Erase the personal data of events long over"},
+	}
+	for _, f := range deploy.Functions {
+		if f.ScheduleMinutes == 0 {
+			continue
+		}
+		s, ok := schedules[f.Name]
+		if !ok {
+			panic(fmt.Sprintf("function %s has a schedule but no rule name", f.Name))
+		}
+		awsevents.NewRule(stack, jsii.String(s[0]), &awsevents.RuleProps{
+			Description: jsii.String(s[1]),
+			Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(float64(f.ScheduleMinutes)))),
+			Targets:     &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fns[f.Name], nil)},
+		})
+	}
 
 	output := func(id string, value *string, description string) {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{

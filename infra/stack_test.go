@@ -233,7 +233,7 @@ func TestCDKJSON(t *testing.T) {
 
 func TestFunctionNames(t *testing.T) {
 	names := FunctionNames()
-	want := []string{"events", "register", "registration", "admin", "web", "promoter", "mailer"}
+	want := []string{"events", "register", "registration", "admin", "web", "promoter", "mailer", "retention"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("FunctionNames() = %v, want %v", names, want)
 	}
@@ -344,8 +344,8 @@ func TestTable(t *testing.T) {
 
 func TestFunctions(t *testing.T) {
 	s := defaultSynth(t)
-	if n := len(s.cfn.ofType("AWS::Lambda::Function")); n != 7 {
-		t.Errorf("%d functions, want 7", n)
+	if n := len(s.cfn.ofType("AWS::Lambda::Function")); n != len(deploy.Functions) {
+		t.Errorf("%d functions, want %d", n, len(deploy.Functions))
 	}
 	tableID := s.cfn.ofType("AWS::DynamoDB::GlobalTable")[0]
 	secretID := s.cfn.logicalID(t, "AWS::SecretsManager::Secret", "TokenSecret")
@@ -377,6 +377,7 @@ func TestFunctions(t *testing.T) {
 			deploy.EnvSenderEmail:    DefaultSenderEmail,
 			deploy.EnvSESMaxSendRate: DefaultSESMaxSendRate,
 		})},
+		{"retention", 300, base},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -975,28 +976,37 @@ func TestMissingBinaryPanics(t *testing.T) {
 	NewConveningsStack(awscdk.NewApp(nil), "Test", &ConveningsStackProps{BinDir: dir})
 }
 
-func TestMailSweepSchedule(t *testing.T) {
+func TestSchedules(t *testing.T) {
 	s := defaultSynth(t)
 	rules := s.cfn.ofType("AWS::Events::Rule")
-	if len(rules) != 1 {
-		t.Fatalf("want one schedule rule, found %v", rules)
+	if len(rules) != 2 {
+		t.Fatalf("want two schedule rules, found %v", rules)
 	}
-	rule := s.cfn.Resources[rules[0]].Properties
-	mailer := functionID(t, s, deploy.Mailer)
-	if rule["ScheduleExpression"] != "rate(5 minutes)" || rule["State"] == "DISABLED" {
-		t.Errorf("schedule %v state %v", rule["ScheduleExpression"], rule["State"])
-	}
-	if !reflect.DeepEqual(dig(rule, "Targets", 0, "Arn"), getAtt(mailer, "Arn")) {
-		t.Errorf("target %v, want the mailer", dig(rule, "Targets", 0, "Arn"))
-	}
-	perms := 0
-	for _, id := range s.cfn.ofType("AWS::Lambda::Permission") {
-		p := s.cfn.Resources[id].Properties
-		if p["Principal"] == "events.amazonaws.com" && reflect.DeepEqual(p["FunctionName"], getAtt(mailer, "Arn")) {
-			perms++
+	for name, rate := range map[string]string{deploy.Mailer: "rate(5 minutes)", deploy.Retention: "rate(1 day)"} {
+		fn := functionID(t, s, name)
+		found := 0
+		for _, id := range rules {
+			rule := s.cfn.Resources[id].Properties
+			if !reflect.DeepEqual(dig(rule, "Targets", 0, "Arn"), getAtt(fn, "Arn")) {
+				continue
+			}
+			found++
+			if rule["ScheduleExpression"] != rate || rule["State"] == "DISABLED" {
+				t.Errorf("%s: schedule %v state %v, want %s", name, rule["ScheduleExpression"], rule["State"], rate)
+			}
 		}
-	}
-	if perms != 1 {
-		t.Errorf("EventBridge may invoke the mailer through %d permissions, want 1", perms)
+		if found != 1 {
+			t.Errorf("%s has %d schedules, want 1", name, found)
+		}
+		perms := 0
+		for _, id := range s.cfn.ofType("AWS::Lambda::Permission") {
+			p := s.cfn.Resources[id].Properties
+			if p["Principal"] == "events.amazonaws.com" && reflect.DeepEqual(p["FunctionName"], getAtt(fn, "Arn")) {
+				perms++
+			}
+		}
+		if perms != 1 {
+			t.Errorf("EventBridge may invoke %s through %d permissions, want 1", name, perms)
+		}
 	}
 }

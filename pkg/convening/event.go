@@ -71,6 +71,9 @@ type Event struct {
 	// WaitlistSeq is the arrival number of the last team put on the waiting
 	// list (see Registration.WaitlistSeq).
 	WaitlistSeq int64 `json:"-"`
+	// PersonalDataErasedAt is when the people of the event's registrations
+	// were erased, RetainAfterEvent after it ended.
+	PersonalDataErasedAt *time.Time `json:"personalDataErasedAt,omitempty"`
 
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`

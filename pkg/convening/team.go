@@ -243,4 +243,7 @@ type Registration struct {
 	UpdatedAt   time.Time  `json:"updatedAt"`
 	PromotedAt  *time.Time `json:"promotedAt,omitempty"`
 	CancelledAt *time.Time `json:"cancelledAt,omitempty"`
+	// ErasedAt is when the registration's people were erased (see
+	// RetainAfterEvent); names and addresses are empty since.
+	ErasedAt *time.Time `json:"erasedAt,omitempty"`
 }

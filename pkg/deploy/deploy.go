@@ -19,6 +19,7 @@ const (
 	Web          = "web"          // the registration website (package web)
 	Promoter     = "promoter"     // promotes waitlisted teams when seats free up
 	Mailer       = "mailer"       // sends the notices the outbox holds
+	Retention    = "retention"    // erases personal data on schedule
 )
 
 // Environment variables the functions read. The CDK app sets them; the
@@ -76,6 +77,8 @@ var Functions = []Function{
 		// New notices; and the sweep for those the stream could not deliver.
 		Stream:          &Stream{EventNames: []string{"INSERT"}, SortKey: SortKeyNotice, BatchSize: 10},
 		ScheduleMinutes: 5},
+	// Once a day: the people of events that ended long ago.
+	{Name: Retention, Env: []string{EnvTableName, EnvLogLevel}, ScheduleMinutes: 24 * 60},
 }
 
 // FunctionNames returns the names of Functions, in order.

@@ -45,6 +45,8 @@ var Routes = []Route{
 	{Method: "PUT", Path: "/api/admin/registrations/{registrationId}/members/{memberId}/check-in", Function: Admin, Staff: true},
 	{Method: "DELETE", Path: "/api/admin/registrations/{registrationId}/members/{memberId}/check-in", Function: Admin, Staff: true},
 	{Method: "POST", Path: "/api/admin/notices/{noticeId}/resend", Function: Admin, Staff: true},
+	{Method: "GET", Path: "/api/admin/organizations/export", Function: Admin, Staff: true},
+	{Method: "POST", Path: "/api/admin/organizations/erase", Function: Admin, Staff: true},
 	// The website teams use; its pages are server-rendered by package web.
 	{Method: "GET", Path: "/", Function: Web},
 	{Method: "GET", Path: "/events/{eventId}", Function: Web},

@@ -2,7 +2,9 @@ package dynamostore
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -141,4 +143,27 @@ func (s *Store) UpdateEvent(ctx context.Context, u convening.EventUpdate) (conve
 		return s.Event(ctx, id)
 	}
 	return convening.Event{}, errBusy
+}
+
+// MarkPersonalDataErased records that an event's people were erased.
+func (s *Store) MarkPersonalDataErased(ctx context.Context, eventID string, at time.Time) error {
+	expr, err := expression.NewBuilder().
+		WithCondition(expression.Name(AttrPK).AttributeExists()).
+		WithUpdate(expression.Set(expression.Name("personalDataErasedAt"), expression.Value(fmtTime(at)))).Build()
+	if err != nil {
+		return fmt.Errorf("mark event erased: %w", err)
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: key(eventPrefix+eventID, skEvent),
+		ConditionExpression: expr.Condition(), UpdateExpression: expr.Update(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return convening.ErrEventNotFound
+	}
+	if err != nil {
+		return failure("mark event "+eventID+" erased", err)
+	}
+	return nil
 }

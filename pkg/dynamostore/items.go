@@ -58,6 +58,8 @@ type eventItem struct {
 	// list; the next one gets WaitlistSeq+1 in the same transaction.
 	WaitlistSeq int64 `json:"waitlistSeq"`
 
+	PersonalDataErasedAt string `json:"personalDataErasedAt,omitempty"`
+
 	CreatedAt string `json:"createdAt"`
 	UpdatedAt string `json:"updatedAt"`
 }
@@ -73,7 +75,7 @@ func newEventItem(e convening.Event) eventItem {
 		WaitlistPolicy: string(e.WaitlistPolicy), ParentEventID: e.ParentEventID,
 		SeatsLeft: e.Capacity - e.SeatsTaken, SeatsTaken: e.SeatsTaken, RegisteredTeams: e.RegisteredTeams,
 		WaitlistLength: e.WaitlistLength, WaitlistSeats: e.WaitlistSeats, CheckedIn: e.CheckedIn,
-		CreatedAt: fmtTime(e.CreatedAt), UpdatedAt: fmtTime(e.UpdatedAt),
+		CreatedAt: fmtTime(e.CreatedAt), UpdatedAt: fmtTime(e.UpdatedAt), PersonalDataErasedAt: fmtTimePtr(e.PersonalDataErasedAt),
 	}
 }
 
@@ -86,8 +88,8 @@ func (it eventItem) event() convening.Event {
 		WaitlistPolicy: convening.WaitlistPolicy(it.WaitlistPolicy), ParentEventID: it.ParentEventID,
 		Counts: convening.Counts{SeatsTaken: it.SeatsTaken, RegisteredTeams: it.RegisteredTeams,
 			WaitlistLength: it.WaitlistLength, WaitlistSeats: it.WaitlistSeats, CheckedIn: it.CheckedIn},
-		WaitlistSeq: it.WaitlistSeq,
-		CreatedAt:   parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt),
+		WaitlistSeq: it.WaitlistSeq, PersonalDataErasedAt: parseTimePtr(it.PersonalDataErasedAt),
+		CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt),
 	}
 }
 
@@ -143,6 +145,7 @@ type registrationItem struct {
 	UpdatedAt    string                 `json:"updatedAt"`
 	PromotedAt   string                 `json:"promotedAt,omitempty"`
 	CancelledAt  string                 `json:"cancelledAt,omitempty"`
+	ErasedAt     string                 `json:"erasedAt,omitempty"`
 }
 
 func newRegistrationItem(r convening.Registration) registrationItem {
@@ -160,8 +163,16 @@ func newRegistrationItem(r convening.Registration) registrationItem {
 		ID: r.ID, EventID: r.EventID, Status: string(r.Status), Seats: r.Seats, WaitlistSeq: r.WaitlistSeq,
 		OrgKey: r.Organization.Key(), Organization: r.Organization, Contact: r.Contact, Members: r.Members,
 		CreatedAt: fmtTime(r.CreatedAt), UpdatedAt: fmtTime(r.UpdatedAt),
-		PromotedAt: fmtTimePtr(r.PromotedAt), CancelledAt: fmtTimePtr(r.CancelledAt),
+		PromotedAt: fmtTimePtr(r.PromotedAt), CancelledAt: fmtTimePtr(r.CancelledAt), ErasedAt: fmtTimePtr(r.ErasedAt),
 	}
+}
+
+func parseTimePtr(s string) *time.Time {
+	if s == "" {
+		return nil
+	}
+	t := parseTime(s)
+	return &t
 }
 
 func fmtTimePtr(t *time.Time) string {
@@ -186,6 +197,7 @@ func (it registrationItem) registration() convening.Registration {
 		t := parseTime(it.CancelledAt)
 		r.CancelledAt = &t
 	}
+	r.ErasedAt = parseTimePtr(it.ErasedAt)
 	return r
 }
 

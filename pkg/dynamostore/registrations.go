@@ -110,3 +110,13 @@ func (s *Store) Roster(ctx context.Context, eventID string, list convening.Statu
 	}
 	return regs, more, nil
 }
+
+// OrganizationRegistrations returns an organization's registrations across
+// events, oldest first (one query of gsi2 under the organization's key).
+func (s *Store) OrganizationRegistrations(ctx context.Context, orgKey string) ([]convening.Registration, error) {
+	var out []convening.Registration
+	err := queryEach(ctx, s, query{op: "registrations of an organization", index: IndexGSI2,
+		key: expression.Key(AttrGSI2PK).Equal(expression.Value(orgPrefix + orgKey))},
+		func(it registrationItem) bool { out = append(out, it.registration()); return true })
+	return out, err
+}

@@ -67,6 +67,8 @@ func Admin(svc *convening.Service, log *slog.Logger) *Handler {
 		"PUT /api/admin/registrations/{registrationId}/members/{memberId}/check-in":    h.staff(h.checkIn(false)),
 		"DELETE /api/admin/registrations/{registrationId}/members/{memberId}/check-in": h.staff(h.checkIn(true)),
 		"POST /api/admin/notices/{noticeId}/resend":                                    h.staff(h.resend),
+		"GET /api/admin/organizations/export":                                          h.staff(h.exportOrganization),
+		"POST /api/admin/organizations/erase":                                          h.staff(h.eraseOrganization),
 	}
 	return h
 }

@@ -176,3 +176,37 @@ func (h *Handler) resend(ctx context.Context, r *request) (events.APIGatewayV2HT
 	}
 	return ok(http.StatusCreated, map[string]any{"notice": n})
 }
+
+// exportOrganization answers everything held about one organization, as a
+// JSON file to keep (the organization's data request).
+func (h *Handler) exportOrganization(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+	org := convening.Organization{Name: r.QueryStringParameters["name"], County: r.QueryStringParameters["county"]}
+	data, err := h.svc.ExportOrganization(ctx, org)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	resp, err := ok(http.StatusOK, data)
+	if err != nil {
+		return resp, err
+	}
+	resp.Headers["Content-Disposition"] = `attachment; filename="organization-data.json"`
+	return resp, nil
+}
+
+type eraseRequest struct {
+	Organization convening.Organization `json:"organization"`
+	Reason       string                 `json:"reason"`
+}
+
+// eraseOrganization erases the people of an organization's registrations.
+func (h *Handler) eraseOrganization(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+	var in eraseRequest
+	if _, err := r.decode(&in); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	n, err := h.svc.EraseOrganization(ctx, staffActor(r), in.Organization, in.Reason)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return ok(http.StatusOK, map[string]int{"erased": n})
+}

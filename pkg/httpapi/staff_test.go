@@ -120,3 +120,33 @@ func TestExports(t *testing.T) {
 		t.Fatalf("unknown event: %d", st)
 	}
 }
+
+func TestOrganizationExportAndErase(t *testing.T) {
+	a := newAPI(t)
+	a.do("POST /api/admin/events", nil, staff(), eventBody)
+	_, _, body := a.do("POST /api/events/{eventId}/registrations", map[string]string{"eventId": "cv"}, nil, teamBody(1, 2))
+	id := body["registration"].(map[string]any)["id"].(string)
+	a.query = map[string]string{"county": "fresno", "name": "district 1"}
+	st, hdr, data := a.do("GET /api/admin/organizations/export", nil, staff(), "")
+	a.query = nil
+	if st != 200 || hdr["Content-Disposition"] == "" || len(data["registrations"].([]any)) != 1 {
+		t.Fatalf("export: %d %v", st, data)
+	}
+	erase := `{"organization":{"name":"District 1","county":"Fresno"},"reason":"Asked by the district"}`
+	if st, _, out := a.do("POST /api/admin/organizations/erase", nil, staff(), erase); st != 409 || out["reason"] != "organization_active" {
+		t.Fatalf("erase an active registration: %d %v", st, out)
+	}
+	a.do("POST /api/admin/registrations/{registrationId}/cancel", map[string]string{"registrationId": id}, staff(), `{"reason":"Asked by the district"}`)
+	if st, _, out := a.do("POST /api/admin/organizations/erase", nil, staff(), erase); st != 200 || out["erased"] != 1.0 {
+		t.Fatalf("erase: %d %v", st, out)
+	}
+	if st, _, out := a.do("GET /api/admin/registrations/{registrationId}", map[string]string{"registrationId": id}, staff(), ""); st != 200 ||
+		out["registration"].(map[string]any)["contact"].(map[string]any)["email"] != "" {
+		t.Fatalf("after erase: %v", out)
+	}
+	a.query = map[string]string{"county": "Atlantis", "name": "x"}
+	if st, _, _ := a.do("GET /api/admin/organizations/export", nil, staff(), ""); st != 400 {
+		t.Fatalf("unknown county: %d", st)
+	}
+	a.query = nil
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/calmi/convenings/pkg/httpapi"
 	"github.com/calmi/convenings/pkg/localaws"
 	"github.com/calmi/convenings/pkg/outbox"
+	"github.com/calmi/convenings/pkg/retention"
 	"github.com/calmi/convenings/pkg/streamapi"
 	"github.com/calmi/convenings/pkg/tokensecret"
 	"github.com/calmi/convenings/pkg/web"
@@ -74,6 +75,9 @@ var registry = map[string]build{
 	},
 	deploy.Promoter: func(_ context.Context, p *parts) (any, error) {
 		return (&streamapi.Promoter{Service: p.service(nil), Log: p.log}).Handle, nil
+	},
+	deploy.Retention: func(_ context.Context, p *parts) (any, error) {
+		return (&retention.Handler{Service: p.service(nil), Log: p.log}).Handle, nil
 	},
 	deploy.Mailer: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)

@@ -141,17 +141,24 @@ func StartSystem(ctx context.Context, o SystemOptions) (sys *System, err error) 
 	sys.stopPoller = cancel
 	done := make(chan error, 1)
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(1)
 	go func() { defer wg.Done(); done <- poller.Run(pctx) }()
-	go func() { defer wg.Done(); sweepEvery(pctx, time.Minute, fns[deploy.Mailer], o.Log) }()
+	// The scheduled functions run every minute here, so that what they do
+	// shows without a wait (in AWS: deploy.Function.ScheduleMinutes).
+	for _, f := range deploy.Functions {
+		if f.ScheduleMinutes > 0 {
+			wg.Add(1)
+			go func() { defer wg.Done(); scheduleEvery(pctx, time.Minute, f.Name, fns[f.Name], o.Log) }()
+		}
+	}
 	sys.PollerDone = done
 	sys.background = &wg
 	return sys, nil
 }
 
-// sweepEvery invokes the mailer with a scheduled event, as the CDK app's
-// EventBridge rule does every five minutes.
-func sweepEvery(ctx context.Context, every time.Duration, mailer lambda.Handler, log *slog.Logger) {
+// scheduleEvery invokes a function with a scheduled event, as the CDK
+// app's EventBridge rule does.
+func scheduleEvery(ctx context.Context, every time.Duration, name string, fn lambda.Handler, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -161,10 +168,10 @@ func sweepEvery(ctx context.Context, every time.Duration, mailer lambda.Handler,
 		case now := <-t.C:
 			payload, _ := json.Marshal(events.EventBridgeEvent{Version: "0", ID: strconv.FormatInt(now.UnixNano(), 36),
 				DetailType: "Scheduled Event", Source: "aws.events", AccountID: "000000000000", Time: now.UTC(),
-				Region: "us-west-2", Resources: []string{"arn:aws:events:us-west-2:000000000000:rule/MailSweepSchedule"},
+				Region: "us-west-2", Resources: []string{"arn:aws:events:us-west-2:000000000000:rule/" + name + "-schedule"},
 				Detail: json.RawMessage("{}")})
-			if _, err := mailer.Invoke(ctx, payload); err != nil && ctx.Err() == nil {
-				log.WarnContext(ctx, "mail sweep failed", "error", err)
+			if _, err := fn.Invoke(ctx, payload); err != nil && ctx.Err() == nil {
+				log.WarnContext(ctx, "scheduled invocation failed", "function", name, "error", err)
 			}
 		}
 	}

@@ -385,6 +385,10 @@ func clone(r convening.Registration) convening.Registration {
 		t := *r.CancelledAt
 		r.CancelledAt = &t
 	}
+	if r.ErasedAt != nil {
+		t := *r.ErasedAt
+		r.ErasedAt = &t
+	}
 	return r
 }
 
@@ -398,5 +402,40 @@ func ended(ctx context.Context) error {
 	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
 		return context.DeadlineExceeded
 	}
+	return nil
+}
+
+// OrganizationRegistrations returns an organization's registrations across
+// events, oldest first.
+func (s *Store) OrganizationRegistrations(ctx context.Context, orgKey string) ([]convening.Registration, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ended(ctx); err != nil {
+		return nil, err
+	}
+	var out []convening.Registration
+	for _, r := range s.registrations {
+		if r.Organization.Key() == orgKey {
+			out = append(out, s.withPosition(clone(*r)))
+		}
+	}
+	slices.SortFunc(out, func(a, b convening.Registration) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+// MarkPersonalDataErased records that an event's people were erased.
+func (s *Store) MarkPersonalDataErased(ctx context.Context, eventID string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ended(ctx); err != nil {
+		return err
+	}
+	ev, ok := s.events[eventID]
+	if !ok {
+		return convening.ErrEventNotFound
+	}
+	ev.PersonalDataErasedAt = &at
 	return nil
 }

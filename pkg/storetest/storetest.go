@@ -28,6 +28,8 @@ type Store interface {
 	convening.Store
 	convening.Outbox
 	convening.Notices
+	convening.OrganizationRegistrations
+	convening.EventEraser
 }
 
 // Run runs the contract suite; newStore returns an empty store each call.
@@ -57,6 +59,7 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 		{"ContactAndResend", testContactAndResend},
 		{"CheckIn", testCheckIn},
 		{"RaceStaffAndTeam", testRaceStaffAndTeam},
+		{"Privacy", testPrivacy},
 		{"RaceForTheLastSeat", testRaceForTheLastSeat},
 		{"RaceSameOrganization", testRaceSameOrganization},
 		{"RaceSameIdempotencyKey", testRaceSameIdempotencyKey},

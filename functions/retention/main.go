@@ -1,0 +1,29 @@
+// Command retention erases, once a day, the people of every registration
+// whose event ended more than convening.RetainAfterEvent ago.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/calmi/convenings/pkg/awsconfig"
+	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/retention"
+)
+
+func main() {
+	c := deploy.ConfigFromEnv(os.Getenv)
+	logger, cfg := c.Logger(os.Stderr), must(awsconfig.Load(context.Background()))
+	store := dynamostore.Open(cfg, c.Table, logger)
+	lambda.Start((&retention.Handler{Service: convening.NewService(store, nil, logger), Log: logger}).Handle)
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err) // at start-up: Lambda reports an init error
+	}
+	return v
+}

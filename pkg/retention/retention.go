@@ -1,0 +1,34 @@
+// Package retention is the retention function's handler: on a daily
+// schedule it erases the people of every registration whose event ended
+// long enough ago (convening.RetainAfterEvent), so that personal data is
+// kept no longer than staff need it.
+package retention
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/calmi/convenings/pkg/convening"
+)
+
+// Handler erases expired personal data when the schedule fires.
+type Handler struct {
+	Service *convening.Service
+	Log     *slog.Logger
+}
+
+// Handle runs one pass. It fails only if the pass could not finish; the
+// next day's pass picks up where it stopped.
+func (h *Handler) Handle(ctx context.Context, _ events.EventBridgeEvent) (map[string]int, error) {
+	n, err := h.Service.ExpirePersonalData(ctx)
+	if err != nil {
+		h.Log.ErrorContext(ctx, "personal data not erased", "erased", n, "error", err)
+		return nil, err
+	}
+	if n > 0 {
+		h.Log.InfoContext(ctx, "personal data erased", "registrations", n)
+	}
+	return map[string]int{"erased": n}, nil
+}
