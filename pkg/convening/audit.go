@@ -2,6 +2,7 @@ package convening
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -159,6 +160,26 @@ func EventChangeAudit(u EventUpdate, old, updated Event) AuditRecord {
 	diff("registrationOpensAt", old.RegistrationOpensAt.UTC().Format(time.RFC3339), updated.RegistrationOpensAt.UTC().Format(time.RFC3339))
 	diff("registrationClosesAt", old.RegistrationClosesAt.UTC().Format(time.RFC3339), updated.RegistrationClosesAt.UTC().Format(time.RFC3339))
 	diff("waitlistPolicy", string(old.WaitlistPolicy), string(updated.WaitlistPolicy))
+	diff("requiredRoles", RequiredRolesKey(old.RequiredRoles), RequiredRolesKey(updated.RequiredRoles))
+	diff("respondWithinHours", strconv.Itoa(old.RespondWithinHours), strconv.Itoa(updated.RespondWithinHours))
+	diff("autoInvite", strconv.FormatBool(old.AutoInvite), strconv.FormatBool(updated.AutoInvite))
+	offers := func(o *WaitlistOffers) string {
+		if o == nil {
+			return "none"
+		}
+		return strconv.Itoa(o.RespondWithinHours) + "h"
+	}
+	diff("waitlistOffers", offers(old.WaitlistOffers), offers(updated.WaitlistOffers))
+	closes := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	diff("statementsCloseAt", closes(old.StatementsCloseAt), closes(updated.StatementsCloseAt))
+	if len(old.ReviewCriteria) != len(updated.ReviewCriteria) || !slices.Equal(old.ReviewCriteria, updated.ReviewCriteria) {
+		before["reviewCriteria"], after["reviewCriteria"] = strconv.Itoa(len(old.ReviewCriteria)), strconv.Itoa(len(updated.ReviewCriteria))
+	}
 	return AuditRecord{ID: u.AuditID, EventID: u.EventID, Kind: AuditEventChanged, Actor: u.Actor, At: u.Now,
 		Reason: u.Reason, Before: before, After: after}
 }

@@ -14,6 +14,9 @@ type Counts struct {
 	// CheckedIn counts the members of registered teams checked in at the
 	// door.
 	CheckedIn int `json:"checkedIn"`
+	// SeatsHeld counts the seats held for teams that were offered or
+	// invited and have not answered yet: taken by nobody, free to nobody.
+	SeatsHeld int `json:"seatsHeld"`
 }
 
 // Plus returns the sum of two counts (or of counts and a delta).
@@ -24,23 +27,27 @@ func (c Counts) Plus(d Counts) Counts {
 		WaitlistLength:  c.WaitlistLength + d.WaitlistLength,
 		WaitlistSeats:   c.WaitlistSeats + d.WaitlistSeats,
 		CheckedIn:       c.CheckedIn + d.CheckedIn,
+		SeatsHeld:       c.SeatsHeld + d.SeatsHeld,
 	}
 }
 
 // Minus returns c - d.
 func (c Counts) Minus(d Counts) Counts {
-	return c.Plus(Counts{-d.SeatsTaken, -d.RegisteredTeams, -d.WaitlistLength, -d.WaitlistSeats, -d.CheckedIn})
+	return c.Plus(Counts{-d.SeatsTaken, -d.RegisteredTeams, -d.WaitlistLength, -d.WaitlistSeats, -d.CheckedIn, -d.SeatsHeld})
 }
 
 // Contribution is what one registration of seats in status adds to its
 // event's counts: a registered team takes its seats, a waitlisted one
-// waits with them, a cancelled one (or none, "") counts for nothing.
+// waits with them, an offered one has them held, a cancelled or expired
+// one (or none, "") counts for nothing.
 func Contribution(status Status, seats int) Counts {
 	switch status {
 	case StatusRegistered:
 		return Counts{SeatsTaken: seats, RegisteredTeams: 1}
 	case StatusWaitlisted:
 		return Counts{WaitlistLength: 1, WaitlistSeats: seats}
+	case StatusOffered:
+		return Counts{SeatsHeld: seats}
 	}
 	return Counts{}
 }

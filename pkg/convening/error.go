@@ -46,6 +46,8 @@ const (
 	ReasonEventExists            Reason = "event_exists"                    // ECONFLICT
 	ReasonCapacityBelowTaken     Reason = "capacity_below_seats_taken"      // ECONFLICT
 	ReasonWaitlistedTeamTooLarge Reason = "waitlisted_team_too_large"       // ECONFLICT: a cut would strand a waitlisted team
+	ReasonStatementRequired      Reason = "statement_required"              // ECONFLICT: the event admits teams by statement of interest
+	ReasonStatementsNotTaken     Reason = "statements_not_taken"            // ECONFLICT: the event takes registrations
 
 	ReasonSignInRequired Reason = "sign_in_required" // EUNAUTHORIZED
 	ReasonNotStaff       Reason = "not_staff"        // EFORBIDDEN
@@ -86,6 +88,7 @@ const (
 	RuleMaxDays       Rule = "max_days"        // max, of: at most max days after the field of
 	RuleNotAfter      Rule = "not_after"       // of: the field it may not come after
 	RuleCursor        Rule = "cursor"          // no args: not a cursor this list gave
+	RuleRequiredRoles Rule = "required_roles"  // missing: the roles the event requires that the team lacks
 )
 
 // FieldError names one invalid field with a JSON-style path such as
@@ -246,6 +249,8 @@ func (f FieldError) describe() string {
 		return fmt.Sprintf("must be at most %v days after %v", a["max"], a["of"])
 	case RuleNotAfter:
 		return fmt.Sprintf("must not be after %v", a["of"])
+	case RuleRequiredRoles:
+		return "must include " + quoted(a["missing"])
 	case RuleCursor:
 		return "is not a cursor this list gave"
 	case RuleCounty:

@@ -3,6 +3,7 @@ package convening
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -64,6 +65,26 @@ type Event struct {
 	// ParentEventID ties a pre-conference to its institute.
 	ParentEventID string `json:"parentEventId,omitempty"`
 
+	// Admission is how teams get seats (AdmissionOpen by default); it is
+	// set when the event is created.
+	Admission Admission `json:"admission"`
+	// RequiredRoles are roles every team must include (for instance the
+	// four core roles), whatever the admission.
+	RequiredRoles []Role `json:"requiredRoles"`
+	// StatementsCloseAt ends statement intake (AdmissionStatement).
+	StatementsCloseAt *time.Time `json:"statementsCloseAt"`
+	// ReviewCriteria are what reviewers score statements on.
+	ReviewCriteria []Criterion `json:"reviewCriteria,omitempty"`
+	// RespondWithinHours is the default time an invited team has to
+	// accept.
+	RespondWithinHours int `json:"respondWithinHours"`
+	// WaitlistOffers, for open events, makes freed seats offers with a
+	// deadline instead of registrations at once; nil promotes directly.
+	WaitlistOffers *WaitlistOffers `json:"waitlistOffers"`
+	// AutoInvite invites the next shortlisted team, in shortlist order,
+	// when an invitation lapses or is declined (AdmissionStatement).
+	AutoInvite bool `json:"autoInvite"`
+
 	// Counts are maintained by the store in the same transaction as every
 	// registration change; they always equal the sum of the registrations'
 	// contributions (Registration.Counts).
@@ -79,9 +100,9 @@ type Event struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
-// SeatsLeft is the number of free seats.
+// SeatsLeft is the number of free seats: neither taken nor held.
 func (e Event) SeatsLeft() int {
-	if n := e.Capacity - e.SeatsTaken; n > 0 {
+	if n := e.Capacity - e.SeatsTaken - e.SeatsHeld; n > 0 {
 		return n
 	}
 	return 0
@@ -236,6 +257,7 @@ func (e Event) Validate() error {
 	if e.ParentEventID != "" && !ValidEventID(e.ParentEventID) {
 		v.add("parentEventId", RuleSlug, "max", maxIDLen)
 	}
+	e.validateAdmission(&v)
 	return v.err("The event")
 }
 
@@ -254,12 +276,23 @@ type EventChange struct {
 	RegistrationOpensAt  *time.Time      `json:"registrationOpensAt,omitempty"`
 	RegistrationClosesAt *time.Time      `json:"registrationClosesAt,omitempty"`
 	WaitlistPolicy       *WaitlistPolicy `json:"waitlistPolicy,omitempty"`
+	// The admission settings (the admission itself is set at creation).
+	RequiredRoles      *[]Role      `json:"requiredRoles,omitempty"`
+	StatementsCloseAt  *time.Time   `json:"statementsCloseAt,omitempty"`
+	ReviewCriteria     *[]Criterion `json:"reviewCriteria,omitempty"`
+	RespondWithinHours *int         `json:"respondWithinHours,omitempty"`
+	// SetWaitlistOffers replaces the waiting-list offers with
+	// WaitlistOffers (nil turns them off).
+	SetWaitlistOffers bool            `json:"-"`
+	WaitlistOffers    *WaitlistOffers `json:"waitlistOffers,omitempty"`
+	AutoInvite        *bool           `json:"autoInvite,omitempty"`
 }
 
 // Empty reports whether the change changes nothing.
 func (c EventChange) Empty() bool {
 	return c.Capacity == nil && c.MaxTeamSize == nil && c.RegistrationOpensAt == nil &&
-		c.RegistrationClosesAt == nil && c.WaitlistPolicy == nil
+		c.RegistrationClosesAt == nil && c.WaitlistPolicy == nil && c.RequiredRoles == nil && c.StatementsCloseAt == nil &&
+		c.ReviewCriteria == nil && c.RespondWithinHours == nil && !c.SetWaitlistOffers && c.AutoInvite == nil
 }
 
 // Apply returns e with the change applied and validated. Capacity may not
@@ -270,7 +303,7 @@ func (c EventChange) Empty() bool {
 // it is consulted only when the change cuts capacity or team size.
 func (c EventChange) Apply(e Event, waiting []WaitlistEntry) (Event, error) {
 	if c.Empty() {
-		return e, NewError(EINVALID, ReasonEmptyChange, "The change is empty: name at least one of capacity, maxTeamSize, registrationOpensAt, registrationClosesAt, waitlistPolicy.")
+		return e, NewError(EINVALID, ReasonEmptyChange, "The change is empty: name at least one of capacity, maxTeamSize, registrationOpensAt, registrationClosesAt, waitlistPolicy, requiredRoles, statementsCloseAt, reviewCriteria, respondWithinHours, waitlistOffers, autoInvite.")
 	}
 	old := e
 	if c.Capacity != nil {
@@ -288,12 +321,31 @@ func (c EventChange) Apply(e Event, waiting []WaitlistEntry) (Event, error) {
 	if c.WaitlistPolicy != nil {
 		e.WaitlistPolicy = *c.WaitlistPolicy
 	}
+	if c.RequiredRoles != nil {
+		e.RequiredRoles = slices.Clone(*c.RequiredRoles)
+	}
+	if c.StatementsCloseAt != nil {
+		t := c.StatementsCloseAt.UTC()
+		e.StatementsCloseAt = &t
+	}
+	if c.ReviewCriteria != nil {
+		e.ReviewCriteria = slices.Clone(*c.ReviewCriteria)
+	}
+	if c.RespondWithinHours != nil {
+		e.RespondWithinHours = *c.RespondWithinHours
+	}
+	if c.SetWaitlistOffers {
+		e.WaitlistOffers = c.WaitlistOffers
+	}
+	if c.AutoInvite != nil {
+		e.AutoInvite = *c.AutoInvite
+	}
 	if err := e.Validate(); err != nil {
 		return e, err
 	}
-	if e.Capacity < e.SeatsTaken {
-		return e, &Error{Code: ECONFLICT, Reason: ReasonCapacityBelowTaken, Message: "Capacity cannot drop below the seats already taken.",
-			Fields: []FieldError{Field("capacity", RuleAtLeast, "min", e.SeatsTaken)}}
+	if e.Capacity < e.SeatsTaken+e.SeatsHeld {
+		return e, &Error{Code: ECONFLICT, Reason: ReasonCapacityBelowTaken, Message: "Capacity cannot drop below the seats already taken or held.",
+			Fields: []FieldError{Field("capacity", RuleAtLeast, "min", e.SeatsTaken+e.SeatsHeld)}}
 	}
 	if c.Cuts(old) {
 		for _, w := range waiting {

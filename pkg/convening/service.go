@@ -137,9 +137,10 @@ func (s *Service) CreateEvent(ctx context.Context, actor Actor, e Event) (Event,
 	if e.WaitlistPolicy == "" {
 		e.WaitlistPolicy = PolicyStrict
 	}
+	e = e.WithAdmissionDefaults()
 	e.StartsAt, e.EndsAt = e.StartsAt.UTC(), e.EndsAt.UTC()
 	e.RegistrationOpensAt, e.RegistrationClosesAt = e.RegistrationOpensAt.UTC(), e.RegistrationClosesAt.UTC()
-	e.SeatsTaken, e.RegisteredTeams, e.WaitlistLength, e.WaitlistSeats = 0, 0, 0, 0
+	e.Counts = Counts{}
 	e.CreatedAt, e.UpdatedAt = now, now
 	if err := e.Validate(); err != nil {
 		return Event{}, err

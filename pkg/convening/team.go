@@ -181,6 +181,9 @@ func (t Team) Validate(e Event) error {
 		if f, ok := e.teamSizeField(n); !ok {
 			v.fields = append(v.fields, f)
 		}
+		if missing := e.missingRoles(t); len(missing) > 0 {
+			v.add("members", RuleRequiredRoles, "missing", missing)
+		}
 	}
 	seen := make(map[string]int, len(t.Members))
 	for i, m := range t.Members {
@@ -220,11 +223,19 @@ type Status string
 const (
 	StatusRegistered Status = "registered"
 	StatusWaitlisted Status = "waitlisted"
-	StatusCancelled  Status = "cancelled"
+	// StatusOffered: seats freed on the waiting list are held for the team
+	// until it accepts or its offer lapses (events with waiting-list offers).
+	StatusOffered   Status = "offered"
+	StatusCancelled Status = "cancelled"
+	// StatusExpired: the team did not accept its offer in time.
+	StatusExpired Status = "expired"
 )
 
-// Active reports whether the registration holds or waits for seats.
-func (s Status) Active() bool { return s == StatusRegistered || s == StatusWaitlisted }
+// Active reports whether the registration holds, waits for or is offered
+// seats.
+func (s Status) Active() bool {
+	return s == StatusRegistered || s == StatusWaitlisted || s == StatusOffered
+}
 
 // Registration is one team's registration for one event.
 type Registration struct {

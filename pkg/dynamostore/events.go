@@ -114,6 +114,15 @@ func (s *Store) UpdateEvent(ctx context.Context, u convening.EventUpdate) (conve
 			Set(expression.Name("registrationClosesAt"), expression.Value(fmtTime(e.RegistrationClosesAt))).
 			Set(expression.Name("waitlistPolicy"), expression.Value(string(e.WaitlistPolicy))).
 			Set(expression.Name("updatedAt"), expression.Value(fmtTime(u.Now)))
+		// The admission settings, as the domain decided them.
+		settings := newEventItem(e)
+		for name, v := range map[string]any{
+			"admission": settings.Admission, "requiredRoles": settings.RequiredRoles, "requiredRolesKey": settings.RequiredRolesKey,
+			"statementsCloseAt": settings.StatementsCloseAt, "reviewCriteria": settings.ReviewCriteria,
+			"respondWithinHours": settings.RespondWithinHours, "waitlistOfferHours": settings.WaitlistOfferHours, "autoInvite": settings.AutoInvite,
+		} {
+			upd = upd.Set(expression.Name(name), expression.Value(v))
+		}
 		expr, err := expression.NewBuilder().WithCondition(cond).WithUpdate(upd).Build()
 		if err != nil {
 			return convening.Event{}, fmt.Errorf("update event: %w", err)

@@ -45,15 +45,29 @@ type eventItem struct {
 	WaitlistPolicy       string `json:"waitlistPolicy"`
 	ParentEventID        string `json:"parentEventId,omitempty"`
 
-	// seatsLeft is capacity minus seatsTaken, stored because a condition
-	// expression cannot do arithmetic: "seatsLeft >= :seats" is how the
-	// table itself refuses to overfill an event.
+	Admission     string   `json:"admission,omitempty"`
+	RequiredRoles []string `json:"requiredRoles,omitempty"`
+	// RequiredRolesKey is convening.RequiredRolesKey: registrations are
+	// conditioned on the key of the roles they were checked against.
+	RequiredRolesKey   string                `json:"requiredRolesKey"`
+	StatementsCloseAt  string                `json:"statementsCloseAt,omitempty"`
+	ReviewCriteria     []convening.Criterion `json:"reviewCriteria,omitempty"`
+	RespondWithinHours int                   `json:"respondWithinHours,omitempty"`
+	// WaitlistOfferHours is WaitlistOffers.RespondWithinHours; 0 means no
+	// offers (promote directly).
+	WaitlistOfferHours int  `json:"waitlistOfferHours,omitempty"`
+	AutoInvite         bool `json:"autoInvite,omitempty"`
+
+	// seatsLeft is capacity minus the seats taken and held, stored because
+	// a condition expression cannot do arithmetic: "seatsLeft >= :seats" is
+	// how the table itself refuses to overfill an event.
 	SeatsLeft       int `json:"seatsLeft"`
 	SeatsTaken      int `json:"seatsTaken"`
 	RegisteredTeams int `json:"registeredTeams"`
 	WaitlistLength  int `json:"waitlistLength"`
 	WaitlistSeats   int `json:"waitlistSeats"`
 	CheckedIn       int `json:"checkedIn"`
+	SeatsHeld       int `json:"seatsHeld"`
 	// WaitlistSeq is the arrival number of the last team put on the waiting
 	// list; the next one gets WaitlistSeq+1 in the same transaction.
 	WaitlistSeq int64 `json:"waitlistSeq"`
@@ -65,7 +79,18 @@ type eventItem struct {
 }
 
 func newEventItem(e convening.Event) eventItem {
+	roles := make([]string, len(e.RequiredRoles))
+	for i, r := range e.RequiredRoles {
+		roles[i] = string(r)
+	}
+	offerHours := 0
+	if e.WaitlistOffers != nil {
+		offerHours = e.WaitlistOffers.RespondWithinHours
+	}
 	return eventItem{
+		Admission: string(e.Admission), RequiredRoles: roles, RequiredRolesKey: convening.RequiredRolesKey(e.RequiredRoles),
+		StatementsCloseAt: fmtTimePtr(e.StatementsCloseAt), ReviewCriteria: e.ReviewCriteria, RespondWithinHours: e.RespondWithinHours,
+		WaitlistOfferHours: offerHours, AutoInvite: e.AutoInvite,
 		PK: eventPrefix + e.ID, SK: skEvent,
 		GSI1PK: gsiEvents, GSI1SK: fmtTime(e.StartsAt) + "#" + e.ID,
 		ID: e.ID, Title: e.Title, Kind: string(e.Kind), Description: e.Description,
@@ -73,24 +98,34 @@ func newEventItem(e convening.Event) eventItem {
 		Capacity: e.Capacity, MaxTeamSize: e.MaxTeamSize,
 		RegistrationOpensAt: fmtTime(e.RegistrationOpensAt), RegistrationClosesAt: fmtTime(e.RegistrationClosesAt),
 		WaitlistPolicy: string(e.WaitlistPolicy), ParentEventID: e.ParentEventID,
-		SeatsLeft: e.Capacity - e.SeatsTaken, SeatsTaken: e.SeatsTaken, RegisteredTeams: e.RegisteredTeams,
+		SeatsLeft: e.Capacity - e.SeatsTaken - e.SeatsHeld, SeatsTaken: e.SeatsTaken, SeatsHeld: e.SeatsHeld, RegisteredTeams: e.RegisteredTeams,
 		WaitlistLength: e.WaitlistLength, WaitlistSeats: e.WaitlistSeats, CheckedIn: e.CheckedIn,
 		CreatedAt: fmtTime(e.CreatedAt), UpdatedAt: fmtTime(e.UpdatedAt), PersonalDataErasedAt: fmtTimePtr(e.PersonalDataErasedAt),
 	}
 }
 
 func (it eventItem) event() convening.Event {
+	roles := make([]convening.Role, len(it.RequiredRoles))
+	for i, r := range it.RequiredRoles {
+		roles[i] = convening.Role(r)
+	}
+	var offers *convening.WaitlistOffers
+	if it.WaitlistOfferHours > 0 {
+		offers = &convening.WaitlistOffers{RespondWithinHours: it.WaitlistOfferHours}
+	}
 	return convening.Event{
+		Admission: convening.Admission(it.Admission), RequiredRoles: roles, StatementsCloseAt: parseTimePtr(it.StatementsCloseAt),
+		ReviewCriteria: it.ReviewCriteria, RespondWithinHours: it.RespondWithinHours, WaitlistOffers: offers, AutoInvite: it.AutoInvite,
 		ID: it.ID, Title: it.Title, Kind: convening.Kind(it.Kind), Description: it.Description,
 		StartsAt: parseTime(it.StartsAt), EndsAt: parseTime(it.EndsAt), Venue: it.Venue, Online: it.Online,
 		Capacity: it.Capacity, MaxTeamSize: it.MaxTeamSize,
 		RegistrationOpensAt: parseTime(it.RegistrationOpensAt), RegistrationClosesAt: parseTime(it.RegistrationClosesAt),
 		WaitlistPolicy: convening.WaitlistPolicy(it.WaitlistPolicy), ParentEventID: it.ParentEventID,
 		Counts: convening.Counts{SeatsTaken: it.SeatsTaken, RegisteredTeams: it.RegisteredTeams,
-			WaitlistLength: it.WaitlistLength, WaitlistSeats: it.WaitlistSeats, CheckedIn: it.CheckedIn},
+			WaitlistLength: it.WaitlistLength, WaitlistSeats: it.WaitlistSeats, CheckedIn: it.CheckedIn, SeatsHeld: it.SeatsHeld},
 		WaitlistSeq: it.WaitlistSeq, PersonalDataErasedAt: parseTimePtr(it.PersonalDataErasedAt),
 		CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt),
-	}
+	}.WithAdmissionDefaults()
 }
 
 // rosterKey is a registration's sort key in the registrations index: one

@@ -51,7 +51,16 @@ func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (conve
 			// skewed proposal fails and is raised past what the table holds.
 			reg.WaitlistSeq = max(s.clock().UnixMicro(), observed.WaitlistSeq+1)
 		}
-		tx, idx, err := s.registerItems(in, reg)
+		// The required roles the team is admitted under: the event's as last
+		// seen if the team has them, else none; the table refuses a key
+		// that is not the event's, and the returned event decides.
+		rolesKey := ""
+		if observed != nil {
+			if e := observed.event(); e.CheckRequiredRoles(reg.Team) == nil {
+				rolesKey = observed.RequiredRolesKey
+			}
+		}
+		tx, idx, err := s.registerItems(in, reg, rolesKey)
 		if err != nil {
 			return convening.Registration{}, false, err
 		}
@@ -100,6 +109,12 @@ func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (conve
 		if err := e.CheckTeamSize(reg.Seats); err != nil {
 			return convening.Registration{}, false, err
 		}
+		if err := e.CheckAdmission(convening.AdmissionOpen); err != nil {
+			return convening.Registration{}, false, err
+		}
+		if err := e.CheckRequiredRoles(reg.Team); err != nil {
+			return convening.Registration{}, false, err
+		}
 		// Full, or another arrival got there first: decide again from the
 		// event as the table returned it, without reading it again.
 		observed = &ev
@@ -146,13 +161,21 @@ type registerIndex struct{ event, org, idem int }
 
 // registerItems builds the transaction for one attempt: for seats, or for
 // the waiting list as reg.Status says.
-func (s *Store) registerItems(in convening.RegisterInput, reg convening.Registration) (*dynamodb.TransactWriteItemsInput, registerIndex, error) {
+func (s *Store) registerItems(in convening.RegisterInput, reg convening.Registration, rolesKey string) (*dynamodb.TransactWriteItemsInput, registerIndex, error) {
 	now := fmtTime(in.Now)
 	seats := int64(reg.Seats)
 	window := expression.Name(AttrPK).AttributeExists().
 		And(expression.Name("registrationOpensAt").LessThanEqual(expression.Value(now))).
 		And(expression.Name("registrationClosesAt").GreaterThan(expression.Value(now))).
-		And(expression.Name("maxTeamSize").GreaterThanEqual(expression.Value(seats)))
+		And(expression.Name("maxTeamSize").GreaterThanEqual(expression.Value(seats))).
+		And(expression.Or(expression.Name("admission").AttributeNotExists(),
+			expression.Name("admission").NotEqual(expression.Value(string(convening.AdmissionStatement)))))
+	if rolesKey == "" {
+		window = window.And(expression.Or(expression.Name("requiredRolesKey").AttributeNotExists(),
+			expression.Name("requiredRolesKey").Equal(expression.Value(""))))
+	} else {
+		window = window.And(expression.Name("requiredRolesKey").Equal(expression.Value(rolesKey)))
+	}
 	// The condition is convening.FitsDirectly, enforced by the table: seats
 	// only while nobody waits and they fit; the waiting list otherwise.
 	var cond expression.ConditionBuilder

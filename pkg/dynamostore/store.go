@@ -262,15 +262,17 @@ var errBusy = convening.ErrBusy
 
 // countsUpdate turns the domain's delta to an event's counts into the
 // update of the event item: the one place counters are written. seatsLeft
-// moves opposite to seatsTaken, so that it stays capacity - seatsTaken.
+// moves opposite to the seats taken and held, so that it stays capacity -
+// seatsTaken - seatsHeld.
 func countsUpdate(d convening.Counts, now string) expression.UpdateBuilder {
 	upd := expression.Set(expression.Name("updatedAt"), expression.Value(now))
 	for _, c := range []struct {
 		name  string
 		delta int
 	}{
-		{"seatsTaken", d.SeatsTaken}, {"seatsLeft", -d.SeatsTaken}, {"registeredTeams", d.RegisteredTeams},
-		{"waitlistLength", d.WaitlistLength}, {"waitlistSeats", d.WaitlistSeats}, {"checkedIn", d.CheckedIn},
+		{"seatsTaken", d.SeatsTaken}, {"seatsHeld", d.SeatsHeld}, {"seatsLeft", -d.SeatsTaken - d.SeatsHeld},
+		{"registeredTeams", d.RegisteredTeams}, {"waitlistLength", d.WaitlistLength}, {"waitlistSeats", d.WaitlistSeats},
+		{"checkedIn", d.CheckedIn},
 	} {
 		if c.delta != 0 {
 			upd = upd.Add(expression.Name(c.name), expression.Value(c.delta))

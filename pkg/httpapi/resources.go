@@ -117,6 +117,14 @@ type createEventRequest struct {
 	RegistrationClosesAt string                   `json:"registrationClosesAt"`
 	WaitlistPolicy       convening.WaitlistPolicy `json:"waitlistPolicy"`
 	ParentEventID        string                   `json:"parentEventId"`
+	// Admission settings (see convening.Event).
+	Admission          convening.Admission       `json:"admission"`
+	RequiredRoles      []convening.Role          `json:"requiredRoles"`
+	StatementsCloseAt  string                    `json:"statementsCloseAt"`
+	ReviewCriteria     []convening.Criterion     `json:"reviewCriteria"`
+	RespondWithinHours int                       `json:"respondWithinHours"`
+	WaitlistOffers     *convening.WaitlistOffers `json:"waitlistOffers"`
+	AutoInvite         bool                      `json:"autoInvite"`
 }
 
 // times parses the named RFC 3339 fields, collecting an error per bad field.
@@ -156,6 +164,12 @@ func (h *Handler) createEvent(ctx context.Context, r *request) (events.APIGatewa
 		EndsAt:               t.parse("endsAt", in.EndsAt, true),
 		RegistrationOpensAt:  t.parse("registrationOpensAt", in.RegistrationOpensAt, false),
 		RegistrationClosesAt: t.parse("registrationClosesAt", in.RegistrationClosesAt, false),
+		Admission:            in.Admission, RequiredRoles: in.RequiredRoles, ReviewCriteria: in.ReviewCriteria,
+		RespondWithinHours: in.RespondWithinHours, WaitlistOffers: in.WaitlistOffers, AutoInvite: in.AutoInvite,
+	}
+	if in.StatementsCloseAt != "" {
+		v := t.parse("statementsCloseAt", in.StatementsCloseAt, true)
+		e.StatementsCloseAt = &v
 	}
 	if err := t.err(); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
@@ -178,6 +192,13 @@ type updateEventRequest struct {
 	RegistrationOpensAt  *string                   `json:"registrationOpensAt"`
 	RegistrationClosesAt *string                   `json:"registrationClosesAt"`
 	WaitlistPolicy       *convening.WaitlistPolicy `json:"waitlistPolicy"`
+	RequiredRoles        *[]convening.Role         `json:"requiredRoles"`
+	StatementsCloseAt    *string                   `json:"statementsCloseAt"`
+	ReviewCriteria       *[]convening.Criterion    `json:"reviewCriteria"`
+	RespondWithinHours   *int                      `json:"respondWithinHours"`
+	// WaitlistOffers is kept raw to tell null (turn offers off) from absent.
+	WaitlistOffers json.RawMessage `json:"waitlistOffers"`
+	AutoInvite     *bool           `json:"autoInvite"`
 	// Reason is recorded in the audit log with the change (optional).
 	Reason string `json:"reason"`
 }
@@ -188,7 +209,22 @@ func (h *Handler) updateEvent(ctx context.Context, r *request) (events.APIGatewa
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	var t times
-	c := convening.EventChange{Capacity: in.Capacity, MaxTeamSize: in.MaxTeamSize, WaitlistPolicy: in.WaitlistPolicy}
+	c := convening.EventChange{Capacity: in.Capacity, MaxTeamSize: in.MaxTeamSize, WaitlistPolicy: in.WaitlistPolicy,
+		RequiredRoles: in.RequiredRoles, ReviewCriteria: in.ReviewCriteria, RespondWithinHours: in.RespondWithinHours, AutoInvite: in.AutoInvite}
+	if len(in.WaitlistOffers) > 0 {
+		c.SetWaitlistOffers = true
+		if string(in.WaitlistOffers) != "null" {
+			c.WaitlistOffers = new(convening.WaitlistOffers)
+			if err := json.Unmarshal(in.WaitlistOffers, c.WaitlistOffers); err != nil {
+				return events.APIGatewayV2HTTPResponse{}, convening.InvalidFields("The change",
+					convening.Field("waitlistOffers", convening.RuleType, "type", "an object or null"))
+			}
+		}
+	}
+	if in.StatementsCloseAt != nil {
+		v := t.parse("statementsCloseAt", *in.StatementsCloseAt, true)
+		c.StatementsCloseAt = &v
+	}
 	if in.RegistrationOpensAt != nil {
 		v := t.parse("registrationOpensAt", *in.RegistrationOpensAt, true)
 		c.RegistrationOpensAt = &v

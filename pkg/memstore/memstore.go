@@ -171,6 +171,12 @@ func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (conve
 	if err := ev.CheckTeamSize(reg.Seats); err != nil {
 		return convening.Registration{}, false, err
 	}
+	if err := ev.CheckAdmission(convening.AdmissionOpen); err != nil {
+		return convening.Registration{}, false, err
+	}
+	if err := ev.CheckRequiredRoles(reg.Team); err != nil {
+		return convening.Registration{}, false, err
+	}
 	reg.Status, reg.WaitlistSeq, reg.WaitlistPosition = convening.StatusRegistered, 0, nil
 	kind, audit := convening.NoticeRegistered, convening.AuditRegistered
 	if !convening.FitsDirectly(ev.Event, reg.Seats) {

@@ -60,6 +60,7 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 		{"CheckIn", testCheckIn},
 		{"RaceStaffAndTeam", testRaceStaffAndTeam},
 		{"Privacy", testPrivacy},
+		{"AdmissionSettings", testAdmissionSettings},
 		{"RaceForTheLastSeat", testRaceForTheLastSeat},
 		{"RaceSameOrganization", testRaceSameOrganization},
 		{"RaceSameIdempotencyKey", testRaceSameIdempotencyKey},
