@@ -54,6 +54,24 @@ const (
 	AuditEventChanged    AuditKind = "event_changed"
 	AuditPersonalErased  AuditKind = "personal_data_erased"
 	AuditPersonalExpired AuditKind = "personal_data_expired"
+	AuditOffered         AuditKind = "offered"
+	AuditOfferAccepted   AuditKind = "offer_accepted"
+	AuditOfferExpired    AuditKind = "offer_expired"
+	// Statements of interest.
+	AuditSubmitted            AuditKind = "submitted"
+	AuditMemberConfirmed      AuditKind = "member_confirmed"
+	AuditReviewed             AuditKind = "reviewed"
+	AuditShortlisted          AuditKind = "shortlisted"
+	AuditInvited              AuditKind = "invited"
+	AuditDeclined             AuditKind = "declined"
+	AuditAccepted             AuditKind = "accepted"
+	AuditInvitationDeclined   AuditKind = "invitation_declined"
+	AuditWithdrawn            AuditKind = "withdrawn"
+	AuditInvitationExpired    AuditKind = "invitation_expired"
+	AuditDeadlineExtended     AuditKind = "deadline_extended"
+	AuditReinstated           AuditKind = "reinstated"
+	AuditDecisionStaged       AuditKind = "decision_staged"
+	AuditConfirmationReminded AuditKind = "confirmation_reminded"
 )
 
 // AuditRecord is one change, written in the same transaction as the change

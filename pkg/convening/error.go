@@ -89,6 +89,7 @@ const (
 	RuleNotAfter      Rule = "not_after"       // of: the field it may not come after
 	RuleCursor        Rule = "cursor"          // no args: not a cursor this list gave
 	RuleRequiredRoles Rule = "required_roles"  // missing: the roles the event requires that the team lacks
+	RuleMinLength     Rule = "min_length"      // min: characters
 )
 
 // FieldError names one invalid field with a JSON-style path such as
@@ -249,6 +250,8 @@ func (f FieldError) describe() string {
 		return fmt.Sprintf("must be at most %v days after %v", a["max"], a["of"])
 	case RuleNotAfter:
 		return fmt.Sprintf("must not be after %v", a["of"])
+	case RuleMinLength:
+		return fmt.Sprintf("must be at least %v characters", a["min"])
 	case RuleRequiredRoles:
 		return "must include " + quoted(a["missing"])
 	case RuleCursor:

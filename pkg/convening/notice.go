@@ -18,6 +18,26 @@ const (
 	NoticeWaitlistMoved  NoticeKind = "waitlist_moved"  // the team's place on the waiting list changed
 	NoticeMembersChanged NoticeKind = "members_changed" // staff changed the team's members
 	NoticeContactChanged NoticeKind = "contact_changed" // staff made someone else the team's contact
+	// Waiting-list offers.
+	NoticeOffered       NoticeKind = "offered"        // seats are held for the team until a deadline (action required)
+	NoticeOfferReminder NoticeKind = "offer_reminder" // the offer's deadline is near
+	NoticeOfferExpired  NoticeKind = "offer_expired"  // the offer lapsed; how to rejoin
+	// Statements of interest and invitations.
+	NoticeStatementReceived  NoticeKind = "statement_received"    // the contact: the statement arrived
+	NoticeMemberConfirmation NoticeKind = "member_confirmation"   // a member: please confirm you will attend
+	NoticeConfirmationNudge  NoticeKind = "confirmation_reminder" // a member who has not confirmed yet
+	NoticeShortlisted        NoticeKind = "shortlisted"           // next in line for an invitation
+	NoticeInvitation         NoticeKind = "invitation"            // seats held until a deadline (action required)
+	NoticeInvitationReminder NoticeKind = "invitation_reminder"   // an invitation's deadline is near
+	NoticeInvitationExpired  NoticeKind = "invitation_expired"    // the invitation lapsed
+	NoticeStatementDeclined  NoticeKind = "statement_declined"    // staff declined, with their message
+	NoticeInvitationExtended NoticeKind = "invitation_extended"   // staff gave more time
+)
+
+// Subject kinds of a notice: what its RegistrationID names.
+const (
+	SubjectRegistration = ""          // a registration (the default)
+	SubjectStatement    = "statement" // a statement of interest
 )
 
 // Notice is the email a state change owes a team. The store writes it in the

@@ -33,13 +33,21 @@ type RegistrationChange struct {
 	// those of the teams whose place got worse.
 	Notices []NoticeSpec
 	Audit   AuditRecord
+	// Hold, if set, is put (seats held until a deadline, see Holds);
+	// ReleaseHold removes the subject's hold.
+	Hold        *Hold
+	ReleaseHold bool
 }
 
-// NoticeSpec is a notice a change writes.
+// NoticeSpec is a notice a change writes. RegistrationID names its
+// subject: a registration, or (SubjectKind SubjectStatement) a statement;
+// MemberID, if set, addresses one member instead of the contact.
 type NoticeSpec struct {
 	ID             string
 	Kind           NoticeKind
 	RegistrationID string
+	SubjectKind    string
+	MemberID       string
 }
 
 // Decision decides a change of a registration from its state as read: the

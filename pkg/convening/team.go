@@ -114,6 +114,9 @@ type Member struct {
 	Role  Role   `json:"role"`
 	// CheckedInAt is when the member was checked in at the door.
 	CheckedInAt *time.Time `json:"checkedInAt,omitempty"`
+	// ConfirmedAt is when the member confirmed, by their personal link,
+	// that they will attend with the team (statements of interest).
+	ConfirmedAt *time.Time `json:"confirmedAt,omitempty"`
 }
 
 // Team is what a registrant submits: an organization, a contact and members.
@@ -257,4 +260,7 @@ type Registration struct {
 	// ErasedAt is when the registration's people were erased (see
 	// RetainAfterEvent); names and addresses are empty since.
 	ErasedAt *time.Time `json:"erasedAt,omitempty"`
+	// Offer is the seats held for an offered team until its deadline (and
+	// kept, for the record, once it accepted or the offer lapsed).
+	Offer *Offer `json:"offer"`
 }

@@ -39,7 +39,8 @@ func checkText(v *validation, field, s string, max int, required bool) bool {
 
 // multilineFields are the paragraphs of text; every other field is a name
 // or a title on one line.
-var multilineFields = map[string]bool{"description": true, "reason": true, "message": true}
+var multilineFields = map[string]bool{"description": true, "reason": true, "message": true, "comment": true,
+	"experience": true, "reasons": true}
 
 // bidiControl reports whether r is a bidirectional formatting character
 // (embeddings, overrides, isolates and marks).

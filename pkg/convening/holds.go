@@ -1,0 +1,110 @@
+package convening
+
+import (
+	"context"
+	"time"
+)
+
+// Offer is what a waitlisted team is offered when seats free up on an event
+// with waiting-list offers: the seats, held for it until RespondBy.
+type Offer struct {
+	Seats     int       `json:"seats"`
+	RespondBy time.Time `json:"respondBy"`
+	OfferedAt time.Time `json:"offeredAt"`
+}
+
+// HoldKind is what seats are held for.
+type HoldKind string
+
+const (
+	HoldOffer      HoldKind = "offer"      // a waiting-list offer (a registration)
+	HoldInvitation HoldKind = "invitation" // an invitation (a statement of interest)
+	// HoldConfirmation holds no seats: it schedules the reminder to the
+	// members of a statement who have not confirmed by RespondBy.
+	HoldConfirmation HoldKind = "confirmation"
+)
+
+// Reminders go out this long before a hold's deadline, once each, if the
+// hold was made before then.
+var ReminderLeads = []time.Duration{72 * time.Hour, 24 * time.Hour}
+
+// Hold is seats held for a team until a deadline: the schedule of what is
+// owed before it (reminders) and at it (the hold lapses). The sweep acts on
+// each hold when its next action is due.
+type Hold struct {
+	Kind HoldKind `json:"kind"`
+	// SubjectID is the registration (offer) or statement (invitation).
+	SubjectID string    `json:"subjectId"`
+	EventID   string    `json:"eventId"`
+	Seats     int       `json:"seats"`
+	RespondBy time.Time `json:"respondBy"`
+	CreatedAt time.Time `json:"createdAt"`
+	// Reminded counts the reminders sent, in the order of ReminderLeads.
+	Reminded int `json:"reminded"`
+}
+
+// HoldAction is what is due on a hold.
+type HoldAction int
+
+const (
+	HoldNothing HoldAction = iota
+	HoldRemind
+	HoldLapse
+)
+
+// Next returns the hold's next action and when it is due: the next
+// reminder still owed (one whose time came after the hold was made), then
+// the deadline.
+func (h Hold) Next() (HoldAction, time.Time) {
+	if h.Kind == HoldConfirmation {
+		return HoldLapse, h.RespondBy
+	}
+	for i := h.Reminded; i < len(ReminderLeads); i++ {
+		at := h.RespondBy.Add(-ReminderLeads[i])
+		if at.After(h.CreatedAt) {
+			return HoldRemind, at
+		}
+	}
+	return HoldLapse, h.RespondBy
+}
+
+// Due returns what is due on the hold at now.
+func (h Hold) Due(now time.Time) HoldAction {
+	action, at := h.Next()
+	if now.Before(at) {
+		return HoldNothing
+	}
+	return action
+}
+
+// AfterReminder is the hold once the reminder due now is sent: reminders
+// whose time has also passed are skipped (a late sweep sends one, not two).
+func (h Hold) AfterReminder(now time.Time) Hold {
+	for h.Reminded < len(ReminderLeads) && !now.Before(h.RespondBy.Add(-ReminderLeads[h.Reminded])) {
+		h.Reminded++
+	}
+	return h
+}
+
+// Holds is the store's schedule of holds.
+type Holds interface {
+	// DueHolds returns up to limit holds whose next action is due at now,
+	// the longest due first.
+	DueHolds(ctx context.Context, now time.Time, limit int) ([]Hold, error)
+	// RemindHold writes a reminder notice for a hold and records it sent,
+	// in one step, unless the hold changed since it was read (then it
+	// answers ErrHoldMoved and nothing is written).
+	RemindHold(ctx context.Context, h Hold, notice NoticeSpec, now time.Time) error
+}
+
+// ErrHoldMoved: the hold is not as read any more (answered, lapsed or
+// reminded by another sweep).
+var ErrHoldMoved = NewError(ECONFLICT, ReasonBusy, "The hold changed; look again.")
+
+// reminder is the notice that reminds a team of a hold's deadline.
+func (k HoldKind) reminder() NoticeKind {
+	if k == HoldInvitation {
+		return NoticeInvitationReminder
+	}
+	return NoticeOfferReminder
+}
