@@ -245,32 +245,6 @@ func TestIdempotencyKeyReplaysFirstAnswer(t *testing.T) {
 	}
 }
 
-func TestStaffGroupFromCognito(t *testing.T) {
-	a := newAPI(t)
-	for _, tt := range []struct {
-		name   string
-		claims map[string]string
-		status int
-	}{
-		{"NoAuthorizer", nil, 401},
-		{"NotStaff", map[string]string{"sub": "u1", "cognito:groups": "[volunteers]"}, 403},
-		{"Staff", map[string]string{"sub": "u2", "cognito:groups": "[volunteers staff]"}, 201},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			req := events.APIGatewayV2HTTPRequest{RouteKey: "POST /api/admin/events", Body: strings.Replace(eventBody, `"cv"`, `"cv-`+strings.ToLower(tt.name)+`"`, 1),
-				Headers: map[string]string{"content-type": "application/json"}}
-			if tt.claims != nil {
-				req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-					JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: tt.claims}}
-			}
-			resp, _ := a.handle(context.Background(), req)
-			if resp.StatusCode != tt.status {
-				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, resp.Body)
-			}
-		})
-	}
-}
-
 func TestFunctionServesOnlyItsRoutes(t *testing.T) {
 	a := newAPI(t)
 	fn := a.functions[deploy.Events].Handle
