@@ -122,7 +122,7 @@ func startBrowserSystem(t *testing.T) *browserSystem {
 		Table: table, DynamoDBEndpoint: dynamoURL, SESEndpoint: sesURL,
 		CognitoEndpoint: localaws.CognitoEndpoint(t), PoolName: "browser-" + strings.ReplaceAll(t.Name(), "/", "-"), Users: userList,
 		TokenSecret: tokenSecret,
-		Sender: "CA LMI Convenings <convenings@lmi.example.org>", PublicURL: base, LogLevel: "warn",
+		Sender:      "CA LMI Convenings <convenings@lmi.example.org>", PublicURL: base, LogLevel: "warn",
 		Seed: []json.RawMessage{
 			event("central-valley", "Central Valley Universal Convening", 40, 6),
 			event("monterey-network", "Monterey County Network Convening", 4, 4),

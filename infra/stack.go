@@ -110,9 +110,9 @@ func functionSpecs() map[string]functionSpec {
 		deploy.Admin:        {timeout: http, table: tableReadWrite},
 		deploy.Web:          {timeout: http, table: tableReadWrite},
 		// Reads events; writes its sessions.
-		deploy.Console: {timeout: http, table: tableReadWrite},
-		deploy.Promoter:     {timeout: stream, table: tableReadWrite},
-		deploy.Mailer:       {timeout: stream, table: tableReadWrite},
+		deploy.Console:  {timeout: http, table: tableReadWrite},
+		deploy.Promoter: {timeout: stream, table: tableReadWrite},
+		deploy.Mailer:   {timeout: stream, table: tableReadWrite},
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/calmi/convenings/pkg/cognito"
+	"github.com/calmi/convenings/pkg/console"
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/httpapi"
@@ -282,7 +284,14 @@ func TestEveryRouteHasAHandler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	pool := cognito.Pool{Issuer: "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_EXAMPLE", ClientID: "client", LoginURL: "https://login.example.org"}
+	staffConsole, err := console.New(t.Context(), svc, memstore.NewSessions(), console.Options{Pool: pool, PublicURL: "https://convenings.example.org",
+		Key: []byte(strings.Repeat("k", 32))})
+	if err != nil {
+		t.Fatal(err)
+	}
 	functions := map[string]interface{ RouteKeys() []string }{
+		deploy.Console:      staffConsole,
 		deploy.Events:       httpapi.Events(svc, nil),
 		deploy.Register:     httpapi.Register(svc, nil),
 		deploy.Registration: httpapi.Registration(svc, nil),

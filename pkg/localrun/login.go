@@ -50,9 +50,9 @@ type Login struct {
 	cognito  *cip.Client
 	endpoint string // cognito-local's
 	poolID   string
-	key     jose.Signer
-	log     *slog.Logger
-	page    *template.Template
+	key      jose.Signer
+	log      *slog.Logger
+	page     *template.Template
 
 	mu    sync.Mutex
 	flows map[string]*loginFlow // by flow id: an authorize request awaiting its form
@@ -62,7 +62,7 @@ type Login struct {
 // loginFlow is an /oauth2/authorize request while its form is shown.
 type loginFlow struct {
 	clientID, redirectURI, state, nonce, challenge, scope string
-	expires                                              time.Time
+	expires                                               time.Time
 }
 
 // loginCode is an authorization code and what it will be exchanged for.

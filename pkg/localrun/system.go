@@ -73,9 +73,9 @@ type System struct {
 	Pool localaws.CognitoPool
 	// LoginURL is the managed-login stand-in's base URL.
 	LoginURL string
-	Client        *dynamodb.Client
-	Table         string
-	Gateway       *Gateway
+	Client   *dynamodb.Client
+	Table    string
+	Gateway  *Gateway
 	// Handlers are the functions' typed Lambda handlers, by name.
 	Handlers   map[string]any
 	PollerDone <-chan error

@@ -61,7 +61,7 @@ func RunSessions(t *testing.T, newStore func(t testing.TB) staffauth.SessionStor
 			changed.Staff.Groups = nil // removed from every group meanwhile
 			changed.RefreshAt = now.Add(2 * time.Hour)
 			changed.ExpiresAt = now.Add(100 * time.Hour) // ignored
-			changed.RefreshToken = "other"                // ignored
+			changed.RefreshToken = "other"               // ignored
 			if err := s.UpdateSession(ctx, changed); err != nil {
 				t.Fatal(err)
 			}
