@@ -17,7 +17,7 @@ FUZZPKGS   = $(sort $(dir $(shell grep -l '^func Fuzz' $$(git ls-files '*_test.g
 # its end of life on 2026-10-30).
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help deps run test test-go test-infra synth vet build invoke bench fuzz clean
+.PHONY: help deps run staff-token test test-go test-infra synth vet build invoke bench fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ deps: $(NPM_STAMP) ## install npm tools, Go modules, and Java and Chromium if mi
 
 run: deps ## run the whole system locally (API on :8080, mail viewer on :8005)
 	$(GO) run ./cmd/lmi-local
+
+staff-token: ## print a fresh access token of the running system's staff user (for curl: make -s staff-token)
+	@$(GO) run ./cmd/lmi-local staff-token
 
 test: deps vet test-go synth ## run every test: unit, integration (DynamoDB Local, local SES), CDK template, cdk synth, each fuzz target briefly
 	$(MAKE) --no-print-directory fuzz FUZZTIME=3000x

@@ -40,6 +40,10 @@ func TestFunctionBinaries(t *testing.T) {
 		deploy.EnvTableName + "=" + h.table, deploy.EnvLogLevel + "=warn", deploy.EnvTokenSecret + "=" + tokenSecret,
 		deploy.EnvPublicURL + "=http://127.0.0.1:8080", deploy.EnvSenderEmail + "=convenings@lmi.example.org",
 		deploy.EnvSESMaxSendRate + "=50",
+		// The console verifies tokens lazily: it needs the pool's names to
+		// start, not the pool.
+		deploy.EnvCognitoIssuer + "=https://cognito-idp.us-west-2.amazonaws.com/us-west-2_EXAMPLE",
+		deploy.EnvCognitoClientID + "=4example0client0id0abc123", deploy.EnvCognitoLoginURL + "=https://convenings-staff.auth.us-west-2.amazoncognito.com",
 	}
 	for _, name := range deploy.FunctionNames() {
 		t.Run(name, func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore"
 	"github.com/calmi/convenings/pkg/localaws"
 	"github.com/calmi/convenings/pkg/localrun"
@@ -69,6 +70,8 @@ type browserSystem struct {
 	t         *testing.T
 	base      string
 	sesURL    string
+	login     string                          // the managed-login stand-in's base URL
+	users     map[string]localaws.CognitoUser // the staff users, by role
 	ctx       context.Context
 	axe       string
 	shots     string
@@ -108,10 +111,18 @@ func startBrowserSystem(t *testing.T) *browserSystem {
 			"venue": "Fresno County Office of Education, 1111 Van Ness Ave., Fresno", "capacity": capacity, "maxTeamSize": maxTeam})
 		return b
 	}
+	users := map[string]localaws.CognitoUser{}
+	var userList []localaws.CognitoUser
+	for _, role := range deploy.Roles {
+		u := localaws.CognitoUser{Email: role + "@lmi.example.org", Password: "Browser-" + role + "-pass1", Groups: []string{role}}
+		users[role] = u
+		userList = append(userList, u)
+	}
 	sys, err := localrun.StartSystem(ctx, localrun.SystemOptions{
 		Table: table, DynamoDBEndpoint: dynamoURL, SESEndpoint: sesURL,
-		StaffToken: "browser-staff-token", TokenSecret: tokenSecret,
-		Sender: "CA LMI Convenings <convenings@lmi.example.org>", PublicURL: base, LogLevel: "warn",
+		CognitoEndpoint: localaws.CognitoEndpoint(t), PoolName: "browser-" + strings.ReplaceAll(t.Name(), "/", "-"), Users: userList,
+		TokenSecret: tokenSecret,
+		Sender:      "CA LMI Convenings <convenings@lmi.example.org>", PublicURL: base, LogLevel: "warn",
 		Seed: []json.RawMessage{
 			event("central-valley", "Central Valley Universal Convening", 40, 6),
 			event("monterey-network", "Monterey County Network Convening", 4, 4),
@@ -150,7 +161,7 @@ func startBrowserSystem(t *testing.T) *browserSystem {
 	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &browserSystem{t: t, base: base, sesURL: sesURL, ctx: tctx, axe: string(axe), shots: shots,
+	return &browserSystem{t: t, base: base, sesURL: sesURL, login: sys.LoginURL, users: users, ctx: tctx, axe: string(axe), shots: shots,
 		run: fmt.Sprintf("b%d", time.Now().UnixNano()), minor: map[string]int{}}
 }
 

@@ -47,7 +47,10 @@ func (h *harness) functionConfig(sesURL string, clientOpts ...func(*dynamodb.Opt
 	dynamoURL, _ := localaws.Endpoints(h.t)
 	return localrun.FunctionConfig{
 		Config: deploy.Config{Table: h.table, TokenSecret: tokenSecret, PublicURL: "http://127.0.0.1:8080",
-			SenderEmail: "convenings@lmi.example.org", SESMaxSendRate: "2000", LogLevel: "warn"},
+			SenderEmail: "convenings@lmi.example.org", SESMaxSendRate: "2000", LogLevel: "warn",
+			// The console's pool by name only: no test here signs in through it.
+			CognitoIssuer: "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_EXAMPLE", CognitoClientID: "4example0client0id0abc123",
+			CognitoLoginURL: "https://convenings-staff.auth.us-west-2.amazoncognito.com"},
 		DynamoDBEndpoint: dynamoURL, SESEndpoint: sesURL, DynamoDBOptions: clientOpts,
 	}
 }

@@ -36,7 +36,8 @@ var samplePayloads = []struct {
 	{"api-admin-update-event.json", deploy.Admin, 200},
 	{"api-admin-roster.json", deploy.Admin, 200},
 	{"web-event-page.json", deploy.Web, 200},
-	{"web-register-form.json", deploy.Web, 403}, // a form post without the site's anti-forgery cookie
+	{"web-register-form.json", deploy.Web, 403},       // a form post without the site's anti-forgery cookie
+	{"console-events-page.json", deploy.Console, 303}, // a session cookie the table does not know: sign in
 	{"stream-event-seats-freed.json", deploy.Promoter, 0},
 	{"stream-notice-inserted.json", deploy.Mailer, 0},
 	{"scheduled-retention.json", deploy.Retention, 0},

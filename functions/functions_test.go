@@ -102,7 +102,15 @@ func TestDependencies(t *testing.T) {
 		{"github.com/aws/aws-sdk-go-v2/service/secretsmanager", tokens},
 		// The website's pages and the emails (rendered with html/template
 		// too) are the only HTML.
-		{"html/template", uses(deploy.Web, deploy.Mailer)},
+		{"html/template", uses(deploy.Web, deploy.Mailer, deploy.Console)},
+		// Only the console signs staff in (OAuth 2.0, JWT verification);
+		// the staff API trusts API Gateway's authorizer.
+		{"golang.org/x/oauth2", uses(deploy.Console)},
+		{"github.com/coreos/go-oidc", uses(deploy.Console)},
+		{module + "pkg/cognito", uses(deploy.Console)},
+		{module + "pkg/console", uses(deploy.Console)},
+		// Cognito's API is the local tools' (cognito-local's setup).
+		{"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider", uses()},
 		{"github.com/aws/aws-cdk-go", uses()},
 		{"github.com/aws/jsii-runtime-go", uses()},
 		{module + "pkg/mail", uses(deploy.Mailer)},
@@ -111,7 +119,7 @@ func TestDependencies(t *testing.T) {
 		{module + "pkg/web", uses(deploy.Web)},
 		{module + "pkg/httpapi", uses(deploy.Events, deploy.Register, deploy.Registration, deploy.Admin)},
 		// The one table of HTTP statuses, for the API and the website alike.
-		{module + "pkg/problem", uses(deploy.Events, deploy.Register, deploy.Registration, deploy.Admin, deploy.Web)},
+		{module + "pkg/problem", uses(deploy.Events, deploy.Register, deploy.Registration, deploy.Admin, deploy.Web, deploy.Console)},
 		// The in-memory store and the contract suite are for tests only.
 		{module + "pkg/memstore", uses()},
 		{module + "pkg/storetest", uses()},

@@ -36,6 +36,10 @@ const (
 	ContextPublicURL          = "publicUrl"
 	ContextThrottleRateLimit  = "apiThrottleRateLimit"
 	ContextThrottleBurstLimit = "apiThrottleBurstLimit"
+	// ContextStaffLoginDomain is the managed login's domain prefix:
+	// https://<prefix>.auth.<region>.amazoncognito.com. It must be unique
+	// in the region.
+	ContextStaffLoginDomain = "staffLoginDomain"
 )
 
 // Defaults used when neither the props nor the context set a value.
@@ -76,6 +80,9 @@ type ConveningsStackProps struct {
 	// stage (context apiThrottleRateLimit and apiThrottleBurstLimit).
 	ThrottleRateLimit  float64
 	ThrottleBurstLimit float64
+	// StaffLoginDomain is the managed login's domain prefix (context
+	// staffLoginDomain); by default "convenings-staff-" and the account id.
+	StaffLoginDomain string
 }
 
 // tableAccess is what a function may do with the table.
@@ -102,8 +109,10 @@ func functionSpecs() map[string]functionSpec {
 		deploy.Registration: {timeout: http, table: tableReadWrite},
 		deploy.Admin:        {timeout: http, table: tableReadWrite},
 		deploy.Web:          {timeout: http, table: tableReadWrite},
-		deploy.Promoter:     {timeout: stream, table: tableReadWrite},
-		deploy.Mailer:       {timeout: stream, table: tableReadWrite},
+		// Reads events; writes its sessions.
+		deploy.Console:  {timeout: http, table: tableReadWrite},
+		deploy.Promoter: {timeout: stream, table: tableReadWrite},
+		deploy.Mailer:   {timeout: stream, table: tableReadWrite},
 		// A day's erasing is a few hundred registrations at most.
 		deploy.Retention: {timeout: awscdk.Duration_Minutes(jsii.Number(5)), table: tableReadWrite},
 	}
@@ -167,8 +176,29 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 		fns[name] = fn
 	}
 
-	userPool, userPoolClient := newUserPool(stack)
-	api := newHTTPAPI(stack, cfg, fns, userPool, userPoolClient)
+	var userPool awscognito.UserPool
+	var userPoolClient awscognito.UserPoolClient
+	api := newHTTPAPI(stack, cfg, fns, func(api awsapigatewayv2.HttpApi) awsapigatewayv2.IHttpRouteAuthorizer {
+		site := api.ApiEndpoint()
+		if cfg.publicURL != "" {
+			site = jsii.String(cfg.publicURL)
+		}
+		var domain awscognito.UserPoolDomain
+		userPool, userPoolClient, domain = newUserPool(stack, cfg, site)
+		console := fns[deploy.Console]
+		console.AddEnvironment(jsii.String(deploy.EnvPublicURL), site, nil)
+		console.AddEnvironment(jsii.String(deploy.EnvCognitoIssuer), jsii.String(fmt.Sprintf("https://cognito-idp.%s.amazonaws.com/%s",
+			*stack.Region(), *userPool.UserPoolId())), nil)
+		console.AddEnvironment(jsii.String(deploy.EnvCognitoClientID), userPoolClient.UserPoolClientId(), nil)
+		console.AddEnvironment(jsii.String(deploy.EnvCognitoLoginURL), domain.BaseUrl(nil), nil)
+		// Staff routes need a valid access token from the console's client
+		// carrying the staff API's scope (ID tokens carry none); the admin
+		// function then checks token_use and the route's roles.
+		return awsapigatewayv2authorizers.NewHttpUserPoolAuthorizer(jsii.String("StaffAuthorizer"), userPool,
+			&awsapigatewayv2authorizers.HttpUserPoolAuthorizerProps{
+				UserPoolClients: &[]awscognito.IUserPoolClient{userPoolClient},
+			})
+	})
 
 	// The mailer links to the public site in its emails; by default that
 	// is the API's endpoint, the base URL of its $default stage without a
@@ -240,6 +270,8 @@ type config struct {
 	publicURL      string
 	throttleRate   float64
 	throttleBurst  float64
+	// staffLoginDomain is the managed login's domain prefix.
+	staffLoginDomain string
 }
 
 func resolveConfig(stack awscdk.Stack, props *ConveningsStackProps) config {
@@ -250,6 +282,11 @@ func resolveConfig(stack awscdk.Stack, props *ConveningsStackProps) config {
 		publicURL:      firstNonEmpty(props.PublicURL, contextString(node, ContextPublicURL)),
 		throttleRate:   firstPositive(props.ThrottleRateLimit, contextNumber(stack, ContextThrottleRateLimit), DefaultThrottleRateLimit),
 		throttleBurst:  firstPositive(props.ThrottleBurstLimit, contextNumber(stack, ContextThrottleBurstLimit), DefaultThrottleBurstLimit),
+	}
+	cfg.staffLoginDomain = firstNonEmpty(props.StaffLoginDomain, contextString(node, ContextStaffLoginDomain))
+	if cfg.staffLoginDomain == "" {
+		// Domain prefixes are unique per region across all accounts.
+		cfg.staffLoginDomain = *awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("convenings-staff-"), stack.Account()})
 	}
 	annotations := awscdk.Annotations_Of(stack)
 	if cfg.senderEmail == "" {
@@ -397,37 +434,92 @@ func newFunction(stack awscdk.Stack, name, codeDir string, timeout awscdk.Durati
 	})
 }
 
-func newUserPool(stack awscdk.Stack) (awscognito.UserPool, awscognito.UserPoolClient) {
+// newUserPool creates the staff's user pool: sign-in by email, accounts
+// made by an administrator only, MFA with an authenticator app required,
+// the roles as groups, the staff API's scope, the managed login on a
+// Cognito domain, and the console's app client: a public client (PKCE, no
+// secret) for the authorization code grant only, redirecting to the
+// console under site. It returns the pool, the client and the domain.
+func newUserPool(stack awscdk.Stack, cfg config, site *string) (awscognito.UserPool, awscognito.UserPoolClient, awscognito.UserPoolDomain) {
 	pool := awscognito.NewUserPool(stack, jsii.String("StaffPool"), &awscognito.UserPoolProps{
 		SelfSignUpEnabled: jsii.Bool(false),
 		SignInAliases:     &awscognito.SignInAliases{Email: jsii.Bool(true)},
 		AutoVerify:        &awscognito.AutoVerifiedAttrs{Email: jsii.Bool(true)},
 		AccountRecovery:   awscognito.AccountRecovery_EMAIL_ONLY,
-		Mfa:               awscognito.Mfa_OPTIONAL,
-		MfaSecondFactor:   &awscognito.MfaSecondFactor{Otp: jsii.Bool(true), Sms: jsii.Bool(false)},
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		// Every staff member enrols an authenticator app at their first
+		// sign-in; no SMS (costly, and weaker).
+		Mfa:             awscognito.Mfa_REQUIRED,
+		MfaSecondFactor: &awscognito.MfaSecondFactor{Otp: jsii.Bool(true), Sms: jsii.Bool(false)},
+		// The managed login (the newer version, with its branding) needs
+		// the Essentials plan.
+		FeaturePlan:   awscognito.FeaturePlan_ESSENTIALS,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
+	descriptions := map[string]string{
+		deploy.RoleStaff:    "Staff who manage events and registrations: every page and action",
+		deploy.RoleReviewer: "Reviewers: read events and statements of interest, write reviews",
+		deploy.RoleCheckIn:  "Check-in volunteers: the check-in pages only",
+	}
+	for _, role := range deploy.Roles {
+		awscognito.NewCfnUserPoolGroup(stack, jsii.String(constructID(role)+"Group"), &awscognito.CfnUserPoolGroupProps{
+			UserPoolId:  pool.UserPoolId(),
+			GroupName:   jsii.String(role),
+			Description: jsii.String(descriptions[role]),
+		})
+	}
+	apiScope := awscognito.NewResourceServerScope(&awscognito.ResourceServerScopeProps{
+		ScopeName:        jsii.String(strings.TrimPrefix(deploy.StaffAPIScope, deploy.StaffAPIResourceServer+"/")),
+		ScopeDescription: jsii.String("The staff JSON API (/api/admin), within the caller's roles"),
+	})
+	api := pool.AddResourceServer(jsii.String("StaffApi"), &awscognito.UserPoolResourceServerOptions{
+		Identifier: jsii.String(deploy.StaffAPIResourceServer),
+		Scopes:     &[]awscognito.ResourceServerScope{apiScope},
+	})
+	domain := pool.AddDomain(jsii.String("StaffLogin"), &awscognito.UserPoolDomainOptions{
+		CognitoDomain:       &awscognito.CognitoDomainOptions{DomainPrefix: jsii.String(cfg.staffLoginDomain)},
+		ManagedLoginVersion: awscognito.ManagedLoginVersion_NEWER_MANAGED_LOGIN,
+	})
+	hour := awscdk.Duration_Hours(jsii.Number(1))
 	client := pool.AddClient(jsii.String("StaffClient"), &awscognito.UserPoolClientOptions{
 		GenerateSecret: jsii.Bool(false),
-		AuthFlows: &awscognito.AuthFlow{
-			UserSrp:      jsii.Bool(true),
-			UserPassword: jsii.Bool(true),
+		OAuth: &awscognito.OAuthSettings{
+			Flows:        &awscognito.OAuthFlows{AuthorizationCodeGrant: jsii.Bool(true)},
+			CallbackUrls: &[]*string{awscdk.Fn_Join(jsii.String(""), &[]*string{site, jsii.String("/staff/callback")})},
+			LogoutUrls:   &[]*string{awscdk.Fn_Join(jsii.String(""), &[]*string{site, jsii.String("/staff/signed-out")})},
+			Scopes: &[]awscognito.OAuthScope{awscognito.OAuthScope_OPENID(), awscognito.OAuthScope_EMAIL(),
+				awscognito.OAuthScope_ResourceServer(api, apiScope)},
 		},
-		DisableOAuth:               jsii.Bool(true),
+		SupportedIdentityProviders: &[]awscognito.UserPoolClientIdentityProvider{awscognito.UserPoolClientIdentityProvider_COGNITO()},
+		// An hour: a staff member taken out of a group loses it within the
+		// hour (the console checks again when the token expires). The
+		// refresh token lasts as long as a console session may.
+		AccessTokenValidity:        hour,
+		IdTokenValidity:            hour,
+		RefreshTokenValidity:       awscdk.Duration_Hours(jsii.Number(10)),
+		EnableTokenRevocation:      jsii.Bool(true),
 		PreventUserExistenceErrors: jsii.Bool(true),
 	})
-	awscognito.NewCfnUserPoolGroup(stack, jsii.String("StaffGroup"), &awscognito.CfnUserPoolGroupProps{
-		UserPoolId:  pool.UserPoolId(),
-		GroupName:   jsii.String(deploy.StaffGroup),
-		Description: jsii.String("Staff who manage events and registrations"),
-	})
-	return pool, client
+	// The managed login signs staff in; the console needs no password flow
+	// of its own, only refreshing (CDK would otherwise leave Cognito's
+	// defaults, which include SRP and custom authentication).
+	client.Node().DefaultChild().(awscognito.CfnUserPoolClient).AddPropertyOverride(
+		jsii.String("ExplicitAuthFlows"), []string{"ALLOW_REFRESH_TOKEN_AUTH"})
+	// The newer managed login shows a page only for a client with branding;
+	// Cognito's own look will do.
+	awscognito.NewCfnManagedLoginBranding(stack, jsii.String("StaffLoginBranding"), &awscognito.CfnManagedLoginBrandingProps{
+		UserPoolId:               pool.UserPoolId(),
+		ClientId:                 client.UserPoolClientId(),
+		UseCognitoProvidedValues: jsii.Bool(true),
+	}).AddDependency(domain.Node().DefaultChild().(awscdk.CfnResource))
+	return pool, client, domain
 }
 
 // newHTTPAPI creates the API with a throttled $default stage and exactly
-// the routes in deploy.Routes.
+// the routes in deploy.Routes; newAuthorizer makes the JWT authorizer of
+// the staff routes once the API exists (the user pool's client redirects
+// to the API's URL by default).
 func newHTTPAPI(stack awscdk.Stack, cfg config, fns map[string]awslambda.Function,
-	pool awscognito.UserPool, client awscognito.UserPoolClient) awsapigatewayv2.HttpApi {
+	newAuthorizer func(awsapigatewayv2.HttpApi) awsapigatewayv2.IHttpRouteAuthorizer) awsapigatewayv2.HttpApi {
 	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
 		Description: jsii.String("convenings registration API"),
 		// The stage is created below, with throttling.
@@ -442,12 +534,7 @@ func newHTTPAPI(stack awscdk.Stack, cfg config, fns map[string]awslambda.Functio
 		},
 	})
 
-	// Staff routes need a valid JWT from the staff pool's client; the admin
-	// function then checks the staff group in its claims.
-	authorizer := awsapigatewayv2authorizers.NewHttpUserPoolAuthorizer(jsii.String("StaffAuthorizer"), pool,
-		&awsapigatewayv2authorizers.HttpUserPoolAuthorizerProps{
-			UserPoolClients: &[]awscognito.IUserPoolClient{client},
-		})
+	authorizer := newAuthorizer(api)
 
 	integrations := make(map[string]awsapigatewayv2integrations.HttpLambdaIntegration)
 	for _, r := range deploy.Routes {
@@ -475,8 +562,9 @@ func newHTTPAPI(stack awscdk.Stack, cfg config, fns map[string]awslambda.Functio
 			Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod(r.Method)},
 			Integration: integration,
 		}
-		if r.Staff {
+		if r.Authorized() {
 			opts.Authorizer = authorizer
+			opts.AuthorizationScopes = jsii.Strings(deploy.StaffAPIScope)
 		}
 		api.AddRoutes(opts)
 	}

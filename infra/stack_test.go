@@ -233,7 +233,7 @@ func TestCDKJSON(t *testing.T) {
 
 func TestFunctionNames(t *testing.T) {
 	names := FunctionNames()
-	want := []string{"events", "register", "registration", "admin", "web", "promoter", "mailer", "retention"}
+	want := []string{"events", "register", "registration", "admin", "web", "console", "promoter", "mailer", "retention"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("FunctionNames() = %v, want %v", names, want)
 	}
@@ -479,6 +479,8 @@ func TestFunctionPermissions(t *testing.T) {
 		{name: "registration", write: true, secret: true},
 		{name: "admin", write: true},
 		{name: "web", write: true, secret: true},
+		// Sessions in the table; the key that seals them comes from the secret.
+		{name: "console", write: true, secret: true},
 		{name: "promoter", write: true, streamQueue: "PromotionDeadLetterQueue"},
 		{name: "mailer", write: true, secret: true, ses: true, streamQueue: "NotificationDeadLetterQueue"},
 	}
@@ -642,10 +644,11 @@ func TestRoutes(t *testing.T) {
 			if !ok {
 				t.Fatalf("route missing")
 			}
-			if r.Staff {
-				if p["AuthorizationType"] != "JWT" || !reflect.DeepEqual(p["AuthorizerId"], ref(authorizers[0])) {
-					t.Errorf("staff route: AuthorizationType %v, AuthorizerId %v; want JWT with the staff authorizer",
-						p["AuthorizationType"], p["AuthorizerId"])
+			if r.Authorized() {
+				if p["AuthorizationType"] != "JWT" || !reflect.DeepEqual(p["AuthorizerId"], ref(authorizers[0])) ||
+					!reflect.DeepEqual(p["AuthorizationScopes"], []any{deploy.StaffAPIScope}) {
+					t.Errorf("staff route: AuthorizationType %v, AuthorizerId %v, scopes %v; want JWT with the staff authorizer and the staff API's scope",
+						p["AuthorizationType"], p["AuthorizerId"], p["AuthorizationScopes"])
 				}
 			} else if p["AuthorizerId"] != nil || (p["AuthorizationType"] != nil && p["AuthorizationType"] != "NONE") {
 				t.Errorf("public route has authorization %v / %v", p["AuthorizationType"], p["AuthorizerId"])
@@ -660,7 +663,7 @@ func TestRoutes(t *testing.T) {
 			}
 		})
 	}
-	if got, want := len(s.cfn.ofType("AWS::ApiGatewayV2::Integration")), 5; got != want {
+	if got, want := len(s.cfn.ofType("AWS::ApiGatewayV2::Integration")), 6; got != want {
 		t.Errorf("%d integrations, want one per HTTP function (%d)", got, want)
 	}
 	api := s.cfn.Resources[s.cfn.logicalID(t, "AWS::ApiGatewayV2::Api", "HttpApi")].Properties
@@ -784,9 +787,28 @@ func TestCognito(t *testing.T) {
 	s := defaultSynth(t)
 	poolID := s.cfn.logicalID(t, "AWS::Cognito::UserPool", "StaffPool")
 	pool := s.cfn.Resources[poolID]
-	client := s.cfn.Resources[s.cfn.logicalID(t, "AWS::Cognito::UserPoolClient", "StaffPoolStaffClient")].Properties
-	flows := asList(client["ExplicitAuthFlows"])
-	groups := s.cfn.ofType("AWS::Cognito::UserPoolGroup")
+	clientID := s.cfn.logicalID(t, "AWS::Cognito::UserPoolClient", "StaffPoolStaffClient")
+	client := s.cfn.Resources[clientID].Properties
+	var groups []string
+	for _, id := range s.cfn.ofType("AWS::Cognito::UserPoolGroup") {
+		if p := s.cfn.Resources[id].Properties; reflect.DeepEqual(p["UserPoolId"], ref(poolID)) {
+			groups = append(groups, p["GroupName"].(string))
+		}
+	}
+	slices.Sort(groups)
+	wantGroups := slices.Sorted(slices.Values(deploy.Roles))
+	servers := s.cfn.ofType("AWS::Cognito::UserPoolResourceServer")
+	domains := s.cfn.ofType("AWS::Cognito::UserPoolDomain")
+	brandings := s.cfn.ofType("AWS::Cognito::ManagedLoginBranding")
+	joined := func(v any) string { // a Fn::Join's literal parts, for URLs built on the API's endpoint
+		var b strings.Builder
+		for _, p := range asList(dig(v, "Fn::Join", 1)) {
+			if s, ok := p.(string); ok {
+				b.WriteString(s)
+			}
+		}
+		return b.String()
+	}
 	tests := []struct {
 		name string
 		ok   bool
@@ -794,14 +816,26 @@ func TestCognito(t *testing.T) {
 	}{
 		{"NoSelfSignUp", dig(pool.Properties, "AdminCreateUserConfig", "AllowAdminCreateUserOnly") == true, pool.Properties["AdminCreateUserConfig"]},
 		{"EmailSignIn", reflect.DeepEqual(pool.Properties["UsernameAttributes"], []any{"email"}), pool.Properties["UsernameAttributes"]},
+		{"MFARequired", pool.Properties["MfaConfiguration"] == "ON", pool.Properties["MfaConfiguration"]},
+		{"MFAByAuthenticatorApp", reflect.DeepEqual(pool.Properties["EnabledMfas"], []any{"SOFTWARE_TOKEN_MFA"}), pool.Properties["EnabledMfas"]},
 		{"RetainPool", pool.DeletionPolicy == "Retain", pool.DeletionPolicy},
+		{"GroupsAreTheRoles", slices.Equal(groups, wantGroups), groups},
 		{"ClientWithoutSecret", client["GenerateSecret"] == false, client["GenerateSecret"]},
-		{"SRPFlow", slices.Contains(flows, "ALLOW_USER_SRP_AUTH"), flows},
-		{"PasswordFlow", slices.Contains(flows, "ALLOW_USER_PASSWORD_AUTH"), flows},
 		{"ClientOfPool", reflect.DeepEqual(client["UserPoolId"], ref(poolID)), client["UserPoolId"]},
-		{"StaffGroup", len(groups) == 1 &&
-			s.cfn.Resources[groups[0]].Properties["GroupName"] == deploy.StaffGroup &&
-			reflect.DeepEqual(s.cfn.Resources[groups[0]].Properties["UserPoolId"], ref(poolID)), groups},
+		{"CodeGrantOnly", reflect.DeepEqual(client["AllowedOAuthFlows"], []any{"code"}) && client["AllowedOAuthFlowsUserPoolClient"] == true, client["AllowedOAuthFlows"]},
+		{"NoPasswordFlows", reflect.DeepEqual(client["ExplicitAuthFlows"], []any{"ALLOW_REFRESH_TOKEN_AUTH"}), client["ExplicitAuthFlows"]},
+		{"Scopes", slices.Contains(asList(client["AllowedOAuthScopes"]), any("openid")) &&
+			slices.ContainsFunc(asList(client["AllowedOAuthScopes"]), func(v any) bool { return strings.HasSuffix(joined(v), "/api") || v == deploy.StaffAPIScope }),
+			client["AllowedOAuthScopes"]},
+		{"CallbackURL", len(asList(client["CallbackURLs"])) == 1 && strings.HasSuffix(joined(asList(client["CallbackURLs"])[0]), "/staff/callback"), client["CallbackURLs"]},
+		{"SignOutURL", len(asList(client["LogoutURLs"])) == 1 && strings.HasSuffix(joined(asList(client["LogoutURLs"])[0]), "/staff/signed-out"), client["LogoutURLs"]},
+		{"TokenRevocation", client["EnableTokenRevocation"] == true, client["EnableTokenRevocation"]},
+		{"RefreshLastsASession", client["RefreshTokenValidity"] == 600.0 && dig(client, "TokenValidityUnits", "RefreshToken") == "minutes" ||
+			client["RefreshTokenValidity"] == 10.0 && dig(client, "TokenValidityUnits", "RefreshToken") == "hours", []any{client["RefreshTokenValidity"], client["TokenValidityUnits"]}},
+		{"StaffAPIResourceServer", len(servers) == 1 && s.cfn.Resources[servers[0]].Properties["Identifier"] == deploy.StaffAPIResourceServer &&
+			dig(s.cfn.Resources[servers[0]].Properties, "Scopes", 0, "ScopeName") == "api", servers},
+		{"ManagedLoginDomain", len(domains) == 1 && s.cfn.Resources[domains[0]].Properties["ManagedLoginVersion"] == 2.0, domains},
+		{"ManagedLoginBranding", len(brandings) == 1 && reflect.DeepEqual(s.cfn.Resources[brandings[0]].Properties["ClientId"], ref(clientID)), brandings},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -809,6 +843,28 @@ func TestCognito(t *testing.T) {
 				t.Errorf("got %v", tt.got)
 			}
 		})
+	}
+}
+
+// TestConsole checks the console's function: its environment names the
+// pool, its client and the managed login, and it may read the table and
+// the token secret, nothing else of note.
+func TestConsole(t *testing.T) {
+	s := defaultSynth(t)
+	fn := s.cfn.Resources[functionID(t, s, deploy.Console)].Properties
+	env, _ := dig(fn, "Environment", "Variables").(map[string]any)
+	for _, name := range []string{deploy.EnvTableName, deploy.EnvTokenSecretARN, deploy.EnvPublicURL,
+		deploy.EnvCognitoIssuer, deploy.EnvCognitoClientID, deploy.EnvCognitoLoginURL} {
+		if env[name] == nil {
+			t.Errorf("environment lacks %s: %v", name, env)
+		}
+	}
+	clientID := s.cfn.logicalID(t, "AWS::Cognito::UserPoolClient", "StaffPoolStaffClient")
+	if !reflect.DeepEqual(env[deploy.EnvCognitoClientID], ref(clientID)) {
+		t.Errorf("%s = %v, want the console's client", deploy.EnvCognitoClientID, env[deploy.EnvCognitoClientID])
+	}
+	if !strings.Contains(fmt.Sprint(env[deploy.EnvCognitoIssuer]), "https://cognito-idp.") {
+		t.Errorf("%s = %v", deploy.EnvCognitoIssuer, env[deploy.EnvCognitoIssuer])
 	}
 }
 

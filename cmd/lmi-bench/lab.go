@@ -114,7 +114,8 @@ func (l *lab) api(ctx context.Context, name, table string, opts ...func(*dynamod
 }
 
 // createEvent creates an event open for registration now, through the
-// staff API.
+// staff API, as a signed-in staff member (apitest gives the request the
+// claims API Gateway's authorizer passes for a staff access token).
 func (l *lab) createEvent(ctx context.Context, table, id string, capacity int) error {
 	admin, err := l.api(ctx, deploy.Admin, table)
 	if err != nil {

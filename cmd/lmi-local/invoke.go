@@ -45,7 +45,7 @@ func invokeCommand(ctx context.Context, args []string, out io.Writer) error {
 		name     string
 		endpoint *string
 		port     *int
-	}{{"DYNAMODB", &s.DynamoDBEndpoint, &s.DynamoDBPort}, {"SES", &s.SESEndpoint, &s.SESPort}} {
+	}{{"DYNAMODB", &s.DynamoDBEndpoint, &s.DynamoDBPort}, {"SES", &s.SESEndpoint, &s.SESPort}, {"COGNITO", &s.CognitoEndpoint, &s.CognitoPort}} {
 		if *svc.endpoint != "" {
 			continue
 		}
@@ -58,6 +58,7 @@ func invokeCommand(ctx context.Context, args []string, out io.Writer) error {
 			*svc.port = 0
 		}
 	}
+	s.LoginPort = 0 // the running system's sign-in page keeps its port
 	sys, err := start(ctx, s, os.Stderr)
 	if err != nil {
 		return err

@@ -6,14 +6,16 @@
 //
 //	lmi-local                 run everything until Ctrl-C
 //	lmi-local invoke -function register -event events/api-register.json
+//	lmi-local staff-token     print an access token of the running system's staff user
 //
-// Ports and tokens come from the environment (see README.md).
+// Ports, users and secrets come from the environment (see README.md).
 package main
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,9 +24,14 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/localaws"
 )
 
 func main() {
@@ -33,6 +40,8 @@ func main() {
 	var err error
 	if len(os.Args) > 1 && os.Args[1] == "invoke" {
 		err = invokeCommand(ctx, os.Args[2:], os.Stdout)
+	} else if len(os.Args) > 1 && os.Args[1] == "staff-token" {
+		err = staffTokenCommand(ctx, os.Stdout)
 	} else {
 		err = runCommand(ctx, os.Args[1:], os.Stdout)
 	}
@@ -45,14 +54,19 @@ func main() {
 // settings are what the environment may change.
 type settings struct {
 	HTTPPort, DynamoDBPort, SESPort int
+	CognitoPort, LoginPort          int
 	// DynamoDBEndpoint and SESEndpoint name running services to use
 	// instead of starting them.
-	DynamoDBEndpoint, SESEndpoint string
-	Table                         string
-	StaffToken, TokenSecret       string
-	DataDir                       string
-	Sender                        string
-	LogLevel                      string
+	DynamoDBEndpoint, SESEndpoint, CognitoEndpoint string
+	Table                                          string
+	TokenSecret                                    string
+	// Users are the staff users of the local user pool: staff (from
+	// LMI_STAFF_EMAIL and LMI_STAFF_PASSWORD), a reviewer and a check-in
+	// volunteer.
+	Users    []localaws.CognitoUser
+	DataDir  string
+	Sender   string
+	LogLevel string
 }
 
 func settingsFromEnv() (settings, error) {
@@ -60,7 +74,7 @@ func settingsFromEnv() (settings, error) {
 		Table:            envOr("LMI_TABLE_NAME", "convenings"),
 		DynamoDBEndpoint: os.Getenv("LMI_DYNAMODB_ENDPOINT"),
 		SESEndpoint:      os.Getenv("LMI_SES_ENDPOINT"),
-		StaffToken:       os.Getenv("LMI_STAFF_TOKEN"),
+		CognitoEndpoint:  os.Getenv("LMI_COGNITO_ENDPOINT"),
 		TokenSecret:      os.Getenv("LMI_TOKEN_SECRET"),
 		DataDir:          os.Getenv("LMI_DATA_DIR"),
 		Sender:           envOr("LMI_SENDER_EMAIL", "CA LMI Convenings <convenings@lmi.example.org>"),
@@ -70,7 +84,8 @@ func settingsFromEnv() (settings, error) {
 		name string
 		def  int
 		dst  *int
-	}{{"LMI_HTTP_PORT", 8080, &s.HTTPPort}, {"LMI_DYNAMODB_PORT", 8000, &s.DynamoDBPort}, {"LMI_SES_PORT", 8005, &s.SESPort}} {
+	}{{"LMI_HTTP_PORT", 8080, &s.HTTPPort}, {"LMI_DYNAMODB_PORT", 8000, &s.DynamoDBPort}, {"LMI_SES_PORT", 8005, &s.SESPort},
+		{"LMI_COGNITO_PORT", 9229, &s.CognitoPort}, {"LMI_LOGIN_PORT", 9230, &s.LoginPort}} {
 		*p.dst = p.def
 		if v := os.Getenv(p.name); v != "" {
 			n, err := strconv.Atoi(v)
@@ -81,10 +96,19 @@ func settingsFromEnv() (settings, error) {
 		}
 	}
 	var err error
-	if s.StaffToken == "" {
-		if s.StaffToken, err = randomToken(); err != nil {
+	staffPassword := os.Getenv("LMI_STAFF_PASSWORD")
+	if staffPassword == "" {
+		if staffPassword, err = randomPassword(); err != nil {
 			return s, err
 		}
+	}
+	s.Users = []localaws.CognitoUser{{Email: envOr("LMI_STAFF_EMAIL", "staff@lmi.example.org"), Password: staffPassword, Groups: []string{deploy.RoleStaff}}}
+	for _, u := range []struct{ email, group string }{{"reviewer@lmi.example.org", deploy.RoleReviewer}, {"checkin@lmi.example.org", deploy.RoleCheckIn}} {
+		p, err := randomPassword()
+		if err != nil {
+			return s, err
+		}
+		s.Users = append(s.Users, localaws.CognitoUser{Email: u.email, Password: p, Groups: []string{u.group}})
 	}
 	if s.TokenSecret == "" {
 		if s.TokenSecret, err = randomToken(); err != nil {
@@ -107,6 +131,16 @@ func randomToken() (string, error) {
 		return "", fmt.Errorf("random token: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// randomPassword returns a password Cognito's default policy accepts
+// (upper and lower case, a digit, a symbol), easy to copy from a terminal.
+func randomPassword() (string, error) {
+	t, err := randomToken()
+	if err != nil {
+		return "", err
+	}
+	return "Lmi-" + t[:16] + "-9a", nil
 }
 
 func runCommand(ctx context.Context, args []string, out io.Writer) error {
@@ -133,24 +167,30 @@ func runCommand(ctx context.Context, args []string, out io.Writer) error {
 	go func() { served <- srv.Serve(ln) }()
 
 	api := "http://" + ln.Addr().String()
+	if err := writeRunState(runState{Cognito: sys.Pool.Endpoint, ClientID: sys.Pool.ClientID, Email: s.Users[0].Email, Password: s.Users[0].Password}); err != nil {
+		return err
+	}
+	defer removeRunState()
 	fmt.Fprintf(out, `
 CA LMI convenings, running locally
   Website        %[1]s/   (teams register here)
+  Staff console  %[1]s/staff   (sign in with a user below)
   API            %[1]s/api/events
   Mail viewer    %[2]s/   (every email the system sends)
   DynamoDB Local %[3]s   table %[4]q
-  Staff token    %[5]s
-                 (export LMI_STAFF_TOKEN to keep it across runs)
+  cognito-local  %[5]s   user pool %[6]s (sign-in page: %[7]s)
 
+Staff users (email / password / role):
+%[8]s
 Try:
   curl -s %[1]s/api/events
   curl -s -X POST %[1]s/api/events/central-valley-convening-2027/registrations \
     -H 'Content-Type: application/json' -d @docs/examples/team.json
   curl -s %[1]s/api/admin/events/central-valley-convening-2027/registrations \
-    -H "Authorization: Bearer %[5]s"
+    -H "Authorization: Bearer $(make -s staff-token)"
 
 Ctrl-C stops everything.
-`, api, sys.SESURL, sys.DynamoDBURL, s.Table, s.StaffToken)
+`, api, sys.SESURL, sys.DynamoDBURL, s.Table, sys.Pool.Endpoint, sys.Pool.PoolID, sys.LoginURL, usersTable(s.Users))
 
 	select {
 	case <-ctx.Done():
@@ -164,4 +204,72 @@ Ctrl-C stops everything.
 	defer cancel()
 	_ = srv.Shutdown(shutdown)
 	return nil
+}
+
+func usersTable(users []localaws.CognitoUser) string {
+	var b strings.Builder
+	for _, u := range users {
+		fmt.Fprintf(&b, "  %-26s %-28s %s\n", u.Email, u.Password, strings.Join(u.Groups, ", "))
+	}
+	return b.String()
+}
+
+// runState is what a running `make run` leaves for `make staff-token`:
+// where its user pool is and how its staff user signs in (the password may
+// be one it generated). It lives in .local/ under the repository (ignored
+// by git), readable by its owner only, while the system runs.
+type runState struct {
+	Cognito, ClientID, Email, Password string
+}
+
+func runStatePath() (string, error) {
+	root, err := localaws.FindRepoRoot()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(root, ".local", "lmi-local-run.json"), nil
+}
+
+func writeRunState(st runState) error {
+	p, err := runStatePath()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return fmt.Errorf("write run state: %w", err)
+	}
+	b, _ := json.Marshal(st)
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		return fmt.Errorf("write run state: %w", err)
+	}
+	return nil
+}
+
+func removeRunState() {
+	if p, err := runStatePath(); err == nil {
+		_ = os.Remove(p)
+	}
+}
+
+// staffTokenCommand signs the running system's staff user in and prints a
+// fresh access token, alone on stdout, for curl and scripts.
+func staffTokenCommand(ctx context.Context, out io.Writer) error {
+	p, err := runStatePath()
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return fmt.Errorf("no running system found (%w): start it with `make run`", err)
+	}
+	var st runState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return fmt.Errorf("%s: %w", p, err)
+	}
+	tokens, err := localaws.SignIn(ctx, st.Cognito, st.ClientID, st.Email, st.Password)
+	if err != nil {
+		return fmt.Errorf("sign in as %s at %s (is `make run` still running?): %w", st.Email, st.Cognito, err)
+	}
+	_, err = fmt.Fprintln(out, tokens.AccessToken)
+	return err
 }

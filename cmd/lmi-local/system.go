@@ -22,10 +22,9 @@ func start(ctx context.Context, s settings, logw io.Writer) (*localrun.System, e
 	}
 	return localrun.StartSystem(ctx, localrun.SystemOptions{
 		Table:        s.Table,
-		DynamoDBPort: s.DynamoDBPort, SESPort: s.SESPort,
-		DynamoDBEndpoint: s.DynamoDBEndpoint, SESEndpoint: s.SESEndpoint,
-		DataDir:    s.DataDir,
-		StaffToken: s.StaffToken, TokenSecret: s.TokenSecret,
+		DynamoDBPort: s.DynamoDBPort, SESPort: s.SESPort, CognitoPort: s.CognitoPort, LoginPort: s.LoginPort,
+		DynamoDBEndpoint: s.DynamoDBEndpoint, SESEndpoint: s.SESEndpoint, CognitoEndpoint: s.CognitoEndpoint,
+		DataDir: s.DataDir, Users: s.Users, TokenSecret: s.TokenSecret,
 		Sender:    s.Sender,
 		PublicURL: fmt.Sprintf("http://127.0.0.1:%d", s.HTTPPort),
 		Seed:      seeds,

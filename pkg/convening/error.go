@@ -49,8 +49,12 @@ const (
 	ReasonStatementRequired      Reason = "statement_required"              // ECONFLICT: the event admits teams by statement of interest
 	ReasonStatementsNotTaken     Reason = "statements_not_taken"            // ECONFLICT: the event takes registrations
 
-	ReasonSignInRequired Reason = "sign_in_required" // EUNAUTHORIZED
-	ReasonNotStaff       Reason = "not_staff"        // EFORBIDDEN
+	ReasonSignInRequired      Reason = "sign_in_required"      // EUNAUTHORIZED: no sign-in, or it has ended
+	ReasonAccessTokenRequired Reason = "access_token_required" // EUNAUTHORIZED: a token other than a Cognito access token (an ID token)
+	ReasonSignInFailed        Reason = "sign_in_failed"        // EUNAUTHORIZED: the sign-in could not be completed; start again
+	ReasonNotStaff            Reason = "not_staff"             // EFORBIDDEN: signed in, but in none of the staff roles
+	ReasonRoleRequired        Reason = "role_required"         // EFORBIDDEN: signed in with a role this route does not admit
+	ReasonFormExpired         Reason = "form_expired"          // EFORBIDDEN: a form without its anti-forgery token, or from another site
 
 	ReasonBusy     Reason = "busy"      // EUNAVAILABLE: too many writers at once; try again
 	ReasonTimedOut Reason = "timed_out" // EUNAVAILABLE: the request ran out of time; try again

@@ -15,6 +15,10 @@ type Config struct {
 	PublicURL      string // EnvPublicURL
 	SenderEmail    string // EnvSenderEmail
 	SESMaxSendRate string // EnvSESMaxSendRate
+
+	CognitoIssuer   string // EnvCognitoIssuer
+	CognitoClientID string // EnvCognitoClientID
+	CognitoLoginURL string // EnvCognitoLoginURL
 }
 
 // ConfigFromEnv reads the configuration with getenv: os.Getenv in a
@@ -29,6 +33,10 @@ func ConfigFromEnv(getenv func(string) string) Config {
 		PublicURL:      getenv(EnvPublicURL),
 		SenderEmail:    getenv(EnvSenderEmail),
 		SESMaxSendRate: getenv(EnvSESMaxSendRate),
+
+		CognitoIssuer:   getenv(EnvCognitoIssuer),
+		CognitoClientID: getenv(EnvCognitoClientID),
+		CognitoLoginURL: getenv(EnvCognitoLoginURL),
 	}
 }
 

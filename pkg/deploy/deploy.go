@@ -17,6 +17,7 @@ const (
 	Registration = "registration" // a team's self-service: status and cancel
 	Admin        = "admin"        // the staff API
 	Web          = "web"          // the registration website (package web)
+	Console      = "console"      // the staff console: sign-in and its pages (package console)
 	Promoter     = "promoter"     // promotes waitlisted teams when seats free up
 	Mailer       = "mailer"       // sends the notices the outbox holds
 	Retention    = "retention"    // erases personal data on schedule
@@ -35,10 +36,44 @@ const (
 	// function's binary outside AWS (tests, make invoke); it wins over
 	// EnvTokenSecretARN. The CDK app never sets it.
 	EnvTokenSecret = "LMI_TOKEN_SECRET"
+	// The staff's user pool, for the console's sign-in: the tokens' issuer
+	// (https://cognito-idp.<region>.amazonaws.com/<poolId>, whose JWKS is
+	// at <issuer>/.well-known/jwks.json), the console's app client, and the
+	// base URL of the managed login (its /oauth2/authorize, /oauth2/token,
+	// /oauth2/revoke and /logout; locally the runner's stand-in).
+	EnvCognitoIssuer   = "LMI_COGNITO_ISSUER"
+	EnvCognitoClientID = "LMI_COGNITO_CLIENT_ID"
+	EnvCognitoLoginURL = "LMI_COGNITO_LOGIN_URL"
 )
 
-// StaffGroup is the Cognito group whose members may use the staff API.
-const StaffGroup = "staff"
+// The staff's roles: the Cognito groups of the user pool. Every route that
+// needs a signed-in staff member lists the roles it admits (Route.Roles).
+const (
+	// RoleStaff may do everything; every route with roles admits it.
+	RoleStaff = "staff"
+	// RoleReviewer reads events (later, statements of interest) and
+	// writes reviews.
+	RoleReviewer = "reviewer"
+	// RoleCheckIn uses the check-in pages only, at the door on event day.
+	RoleCheckIn = "checkin"
+)
+
+// Roles are the user pool's groups, most powerful first.
+var Roles = []string{RoleStaff, RoleReviewer, RoleCheckIn}
+
+// StaffAPIScope is the OAuth scope an access token must carry for the
+// staff JSON API in AWS: the scope of the user pool's resource server
+// StaffAPIResourceServer, which the managed login grants the console's
+// client. ID tokens carry no scope, so API Gateway's authorizer refuses
+// them. (cognito-local issues only LocalAccessScope, which the local
+// gateway requires instead.)
+const (
+	StaffAPIResourceServer = "convenings-staff"
+	StaffAPIScope          = StaffAPIResourceServer + "/api"
+	// LocalAccessScope is the scope every Cognito access token for a user
+	// carries when it comes from InitiateAuth, as all of cognito-local's do.
+	LocalAccessScope = "aws.cognito.signin.user.admin"
+)
 
 // Function is one Lambda function.
 type Function struct {
@@ -69,6 +104,10 @@ var Functions = []Function{
 	{Name: Registration, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
 	{Name: Admin, Env: []string{EnvTableName, EnvLogLevel}},
 	{Name: Web, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
+	// The secret seals the console's sign-in state and refresh tokens and
+	// keys its forms; the table keeps its sessions.
+	{Name: Console, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN, EnvPublicURL,
+		EnvCognitoIssuer, EnvCognitoClientID, EnvCognitoLoginURL}},
 	{Name: Promoter, Env: []string{EnvTableName, EnvLogLevel},
 		// Written events: a cancellation or a capacity change may have
 		// freed seats for the waiting list.

@@ -5,10 +5,33 @@ type Route struct {
 	Method   string
 	Path     string // API Gateway path template, e.g. /api/events/{eventId}
 	Function string
-	// Staff routes require a staff member: a Cognito JWT with the staff group
-	// in AWS, the local staff token when run locally.
-	Staff bool
+	// Roles are the staff roles (Cognito groups) the route admits: a route
+	// with roles is for signed-in staff only, and RoleStaff is always
+	// among them. Public routes have none. The function enforces them on
+	// every request: without a sign-in 401 (API) or the sign-in page
+	// (console), without one of the roles 403.
+	Roles []string
+	// Session marks the console's routes: its function checks its own
+	// sign-in session (a cookie), so API Gateway puts no authorizer on
+	// them. Other routes with roles are behind the JWT authorizer.
+	Session bool
 }
+
+// SignedIn reports whether the route is for signed-in staff only.
+func (r Route) SignedIn() bool { return len(r.Roles) > 0 }
+
+// Authorized reports whether API Gateway's JWT authorizer guards the
+// route: a staff route of the JSON API, called with a bearer access token.
+func (r Route) Authorized() bool { return r.SignedIn() && !r.Session }
+
+// Who may use a route.
+var (
+	staffOnly = []string{RoleStaff}
+	// staffOrCheckIn: the check-in at the door (members in and out,
+	// walk-ins); the check-in list itself is a console page.
+	staffOrCheckIn = []string{RoleStaff, RoleCheckIn}
+	anyRole        = Roles
+)
 
 // DefaultRoute is API Gateway's catch-all route: requests no other route
 // matches go to its function (the website, which answers its 404 page).
@@ -30,23 +53,33 @@ var Routes = []Route{
 	{Method: "POST", Path: "/api/events/{eventId}/registrations", Function: Register},
 	{Method: "GET", Path: "/api/registrations/{registrationId}", Function: Registration},
 	{Method: "DELETE", Path: "/api/registrations/{registrationId}", Function: Registration},
-	{Method: "POST", Path: "/api/admin/events", Function: Admin, Staff: true},
-	{Method: "PATCH", Path: "/api/admin/events/{eventId}", Function: Admin, Staff: true},
-	{Method: "GET", Path: "/api/admin/events/{eventId}/registrations", Function: Admin, Staff: true},
-	{Method: "GET", Path: "/api/admin/events/{eventId}/audit", Function: Admin, Staff: true},
-	{Method: "GET", Path: "/api/admin/events/{eventId}/exports/{file}", Function: Admin, Staff: true},
-	{Method: "GET", Path: "/api/admin/registrations/{registrationId}", Function: Admin, Staff: true},
-	{Method: "POST", Path: "/api/admin/registrations/{registrationId}/cancel", Function: Admin, Staff: true},
-	{Method: "POST", Path: "/api/admin/registrations/{registrationId}/promote", Function: Admin, Staff: true},
-	{Method: "POST", Path: "/api/admin/registrations/{registrationId}/move", Function: Admin, Staff: true},
-	{Method: "PUT", Path: "/api/admin/registrations/{registrationId}/members", Function: Admin, Staff: true},
-	{Method: "PUT", Path: "/api/admin/registrations/{registrationId}/contact", Function: Admin, Staff: true},
-	{Method: "POST", Path: "/api/admin/registrations/{registrationId}/walk-ins", Function: Admin, Staff: true},
-	{Method: "PUT", Path: "/api/admin/registrations/{registrationId}/members/{memberId}/check-in", Function: Admin, Staff: true},
-	{Method: "DELETE", Path: "/api/admin/registrations/{registrationId}/members/{memberId}/check-in", Function: Admin, Staff: true},
-	{Method: "POST", Path: "/api/admin/notices/{noticeId}/resend", Function: Admin, Staff: true},
-	{Method: "GET", Path: "/api/admin/organizations/export", Function: Admin, Staff: true},
-	{Method: "POST", Path: "/api/admin/organizations/erase", Function: Admin, Staff: true},
+	{Method: "POST", Path: "/api/admin/events", Function: Admin, Roles: staffOnly},
+	{Method: "PATCH", Path: "/api/admin/events/{eventId}", Function: Admin, Roles: staffOnly},
+	// The roster names people: staff only.
+	{Method: "GET", Path: "/api/admin/events/{eventId}/registrations", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/events/{eventId}/audit", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/events/{eventId}/exports/{file}", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/registrations/{registrationId}", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/registrations/{registrationId}/cancel", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/registrations/{registrationId}/promote", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/registrations/{registrationId}/move", Function: Admin, Roles: staffOnly},
+	{Method: "PUT", Path: "/api/admin/registrations/{registrationId}/members", Function: Admin, Roles: staffOnly},
+	{Method: "PUT", Path: "/api/admin/registrations/{registrationId}/contact", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/registrations/{registrationId}/walk-ins", Function: Admin, Roles: staffOrCheckIn},
+	{Method: "PUT", Path: "/api/admin/registrations/{registrationId}/members/{memberId}/check-in", Function: Admin, Roles: staffOrCheckIn},
+	{Method: "DELETE", Path: "/api/admin/registrations/{registrationId}/members/{memberId}/check-in", Function: Admin, Roles: staffOrCheckIn},
+	{Method: "POST", Path: "/api/admin/notices/{noticeId}/resend", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/organizations/export", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/organizations/erase", Function: Admin, Roles: staffOnly},
+	// The staff console (package console). Signing in and out needs no
+	// session; every page does.
+	{Method: "GET", Path: "/staff", Function: Console, Roles: anyRole, Session: true},
+	{Method: "GET", Path: "/staff/events", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/sign-in", Function: Console},
+	{Method: "GET", Path: "/staff/callback", Function: Console},
+	{Method: "POST", Path: "/staff/sign-out", Function: Console},
+	{Method: "GET", Path: "/staff/signed-out", Function: Console},
+	{Method: "GET", Path: "/staff/static/{file}", Function: Console},
 	// The website teams use; its pages are server-rendered by package web.
 	{Method: "GET", Path: "/", Function: Web},
 	{Method: "GET", Path: "/events/{eventId}", Function: Web},

@@ -4,10 +4,12 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/deploy"
 )
 
 // The HTTP functions' handlers, one constructor per function of
@@ -48,27 +50,27 @@ func Registration(svc *convening.Service, log *slog.Logger) *Handler {
 }
 
 // Admin serves the staff API (function deploy.Admin): every route requires
-// a member of the staff group.
+// a signed-in staff member in one of the route's roles (deploy.Routes).
 func Admin(svc *convening.Service, log *slog.Logger) *Handler {
 	h := newHandler(svc, log)
 	h.routes = map[string]route{
-		"POST /api/admin/events":                                                       h.staff(h.createEvent),
-		"PATCH /api/admin/events/{eventId}":                                            h.staff(h.updateEvent),
-		"GET /api/admin/events/{eventId}/registrations":                                h.staff(h.roster),
-		"GET /api/admin/events/{eventId}/audit":                                        h.staff(h.audit),
-		"GET /api/admin/events/{eventId}/exports/{file}":                               h.staff(h.export),
-		"GET /api/admin/registrations/{registrationId}":                                h.staff(h.team),
-		"POST /api/admin/registrations/{registrationId}/cancel":                        h.staff(h.staffCancel),
-		"POST /api/admin/registrations/{registrationId}/promote":                       h.staff(h.promoteNow),
-		"POST /api/admin/registrations/{registrationId}/move":                          h.staff(h.move),
-		"PUT /api/admin/registrations/{registrationId}/members":                        h.staff(h.changeMembers),
-		"PUT /api/admin/registrations/{registrationId}/contact":                        h.staff(h.changeContact),
-		"POST /api/admin/registrations/{registrationId}/walk-ins":                      h.staff(h.addWalkIn),
-		"PUT /api/admin/registrations/{registrationId}/members/{memberId}/check-in":    h.staff(h.checkIn(false)),
-		"DELETE /api/admin/registrations/{registrationId}/members/{memberId}/check-in": h.staff(h.checkIn(true)),
-		"POST /api/admin/notices/{noticeId}/resend":                                    h.staff(h.resend),
-		"GET /api/admin/organizations/export":                                          h.staff(h.exportOrganization),
-		"POST /api/admin/organizations/erase":                                          h.staff(h.eraseOrganization),
+		"POST /api/admin/events":                                                       h.createEvent,
+		"PATCH /api/admin/events/{eventId}":                                            h.updateEvent,
+		"GET /api/admin/events/{eventId}/registrations":                                h.roster,
+		"GET /api/admin/events/{eventId}/audit":                                        h.audit,
+		"GET /api/admin/events/{eventId}/exports/{file}":                               h.export,
+		"GET /api/admin/registrations/{registrationId}":                                h.team,
+		"POST /api/admin/registrations/{registrationId}/cancel":                        h.staffCancel,
+		"POST /api/admin/registrations/{registrationId}/promote":                       h.promoteNow,
+		"POST /api/admin/registrations/{registrationId}/move":                          h.move,
+		"PUT /api/admin/registrations/{registrationId}/members":                        h.changeMembers,
+		"PUT /api/admin/registrations/{registrationId}/contact":                        h.changeContact,
+		"POST /api/admin/registrations/{registrationId}/walk-ins":                      h.addWalkIn,
+		"PUT /api/admin/registrations/{registrationId}/members/{memberId}/check-in":    h.checkIn(false),
+		"DELETE /api/admin/registrations/{registrationId}/members/{memberId}/check-in": h.checkIn(true),
+		"POST /api/admin/notices/{noticeId}/resend":                                    h.resend,
+		"GET /api/admin/organizations/export":                                          h.exportOrganization,
+		"POST /api/admin/organizations/erase":                                          h.eraseOrganization,
 	}
 	return h
 }
@@ -77,7 +79,15 @@ func newHandler(svc *convening.Service, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Handler{svc: svc, log: log}
+	// Every function checks the roles of every route with roles, from the
+	// one route table: a route cannot be added without its check.
+	roles := map[string][]string{}
+	for _, r := range deploy.Routes {
+		if r.SignedIn() {
+			roles[r.Key()] = r.Roles
+		}
+	}
+	return &Handler{svc: svc, log: log, roles: roles}
 }
 
 // RouteKeys returns the route keys h serves, sorted.
@@ -86,13 +96,23 @@ func (h *Handler) RouteKeys() []string {
 }
 
 // StaffClaims is what API Gateway's JWT authorizer passes to a staff route
-// for a signed-in member of the staff group: the token's claims as strings,
-// Cognito's groups claim written the way API Gateway writes an array. The
-// local runner's stand-in authorizer and the tests pass the same.
-func StaffClaims(subject string) *events.APIGatewayV2HTTPRequestContextAuthorizerDescription {
+// for a signed-in member of the given groups (deploy.RoleStaff, ...): a
+// Cognito access token's claims as strings, an array such as
+// cognito:groups written the way API Gateway writes it ("[staff]"), and
+// the token's scopes. The tests pass the same; the local runner's gateway
+// passes the claims of the real token it verified.
+func StaffClaims(subject string, groups ...string) *events.APIGatewayV2HTTPRequestContextAuthorizerDescription {
+	claims := map[string]string{
+		"sub": subject, "username": subject, "token_use": "access",
+		"client_id": "example-client", "scope": deploy.StaffAPIScope,
+		"iss": "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_EXAMPLE",
+	}
+	if len(groups) > 0 {
+		claims["cognito:groups"] = "[" + strings.Join(groups, " ") + "]"
+	}
 	return &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
 		JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
-			Claims: map[string]string{"sub": subject, "cognito:groups": "[" + StaffGroup + "]"},
+			Claims: claims, Scopes: []string{deploy.StaffAPIScope},
 		},
 	}
 }

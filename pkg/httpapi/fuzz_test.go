@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/httpapi"
 )
 
@@ -67,7 +68,7 @@ func FuzzAdmin(f *testing.F) {
 		}
 		req := events.APIGatewayV2HTTPRequest{RouteKey: route, PathParameters: map[string]string{"eventId": "cv"},
 			Headers: map[string]string{"content-type": "application/json"}, Body: body}
-		req.RequestContext.Authorizer = httpapi.StaffClaims("staff-1")
+		req.RequestContext.Authorizer = httpapi.StaffClaims("staff-1", deploy.RoleStaff)
 		resp, err := a.handle(context.Background(), req)
 		if err != nil {
 			t.Fatal(err)

@@ -24,22 +24,22 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/calmi/convenings/pkg/convening"
-	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/problem"
+	"github.com/calmi/convenings/pkg/staffauth"
 )
 
 // MaxBodyBytes is the largest request body accepted. A team of a hundred
 // members fits many times over.
 const MaxBodyBytes = 64 << 10
 
-// StaffGroup is the Cognito group whose members may use the staff API.
-const StaffGroup = deploy.StaffGroup
-
 // Handler serves one function's share of the HTTP API (see functions.go).
 type Handler struct {
 	svc    *convening.Service
 	log    *slog.Logger
 	routes map[string]route
+	// roles are the roles of each route that has them (deploy.Routes):
+	// Handle checks them before the route runs.
+	roles map[string][]string
 }
 
 // route serves one route key.
@@ -49,18 +49,33 @@ type route = func(context.Context, *request) (events.APIGatewayV2HTTPResponse, e
 // problem response, and internal ones are logged, not shown.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (resp events.APIGatewayV2HTTPResponse, _ error) {
 	start := time.Now()
+	var who *staffauth.Staff
 	defer func() {
 		if p := recover(); p != nil {
 			resp = h.fail(ctx, &req, fmt.Errorf("panic: %v", p))
 		}
-		h.log.InfoContext(ctx, "request", "route", req.RouteKey, "status", resp.StatusCode,
-			"requestId", req.RequestContext.RequestID, "ms", time.Since(start).Milliseconds())
+		attrs := []any{"route", req.RouteKey, "status", resp.StatusCode,
+			"requestId", req.RequestContext.RequestID, "ms", time.Since(start).Milliseconds()}
+		if who != nil {
+			// Who did it, on every staff call (refused ones too).
+			attrs = append(attrs, slog.Group("staff", "sub", who.Sub, "username", who.Username))
+		}
+		h.log.InfoContext(ctx, "request", attrs...)
 	}()
 	route, ok := h.routes[req.RouteKey]
 	if !ok {
 		return h.fail(ctx, &req, errNoRoute), nil
 	}
 	r := &request{APIGatewayV2HTTPRequest: &req}
+	if roles := h.roles[req.RouteKey]; len(roles) > 0 {
+		s, err := authorize(r, roles)
+		if s.Sub != "" {
+			who, r.staff = &s, s
+		}
+		if err != nil {
+			return h.fail(ctx, &req, err), nil
+		}
+	}
 	resp, err := route(ctx, r)
 	if err != nil {
 		return h.fail(ctx, &req, err), nil
@@ -84,6 +99,14 @@ func (h *Handler) fail(ctx context.Context, req *events.APIGatewayV2HTTPRequest,
 // request wraps the API Gateway request with the helpers routes need.
 type request struct {
 	*events.APIGatewayV2HTTPRequest
+	// staff is the signed-in staff member on a route with roles.
+	staff staffauth.Staff
+}
+
+// staffActor is the signed-in staff member a staff route acts for, as the
+// audit log records them.
+func staffActor(r *request) convening.Actor {
+	return convening.StaffActor(r.staff.Sub, r.staff.Name())
 }
 
 func (r *request) header(name string) string {
@@ -202,57 +225,20 @@ func ok(status int, v any) (events.APIGatewayV2HTTPResponse, error) {
 	return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: h, Body: string(body)}, nil
 }
 
-// staff wraps a staff route: the caller must be staff.
-func (h *Handler) staff(next func(context.Context, *request) (events.APIGatewayV2HTTPResponse, error)) func(context.Context, *request) (events.APIGatewayV2HTTPResponse, error) {
-	return func(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-		if err := h.authorizeStaff(r); err != nil {
-			return events.APIGatewayV2HTTPResponse{}, err
-		}
-		return next(ctx, r)
+// authorize checks a route with roles: the caller must be a signed-in staff
+// member (from the claims of the route's JWT authorizer: API Gateway
+// verified the token before invoking us, the local runner's gateway
+// verifies it the same way) with an access token, in one of the roles.
+func authorize(r *request, roles []string) (staffauth.Staff, error) {
+	var claims map[string]string
+	if a := r.RequestContext.Authorizer; a != nil && a.JWT != nil {
+		claims = a.JWT.Claims
 	}
-}
-
-// authorizeStaff trusts the claims of the route's JWT authorizer (API
-// Gateway verified the token before invoking us; the local runner's gateway
-// stands in for it) and requires the staff group.
-func (h *Handler) authorizeStaff(r *request) error {
-	a := r.RequestContext.Authorizer
-	if a == nil || a.JWT == nil || len(a.JWT.Claims) == 0 {
-		return convening.NewError(convening.EUNAUTHORIZED, convening.ReasonSignInRequired, "Sign in as staff to use this.")
+	who, err := staffauth.FromClaims(claims)
+	if err != nil {
+		return who, err
 	}
-	if !hasGroup(a.JWT.Claims["cognito:groups"], StaffGroup) {
-		return convening.NewError(convening.EFORBIDDEN, convening.ReasonNotStaff, "Only staff may use this.")
-	}
-	return nil
-}
-
-// staffActor is the signed-in staff member a staff route acts for, as the
-// audit log records them: Cognito's subject and username.
-func staffActor(r *request) convening.Actor {
-	a := r.RequestContext.Authorizer
-	if a == nil || a.JWT == nil {
-		return convening.SystemActor
-	}
-	name := a.JWT.Claims["username"]
-	if name == "" {
-		name = a.JWT.Claims["cognito:username"]
-	}
-	return convening.StaffActor(a.JWT.Claims["sub"], name)
-}
-
-// hasGroup reads the cognito:groups claim as API Gateway passes it: a
-// bracketed, space-separated list ("[staff admins]") or a JSON array.
-func hasGroup(claim, group string) bool {
-	var list []string
-	if json.Unmarshal([]byte(claim), &list) != nil {
-		list = strings.FieldsFunc(strings.Trim(claim, "[]"), func(r rune) bool { return r == ' ' || r == ',' })
-	}
-	for _, g := range list {
-		if strings.Trim(g, `"`) == group {
-			return true
-		}
-	}
-	return false
+	return who, staffauth.Authorize(who, roles)
 }
 
 // bearer returns the bearer token of the request, if any.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,11 +23,23 @@ import (
 const (
 	EnvDynamoDBEndpoint = "LMI_DYNAMODB_ENDPOINT"
 	EnvSESEndpoint      = "LMI_SES_ENDPOINT"
+	// EnvCognitoEndpoint names a running cognito-local for CognitoEndpoint.
+	EnvCognitoEndpoint = "LMI_COGNITO_ENDPOINT"
 )
 
 // started holds the endpoints RunTests started, for Endpoints: values, not
 // the process environment, which only a function's main reads.
 var started struct{ dynamo, ses string }
+
+// cognito is cognito-local, started for the test binary by the first
+// CognitoEndpoint call (most packages need none) and stopped by RunTests.
+var cognito struct {
+	once     sync.Once
+	running  bool // inside RunTests
+	endpoint string
+	proc     *Process
+	err      error
+}
 
 // RunTests runs a test binary's tests against DynamoDB Local and the SES
 // endpoint. Endpoints already named by EnvDynamoDBEndpoint and
@@ -66,6 +79,14 @@ func RunTests(m *testing.M) int {
 		started.dynamo = p.Endpoint()
 	}
 	defer stopAll()
+	cognito.running = true
+	defer func() {
+		if cognito.proc != nil {
+			if err := cognito.proc.Stop(); err != nil {
+				fmt.Fprintf(os.Stderr, "localaws: %v\n", err)
+			}
+		}
+	}()
 
 	// The services sit in their own process groups, so a Ctrl-C reaches
 	// only this binary: stop them before dying.
@@ -75,6 +96,9 @@ func RunTests(m *testing.M) int {
 	go func() {
 		if sig, ok := <-sigs; ok {
 			stopAll()
+			if cognito.proc != nil {
+				_ = cognito.proc.Stop()
+			}
 			fmt.Fprintf(os.Stderr, "localaws: %v: stopped local services\n", sig)
 			os.Exit(2)
 		}
@@ -98,6 +122,34 @@ func Endpoints(tb testing.TB) (dynamo, ses string) {
 			EnvDynamoDBEndpoint, EnvSESEndpoint)
 	}
 	return dynamo, ses
+}
+
+// CognitoEndpoint returns the endpoint of a cognito-local for the test
+// binary: the one EnvCognitoEndpoint names, or one started on first use
+// and stopped when RunTests ends. Each test makes its own pool
+// (SetupCognito with a unique PoolName) so tests do not see each other's
+// users.
+func CognitoEndpoint(tb testing.TB) string {
+	tb.Helper()
+	if e := os.Getenv(EnvCognitoEndpoint); e != "" {
+		return e
+	}
+	if !cognito.running {
+		tb.Fatalf("localaws: CognitoEndpoint needs RunTests: add " +
+			"`func TestMain(m *testing.M) { os.Exit(localaws.RunTests(m)) }` to this package's tests")
+	}
+	cognito.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cognito.proc, cognito.err = StartCognito(ctx, CognitoOptions{})
+		if cognito.err == nil {
+			cognito.endpoint = cognito.proc.Endpoint()
+		}
+	})
+	if cognito.err != nil {
+		tb.Fatalf("localaws: %v", cognito.err)
+	}
+	return cognito.endpoint
 }
 
 // NewTestTable creates a table with a unique name from the input create

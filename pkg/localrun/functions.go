@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
+	"github.com/calmi/convenings/pkg/cognito"
+	"github.com/calmi/convenings/pkg/console"
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore"
@@ -72,6 +74,19 @@ var registry = map[string]build{
 			return nil, err
 		}
 		return site.Handle, nil
+	},
+	deploy.Console: func(ctx context.Context, p *parts) (any, error) {
+		s, err := p.secret(ctx)
+		if err != nil {
+			return nil, err
+		}
+		pool := cognito.Pool{Issuer: p.c.CognitoIssuer, ClientID: p.c.CognitoClientID, LoginURL: p.c.CognitoLoginURL}
+		h, err := console.New(ctx, p.service(nil), p.store, console.Options{Pool: pool, PublicURL: p.c.PublicURL,
+			Key: s.Derive(console.KeyLabel), Log: p.log})
+		if err != nil {
+			return nil, err
+		}
+		return h.Handle, nil
 	},
 	deploy.Promoter: func(_ context.Context, p *parts) (any, error) {
 		return (&streamapi.Promoter{Service: p.service(nil), Log: p.log}).Handle, nil

@@ -239,7 +239,7 @@ func (g *Gateway) serveRoute(w http.ResponseWriter, r *http.Request, gr *gateway
 	}
 
 	var authorizer *events.APIGatewayV2HTTPRequestContextAuthorizerDescription
-	if gr.route.Staff {
+	if gr.route.Authorized() {
 		if g.opts.Authorizer == nil {
 			return fail(http.StatusUnauthorized, "Unauthorized", "staff route but the gateway has no Authorizer", nil)
 		}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -20,9 +21,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/calmi/convenings/pkg/cognito"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore"
-	"github.com/calmi/convenings/pkg/httpapi"
 	"github.com/calmi/convenings/pkg/localaws"
 )
 
@@ -33,11 +34,22 @@ type SystemOptions struct {
 	// the System starts its own on DynamoDBPort and SESPort (0: any free).
 	DynamoDBEndpoint, SESEndpoint string
 	DynamoDBPort, SESPort         int
-	// DataDir keeps DynamoDB Local's data between runs; empty: in memory.
+	// CognitoEndpoint reuses a running cognito-local; when empty the
+	// System starts its own on CognitoPort (0: any free).
+	CognitoEndpoint string
+	CognitoPort     int
+	// LoginPort is where the stand-in for Cognito's managed login listens
+	// (0: any free port).
+	LoginPort int
+	// DataDir keeps DynamoDB Local's and cognito-local's data between
+	// runs; empty: in memory and a temporary folder.
 	DataDir string
-	// StaffToken is the bearer token the gateway accepts as a staff login,
-	// standing in for a Cognito JWT of the staff group.
-	StaffToken  string
+	// PoolName names the staff's user pool; empty means "convenings-staff".
+	// Systems sharing one cognito-local need a pool each.
+	PoolName string
+	// Users are the staff users the pool is given (or brought up to date
+	// with): the first member of RoleStaff signs in to seed the events.
+	Users       []localaws.CognitoUser
 	TokenSecret string
 	Sender      string
 	PublicURL   string
@@ -54,18 +66,23 @@ type SystemOptions struct {
 
 // System is the whole registration system running locally.
 type System struct {
-	DynamoDB, SES *localaws.Process // nil when reused from the options
-	DynamoDBURL   string
-	SESURL        string
-	Client        *dynamodb.Client
-	Table         string
-	Gateway       *Gateway
+	DynamoDB, SES, Cognito *localaws.Process // nil when reused from the options
+	DynamoDBURL            string
+	SESURL                 string
+	// Pool is the staff's user pool in cognito-local.
+	Pool localaws.CognitoPool
+	// LoginURL is the managed-login stand-in's base URL.
+	LoginURL string
+	Client   *dynamodb.Client
+	Table    string
+	Gateway  *Gateway
 	// Handlers are the functions' typed Lambda handlers, by name.
 	Handlers   map[string]any
 	PollerDone <-chan error
 
 	stopPoller context.CancelFunc
 	background *sync.WaitGroup
+	login      *http.Server
 	stopOnce   sync.Once
 }
 
@@ -76,7 +93,7 @@ func StartSystem(ctx context.Context, o SystemOptions) (sys *System, err error) 
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	sys = &System{Table: o.Table, DynamoDBURL: o.DynamoDBEndpoint, SESURL: o.SESEndpoint}
+	sys = &System{Table: o.Table, DynamoDBURL: o.DynamoDBEndpoint, SESURL: o.SESEndpoint, Pool: localaws.CognitoPool{Endpoint: o.CognitoEndpoint}}
 	defer func() {
 		if err != nil {
 			sys.Stop()
@@ -95,6 +112,9 @@ func StartSystem(ctx context.Context, o SystemOptions) (sys *System, err error) 
 		}
 		sys.DynamoDBURL = sys.DynamoDB.Endpoint()
 	}
+	if err = sys.startCognito(ctx, o); err != nil {
+		return sys, err
+	}
 	if sys.Client, err = localaws.NewDynamoDBClient(ctx, sys.DynamoDBURL); err != nil {
 		return sys, err
 	}
@@ -107,7 +127,8 @@ func StartSystem(ctx context.Context, o SystemOptions) (sys *System, err error) 
 	}
 	if sys.Handlers, err = NewFunctions(ctx, FunctionConfig{
 		Config: deploy.Config{Table: o.Table, LogLevel: o.LogLevel, TokenSecret: o.TokenSecret, PublicURL: o.PublicURL,
-			SenderEmail: o.Sender, SESMaxSendRate: strconv.FormatFloat(rate, 'f', -1, 64)},
+			SenderEmail: o.Sender, SESMaxSendRate: strconv.FormatFloat(rate, 'f', -1, 64),
+			CognitoIssuer: sys.Pool.Issuer, CognitoClientID: sys.Pool.ClientID, CognitoLoginURL: sys.LoginURL},
 		DynamoDBEndpoint: sys.DynamoDBURL, SESEndpoint: sys.SESURL,
 	}); err != nil {
 		return sys, err
@@ -116,13 +137,18 @@ func StartSystem(ctx context.Context, o SystemOptions) (sys *System, err error) 
 	for name, h := range sys.Handlers {
 		fns[name] = lambda.NewHandler(h)
 	}
+	// The staff API's routes are guarded as API Gateway's JWT authorizer
+	// guards them in AWS, with real tokens; cognito-local can issue only
+	// the scope InitiateAuth gives (deploy.LocalAccessScope), so that is the
+	// scope required here, where AWS requires deploy.StaffAPIScope.
+	verifier := cognito.NewVerifier(ctx, cognito.Pool{Issuer: sys.Pool.Issuer, ClientID: sys.Pool.ClientID}, cognito.VerifierOptions{})
 	if sys.Gateway, err = NewGateway(deploy.Routes, fns, GatewayOptions{
-		Authorizer: StaffTokenAuthorizer(o.StaffToken),
+		Authorizer: JWTAuthorizer(verifier, deploy.LocalAccessScope),
 		Logger:     o.Log,
 	}); err != nil {
 		return sys, err
 	}
-	if err = seed(sys.Gateway, o.StaffToken, o.Seed); err != nil {
+	if err = sys.seed(ctx, o.Users, o.Seed); err != nil {
 		return sys, err
 	}
 	arn, err := localaws.StreamARN(ctx, sys.Client, o.Table)
@@ -184,7 +210,10 @@ func (s *System) Stop() {
 			s.stopPoller()
 			s.background.Wait()
 		}
-		for _, p := range []*localaws.Process{s.SES, s.DynamoDB} {
+		if s.login != nil {
+			_ = s.login.Close()
+		}
+		for _, p := range []*localaws.Process{s.SES, s.DynamoDB, s.Cognito} {
 			if p != nil {
 				_ = p.Stop()
 			}
@@ -210,17 +239,6 @@ func StreamConsumers(handlers map[string]lambda.Handler) []StreamConsumer {
 	return out
 }
 
-// StaffTokenAuthorizer stands in for the Cognito JWT authorizer: the local
-// staff token yields the claims of a member of the staff group.
-func StaffTokenAuthorizer(token string) func(*http.Request) (*events.APIGatewayV2HTTPRequestContextAuthorizerDescription, error) {
-	return func(r *http.Request) (*events.APIGatewayV2HTTPRequestContextAuthorizerDescription, error) {
-		if token == "" || r.Header.Get("Authorization") != "Bearer "+token {
-			return nil, errors.New("not the local staff token")
-		}
-		return httpapi.StaffClaims("local-staff"), nil
-	}
-}
-
 func ensureTable(ctx context.Context, client *dynamodb.Client, table string) error {
 	_, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
 	var nf *types.ResourceNotFoundException
@@ -240,14 +258,26 @@ func ensureTable(ctx context.Context, client *dynamodb.Client, table string) err
 	return nil
 }
 
-// seed creates the sample events through the staff API, as staff would.
-func seed(gw http.Handler, staffToken string, bodies []json.RawMessage) error {
+// seed creates the sample events through the staff API, as staff would:
+// signed in as the first staff user, with their access token.
+func (s *System) seed(ctx context.Context, users []localaws.CognitoUser, bodies []json.RawMessage) error {
+	if len(bodies) == 0 {
+		return nil
+	}
+	i := slices.IndexFunc(users, func(u localaws.CognitoUser) bool { return slices.Contains(u.Groups, deploy.RoleStaff) })
+	if i < 0 {
+		return errors.New("seed events: no user in the staff group to sign in as")
+	}
+	tokens, err := localaws.SignIn(ctx, s.Pool.Endpoint, s.Pool.ClientID, users[i].Email, users[i].Password)
+	if err != nil {
+		return fmt.Errorf("seed events: %w", err)
+	}
 	for _, b := range bodies {
-		req := httptest.NewRequest(http.MethodPost, "/api/admin/events", bytes.NewReader(b))
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/api/admin/events", bytes.NewReader(b))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+staffToken)
+		req.Header.Set("Authorization", "Bearer "+tokens.AccessToken)
 		rec := httptest.NewRecorder()
-		gw.ServeHTTP(rec, req)
+		s.Gateway.ServeHTTP(rec, req)
 		if rec.Code != http.StatusCreated && rec.Code != http.StatusConflict {
 			return fmt.Errorf("seed event: %d %s", rec.Code, rec.Body.String())
 		}

@@ -16,7 +16,7 @@ import (
 // /api/events/{eventId}/registrations"): params filled into the path,
 // headers lower-cased as API Gateway passes them (with a JSON content type
 // unless headers name one), and body. On a staff route of deploy.Routes it
-// carries the claims of a signed-in staff member, as API Gateway's JWT
+// carries the claims of a signed-in member of the staff group, as API Gateway's JWT
 // authorizer lets nothing else through; a test of the handler's own check
 // removes them.
 func Request(routeKey string, params, headers map[string]string, body string) events.APIGatewayV2HTTPRequest {
@@ -32,8 +32,8 @@ func Request(routeKey string, params, headers map[string]string, body string) ev
 	req.RequestContext.RouteKey = routeKey
 	req.RequestContext.HTTP.Method = method
 	req.RequestContext.HTTP.Path = path
-	if r, ok := deploy.RouteByKey(routeKey); ok && r.Staff {
-		req.RequestContext.Authorizer = httpapi.StaffClaims("staff-1")
+	if r, ok := deploy.RouteByKey(routeKey); ok && r.Authorized() {
+		req.RequestContext.Authorizer = httpapi.StaffClaims("staff-1", deploy.RoleStaff)
 	}
 	return req
 }

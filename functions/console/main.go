@@ -1,0 +1,34 @@
+// Command console serves the staff console (see package console): sign-in
+// through the user pool's managed login, sessions in the table, the pages.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/calmi/convenings/pkg/awsconfig"
+	"github.com/calmi/convenings/pkg/cognito"
+	"github.com/calmi/convenings/pkg/console"
+	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/tokensecret"
+)
+
+func main() {
+	c, ctx := deploy.ConfigFromEnv(os.Getenv), context.Background()
+	logger, cfg := c.Logger(os.Stderr), must(awsconfig.Load(ctx))
+	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
+	store := dynamostore.Open(cfg, c.Table, logger)
+	pool := cognito.Pool{Issuer: c.CognitoIssuer, ClientID: c.CognitoClientID, LoginURL: c.CognitoLoginURL}
+	lambda.Start(must(console.New(ctx, convening.NewService(store, nil, logger), store,
+		console.Options{Pool: pool, PublicURL: c.PublicURL, Key: secret.Derive(console.KeyLabel), Log: logger})).Handle)
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err) // at start-up: Lambda reports an init error
+	}
+	return v
+}

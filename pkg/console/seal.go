@@ -1,0 +1,50 @@
+package console
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+)
+
+// sealer encrypts and authenticates small values with AES-256-GCM (the
+// standard library's AEAD): the sign-in state the browser carries between
+// the redirect and the callback, and the refresh tokens the table keeps.
+// What it seals cannot be read or changed without the console's key.
+type sealer struct{ aead cipher.AEAD }
+
+func newSealer(key []byte) (*sealer, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	return &sealer{aead: aead}, nil
+}
+
+// seal returns the sealed value, bound to purpose (a value sealed for one
+// purpose does not open for another).
+func (s *sealer) seal(purpose string, plain []byte) string {
+	nonce := make([]byte, s.aead.NonceSize(), s.aead.NonceSize()+len(plain)+s.aead.Overhead())
+	_, _ = rand.Read(nonce)
+	return base64.RawURLEncoding.EncodeToString(s.aead.Seal(nonce, nonce, plain, []byte(purpose)))
+}
+
+var errSealed = errors.New("sealed value is damaged or not ours")
+
+func (s *sealer) open(purpose, sealed string) ([]byte, error) {
+	b, err := base64.RawURLEncoding.DecodeString(sealed)
+	if err != nil || len(b) < s.aead.NonceSize() {
+		return nil, errSealed
+	}
+	plain, err := s.aead.Open(nil, b[:s.aead.NonceSize()], b[s.aead.NonceSize():], []byte(purpose))
+	if err != nil {
+		return nil, errSealed
+	}
+	return plain, nil
+}
