@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -43,8 +44,8 @@ func TestStaffRoutesCheckTokenAndRole(t *testing.T) {
 		{"StaffAmongOtherGroups", claims("volunteers", deploy.RoleCheckIn, deploy.RoleStaff), 0, ""},
 		{"IDToken", idToken, 401, convening.ReasonAccessTokenRequired},
 		{"NoToken", nil, 401, convening.ReasonSignInRequired},
-		{"Reviewer", claims(deploy.RoleReviewer), 403, convening.ReasonRoleRequired},
-		{"CheckIn", claims(deploy.RoleCheckIn), 403, convening.ReasonRoleRequired},
+		{deploy.RoleReviewer, claims(deploy.RoleReviewer), 403, convening.ReasonRoleRequired},
+		{deploy.RoleCheckIn, claims(deploy.RoleCheckIn), 403, convening.ReasonRoleRequired},
 		{"NoRole", claims("volunteers"), 403, convening.ReasonNotStaff},
 	}
 	var routes []deploy.Route
@@ -80,7 +81,7 @@ func TestStaffRoutesCheckTokenAndRole(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if c.status == 0 {
+				if c.status == 0 || slices.Contains(r.Roles, c.name) {
 					// Past the role check the route may still refuse the
 					// made-up path parameters (404) or body (400); what
 					// matters is that sign-in did not refuse it.

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -151,8 +152,8 @@ func TestStaffAPIWithCognitoTokens(t *testing.T) {
 		{"Expired", expiredSrv.URL, staff.AccessToken, 401, ""},
 		{"OtherClient", s.base, otherClient.AccessToken, 401, ""},
 		{"OtherPool", s.base, otherPool.AccessToken, 401, ""},
-		{"Reviewer", s.base, reviewer.AccessToken, 403, "role_required"},
-		{"CheckIn", s.base, checkin.AccessToken, 403, "role_required"},
+		{deploy.RoleReviewer, s.base, reviewer.AccessToken, 403, "role_required"},
+		{deploy.RoleCheckIn, s.base, checkin.AccessToken, 403, "role_required"},
 	}
 	for _, r := range deploy.Routes {
 		if !r.Authorized() {
@@ -180,8 +181,10 @@ func TestStaffAPIWithCognitoTokens(t *testing.T) {
 				b, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				switch {
-				case c.status == 0:
-					if resp.StatusCode >= 300 {
+				case c.status == 0 || slices.Contains(r.Roles, c.name):
+					// Past the role check a route may still refuse the
+					// made-up ids (404) or body (400).
+					if resp.StatusCode == 401 || resp.StatusCode == 403 || resp.StatusCode >= 500 {
 						t.Fatalf("status %d: %s", resp.StatusCode, b)
 					}
 				case c.status == 401:
