@@ -95,8 +95,9 @@ const NoticeSweepDelay = 3 * time.Minute
 //   - ReleaseNotice gives a lease back after a send that may succeed later;
 //     the notice is due again at retryAt.
 //   - FailNotice records that it cannot be sent as it is (a rejected
-//     address, a message that cannot be rendered, too many attempts, a hard
-//     bounce or a complaint): it leaves the sweep and waits for staff.
+//     address, a message that cannot be rendered, too many attempts): it
+//     leaves the sweep and waits for staff. (A hard bounce or a complaint
+//     after sending fails it through SentNotices.)
 type Outbox interface {
 	ClaimNotice(ctx context.Context, id string, now time.Time, lease time.Duration) (attempts int, err error)
 	MarkNoticeSent(ctx context.Context, id, messageID string, now time.Time) error
@@ -114,8 +115,28 @@ type Notices interface {
 	FailedNotices(ctx context.Context, limit int) ([]NoticeRecord, error)
 }
 
-// Errors an Outbox returns from ClaimNotice. They are not *Error values:
-// they never reach a caller, only the mailer.
+// SentNotices is what SES's later word on a sent email needs: SES reports a
+// bounce or a complaint by the message id it gave the email when it
+// accepted it, possibly long after the notice was marked sent.
+//
+//   - NoticeByMessageID returns the delivery record of the sent notice
+//     whose email SES accepted under messageID. It returns
+//     ErrNoticeNotFound if there is none: an id this system never sent, a
+//     sent notice whose record has expired, or one already failed (a failed
+//     notice is filed for staff, no longer by message id).
+//   - FailSentNotice fails a sent notice for good with the cause, which
+//     staff see. It returns ErrNoticeDone, changing nothing, if the notice
+//     is not in state sent (it was failed already, or never sent), and
+//     ErrNoticeNotFound if there is none. So the same event twice changes
+//     nothing more.
+type SentNotices interface {
+	NoticeByMessageID(ctx context.Context, messageID string) (NoticeRecord, error)
+	FailSentNotice(ctx context.Context, id string, now time.Time, cause string) error
+}
+
+// Errors an Outbox returns from ClaimNotice (and SentNotices from
+// FailSentNotice). They are not *Error values: they never reach a caller,
+// only the mailer and the ses-events function.
 var (
 	ErrNoticeDone = errors.New("notice already sent or failed")
 	ErrNoticeBusy = errors.New("notice is being sent or not due yet")
