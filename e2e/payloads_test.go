@@ -35,6 +35,7 @@ var samplePayloads = []struct {
 	{"api-admin-create-event.json", deploy.Admin, 201},
 	{"api-admin-update-event.json", deploy.Admin, 200},
 	{"api-admin-roster.json", deploy.Admin, 200},
+	{"api-admin-failed-notices.json", deploy.Admin, 200},
 	{"web-event-page.json", deploy.Web, 200},
 	{"web-register-form.json", deploy.Web, 403}, // a form post without the site's anti-forgery cookie
 	{"stream-event-seats-freed.json", deploy.Promoter, 0},

@@ -141,3 +141,45 @@ var (
 	ErrNoticeDone = errors.New("notice already sent or failed")
 	ErrNoticeBusy = errors.New("notice is being sent or not due yet")
 )
+
+// MaxNoticePage bounds the notices one read returns.
+const MaxNoticePage = 200
+
+// NoticeQuery asks staff's question about the notices.
+type NoticeQuery struct {
+	// State is the notices' state: NoticeFailed, the only one staff list
+	// (empty means it too).
+	State NoticeState
+	// Limit is how many, 1 to MaxNoticePage; 0 means MaxNoticePage.
+	Limit int
+}
+
+// FailedNotices returns the notices that failed for good (SES rejected the
+// address, the email bounced for good or drew a complaint, or the sends ran
+// out of attempts), the latest failure first, with the cause of each: the
+// teams that did not get an email staff may need to reach otherwise.
+// Errors: EINVALID (state, limit).
+func (s *Service) FailedNotices(ctx context.Context, q NoticeQuery) ([]NoticeRecord, error) {
+	var v validation
+	if q.State != "" && q.State != NoticeFailed {
+		v.add("state", RuleOneOf, "values", []string{string(NoticeFailed)})
+	}
+	if q.Limit < 0 || q.Limit > MaxNoticePage {
+		v.add("limit", RuleRange, "min", 1, "max", MaxNoticePage)
+	}
+	if err := v.err("The notices query"); err != nil {
+		return nil, err
+	}
+	if s.Notices == nil {
+		return nil, errNoNotices
+	}
+	limit := q.Limit
+	if limit == 0 {
+		limit = MaxNoticePage
+	}
+	return s.Notices.FailedNotices(ctx, limit)
+}
+
+// errNoNotices is a wiring mistake: a function that shows notices was
+// built without them.
+var errNoNotices = NewError(EINTERNAL, ReasonInternal, "the service has no notices to read")

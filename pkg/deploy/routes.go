@@ -33,6 +33,7 @@ var Routes = []Route{
 	{Method: "POST", Path: "/api/admin/events", Function: Admin, Staff: true},
 	{Method: "PATCH", Path: "/api/admin/events/{eventId}", Function: Admin, Staff: true},
 	{Method: "GET", Path: "/api/admin/events/{eventId}/registrations", Function: Admin, Staff: true},
+	{Method: "GET", Path: "/api/admin/notices", Function: Admin, Staff: true},
 	// The website teams use; its pages are server-rendered by package web.
 	{Method: "GET", Path: "/", Function: Web},
 	{Method: "GET", Path: "/events/{eventId}", Function: Web},

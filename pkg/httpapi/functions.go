@@ -48,13 +48,15 @@ func Registration(svc *convening.Service, log *slog.Logger) *Handler {
 }
 
 // Admin serves the staff API (function deploy.Admin): every route requires
-// a member of the staff group.
+// a member of the staff group. The service must have the notices
+// (Service.WithNotices): staff read the failed ones.
 func Admin(svc *convening.Service, log *slog.Logger) *Handler {
 	h := newHandler(svc, log)
 	h.routes = map[string]route{
 		"POST /api/admin/events":                        h.staff(h.createEvent),
 		"PATCH /api/admin/events/{eventId}":             h.staff(h.updateEvent),
 		"GET /api/admin/events/{eventId}/registrations": h.staff(h.roster),
+		"GET /api/admin/notices":                        h.staff(h.notices),
 	}
 	return h
 }

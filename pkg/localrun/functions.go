@@ -59,7 +59,7 @@ var registry = map[string]build{
 		return httpapi.Registration(p.service(s.Tokens), p.log).Handle, nil
 	},
 	deploy.Admin: func(_ context.Context, p *parts) (any, error) {
-		return httpapi.Admin(p.service(nil), p.log).Handle, nil
+		return httpapi.Admin(p.service(nil).WithNotices(p.store), p.log).Handle, nil
 	},
 	deploy.Web: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
