@@ -11,6 +11,7 @@ import (
 
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/localaws"
+	"github.com/calmi/convenings/pkg/localrun"
 )
 
 // TestFunctionBinaries builds every functions/<name> binary as Lambda gets
@@ -39,7 +40,7 @@ func TestFunctionBinaries(t *testing.T) {
 		"AWS_ENDPOINT_URL_DYNAMODB=" + dynamoURL, "AWS_ENDPOINT_URL_SESV2=" + sesURL,
 		deploy.EnvTableName + "=" + h.table, deploy.EnvLogLevel + "=warn", deploy.EnvTokenSecret + "=" + tokenSecret,
 		deploy.EnvPublicURL + "=http://127.0.0.1:8080", deploy.EnvSenderEmail + "=convenings@lmi.example.org",
-		deploy.EnvSESMaxSendRate + "=50",
+		deploy.EnvSESMaxSendRate + "=50", deploy.EnvSESConfigurationSet + "=" + localrun.ConfigurationSet,
 	}
 	for _, name := range deploy.FunctionNames() {
 		t.Run(name, func(t *testing.T) {

@@ -47,7 +47,8 @@ func (h *harness) functionConfig(sesURL string, clientOpts ...func(*dynamodb.Opt
 	dynamoURL, _ := localaws.Endpoints(h.t)
 	return localrun.FunctionConfig{
 		Config: deploy.Config{Table: h.table, TokenSecret: tokenSecret, PublicURL: "http://127.0.0.1:8080",
-			SenderEmail: "convenings@lmi.example.org", SESMaxSendRate: "2000", LogLevel: "warn"},
+			SenderEmail: "convenings@lmi.example.org", SESMaxSendRate: "2000", LogLevel: "warn",
+			SESConfigurationSet: localrun.ConfigurationSet},
 		DynamoDBEndpoint: dynamoURL, SESEndpoint: sesURL, DynamoDBOptions: clientOpts,
 	}
 }
@@ -176,7 +177,7 @@ func (h *harness) sweeper(t testing.TB, now func() time.Time) *outbox.Mailer {
 	}
 	tokens, _ := convening.NewManageTokens([]byte(tokenSecret))
 	store := h.svc.Store.(*dynamostore.Store)
-	m, err := mail.NewMailer(store, mail.NewSES(ses, "convenings@lmi.example.org"),
+	m, err := mail.NewMailer(store, mail.NewSES(ses, "convenings@lmi.example.org", ""),
 		mail.Links{BaseURL: "http://127.0.0.1:8080", Tokens: tokens}, nil, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -29,7 +29,11 @@ const (
 	EnvTokenSecretARN = "LMI_TOKEN_SECRET_ARN"  // the manage-token secret in Secrets Manager
 	EnvPublicURL      = "LMI_PUBLIC_URL"        // the site the emails' links point at
 	EnvSenderEmail    = "LMI_SENDER_EMAIL"      // the emails' From address
-	EnvSESMaxSendRate = "LMI_SES_MAX_SEND_RATE" // emails per second
+	EnvSESMaxSendRate = "LMI_SES_MAX_SEND_RATE" // emails per second, for one instance of the mailer
+	// EnvSESConfigurationSet names the SES configuration set the mailer
+	// sends with: it suppresses addresses that bounce or complain and
+	// publishes those events to the ses-events function. Empty: none.
+	EnvSESConfigurationSet = "LMI_SES_CONFIGURATION_SET"
 	// EnvTokenSecret holds the manage-token secret itself, for running a
 	// function's binary outside AWS (tests, make invoke); it wins over
 	// EnvTokenSecretARN. The CDK app never sets it.
@@ -72,7 +76,7 @@ var Functions = []Function{
 		// Written events: a cancellation or a capacity change may have
 		// freed seats for the waiting list.
 		Stream: &Stream{EventNames: []string{"INSERT", "MODIFY"}, SortKey: SortKeyEvent, BatchSize: 100}},
-	{Name: Mailer, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN, EnvPublicURL, EnvSenderEmail, EnvSESMaxSendRate},
+	{Name: Mailer, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN, EnvPublicURL, EnvSenderEmail, EnvSESMaxSendRate, EnvSESConfigurationSet},
 		// New notices; and the sweep for those the stream could not deliver.
 		Stream:          &Stream{EventNames: []string{"INSERT"}, SortKey: SortKeyNotice, BatchSize: 10},
 		ScheduleMinutes: 5},

@@ -80,7 +80,7 @@ var registry = map[string]build{
 		if err != nil {
 			return nil, err
 		}
-		ses := sesv2.NewFromConfig(localaws.Config(), localaws.SESEndpoint(p.c.SESEndpoint))
+		ses := sesv2.NewFromConfig(localaws.Config(), localaws.SESEndpoint(p.c.SESEndpoint), outbox.SESRetries)
 		m, err := outbox.New(p.store, ses, s.Tokens, p.c.Config, p.log)
 		if err != nil {
 			return nil, err

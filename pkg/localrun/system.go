@@ -52,6 +52,11 @@ type SystemOptions struct {
 	ServiceOutput io.Writer
 }
 
+// ConfigurationSet is the SES configuration set the local mailer names,
+// as the deployed one does. The local SES endpoint accepts and ignores it:
+// nothing bounces locally (make invoke feeds ses-events its samples).
+const ConfigurationSet = "convenings-local"
+
 // System is the whole registration system running locally.
 type System struct {
 	DynamoDB, SES *localaws.Process // nil when reused from the options
@@ -107,7 +112,7 @@ func StartSystem(ctx context.Context, o SystemOptions) (sys *System, err error) 
 	}
 	if sys.Handlers, err = NewFunctions(ctx, FunctionConfig{
 		Config: deploy.Config{Table: o.Table, LogLevel: o.LogLevel, TokenSecret: o.TokenSecret, PublicURL: o.PublicURL,
-			SenderEmail: o.Sender, SESMaxSendRate: strconv.FormatFloat(rate, 'f', -1, 64)},
+			SenderEmail: o.Sender, SESMaxSendRate: strconv.FormatFloat(rate, 'f', -1, 64), SESConfigurationSet: ConfigurationSet},
 		DynamoDBEndpoint: sys.DynamoDBURL, SESEndpoint: sys.SESURL,
 	}); err != nil {
 		return sys, err
