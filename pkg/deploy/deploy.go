@@ -19,6 +19,7 @@ const (
 	Web          = "web"          // the registration website (package web)
 	Promoter     = "promoter"     // promotes waitlisted teams when seats free up
 	Mailer       = "mailer"       // sends the notices the outbox holds
+	SESEvents    = "ses-events"   // fails the notices whose email bounced for good or drew a complaint
 )
 
 // Environment variables the functions read. The CDK app sets them; the
@@ -53,7 +54,18 @@ type Function struct {
 	Stream *Stream
 	// ScheduleMinutes, if set, also invokes it every so many minutes.
 	ScheduleMinutes int
+	// SESEvents, if set, invokes the function with these SES event types
+	// (SESEventBounce, SESEventComplaint) of the mail sent with the
+	// mailer's configuration set, delivered through an SNS topic.
+	SESEvents []string
 }
+
+// SES event types a configuration set can publish (as CloudFormation
+// names them).
+const (
+	SESEventBounce    = "BOUNCE"
+	SESEventComplaint = "COMPLAINT"
+)
 
 // Uses reports whether the function reads the environment variable env.
 func (f Function) Uses(env string) bool {
@@ -80,6 +92,9 @@ var Functions = []Function{
 		// New notices; and the sweep for those the stream could not deliver.
 		Stream:          &Stream{EventNames: []string{"INSERT"}, SortKey: SortKeyNotice, BatchSize: 10},
 		ScheduleMinutes: 5},
+	// A hard bounce or a complaint fails the notice (staff see it); other
+	// events are not published to it.
+	{Name: SESEvents, Env: []string{EnvTableName, EnvLogLevel}, SESEvents: []string{SESEventBounce, SESEventComplaint}},
 }
 
 // FunctionNames returns the names of Functions, in order.

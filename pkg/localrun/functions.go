@@ -14,6 +14,7 @@ import (
 	"github.com/calmi/convenings/pkg/dynamostore"
 	"github.com/calmi/convenings/pkg/httpapi"
 	"github.com/calmi/convenings/pkg/localaws"
+	"github.com/calmi/convenings/pkg/mailevents"
 	"github.com/calmi/convenings/pkg/outbox"
 	"github.com/calmi/convenings/pkg/streamapi"
 	"github.com/calmi/convenings/pkg/tokensecret"
@@ -86,6 +87,9 @@ var registry = map[string]build{
 			return nil, err
 		}
 		return m.Invoke, nil
+	},
+	deploy.SESEvents: func(_ context.Context, p *parts) (any, error) {
+		return mailevents.New(p.store, p.log).Handle, nil
 	},
 }
 
