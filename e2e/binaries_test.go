@@ -11,6 +11,7 @@ import (
 
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/localaws"
+	"github.com/calmi/convenings/pkg/localrun"
 )
 
 // TestFunctionBinaries builds every functions/<name> binary as Lambda gets
@@ -21,7 +22,7 @@ import (
 // sample payloads from events/: the mains' wiring is exercised for real.
 func TestFunctionBinaries(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the seven functions")
+		t.Skip("builds every function")
 	}
 	dir := t.TempDir()
 	build := exec.Command("go", "build", "-p", "2", "-tags", "lambda.norpc", "-o", dir+string(filepath.Separator), "./functions/...")
@@ -39,7 +40,7 @@ func TestFunctionBinaries(t *testing.T) {
 		"AWS_ENDPOINT_URL_DYNAMODB=" + dynamoURL, "AWS_ENDPOINT_URL_SESV2=" + sesURL,
 		deploy.EnvTableName + "=" + h.table, deploy.EnvLogLevel + "=warn", deploy.EnvTokenSecret + "=" + tokenSecret,
 		deploy.EnvPublicURL + "=http://127.0.0.1:8080", deploy.EnvSenderEmail + "=convenings@lmi.example.org",
-		deploy.EnvSESMaxSendRate + "=50",
+		deploy.EnvSESMaxSendRate + "=50", deploy.EnvSESConfigurationSet + "=" + localrun.ConfigurationSet,
 		// The console verifies tokens lazily: it needs the pool's names to
 		// start, not the pool.
 		deploy.EnvCognitoIssuer + "=https://cognito-idp.us-west-2.amazonaws.com/us-west-2_EXAMPLE",
@@ -79,4 +80,5 @@ func TestFunctionBinaries(t *testing.T) {
 		})
 	}
 	checkSampleMail(t, sesURL, run)
+	checkSESEvents(t, h)
 }

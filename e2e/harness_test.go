@@ -50,7 +50,8 @@ func (h *harness) functionConfig(sesURL string, clientOpts ...func(*dynamodb.Opt
 			SenderEmail: "convenings@lmi.example.org", SESMaxSendRate: "2000", LogLevel: "warn",
 			// The console's pool by name only: no test here signs in through it.
 			CognitoIssuer: "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_EXAMPLE", CognitoClientID: "4example0client0id0abc123",
-			CognitoLoginURL: "https://convenings-staff.auth.us-west-2.amazoncognito.com"},
+			CognitoLoginURL:     "https://convenings-staff.auth.us-west-2.amazoncognito.com",
+			SESConfigurationSet: localrun.ConfigurationSet},
 		DynamoDBEndpoint: dynamoURL, SESEndpoint: sesURL, DynamoDBOptions: clientOpts,
 	}
 }
@@ -179,7 +180,7 @@ func (h *harness) sweeper(t testing.TB, now func() time.Time) *outbox.Mailer {
 	}
 	tokens, _ := convening.NewManageTokens([]byte(tokenSecret))
 	store := h.svc.Store.(*dynamostore.Store)
-	m, err := mail.NewMailer(store, mail.NewSES(ses, "convenings@lmi.example.org"),
+	m, err := mail.NewMailer(store, mail.NewSES(ses, "convenings@lmi.example.org", ""),
 		mail.Links{BaseURL: "http://127.0.0.1:8080", Tokens: tokens}, nil, nil)
 	if err != nil {
 		t.Fatal(err)

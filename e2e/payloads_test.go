@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,13 +17,19 @@ import (
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/dynamostore"
 	"github.com/calmi/convenings/pkg/localaws"
 	"github.com/calmi/convenings/pkg/localrun"
 )
 
+// answerNone is the "status" of an SNS delivery: the function answers
+// nothing (null) and must not fail.
+const answerNone = -1
+
 // samplePayloads names every file in events/, the function it is for, and
 // the HTTP status it is answered with (0 for stream batches, which must
-// report no failures), against the table samplePayloadHarness prepares.
+// report no failures; answerNone for SNS deliveries), against the table
+// samplePayloadHarness prepares.
 var samplePayloads = []struct {
 	file, function string
 	status         int
@@ -35,17 +43,38 @@ var samplePayloads = []struct {
 	{"api-admin-create-event.json", deploy.Admin, 201},
 	{"api-admin-update-event.json", deploy.Admin, 200},
 	{"api-admin-roster.json", deploy.Admin, 200},
+	{"api-admin-failed-notices.json", deploy.Admin, 200},
 	{"web-event-page.json", deploy.Web, 200},
 	{"web-register-form.json", deploy.Web, 403},       // a form post without the site's anti-forgery cookie
 	{"console-events-page.json", deploy.Console, 303}, // a session cookie the table does not know: sign in
 	{"stream-event-seats-freed.json", deploy.Promoter, 0},
 	{"stream-notice-inserted.json", deploy.Mailer, 0},
 	{"scheduled-retention.json", deploy.Retention, 0},
+	// SES's events about the emails of sentNotices (checkSESEvents).
+	{"ses-bounce-permanent.json", deploy.SESEvents, answerNone},
+	{"ses-bounce-transient.json", deploy.SESEvents, answerNone},
+	{"ses-complaint.json", deploy.SESEvents, answerNone},
+	{"ses-delivery.json", deploy.SESEvents, answerNone},
+}
+
+// sentNotices are notices the harness marks sent, by the SES message id of
+// their email (the id in each SES sample), and what the SES sample should
+// leave of them.
+var sentNotices = []struct {
+	notice, messageID string
+	state             convening.NoticeState
+	cause             string
+}{
+	{"01JDXNOTICE0000000000BOUNCE", "0100018f3e7d95a2-5b1c8e7f-2d4a-4f6b-8c3e-1a9d7b5e3f20-000000", convening.NoticeFailed, "bounced (Permanent/General)"},
+	{"01JDXNOTICE00000000TRANSIENT", "0100018f3e8a0b19-7c2e4a6b-9d1f-4b3d-a5c7-e9f1b3d5a7c6-000000", convening.NoticeSent, ""},
+	{"01JDXNOTICE000000000COMPLAIN", "0100018f3eb11f63-1d3f5b7d-6e8a-4c2e-b4d6-f8a0c2e4a6b8-000000", convening.NoticeFailed, "complaint (abuse)"},
+	{"01JDXNOTICE0000000DELIVERED", "0100018f3e8022c5-9a1b3c5d-7e9f-4a1b-8d2f-6b8d0f2b4d6f-000000", convening.NoticeSent, ""},
 }
 
 // samplePayloadHarness returns a table holding what the samples refer to:
-// the sample event, and the registration and notice the mailer sample
-// names. run makes the registration's contact address unique.
+// the sample event, the registration and notice the mailer sample names,
+// and the sent notices the SES samples report on. run makes the
+// registrations' contact addresses unique.
 func samplePayloadHarness(t *testing.T, run string) *harness {
 	t.Helper()
 	ctx := context.Background()
@@ -57,27 +86,63 @@ func samplePayloadHarness(t *testing.T, run string) *harness {
 	}
 	// The samples name the registration and its notice: the first id
 	// Register takes, and the one after the two members' ids.
-	calls := 0
+	// ids are the ids NewID hands out next, in order ("" for a random one).
+	var ids []string
 	h.svc.NewID = func() string {
-		calls++
-		switch calls {
-		case 1:
-			return "01JDXAMPLE0000000000000000"
-		case 4:
-			return "01JDXNOTICE000000000000000"
+		if len(ids) == 0 {
+			return convening.NewID()
 		}
-		return convening.NewID()
+		id := ids[0]
+		ids = ids[1:]
+		return cmp.Or(id, convening.NewID())
 	}
+	ids = []string{"01JDXAMPLE0000000000000000", "", "", "01JDXNOTICE000000000000000"}
 	if _, _, _, err := h.svc.Register(ctx, "central-valley-convening-2027", teamOf(run, 1, 2), nil); err != nil {
 		t.Fatal(err)
+	}
+	store := h.svc.Store.(*dynamostore.Store)
+	for i, n := range sentNotices {
+		// A team of one: its registration, its member, its notice.
+		ids = []string{fmt.Sprintf("01JDXAMPLE00000000000000%02d", i+1), "", n.notice}
+		if _, _, _, err := h.svc.Register(ctx, "central-valley-convening-2027", teamOf(run, i+2, 1), nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.ClaimNotice(ctx, n.notice, time.Now(), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.MarkNoticeSent(ctx, n.notice, n.messageID, time.Now()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	h.svc.NewID = convening.NewID
 	return h
 }
 
+// checkSESEvents checks what the SES samples left of the sent notices: a
+// permanent bounce and a complaint failed theirs, the others changed nothing.
+func checkSESEvents(t *testing.T, h *harness) {
+	t.Helper()
+	store := h.svc.Store.(*dynamostore.Store)
+	for _, n := range sentNotices {
+		r, err := store.NoticeRecord(context.Background(), n.notice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.State != n.state || r.Cause != n.cause || r.MessageID != n.messageID {
+			t.Errorf("notice of message %s: %s %q, want %s %q", n.messageID, r.State, r.Cause, n.state, n.cause)
+		}
+	}
+}
+
 // checkAnswer checks a function's answer to a sample payload.
 func checkAnswer(t *testing.T, out []byte, status int) {
 	t.Helper()
+	if status == answerNone {
+		if s := strings.TrimSpace(string(out)); s != "null" && s != "" {
+			t.Fatalf("answer %s, want none", s)
+		}
+		return
+	}
 	if status > 0 {
 		var resp events.APIGatewayV2HTTPResponse
 		if err := json.Unmarshal(out, &resp); err != nil {
@@ -135,6 +200,8 @@ func TestSamplePayloads(t *testing.T) {
 			switch {
 			case tt.status > 0:
 				roundTrip[events.APIGatewayV2HTTPRequest](t, payload)
+			case tt.status == answerNone:
+				roundTrip[events.SNSEvent](t, payload)
 			case strings.HasPrefix(tt.file, "scheduled-"):
 				roundTrip[events.EventBridgeEvent](t, payload)
 			default:
@@ -152,6 +219,7 @@ func TestSamplePayloads(t *testing.T) {
 		})
 	}
 	checkSampleMail(t, h.sesURL, "payloads")
+	checkSESEvents(t, h)
 }
 
 // roundTrip checks that a payload decodes into T and encodes back to the

@@ -116,6 +116,9 @@ func TestDependencies(t *testing.T) {
 		{module + "pkg/mail", uses(deploy.Mailer)},
 		{module + "pkg/outbox", uses(deploy.Mailer)},
 		{module + "pkg/streamapi", uses(deploy.Promoter, deploy.Mailer)},
+		// SES's events about sent mail; only ses-events reads them.
+		{module + "pkg/mailevents", uses(deploy.SESEvents)},
+		{module + "pkg/sesevent", uses(deploy.SESEvents)},
 		{module + "pkg/web", uses(deploy.Web)},
 		{module + "pkg/httpapi", uses(deploy.Events, deploy.Register, deploy.Registration, deploy.Admin)},
 		// The one table of HTTP statuses, for the API and the website alike.

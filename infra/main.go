@@ -7,7 +7,11 @@
 // folder of built binaries in its props, so tests run without Go builds.
 //
 // Settings come from the CDK context (cdk.json or `-c key=value`):
-// senderEmail, sesMaxSendRate, apiThrottleRateLimit, apiThrottleBurstLimit.
+// senderEmail, sesMaxSendRate, publicUrl, alarmEmail, and the limits
+// (docs/architecture.md, "Limits"): apiThrottleRateLimit,
+// apiThrottleBurstLimit, apiRegisterRateLimit, apiRegisterBurstLimit,
+// apiCancelRateLimit, apiCancelBurstLimit, promoterReservedConcurrency,
+// mailerReservedConcurrency, sesEventsReservedConcurrency.
 package main
 
 import (

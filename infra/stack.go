@@ -30,6 +30,8 @@ import (
 )
 
 // CDK context keys read by the stack, e.g. `cdk deploy -c senderEmail=...`.
+// The limits (throttles, reserved concurrency) are explained in
+// docs/architecture.md, "Limits".
 const (
 	ContextSenderEmail        = "senderEmail"
 	ContextSESMaxSendRate     = "sesMaxSendRate"
@@ -40,13 +42,17 @@ const (
 	// https://<prefix>.auth.<region>.amazoncognito.com. It must be unique
 	// in the region.
 	ContextStaffLoginDomain = "staffLoginDomain"
+	ContextAlarmEmail       = "alarmEmail"
 )
 
 // Defaults used when neither the props nor the context set a value.
 const (
-	DefaultSenderEmail        = "noreply@example.org"
-	DefaultSESMaxSendRate     = "1" // emails per second: the SES sandbox rate
-	DefaultThrottleRateLimit  = 50  // requests per second, whole stage
+	DefaultSenderEmail    = "noreply@example.org"
+	DefaultSESMaxSendRate = "1" // emails per second for the account: the SES sandbox rate
+	// The stage's default throttle, which every route without a class of
+	// its own gets (each route its own bucket): requests per second and
+	// burst.
+	DefaultThrottleRateLimit  = 50
 	DefaultThrottleBurstLimit = 100
 )
 
@@ -83,6 +89,9 @@ type ConveningsStackProps struct {
 	// StaffLoginDomain is the managed login's domain prefix (context
 	// staffLoginDomain); by default "convenings-staff-" and the account id.
 	StaffLoginDomain string
+	// AlarmEmail receives the alarms (context alarmEmail). Without it the
+	// alarms still go to their topic, with no subscriber, and synth warns.
+	AlarmEmail string
 }
 
 // tableAccess is what a function may do with the table.
@@ -98,6 +107,9 @@ const (
 type functionSpec struct {
 	timeout awscdk.Duration
 	table   tableAccess
+	// reserved, if set, reserves concurrency for the function (and caps it
+	// there): the context key of the number, and its default.
+	reserved *reservation
 }
 
 func functionSpecs() map[string]functionSpec {
@@ -110,17 +122,20 @@ func functionSpecs() map[string]functionSpec {
 		deploy.Admin:        {timeout: http, table: tableReadWrite},
 		deploy.Web:          {timeout: http, table: tableReadWrite},
 		// Reads events; writes its sessions.
-		deploy.Console:  {timeout: http, table: tableReadWrite},
-		deploy.Promoter: {timeout: stream, table: tableReadWrite},
-		deploy.Mailer:   {timeout: stream, table: tableReadWrite},
+		deploy.Console:   {timeout: http, table: tableReadWrite},
+		deploy.Promoter:  {timeout: stream, table: tableReadWrite, reserved: &reservation{ContextPromoterConcurrency, DefaultPromoterConcurrency}},
+		deploy.Mailer:    {timeout: stream, table: tableReadWrite, reserved: &reservation{ContextMailerConcurrency, DefaultMailerConcurrency}},
+		deploy.SESEvents: {timeout: http, table: tableReadWrite, reserved: &reservation{ContextSESEventsConcurrency, DefaultSESEventsConcurrency}},
 		// A day's erasing is a few hundred registrations at most.
 		deploy.Retention: {timeout: awscdk.Duration_Minutes(jsii.Number(5)), table: tableReadWrite},
 	}
 }
 
 // NewConveningsStack defines the whole registration system: the table, the
-// functions, the HTTP API with its Cognito authorizer, the stream consumers
-// with their dead-letter queues, the token secret and the SES identity.
+// functions, the HTTP API with its Cognito authorizer and throttles, the
+// stream consumers with their dead-letter queues, the token secret, the SES
+// identity and configuration set with its bounce and complaint events, and
+// the alarms.
 //
 // It panics if props.BinDir is missing a function's bootstrap, as CDK
 // constructs do on invalid input.
@@ -149,6 +164,7 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 
 	specs := functionSpecs()
 	fns := make(map[string]awslambda.Function, len(specs))
+	logs := make(map[string]awslogs.LogGroup, len(specs))
 	for _, f := range deploy.Functions {
 		name := f.Name
 		spec, ok := specs[name]
@@ -163,7 +179,7 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 		if tokens {
 			env[deploy.EnvTokenSecretARN] = tokenSecret.SecretArn()
 		}
-		fn := newFunction(stack, name, filepath.Join(props.BinDir, name), spec.timeout, env)
+		fn, logGroup := newFunction(stack, name, filepath.Join(props.BinDir, name), spec.timeout, cfg.reserved[name], env)
 		switch spec.table {
 		case tableRead:
 			table.GrantReadData(fn)
@@ -173,7 +189,7 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 		if tokens {
 			tokenSecret.GrantRead(fn, nil)
 		}
-		fns[name] = fn
+		fns[name], logs[name] = fn, logGroup
 	}
 
 	var userPool awscognito.UserPool
@@ -211,18 +227,27 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 	mailer := fns[deploy.Mailer]
 	mailer.AddEnvironment(jsii.String(deploy.EnvPublicURL), publicURL, nil)
 	mailer.AddEnvironment(jsii.String(deploy.EnvSenderEmail), jsii.String(cfg.senderEmail), nil)
-	mailer.AddEnvironment(jsii.String(deploy.EnvSESMaxSendRate), jsii.String(cfg.sesMaxSendRate), nil)
-	grantSendEmail(stack, mailer, cfg.senderEmail)
+	mailer.AddEnvironment(jsii.String(deploy.EnvSESMaxSendRate), jsii.String(cfg.mailerSendRate()), nil)
+	// Addresses that bounce for good or complain are suppressed, and those
+	// events reach the functions that fail their notices (ses-events).
+	configSet := newMailConfigurationSet(stack, fns)
+	mailer.AddEnvironment(jsii.String(deploy.EnvSESConfigurationSet), configSet.ConfigurationSetName(), nil)
+	grantSendEmail(stack, mailer, cfg.senderEmail, configSet)
 
-	// The stream triggers, each with the queue that keeps what it gave up on.
-	deadLetters := map[string]string{deploy.Mailer: "NotificationDeadLetterQueue", deploy.Promoter: "PromotionDeadLetterQueue"}
+	// The stream triggers, each with the queue that keeps what it gave up
+	// on; and the queues of the functions SNS invokes (asynchronously).
+	deadLetters := map[string]string{deploy.Mailer: "NotificationDeadLetterQueue", deploy.Promoter: "PromotionDeadLetterQueue",
+		deploy.SESEvents: "MailEventsDeadLetterQueue"}
 	dlqs := map[string]awssqs.Queue{}
 	for _, f := range deploy.Functions {
-		if f.Stream == nil {
-			continue
+		switch {
+		case f.Stream != nil:
+			dlqs[f.Name] = newFailureQueue(stack, deadLetters[f.Name])
+			fns[f.Name].AddEventSource(awslambdaeventsources.NewDynamoEventSource(table, streamSourceProps(*f.Stream, dlqs[f.Name])))
+		case len(f.SESEvents) > 0:
+			dlqs[f.Name] = newFailureQueue(stack, deadLetters[f.Name])
+			fns[f.Name].ConfigureAsyncInvoke(asyncInvokeOptions(dlqs[f.Name]))
 		}
-		dlqs[f.Name] = newFailureQueue(stack, deadLetters[f.Name])
-		fns[f.Name].AddEventSource(awslambdaeventsources.NewDynamoEventSource(table, streamSourceProps(*f.Stream, dlqs[f.Name])))
 	}
 
 	// The schedules: every few minutes the mailer sends any notice that is
@@ -259,6 +284,10 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 	output("TableName", table.TableName(), "DynamoDB table")
 	output("NotificationDeadLetterQueueUrl", dlqs[deploy.Mailer].QueueUrl(), "Stream records the mailer failed to process")
 	output("PromotionDeadLetterQueueUrl", dlqs[deploy.Promoter].QueueUrl(), "Stream records the promoter failed to process")
+	output("MailEventsDeadLetterQueueUrl", dlqs[deploy.SESEvents].QueueUrl(), "SES events the ses-events function failed to record")
+
+	alarmTopic := newAlarms(stack, cfg, alarmSources{functions: fns, logs: logs, queues: dlqs, api: api})
+	output("AlarmTopicArn", alarmTopic.TopicArn(), "SNS topic every alarm notifies")
 
 	return stack
 }
@@ -272,6 +301,11 @@ type config struct {
 	throttleBurst  float64
 	// staffLoginDomain is the managed login's domain prefix.
 	staffLoginDomain string
+	alarmEmail       string
+	// routeThrottles are the throttling classes' limits.
+	routeThrottles map[deploy.Throttle]throttle
+	// reserved is the reserved concurrency of the functions that have one.
+	reserved map[string]int
 }
 
 func resolveConfig(stack awscdk.Stack, props *ConveningsStackProps) config {
@@ -282,6 +316,9 @@ func resolveConfig(stack awscdk.Stack, props *ConveningsStackProps) config {
 		publicURL:      firstNonEmpty(props.PublicURL, contextString(node, ContextPublicURL)),
 		throttleRate:   firstPositive(props.ThrottleRateLimit, contextNumber(stack, ContextThrottleRateLimit), DefaultThrottleRateLimit),
 		throttleBurst:  firstPositive(props.ThrottleBurstLimit, contextNumber(stack, ContextThrottleBurstLimit), DefaultThrottleBurstLimit),
+		alarmEmail:     firstNonEmpty(props.AlarmEmail, contextString(node, ContextAlarmEmail)),
+		routeThrottles: resolveRouteThrottles(stack),
+		reserved:       resolveReserved(stack),
 	}
 	cfg.staffLoginDomain = firstNonEmpty(props.StaffLoginDomain, contextString(node, ContextStaffLoginDomain))
 	if cfg.staffLoginDomain == "" {
@@ -306,7 +343,26 @@ func resolveConfig(stack awscdk.Stack, props *ConveningsStackProps) config {
 			annotations.AddError(jsii.String(fmt.Sprintf("%s %q is not an absolute http(s) URL", ContextPublicURL, cfg.publicURL)))
 		}
 	}
+	switch _, ok := emailDomain(cfg.alarmEmail); {
+	case cfg.alarmEmail == "":
+		annotations.AddWarningV2(jsii.String("convenings:alarmEmail"), jsii.String(fmt.Sprintf(
+			"No alarm email set: the alarms notify a topic nobody subscribes to. "+
+				"Deploy with `cdk deploy -c %s=ops@yourdomain`, or subscribe to the AlarmTopicArn output.", ContextAlarmEmail)))
+	case !ok:
+		annotations.AddError(jsii.String(fmt.Sprintf("%s %q is not an email address", ContextAlarmEmail, cfg.alarmEmail)))
+	}
 	return cfg
+}
+
+// mailerSendRate is one mailer instance's share of the account's SES rate:
+// the rate divided by the most instances that can run at once, its
+// reserved concurrency (each instance's limiter knows only itself).
+func (c config) mailerSendRate() string {
+	rate, err := strconv.ParseFloat(c.sesMaxSendRate, 64)
+	if err != nil || rate <= 0 || c.reserved[deploy.Mailer] <= 0 {
+		return c.sesMaxSendRate // reported by resolveConfig
+	}
+	return strconv.FormatFloat(rate/float64(c.reserved[deploy.Mailer]), 'f', -1, 64)
 }
 
 func contextString(node constructs.Node, key string) string {
@@ -407,21 +463,26 @@ func newTable(stack awscdk.Stack) awsdynamodb.TableV2 {
 }
 
 // constructID turns a function name into a construct id prefix: "events"
-// becomes "Events".
+// becomes "Events", "ses-events" "SesEvents".
 func constructID(name string) string {
-	if name == "" {
-		return name
+	var b strings.Builder
+	for _, part := range strings.Split(name, "-") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
 	}
-	return strings.ToUpper(name[:1]) + name[1:]
+	return b.String()
 }
 
-func newFunction(stack awscdk.Stack, name, codeDir string, timeout awscdk.Duration, env map[string]*string) awslambda.Function {
+// newFunction defines a function and its log group. reserved > 0 reserves
+// that much concurrency for it.
+func newFunction(stack awscdk.Stack, name, codeDir string, timeout awscdk.Duration, reserved int, env map[string]*string) (awslambda.Function, awslogs.LogGroup) {
 	id := constructID(name)
 	logs := awslogs.NewLogGroup(stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
 		Retention:     awslogs.RetentionDays_ONE_MONTH,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
-	return awslambda.NewFunction(stack, jsii.String(id+"Function"), &awslambda.FunctionProps{
+	props := &awslambda.FunctionProps{
 		Description:  jsii.String("convenings " + name),
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture: awslambda.Architecture_ARM_64(),
@@ -431,7 +492,11 @@ func newFunction(stack awscdk.Stack, name, codeDir string, timeout awscdk.Durati
 		Timeout:      timeout,
 		LogGroup:     logs,
 		Environment:  &env,
-	})
+	}
+	if reserved > 0 {
+		props.ReservedConcurrentExecutions = jsii.Number(float64(reserved))
+	}
+	return awslambda.NewFunction(stack, jsii.String(id+"Function"), props), logs
 }
 
 // newUserPool creates the staff's user pool: sign-in by email, accounts
@@ -525,7 +590,7 @@ func newHTTPAPI(stack awscdk.Stack, cfg config, fns map[string]awslambda.Functio
 		// The stage is created below, with throttling.
 		CreateDefaultStage: jsii.Bool(false),
 	})
-	api.AddStage(jsii.String("DefaultStage"), &awsapigatewayv2.HttpStageOptions{
+	stage := api.AddStage(jsii.String("DefaultStage"), &awsapigatewayv2.HttpStageOptions{
 		StageName:  jsii.String("$default"),
 		AutoDeploy: jsii.Bool(true),
 		Throttle: &awsapigatewayv2.ThrottleSettings{
@@ -533,6 +598,7 @@ func newHTTPAPI(stack awscdk.Stack, cfg config, fns map[string]awslambda.Functio
 			BurstLimit: jsii.Number(cfg.throttleBurst),
 		},
 	})
+	throttled := map[string][]awsapigatewayv2.HttpRoute{}
 
 	authorizer := newAuthorizer(api)
 
@@ -566,16 +632,21 @@ func newHTTPAPI(stack awscdk.Stack, cfg config, fns map[string]awslambda.Functio
 			opts.Authorizer = authorizer
 			opts.AuthorizationScopes = jsii.Strings(deploy.StaffAPIScope)
 		}
-		api.AddRoutes(opts)
+		routes := api.AddRoutes(opts)
+		if r.Throttle != "" {
+			throttled[r.Key()] = *routes
+		}
 	}
+	throttleRoutes(stage, cfg.routeThrottles, throttled)
 	return api
 }
 
 // grantSendEmail lets fn send as the sender address, whether SES has the
-// address itself or its whole domain verified, and as nothing else.
+// address itself or its whole domain verified, and as nothing else, with
+// the configuration set (SES authorizes a send against the set too).
 // (While the account is in the SES sandbox, SES also checks the recipient's
 // identity; production access lifts that.)
-func grantSendEmail(stack awscdk.Stack, fn awslambda.Function, sender string) {
+func grantSendEmail(stack awscdk.Stack, fn awslambda.Function, sender string, configSet awsses.ConfigurationSet) {
 	identity := awsses.NewEmailIdentity(stack, jsii.String("SenderIdentity"), &awsses.EmailIdentityProps{
 		Identity: awsses.Identity_Email(jsii.String(sender)),
 	})
@@ -588,6 +659,12 @@ func grantSendEmail(stack awscdk.Stack, fn awslambda.Function, sender string) {
 			ArnFormat:    awscdk.ArnFormat_SLASH_RESOURCE_NAME,
 		}))
 	}
+	resources = append(resources, stack.FormatArn(&awscdk.ArnComponents{
+		Service:      jsii.String("ses"),
+		Resource:     jsii.String("configuration-set"),
+		ResourceName: configSet.ConfigurationSetName(),
+		ArnFormat:    awscdk.ArnFormat_SLASH_RESOURCE_NAME,
+	}))
 	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Effect:    awsiam.Effect_ALLOW,
 		Actions:   jsii.Strings("ses:SendEmail", "ses:SendRawEmail"),

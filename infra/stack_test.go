@@ -233,7 +233,7 @@ func TestCDKJSON(t *testing.T) {
 
 func TestFunctionNames(t *testing.T) {
 	names := FunctionNames()
-	want := []string{"events", "register", "registration", "admin", "web", "console", "promoter", "mailer", "retention"}
+	want := []string{"events", "register", "registration", "admin", "web", "console", "promoter", "mailer", "ses-events", "retention"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("FunctionNames() = %v, want %v", names, want)
 	}
@@ -350,6 +350,7 @@ func TestFunctions(t *testing.T) {
 	tableID := s.cfn.ofType("AWS::DynamoDB::GlobalTable")[0]
 	secretID := s.cfn.logicalID(t, "AWS::SecretsManager::Secret", "TokenSecret")
 	apiID := s.cfn.logicalID(t, "AWS::ApiGatewayV2::Api", "HttpApi")
+	configSetID := s.cfn.logicalID(t, "AWS::SES::ConfigurationSet", "MailConfigurationSet")
 
 	base := map[string]any{deploy.EnvTableName: ref(tableID), deploy.EnvLogLevel: "info"}
 	with := func(extra map[string]any) map[string]any {
@@ -375,8 +376,11 @@ func TestFunctions(t *testing.T) {
 			deploy.EnvTokenSecretARN: ref(secretID),
 			deploy.EnvPublicURL:      getAtt(apiID, "ApiEndpoint"),
 			deploy.EnvSenderEmail:    DefaultSenderEmail,
-			deploy.EnvSESMaxSendRate: DefaultSESMaxSendRate,
+			// The account's rate (1/s) shared by the mailer's 2 instances.
+			deploy.EnvSESMaxSendRate:      "0.5",
+			deploy.EnvSESConfigurationSet: ref(configSetID),
 		})},
+		{"ses-events", 10, base},
 		{"retention", 300, base},
 	}
 	for _, tt := range tests {
@@ -468,11 +472,12 @@ func TestFunctionPermissions(t *testing.T) {
 	tableID := s.cfn.ofType("AWS::DynamoDB::GlobalTable")[0]
 	secretID := s.cfn.logicalID(t, "AWS::SecretsManager::Secret", "TokenSecret")
 	tests := []struct {
-		name        string
-		write       bool
-		secret      bool
-		ses         bool
-		streamQueue string // construct id of the stream's failure queue
+		name   string
+		write  bool
+		secret bool
+		ses    bool
+		stream bool   // reads the table's stream
+		queue  string // construct id of the queue of what it gave up on
 	}{
 		{name: "events"},
 		{name: "register", write: true, secret: true},
@@ -481,8 +486,15 @@ func TestFunctionPermissions(t *testing.T) {
 		{name: "web", write: true, secret: true},
 		// Sessions in the table; the key that seals them comes from the secret.
 		{name: "console", write: true, secret: true},
-		{name: "promoter", write: true, streamQueue: "PromotionDeadLetterQueue"},
-		{name: "mailer", write: true, secret: true, ses: true, streamQueue: "NotificationDeadLetterQueue"},
+		{name: "promoter", write: true, stream: true, queue: "PromotionDeadLetterQueue"},
+		{name: "mailer", write: true, secret: true, ses: true, stream: true, queue: "NotificationDeadLetterQueue"},
+		// The table and its failure queue only: no SES, no secret, no stream.
+		{name: "ses-events", write: true, queue: "MailEventsDeadLetterQueue"},
+		// Erases and deletes registrations; no secret, no mail.
+		{name: "retention", write: true},
+	}
+	if len(tests) != len(deploy.Functions) {
+		t.Errorf("the test knows %d functions, the stack has %d", len(tests), len(deploy.Functions))
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -516,11 +528,11 @@ func TestFunctionPermissions(t *testing.T) {
 				checkSESResources(t, actions["ses:SendEmail"], s, DefaultSenderEmail)
 			}
 			streamRead := has("dynamodb:GetRecords") && has("dynamodb:DescribeStream")
-			if streamRead != (tt.streamQueue != "") {
-				t.Errorf("stream read allowed = %v, want %v", streamRead, tt.streamQueue != "")
+			if streamRead != tt.stream {
+				t.Errorf("stream read allowed = %v, want %v", streamRead, tt.stream)
 			}
-			if tt.streamQueue != "" {
-				queueID := s.cfn.logicalID(t, "AWS::SQS::Queue", tt.streamQueue)
+			if tt.queue != "" {
+				queueID := s.cfn.logicalID(t, "AWS::SQS::Queue", tt.queue)
 				if !reflect.DeepEqual(actions["sqs:SendMessage"], []any{getAtt(queueID, "Arn")}) {
 					t.Errorf("sqs:SendMessage on %v, want only %s", actions["sqs:SendMessage"], queueID)
 				}
@@ -532,12 +544,13 @@ func TestFunctionPermissions(t *testing.T) {
 }
 
 // checkSESResources checks that sending is allowed on exactly the sender's
-// email identity and its domain identity.
+// email identity, its domain identity and the configuration set.
 func checkSESResources(t *testing.T, resources []any, s synthesized, sender string) {
 	t.Helper()
 	identityID := s.cfn.logicalID(t, "AWS::SES::EmailIdentity", "SenderIdentity")
-	if len(resources) != 2 {
-		t.Fatalf("ses:SendEmail on %v, want the email and domain identities", resources)
+	configSetID := s.cfn.logicalID(t, "AWS::SES::ConfigurationSet", "MailConfigurationSet")
+	if len(resources) != 3 {
+		t.Fatalf("ses:SendEmail on %v, want the email and domain identities and the configuration set", resources)
 	}
 	for _, r := range resources {
 		parts, _ := dig(r, "Fn::Join", 1).([]any)
@@ -548,8 +561,9 @@ func checkSESResources(t *testing.T, resources []any, s synthesized, sender stri
 		switch {
 		case reflect.DeepEqual(last, ref(identityID)):
 		case last == ":identity/"+strings.SplitN(sender, "@", 2)[1]:
+		case reflect.DeepEqual(last, ref(configSetID)) && parts[len(parts)-2] == ":configuration-set/":
 		default:
-			t.Errorf("SES resource %v is neither the sender's identity nor its domain", r)
+			t.Errorf("SES resource %v is neither the sender's identity, its domain, nor the configuration set", r)
 		}
 		if !slices.Contains(parts, ":ses:") {
 			t.Errorf("SES resource %v is not an SES ARN", r)
@@ -706,6 +720,200 @@ func TestStageThrottling(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestRouteThrottling: the public routes that write have their class's
+// limits in the stage's route settings (the rest keep the stage default),
+// and the stage comes after those routes.
+func TestRouteThrottling(t *testing.T) {
+	tests := []struct {
+		name     string
+		ctx      map[string]any
+		register throttle
+		cancel   throttle
+	}{
+		{name: "Defaults", register: throttle{DefaultRegisterRateLimit, DefaultRegisterBurstLimit},
+			cancel: throttle{DefaultCancelRateLimit, DefaultCancelBurstLimit}},
+		{name: "Context", ctx: map[string]any{ContextRegisterRateLimit: "30", ContextRegisterBurstLimit: 60,
+			ContextCancelRateLimit: "2", ContextCancelBurstLimit: "4"}, register: throttle{30, 60}, cancel: throttle{2, 4}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s synthesized
+			if tt.ctx == nil {
+				s = defaultSynth(t)
+			} else {
+				s = synth(t, tt.ctx, ConveningsStackProps{})
+			}
+			stages := s.cfn.ofType("AWS::ApiGatewayV2::Stage")
+			if len(stages) != 1 {
+				t.Fatalf("stages %v", stages)
+			}
+			var stage struct {
+				DependsOn  []string
+				Properties struct {
+					RouteSettings map[string]map[string]any
+				}
+			}
+			raw, _ := json.Marshal(s.template.ToJSON())
+			var all struct{ Resources map[string]json.RawMessage }
+			if err := json.Unmarshal(raw, &all); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(all.Resources[stages[0]], &stage); err != nil {
+				t.Fatal(err)
+			}
+			routeIDs := map[string]string{}
+			for _, id := range s.cfn.ofType("AWS::ApiGatewayV2::Route") {
+				routeIDs[s.cfn.Resources[id].Properties["RouteKey"].(string)] = id
+			}
+			want := map[string]map[string]any{}
+			for _, r := range deploy.Routes {
+				var c throttle
+				switch r.Throttle {
+				case "":
+					// Signing out of the console deletes only the caller's own
+					// session: the stage's default covers it.
+					if !r.SignedIn() && r.Function != deploy.Console && r.Method != "GET" && r.Path != deploy.DefaultRoute {
+						t.Errorf("%s is a public route that writes, with no throttling class", r.Key())
+					}
+					continue
+				case deploy.ThrottleRegister:
+					c = tt.register
+				case deploy.ThrottleCancel:
+					c = tt.cancel
+				}
+				want[r.Key()] = map[string]any{"ThrottlingRateLimit": c.rate, "ThrottlingBurstLimit": c.burst}
+				if !slices.Contains(stage.DependsOn, routeIDs[r.Key()]) {
+					t.Errorf("the stage does not depend on route %s (%s): %v", r.Key(), routeIDs[r.Key()], stage.DependsOn)
+				}
+			}
+			if len(want) != 4 {
+				t.Errorf("%d throttled routes, want 4 (register and cancel, API and website)", len(want))
+			}
+			if !reflect.DeepEqual(stage.Properties.RouteSettings, want) {
+				t.Errorf("RouteSettings = %v, want %v", stage.Properties.RouteSettings, want)
+			}
+		})
+	}
+}
+
+// TestReservedConcurrency: the promoter, the mailer and ses-events have
+// concurrency of their own, which staff may change; the HTTP functions
+// share the account's.
+func TestReservedConcurrency(t *testing.T) {
+	tests := []struct {
+		name string
+		ctx  map[string]any
+		want map[string]any
+	}{
+		{name: "Defaults", want: map[string]any{deploy.Promoter: 4.0, deploy.Mailer: 2.0, deploy.SESEvents: 2.0}},
+		{name: "Context", ctx: map[string]any{ContextPromoterConcurrency: "6", ContextMailerConcurrency: 3, ContextSESEventsConcurrency: "1"},
+			want: map[string]any{deploy.Promoter: 6.0, deploy.Mailer: 3.0, deploy.SESEvents: 1.0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s synthesized
+			if tt.ctx == nil {
+				s = defaultSynth(t)
+			} else {
+				s = synth(t, tt.ctx, ConveningsStackProps{})
+			}
+			for _, f := range deploy.Functions {
+				got := s.cfn.Resources[functionID(t, s, f.Name)].Properties["ReservedConcurrentExecutions"]
+				if got != tt.want[f.Name] {
+					t.Errorf("%s: ReservedConcurrentExecutions = %v, want %v", f.Name, got, tt.want[f.Name])
+				}
+			}
+		})
+	}
+}
+
+// TestMailEvents: the mailer's configuration set suppresses addresses that
+// bounce or complain and publishes those events to a topic that only SES
+// (for this configuration set) may publish to and that invokes ses-events,
+// whose failed invocations are retried twice and then kept in a queue.
+func TestMailEvents(t *testing.T) {
+	s := defaultSynth(t)
+	configSetID := s.cfn.logicalID(t, "AWS::SES::ConfigurationSet", "MailConfigurationSet")
+	topicID := s.cfn.logicalID(t, "AWS::SNS::Topic", "SesEventsTopic")
+	fnID := functionID(t, s, deploy.SESEvents)
+	queueID := s.cfn.logicalID(t, "AWS::SQS::Queue", "MailEventsDeadLetterQueue")
+
+	t.Run("Suppression", func(t *testing.T) {
+		got := dig(s.cfn.Resources[configSetID].Properties, "SuppressionOptions", "SuppressedReasons")
+		if !reflect.DeepEqual(got, []any{"BOUNCE", "COMPLAINT"}) {
+			t.Errorf("SuppressedReasons = %v", got)
+		}
+	})
+	t.Run("Destination", func(t *testing.T) {
+		noPanic(t, func() {
+			s.template.ResourceCountIs(jsii.String("AWS::SES::ConfigurationSetEventDestination"), jsii.Number(1))
+			s.template.HasResourceProperties(jsii.String("AWS::SES::ConfigurationSetEventDestination"), map[string]any{
+				"ConfigurationSetName": ref(configSetID),
+				"EventDestination": map[string]any{
+					"Enabled":            true,
+					"MatchingEventTypes": []any{"bounce", "complaint"},
+					"SnsDestination":     map[string]any{"TopicARN": ref(topicID)},
+				},
+			})
+		})
+	})
+	t.Run("OnlySESPublishes", func(t *testing.T) {
+		var found bool
+		for _, id := range s.cfn.ofType("AWS::SNS::TopicPolicy") {
+			p := s.cfn.Resources[id].Properties
+			if !reflect.DeepEqual(p["Topics"], []any{ref(topicID)}) {
+				continue
+			}
+			for _, st := range statements(p["PolicyDocument"]) {
+				found = true
+				sourceARN, _ := dig(st, "Condition", "StringEquals", "AWS:SourceArn", "Fn::Join", 1).([]any)
+				if st["Action"] != "sns:Publish" || dig(st, "Principal", "Service") != "ses.amazonaws.com" ||
+					len(sourceARN) == 0 || !reflect.DeepEqual(sourceARN[len(sourceARN)-1], ref(configSetID)) {
+					t.Errorf("topic policy statement %v, want SES publishing for the configuration set only", st)
+				}
+			}
+		}
+		if !found {
+			t.Error("the topic has no policy letting SES publish")
+		}
+	})
+	t.Run("Subscription", func(t *testing.T) {
+		var subs []map[string]any
+		for _, id := range s.cfn.ofType("AWS::SNS::Subscription") {
+			if p := s.cfn.Resources[id].Properties; reflect.DeepEqual(p["TopicArn"], ref(topicID)) {
+				subs = append(subs, p)
+			}
+		}
+		if len(subs) != 1 || subs[0]["Protocol"] != "lambda" || !reflect.DeepEqual(subs[0]["Endpoint"], getAtt(fnID, "Arn")) {
+			t.Errorf("subscriptions %v, want ses-events alone", subs)
+		}
+		perms := 0
+		for _, id := range s.cfn.ofType("AWS::Lambda::Permission") {
+			p := s.cfn.Resources[id].Properties
+			if p["Principal"] == "sns.amazonaws.com" && reflect.DeepEqual(p["SourceArn"], ref(topicID)) {
+				if !reflect.DeepEqual(p["FunctionName"], getAtt(fnID, "Arn")) {
+					t.Errorf("the topic may invoke %v", p["FunctionName"])
+				}
+				perms++
+			}
+		}
+		if perms != 1 {
+			t.Errorf("%d permissions for the topic to invoke ses-events, want 1", perms)
+		}
+	})
+	t.Run("Retries", func(t *testing.T) {
+		noPanic(t, func() {
+			s.template.ResourceCountIs(jsii.String("AWS::Lambda::EventInvokeConfig"), jsii.Number(1))
+			s.template.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{
+				"FunctionName":             ref(fnID),
+				"MaximumRetryAttempts":     2,
+				"MaximumEventAgeInSeconds": 6 * 3600,
+				"DestinationConfig":        map[string]any{"OnFailure": map[string]any{"Destination": getAtt(queueID, "Arn")}},
+			})
+		})
+	})
 }
 
 func TestStreamConsumers(t *testing.T) {
@@ -893,14 +1101,18 @@ func TestSender(t *testing.T) {
 		wantRate    string
 		wantWarning bool
 	}{
-		{name: "Default", wantEmail: DefaultSenderEmail, wantRate: "1", wantWarning: true},
+		// The mailer's environment holds one instance's share of the
+		// account's rate: the rate over its reserved concurrency.
+		{name: "Default", wantEmail: DefaultSenderEmail, wantRate: "0.5", wantWarning: true},
 		{name: "Context", ctx: map[string]any{ContextSenderEmail: "events@lmi.example", ContextSESMaxSendRate: "14"},
-			wantEmail: "events@lmi.example", wantRate: "14"},
+			wantEmail: "events@lmi.example", wantRate: "7"},
 		{name: "ContextRateNumber", ctx: map[string]any{ContextSenderEmail: "events@lmi.example", ContextSESMaxSendRate: 2.5},
-			wantEmail: "events@lmi.example", wantRate: "2.5"},
+			wantEmail: "events@lmi.example", wantRate: "1.25"},
 		{name: "Props", ctx: map[string]any{ContextSenderEmail: "ignored@lmi.example"},
 			props:     ConveningsStackProps{SenderEmail: "staff@lmi.example", SESMaxSendRate: "3"},
-			wantEmail: "staff@lmi.example", wantRate: "3"},
+			wantEmail: "staff@lmi.example", wantRate: "1.5"},
+		{name: "SharedByMoreMailers", ctx: map[string]any{ContextSenderEmail: "events@lmi.example", ContextSESMaxSendRate: "14",
+			ContextMailerConcurrency: "4"}, wantEmail: "events@lmi.example", wantRate: "3.5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -979,6 +1191,11 @@ func TestInvalidSettingsFailSynth(t *testing.T) {
 		{"RateNotANumber", map[string]any{ContextSESMaxSendRate: "fast"}, "not a positive number of emails"},
 		{"ThrottleNotANumber", map[string]any{ContextThrottleRateLimit: "lots"}, "is not a positive number"},
 		{"PublicURLNotAbsolute", map[string]any{ContextPublicURL: "convenings.example.org"}, "is not an absolute http(s) URL"},
+		{"AlarmEmailNotAnEmail", map[string]any{ContextAlarmEmail: "ops"}, "alarmEmail \"ops\" is not an email address"},
+		{"ConcurrencyZero", map[string]any{ContextMailerConcurrency: "0"}, "is not a positive number"},
+		{"ConcurrencyNotWhole", map[string]any{ContextPromoterConcurrency: "2.5"}, "is not a whole number"},
+		{"BurstNotWhole", map[string]any{ContextRegisterBurstLimit: 7.5}, "burst limit 7.5 is not a whole number"},
+		{"RouteRateNotANumber", map[string]any{ContextCancelRateLimit: "slow"}, "is not a positive number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1004,6 +1221,8 @@ func TestOutputs(t *testing.T) {
 		{"TableName", ref(s.cfn.ofType("AWS::DynamoDB::GlobalTable")[0])},
 		{"NotificationDeadLetterQueueUrl", ref(s.cfn.logicalID(t, "AWS::SQS::Queue", "NotificationDeadLetterQueue"))},
 		{"PromotionDeadLetterQueueUrl", ref(s.cfn.logicalID(t, "AWS::SQS::Queue", "PromotionDeadLetterQueue"))},
+		{"MailEventsDeadLetterQueueUrl", ref(s.cfn.logicalID(t, "AWS::SQS::Queue", "MailEventsDeadLetterQueue"))},
+		{"AlarmTopicArn", ref(s.cfn.logicalID(t, "AWS::SNS::Topic", "AlarmTopic"))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1064,5 +1283,151 @@ func TestSchedules(t *testing.T) {
 		if perms != 1 {
 			t.Errorf("EventBridge may invoke %s through %d permissions, want 1", name, perms)
 		}
+	}
+}
+
+// TestAlarms checks every alarm: its metric, threshold, period and
+// evaluation, and that it notifies the alarm topic when it goes off and
+// when it clears.
+func TestAlarms(t *testing.T) {
+	s := defaultSynth(t)
+	topic := ref(s.cfn.logicalID(t, "AWS::SNS::Topic", "AlarmTopic"))
+	byID := map[string]map[string]any{}
+	for _, id := range s.cfn.ofType("AWS::CloudWatch::Alarm") {
+		byID[id[:len(id)-8]] = s.cfn.Resources[id].Properties // construct id, without CDK's hash
+	}
+	type alarm struct {
+		id, namespace, metric, statistic string
+		dimension                        map[string]any
+		threshold, periods               float64
+	}
+	queue := func(id string) map[string]any {
+		return map[string]any{"Name": "QueueName", "Value": getAtt(s.cfn.logicalID(t, "AWS::SQS::Queue", id), "QueueName")}
+	}
+	want := []alarm{
+		{"PromoterDeadLettersAlarm", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", queue("PromotionDeadLetterQueue"), 1, 1},
+		{"MailerDeadLettersAlarm", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", queue("NotificationDeadLetterQueue"), 1, 1},
+		{"SesEventsDeadLettersAlarm", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", queue("MailEventsDeadLetterQueue"), 1, 1},
+		{"FailedNoticesAlarm", "Convenings/Test", FailedNoticesMetric, "Sum", nil, 1, 1},
+		{"Api5xxAlarm", "AWS/ApiGateway", "5xx", "Sum",
+			map[string]any{"Name": "ApiId", "Value": ref(s.cfn.logicalID(t, "AWS::ApiGatewayV2::Api", "HttpApi"))}, 5, 1},
+	}
+	for _, f := range deploy.Functions {
+		fn := map[string]any{"Name": "FunctionName", "Value": ref(functionID(t, s, f.Name))}
+		id := constructID(f.Name)
+		throttled := 1.0 // an HTTP function throttled is a request answered 5xx
+		if f.Stream != nil || len(f.SESEvents) > 0 {
+			throttled = 3 // a consumer throttled waits: alarm on a backlog only
+		}
+		want = append(want,
+			alarm{id + "ErrorsAlarm", "AWS/Lambda", "Errors", "Sum", fn, 1, 1},
+			alarm{id + "ThrottlesAlarm", "AWS/Lambda", "Throttles", "Sum", fn, 1, throttled})
+	}
+	if len(byID) != len(want) {
+		t.Errorf("%d alarms, want %d: %v", len(byID), len(want), keys(byID))
+	}
+	for _, w := range want {
+		t.Run(w.id, func(t *testing.T) {
+			a, ok := byID[w.id]
+			if !ok {
+				t.Fatalf("no alarm %s", w.id)
+			}
+			var dims []any
+			if w.dimension != nil {
+				dims = []any{w.dimension}
+			}
+			checks := []struct {
+				what      string
+				got, want any
+			}{
+				{"Namespace", a["Namespace"], w.namespace},
+				{"MetricName", a["MetricName"], w.metric},
+				{"Statistic", a["Statistic"], w.statistic},
+				{"Dimensions", asList(a["Dimensions"]), dims},
+				{"Threshold", a["Threshold"], w.threshold},
+				{"ComparisonOperator", a["ComparisonOperator"], "GreaterThanOrEqualToThreshold"},
+				{"Period", a["Period"], 300.0},
+				{"EvaluationPeriods", a["EvaluationPeriods"], w.periods},
+				{"DatapointsToAlarm", a["DatapointsToAlarm"], w.periods},
+				{"TreatMissingData", a["TreatMissingData"], "notBreaching"},
+				{"AlarmActions", a["AlarmActions"], []any{topic}},
+				{"OKActions", a["OKActions"], []any{topic}},
+			}
+			for _, c := range checks {
+				if !reflect.DeepEqual(c.got, c.want) {
+					t.Errorf("%s = %v, want %v", c.what, c.got, c.want)
+				}
+			}
+		})
+	}
+
+	// The failed-notice metric counts the mailer's and ses-events' log line.
+	t.Run("FailedNoticeFilters", func(t *testing.T) {
+		var groups []any
+		for _, id := range s.cfn.ofType("AWS::Logs::MetricFilter") {
+			p := s.cfn.Resources[id].Properties
+			if p["FilterPattern"] != `{ $.msg = "notice failed" }` ||
+				!reflect.DeepEqual(p["MetricTransformations"], []any{map[string]any{
+					"MetricName": FailedNoticesMetric, "MetricNamespace": "Convenings/Test", "MetricValue": "1"}}) {
+				t.Errorf("metric filter %v", p)
+			}
+			groups = append(groups, p["LogGroupName"])
+		}
+		var want []any
+		for _, name := range []string{deploy.Mailer, deploy.SESEvents} {
+			want = append(want, dig(s.cfn.Resources[functionID(t, s, name)].Properties, "LoggingConfig", "LogGroup"))
+		}
+		if !reflect.DeepEqual(groups, want) && !reflect.DeepEqual(groups, []any{want[1], want[0]}) {
+			t.Errorf("metric filters on %v, want the mailer's and ses-events' log groups %v", groups, want)
+		}
+	})
+}
+
+// TestAlarmEmail: the alarm topic gets an email subscription from the
+// context; without one, synth warns.
+func TestAlarmEmail(t *testing.T) {
+	tests := []struct {
+		name        string
+		ctx         map[string]any
+		props       ConveningsStackProps
+		wantEmail   string
+		wantWarning bool
+	}{
+		{name: "None", wantWarning: true},
+		{name: "Context", ctx: map[string]any{ContextAlarmEmail: "ops@lmi.example.org"}, wantEmail: "ops@lmi.example.org"},
+		{name: "Props", ctx: map[string]any{ContextAlarmEmail: "ignored@lmi.example.org"},
+			props: ConveningsStackProps{AlarmEmail: "oncall@lmi.example.org"}, wantEmail: "oncall@lmi.example.org"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s synthesized
+			if tt.ctx == nil && tt.props == (ConveningsStackProps{}) {
+				s = defaultSynth(t)
+			} else {
+				s = synth(t, tt.ctx, tt.props)
+			}
+			topic := ref(s.cfn.logicalID(t, "AWS::SNS::Topic", "AlarmTopic"))
+			var emails []any
+			for _, id := range s.cfn.ofType("AWS::SNS::Subscription") {
+				if p := s.cfn.Resources[id].Properties; reflect.DeepEqual(p["TopicArn"], topic) {
+					if p["Protocol"] != "email" {
+						t.Errorf("alarm subscription %v", p)
+					}
+					emails = append(emails, p["Endpoint"])
+				}
+			}
+			var want []any
+			if tt.wantEmail != "" {
+				want = []any{tt.wantEmail}
+			}
+			if !reflect.DeepEqual(emails, want) {
+				t.Errorf("alarm emails %v, want %v", emails, want)
+			}
+			warnings := assertions.Annotations_FromStack(s.stack).FindWarning(jsii.String("*"),
+				assertions.Match_StringLikeRegexp(jsii.String("No alarm email set")))
+			if got := len(*warnings) > 0; got != tt.wantWarning {
+				t.Errorf("alarm email warning = %v, want %v", got, tt.wantWarning)
+			}
+		})
 	}
 }

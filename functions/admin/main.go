@@ -1,5 +1,5 @@
 // Command admin serves the staff API (see deploy.Routes): events, capacity,
-// rosters. API Gateway lets only signed-in staff through.
+// rosters, failed notices. API Gateway lets only signed-in staff through.
 package main
 
 import (
@@ -18,7 +18,7 @@ func main() {
 	c := deploy.ConfigFromEnv(os.Getenv)
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.Load(context.Background()))
 	store := dynamostore.Open(cfg, c.Table, logger)
-	lambda.Start(httpapi.Admin(convening.NewService(store, nil, logger), logger).Handle)
+	lambda.Start(httpapi.Admin(convening.NewService(store, nil, logger).WithNotices(store), logger).Handle)
 }
 
 func must[T any](v T, err error) T {

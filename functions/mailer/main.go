@@ -18,8 +18,8 @@ func main() {
 	c, ctx := deploy.ConfigFromEnv(os.Getenv), context.Background()
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.Load(ctx))
 	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
-	store := dynamostore.Open(cfg, c.Table, logger)
-	lambda.Start(must(outbox.New(store, sesv2.NewFromConfig(cfg), secret.Tokens, c, logger)).Invoke)
+	ses := sesv2.NewFromConfig(cfg, outbox.SESRetries) // few SDK retries: the mailer retries sends itself
+	lambda.Start(must(outbox.New(dynamostore.Open(cfg, c.Table, logger), ses, secret.Tokens, c, logger)).Invoke)
 }
 
 func must[T any](v T, err error) T {

@@ -121,8 +121,9 @@ const NoticeSweepDelay = 3 * time.Minute
 //   - ReleaseNotice gives a lease back after a send that may succeed later;
 //     the notice is due again at retryAt.
 //   - FailNotice records that it cannot be sent as it is (a rejected
-//     address, a message that cannot be rendered, too many attempts, a hard
-//     bounce or a complaint): it leaves the sweep and waits for staff.
+//     address, a message that cannot be rendered, too many attempts): it
+//     leaves the sweep and waits for staff. (A hard bounce or a complaint
+//     after sending fails it through SentNotices.)
 type Outbox interface {
 	ClaimNotice(ctx context.Context, id string, now time.Time, lease time.Duration) (attempts int, err error)
 	MarkNoticeSent(ctx context.Context, id, messageID string, now time.Time) error
@@ -143,9 +144,71 @@ type Notices interface {
 	RegistrationNotices(ctx context.Context, registrationID string) ([]NoticeRecord, error)
 }
 
-// Errors an Outbox returns from ClaimNotice. They are not *Error values:
-// they never reach a caller, only the mailer.
+// SentNotices is what SES's later word on a sent email needs: SES reports a
+// bounce or a complaint by the message id it gave the email when it
+// accepted it, possibly long after the notice was marked sent.
+//
+//   - NoticeByMessageID returns the delivery record of the sent notice
+//     whose email SES accepted under messageID. It returns
+//     ErrNoticeNotFound if there is none: an id this system never sent, a
+//     sent notice whose record has expired, or one already failed (a failed
+//     notice is filed for staff, no longer by message id).
+//   - FailSentNotice fails a sent notice for good with the cause, which
+//     staff see. It returns ErrNoticeDone, changing nothing, if the notice
+//     is not in state sent (it was failed already, or never sent), and
+//     ErrNoticeNotFound if there is none. So the same event twice changes
+//     nothing more.
+type SentNotices interface {
+	NoticeByMessageID(ctx context.Context, messageID string) (NoticeRecord, error)
+	FailSentNotice(ctx context.Context, id string, now time.Time, cause string) error
+}
+
+// Errors an Outbox returns from ClaimNotice (and SentNotices from
+// FailSentNotice). They are not *Error values: they never reach a caller,
+// only the mailer and the ses-events function.
 var (
 	ErrNoticeDone = errors.New("notice already sent or failed")
 	ErrNoticeBusy = errors.New("notice is being sent or not due yet")
 )
+
+// MaxNoticePage bounds the notices one read returns.
+const MaxNoticePage = 200
+
+// NoticeQuery asks staff's question about the notices.
+type NoticeQuery struct {
+	// State is the notices' state: NoticeFailed, the only one staff list
+	// (empty means it too).
+	State NoticeState
+	// Limit is how many, 1 to MaxNoticePage; 0 means MaxNoticePage.
+	Limit int
+}
+
+// FailedNotices returns the notices that failed for good (SES rejected the
+// address, the email bounced for good or drew a complaint, or the sends ran
+// out of attempts), the latest failure first, with the cause of each: the
+// teams that did not get an email staff may need to reach otherwise.
+// Errors: EINVALID (state, limit).
+func (s *Service) FailedNotices(ctx context.Context, q NoticeQuery) ([]NoticeRecord, error) {
+	var v validation
+	if q.State != "" && q.State != NoticeFailed {
+		v.add("state", RuleOneOf, "values", []string{string(NoticeFailed)})
+	}
+	if q.Limit < 0 || q.Limit > MaxNoticePage {
+		v.add("limit", RuleRange, "min", 1, "max", MaxNoticePage)
+	}
+	if err := v.err("The notices query"); err != nil {
+		return nil, err
+	}
+	if s.Notices == nil {
+		return nil, errNoNotices
+	}
+	limit := q.Limit
+	if limit == 0 {
+		limit = MaxNoticePage
+	}
+	return s.Notices.FailedNotices(ctx, limit)
+}
+
+// errNoNotices is a wiring mistake: a function that shows notices was
+// built without them.
+var errNoNotices = NewError(EINTERNAL, ReasonInternal, "the service has no notices to read")

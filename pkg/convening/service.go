@@ -93,6 +93,9 @@ type Service struct {
 	Clock func() time.Time
 	NewID func() string
 	Log   *slog.Logger
+	// Notices reads the notices' delivery records for staff (FailedNotices);
+	// nil in the functions that do not show them.
+	Notices Notices
 }
 
 // NewService returns a service with the real clock and ULID ids.
@@ -101,6 +104,13 @@ func NewService(store Store, tokens *ManageTokens, log *slog.Logger) *Service {
 		log = slog.Default()
 	}
 	return &Service{Store: store, Tokens: tokens, Clock: func() time.Time { return time.Now().UTC() }, NewID: NewID, Log: log}
+}
+
+// WithNotices gives the service the notices' delivery records to read for
+// staff, and returns it.
+func (s *Service) WithNotices(n Notices) *Service {
+	s.Notices = n
+	return s
 }
 
 // Now is the service's current time.

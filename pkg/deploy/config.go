@@ -15,6 +15,8 @@ type Config struct {
 	PublicURL      string // EnvPublicURL
 	SenderEmail    string // EnvSenderEmail
 	SESMaxSendRate string // EnvSESMaxSendRate
+	// SESConfigurationSet is EnvSESConfigurationSet.
+	SESConfigurationSet string
 
 	CognitoIssuer   string // EnvCognitoIssuer
 	CognitoClientID string // EnvCognitoClientID
@@ -26,13 +28,14 @@ type Config struct {
 // The local runner builds a Config from its own values instead.
 func ConfigFromEnv(getenv func(string) string) Config {
 	return Config{
-		Table:          getenv(EnvTableName),
-		LogLevel:       getenv(EnvLogLevel),
-		TokenSecretARN: getenv(EnvTokenSecretARN),
-		TokenSecret:    getenv(EnvTokenSecret),
-		PublicURL:      getenv(EnvPublicURL),
-		SenderEmail:    getenv(EnvSenderEmail),
-		SESMaxSendRate: getenv(EnvSESMaxSendRate),
+		Table:               getenv(EnvTableName),
+		LogLevel:            getenv(EnvLogLevel),
+		TokenSecretARN:      getenv(EnvTokenSecretARN),
+		TokenSecret:         getenv(EnvTokenSecret),
+		PublicURL:           getenv(EnvPublicURL),
+		SenderEmail:         getenv(EnvSenderEmail),
+		SESMaxSendRate:      getenv(EnvSESMaxSendRate),
+		SESConfigurationSet: getenv(EnvSESConfigurationSet),
 
 		CognitoIssuer:   getenv(EnvCognitoIssuer),
 		CognitoClientID: getenv(EnvCognitoClientID),

@@ -20,6 +20,7 @@ const (
 	Console      = "console"      // the staff console: sign-in and its pages (package console)
 	Promoter     = "promoter"     // promotes waitlisted teams when seats free up
 	Mailer       = "mailer"       // sends the notices the outbox holds
+	SESEvents    = "ses-events"   // fails the notices whose email bounced for good or drew a complaint
 	Retention    = "retention"    // erases personal data on schedule
 )
 
@@ -31,7 +32,11 @@ const (
 	EnvTokenSecretARN = "LMI_TOKEN_SECRET_ARN"  // the manage-token secret in Secrets Manager
 	EnvPublicURL      = "LMI_PUBLIC_URL"        // the site the emails' links point at
 	EnvSenderEmail    = "LMI_SENDER_EMAIL"      // the emails' From address
-	EnvSESMaxSendRate = "LMI_SES_MAX_SEND_RATE" // emails per second
+	EnvSESMaxSendRate = "LMI_SES_MAX_SEND_RATE" // emails per second, for one instance of the mailer
+	// EnvSESConfigurationSet names the SES configuration set the mailer
+	// sends with: it suppresses addresses that bounce or complain and
+	// publishes those events to the ses-events function. Empty: none.
+	EnvSESConfigurationSet = "LMI_SES_CONFIGURATION_SET"
 	// EnvTokenSecret holds the manage-token secret itself, for running a
 	// function's binary outside AWS (tests, make invoke); it wins over
 	// EnvTokenSecretARN. The CDK app never sets it.
@@ -85,7 +90,18 @@ type Function struct {
 	Stream *Stream
 	// ScheduleMinutes, if set, also invokes it every so many minutes.
 	ScheduleMinutes int
+	// SESEvents, if set, invokes the function with these SES event types
+	// (SESEventBounce, SESEventComplaint) of the mail sent with the
+	// mailer's configuration set, delivered through an SNS topic.
+	SESEvents []string
 }
+
+// SES event types a configuration set can publish (as CloudFormation
+// names them).
+const (
+	SESEventBounce    = "BOUNCE"
+	SESEventComplaint = "COMPLAINT"
+)
 
 // Uses reports whether the function reads the environment variable env.
 func (f Function) Uses(env string) bool {
@@ -112,10 +128,13 @@ var Functions = []Function{
 		// Written events: a cancellation or a capacity change may have
 		// freed seats for the waiting list.
 		Stream: &Stream{EventNames: []string{"INSERT", "MODIFY"}, SortKey: SortKeyEvent, BatchSize: 100}},
-	{Name: Mailer, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN, EnvPublicURL, EnvSenderEmail, EnvSESMaxSendRate},
+	{Name: Mailer, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN, EnvPublicURL, EnvSenderEmail, EnvSESMaxSendRate, EnvSESConfigurationSet},
 		// New notices; and the sweep for those the stream could not deliver.
 		Stream:          &Stream{EventNames: []string{"INSERT"}, SortKey: SortKeyNotice, BatchSize: 10},
 		ScheduleMinutes: 5},
+	// A hard bounce or a complaint fails the notice (staff see it); other
+	// events are not published to it.
+	{Name: SESEvents, Env: []string{EnvTableName, EnvLogLevel}, SESEvents: []string{SESEventBounce, SESEventComplaint}},
 	// Once a day: the people of events that ended long ago.
 	{Name: Retention, Env: []string{EnvTableName, EnvLogLevel}, ScheduleMinutes: 24 * 60},
 }

@@ -15,7 +15,21 @@ type Route struct {
 	// sign-in session (a cookie), so API Gateway puts no authorizer on
 	// them. Other routes with roles are behind the JWT authorizer.
 	Session bool
+	// Throttle, if set, gives the route its own throttling class instead of
+	// the stage's default (the CDK app sets the numbers of each class).
+	Throttle Throttle
 }
+
+// Throttle is a class of routes throttled alike.
+type Throttle string
+
+// The throttling classes: the public routes that write. Anyone may call
+// them, each call is a transaction on an event's item, and a flood of them
+// would contend with every team registering.
+const (
+	ThrottleRegister Throttle = "register" // a team registers (API or website form)
+	ThrottleCancel   Throttle = "cancel"   // a team cancels (API or website)
+)
 
 // SignedIn reports whether the route is for signed-in staff only.
 func (r Route) SignedIn() bool { return len(r.Roles) > 0 }
@@ -50,13 +64,15 @@ func (r Route) Key() string {
 var Routes = []Route{
 	{Method: "GET", Path: "/api/events", Function: Events},
 	{Method: "GET", Path: "/api/events/{eventId}", Function: Events},
-	{Method: "POST", Path: "/api/events/{eventId}/registrations", Function: Register},
+	{Method: "POST", Path: "/api/events/{eventId}/registrations", Function: Register, Throttle: ThrottleRegister},
 	{Method: "GET", Path: "/api/registrations/{registrationId}", Function: Registration},
-	{Method: "DELETE", Path: "/api/registrations/{registrationId}", Function: Registration},
+	{Method: "DELETE", Path: "/api/registrations/{registrationId}", Function: Registration, Throttle: ThrottleCancel},
 	{Method: "POST", Path: "/api/admin/events", Function: Admin, Roles: staffOnly},
 	{Method: "PATCH", Path: "/api/admin/events/{eventId}", Function: Admin, Roles: staffOnly},
 	// The roster names people: staff only.
 	{Method: "GET", Path: "/api/admin/events/{eventId}/registrations", Function: Admin, Roles: staffOnly},
+	// Notices whose email failed (?state=failed): they name no one.
+	{Method: "GET", Path: "/api/admin/notices", Function: Admin, Roles: staffOnly},
 	{Method: "GET", Path: "/api/admin/events/{eventId}/audit", Function: Admin, Roles: staffOnly},
 	{Method: "GET", Path: "/api/admin/events/{eventId}/exports/{file}", Function: Admin, Roles: staffOnly},
 	{Method: "GET", Path: "/api/admin/registrations/{registrationId}", Function: Admin, Roles: staffOnly},
@@ -83,9 +99,11 @@ var Routes = []Route{
 	// The website teams use; its pages are server-rendered by package web.
 	{Method: "GET", Path: "/", Function: Web},
 	{Method: "GET", Path: "/events/{eventId}", Function: Web},
-	{Method: "POST", Path: "/events/{eventId}", Function: Web},
+	// The form's posts also add or remove a member row without JavaScript;
+	// they are few next to registrations, and are throttled with them.
+	{Method: "POST", Path: "/events/{eventId}", Function: Web, Throttle: ThrottleRegister},
 	{Method: "GET", Path: "/manage/{registrationId}", Function: Web},
-	{Method: "POST", Path: "/manage/{registrationId}/cancel", Function: Web},
+	{Method: "POST", Path: "/manage/{registrationId}/cancel", Function: Web, Throttle: ThrottleCancel},
 	{Method: "GET", Path: "/manage/{registrationId}/calendar.ics", Function: Web},
 	{Method: "GET", Path: "/static/{file}", Function: Web},
 	{Path: DefaultRoute, Function: Web},

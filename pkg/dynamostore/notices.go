@@ -290,3 +290,57 @@ func (s *Store) RegistrationNotices(ctx context.Context, registrationID string) 
 		func(it noticeItem) bool { out = append(out, it.record()); return true })
 	return out, err
 }
+
+// NoticeByMessageID returns the sent notice filed under the SES message id
+// (see convening.SentNotices). It reads the index, which is eventually
+// consistent: SES reports a bounce seconds to days after the send, long
+// after the sent mark has reached the index.
+func (s *Store) NoticeByMessageID(ctx context.Context, messageID string) (convening.NoticeRecord, error) {
+	if messageID == "" {
+		return convening.NoticeRecord{}, fmt.Errorf("notice of message %q: %w", messageID, convening.ErrNoticeNotFound)
+	}
+	var found *noticeItem
+	err := queryEach(ctx, s, query{op: "notice of message " + messageID, index: IndexGSI1, pageSize: 1,
+		key: expression.Key(AttrGSI1PK).Equal(expression.Value(msgPrefix + messageID)).
+			And(expression.Key(AttrGSI1SK).Equal(expression.Value(skNotice)))},
+		func(it noticeItem) bool { found = &it; return false })
+	if err != nil {
+		return convening.NoticeRecord{}, err
+	}
+	if found == nil {
+		return convening.NoticeRecord{}, fmt.Errorf("notice of message %s: %w", messageID, convening.ErrNoticeNotFound)
+	}
+	return found.record(), nil
+}
+
+// FailSentNotice fails a sent notice whose email bounced for good or drew a
+// complaint (see convening.SentNotices). The condition on the state makes
+// it happen once: a second report of the same email changes nothing.
+func (s *Store) FailSentNotice(ctx context.Context, id string, now time.Time, cause string) error {
+	upd := expression.Set(expression.Name("state"), expression.Value(string(convening.NoticeFailed))).
+		Set(expression.Name("cause"), expression.Value(bounded(cause))).
+		Set(expression.Name("failedAt"), expression.Value(fmtTime(now))).
+		Set(expression.Name(AttrGSI1PK), expression.Value(gsiFailed)).
+		Set(expression.Name(AttrGSI1SK), expression.Value(fmtTime(now)+"#"+id))
+	expr, err := expression.NewBuilder().WithUpdate(upd).
+		WithCondition(expression.Name("state").Equal(expression.Value(string(convening.NoticeSent)))).Build()
+	if err != nil {
+		return fmt.Errorf("fail sent notice %s: %w", id, err)
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: key(noticePrefix+id, skNotice),
+		ConditionExpression: expr.Condition(), UpdateExpression: expr.Update(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &ccf) && ccf.Item == nil:
+		return fmt.Errorf("fail sent notice %s: %w", id, convening.ErrNoticeNotFound)
+	case errors.As(err, &ccf):
+		return fmt.Errorf("fail sent notice %s: %w", id, convening.ErrNoticeDone)
+	case err != nil:
+		return failure("fail sent notice "+id, err)
+	}
+	return nil
+}

@@ -51,6 +51,8 @@ func Registration(svc *convening.Service, log *slog.Logger) *Handler {
 
 // Admin serves the staff API (function deploy.Admin): every route requires
 // a signed-in staff member in one of the route's roles (deploy.Routes).
+// The service must have the notices (Service.WithNotices): staff read
+// the failed ones and resend.
 func Admin(svc *convening.Service, log *slog.Logger) *Handler {
 	h := newHandler(svc, log)
 	h.routes = map[string]route{
@@ -68,6 +70,7 @@ func Admin(svc *convening.Service, log *slog.Logger) *Handler {
 		"POST /api/admin/registrations/{registrationId}/walk-ins":                      h.addWalkIn,
 		"PUT /api/admin/registrations/{registrationId}/members/{memberId}/check-in":    h.checkIn(false),
 		"DELETE /api/admin/registrations/{registrationId}/members/{memberId}/check-in": h.checkIn(true),
+		"GET /api/admin/notices":                                                       h.notices,
 		"POST /api/admin/notices/{noticeId}/resend":                                    h.resend,
 		"GET /api/admin/organizations/export":                                          h.exportOrganization,
 		"POST /api/admin/organizations/erase":                                          h.eraseOrganization,

@@ -32,7 +32,8 @@ type api struct {
 	t         testing.TB
 	functions map[string]*httpapi.Handler
 	svc       *convening.Service // with manage tokens, for setting up
-	query     map[string]string  // query parameters of the next request
+	store     *memstore.Store
+	query     map[string]string // query parameters of the next request
 }
 
 func newAPI(t testing.TB) *api {
@@ -40,11 +41,11 @@ func newAPI(t testing.TB) *api {
 	store := memstore.New()
 	log := slog.New(slog.DiscardHandler)
 	svc, plain := convening.NewService(store, tokens, log), convening.NewService(store, nil, log)
-	return &api{t: t, svc: svc, functions: map[string]*httpapi.Handler{
+	return &api{t: t, svc: svc, store: store, functions: map[string]*httpapi.Handler{
 		deploy.Events:       httpapi.Events(plain, log),
 		deploy.Register:     httpapi.Register(svc, log),
 		deploy.Registration: httpapi.Registration(svc, log),
-		deploy.Admin:        httpapi.Admin(plain, log),
+		deploy.Admin:        httpapi.Admin(convening.NewService(store, nil, log).WithNotices(store), log),
 	}}
 }
 
@@ -295,7 +296,7 @@ func TestEveryRouteHasAHandler(t *testing.T) {
 		deploy.Events:       httpapi.Events(svc, nil),
 		deploy.Register:     httpapi.Register(svc, nil),
 		deploy.Registration: httpapi.Registration(svc, nil),
-		deploy.Admin:        httpapi.Admin(svc, nil),
+		deploy.Admin:        httpapi.Admin(svc.WithNotices(nil), nil),
 		deploy.Web:          site,
 	}
 	for _, f := range deploy.Functions {
@@ -313,5 +314,81 @@ func TestEveryRouteHasAHandler(t *testing.T) {
 				t.Errorf("serves %v, deploy.Routes gives it %v", got, want)
 			}
 		})
+	}
+}
+
+// TestFailedNotices: staff list the notices that failed for good, the
+// latest first, with their causes and no address; a bad query is a 400
+// naming the field.
+func TestFailedNotices(t *testing.T) {
+	a := newAPI(t)
+	ctx := context.Background()
+	route := "GET /api/admin/notices"
+	if st, _, body := a.do(route, nil, staff(), ""); st != 200 || len(body["notices"].([]any)) != 0 {
+		t.Fatalf("no notices: %d %v", st, body)
+	}
+	a.do("POST /api/admin/events", nil, staff(), eventBody)
+	for n := 1; n <= 3; n++ {
+		if st, _, body := a.do("POST /api/events/{eventId}/registrations", map[string]string{"eventId": "cv"}, nil, teamBody(n, 1)); st != 201 {
+			t.Fatalf("register: %d %v", st, body)
+		}
+	}
+	ids, err := a.store.DueNotices(ctx, time.Now().Add(time.Hour), 10)
+	if err != nil || len(ids) != 3 {
+		t.Fatalf("due %v %v", ids, err)
+	}
+	at := time.Date(2030, 1, 5, 10, 0, 0, 0, time.UTC)
+	causes := []string{"ses MessageRejected (HTTP 400)", "bounced (Permanent/General)"}
+	for i, cause := range causes {
+		if _, err := a.store.ClaimNotice(ctx, ids[i], at, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.store.FailNotice(ctx, ids[i], at.Add(time.Duration(i)*time.Minute), cause); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	st, _, body := a.doQuery(route, nil, map[string]string{"state": "failed"}, staff())
+	list, _ := body["notices"].([]any)
+	if st != 200 || len(list) != 2 {
+		t.Fatalf("failed notices: %d %v", st, body)
+	}
+	for i, want := range []struct{ id, cause string }{{ids[1], causes[1]}, {ids[0], causes[0]}} {
+		n := list[i].(map[string]any)
+		if n["id"] != want.id || n["cause"] != want.cause || n["state"] != "failed" || n["failedAt"] == nil ||
+			n["registrationId"] == "" || n["eventId"] != "cv" {
+			t.Errorf("notice %d: %v, want %s %q", i, n, want.id, want.cause)
+		}
+	}
+	if raw := a.raw(route, nil, staff(), ""); strings.Contains(raw.Body, "@") {
+		t.Errorf("the answer holds an address: %s", raw.Body)
+	}
+	if st, _, body := a.doQuery(route, nil, map[string]string{"limit": "1"}, staff()); st != 200 || len(body["notices"].([]any)) != 1 ||
+		body["notices"].([]any)[0].(map[string]any)["id"] != ids[1] {
+		t.Errorf("limit 1: %d %v", st, body)
+	}
+
+	tests := []struct {
+		name   string
+		query  map[string]string
+		status int
+		field  string
+	}{
+		{"OtherState", map[string]string{"state": "pending"}, 400, "state"},
+		{"LimitZero", map[string]string{"limit": "0"}, 400, "limit"},
+		{"LimitTooLarge", map[string]string{"limit": "201"}, 400, "limit"},
+		{"LimitNotANumber", map[string]string{"limit": "all"}, 400, "limit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, _, body := a.doQuery(route, nil, tt.query, staff())
+			errs, _ := body["errors"].([]any)
+			if st != tt.status || len(errs) != 1 || errs[0].(map[string]any)["field"] != tt.field {
+				t.Errorf("%d %v, want %d naming %s", st, body, tt.status, tt.field)
+			}
+		})
+	}
+	if st, _, body := a.do(route, nil, nil, ""); st != 401 {
+		t.Errorf("without staff: %d %v", st, body)
 	}
 }

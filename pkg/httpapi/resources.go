@@ -286,3 +286,29 @@ func (h *Handler) roster(ctx context.Context, r *request) (events.APIGatewayV2HT
 	}
 	return ok(http.StatusOK, out)
 }
+
+type noticesResponse struct {
+	Notices []convening.NoticeRecord `json:"notices"`
+}
+
+// notices lists the notices that failed for good, for staff: the teams
+// that did not get an email, and why (no address is stored or shown).
+func (h *Handler) notices(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+	q := convening.NoticeQuery{State: convening.NoticeState(r.QueryStringParameters["state"])}
+	if l := r.QueryStringParameters["limit"]; l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 {
+			return events.APIGatewayV2HTTPResponse{}, convening.InvalidFields("The notices query",
+				convening.Field("limit", convening.RuleRange, "min", 1, "max", convening.MaxNoticePage))
+		}
+		q.Limit = n
+	}
+	list, err := h.svc.FailedNotices(ctx, q)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if list == nil {
+		list = []convening.NoticeRecord{}
+	}
+	return ok(http.StatusOK, noticesResponse{Notices: list})
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/calmi/convenings/pkg/dynamostore"
 	"github.com/calmi/convenings/pkg/httpapi"
 	"github.com/calmi/convenings/pkg/localaws"
+	"github.com/calmi/convenings/pkg/mailevents"
 	"github.com/calmi/convenings/pkg/outbox"
 	"github.com/calmi/convenings/pkg/retention"
 	"github.com/calmi/convenings/pkg/streamapi"
@@ -62,7 +63,7 @@ var registry = map[string]build{
 		return httpapi.Registration(p.service(s.Tokens), p.log).Handle, nil
 	},
 	deploy.Admin: func(_ context.Context, p *parts) (any, error) {
-		return httpapi.Admin(p.service(nil), p.log).Handle, nil
+		return httpapi.Admin(p.service(nil).WithNotices(p.store), p.log).Handle, nil
 	},
 	deploy.Web: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
@@ -99,12 +100,15 @@ var registry = map[string]build{
 		if err != nil {
 			return nil, err
 		}
-		ses := sesv2.NewFromConfig(localaws.Config(), localaws.SESEndpoint(p.c.SESEndpoint))
+		ses := sesv2.NewFromConfig(localaws.Config(), localaws.SESEndpoint(p.c.SESEndpoint), outbox.SESRetries)
 		m, err := outbox.New(p.store, ses, s.Tokens, p.c.Config, p.log)
 		if err != nil {
 			return nil, err
 		}
 		return m.Invoke, nil
+	},
+	deploy.SESEvents: func(_ context.Context, p *parts) (any, error) {
+		return mailevents.New(p.store, p.log).Handle, nil
 	},
 }
 

@@ -64,6 +64,11 @@ type SystemOptions struct {
 	ServiceOutput io.Writer
 }
 
+// ConfigurationSet is the SES configuration set the local mailer names,
+// as the deployed one does. The local SES endpoint accepts and ignores it:
+// nothing bounces locally (make invoke feeds ses-events its samples).
+const ConfigurationSet = "convenings-local"
+
 // System is the whole registration system running locally.
 type System struct {
 	DynamoDB, SES, Cognito *localaws.Process // nil when reused from the options
@@ -128,7 +133,8 @@ func StartSystem(ctx context.Context, o SystemOptions) (sys *System, err error) 
 	if sys.Handlers, err = NewFunctions(ctx, FunctionConfig{
 		Config: deploy.Config{Table: o.Table, LogLevel: o.LogLevel, TokenSecret: o.TokenSecret, PublicURL: o.PublicURL,
 			SenderEmail: o.Sender, SESMaxSendRate: strconv.FormatFloat(rate, 'f', -1, 64),
-			CognitoIssuer: sys.Pool.Issuer, CognitoClientID: sys.Pool.ClientID, CognitoLoginURL: sys.LoginURL},
+			SESConfigurationSet: ConfigurationSet,
+			CognitoIssuer:       sys.Pool.Issuer, CognitoClientID: sys.Pool.ClientID, CognitoLoginURL: sys.LoginURL},
 		DynamoDBEndpoint: sys.DynamoDBURL, SESEndpoint: sys.SESURL,
 	}); err != nil {
 		return sys, err

@@ -32,14 +32,18 @@ type SESAPI interface {
 
 // SES sends email through Amazon SES (API v2).
 type SES struct {
-	client SESAPI
-	from   string
+	client           SESAPI
+	from             string
+	configurationSet string
 }
 
 // NewSES returns a Sender that sends from the given address, which must be
-// an SES-verified identity, e.g. "CA LMI <convenings@example.org>".
-func NewSES(client SESAPI, from string) *SES {
-	return &SES{client: client, from: from}
+// an SES-verified identity, e.g. "CA LMI <convenings@example.org>", with
+// the named configuration set ("" for none). The deployed one suppresses
+// addresses that bounce for good or complain, and publishes those events,
+// which fail the notice (package mailevents).
+func NewSES(client SESAPI, from, configurationSet string) *SES {
+	return &SES{client: client, from: from, configurationSet: configurationSet}
 }
 
 // Send sends m to the contact. An address SES will never accept gives an
@@ -63,7 +67,7 @@ func (s *SES) Send(ctx context.Context, to convening.Contact, m Message) (string
 			ContentTransferEncoding: types.AttachmentContentTransferEncodingBase64,
 		})
 	}
-	out, err := s.client.SendEmail(ctx, &sesv2.SendEmailInput{
+	in := &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(s.from),
 		Destination:      &types.Destination{ToAddresses: []string{recipient}},
 		Content: &types.EmailContent{Simple: &types.Message{
@@ -75,7 +79,11 @@ func (s *SES) Send(ctx context.Context, to convening.Contact, m Message) (string
 			},
 			Attachments: attachments,
 		}},
-	})
+	}
+	if s.configurationSet != "" {
+		in.ConfigurationSetName = aws.String(s.configurationSet)
+	}
+	out, err := s.client.SendEmail(ctx, in)
 	if err != nil {
 		return "", fmt.Errorf("ses: send email: %w", err)
 	}

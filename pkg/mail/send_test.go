@@ -30,7 +30,7 @@ func (r *recordingSES) SendEmail(_ context.Context, in *sesv2.SendEmailInput, _ 
 
 func TestSESSendInput(t *testing.T) {
 	rec := &recordingSES{}
-	s := NewSES(rec, "CA LMI <convenings@example.org>")
+	s := NewSES(rec, "CA LMI <convenings@example.org>", "convenings-mail")
 	to := convening.Contact{Name: "López, María \"Mari\"\r\nBcc: x@evil.example", Email: "maria@fresnounified.org"}
 	id, err := s.Send(context.Background(), to, Message{Subject: "Registered:\r\nBcc: x@evil.example", Text: "text", HTML: "<p>html</p>"})
 	if err != nil || id != "ses-1" {
@@ -39,6 +39,9 @@ func TestSESSendInput(t *testing.T) {
 	in := rec.in
 	if got := aws.ToString(in.FromEmailAddress); got != "CA LMI <convenings@example.org>" {
 		t.Errorf("from = %q", got)
+	}
+	if got := aws.ToString(in.ConfigurationSetName); got != "convenings-mail" {
+		t.Errorf("configuration set = %q, want convenings-mail", got)
 	}
 	if len(in.Destination.ToAddresses) != 1 {
 		t.Fatalf("to = %q, want one address", in.Destination.ToAddresses)
@@ -64,7 +67,7 @@ func TestSESSendInput(t *testing.T) {
 func TestSESSendBadAddress(t *testing.T) {
 	rec := &recordingSES{}
 	for _, addr := range []string{"", "not-an-address", "Eve <eve@example.org>", "a@b.org, c@d.org"} {
-		_, err := NewSES(rec, "convenings@example.org").Send(context.Background(), convening.Contact{Email: addr}, Message{})
+		_, err := NewSES(rec, "convenings@example.org", "").Send(context.Background(), convening.Contact{Email: addr}, Message{})
 		if !IsPermanent(err) {
 			t.Errorf("Send to %q = %v, want a permanent error", addr, err)
 		}
@@ -109,7 +112,7 @@ func TestSESErrors(t *testing.T) {
 				BaseEndpoint: aws.String(srv.URL),
 				Retryer:      aws.NopRetryer{}, // one attempt, so the test is fast
 			})
-			_, err := NewSES(client, "convenings@example.org").Send(context.Background(),
+			_, err := NewSES(client, "convenings@example.org", "").Send(context.Background(),
 				convening.Contact{Email: "maria@fresnounified.org"}, Message{Subject: "s", Text: "t", HTML: "h"})
 			if err == nil {
 				t.Fatal("Send succeeded")
@@ -124,6 +127,9 @@ func TestSESErrors(t *testing.T) {
 	}
 }
 
+// TestSESLocal sends through the local SES endpoint as the mailer does,
+// with a configuration set: aws-ses-v2-local accepts the name (and ignores
+// it), so `make run` sends with the deployed settings.
 func TestSESLocal(t *testing.T) {
 	endpoint := localSES(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -141,7 +147,7 @@ func TestSESLocal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := NewSES(client, "CA LMI <convenings@example.org>").Send(ctx, n.To, m)
+	id, err := NewSES(client, "CA LMI <convenings@example.org>", "convenings-mail").Send(ctx, n.To, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +178,7 @@ func TestSESLocal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err = NewSES(client, "CA LMI <convenings@example.org>").Send(ctx, reg.To, m)
+	id, err = NewSES(client, "CA LMI <convenings@example.org>", "convenings-mail").Send(ctx, reg.To, m)
 	if err != nil {
 		t.Fatal(err)
 	}

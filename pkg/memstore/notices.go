@@ -191,3 +191,37 @@ func (s *Store) RegistrationNotices(ctx context.Context, registrationID string) 
 	})
 	return out, nil
 }
+
+// NoticeByMessageID returns the sent notice SES accepted under messageID.
+func (s *Store) NoticeByMessageID(ctx context.Context, messageID string) (convening.NoticeRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ended(ctx); err != nil {
+		return convening.NoticeRecord{}, err
+	}
+	for _, n := range s.notices {
+		// Only sent ones, as the DynamoDB store files only those by id.
+		if messageID != "" && n.MessageID == messageID && n.State == convening.NoticeSent {
+			return n.record(), nil
+		}
+	}
+	return convening.NoticeRecord{}, fmt.Errorf("notice of message %s: %w", messageID, convening.ErrNoticeNotFound)
+}
+
+// FailSentNotice fails a sent notice, once.
+func (s *Store) FailSentNotice(ctx context.Context, id string, now time.Time, cause string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ended(ctx); err != nil {
+		return err
+	}
+	n, ok := s.notices[id]
+	switch {
+	case !ok:
+		return fmt.Errorf("fail sent notice %s: %w", id, convening.ErrNoticeNotFound)
+	case n.State != convening.NoticeSent:
+		return fmt.Errorf("fail sent notice %s: %w", id, convening.ErrNoticeDone)
+	}
+	n.State, n.Cause, n.FailedAt = convening.NoticeFailed, cause, &now
+	return nil
+}

@@ -6,7 +6,10 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/calmi/convenings/pkg/convening"
@@ -17,9 +20,11 @@ import (
 
 // New wires the mailer function: the notices in store, rendered with links
 // under c.PublicURL that carry tokens, sent through ses from c.SenderEmail
-// at no more than c.SESMaxSendRate emails per second (1 if unset). Errors
-// name the variable at fault, so that a misconfigured deployment says what
-// to fix in its logs.
+// with the configuration set c.SESConfigurationSet (if set), at no more
+// than c.SESMaxSendRate emails per second (1 if unset; this instance's
+// share of the account's rate). Build ses with SESRetries. Errors name the
+// variable at fault, so that a misconfigured deployment says what to fix
+// in its logs.
 func New(store *dynamostore.Store, ses *sesv2.Client, tokens *convening.ManageTokens, c deploy.Config, log *slog.Logger) (*Mailer, error) {
 	if c.SenderEmail == "" {
 		return nil, fmt.Errorf("%s is not set", deploy.EnvSenderEmail)
@@ -33,11 +38,30 @@ func New(store *dynamostore.Store, ses *sesv2.Client, tokens *convening.ManageTo
 		rate = r
 	}
 	links := mail.Links{BaseURL: c.PublicURL, Tokens: tokens, Organizer: c.SenderEmail}
-	m, err := mail.NewMailer(store, mail.NewSES(sendEmail(ses.SendEmail), c.SenderEmail), links, mail.NewLimiter(rate), log)
+	m, err := mail.NewMailer(store, mail.NewSES(sendEmail(ses.SendEmail), c.SenderEmail, c.SESConfigurationSet), links, mail.NewLimiter(rate), log)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", deploy.EnvPublicURL, err)
 	}
 	return &Mailer{Notices: store, Mailer: m, Log: log}, nil
+}
+
+// SESRetries gives the mailer's SES client its own, small retry budget: two
+// attempts, the second at most a quarter second after the first. The
+// functions' shared policy (awsconfig.Retryer: 6 attempts, backoff up to
+// 2 s) suits DynamoDB's throttling, but here it only delays: the mailer
+// retries a failed send itself, putting the notice off by mail.RetryDelay
+// (a minute, doubling), so a retry inside the SDK can only help with a
+// blip. With the shared policy an unreachable SES costs about 8 s per
+// notice, and a stream batch of ten outlasts the function's timeout; with
+// this one, well under a second, and the batch is put off and returned.
+func SESRetries(o *sesv2.Options) {
+	o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+		so.MaxAttempts = 2
+		so.MaxBackoff = 250 * time.Millisecond
+		// As for every client (see awsconfig.Retryer): no client-side
+		// quota; the mailer's own limiter and backoff pace it.
+		so.RateLimiter = ratelimit.None
+	})
 }
 
 // sendEmail is the SES client's one operation the mailer uses, as a method

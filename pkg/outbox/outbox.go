@@ -54,6 +54,25 @@ const SweepAge = convening.NoticeSweepDelay
 // every sweep makes progress, however many notices cannot be sent.
 const sweepBatch = 50
 
+// Reserve is the end of an invocation in which no new send starts (the
+// last sixth of the time it was given, at most Reserve): what is left then
+// is reported for retry (a stream record) or left to the next sweep, so
+// that the sends in flight and their bookkeeping end before Lambda's
+// timeout. A timed-out invocation counts as a function error (the alarm)
+// and its whole batch would be delivered again. At one instance's share of
+// the SES rate (half a send a second by default) a sweep of 50 would
+// otherwise outlast the function's 60 s.
+const Reserve = 10 * time.Second
+
+// working returns ctx ended its reserve before ctx's deadline, if it has
+// one.
+func working(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(ctx, d.Add(-min(Reserve, time.Until(d)/6)))
+	}
+	return context.WithCancel(ctx)
+}
+
 // Invoke is the mailer function's Lambda handler: a DynamoDB Stream batch
 // is delivered, anything else (the EventBridge schedule) sweeps.
 func (m *Mailer) Invoke(ctx context.Context, payload json.RawMessage) (any, error) {
@@ -82,11 +101,17 @@ func (m *Mailer) Sweep(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("sweep: %w", err)
 	}
+	work, cancel := working(ctx)
+	defer cancel()
 	sent := 0
-	for _, id := range ids {
-		n, err := m.Notices.Notice(ctx, id)
+	for i, id := range ids {
+		if work.Err() != nil {
+			m.Log.InfoContext(ctx, "sweep out of time; the next one takes the rest", "left", len(ids)-i)
+			break
+		}
+		n, err := m.Notices.Notice(work, id)
 		if err == nil {
-			err = m.Mailer.Deliver(ctx, n)
+			err = m.Mailer.Deliver(work, n)
 		}
 		switch {
 		case err == nil:
@@ -105,13 +130,21 @@ func (m *Mailer) Sweep(ctx context.Context) (int, error) {
 
 // Handle processes one batch, in order. A record is retried (reported as
 // a batch item failure) only if nothing reached SES: the notice could not
-// be read or claimed, or no send slot came in time. A send that failed is
+// be read or claimed, no send slot came in time, or the invocation was
+// near its end (Reserve). A send that failed is
 // failed for staff or put off for the sweep, so that one bad notice never
 // holds up the shard; a notice held by another sender is that sender's.
 func (m *Mailer) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	var resp events.DynamoDBEventResponse
+	work, cancel := working(ctx)
+	defer cancel()
 	for _, rec := range ev.Records {
 		if rec.EventName != "INSERT" {
+			continue
+		}
+		if work.Err() != nil {
+			// Out of time (Reserve): Lambda delivers it again.
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
 			continue
 		}
 		img, err := streamapi.FromStreamImage(rec.Change.NewImage)
@@ -122,7 +155,7 @@ func (m *Mailer) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.Dy
 		if dynamostore.KindOf(img) != dynamostore.KindNotice {
 			continue
 		}
-		switch err = m.deliver(ctx, img); {
+		switch err = m.deliver(work, img); {
 		case err == nil, errors.Is(err, mail.ErrPermanent), errors.Is(err, mail.ErrDeferred), errors.Is(err, convening.ErrNoticeBusy):
 		default:
 			m.Log.WarnContext(ctx, "notice not sent yet; will retry", "eventID", rec.EventID, "error", err)

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,6 +31,7 @@ type Store interface {
 	convening.Notices
 	convening.OrganizationRegistrations
 	convening.EventEraser
+	convening.SentNotices
 }
 
 // Run runs the contract suite; newStore returns an empty store each call.
@@ -50,6 +52,7 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 		{"Roster", testRoster},
 		{"RosterPages", testRosterPages},
 		{"NoticeLease", testNoticeLease},
+		{"SentNoticeBounces", testSentNoticeBounces},
 		{"CancelledContext", testCancelledContext},
 		{"AuditLog", testAuditLog},
 		{"PromoteNow", testPromoteNow},
@@ -661,6 +664,86 @@ func testNoticeLease(t *testing.T, e *env) {
 		if !errors.Is(err, convening.ErrNoticeNotFound) {
 			t.Errorf("%s of an unknown notice: %v", name, err)
 		}
+	}
+}
+
+// testSentNoticeBounces: SES's later bounce or complaint finds the sent
+// notice by message id and fails it, once; the failed notice is then
+// filed for staff and no longer found by message id.
+func testSentNoticeBounces(t *testing.T, e *env) {
+	ctx := context.Background()
+	e.createEvent(t, "ev", 8, convening.PolicyStrict)
+	for n := 1; n <= 2; n++ {
+		if _, _, _, err := e.svc.Register(ctx, "ev", Team(n, 2), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now().Truncate(time.Millisecond)
+	ids, err := e.store.DueNotices(ctx, now.Add(convening.NoticeSweepDelay+time.Second), 10)
+	if err != nil || len(ids) != 2 {
+		t.Fatalf("due %v %v", ids, err)
+	}
+	sent, pending := ids[0], ids[1]
+	if _, err := e.store.ClaimNotice(ctx, sent, now, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.MarkNoticeSent(ctx, sent, "0100018f-msg-a", now); err != nil {
+		t.Fatal(err)
+	}
+	record := func(id string) convening.NoticeRecord {
+		t.Helper()
+		r, err := e.store.NoticeRecord(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+
+	got, err := e.store.NoticeByMessageID(ctx, "0100018f-msg-a")
+	if err != nil || got.ID != sent || got.State != convening.NoticeSent || got.MessageID != "0100018f-msg-a" {
+		t.Fatalf("by message id: %+v %v", got, err)
+	}
+	for _, id := range []string{"", "0100018f-msg-unknown", "0100018f-msg-"} {
+		if _, err := e.store.NoticeByMessageID(ctx, id); !errors.Is(err, convening.ErrNoticeNotFound) {
+			t.Errorf("by message id %q: %v, want not found", id, err)
+		}
+	}
+
+	bounced := now.Add(time.Hour)
+	if err := e.store.FailSentNotice(ctx, sent, bounced, "bounced (Permanent/General)"); err != nil {
+		t.Fatal(err)
+	}
+	r := record(sent)
+	if r.State != convening.NoticeFailed || r.Cause != "bounced (Permanent/General)" || r.FailedAt == nil ||
+		!r.FailedAt.Equal(bounced) || r.MessageID != "0100018f-msg-a" || r.DueAt != nil {
+		t.Fatalf("bounced %+v", r)
+	}
+	// The same report again, or a complaint after the bounce, changes nothing.
+	if err := e.store.FailSentNotice(ctx, sent, bounced.Add(time.Minute), "complaint"); !errors.Is(err, convening.ErrNoticeDone) {
+		t.Fatalf("fail twice: %v, want ErrNoticeDone", err)
+	}
+	if again := record(sent); !reflect.DeepEqual(again, r) {
+		t.Fatalf("failing twice changed the record:\n%+v\n%+v", r, again)
+	}
+	if _, err := e.store.NoticeByMessageID(ctx, "0100018f-msg-a"); !errors.Is(err, convening.ErrNoticeNotFound) {
+		t.Errorf("a failed notice is still found by message id: %v", err)
+	}
+	if failed, err := e.store.FailedNotices(ctx, 10); err != nil || len(failed) != 1 || failed[0].ID != sent {
+		t.Errorf("failed notices %+v %v", failed, err)
+	}
+	if _, err := e.store.ClaimNotice(ctx, sent, bounced.Add(time.Hour), time.Minute); !errors.Is(err, convening.ErrNoticeDone) {
+		t.Errorf("claim of a bounced notice: %v", err)
+	}
+
+	// A notice that was never sent is not SES's to fail.
+	if err := e.store.FailSentNotice(ctx, pending, now, "complaint"); !errors.Is(err, convening.ErrNoticeDone) {
+		t.Errorf("fail a pending notice: %v, want ErrNoticeDone", err)
+	}
+	if r := record(pending); r.State != convening.NoticePending || r.Cause != "" {
+		t.Errorf("pending notice changed: %+v", r)
+	}
+	if err := e.store.FailSentNotice(ctx, "no-such-notice", now, "complaint"); !errors.Is(err, convening.ErrNoticeNotFound) {
+		t.Errorf("fail an unknown notice: %v", err)
 	}
 }
 
