@@ -58,6 +58,20 @@ type Notice struct {
 	Status    Status       `json:"status"`
 	Event     EventSummary `json:"event"`
 	CreatedAt time.Time    `json:"createdAt"`
+
+	// SubjectKind says what RegistrationID names: a registration
+	// (SubjectRegistration) or a statement of interest (SubjectStatement).
+	SubjectKind string `json:"subjectKind,omitempty"`
+	// MemberID is the member the notice is addressed to (To is then that
+	// member): a confirmation request or its reminder.
+	MemberID string `json:"memberId,omitempty"`
+	// RespondBy is the deadline of the offer or invitation the notice is
+	// about (offered, invitation, reminders, extended, expired).
+	RespondBy *time.Time `json:"respondBy,omitempty"`
+	// Message is what staff told the team with their decision.
+	Message string `json:"message,omitempty"`
+	// StatementStatus is where a statement stands as the email goes out.
+	StatementStatus StatementStatus `json:"statementStatus,omitempty"`
 }
 
 // EventSummary is what a notice shows of an event.

@@ -147,14 +147,19 @@ func (s *Service) MemberToken(statementID, memberID string) string {
 	if s.Tokens == nil {
 		return ""
 	}
-	return s.Tokens.Token(statementID + ":" + memberID)
+	return s.Tokens.Token(MemberTokenSubject(statementID, memberID))
 }
+
+// MemberTokenSubject is what a member's personal confirmation token signs:
+// the statement and the member, so that one member's link confirms no
+// one else.
+func MemberTokenSubject(statementID, memberID string) string { return statementID + ":" + memberID }
 
 // ConfirmMember records that a member will attend with the team, for the
 // holder of the member's personal link. Confirming twice is not an error.
 // A wrong token answers ENOTFOUND.
 func (s *Service) ConfirmMember(ctx context.Context, statementID, memberID, token string) (Statement, error) {
-	if s.Tokens == nil || len(statementID) > 64 || len(memberID) > 64 || !s.Tokens.Valid(statementID+":"+memberID, token) {
+	if s.Tokens == nil || len(statementID) > 64 || len(memberID) > 64 || !s.Tokens.Valid(MemberTokenSubject(statementID, memberID), token) {
 		return Statement{}, ErrStatementNotFound
 	}
 	store, err := s.statements()
