@@ -617,3 +617,23 @@ func (s *Service) allStatements(ctx context.Context, eventID string) ([]Statemen
 		after = page[len(page)-1].ID
 	}
 }
+
+// SubmissionAudit is the audit record of a submitted statement.
+func SubmissionAudit(in SubmitInput) AuditRecord {
+	a := statementAudit(in.AuditID, AuditSubmitted, TeamActor, in.Statement, in.Now, "")
+	a.Before, a.After = nil, in.Statement.summary()
+	return a
+}
+
+// CheckSubmission returns nil if the event takes the statement at now, else
+// the error that says why not: the event does not take statements or not
+// now, the team is larger than the event allows, or lacks a required role.
+func (e Event) CheckSubmission(st Statement, now time.Time) error {
+	if err := e.CheckStatementWindow(now); err != nil {
+		return err
+	}
+	if err := e.CheckTeamSize(st.Seats()); err != nil {
+		return err
+	}
+	return e.CheckRequiredRoles(st.Team)
+}
