@@ -36,6 +36,8 @@ type Store struct {
 	statements      map[string]*convening.Statement
 	stmtIdempotency map[string]*stmtIdemRecord
 	reviews         map[string]map[string]convening.Review
+	// aliases are merged spellings of organizations, by the merged key.
+	aliases map[string]convening.OrganizationAlias
 }
 
 type event struct {
@@ -70,6 +72,7 @@ func New() *Store {
 		statements:      map[string]*convening.Statement{},
 		stmtIdempotency: map[string]*stmtIdemRecord{},
 		reviews:         map[string]map[string]convening.Review{},
+		aliases:         map[string]convening.OrganizationAlias{},
 	}
 }
 

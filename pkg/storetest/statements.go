@@ -275,7 +275,7 @@ func testReviews(t *testing.T, e *env) {
 	if _, err := e.svc.Review(ctx, ann, st.ID, scores, "Strong history"); err != nil {
 		t.Fatal(err)
 	}
-	rs, _, mine, err := e.svc.StatementReviews(ctx, bob, st.ID)
+	rs, _, mine, err := e.svc.StatementReviews(ctx, bob, false, st.ID)
 	if err != nil || mine || len(rs) != 0 {
 		t.Fatalf("before reviewing, bob sees %d reviews (%v, %v)", len(rs), mine, err)
 	}
@@ -286,15 +286,52 @@ func testReviews(t *testing.T, e *env) {
 	if _, err := e.svc.Review(ctx, bob, st.ID, scores, "Changed my mind"); err != nil { // replaces his
 		t.Fatal(err)
 	}
-	rs, sum, mine, err := e.svc.StatementReviews(ctx, bob, st.ID)
+	rs, sum, mine, err := e.svc.StatementReviews(ctx, bob, false, st.ID)
 	if err != nil || !mine || len(rs) != 2 || sum.Count != 2 {
 		t.Fatalf("after reviewing: %d reviews, %+v, %v", len(rs), sum, err)
 	}
 	delete(scores, ev.ReviewCriteria[1].ID)
 	_, err = e.svc.Review(ctx, ann, st.ID, scores, "")
 	wantReason(t, "a review missing a criterion", err, convening.ReasonInvalidFields)
+	if rs, sum, _, err := e.svc.StatementReviews(ctx, staff, true, st.ID); err != nil || len(rs) != 2 || sum.Mean == 0 {
+		t.Fatalf("staff who decide see %d reviews, %+v (%v)", len(rs), sum, err)
+	}
+	items, counts, err := e.svc.StatementList(ctx, ann, false, "sym", convening.StatementFilter{})
+	if err != nil || len(items) != 1 || counts[convening.StatementSubmitted] != 1 || !items[0].ReviewedByMe || items[0].Reviews.Count != 2 {
+		t.Fatalf("list: %+v %v %v", items, counts, err)
+	}
 	h, err := e.svc.History(ctx, st.Organization)
 	if err != nil || len(h.Statements) != 1 {
 		t.Fatalf("history: %+v %v", h, err)
 	}
+}
+
+// testMergeOrganizations: staff merge two spellings of one organization;
+// its history shows both, from either spelling, and a second merge of the
+// same spelling or a merge into itself is refused.
+func testMergeOrganizations(t *testing.T, e *env) {
+	ctx := context.Background()
+	e.statementEvent(t, "sym", 40, false)
+	e.createEvent(t, "inst", 40, convening.PolicyStrict)
+	st, _ := e.submit(t, "sym", 1, 4, false)
+	odd := Team(1, 2)
+	odd.Organization.Name = "Dist. 1 Unified S.D."
+	if _, _, _, err := e.svc.Register(ctx, "inst", odd, nil); err != nil {
+		t.Fatal(err)
+	}
+	h, err := e.svc.MergeOrganizations(ctx, staff, odd.Organization, st.Organization, "Same district, abbreviated")
+	if err != nil || len(h.Statements) != 1 || len(h.Registrations) != 1 || len(h.Aliases) != 1 || h.Aliases[0].Reason == "" {
+		t.Fatalf("merge: %+v %v", h, err)
+	}
+	if h2, err := e.svc.History(ctx, odd.Organization); err != nil || h2.Organization != st.Organization || len(h2.Registrations) != 1 {
+		t.Fatalf("history of the merged spelling: %+v %v", h2, err)
+	}
+	_, err = e.svc.MergeOrganizations(ctx, staff, odd.Organization, Team(7, 1).Organization, "again")
+	if convening.ErrorCode(err) != convening.ENOTFOUND && convening.ErrorReason(err) != convening.ReasonAlreadyMerged {
+		t.Fatalf("second merge: %v", err)
+	}
+	_, err = e.svc.MergeOrganizations(ctx, staff, st.Organization, odd.Organization, "backwards")
+	wantReason(t, "merge into its own alias", err, convening.ReasonSameOrganization)
+	_, err = e.svc.MergeOrganizations(ctx, staff, st.Organization, st.Organization, "")
+	wantReason(t, "merge without a reason", err, convening.ReasonInvalidFields)
 }

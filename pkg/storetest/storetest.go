@@ -34,6 +34,7 @@ type Store interface {
 	convening.SentNotices
 	convening.Holds
 	convening.StatementStore
+	convening.OrganizationAliases
 }
 
 // Run runs the contract suite; newStore returns an empty store each call.
@@ -75,6 +76,7 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 		{"StatementLifecycle", testStatementLifecycle},
 		{"InvitationLapses", testInvitationLapses},
 		{"Reviews", testReviews},
+		{"MergeOrganizations", testMergeOrganizations},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
