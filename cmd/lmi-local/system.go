@@ -27,9 +27,9 @@ func start(ctx context.Context, s settings, logw io.Writer) (*localrun.System, e
 		DataDir: s.DataDir, Users: s.Users, TokenSecret: s.TokenSecret,
 		Sender:    s.Sender,
 		PublicURL: fmt.Sprintf("http://127.0.0.1:%d", s.HTTPPort),
-		Seed:      seeds,
-		Log:       deploy.Config{LogLevel: s.LogLevel}.Logger(logw),
-		LogLevel:  s.LogLevel,
+		Seed:      seeds, SweepInterval: s.SweepInterval,
+		Log:      deploy.Config{LogLevel: s.LogLevel}.Logger(logw),
+		LogLevel: s.LogLevel,
 	})
 }
 

@@ -319,3 +319,52 @@ func nonNilSlice[T any](xs []T) []T {
 	}
 	return xs
 }
+
+// StatementRecord is a statement with everything staff decided on it: its
+// reviews and its decisions (the audit records of shortlisting, inviting,
+// declining, extending, reinstating), oldest first.
+type StatementRecord struct {
+	Statement Statement
+	Reviews   []Review
+	Decisions []AuditRecord
+}
+
+// decisionKinds are the audit kinds of staff decisions on a statement.
+var decisionKinds = []AuditKind{AuditShortlisted, AuditInvited, AuditDeclined, AuditDeadlineExtended, AuditReinstated, AuditDecisionStaged}
+
+// StatementRecords returns every statement of an event with its reviews
+// and decisions: the statements export. Errors: ENOTFOUND.
+func (s *Service) StatementRecords(ctx context.Context, eventID string) (Event, []StatementRecord, error) {
+	e, err := s.Event(ctx, eventID)
+	if err != nil {
+		return Event{}, nil, err
+	}
+	all, err := s.allStatements(ctx, eventID)
+	if err != nil {
+		return Event{}, nil, err
+	}
+	store, _ := s.statements()
+	out := make([]StatementRecord, 0, len(all))
+	for _, st := range all {
+		reviews, err := store.Reviews(ctx, st.ID)
+		if err != nil {
+			return Event{}, nil, err
+		}
+		q := AuditQuery{Subject: st.ID, Kinds: decisionKinds}
+		var decisions []AuditRecord
+		for {
+			page, next, err := s.Audit(ctx, q)
+			if err != nil {
+				return Event{}, nil, err
+			}
+			decisions = append(decisions, page...)
+			if next == "" {
+				break
+			}
+			q.Cursor = next
+		}
+		slices.Reverse(decisions) // the log reads newest first
+		out = append(out, StatementRecord{Statement: st.WithComplete(e), Reviews: reviews, Decisions: decisions})
+	}
+	return e, out, nil
+}

@@ -45,6 +45,7 @@ func newAPI(t testing.TB) *api {
 		deploy.Events:       httpapi.Events(plain, log),
 		deploy.Register:     httpapi.Register(svc, log),
 		deploy.Registration: httpapi.Registration(svc, log),
+		deploy.Statements:   httpapi.Statements(svc, log),
 		deploy.Admin:        httpapi.Admin(convening.NewService(store, nil, log).WithNotices(store), log),
 	}}
 }
@@ -296,6 +297,7 @@ func TestEveryRouteHasAHandler(t *testing.T) {
 		deploy.Events:       httpapi.Events(svc, nil),
 		deploy.Register:     httpapi.Register(svc, nil),
 		deploy.Registration: httpapi.Registration(svc, nil),
+		deploy.Statements:   httpapi.Statements(svc, nil),
 		deploy.Admin:        httpapi.Admin(svc.WithNotices(nil), nil),
 		deploy.Web:          site,
 	}
