@@ -51,7 +51,7 @@ func seedEvents(data []byte, now time.Time) ([]json.RawMessage, error) {
 		for start.AddDate(years, 0, 0).Before(now.AddDate(0, 0, 7)) {
 			years++
 		}
-		for _, f := range []string{"startsAt", "endsAt", "registrationOpensAt", "registrationClosesAt"} {
+		for _, f := range []string{"startsAt", "endsAt", "registrationOpensAt", "registrationClosesAt", "statementsCloseAt"} {
 			if v, ok := ev[f].(string); ok {
 				t, err := time.Parse(time.RFC3339, v)
 				if err != nil {

@@ -34,6 +34,8 @@ const (
 	NoticeInvitationExpired  NoticeKind = "invitation_expired"    // the invitation lapsed
 	NoticeStatementDeclined  NoticeKind = "statement_declined"    // staff declined, with their message
 	NoticeInvitationExtended NoticeKind = "invitation_extended"   // staff gave more time
+	NoticeInvitationDeclined NoticeKind = "invitation_declined"   // the team declined its invitation: seats released
+	NoticeStatementWithdrawn NoticeKind = "statement_withdrawn"   // the team withdrew its statement
 )
 
 // Subject kinds of a notice: what its RegistrationID names.

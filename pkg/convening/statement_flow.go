@@ -260,13 +260,15 @@ func (s *Service) DeclineStatement(ctx context.Context, id, token string) (State
 			return StatementChange{}, conflict(ReasonStatementClosed, "This statement is %s.", st.Status)
 		}
 		wasInvited = st.Status == StatementInvited
-		kind, status := AuditWithdrawn, StatementWithdrawn
+		kind, status, notice := AuditWithdrawn, StatementWithdrawn, NoticeStatementWithdrawn
 		if wasInvited {
-			kind, status = AuditInvitationDeclined, StatementDeclined
+			kind, status, notice = AuditInvitationDeclined, StatementDeclined, NoticeInvitationDeclined
 		}
 		c := statementChange(st, kind, TeamActor, s.NewID(), "", now)
 		c.After.Status = status
 		c.ReleaseClaim, c.ReleaseHold = true, wasInvited
+		// The team is told what it did, as a registration's cancellation is.
+		c.Notices = []NoticeSpec{statementNotice(s.NewID(), notice, st, "")}
 		return c.finish(st), nil
 	})
 	if err != nil {
