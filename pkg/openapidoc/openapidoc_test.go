@@ -289,6 +289,8 @@ func TestCheck(t *testing.T) {
 	register := request("POST /api/events/{eventId}/registrations", map[string]string{"eventId": "cv"}, nil,
 		map[string]string{"content-type": "application/json"}, `{"organization":{}}`, false)
 	notices := request("GET /api/admin/notices", nil, nil, nil, "", true)
+	resend := request("POST /api/admin/notices/{noticeId}/resend", map[string]string{"noticeId": ""}, nil,
+		map[string]string{"content-type": "application/json"}, `{"reason":"x"}`, true)
 	tests := []struct {
 		name   string
 		req    events.APIGatewayV2HTTPRequest
@@ -315,6 +317,10 @@ func TestCheck(t *testing.T) {
 			events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: json, Body: `{"notices":[]}`}, true, false},
 		{"ManageRouteWithoutTokenRefused", request("GET /api/registrations/{registrationId}", map[string]string{"registrationId": "r"}, nil, nil, "", false),
 			events.APIGatewayV2HTTPResponse{StatusCode: 404, Headers: problemHeaders, Body: problemBody(404, "not_found", "registration_unknown")}, true, true},
+		{"EmptyPathParameterRefused", resend, events.APIGatewayV2HTTPResponse{StatusCode: 404, Headers: problemHeaders, Body: problemBody(404, "not_found", "notice_unknown")}, true, true},
+		{"EmptyPathParameterUndocumentedReason", resend, events.APIGatewayV2HTTPResponse{StatusCode: 404, Headers: problemHeaders, Body: problemBody(404, "not_found", "event_not_found")}, false, false},
+		{"EmptyPathParameterAccepted", resend, events.APIGatewayV2HTTPResponse{StatusCode: 201, Headers: json,
+			Body: `{"notice":{"id":"n","kind":"registered","registrationId":"r","eventId":"cv","state":"pending","attempts":0,"createdAt":"2030-01-01T00:00:00Z"}}`}, true, false},
 		{"NoRoute", request("GET /api/nothing", nil, nil, nil, "", false),
 			events.APIGatewayV2HTTPResponse{StatusCode: 404, Headers: problemHeaders, Body: problemBody(404, "not_found", "no_route")}, true, true},
 		{"NoRouteAnswered", request("GET /api/nothing", nil, nil, nil, "", false),
