@@ -2,6 +2,7 @@ package openapidoc_test
 
 import (
 	"context"
+	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -251,11 +252,54 @@ func constants(t *testing.T, dir string, types ...string) map[string][]string {
 	return out
 }
 
+// TestSchemasAreJSONSchema2020 shows the OpenAPI 3.1 keywords the
+// document relies on at work in kin-openapi, as openapi3filter applies
+// them to a 3.1 document (with openapi3.EnableJSONSchema2020).
+func TestSchemasAreJSONSchema2020(t *testing.T) {
+	d := document(t)
+	event := `"title":"T","kind":"webinar","startsAt":"2030-02-10T09:00:00Z","endsAt":"2030-02-10T10:00:00Z","capacity":5,"maxTeamSize":2`
+	tests := []struct {
+		name, schema, value string
+		valid               bool
+	}{
+		{"TypeArrayNull", "Next", `null`, true},
+		{"TypeArrayString", "Next", `"abc"`, true},
+		{"TypeArrayOther", "Next", `1`, false},
+		{"OneOfNull", "UpdateEventInput", `{"waitlistOffers":null}`, true},
+		{"OneOfObject", "UpdateEventInput", `{"waitlistOffers":{"respondWithinHours":24}}`, true},
+		{"OneOfNeither", "UpdateEventInput", `{"waitlistOffers":"24h"}`, false},
+		{"ConstEmpty", "CreateEventInput", `{` + event + `,"online":true,"registrationOpensAt":""}`, true},
+		{"ConstOther", "CreateEventInput", `{` + event + `,"online":true,"registrationOpensAt":"soon"}`, false},
+		{"ElseVenueRequired", "CreateEventInput", `{` + event + `}`, false},
+		{"ElseVenueGiven", "CreateEventInput", `{` + event + `,"venue":"Fresno"}`, true},
+		{"ThenOnline", "CreateEventInput", `{` + event + `,"online":true}`, true},
+		{"NumericBounds", "CreateEventInput", `{` + event + `,"online":true,"capacity":0}`, false},
+		{"FormatDateTime", "Time", `"Feb 10"`, false},
+		{"AdditionalProperties", "Problem", `{"type":"https://github.com/calmi/convenings/blob/main/docs/api.md#problem-invalid","title":"x","status":400,"reason":"invalid_fields","extra":1}`, false},
+		{"TwoTypes", "FieldError", `{"field":"f","rule":"date_range","args":{"min":"2000-01-01","max":2100},"message":"m"}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := d.T.Components.Schemas[tt.schema]
+			if s == nil {
+				t.Fatalf("no schema %s", tt.schema)
+			}
+			var v any
+			if err := json.Unmarshal([]byte(tt.value), &v); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Value.VisitJSON(v, openapi3.EnableJSONSchema2020()); (err == nil) != tt.valid {
+				t.Errorf("%s %s: %v, want valid=%v", tt.schema, tt.value, err, tt.valid)
+			}
+		})
+	}
+}
+
 // TestCheck shows that Check finds each kind of mismatch between an
 // exchange and the document, and lets a documented one through.
 func TestCheck(t *testing.T) {
 	d := document(t)
-	json := map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+	jsonHeaders := map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 	problemHeaders := map[string]string{"Content-Type": "application/problem+json", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 	without := func(h map[string]string, name string) map[string]string {
 		out := map[string]string{}
@@ -298,12 +342,12 @@ func TestCheck(t *testing.T) {
 		answer bool // CheckAnswer passes
 		check  bool // Check passes
 	}{
-		{"Documented", list, events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: json, Body: `{"events":[]}`}, true, true},
+		{"Documented", list, events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: jsonHeaders, Body: `{"events":[]}`}, true, true},
 		{"UndocumentedStatus", list, events.APIGatewayV2HTTPResponse{StatusCode: 404, Headers: problemHeaders, Body: problemBody(404, "not_found", "event_not_found")}, false, false},
-		{"UndocumentedField", list, events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: json, Body: `{"events":[],"more":true}`}, false, false},
-		{"MissingField", list, events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: json, Body: `{}`}, false, false},
-		{"WrongContentType", list, events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: with(json, "Content-Type", "text/html"), Body: `{"events":[]}`}, false, false},
-		{"MissingRequiredHeader", list, events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: without(json, "Cache-Control"), Body: `{"events":[]}`}, false, false},
+		{"UndocumentedField", list, events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: jsonHeaders, Body: `{"events":[],"more":true}`}, false, false},
+		{"MissingField", list, events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: jsonHeaders, Body: `{}`}, false, false},
+		{"WrongContentType", list, events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: with(jsonHeaders, "Content-Type", "text/html"), Body: `{"events":[]}`}, false, false},
+		{"MissingRequiredHeader", list, events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: without(jsonHeaders, "Cache-Control"), Body: `{"events":[]}`}, false, false},
 		{"UnavailableWithRetryAfter", list, events.APIGatewayV2HTTPResponse{StatusCode: 503, Headers: with(problemHeaders, "Retry-After", "1"), Body: problemBody(503, "unavailable", "busy")}, true, true},
 		{"UnavailableWithoutRetryAfter", list, events.APIGatewayV2HTTPResponse{StatusCode: 503, Headers: problemHeaders, Body: problemBody(503, "unavailable", "busy")}, false, false},
 		{"ReasonOfTheOperation", register, events.APIGatewayV2HTTPResponse{StatusCode: 409, Headers: problemHeaders, Body: problemBody(409, "conflict", "registration_closed")}, true, true},
@@ -311,20 +355,20 @@ func TestCheck(t *testing.T) {
 		{"UnknownReason", register, events.APIGatewayV2HTTPResponse{StatusCode: 400, Headers: problemHeaders, Body: problemBody(400, "invalid", "bad")}, false, false},
 		{"RefusedRequestRefused", register, events.APIGatewayV2HTTPResponse{StatusCode: 400, Headers: problemHeaders, Body: problemBody(400, "invalid", "invalid_fields")}, true, true},
 		{"RefusedQueryAccepted", request("GET /api/admin/notices", nil, map[string]string{"limit": "0"}, nil, "", true),
-			events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: json, Body: `{"notices":[]}`}, true, false},
-		{"StaffRouteWithClaims", notices, events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: json, Body: `{"notices":[]}`}, true, true},
+			events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: jsonHeaders, Body: `{"notices":[]}`}, true, false},
+		{"StaffRouteWithClaims", notices, events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: jsonHeaders, Body: `{"notices":[]}`}, true, true},
 		{"StaffRouteWithoutTokenAccepted", request("GET /api/admin/notices", nil, nil, nil, "", false),
-			events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: json, Body: `{"notices":[]}`}, true, false},
+			events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: jsonHeaders, Body: `{"notices":[]}`}, true, false},
 		{"ManageRouteWithoutTokenRefused", request("GET /api/registrations/{registrationId}", map[string]string{"registrationId": "r"}, nil, nil, "", false),
 			events.APIGatewayV2HTTPResponse{StatusCode: 404, Headers: problemHeaders, Body: problemBody(404, "not_found", "registration_unknown")}, true, true},
 		{"EmptyPathParameterRefused", resend, events.APIGatewayV2HTTPResponse{StatusCode: 404, Headers: problemHeaders, Body: problemBody(404, "not_found", "notice_unknown")}, true, true},
 		{"EmptyPathParameterUndocumentedReason", resend, events.APIGatewayV2HTTPResponse{StatusCode: 404, Headers: problemHeaders, Body: problemBody(404, "not_found", "event_not_found")}, false, false},
-		{"EmptyPathParameterAccepted", resend, events.APIGatewayV2HTTPResponse{StatusCode: 201, Headers: json,
+		{"EmptyPathParameterAccepted", resend, events.APIGatewayV2HTTPResponse{StatusCode: 201, Headers: jsonHeaders,
 			Body: `{"notice":{"id":"n","kind":"registered","registrationId":"r","eventId":"cv","state":"pending","attempts":0,"createdAt":"2030-01-01T00:00:00Z"}}`}, true, false},
 		{"NoRoute", request("GET /api/nothing", nil, nil, nil, "", false),
 			events.APIGatewayV2HTTPResponse{StatusCode: 404, Headers: problemHeaders, Body: problemBody(404, "not_found", "no_route")}, true, true},
 		{"NoRouteAnswered", request("GET /api/nothing", nil, nil, nil, "", false),
-			events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: json, Body: `{"events":[]}`}, false, false},
+			events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: jsonHeaders, Body: `{"events":[]}`}, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
