@@ -3,6 +3,7 @@ package convening_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
@@ -121,6 +122,39 @@ func TestServiceKeepsMemberRecordsFromInput(t *testing.T) {
 			t.Errorf("the kept member's id changed: %+v", got.Members[0])
 		}
 	})
+}
+
+// noNotices is a store whose registrations' notices have all expired.
+type noNotices struct{ *memstore.Store }
+
+func (noNotices) RegistrationNotices(context.Context, string) ([]convening.NoticeRecord, error) {
+	return nil, nil
+}
+
+// TestServiceExportListsAreNeverNull: an organization's file lists a
+// registration's notices as [] when there are none left (sent notices
+// expire), as the team's page does, not as null.
+func TestServiceExportListsAreNeverNull(t *testing.T) {
+	ctx := context.Background()
+	svc := newService(t, noNotices{memstore.New()})
+	if _, err := svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), storetest.Event("ev", 10, convening.PolicyStrict)); err != nil {
+		t.Fatal(err)
+	}
+	team := storetest.Team(1, 2)
+	if _, _, _, err := svc.Register(ctx, "ev", team, nil); err != nil {
+		t.Fatal(err)
+	}
+	data, err := svc.ExportOrganization(ctx, team.Organization)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"notices":[]`) {
+		t.Fatalf("export: %s", b)
+	}
 }
 
 func TestServiceWithoutTokensNeverPanics(t *testing.T) {
