@@ -205,7 +205,7 @@ func bearerPresent(_ context.Context, in *openapi3filter.AuthenticationInput) er
 // the API answers a path it lacks 404 no_route, as a problem document.
 func (d *Document) checkNoRoute(routeKey string, resp events.APIGatewayV2HTTPResponse) error {
 	if resp.StatusCode != http.StatusNotFound {
-		return fmt.Errorf("%s is not in the document, yet the API answered %d", routeKey, resp.StatusCode)
+		return fmt.Errorf("%s is not in the document (document it if it is a route), yet the API answered %d", routeKey, resp.StatusCode)
 	}
 	mt, _, err := mime.ParseMediaType(header(resp.Headers).Get("Content-Type"))
 	if err != nil || mt != "application/problem+json" {
