@@ -15,8 +15,8 @@ import (
 type StatementRaceFigures struct {
 	Statements, Duplicates, Invited, Shortlisted, Withdrawn int
 	Accepted, Declined, Expired, AutoInvited                int
-	Notices                                                  int
-	Took                                                     time.Duration
+	Notices                                                 int
+	Took                                                    time.Duration
 }
 
 // noticeOf is the email each audited change of a statement owes ("" for
