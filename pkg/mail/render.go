@@ -67,19 +67,55 @@ func (l Links) base() (*url.URL, error) {
 }
 
 // ManageURL returns the team's private link to read or cancel its
-// registration: <base>/manage/<registrationId>?token=<token>. Anyone holding
-// it can cancel the registration, so it must never be logged.
+// registration (and to accept a waiting-list offer):
+// <base>/manage/<registrationId>?token=<token>. Anyone holding it can
+// cancel the registration, so it must never be logged.
 func (l Links) ManageURL(registrationID string) (string, error) {
-	if err := l.Validate(); err != nil {
-		return "", err
-	}
 	if registrationID == "" {
 		return "", errors.New("mail: manage link needs a registration id")
 	}
+	return l.private(registrationID, "manage", registrationID)
+}
+
+// StatementURL returns the contact's private link to a statement of
+// interest, <base>/statements/<statementId>?token=<token>: its status, who
+// has confirmed, the invitation, and the buttons to accept or decline it.
+// Anyone holding it can accept, decline or withdraw, so it must never be
+// logged, nor sent to a member.
+func (l Links) StatementURL(statementID string) (string, error) {
+	if statementID == "" {
+		return "", errors.New("mail: statement link needs a statement id")
+	}
+	return l.private(statementID, "statements", statementID)
+}
+
+// ConfirmURL returns one member's personal link to confirm that they will
+// attend with the team:
+// <base>/statements/<statementId>/members/<memberId>?token=<token>. Its
+// token signs the statement and the member together, so it confirms that
+// member and nothing else; it must never be logged either.
+func (l Links) ConfirmURL(statementID, memberID string) (string, error) {
+	if statementID == "" || memberID == "" {
+		return "", errors.New("mail: confirmation link needs a statement and a member id")
+	}
+	return l.private(convening.MemberTokenSubject(statementID, memberID), "statements", statementID, "members", memberID)
+}
+
+// private returns <base>/<segments>?token=<token of subject>.
+func (l Links) private(subject string, segments ...string) (string, error) {
+	if err := l.Validate(); err != nil {
+		return "", err
+	}
 	u, _ := l.base() // checked by Validate
-	// PathEscape keeps an odd id one path segment ("/" and ".." stay inert).
-	u = u.JoinPath("manage", url.PathEscape(registrationID))
-	u.RawQuery = url.Values{"token": {l.Tokens.Token(registrationID)}}.Encode()
+	for _, s := range segments {
+		// JoinPath would resolve a lone dot segment into another page.
+		if s == "." || s == ".." {
+			return "", fmt.Errorf("mail: link segment %q is not an id", s)
+		}
+		// PathEscape keeps an odd id one path segment ("a/../b" stays inert).
+		u = u.JoinPath(url.PathEscape(s))
+	}
+	u.RawQuery = url.Values{"token": {l.Tokens.Token(subject)}}.Encode()
 	return u.String(), nil
 }
 
