@@ -72,6 +72,7 @@ var newKinds = []convening.NoticeKind{
 	convening.NoticeStatementReceived, convening.NoticeMemberConfirmation, convening.NoticeConfirmationNudge,
 	convening.NoticeShortlisted, convening.NoticeInvitation, convening.NoticeInvitationReminder,
 	convening.NoticeInvitationExtended, convening.NoticeInvitationExpired, convening.NoticeStatementDeclined,
+	convening.NoticeInvitationDeclined, convening.NoticeStatementWithdrawn,
 }
 
 // TestWriteSamples writes every kind's email to the folder named by
@@ -148,6 +149,10 @@ func TestRenderStatementsAndOffers(t *testing.T) {
 			[]string{"expired on " + by + " without an answer", "4 seats held for your team have been released", "convenings@example.org", "staff can invite your team again"}},
 		{convening.NoticeStatementDeclined, "Decision on your statement of interest: " + title, statement,
 			[]string{"we cannot invite your team", "A message from CA LMI staff", "This year we could take only 40 teams.", "We hope to see you", "convenings@example.org"}},
+		{convening.NoticeInvitationDeclined, "You declined your invitation: " + title, statement,
+			[]string{"declined its invitation", "4 seats held for your team have been released", "staff can invite your team again"}},
+		{convening.NoticeStatementWithdrawn, "Statement of interest withdrawn: " + title, statement,
+			[]string{"withdrew its statement of interest", "may submit a new statement"}},
 	}
 	tested := map[convening.NoticeKind]bool{}
 	for _, tt := range tests {

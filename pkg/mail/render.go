@@ -205,6 +205,8 @@ var kinds = map[convening.NoticeKind]kindSpec{
 	convening.NoticeInvitationExtended: {audience: statementContact, template: "invitation_extended", deadline: true, seatsLabel: "Seats held", deadlineLabel: "Reply by"},
 	convening.NoticeInvitationExpired:  {audience: statementContact, template: "invitation_expired", seatsLabel: "Seats released", deadlineLabel: "Deadline"},
 	convening.NoticeStatementDeclined:  {audience: statementContact, template: "statement_declined", seatsLabel: "Seats requested"},
+	convening.NoticeInvitationDeclined: {audience: statementContact, template: "invitation_declined", seatsLabel: "Seats released"},
+	convening.NoticeStatementWithdrawn: {audience: statementContact, template: "statement_withdrawn", seatsLabel: "Seats requested"},
 }
 
 // view is what the templates show; every user-supplied string in it has
@@ -485,6 +487,10 @@ func subjectOf(n convening.Notice) (string, error) {
 		return "Invitation expired: " + title, nil
 	case convening.NoticeStatementDeclined:
 		return "Decision on your statement of interest: " + title, nil
+	case convening.NoticeInvitationDeclined:
+		return "You declined your invitation: " + title, nil
+	case convening.NoticeStatementWithdrawn:
+		return "Statement of interest withdrawn: " + title, nil
 	}
 	return "", fmt.Errorf("mail: notice %s has unknown kind %q", n.ID, n.Kind)
 }
