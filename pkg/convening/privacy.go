@@ -7,9 +7,9 @@ import (
 
 // Personal data is kept while staff need it and no longer:
 //
-//   - A registration's people (the contact's and members' names and
-//     addresses) are erased RetainAfterEvent after its event ends, whatever
-//     the registration's status; the organization, the roles, the seats,
+//   - A registration's or statement's people (the contact's and members'
+//     names and addresses) are erased RetainAfterEvent after its event
+//     ends, whatever its status; the organization, the roles, the seats,
 //     the check-ins and the history stay, for the organization's record and
 //     the event's numbers.
 //   - Idempotency records (a copy of a registration's answer) expire after
@@ -51,12 +51,50 @@ func DecideErase(actor Actor, auditID string, kind AuditKind, reason string, now
 	}
 }
 
+// Erased returns the statement without its people: names and addresses
+// removed; ids, roles, confirmations and the answers (the organization's
+// account of its own work) kept.
+func (st Statement) Erased(now time.Time) Statement {
+	st.Contact = Contact{}
+	members := make([]Member, len(st.Members))
+	for i, m := range st.Members {
+		members[i] = Member{ID: m.ID, Role: m.Role, ConfirmedAt: m.ConfirmedAt}
+	}
+	st.Members = members
+	st.ErasedAt = &now
+	return st
+}
+
+// decideEraseStatement erases a statement's people; nobody is emailed.
+func decideEraseStatement(actor Actor, auditID string, kind AuditKind, reason string, now time.Time) StatementDecision {
+	return func(st Statement, _ Event) (StatementChange, error) {
+		if st.ErasedAt != nil {
+			return StatementChange{}, errAlreadyDone
+		}
+		c := statementChange(st, kind, actor, auditID, reason, now)
+		c.After = st.Erased(now)
+		c.After.UpdatedAt = now
+		c = c.finish(st)
+		c.Audit.Before, c.Audit.After = nil, map[string]string{"personalData": "erased"}
+		return c, nil
+	}
+}
+
 // OrganizationData is everything the system holds about one organization:
-// its registrations across events, each with its emails and history.
+// its registrations and statements across events, each with its emails
+// and history.
 type OrganizationData struct {
 	Organization  Organization         `json:"organization"`
 	Registrations []RegistrationRecord `json:"registrations"`
+	Statements    []StatementData      `json:"statements"`
 	ExportedAt    time.Time            `json:"exportedAt"`
+}
+
+// StatementData is one statement with its emails and history.
+type StatementData struct {
+	Statement Statement      `json:"statement"`
+	Notices   []NoticeRecord `json:"notices"`
+	History   []AuditRecord  `json:"history"`
 }
 
 // RegistrationRecord is one registration with its emails and history.
@@ -80,11 +118,22 @@ type EventEraser interface {
 // ExportOrganization returns everything held about an organization.
 // Errors: ENOTFOUND (no registration of it), EINVALID (organization).
 func (s *Service) ExportOrganization(ctx context.Context, org Organization) (OrganizationData, error) {
-	regs, err := s.organizationRegistrations(ctx, org)
+	regs, sts, err := s.organizationRecords(ctx, org)
 	if err != nil {
 		return OrganizationData{}, err
 	}
-	out := OrganizationData{Organization: org, ExportedAt: s.Now()}
+	out := OrganizationData{Organization: org, ExportedAt: s.Now(), Registrations: []RegistrationRecord{}, Statements: []StatementData{}}
+	for _, st := range sts {
+		notices, err := s.Store.RegistrationNotices(ctx, st.ID)
+		if err != nil {
+			return OrganizationData{}, err
+		}
+		history, _, err := s.Audit(ctx, AuditQuery{Subject: st.ID})
+		if err != nil {
+			return OrganizationData{}, err
+		}
+		out.Statements = append(out.Statements, StatementData{Statement: st, Notices: nonNilSlice(notices), History: nonNilSlice(history)})
+	}
 	for _, r := range regs {
 		notices, err := s.Store.RegistrationNotices(ctx, r.ID)
 		if err != nil {
@@ -117,9 +166,19 @@ func (s *Service) EraseOrganization(ctx context.Context, actor Actor, org Organi
 	if err := CheckReason(reason); err != nil {
 		return 0, err
 	}
-	regs, err := s.organizationRegistrations(ctx, org)
+	regs, sts, err := s.organizationRecords(ctx, org)
 	if err != nil {
 		return 0, err
+	}
+	for _, st := range sts {
+		if st.Status.Active() {
+			e, err := s.Store.Event(ctx, st.EventID)
+			if err != nil {
+				return 0, err
+			}
+			return 0, NewError(ECONFLICT, ReasonOrganizationActive,
+				"%s has an open statement of interest for %s; withdraw or decline it first.", st.Organization.Name, e.Title)
+		}
 	}
 	for _, r := range regs {
 		if !r.Status.Active() {
@@ -144,7 +203,57 @@ func (s *Service) EraseOrganization(ctx context.Context, actor Actor, org Organi
 		}
 		erased++
 	}
+	for _, st := range sts {
+		n, err := s.eraseStatement(ctx, st, actor, AuditPersonalErased, reason)
+		if err != nil {
+			return erased, err
+		}
+		erased += n
+	}
 	return erased, nil
+}
+
+// eraseStatement erases a statement's people unless they are already, and
+// reports whether it did.
+func (s *Service) eraseStatement(ctx context.Context, st Statement, actor Actor, kind AuditKind, reason string) (int, error) {
+	if st.ErasedAt != nil {
+		return 0, nil
+	}
+	store, err := s.statements()
+	if err != nil {
+		return 0, err
+	}
+	_, err = store.UpdateStatement(ctx, st.ID, decideEraseStatement(actor, s.NewID(), kind, reason, s.Now()))
+	switch {
+	case ErrorReason(err) == "already_done":
+		return 0, nil
+	case err != nil:
+		return 0, err
+	}
+	return 1, nil
+}
+
+// organizationRecords returns an organization's registrations and
+// statements across events. Errors: EINVALID, ENOTFOUND (neither).
+func (s *Service) organizationRecords(ctx context.Context, org Organization) ([]Registration, []Statement, error) {
+	regs, err := s.organizationRegistrations(ctx, org)
+	if err != nil && ErrorReason(err) != ReasonOrganizationUnknown {
+		return nil, nil, err
+	}
+	var sts []Statement
+	if store, ok := s.Store.(StatementStore); ok {
+		t := Team{Organization: org}
+		t.Normalize()
+		if sts, err = store.OrganizationStatements(ctx, t.Organization.Key()); err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(regs) == 0 && len(sts) == 0 {
+		t := Team{Organization: org}
+		t.Normalize()
+		return nil, nil, NewError(ENOTFOUND, ReasonOrganizationUnknown, "No registration or statement of %s in %s County.", t.Organization.Name, t.Organization.County)
+	}
+	return regs, sts, nil
 }
 
 func (s *Service) organizationRegistrations(ctx context.Context, org Organization) ([]Registration, error) {
@@ -193,7 +302,7 @@ func (s *Service) ExpirePersonalData(ctx context.Context) (int, error) {
 		if e.PersonalDataErasedAt != nil || now.Sub(e.EndsAt) < RetainAfterEvent {
 			continue
 		}
-		for _, list := range []Status{StatusRegistered, StatusWaitlisted, StatusCancelled} {
+		for _, list := range RosterLists {
 			_, regs, err := s.AllRegistrations(ctx, e.ID, list)
 			if err != nil {
 				return erased, err
@@ -206,6 +315,19 @@ func (s *Service) ExpirePersonalData(ctx context.Context) (int, error) {
 					return erased, err
 				}
 				erased++
+			}
+		}
+		if e.Admission == AdmissionStatement {
+			sts, err := s.allStatements(ctx, e.ID)
+			if err != nil {
+				return erased, err
+			}
+			for _, st := range sts {
+				n, err := s.eraseStatement(ctx, st, SystemActor, AuditPersonalExpired, "")
+				if err != nil {
+					return erased, err
+				}
+				erased += n
 			}
 		}
 		if err := store.MarkPersonalDataErased(ctx, e.ID, now); err != nil {

@@ -393,10 +393,37 @@ func (s *Service) ResendNotice(ctx context.Context, actor Actor, noticeID, reaso
 		return NoticeRecord{}, err
 	}
 	id := s.NewID()
+	if rec.SubjectKind == SubjectStatement {
+		if err := s.resendStatementNotice(ctx, actor, rec, id, reason); err != nil {
+			return NoticeRecord{}, err
+		}
+		return s.Store.NoticeRecord(ctx, id)
+	}
 	if _, err := s.staffChange(ctx, rec.RegistrationID, reason, false, DecideResend(actor, s.NewID(), id, rec.Kind, strings.TrimSpace(reason), s.Now())); err != nil {
 		return NoticeRecord{}, err
 	}
 	return s.Store.NoticeRecord(ctx, id)
+}
+
+// resendStatementNotice writes a statement's email again, to the same
+// reader (the contact, or the member it was for), with its audit record.
+func (s *Service) resendStatementNotice(ctx context.Context, actor Actor, rec NoticeRecord, id, reason string) error {
+	if err := CheckReason(reason); err != nil {
+		return err
+	}
+	store, err := s.statements()
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	_, err = store.UpdateStatement(ctx, rec.RegistrationID, func(st Statement, _ Event) (StatementChange, error) {
+		c := statementChange(st, AuditEmailResent, actor, s.NewID(), strings.TrimSpace(reason), now)
+		c.Notices = []NoticeSpec{statementNotice(id, rec.Kind, st, rec.MemberID)}
+		c = c.finish(st)
+		c.Audit.Before, c.Audit.After = nil, map[string]string{"email": string(rec.Kind)}
+		return c, nil
+	})
+	return err
 }
 
 // CheckIn checks a member of a registered team in at the door, or out

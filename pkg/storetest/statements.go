@@ -335,3 +335,33 @@ func testMergeOrganizations(t *testing.T, e *env) {
 	_, err = e.svc.MergeOrganizations(ctx, staff, st.Organization, st.Organization, "")
 	wantReason(t, "merge without a reason", err, convening.ReasonInvalidFields)
 }
+
+// testStatementPrivacy: an organization's export holds its statements;
+// erasing needs its open statement withdrawn first, then erases the
+// statement's people; a statement's email can be sent again, to the same
+// reader.
+func testStatementPrivacy(t *testing.T, e *env) {
+	ctx := context.Background()
+	e.statementEvent(t, "sym", 40, false)
+	st, tok := e.submit(t, "sym", 1, 4, false)
+	n, err := e.svc.ResendNotice(ctx, staff, firstOfKind(t, e, st.ID, convening.NoticeMemberConfirmation), "Bounced; address fixed")
+	if err != nil || n.MemberID == "" || n.SubjectKind != convening.SubjectStatement {
+		t.Fatalf("resend: %+v %v", n, err)
+	}
+	data, err := e.svc.ExportOrganization(ctx, st.Organization)
+	if err != nil || len(data.Statements) != 1 || len(data.Statements[0].Notices) != 6 || len(data.Registrations) != 0 {
+		t.Fatalf("export: %+v %v", data, err)
+	}
+	_, err = e.svc.EraseOrganization(ctx, staff, st.Organization, "The district asked")
+	wantReason(t, "erase with an open statement", err, convening.ReasonOrganizationActive)
+	if _, err := e.svc.DeclineStatement(ctx, st.ID, tok); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.svc.EraseOrganization(ctx, staff, st.Organization, "The district asked"); err != nil || n != 1 {
+		t.Fatalf("erase: %d %v", n, err)
+	}
+	erased, _ := e.svc.StaffStatement(ctx, st.ID)
+	if erased.ErasedAt == nil || erased.Contact.Email != "" || erased.Members[0].Email != "" || erased.Members[0].Role == "" || erased.Experience == "" {
+		t.Fatalf("erased statement: %+v", erased)
+	}
+}

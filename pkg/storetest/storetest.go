@@ -77,6 +77,7 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 		{"InvitationLapses", testInvitationLapses},
 		{"Reviews", testReviews},
 		{"MergeOrganizations", testMergeOrganizations},
+		{"StatementPrivacy", testStatementPrivacy},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
