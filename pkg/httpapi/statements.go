@@ -261,6 +261,11 @@ func (h *Handler) releaseStaged(ctx context.Context, r *request) (events.APIGate
 	if _, err := r.decode(&in); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
+	// The reason is required, as for every staff action, even though each
+	// released decision's audit record keeps the reason it was staged with.
+	if err := convening.CheckReason(in.Reason); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
 	report, err := h.svc.ReleaseStaged(ctx, staffActor(r), r.PathParameters["eventId"])
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err

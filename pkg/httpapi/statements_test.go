@@ -194,3 +194,19 @@ func TestOfferAcceptance(t *testing.T) {
 		t.Fatalf("offered list: %d %v", st, b)
 	}
 }
+
+// TestReleaseNeedsAReason: releasing staged decisions takes a reason, as
+// every staff action does.
+func TestReleaseNeedsAReason(t *testing.T) {
+	a := newAPI(t)
+	a.do("POST /api/admin/events", nil, staff(), symposiumBody)
+	ev := map[string]string{"eventId": "sym"}
+	if st, _, body := a.do("POST /api/admin/events/{eventId}/statements/release", ev, staff(), `{}`); st != http.StatusBadRequest ||
+		!strings.Contains(fmt.Sprint(body["errors"]), "reason") {
+		t.Fatalf("release without a reason: %d %v", st, body)
+	}
+	if st, _, body := a.do("POST /api/admin/events/{eventId}/statements/release", ev, staff(), `{"reason":"The panel met"}`); st != http.StatusConflict ||
+		body["reason"] != "nothing_staged" {
+		t.Fatalf("release with nothing staged: %d %v", st, body)
+	}
+}
