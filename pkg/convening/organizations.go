@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // OrganizationAlias records staff's decision that two spellings name one
@@ -41,20 +42,30 @@ const (
 const maxAliasHops = 8
 
 // checkOrganization normalizes an organization named by staff and checks
-// it names one (a name and a California county); field prefixes the
-// fields named in the error.
-func checkOrganization(v *validation, field string, org Organization) Organization {
+// it names one: a name with a letter or digit, a California county, and
+// the type if one is given. prefix is put before the fields named in the
+// error ("from." gives "from.name"; "" names the query's "name").
+func checkOrganization(v *validation, prefix string, org Organization) Organization {
 	t := Team{Organization: org}
 	t.Normalize()
-	if t.Organization.Name == "" {
-		v.add(field+".name", RuleRequired)
+	o := t.Organization
+	if checkText(v, prefix+"name", o.Name, maxNameLen, true) &&
+		!strings.ContainsFunc(o.Name, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+		v.add(prefix+"name", RuleLetterOrDigit)
 	}
-	if c, ok := CanonicalCounty(t.Organization.County); ok {
-		t.Organization.County = c
+	switch o.Type {
+	case "", OrgDistrict, OrgCountyOffice:
+	default:
+		v.add(prefix+"type", RuleOneOf, "values", []string{string(OrgDistrict), string(OrgCountyOffice)})
+	}
+	if c, ok := CanonicalCounty(o.County); ok {
+		o.County = c
+	} else if o.County == "" {
+		v.add(prefix+"county", RuleRequired)
 	} else {
-		v.add(field+".county", RuleCounty)
+		v.add(prefix+"county", RuleCounty)
 	}
-	return t.Organization
+	return o
 }
 
 // MergeOrganizations records that from is another spelling of into, for a
@@ -63,7 +74,7 @@ func checkOrganization(v *validation, field string, org Organization) Organizati
 // (ReasonAlreadyMerged, ReasonSameOrganization).
 func (s *Service) MergeOrganizations(ctx context.Context, actor Actor, from, into Organization, reason string) (OrganizationHistory, error) {
 	var v validation
-	from, into = checkOrganization(&v, "from", from), checkOrganization(&v, "into", into)
+	from, into = checkOrganization(&v, "from.", from), checkOrganization(&v, "into.", into)
 	checkText(&v, "reason", strings.TrimSpace(reason), MaxReasonLen, true)
 	if err := v.err("The merge"); err != nil {
 		return OrganizationHistory{}, err
@@ -75,9 +86,16 @@ func (s *Service) MergeOrganizations(ctx context.Context, actor Actor, from, int
 	if _, err := s.History(ctx, from); err != nil {
 		return OrganizationHistory{}, err
 	}
-	root, err := s.rootOf(ctx, store, into)
+	// Into is an organization on record, as it is spelled there.
+	target, err := s.History(ctx, into)
 	if err != nil {
 		return OrganizationHistory{}, err
+	}
+	root := target.Organization
+	if len(target.Registrations) > 0 && target.Registrations[0].Organization.Key() == root.Key() {
+		root = target.Registrations[0].Organization
+	} else if len(target.Statements) > 0 && target.Statements[0].Organization.Key() == root.Key() {
+		root = target.Statements[0].Organization
 	}
 	if root.Key() == from.Key() {
 		return OrganizationHistory{}, NewError(ECONFLICT, ReasonSameOrganization, "%s is %s already.", from.Name, into.Name)

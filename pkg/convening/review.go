@@ -3,6 +3,7 @@ package convening
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"math"
 	"slices"
 	"strconv"
@@ -204,10 +205,13 @@ func (s *Service) StatementList(ctx context.Context, reviewer Actor, decider boo
 		}
 		item := StatementItem{Statement: st, Reviews: Summarize(e.ReviewCriteria, reviews)}
 		item.ReviewedByMe = slices.ContainsFunc(reviews, func(r Review) bool { return r.Reviewer.ID == reviewer.ID })
-		if f.MinScore > 0 && item.Reviews.Mean < f.MinScore {
+		visible := item.ReviewedByMe || decider
+		// A score filter keeps only statements whose score the reviewer
+		// may see: filtering on a hidden mean would reveal it.
+		if f.MinScore > 0 && (!visible || item.Reviews.Mean < f.MinScore) {
 			continue
 		}
-		if !item.ReviewedByMe && !decider {
+		if !visible {
 			item.Reviews = ReviewSummary{Count: item.Reviews.Count} // no anchoring before one's own review
 		}
 		out = append(out, item)
@@ -252,7 +256,11 @@ func (s *Service) NextToReview(ctx context.Context, reviewer Actor, eventID stri
 	if best < 0 {
 		return Statement{}, false, nil
 	}
-	return all[best], true, nil
+	e, err := s.Event(ctx, eventID)
+	if err != nil {
+		return Statement{}, false, err
+	}
+	return all[best].WithComplete(e), true, nil
 }
 
 // OrganizationHistory is an organization's record across events: its
@@ -270,7 +278,7 @@ type OrganizationHistory struct {
 // Errors: EINVALID (organization), ENOTFOUND.
 func (s *Service) History(ctx context.Context, org Organization) (OrganizationHistory, error) {
 	var v validation
-	org = checkOrganization(&v, "organization", org)
+	org = checkOrganization(&v, "", org)
 	if err := v.err("The organization"); err != nil {
 		return OrganizationHistory{}, err
 	}
@@ -304,6 +312,11 @@ func (s *Service) History(ctx context.Context, org Organization) (OrganizationHi
 			return OrganizationHistory{}, err
 		}
 		h.Registrations, h.Statements = append(h.Registrations, regs...), append(h.Statements, sts...)
+	}
+	for i, st := range h.Statements {
+		if e, err := s.Store.Event(ctx, st.EventID); err == nil {
+			h.Statements[i] = st.WithComplete(e)
+		}
 	}
 	if len(h.Registrations) == 0 && len(h.Statements) == 0 {
 		return h, NewError(ENOTFOUND, ReasonOrganizationUnknown, "No registration or statement of %s in %s County.", org.Name, org.County)
@@ -367,4 +380,25 @@ func (s *Service) StatementRecords(ctx context.Context, eventID string) (Event, 
 		out = append(out, StatementRecord{Statement: st.WithComplete(e), Reviews: reviews, Decisions: decisions})
 	}
 	return e, out, nil
+}
+
+// MarshalJSON writes the statement (see Statement.MarshalJSON) with its
+// reviews' summary; without it the statement's method, promoted, would
+// leave them out.
+func (it StatementItem) MarshalJSON() ([]byte, error) {
+	b, err := it.Statement.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	if m["reviews"], err = json.Marshal(it.Reviews); err != nil {
+		return nil, err
+	}
+	if m["reviewedByMe"], err = json.Marshal(it.ReviewedByMe); err != nil {
+		return nil, err
+	}
+	return json.Marshal(m)
 }

@@ -2,6 +2,7 @@ package convening
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -115,7 +116,7 @@ func DecidePromoteNow(actor Actor, auditID, noticeID, reason string, now time.Ti
 			return RegistrationChange{}, conflict(ReasonNotWaitlisted, "%s is not on the waiting list.", reg.Organization.Name)
 		}
 		if reg.Seats > ev.SeatsLeft() {
-			return RegistrationChange{}, conflict(ReasonNotEnoughSeats, "%s needs %d seats; %d are left.", reg.Organization.Name, reg.Seats, ev.SeatsLeft())
+			return RegistrationChange{}, ErrNotEnoughSeats(reg.Organization.Name, reg.Seats, ev.SeatsLeft())
 		}
 		c := startChange(reg, AuditPromoted, actor, auditID, reason, now)
 		c.After.Status, c.After.PromotedAt = StatusRegistered, &now
@@ -215,7 +216,7 @@ func DecideMembers(actor Actor, auditID, noticeID string, members []Member, reas
 		c.After.Team, c.After.Seats = team, team.Seats()
 		if added := c.After.Seats - reg.Seats; added > 0 && reg.Status == StatusRegistered {
 			if added > ev.SeatsLeft() {
-				return RegistrationChange{}, conflict(ReasonNotEnoughSeats, "%d more seats are needed; %d are left.", added, ev.SeatsLeft())
+				return RegistrationChange{}, ErrNotEnoughSeats("The team", added, ev.SeatsLeft())
 			}
 			c.SeatsNeeded = added
 		}
@@ -316,4 +317,28 @@ func DecideWalkIn(actor Actor, auditID, noticeID string, member Member, reason s
 		c.Counts = ChangeOf(reg, c.After)
 		return c, nil
 	}
+}
+
+// ErrNotEnoughSeats is the conflict of a change that needs more seats than
+// the event has left, in words that name both.
+func ErrNotEnoughSeats(who string, needed, left int) error {
+	return conflict(ReasonNotEnoughSeats, "%s needs %s; %s.", who, Plural(needed, "seat", "seats"), seatsLeftPhrase(left))
+}
+
+func seatsLeftPhrase(n int) string {
+	switch n {
+	case 0:
+		return "none are left"
+	case 1:
+		return "1 is left"
+	}
+	return fmt.Sprintf("%d are left", n)
+}
+
+// Plural is n and the noun, singular for one.
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

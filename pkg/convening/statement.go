@@ -2,6 +2,7 @@ package convening
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"time"
@@ -269,4 +270,24 @@ func (s Statement) summary() map[string]string {
 func statementAudit(id string, kind AuditKind, actor Actor, st Statement, at time.Time, reason string) AuditRecord {
 	return AuditRecord{ID: id, EventID: st.EventID, Subject: st.ID, Organization: st.Organization.Name, Kind: kind,
 		Actor: actor, At: at, Reason: reason, Before: st.summary()}
+}
+
+// statementMember is a member as a statement's JSON shows them: with
+// whether they have confirmed.
+type statementMember struct {
+	Member
+	Confirmed bool `json:"confirmed"`
+}
+
+// MarshalJSON writes the statement with each member's `confirmed`.
+func (s Statement) MarshalJSON() ([]byte, error) {
+	type plain Statement // without this method
+	members := make([]statementMember, len(s.Members))
+	for i, m := range s.Members {
+		members[i] = statementMember{Member: m, Confirmed: m.ConfirmedAt != nil}
+	}
+	return json.Marshal(struct {
+		plain
+		Members []statementMember `json:"members"`
+	}{plain(s), members})
 }

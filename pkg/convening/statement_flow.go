@@ -383,7 +383,7 @@ func (s *Service) invite(st Statement, ev Event, actor Actor, reason string, res
 		return StatementChange{}, conflict(ReasonIncomplete, "Not every required member of %s has confirmed; invite with override and a reason, or wait.", st.Organization.Name)
 	}
 	if st.Seats() > ev.SeatsLeft() {
-		return StatementChange{}, NewError(ECONFLICT, ReasonNotEnoughSeats, "%s needs %d seats; %d are left.", st.Organization.Name, st.Seats(), ev.SeatsLeft())
+		return StatementChange{}, ErrNotEnoughSeats(st.Organization.Name, st.Seats(), ev.SeatsLeft())
 	}
 	if respondBy.IsZero() {
 		respondBy = now.Add(time.Duration(ev.WithAdmissionDefaults().RespondWithinHours) * time.Hour)

@@ -12,6 +12,6 @@ func TestContract(t *testing.T) {
 }
 
 func TestRaceStatements(t *testing.T) {
-	f := storetest.RaceStatements(t, memstore.New(), 400)
+	f := storetest.RaceStatements(t, memstore.New(), 400, nil)
 	t.Logf("%+v", f)
 }

@@ -92,8 +92,7 @@ func (s *Store) UpdateStatement(ctx context.Context, id string, decide convening
 		return convening.Statement{}, err
 	}
 	if c.SeatsNeeded > ev.SeatsLeft() {
-		return convening.Statement{}, convening.NewError(convening.ECONFLICT, convening.ReasonNotEnoughSeats,
-			"%d seats are needed; %d are left.", c.SeatsNeeded, ev.SeatsLeft())
+		return convening.Statement{}, convening.ErrNotEnoughSeats("The change", c.SeatsNeeded, ev.SeatsLeft())
 	}
 	key := st.Organization.Key()
 	holder, claimed := ev.orgs[key]

@@ -32,7 +32,7 @@ func (s *Store) UpdateRegistration(ctx context.Context, id string, withWaitlist 
 		return convening.Registration{}, err
 	}
 	if c.SeatsNeeded > ev.SeatsLeft() {
-		return convening.Registration{}, convening.NewError(convening.ECONFLICT, convening.ReasonNotEnoughSeats, "%d seats are needed; %d are left.", c.SeatsNeeded, ev.SeatsLeft())
+		return convening.Registration{}, convening.ErrNotEnoughSeats("The change", c.SeatsNeeded, ev.SeatsLeft())
 	}
 	before, after := *reg, clone(c.After)
 	after.WaitlistPosition = nil

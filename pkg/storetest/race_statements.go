@@ -44,7 +44,10 @@ var noticeOf = map[convening.AuditKind]convening.NoticeKind{
 // registrations' sum, every hold exactly its team's seats, one place per
 // organization, each invitation either accepted or lapsed (never both),
 // and exactly one notice for every audited change.
-func RaceStatements(t *testing.T, s Store, n int) StatementRaceFigures {
+//
+// ready, if not nil, is called once the event exists: a store that injects
+// faults starts then.
+func RaceStatements(t *testing.T, s Store, n int, ready func()) StatementRaceFigures {
 	t.Helper()
 	start := time.Now()
 	ctx := context.Background()
@@ -55,6 +58,9 @@ func RaceStatements(t *testing.T, s Store, n int) StatementRaceFigures {
 	ev.Admission, ev.AutoInvite, ev.MaxTeamSize = convening.AdmissionStatement, true, 3
 	if _, err := e.svc.CreateEvent(ctx, staff, ev); err != nil {
 		t.Fatal(err)
+	}
+	if ready != nil {
+		ready()
 	}
 	var f StatementRaceFigures
 
