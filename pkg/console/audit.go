@@ -39,13 +39,28 @@ type option struct {
 	Selected     bool
 }
 
-func auditRows(records []convening.AuditRecord) []auditRow {
+// auditRows words records; names are members' names by id (the log keeps
+// ids, never names), for the members it mentions.
+func auditRows(records []convening.AuditRecord, names map[string]string) []auditRow {
 	rows := make([]auditRow, len(records))
 	for i, rec := range records {
 		rows[i] = auditRow{AuditRecord: rec, Who: actorName(rec.Actor), What: auditLabel(rec.Kind),
-			Changes: describeChange(rec.Before, rec.After), ActorFilter: actorFilter(rec.Actor)}
+			Changes: describeChange(rec.Before, rec.After, names), ActorFilter: actorFilter(rec.Actor)}
 	}
 	return rows
+}
+
+// memberNames are the names of the members of regs, by id.
+func memberNames(regs ...convening.Registration) map[string]string {
+	names := map[string]string{}
+	for _, reg := range regs {
+		for _, m := range reg.Members {
+			if m.Name != "" {
+				names[m.ID] = m.Name
+			}
+		}
+	}
+	return names
 }
 
 func actorFilter(a convening.Actor) string {
@@ -114,7 +129,15 @@ func (h *Handler) audit(ctx context.Context, r *Request, who staffauth.Staff) (*
 	if err != nil {
 		return nil, err
 	}
-	v.Rows, v.Next = auditRows(records), next
+	// The members the records mention, by name: those of the team, or of
+	// the event's registered teams.
+	var names map[string]string
+	if v.Team != nil {
+		names = memberNames(*v.Team)
+	} else if _, regs, err := h.svc.AllRegistrations(ctx, e.ID, convening.StatusRegistered); err == nil {
+		names = memberNames(regs...)
+	}
+	v.Rows, v.Next = auditRows(records, names), next
 
 	// Who may be chosen: teams, the system, the signed-in staff member and
 	// every staff member on this page.

@@ -150,8 +150,18 @@ func (v eventView) FirstHref() string {
 	return eventHref(v.Event.ID, q) + "#teams"
 }
 
-// ListLabel names the list shown.
+// ListLabel names the list shown; ListName says what it holds.
 func (v eventView) ListLabel() string { return statusLabels[v.Status] }
+
+func (v eventView) ListName() string {
+	switch v.Status {
+	case convening.StatusWaitlisted:
+		return "the waiting list"
+	case convening.StatusCancelled:
+		return "the cancelled registrations"
+	}
+	return "the registered teams"
+}
 
 // countRoles counts the members of registered teams by role, core roles
 // first, and all of them.

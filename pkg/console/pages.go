@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"path"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/calmi/convenings/pkg/convening"
@@ -37,7 +36,6 @@ var funcs = template.FuncMap{
 	"orgType":     func(t convening.OrganizationType) string { return t.Label() },
 	"kind":        func(k convening.Kind) string { return kindLabels[k] },
 	"add":         func(a, b int) int { return a + b },
-	"lower":       strings.ToLower,
 	"noticeLabel": noticeLabel,
 	"noticeState": func(s convening.NoticeState) string { return noticeStateLabels[s] },
 	"field":       field,

@@ -56,6 +56,9 @@ func (v teamView) Action(name string) actionForm {
 // Fits reports whether the waitlisted team fits the seats left now.
 func (v teamView) Fits() bool { return v.Reg.Seats <= v.Event.SeatsLeft() }
 
+// Room is how many members the team may add now.
+func (v teamView) Room() int { return room(v.Reg, v.Event) }
+
 // CheckedIn counts the team's members checked in.
 func (v teamView) CheckedIn() int {
 	n := 0
@@ -92,7 +95,7 @@ func (h *Handler) teamView(ctx context.Context, id string) (teamView, error) {
 	if err != nil {
 		return v, err
 	}
-	v.History, v.MoreHistory = auditRows(records), next != ""
+	v.History, v.MoreHistory = auditRows(records, memberNames(v.Reg)), next != ""
 	return v, nil
 }
 

@@ -112,13 +112,13 @@ var changeLabels = map[string]string{
 	"status": "status", "seats": "seats", "position": "place on the waiting list", "passed": "teams passed",
 	"capacity": "capacity", "maxTeamSize": "team size limit", "registrationOpensAt": "registration opens",
 	"registrationClosesAt": "registration closes", "waitlistPolicy": "waiting-list policy", "requiredRoles": "required roles",
-	"title": "title", "roles": "roles", "members": "member ids", "contact": "contact", "email": "email",
-	"member": "member id", "role": "role", "walkIn": "walk-in member id", "personalData": "personal data",
+	"title": "title", "roles": "roles", "members": "members", "contact": "contact", "email": "email",
+	"member": "member", "role": "role", "walkIn": "walk-in", "personalData": "personal data",
 }
 
 // describeChange writes an audit record's change as "field: before → after"
-// lines, in a stable order.
-func describeChange(before, after map[string]string) []string {
+// lines, in a stable order; members are named where names knows them.
+func describeChange(before, after, names map[string]string) []string {
 	keys := map[string]bool{}
 	for k := range before {
 		keys[k] = true
@@ -136,18 +136,26 @@ func describeChange(before, after map[string]string) []string {
 		a, hasA := after[k]
 		switch {
 		case hasB && hasA && b != a:
-			out = append(out, fmt.Sprintf("%s: %s → %s", label, changeValue(k, b), changeValue(k, a)))
+			out = append(out, fmt.Sprintf("%s: %s → %s", label, changeValue(k, b, names), changeValue(k, a, names)))
 		case hasA && !hasB:
-			out = append(out, fmt.Sprintf("%s: %s", label, changeValue(k, a)))
+			out = append(out, fmt.Sprintf("%s: %s", label, changeValue(k, a, names)))
 		case hasB && !hasA:
-			out = append(out, fmt.Sprintf("%s was %s", label, changeValue(k, b)))
+			out = append(out, fmt.Sprintf("%s was %s", label, changeValue(k, b, names)))
 		}
 	}
 	return out
 }
 
-func changeValue(field, v string) string {
+func changeValue(field, v string, names map[string]string) string {
 	switch field {
+	case "member", "walkIn", "members":
+		ids := strings.Fields(v)
+		for i, id := range ids {
+			if n, ok := names[id]; ok {
+				ids[i] = n
+			}
+		}
+		return strings.Join(ids, ", ")
 	case "status":
 		if s, ok := statusLabels[convening.Status(v)]; ok {
 			return strings.ToLower(s)
