@@ -82,7 +82,9 @@ func readEventForm(f *eventForm, v url.Values) {
 	f.Policy, f.Parent, f.RequiredRoles, f.Reason = v.Get("policy"), v.Get("parent"), v["required_roles"], v.Get("reason")
 }
 
-// times and numbers the console reads before the domain sees them.
+// time and count read what the inputs send before the domain sees it: a
+// value they cannot read is an error of its field. (An empty one is the
+// domain's to judge, except where the form needs a value: required.)
 func (f *eventForm) time(id, value string, required bool) time.Time {
 	t, ok := parseLocal(value)
 	switch {
@@ -134,7 +136,7 @@ func (h *Handler) createEvent(ctx context.Context, r *Request, who staffauth.Sta
 	e := convening.Event{
 		ID: f.ID, Title: f.Title, Kind: convening.Kind(f.Kind), Description: f.Description, Venue: f.Venue, Online: f.Online,
 		WaitlistPolicy: convening.WaitlistPolicy(f.Policy), ParentEventID: f.Parent, RequiredRoles: f.roles(),
-		StartsAt: f.time("starts", f.StartsAt, true), EndsAt: f.time("ends", f.EndsAt, true),
+		StartsAt: f.time("starts", f.StartsAt, false), EndsAt: f.time("ends", f.EndsAt, false),
 		RegistrationOpensAt: f.time("opens", f.OpensAt, false), RegistrationClosesAt: f.time("closes", f.ClosesAt, false),
 		Capacity: f.count("capacity", f.Capacity, convening.MaxCapacity), MaxTeamSize: f.count("max-team-size", f.MaxTeamSize, convening.MaxTeamSizeCap),
 	}
@@ -220,15 +222,16 @@ func (h *Handler) updateEvent(ctx context.Context, r *Request, who staffauth.Sta
 	// Every error at once: the reason, and what the change would break
 	// (the domain's own check, run again by the store with the waiting
 	// list).
+	status := http.StatusBadRequest
 	if err := convening.CheckReason(f.Reason); err != nil {
 		f.place(err, eventFields)
 	}
 	if !f.Failed() && !c.Empty() {
 		if _, err := c.Apply(e, nil); err != nil {
+			status, _ = formFailure(err)
 			f.place(err, eventFields)
 		}
 	}
-	status := http.StatusBadRequest
 	if !f.Failed() {
 		since := h.svc.Now()
 		updated, err := h.svc.UpdateEvent(ctx, actor(who), e.ID, c, f.Reason)

@@ -254,3 +254,22 @@ func (w testLog) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
+
+// failNotice fails the registration's latest email for good, as the
+// mailer does when SES refuses it.
+func (f *fixture) failNotice(registrationID, cause string) convening.NoticeRecord {
+	f.t.Helper()
+	ctx := context.Background()
+	notices, err := f.svc.RegistrationNotices(ctx, registrationID)
+	if err != nil || len(notices) == 0 {
+		f.t.Fatalf("notices of %s: %v %v", registrationID, notices, err)
+	}
+	n := notices[len(notices)-1]
+	if _, err := f.store.ClaimNotice(ctx, n.ID, time.Now(), time.Minute); err != nil {
+		f.t.Fatal(err)
+	}
+	if err := f.store.FailNotice(ctx, n.ID, time.Now(), cause); err != nil {
+		f.t.Fatal(err)
+	}
+	return n
+}

@@ -145,10 +145,12 @@ func (h *Handler) changeMembers(ctx context.Context, r *Request, who staffauth.S
 	checkReason(&v.formErrors, v.Reason, fields)
 	status := http.StatusBadRequest
 	if !v.Failed() {
+		since := h.svc.Now()
 		reg, err := h.svc.ChangeMembers(ctx, actor(who), id, members, v.Reason)
 		if err == nil {
 			h.log.InfoContext(ctx, "staff action", "action", "members", "registration", id, staffAttr(who))
-			return h.redirectWith(r, "/staff/registrations/"+id, flash{Code: "members-changed", Team: reg.Organization.Name, N: reg.Seats}), nil
+			return h.redirectWith(r, "/staff/registrations/"+id, flash{Code: "members-changed", Team: reg.Organization.Name, N: reg.Seats,
+				Teams: h.promotedSince(ctx, reg.EventID, since)}), nil
 		}
 		var ok bool
 		if status, ok = formFailure(err); !ok {

@@ -147,8 +147,12 @@ func checkReason(f *formErrors, reason string, fields []formField) {
 func (h *Handler) cancel(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
 	fields := []formField{{"cancel-reason", "reason", "Reason"}}
 	return h.teamAction(ctx, r, who, "cancel", fields, func(v url.Values, _ *formErrors) (flash, error) {
+		since := h.svc.Now()
 		reg, err := h.svc.StaffCancel(ctx, actor(who), r.Params["registrationId"], v.Get("reason"))
-		return flash{Code: "cancelled", Team: reg.Organization.Name}, err
+		if err != nil {
+			return flash{}, err
+		}
+		return flash{Code: "cancelled", Team: reg.Organization.Name, Teams: h.promotedSince(ctx, reg.EventID, since)}, nil
 	})
 }
 
