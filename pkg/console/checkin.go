@@ -76,7 +76,7 @@ func (h *Handler) checkInList(ctx context.Context, r *Request, who staffauth.Sta
 		for _, m := range reg.Members {
 			p := person{RegistrationID: reg.ID, MemberID: m.ID, Name: m.Name, Email: m.Email, Role: m.Role,
 				Organization: reg.Organization.Name, CheckedInAt: m.CheckedInAt}
-			if v.Query == "" || matchesWords(strings.ToLower(p.Name+"\x00"+p.Email+"\x00"+p.Organization), v.Query) {
+			if v.Query == "" || matchesAny(v.Query, p.Name, p.Email, p.Organization) {
 				people = append(people, p)
 			}
 		}
@@ -192,10 +192,15 @@ func (h *Handler) addWalkIn(ctx context.Context, r *Request, who staffauth.Staff
 	fields := []formField{teamField, {"member-name", fmt.Sprintf("members[%d].name", n), "Name"},
 		{"member-email", fmt.Sprintf("members[%d].email", n), "Email"}, {"member-role", fmt.Sprintf("members[%d].role", n), "Role"},
 		{"team", "members", "The team"}, {"reason", "reason", "Reason"}}
+	member := convening.Member{Name: v.Name, Email: v.Email, Role: convening.Role(v.Role)}
+	if reg.ID != "" {
+		team := reg.Team
+		team.Members = append(slices.Clone(reg.Members), member)
+		h.checkTeam(&v.formErrors, v.Event, team, fields)
+	}
 	checkReason(&v.formErrors, v.Reason, fields)
 	status := http.StatusBadRequest
 	if !v.Failed() {
-		member := convening.Member{Name: v.Name, Email: v.Email, Role: convening.Role(v.Role)}
 		_, err := h.svc.AddWalkIn(ctx, actor(who), reg.ID, member, v.Reason)
 		if err == nil {
 			h.log.InfoContext(ctx, "walk-in added", "registration", reg.ID, staffAttr(who))

@@ -57,6 +57,7 @@ type Service interface {
 	Roster(ctx context.Context, eventID string, q convening.RosterQuery) (convening.Event, convening.RosterPage, error)
 	AllRegistrations(ctx context.Context, eventID string, list convening.Status) (convening.Event, []convening.Registration, error)
 	StaffRegistration(ctx context.Context, id string) (convening.Registration, error)
+	ValidateTeam(e convening.Event, team convening.Team) (convening.Team, error)
 	RegistrationNotices(ctx context.Context, id string) ([]convening.NoticeRecord, error)
 	Audit(ctx context.Context, q convening.AuditQuery) ([]convening.AuditRecord, string, error)
 	AllAudit(ctx context.Context, eventID string) ([]convening.AuditRecord, error)

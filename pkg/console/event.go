@@ -196,23 +196,24 @@ func countRoles(regs []convening.Registration) ([]roleCount, int) {
 }
 
 // matches reports whether a registration's organization, contact or one
-// of its members matches a search: every word of it, in any case, is in
-// one of their names or addresses.
+// of its members matches a search: the search, in any case and with its
+// spaces evened out, is part of one of their names or addresses.
 func matches(reg convening.Registration, query string) bool {
-	hay := []string{reg.Organization.Name, reg.Organization.County, reg.Contact.Name, reg.Contact.Email}
+	fields := []string{reg.Organization.Name, reg.Contact.Name, reg.Contact.Email}
 	for _, m := range reg.Members {
-		hay = append(hay, m.Name, m.Email)
+		fields = append(fields, m.Name, m.Email)
 	}
-	return matchesWords(strings.ToLower(strings.Join(hay, "\x00")), query)
+	return matchesAny(query, fields...)
 }
 
-func matchesWords(hay, query string) bool {
-	for _, w := range strings.Fields(strings.ToLower(query)) {
-		if !strings.Contains(hay, w) {
-			return false
+func matchesAny(query string, fields ...string) bool {
+	q := strings.Join(strings.Fields(strings.ToLower(query)), " ")
+	for _, f := range fields {
+		if strings.Contains(strings.Join(strings.Fields(strings.ToLower(f)), " "), q) {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 func truncate(s string, n int) string {

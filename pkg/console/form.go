@@ -103,6 +103,15 @@ func containsID(ps []fieldProblem, id string) bool {
 	return false
 }
 
+// checkTeam adds the field errors a team would have for its event (the
+// domain's own check, which the change makes again), so that a form
+// reports them together with its other errors.
+func (h *Handler) checkTeam(f *formErrors, e convening.Event, team convening.Team, fields []formField) {
+	if _, err := h.svc.ValidateTeam(e, team); err != nil {
+		f.place(err, fields)
+	}
+}
+
 // fieldView is one input as a template draws it.
 type fieldView struct {
 	ID, Name, Label, Type, Value, Hint, Err string

@@ -142,6 +142,9 @@ func (h *Handler) changeMembers(ctx context.Context, r *Request, who staffauth.S
 			formField{fmt.Sprintf("member-%d-role", row), fmt.Sprintf("members[%d].role", i), "Member " + n + "'s role"})
 	}
 	fields = append(fields, formField{"reason", "reason", "Reason"})
+	team := v.Reg.Team
+	team.Members = members
+	h.checkTeam(&v.formErrors, v.Event, team, fields)
 	checkReason(&v.formErrors, v.Reason, fields)
 	status := http.StatusBadRequest
 	if !v.Failed() {

@@ -191,9 +191,24 @@ func (h *Handler) move(ctx context.Context, r *Request, who staffauth.Staff) (*R
 func (h *Handler) changeContact(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
 	fields := []formField{{"contact-name", "contact.name", "Contact's name"}, {"contact-email", "contact.email", "Contact's email"},
 		{"contact-reason", "reason", "Reason"}}
-	return h.teamAction(ctx, r, who, "contact", fields, func(v url.Values, _ *formErrors) (flash, error) {
-		reg, err := h.svc.ChangeContact(ctx, actor(who), r.Params["registrationId"],
-			convening.Contact{Name: v.Get("contact_name"), Email: v.Get("contact_email")}, v.Get("reason"))
+	return h.teamAction(ctx, r, who, "contact", fields, func(v url.Values, f *formErrors) (flash, error) {
+		contact := convening.Contact{Name: v.Get("contact_name"), Email: v.Get("contact_email")}
+		reg, err := h.svc.StaffRegistration(ctx, r.Params["registrationId"])
+		if err != nil {
+			return flash{}, err
+		}
+		e, err := h.svc.Event(ctx, reg.EventID)
+		if err != nil {
+			return flash{}, err
+		}
+		team := reg.Team
+		team.Contact = contact
+		h.checkTeam(f, e, team, fields)
+		checkReason(f, v.Get("reason"), fields)
+		if f.Failed() {
+			return flash{}, nil
+		}
+		reg, err = h.svc.ChangeContact(ctx, actor(who), reg.ID, contact, v.Get("reason"))
 		return flash{Code: "contact-changed", Team: reg.Organization.Name, Person: reg.Contact.Name}, err
 	})
 }
