@@ -39,6 +39,8 @@ type person struct {
 	Role                     convening.Role
 	Organization             string
 	CheckedInAt              *time.Time
+	// sortKey orders the list: by name, then organization, in any case.
+	sortKey string
 }
 
 // Href links to a page of the list, keeping the search.
@@ -75,15 +77,14 @@ func (h *Handler) checkInList(ctx context.Context, r *Request, who staffauth.Sta
 	for _, reg := range regs {
 		for _, m := range reg.Members {
 			p := person{RegistrationID: reg.ID, MemberID: m.ID, Name: m.Name, Email: m.Email, Role: m.Role,
-				Organization: reg.Organization.Name, CheckedInAt: m.CheckedInAt}
+				Organization: reg.Organization.Name, CheckedInAt: m.CheckedInAt,
+				sortKey: strings.ToLower(m.Name) + "\x00" + strings.ToLower(reg.Organization.Name)}
 			if v.Query == "" || matchesAny(v.Query, p.Name, p.Email, p.Organization) {
 				people = append(people, p)
 			}
 		}
 	}
-	slices.SortFunc(people, func(a, b person) int {
-		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.Organization, b.Organization))
-	})
+	slices.SortFunc(people, func(a, b person) int { return cmp.Compare(a.sortKey, b.sortKey) })
 	v.Matches = len(people)
 	v.Pages = max(1, (len(people)+checkInPageSize-1)/checkInPageSize)
 	v.Page, _ = strconv.Atoi(r.Query.Get("page"))

@@ -34,7 +34,11 @@ type fixture struct {
 
 var staffActor = convening.StaffActor("seed-staff", "seed@lmi.example.org")
 
-func newFixture(t testing.TB) *fixture {
+func newFixture(t testing.TB) *fixture { return newFixtureWith(t, nil) }
+
+// newFixtureWith gives the console the service as wrap returns it (nil:
+// as it is).
+func newFixtureWith(t testing.TB, wrap func(*convening.Service) console.Service) *fixture {
 	t.Helper()
 	store, sessions := memstore.New(), memstore.NewSessions()
 	tokens, err := convening.NewManageTokens([]byte(strings.Repeat("t", 32)))
@@ -43,7 +47,11 @@ func newFixture(t testing.TB) *fixture {
 	}
 	log := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	svc := convening.NewService(store, tokens, log).WithNotices(store)
-	h, err := console.New(context.Background(), svc, sessions, console.Options{
+	var pages console.Service = svc
+	if wrap != nil {
+		pages = wrap(svc)
+	}
+	h, err := console.New(context.Background(), pages, sessions, console.Options{
 		Pool:      cognito.Pool{Issuer: "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_TEST", ClientID: "client", LoginURL: "https://login.example.org"},
 		PublicURL: "https://convenings.example.org", Key: []byte(strings.Repeat("k", 32)), Log: log})
 	if err != nil {
