@@ -27,8 +27,10 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 var funcs = template.FuncMap{
-	"date":        func(t time.Time) string { return t.In(convening.Pacific).Format("Mon, Jan 2, 2006") },
-	"dateTime":    dateTime,
+	"date":     func(t time.Time) string { return t.In(convening.Pacific).Format("Mon, Jan 2, 2006") },
+	"dateTime": dateTime,
+	// short is a time in a table's column: no weekday.
+	"short":       func(t time.Time) string { return t.In(convening.Pacific).Format("Jan 2, 2006, 3:04 PM") },
 	"clock":       func(t time.Time) string { return t.In(convening.Pacific).Format("3:04 PM") },
 	"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"when":        convening.When,
