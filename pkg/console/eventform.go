@@ -250,17 +250,22 @@ func (h *Handler) updateEvent(ctx context.Context, r *Request, who staffauth.Sta
 }
 
 // promotedSince names the teams promoted from an event's waiting list
-// since a time: those a change that freed seats promoted. A failure to
+// since a time: those a change that freed seats promoted. It reads only
+// the newest page of the log (unfiltered, so the store stops there): the
+// change's own record and its promotions are at its head. A failure to
 // read them is logged; the change itself is done.
 func (h *Handler) promotedSince(ctx context.Context, eventID string, since time.Time) []string {
-	records, _, err := h.svc.Audit(ctx, convening.AuditQuery{EventID: eventID, Kinds: []convening.AuditKind{convening.AuditPromoted}, Limit: 100})
+	records, _, err := h.svc.Audit(ctx, convening.AuditQuery{EventID: eventID, Limit: auditPageSize})
 	if err != nil {
 		h.log.WarnContext(ctx, "read promotions", "event", eventID, "error", err)
 		return nil
 	}
 	var names []string
 	for _, rec := range records {
-		if !rec.At.Before(since) {
+		if rec.At.Before(since) {
+			break
+		}
+		if rec.Kind == convening.AuditPromoted {
 			names = append(names, rec.Organization)
 		}
 	}
