@@ -40,6 +40,7 @@ var samplePayloads = []struct {
 	{"api-register-invalid.json", deploy.Register, 400},
 	{"api-get-registration.json", deploy.Registration, 404}, // the sample's token is not the registration's
 	{"api-cancel-registration.json", deploy.Registration, 404},
+	{"api-submit-statement.json", deploy.Statements, 201},
 	{"api-admin-create-event.json", deploy.Admin, 201},
 	{"api-admin-update-event.json", deploy.Admin, 200},
 	{"api-admin-roster.json", deploy.Admin, 200},
@@ -52,6 +53,7 @@ var samplePayloads = []struct {
 	{"stream-event-seats-freed.json", deploy.Promoter, 0},
 	{"stream-notice-inserted.json", deploy.Mailer, 0},
 	{"scheduled-retention.json", deploy.Retention, 0},
+	{"scheduled-hold-sweep.json", deploy.Promoter, 0},
 	// SES's events about the emails of sentNotices (checkSESEvents).
 	{"ses-bounce-permanent.json", deploy.SESEvents, answerNone},
 	{"ses-bounce-transient.json", deploy.SESEvents, answerNone},
@@ -84,6 +86,13 @@ func samplePayloadHarness(t *testing.T, run string) *harness {
 	start := time.Now().AddDate(0, 2, 0).UTC().Truncate(time.Hour)
 	if _, err := h.svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), convening.Event{ID: "central-valley-convening-2027", Title: "Central Valley Universal Convening",
 		Kind: convening.KindConvening, StartsAt: start, EndsAt: start.Add(6 * time.Hour), Venue: "Fresno", Capacity: 12, MaxTeamSize: 6}); err != nil {
+		t.Fatal(err)
+	}
+	// The statements sample's event: admission by statement, the four core
+	// roles required.
+	if _, err := h.svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), convening.Event{ID: "symposium-2027", Title: "CA LMI Symposium 2027",
+		Kind: convening.KindSymposium, StartsAt: start, EndsAt: start.Add(30 * time.Hour), Venue: "San Diego", Capacity: 200, MaxTeamSize: 8,
+		Admission: convening.AdmissionStatement, RequiredRoles: convening.CoreRoles}); err != nil {
 		t.Fatal(err)
 	}
 	// The samples name the registration and its notice: the first id

@@ -120,9 +120,9 @@ func TestDependencies(t *testing.T) {
 		{module + "pkg/mailevents", uses(deploy.SESEvents)},
 		{module + "pkg/sesevent", uses(deploy.SESEvents)},
 		{module + "pkg/web", uses(deploy.Web)},
-		{module + "pkg/httpapi", uses(deploy.Events, deploy.Register, deploy.Registration, deploy.Admin)},
+		{module + "pkg/httpapi", uses(deploy.Events, deploy.Register, deploy.Registration, deploy.Statements, deploy.Admin)},
 		// The one table of HTTP statuses, for the API and the website alike.
-		{module + "pkg/problem", uses(deploy.Events, deploy.Register, deploy.Registration, deploy.Admin, deploy.Web, deploy.Console)},
+		{module + "pkg/problem", uses(deploy.Events, deploy.Register, deploy.Registration, deploy.Statements, deploy.Admin, deploy.Web, deploy.Console)},
 		// The in-memory store and the contract suite are for tests only.
 		{module + "pkg/memstore", uses()},
 		{module + "pkg/storetest", uses()},

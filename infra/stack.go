@@ -119,6 +119,7 @@ func functionSpecs() map[string]functionSpec {
 		deploy.Events:       {timeout: http, table: tableRead},
 		deploy.Register:     {timeout: http, table: tableReadWrite},
 		deploy.Registration: {timeout: http, table: tableReadWrite},
+		deploy.Statements:   {timeout: http, table: tableReadWrite},
 		deploy.Admin:        {timeout: http, table: tableReadWrite},
 		deploy.Web:          {timeout: http, table: tableReadWrite},
 		// Reads events; writes its sessions.
@@ -251,10 +252,13 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 	}
 
 	// The schedules: every few minutes the mailer sends any notice that is
-	// due (one put off, or one the stream could not deliver); once a day
-	// the retention function erases the people of events long over.
+	// due (one put off, or one the stream could not deliver) and the
+	// promoter reminds teams of held seats and lapses the holds past their
+	// deadlines; once a day the retention function erases the people of
+	// events long over.
 	schedules := map[string][2]string{
 		deploy.Mailer:    {"MailSweepSchedule", "Send the notices that are due"},
+		deploy.Promoter:  {"HoldSweepSchedule", "Remind teams of held seats; lapse offers and invitations past their deadlines"},
 		deploy.Retention: {"RetentionSchedule", "Erase the personal data of events long over"},
 	}
 	for _, f := range deploy.Functions {

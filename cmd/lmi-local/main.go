@@ -67,6 +67,9 @@ type settings struct {
 	DataDir  string
 	Sender   string
 	LogLevel string
+	// SweepInterval is how often the scheduled functions run
+	// (LMI_SWEEP_INTERVAL, a Go duration such as "10s").
+	SweepInterval time.Duration
 }
 
 func settingsFromEnv() (settings, error) {
@@ -94,6 +97,14 @@ func settingsFromEnv() (settings, error) {
 			}
 			*p.dst = n
 		}
+	}
+	s.SweepInterval = 10 * time.Second
+	if v := os.Getenv("LMI_SWEEP_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > time.Hour {
+			return s, fmt.Errorf("LMI_SWEEP_INTERVAL must be a duration from 1s to 1h, such as 10s, not %q", v)
+		}
+		s.SweepInterval = d
 	}
 	var err error
 	staffPassword := os.Getenv("LMI_STAFF_PASSWORD")

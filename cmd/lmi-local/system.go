@@ -27,9 +27,9 @@ func start(ctx context.Context, s settings, logw io.Writer) (*localrun.System, e
 		DataDir: s.DataDir, Users: s.Users, TokenSecret: s.TokenSecret,
 		Sender:    s.Sender,
 		PublicURL: fmt.Sprintf("http://127.0.0.1:%d", s.HTTPPort),
-		Seed:      seeds,
-		Log:       deploy.Config{LogLevel: s.LogLevel}.Logger(logw),
-		LogLevel:  s.LogLevel,
+		Seed:      seeds, SweepInterval: s.SweepInterval,
+		Log:      deploy.Config{LogLevel: s.LogLevel}.Logger(logw),
+		LogLevel: s.LogLevel,
 	})
 }
 
@@ -51,7 +51,7 @@ func seedEvents(data []byte, now time.Time) ([]json.RawMessage, error) {
 		for start.AddDate(years, 0, 0).Before(now.AddDate(0, 0, 7)) {
 			years++
 		}
-		for _, f := range []string{"startsAt", "endsAt", "registrationOpensAt", "registrationClosesAt"} {
+		for _, f := range []string{"startsAt", "endsAt", "registrationOpensAt", "registrationClosesAt", "statementsCloseAt"} {
 			if v, ok := ev[f].(string); ok {
 				t, err := time.Parse(time.RFC3339, v)
 				if err != nil {

@@ -18,7 +18,7 @@ func main() {
 	c := deploy.ConfigFromEnv(os.Getenv)
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.Load(context.Background()))
 	store := dynamostore.Open(cfg, c.Table, logger)
-	lambda.Start((&streamapi.Promoter{Service: convening.NewService(store, nil, logger), Log: logger}).Handle)
+	lambda.Start((&streamapi.Promoter{Service: convening.NewService(store, nil, logger), Log: logger}).Invoke)
 }
 
 func must[T any](v T, err error) T {

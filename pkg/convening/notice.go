@@ -3,6 +3,8 @@ package convening
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"time"
 )
 
@@ -32,6 +34,8 @@ const (
 	NoticeInvitationExpired  NoticeKind = "invitation_expired"    // the invitation lapsed
 	NoticeStatementDeclined  NoticeKind = "statement_declined"    // staff declined, with their message
 	NoticeInvitationExtended NoticeKind = "invitation_extended"   // staff gave more time
+	NoticeInvitationDeclined NoticeKind = "invitation_declined"   // the team declined its invitation: seats released
+	NoticeStatementWithdrawn NoticeKind = "statement_withdrawn"   // the team withdrew its statement
 )
 
 // Subject kinds of a notice: what its RegistrationID names.
@@ -58,6 +62,20 @@ type Notice struct {
 	Status    Status       `json:"status"`
 	Event     EventSummary `json:"event"`
 	CreatedAt time.Time    `json:"createdAt"`
+
+	// SubjectKind says what RegistrationID names: a registration
+	// (SubjectRegistration) or a statement of interest (SubjectStatement).
+	SubjectKind string `json:"subjectKind,omitempty"`
+	// MemberID is the member the notice is addressed to (To is then that
+	// member): a confirmation request or its reminder.
+	MemberID string `json:"memberId,omitempty"`
+	// RespondBy is the deadline of the offer or invitation the notice is
+	// about (offered, invitation, reminders, extended, expired).
+	RespondBy *time.Time `json:"respondBy,omitempty"`
+	// Message is what staff told the team with their decision.
+	Message string `json:"message,omitempty"`
+	// StatementStatus is where a statement stands as the email goes out.
+	StatementStatus StatementStatus `json:"statementStatus,omitempty"`
 }
 
 // EventSummary is what a notice shows of an event.
@@ -98,6 +116,9 @@ type NoticeRecord struct {
 	Attempts       int         `json:"attempts"`
 	Cause          string      `json:"cause,omitempty"`
 	CreatedAt      time.Time   `json:"createdAt"`
+	// SubjectKind and MemberID: see Notice.
+	SubjectKind string `json:"subjectKind,omitempty"`
+	MemberID    string `json:"memberId,omitempty"`
 	// DueAt is when a pending notice is next due (for the sweep).
 	DueAt     *time.Time `json:"dueAt,omitempty"`
 	SentAt    *time.Time `json:"sentAt,omitempty"`
@@ -212,3 +233,44 @@ func (s *Service) FailedNotices(ctx context.Context, q NoticeQuery) ([]NoticeRec
 // errNoNotices is a wiring mistake: a function that shows notices was
 // built without them.
 var errNoNotices = NewError(EINTERNAL, ReasonInternal, "the service has no notices to read")
+
+// RegistrationNotice is the email a notice about a registration owes, from
+// the registration and its event as they are when it goes out; position
+// is the team's place on the waiting list, for the kinds that tell it.
+func RegistrationNotice(rec NoticeRecord, r Registration, e Event, position int) Notice {
+	n := Notice{ID: rec.ID, Kind: rec.Kind, RegistrationID: r.ID, To: r.Contact, Organization: r.Organization,
+		Members: r.Members, Seats: r.Seats, Status: r.Status, Event: e.Summary(), CreatedAt: rec.CreatedAt}
+	if rec.Kind == NoticeWaitlisted || rec.Kind == NoticeWaitlistMoved {
+		n.WaitlistPosition = position
+	}
+	if r.Offer != nil {
+		by := r.Offer.RespondBy
+		n.RespondBy = &by
+	}
+	return n
+}
+
+// StatementNotice is the email a notice about a statement owes, from the
+// statement and its event as they are when it goes out: to the contact, or
+// to the member memberID names. A member no longer on the team is owed
+// nothing (ErrNoticeNotFound).
+func StatementNotice(rec NoticeRecord, st Statement, e Event, memberID string) (Notice, error) {
+	n := Notice{ID: rec.ID, Kind: rec.Kind, RegistrationID: st.ID, SubjectKind: SubjectStatement, To: st.Contact,
+		Organization: st.Organization, Members: st.Members, Seats: st.Seats(), Event: e.Summary(), CreatedAt: rec.CreatedAt,
+		StatementStatus: st.Status}
+	if memberID != "" {
+		i := slices.IndexFunc(st.Members, func(m Member) bool { return m.ID == memberID })
+		if i < 0 {
+			return Notice{}, fmt.Errorf("notice %s: member %s left the team: %w", rec.ID, memberID, ErrNoticeNotFound)
+		}
+		n.MemberID, n.To = memberID, Contact{Name: st.Members[i].Name, Email: st.Members[i].Email}
+	}
+	if st.Invitation != nil {
+		by := st.Invitation.RespondBy
+		n.RespondBy = &by
+	}
+	if st.Message != nil {
+		n.Message = *st.Message
+	}
+	return n, nil
+}

@@ -23,6 +23,35 @@ func PromotionOf(e Event, w WaitlistEntry, now time.Time) (Status, *Offer, *Hold
 		&Hold{Kind: HoldOffer, SubjectID: w.RegistrationID, EventID: e.ID, Seats: w.Seats, RespondBy: by, CreatedAt: now}
 }
 
+// Promotion is what promotion does to one waitlisted team: the status it
+// moves to (registered, or offered with its offer and hold), the email it
+// owes and the audit record's kind. Both stores apply exactly this.
+type Promotion struct {
+	Entry  WaitlistEntry
+	Status Status
+	Offer  *Offer
+	Hold   *Hold
+	Notice NoticeKind
+	Audit  AuditKind
+}
+
+// Promotions says what promoting the planned entries does on the event at
+// now, and the change to the event's counts.
+func Promotions(e Event, entries []WaitlistEntry, now time.Time) ([]Promotion, Counts) {
+	out := make([]Promotion, 0, len(entries))
+	var d Counts
+	for _, w := range entries {
+		status, offer, hold := PromotionOf(e, w, now)
+		p := Promotion{Entry: w, Status: status, Offer: offer, Hold: hold, Notice: NoticePromoted, Audit: AuditPromoted}
+		if status == StatusOffered {
+			p.Notice, p.Audit = NoticeOffered, AuditOffered
+		}
+		out = append(out, p)
+		d = d.Plus(Change(StatusWaitlisted, status, w.Seats))
+	}
+	return out, d
+}
+
 // DecideAcceptOffer registers an offered team that accepts in time; the
 // team gets the registered email with its calendar invitation. Accepting
 // twice answers the registration as it is.
@@ -96,7 +125,11 @@ func (s *Service) SweepHolds(ctx context.Context) (int, error) {
 		var err error
 		switch h.Due(now) {
 		case HoldRemind:
-			err = store.RemindHold(ctx, h, NoticeSpec{ID: s.NewID(), Kind: h.Kind.reminder(), RegistrationID: h.SubjectID}, now)
+			n := NoticeSpec{ID: s.NewID(), Kind: h.Kind.reminder(), RegistrationID: h.SubjectID}
+			if h.Kind == HoldInvitation {
+				n.SubjectKind = SubjectStatement
+			}
+			err = store.RemindHold(ctx, h, n, now)
 		case HoldLapse:
 			err = s.lapse(ctx, h, now)
 			events[h.EventID] = true

@@ -94,6 +94,14 @@ func (s *Service) ExportOrganization(ctx context.Context, org Organization) (Org
 		if err != nil {
 			return OrganizationData{}, err
 		}
+		// Empty lists, not null, in the file: a registration's sent
+		// notices expire after 180 days, and the lists read as none.
+		if notices == nil {
+			notices = []NoticeRecord{}
+		}
+		if history == nil {
+			history = []AuditRecord{}
+		}
 		out.Registrations = append(out.Registrations, RegistrationRecord{Registration: r, Notices: notices, History: history})
 	}
 	return out, nil

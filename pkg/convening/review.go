@@ -1,6 +1,7 @@
 package convening
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"slices"
@@ -112,10 +113,11 @@ func echoID(id string) string {
 }
 
 // StatementReviews returns what a reviewer may see of a statement's
-// reviews: until they have submitted their own, only their own (none) and
-// how many others there are; then every review and the summary, so that
-// nobody anchors on the others' scores.
-func (s *Service) StatementReviews(ctx context.Context, reviewer Actor, statementID string) ([]Review, ReviewSummary, bool, error) {
+// reviews: until they have submitted their own, only how many there are;
+// then every review and the summary, so that nobody anchors on the others'
+// scores. Staff who decide (decider) see everything. It reports whether
+// the reviewer has reviewed the statement.
+func (s *Service) StatementReviews(ctx context.Context, reviewer Actor, decider bool, statementID string) ([]Review, ReviewSummary, bool, error) {
 	st, err := s.StaffStatement(ctx, statementID)
 	if err != nil {
 		return nil, ReviewSummary{}, false, err
@@ -133,10 +135,10 @@ func (s *Service) StatementReviews(ctx context.Context, reviewer Actor, statemen
 		return nil, ReviewSummary{}, false, err
 	}
 	reviewed := slices.ContainsFunc(reviews, func(r Review) bool { return r.Reviewer.ID == reviewer.ID })
-	if !reviewed {
-		return nil, ReviewSummary{Count: len(reviews)}, false, nil
+	if !reviewed && !decider {
+		return []Review{}, ReviewSummary{Count: len(reviews)}, false, nil
 	}
-	return reviews, Summarize(e.ReviewCriteria, reviews), true, nil
+	return reviews, Summarize(e.ReviewCriteria, reviews), reviewed, nil
 }
 
 // StatementItem is a statement as the staff list shows it.
@@ -158,9 +160,9 @@ type StatementFilter struct {
 
 // StatementList returns an event's statements as staff see them, filtered,
 // oldest first, and how many there are in each status (before filtering).
-// Review means and spreads show only to reviewers who reviewed that
-// statement. Errors: ENOTFOUND, EINVALID (filter).
-func (s *Service) StatementList(ctx context.Context, reviewer Actor, eventID string, f StatementFilter) ([]StatementItem, map[StatementStatus]int, error) {
+// Review means and spreads show to staff who decide, and to reviewers on
+// the statements they reviewed. Errors: ENOTFOUND, EINVALID (filter).
+func (s *Service) StatementList(ctx context.Context, reviewer Actor, decider bool, eventID string, f StatementFilter) ([]StatementItem, map[StatementStatus]int, error) {
 	var v validation
 	if f.Status != "" && !slices.Contains(StatementStatuses, f.Status) {
 		v.add("status", RuleOneOf, "values", statusValues())
@@ -205,7 +207,7 @@ func (s *Service) StatementList(ctx context.Context, reviewer Actor, eventID str
 		if f.MinScore > 0 && item.Reviews.Mean < f.MinScore {
 			continue
 		}
-		if !item.ReviewedByMe && reviewer.Kind == ActorStaff {
+		if !item.ReviewedByMe && !decider {
 			item.Reviews = ReviewSummary{Count: item.Reviews.Count} // no anchoring before one's own review
 		}
 		out = append(out, item)
@@ -254,36 +256,115 @@ func (s *Service) NextToReview(ctx context.Context, reviewer Actor, eventID stri
 }
 
 // OrganizationHistory is an organization's record across events: its
-// statements and registrations, newest first.
+// statements and registrations, newest first, under every spelling merged
+// into it (Aliases).
 type OrganizationHistory struct {
-	Organization  Organization   `json:"organization"`
-	Statements    []Statement    `json:"statements"`
-	Registrations []Registration `json:"registrations"`
+	Organization  Organization        `json:"organization"`
+	Aliases       []OrganizationAlias `json:"aliases"`
+	Statements    []Statement         `json:"statements"`
+	Registrations []Registration      `json:"registrations"`
 }
 
-// History returns an organization's record across events.
+// History returns an organization's record across events. An organization
+// merged into another answers the other's history.
 // Errors: EINVALID (organization), ENOTFOUND.
 func (s *Service) History(ctx context.Context, org Organization) (OrganizationHistory, error) {
-	t := Team{Organization: org}
-	t.Normalize()
-	h := OrganizationHistory{Organization: t.Organization}
-	regs, err := s.organizationRegistrations(ctx, t.Organization)
-	if err != nil && ErrorReason(err) != ReasonOrganizationUnknown {
-		return h, err
+	var v validation
+	org = checkOrganization(&v, "organization", org)
+	if err := v.err("The organization"); err != nil {
+		return OrganizationHistory{}, err
 	}
-	store, err := s.statements()
+	if aliases, ok := s.Store.(OrganizationAliases); ok {
+		root, err := s.rootOf(ctx, aliases, org)
+		if err != nil {
+			return OrganizationHistory{}, err
+		}
+		org = root
+	}
+	keys, aliases, err := s.spellings(ctx, org)
 	if err != nil {
-		return h, err
+		return OrganizationHistory{}, err
 	}
-	sts, err := store.OrganizationStatements(ctx, t.Organization.Key())
+	regStore, ok := s.Store.(OrganizationRegistrations)
+	if !ok {
+		return OrganizationHistory{}, NewError(EINTERNAL, ReasonInternal, "the store has no organization index")
+	}
+	stStore, err := s.statements()
 	if err != nil {
-		return h, err
+		return OrganizationHistory{}, err
 	}
-	if len(regs) == 0 && len(sts) == 0 {
-		return h, NewError(ENOTFOUND, ReasonOrganizationUnknown, "No registration or statement of %s in %s County.", t.Organization.Name, t.Organization.County)
+	h := OrganizationHistory{Organization: org, Aliases: nonNilSlice(aliases), Statements: []Statement{}, Registrations: []Registration{}}
+	for _, k := range keys {
+		regs, err := regStore.OrganizationRegistrations(ctx, k)
+		if err != nil {
+			return OrganizationHistory{}, err
+		}
+		sts, err := stStore.OrganizationStatements(ctx, k)
+		if err != nil {
+			return OrganizationHistory{}, err
+		}
+		h.Registrations, h.Statements = append(h.Registrations, regs...), append(h.Statements, sts...)
 	}
-	slices.Reverse(regs)
-	slices.Reverse(sts)
-	h.Registrations, h.Statements = regs, sts
+	if len(h.Registrations) == 0 && len(h.Statements) == 0 {
+		return h, NewError(ENOTFOUND, ReasonOrganizationUnknown, "No registration or statement of %s in %s County.", org.Name, org.County)
+	}
+	slices.SortFunc(h.Registrations, func(a, b Registration) int { return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.ID, a.ID)) })
+	slices.SortFunc(h.Statements, func(a, b Statement) int { return cmp.Or(b.SubmittedAt.Compare(a.SubmittedAt), cmp.Compare(b.ID, a.ID)) })
 	return h, nil
+}
+
+func nonNilSlice[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}
+
+// StatementRecord is a statement with everything staff decided on it: its
+// reviews and its decisions (the audit records of shortlisting, inviting,
+// declining, extending, reinstating), oldest first.
+type StatementRecord struct {
+	Statement Statement
+	Reviews   []Review
+	Decisions []AuditRecord
+}
+
+// decisionKinds are the audit kinds of staff decisions on a statement.
+var decisionKinds = []AuditKind{AuditShortlisted, AuditInvited, AuditDeclined, AuditDeadlineExtended, AuditReinstated, AuditDecisionStaged}
+
+// StatementRecords returns every statement of an event with its reviews
+// and decisions: the statements export. Errors: ENOTFOUND.
+func (s *Service) StatementRecords(ctx context.Context, eventID string) (Event, []StatementRecord, error) {
+	e, err := s.Event(ctx, eventID)
+	if err != nil {
+		return Event{}, nil, err
+	}
+	all, err := s.allStatements(ctx, eventID)
+	if err != nil {
+		return Event{}, nil, err
+	}
+	store, _ := s.statements()
+	out := make([]StatementRecord, 0, len(all))
+	for _, st := range all {
+		reviews, err := store.Reviews(ctx, st.ID)
+		if err != nil {
+			return Event{}, nil, err
+		}
+		q := AuditQuery{Subject: st.ID, Kinds: decisionKinds}
+		var decisions []AuditRecord
+		for {
+			page, next, err := s.Audit(ctx, q)
+			if err != nil {
+				return Event{}, nil, err
+			}
+			decisions = append(decisions, page...)
+			if next == "" {
+				break
+			}
+			q.Cursor = next
+		}
+		slices.Reverse(decisions) // the log reads newest first
+		out = append(out, StatementRecord{Statement: st.WithComplete(e), Reviews: reviews, Decisions: decisions})
+	}
+	return e, out, nil
 }

@@ -3,6 +3,7 @@ package convening
 import (
 	"context"
 	"encoding/base64"
+	"slices"
 	"strings"
 )
 
@@ -12,10 +13,12 @@ const MaxRosterPage = 200
 // RosterQuery asks for one page of an event's registrations.
 type RosterQuery struct {
 	// Status is the list: StatusRegistered (in the order teams took their
-	// seats), StatusWaitlisted (in waiting-list order, with positions) or
-	// StatusCancelled (in order of cancellation). Empty means the active
-	// registrations: the registered, then the waiting list. Cancelled
-	// registrations are left out unless asked for.
+	// seats), StatusOffered (in the order they were offered seats),
+	// StatusWaitlisted (in waiting-list order, with positions),
+	// StatusCancelled (in order of cancellation) or StatusExpired (offers
+	// that lapsed, in the order they were offered). Empty means the active
+	// registrations: the registered, the offered, then the waiting list.
+	// Cancelled and expired registrations are left out unless asked for.
 	Status Status
 	// Cursor continues from a previous page's Next.
 	Cursor string
@@ -44,17 +47,34 @@ func parseRosterCursor(c string) (Status, string, bool) {
 	}
 	st, id, ok := strings.Cut(string(b), ":")
 	s := Status(st)
-	return s, id, ok && len(id) <= 64 && (s == StatusRegistered || s == StatusWaitlisted || s == StatusCancelled)
+	return s, id, ok && len(id) <= 64 && slices.Contains(RosterLists, s)
+}
+
+// RosterLists are the lists of an event's registrations, active ones first
+// in the order the active roster reads them.
+var RosterLists = []Status{StatusRegistered, StatusOffered, StatusWaitlisted, StatusCancelled, StatusExpired}
+
+// nextActiveList is the list the active roster reads after list, or "".
+func nextActiveList(list Status) Status {
+	switch list {
+	case StatusRegistered:
+		return StatusOffered
+	case StatusOffered:
+		return StatusWaitlisted
+	}
+	return ""
 }
 
 // Roster returns one page of an event's registrations for staff.
 // Errors: ENOTFOUND, EINVALID (status, limit or cursor).
 func (s *Service) Roster(ctx context.Context, eventID string, q RosterQuery) (Event, RosterPage, error) {
 	var v validation
-	switch q.Status {
-	case "", StatusRegistered, StatusWaitlisted, StatusCancelled:
-	default:
-		v.add("status", RuleOneOf, "values", []string{string(StatusRegistered), string(StatusWaitlisted), string(StatusCancelled)})
+	if q.Status != "" && !slices.Contains(RosterLists, q.Status) {
+		lists := make([]string, len(RosterLists))
+		for i, l := range RosterLists {
+			lists[i] = string(l)
+		}
+		v.add("status", RuleOneOf, "values", lists)
 	}
 	if q.Limit < 0 || q.Limit > MaxRosterPage {
 		v.add("limit", RuleRange, "min", 1, "max", MaxRosterPage)
@@ -65,7 +85,7 @@ func (s *Service) Roster(ctx context.Context, eventID string, q RosterQuery) (Ev
 	}
 	if q.Cursor != "" {
 		st, id, ok := parseRosterCursor(q.Cursor)
-		if !ok || (q.Status != "" && st != q.Status) || (q.Status == "" && st == StatusCancelled) {
+		if !ok || (q.Status != "" && st != q.Status) || (q.Status == "" && !st.Active()) {
 			v.add("cursor", RuleCursor)
 		}
 		list, after = st, id
@@ -93,9 +113,9 @@ func (s *Service) Roster(ctx context.Context, eventID string, q RosterQuery) (Ev
 			page.Next = RosterCursor(list, regs[len(regs)-1].ID)
 		case more:
 			page.Next = RosterCursor(list, after)
-		case q.Status == "" && list == StatusRegistered:
-			// The active roster goes on with the waiting list.
-			list, after = StatusWaitlisted, ""
+		case q.Status == "" && nextActiveList(list) != "":
+			// The active roster goes on with the next list.
+			list, after = nextActiveList(list), ""
 			if len(page.Registrations) < limit {
 				continue
 			}
@@ -106,8 +126,8 @@ func (s *Service) Roster(ctx context.Context, eventID string, q RosterQuery) (Ev
 }
 
 // AllRegistrations reads every registration of one of an event's lists
-// (StatusRegistered, StatusWaitlisted, StatusCancelled, or "" for the
-// active ones), page by page: for exports.
+// (see RosterQuery.Status; "" for the active ones), page by page: for
+// exports.
 func (s *Service) AllRegistrations(ctx context.Context, eventID string, list Status) (Event, []Registration, error) {
 	q := RosterQuery{Status: list}
 	var all []Registration

@@ -208,7 +208,9 @@ func (s *Service) Register(ctx context.Context, eventID string, team Team, idem 
 	now := s.Now()
 	reg := Registration{ID: s.NewID(), Team: team, CreatedAt: now, UpdatedAt: now}
 	for i := range reg.Members {
-		reg.Members[i].ID, reg.Members[i].CheckedInAt = s.NewID(), nil
+		// The system sets these; a team's body may carry them (a member as
+		// the API answered it), never decide them.
+		reg.Members[i].ID, reg.Members[i].CheckedInAt, reg.Members[i].ConfirmedAt = s.NewID(), nil, nil
 	}
 	reg, replayed, err := s.Store.Register(ctx, RegisterInput{EventID: eventID, Registration: reg,
 		NoticeID: s.NewID(), AuditID: s.NewID(), Actor: TeamActor, Idempotency: idem, Now: now})

@@ -3,6 +3,7 @@ package convening_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
@@ -74,6 +75,85 @@ func TestServiceManageTokens(t *testing.T) {
 	}
 	if r, _ := store.Registration(ctx, b.ID); r.Status != convening.StatusRegistered {
 		t.Fatalf("a wrong token changed a registration: %s", r.Status)
+	}
+}
+
+// TestServiceKeepsMemberRecordsFromInput: a member's id, check-in and
+// confirmation are the system's; a body may carry them (a member sent back
+// as the API answered it), but neither registering nor a staff change of
+// members takes them from it.
+func TestServiceKeepsMemberRecordsFromInput(t *testing.T) {
+	ctx := context.Background()
+	svc := newService(t, memstore.New())
+	staff := convening.StaffActor("staff-1", "staff@lmi.example.org")
+	if _, err := svc.CreateEvent(ctx, staff, storetest.Event("ev", 10, convening.PolicyStrict)); err != nil {
+		t.Fatal(err)
+	}
+	claimed := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	claim := func(m convening.Member) convening.Member {
+		m.ID, m.CheckedInAt, m.ConfirmedAt = "mine", &claimed, &claimed
+		return m
+	}
+	team := storetest.Team(1, 2)
+	team.Members[0] = claim(team.Members[0])
+	reg, _, _, err := svc.Register(ctx, "ev", team, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(t *testing.T, members []convening.Member) {
+		t.Helper()
+		for i, m := range members {
+			if m.ID == "mine" || m.ID == "" || m.CheckedInAt != nil || m.ConfirmedAt != nil {
+				t.Errorf("member %d: %+v", i, m)
+			}
+		}
+	}
+	t.Run("Register", func(t *testing.T) { check(t, reg.Members) })
+	t.Run("ChangeMembers", func(t *testing.T) {
+		kept := reg.Members[1]
+		kept.CheckedInAt, kept.ConfirmedAt = &claimed, &claimed
+		added := claim(convening.Member{Name: "New Member", Email: "new@d1.example.org", Role: convening.RoleOther})
+		got, err := svc.ChangeMembers(ctx, staff, reg.ID, []convening.Member{kept, added}, "A substitute")
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, got.Members)
+		if got.Members[0].ID != kept.ID {
+			t.Errorf("the kept member's id changed: %+v", got.Members[0])
+		}
+	})
+}
+
+// noNotices is a store whose registrations' notices have all expired.
+type noNotices struct{ *memstore.Store }
+
+func (noNotices) RegistrationNotices(context.Context, string) ([]convening.NoticeRecord, error) {
+	return nil, nil
+}
+
+// TestServiceExportListsAreNeverNull: an organization's file lists a
+// registration's notices as [] when there are none left (sent notices
+// expire), as the team's page does, not as null.
+func TestServiceExportListsAreNeverNull(t *testing.T) {
+	ctx := context.Background()
+	svc := newService(t, noNotices{memstore.New()})
+	if _, err := svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), storetest.Event("ev", 10, convening.PolicyStrict)); err != nil {
+		t.Fatal(err)
+	}
+	team := storetest.Team(1, 2)
+	if _, _, _, err := svc.Register(ctx, "ev", team, nil); err != nil {
+		t.Fatal(err)
+	}
+	data, err := svc.ExportOrganization(ctx, team.Organization)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"notices":[]`) {
+		t.Fatalf("export: %s", b)
 	}
 }
 

@@ -196,10 +196,12 @@ func DecideMembers(actor Actor, auditID, noticeID string, members []Member, reas
 		}
 		var next []Member
 		for _, m := range members {
+			// Check-in and confirmation are the system's records: kept
+			// from the member as stored, never taken from the change.
 			if was, ok := old[m.ID]; ok && m.ID != "" {
-				m.CheckedInAt = was.CheckedInAt
+				m.CheckedInAt, m.ConfirmedAt = was.CheckedInAt, was.ConfirmedAt
 			} else {
-				m.ID, m.CheckedInAt = newID(), nil
+				m.ID, m.CheckedInAt, m.ConfirmedAt = newID(), nil, nil
 			}
 			next = append(next, m)
 		}

@@ -147,14 +147,19 @@ func (s *Service) MemberToken(statementID, memberID string) string {
 	if s.Tokens == nil {
 		return ""
 	}
-	return s.Tokens.Token(statementID + ":" + memberID)
+	return s.Tokens.Token(MemberTokenSubject(statementID, memberID))
 }
+
+// MemberTokenSubject is what a member's personal confirmation token signs:
+// the statement and the member, so that one member's link confirms no
+// one else.
+func MemberTokenSubject(statementID, memberID string) string { return statementID + ":" + memberID }
 
 // ConfirmMember records that a member will attend with the team, for the
 // holder of the member's personal link. Confirming twice is not an error.
 // A wrong token answers ENOTFOUND.
 func (s *Service) ConfirmMember(ctx context.Context, statementID, memberID, token string) (Statement, error) {
-	if s.Tokens == nil || len(statementID) > 64 || len(memberID) > 64 || !s.Tokens.Valid(statementID+":"+memberID, token) {
+	if s.Tokens == nil || len(statementID) > 64 || len(memberID) > 64 || !s.Tokens.Valid(MemberTokenSubject(statementID, memberID), token) {
 		return Statement{}, ErrStatementNotFound
 	}
 	store, err := s.statements()
@@ -255,13 +260,15 @@ func (s *Service) DeclineStatement(ctx context.Context, id, token string) (State
 			return StatementChange{}, conflict(ReasonStatementClosed, "This statement is %s.", st.Status)
 		}
 		wasInvited = st.Status == StatementInvited
-		kind, status := AuditWithdrawn, StatementWithdrawn
+		kind, status, notice := AuditWithdrawn, StatementWithdrawn, NoticeStatementWithdrawn
 		if wasInvited {
-			kind, status = AuditInvitationDeclined, StatementDeclined
+			kind, status, notice = AuditInvitationDeclined, StatementDeclined, NoticeInvitationDeclined
 		}
 		c := statementChange(st, kind, TeamActor, s.NewID(), "", now)
 		c.After.Status = status
 		c.ReleaseClaim, c.ReleaseHold = true, wasInvited
+		// The team is told what it did, as a registration's cancellation is.
+		c.Notices = []NoticeSpec{statementNotice(s.NewID(), notice, st, "")}
 		return c.finish(st), nil
 	})
 	if err != nil {
@@ -611,4 +618,24 @@ func (s *Service) allStatements(ctx context.Context, eventID string) ([]Statemen
 		}
 		after = page[len(page)-1].ID
 	}
+}
+
+// SubmissionAudit is the audit record of a submitted statement.
+func SubmissionAudit(in SubmitInput) AuditRecord {
+	a := statementAudit(in.AuditID, AuditSubmitted, TeamActor, in.Statement, in.Now, "")
+	a.Before, a.After = nil, in.Statement.summary()
+	return a
+}
+
+// CheckSubmission returns nil if the event takes the statement at now, else
+// the error that says why not: the event does not take statements or not
+// now, the team is larger than the event allows, or lacks a required role.
+func (e Event) CheckSubmission(st Statement, now time.Time) error {
+	if err := e.CheckStatementWindow(now); err != nil {
+		return err
+	}
+	if err := e.CheckTeamSize(st.Seats()); err != nil {
+		return err
+	}
+	return e.CheckRequiredRoles(st.Team)
 }

@@ -14,7 +14,8 @@ package deploy
 const (
 	Events       = "events"       // public reads of events
 	Register     = "register"     // team registration
-	Registration = "registration" // a team's self-service: status and cancel
+	Registration = "registration" // a team's self-service: status, cancel, accept an offer
+	Statements   = "statements"   // statements of interest: submission, the team's answers, members' confirmations
 	Admin        = "admin"        // the staff API
 	Web          = "web"          // the registration website (package web)
 	Console      = "console"      // the staff console: sign-in and its pages (package console)
@@ -118,6 +119,7 @@ var Functions = []Function{
 	{Name: Events, Env: []string{EnvTableName, EnvLogLevel}},
 	{Name: Register, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
 	{Name: Registration, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
+	{Name: Statements, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
 	{Name: Admin, Env: []string{EnvTableName, EnvLogLevel}},
 	{Name: Web, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
 	// The secret seals the console's sign-in state and refresh tokens and
@@ -127,7 +129,11 @@ var Functions = []Function{
 	{Name: Promoter, Env: []string{EnvTableName, EnvLogLevel},
 		// Written events: a cancellation or a capacity change may have
 		// freed seats for the waiting list.
-		Stream: &Stream{EventNames: []string{"INSERT", "MODIFY"}, SortKey: SortKeyEvent, BatchSize: 100}},
+		Stream: &Stream{EventNames: []string{"INSERT", "MODIFY"}, SortKey: SortKeyEvent, BatchSize: 100},
+		// And the sweep of seats held for offers and invitations: their
+		// reminders, and their deadlines (the issue's "within five
+		// minutes").
+		ScheduleMinutes: 5},
 	{Name: Mailer, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN, EnvPublicURL, EnvSenderEmail, EnvSESMaxSendRate, EnvSESConfigurationSet},
 		// New notices; and the sweep for those the stream could not deliver.
 		Stream:          &Stream{EventNames: []string{"INSERT"}, SortKey: SortKeyNotice, BatchSize: 10},

@@ -44,7 +44,8 @@ var (
 	// staffOrCheckIn: the check-in at the door (members in and out,
 	// walk-ins); the check-in list itself is a console page.
 	staffOrCheckIn = []string{RoleStaff, RoleCheckIn}
-	// staffOrReviewer: the events' numbers, read-only.
+	// staffOrReviewer: reading statements and reviewing them (deciding
+	// stays with staff), and the events' numbers, read-only.
 	staffOrReviewer = []string{RoleStaff, RoleReviewer}
 	anyRole         = Roles
 )
@@ -68,6 +69,14 @@ var Routes = []Route{
 	{Method: "GET", Path: "/api/events/{eventId}", Function: Events},
 	{Method: "POST", Path: "/api/events/{eventId}/registrations", Function: Register, Throttle: ThrottleRegister},
 	{Method: "GET", Path: "/api/registrations/{registrationId}", Function: Registration},
+	{Method: "POST", Path: "/api/registrations/{registrationId}/accept", Function: Registration, Throttle: ThrottleRegister},
+	// Statements of interest, for the team (its manage token) and each
+	// member (their personal token).
+	{Method: "POST", Path: "/api/events/{eventId}/statements", Function: Statements, Throttle: ThrottleRegister},
+	{Method: "GET", Path: "/api/statements/{statementId}", Function: Statements},
+	{Method: "POST", Path: "/api/statements/{statementId}/accept", Function: Statements, Throttle: ThrottleRegister},
+	{Method: "POST", Path: "/api/statements/{statementId}/decline", Function: Statements, Throttle: ThrottleCancel},
+	{Method: "POST", Path: "/api/statements/{statementId}/members/{memberId}/confirm", Function: Statements, Throttle: ThrottleRegister},
 	{Method: "DELETE", Path: "/api/registrations/{registrationId}", Function: Registration, Throttle: ThrottleCancel},
 	{Method: "POST", Path: "/api/admin/events", Function: Admin, Roles: staffOnly},
 	{Method: "PATCH", Path: "/api/admin/events/{eventId}", Function: Admin, Roles: staffOnly},
@@ -88,6 +97,17 @@ var Routes = []Route{
 	{Method: "DELETE", Path: "/api/admin/registrations/{registrationId}/members/{memberId}/check-in", Function: Admin, Roles: staffOrCheckIn},
 	{Method: "POST", Path: "/api/admin/notices/{noticeId}/resend", Function: Admin, Roles: staffOnly},
 	{Method: "GET", Path: "/api/admin/organizations/export", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/organizations/history", Function: Admin, Roles: staffOrReviewer},
+	{Method: "POST", Path: "/api/admin/organizations/merge", Function: Admin, Roles: staffOnly},
+	// Statements for staff: reviewers read and review; staff decide.
+	{Method: "GET", Path: "/api/admin/events/{eventId}/statements", Function: Admin, Roles: staffOrReviewer},
+	{Method: "GET", Path: "/api/admin/events/{eventId}/statements/next", Function: Admin, Roles: staffOrReviewer},
+	{Method: "POST", Path: "/api/admin/events/{eventId}/statements/release", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/statements/{statementId}", Function: Admin, Roles: staffOrReviewer},
+	{Method: "POST", Path: "/api/admin/statements/{statementId}/reviews", Function: Admin, Roles: staffOrReviewer},
+	{Method: "POST", Path: "/api/admin/statements/{statementId}/decision", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/statements/{statementId}/extend", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/statements/{statementId}/reinstate", Function: Admin, Roles: staffOnly},
 	{Method: "POST", Path: "/api/admin/organizations/erase", Function: Admin, Roles: staffOnly},
 	// The staff console (package console). Signing in and out needs no
 	// session; every page does. Its forms post with an anti-forgery token.

@@ -34,7 +34,8 @@ func (s *Store) Cancel(ctx context.Context, in convening.CancelInput) (convening
 			return convening.Registration{}, false, convening.ErrRegistrationNotFound
 		}
 		reg := it.registration()
-		if reg.Status == convening.StatusCancelled {
+		if !reg.Status.Active() {
+			// Cancelled already, or an offer that lapsed: nothing is held.
 			return reg, false, nil
 		}
 		tx, err := s.cancelItems(it, in)
@@ -115,6 +116,9 @@ func (s *Store) cancelItems(it registrationItem, in convening.CancelInput) (*dyn
 			ConditionExpression:      aws.String("attribute_exists(#pk)"),
 			ExpressionAttributeNames: map[string]string{"#pk": AttrPK},
 		}})
+	}
+	if it.Status == string(convening.StatusOffered) {
+		items = append(items, s.holdDelete(it.ID)) // the seats held go back with it
 	}
 	reg := it.registration()
 	n, err := marshal(newNoticeItem(in.NoticeID, convening.NoticeCancelled, reg, now))

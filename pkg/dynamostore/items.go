@@ -154,8 +154,34 @@ func (it registrationItem) rosterKeyIn(list convening.Status) (string, bool) {
 		return rosterKey(list, it.ID, time.Time{}, it.WaitlistSeq), it.WaitlistSeq > 0
 	case convening.StatusCancelled:
 		return rosterKey(list, it.ID, parseTime(it.CancelledAt), 0), it.CancelledAt != ""
+	case convening.StatusOffered, convening.StatusExpired:
+		if it.Offer == nil {
+			return "", false
+		}
+		return rosterKey(list, it.ID, parseTime(it.Offer.OfferedAt), 0), true
 	}
 	return "", false
+}
+
+// offerItem is a registration's offer of seats (convening.Offer).
+type offerItem struct {
+	Seats     int    `json:"seats"`
+	RespondBy string `json:"respondBy"`
+	OfferedAt string `json:"offeredAt"`
+}
+
+func newOfferItem(o *convening.Offer) *offerItem {
+	if o == nil {
+		return nil
+	}
+	return &offerItem{Seats: o.Seats, RespondBy: fmtTime(o.RespondBy), OfferedAt: fmtTime(o.OfferedAt)}
+}
+
+func (o *offerItem) offer() *convening.Offer {
+	if o == nil {
+		return nil
+	}
+	return &convening.Offer{Seats: o.Seats, RespondBy: parseTime(o.RespondBy), OfferedAt: parseTime(o.OfferedAt)}
 }
 
 type registrationItem struct {
@@ -181,6 +207,7 @@ type registrationItem struct {
 	PromotedAt   string                 `json:"promotedAt,omitempty"`
 	CancelledAt  string                 `json:"cancelledAt,omitempty"`
 	ErasedAt     string                 `json:"erasedAt,omitempty"`
+	Offer        *offerItem             `json:"offer,omitempty"`
 }
 
 func newRegistrationItem(r convening.Registration) registrationItem {
@@ -190,15 +217,18 @@ func newRegistrationItem(r convening.Registration) registrationItem {
 		listed = *r.PromotedAt
 	case r.Status == convening.StatusCancelled && r.CancelledAt != nil:
 		listed = *r.CancelledAt
+	case (r.Status == convening.StatusOffered || r.Status == convening.StatusExpired) && r.Offer != nil:
+		listed = r.Offer.OfferedAt
 	}
 	return registrationItem{
 		PK: regPrefix + r.ID, SK: skReg,
 		GSI1PK: eventPrefix + r.EventID, GSI1SK: rosterKey(r.Status, r.ID, listed, r.WaitlistSeq),
-		GSI2PK: orgPrefix + r.Organization.Key(), GSI2SK: fmtTime(r.CreatedAt) + "#" + regPrefix + r.ID,
+		GSI2PK: orgPrefix + r.Organization.Key(), GSI2SK: regPrefix + fmtTime(r.CreatedAt) + "#" + r.ID,
 		ID: r.ID, EventID: r.EventID, Status: string(r.Status), Seats: r.Seats, WaitlistSeq: r.WaitlistSeq,
 		OrgKey: r.Organization.Key(), Organization: r.Organization, Contact: r.Contact, Members: r.Members,
 		CreatedAt: fmtTime(r.CreatedAt), UpdatedAt: fmtTime(r.UpdatedAt),
 		PromotedAt: fmtTimePtr(r.PromotedAt), CancelledAt: fmtTimePtr(r.CancelledAt), ErasedAt: fmtTimePtr(r.ErasedAt),
+		Offer: newOfferItem(r.Offer),
 	}
 }
 
@@ -233,6 +263,7 @@ func (it registrationItem) registration() convening.Registration {
 		r.CancelledAt = &t
 	}
 	r.ErasedAt = parseTimePtr(it.ErasedAt)
+	r.Offer = it.Offer.offer()
 	return r
 }
 
@@ -275,6 +306,9 @@ type noticeItem struct {
 	RegistrationID string `json:"registrationId"`
 	EventID        string `json:"eventId"`
 	CreatedAt      string `json:"createdAt"`
+	// SubjectKind and MemberID: see convening.Notice.
+	SubjectKind string `json:"subjectKind,omitempty"`
+	MemberID    string `json:"memberId,omitempty"`
 
 	State      string `json:"state"`
 	LeaseUntil string `json:"leaseUntil,omitempty"`
@@ -290,7 +324,7 @@ type noticeItem struct {
 func (it noticeItem) record() convening.NoticeRecord {
 	r := convening.NoticeRecord{ID: it.ID, Kind: convening.NoticeKind(it.Kind), RegistrationID: it.RegistrationID,
 		EventID: it.EventID, State: convening.NoticeState(it.State), Attempts: it.Attempts, Cause: it.Cause,
-		CreatedAt: parseTime(it.CreatedAt), MessageID: it.MessageID}
+		CreatedAt: parseTime(it.CreatedAt), MessageID: it.MessageID, SubjectKind: it.SubjectKind, MemberID: it.MemberID}
 	at := func(s string) *time.Time {
 		if s == "" {
 			return nil
@@ -310,8 +344,10 @@ type idemItem struct {
 	PK          string `json:"pk"`
 	SK          string `json:"sk"`
 	RequestHash string `json:"requestHash"`
-	// Response is the registration as the first request answered it.
+	// Response is the registration as the first request answered it, or
+	// Statement the statement.
 	Response  registrationItem `json:"response"`
+	Statement *statementItem   `json:"statement,omitempty"`
 	Position  int              `json:"position,omitempty"`
 	ExpiresAt int64            `json:"expiresAt"`
 }

@@ -25,10 +25,18 @@ const (
 )
 
 func newNoticeItem(id string, kind convening.NoticeKind, reg convening.Registration, now time.Time) noticeItem {
+	return newSpecItem(convening.NoticeSpec{ID: id, Kind: kind, RegistrationID: reg.ID}, reg.EventID, now)
+}
+
+// newSpecItem is the notice a change specifies: about a registration or a
+// statement (filed under TEAM#<its id> either way), to its contact or one
+// member.
+func newSpecItem(n convening.NoticeSpec, eventID string, now time.Time) noticeItem {
 	return noticeItem{
-		PK: noticePrefix + id, SK: skNotice, GSI1PK: gsiUnsent, GSI1SK: dueKey(now.Add(convening.NoticeSweepDelay), id),
-		GSI2PK: teamPrefix + reg.ID, GSI2SK: noticePrefix + fmtTime(now) + "#" + id,
-		ID: id, Kind: string(kind), RegistrationID: reg.ID, EventID: reg.EventID,
+		PK: noticePrefix + n.ID, SK: skNotice, GSI1PK: gsiUnsent, GSI1SK: dueKey(now.Add(convening.NoticeSweepDelay), n.ID),
+		GSI2PK: teamPrefix + n.RegistrationID, GSI2SK: noticePrefix + fmtTime(now) + "#" + n.ID,
+		ID: n.ID, Kind: string(n.Kind), RegistrationID: n.RegistrationID, EventID: eventID,
+		SubjectKind: n.SubjectKind, MemberID: n.MemberID,
 		CreatedAt: fmtTime(now), State: string(convening.NoticePending),
 	}
 }
@@ -205,36 +213,49 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 	return s.hydrateNotice(ctx, it)
 }
 
-// hydrateNotice fills a notice with its registration and event.
+// hydrateNotice fills a notice with its subject (registration or
+// statement) and event, read in one BatchGetItem.
 func (s *Store) hydrateNotice(ctx context.Context, it noticeItem) (convening.Notice, error) {
-	keys := []map[string]types.AttributeValue{key(regPrefix+it.RegistrationID, skReg), key(eventPrefix+it.EventID, skEvent)}
+	subject := key(regPrefix+it.RegistrationID, skReg)
+	if it.SubjectKind == convening.SubjectStatement {
+		subject = key(stmtPrefix+it.RegistrationID, skStmt)
+	}
+	keys := []map[string]types.AttributeValue{subject, key(eventPrefix+it.EventID, skEvent)}
 	var reg *registrationItem
+	var st *statementItem
 	var ev *eventItem
 	for len(keys) > 0 {
 		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
 			s.table: {Keys: keys, ConsistentRead: aws.Bool(true)},
 		}})
 		if err != nil {
-			return convening.Notice{}, failure("notice "+it.ID+": read registration and event", err)
+			return convening.Notice{}, failure("notice "+it.ID+": read its subject and event", err)
 		}
 		for _, m := range out.Responses[s.table] {
+			var err error
 			switch sk := m[AttrSK].(*types.AttributeValueMemberS); {
-			case sk != nil && sk.Value == skReg:
+			case sk == nil:
+			case sk.Value == skReg:
 				reg = new(registrationItem)
-				if err := unmarshal(m, reg); err != nil {
-					return convening.Notice{}, err
-				}
-			case sk != nil && sk.Value == skEvent:
+				err = unmarshal(m, reg)
+			case sk.Value == skStmt:
+				st = new(statementItem)
+				err = unmarshal(m, st)
+			case sk.Value == skEvent:
 				ev = new(eventItem)
-				if err := unmarshal(m, ev); err != nil {
-					return convening.Notice{}, err
-				}
+				err = unmarshal(m, ev)
+			}
+			if err != nil {
+				return convening.Notice{}, fmt.Errorf("notice %s: decode: %w", it.ID, err)
 			}
 		}
 		keys = out.UnprocessedKeys[s.table].Keys
 	}
-	if reg == nil || ev == nil {
-		return convening.Notice{}, fmt.Errorf("notice %s: registration or event is missing", it.ID)
+	if ev == nil || (reg == nil && st == nil) {
+		return convening.Notice{}, fmt.Errorf("notice %s: its subject or event is missing", it.ID)
+	}
+	if st != nil {
+		return convening.StatementNotice(it.record(), st.statement(), ev.event(), it.MemberID)
 	}
 	r := reg.registration()
 	position := 0
@@ -247,11 +268,7 @@ func (s *Store) hydrateNotice(ctx context.Context, it noticeItem) (convening.Not
 		}
 		position = ahead + 1
 	}
-	return convening.Notice{
-		ID: it.ID, Kind: convening.NoticeKind(it.Kind), RegistrationID: it.RegistrationID,
-		To: r.Contact, Organization: r.Organization, Members: r.Members, Seats: r.Seats,
-		WaitlistPosition: position, Status: r.Status, Event: ev.event().Summary(), CreatedAt: parseTime(it.CreatedAt),
-	}, nil
+	return convening.RegistrationNotice(it.record(), r, ev.event(), position), nil
 }
 
 // NoticeFromImage decodes a notice item from a stream image (converted to

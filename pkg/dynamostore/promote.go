@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -14,9 +15,10 @@ import (
 )
 
 // maxPromotionsPerTx keeps a promotion inside DynamoDB's 100-item
-// transaction limit: the event update plus four items per team (its
-// registration, waiting-list entry, notice and audit record).
-const maxPromotionsPerTx = 24
+// transaction limit: the event update plus at most five items per team
+// (its registration, waiting-list entry, notice, audit record and, for an
+// offer, its hold).
+const maxPromotionsPerTx = 19
 
 // Promote moves waitlisted teams into free seats, in the order and under the
 // policy the domain plans, until no further team fits. Each step is one
@@ -51,7 +53,8 @@ func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newI
 			return promoted, nil
 		}
 		cut := len(plan.Entries()) >= maxPromotionsPerTx
-		tx, err := s.promoteItems(eventID, ev, plan, now, newID)
+		promotions, counts := convening.Promotions(ev.event(), plan.Entries(), now)
+		tx, contended, err := s.promoteItems(eventID, ev, promotions, counts, now, newID)
 		if err != nil {
 			return promoted, err
 		}
@@ -60,7 +63,7 @@ func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newI
 				// The event's seats, a team's status and its waiting-list
 				// entry may have changed under us: replan from fresh reads.
 				// A notice id that exists would exist on every attempt.
-				if c.failed(0) || c.retryable(func(i int) bool { return i == 0 || (i-1)%4 < 2 }) {
+				if c.failed(0) || c.retryable(func(i int) bool { return contended[i] }) {
 					continue
 				}
 				return promoted, refused("promote "+eventID, c, err)
@@ -70,9 +73,9 @@ func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newI
 			}
 			return promoted, failure("promote "+eventID, err)
 		}
-		for _, w := range plan.Entries() {
-			promoted = append(promoted, convening.Registration{ID: w.RegistrationID, EventID: eventID,
-				Status: convening.StatusRegistered, Seats: w.Seats})
+		for _, p := range promotions {
+			promoted = append(promoted, convening.Registration{ID: p.Entry.RegistrationID, EventID: eventID,
+				Status: p.Status, Seats: p.Entry.Seats, Offer: p.Offer})
 		}
 		if !cut {
 			// The plan took every team that fitted the free seats it was made
@@ -112,30 +115,51 @@ func (s *Store) waitingList(ctx context.Context, eventID string) ([]convening.Wa
 	return entries, err
 }
 
-func (s *Store) promoteItems(eventID string, ev eventItem, plan *convening.PromotionPlan, now time.Time, newID func() string) (*dynamodb.TransactWriteItemsInput, error) {
+// promoteItems builds a promotion's transaction, and which of its items
+// may have moved since they were read (the event, each registration and
+// its waiting-list entry).
+func (s *Store) promoteItems(eventID string, ev eventItem, promotions []convening.Promotion, counts convening.Counts, now time.Time, newID func() string) (*dynamodb.TransactWriteItemsInput, map[int]bool, error) {
 	ts := fmtTime(now)
+	// The plan holds for the seats, policy and offer setting it was made
+	// from (a staff change of any of them replans).
+	offers := expression.Name("waitlistOfferHours").Equal(expression.Value(ev.WaitlistOfferHours))
+	if ev.WaitlistOfferHours == 0 {
+		offers = expression.Or(expression.Name("waitlistOfferHours").AttributeNotExists(), offers)
+	}
 	cond := expression.Name("seatsLeft").Equal(expression.Value(ev.SeatsLeft)).
-		And(expression.Name("waitlistPolicy").Equal(expression.Value(ev.WaitlistPolicy)))
-	upd := countsUpdate(plan.Counts(), ts)
-	expr, err := expression.NewBuilder().WithCondition(cond).WithUpdate(upd).Build()
+		And(expression.Name("waitlistPolicy").Equal(expression.Value(ev.WaitlistPolicy))).And(offers)
+	expr, err := expression.NewBuilder().WithCondition(cond).WithUpdate(countsUpdate(counts, ts)).Build()
 	if err != nil {
-		return nil, fmt.Errorf("promote: build event update: %w", err)
+		return nil, nil, fmt.Errorf("promote: build event update: %w", err)
 	}
 	items := []types.TransactWriteItem{{Update: &types.Update{
 		TableName: aws.String(s.table), Key: key(eventPrefix+eventID, skEvent),
 		ConditionExpression: expr.Condition(), UpdateExpression: expr.Update(),
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
 	}}}
-	for _, w := range plan.Entries() {
+	contended := map[int]bool{0: true}
+	for _, p := range promotions {
+		w := p.Entry
+		upd := expression.Set(expression.Name("status"), expression.Value(string(p.Status))).
+			Set(expression.Name("updatedAt"), expression.Value(ts))
+		if p.Status == convening.StatusRegistered {
+			upd = upd.Set(expression.Name(AttrGSI1SK), expression.Value(rosterKey(convening.StatusRegistered, w.RegistrationID, now, 0))).
+				Set(expression.Name("promotedAt"), expression.Value(ts))
+		} else {
+			offer, err := attributevalue.MarshalWithOptions(newOfferItem(p.Offer), func(o *attributevalue.EncoderOptions) { o.TagKey = "json" })
+			if err != nil {
+				return nil, nil, fmt.Errorf("promote: encode offer: %w", err)
+			}
+			upd = upd.Set(expression.Name(AttrGSI1SK), expression.Value(rosterKey(p.Status, w.RegistrationID, now, 0))).
+				Set(expression.Name("offer"), expression.Value(offer))
+		}
 		regExpr, err := expression.NewBuilder().
 			WithCondition(expression.Name("status").Equal(expression.Value(string(convening.StatusWaitlisted)))).
-			WithUpdate(expression.Set(expression.Name("status"), expression.Value(string(convening.StatusRegistered))).
-				Set(expression.Name(AttrGSI1SK), expression.Value(rosterKey(convening.StatusRegistered, w.RegistrationID, now, 0))).
-				Set(expression.Name("promotedAt"), expression.Value(ts)).
-				Set(expression.Name("updatedAt"), expression.Value(ts))).Build()
+			WithUpdate(upd).Build()
 		if err != nil {
-			return nil, fmt.Errorf("promote: build registration update: %w", err)
+			return nil, nil, fmt.Errorf("promote: build registration update: %w", err)
 		}
+		contended[len(items)], contended[len(items)+1] = true, true
 		items = append(items,
 			types.TransactWriteItem{Update: &types.Update{
 				TableName: aws.String(s.table), Key: key(regPrefix+w.RegistrationID, skReg),
@@ -151,17 +175,24 @@ func (s *Store) promoteItems(eventID string, ev eventItem, plan *convening.Promo
 			}})
 		reg := convening.Registration{ID: w.RegistrationID, EventID: eventID, Status: convening.StatusWaitlisted,
 			Seats: w.Seats, Team: convening.Team{Organization: convening.Organization{Name: w.Organization}}}
-		n, err := marshal(newNoticeItem(newID(), convening.NoticePromoted, reg, now))
+		n, err := marshal(newNoticeItem(newID(), p.Notice, reg, now))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		after := reg
-		after.Status = convening.StatusRegistered
-		a, err := s.auditPut(convening.AuditOf(newID(), convening.AuditPromoted, convening.SystemActor, reg, now, "", reg.Summary(), after.Summary()))
+		after.Status = p.Status
+		a, err := s.auditPut(convening.AuditOf(newID(), p.Audit, convening.SystemActor, reg, now, "", reg.Summary(), after.Summary()))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		items = append(items, putIfAbsent(s.table, n), a)
+		if p.Hold != nil {
+			h, err := s.holdPut(*p.Hold)
+			if err != nil {
+				return nil, nil, err
+			}
+			items = append(items, h)
+		}
 	}
-	return &dynamodb.TransactWriteItemsInput{TransactItems: items}, nil
+	return &dynamodb.TransactWriteItemsInput{TransactItems: items}, contended, nil
 }

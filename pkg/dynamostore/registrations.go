@@ -116,7 +116,8 @@ func (s *Store) Roster(ctx context.Context, eventID string, list convening.Statu
 func (s *Store) OrganizationRegistrations(ctx context.Context, orgKey string) ([]convening.Registration, error) {
 	var out []convening.Registration
 	err := queryEach(ctx, s, query{op: "registrations of an organization", index: IndexGSI2,
-		key: expression.Key(AttrGSI2PK).Equal(expression.Value(orgPrefix + orgKey))},
+		key: expression.Key(AttrGSI2PK).Equal(expression.Value(orgPrefix + orgKey)).
+			And(expression.Key(AttrGSI2SK).BeginsWith(regPrefix))},
 		func(it registrationItem) bool { out = append(out, it.registration()); return true })
 	return out, err
 }

@@ -149,8 +149,18 @@ func (s *Store) updateItems(before registrationItem, ev eventItem, c convening.R
 		}})
 	}
 
+	switch {
+	case c.Hold != nil:
+		h, err := s.holdPut(*c.Hold)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, h)
+	case c.ReleaseHold:
+		items = append(items, s.holdDelete(before.ID))
+	}
 	for _, n := range c.Notices {
-		av, err := marshal(newNoticeItem(n.ID, n.Kind, convening.Registration{ID: n.RegistrationID, EventID: before.EventID}, after.UpdatedAt))
+		av, err := marshal(newSpecItem(n, before.EventID, after.UpdatedAt))
 		if err != nil {
 			return nil, err
 		}

@@ -12,7 +12,7 @@ import (
 )
 
 // ExportFiles are the spreadsheets staff can download for an event.
-var ExportFiles = []string{"roster.csv", "waitlist.csv", "cancelled.csv", "members.csv", "audit.csv"}
+var ExportFiles = []string{"roster.csv", "waitlist.csv", "cancelled.csv", "members.csv", "audit.csv", "statements.csv"}
 
 func (h *Handler) export(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
 	eventID, file := r.PathParameters["eventId"], r.PathParameters["file"]
@@ -38,9 +38,15 @@ func (h *Handler) export(ctx context.Context, r *request) (events.APIGatewayV2HT
 				err = export.Audit(&b, records)
 			}
 		}
+	case "statements.csv":
+		var e convening.Event
+		var records []convening.StatementRecord
+		if e, records, err = h.svc.StatementRecords(ctx, eventID); err == nil {
+			err = export.Statements(&b, e.ReviewCriteria, records)
+		}
 	default:
 		return events.APIGatewayV2HTTPResponse{}, convening.NewError(convening.ENOTFOUND, convening.ReasonNoRoute,
-			"No such export; try roster.csv, waitlist.csv, cancelled.csv, members.csv or audit.csv.")
+			"No such export; try roster.csv, waitlist.csv, cancelled.csv, members.csv, audit.csv or statements.csv.")
 	}
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err

@@ -43,8 +43,25 @@ func Register(svc *convening.Service, log *slog.Logger) *Handler {
 func Registration(svc *convening.Service, log *slog.Logger) *Handler {
 	h := newHandler(svc, log)
 	h.routes = map[string]route{
-		"GET /api/registrations/{registrationId}":    h.getRegistration,
-		"DELETE /api/registrations/{registrationId}": h.cancelRegistration,
+		"GET /api/registrations/{registrationId}":         h.getRegistration,
+		"DELETE /api/registrations/{registrationId}":      h.cancelRegistration,
+		"POST /api/registrations/{registrationId}/accept": h.acceptOffer,
+	}
+	return h
+}
+
+// Statements serves statements of interest (function deploy.Statements):
+// the team submits one, reads it, accepts its invitation or declines with
+// its manage token, and each member confirms with their personal token.
+// The service must have manage tokens.
+func Statements(svc *convening.Service, log *slog.Logger) *Handler {
+	h := newHandler(svc, log)
+	h.routes = map[string]route{
+		"POST /api/events/{eventId}/statements":                         h.submitStatement,
+		"GET /api/statements/{statementId}":                             h.getStatement,
+		"POST /api/statements/{statementId}/accept":                     h.acceptInvitation,
+		"POST /api/statements/{statementId}/decline":                    h.declineStatement,
+		"POST /api/statements/{statementId}/members/{memberId}/confirm": h.confirmMember,
 	}
 	return h
 }
@@ -74,6 +91,16 @@ func Admin(svc *convening.Service, log *slog.Logger) *Handler {
 		"POST /api/admin/notices/{noticeId}/resend":                                    h.resend,
 		"GET /api/admin/organizations/export":                                          h.exportOrganization,
 		"POST /api/admin/organizations/erase":                                          h.eraseOrganization,
+		"GET /api/admin/organizations/history":                                         h.organizationHistory,
+		"POST /api/admin/organizations/merge":                                          h.mergeOrganizations,
+		"GET /api/admin/events/{eventId}/statements":                                   h.listStatements,
+		"GET /api/admin/events/{eventId}/statements/next":                              h.nextToReview,
+		"POST /api/admin/events/{eventId}/statements/release":                          h.releaseStaged,
+		"GET /api/admin/statements/{statementId}":                                      h.staffStatement,
+		"POST /api/admin/statements/{statementId}/reviews":                             h.review,
+		"POST /api/admin/statements/{statementId}/decision":                            h.decide,
+		"POST /api/admin/statements/{statementId}/extend":                              h.deadline(false),
+		"POST /api/admin/statements/{statementId}/reinstate":                           h.deadline(true),
 	}
 	return h
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/calmi/convenings/pkg/httpapi"
 	"github.com/calmi/convenings/pkg/httpapi/apitest"
 	"github.com/calmi/convenings/pkg/memstore"
+	"github.com/calmi/convenings/pkg/openapidoc"
 	"github.com/calmi/convenings/pkg/web"
 )
 
@@ -45,18 +47,54 @@ func newAPI(t testing.TB) *api {
 		deploy.Events:       httpapi.Events(plain, log),
 		deploy.Register:     httpapi.Register(svc, log),
 		deploy.Registration: httpapi.Registration(svc, log),
+		deploy.Statements:   httpapi.Statements(svc, log),
 		deploy.Admin:        httpapi.Admin(convening.NewService(store, nil, log).WithNotices(store), log),
 	}}
 }
 
 // handle sends req to the function its route belongs to, as API Gateway
-// does; a route key of no API function goes to the events function.
+// does, and fails the test that made it if the exchange is not as
+// docs/openapi.yaml has it (see openapidoc.Document.Check).
 func (a *api) handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	a.t.Helper()
+	resp, err := a.serve(ctx, req)
+	if err == nil {
+		checkDocumented(a.t, req, resp, true)
+	}
+	return resp, err
+}
+
+// serve sends req to the function its route belongs to, as API Gateway
+// does; a route key of no API function goes to the events function.
+func (a *api) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	h := a.functions[deploy.Events]
 	if r, ok := deploy.RouteByKey(req.RouteKey); ok && a.functions[r.Function] != nil {
 		h = a.functions[r.Function]
 	}
 	return h.Handle(ctx, req)
+}
+
+// openAPI is docs/openapi.yaml, loaded once for the package's tests.
+var openAPI = sync.OnceValues(func() (*openapidoc.Document, error) {
+	return openapidoc.Load(context.Background(), "../../docs/openapi.yaml")
+})
+
+// checkDocumented fails t unless the answer to req is one the OpenAPI
+// document gives and, with refusals, a request the document refuses was
+// refused.
+func checkDocumented(t testing.TB, req events.APIGatewayV2HTTPRequest, resp events.APIGatewayV2HTTPResponse, refusals bool) {
+	t.Helper()
+	doc, err := openAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := doc.CheckAnswer
+	if refusals {
+		check = doc.Check
+	}
+	if err := check(context.Background(), req, resp); err != nil {
+		t.Errorf("docs/openapi.yaml: %v", err)
+	}
 }
 
 // do sends a request through the handler as API Gateway would: the route
@@ -251,14 +289,18 @@ func TestIdempotencyKeyReplaysFirstAnswer(t *testing.T) {
 func TestFunctionServesOnlyItsRoutes(t *testing.T) {
 	a := newAPI(t)
 	fn := a.functions[deploy.Events].Handle
+	// API Gateway never sends a function another's route, so this
+	// exchange is not one docs/openapi.yaml describes: it is not checked.
 	resp, _ := fn(context.Background(), apitest.Request("POST /api/admin/events", nil, nil, eventBody))
 	if resp.StatusCode != 404 {
 		t.Fatalf("events function served an admin route: %d", resp.StatusCode)
 	}
-	resp, _ = fn(context.Background(), events.APIGatewayV2HTTPRequest{RouteKey: "GET /api/events"})
+	list := events.APIGatewayV2HTTPRequest{RouteKey: "GET /api/events"}
+	resp, _ = fn(context.Background(), list)
 	if resp.StatusCode != 200 || !strings.Contains(resp.Body, `"events":[]`) {
 		t.Fatalf("list: %d %s", resp.StatusCode, resp.Body)
 	}
+	checkDocumented(t, list, resp, true)
 }
 
 func TestOutOfTimeIsUnavailable(t *testing.T) {
@@ -296,6 +338,7 @@ func TestEveryRouteHasAHandler(t *testing.T) {
 		deploy.Events:       httpapi.Events(svc, nil),
 		deploy.Register:     httpapi.Register(svc, nil),
 		deploy.Registration: httpapi.Registration(svc, nil),
+		deploy.Statements:   httpapi.Statements(svc, nil),
 		deploy.Admin:        httpapi.Admin(svc.WithNotices(nil), nil),
 		deploy.Web:          site,
 	}

@@ -118,12 +118,17 @@ func TestStaffCallsAreLogged(t *testing.T) {
 	req := apitest.Request("GET /api/admin/events/{eventId}/registrations", map[string]string{"eventId": "none"}, nil, "")
 	req.RequestContext.Authorizer = httpapi.StaffClaims("sub-7", deploy.RoleReviewer)
 	req.RequestContext.Authorizer.JWT.Claims["username"] = "user-7"
-	if resp, _ := admin.Handle(context.Background(), req); resp.StatusCode != 403 {
+	resp, _ := admin.Handle(context.Background(), req)
+	if resp.StatusCode != 403 {
 		t.Fatalf("reviewer on the roster: %d", resp.StatusCode)
 	}
-	if resp, _ := events.Handle(context.Background(), apitest.Request("GET /api/events", nil, nil, "")); resp.StatusCode != 200 {
+	checkDocumented(t, req, resp, true)
+	list := apitest.Request("GET /api/events", nil, nil, "")
+	resp, _ = events.Handle(context.Background(), list)
+	if resp.StatusCode != 200 {
 		t.Fatalf("public list: %d", resp.StatusCode)
 	}
+	checkDocumented(t, list, resp, true)
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 	if len(lines) != 2 {
 		t.Fatalf("log lines: %q", lines)

@@ -62,6 +62,13 @@ var registry = map[string]build{
 		}
 		return httpapi.Registration(p.service(s.Tokens), p.log).Handle, nil
 	},
+	deploy.Statements: func(ctx context.Context, p *parts) (any, error) {
+		s, err := p.secret(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return httpapi.Statements(p.service(s.Tokens), p.log).Handle, nil
+	},
 	deploy.Admin: func(_ context.Context, p *parts) (any, error) {
 		return httpapi.Admin(p.service(nil).WithNotices(p.store), p.log).Handle, nil
 	},
@@ -90,7 +97,7 @@ var registry = map[string]build{
 		return h.Handle, nil
 	},
 	deploy.Promoter: func(_ context.Context, p *parts) (any, error) {
-		return (&streamapi.Promoter{Service: p.service(nil), Log: p.log}).Handle, nil
+		return (&streamapi.Promoter{Service: p.service(nil), Log: p.log}).Invoke, nil
 	},
 	deploy.Retention: func(_ context.Context, p *parts) (any, error) {
 		return (&retention.Handler{Service: p.service(nil), Log: p.log}).Handle, nil

@@ -55,6 +55,10 @@ type SystemOptions struct {
 	PublicURL   string
 	// SESMaxSendRate is the mailer's emails per second; 0 means 50.
 	SESMaxSendRate float64
+	// SweepInterval is how often the scheduled functions run here (the
+	// holds' and notices' sweeps, retention); 0 means 10 seconds, so that
+	// an invitation with a deadline a minute ahead visibly lapses.
+	SweepInterval time.Duration
 	// Seed holds events to create (admin API bodies) if they do not exist.
 	Seed []json.RawMessage
 	// Log receives the functions' and the runner's JSON logs.
@@ -175,12 +179,16 @@ func StartSystem(ctx context.Context, o SystemOptions) (sys *System, err error) 
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); done <- poller.Run(pctx) }()
-	// The scheduled functions run every minute here, so that what they do
-	// shows without a wait (in AWS: deploy.Function.ScheduleMinutes).
+	// The scheduled functions run every few seconds here, so that what
+	// they do shows without a wait (in AWS: deploy.Function.ScheduleMinutes).
+	every := o.SweepInterval
+	if every <= 0 {
+		every = 10 * time.Second
+	}
 	for _, f := range deploy.Functions {
 		if f.ScheduleMinutes > 0 {
 			wg.Add(1)
-			go func() { defer wg.Done(); scheduleEvery(pctx, time.Minute, f.Name, fns[f.Name], o.Log) }()
+			go func() { defer wg.Done(); scheduleEvery(pctx, every, f.Name, fns[f.Name], o.Log) }()
 		}
 	}
 	sys.PollerDone = done

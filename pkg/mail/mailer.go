@@ -92,8 +92,9 @@ var ErrDeferred = errors.New("mail: deferred")
 // No error, log line or stored cause carries the recipient's address:
 // SES's messages can contain it, so only its error codes are kept.
 func (m *Mailer) Deliver(ctx context.Context, n convening.Notice) error {
-	// Never log the manage token or URL: they let anyone cancel the
-	// registration. Nor the contact's address, which is personal data.
+	// Never log a private link or its token (manage, statement, a member's
+	// confirmation): they let anyone act for the team. Nor the recipient's
+	// address, which is personal data.
 	log := m.log.With(slog.String("notice", n.ID), slog.String("kind", string(n.Kind)),
 		slog.String("registration", n.RegistrationID), slog.String("event", n.Event.ID))
 	if n.ID == "" {

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	texttemplate "text/template"
+	"time"
 	"unicode"
 
 	"github.com/calmi/convenings/pkg/calendar"
@@ -67,19 +68,55 @@ func (l Links) base() (*url.URL, error) {
 }
 
 // ManageURL returns the team's private link to read or cancel its
-// registration: <base>/manage/<registrationId>?token=<token>. Anyone holding
-// it can cancel the registration, so it must never be logged.
+// registration (and to accept a waiting-list offer):
+// <base>/manage/<registrationId>?token=<token>. Anyone holding it can
+// cancel the registration, so it must never be logged.
 func (l Links) ManageURL(registrationID string) (string, error) {
-	if err := l.Validate(); err != nil {
-		return "", err
-	}
 	if registrationID == "" {
 		return "", errors.New("mail: manage link needs a registration id")
 	}
+	return l.private(registrationID, "manage", registrationID)
+}
+
+// StatementURL returns the contact's private link to a statement of
+// interest, <base>/statements/<statementId>?token=<token>: its status, who
+// has confirmed, the invitation, and the buttons to accept or decline it.
+// Anyone holding it can accept, decline or withdraw, so it must never be
+// logged, nor sent to a member.
+func (l Links) StatementURL(statementID string) (string, error) {
+	if statementID == "" {
+		return "", errors.New("mail: statement link needs a statement id")
+	}
+	return l.private(statementID, "statements", statementID)
+}
+
+// ConfirmURL returns one member's personal link to confirm that they will
+// attend with the team:
+// <base>/statements/<statementId>/members/<memberId>?token=<token>. Its
+// token signs the statement and the member together, so it confirms that
+// member and nothing else; it must never be logged either.
+func (l Links) ConfirmURL(statementID, memberID string) (string, error) {
+	if statementID == "" || memberID == "" {
+		return "", errors.New("mail: confirmation link needs a statement and a member id")
+	}
+	return l.private(convening.MemberTokenSubject(statementID, memberID), "statements", statementID, "members", memberID)
+}
+
+// private returns <base>/<segments>?token=<token of subject>.
+func (l Links) private(subject string, segments ...string) (string, error) {
+	if err := l.Validate(); err != nil {
+		return "", err
+	}
 	u, _ := l.base() // checked by Validate
-	// PathEscape keeps an odd id one path segment ("/" and ".." stay inert).
-	u = u.JoinPath("manage", url.PathEscape(registrationID))
-	u.RawQuery = url.Values{"token": {l.Tokens.Token(registrationID)}}.Encode()
+	for _, s := range segments {
+		// JoinPath would resolve a lone dot segment into another page.
+		if s == "." || s == ".." {
+			return "", fmt.Errorf("mail: link segment %q is not an id", s)
+		}
+		// PathEscape keeps an odd id one path segment ("a/../b" stays inert).
+		u = u.JoinPath(url.PathEscape(s))
+	}
+	u.RawQuery = url.Values{"token": {l.Tokens.Token(subject)}}.Encode()
 	return u.String(), nil
 }
 
@@ -96,14 +133,84 @@ func (l Links) EventURL(eventID string) string {
 //go:embed templates
 var templates embed.FS
 
+// funcs are the templates' helpers, the same in text and HTML.
+var funcs = map[string]any{
+	// seats says "1 seat" or "4 seats".
+	"seats": func(n int) string {
+		if n == 1 {
+			return "1 seat"
+		}
+		return fmt.Sprintf("%d seats", n)
+	},
+}
+
 // Parsed once: a template error is a bug that must stop the program at start.
 var (
-	textTmpl = texttemplate.Must(texttemplate.New("notice.txt").Option("missingkey=error").ParseFS(templates, "templates/notice.txt"))
-	htmlTmpl = htmltemplate.Must(htmltemplate.New("notice.html").Option("missingkey=error").ParseFS(templates, "templates/notice.html"))
+	textTmpl = texttemplate.Must(texttemplate.New("notice.txt").Option("missingkey=error").Funcs(funcs).ParseFS(templates, "templates/*.txt"))
+	htmlTmpl = htmltemplate.Must(htmltemplate.New("notice.html").Option("missingkey=error").Funcs(funcs).ParseFS(templates, "templates/*.html"))
 )
 
+// A kind without its templates is such a bug too.
+func init() {
+	for kind, spec := range kinds {
+		if spec.template != "" && (textTmpl.Lookup(spec.template) == nil || htmlTmpl.Lookup(spec.template) == nil) {
+			panic(fmt.Sprintf("mail: no template for notice kind %q", kind))
+		}
+	}
+}
+
+// audience is whom a notice's email is for, which decides the one private
+// link it may carry.
+type audience int
+
+const (
+	registrationContact audience = iota // the registration's manage link
+	statementContact                    // the statement's page (accept, decline, withdraw)
+	statementMember                     // one member's confirmation link, never the contact's
+)
+
+// kindSpec is how a kind of notice is rendered.
+type kindSpec struct {
+	audience audience
+	// template names the kind's templates; "" is notice.txt and notice.html,
+	// which hold the registration kinds that came first.
+	template string
+	// deadline says the email is about a deadline it must show (RespondBy).
+	deadline bool
+	// seatsLabel names the seats in the details.
+	seatsLabel string
+	// deadlineLabel names the deadline in the details.
+	deadlineLabel string
+}
+
+var kinds = map[convening.NoticeKind]kindSpec{
+	convening.NoticeRegistered:     {},
+	convening.NoticeWaitlisted:     {},
+	convening.NoticePromoted:       {},
+	convening.NoticeCancelled:      {},
+	convening.NoticeWaitlistMoved:  {},
+	convening.NoticeMembersChanged: {},
+	convening.NoticeContactChanged: {},
+
+	convening.NoticeOffered:       {template: "offered", deadline: true, seatsLabel: "Seats held", deadlineLabel: "Accept by"},
+	convening.NoticeOfferReminder: {template: "offer_reminder", deadline: true, seatsLabel: "Seats held", deadlineLabel: "Accept by"},
+	convening.NoticeOfferExpired:  {template: "offer_expired", seatsLabel: "Seats released", deadlineLabel: "Deadline"},
+
+	convening.NoticeStatementReceived:  {audience: statementContact, template: "statement_received", seatsLabel: "Seats requested"},
+	convening.NoticeMemberConfirmation: {audience: statementMember, template: "member_confirmation", seatsLabel: "Seats requested"},
+	convening.NoticeConfirmationNudge:  {audience: statementMember, template: "confirmation_reminder", seatsLabel: "Seats requested"},
+	convening.NoticeShortlisted:        {audience: statementContact, template: "shortlisted", seatsLabel: "Seats requested"},
+	convening.NoticeInvitation:         {audience: statementContact, template: "invitation", deadline: true, seatsLabel: "Seats held", deadlineLabel: "Reply by"},
+	convening.NoticeInvitationReminder: {audience: statementContact, template: "invitation_reminder", deadline: true, seatsLabel: "Seats held", deadlineLabel: "Reply by"},
+	convening.NoticeInvitationExtended: {audience: statementContact, template: "invitation_extended", deadline: true, seatsLabel: "Seats held", deadlineLabel: "Reply by"},
+	convening.NoticeInvitationExpired:  {audience: statementContact, template: "invitation_expired", seatsLabel: "Seats released", deadlineLabel: "Deadline"},
+	convening.NoticeStatementDeclined:  {audience: statementContact, template: "statement_declined", seatsLabel: "Seats requested"},
+	convening.NoticeInvitationDeclined: {audience: statementContact, template: "invitation_declined", seatsLabel: "Seats released"},
+	convening.NoticeStatementWithdrawn: {audience: statementContact, template: "statement_withdrawn", seatsLabel: "Seats requested"},
+}
+
 // view is what the templates show; every user-supplied string in it has
-// been made a single line.
+// been made a single line (but staff's message, made lines).
 type view struct {
 	Kind             convening.NoticeKind
 	Subject          string
@@ -116,23 +223,61 @@ type view struct {
 	Seats            int
 	WaitlistPosition int
 	// Waiting says the team is on the waiting list as the email goes out.
-	Waiting   bool
-	Members   []memberView
-	ManageURL string
+	Waiting bool
+	Members []memberView
+	// Exactly one of ManageURL, StatementURL and ConfirmURL is set: the
+	// one private link the recipient may hold.
+	ManageURL    string
+	StatementURL string
+	ConfirmURL   string
 	// Calendar says what the attached calendar file does: "add", "remove"
 	// or "" when there is none.
 	Calendar string
+
+	// EventURL is the event's public page (to register again).
+	EventURL string
+	// RespondBy is the offer's or invitation's deadline in Pacific time;
+	// TimeLeft how long is left when the email is written ("about 3
+	// days"), or "" if it is not known.
+	DeadlineLabel string
+	RespondBy     string
+	TimeLeft      string
+	// Message is staff's message as paragraphs of lines (HTML);
+	// MessageText is the same, indented, for the text part.
+	Message     [][]string
+	MessageText string
+	// MemberRole is the role of the member a member's email is for.
+	MemberRole string
+	// Confirmations says the members' list shows who has confirmed;
+	// Confirmed of them have.
+	Confirmations bool
+	Confirmed     int
+	// StaffEmail is whom the team writes to ("" if unknown: they reply).
+	StaffEmail string
 }
 
-type memberView struct{ Name, Role string }
+type memberView struct {
+	Name, Role string
+	// Email is shown to the statement's contact only, to check the
+	// addresses the confirmation requests went to.
+	Email string
+	// Status is "confirmed" or "not confirmed yet" on the emails that
+	// follow confirmations, else "".
+	Status string
+	// You marks the member a member's email is for.
+	You bool
+}
 
-// Render renders the email a notice owes its team.
+// Render renders the email a notice owes its team, or one member of it.
 func Render(n convening.Notice, links Links) (Message, error) {
-	subject, err := subjectOf(n)
-	if err != nil {
+	spec, ok := kinds[n.Kind]
+	if !ok {
+		return Message{}, fmt.Errorf("mail: notice %s has unknown kind %q", n.ID, n.Kind)
+	}
+	if err := checkAddressee(n, spec); err != nil {
 		return Message{}, err
 	}
-	manage, err := links.ManageURL(n.RegistrationID)
+	subject, err := subjectOf(n)
 	if err != nil {
 		return Message{}, err
 	}
@@ -148,19 +293,67 @@ func Render(n convening.Notice, links Links) (Message, error) {
 		Seats:            n.Seats,
 		WaitlistPosition: n.WaitlistPosition,
 		Waiting:          n.Status == convening.StatusWaitlisted || n.Kind == convening.NoticeWaitlisted,
-		ManageURL:        manage,
+		DeadlineLabel:    spec.deadlineLabel,
+	}
+	// Only the link this recipient may hold is built at all, so no
+	// template can show another.
+	switch spec.audience {
+	case registrationContact:
+		v.ManageURL, err = links.ManageURL(n.RegistrationID)
+	case statementContact:
+		v.StatementURL, err = links.StatementURL(n.RegistrationID)
+	case statementMember:
+		v.ConfirmURL, err = links.ConfirmURL(n.RegistrationID, n.MemberID)
+	}
+	if err != nil {
+		return Message{}, err
 	}
 	if n.Event.Online || v.Where == "" {
 		v.Where = "Online"
 	}
 	switch {
+	case spec.seatsLabel != "":
+		v.SeatsLabel = spec.seatsLabel
 	case v.Waiting:
 		v.SeatsLabel = "Seats requested"
 	case n.Kind == convening.NoticeCancelled:
 		v.SeatsLabel = "Seats released"
 	}
+	if v.Seats == 0 && spec.audience != registrationContact {
+		v.Seats = len(n.Members) // a statement asks one seat per member
+	}
+	if n.RespondBy != nil {
+		v.RespondBy = deadline(*n.RespondBy)
+		v.TimeLeft = timeLeft(n.CreatedAt, *n.RespondBy)
+	}
+	if spec.template != "" {
+		v.EventURL = links.EventURL(n.Event.ID)
+		v.Message = paragraphs(n.Message)
+		v.MessageText = indented(v.Message)
+		if a, err := netmail.ParseAddress(links.Organizer); err == nil {
+			v.StaffEmail = a.Address
+		}
+	}
+	// Who has confirmed matters until staff decide.
+	v.Confirmations = n.Kind == convening.NoticeStatementReceived || n.Kind == convening.NoticeShortlisted || spec.audience == statementMember
 	for _, m := range n.Members {
-		v.Members = append(v.Members, memberView{Name: oneLine(m.Name), Role: m.Role.Label()})
+		mv := memberView{Name: oneLine(m.Name), Role: m.Role.Label()}
+		if n.Kind == convening.NoticeStatementReceived {
+			mv.Email = oneLine(m.Email)
+		}
+		if v.Confirmations {
+			mv.Status = "not confirmed yet"
+			if m.ConfirmedAt != nil {
+				mv.Status = "confirmed"
+			}
+		}
+		if m.ConfirmedAt != nil {
+			v.Confirmed++
+		}
+		if spec.audience == statementMember && m.ID == n.MemberID {
+			mv.You, v.MemberRole = true, mv.Role
+		}
+		v.Members = append(v.Members, mv)
 	}
 	att, hasCalendar := invitation(n, links)
 	if hasCalendar {
@@ -169,11 +362,15 @@ func Render(n convening.Notice, links Links) (Message, error) {
 			v.Calendar = "remove"
 		}
 	}
+	textName, htmlName := "notice.txt", "notice.html"
+	if spec.template != "" {
+		textName, htmlName = spec.template, spec.template
+	}
 	var text, html bytes.Buffer
-	if err := textTmpl.Execute(&text, v); err != nil {
+	if err := textTmpl.ExecuteTemplate(&text, textName, v); err != nil {
 		return Message{}, fmt.Errorf("mail: render text of notice %s: %w", n.ID, err)
 	}
-	if err := htmlTmpl.Execute(&html, v); err != nil {
+	if err := htmlTmpl.ExecuteTemplate(&html, htmlName, v); err != nil {
 		return Message{}, fmt.Errorf("mail: render HTML of notice %s: %w", n.ID, err)
 	}
 	msg := Message{Subject: subject, Text: text.String(), HTML: html.String()}
@@ -181,6 +378,27 @@ func Render(n convening.Notice, links Links) (Message, error) {
 		msg.Attachments = append(msg.Attachments, att)
 	}
 	return msg, nil
+}
+
+// checkAddressee refuses a notice whose fields do not fit its kind, rather
+// than send a link to the wrong person: a contact's notice naming a member
+// may be addressed to that member, who must not get the contact's link.
+func checkAddressee(n convening.Notice, spec kindSpec) error {
+	wantSubject := convening.SubjectRegistration
+	if spec.audience != registrationContact {
+		wantSubject = convening.SubjectStatement
+	}
+	switch {
+	case n.SubjectKind != wantSubject:
+		return fmt.Errorf("mail: notice %s (%s) is about a %q, not a %q", n.ID, n.Kind, n.SubjectKind, wantSubject)
+	case spec.audience == statementMember && n.MemberID == "":
+		return fmt.Errorf("mail: notice %s (%s) names no member", n.ID, n.Kind)
+	case spec.audience != statementMember && n.MemberID != "":
+		return fmt.Errorf("mail: notice %s (%s) is for the contact but names a member", n.ID, n.Kind)
+	case spec.deadline && n.RespondBy == nil:
+		return fmt.Errorf("mail: notice %s (%s) has no deadline", n.ID, n.Kind)
+	}
+	return nil
 }
 
 // invitation returns the calendar file a notice carries: an invitation
@@ -214,6 +432,11 @@ func invitation(n convening.Notice, links Links) (Attachment, bool) {
 
 func subjectOf(n convening.Notice) (string, error) {
 	title := oneLine(n.Event.Title)
+	by := ""
+	if n.RespondBy != nil {
+		by = shortDeadline(*n.RespondBy)
+	}
+	org := oneLine(n.Organization.Name)
 	switch n.Kind {
 	case convening.NoticeRegistered:
 		return "Registered: " + title, nil
@@ -238,8 +461,117 @@ func subjectOf(n convening.Notice) (string, error) {
 		return "Your team's members changed: " + title, nil
 	case convening.NoticeContactChanged:
 		return "You are now your team's contact: " + title, nil
+	// The deadline comes last, so that a long title does not push it out
+	// of sight in an inbox.
+	case convening.NoticeOffered:
+		return fmt.Sprintf("Action required: seats are held for your team at %s until %s", title, by), nil
+	case convening.NoticeOfferReminder:
+		return fmt.Sprintf("Reminder, action required: accept your seats at %s by %s", title, by), nil
+	case convening.NoticeOfferExpired:
+		return "Offer expired: " + title, nil
+	case convening.NoticeStatementReceived:
+		return "Statement of interest received: " + title, nil
+	case convening.NoticeMemberConfirmation:
+		return fmt.Sprintf("Please confirm you will attend %s with %s", title, org), nil
+	case convening.NoticeConfirmationNudge:
+		return fmt.Sprintf("Reminder: please confirm you will attend %s with %s", title, org), nil
+	case convening.NoticeShortlisted:
+		return "Shortlisted: " + title, nil
+	case convening.NoticeInvitation:
+		return fmt.Sprintf("Action required: your team is invited to %s, reply by %s", title, by), nil
+	case convening.NoticeInvitationReminder:
+		return fmt.Sprintf("Reminder, action required: reply to your invitation to %s by %s", title, by), nil
+	case convening.NoticeInvitationExtended:
+		return fmt.Sprintf("More time to reply: your invitation to %s now runs until %s", title, by), nil
+	case convening.NoticeInvitationExpired:
+		return "Invitation expired: " + title, nil
+	case convening.NoticeStatementDeclined:
+		return "Decision on your statement of interest: " + title, nil
+	case convening.NoticeInvitationDeclined:
+		return "You declined your invitation: " + title, nil
+	case convening.NoticeStatementWithdrawn:
+		return "Statement of interest withdrawn: " + title, nil
 	}
 	return "", fmt.Errorf("mail: notice %s has unknown kind %q", n.ID, n.Kind)
+}
+
+// deadline shows a deadline in Pacific time, where the events are held,
+// e.g. "Friday, March 12, 2027, 5:00 PM PT". Midnight is said as the end
+// of the day before, since "12:00 AM" is often read as the wrong night.
+func deadline(t time.Time) string {
+	p := t.In(convening.Pacific)
+	if p.Hour() == 0 && p.Minute() == 0 {
+		return p.Add(-time.Minute).Format("Monday, January 2, 2006") + ", at midnight (end of the day) PT"
+	}
+	return p.Format("Monday, January 2, 2006, 3:04 PM") + " PT"
+}
+
+// shortDeadline is deadline for a subject line: "Fri, Mar 12, 5:00 PM PT".
+func shortDeadline(t time.Time) string {
+	p := t.In(convening.Pacific)
+	if p.Hour() == 0 && p.Minute() == 0 {
+		return p.Add(-time.Minute).Format("Mon, Jan 2") + ", midnight PT"
+	}
+	return p.Format("Mon, Jan 2, 3:04 PM") + " PT"
+}
+
+// timeLeft says roughly how long is left from the notice's writing to the
+// deadline ("about 3 days", "about 24 hours"): reminders go out 72 and 24
+// hours before, give or take the sweep's few minutes. It is "" when that is
+// not known or already past.
+func timeLeft(from, to time.Time) string {
+	d := to.Sub(from)
+	switch {
+	case from.IsZero() || d <= 0:
+		return ""
+	case d < time.Hour:
+		return "less than an hour"
+	case d < 90*time.Minute:
+		return "about an hour"
+	case d < 47*time.Hour+30*time.Minute:
+		return fmt.Sprintf("about %d hours", d.Round(time.Hour)/time.Hour)
+	}
+	return fmt.Sprintf("about %d days", d.Round(24*time.Hour)/(24*time.Hour))
+}
+
+// paragraphs makes staff's message paragraphs of lines: it may span lines
+// in the body (never in a header), and each line is made safe as oneLine
+// makes it. Blank lines separate paragraphs.
+func paragraphs(s string) [][]string {
+	s = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\u0085", "\n", "\u2028", "\n", "\u2029", "\n\n").Replace(s)
+	var out [][]string
+	var cur []string
+	for _, line := range strings.Split(s, "\n") {
+		if line = oneLine(line); line != "" {
+			cur = append(cur, line)
+			continue
+		}
+		if cur != nil {
+			out, cur = append(out, cur), nil
+		}
+	}
+	if cur != nil {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// indented is the message for the text part: each line indented, so that
+// where it ends is plain, and paragraphs apart.
+func indented(ps [][]string) string {
+	var b strings.Builder
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteString("\n\n")
+		}
+		for j, line := range p {
+			if j > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteString("  " + line)
+		}
+	}
+	return b.String()
 }
 
 // oneLine makes user- or staff-supplied text safe for a mail header and a

@@ -185,6 +185,7 @@ func TestManageURL(t *testing.T) {
 		{"ErrRelativeBase", "/manage", "01J9", ""},
 		{"ErrBaseWithQuery", "https://example.org/?x=1", "01J9", ""},
 		{"ErrNoID", "https://example.org", "", ""},
+		{"ErrDotDot", "https://example.org", "..", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -202,6 +203,69 @@ func TestManageURL(t *testing.T) {
 	}
 	if err := (Links{BaseURL: "https://example.org"}).Validate(); err == nil {
 		t.Error("Validate without tokens succeeded")
+	}
+}
+
+func TestStatementURL(t *testing.T) {
+	tokens := testLinks(t).Tokens
+	tests := []struct {
+		name, base, id, want string
+	}{
+		{"OK", "https://convenings.example.org", "01JSTMT", "https://convenings.example.org/statements/01JSTMT?token=" + tokens.Token("01JSTMT")},
+		{"BasePath", "https://example.org/lmi/", "01JSTMT", "https://example.org/lmi/statements/01JSTMT?token=" + tokens.Token("01JSTMT")},
+		{"OddID", "https://example.org", "a/../b", "https://example.org/statements/a%2F..%2Fb?token=" + tokens.Token("a/../b")},
+		{"ErrNoID", "https://example.org", "", ""},
+		{"ErrDot", "https://example.org", ".", ""},
+		{"ErrRelativeBase", "statements", "01JSTMT", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Links{BaseURL: tt.base, Tokens: tokens}.StatementURL(tt.id)
+			if tt.want == "" {
+				if err == nil {
+					t.Fatalf("StatementURL = %q, want an error", got)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("StatementURL = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestConfirmURL(t *testing.T) {
+	tokens := testLinks(t).Tokens
+	member := tokens.Token(convening.MemberTokenSubject("01JSTMT", "01JMEM"))
+	tests := []struct {
+		name, base, statement, member, want string
+	}{
+		{"OK", "https://convenings.example.org/", "01JSTMT", "01JMEM", "https://convenings.example.org/statements/01JSTMT/members/01JMEM?token=" + member},
+		{"BasePath", "https://example.org/lmi", "01JSTMT", "01JMEM", "https://example.org/lmi/statements/01JSTMT/members/01JMEM?token=" + member},
+		{"OddID", "https://example.org", "s", "a/../b", "https://example.org/statements/s/members/a%2F..%2Fb?token=" + tokens.Token(convening.MemberTokenSubject("s", "a/../b"))},
+		// ".." would make the member's link the statement's page.
+		{"ErrDotDot", "https://example.org", "01JSTMT", "..", ""},
+		{"ErrNoMember", "https://example.org", "01JSTMT", "", ""},
+		{"ErrNoStatement", "https://example.org", "", "01JMEM", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Links{BaseURL: tt.base, Tokens: tokens}.ConfirmURL(tt.statement, tt.member)
+			if tt.want == "" {
+				if err == nil {
+					t.Fatalf("ConfirmURL = %q, want an error", got)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("ConfirmURL = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+	// The member's token is not the statement's: a member cannot open the
+	// contact's page with it.
+	if member == tokens.Token("01JSTMT") {
+		t.Fatal("a member's token is the statement's manage token")
 	}
 }
 

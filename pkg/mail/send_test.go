@@ -221,3 +221,45 @@ func localSES(t *testing.T) string {
 	t.Cleanup(func() { _ = p.Stop() })
 	return p.Endpoint()
 }
+
+// TestSESLocalStatementsAndOffers sends every statement and offer email
+// through the local SES, as `make run` does: each is stored as rendered,
+// to its one recipient (a member's to the member), with no attachment,
+// so the mail viewer shows them as teams will read them.
+func TestSESLocalStatementsAndOffers(t *testing.T) {
+	endpoint := localSES(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	client, err := localaws.NewSESClient(ctx, endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := testLinks(t)
+	links.Organizer = "CA LMI <convenings@example.org>"
+	ses := NewSES(client, links.Organizer, "convenings-mail")
+	for _, kind := range newKinds {
+		t.Run(string(kind), func(t *testing.T) {
+			n := sampleNotice(kind)
+			n.Message = "Thank you for your statement.\nWe look forward to it."
+			m, err := Render(n, links)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, err := ses.Send(ctx, n.To, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := findStored(t, endpoint, id)
+			want := (&netmail.Address{Name: n.To.Name, Address: n.To.Email}).String()
+			if len(got.To) != 1 || got.To[0] != want || len(got.CC)+len(got.BCC) != 0 {
+				t.Errorf("to %v cc %v bcc %v, want to %q only", got.To, got.CC, got.BCC, want)
+			}
+			if got.Subject != m.Subject || got.Text != m.Text || got.HTML != m.HTML {
+				t.Errorf("stored email differs from the rendered one: subject %q", got.Subject)
+			}
+			if len(got.Attachments) != 0 {
+				t.Errorf("attachments %+v", got.Attachments)
+			}
+		})
+	}
+}

@@ -28,13 +28,24 @@ type Store struct {
 	notices       map[string]*notice
 	idempotency   map[string]*idemRecord
 	audit         []convening.AuditRecord // in the order written
+	// holds are the seats held for offered and invited teams, and the
+	// reminders owed, by subject (registration or statement) id.
+	holds map[string]convening.Hold
+	// statements of interest, their replays and reviews (by statement,
+	// then reviewer).
+	statements      map[string]*convening.Statement
+	stmtIdempotency map[string]*stmtIdemRecord
+	reviews         map[string]map[string]convening.Review
+	// aliases are merged spellings of organizations, by the merged key.
+	aliases map[string]convening.OrganizationAlias
 }
 
 type event struct {
 	convening.Event
 	waitlist []convening.WaitlistEntry // in arrival order
-	orgs     map[string]string         // organization key -> active registration id
+	orgs     map[string]string         // organization key -> active registration or statement id
 	regs     []string                  // registration ids in order of creation
+	stmts    []string                  // statement ids in order of submission
 }
 
 // notice is a notice's delivery record and when it is next due.
@@ -53,10 +64,15 @@ type idemRecord struct {
 // New returns an empty store.
 func New() *Store {
 	return &Store{
-		events:        map[string]*event{},
-		registrations: map[string]*convening.Registration{},
-		notices:       map[string]*notice{},
-		idempotency:   map[string]*idemRecord{},
+		events:          map[string]*event{},
+		registrations:   map[string]*convening.Registration{},
+		notices:         map[string]*notice{},
+		idempotency:     map[string]*idemRecord{},
+		holds:           map[string]convening.Hold{},
+		statements:      map[string]*convening.Statement{},
+		stmtIdempotency: map[string]*stmtIdemRecord{},
+		reviews:         map[string]map[string]convening.Review{},
+		aliases:         map[string]convening.OrganizationAlias{},
 	}
 }
 
@@ -158,8 +174,7 @@ func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (conve
 	ev, ok := s.events[in.EventID]
 	if ok {
 		if _, taken := ev.orgs[reg.Organization.Key()]; taken {
-			return convening.Registration{}, false, convening.NewError(convening.ECONFLICT, convening.ReasonOrganizationRegistered,
-				"%s already has an active registration for this event.", reg.Organization.Name)
+			return convening.Registration{}, false, errOrganizationTaken(reg.Organization)
 		}
 	}
 	if !ok {
@@ -226,7 +241,8 @@ func (s *Store) Cancel(ctx context.Context, in convening.CancelInput) (convening
 	if !ok {
 		return convening.Registration{}, false, convening.ErrRegistrationNotFound
 	}
-	if reg.Status == convening.StatusCancelled {
+	if !reg.Status.Active() {
+		// Cancelled already, or an offer that lapsed: nothing is held.
 		return clone(*reg), false, nil
 	}
 	before := reg.Summary()
@@ -239,6 +255,7 @@ func (s *Store) Cancel(ctx context.Context, in convening.CancelInput) (convening
 	if reg.Status == convening.StatusWaitlisted {
 		ev.waitlist = slices.DeleteFunc(ev.waitlist, func(w convening.WaitlistEntry) bool { return w.RegistrationID == in.RegistrationID })
 	}
+	delete(s.holds, reg.ID) // an offered team's seats go back with it
 	s.addNotice(in.NoticeID, convening.NoticeCancelled, *reg, in.Now)
 	now := in.Now
 	reg.Status, reg.UpdatedAt, reg.CancelledAt, reg.WaitlistPosition = convening.StatusCancelled, now, &now, nil
@@ -263,20 +280,27 @@ func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newI
 			break
 		}
 	}
+	promotions, counts := convening.Promotions(ev.Event, plan.Entries(), now)
 	var promoted []convening.Registration
-	for _, w := range plan.Entries() {
-		reg := s.registrations[w.RegistrationID]
+	for _, p := range promotions {
+		reg := s.registrations[p.Entry.RegistrationID]
 		before := reg.Summary()
 		// The arrival number stays, as in the DynamoDB store: a roster
 		// cursor may still name the team's place in the waiting list.
-		reg.Status, reg.UpdatedAt, reg.PromotedAt = convening.StatusRegistered, now, &now
-		ev.waitlist = slices.DeleteFunc(ev.waitlist, func(x convening.WaitlistEntry) bool { return x.RegistrationID == w.RegistrationID })
-		s.addNotice(newID(), convening.NoticePromoted, *reg, now)
-		s.audit = append(s.audit, convening.AuditOf(newID(), convening.AuditPromoted, convening.SystemActor, *reg, now, "", before, reg.Summary()))
+		reg.Status, reg.UpdatedAt, reg.Offer = p.Status, now, p.Offer
+		if p.Status == convening.StatusRegistered {
+			reg.PromotedAt = &now
+		}
+		if p.Hold != nil {
+			s.holds[reg.ID] = *p.Hold
+		}
+		ev.waitlist = slices.DeleteFunc(ev.waitlist, func(x convening.WaitlistEntry) bool { return x.RegistrationID == reg.ID })
+		s.addNotice(newID(), p.Notice, *reg, now)
+		s.audit = append(s.audit, convening.AuditOf(newID(), p.Audit, convening.SystemActor, *reg, now, "", before, reg.Summary()))
 		promoted = append(promoted, clone(*reg))
 	}
 	if len(promoted) > 0 {
-		ev.Counts = ev.Counts.Plus(plan.Counts())
+		ev.Counts = ev.Counts.Plus(counts)
 		ev.UpdatedAt = now
 	}
 	return promoted, nil
@@ -354,6 +378,11 @@ func rosterKey(r convening.Registration, list convening.Status) (string, bool) {
 			return "", false
 		}
 		return r.CancelledAt.UTC().Format(layout) + "#" + r.ID, true
+	case convening.StatusOffered, convening.StatusExpired:
+		if r.Offer == nil {
+			return "", false
+		}
+		return r.Offer.OfferedAt.UTC().Format(layout) + "#" + r.ID, true
 	}
 	return "", false
 }
@@ -395,7 +424,18 @@ func clone(r convening.Registration) convening.Registration {
 		t := *r.ErasedAt
 		r.ErasedAt = &t
 	}
+	if r.Offer != nil {
+		o := *r.Offer
+		r.Offer = &o
+	}
 	return r
+}
+
+// errOrganizationTaken answers a second active registration or statement
+// of one organization for an event.
+func errOrganizationTaken(o convening.Organization) error {
+	return convening.NewError(convening.ECONFLICT, convening.ReasonOrganizationRegistered,
+		"%s already has an active registration or statement for this event.", o.Name)
 }
 
 // ended returns the context's error, and context.DeadlineExceeded once its

@@ -12,8 +12,14 @@ import (
 
 // addNotice records the notice a change owes; the caller holds the lock.
 func (s *Store) addNotice(id string, kind convening.NoticeKind, reg convening.Registration, now time.Time) {
-	s.notices[id] = &notice{NoticeRecord: convening.NoticeRecord{ID: id, Kind: kind, RegistrationID: reg.ID, EventID: reg.EventID,
-		State: convening.NoticePending, CreatedAt: now}, due: now.Add(convening.NoticeSweepDelay)}
+	s.addSpec(convening.NoticeSpec{ID: id, Kind: kind, RegistrationID: reg.ID}, reg.EventID, now)
+}
+
+// addSpec records a notice as a change specifies it (about a registration
+// or a statement, to its contact or one member).
+func (s *Store) addSpec(n convening.NoticeSpec, eventID string, now time.Time) {
+	s.notices[n.ID] = &notice{NoticeRecord: convening.NoticeRecord{ID: n.ID, Kind: n.Kind, RegistrationID: n.RegistrationID, EventID: eventID,
+		SubjectKind: n.SubjectKind, MemberID: n.MemberID, State: convening.NoticePending, CreatedAt: now}, due: now.Add(convening.NoticeSweepDelay)}
 }
 
 // ClaimNotice leases a due notice to one sender.
@@ -93,20 +99,24 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 	if !ok {
 		return convening.Notice{}, fmt.Errorf("notice %s: %w", id, convening.ErrNoticeNotFound)
 	}
-	reg, ev := s.registrations[n.RegistrationID], s.events[n.EventID]
+	ev := s.events[n.EventID]
+	if n.SubjectKind == convening.SubjectStatement {
+		st := s.statements[n.RegistrationID]
+		if st == nil || ev == nil {
+			return convening.Notice{}, fmt.Errorf("notice %s: statement or event is missing", id)
+		}
+		return convening.StatementNotice(n.NoticeRecord, cloneStatement(*st), ev.Event, n.MemberID)
+	}
+	reg := s.registrations[n.RegistrationID]
 	if reg == nil || ev == nil {
 		return convening.Notice{}, fmt.Errorf("notice %s: registration or event is missing", id)
 	}
 	r := s.withPosition(clone(*reg))
 	position := 0
-	if (n.Kind == convening.NoticeWaitlisted || n.Kind == convening.NoticeWaitlistMoved) && r.WaitlistPosition != nil {
+	if r.WaitlistPosition != nil {
 		position = *r.WaitlistPosition
 	}
-	return convening.Notice{
-		ID: n.ID, Kind: n.Kind, RegistrationID: n.RegistrationID,
-		To: r.Contact, Organization: r.Organization, Members: r.Members, Seats: r.Seats,
-		WaitlistPosition: position, Status: r.Status, Event: ev.Summary(), CreatedAt: n.CreatedAt,
-	}, nil
+	return convening.RegistrationNotice(n.NoticeRecord, r, ev.Event, position), nil
 }
 
 // NoticeRecord returns a notice's delivery record.

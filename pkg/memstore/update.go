@@ -49,8 +49,14 @@ func (s *Store) UpdateRegistration(ctx context.Context, id string, withWaitlist 
 	ev.WaitlistSeq = max(ev.WaitlistSeq, c.RaiseWaitlistSeq)
 	ev.UpdatedAt = after.UpdatedAt
 	s.registrations[id] = &after
+	if c.ReleaseHold {
+		delete(s.holds, id)
+	}
+	if c.Hold != nil {
+		s.holds[id] = *c.Hold
+	}
 	for _, n := range c.Notices {
-		s.addNotice(n.ID, n.Kind, *s.registrations[n.RegistrationID], after.UpdatedAt)
+		s.addSpec(n, after.EventID, after.UpdatedAt)
 	}
 	s.audit = append(s.audit, c.Audit)
 	return s.withPosition(clone(after)), nil

@@ -32,6 +32,9 @@ type Store interface {
 	convening.OrganizationRegistrations
 	convening.EventEraser
 	convening.SentNotices
+	convening.Holds
+	convening.StatementStore
+	convening.OrganizationAliases
 }
 
 // Run runs the contract suite; newStore returns an empty store each call.
@@ -68,6 +71,12 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 		{"RaceSameOrganization", testRaceSameOrganization},
 		{"RaceSameIdempotencyKey", testRaceSameIdempotencyKey},
 		{"RaceCancelAndPromote", testRaceCancelAndPromote},
+		{"WaitlistOffers", testWaitlistOffers},
+		{"RaceAcceptAndLapse", testRaceAcceptAndLapse},
+		{"StatementLifecycle", testStatementLifecycle},
+		{"InvitationLapses", testInvitationLapses},
+		{"Reviews", testReviews},
+		{"MergeOrganizations", testMergeOrganizations},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,11 +141,11 @@ func Team(n, size int) convening.Team {
 func ptr[T any](v T) *T { return &v }
 
 // notices returns every notice's kind by registration id (none is sent in
-// these tests, so all are due within the hour).
+// these tests, so all are due within the year).
 func (e *env) notices(t testing.TB) map[string][]convening.NoticeKind {
 	t.Helper()
 	ctx := context.Background()
-	ids, err := e.store.DueNotices(ctx, time.Now().Add(time.Hour), 100000)
+	ids, err := e.store.DueNotices(ctx, time.Now().AddDate(1, 0, 0), 100000)
 	if err != nil {
 		t.Fatalf("due notices: %v", err)
 	}
@@ -152,10 +161,12 @@ func (e *env) notices(t testing.TB) map[string][]convening.NoticeKind {
 }
 
 // CheckEvent checks, from what the store answers, every invariant of one
-// event: counts equal the sum of its registrations' contributions, seats
-// taken never exceed capacity, positions run 1..n in arrival order, no
-// organization holds two active registrations, and (after promotion has
-// run) no waitlisted team fits the free seats under the event's policy.
+// event: counts equal the sum of its registrations' (and statements')
+// contributions, seats taken and held never exceed capacity, every seat
+// held is exactly an offered or invited team's seats under its hold,
+// positions run 1..n in arrival order, no organization holds two active
+// registrations or statements, and (after promotion has run) no waitlisted
+// team fits the free seats under the event's policy.
 func CheckEvent(t testing.TB, s convening.Store, eventID string, promoted bool) (convening.Event, Lists) {
 	t.Helper()
 	ctx := context.Background()
@@ -166,22 +177,62 @@ func CheckEvent(t testing.TB, s convening.Store, eventID string, promoted bool) 
 	r := ReadLists(t, s, eventID)
 	var sum convening.Counts
 	orgs := map[string]string{}
-	for _, list := range [][]convening.Registration{r.Registered, r.Waitlist, r.Cancelled} {
+	held := map[string]int{} // subject id -> seats it should hold
+	claim := func(key, id string) {
+		if other, dup := orgs[key]; dup {
+			t.Errorf("organization %s holds %s and %s", key, other, id)
+		}
+		orgs[key] = id
+	}
+	for _, list := range [][]convening.Registration{r.Registered, r.Offered, r.Waitlist, r.Cancelled, r.Expired} {
 		for _, reg := range list {
 			sum = sum.Plus(reg.Counts())
 			if reg.Status.Active() {
-				if other, dup := orgs[reg.Organization.Key()]; dup {
-					t.Errorf("organization %s holds %s and %s", reg.Organization.Key(), other, reg.ID)
+				claim(reg.Organization.Key(), reg.ID)
+			}
+			if reg.Status == convening.StatusOffered {
+				if reg.Offer == nil || reg.Offer.Seats != reg.Seats {
+					t.Errorf("offered %s: offer %+v for %d seats", reg.ID, reg.Offer, reg.Seats)
 				}
-				orgs[reg.Organization.Key()] = reg.ID
+				held[reg.ID] = reg.Seats
+			}
+		}
+	}
+	if ss, ok := s.(convening.StatementStore); ok {
+		for _, st := range readStatements(t, ss, eventID) {
+			sum = sum.Plus(st.Counts())
+			if st.Status.Active() {
+				claim(st.Organization.Key(), st.ID)
+			}
+			if st.Status == convening.StatementInvited {
+				held[st.ID] = st.Seats()
 			}
 		}
 	}
 	if sum != ev.Counts {
-		t.Errorf("counts %+v, registrations sum to %+v", ev.Counts, sum)
+		t.Errorf("counts %+v, registrations and statements sum to %+v", ev.Counts, sum)
 	}
-	if ev.SeatsTaken > ev.Capacity {
-		t.Errorf("%d seats taken of %d", ev.SeatsTaken, ev.Capacity)
+	if ev.SeatsTaken+ev.SeatsHeld > ev.Capacity {
+		t.Errorf("%d seats taken and %d held of %d", ev.SeatsTaken, ev.SeatsHeld, ev.Capacity)
+	}
+	if hs, ok := s.(convening.Holds); ok {
+		// Far enough ahead, every hold has something due: all of them.
+		all, err := hs.DueHolds(ctx, time.Now().AddDate(5, 0, 0), 100000)
+		if err != nil {
+			t.Fatalf("holds: %v", err)
+		}
+		for _, h := range all {
+			if h.EventID != eventID || h.Kind == convening.HoldConfirmation {
+				continue
+			}
+			if seats, ok := held[h.SubjectID]; !ok || seats != h.Seats {
+				t.Errorf("hold of %d seats for %s, which holds %d (held %v)", h.Seats, h.SubjectID, seats, ok)
+			}
+			delete(held, h.SubjectID)
+		}
+		for id, seats := range held {
+			t.Errorf("%s holds %d seats without a hold", id, seats)
+		}
 	}
 	var entries []convening.WaitlistEntry
 	for i, reg := range r.Waitlist {
@@ -200,7 +251,25 @@ func CheckEvent(t testing.TB, s convening.Store, eventID string, promoted bool) 
 
 // Lists are an event's three lists of registrations, read whole.
 type Lists struct {
-	Registered, Waitlist, Cancelled []convening.Registration
+	Registered, Offered, Waitlist, Cancelled, Expired []convening.Registration
+}
+
+// readStatements reads every statement of an event, in small pages.
+func readStatements(t testing.TB, s convening.StatementStore, eventID string) []convening.Statement {
+	t.Helper()
+	var all []convening.Statement
+	after := ""
+	for {
+		page, more, err := s.Statements(context.Background(), eventID, "", after, 7)
+		if err != nil {
+			t.Fatalf("statements after %q: %v", after, err)
+		}
+		all = append(all, page...)
+		if !more {
+			return all
+		}
+		after = page[len(page)-1].ID
+	}
 }
 
 // ReadLists reads each of an event's lists page by page (small pages, so
@@ -211,7 +280,8 @@ func ReadLists(t testing.TB, s convening.Store, eventID string) Lists {
 	for _, list := range []struct {
 		status convening.Status
 		dst    *[]convening.Registration
-	}{{convening.StatusRegistered, &l.Registered}, {convening.StatusWaitlisted, &l.Waitlist}, {convening.StatusCancelled, &l.Cancelled}} {
+	}{{convening.StatusRegistered, &l.Registered}, {convening.StatusOffered, &l.Offered}, {convening.StatusWaitlisted, &l.Waitlist},
+		{convening.StatusCancelled, &l.Cancelled}, {convening.StatusExpired, &l.Expired}} {
 		after := ""
 		for {
 			regs, more, err := s.Roster(context.Background(), eventID, list.status, after, 3)

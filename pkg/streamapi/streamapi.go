@@ -2,13 +2,16 @@
 // it converts their images to the SDK's attribute values (so the store's
 // decoders serve both reads and stream records), and runs the promoter,
 // which moves waitlisted teams into seats whenever an event has both free
-// seats and a waiting list. It reports partial batch failures so that
+// seats and a waiting list, and on a schedule sweeps the seats held for
+// offers and invitations. It reports partial batch failures so that
 // Lambda retries only what failed. (The mailer's stream handler is package
 // outbox: this package links no email code.)
 package streamapi
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -23,6 +26,28 @@ import (
 type Promoter struct {
 	Service *convening.Service
 	Log     *slog.Logger
+}
+
+// Invoke is the promoter function's Lambda handler: a DynamoDB Stream
+// batch is promoted from; anything else (the EventBridge schedule) sweeps
+// the holds: reminders owed, and offers and invitations past their
+// deadlines lapsed (their seats go to the next team).
+func (p *Promoter) Invoke(ctx context.Context, payload json.RawMessage) (any, error) {
+	var probe struct {
+		Records []json.RawMessage `json:"Records"`
+	}
+	if err := json.Unmarshal(payload, &probe); err == nil && probe.Records != nil {
+		var ev events.DynamoDBEvent
+		if err := json.Unmarshal(payload, &ev); err != nil {
+			return nil, fmt.Errorf("decode stream batch: %w", err)
+		}
+		return p.Handle(ctx, ev)
+	}
+	n, err := p.Service.SweepHolds(ctx)
+	if n > 0 {
+		p.Log.InfoContext(ctx, "swept holds", "acted", n)
+	}
+	return map[string]int{"acted": n}, err
 }
 
 // Handle processes one batch.

@@ -1,0 +1,31 @@
+// Command statements serves statements of interest: submission, the team's
+// answers and its members' confirmations (see deploy.Routes).
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/calmi/convenings/pkg/awsconfig"
+	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/httpapi"
+	"github.com/calmi/convenings/pkg/tokensecret"
+)
+
+func main() {
+	c, ctx := deploy.ConfigFromEnv(os.Getenv), context.Background()
+	logger, cfg := c.Logger(os.Stderr), must(awsconfig.Load(ctx))
+	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
+	store := dynamostore.Open(cfg, c.Table, logger)
+	lambda.Start(httpapi.Statements(convening.NewService(store, secret.Tokens, logger), logger).Handle)
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err) // at start-up: Lambda reports an init error
+	}
+	return v
+}
