@@ -109,16 +109,24 @@ func (h *Handler) event(ctx context.Context, r *Request, who staffauth.Staff) (*
 			v.Parent = &p
 		}
 	}
-	for _, t := range []struct {
+	type tab struct {
 		status  convening.Status
 		label   string
 		count   int
 		counted bool
-	}{
-		{convening.StatusRegistered, "Registered", v.Event.RegisteredTeams, true},
-		{convening.StatusWaitlisted, "Waiting list", v.Event.WaitlistLength, true},
-		{convening.StatusCancelled, "Cancelled", 0, false},
-	} {
+	}
+	tabs := []tab{{convening.StatusRegistered, "Registered", v.Event.RegisteredTeams, true}}
+	// Offers (seats held for a team until it accepts) only where the
+	// event makes them.
+	offers := v.Event.WaitlistOffers != nil || v.Event.SeatsHeld > 0 || v.Status == convening.StatusOffered || v.Status == convening.StatusExpired
+	if offers {
+		tabs = append(tabs, tab{convening.StatusOffered, "Offered seats", 0, false})
+	}
+	tabs = append(tabs, tab{convening.StatusWaitlisted, "Waiting list", v.Event.WaitlistLength, true}, tab{convening.StatusCancelled, "Cancelled", 0, false})
+	if offers {
+		tabs = append(tabs, tab{convening.StatusExpired, "Offers lapsed", 0, false})
+	}
+	for _, t := range tabs {
 		q := url.Values{}
 		if t.status != convening.StatusRegistered {
 			q.Set("status", string(t.status))
@@ -159,6 +167,10 @@ func (v eventView) ListName() string {
 		return "the waiting list"
 	case convening.StatusCancelled:
 		return "the cancelled registrations"
+	case convening.StatusOffered:
+		return "the teams offered seats"
+	case convening.StatusExpired:
+		return "the lapsed offers"
 	}
 	return "the registered teams"
 }

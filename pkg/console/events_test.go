@@ -10,6 +10,7 @@ import (
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/storetest"
 )
 
 // TestDashboard shows each role the upcoming events' numbers, and only
@@ -266,4 +267,27 @@ func between(s, start, end string) string {
 		return ""
 	}
 	return s[i+len(start) : j]
+}
+
+// TestOfferedList shows, for an event that offers freed seats, the teams
+// holding an offer, with their deadline.
+func TestOfferedList(t *testing.T) {
+	f := newFixture(t)
+	e := storetest.Event("offers", 4, convening.PolicyStrict)
+	e.WaitlistOffers = &convening.WaitlistOffers{RespondWithinHours: 48}
+	if _, err := f.svc.CreateEvent(context.Background(), staffActor, e); err != nil {
+		t.Fatal(err)
+	}
+	first := f.register("offers", 1, 4)
+	second := f.register("offers", 2, 3)
+	if _, err := f.svc.StaffCancel(context.Background(), staffActor, first.ID, "Withdrew"); err != nil {
+		t.Fatal(err)
+	}
+	if reg := f.registration(second.ID); reg.Status != convening.StatusOffered {
+		t.Fatalf("team 2 is %s", reg.Status)
+	}
+	c := f.as(deploy.RoleStaff)
+	r := c.get("/staff/events/offers?status=offered")
+	r.has(t, "Offered seats", "Offers lapsed", "District 2 Unified", "answer by")
+	c.get("/staff/registrations/"+second.ID).has(t, "Offered seats", "3 seats held from", "the team answers by")
 }

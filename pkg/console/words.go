@@ -27,7 +27,7 @@ var statusLabels = map[convening.Status]string{
 	convening.StatusWaitlisted: "Waiting list",
 	convening.StatusOffered:    "Offered seats",
 	convening.StatusCancelled:  "Cancelled",
-	convening.StatusExpired:    "Offer lapsed",
+	convening.StatusExpired:    "Offers lapsed",
 }
 
 var auditLabels = map[convening.AuditKind]string{
