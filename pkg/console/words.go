@@ -30,6 +30,15 @@ var statusLabels = map[convening.Status]string{
 	convening.StatusExpired:    "Offers lapsed",
 }
 
+// statusWords say where a registration stands, within a sentence.
+var statusWords = map[convening.Status]string{
+	convening.StatusRegistered: "registered",
+	convening.StatusWaitlisted: "on the waiting list",
+	convening.StatusOffered:    "offered seats",
+	convening.StatusCancelled:  "cancelled",
+	convening.StatusExpired:    "offer lapsed",
+}
+
 var auditLabels = map[convening.AuditKind]string{
 	convening.AuditRegistered:      "Registered",
 	convening.AuditWaitlisted:      "Joined the waiting list",
@@ -157,8 +166,8 @@ func changeValue(field, v string, names map[string]string) string {
 		}
 		return strings.Join(ids, ", ")
 	case "status":
-		if s, ok := statusLabels[convening.Status(v)]; ok {
-			return strings.ToLower(s)
+		if s, ok := statusWords[convening.Status(v)]; ok {
+			return s
 		}
 	case "email":
 		return noticeLabel(convening.NoticeKind(v))
