@@ -80,6 +80,9 @@ type browserSystem struct {
 	minor     map[string]int
 	passes    int
 	shotCount int
+	// strict fails on every axe-core violation, whatever its impact (the
+	// console's pages), not only serious and critical ones.
+	strict bool
 }
 
 func startBrowserSystem(t *testing.T) *browserSystem {
@@ -223,7 +226,7 @@ func (b *browserSystem) check(name string) {
 	}
 	b.passes += result.Passes
 	for _, v := range result.Violations {
-		if v.Impact == "serious" || v.Impact == "critical" {
+		if v.Impact == "serious" || v.Impact == "critical" || b.strict {
 			b.t.Errorf("%s: accessibility (%s) %s: %s at %v", name, v.Impact, v.ID, v.Help, v.Nodes)
 		} else {
 			b.minor[v.ID]++

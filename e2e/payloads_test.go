@@ -48,6 +48,8 @@ var samplePayloads = []struct {
 	{"web-event-page.json", deploy.Web, 200},
 	{"web-register-form.json", deploy.Web, 403},       // a form post without the site's anti-forgery cookie
 	{"console-events-page.json", deploy.Console, 303}, // a session cookie the table does not know: sign in
+	{"console-check-in-page.json", deploy.Console, 303},
+	{"console-cancel-form.json", deploy.Console, 303}, // a form without a session changes nothing: sign in first
 	{"stream-event-seats-freed.json", deploy.Promoter, 0},
 	{"stream-notice-inserted.json", deploy.Mailer, 0},
 	{"scheduled-retention.json", deploy.Retention, 0},

@@ -2,7 +2,8 @@
 // system, on this machine: the registration rush through the register
 // function's handler against the bare DynamoDB transaction (its floor),
 // DynamoDB round trips per operation, each function's binary size and cold
-// start, and mail throughput under the configured SES send rate. It builds
+// start, mail throughput under the configured SES send rate, and the
+// staff console's page render times (its Go benchmarks). It builds
 // the functions as their mains wire them (localrun.NewFunction), starts its
 // own DynamoDB Local and SES endpoint, judges every rush with the system
 // tests' invariant checker (dynamotest.Check), prints a table and writes
@@ -54,7 +55,7 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 	fs.Float64Var(&c.mailRate, "mail-rate", 50, "LMI_SES_MAX_SEND_RATE for the mail measurement (emails per second)")
 	fs.IntVar(&c.mailNotices, "mail-notices", 400, "notices the mailer sends")
 	fs.StringVar(&c.doc, "doc", "", "write the report to this Markdown file (docs/performance.md)")
-	fs.StringVar(&skip, "skip", "", "comma-separated measurements to skip: rush,calls,cold,mail")
+	fs.StringVar(&skip, "skip", "", "comma-separated measurements to skip: rush,calls,cold,mail,pages")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -76,11 +77,14 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 	steps := []struct {
 		name string
 		do   func(context.Context, *lab, *report) error
+		// noTable: the step needs no DynamoDB Local of its own.
+		noTable bool
 	}{
-		{"rush", measureRush},
-		{"calls", measureCalls},
-		{"mail", measureMail},
-		{"cold", measureColdStart},
+		{"rush", measureRush, false},
+		{"calls", measureCalls, false},
+		{"mail", measureMail, false},
+		{"cold", measureColdStart, false},
+		{"pages", measurePages, true},
 	}
 	for _, s := range steps {
 		if c.skip[s.name] {
@@ -88,8 +92,10 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 		}
 		t := time.Now()
 		fmt.Fprintf(out, "lmi-bench: %s ...\n", s.name)
-		if err := l.freshDynamoDB(ctx); err != nil {
-			return err
+		if !s.noTable {
+			if err := l.freshDynamoDB(ctx); err != nil {
+				return err
+			}
 		}
 		if err := s.do(ctx, l, rep); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)

@@ -20,6 +20,7 @@ type report struct {
 	calls   []callRow
 	cold    []coldRow
 	mail    *mailResult
+	pages   []pageRow
 }
 
 func (r *report) problemCount() int {
@@ -180,6 +181,10 @@ func (r *report) printTable(w io.Writer) {
 		fmt.Fprintln(w, "Mail (stream batches of 10 to the mailer function, local SES)")
 		r.mailTable(w, false)
 	}
+	if len(r.pages) > 0 {
+		fmt.Fprintln(w, "Console pages (Go benchmarks over the in-memory store: 200 teams registered, 20 waiting)")
+		r.pagesTable(w, false)
+	}
 	fmt.Fprintf(w, "lmi-bench took %v\n", r.elapsed.Round(time.Second))
 }
 
@@ -258,6 +263,13 @@ func (r *report) markdown(w io.Writer) {
 			"fed again, as Lambda retries it. Then every notice must be `sent` (none lost), SES must hold an email for each, "+
 			"and the emails beyond one per notice are counted.\n\n", r.mail.rate)
 		r.mailTable(w, true)
+	}
+	if len(r.pages) > 0 {
+		fmt.Fprintf(w, "### Console pages\n\nThe staff console's Go benchmarks (`go test -bench . ./pkg/console`): each page's answer "+
+			"from the request to its HTML for an event of 1,000 seats taken by 200 teams of 5, with 20 teams waiting, over the in-memory "+
+			"store, so the figure is the console's own work (templates, sorting, counting); in AWS each page adds its DynamoDB "+
+			"queries (the event page: the event, a page of the roster and the registered teams for the counts per role).\n\n")
+		r.pagesTable(w, true)
 	}
 }
 

@@ -35,3 +35,24 @@ func TestWriteDocKeepsProse(t *testing.T) {
 		t.Errorf("the generated section was not replaced:\n%s", got)
 	}
 }
+
+func TestParsePageBenchmarks(t *testing.T) {
+	out := `goos: linux
+BenchmarkDashboard-2     	     200	    101423 ns/op	         2.555 KiB/page	   36374 B/op	     585 allocs/op
+BenchmarkEventPage-2     	     200	   5821087 ns/op	        37.64 KiB/page	 1098464 B/op	    9992 allocs/op
+BenchmarkCheckInPage-2   	     200	  10836742 ns/op	        67.42 KiB/page	 1496695 B/op	   31735 allocs/op
+BenchmarkTeamPage        	     200	    645350 ns/op	         6.590 KiB/page	   73472 B/op	    1167 allocs/op
+BenchmarkAuditPage-2     	     200	   4927358 ns/op	        19.51 KiB/page	  998793 B/op	    7659 allocs/op
+PASS`
+	rows, err := parsePageBenchmarks(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 5 || rows[1].benchmarkName != "BenchmarkEventPage" || rows[1].nsPerOp != 5821087 || rows[1].kib != 37.64 ||
+		rows[1].allocsPerOp != 9992 || rows[3].nsPerOp != 645350 {
+		t.Errorf("rows %+v", rows)
+	}
+	if _, err := parsePageBenchmarks(strings.NewReader("BenchmarkDashboard-2 200 1 ns/op\n")); err == nil {
+		t.Error("missing benchmarks are not reported")
+	}
+}

@@ -22,7 +22,7 @@ func main() {
 	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
 	store := dynamostore.Open(cfg, c.Table, logger)
 	pool := cognito.Pool{Issuer: c.CognitoIssuer, ClientID: c.CognitoClientID, LoginURL: c.CognitoLoginURL}
-	lambda.Start(must(console.New(ctx, convening.NewService(store, nil, logger), store,
+	lambda.Start(must(console.New(ctx, convening.NewService(store, nil, logger).WithNotices(store), store,
 		console.Options{Pool: pool, PublicURL: c.PublicURL, Key: secret.Derive(console.KeyLabel), Log: logger})).Handle)
 }
 

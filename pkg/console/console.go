@@ -45,10 +45,33 @@ import (
 const KeyLabel = "lmi-console-v1"
 
 // Service is what the console's pages need of the registration service
-// (*convening.Service).
+// (*convening.Service, with its notices: Service.WithNotices). The pages
+// decide nothing themselves: every rule, every change and its audit record
+// is the service's.
 type Service interface {
 	Now() time.Time
 	Events(ctx context.Context) ([]convening.Event, error)
+	Event(ctx context.Context, id string) (convening.Event, error)
+	CreateEvent(ctx context.Context, actor convening.Actor, e convening.Event) (convening.Event, error)
+	UpdateEvent(ctx context.Context, actor convening.Actor, id string, change convening.EventChange, reason string) (convening.Event, error)
+	Roster(ctx context.Context, eventID string, q convening.RosterQuery) (convening.Event, convening.RosterPage, error)
+	AllRegistrations(ctx context.Context, eventID string, list convening.Status) (convening.Event, []convening.Registration, error)
+	StaffRegistration(ctx context.Context, id string) (convening.Registration, error)
+	ValidateTeam(e convening.Event, team convening.Team) (convening.Team, error)
+	RegistrationNotices(ctx context.Context, id string) ([]convening.NoticeRecord, error)
+	Audit(ctx context.Context, q convening.AuditQuery) ([]convening.AuditRecord, string, error)
+	AllAudit(ctx context.Context, eventID string) ([]convening.AuditRecord, error)
+	FailedNotices(ctx context.Context, q convening.NoticeQuery) ([]convening.NoticeRecord, error)
+	StaffCancel(ctx context.Context, actor convening.Actor, id, reason string) (convening.Registration, error)
+	PromoteNow(ctx context.Context, actor convening.Actor, id, reason string) (convening.Registration, error)
+	MoveOnWaitlist(ctx context.Context, actor convening.Actor, id string, position int, reason string) (convening.Registration, error)
+	ChangeMembers(ctx context.Context, actor convening.Actor, id string, members []convening.Member, reason string) (convening.Registration, error)
+	ChangeContact(ctx context.Context, actor convening.Actor, id string, contact convening.Contact, reason string) (convening.Registration, error)
+	ResendNotice(ctx context.Context, actor convening.Actor, noticeID, reason string) (convening.NoticeRecord, error)
+	CheckIn(ctx context.Context, actor convening.Actor, id, memberID string, undo bool) (convening.Registration, error)
+	AddWalkIn(ctx context.Context, actor convening.Actor, id string, member convening.Member, reason string) (convening.Registration, error)
+	ExportOrganization(ctx context.Context, org convening.Organization) (convening.OrganizationData, error)
+	EraseOrganization(ctx context.Context, actor convening.Actor, org convening.Organization, reason string) (int, error)
 }
 
 // Options configure a Handler.
@@ -126,8 +149,31 @@ func New(ctx context.Context, svc Service, sessions staffauth.SessionStore, o Op
 	h.verifier = cognito.NewVerifier(ctx, o.Pool, cognito.VerifierOptions{Now: h.now, HTTPClient: h.client})
 
 	pages := map[string]Page{
-		"GET /staff":        h.home,
-		"GET /staff/events": h.events,
+		"GET /staff":                                                          h.dashboard,
+		"GET /staff/events":                                                   h.events,
+		"GET /staff/new-event":                                                h.newEvent,
+		"POST /staff/events":                                                  h.createEvent,
+		"GET /staff/events/{eventId}":                                         h.event,
+		"POST /staff/events/{eventId}":                                        h.updateEvent,
+		"GET /staff/events/{eventId}/edit":                                    h.editEvent,
+		"GET /staff/events/{eventId}/audit":                                   h.audit,
+		"GET /staff/events/{eventId}/exports/{file}":                          h.export,
+		"GET /staff/events/{eventId}/check-in":                                h.checkInList,
+		"POST /staff/events/{eventId}/check-in":                               h.checkIn,
+		"GET /staff/events/{eventId}/walk-in":                                 h.walkInForm,
+		"POST /staff/events/{eventId}/walk-in":                                h.addWalkIn,
+		"GET /staff/registrations/{registrationId}":                           h.team,
+		"POST /staff/registrations/{registrationId}/cancel":                   h.cancel,
+		"POST /staff/registrations/{registrationId}/move":                     h.move,
+		"POST /staff/registrations/{registrationId}/promote":                  h.promote,
+		"GET /staff/registrations/{registrationId}/members":                   h.membersForm,
+		"POST /staff/registrations/{registrationId}/members":                  h.changeMembers,
+		"POST /staff/registrations/{registrationId}/contact":                  h.changeContact,
+		"POST /staff/registrations/{registrationId}/emails/{noticeId}/resend": h.resend,
+		"GET /staff/failed-emails":                                            h.failedEmails,
+		"GET /staff/privacy":                                                  h.privacy,
+		"GET /staff/privacy/export":                                           h.exportOrganization,
+		"POST /staff/privacy/erase":                                           h.eraseOrganization,
 	}
 	public := map[string]func(context.Context, *Request) (*Response, error){
 		"GET /staff/sign-in":       h.signIn,
@@ -157,7 +203,9 @@ func New(ctx context.Context, svc Service, sessions staffauth.SessionStore, o Op
 func (h *Handler) RouteKeys() []string { return slices.Sorted(maps.Keys(h.routes)) }
 
 // serve runs one route: a page only for a signed-in staff member in one
-// of its roles.
+// of its roles, and a form only with its anti-forgery token. Errors of the
+// domain become error pages worded by their reason; only internal ones
+// are returned.
 func (h *Handler) serve(ctx context.Context, r *Request) (*Response, *staffauth.Staff, error) {
 	rt, ok := h.routes[r.Route]
 	if !ok {
@@ -170,15 +218,22 @@ func (h *Handler) serve(ctx context.Context, r *Request) (*Response, *staffauth.
 	who, err := h.Staff(ctx, r, rt.roles...)
 	switch convening.ErrorCode(err) {
 	case "":
-		resp, err := rt.page(ctx, r, who)
-		return resp, &who, err
 	case convening.EUNAUTHORIZED:
 		return redirect("/staff/sign-in?" + url.Values{"next": {r.target()}}.Encode()), nil, nil
 	case convening.EFORBIDDEN:
-		return h.errorPage(r, &who, http.StatusForbidden), &who, nil
+		return h.errorPageFor(r, &who, http.StatusForbidden, err), &who, nil
 	default:
 		return nil, nil, err
 	}
+	if r.Method == http.MethodPost && !h.checkForm(r, r.sessionID, purposeForm) {
+		h.log.WarnContext(ctx, "console form refused", "route", r.Route, staffAttr(who))
+		return h.errorPageFor(r, &who, http.StatusForbidden, errFormExpired), &who, nil
+	}
+	resp, err := rt.page(ctx, r, who)
+	if code := convening.ErrorCode(err); code != "" && code != convening.EINTERNAL {
+		return h.errorPageFor(r, &who, 0, err), &who, nil
+	}
+	return resp, &who, err
 }
 
 // Staff returns the staff member signed in on r, if they hold one of roles

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"path"
+	"strconv"
 	"time"
 
 	"github.com/calmi/convenings/pkg/convening"
@@ -25,11 +27,53 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 var funcs = template.FuncMap{
-	"date": func(t time.Time) string { return t.In(convening.Pacific).Format("Mon, Jan 2, 2006") },
-	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"date":     func(t time.Time) string { return t.In(convening.Pacific).Format("Mon, Jan 2, 2006") },
+	"dateTime": dateTime,
+	// short is a time in a table's column: no weekday.
+	"short":       func(t time.Time) string { return t.In(convening.Pacific).Format("Jan 2, 2006, 3:04 PM") },
+	"clock":       func(t time.Time) string { return t.In(convening.Pacific).Format("3:04 PM") },
+	"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"when":        convening.When,
+	"role":        func(r convening.Role) string { return r.Label() },
+	"orgType":     func(t convening.OrganizationType) string { return t.Label() },
+	"kind":        func(k convening.Kind) string { return kindLabels[k] },
+	"add":         func(a, b int) int { return a + b },
+	"noticeLabel": noticeLabel,
+	"noticeState": func(s convening.NoticeState) string { return noticeStateLabels[s] },
+	"field":       field,
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return strconv.Itoa(n) + " " + many
+	},
+	// dict passes several values to a partial template.
+	"dict": func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, fmt.Errorf("dict: odd number of arguments")
+		}
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			k, ok := kv[i].(string)
+			if !ok {
+				return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+			}
+			m[k] = kv[i+1]
+		}
+		return m, nil
+	},
 }
 
-// pages are parsed once: each page is the layout plus its own template.
+// dateTime shows a time as staff read it: Pacific time, to the minute.
+func dateTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(convening.Pacific).Format("Mon, Jan 2, 2006, 3:04 PM")
+}
+
+// pages are parsed once: each page is the layout and the partials plus its
+// own template.
 var pages = func() map[string]*template.Template {
 	m := map[string]*template.Template{}
 	names, err := fs.Glob(templateFS, "templates/*.html")
@@ -37,11 +81,11 @@ var pages = func() map[string]*template.Template {
 		panic(err)
 	}
 	for _, n := range names {
-		if n == "templates/layout.html" {
+		if n == "templates/layout.html" || n == "templates/partials.html" {
 			continue
 		}
 		m[n[len("templates/"):len(n)-len(".html")]] = template.Must(template.New("layout.html").Funcs(funcs).
-			Option("missingkey=error").ParseFS(templateFS, "templates/layout.html", n))
+			Option("missingkey=error").ParseFS(templateFS, "templates/layout.html", "templates/partials.html", n))
 	}
 	return m
 }()
@@ -51,11 +95,20 @@ type view struct {
 	Title string
 	// Who is the signed-in staff member, if any; the header shows them and
 	// the sign-out button.
-	Who       *staffauth.Staff
-	Role      string
-	SignOut   string // the sign-out form's token
-	StaffOnly bool   // whether Who may see the staff-only pages (the nav)
-	Data      any
+	Who     *staffauth.Staff
+	Role    string
+	SignOut string // the sign-out form's token
+	// CSRF is the anti-forgery token of the page's forms.
+	CSRF string
+	Nav  nav
+	// Flash confirms what the last form did (redirect after post).
+	Flash *flash
+	Data  any
+}
+
+// nav is what the header offers: each role the pages it may use.
+type nav struct {
+	Staff, Events bool
 }
 
 // roleNames and roleDuties say what each role is, for people.
@@ -63,25 +116,38 @@ var (
 	roleNames = map[string]string{deploy.RoleStaff: "Staff", deploy.RoleReviewer: "Reviewer", deploy.RoleCheckIn: "Check-in"}
 	roleDuty  = map[string]string{
 		deploy.RoleStaff:    "You may use every page of the console and every staff action.",
-		deploy.RoleReviewer: "You may read events and, when they arrive, statements of interest, and write reviews.",
+		deploy.RoleReviewer: "You may read the events' numbers and, when they arrive, statements of interest, and write reviews.",
 		deploy.RoleCheckIn:  "You may use the check-in pages on event day.",
 	}
 )
 
+// can reports whether who may use the route with the given key: the pages
+// offer only the links and buttons a staff member may follow.
+func can(who staffauth.Staff, key string) bool {
+	rt, ok := deploy.RouteByKey(key)
+	return ok && who.Admitted(rt.Roles...)
+}
+
 func (h *Handler) render(r *Request, status int, name, title string, who *staffauth.Staff, data any) (*Response, error) {
 	v := view{Title: title, Who: who, Data: data}
+	var cookies []string
 	if who != nil {
 		v.Role = roleNames[who.Role()]
-		v.StaffOnly = who.Admitted()
+		v.Nav = nav{Staff: can(*who, "GET /staff/failed-emails"), Events: can(*who, "GET /staff/events")}
 		if r.sessionID != "" {
 			v.SignOut = h.formToken(r.sessionID, "sign-out")
+			v.CSRF = h.formToken(r.sessionID, purposeForm)
 		}
+	}
+	if f, ok := h.readFlash(r); ok {
+		v.Flash = &f
+		cookies = append(cookies, setCookie(r, flashCookie(r), "", 0))
 	}
 	var b bytes.Buffer
 	if err := pages[name].Execute(&b, v); err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
-	return &Response{Status: status, Header: map[string]string{"Content-Type": "text/html; charset=utf-8"}, Body: b.String()}, nil
+	return &Response{Status: status, Header: map[string]string{"Content-Type": "text/html; charset=utf-8"}, Body: b.String(), Cookies: cookies}, nil
 }
 
 type errorView struct {
@@ -89,23 +155,41 @@ type errorView struct {
 	Reason convening.Reason
 	Role   string
 	Duty   string
+	// Problem words a conflict; Fields name what was not valid.
+	Problem string
+	Fields  []string
 }
 
 func (h *Handler) errorPage(r *Request, who *staffauth.Staff, status int) *Response {
 	return h.errorPageFor(r, who, status, nil)
 }
 
-// errorPageFor answers an error page worded by the error's reason.
+// errorPageFor answers an error page worded by the error's reason (its
+// status from the error when status is 0).
 func (h *Handler) errorPageFor(r *Request, who *staffauth.Staff, status int, err error) *Response {
-	if err != nil {
+	if err != nil && status == 0 {
 		status = problem.Status(err)
 	}
 	ev := errorView{Status: status, Reason: convening.ErrorReason(err)}
+	switch convening.ErrorCode(err) {
+	case convening.EINVALID:
+		for _, f := range convening.AsError(err).Fields {
+			ev.Fields = append(ev.Fields, fieldText(f.Field, f))
+		}
+	case convening.ECONFLICT, convening.EUNAVAILABLE:
+		ev.Problem = problemText(err)
+	}
 	if who != nil {
 		ev.Role, ev.Duty = roleNames[who.Role()], roleDuty[who.Role()]
 	}
-	titles := map[int]string{http.StatusUnauthorized: "Sign-in did not complete", http.StatusForbidden: "You do not have access to this page",
-		http.StatusNotFound: "Page not found"}
+	titles := map[int]string{
+		http.StatusBadRequest: "That request could not be read", http.StatusUnauthorized: "Sign-in did not complete",
+		http.StatusForbidden: "You do not have access to this page", http.StatusNotFound: "Page not found",
+		http.StatusConflict: "That cannot be done now", http.StatusServiceUnavailable: "The system is busy",
+	}
+	if ev.Reason == convening.ReasonFormExpired {
+		titles[http.StatusForbidden] = "This form has expired"
+	}
 	title, ok := titles[status]
 	if !ok {
 		title = "Something went wrong"
@@ -116,23 +200,6 @@ func (h *Handler) errorPageFor(r *Request, who *staffauth.Staff, status int, err
 		return &Response{Status: status, Header: map[string]string{"Content-Type": "text/plain; charset=utf-8"}, Body: title}
 	}
 	return resp
-}
-
-// home says who is signed in, with which role, and what they may do.
-func (h *Handler) home(_ context.Context, r *Request, who staffauth.Staff) (*Response, error) {
-	return h.render(r, http.StatusOK, "home", "Staff console", &who, struct {
-		Name, Role, Duty string
-		Roles            []string
-	}{who.Name(), roleNames[who.Role()], roleDuty[who.Role()], who.Roles()})
-}
-
-// events lists the upcoming events with their seats (staff only).
-func (h *Handler) events(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
-	list, err := h.svc.Events(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return h.render(r, http.StatusOK, "events", "Events", &who, list)
 }
 
 // static serves the stylesheet.
@@ -149,4 +216,51 @@ func (h *Handler) static(_ context.Context, r *Request) (*Response, error) {
 // staffAttr names a staff member in a log line: ids, never the email.
 func staffAttr(who staffauth.Staff) slog.Attr {
 	return slog.Group("staff", "sub", who.Sub, "username", who.Username)
+}
+
+// actor is the staff member as the audit log records them.
+func actor(who staffauth.Staff) convening.Actor { return convening.StaffActor(who.Sub, who.Name()) }
+
+// flash is what a page says about the form just sent, carried sealed in a
+// short-lived cookie from the post to the page it redirects to. Code
+// chooses the words (flash.html); the other fields fill them in.
+type flash struct {
+	Code   string   `json:"c"`
+	Team   string   `json:"t,omitempty"`
+	Person string   `json:"p,omitempty"`
+	Teams  []string `json:"s,omitempty"`
+	N      int      `json:"n,omitempty"`
+}
+
+const (
+	purposeFlash = "flash"
+	// purposeForm is the anti-forgery token's purpose for every form of
+	// the console's pages (sign-out has its own).
+	purposeForm = "console-form"
+	flashAge    = time.Minute
+)
+
+func flashCookie(r *Request) string { return cookieName(r, "lmi_flash") }
+
+// redirectWith answers a form: it sends the browser on to a page (a
+// relative path of the console), which then says what was done.
+func (h *Handler) redirectWith(r *Request, to string, f flash) *Response {
+	resp := redirect(to)
+	if b, err := json.Marshal(f); err == nil {
+		resp.Cookies = []string{setCookie(r, flashCookie(r), h.seal.seal(purposeFlash, b), flashAge)}
+	}
+	return resp
+}
+
+func (h *Handler) readFlash(r *Request) (flash, bool) {
+	c := r.Cookies[flashCookie(r)]
+	if c == "" {
+		return flash{}, false
+	}
+	var f flash
+	b, err := h.seal.open(purposeFlash, c)
+	if err != nil || json.Unmarshal(b, &f) != nil {
+		return flash{}, false
+	}
+	return f, true
 }

@@ -120,7 +120,8 @@ func TestSessionLifetime(t *testing.T) {
 	now := time.Date(2027, 6, 22, 8, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	fp := newFakePool(t, clock)
-	h, err := console.New(t.Context(), convening.NewService(memstore.New(), nil, nil), memstore.NewSessions(),
+	store := memstore.New()
+	h, err := console.New(t.Context(), convening.NewService(store, nil, nil).WithNotices(store), memstore.NewSessions(),
 		console.Options{Pool: fp.pool(), PublicURL: "https://convenings.example.org", Key: []byte(strings.Repeat("k", 32)), Now: clock})
 	if err != nil {
 		t.Fatal(err)
@@ -166,11 +167,11 @@ func TestSessionLifetime(t *testing.T) {
 	fp.groups = []string{"reviewer"}
 	fp.mu.Unlock()
 	now = now.Add(2 * time.Hour)
-	if resp := c.get("/staff/events"); resp.StatusCode != 403 {
+	if resp := c.get("/staff/privacy"); resp.StatusCode != 403 {
 		t.Errorf("after losing the staff group: %d", resp.StatusCode)
 	}
 	if resp := c.get("/staff"); resp.StatusCode != 200 || !strings.Contains(resp.Body, "Reviewer") {
-		t.Errorf("home after refresh: %d", resp.StatusCode)
+		t.Errorf("dashboard after refresh: %d", resp.StatusCode)
 	}
 
 	// Ten hours after signing in the session is over, refresh or not.

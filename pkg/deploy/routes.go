@@ -44,8 +44,8 @@ var (
 	// staffOrCheckIn: the check-in at the door (members in and out,
 	// walk-ins); the check-in list itself is a console page.
 	staffOrCheckIn = []string{RoleStaff, RoleCheckIn}
-	// staffOrReviewer: reading statements and reviewing them; deciding
-	// stays with staff.
+	// staffOrReviewer: reading statements and reviewing them (deciding
+	// stays with staff), and the events' numbers, read-only.
 	staffOrReviewer = []string{RoleStaff, RoleReviewer}
 	anyRole         = Roles
 )
@@ -110,9 +110,37 @@ var Routes = []Route{
 	{Method: "POST", Path: "/api/admin/statements/{statementId}/reinstate", Function: Admin, Roles: staffOnly},
 	{Method: "POST", Path: "/api/admin/organizations/erase", Function: Admin, Roles: staffOnly},
 	// The staff console (package console). Signing in and out needs no
-	// session; every page does.
+	// session; every page does. Its forms post with an anti-forgery token.
+	// The dashboard shows each role what it may use; reviewers read the
+	// events' numbers, which name no one.
 	{Method: "GET", Path: "/staff", Function: Console, Roles: anyRole, Session: true},
-	{Method: "GET", Path: "/staff/events", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/events", Function: Console, Roles: staffOrReviewer, Session: true},
+	{Method: "GET", Path: "/staff/new-event", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/events", Function: Console, Roles: staffOnly, Session: true},
+	// An event's page holds its roster, which names people: staff only.
+	{Method: "GET", Path: "/staff/events/{eventId}", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/events/{eventId}/edit", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/events/{eventId}/audit", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/events/{eventId}/exports/{file}", Function: Console, Roles: staffOnly, Session: true},
+	// The door: the members list, check-in and its undo, walk-ins.
+	{Method: "GET", Path: "/staff/events/{eventId}/check-in", Function: Console, Roles: staffOrCheckIn, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/check-in", Function: Console, Roles: staffOrCheckIn, Session: true},
+	{Method: "GET", Path: "/staff/events/{eventId}/walk-in", Function: Console, Roles: staffOrCheckIn, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/walk-in", Function: Console, Roles: staffOrCheckIn, Session: true},
+	// A team's page and the staff's actions on it.
+	{Method: "GET", Path: "/staff/registrations/{registrationId}", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/registrations/{registrationId}/cancel", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/registrations/{registrationId}/move", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/registrations/{registrationId}/promote", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/registrations/{registrationId}/members", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/registrations/{registrationId}/members", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/registrations/{registrationId}/contact", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/registrations/{registrationId}/emails/{noticeId}/resend", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/failed-emails", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/privacy", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/privacy/export", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/privacy/erase", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/sign-in", Function: Console},
 	{Method: "GET", Path: "/staff/callback", Function: Console},
 	{Method: "POST", Path: "/staff/sign-out", Function: Console},

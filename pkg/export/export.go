@@ -8,6 +8,7 @@
 package export
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -140,4 +141,45 @@ func describe(m map[string]string) string {
 		parts = append(parts, fmt.Sprintf("%s: %s", k, m[k]))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// Source is what an event's files are read from (*convening.Service).
+type Source interface {
+	Event(ctx context.Context, id string) (convening.Event, error)
+	AllRegistrations(ctx context.Context, eventID string, list convening.Status) (convening.Event, []convening.Registration, error)
+	AllAudit(ctx context.Context, eventID string) ([]convening.AuditRecord, error)
+}
+
+// Files are the spreadsheets of an event, by name: its roster, waiting
+// list, cancelled registrations, members and audit log.
+var Files = []string{"roster.csv", "waitlist.csv", "cancelled.csv", "members.csv", "audit.csv"}
+
+// Write writes the event's file of that name (one of Files).
+//
+// Errors: ENOTFOUND for an unknown event (ReasonEventNotFound) or file
+// (ReasonNoRoute).
+func Write(ctx context.Context, src Source, eventID, file string, out io.Writer) error {
+	lists := map[string]convening.Status{"roster.csv": convening.StatusRegistered, "waitlist.csv": convening.StatusWaitlisted,
+		"cancelled.csv": convening.StatusCancelled, "members.csv": convening.StatusRegistered}
+	switch file {
+	case "roster.csv", "waitlist.csv", "cancelled.csv", "members.csv":
+		_, regs, err := src.AllRegistrations(ctx, eventID, lists[file])
+		if err != nil {
+			return err
+		}
+		if file == "members.csv" {
+			return Members(out, regs)
+		}
+		return Registrations(out, regs)
+	case "audit.csv":
+		if _, err := src.Event(ctx, eventID); err != nil {
+			return err
+		}
+		records, err := src.AllAudit(ctx, eventID)
+		if err != nil {
+			return err
+		}
+		return Audit(out, records)
+	}
+	return convening.NewError(convening.ENOTFOUND, convening.ReasonNoRoute, "No such export; try %s.", strings.Join(Files, ", "))
 }

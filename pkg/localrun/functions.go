@@ -89,7 +89,7 @@ var registry = map[string]build{
 			return nil, err
 		}
 		pool := cognito.Pool{Issuer: p.c.CognitoIssuer, ClientID: p.c.CognitoClientID, LoginURL: p.c.CognitoLoginURL}
-		h, err := console.New(ctx, p.service(nil), p.store, console.Options{Pool: pool, PublicURL: p.c.PublicURL,
+		h, err := console.New(ctx, p.service(nil).WithNotices(p.store), p.store, console.Options{Pool: pool, PublicURL: p.c.PublicURL,
 			Key: s.Derive(console.KeyLabel), Log: p.log})
 		if err != nil {
 			return nil, err

@@ -1,0 +1,218 @@
+package console
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/staffauth"
+)
+
+// checkInPageSize is how many people one page of the check-in list shows;
+// at the door one searches.
+const checkInPageSize = 100
+
+// checkInView is the door's list: every member of a registered team, by
+// name, each with one button to check in or undo, and the live counts.
+type checkInView struct {
+	Event  convening.Event
+	Query  string
+	People []person
+	// Matches is how many people the search found (all members without
+	// one); Page and Pages number the pages of them.
+	Matches     int
+	Page, Pages int
+	Links       links
+}
+
+// person is a member of a registered team, as the door sees them.
+type person struct {
+	RegistrationID, MemberID string
+	Name, Email              string
+	Role                     convening.Role
+	Organization             string
+	CheckedInAt              *time.Time
+	// sortKey orders the list: by name, then organization, in any case.
+	sortKey string
+}
+
+// Href links to a page of the list, keeping the search.
+func (v checkInView) Href(page int) string {
+	return checkInHref(v.Event.ID, v.Query, page, "")
+}
+
+func checkInHref(eventID, query string, page int, anchor string) string {
+	q := url.Values{}
+	if query != "" {
+		q.Set("q", query)
+	}
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page))
+	}
+	u := "/staff/events/" + eventID + "/check-in"
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	if anchor != "" {
+		u += "#" + anchor
+	}
+	return u
+}
+
+// checkInList is the check-in page.
+func (h *Handler) checkInList(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+	e, regs, err := h.svc.AllRegistrations(ctx, r.Params["eventId"], convening.StatusRegistered)
+	if err != nil {
+		return nil, err
+	}
+	v := checkInView{Event: e, Query: truncate(strings.TrimSpace(r.Query.Get("q")), maxSearchLen), Links: linksFor(who)}
+	var people []person
+	for _, reg := range regs {
+		for _, m := range reg.Members {
+			p := person{RegistrationID: reg.ID, MemberID: m.ID, Name: m.Name, Email: m.Email, Role: m.Role,
+				Organization: reg.Organization.Name, CheckedInAt: m.CheckedInAt,
+				sortKey: strings.ToLower(m.Name) + "\x00" + strings.ToLower(reg.Organization.Name)}
+			if v.Query == "" || matchesAny(v.Query, p.Name, p.Email, p.Organization) {
+				people = append(people, p)
+			}
+		}
+	}
+	slices.SortFunc(people, func(a, b person) int { return cmp.Compare(a.sortKey, b.sortKey) })
+	v.Matches = len(people)
+	v.Pages = max(1, (len(people)+checkInPageSize-1)/checkInPageSize)
+	v.Page, _ = strconv.Atoi(r.Query.Get("page"))
+	v.Page = min(max(v.Page, 1), v.Pages)
+	v.People = people[(v.Page-1)*checkInPageSize : min(v.Page*checkInPageSize, len(people))]
+	return h.render(r, http.StatusOK, "check-in", "Check-in: "+e.Title, &who, v)
+}
+
+// checkIn checks a member in, or (undo) out again, and goes back to the
+// list where it was. Another volunteer having done the same meanwhile is
+// no error: the list says so.
+func (h *Handler) checkIn(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+	form, err := formValues(r)
+	if err != nil {
+		return nil, err
+	}
+	eventID, memberID := r.Params["eventId"], form.Get("member")
+	reg, err := h.svc.StaffRegistration(ctx, form.Get("registration"))
+	if err != nil {
+		return nil, err
+	}
+	if reg.EventID != eventID {
+		return nil, convening.ErrRegistrationNotFound
+	}
+	i := slices.IndexFunc(reg.Members, func(m convening.Member) bool { return m.ID == memberID })
+	if i < 0 {
+		return nil, convening.NewError(convening.ENOTFOUND, convening.ReasonMemberUnknown, "No member with that id in the registration.")
+	}
+	undo := form.Get("undo") == "1"
+	page, _ := strconv.Atoi(form.Get("page"))
+	back := checkInHref(eventID, truncate(strings.TrimSpace(form.Get("q")), maxSearchLen), page, "m-"+memberID)
+	f := flash{Code: "checked-in", Person: reg.Members[i].Name, Team: reg.Organization.Name}
+	if undo {
+		f.Code = "check-in-undone"
+	}
+	_, err = h.svc.CheckIn(ctx, actor(who), reg.ID, memberID, undo)
+	switch convening.ErrorReason(err) {
+	case "":
+		h.log.InfoContext(ctx, "check-in", "registration", reg.ID, "undo", undo, staffAttr(who))
+	case convening.ReasonAlreadyCheckedIn, convening.ReasonNotCheckedIn, convening.ReasonNotRegistered:
+		f.Code = string(convening.ErrorReason(err))
+	default:
+		return nil, err
+	}
+	return h.redirectWith(r, back, f), nil
+}
+
+// walkInView is the form that adds a member to a registered team at the
+// door, seats permitting.
+type walkInView struct {
+	formErrors
+	Event                           convening.Event
+	Teams                           []convening.Registration
+	Team, Name, Email, Role, Reason string
+	Roles                           []convening.Role
+}
+
+// Full reports whether a team is at the event's team size limit.
+func (v walkInView) Full(reg convening.Registration) bool {
+	return len(reg.Members) >= v.Event.MaxTeamSize
+}
+
+func (h *Handler) walkInView(ctx context.Context, eventID string) (walkInView, error) {
+	e, regs, err := h.svc.AllRegistrations(ctx, eventID, convening.StatusRegistered)
+	if err != nil {
+		return walkInView{}, err
+	}
+	slices.SortFunc(regs, func(a, b convening.Registration) int {
+		return cmp.Compare(strings.ToLower(a.Organization.Name), strings.ToLower(b.Organization.Name))
+	})
+	return walkInView{Event: e, Teams: regs, Roles: convening.Roles}, nil
+}
+
+// walkInForm is the walk-in form.
+func (h *Handler) walkInForm(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+	v, err := h.walkInView(ctx, r.Params["eventId"])
+	if err != nil {
+		return nil, err
+	}
+	v.Team = r.Query.Get("registration")
+	return h.render(r, http.StatusOK, "walk-in", "Add a walk-in: "+v.Event.Title, &who, v)
+}
+
+// addWalkIn adds the member to the team and checks them in; the team is
+// emailed its new roster.
+func (h *Handler) addWalkIn(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+	form, err := formValues(r)
+	if err != nil {
+		return nil, err
+	}
+	eventID := r.Params["eventId"]
+	v, err := h.walkInView(ctx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	v.Team, v.Name, v.Email, v.Role, v.Reason = form.Get("registration"), form.Get("member_name"), form.Get("member_email"),
+		form.Get("member_role"), form.Get("reason")
+	teamField := formField{"team", "team", "Team"}
+	var reg convening.Registration
+	if i := slices.IndexFunc(v.Teams, func(t convening.Registration) bool { return t.ID == v.Team }); i >= 0 {
+		reg = v.Teams[i]
+	} else {
+		v.add(teamField, convening.Field("team", convening.RuleRequired))
+	}
+	n := len(reg.Members) // the walk-in's place in the team the service checks
+	fields := []formField{teamField, {"member-name", fmt.Sprintf("members[%d].name", n), "Name"},
+		{"member-email", fmt.Sprintf("members[%d].email", n), "Email"}, {"member-role", fmt.Sprintf("members[%d].role", n), "Role"},
+		{"team", "members", "The team"}, {"reason", "reason", "Reason"}}
+	member := convening.Member{Name: v.Name, Email: v.Email, Role: convening.Role(v.Role)}
+	if reg.ID != "" {
+		team := reg.Team
+		team.Members = append(slices.Clone(reg.Members), member)
+		h.checkTeam(&v.formErrors, v.Event, team, fields)
+	}
+	checkReason(&v.formErrors, v.Reason, fields)
+	status := http.StatusBadRequest
+	if !v.Failed() {
+		_, err := h.svc.AddWalkIn(ctx, actor(who), reg.ID, member, v.Reason)
+		if err == nil {
+			h.log.InfoContext(ctx, "walk-in added", "registration", reg.ID, staffAttr(who))
+			return h.redirectWith(r, checkInHref(eventID, "", 0, ""), flash{Code: "walk-in", Person: strings.TrimSpace(v.Name),
+				Team: reg.Organization.Name}), nil
+		}
+		var ok bool
+		if status, ok = formFailure(err); !ok {
+			return nil, err
+		}
+		v.place(err, fields)
+	}
+	return h.render(r, status, "walk-in", "Error: Add a walk-in: "+v.Event.Title, &who, v)
+}

@@ -1,0 +1,102 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"slices"
+
+	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/staffauth"
+)
+
+// eventSummary is an event as the dashboard and the events list show it:
+// its numbers, where registration stands, its failed emails.
+type eventSummary struct {
+	convening.Event
+	Window       windowState
+	FailedEmails int
+}
+
+// links are what a staff member may open from an event, by role.
+type links struct {
+	Event, CheckIn, Create, Events, FailedEmails bool
+}
+
+func linksFor(who staffauth.Staff) links {
+	return links{
+		Event:        can(who, "GET /staff/events/{eventId}"),
+		CheckIn:      can(who, "GET /staff/events/{eventId}/check-in"),
+		Create:       can(who, "GET /staff/new-event"),
+		Events:       can(who, "GET /staff/events"),
+		FailedEmails: can(who, "GET /staff/failed-emails"),
+	}
+}
+
+type dashboardView struct {
+	Name, Role, Duty string
+	Upcoming         []eventSummary
+	Past             int
+	FailedEmails     int
+	Links            links
+}
+
+// dashboard is every upcoming event with its numbers, and for each role
+// the links it may follow: staff every page, check-in volunteers the
+// check-in pages, reviewers none (the numbers name no one).
+func (h *Handler) dashboard(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+	v := dashboardView{Name: who.Name(), Role: roleNames[who.Role()], Duty: roleDuty[who.Role()], Links: linksFor(who)}
+	upcoming, past, failed, err := h.eventSummaries(ctx, v.Links.FailedEmails)
+	if err != nil {
+		return nil, err
+	}
+	v.Upcoming, v.Past = upcoming, len(past)
+	v.FailedEmails = failed
+	return h.render(r, http.StatusOK, "dashboard", "Staff console", &who, v)
+}
+
+type eventsView struct {
+	Upcoming, Past []eventSummary
+	Links          links
+}
+
+// events lists every event, upcoming and past, with its numbers.
+func (h *Handler) events(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+	v := eventsView{Links: linksFor(who)}
+	var err error
+	if v.Upcoming, v.Past, _, err = h.eventSummaries(ctx, v.Links.FailedEmails); err != nil {
+		return nil, err
+	}
+	slices.Reverse(v.Past) // the latest first
+	return h.render(r, http.StatusOK, "events", "Events", &who, v)
+}
+
+// eventSummaries returns the events that are not over yet and those that
+// are, by start, with their failed emails if withFailed (and how many
+// failed in all).
+func (h *Handler) eventSummaries(ctx context.Context, withFailed bool) (upcoming, past []eventSummary, failed int, err error) {
+	list, err := h.svc.Events(ctx)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	byEvent := map[string]int{}
+	if withFailed {
+		notices, err := h.svc.FailedNotices(ctx, convening.NoticeQuery{State: convening.NoticeFailed})
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		for _, n := range notices {
+			byEvent[n.EventID]++
+		}
+		failed = len(notices)
+	}
+	now := h.svc.Now()
+	for _, e := range list {
+		s := eventSummary{Event: e, Window: windowOf(e, now), FailedEmails: byEvent[e.ID]}
+		if now.Before(e.EndsAt) {
+			upcoming = append(upcoming, s)
+		} else {
+			past = append(past, s)
+		}
+	}
+	return upcoming, past, failed, nil
+}

@@ -1,0 +1,51 @@
+package console
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/staffauth"
+)
+
+// failedRow is an email that failed for good, with its team and event.
+type failedRow struct {
+	convening.NoticeRecord
+	Team, Event string
+}
+
+// failedEmails lists the emails that failed for good, the latest first,
+// each with its cause and a link to its team, whose page mends the
+// address and sends it again.
+func (h *Handler) failedEmails(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+	notices, err := h.svc.FailedNotices(ctx, convening.NoticeQuery{State: convening.NoticeFailed})
+	if err != nil {
+		return nil, err
+	}
+	events, err := h.svc.Events(ctx)
+	if err != nil {
+		return nil, err
+	}
+	titles := map[string]string{}
+	for _, e := range events {
+		titles[e.ID] = e.Title
+	}
+	teams := map[string]string{}
+	rows := make([]failedRow, len(notices))
+	for i, n := range notices {
+		name, ok := teams[n.RegistrationID]
+		if !ok {
+			reg, err := h.svc.StaffRegistration(ctx, n.RegistrationID)
+			switch convening.ErrorCode(err) {
+			case "":
+				name = reg.Organization.Name
+			case convening.ENOTFOUND: // deleted since: the row says so
+			default:
+				return nil, err
+			}
+			teams[n.RegistrationID] = name
+		}
+		rows[i] = failedRow{NoticeRecord: n, Team: name, Event: titles[n.EventID]}
+	}
+	return h.render(r, http.StatusOK, "failed-emails", "Failed emails", &who, rows)
+}
