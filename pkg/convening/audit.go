@@ -173,6 +173,14 @@ func EventChangeAudit(u EventUpdate, old, updated Event) AuditRecord {
 			before[name], after[name] = a, b
 		}
 	}
+	diff("title", old.Title, updated.Title)
+	diff("venue", old.Venue, updated.Venue)
+	diff("online", strconv.FormatBool(old.Online), strconv.FormatBool(updated.Online))
+	diff("startsAt", old.StartsAt.UTC().Format(time.RFC3339), updated.StartsAt.UTC().Format(time.RFC3339))
+	diff("endsAt", old.EndsAt.UTC().Format(time.RFC3339), updated.EndsAt.UTC().Format(time.RFC3339))
+	if old.Description != updated.Description {
+		before["description"], after["description"] = "(as before)", "(changed)"
+	}
 	diff("capacity", strconv.Itoa(old.Capacity), strconv.Itoa(updated.Capacity))
 	diff("maxTeamSize", strconv.Itoa(old.MaxTeamSize), strconv.Itoa(updated.MaxTeamSize))
 	diff("registrationOpensAt", old.RegistrationOpensAt.UTC().Format(time.RFC3339), updated.RegistrationOpensAt.UTC().Format(time.RFC3339))

@@ -271,6 +271,14 @@ func kindValues() []string {
 
 // EventChange is a staff edit of an event; nil fields stay as they are.
 type EventChange struct {
+	// The details teams read.
+	Title       *string    `json:"title,omitempty"`
+	Description *string    `json:"description,omitempty"`
+	Venue       *string    `json:"venue,omitempty"`
+	Online      *bool      `json:"online,omitempty"`
+	StartsAt    *time.Time `json:"startsAt,omitempty"`
+	EndsAt      *time.Time `json:"endsAt,omitempty"`
+
 	Capacity             *int            `json:"capacity,omitempty"`
 	MaxTeamSize          *int            `json:"maxTeamSize,omitempty"`
 	RegistrationOpensAt  *time.Time      `json:"registrationOpensAt,omitempty"`
@@ -290,7 +298,8 @@ type EventChange struct {
 
 // Empty reports whether the change changes nothing.
 func (c EventChange) Empty() bool {
-	return c.Capacity == nil && c.MaxTeamSize == nil && c.RegistrationOpensAt == nil &&
+	return c.Title == nil && c.Description == nil && c.Venue == nil && c.Online == nil && c.StartsAt == nil && c.EndsAt == nil &&
+		c.Capacity == nil && c.MaxTeamSize == nil && c.RegistrationOpensAt == nil &&
 		c.RegistrationClosesAt == nil && c.WaitlistPolicy == nil && c.RequiredRoles == nil && c.StatementsCloseAt == nil &&
 		c.ReviewCriteria == nil && c.RespondWithinHours == nil && !c.SetWaitlistOffers && c.AutoInvite == nil
 }
@@ -303,9 +312,27 @@ func (c EventChange) Empty() bool {
 // it is consulted only when the change cuts capacity or team size.
 func (c EventChange) Apply(e Event, waiting []WaitlistEntry) (Event, error) {
 	if c.Empty() {
-		return e, NewError(EINVALID, ReasonEmptyChange, "The change is empty: name at least one of capacity, maxTeamSize, registrationOpensAt, registrationClosesAt, waitlistPolicy, requiredRoles, statementsCloseAt, reviewCriteria, respondWithinHours, waitlistOffers, autoInvite.")
+		return e, NewError(EINVALID, ReasonEmptyChange, "The change is empty: name at least one of title, description, venue, online, startsAt, endsAt, capacity, maxTeamSize, registrationOpensAt, registrationClosesAt, waitlistPolicy, requiredRoles, statementsCloseAt, reviewCriteria, respondWithinHours, waitlistOffers, autoInvite.")
 	}
 	old := e
+	if c.Title != nil {
+		e.Title = *c.Title
+	}
+	if c.Description != nil {
+		e.Description = *c.Description
+	}
+	if c.Venue != nil {
+		e.Venue = *c.Venue
+	}
+	if c.Online != nil {
+		e.Online = *c.Online
+	}
+	if c.StartsAt != nil {
+		e.StartsAt = c.StartsAt.UTC()
+	}
+	if c.EndsAt != nil {
+		e.EndsAt = c.EndsAt.UTC()
+	}
 	if c.Capacity != nil {
 		e.Capacity = *c.Capacity
 	}

@@ -107,7 +107,15 @@ func (s *Store) UpdateEvent(ctx context.Context, u convening.EventUpdate) (conve
 			// since (a larger one could, before the cut commits).
 			cond = cond.And(expression.Name("waitlistSeq").Equal(expression.Value(it.WaitlistSeq)))
 		}
-		upd := expression.Set(expression.Name("capacity"), expression.Value(e.Capacity)).
+		upd := expression.Set(expression.Name("title"), expression.Value(e.Title)).
+			Set(expression.Name("description"), expression.Value(e.Description)).
+			Set(expression.Name("venue"), expression.Value(e.Venue)).
+			Set(expression.Name("online"), expression.Value(e.Online)).
+			Set(expression.Name("startsAt"), expression.Value(fmtTime(e.StartsAt))).
+			Set(expression.Name("endsAt"), expression.Value(fmtTime(e.EndsAt))).
+			// The events list reads the index by start time.
+			Set(expression.Name(AttrGSI1SK), expression.Value(fmtTime(e.StartsAt)+"#"+e.ID)).
+			Set(expression.Name("capacity"), expression.Value(e.Capacity)).
 			Add(expression.Name("seatsLeft"), expression.Value(delta)).
 			Set(expression.Name("maxTeamSize"), expression.Value(e.MaxTeamSize)).
 			Set(expression.Name("registrationOpensAt"), expression.Value(fmtTime(e.RegistrationOpensAt))).

@@ -236,7 +236,7 @@ func TestProblems(t *testing.T) {
 		{"EventBadTime", "POST /api/admin/events", nil, staff(), strings.Replace(eventBody, "2030-02-10T09:00:00-08:00", "Feb 10", 1), 400, "startsAt", "invalid_fields"},
 		{"EventBadCapacity", "POST /api/admin/events", nil, staff(), strings.Replace(strings.Replace(eventBody, `"capacity":6`, `"capacity":-1`, 1), `"id":"cv"`, `"id":"cv2"`, 1), 400, "capacity", "invalid_fields"},
 		{"PatchEmpty", "PATCH /api/admin/events/{eventId}", cv, staff(), `{}`, 400, "", "empty_change"},
-		{"PatchUnknownField", "PATCH /api/admin/events/{eventId}", cv, staff(), `{"title":"x"}`, 400, "title", "invalid_fields"},
+		{"PatchUnknownField", "PATCH /api/admin/events/{eventId}", cv, staff(), `{"kind":"webinar"}`, 400, "kind", "invalid_fields"},
 		{"NoRoute", "GET /api/nothing", nil, nil, "", 404, "", "no_route"},
 	}
 	for _, tt := range tests {

@@ -127,8 +127,12 @@ type createEventRequest struct {
 	AutoInvite         bool                      `json:"autoInvite"`
 }
 
-// times parses the named RFC 3339 fields, collecting an error per bad field.
-type times struct{ fields []convening.FieldError }
+// times parses the named RFC 3339 fields, collecting an error per bad field;
+// what names the body in the error ("The event" if empty).
+type times struct {
+	what   string
+	fields []convening.FieldError
+}
 
 func (t *times) parse(field, s string, required bool) time.Time {
 	if s == "" {
@@ -148,7 +152,11 @@ func (t *times) err() error {
 	if len(t.fields) == 0 {
 		return nil
 	}
-	return convening.InvalidFields("The event", t.fields...)
+	what := t.what
+	if what == "" {
+		what = "The event"
+	}
+	return convening.InvalidFields(what, t.fields...)
 }
 
 func (h *Handler) createEvent(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
@@ -187,6 +195,12 @@ func (h *Handler) createEvent(ctx context.Context, r *request) (events.APIGatewa
 }
 
 type updateEventRequest struct {
+	Title                *string                   `json:"title"`
+	Description          *string                   `json:"description"`
+	Venue                *string                   `json:"venue"`
+	Online               *bool                     `json:"online"`
+	StartsAt             *string                   `json:"startsAt"`
+	EndsAt               *string                   `json:"endsAt"`
 	Capacity             *int                      `json:"capacity"`
 	MaxTeamSize          *int                      `json:"maxTeamSize"`
 	RegistrationOpensAt  *string                   `json:"registrationOpensAt"`
@@ -209,7 +223,8 @@ func (h *Handler) updateEvent(ctx context.Context, r *request) (events.APIGatewa
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	var t times
-	c := convening.EventChange{Capacity: in.Capacity, MaxTeamSize: in.MaxTeamSize, WaitlistPolicy: in.WaitlistPolicy,
+	c := convening.EventChange{Title: in.Title, Description: in.Description, Venue: in.Venue, Online: in.Online,
+		Capacity: in.Capacity, MaxTeamSize: in.MaxTeamSize, WaitlistPolicy: in.WaitlistPolicy,
 		RequiredRoles: in.RequiredRoles, ReviewCriteria: in.ReviewCriteria, RespondWithinHours: in.RespondWithinHours, AutoInvite: in.AutoInvite}
 	if len(in.WaitlistOffers) > 0 {
 		c.SetWaitlistOffers = true
@@ -224,6 +239,14 @@ func (h *Handler) updateEvent(ctx context.Context, r *request) (events.APIGatewa
 	if in.StatementsCloseAt != nil {
 		v := t.parse("statementsCloseAt", *in.StatementsCloseAt, true)
 		c.StatementsCloseAt = &v
+	}
+	if in.StartsAt != nil {
+		v := t.parse("startsAt", *in.StartsAt, true)
+		c.StartsAt = &v
+	}
+	if in.EndsAt != nil {
+		v := t.parse("endsAt", *in.EndsAt, true)
+		c.EndsAt = &v
 	}
 	if in.RegistrationOpensAt != nil {
 		v := t.parse("registrationOpensAt", *in.RegistrationOpensAt, true)

@@ -243,7 +243,7 @@ func (h *Handler) decide(ctx context.Context, r *request) (events.APIGatewayV2HT
 	if _, err := r.decode(&in); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	var t times
+	t := times{what: "The decision"}
 	by := t.parse("respondBy", in.RespondBy, false)
 	if err := t.err(); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
@@ -287,7 +287,7 @@ func (h *Handler) deadline(reinstate bool) route {
 		if _, err := r.decode(&in); err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
-		var t times
+		t := times{what: "The deadline"}
 		by := t.parse("respondBy", in.RespondBy, !reinstate)
 		if err := t.err(); err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err

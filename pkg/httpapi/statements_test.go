@@ -210,3 +210,23 @@ func TestReleaseNeedsAReason(t *testing.T) {
 		t.Fatalf("release with nothing staged: %d %v", st, body)
 	}
 }
+
+func TestEditEventDetails(t *testing.T) {
+	a := newAPI(t)
+	if st, _, b := a.do("POST /api/admin/events", nil, staff(), eventBody); st != http.StatusCreated {
+		t.Fatalf("create: %d %v", st, b)
+	}
+	ev := map[string]string{"eventId": "cv"}
+	body := `{"title":"Central Valley Convening (new room)","venue":"Clovis","startsAt":"2030-02-11T09:00:00-08:00","endsAt":"2030-02-11T15:00:00-08:00","reason":"Moved a day"}`
+	st, _, b := a.do("PATCH /api/admin/events/{eventId}", ev, staff(), body)
+	if st != http.StatusOK || b["title"] != "Central Valley Convening (new room)" || b["venue"] != "Clovis" || b["startsAt"] != "2030-02-11T17:00:00Z" {
+		t.Fatalf("edit: %d %v", st, b)
+	}
+	if st, _, b := a.do("PATCH /api/admin/events/{eventId}", ev, staff(), `{"endsAt":"2030-02-10T09:00:00-08:00"}`); st != http.StatusBadRequest ||
+		!strings.Contains(fmt.Sprint(b["errors"]), "endsAt") {
+		t.Fatalf("ends before it starts: %d %v", st, b)
+	}
+	if st, _, b := a.do("PATCH /api/admin/events/{eventId}", ev, staff(), `{"title":""}`); st != http.StatusBadRequest || !strings.Contains(fmt.Sprint(b["errors"]), "title") {
+		t.Fatalf("empty title: %d %v", st, b)
+	}
+}
