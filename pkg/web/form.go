@@ -252,8 +252,12 @@ func fieldText(f convening.FieldError) (id, msg string) {
 		case convening.RuleMaxItems:
 			return id, fmt.Sprintf("Your team has too many members: this event admits at most %v members per team", f.Args["max"])
 		case convening.RuleRequiredRoles:
-			if roles := roleLabels(f.Args["missing"]); len(roles) > 0 {
-				return id, "Your team must include " + andList(roles) + ": add a member in each of these roles"
+			switch roles := roleLabels(f.Args["missing"]); len(roles) {
+			case 0:
+			case 1:
+				return id, "Your team must include " + roles[0] + ": please add one"
+			default:
+				return id, "Your team must include " + andList(roles) + ": please add a member in each of these roles"
 			}
 		}
 		return id, "Check your team's members"

@@ -246,7 +246,7 @@ func TestStatementFormErrors(t *testing.T) {
 		t.Fatalf("status %d", p.status)
 	}
 	p.has(t, `<title>Error: Convening sym`, `id="error-summary"`, "Please correct these 4 things",
-		`<a href="#members">Your team must include a school board member: add a member in each of these roles</a>`,
+		`<a href="#members">Your team must include a school board member: please add one</a>`,
 		`<a href="#member-1-email">Member 2 email must be an email address like name@district.org</a>`,
 		`<a href="#experience">Your experience of labor-management collaboration must be at least 20 characters</a>`,
 		`<a href="#reasons">Why your team wants to attend is required</a>`,
@@ -256,6 +256,9 @@ func TestStatementFormErrors(t *testing.T) {
 	if strings.Index(p.body, `href="#members"`) > strings.Index(p.body, `href="#experience"`) {
 		t.Error("the summary is not in page order")
 	}
+
+	two := statementForm(4, 2)
+	s.submitStatement("sym", two).has(t, `<a href="#members">Your team must include a classified union president and a school board member: please add a member in each of these roles</a>`)
 
 	long := statementForm(2, 4)
 	long.Set("reasons", strings.Repeat("é", convening.MaxAnswerLen+1))

@@ -38,7 +38,9 @@
     var timer = null;
     function update(announce) {
       var n = chars(area.value), text;
-      if (n > max) {
+      if (n === 0) {
+        text = "Between " + number(min) + " and " + number(max) + " characters.";
+      } else if (n > max) {
         text = number(n - max) + (n - max === 1 ? " character" : " characters") + " too many (at most " + number(max) + ")";
       } else if (n < min) {
         text = number(n) + (n === 1 ? " character" : " characters") + ": at least " + number(min) + " needed";
