@@ -139,9 +139,14 @@ func (h *Handler) submitTeam(ctx context.Context, r *request) (*response, error)
 		return h.showForm(http.StatusOK, r, e, form, resp), nil
 	}
 	// An event that takes statements answers a registration with the
-	// statement form, the team kept (a page loaded before, or a crafted post).
+	// statement form, the team kept (a page loaded before, or a crafted
+	// post); outside its window, with why there is no form.
 	if err := e.CheckAdmission(convening.AdmissionOpen); err != nil {
-		form.Problem = problemText(err, form)
+		if werr := e.CheckStatementWindow(h.svc.Now()); werr != nil {
+			err = werr
+		}
+		form.Statement = true
+		form.Problem = problemText(err, form, "")
 		return h.showForm(problem.Status(err), r, e, form, resp), nil
 	}
 	switch ev := newEventView(e, h.svc.Now()); ev.State {
@@ -186,11 +191,9 @@ func (h *Handler) formFailed(r *request, e convening.Event, form teamForm, org s
 		// This form was sent before with other details: treat this as a
 		// new attempt.
 		form.Idem = randomKey()
-		form.Problem = problemText(err, form)
-	case convening.ReasonOrganizationRegistered:
-		form.Problem = org + " " + problemText(err, form)
+		form.Problem = problemText(err, form, org)
 	default:
-		text := problemText(err, form)
+		text := problemText(err, form, org)
 		if text == "" {
 			return nil, err
 		}
@@ -199,18 +202,18 @@ func (h *Handler) formFailed(r *request, e convening.Event, form teamForm, org s
 	return h.showForm(problem.Status(err), r, e, form, resp), nil
 }
 
-// problemText words an error about the whole form by its reason, never by
-// its message, which the domain may reword; "" for errors the form cannot
-// help with.
-func problemText(err error, form teamForm) string {
+// problemText words an error about the whole form (of the organization
+// org) by its reason, never by its message, which the domain may reword;
+// "" for errors the form cannot help with.
+func problemText(err error, form teamForm, org string) string {
 	switch convening.ErrorReason(err) {
 	case convening.ReasonIdempotencyKeyReused:
 		return "This form was already sent with different details. Please check them and press “" + form.Button() + "” again."
 	case convening.ReasonOrganizationRegistered:
 		if form.Statement {
-			return "already has an active statement of interest or registration for this event. Use the private link in the email we sent your contact to see it."
+			return org + " already has an active statement of interest or registration for this event. Use the private link in the email we sent your contact to see it."
 		}
-		return "already has an active registration for this event. Use the private link in your confirmation email to see or change it."
+		return org + " already has an active registration for this event. Use the private link in your confirmation email to see or change it."
 	case convening.ReasonRegistrationClosed, convening.ReasonRegistrationNotOpenYet:
 		if form.Statement {
 			return "Statements of interest for this event are not open right now."

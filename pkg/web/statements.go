@@ -43,10 +43,18 @@ func (h *Handler) submitStatement(ctx context.Context, r *request) (*response, e
 		return h.showForm(http.StatusOK, r, e, form, resp), nil
 	}
 	// The domain's window decides (admission, opening, closing); its
-	// reason picks the words.
+	// reason picks the words. An event that takes registrations answers
+	// with the registration form, the team kept, or (outside its window)
+	// with why there is no form.
 	if err := e.CheckStatementWindow(h.svc.Now()); err != nil {
-		form.Problem = problemText(err, form)
-		if convening.ErrorReason(err) == convening.ReasonRegistrationNotOpenYet {
+		if convening.ErrorReason(err) == convening.ReasonStatementsNotTaken {
+			if werr := e.CheckWindow(h.svc.Now()); werr != nil {
+				err = werr
+			}
+			form.Statement = false
+		}
+		form.Problem = problemText(err, form, "")
+		if form.Statement && convening.ErrorReason(err) == convening.ReasonRegistrationNotOpenYet {
 			form.Problem = "Statements of interest for this event open " + dateTime(e.RegistrationOpensAt) + "."
 		}
 		return h.showForm(problem.Status(err), r, e, form, resp), nil

@@ -337,27 +337,52 @@ func TestStatementsOutsideTheirWindow(t *testing.T) {
 
 // TestWrongFormForTheEvent: a registration posted to an event that takes
 // statements (a page loaded before, or a crafted post) gets the statement
-// form back with the team kept, and the reverse; never a server error.
+// form back with the team kept, and the reverse; outside the event's
+// window, the reason there is no form; never a server error.
 func TestWrongFormForTheEvent(t *testing.T) {
 	s := newSite(t)
+	now := s.svc.Now()
+	closed := func(e *convening.Event) {
+		shut := now.Add(-time.Hour)
+		e.RegistrationOpensAt, e.RegistrationClosesAt, e.StatementsCloseAt = now.Add(-72*time.Hour), shut, nil
+		if e.Admission == convening.AdmissionStatement {
+			e.StatementsCloseAt = &shut
+		}
+	}
 	s.statementEvent("sym", 40, nil)
+	s.statementEvent("sym-closed", 40, closed)
 	s.event("open", 40, 6, nil)
-	p := s.register("sym", teamForm(1, 4))
-	if p.status != 409 {
-		t.Fatalf("registration to a statement event: %d", p.status)
+	s.event("open-closed", 40, 6, closed)
+	tests := []struct {
+		name, target string
+		form         url.Values
+		want         []string
+		unwanted     []string
+	}{
+		{"RegistrationToStatementEvent", "sym", teamForm(1, 4), []string{"This event admits teams by statement of interest, not by registration.",
+			`value="District 1"`, `action="/events/sym/statements#register"`, `<textarea id="experience"`, "Your statement is not submitted yet"}, nil},
+		{"RegistrationToClosedStatementEvent", "sym-closed", teamForm(1, 4),
+			[]string{"Statements of interest for this event are closed. Your statement is not submitted."}, []string{"<form"}},
+		{"StatementToOpenEvent", "open/statements", statementForm(2, 4), []string{"This event takes registrations directly, not statements of interest.",
+			`value="District 2"`, `action="/events/open#register"`, "Register our team"}, []string{"<textarea"}},
+		{"StatementToClosedOpenEvent", "open-closed/statements", statementForm(2, 4),
+			[]string{"Registration for this event is not open right now. Your team is not registered."}, []string{"<form"}},
 	}
-	p.has(t, "This event admits teams by statement of interest, not by registration.", `value="District 1"`,
-		`action="/events/sym/statements#register"`, `<textarea id="experience"`)
-	if ev, _ := s.svc.Event(context.Background(), "sym"); ev.SeatsTaken != 0 || ev.RegisteredTeams != 0 {
-		t.Fatalf("registered: %+v", ev.Counts)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := s.post("/events/"+tt.target, tt.form)
+			if p.status != 409 {
+				t.Fatalf("status %d", p.status)
+			}
+			p.has(t, tt.want...)
+			p.lacks(t, tt.unwanted...)
+		})
 	}
-	p = s.submitStatement("open", statementForm(2, 4))
-	if p.status != 409 {
-		t.Fatalf("statement to an open event: %d", p.status)
+	for _, id := range []string{"sym", "sym-closed", "open", "open-closed"} {
+		if ev, _ := s.svc.Event(context.Background(), id); ev.SeatsTaken != 0 || s.statementCount(id) != 0 {
+			t.Errorf("%s: %+v, %d statements", id, ev.Counts, s.statementCount(id))
+		}
 	}
-	p.has(t, "This event takes registrations directly, not statements of interest.", `value="District 2"`,
-		`action="/events/open#register"`, "Register our team")
-	p.lacks(t, "<textarea")
 }
 
 func TestOneStatementPerOrganization(t *testing.T) {
