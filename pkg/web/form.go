@@ -342,7 +342,8 @@ func roleLabels(arg any) []string {
 	out := make([]string, 0, len(roles))
 	for _, r := range roles {
 		l := strings.ToLower(convening.Role(r).Label())
-		if strings.ContainsRune("aeiou", rune(l[0])) {
+		// No role starts with a vowel sound but these ("a union officer").
+		if strings.ContainsRune("aeio", rune(l[0])) {
 			out = append(out, "an "+l)
 		} else {
 			out = append(out, "a "+l)
