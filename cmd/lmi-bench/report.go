@@ -130,7 +130,7 @@ func (r *report) mailTable(w io.Writer, md bool) {
 	row := tableWriter(w, md, "configured rate", "notices timed", "achieved", "most in any 1 s", "backlog phase",
 		"notices sent", "lost", "emails received", "duplicate emails")
 	row(fmt.Sprintf("%g/s", m.rate), itoa(m.notices), fmt.Sprintf("%.1f/s", m.achieved), itoa(m.maxWindow),
-		fmt.Sprintf("%d notices at %g/s, %d records retried", m.tightNotices, m.tightRate, m.tightRetried),
+		fmt.Sprintf("%d notices at %g/s, %d records retried, %d sweeps", m.tightNotices, m.tightRate, m.tightRetried, m.swept),
 		fmt.Sprintf("%d of %d", m.sent, m.notices+m.tightNotices), itoa(m.lost), itoa(m.emails), itoa(m.duplicates))
 	row(nil...)
 }
