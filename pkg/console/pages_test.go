@@ -20,7 +20,10 @@ func TestEveryPageChecksRoleSessionAndForm(t *testing.T) {
 	f.event("cv", 10, convening.PolicyStrict)
 	reg := f.register("cv", 1, 3)
 	notices, _ := f.svc.RegistrationNotices(context.Background(), reg.ID)
-	path := strings.NewReplacer("{eventId}", "cv", "{registrationId}", reg.ID, "{noticeId}", notices[0].ID, "{file}", "roster.csv")
+	f.statementEvent("sym", 10)
+	st := f.submit("sym", 2, 4, true)
+	path := strings.NewReplacer("{eventId}", "cv", "{registrationId}", reg.ID, "{noticeId}", notices[0].ID, "{file}", "roster.csv",
+		"{statementId}", st.ID)
 	signedOut := f.as()
 	forged := map[string]*client{}
 	n := 0

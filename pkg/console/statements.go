@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
@@ -59,14 +60,25 @@ type releaseForm struct {
 	Reason string
 }
 
-// statementRow is one statement of the list.
+// statementRow is one statement of the list, its fields at hand (the
+// template reaches them without walking the statement's embedded
+// structs, which costs most of a long list's time).
 type statementRow struct {
-	convening.StatementItem
+	ID, Organization, County string
+	Status                   convening.StatementStatus
+	SubmittedAt              time.Time
+	Seats, Members           int
 	// Confirmed counts the members who confirmed.
 	Confirmed int
+	Complete  bool
+	Reviews   convening.ReviewSummary
 	// Visible says the reader may see the reviews' mean and spread: staff
 	// always, a reviewer once they reviewed it.
-	Visible bool
+	Visible, ReviewedByMe bool
+	// RespondBy is an invited team's deadline; Staged the decision staged,
+	// if any.
+	RespondBy *time.Time
+	Staged    convening.DecisionKind
 }
 
 var filterFields = []formField{
@@ -171,15 +183,22 @@ func (h *Handler) statementsView(ctx context.Context, r *Request, who staffauth.
 			Current: string(s) == v.Filter.Status, Href: statementsHref(id, q) + "#statements"})
 	}
 	v.Counts[0].Count = v.Total
+	v.Rows = make([]statementRow, 0, len(items))
 	for _, it := range items {
-		row := statementRow{StatementItem: it, Visible: v.Decider || it.ReviewedByMe}
+		row := statementRow{ID: it.ID, Organization: it.Organization.Name, County: it.Organization.County, Status: it.Status,
+			SubmittedAt: it.SubmittedAt, Seats: it.Seats(), Members: len(it.Members), Complete: it.Complete, Reviews: it.Reviews,
+			ReviewedByMe: it.ReviewedByMe, Visible: v.Decider || it.ReviewedByMe}
 		for _, m := range it.Members {
 			if m.ConfirmedAt != nil {
 				row.Confirmed++
 			}
 		}
+		if it.Status == convening.StatementInvited && it.Invitation != nil {
+			row.RespondBy = &it.Invitation.RespondBy
+		}
 		if it.Staged != nil {
 			v.Staged++
+			row.Staged = it.Staged.Kind
 		}
 		v.Rows = append(v.Rows, row)
 	}
