@@ -139,7 +139,9 @@ func (f *eventForm) time(id, value string, required bool) time.Time {
 
 func (f *eventForm) count(id, value string, max int) int {
 	n, ok := parseCount(value)
-	if !ok {
+	// 0 is what an empty input reads as (the default, where there is
+	// one); typed, it is out of range.
+	if !ok || n < 1 && strings.TrimSpace(value) != "" {
 		f.add(fieldByID(eventFields, id), convening.Field(fieldByID(eventFields, id).Path, convening.RuleRange, "min", 1, "max", max))
 	}
 	return n

@@ -344,7 +344,7 @@ func TestAdmissionSettings(t *testing.T) {
 		form.Set("title", "Mixed up")
 		form.Set("admission", "statement")
 		form["offers"] = []string{"no", "yes"}
-		form.Set("offer_hours", "0")
+		form.Set("offer_hours", "12")
 		form.Set("respond_hours", "many")
 		form.Set("statements_close", "2027-03-05T09:00") // after the event ends
 		r := c.post("/staff/events", form)
@@ -353,6 +353,10 @@ func TestAdmissionSettings(t *testing.T) {
 		}
 		r.has(t, "Hours to answer an invitation must be a whole number from 1 to 720")
 		r.hasHTML(t, `href="#respond-hours"`, `id="admission-statement" name="admission" value="statement" checked`)
+		form.Set("respond_hours", "0")
+		if r := c.post("/staff/events", form); r.status != 400 || !strings.Contains(text(r.body), "Hours to answer an invitation must be a whole number from 1 to 720") {
+			t.Errorf("0 hours: %d", r.status)
+		}
 		form.Set("respond_hours", "")
 		r = c.post("/staff/events", form)
 		r.has(t, "Waiting-list offers: not for this admission (by statement of interest, or open to all); leave it empty or off",

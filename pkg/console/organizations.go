@@ -62,6 +62,9 @@ func (h *Handler) organization(ctx context.Context, r *Request, who staffauth.St
 	if err != nil {
 		return nil, err
 	}
+	if v.History != nil {
+		v.Merge.County = v.History.Organization.County // two spellings of one district share its county
+	}
 	title := "Organizations"
 	if v.History != nil {
 		title = v.History.Organization.Name

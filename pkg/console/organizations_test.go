@@ -37,7 +37,7 @@ func TestOrganizationPage(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("%d:\n%s", r.status, text(r.body))
 	}
-	r.has(t, "District 1 Unified", "1 statement of interest, 1 registration", "Test sym Statement of interest Submitted", "Test cv Registration Registered",
+	r.has(t, "District 1 Unified", "1 statement of interest, 1 registration", "Test sym Statement of interest: Submitted", "Test cv Registration: Registered",
 		"Spellings merged into it None.")
 	r.hasHTML(t, `href="/staff/statements/`+st.ID+`"`)
 	if strings.Contains(r.body, "/staff/organizations/merge") || strings.Contains(r.body, "/staff/registrations/") {
@@ -105,7 +105,7 @@ func TestOrganizationPage(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("%d:\n%s", r.status, text(r.body))
 	}
-	r.has(t, "Merge District One Unified into District 1 Unified?", "Test webinar Registration Registered", "Test sym Statement of interest",
+	r.has(t, "Merge District One Unified into District 1 Unified?", "Test webinar Registration: Registered", "Test sym Statement of interest",
 		"Reason: The same district")
 	r = staff.post("/staff/organizations/merge", merge(url.Values{"name": {"District 1 Unified"}, "county": {county}, "reason": {"The same district"},
 		"confirm": {"yes"}}))
@@ -114,7 +114,7 @@ func TestOrganizationPage(t *testing.T) {
 	}
 	r = staff.follow(r)
 	r.has(t, "District One Unified is now recorded as another spelling of District 1 Unified.", "1 statement of interest, 2 registrations",
-		"District One Unified ("+county+" County), merged by staff@lmi.example.org", "The same district", "Test webinar Registration Registered")
+		"District One Unified ("+county+" County), merged by staff@lmi.example.org", "The same district", "Test webinar Registration: Registered")
 	r.hasHTML(t, `href="/staff/registrations/`+stray.ID+`"`)
 	// The merged spelling leads to the record it is part of.
 	reviewer.get(strayPage).has(t, "You asked for “District One Unified” ("+county+" County): that spelling is merged into District 1 Unified")

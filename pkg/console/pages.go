@@ -30,7 +30,9 @@ var funcs = template.FuncMap{
 	"date":     func(t time.Time) string { return t.In(convening.Pacific).Format("Mon, Jan 2, 2006") },
 	"dateTime": dateTime,
 	// short is a time in a table's column: no weekday.
-	"short":           func(t time.Time) string { return t.In(convening.Pacific).Format("Jan 2, 2006, 3:04 PM") },
+	"short": func(t time.Time) string { return t.In(convening.Pacific).Format("Jan 2, 2006, 3:04 PM") },
+	// day is a date in a narrow column.
+	"day":             func(t time.Time) string { return t.In(convening.Pacific).Format("Jan 2, 2006") },
 	"clock":           func(t time.Time) string { return t.In(convening.Pacific).Format("3:04 PM") },
 	"iso":             func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"when":            convening.When,

@@ -91,6 +91,14 @@ func (v statementView) Action(name string) actionForm {
 	return actionForm{formErrors: v.Form, Open: true, values: v.Values}
 }
 
+// FailedAnchor is where on the page the form with errors is.
+func (v statementView) FailedAnchor() string {
+	if v.Failed == "review" {
+		return "your-review"
+	}
+	return v.Failed
+}
+
 // Score is the reader's score of a criterion: as sent with a form that
 // has errors, else their saved review's.
 func (v statementView) Score(criterion string) int {

@@ -198,13 +198,13 @@ func TestStatementPage(t *testing.T) {
 	}
 	r.has(t, "District 2 Unified", "Submitted", "Not yet complete : 0 of the 4 members the event requires", experience, reasons,
 		"Member 2-0 m0@district2.org Superintendent required not yet", "Member 2-4 m4@district2.org Human resources administrator not yet",
-		"Test cv Registration Registered", "Test sym this statement Statement of interest Submitted",
+		"Test cv Registration: Registered", "Test sym this statement Statement of interest: Submitted",
 		"Statement received , to the contact Pending", "Please confirm you will attend , to Member 2-3 Pending",
 		"The team Statement submitted", "Not every required member has confirmed : Member 2-0 (Superintendent)")
 	r.hasHTML(t, `href="/staff/registrations/`+reg.ID+`"`, `href="/staff/organizations?county=`)
 	// The reviewer reads the history but not the team page.
 	r = s.reviewer.get("/staff/statements/" + s.second.ID)
-	r.has(t, "Test cv Registration Registered")
+	r.has(t, "Test cv Registration: Registered")
 	if strings.Contains(r.body, "/staff/registrations/") {
 		t.Error("the reviewer is offered a team page")
 	}
@@ -419,7 +419,7 @@ func TestRelease(t *testing.T) {
 	if r.status != 303 || r.location() != "/staff/events/sym/statements" {
 		t.Fatalf("%d %s", r.status, r.location())
 	}
-	staff.follow(r).has(t, "1 staged decision is released, and the teams are emailed: District 1 Unified .",
+	staff.follow(r).has(t, "1 staged decision is released, and the team is emailed: District 1 Unified .",
 		"Still staged: District 2 Unified : needs 4 seats, more than are left (2 now).", "Release 1 staged decision")
 	if st := f.statement(first.ID); st.Status != convening.StatementInvited {
 		t.Errorf("team 1 is %s", st.Status)
