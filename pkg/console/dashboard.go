@@ -116,7 +116,8 @@ func (h *Handler) eventSummaries(ctx context.Context, withFailed bool) (upcoming
 	}
 	now := h.svc.Now()
 	for _, e := range list {
-		s := eventSummary{Event: e.WithAdmissionDefaults(), Window: windowOf(e, now), FailedEmails: byEvent[e.ID]}
+		e = e.WithAdmissionDefaults()
+		s := eventSummary{Event: e, Window: windowOf(e, now), FailedEmails: byEvent[e.ID]}
 		if now.Before(e.EndsAt) {
 			// Past events' statements are history: only the upcoming
 			// events' are counted, one read each.

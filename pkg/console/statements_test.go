@@ -463,7 +463,7 @@ func TestStatementCounts(t *testing.T) {
 	}
 	for _, c := range []*client{s.staff, s.reviewer} {
 		r := c.get("/staff")
-		r.has(t, "0 taken of 10, 6 left (4 held for invitations)", "Statements 3 received: 2 to decide, 1 invited, 0 accepted")
+		r.has(t, "Taking statements until", "0 taken of 10, 6 left (4 held for invitations)", "Statements 3 received: 2 to decide, 1 invited, 0 accepted")
 		r.hasHTML(t, `href="/staff/events/sym/statements"`)
 	}
 	s.staff.get("/staff/events/sym").has(t, "Admission by statement of interest", "3 received: 2 to decide, 1 invited", "Review and decide",

@@ -280,6 +280,23 @@ type windowState struct {
 }
 
 func windowOf(e convening.Event, now time.Time) windowState {
+	if e.Admission == convening.AdmissionStatement {
+		// Teams submit statements while they are taken; there is no
+		// waiting list to be full.
+		closes := e.RegistrationClosesAt
+		if e.StatementsCloseAt != nil {
+			closes = *e.StatementsCloseAt
+		}
+		switch {
+		case !now.Before(e.EndsAt):
+			return windowState{"past", "Over"}
+		case now.Before(e.RegistrationOpensAt):
+			return windowState{"soon", "Statements open " + dateTime(e.RegistrationOpensAt)}
+		case !now.Before(closes):
+			return windowState{"closed", "Statements closed"}
+		}
+		return windowState{"open", "Taking statements until " + dateTime(closes)}
+	}
 	switch {
 	case !now.Before(e.EndsAt):
 		return windowState{"past", "Over"}
