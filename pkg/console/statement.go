@@ -162,7 +162,7 @@ func (v statementView) Staged() *convening.StaffDecision {
 	return v.St.Staged
 }
 
-// Sent reports whether the decision form was sent with the decision k (to
+// Chosen reports whether the decision form was sent with the decision k (to
 // keep the choice on a form with errors).
 func (v statementView) Chosen(k convening.DecisionKind) bool {
 	return v.Failed == "decision" && v.Values.Get("decision") == string(k)
