@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore"
 	"github.com/calmi/convenings/pkg/localaws"
@@ -83,6 +84,9 @@ type browserSystem struct {
 	// strict fails on every axe-core violation, whatever its impact (the
 	// console's pages), not only serious and critical ones.
 	strict bool
+	// svc works on the same table, for what staff do in the console and
+	// for the links the emails carry.
+	svc *convening.Service
 }
 
 func startBrowserSystem(t *testing.T) *browserSystem {
@@ -114,6 +118,24 @@ func startBrowserSystem(t *testing.T) *browserSystem {
 			"venue": "Fresno County Office of Education, 1111 Van Ness Ave., Fresno", "capacity": capacity, "maxTeamSize": maxTeam})
 		return b
 	}
+	now := time.Now().UTC()
+	statementEvent := func(id, title string, change map[string]any) json.RawMessage {
+		e := map[string]any{"id": id, "title": title, "kind": "symposium",
+			"description": "Two days for labor-management teams chosen by statement of interest.",
+			"startsAt":    start.Format(time.RFC3339), "endsAt": start.Add(30 * time.Hour).Format(time.RFC3339),
+			"venue": "Handlery Hotel, 950 Hotel Circle North, San Diego", "capacity": 24, "maxTeamSize": 6,
+			"admission": "statement", "statementsCloseAt": start.AddDate(0, 0, -30).Format(time.RFC3339),
+			"requiredRoles": []string{"superintendent", "certificated_union_president", "classified_union_president", "board_member"}}
+		for k, v := range change {
+			e[k] = v
+		}
+		b, _ := json.Marshal(e)
+		return b
+	}
+	offers := map[string]any{}
+	_ = json.Unmarshal(event("valley-offers", "Valley Convening (waiting-list offers)", 4, 4), &offers)
+	offers["waitlistOffers"] = map[string]int{"respondWithinHours": 48}
+	offersEvent, _ := json.Marshal(offers)
 	users := map[string]localaws.CognitoUser{}
 	var userList []localaws.CognitoUser
 	for _, role := range deploy.Roles {
@@ -129,6 +151,11 @@ func startBrowserSystem(t *testing.T) *browserSystem {
 		Seed: []json.RawMessage{
 			event("central-valley", "Central Valley Universal Convening", 40, 6),
 			event("monterey-network", "Monterey County Network Convening", 4, 4),
+			statementEvent("symposium-2027", "Labor-Management Symposium 2027", nil),
+			statementEvent("symposium-closed", "Statewide Symposium (statements closed)", map[string]any{
+				"registrationOpensAt": now.Add(-72 * time.Hour).Format(time.RFC3339),
+				"statementsCloseAt":   now.Add(-time.Hour).Format(time.RFC3339)}),
+			offersEvent,
 		},
 	})
 	if err != nil {
@@ -164,8 +191,13 @@ func startBrowserSystem(t *testing.T) *browserSystem {
 	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	tokens, err := convening.NewManageTokens([]byte(tokenSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := dynamostore.Open(localaws.Config(), table, nil, localaws.DynamoDBEndpoint(dynamoURL))
 	return &browserSystem{t: t, base: base, sesURL: sesURL, login: sys.LoginURL, users: users, ctx: tctx, axe: string(axe), shots: shots,
-		run: fmt.Sprintf("b%d", time.Now().UnixNano()), minor: map[string]int{}}
+		run: fmt.Sprintf("b%d", time.Now().UnixNano()), minor: map[string]int{}, svc: convening.NewService(store, tokens, nil)}
 }
 
 func (b *browserSystem) do(what string, actions ...chromedp.Action[chromedp.Void]) {
@@ -202,7 +234,12 @@ type axeViolation struct {
 
 // check runs axe-core on the page as it is now and fails on serious or
 // critical violations, then takes the screenshots.
-func (b *browserSystem) check(name string) {
+func (b *browserSystem) check(name string) { b.t.Helper(); b.checkPage(name, false) }
+
+// checkStrict is check failing on any violation, whatever its impact.
+func (b *browserSystem) checkStrict(name string) { b.t.Helper(); b.checkPage(name, true) }
+
+func (b *browserSystem) checkPage(name string, strict bool) {
 	b.t.Helper()
 	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](b.axe+"\n;true")); err != nil {
 		b.t.Fatalf("%s: inject axe-core: %v", name, err)
@@ -226,7 +263,7 @@ func (b *browserSystem) check(name string) {
 	}
 	b.passes += result.Passes
 	for _, v := range result.Violations {
-		if v.Impact == "serious" || v.Impact == "critical" || b.strict {
+		if strict || b.strict || v.Impact == "serious" || v.Impact == "critical" {
 			b.t.Errorf("%s: accessibility (%s) %s: %s at %v", name, v.Impact, v.ID, v.Help, v.Nodes)
 		} else {
 			b.minor[v.ID]++
@@ -270,7 +307,8 @@ func (b *browserSystem) fillTeam(n int, org string, members int) {
 	)
 	roles := []string{"superintendent", "certificated_union_president", "classified_union_president", "board_member", "principal", "other"}
 	for i := 0; i < members; i++ {
-		if i > 0 {
+		// A form starts with a row per required role; add rows past them.
+		if i > 0 && b.eval(fmt.Sprintf(`document.getElementById("member-%d-name") ? "yes" : ""`, i)) == "" {
 			b.do("add a member row", chromedp.Click(chromedp.CSS("button.add")), chromedp.WaitVisible(chromedp.ID(fmt.Sprintf("member-%d-name", i))))
 		}
 		b.do("fill member",

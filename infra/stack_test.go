@@ -799,6 +799,13 @@ func TestRouteThrottling(t *testing.T) {
 			if len(want) != classed || classed < 4 {
 				t.Errorf("%d throttled routes, want the %d with a class (at least register and cancel, API and website)", len(want), classed)
 			}
+			// Both classes are in use, on the API and on the website.
+			for _, key := range []string{"POST /api/events/{eventId}/registrations", "POST /events/{eventId}",
+				"DELETE /api/registrations/{registrationId}", "POST /manage/{registrationId}/cancel"} {
+				if want[key] == nil {
+					t.Errorf("%s has no throttling class", key)
+				}
+			}
 			if !reflect.DeepEqual(stage.Properties.RouteSettings, want) {
 				t.Errorf("RouteSettings = %v, want %v", stage.Properties.RouteSettings, want)
 			}

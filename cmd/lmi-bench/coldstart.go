@@ -55,6 +55,10 @@ func measureColdStart(ctx context.Context, l *lab, rep *report) error {
 		deploy.EnvTableName + "=" + table, deploy.EnvTokenSecret + "=" + tokenSecret,
 		deploy.EnvPublicURL + "=" + publicURL, deploy.EnvSenderEmail + "=" + senderEmail,
 		deploy.EnvSESMaxSendRate + "=1", deploy.EnvLogLevel + "=warn",
+		// The console's pool by name only: it verifies tokens lazily, so
+		// starting needs the names, not the pool.
+		deploy.EnvCognitoIssuer + "=https://cognito-idp.us-west-2.amazonaws.com/us-west-2_EXAMPLE",
+		deploy.EnvCognitoClientID + "=4example0client0id0abc123", deploy.EnvCognitoLoginURL + "=https://convenings-staff.auth.us-west-2.amazoncognito.com",
 	}
 	for _, fn := range deploy.FunctionNames() {
 		row := coldRow{function: fn}

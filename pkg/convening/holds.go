@@ -68,8 +68,13 @@ func (h Hold) Next() (HoldAction, time.Time) {
 	return HoldLapse, h.RespondBy
 }
 
-// Due returns what is due on the hold at now.
+// Due returns what is due on the hold at now. Past the deadline it is the
+// lapse, whatever reminder a late sweep still owes: a reminder of a
+// deadline gone by would tell the team it still has time.
 func (h Hold) Due(now time.Time) HoldAction {
+	if h.Kind != HoldConfirmation && !now.Before(h.RespondBy) {
+		return HoldLapse
+	}
 	action, at := h.Next()
 	if now.Before(at) {
 		return HoldNothing

@@ -192,6 +192,42 @@ func (s *Service) ConfirmMember(ctx context.Context, statementID, memberID, toke
 	return s.StaffStatement(ctx, st.ID)
 }
 
+// MemberStatement returns a statement to the holder of one member's
+// personal link (MemberToken), for the member's confirmation page. A wrong
+// token, or a member the statement does not have, answers ENOTFOUND.
+func (s *Service) MemberStatement(ctx context.Context, statementID, memberID, token string) (Statement, error) {
+	if s.Tokens == nil || len(statementID) > 64 || len(memberID) > 64 || !s.Tokens.Valid(MemberTokenSubject(statementID, memberID), token) {
+		return Statement{}, ErrStatementNotFound
+	}
+	st, err := s.StaffStatement(ctx, statementID)
+	if err != nil {
+		return Statement{}, err
+	}
+	if !slices.ContainsFunc(st.Members, func(m Member) bool { return m.ID == memberID }) {
+		return Statement{}, ErrStatementNotFound
+	}
+	return st, nil
+}
+
+// StatementRegistration returns the registration an accepted statement
+// became, with its manage token, to the holder of the statement's token:
+// the statement's page links to it. Errors: ENOTFOUND (a wrong token, or
+// no registration yet).
+func (s *Service) StatementRegistration(ctx context.Context, id, token string) (Registration, string, error) {
+	st, err := s.Statement(ctx, id, token)
+	if err != nil {
+		return Registration{}, "", err
+	}
+	if st.RegistrationID == nil {
+		return Registration{}, "", ErrRegistrationNotFound
+	}
+	reg, err := s.Store.Registration(ctx, *st.RegistrationID)
+	if err != nil {
+		return Registration{}, "", err
+	}
+	return reg, s.Tokens.Token(reg.ID), nil
+}
+
 // AcceptInvitation registers an invited team that accepts in time: the
 // seats held for it become its seats, and it gets the registered email
 // with its calendar invitation. It answers the registration and its manage

@@ -27,8 +27,8 @@ type Throttle string
 // them, each call is a transaction on an event's item, and a flood of them
 // would contend with every team registering.
 const (
-	ThrottleRegister Throttle = "register" // a team registers (API or website form)
-	ThrottleCancel   Throttle = "cancel"   // a team cancels (API or website)
+	ThrottleRegister Throttle = "register" // a team registers, submits a statement, accepts or confirms (API or website)
+	ThrottleCancel   Throttle = "cancel"   // a team cancels or declines (API or website)
 )
 
 // SignedIn reports whether the route is for signed-in staff only.
@@ -170,6 +170,19 @@ var Routes = []Route{
 	{Method: "GET", Path: "/manage/{registrationId}", Function: Web},
 	{Method: "POST", Path: "/manage/{registrationId}/cancel", Function: Web, Throttle: ThrottleCancel},
 	{Method: "GET", Path: "/manage/{registrationId}/calendar.ics", Function: Web},
+	// A waiting-list offer accepted: a registration, throttled as one.
+	{Method: "POST", Path: "/manage/{registrationId}/accept", Function: Web, Throttle: ThrottleRegister},
+	// Statements of interest: the form (its posts also add or remove a
+	// member row), the contact's page with the invitation's answers, and
+	// each member's confirmation. Accepting and confirming write as a
+	// registration does; declining frees seats as a cancellation does, and
+	// like it mostly bounds a stranger guessing links.
+	{Method: "POST", Path: "/events/{eventId}/statements", Function: Web, Throttle: ThrottleRegister},
+	{Method: "GET", Path: "/statements/{statementId}", Function: Web},
+	{Method: "POST", Path: "/statements/{statementId}/accept", Function: Web, Throttle: ThrottleRegister},
+	{Method: "POST", Path: "/statements/{statementId}/decline", Function: Web, Throttle: ThrottleCancel},
+	{Method: "GET", Path: "/statements/{statementId}/members/{memberId}", Function: Web},
+	{Method: "POST", Path: "/statements/{statementId}/members/{memberId}", Function: Web, Throttle: ThrottleRegister},
 	{Method: "GET", Path: "/static/{file}", Function: Web},
 	{Path: DefaultRoute, Function: Web},
 }

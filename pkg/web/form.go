@@ -27,12 +27,32 @@ type teamForm struct {
 	CSRF, Idem string
 	// MaxMembers is the event's team size limit.
 	MaxMembers int
+	// Statement marks the statement-of-interest form, which adds the two
+	// questions to the team.
+	Statement           bool
+	Experience, Reasons string
 }
 
 type memberRow struct {
 	Index                      int
 	Name, Email, Role          string
 	NameErr, EmailErr, RoleErr string
+}
+
+// Button is the name of the form's submit button.
+func (t teamForm) Button() string {
+	if t.Statement {
+		return "Submit our statement"
+	}
+	return "Register our team"
+}
+
+// NotDone says that nothing was sent, in the form's terms.
+func (t teamForm) NotDone() string {
+	if t.Statement {
+		return "your statement is not submitted"
+	}
+	return "your team is not registered"
 }
 
 // Err returns the error shown next to the field with this id, if any.
@@ -54,7 +74,39 @@ const (
 	idContactName  = "contact-name"
 	idContactEmail = "contact-email"
 	idMembers      = "members"
+	idExperience   = "experience"
+	idReasons      = "reasons"
 )
+
+// AnswerMax and AnswerMin bound each answer of a statement, in characters.
+const (
+	AnswerMax = convening.MaxAnswerLen
+	AnswerMin = 20
+)
+
+// parseStatementForm reads the statement form: the team and the answers.
+func parseStatementForm(f url.Values, maxTeam int) teamForm {
+	t := parseTeamForm(f, maxTeam)
+	t.Statement = true
+	t.Experience, t.Reasons = answer(f.Get("experience")), answer(f.Get("reasons"))
+	return t
+}
+
+// answer keeps a paragraph answer as the person typed it, but with the
+// line breaks browsers send (CR LF) as the domain keeps them (LF): a
+// carriage return is a control character to the domain, and a counter
+// that counted it would disagree with the page's.
+func answer(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}
+
+// statement returns the form as the domain's statement, normalized as the
+// domain stores it, to validate before submitting.
+func (t teamForm) statement() convening.Statement {
+	team := t.team()
+	team.Normalize()
+	return convening.Statement{Team: team, Experience: strings.TrimSpace(t.Experience), Reasons: strings.TrimSpace(t.Reasons)}
+}
 
 func memberID(i int, field string) string { return fmt.Sprintf("member-%d-%s", i, field) }
 
@@ -163,6 +215,7 @@ func (t *teamForm) setErrors(err error) bool {
 	for i := range t.Members {
 		order = append(order, memberID(i, "name"), memberID(i, "email"), memberID(i, "role"))
 	}
+	order = append(order, idExperience, idReasons)
 	for _, id := range order {
 		if msg, ok := t.Errors[id]; ok {
 			t.Summary = append(t.Summary, fieldProblem{ID: id, Text: msg})
@@ -198,8 +251,20 @@ func fieldText(f convening.FieldError) (id, msg string) {
 			return id, "Add at least one team member"
 		case convening.RuleMaxItems:
 			return id, fmt.Sprintf("Your team has too many members: this event admits at most %v members per team", f.Args["max"])
+		case convening.RuleRequiredRoles:
+			switch roles := roleLabels(f.Args["missing"]); len(roles) {
+			case 0:
+			case 1:
+				return id, "Your team must include " + roles[0] + ": please add one"
+			default:
+				return id, "Your team must include " + andList(roles) + ": please add a member in each of these roles"
+			}
 		}
 		return id, "Check your team's members"
+	case "experience":
+		id, label = idExperience, "Your experience of labor-management collaboration"
+	case "reasons":
+		id, label = idReasons, "Why your team wants to attend"
 	default:
 		i, field, ok := memberField(f.Field)
 		if !ok {
@@ -236,7 +301,9 @@ func ruleText(f convening.FieldError) string {
 	case convening.RuleRequired:
 		return "is required"
 	case convening.RuleMaxLength:
-		return fmt.Sprintf("must be at most %v characters", f.Args["max"])
+		return fmt.Sprintf("must be at most %v characters", thousands(f.Args["max"]))
+	case convening.RuleMinLength:
+		return fmt.Sprintf("must be at least %v characters", thousands(f.Args["min"]))
 	case convening.RuleSingleLine:
 		return "must be on one line"
 	case convening.RuleText:
@@ -252,4 +319,68 @@ func ruleText(f convening.FieldError) string {
 		return "is the same as another member's: each person needs their own"
 	}
 	return "is not valid"
+}
+
+// roleLabels reads a rule's list of roles (as the domain gives it, or as
+// JSON would) in plain words, with the article each takes.
+func roleLabels(arg any) []string {
+	var roles []string
+	switch a := arg.(type) {
+	case []string:
+		roles = a
+	case []convening.Role:
+		for _, r := range a {
+			roles = append(roles, string(r))
+		}
+	case []any:
+		for _, r := range a {
+			if s, ok := r.(string); ok {
+				roles = append(roles, s)
+			}
+		}
+	}
+	out := make([]string, 0, len(roles))
+	for _, r := range roles {
+		l := strings.ToLower(convening.Role(r).Label())
+		// No role starts with a vowel sound but these ("a union officer").
+		if strings.ContainsRune("aeio", rune(l[0])) {
+			out = append(out, "an "+l)
+		} else {
+			out = append(out, "a "+l)
+		}
+	}
+	return out
+}
+
+// andList joins words as a sentence does: "a, b and c".
+func andList(xs []string) string {
+	if len(xs) < 2 {
+		return strings.Join(xs, "")
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
+}
+
+// thousands writes a rule's number argument with a thousands separator,
+// as the page's hints do (3,000).
+func thousands(v any) string {
+	var n int
+	switch x := v.(type) {
+	case int:
+		n = x
+	case float64:
+		n = int(x)
+	default:
+		return fmt.Sprint(v)
+	}
+	if n < 1000 && n > -1000 {
+		return strconv.Itoa(n)
+	}
+	return thousands(n/1000) + fmt.Sprintf(",%03d", abs(n%1000))
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }

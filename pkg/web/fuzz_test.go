@@ -32,3 +32,34 @@ func FuzzTeamForm(f *testing.F) {
 		}
 	})
 }
+
+// FuzzStatementForm: any form posted to a statement event's form (after a
+// real page load) gets a page, never a server error; the page stays
+// bounded; and an answer shown back never escapes its text box.
+func FuzzStatementForm(f *testing.F) {
+	f.Add("org_name=Fresno+Unified&org_type=district&county=Fresno&contact_name=Ana&contact_email=ana%40f.org" +
+		"&member_name=Ana&member_email=ana%40f.org&member_role=superintendent&experience=Twenty+characters+at+least&reasons=Twenty+characters+at+least")
+	f.Add("experience=a%0D%0Ab%0Dc&reasons=%00%E2%80%AE")
+	f.Add("op=add&experience=" + strings.Repeat("x", 3001))
+	f.Add("op=remove-0&member_name=a&member_name=b&reasons=%ff%fe")
+	f.Add("experience=%3C%2Ftextarea%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+	f.Add(strings.Repeat("member_role=board_member&", 60))
+	f.Fuzz(func(t *testing.T, body string) {
+		form, err := url.ParseQuery(body)
+		if err != nil {
+			form = url.Values{}
+		}
+		s := newSite(t)
+		s.statementEvent("sym", 40, nil)
+		p := s.submitStatement("sym", form)
+		if p.status >= 500 && p.status != 503 {
+			t.Fatalf("status %d for %q", p.status, body)
+		}
+		if len(p.body) > 512<<10 {
+			t.Fatalf("%d-byte page for a %d-byte form", len(p.body), len(body))
+		}
+		if strings.Contains(p.body, "<script>") || strings.Count(p.body, "</textarea>") > 2 {
+			t.Fatalf("an answer escaped its field:\n%s", p.body)
+		}
+	})
+}

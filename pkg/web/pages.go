@@ -49,6 +49,8 @@ type eventPageView struct {
 	OtherRoles []string
 	Roles      []roleOption
 	Counties   []string
+	// AnswerMax and AnswerMin bound each answer of the statement form.
+	AnswerMax, AnswerMin int
 }
 
 func (h *Handler) eventPage(ctx context.Context, r *request) (*response, error) {
@@ -56,16 +58,40 @@ func (h *Handler) eventPage(ctx context.Context, r *request) (*response, error) 
 	if err != nil {
 		return nil, err
 	}
+	return h.showForm(http.StatusOK, r, e, newTeamForm(e), &response{}), nil
+}
+
+// newTeamForm is an empty form for the event: a row for each role the
+// event requires, with the role chosen, or one empty row.
+func newTeamForm(e convening.Event) teamForm {
 	form := teamForm{MaxMembers: e.MaxTeamSize, Idem: randomKey()}
+	for _, role := range e.RequiredRoles {
+		if len(form.Members) < rowLimit(e.MaxTeamSize) {
+			form.Members = append(form.Members, memberRow{Role: string(role)})
+		}
+	}
 	form.renumber()
-	return h.showForm(http.StatusOK, r, e, form, &response{}), nil
+	return form
+}
+
+// formPurpose is what a form's anti-forgery token is bound to: the
+// registration or the statement form of one event.
+func formPurpose(e convening.Event, statement bool) string {
+	if statement {
+		return "statement:" + e.ID
+	}
+	return "register:" + e.ID
 }
 
 // showForm renders the event page with the form as given and a fresh
-// anti-forgery token.
+// anti-forgery token. The form is the one the event takes (a registration
+// posted to an event that takes statements comes back as a statement form,
+// its team kept).
 func (h *Handler) showForm(status int, r *request, e convening.Event, form teamForm, resp *response) *response {
-	form.CSRF = h.csrfToken(h.csrfNonce(r, resp), "register:"+e.ID)
-	v := eventPageView{Event: newEventView(e, h.svc.Now()), Form: form, Counties: convening.Counties}
+	ev := newEventView(e, h.svc.Now())
+	form.Statement = ev.Statement
+	form.CSRF = h.csrfToken(h.csrfNonce(r, resp), formPurpose(e, form.Statement))
+	v := eventPageView{Event: ev, Form: form, Counties: convening.Counties, AnswerMax: AnswerMax, AnswerMin: AnswerMin}
 	for _, role := range convening.Roles {
 		v.Roles = append(v.Roles, roleOption{Value: string(role), Label: role.Label()})
 	}
@@ -112,6 +138,17 @@ func (h *Handler) submitTeam(ctx context.Context, r *request) (*response, error)
 		form.removeRow(i)
 		return h.showForm(http.StatusOK, r, e, form, resp), nil
 	}
+	// An event that takes statements answers a registration with the
+	// statement form, the team kept (a page loaded before, or a crafted
+	// post); outside its window, with why there is no form.
+	if err := e.CheckAdmission(convening.AdmissionOpen); err != nil {
+		if werr := e.CheckStatementWindow(h.svc.Now()); werr != nil {
+			err = werr
+		}
+		form.Statement = true
+		form.Problem = problemText(err, form, "")
+		return h.showForm(problem.Status(err), r, e, form, resp), nil
+	}
 	switch ev := newEventView(e, h.svc.Now()); ev.State {
 	case stateSoon:
 		form.Problem = "Registration for this event is not open yet. It opens " + dateTime(e.RegistrationOpensAt) + "."
@@ -120,7 +157,7 @@ func (h *Handler) submitTeam(ctx context.Context, r *request) (*response, error)
 		form.Problem = "Registration for this event is closed."
 		return h.showForm(http.StatusConflict, r, e, form, resp), nil
 	}
-	if !h.checkCSRF(r, "register:"+e.ID) {
+	if !h.checkCSRF(r, formPurpose(e, false)) {
 		form.Problem = "For your security, please check your details and press “Register our team” again."
 		return h.showForm(http.StatusForbidden, r, e, form, resp), nil
 	}
@@ -139,8 +176,12 @@ func (h *Handler) submitTeam(ctx context.Context, r *request) (*response, error)
 	if err == nil {
 		return h.confirmation(ctx, r, e, reg, token)
 	}
-	// The page's words are chosen by the error's reason and fields, never
-	// by its message, which the domain may reword.
+	return h.formFailed(r, e, form, normal.Organization.Name, err, resp)
+}
+
+// formFailed shows the form again with what went wrong, or answers the
+// error page for errors a form cannot help with (not found, internal).
+func (h *Handler) formFailed(r *request, e convening.Event, form teamForm, org string, err error, resp *response) (*response, error) {
 	switch convening.ErrorReason(err) {
 	case convening.ReasonInvalidFields:
 		if !form.setErrors(err) {
@@ -148,19 +189,46 @@ func (h *Handler) submitTeam(ctx context.Context, r *request) (*response, error)
 		}
 	case convening.ReasonIdempotencyKeyReused:
 		// This form was sent before with other details: treat this as a
-		// new registration attempt.
+		// new attempt.
 		form.Idem = randomKey()
-		form.Problem = "This form was already sent with different details. Please check them and press “Register our team” again."
-	case convening.ReasonOrganizationRegistered:
-		form.Problem = normal.Organization.Name + " already has an active registration for this event. Use the private link in your confirmation email to see or change it."
-	case convening.ReasonRegistrationClosed, convening.ReasonRegistrationNotOpenYet:
-		form.Problem = "Registration for this event is not open right now."
-	case convening.ReasonBusy, convening.ReasonTimedOut:
-		form.Problem = "We're very busy right now, and your team is not registered yet. Please press “Register our team” again in a few seconds."
+		form.Problem = problemText(err, form, org)
 	default:
-		return nil, err // not found, or internal: the error page
+		text := problemText(err, form, org)
+		if text == "" {
+			return nil, err
+		}
+		form.Problem = text
 	}
 	return h.showForm(problem.Status(err), r, e, form, resp), nil
+}
+
+// problemText words an error about the whole form (of the organization
+// org) by its reason, never by its message, which the domain may reword;
+// "" for errors the form cannot help with.
+func problemText(err error, form teamForm, org string) string {
+	switch convening.ErrorReason(err) {
+	case convening.ReasonIdempotencyKeyReused:
+		return "This form was already sent with different details. Please check them and press “" + form.Button() + "” again."
+	case convening.ReasonOrganizationRegistered:
+		if form.Statement {
+			return org + " already has an active statement of interest or registration for this event. Use the private link in the email we sent your contact to see it."
+		}
+		return org + " already has an active registration for this event. Use the private link in your confirmation email to see or change it."
+	case convening.ReasonRegistrationClosed, convening.ReasonRegistrationNotOpenYet:
+		if form.Statement {
+			return "Statements of interest for this event are not open right now."
+		}
+		return "Registration for this event is not open right now."
+	case convening.ReasonStatementsClosed:
+		return "Statements of interest for this event are closed."
+	case convening.ReasonStatementRequired:
+		return "This event admits teams by statement of interest, not by registration. Your team is kept below: answer the two questions and press “Submit our statement”."
+	case convening.ReasonStatementsNotTaken:
+		return "This event takes registrations directly, not statements of interest. Your team is kept below: check it and press “Register our team”."
+	case convening.ReasonBusy, convening.ReasonTimedOut:
+		return "We're very busy right now, and " + form.NotDone() + " yet. Please press “" + form.Button() + "” again in a few seconds."
+	}
+	return ""
 }
 
 // --- Confirmation and the manage page ---
@@ -168,27 +236,31 @@ func (h *Handler) submitTeam(ctx context.Context, r *request) (*response, error)
 type memberView struct{ Name, Email, Role string }
 
 type registrationView struct {
-	ID, Status     string
-	Position       int
-	Seats          int
-	Organization   string
-	OrgType        string
-	County         string
-	ContactName    string
-	ContactEmail   string
-	Members        []memberView
-	CreatedAt      time.Time
-	PromotedAt     *time.Time
-	CancelledAt    *time.Time
-	Registered     bool
-	Waitlisted     bool
-	Cancelled      bool
-	ManagePath     string // with the token: same origin only
-	CalendarPath   string
-	AbsoluteManage string
+	ID, Status   string
+	Position     int
+	Seats        int
+	Organization string
+	OrgType      string
+	County       string
+	ContactName  string
+	ContactEmail string
+	Members      []memberView
+	CreatedAt    time.Time
+	PromotedAt   *time.Time
+	CancelledAt  *time.Time
+	Registered   bool
+	Waitlisted   bool
+	Cancelled    bool
+	// Offered: seats are held for the team until Offer.At; Expired: the
+	// offer lapsed (Offer says when).
+	Offered, Expired bool
+	Offer            *deadlineView
+	ManagePath       string // with the token: same origin only
+	CalendarPath     string
+	AbsoluteManage   string
 }
 
-func newRegistrationView(r *request, reg convening.Registration, token string) registrationView {
+func newRegistrationView(r *request, reg convening.Registration, token string, now time.Time) registrationView {
 	v := registrationView{
 		ID: reg.ID, Status: string(reg.Status), Seats: reg.Seats,
 		Organization: reg.Organization.Name, OrgType: reg.Organization.Type.Label(), County: reg.Organization.County,
@@ -196,6 +268,17 @@ func newRegistrationView(r *request, reg convening.Registration, token string) r
 		CreatedAt: reg.CreatedAt, PromotedAt: reg.PromotedAt, CancelledAt: reg.CancelledAt,
 		Registered: reg.Status == convening.StatusRegistered, Waitlisted: reg.Status == convening.StatusWaitlisted,
 		Cancelled: reg.Status == convening.StatusCancelled,
+		Offered:   reg.Status == convening.StatusOffered, Expired: reg.Status == convening.StatusExpired,
+	}
+	if reg.Offer != nil && (v.Offered || v.Expired) {
+		o := newDeadline(reg.Offer.Seats, reg.Offer.RespondBy, now)
+		v.Offer = &o
+		// Past its deadline an offer is over, whether or not the sweep has
+		// lapsed it yet (it does within minutes).
+		v.Expired, v.Offered = v.Expired || o.Passed, v.Offered && !o.Passed
+		if v.Expired {
+			v.Status = string(convening.StatusExpired)
+		}
 	}
 	if reg.WaitlistPosition != nil {
 		v.Position = *reg.WaitlistPosition
@@ -223,7 +306,8 @@ type confirmView struct {
 }
 
 func (h *Handler) confirmation(ctx context.Context, r *request, e convening.Event, reg convening.Registration, token string) (*response, error) {
-	v := confirmView{Event: newEventView(e, h.svc.Now()), Reg: newRegistrationView(r, reg, token)}
+	now := h.svc.Now()
+	v := confirmView{Event: newEventView(e, now), Reg: newRegistrationView(r, reg, token, now)}
 	title := "Your team is registered"
 	if v.Reg.Waitlisted {
 		title = "Your team is on the waiting list"
@@ -235,8 +319,9 @@ type manageView struct {
 	Event eventView
 	Reg   registrationView
 	Token string
-	CSRF  string
-	Done  string
+	// CSRF protects the cancel form, AcceptCSRF the offer's accept form.
+	CSRF, AcceptCSRF string
+	Done             string
 	// Confirm is the cancellation's confirmation step.
 	Confirm bool
 	Problem string
@@ -264,12 +349,17 @@ func (h *Handler) managePage(ctx context.Context, r *request) (*response, error)
 
 func (h *Handler) showManage(status int, r *request, e convening.Event, reg convening.Registration, token string, confirm bool, problem string) *response {
 	resp := private(nil)
-	v := manageView{Event: newEventView(e, h.svc.Now()), Reg: newRegistrationView(r, reg, token), Token: token,
+	now := h.svc.Now()
+	v := manageView{Event: newEventView(e, now), Reg: newRegistrationView(r, reg, token, now), Token: token,
 		Confirm: confirm, Problem: problem}
-	if d := r.query.Get("done"); d == "cancelled" && v.Reg.Cancelled {
+	// The message of the action that redirected here, if it still holds.
+	switch d := r.query.Get("done"); {
+	case d == "cancelled" && v.Reg.Cancelled, d == "accepted" && v.Reg.Registered:
 		v.Done = d
 	}
-	v.CSRF = h.csrfToken(h.csrfNonce(r, resp), "cancel:"+reg.ID)
+	nonce := h.csrfNonce(r, resp)
+	v.CSRF = h.csrfToken(nonce, "cancel:"+reg.ID)
+	v.AcceptCSRF = h.csrfToken(nonce, "offer-accept:"+reg.ID)
 	name, title := "manage", "Your team's registration"
 	if confirm {
 		name, title = "cancel", "Cancel your team's registration?"
@@ -300,7 +390,49 @@ func (h *Handler) cancel(ctx context.Context, r *request) (*response, error) {
 		}
 	}
 	// Post/redirect/get, to this site only: the path is relative.
-	return &response{status: http.StatusSeeOther, header: map[string]string{"Location": managePath(reg.ID, token, "cancelled")}}, nil
+	return redirect(managePath(reg.ID, token, "cancelled")), nil
+}
+
+// redirect is a post/redirect/get answer to a path of this site.
+func redirect(path string) *response {
+	return &response{status: http.StatusSeeOther, header: map[string]string{"Location": path}}
+}
+
+// acceptOffer registers an offered team that accepts in time.
+func (h *Handler) acceptOffer(ctx context.Context, r *request) (*response, error) {
+	f, err := r.parseForm()
+	if err != nil {
+		return nil, err
+	}
+	id, token := r.params["registrationId"], f.Get("token")
+	reg, e, err := h.registration(ctx, id, token)
+	if err != nil {
+		return nil, err
+	}
+	if !h.checkCSRF(r, "offer-accept:"+reg.ID) {
+		return h.showManage(http.StatusForbidden, r, e, reg, token, false,
+			"For your security, please press “Accept the offer” again."), nil
+	}
+	reg, err = h.svc.AcceptOffer(ctx, id, token)
+	switch convening.ErrorReason(err) {
+	case "":
+		return redirect(managePath(reg.ID, token, "accepted")), nil
+	case convening.ReasonOfferExpired:
+		reg, e, err = h.registration(ctx, id, token)
+		if err != nil {
+			return nil, err
+		}
+		return h.showManage(http.StatusConflict, r, e, reg, token, false,
+			"The offer expired before you accepted it, so its seats went to the next team on the waiting list. To rejoin, register your team again on the event's page."), nil
+	case convening.ReasonNoOffer:
+		// Cancelled meanwhile, or never offered: the page says where it
+		// stands.
+		return h.showManage(http.StatusConflict, r, e, reg, token, false, "There is no offer to accept: this page shows where your registration stands."), nil
+	case convening.ReasonBusy, convening.ReasonTimedOut:
+		return h.showManage(problem.Status(err), r, e, reg, token, false,
+			"We're very busy right now, and the offer is not accepted yet. Please press “Accept the offer” again in a few seconds."), nil
+	}
+	return nil, err
 }
 
 // private marks an answer that holds a manage token: search engines must
@@ -325,12 +457,15 @@ func (h *Handler) calendarFile(ctx context.Context, r *request) (*response, erro
 		return nil, err
 	}
 	method := calendar.Publish
-	if reg.Status == convening.StatusCancelled {
+	if reg.Status == convening.StatusCancelled || reg.Status == convening.StatusExpired {
 		method = calendar.Cancel
 	}
 	inv := calendar.ForRegistration(method, reg.ID, e.Summary(), r.origin()+"/events/"+url.PathEscape(e.ID), h.svc.Now())
-	if reg.Status == convening.StatusWaitlisted {
+	switch reg.Status {
+	case convening.StatusWaitlisted:
 		inv.Summary = "Waiting list: " + inv.Summary
+	case convening.StatusOffered:
+		inv.Summary = "Seats offered: " + inv.Summary
 	}
 	resp := private(nil)
 	resp.status, resp.body = http.StatusOK, string(inv.ICS())

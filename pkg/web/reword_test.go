@@ -67,6 +67,49 @@ func (s reworded) Cancel(ctx context.Context, id, token string) (convening.Regis
 	return r, s.fix(err)
 }
 
+func (s reworded) AcceptOffer(ctx context.Context, id, token string) (convening.Registration, error) {
+	r, err := s.Service.AcceptOffer(ctx, id, token)
+	return r, s.fix(err)
+}
+
+func (s reworded) SubmitStatement(ctx context.Context, eventID string, team convening.Team, experience, reasons string, idem *convening.Idempotency) (convening.Statement, string, bool, error) {
+	if team.Organization.Name == "Busy District" {
+		return convening.Statement{}, "", false, s.fix(convening.ErrBusy)
+	}
+	st, tok, replayed, err := s.Service.SubmitStatement(ctx, eventID, team, experience, reasons, idem)
+	return st, tok, replayed, s.fix(err)
+}
+
+func (s reworded) Statement(ctx context.Context, id, token string) (convening.Statement, error) {
+	st, err := s.Service.Statement(ctx, id, token)
+	return st, s.fix(err)
+}
+
+func (s reworded) StatementRegistration(ctx context.Context, id, token string) (convening.Registration, string, error) {
+	r, tok, err := s.Service.StatementRegistration(ctx, id, token)
+	return r, tok, s.fix(err)
+}
+
+func (s reworded) AcceptInvitation(ctx context.Context, id, token string) (convening.Registration, string, convening.Statement, error) {
+	r, tok, st, err := s.Service.AcceptInvitation(ctx, id, token)
+	return r, tok, st, s.fix(err)
+}
+
+func (s reworded) DeclineStatement(ctx context.Context, id, token string) (convening.Statement, error) {
+	st, err := s.Service.DeclineStatement(ctx, id, token)
+	return st, s.fix(err)
+}
+
+func (s reworded) MemberStatement(ctx context.Context, statementID, memberID, token string) (convening.Statement, error) {
+	st, err := s.Service.MemberStatement(ctx, statementID, memberID, token)
+	return st, s.fix(err)
+}
+
+func (s reworded) ConfirmMember(ctx context.Context, statementID, memberID, token string) (convening.Statement, error) {
+	st, err := s.Service.ConfirmMember(ctx, statementID, memberID, token)
+	return st, s.fix(err)
+}
+
 // volatile are the parts of a page that differ between two runs by design:
 // anti-forgery tokens and form keys are random.
 var volatile = regexp.MustCompile(`name="(csrf|idem)" value="[^"]*"`)
@@ -81,7 +124,8 @@ func TestPagesDoNotDependOnErrorMessages(t *testing.T) {
 		s := newSite(t, func(svc web.Service) web.Service { return reworded{svc, reword, &count} })
 		now := time.Date(2027, 3, 1, 17, 0, 0, 0, time.UTC)
 		var n atomic.Int64
-		s.svc.Clock = func() time.Time { return now }
+		clock := now
+		s.svc.Clock = func() time.Time { return clock }
 		s.svc.NewID = func() string { return fmt.Sprintf("01JOURNEY%017d", n.Add(1)) }
 		s.event("open", 6, 4, nil)
 		s.event("full", 2, 2, nil)
@@ -128,6 +172,61 @@ func TestPagesDoNotDependOnErrorMessages(t *testing.T) {
 		keep(s.post(strings.Replace(link, "?token=", "/cancel?token=", 1), manage.hidden()))
 		keep(s.get("/events/no-such-event"))
 		keep(s.get(strings.Replace(link, "token=", "token=x", 1)))
+
+		// Statements of interest, and waiting-list offers.
+		s.statementEvent("sym", 8, nil)
+		s.statementEvent("sym-closed", 8, func(e *convening.Event) {
+			closed := now.Add(-time.Hour)
+			e.RegistrationOpensAt, e.StatementsCloseAt = now.Add(-48*time.Hour), &closed
+		})
+		s.event("offers", 4, 4, func(e *convening.Event) { e.WaitlistOffers = &convening.WaitlistOffers{RespondWithinHours: 48} })
+		keep(s.get("/events/sym"))
+		keep(s.register("sym", teamForm(11, 4)))
+		keep(s.submitStatement("open", statementForm(12, 4)))
+		keep(s.submitStatement("sym-closed", statementForm(12, 4)))
+		badStatement := statementForm(12, 3)
+		badStatement.Set("experience", "short")
+		keep(s.submitStatement("sym", badStatement))
+		busyStatement := statementForm(12, 4)
+		busyStatement.Set("org_name", "Busy District")
+		keep(s.submitStatement("sym", busyStatement))
+		sent := keep(s.submitStatement("sym", statementForm(13, 4)))
+		keep(s.browser().submitStatement("sym", statementForm(13, 4)))
+		stLink, stID, _ := sent.statementLink(t)
+		keep(s.get(stLink))
+		for _, m := range s.memberLinks(stID) {
+			keep(s.get(m))
+			done := keep(s.confirm(m))
+			keep(s.get(done.headers["Location"]))
+		}
+		s.invite(stID, now.Add(2*time.Hour), "Welcome.")
+		invited := keep(s.get(stLink))
+		keep(s.get(strings.Replace(stLink, "token=", "token=x", 1)))
+		// Declined: a stale accept is not invited, a late member closed.
+		declined := keep(s.submitStatement("sym", statementForm(14, 4)))
+		wLink, wID, _ := declined.statementLink(t)
+		wMember := s.memberLinks(wID)[0]
+		mu, _ := url.Parse(wMember)
+		wMemberForm := keep(s.get(wMember)).form(t, mu.Path)
+		s.invite(wID, time.Time{}, "")
+		stale := keep(s.get(wLink))
+		ask := keep(s.post("/statements/"+wID+"/decline", stale.form(t, "/statements/"+wID+"/decline")))
+		keep(s.get(keep(s.post("/statements/"+wID+"/decline", ask.form(t, "/statements/"+wID+"/decline"))).headers["Location"]))
+		keep(s.post("/statements/"+wID+"/accept", stale.form(t, "/statements/"+wID+"/accept")))
+		keep(s.post(mu.Path, wMemberForm))
+
+		a := s.register("offers", teamForm(21, 4)).manageLink(t)
+		b := s.register("offers", teamForm(22, 2)).manageLink(t)
+		au, _ := url.Parse(a)
+		if _, err := s.svc.Cancel(context.Background(), strings.TrimPrefix(au.Path, "/manage/"), au.Query().Get("token")); err != nil {
+			t.Fatal(err)
+		}
+		offered := keep(s.get(b))
+		bu, _ := url.Parse(b)
+		clock = now.Add(3 * time.Hour)
+		keep(s.post("/statements/"+stID+"/accept", invited.form(t, "/statements/"+stID+"/accept")))
+		clock = now.Add(49 * time.Hour)
+		keep(s.post(bu.Path+"/accept", offered.form(t, bu.Path+"/accept")))
 		return pages
 	}
 	plain, changed := journey(false), journey(true)

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"strings"
 	"time"
 
 	// Lambda's minimal image may lack zoneinfo; Pacific time must not.
@@ -24,12 +25,23 @@ var funcs = template.FuncMap{
 	"add":  func(a, b int) int { return a + b },
 	"date": func(t time.Time) string { return t.In(convening.Pacific).Format("Monday, January 2, 2006") },
 	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	// thousands writes 3000 as 3,000.
+	"thousands": func(n int) string { return thousands(n) },
+	"answerField": func(id, label, hint, value, err string, minLen, maxLen int) answerField {
+		return answerField{ID: id, Label: label, Hint: hint, Value: value, Err: err, Min: minLen, Max: maxLen}
+	},
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return fmt.Sprintf("%d %s", n, one)
 		}
 		return fmt.Sprintf("%d %s", n, many)
 	},
+}
+
+// answerField is one question of the statement form.
+type answerField struct {
+	ID, Label, Hint, Value, Err string
+	Min, Max                    int
 }
 
 // pages are parsed once: each page is the layout plus its own template.
@@ -137,9 +149,28 @@ type eventView struct {
 	State                        eventState
 	StateLabel                   string
 	OpensAt, ClosesAt            time.Time
+	// Statement: the event admits teams by statement of interest, due by
+	// StatementsDue; staff invite, and an invited team has RespondWithin
+	// to accept.
+	Statement     bool
+	StatementsDue string
+	RespondWithin string
+	// RequiredRoles are the roles every team must include, in plain words;
+	// RequiredText lists them in a sentence.
+	RequiredRoles []string
+	RequiredText  string
+	// Offers, if set, is how long a waitlisted team has to accept seats
+	// offered to it (events with waiting-list offers).
+	Offers string
 }
 
-func (v eventView) Registrable() bool { return v.State == stateOpen || v.State == stateFull }
+// Registrable reports whether the registration form is open.
+func (v eventView) Registrable() bool {
+	return !v.Statement && (v.State == stateOpen || v.State == stateFull)
+}
+
+// TakesStatements reports whether the statement form is open.
+func (v eventView) TakesStatements() bool { return v.Statement && v.State == stateOpen }
 
 // NextPosition is roughly where a team registering now would wait.
 func (v eventView) NextPosition() int { return v.WaitlistLength + 1 }
@@ -162,6 +193,34 @@ func newEventView(e convening.Event, now time.Time) eventView {
 	if e.Online || v.Where == "" {
 		v.Where = "Online"
 	}
+	var lower []string
+	for _, r := range e.RequiredRoles {
+		v.RequiredRoles = append(v.RequiredRoles, r.Label())
+		lower = append(lower, strings.ToLower(r.Label()))
+	}
+	v.RequiredText = andList(lower)
+	if e.WaitlistOffers != nil {
+		v.Offers = duration(time.Duration(e.WaitlistOffers.RespondWithinHours) * time.Hour)
+	}
+	if e = e.WithAdmissionDefaults(); e.Admission == convening.AdmissionStatement {
+		v.Statement = true
+		v.RespondWithin = duration(time.Duration(e.RespondWithinHours) * time.Hour)
+		due := e.RegistrationClosesAt
+		if e.StatementsCloseAt != nil {
+			due = *e.StatementsCloseAt
+		}
+		v.StatementsDue = dateTime(due)
+		// The domain's window decides; its reason picks the words.
+		switch convening.ErrorReason(e.CheckStatementWindow(now)) {
+		case "":
+			v.State, v.StateLabel = stateOpen, "Statements of interest open"
+		case convening.ReasonRegistrationNotOpenYet:
+			v.State, v.StateLabel = stateSoon, "Statements of interest open "+dateTime(e.RegistrationOpensAt)
+		default:
+			v.State, v.StateLabel = stateClosed, "Statements of interest closed"
+		}
+		return v
+	}
 	switch {
 	case now.Before(e.RegistrationOpensAt):
 		v.State, v.StateLabel = stateSoon, "Registration opens "+dateTime(e.RegistrationOpensAt)
@@ -177,4 +236,49 @@ func newEventView(e convening.Event, now time.Time) eventView {
 
 func dateTime(t time.Time) string {
 	return t.In(convening.Pacific).Format("Monday, January 2, 2006, at 3:04 PM") + " (Pacific time)"
+}
+
+// duration says a span in whole days and hours, or hours and minutes when
+// under a day: "7 days", "2 days and 3 hours", "5 hours and 10 minutes",
+// "less than a minute".
+func duration(d time.Duration) string {
+	if d < time.Minute {
+		return "less than a minute"
+	}
+	unit := func(n int, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return fmt.Sprintf("%d %ss", n, one)
+	}
+	big, small := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
+	bigUnit, smallUnit := "day", "hour"
+	if big == 0 {
+		big, small = int(d/time.Hour), int(d%time.Hour/time.Minute)
+		bigUnit, smallUnit = "hour", "minute"
+		if big == 0 {
+			return unit(small, smallUnit)
+		}
+	}
+	if small == 0 {
+		return unit(big, bigUnit)
+	}
+	return unit(big, bigUnit) + " and " + unit(small, smallUnit)
+}
+
+// deadlineView is a deadline as pages show it: in Pacific time, with the
+// time left to meet it (none once it has passed).
+type deadlineView struct {
+	Seats    int
+	At       string
+	TimeLeft string
+	Passed   bool
+}
+
+func newDeadline(seats int, at, now time.Time) deadlineView {
+	v := deadlineView{Seats: seats, At: dateTime(at), Passed: !now.Before(at)}
+	if !v.Passed {
+		v.TimeLeft = duration(at.Sub(now))
+	}
+	return v
 }

@@ -1,9 +1,12 @@
 // Package web is the registration website teams use: server-rendered pages
 // (html/template) listing the upcoming events, each event with its team
-// registration form, the confirmation, and the private manage page with its
-// calendar file and cancellation. The pages work without JavaScript; a
-// small script only adds and removes member rows in place and guards
-// against a second click.
+// registration form (or, for an event that admits teams by statement of
+// interest, the statement form), the confirmation, the private manage page
+// with its calendar file, cancellation and waiting-list offer, the
+// statement's private page (who has confirmed, the invitation, accept and
+// decline) and each member's confirmation page. The pages work without
+// JavaScript; a small script only adds and removes member rows in place,
+// counts the characters of the answers and guards against a second click.
 //
 // Requests arrive as API Gateway HTTP API events (payload format 2.0) and
 // are converted to plain values at this package's edge (Handle); the pages
@@ -59,6 +62,16 @@ type Service interface {
 	Register(ctx context.Context, eventID string, team convening.Team, idem *convening.Idempotency) (convening.Registration, string, bool, error)
 	Registration(ctx context.Context, id, token string) (convening.Registration, error)
 	Cancel(ctx context.Context, id, token string) (convening.Registration, error)
+	// Waiting-list offers.
+	AcceptOffer(ctx context.Context, id, token string) (convening.Registration, error)
+	// Statements of interest.
+	SubmitStatement(ctx context.Context, eventID string, team convening.Team, experience, reasons string, idem *convening.Idempotency) (convening.Statement, string, bool, error)
+	Statement(ctx context.Context, id, token string) (convening.Statement, error)
+	StatementRegistration(ctx context.Context, id, token string) (convening.Registration, string, error)
+	AcceptInvitation(ctx context.Context, id, token string) (convening.Registration, string, convening.Statement, error)
+	DeclineStatement(ctx context.Context, id, token string) (convening.Statement, error)
+	MemberStatement(ctx context.Context, statementID, memberID, token string) (convening.Statement, error)
+	ConfirmMember(ctx context.Context, statementID, memberID, token string) (convening.Statement, error)
 }
 
 // Handler serves the website.
@@ -79,14 +92,21 @@ func New(svc Service, opts Options) (*Handler, error) {
 		h.log = slog.Default()
 	}
 	h.routes = map[string]func(context.Context, *request) (*response, error){
-		"GET /":                                     h.home,
-		"GET /events/{eventId}":                     h.eventPage,
-		"POST /events/{eventId}":                    h.submitTeam,
-		"GET /manage/{registrationId}":              h.managePage,
-		"POST /manage/{registrationId}/cancel":      h.cancel,
-		"GET /manage/{registrationId}/calendar.ics": h.calendarFile,
-		"GET /static/{file}":                        h.static,
-		deploy.DefaultRoute:                         h.notFound,
+		"GET /":                                             h.home,
+		"GET /events/{eventId}":                             h.eventPage,
+		"POST /events/{eventId}":                            h.submitTeam,
+		"GET /manage/{registrationId}":                      h.managePage,
+		"POST /manage/{registrationId}/cancel":              h.cancel,
+		"GET /manage/{registrationId}/calendar.ics":         h.calendarFile,
+		"POST /manage/{registrationId}/accept":              h.acceptOffer,
+		"POST /events/{eventId}/statements":                 h.submitStatement,
+		"GET /statements/{statementId}":                     h.statementPage,
+		"POST /statements/{statementId}/accept":             h.acceptInvitation,
+		"POST /statements/{statementId}/decline":            h.declineStatement,
+		"GET /statements/{statementId}/members/{memberId}":  h.memberPage,
+		"POST /statements/{statementId}/members/{memberId}": h.confirmMember,
+		"GET /static/{file}":                                h.static,
+		deploy.DefaultRoute:                                 h.notFound,
 	}
 	return h, nil
 }

@@ -1,7 +1,10 @@
-// Progressive enhancement of the team form: add and remove member rows in
-// place (without it the buttons post the form and the page comes back with
-// one row more or less), move focus to the error summary, and ignore a
-// second click on the submit button. Plain ES5, no inline code (CSP).
+// Progressive enhancement of the team form (registration or statement of
+// interest): add and remove member rows in place (without it the buttons
+// post the form and the page comes back with one row more or less), count
+// the characters of the statement's answers as they are typed (the server
+// checks the bounds either way), move focus to the error summary, and
+// ignore a second click on the submit button. Plain ES5, no inline code
+// (CSP).
 (function () {
   "use strict";
   document.documentElement.className = "js";
@@ -14,6 +17,46 @@
 
   var form = document.querySelector("form.team-form");
   if (!form) { return; }
+
+  // Character counters. The visible count updates at once and is the
+  // field's description; a screen reader hears it in a live region only
+  // once typing pauses, not at every key.
+  function chars(s) {
+    // As the server counts: trimmed, one per code point.
+    return s.replace(/^\s+|\s+$/g, "").replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, "_").length;
+  }
+  function number(n) { return n.toLocaleString("en-US"); }
+  function counter(area) {
+    var min = parseInt(area.getAttribute("data-min"), 10) || 0;
+    var max = parseInt(area.getAttribute("data-max"), 10) || 0;
+    var count = document.getElementById(area.id + "-count");
+    if (!count || !max) { return; }
+    var live = document.createElement("p");
+    live.className = "visually-hidden";
+    live.setAttribute("aria-live", "polite");
+    count.parentNode.insertBefore(live, count.nextSibling);
+    var timer = null;
+    function update(announce) {
+      var n = chars(area.value), text;
+      if (n === 0) {
+        text = "Between " + number(min) + " and " + number(max) + " characters.";
+      } else if (n > max) {
+        text = number(n - max) + (n - max === 1 ? " character" : " characters") + " too many (at most " + number(max) + ")";
+      } else if (n < min) {
+        text = number(n) + (n === 1 ? " character" : " characters") + ": at least " + number(min) + " needed";
+      } else {
+        text = number(max - n) + (max - n === 1 ? " character" : " characters") + " left";
+      }
+      count.textContent = text;
+      count.classList.toggle("over", n > max);
+      clearTimeout(timer);
+      if (announce) { timer = setTimeout(function () { live.textContent = text; }, 1000); }
+    }
+    area.addEventListener("input", function () { update(true); });
+    update(false);
+  }
+  var areas = form.querySelectorAll("textarea[data-max]");
+  for (var a = 0; a < areas.length; a++) { counter(areas[a]); }
   var list = form.querySelector(".member-rows");
   var fieldset = form.querySelector("fieldset.members");
   var max = parseInt(fieldset.getAttribute("data-max"), 10) || 100;
@@ -95,7 +138,7 @@
   var sending = false;
   form.addEventListener("submit", function (ev) {
     var b = ev.submitter;
-    if (b && b.value !== "register") { return; }
+    if (b && b.value !== "submit") { return; }
     if (sending) { ev.preventDefault(); return; }
     sending = true;
     var primary = form.querySelector("button.primary");
