@@ -62,14 +62,10 @@ func (h *Handler) organization(ctx context.Context, r *Request, who staffauth.St
 	if err != nil {
 		return nil, err
 	}
-	if v.History != nil {
-		v.Merge.County = v.History.Organization.County // two spellings of one district share its county
-	}
-	title := "Organizations"
+	title := "Error: Organizations"
 	if v.History != nil {
 		title = v.History.Organization.Name
-	} else {
-		title = "Error: " + title
+		v.Merge.County = v.History.Organization.County // two spellings of one district share its county
 	}
 	return h.render(r, status, "organization", title, &who, v)
 }
