@@ -201,7 +201,7 @@ func (h *Handler) createEvent(ctx context.Context, r *Request, who staffauth.Sta
 		created, err := h.svc.CreateEvent(ctx, actor(who), e)
 		if err == nil {
 			h.log.InfoContext(ctx, "event created", "event", created.ID, staffAttr(who))
-			return h.redirectWith(r, "/staff/events/"+created.ID, flash{Code: "event-created", Team: created.Title}), nil
+			return h.redirectWith(r, "/staff/events/"+created.ID, flash{Code: "event-created", Team: created.Title, Person: string(created.Admission)}), nil
 		}
 		var ok bool
 		if status, ok = formFailure(err); !ok {

@@ -324,7 +324,7 @@ func TestAdmissionSettings(t *testing.T) {
 			e.StatementsCloseAt == nil || pacific(*e.StatementsCloseAt) != "2027-02-01T17:00" || len(e.ReviewCriteria) != 4 || e.WaitlistOffers != nil {
 			t.Errorf("event %+v", e)
 		}
-		c.follow(r).has(t, "Admission by statement of interest, until Mon, Feb 1, 2027, 5:00 PM; invited teams answer within 72 hours; the next shortlisted team is invited automatically")
+		c.follow(r).has(t, "Symposium 2027 is created. Teams can submit statements of interest once registration opens.", "Admission by statement of interest, until Mon, Feb 1, 2027, 5:00 PM; invited teams answer within 72 hours; the next shortlisted team is invited automatically")
 	})
 	t.Run("Offers", func(t *testing.T) {
 		form := eventForm()
