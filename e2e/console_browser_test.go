@@ -1,9 +1,13 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
+	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
 )
 
@@ -380,4 +385,275 @@ func TestBrowserConsole(t *testing.T) {
 	}
 	t.Logf("console browser test: %d pages checked with axe-core (%s), %d screenshots in %s; minor findings %v; %v",
 		len(b.checked), strings.Join(b.checked, ", "), b.shotCount, b.shots, b.minor, time.Since(began).Round(time.Millisecond))
+}
+
+// submitStatement submits a team's statement of interest through the
+// public API, as the website's form would, and confirms the members
+// listed in confirm (by index) with their personal tokens, as their
+// emails' links would. It returns the statement's id.
+func (b *browserSystem) submitStatement(eventID string, n int, org string, members int, confirm ...int) string {
+	b.t.Helper()
+	roles := []string{"superintendent", "certificated_union_president", "classified_union_president", "board_member", "hr_administrator"}
+	team := map[string]any{
+		"organization": map[string]any{"name": org, "type": "district", "county": "Fresno"},
+		"contact":      map[string]any{"name": "Contact of " + org, "email": fmt.Sprintf("contact@s%d.%s.example.org", n, b.run)},
+		"experience":   "Our superintendent and both union presidents have met monthly since 2019 to solve problems before they reach the table.",
+		"reasons":      "We are starting interest-based bargaining next year and want to learn from districts further along.",
+	}
+	var ms []map[string]any
+	for i := range members {
+		ms = append(ms, map[string]any{"name": fmt.Sprintf("Person %d of %s", i+1, org), "email": fmt.Sprintf("m%d@s%d.%s.example.org", i, n, b.run),
+			"role": roles[i%len(roles)]})
+	}
+	team["members"] = ms
+	var out struct {
+		Statement struct {
+			ID      string `json:"id"`
+			Members []struct {
+				ID string `json:"id"`
+			} `json:"members"`
+		} `json:"statement"`
+	}
+	if status := b.api("POST", "/api/events/"+eventID+"/statements", "", team, &out); status != 201 {
+		b.t.Fatalf("submit %s: %d", org, status)
+	}
+	tokens, err := convening.NewManageTokens([]byte(tokenSecret))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	for _, i := range confirm {
+		m := out.Statement.Members[i]
+		path := "/api/statements/" + out.Statement.ID + "/members/" + m.ID + "/confirm"
+		if status := b.api("POST", path, tokens.Token(convening.MemberTokenSubject(out.Statement.ID, m.ID)), nil, nil); status != 200 {
+			b.t.Fatalf("confirm member %d of %s: %d", i, org, status)
+		}
+	}
+	return out.Statement.ID
+}
+
+// api calls the JSON API as a script would, with a bearer token if any.
+func (b *browserSystem) api(method, path, bearer string, body, out any) int {
+	b.t.Helper()
+	var r io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		r = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(b.ctx, method, b.base+path, r)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			b.t.Fatalf("%s %s: %v", method, path, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// TestBrowserConsoleStatements runs a symposium's admission from the
+// console in Chromium: staff create an event that admits by statement of
+// interest; teams submit statements and confirm; the reviewer reviews one
+// with "save and next" (others' scores hidden until then); staff read the
+// reviews and invite the team, meet a conflict in words, stage and release
+// a decision, and merge two spellings of a district. Every new page, in
+// every state, passes axe-core with no violation and is photographed at
+// 360 and 1280 px.
+func TestBrowserConsoleStatements(t *testing.T) {
+	began := time.Now()
+	b := startBrowserSystem(t)
+	b.strict = true
+	staff, reviewer := b.users[deploy.RoleStaff], b.users[deploy.RoleReviewer]
+
+	// Staff create the symposium: admission by statement, the four core roles.
+	b.do("open the console", chromedp.Navigate(b.base+"/staff/new-event"), chromedp.WaitVisible(chromedp.ID("email")))
+	b.signIn(staff.Email, staff.Password, "form#new-event")
+	start := time.Now().AddDate(0, 3, 0).Format("2006-01-02")
+	end := time.Now().AddDate(0, 3, 1).Format("2006-01-02")
+	b.do("fill the symposium",
+		chromedp.SendKeys(chromedp.ID("title"), "Symposium on Labor-Management Collaboration"),
+		chromedp.SetValue(chromedp.ID("kind"), "symposium"),
+		chromedp.SetValue(chromedp.ID("starts"), start+"T09:00"),
+		chromedp.SetValue(chromedp.ID("ends"), end+"T15:00"),
+		chromedp.SendKeys(chromedp.ID("venue"), "Handlery Hotel, 950 Hotel Circle North, San Diego"),
+		chromedp.SendKeys(chromedp.ID("capacity"), "9"),
+		chromedp.SendKeys(chromedp.ID("max-team-size"), "6"),
+		chromedp.Click(chromedp.ID("admission-statement")),
+		chromedp.Click(chromedp.ID("role-superintendent")),
+		chromedp.Click(chromedp.ID("role-certificated_union_president")),
+		chromedp.Click(chromedp.ID("role-classified_union_president")),
+		chromedp.Click(chromedp.ID("role-board_member")),
+		chromedp.SendKeys(chromedp.ID("respond-hours"), "0"),
+	)
+	b.submitForm("form#new-event")
+	if got := b.status(); got != "400" {
+		t.Errorf("an answer window of 0 hours: %s, want 400", got)
+	}
+	b.has("Hours to answer an invitation must be a whole number from 1 to 720")
+	b.check("staff-new-event-statement-errors")
+	b.do("fix the window", chromedp.SetValue(chromedp.ID("respond-hours"), "72"))
+	b.submitForm("form#new-event")
+	const event = "/staff/events/symposium-on-labor-management-collaboration"
+	if got := b.url(); got != b.base+event {
+		t.Fatalf("after creating the symposium the browser is at %s", got)
+	}
+	b.has("Admission by statement of interest", "invited teams answer within 72 hours", "0 received")
+	b.check("staff-event-statement")
+	b.open(event + "/edit")
+	b.has("Statements of interest", "Hours to answer an invitation", "Collaboration history")
+	b.check("staff-event-edit-statement")
+
+	// Teams submit statements; teams 1 and 2 confirm every member, team 3 not yet.
+	const id = "symposium-on-labor-management-collaboration"
+	first := b.submitStatement(id, 1, "Fresno Unified School District", 4, 0, 1, 2, 3)
+	second := b.submitStatement(id, 2, "Clovis Unified School District", 4, 0, 1, 2, 3)
+	third := b.submitStatement(id, 3, "Sanger Unified School District", 5, 0)
+	// Another spelling of the first district, registered for an open event.
+	var reg map[string]any
+	if status := b.api("POST", "/api/events/central-valley/registrations", "", map[string]any{
+		"organization": map[string]any{"name": "Fresno Unified Sch. Dist.", "type": "district", "county": "Fresno"},
+		"contact":      map[string]any{"name": "A contact", "email": "contact@fusd2." + b.run + ".example.org"},
+		"members":      []map[string]any{{"name": "A member", "email": "m@fusd2." + b.run + ".example.org", "role": "superintendent"}},
+	}, &reg); status != 201 {
+		t.Fatalf("register: %d", status)
+	}
+	b.open("/staff")
+	b.has("Statements 3 received: 3 to decide, 0 invited, 0 accepted")
+	b.check("staff-dashboard-statements")
+	b.signOut()
+
+	// The reviewer: the list, the next statement, a review with errors,
+	// then saved with "save and next".
+	b.do("open the console", chromedp.Navigate(b.base+"/staff"), chromedp.WaitVisible(chromedp.ID("email")))
+	b.signIn(reviewer.Email, reviewer.Password, "header.bar")
+	b.clickThrough(`a[href="/staff/events/` + id + `/statements"]`)
+	b.has("All (3)", "Submitted (3)", "Fresno Unified School District", "Complete 4 of 4 confirmed", "Not yet 1 of 5 confirmed", "0 reviews")
+	if n := b.eval(`String(document.querySelectorAll('a[href$="statements.csv"], form[action$="/release"]').length)`); n != "0" {
+		t.Errorf("the reviewer is offered the download or the release (%s)", n)
+	}
+	b.check("staff-reviewer-statements")
+	b.do("filter", chromedp.SetValue(chromedp.ID("filter-complete"), "no"))
+	b.submitForm("form.filters")
+	b.has("1 statement matches the filter.", "Sanger Unified School District")
+	b.check("staff-reviewer-statements-filtered")
+	b.open("/staff/events/" + id + "/statements")
+	b.clickThrough(`form[action$="/statements/next"] button`)
+	if got := b.url(); got != b.base+"/staff/statements/"+first+"#review" {
+		t.Errorf("review next opened %s, want the first statement", got)
+	}
+	b.has("Fresno Unified School District", "Our superintendent and both union presidents", "No review yet: yours will be the first.")
+	b.check("staff-reviewer-statement")
+	b.clickThrough(`button[value="next"]`)
+	if got := b.status(); got != "400" {
+		t.Errorf("a review without scores: %s, want 400", got)
+	}
+	b.has("Collaboration history is required", "Commitment is required")
+	b.focused("error-summary")
+	b.check("staff-reviewer-statement-errors")
+	for _, c := range []string{"collaboration-history-4", "readiness-3", "need-4", "commitment-4"} {
+		b.do("score "+c, chromedp.Click(chromedp.ID("score-"+c)))
+	}
+	b.do("comment", chromedp.SendKeys(chromedp.ID("review-comment"), "Years of joint work; the board is on board."))
+	b.clickThrough(`button[value="next"]`)
+	if got := b.url(); got != b.base+"/staff/statements/"+second+"#review" {
+		t.Errorf("save and next opened %s, want the second statement", got)
+	}
+	b.has("Your review of Fresno Unified School District is saved. Here is the next statement to review.", "Clovis Unified School District")
+	b.check("staff-reviewer-statement-next")
+	b.open("/staff/statements/" + first)
+	b.has("1 review: mean 3.75 of 4", "Years of joint work", "(you)")
+	if n := b.eval(`String(document.querySelectorAll('form[action$="/decision"]').length)`); n != "0" {
+		t.Error("the reviewer is offered the decision")
+	}
+	b.clickThrough(`a[href^="/staff/organizations?"]`)
+	b.has("Fresno Unified School District", "Symposium on Labor-Management Collaboration Statement of interest: Submitted")
+	b.check("staff-reviewer-organization")
+	b.signOut()
+
+	// Staff: the reviews, the invitation, a conflict in words, a staged
+	// decision released, the statements' spreadsheet.
+	b.do("open the console", chromedp.Navigate(b.base+"/staff/statements/"+first), chromedp.WaitVisible(chromedp.ID("email")))
+	b.signIn(staff.Email, staff.Password, "form[action$='/decision']")
+	b.has("1 review: mean 3.75 of 4, spread 0.00", "reviewer@lmi.example.org", "Years of joint work")
+	b.check("staff-statement")
+	b.do("invite",
+		chromedp.Click(chromedp.ID("decision-invite")),
+		chromedp.SendKeys(chromedp.ID("decision-reason"), "The panel's first choice"),
+		chromedp.SendKeys(chromedp.ID("decision-message"), "We look forward to seeing your team in San Diego."))
+	b.submitForm("form[action$='/decision']")
+	if got := b.url(); got != b.base+"/staff/statements/"+first {
+		t.Errorf("after inviting the browser is at %s", got)
+	}
+	b.has("Fresno Unified School District is invited: 4 seats are held until", "the team answers by", "Extend the deadline")
+	b.check("staff-statement-invited")
+	b.sentTo("contact@s1."+b.run, "Action required")
+	b.submitForm("form[action$='/extend']")
+	b.has("New deadline is required", "Reason is required")
+	b.check("staff-statement-extend-errors")
+
+	b.open("/staff/statements/" + third)
+	b.has("Not every required member has confirmed", "Invite anyway (override)")
+	b.check("staff-statement-incomplete")
+	b.do("invite without override", chromedp.Click(chromedp.ID("decision-invite")), chromedp.SendKeys(chromedp.ID("decision-reason"), "Strong answers"))
+	b.submitForm("form[action$='/decision']")
+	if got := b.status(); got != "409" {
+		t.Errorf("inviting an incomplete team: %s, want 409", got)
+	}
+	b.has("Not every required member of this team has confirmed. Invite anyway with the override")
+	b.check("staff-statement-conflict")
+
+	b.open("/staff/statements/" + second)
+	b.do("stage", chromedp.Click(chromedp.ID("decision-invite")), chromedp.SendKeys(chromedp.ID("decision-reason"), "The panel's second choice"),
+		chromedp.Click(chromedp.ID("staged")))
+	b.submitForm("form[action$='/decision']")
+	b.has("The decision to invite Clovis Unified School District is staged")
+	b.open("/staff/events/" + id + "/statements")
+	b.has("Staged: invite", "Release 1 staged decision")
+	b.do("the release's reason", chromedp.SendKeys(chromedp.ID("release-reason"), "The panel met on Monday"))
+	b.submitForm("form[action$='/release']")
+	b.has("1 staged decision is released, and the team is emailed: Clovis Unified School District.", "Invited (2)")
+	b.check("staff-statements-released")
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(b.download(`a[href$="/exports/statements.csv"]`), "\ufeff"))).ReadAll()
+	if err != nil || len(rows) < 4 || rows[0][1] != "Organization" {
+		t.Fatalf("statements.csv: %v %v", rows, err)
+	}
+	if got := strings.Join(rows[1], "|"); !strings.Contains(got, "Fresno Unified School District") || !strings.Contains(got, "reviewer@lmi.example.org") {
+		t.Errorf("statements.csv's first row: %s", got)
+	}
+
+	// The district's two spellings: merged after the confirmation step.
+	b.open("/staff/organizations?name=Fresno+Unified+Sch.+Dist.&county=Fresno")
+	b.has("Central Valley Universal Convening Registration: Registered", "Spellings merged into it None.")
+	b.check("staff-organization")
+	b.do("merge into the district",
+		chromedp.SendKeys(chromedp.ID("merge-name"), "Fresno Unified School District"),
+		chromedp.SetValue(chromedp.ID("merge-county"), "Fresno"),
+		chromedp.SendKeys(chromedp.ID("merge-reason"), "The same district; its website spells it in full"))
+	b.submitForm("form[action='/staff/organizations/merge']")
+	b.has("Merge Fresno Unified Sch. Dist. into Fresno Unified School District?")
+	b.check("staff-organization-merge")
+	b.submitForm("main form")
+	b.has("Fresno Unified Sch. Dist. is now recorded as another spelling of Fresno Unified School District.",
+		"Central Valley Universal Convening Registration: Registered", "Symposium on Labor-Management Collaboration Statement of interest: Invited")
+	b.check("staff-organization-merged")
+	b.open("/staff/organizations")
+	b.check("staff-organizations-search")
+	b.open(event)
+	b.has("3 received: 1 to decide, 2 invited, 0 accepted")
+	b.signOut()
+
+	t.Logf("console statements browser test: %d pages checked with axe-core (%s), %d screenshots in %s; %v",
+		len(b.checked), strings.Join(b.checked, ", "), b.shotCount, b.shots, time.Since(began).Round(time.Millisecond))
 }

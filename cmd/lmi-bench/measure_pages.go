@@ -29,6 +29,8 @@ var pageBenchmarks = []struct{ name, page string }{
 	{"BenchmarkCheckInPage", "check-in: 100 of 1,000 members, by name"},
 	{"BenchmarkTeamPage", "a team: members, emails, history"},
 	{"BenchmarkAuditPage", "audit log: 50 records"},
+	{"BenchmarkStatementsPage", "statements of interest: all 200, each with 3 reviews"},
+	{"BenchmarkStatementPage", "a statement: answers, team, reviews, decision, history"},
 }
 
 // benchLine is a line of `go test -bench` output with -benchmem and the

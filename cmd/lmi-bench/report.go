@@ -266,7 +266,8 @@ func (r *report) markdown(w io.Writer) {
 	}
 	if len(r.pages) > 0 {
 		fmt.Fprintf(w, "### Console pages\n\nThe staff console's Go benchmarks (`go test -bench . ./pkg/console`): each page's answer "+
-			"from the request to its HTML for an event of 1,000 seats taken by 200 teams of 5, with 20 teams waiting, over the in-memory "+
+			"from the request to its HTML for an event of 1,000 seats taken by 200 teams of 5, with 20 teams waiting (the statements' pages: "+
+			"a symposium of 200 statements of teams of 5, three reviews each), over the in-memory "+
 			"store, so the figure is the console's own work (templates, sorting, counting); in AWS each page adds its DynamoDB "+
 			"queries (the event page: the event, a page of the roster and the registered teams for the counts per role).\n\n")
 		r.pagesTable(w, true)

@@ -43,12 +43,14 @@ BenchmarkEventPage-2     	     200	   5821087 ns/op	        37.64 KiB/page	 1098
 BenchmarkCheckInPage-2   	     200	  10836742 ns/op	        67.42 KiB/page	 1496695 B/op	   31735 allocs/op
 BenchmarkTeamPage        	     200	    645350 ns/op	         6.590 KiB/page	   73472 B/op	    1167 allocs/op
 BenchmarkAuditPage-2     	     200	   4927358 ns/op	        19.51 KiB/page	  998793 B/op	    7659 allocs/op
+BenchmarkStatementsPage-2   	     200	   6264315 ns/op	        89.89 KiB/page	 1704246 B/op	   23275 allocs/op
+BenchmarkStatementPage-2    	     200	   1181178 ns/op	        16.55 KiB/page	  319605 B/op	    6340 allocs/op
 PASS`
 	rows, err := parsePageBenchmarks(strings.NewReader(out))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 5 || rows[1].benchmarkName != "BenchmarkEventPage" || rows[1].nsPerOp != 5821087 || rows[1].kib != 37.64 ||
+	if len(rows) != 7 || rows[1].benchmarkName != "BenchmarkEventPage" || rows[1].nsPerOp != 5821087 || rows[1].kib != 37.64 ||
 		rows[1].allocsPerOp != 9992 || rows[3].nsPerOp != 645350 {
 		t.Errorf("rows %+v", rows)
 	}

@@ -32,6 +32,9 @@ type auditRow struct {
 	Changes   []string
 	// ActorFilter is the actor filter that keeps this record's actor.
 	ActorFilter string
+	// SubjectHref is the page of the registration or statement the record
+	// is about ("" for the event's own records).
+	SubjectHref string
 }
 
 type option struct {
@@ -44,8 +47,20 @@ type option struct {
 func auditRows(records []convening.AuditRecord, names map[string]string) []auditRow {
 	rows := make([]auditRow, len(records))
 	for i, rec := range records {
+		statement := statementKinds[rec.Kind]
+		before := rec.Before
+		if rec.Kind == convening.AuditMemberConfirmed || rec.Kind == convening.AuditConfirmationReminded {
+			before = nil // the statement as it stood, which these do not change
+		}
 		rows[i] = auditRow{AuditRecord: rec, Who: actorName(rec.Actor), What: auditLabel(rec.Kind),
-			Changes: describeChange(rec.Before, rec.After, names), ActorFilter: actorFilter(rec.Actor)}
+			Changes: describeChange(before, rec.After, names, statement), ActorFilter: actorFilter(rec.Actor)}
+		switch {
+		case rec.Subject == "":
+		case statement:
+			rows[i].SubjectHref = "/staff/statements/" + rec.Subject
+		default:
+			rows[i].SubjectHref = "/staff/registrations/" + rec.Subject
+		}
 	}
 	return rows
 }

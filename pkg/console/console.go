@@ -72,6 +72,22 @@ type Service interface {
 	AddWalkIn(ctx context.Context, actor convening.Actor, id string, member convening.Member, reason string) (convening.Registration, error)
 	ExportOrganization(ctx context.Context, org convening.Organization) (convening.OrganizationData, error)
 	EraseOrganization(ctx context.Context, actor convening.Actor, org convening.Organization, reason string) (int, error)
+
+	// Statements of interest, their reviews and decisions, and
+	// organizations' histories.
+	StatementList(ctx context.Context, reviewer convening.Actor, decider bool, eventID string, f convening.StatementFilter) ([]convening.StatementItem, map[convening.StatementStatus]int, error)
+	StatementCounts(ctx context.Context, eventID string) (map[convening.StatementStatus]int, error)
+	NextToReview(ctx context.Context, reviewer convening.Actor, eventID string) (convening.Statement, bool, error)
+	StaffStatement(ctx context.Context, id string) (convening.Statement, error)
+	StatementReviews(ctx context.Context, reviewer convening.Actor, decider bool, statementID string) ([]convening.Review, convening.ReviewSummary, bool, error)
+	Review(ctx context.Context, reviewer convening.Actor, statementID string, scores map[string]int, comment string) (convening.Review, error)
+	Decide(ctx context.Context, actor convening.Actor, id string, d convening.StaffDecision) (convening.Statement, error)
+	ReleaseStaged(ctx context.Context, actor convening.Actor, eventID string) (convening.ReleaseReport, error)
+	ExtendDeadline(ctx context.Context, actor convening.Actor, id string, respondBy time.Time, reason string) (convening.Statement, error)
+	Reinstate(ctx context.Context, actor convening.Actor, id string, respondBy time.Time, reason string) (convening.Statement, error)
+	StatementRecords(ctx context.Context, eventID string) (convening.Event, []convening.StatementRecord, error)
+	History(ctx context.Context, org convening.Organization) (convening.OrganizationHistory, error)
+	MergeOrganizations(ctx context.Context, actor convening.Actor, from, into convening.Organization, reason string) (convening.OrganizationHistory, error)
 }
 
 // Options configure a Handler.
@@ -170,6 +186,16 @@ func New(ctx context.Context, svc Service, sessions staffauth.SessionStore, o Op
 		"POST /staff/registrations/{registrationId}/members":                  h.changeMembers,
 		"POST /staff/registrations/{registrationId}/contact":                  h.changeContact,
 		"POST /staff/registrations/{registrationId}/emails/{noticeId}/resend": h.resend,
+		"GET /staff/events/{eventId}/statements":                              h.statements,
+		"GET /staff/events/{eventId}/statements/next":                         h.nextStatement,
+		"POST /staff/events/{eventId}/statements/release":                     h.releaseStaged,
+		"GET /staff/statements/{statementId}":                                 h.statement,
+		"POST /staff/statements/{statementId}/review":                         h.review,
+		"POST /staff/statements/{statementId}/decision":                       h.decide,
+		"POST /staff/statements/{statementId}/extend":                         h.extend,
+		"POST /staff/statements/{statementId}/reinstate":                      h.reinstate,
+		"GET /staff/organizations":                                            h.organization,
+		"POST /staff/organizations/merge":                                     h.merge,
 		"GET /staff/failed-emails":                                            h.failedEmails,
 		"GET /staff/privacy":                                                  h.privacy,
 		"GET /staff/privacy/export":                                           h.exportOrganization,

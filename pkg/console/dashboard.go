@@ -15,11 +15,35 @@ type eventSummary struct {
 	convening.Event
 	Window       windowState
 	FailedEmails int
+	// Statements counts an event's statements of interest by status (nil
+	// for an event open to all).
+	Statements statementCounts
 }
+
+// statementCounts are an event's statements of interest by status, as the
+// dashboard and the event's page sum them up.
+type statementCounts map[convening.StatementStatus]int
+
+// Total is how many statements arrived; ToDecide how many wait for a
+// decision (submitted or shortlisted).
+func (c statementCounts) Total() int {
+	n := 0
+	for _, k := range c {
+		n += k
+	}
+	return n
+}
+
+func (c statementCounts) ToDecide() int {
+	return c[convening.StatementSubmitted] + c[convening.StatementShortlisted]
+}
+
+func (c statementCounts) Invited() int  { return c[convening.StatementInvited] }
+func (c statementCounts) Accepted() int { return c[convening.StatementAccepted] }
 
 // links are what a staff member may open from an event, by role.
 type links struct {
-	Event, CheckIn, Create, Events, FailedEmails bool
+	Event, CheckIn, Create, Events, FailedEmails, Statements bool
 }
 
 func linksFor(who staffauth.Staff) links {
@@ -29,6 +53,7 @@ func linksFor(who staffauth.Staff) links {
 		Create:       can(who, "GET /staff/new-event"),
 		Events:       can(who, "GET /staff/events"),
 		FailedEmails: can(who, "GET /staff/failed-emails"),
+		Statements:   can(who, "GET /staff/events/{eventId}/statements"),
 	}
 }
 
@@ -91,8 +116,16 @@ func (h *Handler) eventSummaries(ctx context.Context, withFailed bool) (upcoming
 	}
 	now := h.svc.Now()
 	for _, e := range list {
+		e = e.WithAdmissionDefaults()
 		s := eventSummary{Event: e, Window: windowOf(e, now), FailedEmails: byEvent[e.ID]}
 		if now.Before(e.EndsAt) {
+			// Past events' statements are history: only the upcoming
+			// events' are counted, one read each.
+			if s.Admission == convening.AdmissionStatement {
+				if s.Statements, err = h.svc.StatementCounts(ctx, e.ID); err != nil {
+					return nil, nil, 0, err
+				}
+			}
 			upcoming = append(upcoming, s)
 		} else {
 			past = append(past, s)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -36,6 +37,9 @@ type eventView struct {
 	Members int
 	Exports []exportLink
 	Parent  *convening.Event
+	// Statements counts the statements of interest of an event that admits
+	// by statement.
+	Statements statementCounts
 }
 
 type listTab struct {
@@ -103,7 +107,15 @@ func (h *Handler) event(ctx context.Context, r *Request, who staffauth.Staff) (*
 		return nil, err
 	}
 	v.Roles, v.Members = countRoles(registered)
+	v.Event = v.Event.WithAdmissionDefaults()
 	v.Window = windowOf(v.Event, h.svc.Now())
+	if v.Event.Admission == convening.AdmissionStatement {
+		if v.Statements, err = h.svc.StatementCounts(ctx, id); err != nil {
+			return nil, err
+		}
+		v.Exports = append(slices.Clone(exportLinks), exportLink{"statements.csv", "Statements",
+			"every statement of interest with its answers, each reviewer's scores, and the decisions with their reasons"})
+	}
 	if v.Event.ParentEventID != "" {
 		if p, err := h.svc.Event(ctx, v.Event.ParentEventID); err == nil {
 			v.Parent = &p
@@ -240,7 +252,17 @@ func truncate(s string, n int) string {
 func (h *Handler) export(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
 	id, file := r.Params["eventId"], r.Params["file"]
 	var b strings.Builder
-	if err := export.Write(ctx, h.svc, id, file, &b); err != nil {
+	if file == "statements.csv" {
+		// Not among export.Write's files: it needs the reviews and
+		// decisions, which only the service reads.
+		e, records, err := h.svc.StatementRecords(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := export.Statements(&b, e.ReviewCriteria, records); err != nil {
+			return nil, err
+		}
+	} else if err := export.Write(ctx, h.svc, id, file, &b); err != nil {
 		return nil, err
 	}
 	h.log.InfoContext(ctx, "export downloaded", "event", id, "file", file, staffAttr(who))

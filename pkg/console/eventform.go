@@ -29,14 +29,33 @@ type eventForm struct {
 	Reason                          string
 	Parents                         []convening.Event
 	Kinds                           []convening.Kind
-	Roles                           []convening.Role
+	CoreRoles, OtherRoles           []convening.Role
 	MaxCapacity, MaxTeamSizeCap     int
 	MaxEventDays                    int
 	SeatsTakenOrHeld, LargestWaiter int
+
+	// The admission settings: how teams get seats.
+	Admission       string
+	StatementsClose string
+	RespondHours    string
+	Offers          bool
+	OfferHours      string
+	AutoInvite      bool
+	// Criteria are what reviewers score statements on: the event's, or the
+	// defaults a new statement event gets.
+	Criteria                             []convening.Criterion
+	DefaultRespondHours, MaxRespondHours int
 }
 
 // HasRole reports whether the form requires role.
 func (f eventForm) HasRole(r convening.Role) bool { return slices.Contains(f.RequiredRoles, string(r)) }
+
+// Statement reports whether the event admits teams by statement of
+// interest (as chosen on the new event's form).
+func (f eventForm) Statement() bool { return f.Admission == string(convening.AdmissionStatement) }
+
+// DefaultRespondDays is the default answer window in days, for the hint.
+func (f eventForm) DefaultRespondDays() int { return f.DefaultRespondHours / 24 }
 
 // eventFields are the form's fields in page order.
 var eventFields = []formField{
@@ -44,8 +63,13 @@ var eventFields = []formField{
 	{"description", "description", "Description"},
 	{"starts", "startsAt", "Starts"}, {"ends", "endsAt", "Ends"}, {"venue", "venue", "Venue"},
 	{"capacity", "capacity", "Capacity"}, {"max-team-size", "maxTeamSize", "Team size limit"},
+	{"admission-open", "admission", "Admission"},
 	{"opens", "registrationOpensAt", "Registration opens"}, {"closes", "registrationClosesAt", "Registration closes"},
-	{"policy-strict", "waitlistPolicy", "Waiting-list policy"}, {"parent", "parentEventId", "Part of"},
+	{"policy-strict", "waitlistPolicy", "Waiting-list policy"},
+	{"offers", "waitlistOffers", "Waiting-list offers"}, {"offer-hours", "waitlistOffers.respondWithinHours", "Hours to accept an offer"},
+	{"statements-close", "statementsCloseAt", "Statements close"}, {"respond-hours", "respondWithinHours", "Hours to answer an invitation"},
+	{"auto-invite", "autoInvite", "Automatic invitations"},
+	{"parent", "parentEventId", "Part of"},
 	{"required-roles", "requiredRoles", "Required roles"}, {"reason", "reason", "Reason"},
 }
 
@@ -58,9 +82,20 @@ func fieldByID(fields []formField, id string) formField {
 	return formField{ID: id, Path: id, Label: id}
 }
 
+// defaultOfferHours is what the new event's form proposes for waiting-list
+// offers: two days, as the example.
+const defaultOfferHours = 48
+
+func baseEventForm() eventForm {
+	return eventForm{Kinds: convening.Kinds, CoreRoles: convening.CoreRoles, OtherRoles: convening.Roles[len(convening.CoreRoles):],
+		MaxCapacity: convening.MaxCapacity, MaxTeamSizeCap: convening.MaxTeamSizeCap, MaxEventDays: convening.MaxEventDays,
+		DefaultRespondHours: convening.DefaultRespondWithinHours, MaxRespondHours: convening.MaxRespondWithinHours}
+}
+
 func (h *Handler) newEventForm(ctx context.Context) (eventForm, error) {
-	f := eventForm{Kinds: convening.Kinds, Roles: convening.Roles, Policy: string(convening.PolicyStrict),
-		MaxCapacity: convening.MaxCapacity, MaxTeamSizeCap: convening.MaxTeamSizeCap, MaxEventDays: convening.MaxEventDays}
+	f := baseEventForm()
+	f.Policy, f.Admission = string(convening.PolicyStrict), string(convening.AdmissionOpen)
+	f.OfferHours, f.Criteria = strconv.Itoa(defaultOfferHours), convening.DefaultCriteria
 	events, err := h.svc.Events(ctx)
 	if err != nil {
 		return f, err
@@ -74,12 +109,18 @@ func (h *Handler) newEventForm(ctx context.Context) (eventForm, error) {
 	return f, nil
 }
 
-// readEventForm reads the fields both forms share.
+// checked reads a checkbox sent with a hidden "no" before it: "yes" among
+// its values is checked.
+func checked(v url.Values, name string) bool { return slices.Contains(v[name], "yes") }
+
+// readEventForm reads the fields of the new event's form.
 func readEventForm(f *eventForm, v url.Values) {
 	f.Title, f.ID, f.Kind, f.Description = v.Get("title"), strings.TrimSpace(v.Get("id")), v.Get("kind"), v.Get("description")
-	f.StartsAt, f.EndsAt, f.Venue, f.Online = v.Get("starts"), v.Get("ends"), v.Get("venue"), v.Get("online") == "yes"
+	f.StartsAt, f.EndsAt, f.Venue, f.Online = v.Get("starts"), v.Get("ends"), v.Get("venue"), checked(v, "online")
 	f.Capacity, f.MaxTeamSize, f.OpensAt, f.ClosesAt = v.Get("capacity"), v.Get("max_team_size"), v.Get("opens"), v.Get("closes")
 	f.Policy, f.Parent, f.RequiredRoles, f.Reason = v.Get("policy"), v.Get("parent"), v["required_roles"], v.Get("reason")
+	f.Admission, f.StatementsClose, f.RespondHours = v.Get("admission"), v.Get("statements_close"), v.Get("respond_hours")
+	f.Offers, f.OfferHours, f.AutoInvite = checked(v, "offers"), v.Get("offer_hours"), checked(v, "auto_invite")
 }
 
 // time and count read what the inputs send before the domain sees it: a
@@ -98,10 +139,20 @@ func (f *eventForm) time(id, value string, required bool) time.Time {
 
 func (f *eventForm) count(id, value string, max int) int {
 	n, ok := parseCount(value)
-	if !ok {
+	// 0 is what an empty input reads as (the default, where there is
+	// one); typed, it is out of range.
+	if !ok || n < 1 && strings.TrimSpace(value) != "" {
 		f.add(fieldByID(eventFields, id), convening.Field(fieldByID(eventFields, id).Path, convening.RuleRange, "min", 1, "max", max))
 	}
 	return n
+}
+
+// offers reads the waiting-list offers: nil when they are off.
+func (f *eventForm) offers() *convening.WaitlistOffers {
+	if !f.Offers {
+		return nil
+	}
+	return &convening.WaitlistOffers{RespondWithinHours: f.count("offer-hours", f.OfferHours, convening.MaxRespondWithinHours)}
 }
 
 func (f eventForm) roles() []convening.Role {
@@ -139,13 +190,18 @@ func (h *Handler) createEvent(ctx context.Context, r *Request, who staffauth.Sta
 		StartsAt: f.time("starts", f.StartsAt, false), EndsAt: f.time("ends", f.EndsAt, false),
 		RegistrationOpensAt: f.time("opens", f.OpensAt, false), RegistrationClosesAt: f.time("closes", f.ClosesAt, false),
 		Capacity: f.count("capacity", f.Capacity, convening.MaxCapacity), MaxTeamSize: f.count("max-team-size", f.MaxTeamSize, convening.MaxTeamSizeCap),
+		Admission: convening.Admission(f.Admission), WaitlistOffers: f.offers(), AutoInvite: f.AutoInvite,
+		RespondWithinHours: f.count("respond-hours", f.RespondHours, convening.MaxRespondWithinHours),
+	}
+	if t := f.time("statements-close", f.StatementsClose, false); !t.IsZero() {
+		e.StatementsCloseAt = &t
 	}
 	status := http.StatusBadRequest
 	if !f.Failed() {
 		created, err := h.svc.CreateEvent(ctx, actor(who), e)
 		if err == nil {
 			h.log.InfoContext(ctx, "event created", "event", created.ID, staffAttr(who))
-			return h.redirectWith(r, "/staff/events/"+created.ID, flash{Code: "event-created", Team: created.Title}), nil
+			return h.redirectWith(r, "/staff/events/"+created.ID, flash{Code: "event-created", Team: created.Title, Person: string(created.Admission)}), nil
 		}
 		var ok bool
 		if status, ok = formFailure(err); !ok {
@@ -160,8 +216,8 @@ func (h *Handler) createEvent(ctx context.Context, r *Request, who staffauth.Sta
 	return h.render(r, status, "event-form", "Error: New event", &who, f)
 }
 
-// editEvent is the form that changes an event's capacity, team size,
-// registration window, waiting-list policy and required roles.
+// editEvent is the form that changes an event: its details, seats,
+// registration window, waiting list or statements, and required roles.
 func (h *Handler) editEvent(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
 	e, err := h.svc.Event(ctx, r.Params["eventId"])
 	if err != nil {
@@ -172,15 +228,30 @@ func (h *Handler) editEvent(ctx context.Context, r *Request, who staffauth.Staff
 }
 
 func editForm(e convening.Event) eventForm {
-	f := eventForm{Event: &e, Roles: convening.Roles, MaxCapacity: convening.MaxCapacity, MaxTeamSizeCap: convening.MaxTeamSizeCap,
-		Capacity: strconv.Itoa(e.Capacity), MaxTeamSize: strconv.Itoa(e.MaxTeamSize),
-		OpensAt: localTime(e.RegistrationOpensAt), ClosesAt: localTime(e.RegistrationClosesAt), Policy: string(e.WaitlistPolicy),
-		SeatsTakenOrHeld: e.SeatsTaken + e.SeatsHeld}
+	e = e.WithAdmissionDefaults() // an event stored before admission settings existed
+	f := baseEventForm()
+	f.Event, f.Title, f.Description, f.Venue, f.Online = &e, e.Title, e.Description, e.Venue, e.Online
+	f.StartsAt, f.EndsAt = localTime(e.StartsAt), localTime(e.EndsAt)
+	f.Capacity, f.MaxTeamSize = strconv.Itoa(e.Capacity), strconv.Itoa(e.MaxTeamSize)
+	f.OpensAt, f.ClosesAt, f.Policy = localTime(e.RegistrationOpensAt), localTime(e.RegistrationClosesAt), string(e.WaitlistPolicy)
+	f.SeatsTakenOrHeld = e.SeatsTaken + e.SeatsHeld
+	f.Admission, f.RespondHours, f.AutoInvite, f.Criteria = string(e.Admission), strconv.Itoa(e.RespondWithinHours), e.AutoInvite, e.ReviewCriteria
+	if e.StatementsCloseAt != nil {
+		f.StatementsClose = localTime(*e.StatementsCloseAt)
+	}
+	f.OfferHours = strconv.Itoa(defaultOfferHours)
+	if e.WaitlistOffers != nil {
+		f.Offers, f.OfferHours = true, strconv.Itoa(e.WaitlistOffers.RespondWithinHours)
+	}
 	for _, r := range e.RequiredRoles {
 		f.RequiredRoles = append(f.RequiredRoles, string(r))
 	}
 	return f
 }
+
+// sent reports whether the form carries a field at all: a field the form
+// did not send (a client that posts only some) stays as it is.
+func sent(v url.Values, name string) bool { _, ok := v[name]; return ok }
 
 // updateEvent applies the changes the form makes, with the reason the
 // audit log keeps; a capacity raise promotes waitlisted teams at once,
@@ -195,12 +266,45 @@ func (h *Handler) updateEvent(ctx context.Context, r *Request, who staffauth.Sta
 		return nil, err
 	}
 	f := editForm(e)
-	f.Capacity, f.MaxTeamSize, f.OpensAt, f.ClosesAt = v.Get("capacity"), v.Get("max_team_size"), v.Get("opens"), v.Get("closes")
-	f.Policy, f.RequiredRoles, f.Reason = v.Get("policy"), v["required_roles"], v.Get("reason")
+	e = *f.Event
+	for name, dst := range map[string]*string{"title": &f.Title, "description": &f.Description, "venue": &f.Venue, "starts": &f.StartsAt,
+		"ends": &f.EndsAt, "capacity": &f.Capacity, "max_team_size": &f.MaxTeamSize, "opens": &f.OpensAt, "closes": &f.ClosesAt,
+		"statements_close": &f.StatementsClose, "respond_hours": &f.RespondHours, "offer_hours": &f.OfferHours} {
+		if sent(v, name) {
+			*dst = v.Get(name)
+		}
+	}
+	for name, dst := range map[string]*bool{"online": &f.Online, "offers": &f.Offers, "auto_invite": &f.AutoInvite} {
+		if sent(v, name) {
+			*dst = checked(v, name)
+		}
+	}
+	if e.Admission == convening.AdmissionOpen && sent(v, "policy") {
+		f.Policy = v.Get("policy") // statement events have no waiting list to order
+	}
+	f.RequiredRoles, f.Reason = v["required_roles"], v.Get("reason")
 
 	// Only what differs goes into the change, so that the audit log
 	// records what staff changed and nothing else.
 	var c convening.EventChange
+	if f.Title != e.Title {
+		c.Title = &f.Title
+	}
+	if f.Description != e.Description {
+		c.Description = &f.Description
+	}
+	if f.Venue != e.Venue {
+		c.Venue = &f.Venue
+	}
+	if f.Online != e.Online {
+		c.Online = &f.Online
+	}
+	if t := f.time("starts", f.StartsAt, true); localTime(t) != localTime(e.StartsAt) {
+		c.StartsAt = &t
+	}
+	if t := f.time("ends", f.EndsAt, true); localTime(t) != localTime(e.EndsAt) {
+		c.EndsAt = &t
+	}
 	if n := f.count("capacity", f.Capacity, convening.MaxCapacity); n != e.Capacity {
 		c.Capacity = &n
 	}
@@ -219,6 +323,22 @@ func (h *Handler) updateEvent(ctx context.Context, r *Request, who staffauth.Sta
 	if roles := f.roles(); convening.RequiredRolesKey(roles) != convening.RequiredRolesKey(e.RequiredRoles) {
 		c.RequiredRoles = &roles
 	}
+	if e.Admission == convening.AdmissionStatement {
+		// Statements' close cannot be taken away, only moved: it is
+		// required here.
+		if t := f.time("statements-close", f.StatementsClose, e.StatementsCloseAt != nil); !t.IsZero() &&
+			(e.StatementsCloseAt == nil || localTime(t) != localTime(*e.StatementsCloseAt)) {
+			c.StatementsCloseAt = &t
+		}
+		if n := f.count("respond-hours", f.RespondHours, convening.MaxRespondWithinHours); n != e.RespondWithinHours {
+			c.RespondWithinHours = &n
+		}
+		if f.AutoInvite != e.AutoInvite {
+			c.AutoInvite = &f.AutoInvite
+		}
+	} else if o := f.offers(); (o == nil) != (e.WaitlistOffers == nil) || o != nil && *o != *e.WaitlistOffers {
+		c.SetWaitlistOffers, c.WaitlistOffers = true, o
+	}
 	// Every error at once: the reason, and what the change would break
 	// (the domain's own check, run again by the store with the waiting
 	// list).
@@ -226,9 +346,14 @@ func (h *Handler) updateEvent(ctx context.Context, r *Request, who staffauth.Sta
 	if err := convening.CheckReason(f.Reason); err != nil {
 		f.place(err, eventFields)
 	}
-	if !f.Failed() && !c.Empty() {
+	if !c.Empty() {
+		// Even with values the form could not read: a field keeps the
+		// first error found for it, and the others are all reported.
+		failed := f.Failed()
 		if _, err := c.Apply(e, nil); err != nil {
-			status, _ = formFailure(err)
+			if s, _ := formFailure(err); !failed {
+				status = s
+			}
 			f.place(err, eventFields)
 		}
 	}

@@ -291,3 +291,141 @@ func TestOfferedList(t *testing.T) {
 	r.has(t, "Offered seats", "Offers lapsed", "District 2 Unified", "answer by")
 	c.get("/staff/registrations/"+second.ID).has(t, "Offered seats", "3 seats held from", "the team answers by")
 }
+
+// TestAdmissionSettings creates events that admit by statement and that
+// offer freed seats, with their settings and defaults, and reports what
+// does not go with the admission chosen, field by field.
+func TestAdmissionSettings(t *testing.T) {
+	f := newFixture(t)
+	c := f.as(deploy.RoleStaff)
+	r := c.get("/staff/new-event")
+	r.has(t, "Open to all (the default)", "By statement of interest", "Offer freed seats with a deadline",
+		"Left empty, 168 hours (7 days).", "Collaboration history : What the district's labor and management have already done together.",
+		"The four core roles Superintendent", "Other roles Human resources administrator")
+	r.hasHTML(t, `id="admission-open" name="admission" value="open" checked`, `name="offer_hours" type="number" value="48"`)
+
+	t.Run("Statement", func(t *testing.T) {
+		form := eventForm()
+		form.Set("title", "Symposium 2027")
+		form.Set("admission", "statement")
+		form["required_roles"] = []string{"superintendent", "certificated_union_president", "classified_union_president", "board_member"}
+		form.Set("statements_close", "2027-02-01T17:00")
+		form.Set("respond_hours", "72")
+		form["auto_invite"] = []string{"no", "yes"}
+		r := c.post("/staff/events", form)
+		if r.status != 303 {
+			t.Fatalf("%d:\n%s", r.status, text(r.body))
+		}
+		e, err := f.svc.Event(context.Background(), "symposium-2027")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Admission != convening.AdmissionStatement || len(e.RequiredRoles) != 4 || e.RespondWithinHours != 72 || !e.AutoInvite ||
+			e.StatementsCloseAt == nil || pacific(*e.StatementsCloseAt) != "2027-02-01T17:00" || len(e.ReviewCriteria) != 4 || e.WaitlistOffers != nil {
+			t.Errorf("event %+v", e)
+		}
+		c.follow(r).has(t, "Symposium 2027 is created. Teams can submit statements of interest once registration opens.", "Admission by statement of interest, until Mon, Feb 1, 2027, 5:00 PM; invited teams answer within 72 hours; the next shortlisted team is invited automatically")
+	})
+	t.Run("Offers", func(t *testing.T) {
+		form := eventForm()
+		form.Set("title", "Central Valley Convening with offers")
+		form["offers"] = []string{"no", "yes"}
+		form.Set("offer_hours", "24")
+		if r := c.post("/staff/events", form); r.status != 303 {
+			t.Fatalf("%d:\n%s", r.status, text(r.body))
+		}
+		e, _ := f.svc.Event(context.Background(), "central-valley-convening-with-offers")
+		if e.Admission != convening.AdmissionOpen || e.WaitlistOffers == nil || e.WaitlistOffers.RespondWithinHours != 24 || e.AutoInvite {
+			t.Errorf("event %+v", e)
+		}
+	})
+	t.Run("Errors", func(t *testing.T) {
+		form := eventForm()
+		form.Set("title", "Mixed up")
+		form.Set("admission", "statement")
+		form["offers"] = []string{"no", "yes"}
+		form.Set("offer_hours", "12")
+		form.Set("respond_hours", "many")
+		form.Set("statements_close", "2027-03-05T09:00") // after the event ends
+		r := c.post("/staff/events", form)
+		if r.status != 400 {
+			t.Fatalf("%d", r.status)
+		}
+		r.has(t, "Hours to answer an invitation must be a whole number from 1 to 720")
+		r.hasHTML(t, `href="#respond-hours"`, `id="admission-statement" name="admission" value="statement" checked`)
+		form.Set("respond_hours", "0")
+		if r := c.post("/staff/events", form); r.status != 400 || !strings.Contains(text(r.body), "Hours to answer an invitation must be a whole number from 1 to 720") {
+			t.Errorf("0 hours: %d", r.status)
+		}
+		form.Set("respond_hours", "")
+		r = c.post("/staff/events", form)
+		r.has(t, "Waiting-list offers: not for this admission (by statement of interest, or open to all); leave it empty or off",
+			"Statements close must not be after the end")
+		r.hasHTML(t, `href="#offers"`, `href="#statements-close"`)
+		form = eventForm()
+		form.Set("statements_close", "2027-02-01T17:00")
+		form.Set("admission", "lottery")
+		r = c.post("/staff/events", form)
+		r.has(t, "Choose admission", "Statements close: not for this admission")
+		r.hasHTML(t, `href="#admission-open"`)
+	})
+}
+
+// TestEditDetailsAndAdmission changes an event's details and its
+// statements' settings from the edit page; the audit log says what.
+func TestEditDetailsAndAdmission(t *testing.T) {
+	f := newFixture(t)
+	e := f.statementEvent("sym", 10)
+	c := f.as(deploy.RoleStaff)
+	r := c.get("/staff/events/sym/edit")
+	r.has(t, "Admission By statement of interest: staff invite teams", "Statements of interest", "Hours to answer an invitation", "Title")
+	r.hasHTML(t, `name="title" type="text" value="Test sym"`, `name="respond_hours" type="number" value="168"`)
+	if strings.Contains(r.body, `name="offers"`) || strings.Contains(r.body, `name="policy"`) {
+		t.Error("a statement event is offered waiting-list settings")
+	}
+	starts := e.StartsAt.Add(24 * time.Hour)
+	form := url.Values{"title": {"Symposium 2027"}, "description": {"Two days."}, "venue": {"Handlery Hotel, San Diego"}, "online": {"no"},
+		"starts": {pacific(starts)}, "ends": {pacific(starts.Add(8 * time.Hour))}, "capacity": {"10"}, "max_team_size": {"8"},
+		"opens": {pacific(e.RegistrationOpensAt)}, "closes": {pacific(e.RegistrationClosesAt)}, "statements_close": {pacific(*e.StatementsCloseAt)},
+		"respond_hours": {"48"}, "auto_invite": {"no", "yes"},
+		"required_roles": {"superintendent", "certificated_union_president", "classified_union_president", "board_member"}, "reason": {"The hotel moved us"}}
+	r = c.post("/staff/events/sym", form)
+	if r.status != 303 {
+		t.Fatalf("%d:\n%s", r.status, text(r.body))
+	}
+	c.follow(r).has(t, "Symposium 2027 is changed.", "Handlery Hotel, San Diego", "answer within 48 hours")
+	got, _ := f.svc.Event(context.Background(), "sym")
+	if got.Title != "Symposium 2027" || !got.StartsAt.Equal(starts) || got.RespondWithinHours != 48 || !got.AutoInvite || got.Description != "Two days." {
+		t.Errorf("event %+v", got)
+	}
+	r = c.get("/staff/events/sym/audit")
+	r.has(t, "title: Test sym → Symposium 2027", "venue: DoubleTree, San Diego → Handlery Hotel, San Diego", "hours to answer an invitation: 168 → 48",
+		"automatic invitations: no → yes", "The hotel moved us")
+
+	form.Set("title", "")
+	form.Set("statements_close", "")
+	form.Set("starts", "tomorrow")
+	r = c.post("/staff/events/sym", form)
+	if r.status != 400 {
+		t.Fatalf("%d", r.status)
+	}
+	r.has(t, "Title is required", "Statements close is required", "Starts must be a date and time")
+
+	// An open event: its waiting-list offers, on and off.
+	f.event("cv", 10, convening.PolicyStrict)
+	cv, _ := f.svc.Event(context.Background(), "cv")
+	open := url.Values{"capacity": {"10"}, "max_team_size": {"8"}, "opens": {pacific(cv.RegistrationOpensAt)}, "closes": {pacific(cv.RegistrationClosesAt)},
+		"policy": {"strict"}, "offers": {"no", "yes"}, "offer_hours": {"36"}, "reason": {"Offers this time"}}
+	if r := c.post("/staff/events/cv", open); r.status != 303 {
+		t.Fatalf("%d:\n%s", r.status, text(r.body))
+	}
+	if cv, _ = f.svc.Event(context.Background(), "cv"); cv.WaitlistOffers == nil || cv.WaitlistOffers.RespondWithinHours != 36 {
+		t.Errorf("offers %+v", cv.WaitlistOffers)
+	}
+	open["offers"] = []string{"no"}
+	c.post("/staff/events/cv", open)
+	if cv, _ = f.svc.Event(context.Background(), "cv"); cv.WaitlistOffers != nil {
+		t.Errorf("offers still on: %+v", cv.WaitlistOffers)
+	}
+	c.get("/staff/events/cv/audit").has(t, "waiting-list offers: 36 hours to accept → off")
+}

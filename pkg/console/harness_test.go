@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -281,3 +282,63 @@ func (f *fixture) failNotice(registrationID, cause string) convening.NoticeRecor
 	}
 	return n
 }
+
+// Answers of a statement of interest, long enough for the domain.
+const (
+	experience = "Our district and both unions have met monthly since 2019 on class sizes and schedules."
+	reasons    = "We want to build an interest-based bargaining practice with our new board members."
+)
+
+// statementEvent creates an event starting in a month that admits teams by
+// statement of interest, with the four core roles required.
+func (f *fixture) statementEvent(id string, capacity int) convening.Event {
+	f.t.Helper()
+	ev := storetest.Event(id, capacity, convening.PolicyStrict)
+	ev.Admission, ev.RequiredRoles = convening.AdmissionStatement, convening.CoreRoles
+	e, err := f.svc.CreateEvent(context.Background(), staffActor, ev)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return e
+}
+
+// submit submits storetest's team n of size members (at least the four
+// core roles) and, if confirm, confirms every member.
+func (f *fixture) submit(eventID string, n, size int, confirm bool) convening.Statement {
+	f.t.Helper()
+	ctx := context.Background()
+	st, _, _, err := f.svc.SubmitStatement(ctx, eventID, storetest.Team(n, size), experience, reasons, nil)
+	if err != nil {
+		f.t.Fatalf("submit team %d: %v", n, err)
+	}
+	if confirm {
+		for _, m := range st.Members {
+			if st, err = f.svc.ConfirmMember(ctx, st.ID, m.ID, f.svc.MemberToken(st.ID, m.ID)); err != nil {
+				f.t.Fatal(err)
+			}
+		}
+	}
+	return st
+}
+
+// statement reads a statement as staff see it.
+func (f *fixture) statement(id string) convening.Statement {
+	f.t.Helper()
+	st, err := f.svc.StaffStatement(context.Background(), id)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return st
+}
+
+// scores is a review form giving every default criterion the same score.
+func scores(n int) url.Values {
+	v := url.Values{}
+	for _, c := range convening.DefaultCriteria {
+		v.Set("score_"+c.ID, strconv.Itoa(n))
+	}
+	return v
+}
+
+// dateTime is a time as the console shows it: Pacific, to the minute.
+func dateTime(t time.Time) string { return t.In(convening.Pacific).Format("Mon, Jan 2, 2006, 3:04 PM") }

@@ -30,17 +30,23 @@ var funcs = template.FuncMap{
 	"date":     func(t time.Time) string { return t.In(convening.Pacific).Format("Mon, Jan 2, 2006") },
 	"dateTime": dateTime,
 	// short is a time in a table's column: no weekday.
-	"short":       func(t time.Time) string { return t.In(convening.Pacific).Format("Jan 2, 2006, 3:04 PM") },
-	"clock":       func(t time.Time) string { return t.In(convening.Pacific).Format("3:04 PM") },
-	"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"when":        convening.When,
-	"role":        func(r convening.Role) string { return r.Label() },
-	"orgType":     func(t convening.OrganizationType) string { return t.Label() },
-	"kind":        func(k convening.Kind) string { return kindLabels[k] },
-	"add":         func(a, b int) int { return a + b },
-	"noticeLabel": noticeLabel,
-	"noticeState": func(s convening.NoticeState) string { return noticeStateLabels[s] },
-	"field":       field,
+	"short": func(t time.Time) string { return t.In(convening.Pacific).Format("Jan 2, 2006, 3:04 PM") },
+	// day is a date in a narrow column.
+	"day":             func(t time.Time) string { return t.In(convening.Pacific).Format("Jan 2, 2006") },
+	"clock":           func(t time.Time) string { return t.In(convening.Pacific).Format("3:04 PM") },
+	"iso":             func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"when":            convening.When,
+	"role":            func(r convening.Role) string { return r.Label() },
+	"orgType":         func(t convening.OrganizationType) string { return t.Label() },
+	"kind":            func(k convening.Kind) string { return kindLabels[k] },
+	"add":             func(a, b int) int { return a + b },
+	"noticeLabel":     noticeLabel,
+	"noticeState":     func(s convening.NoticeState) string { return noticeStateLabels[s] },
+	"field":           field,
+	"statementStatus": func(s convening.StatementStatus) string { return statementStatusLabels[s] },
+	"decision":        func(k convening.DecisionKind) string { return decisionWords[k] },
+	"score":           func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) },
+	"orgHref":         orgHref,
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return "1 " + one
@@ -230,6 +236,20 @@ type flash struct {
 	Person string   `json:"p,omitempty"`
 	Teams  []string `json:"s,omitempty"`
 	N      int      `json:"n,omitempty"`
+	// More counts what Teams leaves out (the cookie stays small).
+	More int `json:"m,omitempty"`
+	// Kept are the staged decisions a release kept, and why; Left the
+	// seats left after it.
+	Kept []keptDecision `json:"k,omitempty"`
+	Left int            `json:"l,omitempty"`
+}
+
+// keptDecision is a staged decision a release could not send: its team,
+// the decision, and the reason it stays staged (worded by flash.html).
+type keptDecision struct {
+	Team   string           `json:"t"`
+	Seats  int              `json:"n"`
+	Reason convening.Reason `json:"r"`
 }
 
 const (

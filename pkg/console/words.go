@@ -57,6 +57,31 @@ var auditLabels = map[convening.AuditKind]string{
 	convening.AuditOffered:         "Offered seats",
 	convening.AuditOfferAccepted:   "Offer accepted",
 	convening.AuditOfferExpired:    "Offer lapsed",
+
+	convening.AuditSubmitted:            "Statement submitted",
+	convening.AuditMemberConfirmed:      "Member confirmed",
+	convening.AuditReviewed:             "Reviewed",
+	convening.AuditShortlisted:          "Shortlisted",
+	convening.AuditInvited:              "Invited",
+	convening.AuditDeclined:             "Declined by staff",
+	convening.AuditAccepted:             "Invitation accepted",
+	convening.AuditInvitationDeclined:   "Invitation declined by the team",
+	convening.AuditWithdrawn:            "Statement withdrawn",
+	convening.AuditInvitationExpired:    "Invitation lapsed",
+	convening.AuditDeadlineExtended:     "Deadline extended",
+	convening.AuditReinstated:           "Reinstated",
+	convening.AuditDecisionStaged:       "Decision staged",
+	convening.AuditConfirmationReminded: "Members reminded to confirm",
+}
+
+// statementKinds are the audit kinds of statements: their records name a
+// statement, not a registration.
+var statementKinds = map[convening.AuditKind]bool{
+	convening.AuditSubmitted: true, convening.AuditMemberConfirmed: true, convening.AuditReviewed: true,
+	convening.AuditShortlisted: true, convening.AuditInvited: true, convening.AuditDeclined: true, convening.AuditAccepted: true,
+	convening.AuditInvitationDeclined: true, convening.AuditWithdrawn: true, convening.AuditInvitationExpired: true,
+	convening.AuditDeadlineExtended: true, convening.AuditReinstated: true, convening.AuditDecisionStaged: true,
+	convening.AuditConfirmationReminded: true,
 }
 
 // auditFilterKinds are the kinds the audit page filters by, in the order
@@ -66,6 +91,11 @@ var auditFilterKinds = []convening.AuditKind{
 	convening.AuditMembersChanged, convening.AuditContactChanged, convening.AuditEmailResent, convening.AuditCancelled,
 	convening.AuditCheckedIn, convening.AuditCheckInUndone, convening.AuditEventCreated, convening.AuditEventChanged,
 	convening.AuditPersonalErased, convening.AuditPersonalExpired,
+	convening.AuditOffered, convening.AuditOfferAccepted, convening.AuditOfferExpired,
+	convening.AuditSubmitted, convening.AuditMemberConfirmed, convening.AuditConfirmationReminded, convening.AuditReviewed,
+	convening.AuditDecisionStaged, convening.AuditShortlisted, convening.AuditInvited, convening.AuditDeadlineExtended,
+	convening.AuditAccepted, convening.AuditInvitationDeclined, convening.AuditInvitationExpired, convening.AuditReinstated,
+	convening.AuditDeclined, convening.AuditWithdrawn,
 }
 
 func auditLabel(k convening.AuditKind) string {
@@ -86,7 +116,45 @@ var noticeLabels = map[convening.NoticeKind]string{
 	convening.NoticeOffered:        "Seats offered",
 	convening.NoticeOfferReminder:  "Offer reminder",
 	convening.NoticeOfferExpired:   "Offer lapsed",
+
+	convening.NoticeStatementReceived:  "Statement received",
+	convening.NoticeMemberConfirmation: "Please confirm you will attend",
+	convening.NoticeConfirmationNudge:  "Reminder to confirm",
+	convening.NoticeShortlisted:        "Shortlisted",
+	convening.NoticeInvitation:         "Invitation",
+	convening.NoticeInvitationReminder: "Invitation reminder",
+	convening.NoticeInvitationExpired:  "Invitation lapsed",
+	convening.NoticeStatementDeclined:  "Decision: declined",
+	convening.NoticeInvitationExtended: "More time to reply",
+	convening.NoticeInvitationDeclined: "Invitation declined",
+	convening.NoticeStatementWithdrawn: "Statement withdrawn",
 }
+
+// statementStatusLabels name where a statement stands; statementStatusWords
+// say it within a sentence.
+var (
+	statementStatusLabels = map[convening.StatementStatus]string{
+		convening.StatementSubmitted:   "Submitted",
+		convening.StatementShortlisted: "Shortlisted",
+		convening.StatementInvited:     "Invited",
+		convening.StatementAccepted:    "Accepted",
+		convening.StatementDeclined:    "Declined",
+		convening.StatementExpired:     "Invitation lapsed",
+		convening.StatementWithdrawn:   "Withdrawn",
+	}
+	statementStatusWords = map[convening.StatementStatus]string{
+		convening.StatementSubmitted:   "submitted",
+		convening.StatementShortlisted: "shortlisted",
+		convening.StatementInvited:     "invited",
+		convening.StatementAccepted:    "accepted",
+		convening.StatementDeclined:    "declined",
+		convening.StatementExpired:     "invitation lapsed",
+		convening.StatementWithdrawn:   "withdrawn",
+	}
+	decisionWords = map[convening.DecisionKind]string{
+		convening.DecideInvite: "invite", convening.DecideShortlist: "shortlist", convening.DecideDecline: "decline",
+	}
+)
 
 func noticeLabel(k convening.NoticeKind) string {
 	if s, ok := noticeLabels[k]; ok {
@@ -123,11 +191,17 @@ var changeLabels = map[string]string{
 	"registrationClosesAt": "registration closes", "waitlistPolicy": "waiting-list policy", "requiredRoles": "required roles",
 	"title": "title", "roles": "roles", "members": "members", "contact": "contact", "email": "email",
 	"member": "member", "role": "role", "walkIn": "walk-in", "personalData": "personal data",
+	"venue": "venue", "online": "online", "startsAt": "starts", "endsAt": "ends", "description": "description",
+	"respondWithinHours": "hours to answer an invitation", "autoInvite": "automatic invitations",
+	"waitlistOffers": "waiting-list offers", "statementsCloseAt": "statements close", "reviewCriteria": "review criteria",
+	"respondBy": "answer by", "mean": "score", "staged": "staged decision", "override": "invited although",
+	"reminded": "members reminded",
 }
 
 // describeChange writes an audit record's change as "field: before → after"
-// lines, in a stable order; members are named where names knows them.
-func describeChange(before, after, names map[string]string) []string {
+// lines, in a stable order; members are named where names knows them. A
+// statement's record (statement) words its statuses as a statement's.
+func describeChange(before, after, names map[string]string, statement bool) []string {
 	keys := map[string]bool{}
 	for k := range before {
 		keys[k] = true
@@ -145,17 +219,17 @@ func describeChange(before, after, names map[string]string) []string {
 		a, hasA := after[k]
 		switch {
 		case hasB && hasA && b != a:
-			out = append(out, fmt.Sprintf("%s: %s → %s", label, changeValue(k, b, names), changeValue(k, a, names)))
+			out = append(out, fmt.Sprintf("%s: %s → %s", label, changeValue(k, b, names, statement), changeValue(k, a, names, statement)))
 		case hasA && !hasB:
-			out = append(out, fmt.Sprintf("%s: %s", label, changeValue(k, a, names)))
+			out = append(out, fmt.Sprintf("%s: %s", label, changeValue(k, a, names, statement)))
 		case hasB && !hasA:
-			out = append(out, fmt.Sprintf("%s was %s", label, changeValue(k, b, names)))
+			out = append(out, fmt.Sprintf("%s was %s", label, changeValue(k, b, names, statement)))
 		}
 	}
 	return out
 }
 
-func changeValue(field, v string, names map[string]string) string {
+func changeValue(field, v string, names map[string]string, statement bool) string {
 	switch field {
 	case "member", "walkIn", "members":
 		ids := strings.Fields(v)
@@ -166,14 +240,33 @@ func changeValue(field, v string, names map[string]string) string {
 		}
 		return strings.Join(ids, ", ")
 	case "status":
-		if s, ok := statusWords[convening.Status(v)]; ok {
+		if statement {
+			if s, ok := statementStatusWords[convening.StatementStatus(v)]; ok {
+				return s
+			}
+		} else if s, ok := statusWords[convening.Status(v)]; ok {
 			return s
+		}
+	case "staged":
+		if s, ok := decisionWords[convening.DecisionKind(v)]; ok {
+			return s
+		}
+	case "override":
+		return "not every required member had confirmed"
+	case "autoInvite", "online":
+		return map[string]string{"true": "yes", "false": "no"}[v]
+	case "waitlistOffers":
+		if v == "none" {
+			return "off"
+		}
+		if h, ok := strings.CutSuffix(v, "h"); ok {
+			return h + " hours to accept"
 		}
 	case "email":
 		return noticeLabel(convening.NoticeKind(v))
 	case "role":
 		return convening.Role(v).Label()
-	case "registrationOpensAt", "registrationClosesAt":
+	case "registrationOpensAt", "registrationClosesAt", "startsAt", "endsAt", "statementsCloseAt", "respondBy":
 		if t, err := time.Parse(time.RFC3339, v); err == nil {
 			return dateTime(t)
 		}
@@ -187,6 +280,23 @@ type windowState struct {
 }
 
 func windowOf(e convening.Event, now time.Time) windowState {
+	if e.Admission == convening.AdmissionStatement {
+		// Teams submit statements while they are taken; there is no
+		// waiting list to be full.
+		closes := e.RegistrationClosesAt
+		if e.StatementsCloseAt != nil {
+			closes = *e.StatementsCloseAt
+		}
+		switch {
+		case !now.Before(e.EndsAt):
+			return windowState{"past", "Over"}
+		case now.Before(e.RegistrationOpensAt):
+			return windowState{"soon", "Statements open " + dateTime(e.RegistrationOpensAt)}
+		case !now.Before(closes):
+			return windowState{"closed", "Statements closed"}
+		}
+		return windowState{"open", "Taking statements until " + dateTime(closes)}
+	}
 	switch {
 	case !now.Before(e.EndsAt):
 		return windowState{"past", "Over"}
@@ -225,8 +335,17 @@ func fieldText(label string, f convening.FieldError) string {
 	case convening.RuleEmail:
 		return label + " must be an email address like name@district.org"
 	case convening.RuleOneOf:
+		// Only null allowed: the setting does not go with the event's
+		// admission (waiting-list offers on a statement event, a close of
+		// statements on an open one).
+		if vs, _ := a["values"].([]string); len(vs) == 1 && vs[0] == "null" {
+			return label + ": not for this admission (by statement of interest, or open to all); leave it empty or off"
+		}
 		return "Choose " + strings.ToLower(label[:1]) + label[1:]
 	case convening.RuleRange:
+		if f.Field == "minScore" { // a mean: not a whole number
+			return fmt.Sprintf("%s must be a number from %v to %v", label, a["min"], a["max"])
+		}
 		return fmt.Sprintf("%s must be a whole number from %v to %v", label, a["min"], a["max"])
 	case convening.RuleNotAbove:
 		return fmt.Sprintf("%s must not be more than %s (%v)", label, of(), a["max"])
@@ -277,6 +396,7 @@ func fieldText(label string, f convening.FieldError) string {
 var ofLabels = map[string]string{
 	"startsAt": "the start", "endsAt": "the end", "registrationOpensAt": "the opening of registration",
 	"capacity": "the capacity", "the current position": "the current place",
+	"a minute from now": "a minute from now", "the current deadline": "the current deadline",
 }
 
 // problemText words an error that concerns a whole form or action, by its
@@ -313,6 +433,26 @@ func problemText(err error) string {
 		return "A team on the waiting list is larger than this would allow: it could never be promoted."
 	case convening.ReasonInvalidFields:
 		return "Some values are not valid."
+	case convening.ReasonIncomplete:
+		return "Not every required member of this team has confirmed. Invite anyway with the override (and say why in the reason), or wait for them."
+	case convening.ReasonStatementClosed:
+		return "This statement is no longer open to that decision (it was decided, accepted, declined or withdrawn since): reload its page."
+	case convening.ReasonInvitationExpired:
+		return "The invitation has lapsed: reinstate it instead."
+	case convening.ReasonNotInvited:
+		return "This team is not invited (any more): only an invitation's deadline can be extended. Reload its page."
+	case convening.ReasonNotExpired:
+		return "Only a lapsed invitation can be reinstated; this one has not lapsed. Reload its page."
+	case convening.ReasonNothingStaged:
+		return "No decision is staged for this event (someone may have released them just now)."
+	case convening.ReasonOrganizationRegistered:
+		return "This organization has another active statement or registration for the event: it cannot hold two places."
+	case convening.ReasonAlreadyMerged:
+		return "This spelling is merged into an organization already."
+	case convening.ReasonSameOrganization:
+		return "These name the same organization already: there is nothing to merge."
+	case convening.ReasonStatementsClosed:
+		return "Statements for this event have closed."
 	}
 	return "This could not be done. Reload the page and try again."
 }

@@ -219,6 +219,21 @@ func (s *Service) StatementList(ctx context.Context, reviewer Actor, decider boo
 	return out, counts, nil
 }
 
+// StatementCounts returns how many of an event's statements are in each
+// status, without reading their reviews: the numbers the console's
+// dashboard and event page show. Errors: ENOTFOUND.
+func (s *Service) StatementCounts(ctx context.Context, eventID string) (map[StatementStatus]int, error) {
+	all, err := s.allStatements(ctx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	counts := map[StatementStatus]int{}
+	for _, st := range all {
+		counts[st.Status]++
+	}
+	return counts, nil
+}
+
 func statusValues() []string {
 	out := make([]string, len(StatementStatuses))
 	for i, s := range StatementStatuses {

@@ -440,6 +440,9 @@ func (s *Service) invite(st Statement, ev Event, actor Actor, reason string, res
 type ReleaseReport struct {
 	Released []string          `json:"released"`
 	Kept     map[string]string `json:"kept"` // statement id: why it stays staged
+	// KeptReasons are the reasons of Kept's conflicts, by statement id,
+	// for pages that word them by reason rather than by message.
+	KeptReasons map[string]Reason `json:"-"`
 }
 
 // ReleaseStaged applies an event's staged decisions, in the order staff
@@ -462,7 +465,7 @@ func (s *Service) ReleaseStaged(ctx context.Context, actor Actor, eventID string
 	}
 	slices.SortFunc(staged, func(a, b Statement) int { return a.Staged.StagedAt.Compare(b.Staged.StagedAt) })
 	store, _ := s.statements()
-	report := ReleaseReport{Kept: map[string]string{}}
+	report := ReleaseReport{Kept: map[string]string{}, KeptReasons: map[string]Reason{}}
 	for _, st := range staged {
 		d := *st.Staged
 		d.Staged = false
@@ -477,7 +480,7 @@ func (s *Service) ReleaseStaged(ctx context.Context, actor Actor, eventID string
 			report.Released = append(report.Released, st.ID)
 		case ErrorReason(err) == "already_done":
 		case ErrorCode(err) == ECONFLICT:
-			report.Kept[st.ID] = ErrorMessage(err)
+			report.Kept[st.ID], report.KeptReasons[st.ID] = ErrorMessage(err), ErrorReason(err)
 		default:
 			return report, err
 		}

@@ -137,6 +137,21 @@ var Routes = []Route{
 	{Method: "POST", Path: "/staff/registrations/{registrationId}/members", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "POST", Path: "/staff/registrations/{registrationId}/contact", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "POST", Path: "/staff/registrations/{registrationId}/emails/{noticeId}/resend", Function: Console, Roles: staffOnly, Session: true},
+	// Statements of interest: reviewers read the list and a statement's
+	// page (its history too) and write their review; staff decide, release
+	// staged decisions, extend or reinstate an invitation.
+	{Method: "GET", Path: "/staff/events/{eventId}/statements", Function: Console, Roles: staffOrReviewer, Session: true},
+	{Method: "GET", Path: "/staff/events/{eventId}/statements/next", Function: Console, Roles: staffOrReviewer, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/statements/release", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/statements/{statementId}", Function: Console, Roles: staffOrReviewer, Session: true},
+	{Method: "POST", Path: "/staff/statements/{statementId}/review", Function: Console, Roles: staffOrReviewer, Session: true},
+	{Method: "POST", Path: "/staff/statements/{statementId}/decision", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/statements/{statementId}/extend", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/statements/{statementId}/reinstate", Function: Console, Roles: staffOnly, Session: true},
+	// An organization's history across events (reviewers read it on a
+	// statement's page too); merging two spellings is staff's.
+	{Method: "GET", Path: "/staff/organizations", Function: Console, Roles: staffOrReviewer, Session: true},
+	{Method: "POST", Path: "/staff/organizations/merge", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/failed-emails", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/privacy", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/privacy/export", Function: Console, Roles: staffOnly, Session: true},

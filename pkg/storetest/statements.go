@@ -252,8 +252,12 @@ func testInvitationLapses(t *testing.T, e *env) {
 		t.Fatalf("staged decisions hold seats: %+v", ev.Counts)
 	}
 	report, err := e.svc.ReleaseStaged(ctx, staff, "sym2")
-	if err != nil || len(report.Released) != 1 || report.Released[0] != d.ID || report.Kept[f.ID] == "" {
+	if err != nil || len(report.Released) != 1 || report.Released[0] != d.ID || report.Kept[f.ID] == "" ||
+		report.KeptReasons[f.ID] != convening.ReasonNotEnoughSeats {
 		t.Fatalf("release: %+v %v", report, err)
+	}
+	if counts, err := e.svc.StatementCounts(ctx, "sym2"); err != nil || counts[convening.StatementInvited] != 1 || counts[convening.StatementSubmitted] != 1 {
+		t.Fatalf("counts %v %v", counts, err)
 	}
 	if ev, _ := CheckEvent(t, e.store, "sym2", false); ev.SeatsHeld != 4 {
 		t.Fatalf("after release: %+v", ev.Counts)
