@@ -206,6 +206,15 @@ func (h *Handler) staffStatement(ctx context.Context, r *request) (events.APIGat
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
+	if !mine && !decider(r) {
+		// The trail records each review's mean: hidden, like the reviews,
+		// until this reviewer has saved their own.
+		for i := range audit {
+			if audit[i].Kind == convening.AuditReviewed {
+				audit[i].After = nil
+			}
+		}
+	}
 	return ok(http.StatusOK, statementPage{Statement: withMemberList(st), Reviews: nonNil(reviews), Summary: sum, ReviewedByMe: mine,
 		History: hist, Notices: nonNil(notices), Audit: nonNil(audit)})
 }

@@ -112,6 +112,33 @@ func TestStatementFlow(t *testing.T) {
 	if st, body := a.asRole(deploy.RoleReviewer, "POST /api/admin/statements/{statementId}/reviews", sid, `{"scores":{"collaboration":9}}`); st != http.StatusBadRequest {
 		t.Fatalf("bad review: %d %v", st, body)
 	}
+	// A second reviewer sees neither the first one's scores nor, in the
+	// trail, their mean until they have reviewed.
+	req := apitest.Request("GET /api/admin/statements/{statementId}", sid, nil, "")
+	req.RequestContext.Authorizer = httpapi.StaffClaims("reviewer-2", deploy.RoleReviewer)
+	resp, err := a.handle(context.Background(), req)
+	var page struct {
+		Reviews []any `json:"reviews"`
+		Audit   []struct {
+			Kind  string            `json:"kind"`
+			After map[string]string `json:"after"`
+		} `json:"audit"`
+	}
+	if err != nil || resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(resp.Body), &page) != nil || len(page.Reviews) != 0 {
+		t.Fatalf("second reviewer's view: %v %d %s", err, resp.StatusCode, resp.Body)
+	}
+	reviewed := 0
+	for _, r := range page.Audit {
+		if r.Kind == "reviewed" {
+			reviewed++
+			if r.After["mean"] != "" {
+				t.Errorf("the trail shows a review's mean before one's own: %v", r.After)
+			}
+		}
+	}
+	if reviewed != 1 {
+		t.Errorf("%d reviewed records in the trail", reviewed)
+	}
 	if st, body := a.asRole(deploy.RoleReviewer, "GET /api/admin/events/{eventId}/statements/next", ev, ""); st != http.StatusOK || body["statement"] != nil {
 		t.Fatalf("next after reviewing all: %d %v", st, body)
 	}
