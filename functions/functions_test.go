@@ -99,6 +99,10 @@ func TestDependencies(t *testing.T) {
 		want func(function string) bool // which functions link pkg
 	}{
 		{"github.com/aws/aws-sdk-go-v2/service/sesv2", uses(deploy.Mailer)},
+		// The SDK's default configuration chain (STS, SSO, IMDS, shared
+		// files) is not needed in Lambda: see package awsconfig.
+		{"github.com/aws/aws-sdk-go-v2/config", uses()},
+		{"github.com/aws/aws-sdk-go-v2/service/sts", uses()},
 		{"github.com/aws/aws-sdk-go-v2/service/secretsmanager", tokens},
 		// The website's pages and the emails (rendered with html/template
 		// too) are the only HTML.

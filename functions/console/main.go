@@ -18,7 +18,7 @@ import (
 
 func main() {
 	c, ctx := deploy.ConfigFromEnv(os.Getenv), context.Background()
-	logger, cfg := c.Logger(os.Stderr), must(awsconfig.Load(ctx))
+	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
 	store := dynamostore.Open(cfg, c.Table, logger)
 	pool := cognito.Pool{Issuer: c.CognitoIssuer, ClientID: c.CognitoClientID, LoginURL: c.CognitoLoginURL}

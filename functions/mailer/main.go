@@ -16,7 +16,7 @@ import (
 
 func main() {
 	c, ctx := deploy.ConfigFromEnv(os.Getenv), context.Background()
-	logger, cfg := c.Logger(os.Stderr), must(awsconfig.Load(ctx))
+	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
 	ses := sesv2.NewFromConfig(cfg, outbox.SESRetries) // few SDK retries: the mailer retries sends itself
 	lambda.Start(must(outbox.New(dynamostore.Open(cfg, c.Table, logger), ses, secret.Tokens, c, logger)).Invoke)

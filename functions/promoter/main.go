@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -16,7 +15,7 @@ import (
 
 func main() {
 	c := deploy.ConfigFromEnv(os.Getenv)
-	logger, cfg := c.Logger(os.Stderr), must(awsconfig.Load(context.Background()))
+	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	store := dynamostore.Open(cfg, c.Table, logger)
 	lambda.Start((&streamapi.Promoter{Service: convening.NewService(store, nil, logger), Log: logger}).Invoke)
 }

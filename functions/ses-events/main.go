@@ -5,7 +5,6 @@
 package main
 
 import (
-	"context"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -17,7 +16,7 @@ import (
 
 func main() {
 	c := deploy.ConfigFromEnv(os.Getenv)
-	logger, cfg := c.Logger(os.Stderr), must(awsconfig.Load(context.Background()))
+	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	store := dynamostore.Open(cfg, c.Table, logger)
 	lambda.Start(mailevents.New(store, logger).Handle)
 }

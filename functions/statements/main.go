@@ -17,7 +17,7 @@ import (
 
 func main() {
 	c, ctx := deploy.ConfigFromEnv(os.Getenv), context.Background()
-	logger, cfg := c.Logger(os.Stderr), must(awsconfig.Load(ctx))
+	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
 	store := dynamostore.Open(cfg, c.Table, logger)
 	lambda.Start(httpapi.Statements(convening.NewService(store, secret.Tokens, logger), logger).Handle)

@@ -16,7 +16,7 @@ import (
 
 func main() {
 	c, ctx := deploy.ConfigFromEnv(os.Getenv), context.Background()
-	logger, cfg := c.Logger(os.Stderr), must(awsconfig.Load(ctx))
+	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
 	svc := convening.NewService(dynamostore.Open(cfg, c.Table, logger), secret.Tokens, logger)
 	lambda.Start(must(web.New(svc, web.Options{CSRFKey: secret.Derive(web.CSRFKeyLabel), Log: logger})).Handle)
