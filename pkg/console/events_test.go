@@ -368,6 +368,14 @@ func TestAdmissionSettings(t *testing.T) {
 		r = c.post("/staff/events", form)
 		r.has(t, "Choose admission", "Statements close: not for this admission")
 		r.hasHTML(t, `href="#admission-open"`)
+		form = eventForm()
+		form.Set("auto_invite", "yes")
+		r = c.post("/staff/events", form)
+		if r.status != 400 {
+			t.Fatalf("automatic invitations on an open event: %d", r.status)
+		}
+		r.has(t, "Automatic invitations: not for this admission")
+		r.hasHTML(t, `href="#auto-invite"`)
 	})
 }
 

@@ -335,10 +335,10 @@ func fieldText(label string, f convening.FieldError) string {
 	case convening.RuleEmail:
 		return label + " must be an email address like name@district.org"
 	case convening.RuleOneOf:
-		// Only null allowed: the setting does not go with the event's
-		// admission (waiting-list offers on a statement event, a close of
-		// statements on an open one).
-		if vs, _ := a["values"].([]string); len(vs) == 1 && vs[0] == "null" {
+		// Only null (or off) allowed: the setting does not go with the
+		// event's admission (waiting-list offers on a statement event, a
+		// close of statements or automatic invitations on an open one).
+		if vs, _ := a["values"].([]string); len(vs) == 1 && (vs[0] == "null" || vs[0] == "false") {
 			return label + ": not for this admission (by statement of interest, or open to all); leave it empty or off"
 		}
 		return "Choose " + strings.ToLower(label[:1]) + label[1:]

@@ -86,6 +86,9 @@ func (e Event) validateAdmission(v *validation) {
 		if e.StatementsCloseAt != nil {
 			v.add("statementsCloseAt", RuleOneOf, "values", []string{"null"})
 		}
+		if e.AutoInvite { // nothing to invite from: no statements, no shortlist
+			v.add("autoInvite", RuleOneOf, "values", []string{"false"})
+		}
 		return
 	}
 	if e.StatementsCloseAt != nil && (e.StatementsCloseAt.Before(EarliestTime) || !e.StatementsCloseAt.Before(LatestTime)) {

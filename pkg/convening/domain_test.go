@@ -179,6 +179,46 @@ func TestEventTimesAreBounded(t *testing.T) {
 	}
 }
 
+// TestAdmissionSettings checks that each admission setting goes only with
+// the admission it is for.
+func TestAdmissionSettings(t *testing.T) {
+	start := time.Date(2027, 6, 22, 15, 0, 0, 0, time.UTC)
+	closes := start.Add(-24 * time.Hour)
+	open := convening.Event{ID: "si", Title: "Summer Institute", Kind: convening.KindInstitute, StartsAt: start, EndsAt: start.Add(8 * time.Hour),
+		Venue: "San Diego", Capacity: 10, MaxTeamSize: 4, WaitlistPolicy: convening.PolicyStrict}
+	tests := []struct {
+		name   string
+		modify func(*convening.Event)
+		field  string // "" if valid
+	}{
+		{"OpenWithOffers", func(e *convening.Event) { e.WaitlistOffers = &convening.WaitlistOffers{RespondWithinHours: 48} }, ""},
+		{"OpenWithStatementsClose", func(e *convening.Event) { e.StatementsCloseAt = &closes }, "statementsCloseAt"},
+		{"OpenWithAutoInvite", func(e *convening.Event) { e.AutoInvite = true }, "autoInvite"},
+		{"StatementWithAutoInvite", func(e *convening.Event) {
+			e.Admission, e.StatementsCloseAt, e.AutoInvite = convening.AdmissionStatement, &closes, true
+		}, ""},
+		{"StatementWithOffers", func(e *convening.Event) {
+			e.Admission, e.WaitlistOffers = convening.AdmissionStatement, &convening.WaitlistOffers{RespondWithinHours: 48}
+		}, "waitlistOffers"},
+		{"UnknownAdmission", func(e *convening.Event) { e.Admission = "lottery" }, "admission"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := open
+			tt.modify(&e)
+			err := e.Validate()
+			de := convening.AsError(err)
+			switch {
+			case tt.field == "" && err != nil:
+				t.Fatalf("valid event refused: %v", err)
+			case tt.field == "":
+			case de == nil || len(de.Fields) != 1 || de.Fields[0].Field != tt.field || de.Fields[0].Rule != convening.RuleOneOf:
+				t.Fatalf("error %v, want %s %s", err, tt.field, convening.RuleOneOf)
+			}
+		})
+	}
+}
+
 func TestFieldErrorsAreBounded(t *testing.T) {
 	team := validTeam(40)
 	for i := range team.Members {
