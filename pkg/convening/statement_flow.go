@@ -440,9 +440,10 @@ func (s *Service) invite(st Statement, ev Event, actor Actor, reason string, res
 type ReleaseReport struct {
 	Released []string          `json:"released"`
 	Kept     map[string]string `json:"kept"` // statement id: why it stays staged
-	// KeptReasons are the reasons of Kept's conflicts, by statement id,
-	// for pages that word them by reason rather than by message.
-	KeptReasons map[string]Reason `json:"-"`
+	// KeptReasons are the machine reasons of Kept's conflicts, by
+	// statement id, for clients and pages that act on or word them by
+	// reason rather than by message.
+	KeptReasons map[string]Reason `json:"keptReasons"`
 }
 
 // ReleaseStaged applies an event's staged decisions, in the order staff

@@ -238,6 +238,46 @@ func TestReleaseNeedsAReason(t *testing.T) {
 	}
 }
 
+// TestReleaseKeepsWhatNoLongerFits stages three invitations of four seats
+// for an event of eight: the release sends two and keeps the third, saying
+// why in words and by machine reason.
+func TestReleaseKeepsWhatNoLongerFits(t *testing.T) {
+	a := newAPI(t)
+	a.do("POST /api/admin/events", nil, staff(), symposiumBody)
+	ev := map[string]string{"eventId": "sym"}
+	var ids []string
+	for n := 1; n <= 3; n++ {
+		st, _, body := a.do("POST /api/events/{eventId}/statements", ev, nil, coreTeam(n, answers))
+		if st != http.StatusCreated {
+			t.Fatalf("submit %d: %d %v", n, st, body)
+		}
+		stmt := body["statement"].(map[string]any)
+		id := stmt["id"].(string)
+		for _, m := range stmt["members"].([]any) {
+			p := map[string]string{"statementId": id, "memberId": m.(map[string]any)["id"].(string)}
+			if st, _, _ := a.do("POST /api/statements/{statementId}/members/{memberId}/confirm", p, bearer(a.svc.MemberToken(id, p["memberId"])), ""); st != http.StatusOK {
+				t.Fatalf("confirm: %d", st)
+			}
+		}
+		if st, _, body := a.do("POST /api/admin/statements/{statementId}/decision", map[string]string{"statementId": id}, staff(),
+			`{"decision":"invite","reason":"Panel","staged":true}`); st != http.StatusOK {
+			t.Fatalf("stage %d: %d %v", n, st, body)
+		}
+		ids = append(ids, id)
+	}
+	st, _, body := a.do("POST /api/admin/events/{eventId}/statements/release", ev, staff(), `{"reason":"The panel met"}`)
+	if st != http.StatusOK {
+		t.Fatalf("release: %d %v", st, body)
+	}
+	if got := fmt.Sprint(body["released"]); got != fmt.Sprint([]any{ids[0], ids[1]}) {
+		t.Errorf("released %v, want the first two", got)
+	}
+	kept, reasons := body["kept"].(map[string]any), body["keptReasons"].(map[string]any)
+	if len(kept) != 1 || kept[ids[2]] == "" || len(reasons) != 1 || reasons[ids[2]] != "not_enough_seats" {
+		t.Errorf("kept %v, keptReasons %v; want the third for not_enough_seats", kept, reasons)
+	}
+}
+
 func TestEditEventDetails(t *testing.T) {
 	a := newAPI(t)
 	if st, _, b := a.do("POST /api/admin/events", nil, staff(), eventBody); st != http.StatusCreated {
