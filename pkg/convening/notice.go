@@ -76,6 +76,11 @@ type Notice struct {
 	Message string `json:"message,omitempty"`
 	// StatementStatus is where a statement stands as the email goes out.
 	StatementStatus StatementStatus `json:"statementStatus,omitempty"`
+	// SubmittedBy is the team's contact, who submitted the statement, on
+	// an email to one of its members (who may not know this system but
+	// knows their colleague); nil on every other email. Emails show the
+	// name only.
+	SubmittedBy *Contact `json:"submittedBy,omitempty"`
 }
 
 // EventSummary is what a notice shows of an event.
@@ -263,7 +268,8 @@ func StatementNotice(rec NoticeRecord, st Statement, e Event, memberID string) (
 		if i < 0 {
 			return Notice{}, fmt.Errorf("notice %s: member %s left the team: %w", rec.ID, memberID, ErrNoticeNotFound)
 		}
-		n.MemberID, n.To = memberID, Contact{Name: st.Members[i].Name, Email: st.Members[i].Email}
+		contact := st.Contact
+		n.MemberID, n.To, n.SubmittedBy = memberID, Contact{Name: st.Members[i].Name, Email: st.Members[i].Email}, &contact
 	}
 	if st.Invitation != nil {
 		by := st.Invitation.RespondBy

@@ -43,6 +43,7 @@ func sampleNotice(kind convening.NoticeKind) convening.Notice {
 	if spec.audience == statementMember {
 		m := n.Members[1]
 		n.MemberID, n.To = m.ID, convening.Contact{Name: m.Name, Email: m.Email}
+		n.SubmittedBy = &convening.Contact{Name: "Rosa Diaz", Email: "rosa.diaz@fresnounified.org"}
 	}
 	if spec.deadline || kind == convening.NoticeOfferExpired || kind == convening.NoticeInvitationExpired {
 		by := sampleDeadline
@@ -132,10 +133,12 @@ func TestRenderStatementsAndOffers(t *testing.T) {
 				"Ana Ruiz, Superintendent (ana@fresnounified.org)", "Ben Ortiz, Certificated union president (ben@fta.org)",
 				"What happens next", "personal link to confirm", "email you their decision", "withdraw"}},
 		{convening.NoticeMemberConfirmation, "Please confirm you will attend " + title + " with Fresno Unified School District", confirm,
-			[]string{"Hello Ben Ortiz,", "named you on its team (Certificated union president)", "Confirming means you agree to attend",
+			[]string{"Hello Ben Ortiz,", "Rosa Diaz of ",
+				"named you on its team (Certificated union president)", "Confirming means you agree to attend", "please tell Rosa Diaz, who submitted the statement",
 				"It does not register anyone", "Ben Ortiz, Certificated union president (you)", "it confirms you and no one else"}},
 		{convening.NoticeConfirmationNudge, "Reminder: please confirm you will attend " + title + " with Fresno Unified School District", confirm,
-			[]string{"Hello Ben Ortiz,", "We have not received your confirmation yet", "1 of 4 confirmed", "Confirming means"}},
+			[]string{"Hello Ben Ortiz,", "A few days ago Rosa Diaz of ", "We have not received your confirmation yet",
+				"1 of 4 confirmed", "Confirming means", "please tell Rosa Diaz, who submitted the statement"}},
 		{convening.NoticeShortlisted, "Shortlisted: " + title, statement,
 			[]string{"put your team on the shortlist", "next in line for an invitation", "You don't need to do anything now", "1 of 4 confirmed"}},
 		{convening.NoticeInvitation, "Action required: your team is invited to " + title + ", reply by Fri, Mar 12, 5:00 PM PT", statement,
@@ -278,6 +281,9 @@ func TestMemberEmailsCarryOnlyTheirLink(t *testing.T) {
 					// Members see each other's names, not their addresses.
 					if strings.Contains(m.Text+m.HTML, other.Email) {
 						t.Errorf("a member's email shows %s's address", other.Name)
+					}
+					if strings.Contains(m.Text+m.HTML, n.SubmittedBy.Email) {
+						t.Error("a member's email shows the contact's address")
 					}
 				}
 			})

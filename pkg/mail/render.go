@@ -246,8 +246,11 @@ type view struct {
 	// MessageText is the same, indented, for the text part.
 	Message     [][]string
 	MessageText string
-	// MemberRole is the role of the member a member's email is for.
-	MemberRole string
+	// MemberRole is the role of the member a member's email is for;
+	// SubmittedBy the name of the team's contact, who named them (not
+	// their address: members see each other's names only).
+	MemberRole  string
+	SubmittedBy string
 	// Confirmations says the members' list shows who has confirmed;
 	// Confirmed of them have.
 	Confirmations bool
@@ -304,6 +307,9 @@ func Render(n convening.Notice, links Links) (Message, error) {
 		v.StatementURL, err = links.StatementURL(n.RegistrationID)
 	case statementMember:
 		v.ConfirmURL, err = links.ConfirmURL(n.RegistrationID, n.MemberID)
+		if n.SubmittedBy != nil {
+			v.SubmittedBy = oneLine(n.SubmittedBy.Name)
+		}
 	}
 	if err != nil {
 		return Message{}, err

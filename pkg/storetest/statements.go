@@ -150,8 +150,12 @@ func testStatementLifecycle(t *testing.T, e *env) {
 	if n, _ := e.store.Notice(ctx, firstOfKind(t, e, big.ID, convening.NoticeStatementDeclined)); n.Message != "Thank you for applying." || n.SubjectKind != convening.SubjectStatement {
 		t.Fatalf("declined notice: %+v", n)
 	}
-	if n, _ := e.store.Notice(ctx, firstOfKind(t, e, w.ID, convening.NoticeMemberConfirmation)); n.MemberID == "" || n.To.Email != w.Members[0].Email {
-		t.Fatalf("member confirmation addressed to %+v", n.To)
+	if n, _ := e.store.Notice(ctx, firstOfKind(t, e, w.ID, convening.NoticeMemberConfirmation)); n.MemberID == "" || n.To.Email != w.Members[0].Email ||
+		n.SubmittedBy == nil || *n.SubmittedBy != w.Contact {
+		t.Fatalf("member confirmation addressed to %+v, submitted by %+v", n.To, n.SubmittedBy)
+	}
+	if n, _ := e.store.Notice(ctx, firstOfKind(t, e, big.ID, convening.NoticeShortlisted)); n.SubmittedBy != nil {
+		t.Fatalf("the contact's own notice names a submitter: %+v", n.SubmittedBy)
 	}
 }
 
