@@ -512,7 +512,10 @@ func TestBrowserConsoleStatements(t *testing.T) {
 	b.has("Admission by statement of interest", "invited teams answer within 72 hours", "0 received")
 	b.check("staff-event-statement")
 	b.open(event + "/edit")
-	b.has("Statements of interest", "Hours to answer an invitation", "Collaboration history")
+	b.has("Statements of interest", "Hours to answer an invitation", "Review criteria", "Criterion 5 (to add one)")
+	if got := b.eval(`document.getElementById("criterion-label-0").value`); got != "Collaboration history" {
+		t.Errorf("the first criterion's label reads %q", got)
+	}
 	b.check("staff-event-edit-statement")
 
 	// Teams submit statements; teams 1 and 2 confirm every member, team 3 not yet.

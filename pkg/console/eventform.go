@@ -41,10 +41,12 @@ type eventForm struct {
 	Offers          bool
 	OfferHours      string
 	AutoInvite      bool
-	// Criteria are what reviewers score statements on: the event's, or the
-	// defaults a new statement event gets.
-	Criteria                             []convening.Criterion
+	// CriteriaRows are what reviewers score statements on, a row each:
+	// the event's, or the defaults a new statement event gets, then blank
+	// rows to add more.
+	CriteriaRows                         []criterionRow
 	DefaultRespondHours, MaxRespondHours int
+	MaxCriteria, MaxCriterionWeight      int
 }
 
 // HasRole reports whether the form requires role.
@@ -89,13 +91,14 @@ const defaultOfferHours = 48
 func baseEventForm() eventForm {
 	return eventForm{Kinds: convening.Kinds, CoreRoles: convening.CoreRoles, OtherRoles: convening.Roles[len(convening.CoreRoles):],
 		MaxCapacity: convening.MaxCapacity, MaxTeamSizeCap: convening.MaxTeamSizeCap, MaxEventDays: convening.MaxEventDays,
-		DefaultRespondHours: convening.DefaultRespondWithinHours, MaxRespondHours: convening.MaxRespondWithinHours}
+		DefaultRespondHours: convening.DefaultRespondWithinHours, MaxRespondHours: convening.MaxRespondWithinHours,
+		MaxCriteria: convening.MaxCriteria, MaxCriterionWeight: convening.MaxCriterionWeight}
 }
 
 func (h *Handler) newEventForm(ctx context.Context) (eventForm, error) {
 	f := baseEventForm()
 	f.Policy, f.Admission = string(convening.PolicyStrict), string(convening.AdmissionOpen)
-	f.OfferHours, f.Criteria = strconv.Itoa(defaultOfferHours), convening.DefaultCriteria
+	f.OfferHours, f.CriteriaRows = strconv.Itoa(defaultOfferHours), criteriaRows(convening.DefaultCriteria)
 	events, err := h.svc.Events(ctx)
 	if err != nil {
 		return f, err
@@ -196,6 +199,15 @@ func (h *Handler) createEvent(ctx context.Context, r *Request, who staffauth.Sta
 	if t := f.time("statements-close", f.StatementsClose, false); !t.IsZero() {
 		e.StatementsCloseAt = &t
 	}
+	fields := eventFields
+	if rows, ok := readCriteriaRows(v); ok {
+		f.CriteriaRows = rows // shown again as typed
+		if e.Admission == convening.AdmissionStatement {
+			var cf []formField
+			e.ReviewCriteria, cf = f.criteria(rows)
+			fields = withCriteria(eventFields, cf)
+		}
+	}
 	status := http.StatusBadRequest
 	if !f.Failed() {
 		created, err := h.svc.CreateEvent(ctx, actor(who), e)
@@ -210,7 +222,7 @@ func (h *Handler) createEvent(ctx context.Context, r *Request, who staffauth.Sta
 		if convening.ErrorReason(err) == convening.ReasonEventExists {
 			f.add(fieldByID(eventFields, "id"), convening.Field("id", convening.RuleTaken))
 		} else {
-			f.place(err, eventFields)
+			f.place(err, fields)
 		}
 	}
 	return h.render(r, status, "event-form", "Error: New event", &who, f)
@@ -235,7 +247,8 @@ func editForm(e convening.Event) eventForm {
 	f.Capacity, f.MaxTeamSize = strconv.Itoa(e.Capacity), strconv.Itoa(e.MaxTeamSize)
 	f.OpensAt, f.ClosesAt, f.Policy = localTime(e.RegistrationOpensAt), localTime(e.RegistrationClosesAt), string(e.WaitlistPolicy)
 	f.SeatsTakenOrHeld = e.SeatsTaken + e.SeatsHeld
-	f.Admission, f.RespondHours, f.AutoInvite, f.Criteria = string(e.Admission), strconv.Itoa(e.RespondWithinHours), e.AutoInvite, e.ReviewCriteria
+	f.Admission, f.RespondHours, f.AutoInvite = string(e.Admission), strconv.Itoa(e.RespondWithinHours), e.AutoInvite
+	f.CriteriaRows = criteriaRows(e.ReviewCriteria)
 	if e.StatementsCloseAt != nil {
 		f.StatementsClose = localTime(*e.StatementsCloseAt)
 	}
@@ -287,6 +300,7 @@ func (h *Handler) updateEvent(ctx context.Context, r *Request, who staffauth.Sta
 	// Only what differs goes into the change, so that the audit log
 	// records what staff changed and nothing else.
 	var c convening.EventChange
+	fields := eventFields
 	if f.Title != e.Title {
 		c.Title = &f.Title
 	}
@@ -336,6 +350,14 @@ func (h *Handler) updateEvent(ctx context.Context, r *Request, who staffauth.Sta
 		if f.AutoInvite != e.AutoInvite {
 			c.AutoInvite = &f.AutoInvite
 		}
+		if rows, ok := readCriteriaRows(v); ok {
+			f.CriteriaRows = rows
+			list, cf := f.criteria(rows)
+			fields = withCriteria(fields, cf)
+			if !sameCriteria(list, e.ReviewCriteria) {
+				c.ReviewCriteria = &list
+			}
+		}
 	} else if o := f.offers(); (o == nil) != (e.WaitlistOffers == nil) || o != nil && *o != *e.WaitlistOffers {
 		c.SetWaitlistOffers, c.WaitlistOffers = true, o
 	}
@@ -344,7 +366,7 @@ func (h *Handler) updateEvent(ctx context.Context, r *Request, who staffauth.Sta
 	// list).
 	status := http.StatusBadRequest
 	if err := convening.CheckReason(f.Reason); err != nil {
-		f.place(err, eventFields)
+		f.place(err, fields)
 	}
 	if !c.Empty() {
 		// Even with values the form could not read: a field keeps the
@@ -354,7 +376,7 @@ func (h *Handler) updateEvent(ctx context.Context, r *Request, who staffauth.Sta
 			if s, _ := formFailure(err); !failed {
 				status = s
 			}
-			f.place(err, eventFields)
+			f.place(err, fields)
 		}
 	}
 	if !f.Failed() {
@@ -369,7 +391,7 @@ func (h *Handler) updateEvent(ctx context.Context, r *Request, who staffauth.Sta
 		if status, ok = formFailure(err); !ok {
 			return nil, err
 		}
-		f.place(err, eventFields)
+		f.place(err, fields)
 	}
 	return h.render(r, status, "event-form", "Error: Change "+e.Title, &who, f)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -300,9 +302,11 @@ func TestAdmissionSettings(t *testing.T) {
 	c := f.as(deploy.RoleStaff)
 	r := c.get("/staff/new-event")
 	r.has(t, "Open to all (the default)", "By statement of interest", "Offer freed seats with a deadline",
-		"Left empty, 168 hours (7 days).", "Collaboration history : What the district's labor and management have already done together.",
+		"Left empty, 168 hours (7 days).", "Review criteria", "Criterion 5 (to add one)",
 		"The four core roles Superintendent", "Other roles Human resources administrator")
-	r.hasHTML(t, `id="admission-open" name="admission" value="open" checked`, `name="offer_hours" type="number" value="48"`)
+	r.hasHTML(t, `id="admission-open" name="admission" value="open" checked`, `name="offer_hours" type="number" value="48"`,
+		`name="criterion_label_0" type="text" value="Collaboration history"`,
+		`name="criterion_description_0" type="text" value="What the district&#39;s labor and management have already done together."`)
 
 	t.Run("Statement", func(t *testing.T) {
 		form := eventForm()
@@ -436,4 +440,103 @@ func TestEditDetailsAndAdmission(t *testing.T) {
 		t.Errorf("offers still on: %+v", cv.WaitlistOffers)
 	}
 	c.get("/staff/events/cv/audit").has(t, "waiting-list offers: 36 hours to accept → off")
+}
+
+// TestEditReviewCriteria renames, removes, adds and weighs review criteria
+// from the event's form; the audit log says what changed, and a form with
+// mistakes names each row's field and changes nothing.
+func TestEditReviewCriteria(t *testing.T) {
+	f := newFixture(t)
+	e := f.statementEvent("sym", 10)
+	c := f.as(deploy.RoleStaff)
+	r := c.get("/staff/events/sym/edit")
+	r.hasHTML(t, `<input type="hidden" name="criterion_id_3" value="commitment">`, `name="criterion_label_3" type="text" value="Commitment"`,
+		`name="criterion_label_5" type="text" value=""`)
+	if strings.Contains(r.body, `name="criterion_label_6"`) {
+		t.Error("more than two blank rows")
+	}
+	form := func() url.Values {
+		v := url.Values{"capacity": {"10"}, "max_team_size": {"8"}, "opens": {pacific(e.RegistrationOpensAt)}, "closes": {pacific(e.RegistrationClosesAt)},
+			"statements_close": {pacific(*e.StatementsCloseAt)}, "respond_hours": {"168"}, "auto_invite": {"no"},
+			"required_roles": {"superintendent", "certificated_union_president", "classified_union_president", "board_member"},
+			"title":          {e.Title}, "venue": {e.Venue}, "starts": {pacific(e.StartsAt)}, "ends": {pacific(e.EndsAt)}, "online": {"no"},
+			"reason": {"The panel's rubric for 2027"}}
+		for i, cr := range e.ReviewCriteria {
+			n := strconv.Itoa(i)
+			v.Set("criterion_id_"+n, cr.ID)
+			v.Set("criterion_label_"+n, cr.Label)
+			v.Set("criterion_description_"+n, cr.Description)
+			v.Set("criterion_weight_"+n, strconv.Itoa(cr.Weight))
+		}
+		v.Set("criterion_label_4", "")
+		v.Set("criterion_label_5", "")
+		return v
+	}
+
+	t.Run("Mistakes", func(t *testing.T) {
+		for _, tt := range []struct {
+			name string
+			set  map[string]string
+			want []string
+		}{
+			{"DescriptionWithoutLabel", map[string]string{"criterion_description_4": "Equity of access"}, []string{"Criterion 5 label is required"}},
+			{"Weight", map[string]string{"criterion_weight_0": "heavy", "criterion_weight_1": "11"},
+				[]string{"Criterion 1 weight must be a whole number from 1 to 10", "Criterion 2 weight must be a whole number from 1 to 10"}},
+			{"SameLabelTwice", map[string]string{"criterion_label_4": "Equity focus", "criterion_label_5": "Equity  focus!"},
+				[]string{"Criterion 6 label names the same criterion as another one: make the labels differ"}},
+			{"NoLetters", map[string]string{"criterion_label_4": "!!!"}, []string{"Criterion 5 label must contain a letter or digit"}},
+			{"NoneLeft", map[string]string{"criterion_label_0": "", "criterion_label_1": "", "criterion_label_2": "", "criterion_label_3": ""},
+				[]string{"Give from 1 to 10 review criteria"}},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				v := form()
+				for k, val := range tt.set {
+					v.Set(k, val)
+				}
+				r := c.post("/staff/events/sym", v)
+				if r.status != 400 {
+					t.Fatalf("%d:\n%s", r.status, text(r.body))
+				}
+				r.has(t, tt.want...)
+				if got, _ := f.svc.Event(context.Background(), "sym"); !slices.Equal(got.ReviewCriteria, e.ReviewCriteria) {
+					t.Errorf("criteria changed by a form with mistakes: %+v", got.ReviewCriteria)
+				}
+			})
+		}
+	})
+
+	v := form()
+	v.Set("criterion_label_0", "History of collaboration")
+	v.Set("criterion_weight_0", "2")
+	v.Set("criterion_label_3", "") // removed
+	v.Set("criterion_label_4", "Equity focus")
+	v.Set("criterion_description_4", "How the team will widen access.")
+	r = c.post("/staff/events/sym", v)
+	if r.status != 303 {
+		t.Fatalf("%d:\n%s", r.status, text(r.body))
+	}
+	got, _ := f.svc.Event(context.Background(), "sym")
+	want := []convening.Criterion{
+		{ID: "collaboration-history", Label: "History of collaboration", Description: e.ReviewCriteria[0].Description, Weight: 2},
+		e.ReviewCriteria[1], e.ReviewCriteria[2],
+		{ID: "equity-focus", Label: "Equity focus", Description: "How the team will widen access.", Weight: 1},
+	}
+	if !slices.Equal(got.ReviewCriteria, want) {
+		t.Errorf("criteria\n%+v, want\n%+v", got.ReviewCriteria, want)
+	}
+	c.get("/staff/events/sym/audit").has(t,
+		"review criteria: Collaboration history; Readiness; Need; Commitment → History of collaboration ×2; Readiness; Need; Equity focus",
+		"The panel's rubric for 2027")
+	// Saving again without a change records nothing about criteria.
+	e = got // the form as the page now shows it
+	v = form()
+	v.Set("reason", "Nothing to change")
+	v.Set("title", "Symposium, renamed")
+	r = c.post("/staff/events/sym", v)
+	if r.status != 303 {
+		t.Fatalf("%d:\n%s", r.status, text(r.body))
+	}
+	if a := c.get("/staff/events/sym/audit"); strings.Count(a.body, "review criteria:") != 1 {
+		t.Error("an unchanged rubric is recorded as a change")
+	}
 }

@@ -321,6 +321,19 @@ func fieldText(label string, f convening.FieldError) string {
 		}
 		return s
 	}
+	// A criterion's id comes from its label on the form: word its
+	// problems as the label's.
+	if f.Field == "reviewCriteria" && f.Rule == convening.RuleRange {
+		return fmt.Sprintf("Give from %v to %v review criteria", a["min"], a["max"])
+	}
+	if strings.HasPrefix(f.Field, "reviewCriteria[") && strings.HasSuffix(f.Field, ".id") {
+		switch f.Rule {
+		case convening.RuleDuplicateOf:
+			return label + " names the same criterion as another one: make the labels differ"
+		case convening.RuleSlug:
+			return label + " must contain a letter or digit"
+		}
+	}
 	switch f.Rule {
 	case convening.RuleRequired:
 		return label + " is required"

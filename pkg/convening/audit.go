@@ -203,9 +203,29 @@ func EventChangeAudit(u EventUpdate, old, updated Event) AuditRecord {
 		return t.UTC().Format(time.RFC3339)
 	}
 	diff("statementsCloseAt", closes(old.StatementsCloseAt), closes(updated.StatementsCloseAt))
-	if len(old.ReviewCriteria) != len(updated.ReviewCriteria) || !slices.Equal(old.ReviewCriteria, updated.ReviewCriteria) {
-		before["reviewCriteria"], after["reviewCriteria"] = strconv.Itoa(len(old.ReviewCriteria)), strconv.Itoa(len(updated.ReviewCriteria))
+	if !slices.Equal(old.ReviewCriteria, updated.ReviewCriteria) {
+		b, a := criteriaSummary(old.ReviewCriteria), criteriaSummary(updated.ReviewCriteria)
+		if a == b {
+			a += " (descriptions changed)"
+		}
+		before["reviewCriteria"], after["reviewCriteria"] = b, a
 	}
 	return AuditRecord{ID: u.AuditID, EventID: u.EventID, Kind: AuditEventChanged, Actor: u.Actor, At: u.Now,
 		Reason: u.Reason, Before: before, After: after}
+}
+
+// criteriaSummary is review criteria as the audit log records them: each
+// label, with its weight when it counts more than once ("Readiness ×2"),
+// in order. Descriptions are left out (they do not change scores); a
+// change of descriptions alone says so.
+func criteriaSummary(cs []Criterion) string {
+	parts := make([]string, 0, len(cs))
+	for _, c := range cs {
+		if c.Weight > 1 {
+			parts = append(parts, c.Label+" ×"+strconv.Itoa(c.Weight))
+		} else {
+			parts = append(parts, c.Label)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
