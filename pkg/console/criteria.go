@@ -15,7 +15,7 @@ import (
 // keyed by it, so renaming a criterion keeps its scores); empty for a new
 // one, which takes its id from its label.
 type criterionRow struct {
-	N                                int
+	N                              int
 	ID, Label, Description, Weight string
 }
 
