@@ -40,6 +40,9 @@ func FuzzForms(f *testing.F) {
 	f.Add(uint8(8), "from_name=District+1+Unified&from_county=Alpine&name=%00&county=Atlantis&reason=x&confirm=yes")
 	f.Add(uint8(9), "status=pending&county=fresno&complete=maybe&min_score=NaN")
 	f.Add(uint8(10), "name=District+1+Unified&county=alpine")
+	f.Add(uint8(6), "criterion_id_0=collaboration-history&criterion_label_0=&criterion_label_1=%E2%80%AE&criterion_weight_1=1e9"+
+		"&criterion_id_2=../x&criterion_label_2=N&criterion_label_9=Z&criterion_label_10=over&reason=x")
+	f.Add(uint8(5), "title=T&kind=webinar&admission=statement&criterion_label_0=A&criterion_label_1=a&criterion_description_3=d&criterion_weight_0=-1")
 	f.Fuzz(func(t *testing.T, route uint8, body string) {
 		// A fixture of its own: a failure reproduces from its input alone.
 		fx := newFixture(t)
