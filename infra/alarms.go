@@ -5,6 +5,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -50,9 +51,10 @@ type alarmSources struct {
 // newAlarms defines the alarms and the topic they notify (when they go off
 // and when they clear), with an email subscription if cfg has an address.
 // Every alarm treats missing data as fine: no invocations, no errors.
-func newAlarms(stack awscdk.Stack, cfg config, src alarmSources) awssns.Topic {
+func newAlarms(stack awscdk.Stack, cfg config, key awskms.IKey, src alarmSources) awssns.Topic {
 	topic := awssns.NewTopic(stack, jsii.String("AlarmTopic"), &awssns.TopicProps{
 		DisplayName: jsii.String("convenings alarms"),
+		MasterKey:   key,
 	})
 	if cfg.alarmEmail != "" {
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(cfg.alarmEmail), nil))

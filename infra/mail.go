@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
@@ -20,7 +21,7 @@ import (
 // sub-type OnAccountSuppressionList, and fails its notice). Each function
 // with SES events in deploy.Functions (ses-events) gets those events
 // through a topic of its own, and fails the notice the email belongs to.
-func newMailConfigurationSet(stack awscdk.Stack, fns map[string]awslambda.Function) awsses.ConfigurationSet {
+func newMailConfigurationSet(stack awscdk.Stack, fns map[string]awslambda.Function, key awskms.IKey) awsses.ConfigurationSet {
 	configSet := awsses.NewConfigurationSet(stack, jsii.String("MailConfigurationSet"), &awsses.ConfigurationSetProps{
 		SuppressionReasons: awsses.SuppressionReasons_BOUNCES_AND_COMPLAINTS,
 		ReputationMetrics:  jsii.Bool(true),
@@ -32,6 +33,7 @@ func newMailConfigurationSet(stack awscdk.Stack, fns map[string]awslambda.Functi
 		id := constructID(f.Name)
 		topic := awssns.NewTopic(stack, jsii.String(id+"Topic"), &awssns.TopicProps{
 			DisplayName: jsii.String("convenings: SES events for " + f.Name),
+			MasterKey:   key,
 		})
 		types := make([]awsses.EmailSendingEvent, len(f.SESEvents))
 		for i, e := range f.SESEvents {

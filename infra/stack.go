@@ -231,7 +231,8 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 	mailer.AddEnvironment(jsii.String(deploy.EnvSESMaxSendRate), jsii.String(cfg.mailerSendRate()), nil)
 	// Addresses that bounce for good or complain are suppressed, and those
 	// events reach the functions that fail their notices (ses-events).
-	configSet := newMailConfigurationSet(stack, fns)
+	topicKey := newTopicKey(stack)
+	configSet := newMailConfigurationSet(stack, fns, topicKey)
 	mailer.AddEnvironment(jsii.String(deploy.EnvSESConfigurationSet), configSet.ConfigurationSetName(), nil)
 	grantSendEmail(stack, mailer, cfg.senderEmail, configSet)
 
@@ -290,7 +291,7 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 	output("PromotionDeadLetterQueueUrl", dlqs[deploy.Promoter].QueueUrl(), "Stream records the promoter failed to process")
 	output("MailEventsDeadLetterQueueUrl", dlqs[deploy.SESEvents].QueueUrl(), "SES events the ses-events function failed to record")
 
-	alarmTopic := newAlarms(stack, cfg, alarmSources{functions: fns, logs: logs, queues: dlqs, api: api})
+	alarmTopic := newAlarms(stack, cfg, topicKey, alarmSources{functions: fns, logs: logs, queues: dlqs, api: api})
 	output("AlarmTopicArn", alarmTopic.TopicArn(), "SNS topic every alarm notifies")
 
 	return stack

@@ -844,6 +844,45 @@ func TestReservedConcurrency(t *testing.T) {
 	}
 }
 
+// TestTopicsAreEncrypted: both topics (SES's events carry recipients'
+// addresses) are encrypted with the stack's rotated key, which SES and
+// CloudWatch of this account alone may publish with.
+func TestTopicsAreEncrypted(t *testing.T) {
+	s := defaultSynth(t)
+	keyID := s.cfn.logicalID(t, "AWS::KMS::Key", "TopicKey")
+	key := s.cfn.Resources[keyID].Properties
+	if key["EnableKeyRotation"] != true {
+		t.Error("the topic key is not rotated")
+	}
+	topics := s.cfn.ofType("AWS::SNS::Topic")
+	if len(topics) != 2 {
+		t.Fatalf("%d topics, want the alarm and SES events topics", len(topics))
+	}
+	for _, id := range topics {
+		if got := s.cfn.Resources[id].Properties["KmsMasterKeyId"]; !reflect.DeepEqual(got, getAtt(keyID, "Arn")) {
+			t.Errorf("topic %s KmsMasterKeyId = %v, want the topic key", id, got)
+		}
+	}
+	publishers := map[string]bool{}
+	for _, st := range statements(key["KeyPolicy"]) {
+		services := asList(dig(st, "Principal", "Service"))
+		if len(services) == 0 {
+			continue
+		}
+		actions := asList(st["Action"])
+		if !reflect.DeepEqual(actions, []any{"kms:Decrypt", "kms:GenerateDataKey*"}) && !reflect.DeepEqual(actions, []any{"kms:GenerateDataKey*", "kms:Decrypt"}) ||
+			!reflect.DeepEqual(dig(st, "Condition", "StringEquals", "aws:SourceAccount"), map[string]any{"Ref": "AWS::AccountId"}) {
+			t.Errorf("key policy statement for %v: %v", services, st)
+		}
+		for _, s := range services {
+			publishers[s.(string)] = true
+		}
+	}
+	if !publishers["ses.amazonaws.com"] || !publishers["cloudwatch.amazonaws.com"] || len(publishers) != 2 {
+		t.Errorf("services that may use the key: %v, want SES and CloudWatch", publishers)
+	}
+}
+
 // TestMailEvents: the mailer's configuration set suppresses addresses that
 // bounce or complain and publishes those events to a topic that only SES
 // (for this configuration set) may publish to and that invokes ses-events,
