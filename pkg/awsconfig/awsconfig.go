@@ -15,12 +15,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
@@ -61,6 +64,7 @@ func FromEnvironment(getenv func(string) string) (aws.Config, error) {
 		Region:        region,
 		Credentials:   aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))),
 		Retryer:       Retryer,
+		HTTPClient:    HTTPClient(),
 		ConfigSources: []any{endpoints(getenv)},
 	}
 	if u := getenv("AWS_ENDPOINT_URL"); u != "" {
@@ -79,6 +83,22 @@ type endpoints func(string) string
 func (e endpoints) GetServiceBaseEndpoint(_ context.Context, sdkID string) (string, bool, error) {
 	v := e("AWS_ENDPOINT_URL_" + strings.ReplaceAll(strings.ToUpper(sdkID), " ", "_"))
 	return v, v != "", nil
+}
+
+// ConnectTimeout bounds connecting to an AWS endpoint (the TCP dial, then
+// the TLS handshake). The SDK's defaults, 30 s and 10 s, would let an
+// endpoint that drops connections silently hold a call, say an email's
+// send, most of its caller's deadline; a connection that fails fast is
+// retried by Retryer, and since no request was sent, retrying it cannot
+// send an email twice.
+const ConnectTimeout = 3 * time.Second
+
+// HTTPClient is the HTTP client of every SDK client: the SDK's own, with
+// ConnectTimeout.
+func HTTPClient() *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = ConnectTimeout }).
+		WithTransportOptions(func(t *http.Transport) { t.TLSHandshakeTimeout = ConnectTimeout })
 }
 
 // Retryer is the retry policy of every client. Registration is a short,

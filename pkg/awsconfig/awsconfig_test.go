@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 )
@@ -77,6 +78,10 @@ func TestFromEnvironment(t *testing.T) {
 			}
 			if got := cfg.Retryer().MaxAttempts(); got != 6 {
 				t.Errorf("retry attempts = %d, want 6", got)
+			}
+			hc, ok := cfg.HTTPClient.(*awshttp.BuildableClient)
+			if !ok || hc.GetDialer().Timeout != ConnectTimeout || hc.GetTransport().TLSHandshakeTimeout != ConnectTimeout {
+				t.Errorf("HTTP client %T does not connect within %s", cfg.HTTPClient, ConnectTimeout)
 			}
 		})
 	}

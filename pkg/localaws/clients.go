@@ -19,16 +19,17 @@ import (
 const Region = "us-west-2"
 
 // Config is the SDK configuration for local services: fixed credentials
-// and region, and the functions' retry policy (awsconfig.Retryer). It is
-// built by hand rather than with config.LoadDefaultConfig so that a
-// developer's AWS profile, credentials or region can neither leak into
-// local runs nor break them (a missing AWS_PROFILE fails loading). Point
-// each client at its endpoint with DynamoDBEndpoint or SESEndpoint.
+// and region, and the functions' retry policy and HTTP client (package
+// awsconfig). It ignores the environment, so that a developer's AWS
+// profile, credentials or region can neither leak into local runs nor
+// break them. Point each client at its endpoint with DynamoDBEndpoint or
+// SESEndpoint.
 func Config() aws.Config {
 	return aws.Config{
 		Region:      Region,
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
 		Retryer:     awsconfig.Retryer,
+		HTTPClient:  awsconfig.HTTPClient(),
 	}
 }
 
