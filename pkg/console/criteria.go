@@ -100,6 +100,3 @@ func withCriteria(fields, criteria []formField) []formField {
 	i := slices.IndexFunc(fields, func(f formField) bool { return f.ID == "auto-invite" }) + 1
 	return slices.Concat(fields[:i], criteria, fields[i:])
 }
-
-// sameCriteria reports whether two lists of criteria are the same.
-func sameCriteria(a, b []convening.Criterion) bool { return slices.Equal(a, b) }

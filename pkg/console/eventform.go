@@ -354,7 +354,7 @@ func (h *Handler) updateEvent(ctx context.Context, r *Request, who staffauth.Sta
 			f.CriteriaRows = rows
 			list, cf := f.criteria(rows)
 			fields = withCriteria(fields, cf)
-			if !sameCriteria(list, e.ReviewCriteria) {
+			if !slices.Equal(list, e.ReviewCriteria) {
 				c.ReviewCriteria = &list
 			}
 		}
