@@ -408,27 +408,18 @@ func (s *Store) withPosition(reg convening.Registration) convening.Registration 
 // pointers with the store.
 func clone(r convening.Registration) convening.Registration {
 	r.Members = slices.Clone(r.Members)
-	if r.WaitlistPosition != nil {
-		p := *r.WaitlistPosition
-		r.WaitlistPosition = &p
-	}
-	if r.PromotedAt != nil {
-		t := *r.PromotedAt
-		r.PromotedAt = &t
-	}
-	if r.CancelledAt != nil {
-		t := *r.CancelledAt
-		r.CancelledAt = &t
-	}
-	if r.ErasedAt != nil {
-		t := *r.ErasedAt
-		r.ErasedAt = &t
-	}
-	if r.Offer != nil {
-		o := *r.Offer
-		r.Offer = &o
-	}
+	r.WaitlistPosition, r.PromotedAt, r.CancelledAt = copied(r.WaitlistPosition), copied(r.PromotedAt), copied(r.CancelledAt)
+	r.ErasedAt, r.Offer = copied(r.ErasedAt), copied(r.Offer)
 	return r
+}
+
+// copied returns a pointer to a copy of what p points to, or nil.
+func copied[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 // errOrganizationTaken answers a second active registration or statement

@@ -224,21 +224,6 @@ func (s *Store) OrganizationStatements(ctx context.Context, orgKey string) ([]co
 // or pointers with the store.
 func cloneStatement(st convening.Statement) convening.Statement {
 	st.Members = slices.Clone(st.Members)
-	if st.Invitation != nil {
-		inv := *st.Invitation
-		st.Invitation = &inv
-	}
-	if st.Message != nil {
-		m := *st.Message
-		st.Message = &m
-	}
-	if st.RegistrationID != nil {
-		id := *st.RegistrationID
-		st.RegistrationID = &id
-	}
-	if st.Staged != nil {
-		d := *st.Staged
-		st.Staged = &d
-	}
+	st.Invitation, st.Message, st.RegistrationID, st.Staged = copied(st.Invitation), copied(st.Message), copied(st.RegistrationID), copied(st.Staged)
 	return st
 }
