@@ -112,31 +112,40 @@ func (h *Handler) showForm(status int, r *request, e convening.Event, form teamF
 
 var idemKeyRE = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
 
-func (h *Handler) submitTeam(ctx context.Context, r *request) (*response, error) {
-	e, err := h.svc.Event(ctx, r.params["eventId"])
-	if err != nil {
-		return nil, err
+// readTeamPost reads a posted team form (registration or statement, by
+// parse) for its event, with an idempotency key (the form's, or a new
+// one). Adding or removing a member row (without JavaScript) changes
+// nothing but the form: then rows is the page to answer with.
+func (h *Handler) readTeamPost(ctx context.Context, r *request, parse func(url.Values, int) teamForm) (e convening.Event, form teamForm, resp, rows *response, err error) {
+	if e, err = h.svc.Event(ctx, r.params["eventId"]); err != nil {
+		return e, form, nil, nil, err
 	}
 	f, err := r.parseForm()
 	if err != nil {
-		return nil, err
+		return e, form, nil, nil, err
 	}
-	form := parseTeamForm(f, e.MaxTeamSize)
+	form = parse(f, e.MaxTeamSize)
 	form.Idem = f.Get("idem")
 	if !idemKeyRE.MatchString(form.Idem) {
 		form.Idem = randomKey()
 	}
-	resp := &response{}
-	// Adding or removing a member row (without JavaScript) changes nothing
-	// but the form.
+	resp = &response{}
 	switch op := f.Get("op"); {
 	case op == "add":
 		form.addRow()
-		return h.showForm(http.StatusOK, r, e, form, resp), nil
+		rows = h.showForm(http.StatusOK, r, e, form, resp)
 	case strings.HasPrefix(op, "remove-"):
 		i, _ := strconv.Atoi(strings.TrimPrefix(op, "remove-"))
 		form.removeRow(i)
-		return h.showForm(http.StatusOK, r, e, form, resp), nil
+		rows = h.showForm(http.StatusOK, r, e, form, resp)
+	}
+	return e, form, resp, rows, nil
+}
+
+func (h *Handler) submitTeam(ctx context.Context, r *request) (*response, error) {
+	e, form, resp, rows, err := h.readTeamPost(ctx, r, parseTeamForm)
+	if err != nil || rows != nil {
+		return rows, err
 	}
 	// An event that takes statements answers a registration with the
 	// statement form, the team kept (a page loaded before, or a crafted

@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/calmi/convenings/pkg/convening"
@@ -19,28 +17,9 @@ import (
 // --- The statement form ---
 
 func (h *Handler) submitStatement(ctx context.Context, r *request) (*response, error) {
-	e, err := h.svc.Event(ctx, r.params["eventId"])
-	if err != nil {
-		return nil, err
-	}
-	f, err := r.parseForm()
-	if err != nil {
-		return nil, err
-	}
-	form := parseStatementForm(f, e.MaxTeamSize)
-	form.Idem = f.Get("idem")
-	if !idemKeyRE.MatchString(form.Idem) {
-		form.Idem = randomKey()
-	}
-	resp := &response{}
-	switch op := f.Get("op"); {
-	case op == "add":
-		form.addRow()
-		return h.showForm(http.StatusOK, r, e, form, resp), nil
-	case strings.HasPrefix(op, "remove-"):
-		i, _ := strconv.Atoi(strings.TrimPrefix(op, "remove-"))
-		form.removeRow(i)
-		return h.showForm(http.StatusOK, r, e, form, resp), nil
+	e, form, resp, rows, err := h.readTeamPost(ctx, r, parseStatementForm)
+	if err != nil || rows != nil {
+		return rows, err
 	}
 	// The domain's window decides (admission, opening, closing); its
 	// reason picks the words. An event that takes registrations answers
