@@ -170,12 +170,7 @@ func (s *Store) registerItems(in convening.RegisterInput, reg convening.Registra
 		And(expression.Name("maxTeamSize").GreaterThanEqual(expression.Value(seats))).
 		And(expression.Or(expression.Name("admission").AttributeNotExists(),
 			expression.Name("admission").NotEqual(expression.Value(string(convening.AdmissionStatement)))))
-	if rolesKey == "" {
-		window = window.And(expression.Or(expression.Name("requiredRolesKey").AttributeNotExists(),
-			expression.Name("requiredRolesKey").Equal(expression.Value(""))))
-	} else {
-		window = window.And(expression.Name("requiredRolesKey").Equal(expression.Value(rolesKey)))
-	}
+	window = window.And(rolesKeyIs(rolesKey))
 	// The condition is convening.FitsDirectly, enforced by the table: seats
 	// only while nobody waits and they fit; the waiting list otherwise.
 	var cond expression.ConditionBuilder
@@ -207,13 +202,12 @@ func (s *Store) registerItems(in convening.RegisterInput, reg convening.Registra
 	}}}
 	idx := registerIndex{event: 0, idem: -1}
 
-	org, err := marshal(orgItem{PK: eventPrefix + in.EventID, SK: orgPrefix + reg.Organization.Key(),
-		RegistrationID: reg.ID, Organization: reg.Organization.Name})
+	org, err := s.claimOrganization(in.EventID, reg.Organization.Key(), reg.Organization.Name, reg.ID)
 	if err != nil {
 		return nil, idx, err
 	}
 	idx.org = len(items)
-	items = append(items, putIfAbsent(s.table, org))
+	items = append(items, org)
 
 	ri := newRegistrationItem(reg)
 	regAV, err := marshal(ri)
@@ -258,6 +252,28 @@ func (s *Store) registerItems(in convening.RegisterInput, reg convening.Registra
 		items = append(items, p)
 	}
 	return &dynamodb.TransactWriteItemsInput{TransactItems: items}, idx, nil
+}
+
+// rolesKeyIs is the condition that the event requires exactly the roles
+// rolesKey names (convening.RequiredRolesKey): the roles the team was
+// checked against are still the event's.
+func rolesKeyIs(rolesKey string) expression.ConditionBuilder {
+	if rolesKey == "" {
+		return expression.Or(expression.Name("requiredRolesKey").AttributeNotExists(),
+			expression.Name("requiredRolesKey").Equal(expression.Value("")))
+	}
+	return expression.Name("requiredRolesKey").Equal(expression.Value(rolesKey))
+}
+
+// claimOrganization puts the organization's claim on an event for the
+// registration or statement subjectID; it fails if another holds it (one
+// active registration or statement per organization per event).
+func (s *Store) claimOrganization(eventID, orgKey, orgName, subjectID string) (types.TransactWriteItem, error) {
+	org, err := marshal(orgItem{PK: eventPrefix + eventID, SK: orgPrefix + orgKey, RegistrationID: subjectID, Organization: orgName})
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	return putIfAbsent(s.table, org), nil
 }
 
 func putIfAbsent(table string, item map[string]types.AttributeValue) types.TransactWriteItem {

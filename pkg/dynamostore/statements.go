@@ -194,12 +194,7 @@ func (s *Store) submitItems(in convening.SubmitInput, rolesKey string) (*dynamod
 		And(expression.Name("registrationOpensAt").LessThanEqual(expression.Value(now))).
 		And(expression.Name("statementsCloseAt").GreaterThan(expression.Value(now))).
 		And(expression.Name("maxTeamSize").GreaterThanEqual(expression.Value(st.Seats())))
-	if rolesKey == "" {
-		cond = cond.And(expression.Or(expression.Name("requiredRolesKey").AttributeNotExists(),
-			expression.Name("requiredRolesKey").Equal(expression.Value(""))))
-	} else {
-		cond = cond.And(expression.Name("requiredRolesKey").Equal(expression.Value(rolesKey)))
-	}
+	cond = cond.And(rolesKeyIs(rolesKey))
 	expr, err := expression.NewBuilder().WithCondition(cond).Build()
 	if err != nil {
 		return nil, submitIndex{}, fmt.Errorf("submit statement: build event check: %w", err)
@@ -210,13 +205,12 @@ func (s *Store) submitItems(in convening.SubmitInput, rolesKey string) (*dynamod
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}}
 	idx := submitIndex{event: 0, idem: -1}
-	org, err := marshal(orgItem{PK: eventPrefix + st.EventID, SK: orgPrefix + st.Organization.Key(),
-		RegistrationID: st.ID, Organization: st.Organization.Name})
+	org, err := s.claimOrganization(st.EventID, st.Organization.Key(), st.Organization.Name, st.ID)
 	if err != nil {
 		return nil, idx, err
 	}
 	idx.org = len(items)
-	items = append(items, putIfAbsent(s.table, org))
+	items = append(items, org)
 	sti := newStatementItem(st)
 	stAV, err := marshal(sti)
 	if err != nil {
@@ -404,13 +398,12 @@ func (s *Store) statementItems(before statementItem, c convening.StatementChange
 			ExpressionAttributeValues: holder,
 		}})
 	case c.TakeClaim:
-		org, err := marshal(orgItem{PK: eventPrefix + before.EventID, SK: orgPrefix + before.OrgKey,
-			RegistrationID: before.ID, Organization: before.Organization.Name})
+		org, err := s.claimOrganization(before.EventID, before.OrgKey, before.Organization.Name, before.ID)
 		if err != nil {
 			return nil, idx, err
 		}
 		idx.claim = len(items)
-		items = append(items, putIfAbsent(s.table, org))
+		items = append(items, org)
 	}
 	switch {
 	case c.Hold != nil:
