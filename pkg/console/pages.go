@@ -38,7 +38,7 @@ var funcs = template.FuncMap{
 	"when":            convening.When,
 	"role":            func(r convening.Role) string { return r.Label() },
 	"orgType":         func(t convening.OrganizationType) string { return t.Label() },
-	"kind":            func(k convening.Kind) string { return kindLabels[k] },
+	"kind":            convening.Kind.Label,
 	"add":             func(a, b int) int { return a + b },
 	"noticeLabel":     noticeLabel,
 	"noticeState":     func(s convening.NoticeState) string { return noticeStateLabels[s] },

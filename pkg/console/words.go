@@ -14,14 +14,6 @@ import (
 // reason and rule, never from an error's message, which the domain may
 // reword at will.
 
-var kindLabels = map[convening.Kind]string{
-	convening.KindInstitute:     "Institute",
-	convening.KindPreconference: "Pre-conference",
-	convening.KindConvening:     "Convening",
-	convening.KindSymposium:     "Symposium",
-	convening.KindWebinar:       "Webinar",
-}
-
 var statusLabels = map[convening.Status]string{
 	convening.StatusRegistered: "Registered",
 	convening.StatusWaitlisted: "Waiting list",

@@ -23,6 +23,18 @@ const (
 // Kinds lists every kind in display order.
 var Kinds = []Kind{KindInstitute, KindPreconference, KindConvening, KindSymposium, KindWebinar}
 
+var kindLabels = map[Kind]string{
+	KindInstitute:     "Institute",
+	KindPreconference: "Pre-conference",
+	KindConvening:     "Convening",
+	KindSymposium:     "Symposium",
+	KindWebinar:       "Webinar",
+}
+
+// Label is the kind in plain words, e.g. "Pre-conference", as the website
+// and the console show it; "" for an unknown kind.
+func (k Kind) Label() string { return kindLabels[k] }
+
 func (k Kind) valid() bool {
 	for _, x := range Kinds {
 		if k == x {

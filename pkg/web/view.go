@@ -175,17 +175,9 @@ func (v eventView) TakesStatements() bool { return v.Statement && v.State == sta
 // NextPosition is roughly where a team registering now would wait.
 func (v eventView) NextPosition() int { return v.WaitlistLength + 1 }
 
-var kindLabels = map[convening.Kind]string{
-	convening.KindInstitute:     "Institute",
-	convening.KindPreconference: "Pre-conference",
-	convening.KindConvening:     "Convening",
-	convening.KindSymposium:     "Symposium",
-	convening.KindWebinar:       "Webinar",
-}
-
 func newEventView(e convening.Event, now time.Time) eventView {
 	v := eventView{
-		ID: e.ID, Title: e.Title, Kind: kindLabels[e.Kind], Description: e.Description,
+		ID: e.ID, Title: e.Title, Kind: e.Kind.Label(), Description: e.Description,
 		When: convening.When(e.StartsAt, e.EndsAt), Where: e.Venue, Start: e.StartsAt, Online: e.Online,
 		Capacity: e.Capacity, SeatsLeft: e.SeatsLeft(), MaxTeamSize: e.MaxTeamSize, WaitlistLength: e.WaitlistLength,
 		OpensAt: e.RegistrationOpensAt, ClosesAt: e.RegistrationClosesAt,
