@@ -76,14 +76,11 @@ func working(ctx context.Context) (context.Context, context.CancelFunc) {
 // Invoke is the mailer function's Lambda handler: a DynamoDB Stream batch
 // is delivered, anything else (the EventBridge schedule) sweeps.
 func (m *Mailer) Invoke(ctx context.Context, payload json.RawMessage) (any, error) {
-	var probe struct {
-		Records []json.RawMessage `json:"Records"`
+	ev, ok, err := streamapi.StreamBatch(payload)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(payload, &probe); err == nil && probe.Records != nil {
-		var ev events.DynamoDBEvent
-		if err := json.Unmarshal(payload, &ev); err != nil {
-			return nil, fmt.Errorf("decode stream batch: %w", err)
-		}
+	if ok {
 		return m.Handle(ctx, ev)
 	}
 	sent, err := m.Sweep(ctx)

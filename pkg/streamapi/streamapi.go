@@ -28,19 +28,32 @@ type Promoter struct {
 	Log     *slog.Logger
 }
 
+// StreamBatch reads a payload as Lambda invokes a function that both a
+// DynamoDB Stream and an EventBridge schedule trigger: ok says it is a
+// stream batch (it has Records); anything else is the schedule's.
+func StreamBatch(payload json.RawMessage) (ev events.DynamoDBEvent, ok bool, err error) {
+	var probe struct {
+		Records []json.RawMessage `json:"Records"`
+	}
+	if json.Unmarshal(payload, &probe) != nil || probe.Records == nil {
+		return ev, false, nil
+	}
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return ev, true, fmt.Errorf("decode stream batch: %w", err)
+	}
+	return ev, true, nil
+}
+
 // Invoke is the promoter function's Lambda handler: a DynamoDB Stream
 // batch is promoted from; anything else (the EventBridge schedule) sweeps
 // the holds: reminders owed, and offers and invitations past their
 // deadlines lapsed (their seats go to the next team).
 func (p *Promoter) Invoke(ctx context.Context, payload json.RawMessage) (any, error) {
-	var probe struct {
-		Records []json.RawMessage `json:"Records"`
+	ev, ok, err := StreamBatch(payload)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(payload, &probe); err == nil && probe.Records != nil {
-		var ev events.DynamoDBEvent
-		if err := json.Unmarshal(payload, &ev); err != nil {
-			return nil, fmt.Errorf("decode stream batch: %w", err)
-		}
+	if ok {
 		return p.Handle(ctx, ev)
 	}
 	n, err := p.Service.SweepHolds(ctx)
