@@ -22,13 +22,9 @@ func (h *Handler) failedEmails(ctx context.Context, r *Request, who staffauth.St
 	if err != nil {
 		return nil, err
 	}
-	events, err := h.svc.Events(ctx)
+	titles, err := h.eventTitles(ctx)
 	if err != nil {
 		return nil, err
-	}
-	titles := map[string]string{}
-	for _, e := range events {
-		titles[e.ID] = e.Title
 	}
 	teams := map[string]string{}
 	rows := make([]failedRow, len(notices))
@@ -48,4 +44,18 @@ func (h *Handler) failedEmails(ctx context.Context, r *Request, who staffauth.St
 		rows[i] = failedRow{NoticeRecord: n, Team: name, Event: titles[n.EventID]}
 	}
 	return h.render(r, http.StatusOK, "failed-emails", "Failed emails", &who, rows)
+}
+
+// eventTitles are every event's title, by id, for pages that list records
+// of several events.
+func (h *Handler) eventTitles(ctx context.Context) (map[string]string, error) {
+	events, err := h.svc.Events(ctx)
+	if err != nil {
+		return nil, err
+	}
+	titles := make(map[string]string, len(events))
+	for _, e := range events {
+		titles[e.ID] = e.Title
+	}
+	return titles, nil
 }

@@ -102,12 +102,7 @@ func (h *Handler) eraseOrganization(ctx context.Context, r *Request, who staffau
 	if v.Erase.Failed() {
 		return h.render(r, http.StatusBadRequest, "privacy", "Error: Privacy: an organization's data", &who, v)
 	}
-	titles := map[string]string{}
-	if events, err := h.svc.Events(ctx); err == nil {
-		for _, e := range events {
-			titles[e.ID] = e.Title
-		}
-	}
+	titles, _ := h.eventTitles(ctx) // without them, pages name events by id
 	for _, rec := range data.Registrations {
 		title := titles[rec.Registration.EventID]
 		if title == "" {

@@ -283,13 +283,9 @@ func (h *Handler) statementHistory(ctx context.Context, st convening.Statement, 
 // historyRows are an organization's statements and registrations, newest
 // first, with the events' titles and the pages the reader may open.
 func (h *Handler) historyRows(ctx context.Context, hist convening.OrganizationHistory, who staffauth.Staff) ([]historyRow, error) {
-	events, err := h.svc.Events(ctx)
+	titles, err := h.eventTitles(ctx)
 	if err != nil {
 		return nil, err
-	}
-	titles := map[string]string{}
-	for _, e := range events {
-		titles[e.ID] = e.Title
 	}
 	title := func(id string) string {
 		if t := titles[id]; t != "" {
