@@ -29,9 +29,9 @@ func (h *Handler) failedEmails(ctx context.Context, r *Request, who staffauth.St
 	teams := map[string]string{}
 	rows := make([]failedRow, len(notices))
 	for i, n := range notices {
-		name, ok := teams[n.RegistrationID]
+		name, ok := teams[n.SubjectID]
 		if !ok {
-			reg, err := h.svc.StaffRegistration(ctx, n.RegistrationID)
+			reg, err := h.svc.StaffRegistration(ctx, n.SubjectID)
 			switch convening.ErrorCode(err) {
 			case "":
 				name = reg.Organization.Name
@@ -39,7 +39,7 @@ func (h *Handler) failedEmails(ctx context.Context, r *Request, who staffauth.St
 			default:
 				return nil, err
 			}
-			teams[n.RegistrationID] = name
+			teams[n.SubjectID] = name
 		}
 		rows[i] = failedRow{NoticeRecord: n, Team: name, Event: titles[n.EventID]}
 	}

@@ -38,10 +38,12 @@ const (
 	NoticeStatementWithdrawn NoticeKind = "statement_withdrawn"   // the team withdrew its statement
 )
 
-// Subject kinds of a notice: what its RegistrationID names.
+// SubjectKind is what a notice is about: what its SubjectID names.
+type SubjectKind string
+
 const (
-	SubjectRegistration = ""          // a registration (the default)
-	SubjectStatement    = "statement" // a statement of interest
+	SubjectRegistration SubjectKind = ""          // a registration (the default)
+	SubjectStatement    SubjectKind = "statement" // a statement of interest
 )
 
 // Notice is the email a state change owes a team. The store writes it in the
@@ -50,9 +52,12 @@ const (
 // carries a snapshot of everything the email shows, so that sending never
 // needs to read the event or registration again.
 type Notice struct {
-	ID               string       `json:"id"`
-	Kind             NoticeKind   `json:"kind"`
-	RegistrationID   string       `json:"registrationId"`
+	ID   string     `json:"id"`
+	Kind NoticeKind `json:"kind"`
+	// SubjectID is the registration or statement (SubjectKind) the notice
+	// is about. Its JSON name is the one API clients and stored notices
+	// have always had.
+	SubjectID        string       `json:"registrationId"`
 	To               Contact      `json:"to"`
 	Organization     Organization `json:"organization"`
 	Members          []Member     `json:"members"`
@@ -63,9 +68,9 @@ type Notice struct {
 	Event     EventSummary `json:"event"`
 	CreatedAt time.Time    `json:"createdAt"`
 
-	// SubjectKind says what RegistrationID names: a registration
+	// SubjectKind says what SubjectID names: a registration
 	// (SubjectRegistration) or a statement of interest (SubjectStatement).
-	SubjectKind string `json:"subjectKind,omitempty"`
+	SubjectKind SubjectKind `json:"subjectKind,omitempty"`
 	// MemberID is the member the notice is addressed to (To is then that
 	// member): a confirmation request or its reminder.
 	MemberID string `json:"memberId,omitempty"`
@@ -113,17 +118,17 @@ const (
 // why a send failed, in words with no personal data (an SES error code,
 // never SES's message, which holds the address).
 type NoticeRecord struct {
-	ID             string      `json:"id"`
-	Kind           NoticeKind  `json:"kind"`
-	RegistrationID string      `json:"registrationId"`
-	EventID        string      `json:"eventId"`
-	State          NoticeState `json:"state"`
-	Attempts       int         `json:"attempts"`
-	Cause          string      `json:"cause,omitempty"`
-	CreatedAt      time.Time   `json:"createdAt"`
-	// SubjectKind and MemberID: see Notice.
-	SubjectKind string `json:"subjectKind,omitempty"`
-	MemberID    string `json:"memberId,omitempty"`
+	ID   string     `json:"id"`
+	Kind NoticeKind `json:"kind"`
+	// SubjectID and SubjectKind, MemberID: see Notice.
+	SubjectID   string      `json:"registrationId"`
+	EventID     string      `json:"eventId"`
+	State       NoticeState `json:"state"`
+	Attempts    int         `json:"attempts"`
+	Cause       string      `json:"cause,omitempty"`
+	CreatedAt   time.Time   `json:"createdAt"`
+	SubjectKind SubjectKind `json:"subjectKind,omitempty"`
+	MemberID    string      `json:"memberId,omitempty"`
 	// DueAt is when a pending notice is next due (for the sweep).
 	DueAt     *time.Time `json:"dueAt,omitempty"`
 	SentAt    *time.Time `json:"sentAt,omitempty"`
@@ -243,7 +248,7 @@ var errNoNotices = NewError(EINTERNAL, ReasonInternal, "the service has no notic
 // the registration and its event as they are when it goes out; position
 // is the team's place on the waiting list, for the kinds that tell it.
 func RegistrationNotice(rec NoticeRecord, r Registration, e Event, position int) Notice {
-	n := Notice{ID: rec.ID, Kind: rec.Kind, RegistrationID: r.ID, To: r.Contact, Organization: r.Organization,
+	n := Notice{ID: rec.ID, Kind: rec.Kind, SubjectID: r.ID, To: r.Contact, Organization: r.Organization,
 		Members: r.Members, Seats: r.Seats, Status: r.Status, Event: e.Summary(), CreatedAt: rec.CreatedAt}
 	if rec.Kind == NoticeWaitlisted || rec.Kind == NoticeWaitlistMoved {
 		n.WaitlistPosition = position
@@ -260,7 +265,7 @@ func RegistrationNotice(rec NoticeRecord, r Registration, e Event, position int)
 // to the member memberID names. A member no longer on the team is owed
 // nothing (ErrNoticeNotFound).
 func StatementNotice(rec NoticeRecord, st Statement, e Event, memberID string) (Notice, error) {
-	n := Notice{ID: rec.ID, Kind: rec.Kind, RegistrationID: st.ID, SubjectKind: SubjectStatement, To: st.Contact,
+	n := Notice{ID: rec.ID, Kind: rec.Kind, SubjectID: st.ID, SubjectKind: SubjectStatement, To: st.Contact,
 		Organization: st.Organization, Members: st.Members, Seats: st.Seats(), Event: e.Summary(), CreatedAt: rec.CreatedAt,
 		StatementStatus: st.Status}
 	if memberID != "" {

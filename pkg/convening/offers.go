@@ -68,7 +68,7 @@ func DecideAcceptOffer(auditID, noticeID string, now time.Time) Decision {
 		c := startChange(reg, AuditOfferAccepted, TeamActor, auditID, "", now)
 		c.After.Status, c.After.PromotedAt = StatusRegistered, &now
 		c.ReleaseHold = true
-		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticeRegistered, RegistrationID: reg.ID}}
+		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticeRegistered, SubjectID: reg.ID}}
 		return c.finish(reg), nil
 	}
 }
@@ -87,7 +87,7 @@ func DecideLapseOffer(auditID, noticeID string, now time.Time) Decision {
 		c := startChange(reg, AuditOfferExpired, SystemActor, auditID, "", now)
 		c.After.Status = StatusExpired
 		c.ReleaseHold = true
-		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticeOfferExpired, RegistrationID: reg.ID}}
+		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticeOfferExpired, SubjectID: reg.ID}}
 		return c.finish(reg), nil
 	}
 }
@@ -125,7 +125,7 @@ func (s *Service) SweepHolds(ctx context.Context) (int, error) {
 		var err error
 		switch h.Due(now) {
 		case HoldRemind:
-			n := NoticeSpec{ID: s.NewID(), Kind: h.Kind.reminder(), RegistrationID: h.SubjectID}
+			n := NoticeSpec{ID: s.NewID(), Kind: h.Kind.reminder(), SubjectID: h.SubjectID}
 			if h.Kind == HoldInvitation {
 				n.SubjectKind = SubjectStatement
 			}

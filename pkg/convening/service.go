@@ -399,7 +399,7 @@ func (s *Service) ResendNotice(ctx context.Context, actor Actor, noticeID, reaso
 		}
 		return s.Store.NoticeRecord(ctx, id)
 	}
-	if _, err := s.staffChange(ctx, rec.RegistrationID, reason, false, DecideResend(actor, s.NewID(), id, rec.Kind, strings.TrimSpace(reason), s.Now())); err != nil {
+	if _, err := s.staffChange(ctx, rec.SubjectID, reason, false, DecideResend(actor, s.NewID(), id, rec.Kind, strings.TrimSpace(reason), s.Now())); err != nil {
 		return NoticeRecord{}, err
 	}
 	return s.Store.NoticeRecord(ctx, id)
@@ -416,7 +416,7 @@ func (s *Service) resendStatementNotice(ctx context.Context, actor Actor, rec No
 		return err
 	}
 	now := s.Now()
-	_, err = store.UpdateStatement(ctx, rec.RegistrationID, func(st Statement, _ Event) (StatementChange, error) {
+	_, err = store.UpdateStatement(ctx, rec.SubjectID, func(st Statement, _ Event) (StatementChange, error) {
 		c := statementChange(st, AuditEmailResent, actor, s.NewID(), strings.TrimSpace(reason), now)
 		c.Notices = []NoticeSpec{statementNotice(id, rec.Kind, st, rec.MemberID)}
 		c = c.finish(st)

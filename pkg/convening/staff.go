@@ -40,15 +40,15 @@ type RegistrationChange struct {
 	ReleaseHold bool
 }
 
-// NoticeSpec is a notice a change writes. RegistrationID names its
-// subject: a registration, or (SubjectKind SubjectStatement) a statement;
-// MemberID, if set, addresses one member instead of the contact.
+// NoticeSpec is a notice a change writes. SubjectID names its subject: a
+// registration, or (SubjectKind SubjectStatement) a statement; MemberID,
+// if set, addresses one member instead of the contact.
 type NoticeSpec struct {
-	ID             string
-	Kind           NoticeKind
-	RegistrationID string
-	SubjectKind    string
-	MemberID       string
+	ID          string
+	Kind        NoticeKind
+	SubjectID   string
+	SubjectKind SubjectKind
+	MemberID    string
 }
 
 // Decision decides a change of a registration from its state as read: the
@@ -121,7 +121,7 @@ func DecidePromoteNow(actor Actor, auditID, noticeID, reason string, now time.Ti
 		c := startChange(reg, AuditPromoted, actor, auditID, reason, now)
 		c.After.Status, c.After.PromotedAt = StatusRegistered, &now
 		c.SeatsNeeded = reg.Seats
-		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticePromoted, RegistrationID: reg.ID}}
+		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticePromoted, SubjectID: reg.ID}}
 		return c.finish(reg), nil
 	}
 }
@@ -172,10 +172,10 @@ func DecideMove(actor Actor, auditID string, position int, reason string, now ti
 		}
 		c.Audit.Before = map[string]string{"position": strconv.Itoa(from + 1)}
 		c.Audit.After = map[string]string{"position": strconv.Itoa(to + 1)}
-		c.Notices = append(c.Notices, NoticeSpec{ID: newID(), Kind: NoticeWaitlistMoved, RegistrationID: reg.ID})
+		c.Notices = append(c.Notices, NoticeSpec{ID: newID(), Kind: NoticeWaitlistMoved, SubjectID: reg.ID})
 		if to < from { // moved up: the teams it passed are each one place further back
 			for _, w := range waitlist[to:from] {
-				c.Notices = append(c.Notices, NoticeSpec{ID: newID(), Kind: NoticeWaitlistMoved, RegistrationID: w.RegistrationID})
+				c.Notices = append(c.Notices, NoticeSpec{ID: newID(), Kind: NoticeWaitlistMoved, SubjectID: w.RegistrationID})
 			}
 			c.Audit.After["passed"] = strconv.Itoa(from - to)
 		}
@@ -221,7 +221,7 @@ func DecideMembers(actor Actor, auditID, noticeID string, members []Member, reas
 			c.SeatsNeeded = added
 		}
 		c.Audit.Before, c.Audit.After = membersSummary(reg.Members), membersSummary(c.After.Members)
-		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticeMembersChanged, RegistrationID: reg.ID}}
+		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticeMembersChanged, SubjectID: reg.ID}}
 		return c.finish(reg), nil
 	}
 }
@@ -251,7 +251,7 @@ func DecideContact(actor Actor, auditID, noticeID string, contact Contact, reaso
 		c := startChange(reg, AuditContactChanged, actor, auditID, reason, now)
 		c.After.Team = team
 		c.Audit.Before, c.Audit.After = map[string]string{"contact": "previous"}, map[string]string{"contact": "replaced"}
-		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticeContactChanged, RegistrationID: reg.ID}}
+		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticeContactChanged, SubjectID: reg.ID}}
 		return c.finish(reg), nil
 	}
 }
@@ -262,7 +262,7 @@ func DecideResend(actor Actor, auditID, noticeID string, kind NoticeKind, reason
 	return func(reg Registration, ev Event, _ []WaitlistEntry) (RegistrationChange, error) {
 		c := startChange(reg, AuditEmailResent, actor, auditID, reason, now)
 		c.Audit.Before, c.Audit.After = nil, map[string]string{"email": string(kind)}
-		c.Notices = []NoticeSpec{{ID: noticeID, Kind: kind, RegistrationID: reg.ID}}
+		c.Notices = []NoticeSpec{{ID: noticeID, Kind: kind, SubjectID: reg.ID}}
 		return c.finish(reg), nil
 	}
 }

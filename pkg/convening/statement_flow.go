@@ -35,7 +35,7 @@ func (c StatementChange) finish(before Statement) StatementChange {
 // statementNotice is a notice about a statement (to its contact, or to
 // one member).
 func statementNotice(id string, kind NoticeKind, st Statement, memberID string) NoticeSpec {
-	return NoticeSpec{ID: id, Kind: kind, RegistrationID: st.ID, SubjectKind: SubjectStatement, MemberID: memberID}
+	return NoticeSpec{ID: id, Kind: kind, SubjectID: st.ID, SubjectKind: SubjectStatement, MemberID: memberID}
 }
 
 // confirmationLead is how long members have to confirm before those who
@@ -261,7 +261,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, id, token string) (Regis
 		c.After.Status, c.After.RegistrationID = StatementAccepted, &reg.ID
 		c.Registration = &reg
 		c.ReleaseHold = true
-		c.Notices = []NoticeSpec{{ID: s.NewID(), Kind: NoticeRegistered, RegistrationID: reg.ID}}
+		c.Notices = []NoticeSpec{{ID: s.NewID(), Kind: NoticeRegistered, SubjectID: reg.ID}}
 		return c.finish(st), nil
 	})
 	if ErrorReason(err) == "already_done" {

@@ -299,16 +299,18 @@ type noticeItem struct {
 	GSI1SK string `json:"gsi1sk,omitempty"`
 	// gsi2 files the notice under its registration (TEAM#<id>), for the
 	// team's page in the staff console.
-	GSI2PK         string `json:"gsi2pk,omitempty"`
-	GSI2SK         string `json:"gsi2sk,omitempty"`
-	ID             string `json:"id"`
-	Kind           string `json:"kind"`
-	RegistrationID string `json:"registrationId"`
-	EventID        string `json:"eventId"`
-	CreatedAt      string `json:"createdAt"`
-	// SubjectKind and MemberID: see convening.Notice.
-	SubjectKind string `json:"subjectKind,omitempty"`
-	MemberID    string `json:"memberId,omitempty"`
+	GSI2PK string `json:"gsi2pk,omitempty"`
+	GSI2SK string `json:"gsi2sk,omitempty"`
+	ID     string `json:"id"`
+	Kind   string `json:"kind"`
+	// SubjectID, SubjectKind and MemberID: see convening.Notice. The
+	// subject's attribute keeps the name it had when every notice was a
+	// registration's, so items written before read the same.
+	SubjectID   string                `json:"registrationId"`
+	EventID     string                `json:"eventId"`
+	CreatedAt   string                `json:"createdAt"`
+	SubjectKind convening.SubjectKind `json:"subjectKind,omitempty"`
+	MemberID    string                `json:"memberId,omitempty"`
 
 	State      string `json:"state"`
 	LeaseUntil string `json:"leaseUntil,omitempty"`
@@ -322,7 +324,7 @@ type noticeItem struct {
 }
 
 func (it noticeItem) record() convening.NoticeRecord {
-	r := convening.NoticeRecord{ID: it.ID, Kind: convening.NoticeKind(it.Kind), RegistrationID: it.RegistrationID,
+	r := convening.NoticeRecord{ID: it.ID, Kind: convening.NoticeKind(it.Kind), SubjectID: it.SubjectID,
 		EventID: it.EventID, State: convening.NoticeState(it.State), Attempts: it.Attempts, Cause: it.Cause,
 		CreatedAt: parseTime(it.CreatedAt), MessageID: it.MessageID, SubjectKind: it.SubjectKind, MemberID: it.MemberID}
 	at := func(s string) *time.Time {

@@ -25,7 +25,7 @@ const (
 )
 
 func newNoticeItem(id string, kind convening.NoticeKind, reg convening.Registration, now time.Time) noticeItem {
-	return newSpecItem(convening.NoticeSpec{ID: id, Kind: kind, RegistrationID: reg.ID}, reg.EventID, now)
+	return newSpecItem(convening.NoticeSpec{ID: id, Kind: kind, SubjectID: reg.ID}, reg.EventID, now)
 }
 
 // newSpecItem is the notice a change specifies: about a registration or a
@@ -34,8 +34,8 @@ func newNoticeItem(id string, kind convening.NoticeKind, reg convening.Registrat
 func newSpecItem(n convening.NoticeSpec, eventID string, now time.Time) noticeItem {
 	return noticeItem{
 		PK: noticePrefix + n.ID, SK: skNotice, GSI1PK: gsiUnsent, GSI1SK: dueKey(now.Add(convening.NoticeSweepDelay), n.ID),
-		GSI2PK: teamPrefix + n.RegistrationID, GSI2SK: noticePrefix + fmtTime(now) + "#" + n.ID,
-		ID: n.ID, Kind: string(n.Kind), RegistrationID: n.RegistrationID, EventID: eventID,
+		GSI2PK: teamPrefix + n.SubjectID, GSI2SK: noticePrefix + fmtTime(now) + "#" + n.ID,
+		ID: n.ID, Kind: string(n.Kind), SubjectID: n.SubjectID, EventID: eventID,
 		SubjectKind: n.SubjectKind, MemberID: n.MemberID,
 		CreatedAt: fmtTime(now), State: string(convening.NoticePending),
 	}
@@ -216,9 +216,9 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 // hydrateNotice fills a notice with its subject (registration or
 // statement) and event, read in one BatchGetItem.
 func (s *Store) hydrateNotice(ctx context.Context, it noticeItem) (convening.Notice, error) {
-	subject := key(regPrefix+it.RegistrationID, skReg)
+	subject := key(regPrefix+it.SubjectID, skReg)
 	if it.SubjectKind == convening.SubjectStatement {
-		subject = key(stmtPrefix+it.RegistrationID, skStmt)
+		subject = key(stmtPrefix+it.SubjectID, skStmt)
 	}
 	keys := []map[string]types.AttributeValue{subject, key(eventPrefix+it.EventID, skEvent)}
 	var reg *registrationItem

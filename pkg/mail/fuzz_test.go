@@ -75,7 +75,7 @@ func FuzzRender(f *testing.F) {
 			}
 		}
 		if kinds[n.Kind].audience == statementMember {
-			own := links.Tokens.Token(convening.MemberTokenSubject(n.RegistrationID, n.MemberID))
+			own := links.Tokens.Token(convening.MemberTokenSubject(n.SubjectID, n.MemberID))
 			for _, tok := range tokenRE.FindAllStringSubmatch(msg.Text+msg.HTML, -1) {
 				if tok[1] != own {
 					t.Fatalf("a member's email carries a link that is not theirs")

@@ -37,7 +37,7 @@ func sampleNotice(kind convening.NoticeKind) convening.Notice {
 	n.Members[0].ConfirmedAt = &confirmed
 	spec := kinds[kind]
 	if spec.audience != registrationContact {
-		n.RegistrationID, n.SubjectKind = "01JSTMT", convening.SubjectStatement
+		n.SubjectID, n.SubjectKind = "01JSTMT", convening.SubjectStatement
 		n.StatementStatus = convening.StatementSubmitted
 	}
 	if spec.audience == statementMember {
@@ -258,7 +258,7 @@ func TestMemberEmailsCarryOnlyTheirLink(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				own := links.Tokens.Token(convening.MemberTokenSubject(n.RegistrationID, member.ID))
+				own := links.Tokens.Token(convening.MemberTokenSubject(n.SubjectID, member.ID))
 				for _, part := range []string{m.Text, m.HTML} {
 					toks := tokenRE.FindAllStringSubmatch(part, -1)
 					if len(toks) == 0 {
@@ -479,7 +479,7 @@ func TestRenderRefusesMisfits(t *testing.T) {
 		{"OfferWithoutDeadline", convening.NoticeOffered, func(n *convening.Notice) { n.RespondBy = nil }},
 		{"ReminderWithoutDeadline", convening.NoticeInvitationReminder, func(n *convening.Notice) { n.RespondBy = nil }},
 		{"ExtendedWithoutDeadline", convening.NoticeInvitationExtended, func(n *convening.Notice) { n.RespondBy = nil }},
-		{"NoStatementID", convening.NoticeShortlisted, func(n *convening.Notice) { n.RegistrationID = "" }},
+		{"NoStatementID", convening.NoticeShortlisted, func(n *convening.Notice) { n.SubjectID = "" }},
 		{"DotDotMember", convening.NoticeConfirmationNudge, func(n *convening.Notice) { n.MemberID = ".." }},
 	}
 	for _, tt := range tests {

@@ -96,7 +96,7 @@ func (m *Mailer) Deliver(ctx context.Context, n convening.Notice) error {
 	// confirmation): they let anyone act for the team. Nor the recipient's
 	// address, which is personal data.
 	log := m.log.With(slog.String("notice", n.ID), slog.String("kind", string(n.Kind)),
-		slog.String("registration", n.RegistrationID), slog.String("event", n.Event.ID))
+		slog.String("registration", n.SubjectID), slog.String("event", n.Event.ID))
 	if n.ID == "" {
 		return fmt.Errorf("mail: notice has no id: %w", ErrPermanent)
 	}

@@ -252,7 +252,7 @@ func TestMailerDeliver(t *testing.T) {
 		}
 		r := f.record(t)
 		logs := f.logs.String()
-		token := testLinks(t).Tokens.Token(n.RegistrationID)
+		token := testLinks(t).Tokens.Token(n.SubjectID)
 		for _, secret := range []string{token, "/manage/", addr} {
 			if strings.Contains(logs, secret) || strings.Contains(r.Cause, secret) {
 				t.Errorf("logs or cause contain %q:\n%s\ncause: %s", secret, logs, r.Cause)

@@ -302,11 +302,11 @@ func Render(n convening.Notice, links Links) (Message, error) {
 	// template can show another.
 	switch spec.audience {
 	case registrationContact:
-		v.ManageURL, err = links.ManageURL(n.RegistrationID)
+		v.ManageURL, err = links.ManageURL(n.SubjectID)
 	case statementContact:
-		v.StatementURL, err = links.StatementURL(n.RegistrationID)
+		v.StatementURL, err = links.StatementURL(n.SubjectID)
 	case statementMember:
-		v.ConfirmURL, err = links.ConfirmURL(n.RegistrationID, n.MemberID)
+		v.ConfirmURL, err = links.ConfirmURL(n.SubjectID, n.MemberID)
 		if n.SubmittedBy != nil {
 			v.SubmittedBy = oneLine(n.SubmittedBy.Name)
 		}
@@ -424,7 +424,7 @@ func invitation(n convening.Notice, links Links) (Attachment, bool) {
 	default:
 		return Attachment{}, false
 	}
-	inv := calendar.ForRegistration(method, n.RegistrationID, n.Event, links.EventURL(n.Event.ID), n.CreatedAt)
+	inv := calendar.ForRegistration(method, n.SubjectID, n.Event, links.EventURL(n.Event.ID), n.CreatedAt)
 	inv.Summary = oneLine(inv.Summary)
 	inv.Location = oneLine(inv.Location)
 	inv.Organizer = calendar.Person{Name: oneLine(org.Name), Email: org.Address}

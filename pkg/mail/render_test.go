@@ -19,11 +19,11 @@ func testLinks(t testing.TB) Links {
 
 func testNotice(kind convening.NoticeKind) convening.Notice {
 	return convening.Notice{
-		ID:             "N01",
-		Kind:           kind,
-		RegistrationID: "01J9ZREG",
-		To:             convening.Contact{Name: "Maria Lopez", Email: "maria@fresnounified.org"},
-		Organization:   convening.Organization{Name: "Fresno Unified School District", Type: convening.OrgDistrict, County: "Fresno"},
+		ID:           "N01",
+		Kind:         kind,
+		SubjectID:    "01J9ZREG",
+		To:           convening.Contact{Name: "Maria Lopez", Email: "maria@fresnounified.org"},
+		Organization: convening.Organization{Name: "Fresno Unified School District", Type: convening.OrgDistrict, County: "Fresno"},
 		Members: []convening.Member{
 			{Name: "Ana Ruiz", Email: "ana@fresnounified.org", Role: convening.RoleSuperintendent},
 			{Name: "Ben Ortiz", Email: "ben@fta.org", Role: convening.RoleCertificatedUnionPresident},

@@ -80,7 +80,7 @@ func (h *Handler) handle(ctx context.Context, msg events.SNSEntity) error {
 	case err != nil:
 		return fmt.Errorf("ses event for message %s: %w", e.MessageID, err)
 	}
-	log = log.With("notice", n.ID, "kind", string(n.Kind), "registration", n.RegistrationID, "event", n.EventID)
+	log = log.With("notice", n.ID, "kind", string(n.Kind), "registration", n.SubjectID, "event", n.EventID)
 	now := time.Now
 	if h.Now != nil {
 		now = h.Now

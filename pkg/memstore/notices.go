@@ -12,13 +12,13 @@ import (
 
 // addNotice records the notice a change owes; the caller holds the lock.
 func (s *Store) addNotice(id string, kind convening.NoticeKind, reg convening.Registration, now time.Time) {
-	s.addSpec(convening.NoticeSpec{ID: id, Kind: kind, RegistrationID: reg.ID}, reg.EventID, now)
+	s.addSpec(convening.NoticeSpec{ID: id, Kind: kind, SubjectID: reg.ID}, reg.EventID, now)
 }
 
 // addSpec records a notice as a change specifies it (about a registration
 // or a statement, to its contact or one member).
 func (s *Store) addSpec(n convening.NoticeSpec, eventID string, now time.Time) {
-	s.notices[n.ID] = &notice{NoticeRecord: convening.NoticeRecord{ID: n.ID, Kind: n.Kind, RegistrationID: n.RegistrationID, EventID: eventID,
+	s.notices[n.ID] = &notice{NoticeRecord: convening.NoticeRecord{ID: n.ID, Kind: n.Kind, SubjectID: n.SubjectID, EventID: eventID,
 		SubjectKind: n.SubjectKind, MemberID: n.MemberID, State: convening.NoticePending, CreatedAt: now}, due: now.Add(convening.NoticeSweepDelay)}
 }
 
@@ -101,13 +101,13 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 	}
 	ev := s.events[n.EventID]
 	if n.SubjectKind == convening.SubjectStatement {
-		st := s.statements[n.RegistrationID]
+		st := s.statements[n.SubjectID]
 		if st == nil || ev == nil {
 			return convening.Notice{}, fmt.Errorf("notice %s: statement or event is missing", id)
 		}
 		return convening.StatementNotice(n.NoticeRecord, cloneStatement(*st), ev.Event, n.MemberID)
 	}
-	reg := s.registrations[n.RegistrationID]
+	reg := s.registrations[n.SubjectID]
 	if reg == nil || ev == nil {
 		return convening.Notice{}, fmt.Errorf("notice %s: registration or event is missing", id)
 	}
@@ -192,7 +192,7 @@ func (s *Store) RegistrationNotices(ctx context.Context, registrationID string) 
 	}
 	var out []convening.NoticeRecord
 	for _, n := range s.notices {
-		if n.RegistrationID == registrationID {
+		if n.SubjectID == registrationID {
 			out = append(out, n.record())
 		}
 	}

@@ -167,7 +167,7 @@ func firstOfKind(t testing.TB, e *env, subject string, kind convening.NoticeKind
 		t.Fatal(err)
 	}
 	for _, id := range ids {
-		if n, err := e.store.Notice(context.Background(), id); err == nil && n.RegistrationID == subject && n.Kind == kind {
+		if n, err := e.store.Notice(context.Background(), id); err == nil && n.SubjectID == subject && n.Kind == kind {
 			return id
 		}
 	}

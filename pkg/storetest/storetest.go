@@ -156,7 +156,7 @@ func (e *env) notices(t testing.TB) map[string][]convening.NoticeKind {
 		if err != nil {
 			t.Fatalf("notice %s: %v", id, err)
 		}
-		out[n.RegistrationID] = append(out[n.RegistrationID], n.Kind)
+		out[n.SubjectID] = append(out[n.SubjectID], n.Kind)
 	}
 	return out
 }
@@ -652,7 +652,7 @@ func testNoticeLease(t *testing.T, e *env) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		switch n.RegistrationID {
+		switch n.SubjectID {
 		case reg.ID:
 			id = x
 			if n.Kind != convening.NoticeRegistered || n.To != reg.Contact || n.Event.ID != "ev" || n.Seats != 2 || len(n.Members) != 2 {
@@ -724,7 +724,7 @@ func testNoticeLease(t *testing.T, e *env) {
 		t.Fatalf("due after sent and failed: %v", ids)
 	}
 	failed, err := e.store.FailedNotices(ctx, 10)
-	if err != nil || len(failed) != 1 || failed[0].ID != otherID || failed[0].RegistrationID != other.ID {
+	if err != nil || len(failed) != 1 || failed[0].ID != otherID || failed[0].SubjectID != other.ID {
 		t.Fatalf("failed notices %+v %v", failed, err)
 	}
 	for name, err := range map[string]error{
