@@ -45,8 +45,12 @@ func (f *flakyWrites) TransactWriteItems(ctx context.Context, in *dynamodb.Trans
 
 // TestRaceStatementsWithFaults races 200 statements through submission,
 // decisions, withdrawals, acceptances, declines and lapses on DynamoDB
-// Local while an eighth of the transactions are refused on the way.
+// Local while an eighth of the transactions are refused on the way. It
+// takes about 30 seconds, so -short leaves it out.
 func TestRaceStatementsWithFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("about 30 s against DynamoDB Local; runs without -short")
+	}
 	var flaky *flakyWrites
 	store, _ := newFaultStore(t, func(db API) API { flaky = &flakyWrites{API: db}; return flaky })
 	f := storetest.RaceStatements(t, store, 200, func() { flaky.on.Store(true) })
