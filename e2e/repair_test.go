@@ -39,9 +39,9 @@ func TestStreamRepairsWhatACrashLeft(t *testing.T) {
 	}
 	// The "crash": the cancel commits, the promotion that should follow never runs.
 	store := h.svc.Store.(*dynamostore.Store)
-	if _, changed, err := store.Cancel(ctx, convening.CancelInput{RegistrationID: first.ID, NoticeID: convening.NewID(),
-		AuditID: convening.NewID(), Actor: convening.TeamActor, Now: time.Now()}); err != nil || !changed {
-		t.Fatalf("cancel: %v %v", err, changed)
+	if r, err := store.UpdateRegistration(ctx, first.ID, convening.ReadRegistration,
+		convening.DecideCancel(convening.TeamActor, convening.NewID(), convening.NewID(), "", time.Now())); err != nil || r.Status != convening.StatusCancelled {
+		t.Fatalf("cancel: %v %s", err, r.Status)
 	}
 
 	// SES unreachable: a port nobody listens on.

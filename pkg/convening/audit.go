@@ -164,6 +164,19 @@ type AuditLog interface {
 	Audit(ctx context.Context, q AuditQuery) ([]AuditRecord, string, error)
 }
 
+// Decide decides the update of the event old (as read, with its waiting
+// list when the change Cuts it): the event as changed, and the audit
+// record of the change. The store writes both, conditioned on the event as
+// read. Errors: those of EventChange.Apply.
+func (u EventUpdate) Decide(old Event, waiting []WaitlistEntry) (Event, AuditRecord, error) {
+	e, err := u.Change.Apply(old, waiting)
+	if err != nil {
+		return Event{}, AuditRecord{}, err
+	}
+	e.UpdatedAt = u.Now
+	return e, EventChangeAudit(u, old, e), nil
+}
+
 // EventChangeAudit is the audit record of an event change: the fields
 // that changed, before and after.
 func EventChangeAudit(u EventUpdate, old, updated Event) AuditRecord {

@@ -23,35 +23,6 @@ func PromotionOf(e Event, w WaitlistEntry, now time.Time) (Status, *Offer, *Hold
 		&Hold{Kind: HoldOffer, SubjectID: w.RegistrationID, EventID: e.ID, Seats: w.Seats, RespondBy: by, CreatedAt: now}
 }
 
-// Promotion is what promotion does to one waitlisted team: the status it
-// moves to (registered, or offered with its offer and hold), the email it
-// owes and the audit record's kind. Both stores apply exactly this.
-type Promotion struct {
-	Entry  WaitlistEntry
-	Status Status
-	Offer  *Offer
-	Hold   *Hold
-	Notice NoticeKind
-	Audit  AuditKind
-}
-
-// Promotions says what promoting the planned entries does on the event at
-// now, and the change to the event's counts.
-func Promotions(e Event, entries []WaitlistEntry, now time.Time) ([]Promotion, Counts) {
-	out := make([]Promotion, 0, len(entries))
-	var d Counts
-	for _, w := range entries {
-		status, offer, hold := PromotionOf(e, w, now)
-		p := Promotion{Entry: w, Status: status, Offer: offer, Hold: hold, Notice: NoticePromoted, Audit: AuditPromoted}
-		if status == StatusOffered {
-			p.Notice, p.Audit = NoticeOffered, AuditOffered
-		}
-		out = append(out, p)
-		d = d.Plus(Change(StatusWaitlisted, status, w.Seats))
-	}
-	return out, d
-}
-
 // DecideAcceptOffer registers an offered team that accepts in time; the
 // team gets the registered email with its calendar invitation. Accepting
 // twice answers the registration as it is.
@@ -98,7 +69,7 @@ func (s *Service) AcceptOffer(ctx context.Context, id, token string) (Registrati
 	if !s.authorized(id, token) {
 		return Registration{}, ErrRegistrationNotFound
 	}
-	reg, err := s.Store.UpdateRegistration(ctx, id, false, DecideAcceptOffer(s.NewID(), s.NewID(), s.Now()))
+	reg, err := s.Store.UpdateRegistration(ctx, id, ReadEvent, DecideAcceptOffer(s.NewID(), s.NewID(), s.Now()))
 	if err != nil && ErrorReason(err) == "already_done" {
 		return s.Store.Registration(ctx, id)
 	}
@@ -155,7 +126,7 @@ func (s *Service) SweepHolds(ctx context.Context) (int, error) {
 func (s *Service) lapse(ctx context.Context, h Hold, now time.Time) error {
 	switch h.Kind {
 	case HoldOffer:
-		_, err := s.Store.UpdateRegistration(ctx, h.SubjectID, false, DecideLapseOffer(s.NewID(), s.NewID(), now))
+		_, err := s.Store.UpdateRegistration(ctx, h.SubjectID, ReadEvent, DecideLapseOffer(s.NewID(), s.NewID(), now))
 		return err
 	}
 	return s.lapseInvitation(ctx, h, now)

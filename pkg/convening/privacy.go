@@ -198,7 +198,7 @@ func (s *Service) EraseOrganization(ctx context.Context, actor Actor, org Organi
 		if r.ErasedAt != nil {
 			continue
 		}
-		if _, err := s.Store.UpdateRegistration(ctx, r.ID, false, DecideErase(actor, s.NewID(), AuditPersonalErased, reason, s.Now())); err != nil {
+		if _, err := s.Store.UpdateRegistration(ctx, r.ID, ReadEvent, DecideErase(actor, s.NewID(), AuditPersonalErased, reason, s.Now())); err != nil {
 			return erased, err
 		}
 		erased++
@@ -311,7 +311,7 @@ func (s *Service) ExpirePersonalData(ctx context.Context) (int, error) {
 				if r.ErasedAt != nil {
 					continue
 				}
-				if _, err := s.Store.UpdateRegistration(ctx, r.ID, false, DecideErase(SystemActor, s.NewID(), AuditPersonalExpired, "", now)); err != nil {
+				if _, err := s.Store.UpdateRegistration(ctx, r.ID, ReadEvent, DecideErase(SystemActor, s.NewID(), AuditPersonalExpired, "", now)); err != nil {
 					return erased, err
 				}
 				erased++

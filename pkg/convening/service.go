@@ -11,31 +11,6 @@ import (
 	"github.com/oklog/ulid/v2"
 )
 
-// RegisterInput is what the store needs to register a team.
-type RegisterInput struct {
-	EventID string
-	// Registration carries the new id, the team and the creation time; the
-	// store decides the status, seats and waiting-list number.
-	Registration Registration
-	NoticeID     string
-	// AuditID is the id of the change's audit record, whose kind the
-	// outcome decides (registered or waitlisted).
-	AuditID     string
-	Actor       Actor
-	Idempotency *Idempotency
-	Now         time.Time
-}
-
-// CancelInput is what the store needs to cancel a registration.
-type CancelInput struct {
-	RegistrationID string
-	NoticeID       string
-	AuditID        string
-	Actor          Actor
-	Reason         string
-	Now            time.Time
-}
-
 // EventUpdate is a change of an event, by whom and why.
 type EventUpdate struct {
 	EventID string
@@ -62,18 +37,22 @@ type Store interface {
 	CreateEvent(ctx context.Context, e Event, audit AuditRecord) error
 	Event(ctx context.Context, id string) (Event, error)
 	Events(ctx context.Context) ([]Event, error)
-	// UpdateEvent applies a change decided by EventChange.Apply, with its
-	// audit record (EventChangeAudit).
+	// UpdateEvent reads the event (and its waiting list, if the change
+	// Cuts it), has the update decide the event as changed and its audit
+	// record (EventUpdate.Decide), and writes both.
 	UpdateEvent(ctx context.Context, u EventUpdate) (Event, error)
-	// Register reports whether the answer is a replay of an earlier request
-	// with the same idempotency key.
-	Register(ctx context.Context, in RegisterInput) (Registration, bool, error)
+	// Register writes the arrival decide decides from the event as the
+	// store last saw it (see ArrivalDecision), unless the event refuses the
+	// team (Event.CheckArrival). With an idempotency key it stores the
+	// answer, and a repeated request is answered from it: it reports
+	// whether the answer is such a replay.
+	Register(ctx context.Context, eventID string, idem *Idempotency, decide ArrivalDecision) (Registration, bool, error)
 	Registration(ctx context.Context, id string) (Registration, error)
-	// Cancel reports whether this call changed the registration.
-	Cancel(ctx context.Context, in CancelInput) (Registration, bool, error)
-	// Promote promotes as PromotionPlan decides; the system is the actor of
-	// each promotion's audit record.
-	Promote(ctx context.Context, eventID string, now time.Time, newID func() string) ([]Registration, error)
+	// Promote reads the event and its waiting list as far as a
+	// PromotionPlan needs, has decide say what promoting the planned teams
+	// does, and writes it, until no further team fits. It returns the
+	// promotions it wrote.
+	Promote(ctx context.Context, eventID string, decide PromotionDecision) ([]Promotion, error)
 	// Roster returns up to limit registrations of one of an event's lists
 	// (see RosterQuery.Status) in list order, after the registration afterID
 	// ("" from the start), and whether more follow. Waitlisted ones carry
@@ -212,8 +191,8 @@ func (s *Service) Register(ctx context.Context, eventID string, team Team, idem 
 		// the API answered it), never decide them.
 		reg.Members[i].ID, reg.Members[i].CheckedInAt, reg.Members[i].ConfirmedAt = s.NewID(), nil, nil
 	}
-	reg, replayed, err := s.Store.Register(ctx, RegisterInput{EventID: eventID, Registration: reg,
-		NoticeID: s.NewID(), AuditID: s.NewID(), Actor: TeamActor, Idempotency: idem, Now: now})
+	noticeID, auditID := s.NewID(), s.NewID()
+	reg, replayed, err := s.Store.Register(ctx, eventID, idem, DecideArrival(eventID, reg, noticeID, auditID, TeamActor, now))
 	if err != nil {
 		return Registration{}, "", false, err
 	}
@@ -263,8 +242,13 @@ func (s *Service) StaffCancel(ctx context.Context, actor Actor, id, reason strin
 }
 
 func (s *Service) cancel(ctx context.Context, actor Actor, id, reason string) (Registration, error) {
-	reg, changed, err := s.Store.Cancel(ctx, CancelInput{RegistrationID: id, NoticeID: s.NewID(), AuditID: s.NewID(),
-		Actor: actor, Reason: strings.TrimSpace(reason), Now: s.Now()})
+	noticeID, auditID := s.NewID(), s.NewID()
+	decide, changed := DecideCancel(actor, auditID, noticeID, strings.TrimSpace(reason), s.Now()), false
+	reg, err := s.Store.UpdateRegistration(ctx, id, ReadRegistration, func(r Registration, e Event, w []WaitlistEntry) (RegistrationChange, error) {
+		c, err := decide(r, e, w)
+		changed = err == nil && !c.Unchanged
+		return c, err
+	})
 	if err != nil {
 		return Registration{}, err
 	}
@@ -288,7 +272,12 @@ func (s *Service) Audit(ctx context.Context, q AuditQuery) ([]AuditRecord, strin
 // Promote moves waitlisted teams into free seats. The stream-triggered
 // promoter calls it; so do the requests that free seats.
 func (s *Service) Promote(ctx context.Context, eventID string) ([]Registration, error) {
-	return s.Store.Promote(ctx, eventID, s.Now(), s.NewID)
+	promotions, err := s.Store.Promote(ctx, eventID, DecidePromotions(s.Now(), s.NewID))
+	promoted := make([]Registration, len(promotions))
+	for i, p := range promotions {
+		promoted[i] = p.Registration()
+	}
+	return promoted, err
 }
 
 // promote runs promotion after a change that may have freed seats. A failure
@@ -334,14 +323,14 @@ func (s *Service) RegistrationNotices(ctx context.Context, id string) ([]NoticeR
 }
 
 // staffChange checks a staff action's reason and applies its decision.
-func (s *Service) staffChange(ctx context.Context, id, reason string, withWaitlist bool, decide Decision) (Registration, error) {
+func (s *Service) staffChange(ctx context.Context, id, reason string, reads Reads, decide Decision) (Registration, error) {
 	if err := CheckReason(reason); err != nil {
 		return Registration{}, err
 	}
 	if id == "" || len(id) > 64 {
 		return Registration{}, ErrRegistrationNotFound
 	}
-	return s.Store.UpdateRegistration(ctx, id, withWaitlist, decide)
+	return s.Store.UpdateRegistration(ctx, id, reads, decide)
 }
 
 // PromoteNow registers a waitlisted team at once, out of turn, if it fits
@@ -349,7 +338,7 @@ func (s *Service) staffChange(ctx context.Context, id, reason string, withWaitli
 // The team is emailed. Errors: ENOTFOUND, EINVALID (reason), ECONFLICT
 // (ReasonNotWaitlisted, ReasonNotEnoughSeats).
 func (s *Service) PromoteNow(ctx context.Context, actor Actor, id, reason string) (Registration, error) {
-	return s.staffChange(ctx, id, reason, false, DecidePromoteNow(actor, s.NewID(), s.NewID(), strings.TrimSpace(reason), s.Now()))
+	return s.staffChange(ctx, id, reason, ReadEvent, DecidePromoteNow(actor, s.NewID(), s.NewID(), strings.TrimSpace(reason), s.Now()))
 }
 
 // MoveOnWaitlist moves a waitlisted team to position (1 is the head). The
@@ -357,7 +346,7 @@ func (s *Service) PromoteNow(ctx context.Context, actor Actor, id, reason string
 // Errors: ENOTFOUND, EINVALID (position, reason), ECONFLICT
 // (ReasonNotWaitlisted, ReasonMoveTooFar).
 func (s *Service) MoveOnWaitlist(ctx context.Context, actor Actor, id string, position int, reason string) (Registration, error) {
-	reg, err := s.staffChange(ctx, id, reason, true, DecideMove(actor, s.NewID(), position, strings.TrimSpace(reason), s.Now(), s.NewID))
+	reg, err := s.staffChange(ctx, id, reason, ReadWaitlist, DecideMove(actor, s.NewID(), position, strings.TrimSpace(reason), s.Now(), s.NewID))
 	if err != nil {
 		return Registration{}, err
 	}
@@ -369,7 +358,7 @@ func (s *Service) MoveOnWaitlist(ctx context.Context, actor Actor, id string, po
 // waiting list at once. The team is emailed. Errors: ENOTFOUND, EINVALID,
 // ECONFLICT (ReasonNotActive, ReasonNotEnoughSeats).
 func (s *Service) ChangeMembers(ctx context.Context, actor Actor, id string, members []Member, reason string) (Registration, error) {
-	reg, err := s.staffChange(ctx, id, reason, false, DecideMembers(actor, s.NewID(), s.NewID(), members, strings.TrimSpace(reason), s.Now(), s.NewID))
+	reg, err := s.staffChange(ctx, id, reason, ReadEvent, DecideMembers(actor, s.NewID(), s.NewID(), members, strings.TrimSpace(reason), s.Now(), s.NewID))
 	if err != nil {
 		return Registration{}, err
 	}
@@ -381,7 +370,7 @@ func (s *Service) ChangeMembers(ctx context.Context, actor Actor, id string, mem
 // mend an address an email failed on); the new contact is emailed.
 // Errors: ENOTFOUND, EINVALID, ECONFLICT (ReasonNotActive).
 func (s *Service) ChangeContact(ctx context.Context, actor Actor, id string, contact Contact, reason string) (Registration, error) {
-	return s.staffChange(ctx, id, reason, false, DecideContact(actor, s.NewID(), s.NewID(), contact, strings.TrimSpace(reason), s.Now()))
+	return s.staffChange(ctx, id, reason, ReadEvent, DecideContact(actor, s.NewID(), s.NewID(), contact, strings.TrimSpace(reason), s.Now()))
 }
 
 // ResendNotice sends a notice's email again, as a new notice with the
@@ -399,7 +388,7 @@ func (s *Service) ResendNotice(ctx context.Context, actor Actor, noticeID, reaso
 		}
 		return s.Store.NoticeRecord(ctx, id)
 	}
-	if _, err := s.staffChange(ctx, rec.SubjectID, reason, false, DecideResend(actor, s.NewID(), id, rec.Kind, strings.TrimSpace(reason), s.Now())); err != nil {
+	if _, err := s.staffChange(ctx, rec.SubjectID, reason, ReadEvent, DecideResend(actor, s.NewID(), id, rec.Kind, strings.TrimSpace(reason), s.Now())); err != nil {
 		return NoticeRecord{}, err
 	}
 	return s.Store.NoticeRecord(ctx, id)
@@ -433,7 +422,7 @@ func (s *Service) CheckIn(ctx context.Context, actor Actor, id, memberID string,
 	if id == "" || len(id) > 64 {
 		return Registration{}, ErrRegistrationNotFound
 	}
-	return s.Store.UpdateRegistration(ctx, id, false, DecideCheckIn(actor, s.NewID(), memberID, undo, s.Now()))
+	return s.Store.UpdateRegistration(ctx, id, ReadEvent, DecideCheckIn(actor, s.NewID(), memberID, undo, s.Now()))
 }
 
 // AddWalkIn adds a member to a registered team at the door, seats
@@ -441,5 +430,5 @@ func (s *Service) CheckIn(ctx context.Context, actor Actor, id, memberID string,
 // Errors: ENOTFOUND, EINVALID, ECONFLICT (ReasonNotRegistered,
 // ReasonNotEnoughSeats).
 func (s *Service) AddWalkIn(ctx context.Context, actor Actor, id string, member Member, reason string) (Registration, error) {
-	return s.staffChange(ctx, id, reason, false, DecideWalkIn(actor, s.NewID(), s.NewID(), member, strings.TrimSpace(reason), s.Now(), s.NewID))
+	return s.staffChange(ctx, id, reason, ReadEvent, DecideWalkIn(actor, s.NewID(), s.NewID(), member, strings.TrimSpace(reason), s.Now(), s.NewID))
 }

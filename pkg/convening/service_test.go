@@ -210,7 +210,7 @@ func TestServicePromotesAfterFreeingSeats(t *testing.T) {
 // unreachable just after a cancellation committed.
 type failingPromotion struct{ *memstore.Store }
 
-func (failingPromotion) Promote(context.Context, string, time.Time, func() string) ([]convening.Registration, error) {
+func (failingPromotion) Promote(context.Context, string, convening.PromotionDecision) ([]convening.Promotion, error) {
 	return nil, errors.New("dynamodb: connection reset")
 }
 

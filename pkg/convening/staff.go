@@ -38,6 +38,9 @@ type RegistrationChange struct {
 	// ReleaseHold removes the subject's hold.
 	Hold        *Hold
 	ReleaseHold bool
+	// Unchanged says the decision changes nothing: the store writes
+	// nothing and answers the registration as read.
+	Unchanged bool
 }
 
 // NoticeSpec is a notice a change writes. SubjectID names its subject: a
@@ -52,17 +55,32 @@ type NoticeSpec struct {
 }
 
 // Decision decides a change of a registration from its state as read: the
-// registration, its event and, when asked for, the event's waiting list in
-// order.
+// registration and, as Reads asks, its event and the event's waiting list
+// in order.
 type Decision func(reg Registration, ev Event, waitlist []WaitlistEntry) (RegistrationChange, error)
 
-// RegistrationUpdater is the store's side of changes decided one
-// registration at a time (staff actions, check-in).
+// Reads says what a Decision is decided from besides the registration.
+type Reads int
+
+const (
+	// ReadEvent reads the registration's event too (the seats left).
+	ReadEvent Reads = iota
+	// ReadWaitlist reads the event and its waiting list in order, with the
+	// registration's position on it.
+	ReadWaitlist
+	// ReadRegistration reads the registration alone: the decision needs
+	// neither seats nor the waiting list (a zero Event is passed).
+	ReadRegistration
+)
+
+// RegistrationUpdater is the store's side of every change of one
+// registration after it was made (a cancellation, staff actions,
+// check-in, an offer's answer or lapse, erasure).
 type RegistrationUpdater interface {
-	// UpdateRegistration reads the registration, its event and (with
-	// withWaitlist) the waiting list, asks decide, and applies its change
-	// in one transaction, asking again if anything it read changed first.
-	UpdateRegistration(ctx context.Context, id string, withWaitlist bool, decide Decision) (Registration, error)
+	// UpdateRegistration reads the registration and what reads asks for,
+	// asks decide, and applies its change in one transaction, asking again
+	// if anything it read changed first.
+	UpdateRegistration(ctx context.Context, id string, reads Reads, decide Decision) (Registration, error)
 }
 
 // Reasons of staff actions that the state of a registration refuses.

@@ -214,13 +214,17 @@ type StatementChange struct {
 // its event as read.
 type StatementDecision func(st Statement, ev Event) (StatementChange, error)
 
-// SubmitInput is what the store needs to take a statement.
+// SubmitInput is a statement's submission as the domain decided it
+// (NewStatement): the statement; the notices it owes, the contact's and
+// each member's confirmation request; the schedule of the reminder to
+// members who will not have confirmed; its audit record. The store writes
+// all of it in one transaction conditioned on the event taking the
+// statement at Now (Event.CheckSubmission), or nothing.
 type SubmitInput struct {
-	Statement Statement
-	// NoticeIDs are the ids of the notices: the one to the contact, then
-	// one per member (the confirmation request), in member order.
-	NoticeIDs   []string
-	AuditID     string
+	Statement   Statement
+	Notices     []NoticeSpec
+	Reminder    Hold
+	Audit       AuditRecord
 	Idempotency *Idempotency
 	Now         time.Time
 }

@@ -42,10 +42,10 @@ func statementNotice(id string, kind NoticeKind, st Statement, memberID string) 
 // have not are reminded, once.
 const confirmationLead = 3 * 24 * time.Hour
 
-// NewStatement makes the statement a team submits: ids for it and its
-// members, submitted at now, the contact's notice and each member's
-// confirmation request, and the reminder to members who will not have
-// confirmed in a few days.
+// NewStatement makes the statement a team submits and decides its
+// submission: ids for it and its members, submitted at now, the contact's
+// notice and each member's confirmation request, the reminder to members
+// who will not have confirmed in a few days, and the audit record.
 func (s *Service) NewStatement(eventID string, team Team, experience, reasons string, now time.Time) (Statement, SubmitInput) {
 	team.Normalize()
 	team.Members = slices.Clone(team.Members)
@@ -54,27 +54,15 @@ func (s *Service) NewStatement(eventID string, team Team, experience, reasons st
 	}
 	st := Statement{ID: s.NewID(), EventID: eventID, Status: StatementSubmitted, Team: team,
 		Experience: strings.TrimSpace(experience), Reasons: strings.TrimSpace(reasons), SubmittedAt: now, UpdatedAt: now}
-	in := SubmitInput{Statement: st, NoticeIDs: []string{s.NewID()}, AuditID: s.NewID(), Now: now}
-	for range team.Members {
-		in.NoticeIDs = append(in.NoticeIDs, s.NewID())
+	in := SubmitInput{Statement: st, Now: now,
+		Notices:  []NoticeSpec{statementNotice(s.NewID(), NoticeStatementReceived, st, "")},
+		Audit:    statementAudit(s.NewID(), AuditSubmitted, TeamActor, st, now, ""),
+		Reminder: Hold{Kind: HoldConfirmation, SubjectID: st.ID, EventID: st.EventID, RespondBy: now.Add(confirmationLead), CreatedAt: now}}
+	in.Audit.Before, in.Audit.After = nil, st.summary()
+	for _, m := range st.Members {
+		in.Notices = append(in.Notices, statementNotice(s.NewID(), NoticeMemberConfirmation, st, m.ID))
 	}
 	return st, in
-}
-
-// SubmissionNotices are the notices a submitted statement owes.
-func SubmissionNotices(in SubmitInput) []NoticeSpec {
-	st := in.Statement
-	out := []NoticeSpec{statementNotice(in.NoticeIDs[0], NoticeStatementReceived, st, "")}
-	for i, m := range st.Members {
-		out = append(out, statementNotice(in.NoticeIDs[i+1], NoticeMemberConfirmation, st, m.ID))
-	}
-	return out
-}
-
-// ConfirmationHold is the schedule of the reminder to members who have not
-// confirmed a few days after submitting.
-func ConfirmationHold(st Statement) Hold {
-	return Hold{Kind: HoldConfirmation, SubjectID: st.ID, EventID: st.EventID, RespondBy: st.SubmittedAt.Add(confirmationLead), CreatedAt: st.SubmittedAt}
 }
 
 // SubmitStatement takes a team's statement of interest and returns it with
@@ -658,13 +646,6 @@ func (s *Service) allStatements(ctx context.Context, eventID string) ([]Statemen
 		}
 		after = page[len(page)-1].ID
 	}
-}
-
-// SubmissionAudit is the audit record of a submitted statement.
-func SubmissionAudit(in SubmitInput) AuditRecord {
-	a := statementAudit(in.AuditID, AuditSubmitted, TeamActor, in.Statement, in.Now, "")
-	a.Before, a.After = nil, in.Statement.summary()
-	return a
 }
 
 // CheckSubmission returns nil if the event takes the statement at now, else

@@ -28,16 +28,21 @@ func (s *Store) CreateEvent(ctx context.Context, e convening.Event, audit conven
 	if err != nil {
 		return err
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{putIfAbsent(s.table, item), a}})
-	if c, ok := asCancellation(err); ok && c.failed(0) {
-		return &convening.Error{Code: convening.ECONFLICT, Reason: convening.ReasonEventExists,
-			Message: fmt.Sprintf("An event with id %q already exists.", e.ID),
-			Fields:  []convening.FieldError{convening.Field("id", convening.RuleTaken)}}
-	}
-	if err != nil {
-		return failure("create event "+e.ID, err)
-	}
-	return nil
+	return s.transact(ctx, "create event "+e.ID, func(context.Context) (*write, error) {
+		var tx items
+		tx.add(putIfAbsent(s.table, item), false)
+		tx.add(a, false)
+		w := tx.write()
+		w.answer = func(c cancellation) error {
+			if c.failed(0) {
+				return &convening.Error{Code: convening.ECONFLICT, Reason: convening.ReasonEventExists,
+					Message: fmt.Sprintf("An event with id %q already exists.", e.ID),
+					Fields:  []convening.FieldError{convening.Field("id", convening.RuleTaken)}}
+			}
+			return nil
+		}
+		return w, nil
+	})
 }
 
 // Event returns the event with its live counters (a strongly consistent read).
@@ -65,44 +70,42 @@ func (s *Store) Events(ctx context.Context) ([]convening.Event, error) {
 	return events, err
 }
 
-// UpdateEvent applies a staff change. The write is conditioned on the
-// capacity and seats it was computed from, so a concurrent registration can
-// never be squeezed out by a capacity cut, and the free-seat counter stays
-// equal to capacity minus seats taken.
+// UpdateEvent applies a staff change as the domain decides it
+// (convening.EventUpdate.Decide). The write is conditioned on the capacity
+// and seats it was computed from, so a concurrent registration can never be
+// squeezed out by a capacity cut, and the free-seat counter stays equal to
+// capacity minus seats taken.
 //
 // Errors: ENOTFOUND, EINVALID, ECONFLICT (capacity below seats taken), EUNAVAILABLE.
 func (s *Store) UpdateEvent(ctx context.Context, u convening.EventUpdate) (convening.Event, error) {
-	id, change := u.EventID, u.Change
-	for attempt := 1; attempt <= s.maxAttempts; attempt++ {
-		if err := backoff(ctx, attempt-1); err != nil {
-			return convening.Event{}, err
-		}
+	id := u.EventID
+	err := s.transact(ctx, "update event "+id, func(ctx context.Context) (*write, error) {
 		var it eventItem
 		found, err := s.getItem(ctx, eventPrefix+id, skEvent, &it)
 		if err != nil {
-			return convening.Event{}, fmt.Errorf("update event: %w", err)
+			return nil, fmt.Errorf("update event: %w", err)
 		}
 		if !found {
-			return convening.Event{}, convening.ErrEventNotFound
+			return nil, convening.ErrEventNotFound
 		}
 		old := it.event()
+		cuts := u.Change.Cuts(old)
 		var waiting []convening.WaitlistEntry
-		if change.Cuts(old) {
+		if cuts {
 			if waiting, err = s.waitingList(ctx, id); err != nil {
-				return convening.Event{}, err
+				return nil, err
 			}
 		}
-		e, err := change.Apply(old, waiting)
+		e, audit, err := u.Decide(old, waiting)
 		if err != nil {
-			return convening.Event{}, err
+			return nil, err
 		}
-		e.UpdatedAt = u.Now
 		delta := e.Capacity - old.Capacity
 		cond := expression.Name("capacity").Equal(expression.Value(old.Capacity))
 		if delta < 0 {
 			cond = cond.And(expression.Name("seatsLeft").GreaterThanEqual(expression.Value(-delta)))
 		}
-		if change.Cuts(old) {
+		if cuts {
 			// The waiting list was judged as read: no team may have joined it
 			// since (a larger one could, before the cut commits).
 			cond = cond.And(expression.Name("waitlistSeq").Equal(expression.Value(it.WaitlistSeq)))
@@ -121,7 +124,7 @@ func (s *Store) UpdateEvent(ctx context.Context, u convening.EventUpdate) (conve
 			Set(expression.Name("registrationOpensAt"), expression.Value(fmtTime(e.RegistrationOpensAt))).
 			Set(expression.Name("registrationClosesAt"), expression.Value(fmtTime(e.RegistrationClosesAt))).
 			Set(expression.Name("waitlistPolicy"), expression.Value(string(e.WaitlistPolicy))).
-			Set(expression.Name("updatedAt"), expression.Value(fmtTime(u.Now)))
+			Set(expression.Name("updatedAt"), expression.Value(fmtTime(e.UpdatedAt)))
 		// The admission settings, as the domain decided them.
 		settings := newEventItem(e)
 		for name, v := range map[string]any{
@@ -133,33 +136,27 @@ func (s *Store) UpdateEvent(ctx context.Context, u convening.EventUpdate) (conve
 		}
 		expr, err := expression.NewBuilder().WithCondition(cond).WithUpdate(upd).Build()
 		if err != nil {
-			return convening.Event{}, fmt.Errorf("update event: %w", err)
+			return nil, fmt.Errorf("update event: %w", err)
 		}
-		a, err := s.auditPut(convening.EventChangeAudit(u, old, e))
+		a, err := s.auditPut(audit)
 		if err != nil {
-			return convening.Event{}, err
+			return nil, err
 		}
-		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{Update: &types.Update{
+		var tx items
+		// Seats, capacity or the waiting list may move since the read: recompute.
+		tx.add(types.TransactWriteItem{Update: &types.Update{
 			TableName: aws.String(s.table), Key: key(eventPrefix+id, skEvent),
 			ConditionExpression: expr.Condition(), UpdateExpression: expr.Update(),
 			ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-		}}, a}})
-		if c, ok := asCancellation(err); ok {
-			if c.retryable(func(i int) bool { return i == 0 }) {
-				continue // seats, capacity or the waiting list moved since the read: recompute
-			}
-			return convening.Event{}, refused("update event "+id, c, err)
-		}
-		if isConflict(err) {
-			continue
-		}
-		if err != nil {
-			return convening.Event{}, failure("update event "+id, err)
-		}
-		// The counts may have moved since the read; answer them as they are.
-		return s.Event(ctx, id)
+		}}, true)
+		tx.add(a, false)
+		return tx.write(), nil
+	})
+	if err != nil {
+		return convening.Event{}, err
 	}
-	return convening.Event{}, errBusy
+	// The counts may have moved since the read; answer them as they are.
+	return s.Event(ctx, id)
 }
 
 // MarkPersonalDataErased records that an event's people were erased.

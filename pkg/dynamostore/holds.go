@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/calmi/convenings/pkg/convening"
@@ -93,22 +92,19 @@ func (s *Store) RemindHold(ctx context.Context, h convening.Hold, n convening.No
 	if err != nil {
 		return err
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Update: &types.Update{TableName: aws.String(s.table), Key: key(holdPrefix+h.SubjectID, skHold),
+	return s.transact(ctx, "remind hold "+h.SubjectID, func(context.Context) (*write, error) {
+		var tx items
+		tx.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: key(holdPrefix+h.SubjectID, skHold),
 			ConditionExpression: expr.Condition(), UpdateExpression: expr.Update(),
-			ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}},
-		putIfAbsent(s.table, notice),
-	}})
-	c, cancelled := asCancellation(err)
-	switch {
-	case err == nil:
-		return nil
-	case cancelled && c.failed(0), isConflict(err):
-		return convening.ErrHoldMoved
-	case cancelled && c.retryable(func(int) bool { return false }):
-		return fmt.Errorf("remind hold %s: %w", h.SubjectID, errBusy)
-	case cancelled:
-		return refused("remind hold "+h.SubjectID, c, err)
-	}
-	return failure("remind hold "+h.SubjectID, err)
+			ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values()}}, false)
+		tx.add(putIfAbsent(s.table, notice), false)
+		w := tx.write()
+		w.answer = func(c cancellation) error {
+			if c.failed(0) {
+				return convening.ErrHoldMoved // answered, lapsed or reminded by another sweep
+			}
+			return nil
+		}
+		return w, nil
+	})
 }

@@ -3,12 +3,10 @@ package dynamostore
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/calmi/convenings/pkg/convening"
@@ -21,70 +19,47 @@ import (
 const maxPromotionsPerTx = 19
 
 // Promote moves waitlisted teams into free seats, in the order and under the
-// policy the domain plans, until no further team fits. Each step is one
-// transaction conditioned on the free seats it planned for, so a plan made
-// from a stale view is refused and replanned, never applied. It is safe to
-// run any number of times, concurrently: the stream-triggered promoter and
-// the request that freed the seats may both run it. newID makes notice ids.
+// policy the domain plans, as it decides (convening.PromotionDecision),
+// until no further team fits. Each step is one transaction conditioned on
+// the free seats it planned for, so a plan made from a stale view is
+// refused and replanned, never applied. It is safe to run any number of
+// times, concurrently: the stream-triggered promoter and the request that
+// freed the seats may both run it.
 //
-// It returns the registrations it promoted.
-func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newID func() string) ([]convening.Registration, error) {
-	var promoted []convening.Registration
-	for attempt := 1; attempt <= s.maxAttempts; attempt++ {
-		if err := backoff(ctx, attempt-1); err != nil {
-			return promoted, err
-		}
+// It returns the promotions it wrote.
+func (s *Store) Promote(ctx context.Context, eventID string, decide convening.PromotionDecision) ([]convening.Promotion, error) {
+	var promoted []convening.Promotion
+	err := s.transact(ctx, "promote "+eventID, func(ctx context.Context) (*write, error) {
 		var ev eventItem
 		found, err := s.getItem(ctx, eventPrefix+eventID, skEvent, &ev)
 		if err != nil {
-			return promoted, fmt.Errorf("promote: %w", err)
+			return nil, fmt.Errorf("promote: %w", err)
 		}
 		if !found {
-			return promoted, convening.ErrEventNotFound
+			return nil, convening.ErrEventNotFound
 		}
 		if ev.SeatsLeft <= 0 || ev.WaitlistLength == 0 {
-			return promoted, nil
+			return nil, nil
 		}
 		plan, err := s.planPromotion(ctx, eventID, ev)
+		if err != nil || len(plan.Entries()) == 0 {
+			return nil, err
+		}
+		promotions, counts := decide(ev.event(), plan.Entries())
+		w, err := s.promoteItems(eventID, ev, promotions, counts)
 		if err != nil {
-			return promoted, err
+			return nil, err
 		}
-		if len(plan.Entries()) == 0 {
-			return promoted, nil
-		}
-		cut := len(plan.Entries()) >= maxPromotionsPerTx
-		promotions, counts := convening.Promotions(ev.event(), plan.Entries(), now)
-		tx, contended, err := s.promoteItems(eventID, ev, promotions, counts, now, newID)
-		if err != nil {
-			return promoted, err
-		}
-		if _, err := s.db.TransactWriteItems(ctx, tx); err != nil {
-			if c, ok := asCancellation(err); ok {
-				// The event's seats, a team's status and its waiting-list
-				// entry may have changed under us: replan from fresh reads.
-				// A notice id that exists would exist on every attempt.
-				if c.failed(0) || c.retryable(func(i int) bool { return contended[i] }) {
-					continue
-				}
-				return promoted, refused("promote "+eventID, c, err)
-			}
-			if isConflict(err) {
-				continue
-			}
-			return promoted, failure("promote "+eventID, err)
-		}
-		for _, p := range promotions {
-			promoted = append(promoted, convening.Registration{ID: p.Entry.RegistrationID, EventID: eventID,
-				Status: p.Status, Seats: p.Entry.Seats, Offer: p.Offer})
-		}
-		if !cut {
+		w.committed = func() bool {
+			promoted = append(promoted, promotions...)
 			// The plan took every team that fitted the free seats it was made
-			// for; a later change of seats runs promotion again itself.
-			return promoted, nil
+			// for, unless it stopped at a transaction's size; a later change
+			// of seats runs promotion again itself.
+			return len(plan.Entries()) >= maxPromotionsPerTx
 		}
-		attempt = 0 // progress made: the next batch starts a fresh budget
-	}
-	return promoted, errBusy
+		return w, nil
+	})
+	return promoted, err
 }
 
 // planPromotion reads the waiting list in arrival order with a strongly
@@ -115,11 +90,10 @@ func (s *Store) waitingList(ctx context.Context, eventID string) ([]convening.Wa
 	return entries, err
 }
 
-// promoteItems builds a promotion's transaction, and which of its items
-// may have moved since they were read (the event, each registration and
-// its waiting-list entry).
-func (s *Store) promoteItems(eventID string, ev eventItem, promotions []convening.Promotion, counts convening.Counts, now time.Time, newID func() string) (*dynamodb.TransactWriteItemsInput, map[int]bool, error) {
-	ts := fmtTime(now)
+// promoteItems builds a promotion's transaction. The event (its seats,
+// policy and offer setting), each registration (still waitlisted) and its
+// waiting-list entry (its seats) are conditioned on the plan's reads.
+func (s *Store) promoteItems(eventID string, ev eventItem, promotions []convening.Promotion, counts convening.Counts) (*write, error) {
 	// The plan holds for the seats, policy and offer setting it was made
 	// from (a staff change of any of them replans).
 	offers := expression.Name("waitlistOfferHours").Equal(expression.Value(ev.WaitlistOfferHours))
@@ -128,71 +102,67 @@ func (s *Store) promoteItems(eventID string, ev eventItem, promotions []convenin
 	}
 	cond := expression.Name("seatsLeft").Equal(expression.Value(ev.SeatsLeft)).
 		And(expression.Name("waitlistPolicy").Equal(expression.Value(ev.WaitlistPolicy))).And(offers)
-	expr, err := expression.NewBuilder().WithCondition(cond).WithUpdate(countsUpdate(counts, ts)).Build()
-	if err != nil {
-		return nil, nil, fmt.Errorf("promote: build event update: %w", err)
-	}
-	items := []types.TransactWriteItem{{Update: &types.Update{
-		TableName: aws.String(s.table), Key: key(eventPrefix+eventID, skEvent),
-		ConditionExpression: expr.Condition(), UpdateExpression: expr.Update(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-	}}}
-	contended := map[int]bool{0: true}
+	var tx items
 	for _, p := range promotions {
-		w := p.Entry
+		if tx.list == nil {
+			expr, err := expression.NewBuilder().WithCondition(cond).WithUpdate(countsUpdate(counts, fmtTime(p.At))).Build()
+			if err != nil {
+				return nil, fmt.Errorf("promote: build event update: %w", err)
+			}
+			tx.add(types.TransactWriteItem{Update: &types.Update{
+				TableName: aws.String(s.table), Key: key(eventPrefix+eventID, skEvent),
+				ConditionExpression: expr.Condition(), UpdateExpression: expr.Update(),
+				ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+			}}, true)
+		}
+		w, ts := p.Entry, fmtTime(p.At)
 		upd := expression.Set(expression.Name("status"), expression.Value(string(p.Status))).
-			Set(expression.Name("updatedAt"), expression.Value(ts))
+			Set(expression.Name("updatedAt"), expression.Value(ts)).
+			Set(expression.Name(AttrGSI1SK), expression.Value(rosterKey(p.Status, w.RegistrationID, p.At, 0)))
 		if p.Status == convening.StatusRegistered {
-			upd = upd.Set(expression.Name(AttrGSI1SK), expression.Value(rosterKey(convening.StatusRegistered, w.RegistrationID, now, 0))).
-				Set(expression.Name("promotedAt"), expression.Value(ts))
+			upd = upd.Set(expression.Name("promotedAt"), expression.Value(ts))
 		} else {
 			offer, err := attributevalue.MarshalWithOptions(newOfferItem(p.Offer), func(o *attributevalue.EncoderOptions) { o.TagKey = "json" })
 			if err != nil {
-				return nil, nil, fmt.Errorf("promote: encode offer: %w", err)
+				return nil, fmt.Errorf("promote: encode offer: %w", err)
 			}
-			upd = upd.Set(expression.Name(AttrGSI1SK), expression.Value(rosterKey(p.Status, w.RegistrationID, now, 0))).
-				Set(expression.Name("offer"), expression.Value(offer))
+			upd = upd.Set(expression.Name("offer"), expression.Value(offer))
 		}
 		regExpr, err := expression.NewBuilder().
 			WithCondition(expression.Name("status").Equal(expression.Value(string(convening.StatusWaitlisted)))).
 			WithUpdate(upd).Build()
 		if err != nil {
-			return nil, nil, fmt.Errorf("promote: build registration update: %w", err)
+			return nil, fmt.Errorf("promote: build registration update: %w", err)
 		}
-		contended[len(items)], contended[len(items)+1] = true, true
-		items = append(items,
-			types.TransactWriteItem{Update: &types.Update{
-				TableName: aws.String(s.table), Key: key(regPrefix+w.RegistrationID, skReg),
-				ConditionExpression: regExpr.Condition(), UpdateExpression: regExpr.Update(),
-				ExpressionAttributeNames: regExpr.Names(), ExpressionAttributeValues: regExpr.Values(),
-			}},
-			// The entry as planned: staff may have changed the team's size.
-			types.TransactWriteItem{Delete: &types.Delete{
-				TableName: aws.String(s.table), Key: key(eventPrefix+eventID, seqKey(w.Seq)),
-				ConditionExpression:       aws.String("#seats = :seats"),
-				ExpressionAttributeNames:  map[string]string{"#seats": "seats"},
-				ExpressionAttributeValues: map[string]types.AttributeValue{":seats": num(int64(w.Seats))},
-			}})
-		reg := convening.Registration{ID: w.RegistrationID, EventID: eventID, Status: convening.StatusWaitlisted,
-			Seats: w.Seats, Team: convening.Team{Organization: convening.Organization{Name: w.Organization}}}
-		n, err := marshal(newNoticeItem(newID(), p.Notice, reg, now))
+		tx.add(types.TransactWriteItem{Update: &types.Update{
+			TableName: aws.String(s.table), Key: key(regPrefix+w.RegistrationID, skReg),
+			ConditionExpression: regExpr.Condition(), UpdateExpression: regExpr.Update(),
+			ExpressionAttributeNames: regExpr.Names(), ExpressionAttributeValues: regExpr.Values(),
+		}}, true)
+		// The entry as planned: staff may have changed the team's size.
+		tx.add(types.TransactWriteItem{Delete: &types.Delete{
+			TableName: aws.String(s.table), Key: key(eventPrefix+eventID, seqKey(w.Seq)),
+			ConditionExpression:       aws.String("#seats = :seats"),
+			ExpressionAttributeNames:  map[string]string{"#seats": "seats"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":seats": num(int64(w.Seats))},
+		}}, true)
+		n, err := marshal(newSpecItem(p.Notice, eventID, p.At))
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		after := reg
-		after.Status = p.Status
-		a, err := s.auditPut(convening.AuditOf(newID(), p.Audit, convening.SystemActor, reg, now, "", reg.Summary(), after.Summary()))
+		tx.add(putIfAbsent(s.table, n), false)
+		a, err := s.auditPut(p.Audit)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		items = append(items, putIfAbsent(s.table, n), a)
+		tx.add(a, false)
 		if p.Hold != nil {
 			h, err := s.holdPut(*p.Hold)
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
-			items = append(items, h)
+			tx.add(h, false)
 		}
 	}
-	return &dynamodb.TransactWriteItemsInput{TransactItems: items}, contended, nil
+	return tx.write(), nil
 }

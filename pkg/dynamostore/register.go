@@ -1,6 +1,7 @@
 package dynamostore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -16,115 +17,114 @@ import (
 // idempotencyTTL is how long the first answer to an Idempotency-Key is kept.
 const idempotencyTTL = 24 * time.Hour
 
-// Register stores a new registration: with seats if the event has room and
-// nobody is waiting, else at the end of the waiting list. It is one
+// Register writes a team's arrival as the domain decides it
+// (convening.ArrivalDecision): with seats if the event has room and nobody
+// is waiting, else at the end of the waiting list. It is one
 // TransactWriteItems in the common case; the table decides which, by the
 // conditions on the event item, so concurrent registrations can never take
-// more seats than there are. A second transaction is needed only when the
-// first finds the event full: waitlisting needs the arrival number, which
-// the first attempt's cancellation reason returns (no extra read).
+// more seats than there are. The decision starts from the event as a
+// refused transaction last returned it (lastSeen), without reading it:
+// only when the first attempt finds the event full does waitlisting need
+// a second transaction, with the arrival number the refusal returned.
 //
 // Errors: ENOTFOUND (no such event), ECONFLICT (window closed, organization
 // already registered, idempotency key reused with another request),
 // EINVALID (team larger than the event allows), EUNAVAILABLE.
-func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (convening.Registration, bool, error) {
-	var observed *eventItem // the event as the last cancelled attempt saw it
-	if v, ok := s.lastSeen.Load(in.EventID); ok {
-		observed = v.(*eventItem)
+func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Idempotency, decide convening.ArrivalDecision) (convening.Registration, bool, error) {
+	var seen *eventItem // the event as the last cancelled attempt saw it
+	if v, ok := s.lastSeen.Load(eventID); ok {
+		seen = v.(*eventItem)
 	}
+	var a convening.Arrival
+	var replay *convening.Registration
 	firstLook := true
-	for attempt := 1; attempt <= s.maxAttempts; attempt++ {
-		if err := backoff(ctx, attempt-1); err != nil {
-			return convening.Registration{}, false, err
+	err := s.transact(ctx, "register", func(context.Context) (*write, error) {
+		// The table accepts an arrival number only if it is above every one
+		// before it (the condition in registerItems), so numbers rise in
+		// commit order. The clock only proposes a value that is likely to be
+		// free, so that concurrent arrivals rarely collide; a stale or skewed
+		// proposal fails and is raised past what the table holds.
+		seq := s.clock().UnixMicro()
+		var e *convening.Event
+		if seen != nil {
+			ev := seen.event()
+			e, seq = &ev, max(seq, seen.WaitlistSeq+1)
 		}
-		reg := in.Registration
-		reg.EventID = in.EventID
-		reg.Seats = reg.Team.Seats()
-		reg.WaitlistSeq, reg.WaitlistPosition = 0, nil
-		reg.Status = convening.StatusRegistered
-		if observed != nil && !convening.FitsDirectly(observed.event(), reg.Seats) {
-			reg.Status = convening.StatusWaitlisted
-			// The table accepts an arrival number only if it is above every
-			// one before it (the condition below), so numbers rise in commit
-			// order. The clock only proposes a value that is likely to be
-			// free, so that concurrent arrivals rarely collide; a stale or
-			// skewed proposal fails and is raised past what the table holds.
-			reg.WaitlistSeq = max(s.clock().UnixMicro(), observed.WaitlistSeq+1)
-		}
-		// The required roles the team is admitted under: the event's as last
-		// seen if the team has them, else none; the table refuses a key
-		// that is not the event's, and the returned event decides.
-		rolesKey := ""
-		if observed != nil {
-			if e := observed.event(); e.CheckRequiredRoles(reg.Team) == nil {
-				rolesKey = observed.RequiredRolesKey
-			}
-		}
-		tx, idx, err := s.registerItems(in, reg, rolesKey)
+		a = decide(e, seq)
+		w, idx, err := s.registerItems(eventID, a, idem)
 		if err != nil {
-			return convening.Registration{}, false, err
+			return nil, err
 		}
-		_, err = s.db.TransactWriteItems(ctx, tx)
-		if err == nil {
-			if reg.Status == convening.StatusWaitlisted {
-				seen := *observed
-				seen.WaitlistSeq, seen.WaitlistLength = reg.WaitlistSeq, seen.WaitlistLength+1
-				s.lastSeen.Store(in.EventID, &seen)
-				s.fillPosition(ctx, &reg, in.Idempotency)
-			}
-			return reg, false, nil
+		w.answer = idx.answer("register", func(image map[string]types.AttributeValue) error {
+			r, err := s.replay(ctx, image, idem)
+			replay = &r
+			return cmp.Or(err, errAnswered)
+		}, convening.NewError(convening.ECONFLICT, convening.ReasonOrganizationRegistered,
+			"%s already has an active registration for this event.", a.Registration.Organization.Name),
+			func(ev *eventItem) error {
+				if err := ev.event().CheckArrival(a.Registration.Team, a.At); err != nil {
+					return err
+				}
+				// Full, or another arrival got there first: decide again from
+				// the event as the table returned it, without reading it again.
+				seen = ev
+				s.lastSeen.Store(eventID, ev)
+				if firstLook { // learning that the event is full is not a lost race
+					firstLook = false
+					return errLearned
+				}
+				return nil
+			})
+		return w, nil
+	})
+	switch {
+	case err != nil:
+		return convening.Registration{}, false, err
+	case replay != nil:
+		return *replay, true, nil
+	}
+	reg := a.Registration
+	if reg.Status == convening.StatusWaitlisted {
+		last := *seen
+		last.WaitlistSeq, last.WaitlistLength = reg.WaitlistSeq, last.WaitlistLength+1
+		s.lastSeen.Store(eventID, &last)
+		s.fillPosition(ctx, &reg, idem)
+	}
+	return reg, false, nil
+}
+
+// claimIndex places, in a transaction that takes an organization's place
+// at an event (a registration, a statement), the items conditioned on what
+// it assumed: the event, the organization's claim and, with an
+// Idempotency-Key, the first answer's record (-1 without).
+type claimIndex struct{ event, org, idem int }
+
+// answer reads a refusal of such a transaction (a write's answer): the
+// key's record exists (replay answers from its image), the organization's
+// place is taken, or the event refused (refusedBy reads the event as the
+// table returned it: it answers why the event refuses, or how to try
+// again).
+func (idx claimIndex) answer(op string, replay func(image map[string]types.AttributeValue) error, taken error,
+	refusedBy func(*eventItem) error) func(c cancellation) error {
+	return func(c cancellation) error {
+		switch {
+		case c.failed(idx.idem):
+			return replay(c.item(idx.idem))
+		case c.failed(idx.org):
+			return taken
+		case !c.failed(idx.event):
+			return nil // a conflict or throttling inside the transaction: the policy's
 		}
-		c, ok := asCancellation(err)
-		if !ok {
-			if isConflict(err) {
-				continue
-			}
-			return convening.Registration{}, false, failure("register", err)
-		}
-		if !c.retryable(func(i int) bool { return i == idx.event || i == idx.org || i == idx.idem }) {
-			return convening.Registration{}, false, refused("register", c, err)
-		}
-		if idx.idem >= 0 && c.failed(idx.idem) {
-			return s.replay(ctx, c.item(idx.idem), in)
-		}
-		if c.failed(idx.org) {
-			return convening.Registration{}, false, convening.NewError(convening.ECONFLICT, convening.ReasonOrganizationRegistered,
-				"%s already has an active registration for this event.", reg.Organization.Name)
-		}
-		if !c.failed(idx.event) {
-			continue // conflict or throttling inside the transaction: try again
-		}
-		old := c.item(idx.event)
-		if old == nil {
-			return convening.Registration{}, false, convening.ErrEventNotFound
+		image := c.item(idx.event)
+		if image == nil {
+			return convening.ErrEventNotFound
 		}
 		var ev eventItem
-		if err := unmarshal(old, &ev); err != nil {
-			return convening.Registration{}, false, fmt.Errorf("register: decode event: %w", err)
+		if err := unmarshal(image, &ev); err != nil {
+			return fmt.Errorf("%s: decode event: %w", op, err)
 		}
-		e := ev.event()
-		if err := e.CheckWindow(in.Now); err != nil {
-			return convening.Registration{}, false, err
-		}
-		if err := e.CheckTeamSize(reg.Seats); err != nil {
-			return convening.Registration{}, false, err
-		}
-		if err := e.CheckAdmission(convening.AdmissionOpen); err != nil {
-			return convening.Registration{}, false, err
-		}
-		if err := e.CheckRequiredRoles(reg.Team); err != nil {
-			return convening.Registration{}, false, err
-		}
-		// Full, or another arrival got there first: decide again from the
-		// event as the table returned it, without reading it again.
-		observed = &ev
-		s.lastSeen.Store(in.EventID, &ev)
-		if firstLook { // learning that the event is full is not a lost race
-			firstLook = false
-			attempt--
-		}
+		return refusedBy(&ev)
 	}
-	return convening.Registration{}, false, errBusy
 }
 
 // fillPosition sets a newly waitlisted registration's position: the count
@@ -157,12 +157,13 @@ func (s *Store) fillPosition(ctx context.Context, reg *convening.Registration, i
 	}
 }
 
-type registerIndex struct{ event, org, idem int }
-
-// registerItems builds the transaction for one attempt: for seats, or for
-// the waiting list as reg.Status says.
-func (s *Store) registerItems(in convening.RegisterInput, reg convening.Registration, rolesKey string) (*dynamodb.TransactWriteItemsInput, registerIndex, error) {
-	now := fmtTime(in.Now)
+// registerItems builds the transaction of one attempt: for seats, or for
+// the waiting list, as the arrival says. The event, the organization's
+// claim and the idempotency record are conditioned on what the attempt
+// assumed (the event as seen, nobody holding the claim, a new key).
+func (s *Store) registerItems(eventID string, a convening.Arrival, idem *convening.Idempotency) (*write, claimIndex, error) {
+	reg := a.Registration
+	now := fmtTime(a.At)
 	seats := int64(reg.Seats)
 	window := expression.Name(AttrPK).AttributeExists().
 		And(expression.Name("registrationOpensAt").LessThanEqual(expression.Value(now))).
@@ -170,11 +171,11 @@ func (s *Store) registerItems(in convening.RegisterInput, reg convening.Registra
 		And(expression.Name("maxTeamSize").GreaterThanEqual(expression.Value(seats))).
 		And(expression.Or(expression.Name("admission").AttributeNotExists(),
 			expression.Name("admission").NotEqual(expression.Value(string(convening.AdmissionStatement)))))
-	window = window.And(rolesKeyIs(rolesKey))
+	window = window.And(rolesKeyIs(convening.RequiredRolesKey(a.CheckedRoles)))
 	// The condition is convening.FitsDirectly, enforced by the table: seats
 	// only while nobody waits and they fit; the waiting list otherwise.
 	var cond expression.ConditionBuilder
-	upd := countsUpdate(convening.Change("", reg.Status, reg.Seats), now)
+	upd := countsUpdate(a.Counts, now)
 	if reg.Status == convening.StatusRegistered {
 		cond = window.
 			And(expression.Name("waitlistLength").Equal(expression.Value(0))).
@@ -189,69 +190,64 @@ func (s *Store) registerItems(in convening.RegisterInput, reg convening.Registra
 	}
 	ev, err := expression.NewBuilder().WithCondition(cond).WithUpdate(upd).Build()
 	if err != nil {
-		return nil, registerIndex{}, fmt.Errorf("register: build event update: %w", err)
+		return nil, claimIndex{}, fmt.Errorf("register: build event update: %w", err)
 	}
-	items := []types.TransactWriteItem{{Update: &types.Update{
+	var tx items
+	idx := claimIndex{idem: -1}
+	idx.event = tx.add(types.TransactWriteItem{Update: &types.Update{
 		TableName:                           aws.String(s.table),
-		Key:                                 key(eventPrefix+in.EventID, skEvent),
+		Key:                                 key(eventPrefix+eventID, skEvent),
 		ConditionExpression:                 ev.Condition(),
 		UpdateExpression:                    ev.Update(),
 		ExpressionAttributeNames:            ev.Names(),
 		ExpressionAttributeValues:           ev.Values(),
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	}}}
-	idx := registerIndex{event: 0, idem: -1}
+	}}, true)
 
-	org, err := s.claimOrganization(in.EventID, reg.Organization.Key(), reg.Organization.Name, reg.ID)
+	org, err := s.claimOrganization(eventID, reg.Organization.Key(), reg.Organization.Name, reg.ID)
 	if err != nil {
 		return nil, idx, err
 	}
-	idx.org = len(items)
-	items = append(items, org)
+	idx.org = tx.add(org, true)
 
 	ri := newRegistrationItem(reg)
 	regAV, err := marshal(ri)
 	if err != nil {
 		return nil, idx, err
 	}
-	items = append(items, putIfAbsent(s.table, regAV))
+	tx.add(putIfAbsent(s.table, regAV), false)
 
 	if reg.Status == convening.StatusWaitlisted {
-		w, err := marshal(waitItem{PK: eventPrefix + in.EventID, SK: seqKey(reg.WaitlistSeq),
+		w, err := marshal(waitItem{PK: eventPrefix + eventID, SK: seqKey(reg.WaitlistSeq),
 			RegistrationID: reg.ID, Seats: reg.Seats, Seq: reg.WaitlistSeq, Organization: reg.Organization.Name})
 		if err != nil {
 			return nil, idx, err
 		}
-		items = append(items, putIfAbsent(s.table, w))
+		tx.add(putIfAbsent(s.table, w), false)
 	}
-
-	kind, audit := convening.NoticeRegistered, convening.AuditRegistered
-	if reg.Status == convening.StatusWaitlisted {
-		kind, audit = convening.NoticeWaitlisted, convening.AuditWaitlisted
-	}
-	n, err := marshal(newNoticeItem(in.NoticeID, kind, reg, in.Now))
+	n, err := marshal(newSpecItem(a.Notice, eventID, a.At))
 	if err != nil {
 		return nil, idx, err
 	}
-	a, err := s.auditPut(convening.AuditOf(in.AuditID, audit, in.Actor, reg, in.Now, "", nil, reg.Summary()))
+	tx.add(putIfAbsent(s.table, n), false)
+	audit, err := s.auditPut(a.Audit)
 	if err != nil {
 		return nil, idx, err
 	}
-	items = append(items, putIfAbsent(s.table, n), a)
+	tx.add(audit, false)
 
-	if in.Idempotency != nil {
-		it, err := marshal(idemItem{PK: idemPrefix + in.Idempotency.Key, SK: skIdem,
-			RequestHash: in.Idempotency.RequestHash, Response: ri,
-			ExpiresAt: in.Now.Add(idempotencyTTL).Unix()})
+	if idem != nil {
+		it, err := marshal(idemItem{PK: idemPrefix + idem.Key, SK: skIdem,
+			RequestHash: idem.RequestHash, Response: ri,
+			ExpiresAt: a.At.Add(idempotencyTTL).Unix()})
 		if err != nil {
 			return nil, idx, err
 		}
-		idx.idem = len(items)
 		p := putIfAbsent(s.table, it)
 		p.Put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
-		items = append(items, p)
+		idx.idem = tx.add(p, true)
 	}
-	return &dynamodb.TransactWriteItemsInput{TransactItems: items}, idx, nil
+	return tx.write(), idx, nil
 }
 
 // rolesKeyIs is the condition that the event requires exactly the roles
@@ -287,13 +283,13 @@ func putIfAbsent(table string, item map[string]types.AttributeValue) types.Trans
 
 // replay answers a repeated Idempotency-Key with the first answer, or a
 // conflict if the key came with a different request.
-func (s *Store) replay(ctx context.Context, old map[string]types.AttributeValue, in convening.RegisterInput) (convening.Registration, bool, error) {
+func (s *Store) replay(ctx context.Context, old map[string]types.AttributeValue, idem *convening.Idempotency) (convening.Registration, error) {
 	var it idemItem
 	if err := unmarshal(old, &it); err != nil {
-		return convening.Registration{}, false, fmt.Errorf("register: decode idempotency record: %w", err)
+		return convening.Registration{}, fmt.Errorf("register: decode idempotency record: %w", err)
 	}
-	if it.RequestHash != in.Idempotency.RequestHash {
-		return convening.Registration{}, false, convening.NewError(convening.ECONFLICT, convening.ReasonIdempotencyKeyReused,
+	if it.RequestHash != idem.RequestHash {
+		return convening.Registration{}, convening.NewError(convening.ECONFLICT, convening.ReasonIdempotencyKeyReused,
 			"This Idempotency-Key was already used with a different request.")
 	}
 	reg := it.Response.registration()
@@ -305,5 +301,5 @@ func (s *Store) replay(ctx context.Context, old map[string]types.AttributeValue,
 			s.fillPosition(ctx, &reg, nil)
 		}
 	}
-	return reg, true, nil
+	return reg, nil
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/calmi/convenings/pkg/convening"
@@ -136,57 +135,40 @@ func (s *Store) SubmitStatement(ctx context.Context, in convening.SubmitInput) (
 		return convening.Statement{}, false, err
 	}
 	rolesKey := ev.RequiredRolesKey
-	for attempt := 1; attempt <= s.maxAttempts; attempt++ {
-		if err := backoff(ctx, attempt-1); err != nil {
-			return convening.Statement{}, false, err
-		}
-		tx, idx, err := s.submitItems(in, rolesKey)
+	var replay *convening.Statement
+	err = s.transact(ctx, "submit statement", func(context.Context) (*write, error) {
+		w, idx, err := s.submitItems(in, rolesKey)
 		if err != nil {
-			return convening.Statement{}, false, err
+			return nil, err
 		}
-		_, err = s.db.TransactWriteItems(ctx, tx)
-		if err == nil {
-			return st, false, nil
-		}
-		c, ok := asCancellation(err)
-		if !ok {
-			if isConflict(err) {
-				continue
+		w.answer = idx.answer("submit statement", func(image map[string]types.AttributeValue) error {
+			r, err := s.replayStatement(image, in)
+			replay = &r
+			return cmp.Or(err, errAnswered)
+		}, errOrganizationTaken(st.Organization), func(ev *eventItem) error {
+			if err := ev.event().CheckSubmission(st, in.Now); err != nil {
+				return err
 			}
-			return convening.Statement{}, false, failure("submit statement", err)
-		}
-		if !c.retryable(func(i int) bool { return i == idx.event || i == idx.org || i == idx.idem }) {
-			return convening.Statement{}, false, refused("submit statement", c, err)
-		}
-		if idx.idem >= 0 && c.failed(idx.idem) {
-			return s.replayStatement(c.item(idx.idem), in)
-		}
-		if c.failed(idx.org) {
-			return convening.Statement{}, false, errOrganizationTaken(st.Organization)
-		}
-		if !c.failed(idx.event) {
-			continue // a conflict inside the transaction: try again
-		}
-		old := c.item(idx.event)
-		if old == nil {
-			return convening.Statement{}, false, convening.ErrEventNotFound
-		}
-		var ev eventItem
-		if err := unmarshal(old, &ev); err != nil {
-			return convening.Statement{}, false, fmt.Errorf("submit statement: decode event: %w", err)
-		}
-		if err := ev.event().CheckSubmission(st, in.Now); err != nil {
-			return convening.Statement{}, false, err
-		}
-		// Staff changed the required roles, and the team has the new ones.
-		rolesKey = ev.RequiredRolesKey
+			// Staff changed the required roles, and the team has the new ones.
+			rolesKey = ev.RequiredRolesKey
+			return nil
+		})
+		return w, nil
+	})
+	if err != nil {
+		return convening.Statement{}, false, err
 	}
-	return convening.Statement{}, false, errBusy
+	if replay != nil {
+		return *replay, true, nil
+	}
+	return st, false, nil
 }
 
-type submitIndex struct{ event, org, idem int }
-
-func (s *Store) submitItems(in convening.SubmitInput, rolesKey string) (*dynamodb.TransactWriteItemsInput, submitIndex, error) {
+// submitItems builds the transaction of one attempt. The event, the
+// organization's claim and the idempotency record are conditioned on what
+// the attempt assumed (the event's roles as read, nobody holding the
+// claim, a new key).
+func (s *Store) submitItems(in convening.SubmitInput, rolesKey string) (*write, claimIndex, error) {
 	st := in.Statement
 	now := fmtTime(in.Now)
 	cond := expression.Name(AttrPK).AttributeExists().
@@ -197,68 +179,68 @@ func (s *Store) submitItems(in convening.SubmitInput, rolesKey string) (*dynamod
 	cond = cond.And(rolesKeyIs(rolesKey))
 	expr, err := expression.NewBuilder().WithCondition(cond).Build()
 	if err != nil {
-		return nil, submitIndex{}, fmt.Errorf("submit statement: build event check: %w", err)
+		return nil, claimIndex{}, fmt.Errorf("submit statement: build event check: %w", err)
 	}
-	items := []types.TransactWriteItem{{ConditionCheck: &types.ConditionCheck{
+	var tx items
+	idx := claimIndex{idem: -1}
+	idx.event = tx.add(types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
 		TableName: aws.String(s.table), Key: key(eventPrefix+st.EventID, skEvent),
 		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	}}}
-	idx := submitIndex{event: 0, idem: -1}
+	}}, true)
 	org, err := s.claimOrganization(st.EventID, st.Organization.Key(), st.Organization.Name, st.ID)
 	if err != nil {
 		return nil, idx, err
 	}
-	idx.org = len(items)
-	items = append(items, org)
+	idx.org = tx.add(org, true)
 	sti := newStatementItem(st)
 	stAV, err := marshal(sti)
 	if err != nil {
 		return nil, idx, err
 	}
-	items = append(items, putIfAbsent(s.table, stAV))
-	for _, n := range convening.SubmissionNotices(in) {
+	tx.add(putIfAbsent(s.table, stAV), false)
+	for _, n := range in.Notices {
 		av, err := marshal(newSpecItem(n, st.EventID, in.Now))
 		if err != nil {
 			return nil, idx, err
 		}
-		items = append(items, putIfAbsent(s.table, av))
+		tx.add(putIfAbsent(s.table, av), false)
 	}
-	hold, err := s.holdPut(convening.ConfirmationHold(st))
+	hold, err := s.holdPut(in.Reminder)
 	if err != nil {
 		return nil, idx, err
 	}
-	audit, err := s.auditPut(convening.SubmissionAudit(in))
+	tx.add(hold, false)
+	audit, err := s.auditPut(in.Audit)
 	if err != nil {
 		return nil, idx, err
 	}
-	items = append(items, hold, audit)
+	tx.add(audit, false)
 	if in.Idempotency != nil {
 		it, err := marshal(idemItem{PK: idemPrefix + in.Idempotency.Key, SK: skIdem,
 			RequestHash: in.Idempotency.RequestHash, Statement: &sti, ExpiresAt: in.Now.Add(idempotencyTTL).Unix()})
 		if err != nil {
 			return nil, idx, err
 		}
-		idx.idem = len(items)
 		p := putIfAbsent(s.table, it)
 		p.Put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
-		items = append(items, p)
+		idx.idem = tx.add(p, true)
 	}
-	return &dynamodb.TransactWriteItemsInput{TransactItems: items}, idx, nil
+	return tx.write(), idx, nil
 }
 
 // replayStatement answers a repeated Idempotency-Key with the first
 // answer, or a conflict if the key came with another request.
-func (s *Store) replayStatement(old map[string]types.AttributeValue, in convening.SubmitInput) (convening.Statement, bool, error) {
+func (s *Store) replayStatement(old map[string]types.AttributeValue, in convening.SubmitInput) (convening.Statement, error) {
 	var it idemItem
 	if err := unmarshal(old, &it); err != nil {
-		return convening.Statement{}, false, fmt.Errorf("submit statement: decode idempotency record: %w", err)
+		return convening.Statement{}, fmt.Errorf("submit statement: decode idempotency record: %w", err)
 	}
 	if it.RequestHash != in.Idempotency.RequestHash || it.Statement == nil {
-		return convening.Statement{}, false, convening.NewError(convening.ECONFLICT, convening.ReasonIdempotencyKeyReused,
+		return convening.Statement{}, convening.NewError(convening.ECONFLICT, convening.ReasonIdempotencyKeyReused,
 			"This Idempotency-Key was already used with a different request.")
 	}
-	return it.Statement.statement(), true, nil
+	return it.Statement.statement(), nil
 }
 
 // errOrganizationTaken answers a second active registration or statement
@@ -289,49 +271,42 @@ func (s *Store) Statement(ctx context.Context, id string) (convening.Statement, 
 // Errors: ENOTFOUND, those of decide, ECONFLICT (the organization's place
 // was taken, on reinstatement), EUNAVAILABLE.
 func (s *Store) UpdateStatement(ctx context.Context, id string, decide convening.StatementDecision) (convening.Statement, error) {
-	for attempt := 1; attempt <= s.maxAttempts; attempt++ {
-		if err := backoff(ctx, attempt-1); err != nil {
-			return convening.Statement{}, err
-		}
+	var out convening.Statement
+	err := s.transact(ctx, "update statement "+id, func(ctx context.Context) (*write, error) {
 		var it statementItem
 		found, err := s.getItem(ctx, stmtPrefix+id, skStmt, &it)
 		if err != nil {
-			return convening.Statement{}, fmt.Errorf("update statement: %w", err)
+			return nil, fmt.Errorf("update statement: %w", err)
 		}
 		if !found {
-			return convening.Statement{}, convening.ErrStatementNotFound
+			return nil, convening.ErrStatementNotFound
 		}
 		var ev eventItem
 		if found, err = s.getItem(ctx, eventPrefix+it.EventID, skEvent, &ev); err != nil || !found {
-			return convening.Statement{}, fmt.Errorf("update statement %s: read event %s: %w (found %v)", id, it.EventID, err, found)
+			return nil, fmt.Errorf("update statement %s: read event %s: %w (found %v)", id, it.EventID, err, found)
 		}
 		before := it.statement()
 		c, err := decide(before, ev.event())
 		if err != nil {
-			return convening.Statement{}, err
+			return nil, err
 		}
-		tx, idx, err := s.statementItems(it, c)
+		w, idx, err := s.statementItems(it, c)
 		if err != nil {
-			return convening.Statement{}, err
+			return nil, err
 		}
-		_, err = s.db.TransactWriteItems(ctx, tx)
-		if err == nil {
-			return c.After, nil
+		w.answer = func(cn cancellation) error {
+			if c.TakeClaim && cn.failed(idx.claim) && !cn.failed(0) {
+				return errOrganizationTaken(before.Organization)
+			}
+			return nil
 		}
-		cancelled, ok := asCancellation(err)
-		switch {
-		case !ok && isConflict(err):
-			continue
-		case !ok:
-			return convening.Statement{}, failure("update statement "+id, err)
-		case cancelled.failed(0) || cancelled.retryable(func(i int) bool { return i == idx.event }):
-			continue // the statement or the event's seats moved: decide again
-		case c.TakeClaim && cancelled.failed(idx.claim):
-			return convening.Statement{}, errOrganizationTaken(before.Organization)
-		}
-		return convening.Statement{}, refused("update statement "+id, cancelled, err)
+		out = c.After
+		return w, nil
+	})
+	if err != nil {
+		return convening.Statement{}, err
 	}
-	return convening.Statement{}, errBusy
+	return out, nil
 }
 
 type statementIndex struct{ event, claim int }
@@ -339,19 +314,20 @@ type statementIndex struct{ event, claim int }
 // statementItems builds the transaction of a change: the statement, the
 // event's counts, the organization's claim, the registration, the hold,
 // then the notices and the audit record.
-func (s *Store) statementItems(before statementItem, c convening.StatementChange) (*dynamodb.TransactWriteItemsInput, statementIndex, error) {
+func (s *Store) statementItems(before statementItem, c convening.StatementChange) (*write, statementIndex, error) {
 	after := c.After
 	ts := fmtTime(after.UpdatedAt)
 	stAV, err := marshal(newStatementItem(after))
 	if err != nil {
 		return nil, statementIndex{}, err
 	}
-	items := []types.TransactWriteItem{{Put: &types.Put{
+	var tx items
+	tx.add(types.TransactWriteItem{Put: &types.Put{
 		TableName: aws.String(s.table), Item: stAV,
 		ConditionExpression:       aws.String("#status = :status AND #updatedAt = :updatedAt"),
 		ExpressionAttributeNames:  map[string]string{"#status": "status", "#updatedAt": "updatedAt"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":status": str(before.Status), ":updatedAt": str(before.UpdatedAt)},
-	}}}
+	}}, true)
 	idx := statementIndex{event: -1, claim: -1}
 	// The event is written only when its counts change (or seats must be
 	// left): every write of it wakes the promoter.
@@ -364,69 +340,47 @@ func (s *Store) statementItems(before statementItem, c convening.StatementChange
 		if err != nil {
 			return nil, idx, fmt.Errorf("update statement: build event update: %w", err)
 		}
-		idx.event = len(items)
-		items = append(items, types.TransactWriteItem{Update: &types.Update{
+		idx.event = tx.add(types.TransactWriteItem{Update: &types.Update{
 			TableName: aws.String(s.table), Key: key(eventPrefix+before.EventID, skEvent),
 			ConditionExpression: expr.Condition(), UpdateExpression: expr.Update(),
 			ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-		}})
+		}}, true)
 	}
 	claimKey := key(eventPrefix+before.EventID, orgPrefix+before.OrgKey)
 	holder := map[string]types.AttributeValue{":id": str(before.ID)}
 	switch {
 	case c.Registration != nil:
 		// The place passes from the statement to its registration.
-		idx.claim = len(items)
-		items = append(items, types.TransactWriteItem{Update: &types.Update{
+		idx.claim = tx.add(types.TransactWriteItem{Update: &types.Update{
 			TableName: aws.String(s.table), Key: claimKey,
 			ConditionExpression:       aws.String("#reg = :id"),
 			UpdateExpression:          aws.String("SET #reg = :reg"),
 			ExpressionAttributeNames:  map[string]string{"#reg": "registrationId"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":id": str(before.ID), ":reg": str(c.Registration.ID)},
-		}})
+		}}, false)
 		regAV, err := marshal(newRegistrationItem(*c.Registration))
 		if err != nil {
 			return nil, idx, err
 		}
-		items = append(items, putIfAbsent(s.table, regAV))
+		tx.add(putIfAbsent(s.table, regAV), false)
 	case c.ReleaseClaim:
-		idx.claim = len(items)
-		items = append(items, types.TransactWriteItem{Delete: &types.Delete{
+		idx.claim = tx.add(types.TransactWriteItem{Delete: &types.Delete{
 			TableName: aws.String(s.table), Key: claimKey,
 			ConditionExpression:       aws.String("#reg = :id"),
 			ExpressionAttributeNames:  map[string]string{"#reg": "registrationId"},
 			ExpressionAttributeValues: holder,
-		}})
+		}}, false)
 	case c.TakeClaim:
 		org, err := s.claimOrganization(before.EventID, before.OrgKey, before.Organization.Name, before.ID)
 		if err != nil {
 			return nil, idx, err
 		}
-		idx.claim = len(items)
-		items = append(items, org)
+		idx.claim = tx.add(org, false)
 	}
-	switch {
-	case c.Hold != nil:
-		h, err := s.holdPut(*c.Hold)
-		if err != nil {
-			return nil, idx, err
-		}
-		items = append(items, h)
-	case c.ReleaseHold:
-		items = append(items, s.holdDelete(before.ID))
-	}
-	for _, n := range c.Notices {
-		av, err := marshal(newSpecItem(n, before.EventID, after.UpdatedAt))
-		if err != nil {
-			return nil, idx, err
-		}
-		items = append(items, putIfAbsent(s.table, av))
-	}
-	a, err := s.auditPut(c.Audit)
-	if err != nil {
+	if err := s.addOutcome(&tx, before.ID, before.EventID, after.UpdatedAt, c.Hold, c.ReleaseHold, c.Notices, c.Audit); err != nil {
 		return nil, idx, err
 	}
-	return &dynamodb.TransactWriteItemsInput{TransactItems: append(items, a)}, idx, nil
+	return tx.write(), idx, nil
 }
 
 // Statements returns up to limit statements of an event in one status (""
@@ -479,19 +433,21 @@ func (s *Store) PutReview(ctx context.Context, r convening.Review, audit conveni
 	if err != nil {
 		return err
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.table), Key: key(stmtPrefix+r.StatementID, skStmt),
-			ConditionExpression: aws.String("attribute_exists(#pk)"), ExpressionAttributeNames: map[string]string{"#pk": AttrPK}}},
-		{Put: &types.Put{TableName: aws.String(s.table), Item: av}},
-		a,
-	}})
-	if c, ok := asCancellation(err); ok && c.failed(0) {
-		return convening.ErrStatementNotFound
-	}
-	if err != nil {
-		return failure("put review", err)
-	}
-	return nil
+	return s.transact(ctx, "put review", func(context.Context) (*write, error) {
+		var tx items
+		tx.add(types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.table), Key: key(stmtPrefix+r.StatementID, skStmt),
+			ConditionExpression: aws.String("attribute_exists(#pk)"), ExpressionAttributeNames: map[string]string{"#pk": AttrPK}}}, false)
+		tx.add(types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: av}}, false)
+		tx.add(a, false)
+		w := tx.write()
+		w.answer = func(c cancellation) error {
+			if c.failed(0) {
+				return convening.ErrStatementNotFound
+			}
+			return nil
+		}
+		return w, nil
+	})
 }
 
 // Reviews returns a statement's reviews, oldest first.

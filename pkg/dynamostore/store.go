@@ -20,9 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -131,84 +129,6 @@ func num(n int64) types.AttributeValue {
 
 func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
 
-// cancellation describes why a TransactWriteItems was cancelled.
-type cancellation struct {
-	reasons []types.CancellationReason
-}
-
-// failed reports whether item i failed its condition.
-func (c cancellation) failed(i int) bool {
-	return i < len(c.reasons) && aws.ToString(c.reasons[i].Code) == "ConditionalCheckFailed"
-}
-
-// item is the ALL_OLD image of item i, if its condition failed.
-func (c cancellation) item(i int) map[string]types.AttributeValue {
-	if i < len(c.reasons) {
-		return c.reasons[i].Item
-	}
-	return nil
-}
-
-// retryable reports whether a cancelled transaction can succeed if tried
-// again: its reasons are only conflicts with other transactions, throttling,
-// and failed conditions on the items contended says may have moved since
-// they were read (the next attempt reads them again). Anything else, such
-// as a ValidationError or a condition that fails whatever is read, would
-// fail the same way until the deadline: the caller reports it as an
-// internal error after one attempt, with the reasons (String).
-func (c cancellation) retryable(contended func(i int) bool) bool {
-	for i, r := range c.reasons {
-		switch aws.ToString(r.Code) {
-		case "", "None", "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded":
-		case "ConditionalCheckFailed":
-			if !contended(i) {
-				return false
-			}
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// String lists the reasons by item, for logs: "0:ConditionalCheckFailed 2:None".
-func (c cancellation) String() string {
-	var b strings.Builder
-	for i, r := range c.reasons {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "%d:%s", i, aws.ToString(r.Code))
-		if m := aws.ToString(r.Message); m != "" && aws.ToString(r.Code) != "ConditionalCheckFailed" && aws.ToString(r.Code) != "None" {
-			fmt.Fprintf(&b, " (%s)", m)
-		}
-	}
-	return b.String()
-}
-
-// asCancellation unpacks a cancelled transaction. It returns ok=false for
-// any other error.
-func asCancellation(err error) (cancellation, bool) {
-	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) {
-		return cancellation{reasons: tce.CancellationReasons}, true
-	}
-	return cancellation{}, false
-}
-
-// isConflict reports whether err, not a cancellation, means "another
-// transaction got there first; try again".
-func isConflict(err error) bool {
-	var tip *types.TransactionInProgressException
-	var tc *types.TransactionConflictException
-	return errors.As(err, &tip) || errors.As(err, &tc)
-}
-
-// refused is the error of a transaction that cannot succeed by retrying.
-func refused(op string, c cancellation, err error) error {
-	return fmt.Errorf("%s: transaction refused for good [%s]: %w", op, c, err)
-}
-
 // throttled reports whether err is DynamoDB refusing for load after the
 // SDK's own retries: the caller may try again shortly, so it is reported as
 // EUNAVAILABLE (503 with Retry-After), not as an internal error.
@@ -231,30 +151,6 @@ func failure(op string, err error) error {
 		return fmt.Errorf("%s: %w (%w)", op, errBusy, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
-}
-
-// backoff sleeps before optimistic attempt n (n >= 1) with full jitter, so
-// that many writers contending for one event spread out instead of
-// colliding again in lockstep.
-func backoff(ctx context.Context, attempt int) error {
-	if attempt <= 1 {
-		return ctx.Err()
-	}
-	ceiling := 4 * time.Millisecond << min(attempt, 8) // up to 1 s
-	d := time.Duration(rand.Int64N(int64(ceiling)))
-	// Give up while there is still time to answer: a function that runs
-	// out its timeout answers nothing at all.
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d+500*time.Millisecond {
-		return errBusy
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // errBusy is returned when an operation lost every optimistic attempt.

@@ -3,44 +3,46 @@ package dynamostore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/calmi/convenings/pkg/convening"
 )
 
 // UpdateRegistration applies a change the domain decides of one
-// registration (a staff action, a check-in) in one transaction,
-// conditioned on what the decision was made from: the registration's
-// version, the seats it takes and, for a move, the waiting list as read.
-// If any of it moved meanwhile, it reads again and asks again.
+// registration (a cancellation, a staff action, a check-in) in one
+// transaction, conditioned on what the decision was made from: the
+// registration's version and, as reads asks, the seats it takes and the
+// waiting list as read. If any of it moved meanwhile, it reads again and
+// asks again. A cancellation reads the registration alone, so it costs one
+// read and one transaction.
 //
 // Errors: ENOTFOUND, those of decide, EUNAVAILABLE.
-func (s *Store) UpdateRegistration(ctx context.Context, id string, withWaitlist bool, decide convening.Decision) (convening.Registration, error) {
-	for attempt := 1; attempt <= s.maxAttempts; attempt++ {
-		if err := backoff(ctx, attempt-1); err != nil {
-			return convening.Registration{}, err
-		}
+func (s *Store) UpdateRegistration(ctx context.Context, id string, reads convening.Reads, decide convening.Decision) (convening.Registration, error) {
+	var out convening.Registration
+	err := s.transact(ctx, "update registration "+id, func(ctx context.Context) (*write, error) {
 		var it registrationItem
 		found, err := s.getItem(ctx, regPrefix+id, skReg, &it)
 		if err != nil {
-			return convening.Registration{}, fmt.Errorf("update registration: %w", err)
+			return nil, fmt.Errorf("update registration: %w", err)
 		}
 		if !found {
-			return convening.Registration{}, convening.ErrRegistrationNotFound
-		}
-		var ev eventItem
-		if found, err = s.getItem(ctx, eventPrefix+it.EventID, skEvent, &ev); err != nil || !found {
-			return convening.Registration{}, fmt.Errorf("update registration %s: read event %s: %w (found %v)", id, it.EventID, err, found)
+			return nil, convening.ErrRegistrationNotFound
 		}
 		reg := it.registration()
+		var ev eventItem
+		if reads != convening.ReadRegistration {
+			if found, err = s.getItem(ctx, eventPrefix+it.EventID, skEvent, &ev); err != nil || !found {
+				return nil, fmt.Errorf("update registration %s: read event %s: %w (found %v)", id, it.EventID, err, found)
+			}
+		}
 		var waitlist []convening.WaitlistEntry
-		if withWaitlist {
+		if reads == convening.ReadWaitlist {
 			if waitlist, err = s.waitingList(ctx, it.EventID); err != nil {
-				return convening.Registration{}, err
+				return nil, err
 			}
 			for i, w := range waitlist {
 				if w.RegistrationID == id {
@@ -49,53 +51,46 @@ func (s *Store) UpdateRegistration(ctx context.Context, id string, withWaitlist 
 				}
 			}
 		}
-		c, err := decide(reg, ev.event(), waitlist)
+		var e convening.Event
+		if reads != convening.ReadRegistration {
+			e = ev.event()
+		}
+		c, err := decide(reg, e, waitlist)
 		if err != nil {
-			return convening.Registration{}, err
+			return nil, err
 		}
-		tx, err := s.updateItems(it, ev, c)
-		if err != nil {
-			return convening.Registration{}, err
+		if c.Unchanged {
+			out = reg
+			return nil, nil
 		}
-		if _, err := s.db.TransactWriteItems(ctx, tx); err != nil {
-			if cancelled, ok := asCancellation(err); ok {
-				// The registration, the event or a waiting-list entry moved
-				// since the read: decide again. A notice or record id that
-				// exists would exist on every attempt.
-				if cancelled.failed(0) || cancelled.retryable(func(i int) bool { return i < len(tx.TransactItems)-len(c.Notices)-1 }) {
-					continue
-				}
-				return convening.Registration{}, refused("update registration "+id, cancelled, err)
-			}
-			if isConflict(err) {
-				continue
-			}
-			return convening.Registration{}, failure("update registration "+id, err)
-		}
-		after := c.After
-		after.WaitlistPosition = nil
-		return after, nil
+		out = c.After
+		out.WaitlistPosition = nil
+		return s.updateItems(it, ev, c)
+	})
+	if err != nil {
+		return convening.Registration{}, err
 	}
-	return convening.Registration{}, errBusy
+	return out, nil
 }
 
-// updateItems builds the transaction of a change: the registration, the
-// event, the waiting-list entry, the organization's claim, then the
-// notices and the audit record (last, so that a refusal can tell which
-// items may have moved).
-func (s *Store) updateItems(before registrationItem, ev eventItem, c convening.RegistrationChange) (*dynamodb.TransactWriteItemsInput, error) {
+// updateItems builds the transaction of a change: the registration (as
+// read), the event (as read when the change takes seats or was planned on
+// the waiting list), the waiting-list entry (as read), the organization's
+// claim, the hold, then the notices and the audit record.
+func (s *Store) updateItems(before registrationItem, ev eventItem, c convening.RegistrationChange) (*write, error) {
 	after := c.After
 	now := fmtTime(after.UpdatedAt)
 	regAV, err := marshal(newRegistrationItem(after))
 	if err != nil {
 		return nil, err
 	}
-	items := []types.TransactWriteItem{{Put: &types.Put{
+	var tx items
+	tx.add(types.TransactWriteItem{Put: &types.Put{
 		TableName: aws.String(s.table), Item: regAV,
 		ConditionExpression:       aws.String("#status = :status AND #updatedAt = :updatedAt"),
 		ExpressionAttributeNames:  map[string]string{"#status": "status", "#updatedAt": "updatedAt"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":status": str(before.Status), ":updatedAt": str(before.UpdatedAt)},
-	}}}
+	}}, true)
 
 	cond := expression.Name(AttrPK).AttributeExists()
 	if c.SeatsNeeded > 0 {
@@ -113,20 +108,20 @@ func (s *Store) updateItems(before registrationItem, ev eventItem, c convening.R
 	if err != nil {
 		return nil, fmt.Errorf("update registration: build event update: %w", err)
 	}
-	items = append(items, types.TransactWriteItem{Update: &types.Update{
+	tx.add(types.TransactWriteItem{Update: &types.Update{
 		TableName: aws.String(s.table), Key: key(eventPrefix+before.EventID, skEvent),
 		ConditionExpression: expr.Condition(), UpdateExpression: expr.Update(),
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-	}})
+	}}, c.SeatsNeeded > 0 || c.WaitlistAsRead)
 
 	wasWaiting, isWaiting := before.Status == string(convening.StatusWaitlisted), after.Status == convening.StatusWaitlisted
 	moved := wasWaiting && isWaiting && before.WaitlistSeq != after.WaitlistSeq
 	if wasWaiting && (!isWaiting || moved) {
-		items = append(items, types.TransactWriteItem{Delete: &types.Delete{
+		tx.add(types.TransactWriteItem{Delete: &types.Delete{
 			TableName: aws.String(s.table), Key: key(eventPrefix+before.EventID, seqKey(before.WaitlistSeq)),
 			ConditionExpression:      aws.String("attribute_exists(#pk)"),
 			ExpressionAttributeNames: map[string]string{"#pk": AttrPK},
-		}})
+		}}, true)
 	}
 	if isWaiting && (!wasWaiting || moved || before.Seats != after.Seats) {
 		w, err := marshal(waitItem{PK: eventPrefix + after.EventID, SK: seqKey(after.WaitlistSeq),
@@ -138,37 +133,48 @@ func (s *Store) updateItems(before registrationItem, ev eventItem, c convening.R
 		if moved || !wasWaiting {
 			p = putIfAbsent(s.table, w)
 		}
-		items = append(items, p)
+		// A move's new place is the gap as read: a concurrent move may take it.
+		tx.add(p, true)
 	}
 	if convening.Status(before.Status).Active() && !after.Status.Active() {
-		items = append(items, types.TransactWriteItem{Delete: &types.Delete{
+		tx.add(types.TransactWriteItem{Delete: &types.Delete{
 			TableName: aws.String(s.table), Key: key(eventPrefix+before.EventID, orgPrefix+before.OrgKey),
 			ConditionExpression:       aws.String("#reg = :reg"),
 			ExpressionAttributeNames:  map[string]string{"#reg": "registrationId"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":reg": str(before.ID)},
-		}})
+		}}, false) // held while the registration is as read
 	}
-
-	switch {
-	case c.Hold != nil:
-		h, err := s.holdPut(*c.Hold)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, h)
-	case c.ReleaseHold:
-		items = append(items, s.holdDelete(before.ID))
-	}
-	for _, n := range c.Notices {
-		av, err := marshal(newSpecItem(n, before.EventID, after.UpdatedAt))
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, putIfAbsent(s.table, av))
-	}
-	a, err := s.auditPut(c.Audit)
-	if err != nil {
+	if err := s.addOutcome(&tx, before.ID, before.EventID, after.UpdatedAt, c.Hold, c.ReleaseHold, c.Notices, c.Audit); err != nil {
 		return nil, err
 	}
-	return &dynamodb.TransactWriteItemsInput{TransactItems: append(items, a)}, nil
+	return tx.write(), nil
+}
+
+// addOutcome adds what every change of a registration or statement may
+// write besides itself, none of it conditioned on what was read: the
+// subject's hold (put, or released), the notices and the audit record.
+func (s *Store) addOutcome(tx *items, subjectID, eventID string, at time.Time, hold *convening.Hold, release bool, notices []convening.NoticeSpec, audit convening.AuditRecord) error {
+	switch {
+	case hold != nil:
+		h, err := s.holdPut(*hold)
+		if err != nil {
+			return err
+		}
+		tx.add(h, false)
+	case release:
+		tx.add(s.holdDelete(subjectID), false)
+	}
+	for _, n := range notices {
+		av, err := marshal(newSpecItem(n, eventID, at))
+		if err != nil {
+			return err
+		}
+		tx.add(putIfAbsent(s.table, av), false)
+	}
+	a, err := s.auditPut(audit)
+	if err != nil {
+		return err
+	}
+	tx.add(a, false)
+	return nil
 }

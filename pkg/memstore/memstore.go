@@ -126,7 +126,8 @@ func (s *Store) Events(ctx context.Context) ([]convening.Event, error) {
 	return out, nil
 }
 
-// UpdateEvent applies a staff change decided by the domain.
+// UpdateEvent applies a staff change as the domain decides it
+// (EventUpdate.Decide).
 //
 // Errors: ENOTFOUND, EINVALID, ECONFLICT.
 func (s *Store) UpdateEvent(ctx context.Context, u convening.EventUpdate) (convening.Event, error) {
@@ -139,77 +140,63 @@ func (s *Store) UpdateEvent(ctx context.Context, u convening.EventUpdate) (conve
 	if !ok {
 		return convening.Event{}, convening.ErrEventNotFound
 	}
-	e, err := u.Change.Apply(ev.Event, ev.waitlist)
+	e, audit, err := u.Decide(ev.Event, ev.waitlist)
 	if err != nil {
 		return convening.Event{}, err
 	}
-	e.UpdatedAt = u.Now
-	s.audit = append(s.audit, convening.EventChangeAudit(u, ev.Event, e))
+	s.audit = append(s.audit, audit)
 	ev.Event = e
 	return e, nil
 }
 
-// Register registers a team with seats if it fits directly, else puts it
-// at the end of the waiting list.
+// Register writes the arrival decide decides from the event as it is,
+// unless the event refuses the team.
 //
 // Errors: ENOTFOUND, ECONFLICT, EINVALID.
-func (s *Store) Register(ctx context.Context, in convening.RegisterInput) (convening.Registration, bool, error) {
+func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Idempotency, decide convening.ArrivalDecision) (convening.Registration, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := ended(ctx); err != nil {
 		return convening.Registration{}, false, err
 	}
-	if in.Idempotency != nil {
-		if rec, ok := s.idempotency[in.Idempotency.Key]; ok {
-			if rec.requestHash != in.Idempotency.RequestHash {
+	if idem != nil {
+		if rec, ok := s.idempotency[idem.Key]; ok {
+			if rec.requestHash != idem.RequestHash {
 				return convening.Registration{}, false, convening.NewError(convening.ECONFLICT, convening.ReasonIdempotencyKeyReused,
 					"This Idempotency-Key was already used with a different request.")
 			}
 			return clone(rec.response), true, nil
 		}
 	}
-	reg := clone(in.Registration)
-	reg.EventID = in.EventID
-	reg.Seats = reg.Team.Seats()
-	ev, ok := s.events[in.EventID]
-	if ok {
-		if _, taken := ev.orgs[reg.Organization.Key()]; taken {
-			return convening.Registration{}, false, errOrganizationTaken(reg.Organization)
-		}
-	}
+	ev, ok := s.events[eventID]
 	if !ok {
 		return convening.Registration{}, false, convening.ErrEventNotFound
 	}
-	if err := ev.CheckWindow(in.Now); err != nil {
+	// Arrival numbers are spaced, so that a staff move finds room between
+	// two neighbours.
+	a := decide(&ev.Event, ev.WaitlistSeq+convening.WaitlistSpacing)
+	reg := clone(a.Registration)
+	if _, taken := ev.orgs[reg.Organization.Key()]; taken {
+		return convening.Registration{}, false, errOrganizationTaken(reg.Organization)
+	}
+	if err := ev.CheckArrival(reg.Team, a.At); err != nil {
 		return convening.Registration{}, false, err
 	}
-	if err := ev.CheckTeamSize(reg.Seats); err != nil {
-		return convening.Registration{}, false, err
-	}
-	if err := ev.CheckAdmission(convening.AdmissionOpen); err != nil {
-		return convening.Registration{}, false, err
-	}
-	if err := ev.CheckRequiredRoles(reg.Team); err != nil {
-		return convening.Registration{}, false, err
-	}
-	reg.Status, reg.WaitlistSeq, reg.WaitlistPosition = convening.StatusRegistered, 0, nil
-	kind, audit := convening.NoticeRegistered, convening.AuditRegistered
-	if !convening.FitsDirectly(ev.Event, reg.Seats) {
-		ev.WaitlistSeq += convening.WaitlistSpacing
-		reg.Status, reg.WaitlistSeq, kind, audit = convening.StatusWaitlisted, ev.WaitlistSeq, convening.NoticeWaitlisted, convening.AuditWaitlisted
+	if reg.Status == convening.StatusWaitlisted {
+		ev.WaitlistSeq = reg.WaitlistSeq
 		ev.waitlist = append(ev.waitlist, convening.WaitlistEntry{RegistrationID: reg.ID, Seq: reg.WaitlistSeq, Seats: reg.Seats,
 			Organization: reg.Organization.Name})
 	}
-	ev.Counts = ev.Counts.Plus(convening.Change("", reg.Status, reg.Seats))
-	ev.UpdatedAt = in.Now
+	ev.Counts = ev.Counts.Plus(a.Counts)
+	ev.UpdatedAt = a.At
 	ev.orgs[reg.Organization.Key()] = reg.ID
 	ev.regs = append(ev.regs, reg.ID)
 	s.registrations[reg.ID] = &reg
-	s.addNotice(in.NoticeID, kind, reg, in.Now)
+	s.addSpec(a.Notice, eventID, a.At)
+	s.audit = append(s.audit, a.Audit)
 	out := s.withPosition(clone(reg))
-	s.audit = append(s.audit, convening.AuditOf(in.AuditID, audit, in.Actor, reg, in.Now, "", nil, reg.Summary()))
-	if in.Idempotency != nil {
-		s.idempotency[in.Idempotency.Key] = &idemRecord{requestHash: in.Idempotency.RequestHash, response: clone(out)}
+	if idem != nil {
+		s.idempotency[idem.Key] = &idemRecord{requestHash: idem.RequestHash, response: clone(out)}
 	}
 	return out, false, nil
 }
@@ -229,42 +216,9 @@ func (s *Store) Registration(ctx context.Context, id string) (convening.Registra
 	return s.withPosition(clone(*reg)), nil
 }
 
-// Cancel cancels a registration and gives back what it held; it reports
-// whether this call changed anything. Errors: ENOTFOUND.
-func (s *Store) Cancel(ctx context.Context, in convening.CancelInput) (convening.Registration, bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := ended(ctx); err != nil {
-		return convening.Registration{}, false, err
-	}
-	reg, ok := s.registrations[in.RegistrationID]
-	if !ok {
-		return convening.Registration{}, false, convening.ErrRegistrationNotFound
-	}
-	if !reg.Status.Active() {
-		// Cancelled already, or an offer that lapsed: nothing is held.
-		return clone(*reg), false, nil
-	}
-	before := reg.Summary()
-	ev := s.events[reg.EventID]
-	cancelled := *reg
-	cancelled.Status = convening.StatusCancelled
-	ev.Counts = ev.Counts.Plus(convening.ChangeOf(*reg, cancelled))
-	ev.UpdatedAt = in.Now
-	delete(ev.orgs, reg.Organization.Key())
-	if reg.Status == convening.StatusWaitlisted {
-		ev.waitlist = slices.DeleteFunc(ev.waitlist, func(w convening.WaitlistEntry) bool { return w.RegistrationID == in.RegistrationID })
-	}
-	delete(s.holds, reg.ID) // an offered team's seats go back with it
-	s.addNotice(in.NoticeID, convening.NoticeCancelled, *reg, in.Now)
-	now := in.Now
-	reg.Status, reg.UpdatedAt, reg.CancelledAt, reg.WaitlistPosition = convening.StatusCancelled, now, &now, nil
-	s.audit = append(s.audit, convening.AuditOf(in.AuditID, convening.AuditCancelled, in.Actor, *reg, now, in.Reason, before, reg.Summary()))
-	return clone(*reg), true, nil
-}
-
-// Promote moves waitlisted teams into free seats as the domain plans.
-func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newID func() string) ([]convening.Registration, error) {
+// Promote moves waitlisted teams into free seats as the domain plans and
+// decides.
+func (s *Store) Promote(ctx context.Context, eventID string, decide convening.PromotionDecision) ([]convening.Promotion, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := ended(ctx); err != nil {
@@ -274,36 +228,26 @@ func (s *Store) Promote(ctx context.Context, eventID string, now time.Time, newI
 	if !ok {
 		return nil, convening.ErrEventNotFound
 	}
-	plan := convening.NewPromotionPlan(ev.WaitlistPolicy, ev.SeatsLeft())
-	for _, w := range ev.waitlist {
-		if !plan.Consider(w) {
-			break
-		}
-	}
-	promotions, counts := convening.Promotions(ev.Event, plan.Entries(), now)
-	var promoted []convening.Registration
+	promotions, counts := decide(ev.Event, convening.PlanPromotion(ev.WaitlistPolicy, ev.SeatsLeft(), ev.waitlist))
 	for _, p := range promotions {
 		reg := s.registrations[p.Entry.RegistrationID]
-		before := reg.Summary()
 		// The arrival number stays, as in the DynamoDB store: a roster
 		// cursor may still name the team's place in the waiting list.
-		reg.Status, reg.UpdatedAt, reg.Offer = p.Status, now, p.Offer
+		reg.Status, reg.UpdatedAt, reg.Offer = p.Status, p.At, copied(p.Offer)
 		if p.Status == convening.StatusRegistered {
-			reg.PromotedAt = &now
+			at := p.At
+			reg.PromotedAt = &at
 		}
 		if p.Hold != nil {
 			s.holds[reg.ID] = *p.Hold
 		}
 		ev.waitlist = slices.DeleteFunc(ev.waitlist, func(x convening.WaitlistEntry) bool { return x.RegistrationID == reg.ID })
-		s.addNotice(newID(), p.Notice, *reg, now)
-		s.audit = append(s.audit, convening.AuditOf(newID(), p.Audit, convening.SystemActor, *reg, now, "", before, reg.Summary()))
-		promoted = append(promoted, clone(*reg))
+		s.addSpec(p.Notice, eventID, p.At)
+		s.audit = append(s.audit, p.Audit)
+		ev.UpdatedAt = p.At
 	}
-	if len(promoted) > 0 {
-		ev.Counts = ev.Counts.Plus(counts)
-		ev.UpdatedAt = now
-	}
-	return promoted, nil
+	ev.Counts = ev.Counts.Plus(counts)
+	return promotions, nil
 }
 
 // Roster returns up to limit registrations of one list of an event, after

@@ -10,13 +10,9 @@ import (
 	"github.com/calmi/convenings/pkg/convening"
 )
 
-// addNotice records the notice a change owes; the caller holds the lock.
-func (s *Store) addNotice(id string, kind convening.NoticeKind, reg convening.Registration, now time.Time) {
-	s.addSpec(convening.NoticeSpec{ID: id, Kind: kind, SubjectID: reg.ID}, reg.EventID, now)
-}
-
 // addSpec records a notice as a change specifies it (about a registration
-// or a statement, to its contact or one member).
+// or a statement, to its contact or one member); the caller holds the
+// lock.
 func (s *Store) addSpec(n convening.NoticeSpec, eventID string, now time.Time) {
 	s.notices[n.ID] = &notice{NoticeRecord: convening.NoticeRecord{ID: n.ID, Kind: n.Kind, SubjectID: n.SubjectID, EventID: eventID,
 		SubjectKind: n.SubjectKind, MemberID: n.MemberID, State: convening.NoticePending, CreatedAt: now}, due: now.Add(convening.NoticeSweepDelay)}

@@ -49,11 +49,11 @@ func (s *Store) SubmitStatement(ctx context.Context, in convening.SubmitInput) (
 	ev.orgs[st.Organization.Key()] = st.ID
 	ev.stmts = append(ev.stmts, st.ID)
 	s.statements[st.ID] = &st
-	for _, n := range convening.SubmissionNotices(in) {
+	for _, n := range in.Notices {
 		s.addSpec(n, st.EventID, in.Now)
 	}
-	s.holds[st.ID] = convening.ConfirmationHold(st)
-	s.audit = append(s.audit, convening.SubmissionAudit(in))
+	s.holds[st.ID] = in.Reminder
+	s.audit = append(s.audit, in.Audit)
 	if in.Idempotency != nil {
 		s.stmtIdempotency[in.Idempotency.Key] = &stmtIdemRecord{requestHash: in.Idempotency.RequestHash, response: cloneStatement(st)}
 	}

@@ -9,9 +9,10 @@ import (
 )
 
 // UpdateRegistration applies the change decide makes of a registration as
-// it is, with its event and (withWaitlist) the waiting list, all under the
-// store's lock: nothing can change between the reading and the writing.
-func (s *Store) UpdateRegistration(ctx context.Context, id string, withWaitlist bool, decide convening.Decision) (convening.Registration, error) {
+// it is, with what reads asks for (its event, the waiting list), all under
+// the store's lock: nothing can change between the reading and the
+// writing.
+func (s *Store) UpdateRegistration(ctx context.Context, id string, reads convening.Reads, decide convening.Decision) (convening.Registration, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := ended(ctx); err != nil {
@@ -22,14 +23,22 @@ func (s *Store) UpdateRegistration(ctx context.Context, id string, withWaitlist 
 		return convening.Registration{}, convening.ErrRegistrationNotFound
 	}
 	ev := s.events[reg.EventID]
+	var seen convening.Event // what the DynamoDB store reads: nothing unless asked
 	var waitlist []convening.WaitlistEntry
 	current := clone(*reg)
-	if withWaitlist {
+	switch reads {
+	case convening.ReadWaitlist:
 		waitlist, current = slices.Clone(ev.waitlist), s.withPosition(current)
+		seen = ev.Event
+	case convening.ReadEvent:
+		seen = ev.Event
 	}
-	c, err := decide(current, ev.Event, waitlist)
+	c, err := decide(current, seen, waitlist)
 	if err != nil {
 		return convening.Registration{}, err
+	}
+	if c.Unchanged {
+		return s.withPosition(current), nil
 	}
 	if c.SeatsNeeded > ev.SeatsLeft() {
 		return convening.Registration{}, convening.ErrNotEnoughSeats("The change", c.SeatsNeeded, ev.SeatsLeft())

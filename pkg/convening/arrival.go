@@ -1,0 +1,100 @@
+package convening
+
+import (
+	"slices"
+	"time"
+)
+
+// Arrival is what registering a team does, as the domain decides it: the
+// registration, with seats or at the end of the waiting list under its
+// arrival number; the required roles it was checked against; the change to
+// the event's counts; the email it owes and its audit record. The store
+// writes all of it in one conditional transaction, or nothing.
+type Arrival struct {
+	Registration Registration
+	// CheckedRoles are the roles the team was checked against: the event's
+	// required roles as seen, if the team has them, else none. The store
+	// requires the event to require exactly these, so that a team is never
+	// admitted without roles staff have just required.
+	CheckedRoles []Role
+	Counts       Counts
+	Notice       NoticeSpec
+	Audit        AuditRecord
+	// At is when the team registers: the event's window must be open then.
+	At time.Time
+}
+
+// An ArrivalDecision decides how a team arrives at an event, from the
+// event as the store last saw it. That may be a hint the store has not
+// read again (nil when it has none): the decision is then a proposal, and
+// the store's conditions, which hold exactly FitsDirectly and the event's
+// rules, accept it or refuse it with the event as it is, from which the
+// store asks again. seq is the arrival number the store proposes should
+// the team wait: above every arrival number it has seen.
+type ArrivalDecision func(seen *Event, seq int64) Arrival
+
+// DecideArrival decides the arrival of draft (a new registration: its id,
+// team and times) at the event eventID: with seats if the event as seen has
+// room and nobody waits (or the store has not seen it: the team asks for
+// seats), else on the waiting list. The team's contact is told which, with
+// the audit record's actor.
+func DecideArrival(eventID string, draft Registration, noticeID, auditID string, actor Actor, now time.Time) ArrivalDecision {
+	return func(seen *Event, seq int64) Arrival {
+		reg := draft
+		reg.Members = slices.Clone(draft.Members)
+		reg.EventID, reg.Seats = eventID, draft.Team.Seats()
+		reg.Status, reg.WaitlistSeq, reg.WaitlistPosition = StatusRegistered, 0, nil
+		var roles []Role
+		if seen != nil {
+			if !FitsDirectly(*seen, reg.Seats) {
+				reg.Status, reg.WaitlistSeq = StatusWaitlisted, seq
+			}
+			if seen.CheckRequiredRoles(reg.Team) == nil {
+				roles = seen.RequiredRoles
+			}
+		}
+		notice, audit := NoticeRegistered, AuditRegistered
+		if reg.Status == StatusWaitlisted {
+			notice, audit = NoticeWaitlisted, AuditWaitlisted
+		}
+		return Arrival{Registration: reg, CheckedRoles: roles, Counts: Change("", reg.Status, reg.Seats),
+			Notice: NoticeSpec{ID: noticeID, Kind: notice, SubjectID: reg.ID},
+			Audit:  AuditOf(auditID, audit, actor, reg, now, "", nil, reg.Summary()), At: now}
+	}
+}
+
+// CheckArrival returns nil if the event takes team t at time at, else the
+// error that says why not: its registration window, the team's size, how
+// it admits teams (by registration, not by statement) and the roles it
+// requires. A store that learns the event's state asks this before
+// anything else.
+func (e Event) CheckArrival(t Team, at time.Time) error {
+	if err := e.CheckWindow(at); err != nil {
+		return err
+	}
+	if err := e.CheckTeamSize(t.Seats()); err != nil {
+		return err
+	}
+	if err := e.CheckAdmission(AdmissionOpen); err != nil {
+		return err
+	}
+	return e.CheckRequiredRoles(t)
+}
+
+// DecideCancel cancels an active registration: what it held goes back (its
+// seats, its place on the waiting list, the seats held for its offer, its
+// organization's place at the event) and the team is told. A registration
+// no longer active (cancelled already, or an offer that lapsed) holds
+// nothing: it is left as it is, and nobody is told again.
+func DecideCancel(actor Actor, auditID, noticeID, reason string, now time.Time) Decision {
+	return func(reg Registration, _ Event, _ []WaitlistEntry) (RegistrationChange, error) {
+		if !reg.Status.Active() {
+			return RegistrationChange{Unchanged: true}, nil
+		}
+		c := startChange(reg, AuditCancelled, actor, auditID, reason, now)
+		c.After.Status, c.After.CancelledAt = StatusCancelled, &now
+		c.ReleaseHold = reg.Status == StatusOffered
+		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticeCancelled, SubjectID: reg.ID}}
+		return c.finish(reg), nil
+	}
+}
