@@ -20,6 +20,7 @@ import (
 	"github.com/calmi/convenings/pkg/dynamostore"
 	"github.com/calmi/convenings/pkg/localaws"
 	"github.com/calmi/convenings/pkg/localrun"
+	"github.com/calmi/convenings/pkg/storetest"
 )
 
 // The browser tests drive Debian's Chromium, headless, through the
@@ -86,7 +87,7 @@ type browserSystem struct {
 	strict bool
 	// svc works on the same table, for what staff do in the console and
 	// for the links the emails carry.
-	svc *convening.Service
+	svc *storetest.Services
 }
 
 func startBrowserSystem(t *testing.T) *browserSystem {
@@ -197,7 +198,7 @@ func startBrowserSystem(t *testing.T) *browserSystem {
 	}
 	store := dynamostore.Open(localaws.Config(), table, nil, localaws.DynamoDBEndpoint(dynamoURL))
 	return &browserSystem{t: t, base: base, sesURL: sesURL, login: sys.LoginURL, users: users, ctx: tctx, axe: string(axe), shots: shots,
-		run: fmt.Sprintf("b%d", time.Now().UnixNano()), minor: map[string]int{}, svc: convening.NewService(store, tokens, nil)}
+		run: fmt.Sprintf("b%d", time.Now().UnixNano()), minor: map[string]int{}, svc: storetest.NewServices(store, tokens, nil)}
 }
 
 func (b *browserSystem) do(what string, actions ...chromedp.Action[chromedp.Void]) {

@@ -22,6 +22,7 @@ import (
 	"github.com/calmi/convenings/pkg/localrun"
 	"github.com/calmi/convenings/pkg/mail"
 	"github.com/calmi/convenings/pkg/outbox"
+	"github.com/calmi/convenings/pkg/storetest"
 )
 
 func TestMain(m *testing.M) { os.Exit(localaws.RunTests(m)) }
@@ -38,7 +39,8 @@ type harness struct {
 	// functions are the HTTP functions' handlers, by name, as their mains
 	// build them (localrun.NewFunction).
 	functions map[string]func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
-	svc       *convening.Service
+	svc       *storetest.Services
+	store     *dynamostore.Store // the services' store
 }
 
 // functionConfig is the configuration the functions get from the CDK app,
@@ -82,7 +84,7 @@ func newHarness(t testing.TB, clientOpts ...func(*dynamodb.Options)) *harness {
 		t.Fatal(err)
 	}
 	store := dynamostore.Open(localaws.Config(), h.table, nil, append([]func(*dynamodb.Options){localaws.DynamoDBEndpoint(dynamoURL)}, clientOpts...)...)
-	h.svc = convening.NewService(store, tokens, nil)
+	h.svc, h.store = storetest.NewServices(store, tokens, nil), store
 	return h
 }
 
@@ -179,7 +181,7 @@ func (h *harness) sweeper(t testing.TB, now func() time.Time) *outbox.Mailer {
 		t.Fatal(err)
 	}
 	tokens, _ := convening.NewManageTokens([]byte(tokenSecret))
-	store := h.svc.Store.(*dynamostore.Store)
+	store := h.store
 	m, err := mail.NewMailer(store, mail.NewSES(ses, "convenings@lmi.example.org", ""),
 		mail.Links{BaseURL: "http://127.0.0.1:8080", Tokens: tokens}, nil, nil)
 	if err != nil {

@@ -17,7 +17,6 @@ import (
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
-	"github.com/calmi/convenings/pkg/dynamostore"
 	"github.com/calmi/convenings/pkg/localaws"
 	"github.com/calmi/convenings/pkg/localrun"
 )
@@ -111,7 +110,7 @@ func samplePayloadHarness(t *testing.T, run string) *harness {
 	if _, _, _, err := h.svc.Register(ctx, "central-valley-convening-2027", teamOf(run, 1, 2), nil); err != nil {
 		t.Fatal(err)
 	}
-	store := h.svc.Store.(*dynamostore.Store)
+	store := h.store
 	for i, n := range sentNotices {
 		// A team of one: its registration, its member, its notice.
 		ids = []string{fmt.Sprintf("01JDXAMPLE00000000000000%02d", i+1), "", n.notice}
@@ -133,7 +132,7 @@ func samplePayloadHarness(t *testing.T, run string) *harness {
 // permanent bounce and a complaint failed theirs, the others changed nothing.
 func checkSESEvents(t *testing.T, h *harness) {
 	t.Helper()
-	store := h.svc.Store.(*dynamostore.Store)
+	store := h.store
 	for _, n := range sentNotices {
 		r, err := store.NoticeRecord(context.Background(), n.notice)
 		if err != nil {

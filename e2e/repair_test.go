@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/calmi/convenings/pkg/convening"
-	"github.com/calmi/convenings/pkg/dynamostore"
 	"github.com/calmi/convenings/pkg/dynamostore/dynamotest"
 	"github.com/calmi/convenings/pkg/mail"
 	"github.com/calmi/convenings/pkg/outbox"
@@ -38,7 +37,7 @@ func TestStreamRepairsWhatACrashLeft(t *testing.T) {
 		t.Fatalf("setup: %v %s", err, waiting.Status)
 	}
 	// The "crash": the cancel commits, the promotion that should follow never runs.
-	store := h.svc.Store.(*dynamostore.Store)
+	store := h.store
 	if r, err := store.UpdateRegistration(ctx, first.ID, convening.ReadRegistration,
 		convening.DecideCancel(convening.TeamActor, convening.NewID(), convening.NewID(), "", time.Now())); err != nil || r.Status != convening.StatusCancelled {
 		t.Fatalf("cancel: %v %s", err, r.Status)

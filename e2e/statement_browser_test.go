@@ -71,8 +71,7 @@ func (b *browserSystem) decide(id string, d convening.StaffDecision) {
 // to do: what the promoter's schedule does when deadlines pass.
 func (b *browserSystem) sweepAt(at time.Time) {
 	b.t.Helper()
-	later := *b.svc
-	later.Clock = func() time.Time { return at }
+	later := b.svc.WithClock(func() time.Time { return at })
 	for range 5 {
 		n, err := later.SweepHolds(context.Background())
 		if err != nil {

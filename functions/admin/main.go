@@ -16,8 +16,9 @@ import (
 func main() {
 	c := deploy.ConfigFromEnv(os.Getenv)
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
-	store := dynamostore.Open(cfg, c.Table, logger)
-	lambda.Start(httpapi.Admin(convening.NewService(store, nil, logger).WithNotices(store), logger).Handle)
+	store, b := dynamostore.Open(cfg, c.Table, logger), convening.NewBasics(logger)
+	lambda.Start(httpapi.Admin(convening.NewEventService(b, store), convening.NewStaffService(b, store), convening.NewReviewService(b, store),
+		convening.NewNoticeService(b, store), convening.NewOrganizationService(b, store), convening.NewPrivacyService(b, store), logger).Handle)
 }
 
 func must[T any](v T, err error) T {

@@ -22,7 +22,11 @@ func main() {
 	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
 	store := dynamostore.Open(cfg, c.Table, logger)
 	pool := cognito.Pool{Issuer: c.CognitoIssuer, ClientID: c.CognitoClientID, LoginURL: c.CognitoLoginURL}
-	lambda.Start(must(console.New(ctx, convening.NewService(store, nil, logger).WithNotices(store), store,
+	b := convening.NewBasics(logger)
+	services := console.Services{EventService: convening.NewEventService(b, store), StaffService: convening.NewStaffService(b, store),
+		ReviewService: convening.NewReviewService(b, store), NoticeService: convening.NewNoticeService(b, store),
+		OrganizationService: convening.NewOrganizationService(b, store), PrivacyService: convening.NewPrivacyService(b, store)}
+	lambda.Start(must(console.New(ctx, services, store,
 		console.Options{Pool: pool, PublicURL: c.PublicURL, Key: secret.Derive(console.KeyLabel), Log: logger})).Handle)
 }
 

@@ -16,7 +16,7 @@ func main() {
 	c := deploy.ConfigFromEnv(os.Getenv)
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	store := dynamostore.Open(cfg, c.Table, logger)
-	lambda.Start(httpapi.Events(convening.NewService(store, nil, logger), logger).Handle)
+	lambda.Start(httpapi.Events(convening.NewEventService(convening.NewBasics(logger), store), logger).Handle)
 }
 
 func must[T any](v T, err error) T {

@@ -17,7 +17,8 @@ func main() {
 	c := deploy.ConfigFromEnv(os.Getenv)
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	store := dynamostore.Open(cfg, c.Table, logger)
-	lambda.Start((&streamapi.Promoter{Service: convening.NewService(store, nil, logger), Log: logger}).Invoke)
+	b := convening.NewBasics(logger)
+	lambda.Start((&streamapi.Promoter{Promotion: convening.NewPromotionService(b, store), Holds: convening.NewHoldService(b, store), Log: logger}).Invoke)
 }
 
 func must[T any](v T, err error) T {

@@ -19,7 +19,7 @@ func main() {
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
 	store := dynamostore.Open(cfg, c.Table, logger)
-	lambda.Start(httpapi.Registration(convening.NewService(store, secret.Tokens, logger), logger).Handle)
+	lambda.Start(httpapi.Registration(convening.NewRegistrationService(convening.NewBasics(logger), store, secret.Tokens), logger).Handle)
 }
 
 func must[T any](v T, err error) T {

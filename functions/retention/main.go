@@ -17,7 +17,7 @@ func main() {
 	c := deploy.ConfigFromEnv(os.Getenv)
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	store := dynamostore.Open(cfg, c.Table, logger)
-	lambda.Start((&retention.Handler{Service: convening.NewService(store, nil, logger), Log: logger}).Handle)
+	lambda.Start((&retention.Handler{Privacy: convening.NewPrivacyService(convening.NewBasics(logger), store), Log: logger}).Handle)
 }
 
 func must[T any](v T, err error) T {

@@ -18,8 +18,10 @@ func main() {
 	c, ctx := deploy.ConfigFromEnv(os.Getenv), context.Background()
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
-	svc := convening.NewService(dynamostore.Open(cfg, c.Table, logger), secret.Tokens, logger)
-	lambda.Start(must(web.New(svc, web.Options{CSRFKey: secret.Derive(web.CSRFKeyLabel), Log: logger})).Handle)
+	store, b := dynamostore.Open(cfg, c.Table, logger), convening.NewBasics(logger)
+	services := web.Services{EventService: convening.NewEventService(b, store),
+		RegistrationService: convening.NewRegistrationService(b, store, secret.Tokens), StatementService: convening.NewStatementService(b, store, secret.Tokens)}
+	lambda.Start(must(web.New(services, web.Options{CSRFKey: secret.Derive(web.CSRFKeyLabel), Log: logger})).Handle)
 }
 
 func must[T any](v T, err error) T {

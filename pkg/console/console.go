@@ -44,8 +44,9 @@ import (
 // its own.
 const KeyLabel = "lmi-console-v1"
 
-// Service is what the console's pages need of the registration service
-// (*convening.Service, with its notices: Service.WithNotices). The pages
+// Service is what the console's pages need of the domain (Services: the
+// events, staff's work on registrations, statements' reviews, the emails,
+// organizations and privacy). The pages
 // decide nothing themselves: every rule, every change and its audit record
 // is the service's.
 type Service interface {

@@ -28,7 +28,7 @@ import (
 type fixture struct {
 	t        testing.TB
 	h        *console.Handler
-	svc      *convening.Service
+	svc      *storetest.Services
 	store    *memstore.Store
 	sessions *memstore.Sessions
 }
@@ -39,7 +39,7 @@ func newFixture(t testing.TB) *fixture { return newFixtureWith(t, nil) }
 
 // newFixtureWith gives the console the service as wrap returns it (nil:
 // as it is).
-func newFixtureWith(t testing.TB, wrap func(*convening.Service) console.Service) *fixture {
+func newFixtureWith(t testing.TB, wrap func(console.Service) console.Service) *fixture {
 	t.Helper()
 	store, sessions := memstore.New(), memstore.NewSessions()
 	tokens, err := convening.NewManageTokens([]byte(strings.Repeat("t", 32)))
@@ -47,10 +47,10 @@ func newFixtureWith(t testing.TB, wrap func(*convening.Service) console.Service)
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	svc := convening.NewService(store, tokens, log).WithNotices(store)
-	var pages console.Service = svc
+	svc := storetest.NewServices(store, tokens, log)
+	var pages console.Service = consoleServices(svc)
 	if wrap != nil {
-		pages = wrap(svc)
+		pages = wrap(pages)
 	}
 	h, err := console.New(context.Background(), pages, sessions, console.Options{
 		Pool:      cognito.Pool{Issuer: "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_TEST", ClientID: "client", LoginURL: "https://login.example.org"},
@@ -342,3 +342,9 @@ func scores(n int) url.Values {
 
 // dateTime is a time as the console shows it: Pacific, to the minute.
 func dateTime(t time.Time) string { return t.In(convening.Pacific).Format("Mon, Jan 2, 2006, 3:04 PM") }
+
+// consoleServices are the services the console function builds, from svc.
+func consoleServices(svc *storetest.Services) console.Services {
+	return console.Services{EventService: svc.EventService, StaffService: svc.StaffService, ReviewService: svc.ReviewService,
+		NoticeService: svc.NoticeService, OrganizationService: svc.OrganizationService, PrivacyService: svc.PrivacyService}
+}

@@ -20,7 +20,7 @@ import (
 // reworded is the service with every error message reworded, as a later
 // edit of the domain's wording would do.
 type reworded struct {
-	*convening.Service
+	console.Service
 	count *atomic.Int64
 }
 
@@ -185,9 +185,9 @@ var volatile = regexp.MustCompile(`name="csrf" value="[^"]*"`)
 func TestPagesDoNotDependOnErrorMessages(t *testing.T) {
 	var count atomic.Int64
 	journey := func(reword bool) []string {
-		var wrap func(*convening.Service) console.Service
+		var wrap func(console.Service) console.Service
 		if reword {
-			wrap = func(s *convening.Service) console.Service { return reworded{Service: s, count: &count} }
+			wrap = func(s console.Service) console.Service { return reworded{Service: s, count: &count} }
 		}
 		f := newFixtureWith(t, wrap)
 		at := time.Now().UTC().Truncate(time.Hour)

@@ -18,8 +18,8 @@ import (
 
 	"github.com/calmi/convenings/pkg/cognito"
 	"github.com/calmi/convenings/pkg/console"
-	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/memstore"
+	"github.com/calmi/convenings/pkg/storetest"
 )
 
 // fakePool is a user pool and its managed login, as far as the console
@@ -121,7 +121,7 @@ func TestSessionLifetime(t *testing.T) {
 	clock := func() time.Time { return now }
 	fp := newFakePool(t, clock)
 	store := memstore.New()
-	h, err := console.New(t.Context(), convening.NewService(store, nil, nil).WithNotices(store), memstore.NewSessions(),
+	h, err := console.New(t.Context(), consoleServices(storetest.NewServices(store, storetest.Tokens(t), nil)), memstore.NewSessions(),
 		console.Options{Pool: fp.pool(), PublicURL: "https://convenings.example.org", Key: []byte(strings.Repeat("k", 32)), Now: clock})
 	if err != nil {
 		t.Fatal(err)

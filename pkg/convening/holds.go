@@ -2,6 +2,7 @@ package convening
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -112,4 +113,42 @@ func (k HoldKind) reminder() NoticeKind {
 		return NoticeInvitationReminder
 	}
 	return NoticeOfferReminder
+}
+
+// DecideMembersReminder reminds each member of a statement who has not
+// confirmed yet, once, when the statement's confirmation hold falls due
+// (nobody, if the statement is closed by then); newID makes the notices'
+// ids.
+func DecideMembersReminder(auditID string, now time.Time, newID func() string) StatementDecision {
+	return func(st Statement, _ Event) (StatementChange, error) {
+		c := statementChange(st, AuditConfirmationReminded, SystemActor, auditID, "", now)
+		c.After.ConfirmationReminded = true
+		c.ReleaseHold = true
+		if st.Status.Active() {
+			for _, m := range st.Members {
+				if m.ConfirmedAt == nil {
+					c.Notices = append(c.Notices, statementNotice(newID(), NoticeConfirmationNudge, st, m.ID))
+				}
+			}
+		}
+		c = c.finish(st)
+		c.Audit.After = map[string]string{"reminded": fmt.Sprint(len(c.Notices))}
+		return c, nil
+	}
+}
+
+// DecideInvitationLapse lapses an invitation not accepted by its deadline:
+// the seats held go back, the organization's place is free, and the team
+// is told.
+func DecideInvitationLapse(auditID, noticeID string, now time.Time) StatementDecision {
+	return func(st Statement, _ Event) (StatementChange, error) {
+		if st.Status != StatementInvited || now.Before(st.Invitation.RespondBy) {
+			return StatementChange{}, ErrHoldMoved
+		}
+		c := statementChange(st, AuditInvitationExpired, SystemActor, auditID, "", now)
+		c.After.Status = StatementExpired
+		c.ReleaseClaim, c.ReleaseHold = true, true
+		c.Notices = []NoticeSpec{statementNotice(noticeID, NoticeInvitationExpired, st, "")}
+		return c.finish(st), nil
+	}
 }

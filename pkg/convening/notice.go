@@ -162,17 +162,29 @@ type Outbox interface {
 	FailNotice(ctx context.Context, id string, now time.Time, cause string) error
 }
 
-// Notices reads notices: one with everything its email shows, one's
-// delivery record, the ids of those due for the sweep (oldest due first),
-// those that failed (newest first) and those of one registration.
+// Notices reads notices for the mailer: one with everything its email
+// shows, and the ids of those due for the sweep (oldest due first); and
+// their delivery records.
 type Notices interface {
 	Notice(ctx context.Context, id string) (Notice, error)
-	NoticeRecord(ctx context.Context, id string) (NoticeRecord, error)
 	DueNotices(ctx context.Context, now time.Time, limit int) ([]string, error)
+	NoticeRecords
+}
+
+// NoticeRecords reads notices' delivery records for staff: one's, those
+// that failed (newest first) and those of one subject.
+type NoticeRecords interface {
+	NoticeRecord(ctx context.Context, id string) (NoticeRecord, error)
 	FailedNotices(ctx context.Context, limit int) ([]NoticeRecord, error)
-	// RegistrationNotices returns every notice of a registration, oldest
-	// first: the emails a team was sent, or is owed.
-	RegistrationNotices(ctx context.Context, registrationID string) ([]NoticeRecord, error)
+	NoticeHistory
+}
+
+// NoticeHistory reads the notices of one subject.
+type NoticeHistory interface {
+	// RegistrationNotices returns every notice of a registration or a
+	// statement (its subject id), oldest first: the emails a team was
+	// sent, or is owed.
+	RegistrationNotices(ctx context.Context, subjectID string) ([]NoticeRecord, error)
 }
 
 // SentNotices is what SES's later word on a sent email needs: SES reports a
@@ -213,36 +225,6 @@ type NoticeQuery struct {
 	// Limit is how many, 1 to MaxNoticePage; 0 means MaxNoticePage.
 	Limit int
 }
-
-// FailedNotices returns the notices that failed for good (SES rejected the
-// address, the email bounced for good or drew a complaint, or the sends ran
-// out of attempts), the latest failure first, with the cause of each: the
-// teams that did not get an email staff may need to reach otherwise.
-// Errors: EINVALID (state, limit).
-func (s *Service) FailedNotices(ctx context.Context, q NoticeQuery) ([]NoticeRecord, error) {
-	var v validation
-	if q.State != "" && q.State != NoticeFailed {
-		v.add("state", RuleOneOf, "values", []string{string(NoticeFailed)})
-	}
-	if q.Limit < 0 || q.Limit > MaxNoticePage {
-		v.add("limit", RuleRange, "min", 1, "max", MaxNoticePage)
-	}
-	if err := v.err("The notices query"); err != nil {
-		return nil, err
-	}
-	if s.Notices == nil {
-		return nil, errNoNotices
-	}
-	limit := q.Limit
-	if limit == 0 {
-		limit = MaxNoticePage
-	}
-	return s.Notices.FailedNotices(ctx, limit)
-}
-
-// errNoNotices is a wiring mistake: a function that shows notices was
-// built without them.
-var errNoNotices = NewError(EINTERNAL, ReasonInternal, "the service has no notices to read")
 
 // RegistrationNotice is the email a notice about a registration owes, from
 // the registration and its event as they are when it goes out; position

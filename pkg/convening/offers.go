@@ -1,7 +1,6 @@
 package convening
 
 import (
-	"context"
 	"time"
 )
 
@@ -61,73 +60,4 @@ func DecideLapseOffer(auditID, noticeID string, now time.Time) Decision {
 		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticeOfferExpired, SubjectID: reg.ID}}
 		return c.finish(reg), nil
 	}
-}
-
-// AcceptOffer registers an offered team, for the holder of its manage
-// token. Errors: ENOTFOUND, ECONFLICT (ReasonOfferExpired, ReasonNoOffer).
-func (s *Service) AcceptOffer(ctx context.Context, id, token string) (Registration, error) {
-	if !s.authorized(id, token) {
-		return Registration{}, ErrRegistrationNotFound
-	}
-	reg, err := s.Store.UpdateRegistration(ctx, id, ReadEvent, DecideAcceptOffer(s.NewID(), s.NewID(), s.Now()))
-	if err != nil && ErrorReason(err) == "already_done" {
-		return s.Store.Registration(ctx, id)
-	}
-	return reg, err
-}
-
-// SweepHolds acts on every hold that is due: it sends the reminders owed
-// and lapses the holds past their deadlines (whose seats then go to the
-// next team). It reports how many holds it acted on. The promoter runs it
-// every few minutes; it is safe to run any number of times, at once.
-func (s *Service) SweepHolds(ctx context.Context) (int, error) {
-	store, ok := s.Store.(Holds)
-	if !ok {
-		return 0, NewError(EINTERNAL, ReasonInternal, "the store keeps no holds")
-	}
-	now := s.Now()
-	due, err := store.DueHolds(ctx, now, 100)
-	if err != nil {
-		return 0, err
-	}
-	acted := 0
-	events := map[string]bool{}
-	for _, h := range due {
-		var err error
-		switch h.Due(now) {
-		case HoldRemind:
-			n := NoticeSpec{ID: s.NewID(), Kind: h.Kind.reminder(), SubjectID: h.SubjectID}
-			if h.Kind == HoldInvitation {
-				n.SubjectKind = SubjectStatement
-			}
-			err = store.RemindHold(ctx, h, n, now)
-		case HoldLapse:
-			err = s.lapse(ctx, h, now)
-			events[h.EventID] = true
-		default:
-			continue
-		}
-		switch {
-		case err == nil:
-			acted++
-		case ErrorReason(err) == ReasonBusy:
-			// Answered, lapsed or reminded meanwhile: nothing to do.
-		default:
-			s.Log.WarnContext(ctx, "hold not swept; the next sweep retries", "subject", h.SubjectID, "error", err)
-		}
-	}
-	for id := range events {
-		s.promote(ctx, id) // the lapsed seats go to the next team
-	}
-	return acted, nil
-}
-
-// lapse ends a hold past its deadline.
-func (s *Service) lapse(ctx context.Context, h Hold, now time.Time) error {
-	switch h.Kind {
-	case HoldOffer:
-		_, err := s.Store.UpdateRegistration(ctx, h.SubjectID, ReadEvent, DecideLapseOffer(s.NewID(), s.NewID(), now))
-		return err
-	}
-	return s.lapseInvitation(ctx, h, now)
 }

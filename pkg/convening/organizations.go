@@ -1,9 +1,7 @@
 package convening
 
 import (
-	"cmp"
 	"context"
-	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -68,77 +66,12 @@ func checkOrganization(v *validation, prefix string, org Organization) Organizat
 	return o
 }
 
-// MergeOrganizations records that from is another spelling of into, for a
-// reason: from's statements and registrations show in into's history.
-// Errors: EINVALID, ENOTFOUND (from has no record), ECONFLICT
-// (ReasonAlreadyMerged, ReasonSameOrganization).
-func (s *Service) MergeOrganizations(ctx context.Context, actor Actor, from, into Organization, reason string) (OrganizationHistory, error) {
-	var v validation
-	from, into = checkOrganization(&v, "from.", from), checkOrganization(&v, "into.", into)
-	checkText(&v, "reason", strings.TrimSpace(reason), MaxReasonLen, true)
-	if err := v.err("The merge"); err != nil {
-		return OrganizationHistory{}, err
-	}
-	store, ok := s.Store.(OrganizationAliases)
-	if !ok {
-		return OrganizationHistory{}, NewError(EINTERNAL, ReasonInternal, "the store keeps no organization aliases")
-	}
-	if _, err := s.History(ctx, from); err != nil {
-		return OrganizationHistory{}, err
-	}
-	// Into is an organization on record, as it is spelled there.
-	target, err := s.History(ctx, into)
-	if err != nil {
-		return OrganizationHistory{}, err
-	}
-	root := target.Organization
-	if len(target.Registrations) > 0 && target.Registrations[0].Organization.Key() == root.Key() {
-		root = target.Registrations[0].Organization
-	} else if len(target.Statements) > 0 && target.Statements[0].Organization.Key() == root.Key() {
-		root = target.Statements[0].Organization
-	}
-	if root.Key() == from.Key() {
-		return OrganizationHistory{}, NewError(ECONFLICT, ReasonSameOrganization, "%s is %s already.", from.Name, into.Name)
-	}
-	a := OrganizationAlias{From: from, Into: root, Reason: strings.TrimSpace(reason), By: actor, At: s.Now()}
-	if err := store.PutAlias(ctx, a); err != nil {
-		return OrganizationHistory{}, err
-	}
-	return s.History(ctx, root)
-}
-
-// rootOf follows an organization's merges to the organization it is now.
-func (s *Service) rootOf(ctx context.Context, store OrganizationAliases, org Organization) (Organization, error) {
-	for range maxAliasHops {
-		a, ok, err := store.AliasOf(ctx, org.Key())
-		if err != nil || !ok {
-			return org, err
-		}
-		org = a.Into
-	}
-	return org, nil
-}
-
-// spellings returns the organization keys whose records are org's: its
-// own and those merged into it, however many merges deep.
-func (s *Service) spellings(ctx context.Context, org Organization) ([]string, []OrganizationAlias, error) {
-	store, ok := s.Store.(OrganizationAliases)
-	if !ok {
-		return []string{org.Key()}, nil, nil
-	}
-	keys, all := []string{org.Key()}, []OrganizationAlias(nil)
-	for i := 0; i < len(keys) && i < 100; i++ {
-		aliases, err := store.AliasesInto(ctx, keys[i])
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, a := range aliases {
-			if !slices.Contains(keys, a.From.Key()) {
-				keys = append(keys, a.From.Key())
-				all = append(all, a)
-			}
-		}
-	}
-	slices.SortFunc(all, func(a, b OrganizationAlias) int { return cmp.Compare(a.From.Key(), b.From.Key()) })
-	return keys, all, nil
+// OrganizationHistory is an organization's record across events: its
+// statements and registrations, newest first, under every spelling merged
+// into it (Aliases).
+type OrganizationHistory struct {
+	Organization  Organization        `json:"organization"`
+	Aliases       []OrganizationAlias `json:"aliases"`
+	Statements    []Statement         `json:"statements"`
+	Registrations []Registration      `json:"registrations"`
 }

@@ -65,9 +65,14 @@ func nextActiveList(list Status) Status {
 	return ""
 }
 
-// Roster returns one page of an event's registrations for staff.
-// Errors: ENOTFOUND, EINVALID (status, limit or cursor).
-func (s *Service) Roster(ctx context.Context, eventID string, q RosterQuery) (Event, RosterPage, error) {
+// rosterReads are the reads of an event's roster: the event and its lists.
+type rosterReads interface {
+	EventReader
+	RosterReader
+}
+
+// roster reads one page of an event's registrations (StaffService.Roster).
+func roster(ctx context.Context, store rosterReads, eventID string, q RosterQuery) (Event, RosterPage, error) {
 	var v validation
 	if q.Status != "" && !slices.Contains(RosterLists, q.Status) {
 		lists := make([]string, len(RosterLists))
@@ -93,7 +98,7 @@ func (s *Service) Roster(ctx context.Context, eventID string, q RosterQuery) (Ev
 	if err := v.err("The roster query"); err != nil {
 		return Event{}, RosterPage{}, err
 	}
-	e, err := s.Event(ctx, eventID)
+	e, err := readEvent(ctx, store, eventID)
 	if err != nil {
 		return Event{}, RosterPage{}, err
 	}
@@ -103,7 +108,7 @@ func (s *Service) Roster(ctx context.Context, eventID string, q RosterQuery) (Ev
 	}
 	var page RosterPage
 	for {
-		regs, more, err := s.Store.Roster(ctx, eventID, list, after, limit-len(page.Registrations))
+		regs, more, err := store.Roster(ctx, eventID, list, after, limit-len(page.Registrations))
 		if err != nil {
 			return Event{}, RosterPage{}, err
 		}
@@ -125,14 +130,13 @@ func (s *Service) Roster(ctx context.Context, eventID string, q RosterQuery) (Ev
 	}
 }
 
-// AllRegistrations reads every registration of one of an event's lists
-// (see RosterQuery.Status; "" for the active ones), page by page: for
-// exports.
-func (s *Service) AllRegistrations(ctx context.Context, eventID string, list Status) (Event, []Registration, error) {
+// allRegistrations reads every registration of one of an event's lists
+// (see RosterQuery.Status; "" for the active ones), page by page.
+func allRegistrations(ctx context.Context, store rosterReads, eventID string, list Status) (Event, []Registration, error) {
 	q := RosterQuery{Status: list}
 	var all []Registration
 	for {
-		e, page, err := s.Roster(ctx, eventID, q)
+		e, page, err := roster(ctx, store, eventID, q)
 		if err != nil {
 			return Event{}, nil, err
 		}
@@ -141,22 +145,5 @@ func (s *Service) AllRegistrations(ctx context.Context, eventID string, list Sta
 			return e, all, nil
 		}
 		q.Cursor = page.Next
-	}
-}
-
-// AllAudit reads an event's whole audit log, newest first: for exports.
-func (s *Service) AllAudit(ctx context.Context, eventID string) ([]AuditRecord, error) {
-	q := AuditQuery{EventID: eventID}
-	var all []AuditRecord
-	for {
-		page, next, err := s.Audit(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, page...)
-		if next == "" {
-			return all, nil
-		}
-		q.Cursor = next
 	}
 }

@@ -15,13 +15,13 @@ import (
 	"github.com/calmi/convenings/pkg/storetest"
 )
 
-func newService(t *testing.T, store convening.Store) *convening.Service {
+func newService(t *testing.T, store storetest.Store) *storetest.Services {
 	t.Helper()
 	tokens, err := convening.NewManageTokens([]byte(strings.Repeat("s", 32)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return convening.NewService(store, tokens, slog.New(slog.DiscardHandler))
+	return storetest.NewServices(store, tokens, nil)
 }
 
 func TestServiceCreateEventDefaults(t *testing.T) {
@@ -157,21 +157,23 @@ func TestServiceExportListsAreNeverNull(t *testing.T) {
 	}
 }
 
-func TestServiceWithoutTokensNeverPanics(t *testing.T) {
-	ctx := context.Background()
-	store := memstore.New()
-	svc := convening.NewService(store, nil, slog.New(slog.DiscardHandler))
-	if _, err := svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), storetest.Event("ev", 10, convening.PolicyStrict)); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, _, err := svc.Register(ctx, "ev", storetest.Team(1, 2), nil); convening.ErrorCode(err) != convening.EINTERNAL {
-		t.Fatalf("register without tokens: %v", err)
-	}
-	if _, err := svc.Registration(ctx, "01ABC", "token"); !errors.Is(err, convening.ErrRegistrationNotFound) {
-		t.Fatalf("read without tokens: %v", err)
-	}
-	if ev, _ := svc.Event(ctx, "ev"); ev.RegisteredTeams != 0 {
-		t.Fatalf("registered without tokens: %+v", ev.Counts)
+// TestTeamServicesNeedTheirTokens: a function that serves teams but was
+// wired without the manage-token secret fails at start, not at its first
+// request.
+func TestTeamServicesNeedTheirTokens(t *testing.T) {
+	b, store := convening.NewBasics(nil), memstore.New()
+	for name, build := range map[string]func(){
+		"registrations": func() { convening.NewRegistrationService(b, store, nil) },
+		"statements":    func() { convening.NewStatementService(b, store, nil) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("built without manage tokens")
+				}
+			}()
+			build()
+		})
 	}
 }
 
@@ -218,7 +220,7 @@ func TestServiceCancelSucceedsWhenPromotionFails(t *testing.T) {
 	ctx := context.Background()
 	var logs bytes.Buffer
 	tokens, _ := convening.NewManageTokens([]byte(strings.Repeat("s", 32)))
-	svc := convening.NewService(failingPromotion{memstore.New()}, tokens, slog.New(slog.NewJSONHandler(&logs, nil)))
+	svc := storetest.NewServices(failingPromotion{memstore.New()}, tokens, slog.New(slog.NewJSONHandler(&logs, nil)))
 	if _, err := svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), storetest.Event("ev", 4, convening.PolicyStrict)); err != nil {
 		t.Fatal(err)
 	}

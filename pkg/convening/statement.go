@@ -1,7 +1,6 @@
 package convening
 
 import (
-	"context"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -239,26 +238,6 @@ type Review struct {
 	Scores      map[string]int `json:"scores"`
 	Comment     string         `json:"comment"`
 	At          time.Time      `json:"at"`
-}
-
-// StatementStore is the store's side of statements of interest.
-type StatementStore interface {
-	// SubmitStatement stores a new statement, its organization's place for
-	// the event, the contact's notice and each member's confirmation
-	// request, in one transaction conditioned on the event taking
-	// statements. It reports whether the answer replays an earlier request.
-	SubmitStatement(ctx context.Context, in SubmitInput) (Statement, bool, error)
-	Statement(ctx context.Context, id string) (Statement, error)
-	// UpdateStatement reads the statement and its event, asks decide, and
-	// applies its change in one transaction, asking again if anything it
-	// read moved first.
-	UpdateStatement(ctx context.Context, id string, decide StatementDecision) (Statement, error)
-	// Statements returns up to limit statements of an event in one status
-	// ("" for all), oldest first, after the statement afterID.
-	Statements(ctx context.Context, eventID string, status StatementStatus, afterID string, limit int) ([]Statement, bool, error)
-	PutReview(ctx context.Context, r Review, audit AuditRecord) error
-	Reviews(ctx context.Context, statementID string) ([]Review, error)
-	OrganizationStatements(ctx context.Context, orgKey string) ([]Statement, error)
 }
 
 // statementSummary is a statement's standing for the audit log.

@@ -36,10 +36,9 @@ func newFaultStore(t *testing.T, wrap func(API) API) (*Store, *dynamodb.Client) 
 	return New(db, table, slog.New(slog.DiscardHandler)), client
 }
 
-func newTeamService(t *testing.T, s *Store, eventID string, capacity int) *convening.Service {
+func newTeamService(t *testing.T, s *Store, eventID string, capacity int) *storetest.Services {
 	t.Helper()
-	tokens, _ := convening.NewManageTokens([]byte("0123456789abcdef0123456789abcdef-faults"))
-	svc := convening.NewService(s, tokens, slog.New(slog.DiscardHandler))
+	svc := storetest.NewServices(s, storetest.Tokens(t), nil)
 	if _, err := svc.CreateEvent(context.Background(), convening.StaffActor("staff-1", "staff@lmi.example.org"), storetest.Event(eventID, capacity, convening.PolicyStrict)); err != nil {
 		t.Fatal(err)
 	}

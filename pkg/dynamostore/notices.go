@@ -24,10 +24,6 @@ const (
 	msgPrefix = "MSG#"
 )
 
-func newNoticeItem(id string, kind convening.NoticeKind, reg convening.Registration, now time.Time) noticeItem {
-	return newSpecItem(convening.NoticeSpec{ID: id, Kind: kind, SubjectID: reg.ID}, reg.EventID, now)
-}
-
 // newSpecItem is the notice a change specifies: about a registration or a
 // statement (filed under TEAM#<its id> either way), to its contact or one
 // member.

@@ -23,25 +23,25 @@ func (h *Handler) export(ctx context.Context, r *request) (events.APIGatewayV2HT
 		list := map[string]convening.Status{"roster.csv": convening.StatusRegistered, "waitlist.csv": convening.StatusWaitlisted,
 			"cancelled.csv": convening.StatusCancelled}[file]
 		var regs []convening.Registration
-		if _, regs, err = h.svc.AllRegistrations(ctx, eventID, list); err == nil {
+		if _, regs, err = h.staff.AllRegistrations(ctx, eventID, list); err == nil {
 			err = export.Registrations(&b, regs)
 		}
 	case "members.csv":
 		var regs []convening.Registration
-		if _, regs, err = h.svc.AllRegistrations(ctx, eventID, convening.StatusRegistered); err == nil {
+		if _, regs, err = h.staff.AllRegistrations(ctx, eventID, convening.StatusRegistered); err == nil {
 			err = export.Members(&b, regs)
 		}
 	case "audit.csv":
-		if _, err = h.svc.Event(ctx, eventID); err == nil {
+		if _, err = h.events.Event(ctx, eventID); err == nil {
 			var records []convening.AuditRecord
-			if records, err = h.svc.AllAudit(ctx, eventID); err == nil {
+			if records, err = h.staff.AllAudit(ctx, eventID); err == nil {
 				err = export.Audit(&b, records)
 			}
 		}
 	case "statements.csv":
 		var e convening.Event
 		var records []convening.StatementRecord
-		if e, records, err = h.svc.StatementRecords(ctx, eventID); err == nil {
+		if e, records, err = h.reviews.StatementRecords(ctx, eventID); err == nil {
 			err = export.Statements(&b, e.ReviewCriteria, records)
 		}
 	default:

@@ -14,12 +14,13 @@ import (
 
 // The HTTP functions' handlers, one constructor per function of
 // deploy.Functions, each serving exactly that function's routes of
-// deploy.Routes (a test holds the two together). A function that needs no
-// manage tokens is given a service without them.
+// deploy.Routes (a test holds the two together), given exactly the domain
+// services those routes call.
 
 // Events serves the public reads of events (function deploy.Events).
-func Events(svc *convening.Service, log *slog.Logger) *Handler {
-	h := newHandler(svc, log)
+func Events(events *convening.EventService, log *slog.Logger) *Handler {
+	h := newHandler(log)
+	h.events = events
 	h.routes = map[string]route{
 		"GET /api/events":           h.listEvents,
 		"GET /api/events/{eventId}": h.getEvent,
@@ -27,10 +28,10 @@ func Events(svc *convening.Service, log *slog.Logger) *Handler {
 	return h
 }
 
-// Register serves team registration (function deploy.Register). The
-// service must have manage tokens: the answer carries the team's.
-func Register(svc *convening.Service, log *slog.Logger) *Handler {
-	h := newHandler(svc, log)
+// Register serves team registration (function deploy.Register).
+func Register(registrations *convening.RegistrationService, log *slog.Logger) *Handler {
+	h := newHandler(log)
+	h.registrations = registrations
 	h.routes = map[string]route{
 		"POST /api/events/{eventId}/registrations": h.register,
 	}
@@ -38,10 +39,10 @@ func Register(svc *convening.Service, log *slog.Logger) *Handler {
 }
 
 // Registration serves a team's own registration, read and cancelled with
-// its manage token (function deploy.Registration). The service must have
-// manage tokens.
-func Registration(svc *convening.Service, log *slog.Logger) *Handler {
-	h := newHandler(svc, log)
+// its manage token (function deploy.Registration).
+func Registration(registrations *convening.RegistrationService, log *slog.Logger) *Handler {
+	h := newHandler(log)
+	h.registrations = registrations
 	h.routes = map[string]route{
 		"GET /api/registrations/{registrationId}":         h.getRegistration,
 		"DELETE /api/registrations/{registrationId}":      h.cancelRegistration,
@@ -53,9 +54,9 @@ func Registration(svc *convening.Service, log *slog.Logger) *Handler {
 // Statements serves statements of interest (function deploy.Statements):
 // the team submits one, reads it, accepts its invitation or declines with
 // its manage token, and each member confirms with their personal token.
-// The service must have manage tokens.
-func Statements(svc *convening.Service, log *slog.Logger) *Handler {
-	h := newHandler(svc, log)
+func Statements(statements *convening.StatementService, log *slog.Logger) *Handler {
+	h := newHandler(log)
+	h.statements = statements
 	h.routes = map[string]route{
 		"POST /api/events/{eventId}/statements":                         h.submitStatement,
 		"GET /api/statements/{statementId}":                             h.getStatement,
@@ -68,10 +69,10 @@ func Statements(svc *convening.Service, log *slog.Logger) *Handler {
 
 // Admin serves the staff API (function deploy.Admin): every route requires
 // a signed-in staff member in one of the route's roles (deploy.Routes).
-// The service must have the notices (Service.WithNotices): staff read
-// the failed ones and resend.
-func Admin(svc *convening.Service, log *slog.Logger) *Handler {
-	h := newHandler(svc, log)
+func Admin(events *convening.EventService, staff *convening.StaffService, reviews *convening.ReviewService,
+	notices *convening.NoticeService, organizations *convening.OrganizationService, privacy *convening.PrivacyService, log *slog.Logger) *Handler {
+	h := newHandler(log)
+	h.events, h.staff, h.reviews, h.emails, h.organizations, h.privacy = events, staff, reviews, notices, organizations, privacy
 	h.routes = map[string]route{
 		"POST /api/admin/events":                                                       h.createEvent,
 		"PATCH /api/admin/events/{eventId}":                                            h.updateEvent,
@@ -105,7 +106,7 @@ func Admin(svc *convening.Service, log *slog.Logger) *Handler {
 	return h
 }
 
-func newHandler(svc *convening.Service, log *slog.Logger) *Handler {
+func newHandler(log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -117,7 +118,7 @@ func newHandler(svc *convening.Service, log *slog.Logger) *Handler {
 			roles[r.Key()] = r.Roles
 		}
 	}
-	return &Handler{svc: svc, log: log, roles: roles}
+	return &Handler{log: log, roles: roles}
 }
 
 // RouteKeys returns the route keys h serves, sorted.

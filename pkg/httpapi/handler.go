@@ -34,7 +34,17 @@ const MaxBodyBytes = 64 << 10
 
 // Handler serves one function's share of the HTTP API (see functions.go).
 type Handler struct {
-	svc    *convening.Service
+	// The domain services its function serves (see functions.go); the
+	// others are nil, and none of its routes calls them.
+	events        *convening.EventService
+	registrations *convening.RegistrationService
+	statements    *convening.StatementService
+	staff         *convening.StaffService
+	reviews       *convening.ReviewService
+	emails        *convening.NoticeService
+	organizations *convening.OrganizationService
+	privacy       *convening.PrivacyService
+
 	log    *slog.Logger
 	routes map[string]route
 	// roles are the roles of each route that has them (deploy.Routes):

@@ -22,6 +22,7 @@ import (
 	"github.com/calmi/convenings/pkg/httpapi/apitest"
 	"github.com/calmi/convenings/pkg/memstore"
 	"github.com/calmi/convenings/pkg/openapidoc"
+	"github.com/calmi/convenings/pkg/storetest"
 	"github.com/calmi/convenings/pkg/web"
 )
 
@@ -33,7 +34,7 @@ const staffToken = "local-staff-token-for-tests"
 type api struct {
 	t         testing.TB
 	functions map[string]*httpapi.Handler
-	svc       *convening.Service // with manage tokens, for setting up
+	svc       *storetest.Services // for setting up
 	store     *memstore.Store
 	query     map[string]string // query parameters of the next request
 }
@@ -42,13 +43,14 @@ func newAPI(t testing.TB) *api {
 	tokens, _ := convening.NewManageTokens([]byte(strings.Repeat("s", 32)))
 	store := memstore.New()
 	log := slog.New(slog.DiscardHandler)
-	svc, plain := convening.NewService(store, tokens, log), convening.NewService(store, nil, log)
+	svc := storetest.NewServices(store, tokens, log)
 	return &api{t: t, svc: svc, store: store, functions: map[string]*httpapi.Handler{
-		deploy.Events:       httpapi.Events(plain, log),
-		deploy.Register:     httpapi.Register(svc, log),
-		deploy.Registration: httpapi.Registration(svc, log),
-		deploy.Statements:   httpapi.Statements(svc, log),
-		deploy.Admin:        httpapi.Admin(convening.NewService(store, nil, log).WithNotices(store), log),
+		deploy.Events:       httpapi.Events(svc.EventService, log),
+		deploy.Register:     httpapi.Register(svc.RegistrationService, log),
+		deploy.Registration: httpapi.Registration(svc.RegistrationService, log),
+		deploy.Statements:   httpapi.Statements(svc.StatementService, log),
+		deploy.Admin: httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService,
+			svc.OrganizationService, svc.PrivacyService, log),
 	}}
 }
 
@@ -322,25 +324,29 @@ func TestOutOfTimeIsUnavailable(t *testing.T) {
 // serves a route key the table does not give it.
 func TestEveryRouteHasAHandler(t *testing.T) {
 	tokens, _ := convening.NewManageTokens([]byte(strings.Repeat("s", 32)))
-	svc := convening.NewService(nil, tokens, nil)
-	site, err := web.New(svc, web.Options{CSRFKey: []byte(strings.Repeat("c", 32))})
+	svc := storetest.NewServices(memstore.New(), tokens, nil)
+	site, err := web.New(web.Services{EventService: svc.EventService, RegistrationService: svc.RegistrationService,
+		StatementService: svc.StatementService}, web.Options{CSRFKey: []byte(strings.Repeat("c", 32))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	pool := cognito.Pool{Issuer: "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_EXAMPLE", ClientID: "client", LoginURL: "https://login.example.org"}
-	staffConsole, err := console.New(t.Context(), svc, memstore.NewSessions(), console.Options{Pool: pool, PublicURL: "https://convenings.example.org",
+	staffConsole, err := console.New(t.Context(), console.Services{EventService: svc.EventService, StaffService: svc.StaffService,
+		ReviewService: svc.ReviewService, NoticeService: svc.NoticeService, OrganizationService: svc.OrganizationService,
+		PrivacyService: svc.PrivacyService}, memstore.NewSessions(), console.Options{Pool: pool, PublicURL: "https://convenings.example.org",
 		Key: []byte(strings.Repeat("k", 32))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	functions := map[string]interface{ RouteKeys() []string }{
 		deploy.Console:      staffConsole,
-		deploy.Events:       httpapi.Events(svc, nil),
-		deploy.Register:     httpapi.Register(svc, nil),
-		deploy.Registration: httpapi.Registration(svc, nil),
-		deploy.Statements:   httpapi.Statements(svc, nil),
-		deploy.Admin:        httpapi.Admin(svc.WithNotices(nil), nil),
-		deploy.Web:          site,
+		deploy.Events:       httpapi.Events(svc.EventService, nil),
+		deploy.Register:     httpapi.Register(svc.RegistrationService, nil),
+		deploy.Registration: httpapi.Registration(svc.RegistrationService, nil),
+		deploy.Statements:   httpapi.Statements(svc.StatementService, nil),
+		deploy.Admin: httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService,
+			svc.OrganizationService, svc.PrivacyService, nil),
+		deploy.Web: site,
 	}
 	for _, f := range deploy.Functions {
 		t.Run(f.Name, func(t *testing.T) {

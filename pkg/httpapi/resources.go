@@ -25,11 +25,11 @@ func eventView(e convening.Event, now time.Time) eventJSON {
 }
 
 func (h *Handler) listEvents(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	list, err := h.svc.Events(ctx)
+	list, err := h.events.Events(ctx)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	now := h.svc.Now()
+	now := h.events.Now()
 	out := make([]eventJSON, 0, len(list))
 	for _, e := range list {
 		out = append(out, eventView(e, now))
@@ -38,11 +38,11 @@ func (h *Handler) listEvents(ctx context.Context, r *request) (events.APIGateway
 }
 
 func (h *Handler) getEvent(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	e, err := h.svc.Event(ctx, r.PathParameters["eventId"])
+	e, err := h.events.Event(ctx, r.PathParameters["eventId"])
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	return ok(http.StatusOK, eventView(e, h.svc.Now()))
+	return ok(http.StatusOK, eventView(e, h.events.Now()))
 }
 
 type registrationResponse struct {
@@ -61,7 +61,7 @@ func (h *Handler) register(ctx context.Context, r *request) (events.APIGatewayV2
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	reg, token, replayed, err := h.svc.Register(ctx, eventID, team, idem)
+	reg, token, replayed, err := h.registrations.Register(ctx, eventID, team, idem)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -77,7 +77,7 @@ func (h *Handler) register(ctx context.Context, r *request) (events.APIGatewayV2
 }
 
 func (h *Handler) getRegistration(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	reg, err := h.svc.Registration(ctx, r.PathParameters["registrationId"], r.bearer())
+	reg, err := h.registrations.Registration(ctx, r.PathParameters["registrationId"], r.bearer())
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -85,7 +85,7 @@ func (h *Handler) getRegistration(ctx context.Context, r *request) (events.APIGa
 }
 
 func (h *Handler) cancelRegistration(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	reg, err := h.svc.Cancel(ctx, r.PathParameters["registrationId"], r.bearer())
+	reg, err := h.registrations.Cancel(ctx, r.PathParameters["registrationId"], r.bearer())
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -182,11 +182,11 @@ func (h *Handler) createEvent(ctx context.Context, r *request) (events.APIGatewa
 	if err := t.err(); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	e, err := h.svc.CreateEvent(ctx, staffActor(r), e)
+	e, err := h.events.CreateEvent(ctx, staffActor(r), e)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	resp, err := ok(http.StatusCreated, eventView(e, h.svc.Now()))
+	resp, err := ok(http.StatusCreated, eventView(e, h.events.Now()))
 	if err != nil {
 		return resp, err
 	}
@@ -259,11 +259,11 @@ func (h *Handler) updateEvent(ctx context.Context, r *request) (events.APIGatewa
 	if err := t.err(); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	e, err := h.svc.UpdateEvent(ctx, staffActor(r), r.PathParameters["eventId"], c, in.Reason)
+	e, err := h.events.UpdateEvent(ctx, staffActor(r), r.PathParameters["eventId"], c, in.Reason)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	return ok(http.StatusOK, eventView(e, h.svc.Now()))
+	return ok(http.StatusOK, eventView(e, h.events.Now()))
 }
 
 // rosterBudget bounds a roster page's encoded registrations, well inside
@@ -287,11 +287,11 @@ func (h *Handler) roster(ctx context.Context, r *request) (events.APIGatewayV2HT
 		}
 		q.Limit = n
 	}
-	e, page, err := h.svc.Roster(ctx, r.PathParameters["eventId"], q)
+	e, page, err := h.staff.Roster(ctx, r.PathParameters["eventId"], q)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	out := rosterResponse{Event: eventView(e, h.svc.Now()), Registrations: []json.RawMessage{}}
+	out := rosterResponse{Event: eventView(e, h.events.Now()), Registrations: []json.RawMessage{}}
 	size := 0
 	for i, reg := range page.Registrations {
 		b, err := json.Marshal(withMembers(reg))
@@ -326,7 +326,7 @@ func (h *Handler) notices(ctx context.Context, r *request) (events.APIGatewayV2H
 		}
 		q.Limit = n
 	}
-	list, err := h.svc.FailedNotices(ctx, q)
+	list, err := h.emails.FailedNotices(ctx, q)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/calmi/convenings/pkg/httpapi"
 	"github.com/calmi/convenings/pkg/httpapi/apitest"
 	"github.com/calmi/convenings/pkg/memstore"
+	"github.com/calmi/convenings/pkg/storetest"
 )
 
 // TestStaffRoutesCheckTokenAndRole sends every staff route of the JSON API
@@ -112,8 +113,9 @@ func TestStaffRoutesCheckTokenAndRole(t *testing.T) {
 func TestStaffCallsAreLogged(t *testing.T) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
-	admin := httpapi.Admin(convening.NewService(memstore.New(), nil, log), log)
-	events := httpapi.Events(convening.NewService(memstore.New(), nil, log), log)
+	svc := storetest.NewServices(memstore.New(), storetest.Tokens(t), log)
+	admin := httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService, svc.OrganizationService, svc.PrivacyService, log)
+	events := httpapi.Events(svc.EventService, log)
 
 	req := apitest.Request("GET /api/admin/events/{eventId}/registrations", map[string]string{"eventId": "none"}, nil, "")
 	req.RequestContext.Authorizer = httpapi.StaffClaims("sub-7", deploy.RoleReviewer)

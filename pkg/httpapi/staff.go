@@ -47,15 +47,15 @@ type teamResponse struct {
 
 func (h *Handler) team(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
 	id := r.PathParameters["registrationId"]
-	reg, err := h.svc.StaffRegistration(ctx, id)
+	reg, err := h.staff.StaffRegistration(ctx, id)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	notices, err := h.svc.RegistrationNotices(ctx, id)
+	notices, err := h.emails.RegistrationNotices(ctx, id)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	history, _, err := h.svc.Audit(ctx, convening.AuditQuery{Subject: id})
+	history, _, err := h.staff.Audit(ctx, convening.AuditQuery{Subject: id})
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -83,10 +83,10 @@ func (h *Handler) audit(ctx context.Context, r *request) (events.APIGatewayV2HTT
 		}
 		q.Limit = n
 	}
-	if _, err := h.svc.Event(ctx, q.EventID); err != nil {
+	if _, err := h.events.Event(ctx, q.EventID); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	records, next, err := h.svc.Audit(ctx, q)
+	records, next, err := h.staff.Audit(ctx, q)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -116,48 +116,48 @@ func act[T any](ctx context.Context, r *request, in *T, do func() (convening.Reg
 func (h *Handler) staffCancel(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
 	var in reasonRequest
 	return act(ctx, r, &in, func() (convening.Registration, error) {
-		return h.svc.StaffCancel(ctx, staffActor(r), r.PathParameters["registrationId"], in.Reason)
+		return h.staff.StaffCancel(ctx, staffActor(r), r.PathParameters["registrationId"], in.Reason)
 	})
 }
 
 func (h *Handler) promoteNow(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
 	var in reasonRequest
 	return act(ctx, r, &in, func() (convening.Registration, error) {
-		return h.svc.PromoteNow(ctx, staffActor(r), r.PathParameters["registrationId"], in.Reason)
+		return h.staff.PromoteNow(ctx, staffActor(r), r.PathParameters["registrationId"], in.Reason)
 	})
 }
 
 func (h *Handler) move(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
 	var in moveRequest
 	return act(ctx, r, &in, func() (convening.Registration, error) {
-		return h.svc.MoveOnWaitlist(ctx, staffActor(r), r.PathParameters["registrationId"], in.Position, in.Reason)
+		return h.staff.MoveOnWaitlist(ctx, staffActor(r), r.PathParameters["registrationId"], in.Position, in.Reason)
 	})
 }
 
 func (h *Handler) changeMembers(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
 	var in membersRequest
 	return act(ctx, r, &in, func() (convening.Registration, error) {
-		return h.svc.ChangeMembers(ctx, staffActor(r), r.PathParameters["registrationId"], in.Members, in.Reason)
+		return h.staff.ChangeMembers(ctx, staffActor(r), r.PathParameters["registrationId"], in.Members, in.Reason)
 	})
 }
 
 func (h *Handler) changeContact(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
 	var in contactRequest
 	return act(ctx, r, &in, func() (convening.Registration, error) {
-		return h.svc.ChangeContact(ctx, staffActor(r), r.PathParameters["registrationId"], in.Contact, in.Reason)
+		return h.staff.ChangeContact(ctx, staffActor(r), r.PathParameters["registrationId"], in.Contact, in.Reason)
 	})
 }
 
 func (h *Handler) addWalkIn(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
 	var in walkInRequest
 	return act(ctx, r, &in, func() (convening.Registration, error) {
-		return h.svc.AddWalkIn(ctx, staffActor(r), r.PathParameters["registrationId"], in.Member, in.Reason)
+		return h.staff.AddWalkIn(ctx, staffActor(r), r.PathParameters["registrationId"], in.Member, in.Reason)
 	})
 }
 
 func (h *Handler) checkIn(undo bool) route {
 	return func(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-		reg, err := h.svc.CheckIn(ctx, staffActor(r), r.PathParameters["registrationId"], r.PathParameters["memberId"], undo)
+		reg, err := h.staff.CheckIn(ctx, staffActor(r), r.PathParameters["registrationId"], r.PathParameters["memberId"], undo)
 		if err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
@@ -170,7 +170,7 @@ func (h *Handler) resend(ctx context.Context, r *request) (events.APIGatewayV2HT
 	if _, err := r.decode(&in); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	n, err := h.svc.ResendNotice(ctx, staffActor(r), r.PathParameters["noticeId"], in.Reason)
+	n, err := h.emails.ResendNotice(ctx, staffActor(r), r.PathParameters["noticeId"], in.Reason)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -181,7 +181,7 @@ func (h *Handler) resend(ctx context.Context, r *request) (events.APIGatewayV2HT
 // JSON file to keep (the organization's data request).
 func (h *Handler) exportOrganization(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
 	org := convening.Organization{Name: r.QueryStringParameters["name"], County: r.QueryStringParameters["county"]}
-	data, err := h.svc.ExportOrganization(ctx, org)
+	data, err := h.privacy.ExportOrganization(ctx, org)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -204,7 +204,7 @@ func (h *Handler) eraseOrganization(ctx context.Context, r *request) (events.API
 	if _, err := r.decode(&in); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	n, err := h.svc.EraseOrganization(ctx, staffActor(r), in.Organization, in.Reason)
+	n, err := h.privacy.EraseOrganization(ctx, staffActor(r), in.Organization, in.Reason)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}

@@ -47,7 +47,7 @@ func (h *Handler) submitStatement(ctx context.Context, r *request) (events.APIGa
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	st, token, replayed, err := h.svc.SubmitStatement(ctx, eventID, in.Team, in.Experience, in.Reasons, idem)
+	st, token, replayed, err := h.statements.SubmitStatement(ctx, eventID, in.Team, in.Experience, in.Reasons, idem)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -63,7 +63,7 @@ func (h *Handler) submitStatement(ctx context.Context, r *request) (events.APIGa
 }
 
 func (h *Handler) getStatement(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	st, err := h.svc.Statement(ctx, r.PathParameters["statementId"], r.bearer())
+	st, err := h.statements.Statement(ctx, r.PathParameters["statementId"], r.bearer())
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -79,7 +79,7 @@ type acceptResponse struct {
 }
 
 func (h *Handler) acceptInvitation(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	reg, token, st, err := h.svc.AcceptInvitation(ctx, r.PathParameters["statementId"], r.bearer())
+	reg, token, st, err := h.statements.AcceptInvitation(ctx, r.PathParameters["statementId"], r.bearer())
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -91,7 +91,7 @@ func (h *Handler) acceptInvitation(ctx context.Context, r *request) (events.APIG
 }
 
 func (h *Handler) declineStatement(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	st, err := h.svc.DeclineStatement(ctx, r.PathParameters["statementId"], r.bearer())
+	st, err := h.statements.DeclineStatement(ctx, r.PathParameters["statementId"], r.bearer())
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -101,7 +101,7 @@ func (h *Handler) declineStatement(ctx context.Context, r *request) (events.APIG
 // confirmMember records a member's confirmation, for the holder of the
 // member's personal token (from their email).
 func (h *Handler) confirmMember(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	st, err := h.svc.ConfirmMember(ctx, r.PathParameters["statementId"], r.PathParameters["memberId"], r.bearer())
+	st, err := h.statements.ConfirmMember(ctx, r.PathParameters["statementId"], r.PathParameters["memberId"], r.bearer())
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -109,7 +109,7 @@ func (h *Handler) confirmMember(ctx context.Context, r *request) (events.APIGate
 }
 
 func (h *Handler) acceptOffer(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	reg, err := h.svc.AcceptOffer(ctx, r.PathParameters["registrationId"], r.bearer())
+	reg, err := h.registrations.AcceptOffer(ctx, r.PathParameters["registrationId"], r.bearer())
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -147,7 +147,7 @@ func (h *Handler) listStatements(ctx context.Context, r *request) (events.APIGat
 	if len(bad) > 0 {
 		return events.APIGatewayV2HTTPResponse{}, convening.InvalidFields("The filter", bad...)
 	}
-	items, counts, err := h.svc.StatementList(ctx, staffActor(r), decider(r), r.PathParameters["eventId"], f)
+	items, counts, err := h.reviews.StatementList(ctx, staffActor(r), decider(r), r.PathParameters["eventId"], f)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -160,7 +160,7 @@ type nextResponse struct {
 }
 
 func (h *Handler) nextToReview(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	st, found, err := h.svc.NextToReview(ctx, staffActor(r), r.PathParameters["eventId"])
+	st, found, err := h.reviews.NextToReview(ctx, staffActor(r), r.PathParameters["eventId"])
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -186,23 +186,23 @@ type statementPage struct {
 
 func (h *Handler) staffStatement(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
 	id := r.PathParameters["statementId"]
-	st, err := h.svc.StaffStatement(ctx, id)
+	st, err := h.reviews.StaffStatement(ctx, id)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	reviews, sum, mine, err := h.svc.StatementReviews(ctx, staffActor(r), decider(r), id)
+	reviews, sum, mine, err := h.reviews.StatementReviews(ctx, staffActor(r), decider(r), id)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	hist, err := h.svc.History(ctx, st.Organization)
+	hist, err := h.organizations.History(ctx, st.Organization)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	notices, err := h.svc.RegistrationNotices(ctx, id)
+	notices, err := h.emails.RegistrationNotices(ctx, id)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	audit, _, err := h.svc.Audit(ctx, convening.AuditQuery{Subject: id})
+	audit, _, err := h.staff.Audit(ctx, convening.AuditQuery{Subject: id})
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -229,7 +229,7 @@ func (h *Handler) review(ctx context.Context, r *request) (events.APIGatewayV2HT
 	if _, err := r.decode(&in); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	rev, err := h.svc.Review(ctx, staffActor(r), r.PathParameters["statementId"], in.Scores, in.Comment)
+	rev, err := h.reviews.Review(ctx, staffActor(r), r.PathParameters["statementId"], in.Scores, in.Comment)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -257,7 +257,7 @@ func (h *Handler) decide(ctx context.Context, r *request) (events.APIGatewayV2HT
 	if err := t.err(); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	st, err := h.svc.Decide(ctx, staffActor(r), r.PathParameters["statementId"], convening.StaffDecision{
+	st, err := h.reviews.Decide(ctx, staffActor(r), r.PathParameters["statementId"], convening.StaffDecision{
 		Kind: in.Decision, Reason: in.Reason, Message: in.Message, RespondBy: by, Override: in.Override, Staged: in.Staged})
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
@@ -275,7 +275,7 @@ func (h *Handler) releaseStaged(ctx context.Context, r *request) (events.APIGate
 	if err := convening.CheckReason(in.Reason); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	report, err := h.svc.ReleaseStaged(ctx, staffActor(r), r.PathParameters["eventId"])
+	report, err := h.reviews.ReleaseStaged(ctx, staffActor(r), r.PathParameters["eventId"])
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -305,9 +305,9 @@ func (h *Handler) deadline(reinstate bool) route {
 		var st convening.Statement
 		var err error
 		if reinstate {
-			st, err = h.svc.Reinstate(ctx, staffActor(r), id, by, in.Reason)
+			st, err = h.reviews.Reinstate(ctx, staffActor(r), id, by, in.Reason)
 		} else {
-			st, err = h.svc.ExtendDeadline(ctx, staffActor(r), id, by, in.Reason)
+			st, err = h.reviews.ExtendDeadline(ctx, staffActor(r), id, by, in.Reason)
 		}
 		if err != nil {
 			return events.APIGatewayV2HTTPResponse{}, err
@@ -317,7 +317,7 @@ func (h *Handler) deadline(reinstate bool) route {
 }
 
 func (h *Handler) organizationHistory(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	hist, err := h.svc.History(ctx, convening.Organization{Name: r.QueryStringParameters["name"], County: r.QueryStringParameters["county"]})
+	hist, err := h.organizations.History(ctx, convening.Organization{Name: r.QueryStringParameters["name"], County: r.QueryStringParameters["county"]})
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -335,7 +335,7 @@ func (h *Handler) mergeOrganizations(ctx context.Context, r *request) (events.AP
 	if _, err := r.decode(&in); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
-	hist, err := h.svc.MergeOrganizations(ctx, staffActor(r), in.From, in.Into, in.Reason)
+	hist, err := h.organizations.MergeOrganizations(ctx, staffActor(r), in.From, in.Into, in.Reason)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}

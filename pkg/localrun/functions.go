@@ -46,38 +46,43 @@ type build func(ctx context.Context, p *parts) (any, error)
 // by its name. Each entry wires what functions/<name>/main.go wires.
 var registry = map[string]build{
 	deploy.Events: func(_ context.Context, p *parts) (any, error) {
-		return httpapi.Events(p.service(nil), p.log).Handle, nil
+		return httpapi.Events(convening.NewEventService(p.basics(), p.store), p.log).Handle, nil
 	},
 	deploy.Register: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return httpapi.Register(p.service(s.Tokens), p.log).Handle, nil
+		return httpapi.Register(convening.NewRegistrationService(p.basics(), p.store, s.Tokens), p.log).Handle, nil
 	},
 	deploy.Registration: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return httpapi.Registration(p.service(s.Tokens), p.log).Handle, nil
+		return httpapi.Registration(convening.NewRegistrationService(p.basics(), p.store, s.Tokens), p.log).Handle, nil
 	},
 	deploy.Statements: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return httpapi.Statements(p.service(s.Tokens), p.log).Handle, nil
+		return httpapi.Statements(convening.NewStatementService(p.basics(), p.store, s.Tokens), p.log).Handle, nil
 	},
 	deploy.Admin: func(_ context.Context, p *parts) (any, error) {
-		return httpapi.Admin(p.service(nil).WithNotices(p.store), p.log).Handle, nil
+		b := p.basics()
+		return httpapi.Admin(convening.NewEventService(b, p.store), convening.NewStaffService(b, p.store), convening.NewReviewService(b, p.store),
+			convening.NewNoticeService(b, p.store), convening.NewOrganizationService(b, p.store), convening.NewPrivacyService(b, p.store), p.log).Handle, nil
 	},
 	deploy.Web: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
 		if err != nil {
 			return nil, err
 		}
-		site, err := web.New(p.service(s.Tokens), web.Options{CSRFKey: s.Derive(web.CSRFKeyLabel), Log: p.log})
+		b := p.basics()
+		services := web.Services{EventService: convening.NewEventService(b, p.store),
+			RegistrationService: convening.NewRegistrationService(b, p.store, s.Tokens), StatementService: convening.NewStatementService(b, p.store, s.Tokens)}
+		site, err := web.New(services, web.Options{CSRFKey: s.Derive(web.CSRFKeyLabel), Log: p.log})
 		if err != nil {
 			return nil, err
 		}
@@ -89,7 +94,11 @@ var registry = map[string]build{
 			return nil, err
 		}
 		pool := cognito.Pool{Issuer: p.c.CognitoIssuer, ClientID: p.c.CognitoClientID, LoginURL: p.c.CognitoLoginURL}
-		h, err := console.New(ctx, p.service(nil).WithNotices(p.store), p.store, console.Options{Pool: pool, PublicURL: p.c.PublicURL,
+		b := p.basics()
+		services := console.Services{EventService: convening.NewEventService(b, p.store), StaffService: convening.NewStaffService(b, p.store),
+			ReviewService: convening.NewReviewService(b, p.store), NoticeService: convening.NewNoticeService(b, p.store),
+			OrganizationService: convening.NewOrganizationService(b, p.store), PrivacyService: convening.NewPrivacyService(b, p.store)}
+		h, err := console.New(ctx, services, p.store, console.Options{Pool: pool, PublicURL: p.c.PublicURL,
 			Key: s.Derive(console.KeyLabel), Log: p.log})
 		if err != nil {
 			return nil, err
@@ -97,10 +106,11 @@ var registry = map[string]build{
 		return h.Handle, nil
 	},
 	deploy.Promoter: func(_ context.Context, p *parts) (any, error) {
-		return (&streamapi.Promoter{Service: p.service(nil), Log: p.log}).Invoke, nil
+		b := p.basics()
+		return (&streamapi.Promoter{Promotion: convening.NewPromotionService(b, p.store), Holds: convening.NewHoldService(b, p.store), Log: p.log}).Invoke, nil
 	},
 	deploy.Retention: func(_ context.Context, p *parts) (any, error) {
-		return (&retention.Handler{Service: p.service(nil), Log: p.log}).Handle, nil
+		return (&retention.Handler{Privacy: convening.NewPrivacyService(p.basics(), p.store), Log: p.log}).Handle, nil
 	},
 	deploy.Mailer: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
@@ -126,9 +136,8 @@ type parts struct {
 	store *dynamostore.Store
 }
 
-func (p *parts) service(tokens *convening.ManageTokens) *convening.Service {
-	return convening.NewService(p.store, tokens, p.log)
-}
+// basics are the services' clock, ids and log, as NewBasics gives them.
+func (p *parts) basics() convening.Basics { return convening.NewBasics(p.log) }
 
 func (p *parts) secret(ctx context.Context) (tokensecret.Secret, error) {
 	return tokensecret.Load(ctx, localaws.Config(), p.c.TokenSecretARN, p.c.TokenSecret)

@@ -60,7 +60,7 @@ func newMailerFixture(t *testing.T) *mailerFixture {
 	}
 	m.SetClock(func() time.Time { return f.clock })
 	f.mailer = m
-	svc := convening.NewService(f.store, testLinks(t).Tokens, slog.New(slog.DiscardHandler))
+	svc := storetest.NewServices(f.store, testLinks(t).Tokens, nil)
 	if _, err := svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), storetest.Event("si", 10, convening.PolicyStrict)); err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +268,7 @@ func TestMailerDeliver(t *testing.T) {
 		l, c := fakeLimiter(1)
 		f.mailer.limiter = l
 		// Three notices: the fixture's, and two more teams'.
-		svc := convening.NewService(f.store, testLinks(t).Tokens, slog.New(slog.DiscardHandler))
+		svc := storetest.NewServices(f.store, testLinks(t).Tokens, nil)
 		svc.Register(ctx, "si", storetest.Team(2, 2), nil)
 		svc.Register(ctx, "si", storetest.Team(3, 2), nil)
 		ids, _ := f.store.DueNotices(ctx, time.Now().Add(time.Hour), 10)

@@ -40,7 +40,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := convening.NewService(f.store, tokens, slog.New(slog.DiscardHandler))
+	svc := storetest.NewServices(f.store, tokens, nil)
 	if _, err := svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), storetest.Event("ev", 8, convening.PolicyStrict)); err != nil {
 		t.Fatal(err)
 	}

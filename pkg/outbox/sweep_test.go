@@ -57,7 +57,7 @@ func TestSweepAlwaysMakesProgress(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
 	tokens, _ := convening.NewManageTokens([]byte(strings.Repeat("t", 32)))
-	svc := convening.NewService(store, tokens, slog.New(slog.DiscardHandler))
+	svc := storetest.NewServices(store, tokens, nil)
 	ev := storetest.Event("ev", 1000, convening.PolicyStrict)
 	if _, err := svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), ev); err != nil {
 		t.Fatal(err)
@@ -127,7 +127,7 @@ func TestStopsBeforeTheDeadline(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
 	tokens, _ := convening.NewManageTokens([]byte(strings.Repeat("t", 32)))
-	svc := convening.NewService(store, tokens, slog.New(slog.DiscardHandler))
+	svc := storetest.NewServices(store, tokens, nil)
 	if _, err := svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), storetest.Event("ev", 1000, convening.PolicyStrict)); err != nil {
 		t.Fatal(err)
 	}

@@ -15,14 +15,14 @@ import (
 
 // Handler erases expired personal data when the schedule fires.
 type Handler struct {
-	Service *convening.Service
+	Privacy *convening.PrivacyService
 	Log     *slog.Logger
 }
 
 // Handle runs one pass. It fails only if the pass could not finish; the
 // next day's pass picks up where it stopped.
 func (h *Handler) Handle(ctx context.Context, _ events.EventBridgeEvent) (map[string]int, error) {
-	n, err := h.Service.ExpirePersonalData(ctx)
+	n, err := h.Privacy.ExpirePersonalData(ctx)
 	if err != nil {
 		h.Log.ErrorContext(ctx, "personal data not erased", "erased", n, "error", err)
 		return nil, err

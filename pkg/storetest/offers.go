@@ -167,9 +167,8 @@ func testRaceAcceptAndLapse(t *testing.T, e *env) {
 	}
 	// The team answers a moment before the deadline, the sweep runs a
 	// moment after it: each service sees its own clock.
-	team := *e.svc
 	before := r.Offer.RespondBy.Add(-time.Millisecond)
-	team.Clock = func() time.Time { return before }
+	team := e.svc.WithClock(func() time.Time { return before })
 	after := r.Offer.RespondBy.Add(time.Millisecond)
 	e.svc.Clock = func() time.Time { return after }
 	accepted := make(chan error, 1)

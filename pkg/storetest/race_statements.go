@@ -3,7 +3,6 @@ package storetest
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -52,7 +51,6 @@ func RaceStatements(t *testing.T, s Store, n int, ready func()) StatementRaceFig
 	start := time.Now()
 	ctx := context.Background()
 	e := newEnv(t, s)
-	e.svc.Log = slog.New(slog.DiscardHandler)
 	capacity := n / 4
 	ev := Event("race", capacity, convening.PolicyStrict)
 	ev.Admission, ev.AutoInvite, ev.MaxTeamSize = convening.AdmissionStatement, true, 3
@@ -159,9 +157,8 @@ func RaceStatements(t *testing.T, s Store, n int, ready func()) StatementRaceFig
 
 	// 3. Invited teams accept or decline just before the deadline, while
 	// the sweep, just after it, lapses what is left.
-	team, sweeper := *e.svc, *e.svc
-	team.Clock = func() time.Time { return respondBy.Add(-time.Second) }
-	sweeper.Clock = func() time.Time { return respondBy.Add(time.Second) }
+	team := e.svc.WithClock(func() time.Time { return respondBy.Add(-time.Second) })
+	sweeper := e.svc.WithClock(func() time.Time { return respondBy.Add(time.Second) })
 	var accepted, declined atomic.Int32
 	results := make([]error, n)
 	race(n+4, func(i int) {

@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"reflect"
 	"slices"
 	"strconv"
@@ -23,18 +22,22 @@ import (
 	"github.com/calmi/convenings/pkg/convening"
 )
 
-// Store is what a store implements: the service's storage, the mailer's
-// outbox and the notices it sends.
+// Store is what a store implements: every service's storage, the
+// mailer's outbox and the notices it sends, and what SES's later word on
+// them needs.
 type Store interface {
-	convening.Store
+	convening.EventStorage
+	convening.RegistrationStorage
+	convening.StatementStorage
+	convening.StaffStorage
+	convening.ReviewStorage
+	convening.HoldStorage
+	convening.NoticeStorage
+	convening.OrganizationStorage
+	convening.PrivacyStorage
 	convening.Outbox
 	convening.Notices
-	convening.OrganizationRegistrations
-	convening.EventEraser
 	convening.SentNotices
-	convening.Holds
-	convening.StatementStore
-	convening.OrganizationAliases
 }
 
 // Run runs the contract suite; newStore returns an empty store each call.
@@ -87,18 +90,23 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 	}
 }
 
-// env is a store and a service over it.
+// env is a store and the services over it.
 type env struct {
 	store Store
-	svc   *convening.Service
+	svc   *Services
 }
 
 func newEnv(t testing.TB, s Store) *env {
+	return &env{store: s, svc: NewServices(s, Tokens(t), nil)}
+}
+
+// Tokens are manage tokens for tests.
+func Tokens(t testing.TB) *convening.ManageTokens {
 	tokens, err := convening.NewManageTokens([]byte("0123456789abcdef0123456789abcdef-storetest"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{store: s, svc: convening.NewService(s, tokens, slog.New(slog.DiscardHandler))}
+	return tokens
 }
 
 // Event returns a valid event that starts in a month and is open now.
@@ -168,7 +176,7 @@ func (e *env) notices(t testing.TB) map[string][]convening.NoticeKind {
 // positions run 1..n in arrival order, no organization holds two active
 // registrations or statements, and (after promotion has run) no waitlisted
 // team fits the free seats under the event's policy.
-func CheckEvent(t testing.TB, s convening.Store, eventID string, promoted bool) (convening.Event, Lists) {
+func CheckEvent(t testing.TB, s Store, eventID string, promoted bool) (convening.Event, Lists) {
 	t.Helper()
 	ctx := context.Background()
 	ev, err := s.Event(ctx, eventID)
@@ -199,15 +207,13 @@ func CheckEvent(t testing.TB, s convening.Store, eventID string, promoted bool) 
 			}
 		}
 	}
-	if ss, ok := s.(convening.StatementStore); ok {
-		for _, st := range readStatements(t, ss, eventID) {
-			sum = sum.Plus(st.Counts())
-			if st.Status.Active() {
-				claim(st.Organization.Key(), st.ID)
-			}
-			if st.Status == convening.StatementInvited {
-				held[st.ID] = st.Seats()
-			}
+	for _, st := range readStatements(t, s, eventID) {
+		sum = sum.Plus(st.Counts())
+		if st.Status.Active() {
+			claim(st.Organization.Key(), st.ID)
+		}
+		if st.Status == convening.StatementInvited {
+			held[st.ID] = st.Seats()
 		}
 	}
 	if sum != ev.Counts {
@@ -216,24 +222,22 @@ func CheckEvent(t testing.TB, s convening.Store, eventID string, promoted bool) 
 	if ev.SeatsTaken+ev.SeatsHeld > ev.Capacity {
 		t.Errorf("%d seats taken and %d held of %d", ev.SeatsTaken, ev.SeatsHeld, ev.Capacity)
 	}
-	if hs, ok := s.(convening.Holds); ok {
-		// Far enough ahead, every hold has something due: all of them.
-		all, err := hs.DueHolds(ctx, time.Now().AddDate(5, 0, 0), 100000)
-		if err != nil {
-			t.Fatalf("holds: %v", err)
+	// Far enough ahead, every hold has something due: all of them.
+	all, err := s.DueHolds(ctx, time.Now().AddDate(5, 0, 0), 100000)
+	if err != nil {
+		t.Fatalf("holds: %v", err)
+	}
+	for _, h := range all {
+		if h.EventID != eventID || h.Kind == convening.HoldConfirmation {
+			continue
 		}
-		for _, h := range all {
-			if h.EventID != eventID || h.Kind == convening.HoldConfirmation {
-				continue
-			}
-			if seats, ok := held[h.SubjectID]; !ok || seats != h.Seats {
-				t.Errorf("hold of %d seats for %s, which holds %d (held %v)", h.Seats, h.SubjectID, seats, ok)
-			}
-			delete(held, h.SubjectID)
+		if seats, ok := held[h.SubjectID]; !ok || seats != h.Seats {
+			t.Errorf("hold of %d seats for %s, which holds %d (held %v)", h.Seats, h.SubjectID, seats, ok)
 		}
-		for id, seats := range held {
-			t.Errorf("%s holds %d seats without a hold", id, seats)
-		}
+		delete(held, h.SubjectID)
+	}
+	for id, seats := range held {
+		t.Errorf("%s holds %d seats without a hold", id, seats)
 	}
 	var entries []convening.WaitlistEntry
 	for i, reg := range r.Waitlist {
@@ -256,7 +260,7 @@ type Lists struct {
 }
 
 // readStatements reads every statement of an event, in small pages.
-func readStatements(t testing.TB, s convening.StatementStore, eventID string) []convening.Statement {
+func readStatements(t testing.TB, s convening.StatementLister, eventID string) []convening.Statement {
 	t.Helper()
 	var all []convening.Statement
 	after := ""
@@ -275,7 +279,7 @@ func readStatements(t testing.TB, s convening.StatementStore, eventID string) []
 
 // ReadLists reads each of an event's lists page by page (small pages, so
 // that paging is exercised too).
-func ReadLists(t testing.TB, s convening.Store, eventID string) Lists {
+func ReadLists(t testing.TB, s convening.RosterReader, eventID string) Lists {
 	t.Helper()
 	var l Lists
 	for _, list := range []struct {

@@ -24,8 +24,9 @@ import (
 // a waiting list. It is the repair path: if the request that freed seats
 // died before promoting, this trigger promotes.
 type Promoter struct {
-	Service *convening.Service
-	Log     *slog.Logger
+	Promotion *convening.PromotionService
+	Holds     *convening.HoldService
+	Log       *slog.Logger
 }
 
 // StreamBatch reads a payload as Lambda invokes a function that both a
@@ -56,7 +57,7 @@ func (p *Promoter) Invoke(ctx context.Context, payload json.RawMessage) (any, er
 	if ok {
 		return p.Handle(ctx, ev)
 	}
-	n, err := p.Service.SweepHolds(ctx)
+	n, err := p.Holds.SweepHolds(ctx)
 	if n > 0 {
 		p.Log.InfoContext(ctx, "swept holds", "acted", n)
 	}
@@ -92,7 +93,7 @@ func (p *Promoter) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
 			continue
 		}
-		promoted, err := p.Service.Promote(ctx, e.ID)
+		promoted, err := p.Promotion.Promote(ctx, e.ID)
 		if err != nil {
 			p.Log.WarnContext(ctx, "promotion failed; the record will be retried", "event", e.ID, "error", err)
 			failed[e.ID] = true

@@ -297,7 +297,7 @@ func TestStatementRowsWithoutJavaScript(t *testing.T) {
 
 func (s *site) statementCount(eventID string) int {
 	s.t.Helper()
-	all, _, err := s.svc.Store.(convening.StatementStore).Statements(context.Background(), eventID, "", "", 100)
+	all, _, err := s.store.Statements(context.Background(), eventID, "", "", 100)
 	if err != nil {
 		s.t.Fatal(err)
 	}

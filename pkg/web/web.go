@@ -52,8 +52,8 @@ type Options struct {
 	Log     *slog.Logger
 }
 
-// Service is what the website needs of the registration service
-// (*convening.Service).
+// Service is what the website needs of the domain (Services: the events,
+// teams' registrations and statements).
 type Service interface {
 	Now() time.Time
 	Events(ctx context.Context) ([]convening.Event, error)

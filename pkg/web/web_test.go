@@ -19,6 +19,7 @@ import (
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/memstore"
+	"github.com/calmi/convenings/pkg/storetest"
 	"github.com/calmi/convenings/pkg/web"
 )
 
@@ -27,11 +28,13 @@ const host = "convenings.example.org"
 // site is the website over a fresh table, with one browser's cookie jar
 // and the handler's log captured.
 type site struct {
-	t    *testing.T
-	h    *web.Handler
-	svc  *convening.Service
-	jar  map[string]string
-	logs *bytes.Buffer
+	t   *testing.T
+	h   *web.Handler
+	svc *storetest.Services
+	// store is the services' store, for reading what no page shows.
+	store *memstore.Store
+	jar   map[string]string
+	logs  *bytes.Buffer
 }
 
 // newSite returns the website over an in-memory store; wrap, if given,
@@ -41,8 +44,10 @@ func newSite(t *testing.T, wrap ...func(web.Service) web.Service) *site {
 	tokens, _ := convening.NewManageTokens([]byte(strings.Repeat("k", 32)))
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc := convening.NewService(memstore.New(), tokens, log)
-	var pages web.Service = svc
+	store := memstore.New()
+	svc := storetest.NewServices(store, tokens, log)
+	var pages web.Service = web.Services{EventService: svc.EventService, RegistrationService: svc.RegistrationService,
+		StatementService: svc.StatementService}
 	for _, w := range wrap {
 		pages = w(pages)
 	}
@@ -50,7 +55,7 @@ func newSite(t *testing.T, wrap ...func(web.Service) web.Service) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &site{t: t, h: h, svc: svc, jar: map[string]string{}, logs: &logs}
+	return &site{t: t, h: h, svc: svc, store: store, jar: map[string]string{}, logs: &logs}
 }
 
 // browser returns another browser (own cookies) on the same site.

@@ -1,0 +1,138 @@
+package convening
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+)
+
+// OrganizationService is organizations' records across events: an
+// organization's history under every spelling merged into it, and staff
+// merging two spellings.
+type OrganizationService struct {
+	Basics
+	store OrganizationStorage
+}
+
+// OrganizationStorage is what OrganizationService needs of storage.
+type OrganizationStorage interface {
+	OrganizationAliases
+	OrganizationRegistrations
+	OrganizationStatements
+	EventReader
+}
+
+// NewOrganizationService returns organizations' records over store.
+func NewOrganizationService(b Basics, store OrganizationStorage) *OrganizationService {
+	return &OrganizationService{Basics: b, store: store}
+}
+
+// History returns an organization's record across events. An organization
+// merged into another answers the other's history.
+// Errors: EINVALID (organization), ENOTFOUND.
+func (s *OrganizationService) History(ctx context.Context, org Organization) (OrganizationHistory, error) {
+	var v validation
+	org = checkOrganization(&v, "", org)
+	if err := v.err("The organization"); err != nil {
+		return OrganizationHistory{}, err
+	}
+	org, err := s.rootOf(ctx, org)
+	if err != nil {
+		return OrganizationHistory{}, err
+	}
+	keys, aliases, err := s.spellings(ctx, org)
+	if err != nil {
+		return OrganizationHistory{}, err
+	}
+	h := OrganizationHistory{Organization: org, Aliases: nonNilSlice(aliases), Statements: []Statement{}, Registrations: []Registration{}}
+	for _, k := range keys {
+		regs, err := s.store.OrganizationRegistrations(ctx, k)
+		if err != nil {
+			return OrganizationHistory{}, err
+		}
+		sts, err := s.store.OrganizationStatements(ctx, k)
+		if err != nil {
+			return OrganizationHistory{}, err
+		}
+		h.Registrations, h.Statements = append(h.Registrations, regs...), append(h.Statements, sts...)
+	}
+	for i, st := range h.Statements {
+		if e, err := s.store.Event(ctx, st.EventID); err == nil {
+			h.Statements[i] = st.WithComplete(e)
+		}
+	}
+	if len(h.Registrations) == 0 && len(h.Statements) == 0 {
+		return h, NewError(ENOTFOUND, ReasonOrganizationUnknown, "No registration or statement of %s in %s County.", org.Name, org.County)
+	}
+	slices.SortFunc(h.Registrations, func(a, b Registration) int { return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.ID, a.ID)) })
+	slices.SortFunc(h.Statements, func(a, b Statement) int { return cmp.Or(b.SubmittedAt.Compare(a.SubmittedAt), cmp.Compare(b.ID, a.ID)) })
+	return h, nil
+}
+
+// MergeOrganizations records that from is another spelling of into, for a
+// reason: from's statements and registrations show in into's history.
+// Errors: EINVALID, ENOTFOUND (from has no record), ECONFLICT
+// (ReasonAlreadyMerged, ReasonSameOrganization).
+func (s *OrganizationService) MergeOrganizations(ctx context.Context, actor Actor, from, into Organization, reason string) (OrganizationHistory, error) {
+	var v validation
+	from, into = checkOrganization(&v, "from.", from), checkOrganization(&v, "into.", into)
+	checkText(&v, "reason", strings.TrimSpace(reason), MaxReasonLen, true)
+	if err := v.err("The merge"); err != nil {
+		return OrganizationHistory{}, err
+	}
+	if _, err := s.History(ctx, from); err != nil {
+		return OrganizationHistory{}, err
+	}
+	// Into is an organization on record, as it is spelled there.
+	target, err := s.History(ctx, into)
+	if err != nil {
+		return OrganizationHistory{}, err
+	}
+	root := target.Organization
+	if len(target.Registrations) > 0 && target.Registrations[0].Organization.Key() == root.Key() {
+		root = target.Registrations[0].Organization
+	} else if len(target.Statements) > 0 && target.Statements[0].Organization.Key() == root.Key() {
+		root = target.Statements[0].Organization
+	}
+	if root.Key() == from.Key() {
+		return OrganizationHistory{}, NewError(ECONFLICT, ReasonSameOrganization, "%s is %s already.", from.Name, into.Name)
+	}
+	a := OrganizationAlias{From: from, Into: root, Reason: strings.TrimSpace(reason), By: actor, At: s.Now()}
+	if err := s.store.PutAlias(ctx, a); err != nil {
+		return OrganizationHistory{}, err
+	}
+	return s.History(ctx, root)
+}
+
+// rootOf follows an organization's merges to the organization it is now.
+func (s *OrganizationService) rootOf(ctx context.Context, org Organization) (Organization, error) {
+	for range maxAliasHops {
+		a, ok, err := s.store.AliasOf(ctx, org.Key())
+		if err != nil || !ok {
+			return org, err
+		}
+		org = a.Into
+	}
+	return org, nil
+}
+
+// spellings returns the organization keys whose records are org's: its
+// own and those merged into it, however many merges deep.
+func (s *OrganizationService) spellings(ctx context.Context, org Organization) ([]string, []OrganizationAlias, error) {
+	keys, all := []string{org.Key()}, []OrganizationAlias(nil)
+	for i := 0; i < len(keys) && i < 100; i++ {
+		aliases, err := s.store.AliasesInto(ctx, keys[i])
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, a := range aliases {
+			if !slices.Contains(keys, a.From.Key()) {
+				keys = append(keys, a.From.Key())
+				all = append(all, a)
+			}
+		}
+	}
+	slices.SortFunc(all, func(a, b OrganizationAlias) int { return cmp.Compare(a.From.Key(), b.From.Key()) })
+	return keys, all, nil
+}

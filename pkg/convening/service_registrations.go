@@ -1,0 +1,118 @@
+package convening
+
+import (
+	"context"
+	"strings"
+)
+
+// RegistrationService is a team's own registration: registering (with
+// seats, or on the waiting list), reading it, cancelling it and accepting
+// an offer of seats, each with the registration's manage token.
+type RegistrationService struct {
+	Basics
+	store     RegistrationStorage
+	tokens    *ManageTokens
+	promotion *PromotionService
+}
+
+// RegistrationStorage is what RegistrationService needs of storage.
+type RegistrationStorage interface {
+	Registrar
+	RegistrationReader
+	RegistrationUpdater
+	Promoter
+}
+
+// NewRegistrationService returns teams' registrations over store, with
+// their manage tokens (which must not be nil).
+func NewRegistrationService(b Basics, store RegistrationStorage, tokens *ManageTokens) *RegistrationService {
+	return &RegistrationService{Basics: b, store: store, tokens: mustTokens("a registration service", tokens),
+		promotion: NewPromotionService(b, store)}
+}
+
+// Register registers a team for an event, or puts it on the waiting list,
+// and returns the registration with its manage token. A replay of an
+// idempotent request returns the first answer.
+// Errors: EINVALID, ENOTFOUND, ECONFLICT, EUNAVAILABLE.
+func (s *RegistrationService) Register(ctx context.Context, eventID string, team Team, idem *Idempotency) (Registration, string, bool, error) {
+	if !ValidEventID(eventID) {
+		return Registration{}, "", false, ErrEventNotFound
+	}
+	team.Normalize()
+	// Team size against the event's maximum is checked by the store's
+	// condition, so registering costs no read of the event.
+	if err := team.Validate(Event{}); err != nil {
+		return Registration{}, "", false, err
+	}
+	now := s.Now()
+	reg := Registration{ID: s.NewID(), Team: team, CreatedAt: now, UpdatedAt: now}
+	for i := range reg.Members {
+		// The system sets these; a team's body may carry them (a member as
+		// the API answered it), never decide them.
+		reg.Members[i].ID, reg.Members[i].CheckedInAt, reg.Members[i].ConfirmedAt = s.NewID(), nil, nil
+	}
+	noticeID, auditID := s.NewID(), s.NewID()
+	reg, replayed, err := s.store.Register(ctx, eventID, idem, DecideArrival(eventID, reg, noticeID, auditID, TeamActor, now))
+	if err != nil {
+		return Registration{}, "", false, err
+	}
+	return reg, s.tokens.Token(reg.ID), replayed, nil
+}
+
+// Registration returns a registration to the holder of its manage token.
+// A wrong token answers ENOTFOUND, as if the registration did not exist.
+func (s *RegistrationService) Registration(ctx context.Context, id, token string) (Registration, error) {
+	if !authorized(s.tokens, id, token) {
+		return Registration{}, ErrRegistrationNotFound
+	}
+	return s.store.Registration(ctx, id)
+}
+
+// Cancel cancels a registration for the holder of its manage token and
+// promotes waitlisted teams into what it freed. Cancelling twice is not an
+// error. Errors: ENOTFOUND, EUNAVAILABLE.
+func (s *RegistrationService) Cancel(ctx context.Context, id, token string) (Registration, error) {
+	if !authorized(s.tokens, id, token) {
+		return Registration{}, ErrRegistrationNotFound
+	}
+	return cancel(ctx, s.Basics, s.store, s.promotion, TeamActor, id, "")
+}
+
+// AcceptOffer registers an offered team, for the holder of its manage
+// token. Errors: ENOTFOUND, ECONFLICT (ReasonOfferExpired, ReasonNoOffer).
+func (s *RegistrationService) AcceptOffer(ctx context.Context, id, token string) (Registration, error) {
+	if !authorized(s.tokens, id, token) {
+		return Registration{}, ErrRegistrationNotFound
+	}
+	reg, err := s.store.UpdateRegistration(ctx, id, ReadEvent, DecideAcceptOffer(s.NewID(), s.NewID(), s.Now()))
+	if err != nil && ErrorReason(err) == "already_done" {
+		return s.store.Registration(ctx, id)
+	}
+	return reg, err
+}
+
+// cancel cancels registration id for actor, with the reason the audit log
+// keeps, and if that changed it promotes waitlisted teams into what it
+// freed.
+func cancel(ctx context.Context, b Basics, store RegistrationUpdater, promotion *PromotionService, actor Actor, id, reason string) (Registration, error) {
+	noticeID, auditID := b.NewID(), b.NewID()
+	decide, changed := DecideCancel(actor, auditID, noticeID, strings.TrimSpace(reason), b.Now()), false
+	reg, err := store.UpdateRegistration(ctx, id, ReadRegistration, func(r Registration, e Event, w []WaitlistEntry) (RegistrationChange, error) {
+		c, err := decide(r, e, w)
+		changed = err == nil && !c.Unchanged
+		return c, err
+	})
+	if err != nil {
+		return Registration{}, err
+	}
+	if changed {
+		promotion.promoteAfter(ctx, reg.EventID)
+	}
+	return reg, nil
+}
+
+// authorized reports whether token is the manage token of id (a
+// registration's or a statement's).
+func authorized(tokens *ManageTokens, id, token string) bool {
+	return id != "" && len(id) <= 64 && token != "" && tokens.Valid(id, token)
+}
