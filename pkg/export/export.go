@@ -143,7 +143,9 @@ func describe(m map[string]string) string {
 	return strings.Join(parts, "; ")
 }
 
-// Source is what an event's files are read from (*convening.Service).
+// Source is what an event's files are read from: the event
+// (convening.EventService) and its roster and audit log
+// (convening.StaffService).
 type Source interface {
 	Event(ctx context.Context, id string) (convening.Event, error)
 	AllRegistrations(ctx context.Context, eventID string, list convening.Status) (convening.Event, []convening.Registration, error)

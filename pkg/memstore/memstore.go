@@ -19,8 +19,9 @@ import (
 	"github.com/calmi/convenings/pkg/convening"
 )
 
-// Store is an in-memory convening.Store, convening.Outbox and
-// convening.Notices. It is safe for concurrent use.
+// Store is an in-memory store of every port the services need (see
+// storetest.Store), the mailer's outbox and its notices. It is safe for
+// concurrent use.
 type Store struct {
 	mu            sync.Mutex
 	events        map[string]*event
