@@ -21,7 +21,7 @@ import (
 	"github.com/calmi/convenings/pkg/localaws"
 	"github.com/calmi/convenings/pkg/localrun"
 	"github.com/calmi/convenings/pkg/mail"
-	"github.com/calmi/convenings/pkg/outbox"
+	"github.com/calmi/convenings/pkg/mailer"
 	"github.com/calmi/convenings/pkg/storetest"
 )
 
@@ -173,7 +173,7 @@ func (h *harness) scan(ctx context.Context) []dynamotest.Item {
 
 // sweeper is the mailer's scheduled sweep on this table, with a clock of
 // the test's choosing.
-func (h *harness) sweeper(t testing.TB, now func() time.Time) *outbox.Mailer {
+func (h *harness) sweeper(t testing.TB, now func() time.Time) *mailer.Handler {
 	t.Helper()
 	ctx := context.Background()
 	ses, err := localaws.NewSESClient(ctx, h.sesURL)
@@ -188,5 +188,5 @@ func (h *harness) sweeper(t testing.TB, now func() time.Time) *outbox.Mailer {
 		t.Fatal(err)
 	}
 	m.SetClock(now)
-	return &outbox.Mailer{Notices: store, Mailer: m, Log: slog.Default(), Now: now}
+	return &mailer.Handler{Notices: store, Mail: m, Log: slog.Default(), Now: now}
 }

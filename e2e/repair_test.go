@@ -10,7 +10,7 @@ import (
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/dynamostore/dynamotest"
 	"github.com/calmi/convenings/pkg/mail"
-	"github.com/calmi/convenings/pkg/outbox"
+	"github.com/calmi/convenings/pkg/mailer"
 )
 
 // TestStreamRepairsWhatACrashLeft cancels a registration the way a function
@@ -73,7 +73,7 @@ func TestStreamRepairsWhatACrashLeft(t *testing.T) {
 	// and Lambda's retries of the records may be spent: the scheduled sweep
 	// sends what is left. Its clock runs ahead past the sweep age instead of
 	// the test waiting minutes for it.
-	later := func() time.Time { return time.Now().Add(outbox.SweepAge + mail.Lease) }
+	later := func() time.Time { return time.Now().Add(mailer.SweepAge + mail.Lease) }
 	sweeper := h.sweeper(t, later)
 	if _, err := sweeper.Sweep(ctx); err != nil {
 		t.Fatal(err)

@@ -118,11 +118,11 @@ func TestDependencies(t *testing.T) {
 		{"github.com/aws/aws-cdk-go", uses()},
 		{"github.com/aws/jsii-runtime-go", uses()},
 		{module + "pkg/mail", uses(deploy.Mailer)},
-		{module + "pkg/outbox", uses(deploy.Mailer)},
-		{module + "pkg/streamapi", uses(deploy.Promoter, deploy.Mailer)},
+		{module + "pkg/mailer", uses(deploy.Mailer)},
+		{module + "pkg/dynamostream", uses(deploy.Promoter, deploy.Mailer)},
+		{module + "pkg/promoter", uses(deploy.Promoter)},
 		// SES's events about sent mail; only ses-events reads them.
-		{module + "pkg/mailevents", uses(deploy.SESEvents)},
-		{module + "pkg/sesevent", uses(deploy.SESEvents)},
+		{module + "pkg/sesevents", uses(deploy.SESEvents)},
 		{module + "pkg/web", uses(deploy.Web)},
 		{module + "pkg/httpapi", uses(deploy.Events, deploy.Register, deploy.Registration, deploy.Statements, deploy.Admin)},
 		// The one table of HTTP statuses, for the API and the website alike.
@@ -150,7 +150,7 @@ func TestDependencies(t *testing.T) {
 	t.Run("infra", func(t *testing.T) {
 		deps := g.deps(module + "infra")
 		for _, p := range []string{"github.com/aws/aws-lambda-go", "github.com/aws/aws-sdk-go-v2/service/dynamodb",
-			module + "pkg/httpapi", module + "pkg/web", module + "pkg/mail", module + "pkg/streamapi",
+			module + "pkg/httpapi", module + "pkg/web", module + "pkg/mail", module + "pkg/dynamostream",
 			module + "pkg/dynamostore", module + "pkg/convening"} {
 			if links(deps, p) {
 				t.Errorf("the CDK app links %s", p)

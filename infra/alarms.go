@@ -33,7 +33,7 @@ const (
 	// into, in the namespace "Convenings/<stack name>".
 	FailedNoticesMetric = "FailedNotices"
 	// failedNoticeLine is the log line that fails a notice (mail.Mailer's
-	// fail and mailevents.Handler write it).
+	// fail and sesevents.Handler write it).
 	failedNoticeLine = "notice failed"
 )
 

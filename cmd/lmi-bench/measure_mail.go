@@ -16,9 +16,9 @@ import (
 
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore/dynamotest"
+	"github.com/calmi/convenings/pkg/dynamostream"
 	"github.com/calmi/convenings/pkg/localaws"
 	"github.com/calmi/convenings/pkg/localrun"
-	"github.com/calmi/convenings/pkg/streamapi"
 )
 
 // mailResult is the mailer's throughput under the configured send rate.
@@ -80,7 +80,7 @@ func noticeRecords(ctx context.Context, db *dynamodb.Client, table string) ([]ev
 	}
 	recs := make([]events.DynamoDBEventRecord, 0, len(notices))
 	for _, m := range notices {
-		img := streamapi.ToStreamImage(m)
+		img := dynamostream.ToImage(m)
 		recs = append(recs, events.DynamoDBEventRecord{
 			EventID: img["id"].String(), EventName: "INSERT", EventSource: "aws:dynamodb", EventVersion: "1.1",
 			AWSRegion: localaws.Region,

@@ -10,7 +10,7 @@ import (
 	"github.com/calmi/convenings/pkg/awsconfig"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore"
-	"github.com/calmi/convenings/pkg/outbox"
+	"github.com/calmi/convenings/pkg/mailer"
 	"github.com/calmi/convenings/pkg/tokensecret"
 )
 
@@ -18,8 +18,8 @@ func main() {
 	c, ctx := deploy.ConfigFromEnv(os.Getenv), context.Background()
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
-	ses := sesv2.NewFromConfig(cfg, outbox.SESRetries) // few SDK retries: the mailer retries sends itself
-	lambda.Start(must(outbox.New(dynamostore.Open(cfg, c.Table, logger), ses, secret.Tokens, c, logger)).Invoke)
+	ses := sesv2.NewFromConfig(cfg, mailer.SESRetries) // few SDK retries: the mailer retries sends itself
+	lambda.Start(must(mailer.New(dynamostore.Open(cfg, c.Table, logger), ses, secret.Tokens, c, logger)).Invoke)
 }
 
 func must[T any](v T, err error) T {

@@ -10,7 +10,7 @@ import (
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore"
-	"github.com/calmi/convenings/pkg/streamapi"
+	"github.com/calmi/convenings/pkg/promoter"
 )
 
 func main() {
@@ -18,7 +18,7 @@ func main() {
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	store := dynamostore.Open(cfg, c.Table, logger)
 	b := convening.NewBasics(logger)
-	lambda.Start((&streamapi.Promoter{Promotion: convening.NewPromotionService(b, store), Holds: convening.NewHoldService(b, store), Log: logger}).Invoke)
+	lambda.Start((&promoter.Handler{Promotion: convening.NewPromotionService(b, store), Holds: convening.NewHoldService(b, store), Log: logger}).Invoke)
 }
 
 func must[T any](v T, err error) T {

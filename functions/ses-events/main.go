@@ -11,14 +11,14 @@ import (
 	"github.com/calmi/convenings/pkg/awsconfig"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore"
-	"github.com/calmi/convenings/pkg/mailevents"
+	"github.com/calmi/convenings/pkg/sesevents"
 )
 
 func main() {
 	c := deploy.ConfigFromEnv(os.Getenv)
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	store := dynamostore.Open(cfg, c.Table, logger)
-	lambda.Start(mailevents.New(store, logger).Handle)
+	lambda.Start(sesevents.New(store, logger).Handle)
 }
 
 func must[T any](v T, err error) T {

@@ -8,18 +8,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/calmi/convenings/pkg/dynamostore"
-	"github.com/calmi/convenings/pkg/streamapi"
+	"github.com/calmi/convenings/pkg/dynamostream"
 )
 
 // TestEventFromStreamImage decodes an event item as the stream delivers it
-// (moved here from streamapi's image test, which no longer knows keys).
+// (moved here from dynamostream's image test, which no longer knows keys).
 func TestEventFromStreamImage(t *testing.T) {
 	raw := `{"pk":{"S":"EVENT#cv"},"sk":{"S":"EVENT"},"capacity":{"N":"12"},"online":{"BOOL":false}}`
 	var img map[string]events.DynamoDBAttributeValue
 	if err := json.Unmarshal([]byte(raw), &img); err != nil {
 		t.Fatal(err)
 	}
-	got, err := streamapi.FromStreamImage(img)
+	got, err := dynamostream.FromImage(img)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,10 +16,10 @@ import (
 	"github.com/calmi/convenings/pkg/dynamostore"
 	"github.com/calmi/convenings/pkg/httpapi"
 	"github.com/calmi/convenings/pkg/localaws"
-	"github.com/calmi/convenings/pkg/mailevents"
-	"github.com/calmi/convenings/pkg/outbox"
+	"github.com/calmi/convenings/pkg/mailer"
+	"github.com/calmi/convenings/pkg/promoter"
 	"github.com/calmi/convenings/pkg/retention"
-	"github.com/calmi/convenings/pkg/streamapi"
+	"github.com/calmi/convenings/pkg/sesevents"
 	"github.com/calmi/convenings/pkg/tokensecret"
 	"github.com/calmi/convenings/pkg/web"
 )
@@ -107,7 +107,7 @@ var registry = map[string]build{
 	},
 	deploy.Promoter: func(_ context.Context, p *parts) (any, error) {
 		b := p.basics()
-		return (&streamapi.Promoter{Promotion: convening.NewPromotionService(b, p.store), Holds: convening.NewHoldService(b, p.store), Log: p.log}).Invoke, nil
+		return (&promoter.Handler{Promotion: convening.NewPromotionService(b, p.store), Holds: convening.NewHoldService(b, p.store), Log: p.log}).Invoke, nil
 	},
 	deploy.Retention: func(_ context.Context, p *parts) (any, error) {
 		return (&retention.Handler{Privacy: convening.NewPrivacyService(p.basics(), p.store), Log: p.log}).Handle, nil
@@ -117,15 +117,15 @@ var registry = map[string]build{
 		if err != nil {
 			return nil, err
 		}
-		ses := sesv2.NewFromConfig(localaws.Config(), localaws.SESEndpoint(p.c.SESEndpoint), outbox.SESRetries)
-		m, err := outbox.New(p.store, ses, s.Tokens, p.c.Config, p.log)
+		ses := sesv2.NewFromConfig(localaws.Config(), localaws.SESEndpoint(p.c.SESEndpoint), mailer.SESRetries)
+		m, err := mailer.New(p.store, ses, s.Tokens, p.c.Config, p.log)
 		if err != nil {
 			return nil, err
 		}
 		return m.Invoke, nil
 	},
 	deploy.SESEvents: func(_ context.Context, p *parts) (any, error) {
-		return mailevents.New(p.store, p.log).Handle, nil
+		return sesevents.New(p.store, p.log).Handle, nil
 	},
 }
 

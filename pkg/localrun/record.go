@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
-	"github.com/calmi/convenings/pkg/streamapi"
+	"github.com/calmi/convenings/pkg/dynamostream"
 )
 
 // eventRecord converts a record from GetRecords into the record Lambda
@@ -50,7 +50,7 @@ func eventRecord(r types.Record, streamARN, region string) (events.DynamoDBEvent
 	return e, nil
 }
 
-// image converts keys or an item image with streamapi's converter, the
+// image converts keys or an item image with dynamostream's converter, the
 // one the functions' own tests check; nil stays nil so that an absent image
 // stays absent from the JSON.
 func image(m map[string]types.AttributeValue) (map[string]events.DynamoDBAttributeValue, error) {
@@ -61,5 +61,5 @@ func image(m map[string]types.AttributeValue) (map[string]events.DynamoDBAttribu
 	if err != nil {
 		return nil, err
 	}
-	return streamapi.ToStreamImage(av), nil
+	return dynamostream.ToImage(av), nil
 }

@@ -1,4 +1,4 @@
-package sesevent
+package sesevents
 
 import (
 	"encoding/json"

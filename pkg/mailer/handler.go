@@ -1,11 +1,11 @@
-// Package outbox empties the transactional outbox: it is the mailer
-// function's handler. The table's stream announces each new notice and the
+// Package mailer is the mailer function's handler: it empties the
+// transactional outbox. The table's stream announces each new notice and the
 // handler has it sent, once (see mail.Mailer); on a schedule it sweeps up
 // every notice that is due: one whose send failed and was put off, whose
 // stream records ran out of retries while the mailer was down, or whose
 // sender died holding its lease. It reports partial batch failures so that
 // Lambda retries only what failed.
-package outbox
+package mailer
 
 import (
 	"context"
@@ -20,8 +20,8 @@ import (
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/dynamostream"
 	"github.com/calmi/convenings/pkg/mail"
-	"github.com/calmi/convenings/pkg/streamapi"
 )
 
 // NoticeSource reads notices with what their emails show: the one a stream
@@ -32,13 +32,14 @@ type NoticeSource interface {
 	DueNotices(ctx context.Context, now time.Time, limit int) ([]string, error)
 }
 
-// Mailer sends the notices that stream INSERT records announce, and on a
+// Handler sends the notices that stream INSERT records announce, and on a
 // schedule sweeps up every notice that is due: one whose send failed and
 // was put off, one whose stream records ran out of retries while the
-// mailer was down, or whose sender died holding its lease.
-type Mailer struct {
+// mailer was down, or whose sender died holding its lease. Mail claims,
+// renders, sends and records each one.
+type Handler struct {
 	Notices NoticeSource
-	Mailer  *mail.Mailer
+	Mail    *mail.Mailer
 	Log     *slog.Logger
 	// Now is the sweeper's clock; nil means time.Now.
 	Now func() time.Time
@@ -75,8 +76,8 @@ func working(ctx context.Context) (context.Context, context.CancelFunc) {
 
 // Invoke is the mailer function's Lambda handler: a DynamoDB Stream batch
 // is delivered, anything else (the EventBridge schedule) sweeps.
-func (m *Mailer) Invoke(ctx context.Context, payload json.RawMessage) (any, error) {
-	ev, ok, err := streamapi.StreamBatch(payload)
+func (m *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, error) {
+	ev, ok, err := dynamostream.Batch(payload)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +90,7 @@ func (m *Mailer) Invoke(ctx context.Context, payload json.RawMessage) (any, erro
 
 // Sweep delivers the notices due now and reports how many it sent. It
 // fails only if it could not list them.
-func (m *Mailer) Sweep(ctx context.Context) (int, error) {
+func (m *Handler) Sweep(ctx context.Context) (int, error) {
 	now := time.Now
 	if m.Now != nil {
 		now = m.Now
@@ -108,7 +109,7 @@ func (m *Mailer) Sweep(ctx context.Context) (int, error) {
 		}
 		n, err := m.Notices.Notice(work, id)
 		if err == nil {
-			err = m.Mailer.Deliver(work, n)
+			err = m.Mail.Deliver(work, n)
 		}
 		switch {
 		case err == nil:
@@ -131,7 +132,7 @@ func (m *Mailer) Sweep(ctx context.Context) (int, error) {
 // near its end (Reserve). A send that failed is
 // failed for staff or put off for the sweep, so that one bad notice never
 // holds up the shard; a notice held by another sender is that sender's.
-func (m *Mailer) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+func (m *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	var resp events.DynamoDBEventResponse
 	work, cancel := working(ctx)
 	defer cancel()
@@ -144,7 +145,7 @@ func (m *Mailer) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.Dy
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
 			continue
 		}
-		img, err := streamapi.FromStreamImage(rec.Change.NewImage)
+		img, err := dynamostream.FromImage(rec.Change.NewImage)
 		if err != nil {
 			m.Log.ErrorContext(ctx, "undecodable stream image", "eventID", rec.EventID, "error", err)
 			continue
@@ -162,10 +163,10 @@ func (m *Mailer) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.Dy
 	return resp, nil
 }
 
-func (m *Mailer) deliver(ctx context.Context, img map[string]types.AttributeValue) error {
+func (m *Handler) deliver(ctx context.Context, img map[string]types.AttributeValue) error {
 	n, err := m.Notices.NoticeFromImage(ctx, img)
 	if err != nil {
 		return fmt.Errorf("read notice: %w", err)
 	}
-	return m.Mailer.Deliver(ctx, n)
+	return m.Mail.Deliver(ctx, n)
 }

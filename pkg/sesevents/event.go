@@ -1,16 +1,4 @@
-// Package sesevent parses the event notifications SES publishes about the
-// email it sent: the JSON an SNS topic carries in its message when a
-// configuration set's event destination is that topic. It reads which email
-// an event is about (SES's message id) and what became of it (a bounce and
-// its type, a complaint and its feedback type), and nothing else: no
-// recipient address, diagnostic code or header is decoded, so nothing that
-// names a person can leave this package.
-//
-// SES adds fields and values over time, so unknown fields are ignored and
-// unknown types pass through; but every value kept must look like what SES
-// documents (a word, a message id), because it ends up in logs and in the
-// cause staff read.
-package sesevent
+package sesevents
 
 import (
 	"bytes"
@@ -18,6 +6,19 @@ import (
 	"errors"
 	"fmt"
 )
+
+// The events SES publishes about the email it sent, as Parse reads them:
+// the JSON an SNS topic carries in its message when a configuration set's
+// event destination is that topic. Parse reads which email an event is
+// about (SES's message id) and what became of it (a bounce and its type, a
+// complaint and its feedback type), and nothing else: no recipient
+// address, diagnostic code or header is decoded, so nothing that names a
+// person can leave the parser.
+//
+// SES adds fields and values over time, so unknown fields are ignored and
+// unknown types pass through; but every value kept must look like what SES
+// documents (a word, a message id), because it ends up in logs and in the
+// cause staff read.
 
 // Type is an event's type as SES names it.
 type Type string

@@ -1,4 +1,4 @@
-package outbox
+package mailer
 
 import (
 	"context"
@@ -25,7 +25,7 @@ import (
 // share of the account's rate). Build ses with SESRetries. Errors name the
 // variable at fault, so that a misconfigured deployment says what to fix
 // in its logs.
-func New(store *dynamostore.Store, ses *sesv2.Client, tokens *convening.ManageTokens, c deploy.Config, log *slog.Logger) (*Mailer, error) {
+func New(store *dynamostore.Store, ses *sesv2.Client, tokens *convening.ManageTokens, c deploy.Config, log *slog.Logger) (*Handler, error) {
 	if c.SenderEmail == "" {
 		return nil, fmt.Errorf("%s is not set", deploy.EnvSenderEmail)
 	}
@@ -42,7 +42,7 @@ func New(store *dynamostore.Store, ses *sesv2.Client, tokens *convening.ManageTo
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", deploy.EnvPublicURL, err)
 	}
-	return &Mailer{Notices: store, Mailer: m, Log: log}, nil
+	return &Handler{Notices: store, Mail: m, Log: log}, nil
 }
 
 // SESRetries gives the mailer's SES client its own, small retry budget: two

@@ -1,56 +1,38 @@
-// Package streamapi reads DynamoDB Stream batches as Lambda delivers them:
-// it converts their images to the SDK's attribute values (so the store's
-// decoders serve both reads and stream records), and runs the promoter,
-// which moves waitlisted teams into seats whenever an event has both free
-// seats and a waiting list, and on a schedule sweeps the seats held for
-// offers and invitations. It reports partial batch failures so that
-// Lambda retries only what failed. (The mailer's stream handler is package
-// outbox: this package links no email code.)
-package streamapi
+// Package promoter is the promoter function's handler: it moves
+// waitlisted teams into seats whenever an event's stream record shows both
+// free seats and a waiting list (the repair path, should the request that
+// freed the seats die before promoting), and on a schedule sweeps the
+// holds: reminders owed, offers and invitations past their deadlines. It
+// reports partial batch failures so that Lambda retries only what failed.
+// It links no email code.
+package promoter
 
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/dynamostream"
 )
 
-// Promoter runs promotion for events whose stream image shows free seats and
-// a waiting list. It is the repair path: if the request that freed seats
-// died before promoting, this trigger promotes.
-type Promoter struct {
+// Handler runs promotion for events whose stream image shows free seats and
+// a waiting list, and the sweep of holds on the schedule.
+type Handler struct {
 	Promotion *convening.PromotionService
 	Holds     *convening.HoldService
 	Log       *slog.Logger
-}
-
-// StreamBatch reads a payload as Lambda invokes a function that both a
-// DynamoDB Stream and an EventBridge schedule trigger: ok says it is a
-// stream batch (it has Records); anything else is the schedule's.
-func StreamBatch(payload json.RawMessage) (ev events.DynamoDBEvent, ok bool, err error) {
-	var probe struct {
-		Records []json.RawMessage `json:"Records"`
-	}
-	if json.Unmarshal(payload, &probe) != nil || probe.Records == nil {
-		return ev, false, nil
-	}
-	if err := json.Unmarshal(payload, &ev); err != nil {
-		return ev, true, fmt.Errorf("decode stream batch: %w", err)
-	}
-	return ev, true, nil
 }
 
 // Invoke is the promoter function's Lambda handler: a DynamoDB Stream
 // batch is promoted from; anything else (the EventBridge schedule) sweeps
 // the holds: reminders owed, and offers and invitations past their
 // deadlines lapsed (their seats go to the next team).
-func (p *Promoter) Invoke(ctx context.Context, payload json.RawMessage) (any, error) {
-	ev, ok, err := StreamBatch(payload)
+func (p *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, error) {
+	ev, ok, err := dynamostream.Batch(payload)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +47,7 @@ func (p *Promoter) Invoke(ctx context.Context, payload json.RawMessage) (any, er
 }
 
 // Handle processes one batch.
-func (p *Promoter) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+func (p *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	var resp events.DynamoDBEventResponse
 	done := map[string]bool{}
 	failed := map[string]bool{}
@@ -73,7 +55,7 @@ func (p *Promoter) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.
 		if rec.EventName == "REMOVE" {
 			continue
 		}
-		img, err := FromStreamImage(rec.Change.NewImage)
+		img, err := dynamostream.FromImage(rec.Change.NewImage)
 		if err != nil {
 			p.Log.ErrorContext(ctx, "undecodable stream image", "eventID", rec.EventID, "error", err)
 			continue // a malformed record will never decode: retrying it would block the shard

@@ -1,12 +1,12 @@
-// Package mailevents is the ses-events function's handler. SES publishes
+// Package sesevents is the ses-events function's handler. SES publishes
 // what becomes of the email the mailer sent (through the configuration
-// set's event destination, an SNS topic); this records what it means for
-// the notices. A hard bounce or a complaint fails the notice the email
+// set's event destination, an SNS topic); the handler reads each event
+// (Parse) and records what it means for the notices. A hard bounce or a complaint fails the notice the email
 // belongs to, where staff see it, with a cause such as
 // "bounced (Permanent/General)" or "complaint (abuse)" and never an
 // address; SES also suppresses that address, so a later email to it
 // bounces at once and fails its notice too. Anything else is logged.
-package mailevents
+package sesevents
 
 import (
 	"context"
@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/calmi/convenings/pkg/convening"
-	"github.com/calmi/convenings/pkg/sesevent"
 )
 
 // Handler handles the SNS deliveries of SES events.
@@ -54,7 +53,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SNSEvent) error {
 }
 
 func (h *Handler) handle(ctx context.Context, msg events.SNSEntity) error {
-	e, err := sesevent.Parse([]byte(msg.Message))
+	e, err := Parse([]byte(msg.Message))
 	if err != nil {
 		// The error says what is missing; it never repeats the message,
 		// which may hold addresses.
@@ -64,7 +63,7 @@ func (h *Handler) handle(ctx context.Context, msg events.SNSEntity) error {
 	log := h.Log.With("sesMessageId", e.MessageID, "eventType", string(e.Type))
 	cause, failed := e.Failure()
 	if !failed {
-		if e.Type == sesevent.Bounce {
+		if e.Type == Bounce {
 			// SES retries a transient bounce itself; nothing to record.
 			log.WarnContext(ctx, "email bounced, not for good", "bounceType", e.BounceType, "bounceSubType", e.BounceSubType)
 		} else {

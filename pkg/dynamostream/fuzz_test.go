@@ -1,4 +1,4 @@
-package streamapi_test
+package dynamostream_test
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/calmi/convenings/pkg/dynamostore"
-	"github.com/calmi/convenings/pkg/streamapi"
+	"github.com/calmi/convenings/pkg/dynamostream"
 )
 
 // FuzzStreamImage: any image Lambda could deliver converts without
@@ -24,11 +24,11 @@ func FuzzStreamImage(f *testing.F) {
 		if json.Unmarshal([]byte(raw), &img) != nil {
 			return
 		}
-		got, err := streamapi.FromStreamImage(img)
+		got, err := dynamostream.FromImage(img)
 		if err != nil {
 			return
 		}
-		back, err := streamapi.FromStreamImage(streamapi.ToStreamImage(got))
+		back, err := dynamostream.FromImage(dynamostream.ToImage(got))
 		if err != nil || !reflect.DeepEqual(back, got) {
 			t.Fatalf("round trip: %v\n%#v\n%#v", err, got, back)
 		}

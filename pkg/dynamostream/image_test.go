@@ -1,4 +1,4 @@
-package streamapi_test
+package dynamostream_test
 
 import (
 	"encoding/json"
@@ -8,10 +8,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/calmi/convenings/pkg/streamapi"
+	"github.com/calmi/convenings/pkg/dynamostream"
 )
 
-func TestFromStreamImage(t *testing.T) {
+func TestFromImage(t *testing.T) {
 	// As Lambda delivers it: every DynamoDB type, nested.
 	raw := `{"pk":{"S":"p#1"},"sk":{"S":"s"},"capacity":{"N":"12"},"online":{"BOOL":false},
 	"blob":{"B":"aGk="},"none":{"NULL":true},"tags":{"SS":["a","b"]},"nums":{"NS":["1","2"]},"bins":{"BS":["aGk="]},
@@ -20,7 +20,7 @@ func TestFromStreamImage(t *testing.T) {
 	if err := json.Unmarshal([]byte(raw), &img); err != nil {
 		t.Fatal(err)
 	}
-	got, err := streamapi.FromStreamImage(img)
+	got, err := dynamostream.FromImage(img)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,8 +43,8 @@ func TestFromStreamImage(t *testing.T) {
 			t.Errorf("%s: got %#v, want %#v", k, got[k], w)
 		}
 	}
-	back, err := streamapi.FromStreamImage(streamapi.ToStreamImage(got))
+	back, err := dynamostream.FromImage(dynamostream.ToImage(got))
 	if err != nil || !reflect.DeepEqual(back, got) {
-		t.Errorf("ToStreamImage does not invert FromStreamImage: %v", err)
+		t.Errorf("ToImage does not invert FromImage: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package mailevents_test
+package sesevents_test
 
 import (
 	"bytes"
@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/calmi/convenings/pkg/convening"
-	"github.com/calmi/convenings/pkg/mailevents"
 	"github.com/calmi/convenings/pkg/memstore"
+	"github.com/calmi/convenings/pkg/sesevents"
 	"github.com/calmi/convenings/pkg/storetest"
 )
 
@@ -26,7 +26,7 @@ type fixture struct {
 	store    *memstore.Store
 	notice   string
 	logs     bytes.Buffer
-	handler  *mailevents.Handler
+	handler  *sesevents.Handler
 	failedAt time.Time
 }
 
@@ -58,7 +58,7 @@ func newFixture(t *testing.T) *fixture {
 	if err := f.store.MarkNoticeSent(ctx, f.notice, messageID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	f.handler = mailevents.New(f.store, slog.New(slog.NewJSONHandler(&f.logs, nil)))
+	f.handler = sesevents.New(f.store, slog.New(slog.NewJSONHandler(&f.logs, nil)))
 	f.handler.Now = func() time.Time { return f.failedAt }
 	return f
 }
@@ -82,11 +82,11 @@ func snsEvent(message string) events.SNSEvent {
 	}}}
 }
 
-// sample returns an SES event from sesevent's test data, about the email
+// sample returns an SES event from the parser's test data, about the email
 // with the given message id.
 func sample(t *testing.T, file, id string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "sesevent", "testdata", file))
+	b, err := os.ReadFile(filepath.Join("testdata", file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func (failingNotices) FailSentNotice(context.Context, string, time.Time, string)
 func TestHandleStoreErrors(t *testing.T) {
 	for _, found := range []bool{false, true} {
 		t.Run(fmt.Sprint("found=", found), func(t *testing.T) {
-			h := mailevents.New(failingNotices{found: found}, slog.New(slog.DiscardHandler))
+			h := sesevents.New(failingNotices{found: found}, slog.New(slog.DiscardHandler))
 			err := h.Handle(context.Background(), snsEvent(sample(t, "complaint.json", messageID)))
 			if !errors.Is(err, errTable) {
 				t.Errorf("Handle = %v, want the table's error", err)

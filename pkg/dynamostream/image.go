@@ -1,4 +1,9 @@
-package streamapi
+// Package dynamostream reads DynamoDB Stream records as Lambda delivers
+// them to the functions the table's stream triggers (the promoter and the
+// mailer): a batch told from their schedule's invocation, and its images
+// converted to the SDK's attribute values, so that the store's decoders
+// serve both reads and stream records.
+package dynamostream
 
 import (
 	"fmt"
@@ -7,9 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// FromStreamImage converts a Lambda stream image to the SDK's attribute
+// FromImage converts a Lambda stream image to the SDK's attribute
 // values, so the store's decoders serve both reads and stream records.
-func FromStreamImage(img map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
+func FromImage(img map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
 	out := make(map[string]types.AttributeValue, len(img))
 	for k, v := range img {
 		av, err := fromStreamValue(v)
@@ -51,7 +56,7 @@ func fromStreamValue(v events.DynamoDBAttributeValue) (types.AttributeValue, err
 		}
 		return &types.AttributeValueMemberL{Value: out}, nil
 	case events.DataTypeMap:
-		m, err := FromStreamImage(v.Map())
+		m, err := FromImage(v.Map())
 		if err != nil {
 			return nil, err
 		}
@@ -60,10 +65,10 @@ func fromStreamValue(v events.DynamoDBAttributeValue) (types.AttributeValue, err
 	return nil, fmt.Errorf("unknown data type %v", v.DataType())
 }
 
-// ToStreamImage converts SDK attribute values to a Lambda stream image: the
-// inverse of FromStreamImage, for building stream records from items (the
+// ToImage converts SDK attribute values to a Lambda stream image: the
+// inverse of FromImage, for building stream records from items (the
 // benchmark's mail batches, tests).
-func ToStreamImage(m map[string]types.AttributeValue) map[string]events.DynamoDBAttributeValue {
+func ToImage(m map[string]types.AttributeValue) map[string]events.DynamoDBAttributeValue {
 	out := make(map[string]events.DynamoDBAttributeValue, len(m))
 	for k, v := range m {
 		out[k] = toStreamValue(v)
@@ -94,7 +99,7 @@ func toStreamValue(v types.AttributeValue) events.DynamoDBAttributeValue {
 		}
 		return events.NewListAttribute(list)
 	case *types.AttributeValueMemberM:
-		return events.NewMapAttribute(ToStreamImage(v.Value))
+		return events.NewMapAttribute(ToImage(v.Value))
 	}
 	return events.NewNullAttribute()
 }

@@ -1,4 +1,4 @@
-package outbox_test
+package mailer_test
 
 import (
 	"context"
@@ -14,17 +14,17 @@ import (
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/localaws"
 	"github.com/calmi/convenings/pkg/mail"
-	"github.com/calmi/convenings/pkg/outbox"
+	"github.com/calmi/convenings/pkg/mailer"
 )
 
 // TestSESRetries checks the mailer's SES client as its main builds it (the
-// functions' SDK configuration, then outbox.SESRetries): a send that fails
+// functions' SDK configuration, then mailer.SESRetries): a send that fails
 // is given up after two attempts, quickly, so that the mailer's own
 // backoff takes over. With the shared policy alone an unreachable endpoint
 // took about 8 s per notice (6 attempts).
 func TestSESRetries(t *testing.T) {
 	send := func(endpoint string) (time.Duration, error) {
-		client := sesv2.NewFromConfig(localaws.Config(), localaws.SESEndpoint(endpoint), outbox.SESRetries)
+		client := sesv2.NewFromConfig(localaws.Config(), localaws.SESEndpoint(endpoint), mailer.SESRetries)
 		start := time.Now()
 		_, err := mail.NewSES(client, "convenings@example.org", "").Send(context.Background(),
 			convening.Contact{Email: "maria@fresnounified.example.org"}, mail.Message{Subject: "s", Text: "t", HTML: "h"})

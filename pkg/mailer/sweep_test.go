@@ -1,4 +1,4 @@
-package outbox_test
+package mailer_test
 
 import (
 	"context"
@@ -18,8 +18,8 @@ import (
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/mail"
+	"github.com/calmi/convenings/pkg/mailer"
 	"github.com/calmi/convenings/pkg/memstore"
-	"github.com/calmi/convenings/pkg/outbox"
 	"github.com/calmi/convenings/pkg/storetest"
 )
 
@@ -82,7 +82,7 @@ func TestSweepAlwaysMakesProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.SetClock(func() time.Time { return now })
-	sweeper := &outbox.Mailer{Notices: sweepOnly{store}, Mailer: m, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }}
+	sweeper := &mailer.Handler{Notices: sweepOnly{store}, Mail: m, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }}
 	for sweep := 1; sweep <= 2; sweep++ {
 		if _, err := sweeper.Sweep(ctx); err != nil {
 			t.Fatal(err)
@@ -141,7 +141,7 @@ func TestStopsBeforeTheDeadline(t *testing.T) {
 	if err != nil || len(ids) != 20 {
 		t.Fatalf("due %v %v", ids, err)
 	}
-	newMailer := func() (*outbox.Mailer, *picky) {
+	newMailer := func() (*mailer.Handler, *picky) {
 		sender := &picky{refuse: map[string]error{}}
 		m, err := mail.NewMailer(store, sender, mail.Links{BaseURL: "https://convenings.example.org", Tokens: tokens},
 			mail.NewLimiter(10), slog.New(slog.DiscardHandler))
@@ -149,7 +149,7 @@ func TestStopsBeforeTheDeadline(t *testing.T) {
 			t.Fatal(err)
 		}
 		m.SetClock(func() time.Time { return now })
-		return &outbox.Mailer{Notices: imageNotices{store}, Mailer: m, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }}, sender
+		return &mailer.Handler{Notices: imageNotices{store}, Mail: m, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }}, sender
 	}
 	// 10 sends a second, 600 ms given: the reserve is 100 ms, so about
 	// five sends start, never all ten.
