@@ -204,12 +204,9 @@ func (s *Store) registerItems(eventID string, a convening.Arrival, idem *conveni
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}, true)
 
-	org, err := s.claimOrganization(eventID, reg.Organization.Key(), reg.Organization.Name, reg.ID)
-	if err != nil {
+	if idx.org, err = s.addClaim(&tx, eventID, reg.Organization, reg.ID); err != nil {
 		return nil, idx, err
 	}
-	idx.org = tx.add(org, true)
-
 	ri := newRegistrationItem(reg)
 	regAV, err := marshal(ri)
 	if err != nil {
@@ -235,17 +232,8 @@ func (s *Store) registerItems(eventID string, a convening.Arrival, idem *conveni
 		return nil, idx, err
 	}
 	tx.add(audit, false)
-
-	if idem != nil {
-		it, err := marshal(idemItem{PK: idemPrefix + idem.Key, SK: skIdem,
-			RequestHash: idem.RequestHash, Response: ri,
-			ExpiresAt: a.At.Add(idempotencyTTL).Unix()})
-		if err != nil {
-			return nil, idx, err
-		}
-		p := putIfAbsent(s.table, it)
-		p.Put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
-		idx.idem = tx.add(p, true)
+	if idx.idem, err = s.addFirstAnswer(&tx, idem, idemItem{Response: ri}, a.At); err != nil {
+		return nil, idx, err
 	}
 	return tx.write(), idx, nil
 }
@@ -259,6 +247,35 @@ func rolesKeyIs(rolesKey string) expression.ConditionBuilder {
 			expression.Name("requiredRolesKey").Equal(expression.Value("")))
 	}
 	return expression.Name("requiredRolesKey").Equal(expression.Value(rolesKey))
+}
+
+// addClaim adds the organization's claim on the event for the
+// registration or statement subjectID, conditioned on nobody holding it
+// (as the attempt assumes), and returns its index.
+func (s *Store) addClaim(tx *items, eventID string, org convening.Organization, subjectID string) (int, error) {
+	claim, err := s.claimOrganization(eventID, org.Key(), org.Name, subjectID)
+	if err != nil {
+		return -1, err
+	}
+	return tx.add(claim, true), nil
+}
+
+// addFirstAnswer adds, with an Idempotency-Key, the record of the first
+// answer to it (rec, the answer), conditioned on the key being new (as the
+// attempt assumes): a refusal returns the record, for the replay. It
+// returns the record's index, -1 without a key.
+func (s *Store) addFirstAnswer(tx *items, idem *convening.Idempotency, rec idemItem, now time.Time) (int, error) {
+	if idem == nil {
+		return -1, nil
+	}
+	rec.PK, rec.SK, rec.RequestHash, rec.ExpiresAt = idemPrefix+idem.Key, skIdem, idem.RequestHash, now.Add(idempotencyTTL).Unix()
+	it, err := marshal(rec)
+	if err != nil {
+		return -1, err
+	}
+	p := putIfAbsent(s.table, it)
+	p.Put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	return tx.add(p, true), nil
 }
 
 // claimOrganization puts the organization's claim on an event for the

@@ -188,11 +188,9 @@ func (s *Store) submitItems(in convening.SubmitInput, rolesKey string) (*write, 
 		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}, true)
-	org, err := s.claimOrganization(st.EventID, st.Organization.Key(), st.Organization.Name, st.ID)
-	if err != nil {
+	if idx.org, err = s.addClaim(&tx, st.EventID, st.Organization, st.ID); err != nil {
 		return nil, idx, err
 	}
-	idx.org = tx.add(org, true)
 	sti := newStatementItem(st)
 	stAV, err := marshal(sti)
 	if err != nil {
@@ -216,15 +214,8 @@ func (s *Store) submitItems(in convening.SubmitInput, rolesKey string) (*write, 
 		return nil, idx, err
 	}
 	tx.add(audit, false)
-	if in.Idempotency != nil {
-		it, err := marshal(idemItem{PK: idemPrefix + in.Idempotency.Key, SK: skIdem,
-			RequestHash: in.Idempotency.RequestHash, Statement: &sti, ExpiresAt: in.Now.Add(idempotencyTTL).Unix()})
-		if err != nil {
-			return nil, idx, err
-		}
-		p := putIfAbsent(s.table, it)
-		p.Put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
-		idx.idem = tx.add(p, true)
+	if idx.idem, err = s.addFirstAnswer(&tx, in.Idempotency, idemItem{Statement: &sti}, in.Now); err != nil {
+		return nil, idx, err
 	}
 	return tx.write(), idx, nil
 }
