@@ -11,9 +11,10 @@ import (
 // function wired with a store that lacks one does not compile. Every port
 // that changes seats or the waiting list enforces the invariants in the
 // database itself and writes the change's notices and audit record in the
-// same transaction (the other decisions' ports are in the files of what
-// they change: RegistrationUpdater, StatementUpdater, Holds, AuditLog,
-// OrganizationAliases, ...).
+// same transaction. The ports beside the types they keep are
+// RegistrationUpdater (staff.go), Holds (holds.go), AuditLog (audit.go),
+// OrganizationAliases (organizations.go), and the notices' Outbox,
+// Notices, NoticeRecords, NoticeHistory and SentNotices (notice.go).
 
 // EventReader reads one event with its live counts. Errors: ENOTFOUND.
 type EventReader interface {
