@@ -10,6 +10,7 @@ import (
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/frontdoor"
 	"github.com/calmi/convenings/pkg/tokensecret"
 	"github.com/calmi/convenings/pkg/web"
 )
@@ -19,7 +20,7 @@ func main() {
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
 	svc := convening.NewService(dynamostore.Open(cfg, c.Table, logger), secret.Tokens, logger)
-	lambda.Start(must(web.New(svc, web.Options{CSRFKey: secret.Derive(web.CSRFKeyLabel), Log: logger})).Handle)
+	lambda.Start(frontdoor.Lambda(must(web.New(svc, web.Options{CSRFKey: secret.Derive(web.CSRFKeyLabel), Log: logger}))))
 }
 
 func must[T any](v T, err error) T {

@@ -2,14 +2,13 @@ package httpapi
 
 import (
 	"log/slog"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/frontdoor"
 )
 
 // The HTTP functions' handlers, one constructor per function of
@@ -19,35 +18,32 @@ import (
 
 // Events serves the public reads of events (function deploy.Events).
 func Events(svc *convening.Service, log *slog.Logger) *Handler {
-	h := newHandler(svc, log)
-	h.routes = map[string]route{
+	h := &Handler{svc: svc, log: log}
+	return h.serve(deploy.Events, map[string]route{
 		"GET /api/events":           h.listEvents,
 		"GET /api/events/{eventId}": h.getEvent,
-	}
-	return h
+	})
 }
 
 // Register serves team registration (function deploy.Register). The
 // service must have manage tokens: the answer carries the team's.
 func Register(svc *convening.Service, log *slog.Logger) *Handler {
-	h := newHandler(svc, log)
-	h.routes = map[string]route{
+	h := &Handler{svc: svc, log: log}
+	return h.serve(deploy.Register, map[string]route{
 		"POST /api/events/{eventId}/registrations": h.register,
-	}
-	return h
+	})
 }
 
 // Registration serves a team's own registration, read and cancelled with
 // its manage token (function deploy.Registration). The service must have
 // manage tokens.
 func Registration(svc *convening.Service, log *slog.Logger) *Handler {
-	h := newHandler(svc, log)
-	h.routes = map[string]route{
+	h := &Handler{svc: svc, log: log}
+	return h.serve(deploy.Registration, map[string]route{
 		"GET /api/registrations/{registrationId}":         h.getRegistration,
 		"DELETE /api/registrations/{registrationId}":      h.cancelRegistration,
 		"POST /api/registrations/{registrationId}/accept": h.acceptOffer,
-	}
-	return h
+	})
 }
 
 // Statements serves statements of interest (function deploy.Statements):
@@ -55,15 +51,14 @@ func Registration(svc *convening.Service, log *slog.Logger) *Handler {
 // its manage token, and each member confirms with their personal token.
 // The service must have manage tokens.
 func Statements(svc *convening.Service, log *slog.Logger) *Handler {
-	h := newHandler(svc, log)
-	h.routes = map[string]route{
+	h := &Handler{svc: svc, log: log}
+	return h.serve(deploy.Statements, map[string]route{
 		"POST /api/events/{eventId}/statements":                         h.submitStatement,
 		"GET /api/statements/{statementId}":                             h.getStatement,
 		"POST /api/statements/{statementId}/accept":                     h.acceptInvitation,
 		"POST /api/statements/{statementId}/decline":                    h.declineStatement,
 		"POST /api/statements/{statementId}/members/{memberId}/confirm": h.confirmMember,
-	}
-	return h
+	})
 }
 
 // Admin serves the staff API (function deploy.Admin): every route requires
@@ -71,8 +66,8 @@ func Statements(svc *convening.Service, log *slog.Logger) *Handler {
 // The service must have the notices (Service.WithNotices): staff read
 // the failed ones and resend.
 func Admin(svc *convening.Service, log *slog.Logger) *Handler {
-	h := newHandler(svc, log)
-	h.routes = map[string]route{
+	h := &Handler{svc: svc, log: log}
+	return h.serve(deploy.Admin, map[string]route{
 		"POST /api/admin/events":                                                       h.createEvent,
 		"PATCH /api/admin/events/{eventId}":                                            h.updateEvent,
 		"GET /api/admin/events/{eventId}/registrations":                                h.roster,
@@ -101,28 +96,27 @@ func Admin(svc *convening.Service, log *slog.Logger) *Handler {
 		"POST /api/admin/statements/{statementId}/decision":                            h.decide,
 		"POST /api/admin/statements/{statementId}/extend":                              h.deadline(false),
 		"POST /api/admin/statements/{statementId}/reinstate":                           h.deadline(true),
-	}
-	return h
+	})
 }
 
-func newHandler(svc *convening.Service, log *slog.Logger) *Handler {
-	if log == nil {
-		log = slog.Default()
+// serve puts the function's routes behind the front door: every route
+// with roles (deploy.Routes) checks them first, from the one route table,
+// so a route cannot be added without its check.
+func (h *Handler) serve(function string, routes map[string]route) *Handler {
+	if h.log == nil {
+		h.log = slog.Default()
 	}
-	// Every function checks the roles of every route with roles, from the
-	// one route table: a route cannot be added without its check.
-	roles := map[string][]string{}
-	for _, r := range deploy.Routes {
-		if r.SignedIn() {
-			roles[r.Key()] = r.Roles
+	for key, serve := range routes {
+		if rt, ok := deploy.RouteByKey(key); ok && rt.SignedIn() {
+			routes[key] = authorize(rt.Roles, serve)
 		}
 	}
-	return &Handler{svc: svc, log: log, roles: roles}
-}
-
-// RouteKeys returns the route keys h serves, sorted.
-func (h *Handler) RouteKeys() []string {
-	return slices.Sorted(maps.Keys(h.routes))
+	s, err := frontdoor.New(function, routes, frontdoor.Options{Log: h.log})
+	if err != nil {
+		panic(err) // the handlers and deploy.Routes disagree: a bug, caught by every test
+	}
+	h.Server = s
+	return h
 }
 
 // StaffClaims is what API Gateway's JWT authorizer passes to a staff route

@@ -14,6 +14,7 @@ import (
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/frontdoor"
 	"github.com/calmi/convenings/pkg/httpapi"
 	"github.com/calmi/convenings/pkg/localaws"
 	"github.com/calmi/convenings/pkg/mailevents"
@@ -46,31 +47,31 @@ type build func(ctx context.Context, p *parts) (any, error)
 // by its name. Each entry wires what functions/<name>/main.go wires.
 var registry = map[string]build{
 	deploy.Events: func(_ context.Context, p *parts) (any, error) {
-		return httpapi.Events(p.service(nil), p.log).Handle, nil
+		return frontdoor.Lambda(httpapi.Events(p.service(nil), p.log)), nil
 	},
 	deploy.Register: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return httpapi.Register(p.service(s.Tokens), p.log).Handle, nil
+		return frontdoor.Lambda(httpapi.Register(p.service(s.Tokens), p.log)), nil
 	},
 	deploy.Registration: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return httpapi.Registration(p.service(s.Tokens), p.log).Handle, nil
+		return frontdoor.Lambda(httpapi.Registration(p.service(s.Tokens), p.log)), nil
 	},
 	deploy.Statements: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return httpapi.Statements(p.service(s.Tokens), p.log).Handle, nil
+		return frontdoor.Lambda(httpapi.Statements(p.service(s.Tokens), p.log)), nil
 	},
 	deploy.Admin: func(_ context.Context, p *parts) (any, error) {
-		return httpapi.Admin(p.service(nil).WithNotices(p.store), p.log).Handle, nil
+		return frontdoor.Lambda(httpapi.Admin(p.service(nil).WithNotices(p.store), p.log)), nil
 	},
 	deploy.Web: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
@@ -81,7 +82,7 @@ var registry = map[string]build{
 		if err != nil {
 			return nil, err
 		}
-		return site.Handle, nil
+		return frontdoor.Lambda(site), nil
 	},
 	deploy.Console: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)

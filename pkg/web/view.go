@@ -70,22 +70,17 @@ type page struct {
 	Data   any
 }
 
-func (h *Handler) render(status int, name, title string, data any, script bool, resp *response) *response {
-	if resp == nil {
-		resp = &response{}
-	}
+// render answers the named page with the given status; it writes nothing
+// if the template fails (the error page answers instead).
+func (h *Handler) render(w http.ResponseWriter, status int, name, title string, data any, script bool) error {
 	var b bytes.Buffer
 	if err := pages[name].Execute(&b, page{Title: title, Script: script, Data: data}); err != nil {
-		h.log.Error("render page", "page", name, "error", err)
-		return h.errorPage(http.StatusInternalServerError)
+		return fmt.Errorf("render page %s: %w", name, err)
 	}
-	resp.status = status
-	if resp.header == nil {
-		resp.header = map[string]string{}
-	}
-	resp.header["Content-Type"] = "text/html; charset=utf-8"
-	resp.body = b.String()
-	return resp
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
+	return nil
 }
 
 // errorView is the friendly error page.
@@ -97,7 +92,7 @@ type errorView struct {
 
 // errorPage renders a page that says what happened in plain words and
 // nothing about the cause.
-func (h *Handler) errorPage(status int) *response {
+func (h *Handler) errorPage(w http.ResponseWriter, status int) {
 	v := errorView{Status: status}
 	switch status {
 	case http.StatusNotFound:
@@ -122,9 +117,14 @@ func (h *Handler) errorPage(status int) *response {
 	var b bytes.Buffer
 	if err := pages["error"].Execute(&b, page{Title: v.Heading, Data: v}); err != nil {
 		h.log.Error("render error page", "error", err)
-		return &response{status: status, header: map[string]string{"Content-Type": "text/plain; charset=utf-8"}, body: v.Heading + "\n"}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(v.Heading + "\n"))
+		return
 	}
-	return &response{status: status, header: map[string]string{"Content-Type": "text/html; charset=utf-8"}, body: b.String()}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
 }
 
 // eventState is where registration for an event stands.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/frontdoor"
 	"github.com/calmi/convenings/pkg/memstore"
 	"github.com/calmi/convenings/pkg/web"
 )
@@ -118,7 +119,7 @@ func (s *site) do(method, target string, headers map[string]string, body string,
 	}
 	ev.RequestContext.HTTP.Method = method
 	ev.RequestContext.RequestID = "req-1"
-	resp, err := s.h.Handle(context.Background(), ev)
+	resp, err := frontdoor.Lambda(s.h)(context.Background(), ev)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, target, err)
 	}
@@ -602,7 +603,7 @@ func TestDefaultRoute(t *testing.T) {
 		{"/api/no-such-thing", "application/problem+json"},
 	} {
 		t.Run(tt.path, func(t *testing.T) {
-			resp, err := s.h.Handle(context.Background(), events.APIGatewayV2HTTPRequest{RouteKey: deploy.DefaultRoute, RawPath: tt.path,
+			resp, err := frontdoor.Lambda(s.h)(context.Background(), events.APIGatewayV2HTTPRequest{RouteKey: deploy.DefaultRoute, RawPath: tt.path,
 				Headers: map[string]string{}})
 			if err != nil || resp.StatusCode != 404 || !strings.HasPrefix(resp.Headers["Content-Type"], tt.contentType) {
 				t.Fatalf("%v %d %v", err, resp.StatusCode, resp.Headers)
