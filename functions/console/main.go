@@ -13,6 +13,7 @@ import (
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/frontdoor"
 	"github.com/calmi/convenings/pkg/tokensecret"
 )
 
@@ -22,8 +23,8 @@ func main() {
 	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
 	store := dynamostore.Open(cfg, c.Table, logger)
 	pool := cognito.Pool{Issuer: c.CognitoIssuer, ClientID: c.CognitoClientID, LoginURL: c.CognitoLoginURL}
-	lambda.Start(must(console.New(ctx, convening.NewService(store, nil, logger).WithNotices(store), store,
-		console.Options{Pool: pool, PublicURL: c.PublicURL, Key: secret.Derive(console.KeyLabel), Log: logger})).Handle)
+	lambda.Start(frontdoor.Lambda(must(console.New(ctx, convening.NewService(store, nil, logger).WithNotices(store), store,
+		console.Options{Pool: pool, PublicURL: c.PublicURL, Key: secret.Derive(console.KeyLabel), Log: logger}))))
 }
 
 func must[T any](v T, err error) T {

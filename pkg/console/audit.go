@@ -1,7 +1,6 @@
 package console
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 
@@ -110,12 +109,13 @@ func (v auditView) FirstHref() string             { return v.href(v.Actor, v.Kin
 func (v auditView) ActorHref(actor string) string { return v.href(actor, v.Kind, "") }
 
 // audit is the audit log page.
-func (h *Handler) audit(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
-	e, err := h.svc.Event(ctx, r.Params["eventId"])
+func (h *Handler) audit(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
+	e, err := h.svc.Event(ctx, r.PathValue("eventId"))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	v := auditView{Event: e, Actor: r.Query.Get("actor"), Kind: r.Query.Get("kind"), Paged: r.Query.Get("cursor") != ""}
+	v := auditView{Event: e, Actor: r.URL.Query().Get("actor"), Kind: r.URL.Query().Get("kind"), Paged: r.URL.Query().Get("cursor") != ""}
 	var bad []convening.FieldError
 	if v.Kind != "" && auditLabels[convening.AuditKind(v.Kind)] == "" {
 		bad = append(bad, convening.Field("kind", convening.RuleOneOf))
@@ -124,25 +124,25 @@ func (h *Handler) audit(ctx context.Context, r *Request, who staffauth.Staff) (*
 		bad = append(bad, convening.Field("actor", convening.RuleMaxLength, "max", 64))
 	}
 	if len(bad) > 0 {
-		return nil, convening.InvalidFields("The audit query", bad...)
+		return convening.InvalidFields("The audit query", bad...)
 	}
-	q := convening.AuditQuery{EventID: e.ID, ActorID: v.Actor, Cursor: r.Query.Get("cursor"), Limit: auditPageSize}
+	q := convening.AuditQuery{EventID: e.ID, ActorID: v.Actor, Cursor: r.URL.Query().Get("cursor"), Limit: auditPageSize}
 	if v.Kind != "" {
 		q.Kinds = []convening.AuditKind{convening.AuditKind(v.Kind)}
 	}
-	if team := r.Query.Get("team"); team != "" {
+	if team := r.URL.Query().Get("team"); team != "" {
 		reg, err := h.svc.StaffRegistration(ctx, team)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if reg.EventID != e.ID {
-			return nil, convening.ErrRegistrationNotFound
+			return convening.ErrRegistrationNotFound
 		}
 		v.Team, q.Subject = &reg, reg.ID
 	}
 	records, next, err := h.svc.Audit(ctx, q)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// The members the records mention, by name: those of the team, or of
 	// the event's registered teams.
@@ -179,5 +179,5 @@ func (h *Handler) audit(ctx context.Context, r *Request, who staffauth.Staff) (*
 	if v.Team != nil {
 		title = "Audit log: " + v.Team.Organization.Name
 	}
-	return h.render(r, http.StatusOK, "audit", title, &who, v)
+	return h.render(w, r, http.StatusOK, "audit", title, &who, v)
 }

@@ -68,15 +68,16 @@ type dashboardView struct {
 // dashboard is every upcoming event with its numbers, and for each role
 // the links it may follow: staff every page, check-in volunteers the
 // check-in pages, reviewers none (the numbers name no one).
-func (h *Handler) dashboard(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
 	v := dashboardView{Name: who.Name(), Role: roleNames[who.Role()], Duty: roleDuty[who.Role()], Links: linksFor(who)}
 	upcoming, past, failed, err := h.eventSummaries(ctx, v.Links.FailedEmails)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	v.Upcoming, v.Past = upcoming, len(past)
 	v.FailedEmails = failed
-	return h.render(r, http.StatusOK, "dashboard", "Staff console", &who, v)
+	return h.render(w, r, http.StatusOK, "dashboard", "Staff console", &who, v)
 }
 
 type eventsView struct {
@@ -85,14 +86,15 @@ type eventsView struct {
 }
 
 // events lists every event, upcoming and past, with its numbers.
-func (h *Handler) events(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+func (h *Handler) events(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
 	v := eventsView{Links: linksFor(who)}
 	var err error
 	if v.Upcoming, v.Past, _, err = h.eventSummaries(ctx, v.Links.FailedEmails); err != nil {
-		return nil, err
+		return err
 	}
 	slices.Reverse(v.Past) // the latest first
-	return h.render(r, http.StatusOK, "events", "Events", &who, v)
+	return h.render(w, r, http.StatusOK, "events", "Events", &who, v)
 }
 
 // eventSummaries returns the events that are not over yet and those that

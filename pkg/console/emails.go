@@ -17,14 +17,15 @@ type failedRow struct {
 // failedEmails lists the emails that failed for good, the latest first,
 // each with its cause and a link to its team, whose page mends the
 // address and sends it again.
-func (h *Handler) failedEmails(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+func (h *Handler) failedEmails(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
 	notices, err := h.svc.FailedNotices(ctx, convening.NoticeQuery{State: convening.NoticeFailed})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	titles, err := h.eventTitles(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	teams := map[string]string{}
 	rows := make([]failedRow, len(notices))
@@ -37,13 +38,13 @@ func (h *Handler) failedEmails(ctx context.Context, r *Request, who staffauth.St
 				name = reg.Organization.Name
 			case convening.ENOTFOUND: // deleted since: the row says so
 			default:
-				return nil, err
+				return err
 			}
 			teams[n.RegistrationID] = name
 		}
 		rows[i] = failedRow{NoticeRecord: n, Team: name, Event: titles[n.EventID]}
 	}
-	return h.render(r, http.StatusOK, "failed-emails", "Failed emails", &who, rows)
+	return h.render(w, r, http.StatusOK, "failed-emails", "Failed emails", &who, rows)
 }
 
 // eventTitles are every event's title, by id, for pages that list records

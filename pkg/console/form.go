@@ -1,7 +1,6 @@
 package console
 
 import (
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -120,15 +119,6 @@ type fieldView struct {
 // field returns the view of an input of form f.
 func field(f formErrors, id, name, label, typ, value, hint string) fieldView {
 	return fieldView{ID: id, Name: name, Label: label, Type: typ, Value: value, Hint: hint, Err: f.Err(id)}
-}
-
-// formValues reads r's form; a body that is not a form is a 400.
-func formValues(r *Request) (url.Values, error) {
-	f, err := r.Form()
-	if err != nil {
-		return nil, convening.NewError(convening.EINVALID, convening.ReasonMalformedBody, "The form could not be read.")
-	}
-	return f, nil
 }
 
 // The inputs' formats: datetime-local, in Pacific time.

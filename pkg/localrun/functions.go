@@ -95,7 +95,7 @@ var registry = map[string]build{
 		if err != nil {
 			return nil, err
 		}
-		return h.Handle, nil
+		return frontdoor.Lambda(h), nil
 	},
 	deploy.Promoter: func(_ context.Context, p *parts) (any, error) {
 		return (&streamapi.Promoter{Service: p.service(nil), Log: p.log}).Invoke, nil
