@@ -98,7 +98,6 @@ type Handler struct {
 	*frontdoor.Server
 	svc    Service
 	signin *signin.SignIn
-	now    func() time.Time
 	log    *slog.Logger
 }
 
@@ -110,10 +109,7 @@ func New(ctx context.Context, svc Service, sessions staffauth.SessionStore, o Op
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
-	h := &Handler{svc: svc, signin: in, now: o.Now, log: o.Log}
-	if h.now == nil {
-		h.now = time.Now
-	}
+	h := &Handler{svc: svc, signin: in, log: o.Log}
 	if h.log == nil {
 		h.log = slog.Default()
 	}

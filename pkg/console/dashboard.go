@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/staffauth"
@@ -13,7 +14,7 @@ import (
 // its numbers, where registration stands, its failed emails.
 type eventSummary struct {
 	convening.Event
-	Window       windowState
+	Window       windowView
 	FailedEmails int
 	// Statements counts an event's statements of interest by status (nil
 	// for an event open to all).
@@ -134,4 +135,34 @@ func (h *Handler) eventSummaries(ctx context.Context, withFailed bool) (upcoming
 		}
 	}
 	return upcoming, past, failed, nil
+}
+
+// windowView is where an event's window stands (convening.Event.Window),
+// in staff's words.
+type windowView struct {
+	Code, Label string
+}
+
+func windowOf(e convening.Event, now time.Time) windowView {
+	w := e.Window(now)
+	v := windowView{Code: string(w.State)}
+	switch {
+	case w.State == convening.WindowPast:
+		v.Label = "Over"
+	case w.State == convening.WindowSoon && w.Statements:
+		v.Label = "Statements open " + dateTime(w.OpensAt)
+	case w.State == convening.WindowSoon:
+		v.Label = "Opens " + dateTime(w.OpensAt)
+	case w.State == convening.WindowClosed && w.Statements:
+		v.Label = "Statements closed"
+	case w.State == convening.WindowClosed:
+		v.Label = "Registration closed"
+	case w.State == convening.WindowFull:
+		v.Label = "Full, waiting list open until " + dateTime(w.ClosesAt)
+	case w.Statements:
+		v.Label = "Taking statements until " + dateTime(w.ClosesAt)
+	default:
+		v.Label = "Open until " + dateTime(w.ClosesAt)
+	}
+	return v
 }

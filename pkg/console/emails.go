@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/staffauth"
@@ -59,4 +60,45 @@ func (h *Handler) eventTitles(ctx context.Context) (map[string]string, error) {
 		titles[e.ID] = e.Title
 	}
 	return titles, nil
+}
+
+// noticeLabels name each kind of email, noticeStateLabels where its
+// delivery stands.
+var noticeLabels = map[convening.NoticeKind]string{
+	convening.NoticeRegistered:     "Registration confirmed",
+	convening.NoticeWaitlisted:     "Waiting-list place",
+	convening.NoticePromoted:       "Seats confirmed from the waiting list",
+	convening.NoticeCancelled:      "Cancellation",
+	convening.NoticeWaitlistMoved:  "New waiting-list place",
+	convening.NoticeMembersChanged: "Members changed",
+	convening.NoticeContactChanged: "New contact",
+	convening.NoticeOffered:        "Seats offered",
+	convening.NoticeOfferReminder:  "Offer reminder",
+	convening.NoticeOfferExpired:   "Offer lapsed",
+
+	convening.NoticeStatementReceived:  "Statement received",
+	convening.NoticeMemberConfirmation: "Please confirm you will attend",
+	convening.NoticeConfirmationNudge:  "Reminder to confirm",
+	convening.NoticeShortlisted:        "Shortlisted",
+	convening.NoticeInvitation:         "Invitation",
+	convening.NoticeInvitationReminder: "Invitation reminder",
+	convening.NoticeInvitationExpired:  "Invitation lapsed",
+	convening.NoticeStatementDeclined:  "Decision: declined",
+	convening.NoticeInvitationExtended: "More time to reply",
+	convening.NoticeInvitationDeclined: "Invitation declined",
+	convening.NoticeStatementWithdrawn: "Statement withdrawn",
+}
+
+func noticeLabel(k convening.NoticeKind) string {
+	if s, ok := noticeLabels[k]; ok {
+		return s
+	}
+	return strings.ReplaceAll(string(k), "_", " ")
+}
+
+var noticeStateLabels = map[convening.NoticeState]string{
+	convening.NoticePending: "Pending",
+	convening.NoticeSending: "Sending",
+	convening.NoticeSent:    "Sent",
+	convening.NoticeFailed:  "Failed",
 }

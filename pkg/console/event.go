@@ -24,7 +24,7 @@ const maxSearchLen = 200
 // at a time or searched.
 type eventView struct {
 	Event  convening.Event
-	Window windowState
+	Window windowView
 	// Status is the list shown; Tabs link to each.
 	Status convening.Status
 	Tabs   []listTab
@@ -272,4 +272,14 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request, who staffauth.S
 	w.Header().Set("Content-Disposition", `attachment; filename="`+id+"-"+file+`"`)
 	_, _ = io.WriteString(w, b.String())
 	return nil
+}
+
+// statusLabels name where a registration stands (the roster's lists and
+// the team's page).
+var statusLabels = map[convening.Status]string{
+	convening.StatusRegistered: "Registered",
+	convening.StatusWaitlisted: "Waiting list",
+	convening.StatusOffered:    "Offered seats",
+	convening.StatusCancelled:  "Cancelled",
+	convening.StatusExpired:    "Offers lapsed",
 }

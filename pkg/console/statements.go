@@ -287,3 +287,20 @@ func (h *Handler) releaseFlash(ctx context.Context, eventID string, report conve
 	}
 	return f
 }
+
+// statementStatusLabels name where a statement stands; decisionWords name
+// staff's decisions.
+var (
+	statementStatusLabels = map[convening.StatementStatus]string{
+		convening.StatementSubmitted:   "Submitted",
+		convening.StatementShortlisted: "Shortlisted",
+		convening.StatementInvited:     "Invited",
+		convening.StatementAccepted:    "Accepted",
+		convening.StatementDeclined:    "Declined",
+		convening.StatementExpired:     "Invitation lapsed",
+		convening.StatementWithdrawn:   "Withdrawn",
+	}
+	decisionWords = map[convening.DecisionKind]string{
+		convening.DecideInvite: "invite", convening.DecideShortlist: "shortlist", convening.DecideDecline: "decline",
+	}
+)

@@ -163,10 +163,10 @@ func (h *Handler) submitTeam(w http.ResponseWriter, r *http.Request) error {
 		return h.showForm(w, r, problem.Status(err), e, form)
 	}
 	switch ev := newEventView(e, h.svc.Now()); ev.State {
-	case stateSoon:
+	case convening.WindowSoon:
 		form.Problem = "Registration for this event is not open yet. It opens " + dateTime(e.RegistrationOpensAt) + "."
 		return h.showForm(w, r, http.StatusConflict, e, form)
-	case stateClosed:
+	case convening.WindowClosed:
 		form.Problem = "Registration for this event is closed."
 		return h.showForm(w, r, http.StatusConflict, e, form)
 	}

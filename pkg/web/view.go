@@ -127,16 +127,6 @@ func (h *Handler) errorPage(w http.ResponseWriter, status int) {
 	_, _ = w.Write(b.Bytes())
 }
 
-// eventState is where registration for an event stands.
-type eventState string
-
-const (
-	stateOpen   eventState = "open"
-	stateFull   eventState = "full" // open, but new teams join the waiting list
-	stateSoon   eventState = "soon" // opens later
-	stateClosed eventState = "closed"
-)
-
 // eventView is an event as the pages show it.
 type eventView struct {
 	ID, Title, Kind, Description string
@@ -146,9 +136,11 @@ type eventView struct {
 	Capacity, SeatsLeft          int
 	MaxTeamSize                  int
 	WaitlistLength               int
-	State                        eventState
-	StateLabel                   string
-	OpensAt, ClosesAt            time.Time
+	// State is where the event's window stands (Event.Window; a past
+	// event's is closed, as far as teams are concerned).
+	State             convening.WindowState
+	StateLabel        string
+	OpensAt, ClosesAt time.Time
 	// Statement: the event admits teams by statement of interest, due by
 	// StatementsDue; staff invite, and an invited team has RespondWithin
 	// to accept.
@@ -166,11 +158,11 @@ type eventView struct {
 
 // Registrable reports whether the registration form is open.
 func (v eventView) Registrable() bool {
-	return !v.Statement && (v.State == stateOpen || v.State == stateFull)
+	return !v.Statement && (v.State == convening.WindowOpen || v.State == convening.WindowFull)
 }
 
 // TakesStatements reports whether the statement form is open.
-func (v eventView) TakesStatements() bool { return v.Statement && v.State == stateOpen }
+func (v eventView) TakesStatements() bool { return v.Statement && v.State == convening.WindowOpen }
 
 // NextPosition is roughly where a team registering now would wait.
 func (v eventView) NextPosition() int { return v.WaitlistLength + 1 }
@@ -194,34 +186,35 @@ func newEventView(e convening.Event, now time.Time) eventView {
 	if e.WaitlistOffers != nil {
 		v.Offers = duration(time.Duration(e.WaitlistOffers.RespondWithinHours) * time.Hour)
 	}
-	if e = e.WithAdmissionDefaults(); e.Admission == convening.AdmissionStatement {
+	w := e.Window(now)
+	if w.State == convening.WindowPast {
+		w.State = convening.WindowClosed
+	}
+	v.State = w.State
+	if w.Statements {
+		e = e.WithAdmissionDefaults()
 		v.Statement = true
 		v.RespondWithin = duration(time.Duration(e.RespondWithinHours) * time.Hour)
-		due := e.RegistrationClosesAt
-		if e.StatementsCloseAt != nil {
-			due = *e.StatementsCloseAt
-		}
-		v.StatementsDue = dateTime(due)
-		// The domain's window decides; its reason picks the words.
-		switch convening.ErrorReason(e.CheckStatementWindow(now)) {
-		case "":
-			v.State, v.StateLabel = stateOpen, "Statements of interest open"
-		case convening.ReasonRegistrationNotOpenYet:
-			v.State, v.StateLabel = stateSoon, "Statements of interest open "+dateTime(e.RegistrationOpensAt)
+		v.StatementsDue = dateTime(w.ClosesAt)
+		switch w.State {
+		case convening.WindowOpen:
+			v.StateLabel = "Statements of interest open"
+		case convening.WindowSoon:
+			v.StateLabel = "Statements of interest open " + dateTime(w.OpensAt)
 		default:
-			v.State, v.StateLabel = stateClosed, "Statements of interest closed"
+			v.StateLabel = "Statements of interest closed"
 		}
 		return v
 	}
-	switch {
-	case now.Before(e.RegistrationOpensAt):
-		v.State, v.StateLabel = stateSoon, "Registration opens "+dateTime(e.RegistrationOpensAt)
-	case !e.RegistrationOpen(now):
-		v.State, v.StateLabel = stateClosed, "Registration closed"
-	case e.WaitlistLength > 0 || e.SeatsLeft() == 0:
-		v.State, v.StateLabel = stateFull, "Full — waiting list open"
+	switch w.State {
+	case convening.WindowSoon:
+		v.StateLabel = "Registration opens " + dateTime(w.OpensAt)
+	case convening.WindowFull:
+		v.StateLabel = "Full — waiting list open"
+	case convening.WindowOpen:
+		v.StateLabel = "Open for registration"
 	default:
-		v.State, v.StateLabel = stateOpen, "Open for registration"
+		v.StateLabel = "Registration closed"
 	}
 	return v
 }
