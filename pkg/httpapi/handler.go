@@ -8,17 +8,12 @@
 package httpapi
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/frontdoor"
@@ -59,87 +54,6 @@ func body(r *http.Request) ([]byte, error) {
 		return nil, convening.NewError(problem.ETooLarge, convening.ReasonBodyTooLarge, "The request body is larger than %d KiB.", MaxBodyBytes>>10)
 	}
 	return b, nil
-}
-
-// decode reads a JSON body strictly into v: unknown fields and trailing data
-// are errors that name what is wrong.
-func decode(r *http.Request, v any) ([]byte, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return nil, convening.NewError(problem.EUnsupportedMedia, convening.ReasonUnsupportedMedia, "Send the body as application/json.")
-		}
-	}
-	b, err := body(r)
-	if err != nil {
-		return nil, err
-	}
-	if len(bytes.TrimSpace(b)) == 0 {
-		return nil, convening.NewError(convening.EINVALID, convening.ReasonMalformedBody, "The request body is empty; send a JSON object.")
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return nil, jsonError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, convening.NewError(convening.EINVALID, convening.ReasonMalformedBody, "The request body has data after the JSON object.")
-	}
-	return b, nil
-}
-
-func jsonError(err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return convening.NewError(convening.EINVALID, convening.ReasonMalformedBody, "The request body is not valid JSON (at byte %d).", syn.Offset)
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			return convening.NewError(convening.EINVALID, convening.ReasonMalformedBody, "The request body must be a JSON object.")
-		}
-		return convening.InvalidFields("The request body", convening.Field(field, convening.RuleType, "type", jsonKind(typ.Type.Kind().String())))
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		// encoding/json has no error type for an unknown field; its message
-		// is the only place the field's name is given.
-		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return convening.InvalidFields("The request body", convening.Field(echo(f), convening.RuleUnknownField))
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return convening.NewError(convening.EINVALID, convening.ReasonMalformedBody, "The request body ends before the JSON is complete.")
-	default:
-		return convening.NewError(convening.EINVALID, convening.ReasonMalformedBody, "The request body is not valid JSON.")
-	}
-}
-
-// echo bounds what of the caller's input an error repeats back, so that a
-// huge field name cannot make a huge answer.
-func echo(s string) string {
-	const max = 64
-	if len(s) <= max {
-		return s
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-func jsonKind(k string) string {
-	switch k {
-	case "string":
-		return "a string"
-	case "int", "int64", "float64":
-		return "a number"
-	case "bool":
-		return "true or false"
-	case "slice":
-		return "an array"
-	case "struct", "map":
-		return "an object"
-	}
-	return "of another type"
 }
 
 // ok answers v as JSON.

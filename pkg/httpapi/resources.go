@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/calmi/convenings/pkg/convening"
 )
 
@@ -206,8 +208,8 @@ type updateEventRequest struct {
 	ReviewCriteria       *[]convening.Criterion    `json:"reviewCriteria"`
 	RespondWithinHours   *int                      `json:"respondWithinHours"`
 	// WaitlistOffers is kept raw to tell null (turn offers off) from absent.
-	WaitlistOffers json.RawMessage `json:"waitlistOffers"`
-	AutoInvite     *bool           `json:"autoInvite"`
+	WaitlistOffers jsontext.Value `json:"waitlistOffers"`
+	AutoInvite     *bool          `json:"autoInvite"`
 	// Reason is recorded in the audit log with the change (optional).
 	Reason string `json:"reason"`
 }
@@ -224,12 +226,16 @@ func (h *Handler) updateEvent(w http.ResponseWriter, r *http.Request) error {
 		RequiredRoles: in.RequiredRoles, ReviewCriteria: in.ReviewCriteria, RespondWithinHours: in.RespondWithinHours, AutoInvite: in.AutoInvite}
 	if len(in.WaitlistOffers) > 0 {
 		c.SetWaitlistOffers = true
-		if string(in.WaitlistOffers) != "null" {
+		switch in.WaitlistOffers.Kind() {
+		case 'n':
+		case '{':
 			c.WaitlistOffers = new(convening.WaitlistOffers)
-			if err := json.Unmarshal(in.WaitlistOffers, c.WaitlistOffers); err != nil {
-				return convening.InvalidFields("The change",
-					convening.Field("waitlistOffers", convening.RuleType, "type", "an object or null"))
+			if err := unmarshal("waitlistOffers", in.WaitlistOffers, c.WaitlistOffers); err != nil {
+				return err
 			}
+		default:
+			return convening.InvalidFields("The change",
+				convening.Field("waitlistOffers", convening.RuleType, "type", "an object or null"))
 		}
 	}
 	if in.StatementsCloseAt != nil {
