@@ -14,7 +14,9 @@ func TestJSONIsReadAsDocumented(t *testing.T) {
 	a := newAPI(t)
 	a.do("POST /api/admin/events", nil, staff(), eventBody)
 	cv := map[string]string{"eventId": "cv"}
-	member := func(i int) string { return `{"name":"Member ` + string(rune('A'+i)) + `","email":"m` + string(rune('a'+i)) + `@d9.org","role":"other"}` }
+	member := func(i int) string {
+		return `{"name":"Member ` + string(rune('A'+i)) + `","email":"m` + string(rune('a'+i)) + `@d9.org","role":"other"}`
+	}
 	team := func(org, contact string, members ...string) string {
 		return `{"organization":` + org + `,"contact":` + contact + `,"members":[` + strings.Join(members, ",") + `]}`
 	}
