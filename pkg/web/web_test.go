@@ -612,6 +612,29 @@ func TestDefaultRoute(t *testing.T) {
 	}
 }
 
+// TestTrailingSlash: API Gateway sends /staff/ to the $default route, the
+// website, which sends the browser on to /staff (issue 16); a path no
+// route has stays the 404 page.
+func TestTrailingSlash(t *testing.T) {
+	s := newSite(t)
+	for _, tt := range []struct {
+		path, location string
+		status         int
+	}{
+		{"/staff/", "/staff", 301},
+		{"/staff/events/", "/staff/events", 301},
+		{"/events/cv/", "/events/cv", 301},
+		{"/no/such/page/", "", 404},
+	} {
+		ev := events.APIGatewayV2HTTPRequest{RouteKey: deploy.DefaultRoute, RawPath: tt.path, Headers: map[string]string{}}
+		ev.RequestContext.HTTP.Method = "GET"
+		resp, err := frontdoor.Lambda(s.h)(context.Background(), ev)
+		if err != nil || resp.StatusCode != tt.status || resp.Headers["Location"] != tt.location {
+			t.Errorf("%s: %v %d %v", tt.path, err, resp.StatusCode, resp.Headers)
+		}
+	}
+}
+
 func TestHTTPSCookieAndHSTS(t *testing.T) {
 	s := newSite(t)
 	s.event("cv", 10, 4, nil)
