@@ -25,6 +25,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/calmi/convenings/pkg/deploy"
@@ -215,7 +216,7 @@ func withoutSlash(r *http.Request) (string, bool) {
 	if err != nil || u.Host != "" {
 		return "", false
 	}
-	if _, pattern := siteMap.Handler(&http.Request{Method: http.MethodGet, URL: u, Host: r.Host}); pattern == "" {
+	if _, pattern := siteMap().Handler(&http.Request{Method: http.MethodGet, URL: u, Host: r.Host}); pattern == "" {
 		return "", false
 	}
 	if r.URL.RawQuery != "" {
@@ -224,8 +225,9 @@ func withoutSlash(r *http.Request) (string, bool) {
 	return trimmed, true
 }
 
-// siteMap matches the routes of every function (deploy.Routes).
-var siteMap = func() *http.ServeMux {
+// siteMap matches the routes of every function (deploy.Routes). It is made
+// on the first miss with a trailing slash, not at every cold start.
+var siteMap = sync.OnceValue(func() *http.ServeMux {
 	m := http.NewServeMux()
 	for _, rt := range deploy.Routes {
 		if rt.Key() != deploy.DefaultRoute {
@@ -233,7 +235,7 @@ var siteMap = func() *http.ServeMux {
 		}
 	}
 	return m
-}()
+})
 
 // state is what the Server knows of a request in flight, shared with the
 // handlers through its context.

@@ -251,3 +251,18 @@ func TestRequestLog(t *testing.T) {
 		t.Errorf("the log holds a path, a query or an address:\n%s", logs.String())
 	}
 }
+
+// BenchmarkNew measures what building a function's server adds to its
+// cold start: the console's, the function with the most routes.
+func BenchmarkNew(b *testing.B) {
+	handlers := map[string]frontdoor.Handler{}
+	for _, key := range deploy.RouteKeys(deploy.Console) {
+		handlers[key] = ok
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := frontdoor.New(deploy.Console, handlers, frontdoor.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
