@@ -24,8 +24,13 @@ import (
 func Lambda(h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		w := &eventWriter{header: http.Header{}}
-		h.ServeHTTP(w, Request(ctx, ev))
-		return w.response(), nil
+		r := Request(ctx, ev)
+		h.ServeHTTP(w, r)
+		resp := w.response()
+		if r.Method == http.MethodHead {
+			resp.Body, resp.IsBase64Encoded = "", false // as net/http's server answers HEAD
+		}
+		return resp, nil
 	}
 }
 

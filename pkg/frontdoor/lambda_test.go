@@ -114,6 +114,11 @@ func TestLambdaResponse(t *testing.T) {
 		strings.Join(resp.Cookies, " ") != "a=1; Path=/ b=2; Path=/" || resp.Headers["Vary"] != "Accept, Cookie" || resp.Headers["Set-Cookie"] != "" {
 		t.Fatalf("%v %+v", err, resp)
 	}
+	head := events.APIGatewayV2HTTPRequest{RawPath: "/"}
+	head.RequestContext.HTTP.Method = http.MethodHead
+	if resp, _ = frontdoor.Lambda(h)(context.Background(), head); resp.StatusCode != http.StatusTeapot || resp.Body != "" {
+		t.Fatalf("HEAD: %+v", resp)
+	}
 	resp, _ = frontdoor.Lambda(h)(context.Background(), events.APIGatewayV2HTTPRequest{RawPath: "/binary"})
 	if b, _ := base64.StdEncoding.DecodeString(resp.Body); resp.StatusCode != 200 || !resp.IsBase64Encoded || string(b) != "\xff\x00\xfe" {
 		t.Fatalf("binary: %+v", resp)
