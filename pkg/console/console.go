@@ -12,10 +12,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 
-	"github.com/calmi/convenings/pkg/cognito"
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/frontdoor"
@@ -74,23 +72,8 @@ type Service interface {
 	MergeOrganizations(ctx context.Context, actor convening.Actor, from, into convening.Organization, reason string) (convening.OrganizationHistory, error)
 }
 
-// Options configure a Handler.
-type Options struct {
-	// Pool is the staff's user pool, its console client and managed login.
-	Pool cognito.Pool
-	// PublicURL is the site's base URL: the pool's client lists
-	// PublicURL/staff/callback and PublicURL/staff/signed-out.
-	PublicURL string
-	// Key (at least 32 bytes, secret, the same for every instance) seals
-	// the sign-in state and the refresh tokens and keys the forms.
-	Key []byte
-	// HTTPClient calls the managed login's token and revocation endpoints
-	// and fetches the JWKS; nil means one with a 5 s timeout.
-	HTTPClient *http.Client
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-	Log *slog.Logger
-}
+// Options configure a Handler: they are its sign-in's.
+type Options = signin.Options
 
 // Handler serves the console's routes: a net/http handler behind the
 // front door (frontdoor.Server).
@@ -104,8 +87,7 @@ type Handler struct {
 // New returns the console. ctx carries the HTTP client for the JWKS for
 // the handler's whole life.
 func New(ctx context.Context, svc Service, sessions staffauth.SessionStore, o Options) (*Handler, error) {
-	in, err := signin.New(ctx, sessions, signin.Options{Pool: o.Pool, PublicURL: o.PublicURL, Key: o.Key,
-		HTTPClient: o.HTTPClient, Now: o.Now, Log: o.Log})
+	in, err := signin.New(ctx, sessions, o)
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}

@@ -61,6 +61,16 @@ func ok(w http.ResponseWriter, status int, v any) error {
 	return frontdoor.JSON(w, status, v)
 }
 
+// created answers 201 with v and where it now is (Location); replayed says
+// the Idempotency-Key's earlier answer is given again.
+func created(w http.ResponseWriter, location string, replayed bool, v any) error {
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	w.Header().Set("Location", location)
+	return ok(w, http.StatusCreated, v)
+}
+
 // authorize checks a route with roles: the caller must be a signed-in staff
 // member (from the claims of the route's JWT authorizer: API Gateway
 // verified the token before invoking us, the local runner's gateway

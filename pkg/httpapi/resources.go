@@ -67,11 +67,7 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if replayed {
-		w.Header().Set("Idempotent-Replayed", "true")
-	}
-	w.Header().Set("Location", "/api/registrations/"+reg.ID)
-	return ok(w, http.StatusCreated, registrationResponse{Registration: withMembers(reg), ManageToken: token})
+	return created(w, "/api/registrations/"+reg.ID, replayed, registrationResponse{Registration: withMembers(reg), ManageToken: token})
 }
 
 func (h *Handler) getRegistration(w http.ResponseWriter, r *http.Request) error {
@@ -187,8 +183,7 @@ func (h *Handler) createEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", "/api/events/"+e.ID)
-	return ok(w, http.StatusCreated, eventView(e, h.svc.Now()))
+	return created(w, "/api/events/"+e.ID, false, eventView(e, h.svc.Now()))
 }
 
 type updateEventRequest struct {

@@ -50,11 +50,7 @@ func (h *Handler) submitStatement(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if replayed {
-		w.Header().Set("Idempotent-Replayed", "true")
-	}
-	w.Header().Set("Location", "/api/statements/"+st.ID)
-	return ok(w, http.StatusCreated, statementResponse{Statement: withMemberList(st), ManageToken: token})
+	return created(w, "/api/statements/"+st.ID, replayed, statementResponse{Statement: withMemberList(st), ManageToken: token})
 }
 
 func (h *Handler) getStatement(w http.ResponseWriter, r *http.Request) error {
@@ -80,8 +76,7 @@ func (h *Handler) acceptInvitation(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", "/api/registrations/"+reg.ID)
-	return ok(w, http.StatusCreated, acceptResponse{Registration: withMembers(reg), ManageToken: token, Statement: withMemberList(st)})
+	return created(w, "/api/registrations/"+reg.ID, false, acceptResponse{Registration: withMembers(reg), ManageToken: token, Statement: withMemberList(st)})
 }
 
 func (h *Handler) declineStatement(w http.ResponseWriter, r *http.Request) error {
