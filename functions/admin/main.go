@@ -10,6 +10,7 @@ import (
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/frontdoor"
 	"github.com/calmi/convenings/pkg/httpapi"
 )
 
@@ -17,8 +18,8 @@ func main() {
 	c := deploy.ConfigFromEnv(os.Getenv)
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	store, b := dynamostore.Open(cfg, c.Table, logger), convening.NewBasics(logger)
-	lambda.Start(httpapi.Admin(convening.NewEventService(b, store), convening.NewStaffService(b, store), convening.NewReviewService(b, store),
-		convening.NewNoticeService(b, store), convening.NewOrganizationService(b, store), convening.NewPrivacyService(b, store), logger).Handle)
+	lambda.Start(frontdoor.Lambda(httpapi.Admin(convening.NewEventService(b, store), convening.NewStaffService(b, store), convening.NewReviewService(b, store),
+		convening.NewNoticeService(b, store), convening.NewOrganizationService(b, store), convening.NewPrivacyService(b, store), logger)))
 }
 
 func must[T any](v T, err error) T {

@@ -13,6 +13,7 @@ import (
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/frontdoor"
 	"github.com/calmi/convenings/pkg/tokensecret"
 )
 
@@ -26,8 +27,8 @@ func main() {
 	services := console.Services{EventService: convening.NewEventService(b, store), StaffService: convening.NewStaffService(b, store),
 		ReviewService: convening.NewReviewService(b, store), NoticeService: convening.NewNoticeService(b, store),
 		OrganizationService: convening.NewOrganizationService(b, store), PrivacyService: convening.NewPrivacyService(b, store)}
-	lambda.Start(must(console.New(ctx, services, store,
-		console.Options{Pool: pool, PublicURL: c.PublicURL, Key: secret.Derive(console.KeyLabel), Log: logger})).Handle)
+	lambda.Start(frontdoor.Lambda(must(console.New(ctx, services, store,
+		console.Options{Pool: pool, PublicURL: c.PublicURL, Key: secret.Derive(console.KeyLabel), Log: logger}))))
 }
 
 func must[T any](v T, err error) T {

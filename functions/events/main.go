@@ -9,6 +9,7 @@ import (
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/frontdoor"
 	"github.com/calmi/convenings/pkg/httpapi"
 )
 
@@ -16,7 +17,7 @@ func main() {
 	c := deploy.ConfigFromEnv(os.Getenv)
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	store := dynamostore.Open(cfg, c.Table, logger)
-	lambda.Start(httpapi.Events(convening.NewEventService(convening.NewBasics(logger), store), logger).Handle)
+	lambda.Start(frontdoor.Lambda(httpapi.Events(convening.NewEventService(convening.NewBasics(logger), store), logger)))
 }
 
 func must[T any](v T, err error) T {

@@ -10,6 +10,7 @@ import (
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/frontdoor"
 	"github.com/calmi/convenings/pkg/httpapi"
 	"github.com/calmi/convenings/pkg/tokensecret"
 )
@@ -19,7 +20,7 @@ func main() {
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
 	store := dynamostore.Open(cfg, c.Table, logger)
-	lambda.Start(httpapi.Registration(convening.NewRegistrationService(convening.NewBasics(logger), store, secret.Tokens), logger).Handle)
+	lambda.Start(frontdoor.Lambda(httpapi.Registration(convening.NewRegistrationService(convening.NewBasics(logger), store, secret.Tokens), logger)))
 }
 
 func must[T any](v T, err error) T {

@@ -10,6 +10,7 @@ import (
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/frontdoor"
 	"github.com/calmi/convenings/pkg/tokensecret"
 	"github.com/calmi/convenings/pkg/web"
 )
@@ -21,7 +22,7 @@ func main() {
 	store, b := dynamostore.Open(cfg, c.Table, logger), convening.NewBasics(logger)
 	services := web.Services{EventService: convening.NewEventService(b, store),
 		RegistrationService: convening.NewRegistrationService(b, store, secret.Tokens), StatementService: convening.NewStatementService(b, store, secret.Tokens)}
-	lambda.Start(must(web.New(services, web.Options{CSRFKey: secret.Derive(web.CSRFKeyLabel), Log: logger})).Handle)
+	lambda.Start(frontdoor.Lambda(must(web.New(services, web.Options{CSRFKey: secret.Derive(web.CSRFKeyLabel), Log: logger}))))
 }
 
 func must[T any](v T, err error) T {

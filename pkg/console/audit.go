@@ -1,9 +1,13 @@
 package console
 
 import (
-	"context"
+	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/staffauth"
@@ -110,12 +114,13 @@ func (v auditView) FirstHref() string             { return v.href(v.Actor, v.Kin
 func (v auditView) ActorHref(actor string) string { return v.href(actor, v.Kind, "") }
 
 // audit is the audit log page.
-func (h *Handler) audit(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
-	e, err := h.svc.Event(ctx, r.Params["eventId"])
+func (h *Handler) audit(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
+	e, err := h.svc.Event(ctx, r.PathValue("eventId"))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	v := auditView{Event: e, Actor: r.Query.Get("actor"), Kind: r.Query.Get("kind"), Paged: r.Query.Get("cursor") != ""}
+	v := auditView{Event: e, Actor: r.URL.Query().Get("actor"), Kind: r.URL.Query().Get("kind"), Paged: r.URL.Query().Get("cursor") != ""}
 	var bad []convening.FieldError
 	if v.Kind != "" && auditLabels[convening.AuditKind(v.Kind)] == "" {
 		bad = append(bad, convening.Field("kind", convening.RuleOneOf))
@@ -124,25 +129,25 @@ func (h *Handler) audit(ctx context.Context, r *Request, who staffauth.Staff) (*
 		bad = append(bad, convening.Field("actor", convening.RuleMaxLength, "max", 64))
 	}
 	if len(bad) > 0 {
-		return nil, convening.InvalidFields("The audit query", bad...)
+		return convening.InvalidFields("The audit query", bad...)
 	}
-	q := convening.AuditQuery{EventID: e.ID, ActorID: v.Actor, Cursor: r.Query.Get("cursor"), Limit: auditPageSize}
+	q := convening.AuditQuery{EventID: e.ID, ActorID: v.Actor, Cursor: r.URL.Query().Get("cursor"), Limit: auditPageSize}
 	if v.Kind != "" {
 		q.Kinds = []convening.AuditKind{convening.AuditKind(v.Kind)}
 	}
-	if team := r.Query.Get("team"); team != "" {
+	if team := r.URL.Query().Get("team"); team != "" {
 		reg, err := h.svc.StaffRegistration(ctx, team)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if reg.EventID != e.ID {
-			return nil, convening.ErrRegistrationNotFound
+			return convening.ErrRegistrationNotFound
 		}
 		v.Team, q.Subject = &reg, reg.ID
 	}
 	records, next, err := h.svc.Audit(ctx, q)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// The members the records mention, by name: those of the team, or of
 	// the event's registered teams.
@@ -179,5 +184,198 @@ func (h *Handler) audit(ctx context.Context, r *Request, who staffauth.Staff) (*
 	if v.Team != nil {
 		title = "Audit log: " + v.Team.Organization.Name
 	}
-	return h.render(r, http.StatusOK, "audit", title, &who, v)
+	return h.render(w, r, http.StatusOK, "audit", title, &who, v)
+}
+
+// The audit log's words: each kind of record, who made it, and its
+// before and after, field by field.
+
+var auditLabels = map[convening.AuditKind]string{
+	convening.AuditRegistered:      "Registered",
+	convening.AuditWaitlisted:      "Joined the waiting list",
+	convening.AuditPromoted:        "Promoted from the waiting list",
+	convening.AuditCancelled:       "Cancelled",
+	convening.AuditMoved:           "Moved on the waiting list",
+	convening.AuditMembersChanged:  "Members changed",
+	convening.AuditContactChanged:  "Contact changed",
+	convening.AuditEmailResent:     "Email sent again",
+	convening.AuditCheckedIn:       "Checked in",
+	convening.AuditCheckInUndone:   "Check-in undone",
+	convening.AuditEventCreated:    "Event created",
+	convening.AuditEventChanged:    "Event changed",
+	convening.AuditPersonalErased:  "Personal data erased",
+	convening.AuditPersonalExpired: "Personal data expired",
+	convening.AuditOffered:         "Offered seats",
+	convening.AuditOfferAccepted:   "Offer accepted",
+	convening.AuditOfferExpired:    "Offer lapsed",
+
+	convening.AuditSubmitted:            "Statement submitted",
+	convening.AuditMemberConfirmed:      "Member confirmed",
+	convening.AuditReviewed:             "Reviewed",
+	convening.AuditShortlisted:          "Shortlisted",
+	convening.AuditInvited:              "Invited",
+	convening.AuditDeclined:             "Declined by staff",
+	convening.AuditAccepted:             "Invitation accepted",
+	convening.AuditInvitationDeclined:   "Invitation declined by the team",
+	convening.AuditWithdrawn:            "Statement withdrawn",
+	convening.AuditInvitationExpired:    "Invitation lapsed",
+	convening.AuditDeadlineExtended:     "Deadline extended",
+	convening.AuditReinstated:           "Reinstated",
+	convening.AuditDecisionStaged:       "Decision staged",
+	convening.AuditConfirmationReminded: "Members reminded to confirm",
+}
+
+// statementKinds are the audit kinds of statements: their records name a
+// statement, not a registration.
+var statementKinds = map[convening.AuditKind]bool{
+	convening.AuditSubmitted: true, convening.AuditMemberConfirmed: true, convening.AuditReviewed: true,
+	convening.AuditShortlisted: true, convening.AuditInvited: true, convening.AuditDeclined: true, convening.AuditAccepted: true,
+	convening.AuditInvitationDeclined: true, convening.AuditWithdrawn: true, convening.AuditInvitationExpired: true,
+	convening.AuditDeadlineExtended: true, convening.AuditReinstated: true, convening.AuditDecisionStaged: true,
+	convening.AuditConfirmationReminded: true,
+}
+
+// auditFilterKinds are the kinds the audit page filters by, in the order
+// things happen to a team.
+var auditFilterKinds = []convening.AuditKind{
+	convening.AuditRegistered, convening.AuditWaitlisted, convening.AuditPromoted, convening.AuditMoved,
+	convening.AuditMembersChanged, convening.AuditContactChanged, convening.AuditEmailResent, convening.AuditCancelled,
+	convening.AuditCheckedIn, convening.AuditCheckInUndone, convening.AuditEventCreated, convening.AuditEventChanged,
+	convening.AuditPersonalErased, convening.AuditPersonalExpired,
+	convening.AuditOffered, convening.AuditOfferAccepted, convening.AuditOfferExpired,
+	convening.AuditSubmitted, convening.AuditMemberConfirmed, convening.AuditConfirmationReminded, convening.AuditReviewed,
+	convening.AuditDecisionStaged, convening.AuditShortlisted, convening.AuditInvited, convening.AuditDeadlineExtended,
+	convening.AuditAccepted, convening.AuditInvitationDeclined, convening.AuditInvitationExpired, convening.AuditReinstated,
+	convening.AuditDeclined, convening.AuditWithdrawn,
+}
+
+func auditLabel(k convening.AuditKind) string {
+	if s, ok := auditLabels[k]; ok {
+		return s
+	}
+	return strings.ReplaceAll(string(k), "_", " ")
+}
+
+// statusWords say where a registration stands, within a sentence.
+var statusWords = map[convening.Status]string{
+	convening.StatusRegistered: "registered",
+	convening.StatusWaitlisted: "on the waiting list",
+	convening.StatusOffered:    "offered seats",
+	convening.StatusCancelled:  "cancelled",
+	convening.StatusExpired:    "offer lapsed",
+}
+
+// statementStatusWords say where a statement stands, within a sentence.
+var statementStatusWords = map[convening.StatementStatus]string{
+	convening.StatementSubmitted:   "submitted",
+	convening.StatementShortlisted: "shortlisted",
+	convening.StatementInvited:     "invited",
+	convening.StatementAccepted:    "accepted",
+	convening.StatementDeclined:    "declined",
+	convening.StatementExpired:     "invitation lapsed",
+	convening.StatementWithdrawn:   "withdrawn",
+}
+
+// actorName says who made a change.
+func actorName(a convening.Actor) string {
+	switch a.Kind {
+	case convening.ActorTeam:
+		return "The team"
+	case convening.ActorSystem:
+		return "The system"
+	}
+	if a.Name != "" {
+		return a.Name
+	}
+	return "A staff member"
+}
+
+// changeLabels name the fields of an audit record's before and after.
+var changeLabels = map[string]string{
+	"status": "status", "seats": "seats", "position": "place on the waiting list", "passed": "teams passed",
+	"capacity": "capacity", "maxTeamSize": "team size limit", "registrationOpensAt": "registration opens",
+	"registrationClosesAt": "registration closes", "waitlistPolicy": "waiting-list policy", "requiredRoles": "required roles",
+	"title": "title", "roles": "roles", "members": "members", "contact": "contact", "email": "email",
+	"member": "member", "role": "role", "walkIn": "walk-in", "personalData": "personal data",
+	"venue": "venue", "online": "online", "startsAt": "starts", "endsAt": "ends", "description": "description",
+	"respondWithinHours": "hours to answer an invitation", "autoInvite": "automatic invitations",
+	"waitlistOffers": "waiting-list offers", "statementsCloseAt": "statements close", "reviewCriteria": "review criteria",
+	"respondBy": "answer by", "mean": "score", "staged": "staged decision", "override": "invited although",
+	"reminded": "members reminded",
+}
+
+// describeChange writes an audit record's change as "field: before → after"
+// lines, in a stable order; members are named where names knows them. A
+// statement's record (statement) words its statuses as a statement's.
+func describeChange(before, after, names map[string]string, statement bool) []string {
+	keys := map[string]bool{}
+	for k := range before {
+		keys[k] = true
+	}
+	for k := range after {
+		keys[k] = true
+	}
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		label := changeLabels[k]
+		if label == "" {
+			label = k
+		}
+		b, hasB := before[k]
+		a, hasA := after[k]
+		switch {
+		case hasB && hasA && b != a:
+			out = append(out, fmt.Sprintf("%s: %s → %s", label, changeValue(k, b, names, statement), changeValue(k, a, names, statement)))
+		case hasA && !hasB:
+			out = append(out, fmt.Sprintf("%s: %s", label, changeValue(k, a, names, statement)))
+		case hasB && !hasA:
+			out = append(out, fmt.Sprintf("%s was %s", label, changeValue(k, b, names, statement)))
+		}
+	}
+	return out
+}
+
+func changeValue(field, v string, names map[string]string, statement bool) string {
+	switch field {
+	case "member", "walkIn", "members":
+		ids := strings.Fields(v)
+		for i, id := range ids {
+			if n, ok := names[id]; ok {
+				ids[i] = n
+			}
+		}
+		return strings.Join(ids, ", ")
+	case "status":
+		if statement {
+			if s, ok := statementStatusWords[convening.StatementStatus(v)]; ok {
+				return s
+			}
+		} else if s, ok := statusWords[convening.Status(v)]; ok {
+			return s
+		}
+	case "staged":
+		if s, ok := decisionWords[convening.DecisionKind(v)]; ok {
+			return s
+		}
+	case "override":
+		return "not every required member had confirmed"
+	case "autoInvite", "online":
+		return map[string]string{"true": "yes", "false": "no"}[v]
+	case "waitlistOffers":
+		if v == "none" {
+			return "off"
+		}
+		if h, ok := strings.CutSuffix(v, "h"); ok {
+			return h + " hours to accept"
+		}
+	case "email":
+		return noticeLabel(convening.NoticeKind(v))
+	case "role":
+		return convening.Role(v).Label()
+	case "registrationOpensAt", "registrationClosesAt", "startsAt", "endsAt", "statementsCloseAt", "respondBy":
+		if t, err := time.Parse(time.RFC3339, v); err == nil {
+			return dateTime(t)
+		}
+	}
+	return v
 }

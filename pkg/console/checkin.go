@@ -67,12 +67,13 @@ func checkInHref(eventID, query string, page int, anchor string) string {
 }
 
 // checkInList is the check-in page.
-func (h *Handler) checkInList(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
-	e, regs, err := h.svc.AllRegistrations(ctx, r.Params["eventId"], convening.StatusRegistered)
+func (h *Handler) checkInList(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
+	e, regs, err := h.svc.AllRegistrations(ctx, r.PathValue("eventId"), convening.StatusRegistered)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	v := checkInView{Event: e, Query: truncate(strings.TrimSpace(r.Query.Get("q")), maxSearchLen), Links: linksFor(who)}
+	v := checkInView{Event: e, Query: truncate(strings.TrimSpace(r.URL.Query().Get("q")), maxSearchLen), Links: linksFor(who)}
 	var people []person
 	for _, reg := range regs {
 		for _, m := range reg.Members {
@@ -87,31 +88,32 @@ func (h *Handler) checkInList(ctx context.Context, r *Request, who staffauth.Sta
 	slices.SortFunc(people, func(a, b person) int { return cmp.Compare(a.sortKey, b.sortKey) })
 	v.Matches = len(people)
 	v.Pages = max(1, (len(people)+checkInPageSize-1)/checkInPageSize)
-	v.Page, _ = strconv.Atoi(r.Query.Get("page"))
+	v.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
 	v.Page = min(max(v.Page, 1), v.Pages)
 	v.People = people[(v.Page-1)*checkInPageSize : min(v.Page*checkInPageSize, len(people))]
-	return h.render(r, http.StatusOK, "check-in", "Check-in: "+e.Title, &who, v)
+	return h.render(w, r, http.StatusOK, "check-in", "Check-in: "+e.Title, &who, v)
 }
 
 // checkIn checks a member in, or (undo) out again, and goes back to the
 // list where it was. Another volunteer having done the same meanwhile is
 // no error: the list says so.
-func (h *Handler) checkIn(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+func (h *Handler) checkIn(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
 	form, err := formValues(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	eventID, memberID := r.Params["eventId"], form.Get("member")
+	eventID, memberID := r.PathValue("eventId"), form.Get("member")
 	reg, err := h.svc.StaffRegistration(ctx, form.Get("registration"))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if reg.EventID != eventID {
-		return nil, convening.ErrRegistrationNotFound
+		return convening.ErrRegistrationNotFound
 	}
 	i := slices.IndexFunc(reg.Members, func(m convening.Member) bool { return m.ID == memberID })
 	if i < 0 {
-		return nil, convening.NewError(convening.ENOTFOUND, convening.ReasonMemberUnknown, "No member with that id in the registration.")
+		return convening.NewError(convening.ENOTFOUND, convening.ReasonMemberUnknown, "No member with that id in the registration.")
 	}
 	undo := form.Get("undo") == "1"
 	page, _ := strconv.Atoi(form.Get("page"))
@@ -127,9 +129,9 @@ func (h *Handler) checkIn(ctx context.Context, r *Request, who staffauth.Staff) 
 	case convening.ReasonAlreadyCheckedIn, convening.ReasonNotCheckedIn, convening.ReasonNotRegistered:
 		f.Code = string(convening.ErrorReason(err))
 	default:
-		return nil, err
+		return err
 	}
-	return h.redirectWith(r, back, f), nil
+	return h.redirectWith(w, r, back, f)
 }
 
 // walkInView is the form that adds a member to a registered team at the
@@ -159,26 +161,28 @@ func (h *Handler) walkInView(ctx context.Context, eventID string) (walkInView, e
 }
 
 // walkInForm is the walk-in form.
-func (h *Handler) walkInForm(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
-	v, err := h.walkInView(ctx, r.Params["eventId"])
+func (h *Handler) walkInForm(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
+	v, err := h.walkInView(ctx, r.PathValue("eventId"))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	v.Team = r.Query.Get("registration")
-	return h.render(r, http.StatusOK, "walk-in", "Add a walk-in: "+v.Event.Title, &who, v)
+	v.Team = r.URL.Query().Get("registration")
+	return h.render(w, r, http.StatusOK, "walk-in", "Add a walk-in: "+v.Event.Title, &who, v)
 }
 
 // addWalkIn adds the member to the team and checks them in; the team is
 // emailed its new roster.
-func (h *Handler) addWalkIn(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+func (h *Handler) addWalkIn(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
 	form, err := formValues(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	eventID := r.Params["eventId"]
+	eventID := r.PathValue("eventId")
 	v, err := h.walkInView(ctx, eventID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	v.Team, v.Name, v.Email, v.Role, v.Reason = form.Get("registration"), form.Get("member_name"), form.Get("member_email"),
 		form.Get("member_role"), form.Get("reason")
@@ -205,14 +209,14 @@ func (h *Handler) addWalkIn(ctx context.Context, r *Request, who staffauth.Staff
 		_, err := h.svc.AddWalkIn(ctx, actor(who), reg.ID, member, v.Reason)
 		if err == nil {
 			h.log.InfoContext(ctx, "walk-in added", "registration", reg.ID, staffAttr(who))
-			return h.redirectWith(r, checkInHref(eventID, "", 0, ""), flash{Code: "walk-in", Person: strings.TrimSpace(v.Name),
-				Team: reg.Organization.Name}), nil
+			return h.redirectWith(w, r, checkInHref(eventID, "", 0, ""), flash{Code: "walk-in", Person: strings.TrimSpace(v.Name),
+				Team: reg.Organization.Name})
 		}
 		var ok bool
 		if status, ok = formFailure(err); !ok {
-			return nil, err
+			return err
 		}
 		v.place(err, fields)
 	}
-	return h.render(r, status, "walk-in", "Error: Add a walk-in: "+v.Event.Title, &who, v)
+	return h.render(w, r, status, "walk-in", "Error: Add a walk-in: "+v.Event.Title, &who, v)
 }

@@ -1,41 +1,23 @@
 // Package console is the staff console (the console function, routes
-// /staff/*): signing staff in through the user pool's managed login,
-// their server-side sessions, the role check every page makes, and the
-// pages. Pages are server-rendered (html/template) and need no JavaScript.
-//
-// Sign-in is OAuth 2.0's authorization code flow with PKCE, a state and an
-// OpenID Connect nonce (golang.org/x/oauth2); the tokens are verified
-// against the pool's JWKS (package cognito, with go-oidc). The browser
-// gets only a random session secret in an HttpOnly, SameSite=Lax cookie
-// (__Host- prefixed and Secure over HTTPS); the tokens never reach a page
-// or a URL. The session (staffauth.Session) lives in the table: it ends
-// after staffauth.MaxSessionAge whatever happens, the staff member's
-// groups are checked again with the pool each time the access token they
-// came from expires, and signing out deletes it and revokes the refresh
-// token.
-//
-// A page is a Page: the router finds its roles in deploy.Routes and calls
-// it only for a signed-in staff member who holds one of them; without a
-// session it redirects to the sign-in, without the role it answers 403.
+// /staff/*): its pages, server-rendered (html/template), which need no
+// JavaScript. Signing staff in, their sessions and the forms' anti-forgery
+// tokens are package signin's: it hands every page a signed-in staff
+// member in one of the page's roles (deploy.Routes); without a session it
+// redirects to the sign-in, without the role it answers 403. Every page
+// is a signin.Page behind the front door (package frontdoor), which
+// answers its errors with the error page, worded by the error's reason.
 package console
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
-	"net/http"
-	"net/url"
-	"slices"
-	"strings"
 	"time"
 
-	"github.com/calmi/convenings/pkg/cognito"
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/frontdoor"
+	"github.com/calmi/convenings/pkg/signin"
 	"github.com/calmi/convenings/pkg/staffauth"
 )
 
@@ -91,81 +73,30 @@ type Service interface {
 	MergeOrganizations(ctx context.Context, actor convening.Actor, from, into convening.Organization, reason string) (convening.OrganizationHistory, error)
 }
 
-// Options configure a Handler.
-type Options struct {
-	// Pool is the staff's user pool, its console client and managed login.
-	Pool cognito.Pool
-	// PublicURL is the site's base URL: the pool's client lists
-	// PublicURL/staff/callback and PublicURL/staff/signed-out.
-	PublicURL string
-	// Key (at least 32 bytes, secret, the same for every instance) seals
-	// the sign-in state and the refresh tokens and keys the forms.
-	Key []byte
-	// HTTPClient calls the managed login's token and revocation endpoints
-	// and fetches the JWKS; nil means one with a 5 s timeout.
-	HTTPClient *http.Client
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-	Log *slog.Logger
-}
+// Options configure a Handler: they are its sign-in's.
+type Options = signin.Options
 
-// Handler serves the console's routes.
+// Handler serves the console's routes: a net/http handler behind the
+// front door (frontdoor.Server).
 type Handler struct {
-	svc      Service
-	sessions staffauth.SessionStore
-	pool     cognito.Pool
-	verifier *cognito.Verifier
-	public   string
-	seal     *sealer
-	formKey  []byte
-	client   *http.Client
-	now      func() time.Time
-	log      *slog.Logger
-	routes   map[string]route
-}
-
-// Page serves one console page for a signed-in staff member who holds
-// one of the page's roles (deploy.Routes).
-type Page func(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error)
-
-// route is one route key's handler and the roles it admits (none: public).
-type route struct {
-	roles  []string
-	page   Page                                                     // with roles
-	public func(ctx context.Context, r *Request) (*Response, error) // without
+	*frontdoor.Server
+	svc    Service
+	signin *signin.SignIn
+	log    *slog.Logger
 }
 
 // New returns the console. ctx carries the HTTP client for the JWKS for
 // the handler's whole life.
 func New(ctx context.Context, svc Service, sessions staffauth.SessionStore, o Options) (*Handler, error) {
-	if len(o.Key) < 32 {
-		return nil, errors.New("console: the key must be at least 32 bytes")
+	in, err := signin.New(ctx, sessions, o)
+	if err != nil {
+		return nil, fmt.Errorf("console: %w", err)
 	}
-	if o.Pool.Issuer == "" || o.Pool.ClientID == "" || o.Pool.LoginURL == "" {
-		return nil, errors.New("console: the user pool's issuer, client id and login URL are required")
-	}
-	if u, err := url.Parse(o.PublicURL); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, fmt.Errorf("console: the public URL %q is not an absolute http(s) URL", o.PublicURL)
-	}
-	h := &Handler{svc: svc, sessions: sessions, pool: o.Pool, public: strings.TrimRight(o.PublicURL, "/"),
-		client: o.HTTPClient, now: o.Now, log: o.Log}
-	if h.client == nil {
-		h.client = &http.Client{Timeout: 5 * time.Second}
-	}
-	if h.now == nil {
-		h.now = time.Now
-	}
+	h := &Handler{svc: svc, signin: in, log: o.Log}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
-	var err error
-	if h.seal, err = newSealer(derive(o.Key, "seal")); err != nil {
-		return nil, err
-	}
-	h.formKey = derive(o.Key, "form")
-	h.verifier = cognito.NewVerifier(ctx, o.Pool, cognito.VerifierOptions{Now: h.now, HTTPClient: h.client})
-
-	pages := map[string]Page{
+	pages := map[string]signin.Page{
 		"GET /staff":                                                          h.dashboard,
 		"GET /staff/events":                                                   h.events,
 		"GET /staff/new-event":                                                h.newEvent,
@@ -202,85 +133,31 @@ func New(ctx context.Context, svc Service, sessions staffauth.SessionStore, o Op
 		"GET /staff/privacy/export":                                           h.exportOrganization,
 		"POST /staff/privacy/erase":                                           h.eraseOrganization,
 	}
-	public := map[string]func(context.Context, *Request) (*Response, error){
-		"GET /staff/sign-in":       h.signIn,
-		"GET /staff/callback":      h.callback,
-		"POST /staff/sign-out":     h.signOut,
-		"GET /staff/signed-out":    h.signedOut,
-		"GET /staff/static/{file}": h.static,
+	routes := map[string]frontdoor.Handler{
+		"GET " + signin.SignInPath:    in.Start,
+		"GET " + signin.CallbackPath:  in.Callback,
+		"POST " + signin.SignOutPath:  in.SignOut,
+		"GET " + signin.SignedOutPath: h.signedOut,
+		"GET /staff/static/{file}":    h.static,
 	}
-	h.routes = map[string]route{}
+	for key := range routes {
+		if rt, ok := deploy.RouteByKey(key); ok && rt.SignedIn() {
+			return nil, fmt.Errorf("console: %s has roles in deploy.Routes but is served without a session", key)
+		}
+	}
 	for key, p := range pages {
 		rt, ok := deploy.RouteByKey(key)
 		if !ok || !rt.SignedIn() {
 			return nil, fmt.Errorf("console: page %s has no roles in deploy.Routes", key)
 		}
-		h.routes[key] = route{roles: rt.Roles, page: p}
+		routes[key] = in.Require(rt.Roles, p)
 	}
-	for key, p := range public {
-		if rt, ok := deploy.RouteByKey(key); ok && rt.SignedIn() {
-			return nil, fmt.Errorf("console: %s has roles in deploy.Routes but is served without a session", key)
-		}
-		h.routes[key] = route{public: p}
+	// Forms post here; the sign-out redirects on to the managed login, and
+	// browsers hold redirects after a form to form-action too.
+	csp := "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' " + in.LoginOrigin() +
+		"; frame-ancestors 'none'; base-uri 'none'"
+	if h.Server, err = frontdoor.New(deploy.Console, routes, frontdoor.Options{Errors: h.writeError, ContentSecurityPolicy: csp, Log: h.log}); err != nil {
+		return nil, err
 	}
 	return h, nil
-}
-
-// RouteKeys returns the route keys h serves, sorted.
-func (h *Handler) RouteKeys() []string { return slices.Sorted(maps.Keys(h.routes)) }
-
-// serve runs one route: a page only for a signed-in staff member in one
-// of its roles, and a form only with its anti-forgery token. Errors of the
-// domain become error pages worded by their reason; only internal ones
-// are returned.
-func (h *Handler) serve(ctx context.Context, r *Request) (*Response, *staffauth.Staff, error) {
-	rt, ok := h.routes[r.Route]
-	if !ok {
-		return h.errorPage(r, nil, http.StatusNotFound), nil, nil
-	}
-	if rt.page == nil {
-		resp, err := rt.public(ctx, r)
-		return resp, nil, err
-	}
-	who, err := h.Staff(ctx, r, rt.roles...)
-	switch convening.ErrorCode(err) {
-	case "":
-	case convening.EUNAUTHORIZED:
-		return redirect("/staff/sign-in?" + url.Values{"next": {r.target()}}.Encode()), nil, nil
-	case convening.EFORBIDDEN:
-		return h.errorPageFor(r, &who, http.StatusForbidden, err), &who, nil
-	default:
-		return nil, nil, err
-	}
-	if r.Method == http.MethodPost && !h.checkForm(r, r.sessionID, purposeForm) {
-		h.log.WarnContext(ctx, "console form refused", "route", r.Route, staffAttr(who))
-		return h.errorPageFor(r, &who, http.StatusForbidden, errFormExpired), &who, nil
-	}
-	resp, err := rt.page(ctx, r, who)
-	if code := convening.ErrorCode(err); code != "" && code != convening.EINTERNAL {
-		return h.errorPageFor(r, &who, 0, err), &who, nil
-	}
-	return resp, &who, err
-}
-
-// Staff returns the staff member signed in on r, if they hold one of roles
-// (members of the staff group always do). It is the check every page
-// makes (the router makes it from deploy.Routes before calling a Page).
-//
-// Errors: EUNAUTHORIZED (staffauth.ErrSignInRequired) without a live
-// session; EFORBIDDEN (staffauth.Authorize's reasons) without the role, with
-// the staff member returned all the same, for the 403 page.
-func (h *Handler) Staff(ctx context.Context, r *Request, roles ...string) (staffauth.Staff, error) {
-	s, err := h.session(ctx, r)
-	if err != nil {
-		return staffauth.Staff{}, err
-	}
-	return s.Staff, staffauth.Authorize(s.Staff, roles)
-}
-
-// derive returns a key for one purpose from the console's key.
-func derive(key []byte, purpose string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte("lmi-console-" + purpose + "-v1"))
-	return m.Sum(nil)
 }

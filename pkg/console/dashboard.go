@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/staffauth"
@@ -13,7 +14,7 @@ import (
 // its numbers, where registration stands, its failed emails.
 type eventSummary struct {
 	convening.Event
-	Window       windowState
+	Window       windowView
 	FailedEmails int
 	// Statements counts an event's statements of interest by status (nil
 	// for an event open to all).
@@ -68,15 +69,16 @@ type dashboardView struct {
 // dashboard is every upcoming event with its numbers, and for each role
 // the links it may follow: staff every page, check-in volunteers the
 // check-in pages, reviewers none (the numbers name no one).
-func (h *Handler) dashboard(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
 	v := dashboardView{Name: who.Name(), Role: roleNames[who.Role()], Duty: roleDuty[who.Role()], Links: linksFor(who)}
 	upcoming, past, failed, err := h.eventSummaries(ctx, v.Links.FailedEmails)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	v.Upcoming, v.Past = upcoming, len(past)
 	v.FailedEmails = failed
-	return h.render(r, http.StatusOK, "dashboard", "Staff console", &who, v)
+	return h.render(w, r, http.StatusOK, "dashboard", "Staff console", &who, v)
 }
 
 type eventsView struct {
@@ -85,14 +87,15 @@ type eventsView struct {
 }
 
 // events lists every event, upcoming and past, with its numbers.
-func (h *Handler) events(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+func (h *Handler) events(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
 	v := eventsView{Links: linksFor(who)}
 	var err error
 	if v.Upcoming, v.Past, _, err = h.eventSummaries(ctx, v.Links.FailedEmails); err != nil {
-		return nil, err
+		return err
 	}
 	slices.Reverse(v.Past) // the latest first
-	return h.render(r, http.StatusOK, "events", "Events", &who, v)
+	return h.render(w, r, http.StatusOK, "events", "Events", &who, v)
 }
 
 // eventSummaries returns the events that are not over yet and those that
@@ -132,4 +135,34 @@ func (h *Handler) eventSummaries(ctx context.Context, withFailed bool) (upcoming
 		}
 	}
 	return upcoming, past, failed, nil
+}
+
+// windowView is where an event's window stands (convening.Event.Window),
+// in staff's words.
+type windowView struct {
+	Code, Label string
+}
+
+func windowOf(e convening.Event, now time.Time) windowView {
+	w := e.Window(now)
+	v := windowView{Code: string(w.State)}
+	switch {
+	case w.State == convening.WindowPast:
+		v.Label = "Over"
+	case w.State == convening.WindowSoon && w.Statements:
+		v.Label = "Statements open " + dateTime(w.OpensAt)
+	case w.State == convening.WindowSoon:
+		v.Label = "Opens " + dateTime(w.OpensAt)
+	case w.State == convening.WindowClosed && w.Statements:
+		v.Label = "Statements closed"
+	case w.State == convening.WindowClosed:
+		v.Label = "Registration closed"
+	case w.State == convening.WindowFull:
+		v.Label = "Full, waiting list open until " + dateTime(w.ClosesAt)
+	case w.Statements:
+		v.Label = "Taking statements until " + dateTime(w.ClosesAt)
+	default:
+		v.Label = "Open until " + dateTime(w.ClosesAt)
+	}
+	return v
 }

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/staffauth"
@@ -17,14 +18,15 @@ type failedRow struct {
 // failedEmails lists the emails that failed for good, the latest first,
 // each with its cause and a link to its team, whose page mends the
 // address and sends it again.
-func (h *Handler) failedEmails(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+func (h *Handler) failedEmails(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
 	notices, err := h.svc.FailedNotices(ctx, convening.NoticeQuery{State: convening.NoticeFailed})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	titles, err := h.eventTitles(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	teams := map[string]string{}
 	rows := make([]failedRow, len(notices))
@@ -37,13 +39,13 @@ func (h *Handler) failedEmails(ctx context.Context, r *Request, who staffauth.St
 				name = reg.Organization.Name
 			case convening.ENOTFOUND: // deleted since: the row says so
 			default:
-				return nil, err
+				return err
 			}
 			teams[n.SubjectID] = name
 		}
 		rows[i] = failedRow{NoticeRecord: n, Team: name, Event: titles[n.EventID]}
 	}
-	return h.render(r, http.StatusOK, "failed-emails", "Failed emails", &who, rows)
+	return h.render(w, r, http.StatusOK, "failed-emails", "Failed emails", &who, rows)
 }
 
 // eventTitles are every event's title, by id, for pages that list records
@@ -58,4 +60,45 @@ func (h *Handler) eventTitles(ctx context.Context) (map[string]string, error) {
 		titles[e.ID] = e.Title
 	}
 	return titles, nil
+}
+
+// noticeLabels name each kind of email, noticeStateLabels where its
+// delivery stands.
+var noticeLabels = map[convening.NoticeKind]string{
+	convening.NoticeRegistered:     "Registration confirmed",
+	convening.NoticeWaitlisted:     "Waiting-list place",
+	convening.NoticePromoted:       "Seats confirmed from the waiting list",
+	convening.NoticeCancelled:      "Cancellation",
+	convening.NoticeWaitlistMoved:  "New waiting-list place",
+	convening.NoticeMembersChanged: "Members changed",
+	convening.NoticeContactChanged: "New contact",
+	convening.NoticeOffered:        "Seats offered",
+	convening.NoticeOfferReminder:  "Offer reminder",
+	convening.NoticeOfferExpired:   "Offer lapsed",
+
+	convening.NoticeStatementReceived:  "Statement received",
+	convening.NoticeMemberConfirmation: "Please confirm you will attend",
+	convening.NoticeConfirmationNudge:  "Reminder to confirm",
+	convening.NoticeShortlisted:        "Shortlisted",
+	convening.NoticeInvitation:         "Invitation",
+	convening.NoticeInvitationReminder: "Invitation reminder",
+	convening.NoticeInvitationExpired:  "Invitation lapsed",
+	convening.NoticeStatementDeclined:  "Decision: declined",
+	convening.NoticeInvitationExtended: "More time to reply",
+	convening.NoticeInvitationDeclined: "Invitation declined",
+	convening.NoticeStatementWithdrawn: "Statement withdrawn",
+}
+
+func noticeLabel(k convening.NoticeKind) string {
+	if s, ok := noticeLabels[k]; ok {
+		return s
+	}
+	return strings.ReplaceAll(string(k), "_", " ")
+}
+
+var noticeStateLabels = map[convening.NoticeState]string{
+	convening.NoticePending: "Pending",
+	convening.NoticeSending: "Sending",
+	convening.NoticeSent:    "Sent",
+	convening.NoticeFailed:  "Failed",
 }

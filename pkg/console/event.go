@@ -1,7 +1,7 @@
 package console
 
 import (
-	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -24,7 +24,7 @@ const maxSearchLen = 200
 // at a time or searched.
 type eventView struct {
 	Event  convening.Event
-	Window windowState
+	Window windowView
 	// Status is the list shown; Tabs link to each.
 	Status convening.Status
 	Tabs   []listTab
@@ -76,9 +76,10 @@ func eventHref(id string, q url.Values) string {
 }
 
 // event is an event's page.
-func (h *Handler) event(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
-	id := r.Params["eventId"]
-	v := eventView{Status: convening.Status(r.Query.Get("status")), Query: strings.TrimSpace(r.Query.Get("q")), Exports: exportLinks}
+func (h *Handler) event(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
+	id := r.PathValue("eventId")
+	v := eventView{Status: convening.Status(r.URL.Query().Get("status")), Query: strings.TrimSpace(r.URL.Query().Get("q")), Exports: exportLinks}
 	if v.Status == "" {
 		v.Status = convening.StatusRegistered
 	}
@@ -88,8 +89,8 @@ func (h *Handler) event(ctx context.Context, r *Request, who staffauth.Staff) (*
 	var page convening.RosterPage
 	var err error
 	if v.Query == "" {
-		v.Event, page, err = h.svc.Roster(ctx, id, convening.RosterQuery{Status: v.Status, Cursor: r.Query.Get("cursor"), Limit: rosterPageSize})
-		v.Teams, v.Next, v.Paged = page.Registrations, page.Next, r.Query.Get("cursor") != ""
+		v.Event, page, err = h.svc.Roster(ctx, id, convening.RosterQuery{Status: v.Status, Cursor: r.URL.Query().Get("cursor"), Limit: rosterPageSize})
+		v.Teams, v.Next, v.Paged = page.Registrations, page.Next, r.URL.Query().Get("cursor") != ""
 	} else {
 		var all []convening.Registration
 		v.Event, all, err = h.svc.AllRegistrations(ctx, id, v.Status)
@@ -100,18 +101,18 @@ func (h *Handler) event(ctx context.Context, r *Request, who staffauth.Staff) (*
 		}
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	_, registered, err := h.svc.AllRegistrations(ctx, id, convening.StatusRegistered)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	v.Roles, v.Members = countRoles(registered)
 	v.Event = v.Event.WithAdmissionDefaults()
 	v.Window = windowOf(v.Event, h.svc.Now())
 	if v.Event.Admission == convening.AdmissionStatement {
 		if v.Statements, err = h.svc.StatementCounts(ctx, id); err != nil {
-			return nil, err
+			return err
 		}
 		v.Exports = append(slices.Clone(exportLinks), exportLink{"statements.csv", "Statements",
 			"every statement of interest with its answers, each reviewer's scores, and the decisions with their reasons"})
@@ -149,7 +150,7 @@ func (h *Handler) event(ctx context.Context, r *Request, who staffauth.Staff) (*
 		v.Tabs = append(v.Tabs, listTab{Status: t.status, Label: t.label, Count: t.count, Counted: t.counted,
 			Current: t.status == v.Status, Href: eventHref(id, q) + "#teams"})
 	}
-	return h.render(r, http.StatusOK, "event", v.Event.Title, &who, v)
+	return h.render(w, r, http.StatusOK, "event", v.Event.Title, &who, v)
 }
 
 // NextHref is the link to the list's next page.
@@ -249,23 +250,36 @@ func truncate(s string, n int) string {
 }
 
 // export answers one of an event's spreadsheets (package export).
-func (h *Handler) export(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
-	id, file := r.Params["eventId"], r.Params["file"]
+func (h *Handler) export(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
+	id, file := r.PathValue("eventId"), r.PathValue("file")
 	var b strings.Builder
 	if file == "statements.csv" {
 		// Not among export.Write's files: it needs the reviews and
 		// decisions, which only the service reads.
 		e, records, err := h.svc.StatementRecords(ctx, id)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if err := export.Statements(&b, e.ReviewCriteria, records); err != nil {
-			return nil, err
+			return err
 		}
 	} else if err := export.Write(ctx, h.svc, id, file, &b); err != nil {
-		return nil, err
+		return err
 	}
 	h.log.InfoContext(ctx, "export downloaded", "event", id, "file", file, staffAttr(who))
-	return &Response{Status: http.StatusOK, Header: map[string]string{"Content-Type": "text/csv; charset=utf-8",
-		"Content-Disposition": `attachment; filename="` + id + "-" + file + `"`}, Body: b.String()}, nil
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+id+"-"+file+`"`)
+	_, _ = io.WriteString(w, b.String())
+	return nil
+}
+
+// statusLabels name where a registration stands (the roster's lists and
+// the team's page).
+var statusLabels = map[convening.Status]string{
+	convening.StatusRegistered: "Registered",
+	convening.StatusWaitlisted: "Waiting list",
+	convening.StatusOffered:    "Offered seats",
+	convening.StatusCancelled:  "Cancelled",
+	convening.StatusExpired:    "Offers lapsed",
 }

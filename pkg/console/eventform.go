@@ -167,24 +167,26 @@ func (f eventForm) roles() []convening.Role {
 }
 
 // newEvent is the empty form for a new event.
-func (h *Handler) newEvent(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+func (h *Handler) newEvent(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
 	f, err := h.newEventForm(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return h.render(r, http.StatusOK, "event-form", "New event", &who, f)
+	return h.render(w, r, http.StatusOK, "event-form", "New event", &who, f)
 }
 
 // createEvent creates the event the form describes; the service fills the
 // defaults the form explains.
-func (h *Handler) createEvent(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+func (h *Handler) createEvent(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
 	v, err := formValues(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	f, err := h.newEventForm(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	readEventForm(&f, v)
 	e := convening.Event{
@@ -213,11 +215,11 @@ func (h *Handler) createEvent(ctx context.Context, r *Request, who staffauth.Sta
 		created, err := h.svc.CreateEvent(ctx, actor(who), e)
 		if err == nil {
 			h.log.InfoContext(ctx, "event created", "event", created.ID, staffAttr(who))
-			return h.redirectWith(r, "/staff/events/"+created.ID, flash{Code: "event-created", Team: created.Title, Person: string(created.Admission)}), nil
+			return h.redirectWith(w, r, "/staff/events/"+created.ID, flash{Code: "event-created", Team: created.Title, Person: string(created.Admission)})
 		}
 		var ok bool
 		if status, ok = formFailure(err); !ok {
-			return nil, err
+			return err
 		}
 		if convening.ErrorReason(err) == convening.ReasonEventExists {
 			f.add(fieldByID(eventFields, "id"), convening.Field("id", convening.RuleTaken))
@@ -225,18 +227,19 @@ func (h *Handler) createEvent(ctx context.Context, r *Request, who staffauth.Sta
 			f.place(err, fields)
 		}
 	}
-	return h.render(r, status, "event-form", "Error: New event", &who, f)
+	return h.render(w, r, status, "event-form", "Error: New event", &who, f)
 }
 
 // editEvent is the form that changes an event: its details, seats,
 // registration window, waiting list or statements, and required roles.
-func (h *Handler) editEvent(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
-	e, err := h.svc.Event(ctx, r.Params["eventId"])
+func (h *Handler) editEvent(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
+	e, err := h.svc.Event(ctx, r.PathValue("eventId"))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	f := editForm(e)
-	return h.render(r, http.StatusOK, "event-form", "Change "+e.Title, &who, f)
+	return h.render(w, r, http.StatusOK, "event-form", "Change "+e.Title, &who, f)
 }
 
 func editForm(e convening.Event) eventForm {
@@ -269,14 +272,15 @@ func sent(v url.Values, name string) bool { _, ok := v[name]; return ok }
 // updateEvent applies the changes the form makes, with the reason the
 // audit log keeps; a capacity raise promotes waitlisted teams at once,
 // and the event's page then names them.
-func (h *Handler) updateEvent(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+func (h *Handler) updateEvent(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
 	v, err := formValues(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	e, err := h.svc.Event(ctx, r.Params["eventId"])
+	e, err := h.svc.Event(ctx, r.PathValue("eventId"))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	f := editForm(e)
 	e = *f.Event
@@ -384,16 +388,16 @@ func (h *Handler) updateEvent(ctx context.Context, r *Request, who staffauth.Sta
 		updated, err := h.svc.UpdateEvent(ctx, actor(who), e.ID, c, f.Reason)
 		if err == nil {
 			h.log.InfoContext(ctx, "event changed", "event", e.ID, staffAttr(who))
-			return h.redirectWith(r, "/staff/events/"+e.ID, flash{Code: "event-changed", Team: updated.Title,
-				Teams: h.promotedSince(ctx, e.ID, since)}), nil
+			return h.redirectWith(w, r, "/staff/events/"+e.ID, flash{Code: "event-changed", Team: updated.Title,
+				Teams: h.promotedSince(ctx, e.ID, since)})
 		}
 		var ok bool
 		if status, ok = formFailure(err); !ok {
-			return nil, err
+			return err
 		}
 		f.place(err, fields)
 	}
-	return h.render(r, status, "event-form", "Error: Change "+e.Title, &who, f)
+	return h.render(w, r, status, "event-form", "Error: Change "+e.Title, &who, f)
 }
 
 // promotedSince names the teams promoted from an event's waiting list

@@ -1,9 +1,15 @@
 package console
 
-// SessionID is the id the store keeps a session under for a cookie's
-// secret, for tests that put sessions in the store directly.
-func SessionID(secret string) string { return sessionID(secret) }
+import (
+	"net/http"
+
+	"github.com/calmi/convenings/pkg/signin"
+)
 
 // FormToken is the anti-forgery token of the console's forms for the
 // session with the given cookie secret.
-func (h *Handler) FormToken(secret string) string { return h.formToken(sessionID(secret), purposeForm) }
+func (h *Handler) FormToken(secret string) string {
+	r, _ := http.NewRequest(http.MethodGet, "https://convenings.example.org/staff", nil)
+	r.AddCookie(&http.Cookie{Name: "__Host-lmi_session", Value: secret})
+	return h.signin.FormToken(r, signin.PurposeForm)
+}

@@ -1,7 +1,7 @@
 package console
 
 import (
-	"net/url"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -122,15 +122,6 @@ func field(f formErrors, id, name, label, typ, value, hint string) fieldView {
 	return fieldView{ID: id, Name: name, Label: label, Type: typ, Value: value, Hint: hint, Err: f.Err(id)}
 }
 
-// formValues reads r's form; a body that is not a form is a 400.
-func formValues(r *Request) (url.Values, error) {
-	f, err := r.Form()
-	if err != nil {
-		return nil, convening.NewError(convening.EINVALID, convening.ReasonMalformedBody, "The form could not be read.")
-	}
-	return f, nil
-}
-
 // The inputs' formats: datetime-local, in Pacific time.
 const localTimeFormat = "2006-01-02T15:04"
 
@@ -165,4 +156,168 @@ func parseCount(s string) (int, bool) {
 	}
 	n, err := strconv.Atoi(s)
 	return n, err == nil
+}
+
+// The words of form errors: by rule for a field, by reason for the whole
+// form, never from an error's message, which the domain may reword at
+// will.
+
+// fieldText words a field error for the field labelled label, from its
+// rule and arguments. ofLabel names the fields rules compare with.
+func fieldText(label string, f convening.FieldError) string {
+	a := f.Args
+	of := func() string {
+		s, _ := a["of"].(string)
+		if l, ok := ofLabels[s]; ok {
+			return l
+		}
+		return s
+	}
+	// A criterion's id comes from its label on the form: word its
+	// problems as the label's.
+	if f.Field == "reviewCriteria" && f.Rule == convening.RuleRange {
+		return fmt.Sprintf("Give from %v to %v review criteria", a["min"], a["max"])
+	}
+	if strings.HasPrefix(f.Field, "reviewCriteria[") && strings.HasSuffix(f.Field, ".id") {
+		switch f.Rule {
+		case convening.RuleDuplicateOf:
+			return label + " names the same criterion as another one: make the labels differ"
+		case convening.RuleSlug:
+			return label + " must contain a letter or digit"
+		}
+	}
+	switch f.Rule {
+	case convening.RuleRequired:
+		return label + " is required"
+	case convening.RuleMaxLength:
+		return fmt.Sprintf("%s must be at most %v characters", label, a["max"])
+	case convening.RuleMinLength:
+		return fmt.Sprintf("%s must be at least %v characters", label, a["min"])
+	case convening.RuleText:
+		return label + " must not contain control characters"
+	case convening.RuleSingleLine:
+		return label + " must be on one line"
+	case convening.RuleEmail:
+		return label + " must be an email address like name@district.org"
+	case convening.RuleOneOf:
+		// Only null (or off) allowed: the setting does not go with the
+		// event's admission (waiting-list offers on a statement event, a
+		// close of statements or automatic invitations on an open one).
+		if vs, _ := a["values"].([]string); len(vs) == 1 && (vs[0] == "null" || vs[0] == "false") {
+			return label + ": not for this admission (by statement of interest, or open to all); leave it empty or off"
+		}
+		return "Choose " + strings.ToLower(label[:1]) + label[1:]
+	case convening.RuleRange:
+		if f.Field == "minScore" { // a mean: not a whole number
+			return fmt.Sprintf("%s must be a number from %v to %v", label, a["min"], a["max"])
+		}
+		return fmt.Sprintf("%s must be a whole number from %v to %v", label, a["min"], a["max"])
+	case convening.RuleNotAbove:
+		return fmt.Sprintf("%s must not be more than %s (%v)", label, of(), a["max"])
+	case convening.RuleAtLeast:
+		if id, _ := a["registrationId"].(string); id != "" {
+			return fmt.Sprintf("%s must be at least %v: a team of that size is on the waiting list (cancel it first)", label, a["min"])
+		}
+		return fmt.Sprintf("%s must be at least %v, the seats already taken or held", label, a["min"])
+	case convening.RuleAfter:
+		return fmt.Sprintf("%s must be after %s", label, of())
+	case convening.RuleNotAfter:
+		return fmt.Sprintf("%s must not be after %s", label, of())
+	case convening.RuleMaxDays:
+		return fmt.Sprintf("%s must be at most %v days after %s", label, a["max"], of())
+	case convening.RuleDateTime:
+		return label + " must be a date and time"
+	case convening.RuleDateRange:
+		return fmt.Sprintf("%s must be between %v and %v", label, a["min"], a["max"])
+	case convening.RuleSlug:
+		return fmt.Sprintf("%s may hold only lower-case letters, digits and single hyphens, at most %v characters", label, a["max"])
+	case convening.RuleTaken:
+		return label + " is already taken: choose another"
+	case convening.RuleLetterOrDigit:
+		return label + " must contain a letter or digit"
+	case convening.RuleCounty:
+		return "Choose one of California's 58 counties"
+	case convening.RuleDuplicateOf:
+		return label + " is the same as another member's: each person needs their own"
+	case convening.RuleMinItems:
+		return fmt.Sprintf("%s must have at least %v members", label, a["min"])
+	case convening.RuleMaxItems:
+		return fmt.Sprintf("%s may have at most %v members: the event's team size limit", label, a["max"])
+	case convening.RuleRequiredRoles:
+		var roles []string
+		if xs, ok := a["missing"].([]convening.Role); ok {
+			for _, r := range xs {
+				roles = append(roles, r.Label())
+			}
+		}
+		return fmt.Sprintf("%s must include the roles this event requires: %s", label, strings.Join(roles, ", "))
+	case convening.RuleCursor:
+		return "That page of the list no longer exists: start from the first page"
+	}
+	return label + " is not valid"
+}
+
+// ofLabels name the fields that rules compare a field with.
+var ofLabels = map[string]string{
+	"startsAt": "the start", "endsAt": "the end", "registrationOpensAt": "the opening of registration",
+	"capacity": "the capacity", "the current position": "the current place",
+	"a minute from now": "a minute from now", "the current deadline": "the current deadline",
+}
+
+// problemText words an error that concerns a whole form or action, by its
+// reason.
+func problemText(err error) string {
+	switch convening.ErrorReason(err) {
+	case convening.ReasonNotWaitlisted:
+		return "This team is not on the waiting list (any more): reload its page."
+	case convening.ReasonNotRegistered:
+		return "This team is not registered (any more): only a registered team checks in or adds a walk-in."
+	case convening.ReasonNotActive:
+		return "This registration is cancelled: it cannot change."
+	case convening.ReasonNotEnoughSeats:
+		return "There are not enough seats left for this. Raise the event's capacity first, or wait for a seat."
+	case convening.ReasonMoveTooFar:
+		return fmt.Sprintf("A move may pass at most %d teams (each is told its new place): move the team in steps.", convening.MaxMovePast)
+	case convening.ReasonAlreadyCheckedIn:
+		return "Already checked in."
+	case convening.ReasonNotCheckedIn:
+		return "Not checked in."
+	case convening.ReasonEmptyChange:
+		return "Nothing was changed: change at least one value."
+	case convening.ReasonOrganizationActive:
+		return "This organization has a registration for an event that is not over yet. Cancel it first (its people must not miss emails), then erase."
+	case convening.ReasonOrganizationUnknown:
+		return "No registration of this organization was found. Check the name and county as the team gave them."
+	case convening.ReasonBusy, convening.ReasonTimedOut:
+		return "The system is busy right now. Please try again in a moment; nothing was changed."
+	case convening.ReasonEventExists:
+		return "An event with this id exists already."
+	case convening.ReasonCapacityBelowTaken:
+		return "The capacity cannot drop below the seats already taken."
+	case convening.ReasonWaitlistedTeamTooLarge:
+		return "A team on the waiting list is larger than this would allow: it could never be promoted."
+	case convening.ReasonInvalidFields:
+		return "Some values are not valid."
+	case convening.ReasonIncomplete:
+		return "Not every required member of this team has confirmed. Invite anyway with the override (and say why in the reason), or wait for them."
+	case convening.ReasonStatementClosed:
+		return "This statement is no longer open to that decision (it was decided, accepted, declined or withdrawn since): reload its page."
+	case convening.ReasonInvitationExpired:
+		return "The invitation has lapsed: reinstate it instead."
+	case convening.ReasonNotInvited:
+		return "This team is not invited (any more): only an invitation's deadline can be extended. Reload its page."
+	case convening.ReasonNotExpired:
+		return "Only a lapsed invitation can be reinstated; this one has not lapsed. Reload its page."
+	case convening.ReasonNothingStaged:
+		return "No decision is staged for this event (someone may have released them just now)."
+	case convening.ReasonOrganizationRegistered:
+		return "This organization has another active statement or registration for the event: it cannot hold two places."
+	case convening.ReasonAlreadyMerged:
+		return "This spelling is merged into an organization already."
+	case convening.ReasonSameOrganization:
+		return "These name the same organization already: there is nothing to merge."
+	case convening.ReasonStatementsClosed:
+		return "Statements for this event have closed."
+	}
+	return "This could not be done. Reload the page and try again."
 }

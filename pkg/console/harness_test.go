@@ -18,7 +18,9 @@ import (
 	"github.com/calmi/convenings/pkg/console"
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/frontdoor"
 	"github.com/calmi/convenings/pkg/memstore"
+	"github.com/calmi/convenings/pkg/signin"
 	"github.com/calmi/convenings/pkg/staffauth"
 	"github.com/calmi/convenings/pkg/storetest"
 )
@@ -110,7 +112,7 @@ func (f *fixture) as(roles ...string) *client {
 	secret := base64.RawURLEncoding.EncodeToString(b[:])
 	now := time.Now()
 	who := staffauth.Staff{Sub: "sub-" + roles[0], Username: "user-" + roles[0], Email: roles[0] + "@lmi.example.org", Groups: roles}
-	if err := f.sessions.CreateSession(context.Background(), staffauth.Session{ID: console.SessionID(secret), Staff: who,
+	if err := f.sessions.CreateSession(context.Background(), staffauth.Session{ID: signin.SessionID(secret), Staff: who,
 		CreatedAt: now, ExpiresAt: now.Add(staffauth.MaxSessionAge), RefreshAt: now.Add(time.Hour)}); err != nil {
 		f.t.Fatal(err)
 	}
@@ -180,7 +182,7 @@ func (c *client) do(method, target string, body string) response {
 	for k, v := range c.cookies {
 		req.Cookies = append(req.Cookies, k+"="+v)
 	}
-	resp, err := c.f.h.Handle(context.Background(), req)
+	resp, err := frontdoor.Lambda(c.f.h)(context.Background(), req)
 	if err != nil {
 		c.f.t.Fatal(err)
 	}

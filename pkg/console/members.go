@@ -66,13 +66,14 @@ func (h *Handler) membersView(ctx context.Context, id string) (membersView, erro
 }
 
 // membersForm is the form with the team's members as they are.
-func (h *Handler) membersForm(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
-	v, err := h.membersView(ctx, r.Params["registrationId"])
+func (h *Handler) membersForm(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
+	v, err := h.membersView(ctx, r.PathValue("registrationId"))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !v.Reg.Status.Active() {
-		return nil, convening.NewError(convening.ECONFLICT, convening.ReasonNotActive, "The registration is cancelled.")
+		return convening.NewError(convening.ECONFLICT, convening.ReasonNotActive, "The registration is cancelled.")
 	}
 	for _, m := range v.Reg.Members {
 		v.Rows = append(v.Rows, memberRow{ID: m.ID, Name: m.Name, Email: m.Email, Role: string(m.Role)})
@@ -81,7 +82,7 @@ func (h *Handler) membersForm(ctx context.Context, r *Request, who staffauth.Sta
 		v.Rows = append(v.Rows, memberRow{})
 	}
 	number(v.Rows)
-	return h.render(r, http.StatusOK, "members", "Change the members of "+v.Reg.Organization.Name, &who, v)
+	return h.render(w, r, http.StatusOK, "members", "Change the members of "+v.Reg.Organization.Name, &who, v)
 }
 
 func number(rows []memberRow) {
@@ -113,15 +114,16 @@ func readMemberRows(v url.Values) []memberRow {
 
 // changeMembers replaces the team's members with the form's rows: rows
 // marked for removal and new rows left empty are left out.
-func (h *Handler) changeMembers(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
-	id := r.Params["registrationId"]
+func (h *Handler) changeMembers(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
+	id := r.PathValue("registrationId")
 	form, err := formValues(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	v, err := h.membersView(ctx, id)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	v.Rows, v.Reason = readMemberRows(form), form.Get("reason")
 	var members []convening.Member
@@ -152,12 +154,12 @@ func (h *Handler) changeMembers(ctx context.Context, r *Request, who staffauth.S
 		reg, err := h.svc.ChangeMembers(ctx, actor(who), id, members, v.Reason)
 		if err == nil {
 			h.log.InfoContext(ctx, "staff action", "action", "members", "registration", id, staffAttr(who))
-			return h.redirectWith(r, "/staff/registrations/"+id, flash{Code: "members-changed", Team: reg.Organization.Name, N: reg.Seats,
-				Teams: h.promotedSince(ctx, reg.EventID, since)}), nil
+			return h.redirectWith(w, r, "/staff/registrations/"+id, flash{Code: "members-changed", Team: reg.Organization.Name, N: reg.Seats,
+				Teams: h.promotedSince(ctx, reg.EventID, since)})
 		}
 		var ok bool
 		if status, ok = formFailure(err); !ok {
-			return nil, err
+			return err
 		}
 		v.place(err, fields)
 	}
@@ -165,5 +167,5 @@ func (h *Handler) changeMembers(ctx context.Context, r *Request, who staffauth.S
 		row := &v.Rows[i]
 		row.NameErr, row.EmailErr, row.RoleErr = v.Err(row.FieldID("name")), v.Err(row.FieldID("email")), v.Err(row.FieldID("role"))
 	}
-	return h.render(r, status, "members", "Error: Change the members of "+v.Reg.Organization.Name, &who, v)
+	return h.render(w, r, status, "members", "Error: Change the members of "+v.Reg.Organization.Name, &who, v)
 }

@@ -52,22 +52,23 @@ var (
 
 // organization is an organization's page, found by its name and county
 // as its teams gave them (any spelling merged into it leads to it).
-func (h *Handler) organization(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+func (h *Handler) organization(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
 	v := organizationView{Counties: convening.Counties, CanMerge: can(who, "POST /staff/organizations/merge"),
-		Search: privacyForm{Name: r.Query.Get("name"), County: r.Query.Get("county")}}
+		Search: privacyForm{Name: r.URL.Query().Get("name"), County: r.URL.Query().Get("county")}}
 	if strings.TrimSpace(v.Search.Name) == "" && v.Search.County == "" {
-		return h.render(r, http.StatusOK, "organization", "Organizations", &who, v)
+		return h.render(w, r, http.StatusOK, "organization", "Organizations", &who, v)
 	}
 	status, err := h.readOrganization(ctx, &v, who, convening.Organization{Name: v.Search.Name, County: v.Search.County})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	title := "Error: Organizations"
 	if v.History != nil {
 		title = v.History.Organization.Name
 		v.Merge.County = v.History.Organization.County // two spellings of one district share its county
 	}
-	return h.render(r, status, "organization", title, &who, v)
+	return h.render(w, r, status, "organization", title, &who, v)
 }
 
 // readOrganization reads org's history into v; an organization that is
@@ -102,10 +103,11 @@ func (h *Handler) readOrganization(ctx context.Context, v *organizationView, who
 // merge records that the page's organization is another spelling of one
 // on record, in two steps: the first shows both organizations' records,
 // the second (confirm=yes) merges them. The merge keeps who, when and why.
-func (h *Handler) merge(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+func (h *Handler) merge(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
 	form, err := formValues(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	from := convening.Organization{Name: form.Get("from_name"), County: form.Get("from_county")}
 	into := convening.Organization{Name: form.Get("name"), County: form.Get("county")}
@@ -115,42 +117,43 @@ func (h *Handler) merge(ctx context.Context, r *Request, who staffauth.Staff) (*
 		hist, err := h.svc.MergeOrganizations(ctx, actor(who), from, into, v.Merge.Reason)
 		if err == nil {
 			h.log.InfoContext(ctx, "organizations merged", staffAttr(who))
-			return h.redirectWith(r, orgHref(hist.Organization), flash{Code: "merged", Team: from.Name, Person: hist.Organization.Name}), nil
+			return h.redirectWith(w, r, orgHref(hist.Organization), flash{Code: "merged", Team: from.Name, Person: hist.Organization.Name})
 		}
-		return h.mergeFailed(ctx, r, who, v, from, err)
+		return h.mergeFailed(w, r, who, v, from, err)
 	}
 	// The first step: check what the merge needs, and show both records.
 	checkReason(&v.Merge.formErrors, v.Merge.Reason, mergeFields)
 	target, err := h.svc.History(ctx, into)
 	if err != nil {
-		return h.mergeFailed(ctx, r, who, v, from, err)
+		return h.mergeFailed(w, r, who, v, from, err)
 	}
 	if v.Merge.Failed() {
-		return h.mergeFailed(ctx, r, who, v, from, nil)
+		return h.mergeFailed(w, r, who, v, from, nil)
 	}
 	if status, err := h.readOrganization(ctx, &v, who, from); err != nil || v.History == nil {
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return h.render(r, status, "organization", "Error: Organizations", &who, v)
+		return h.render(w, r, status, "organization", "Error: Organizations", &who, v)
 	}
 	target.Organization = asRecorded(target)
 	side := organizationSide{History: target}
 	if side.Rows, err = h.historyRows(ctx, target, who); err != nil {
-		return nil, err
+		return err
 	}
 	v.Confirm = &side
-	return h.render(r, http.StatusOK, "organization-merge", "Merge "+v.History.Organization.Name+"?", &who, v)
+	return h.render(w, r, http.StatusOK, "organization-merge", "Merge "+v.History.Organization.Name+"?", &who, v)
 }
 
 // mergeFailed shows the organization's page again with the merge form's
 // errors (err nil: those already in v).
-func (h *Handler) mergeFailed(ctx context.Context, r *Request, who staffauth.Staff, v organizationView, from convening.Organization, err error) (*Response, error) {
+func (h *Handler) mergeFailed(w http.ResponseWriter, r *http.Request, who staffauth.Staff, v organizationView, from convening.Organization, err error) error {
+	ctx := r.Context()
 	status := http.StatusBadRequest
 	if err != nil {
 		var ok bool
 		if status, ok = privacyFailure(err); !ok {
-			return nil, err
+			return err
 		}
 		v.Merge.place(err, mergeFields)
 		if convening.ErrorReason(err) == convening.ReasonOrganizationUnknown {
@@ -159,14 +162,14 @@ func (h *Handler) mergeFailed(ctx context.Context, r *Request, who staffauth.Sta
 	}
 	merge := v.Merge
 	if _, rerr := h.readOrganization(ctx, &v, who, from); rerr != nil {
-		return nil, rerr
+		return rerr
 	}
 	v.Merge = merge
 	title := "Error: Organizations"
 	if v.History != nil {
 		title = "Error: " + v.History.Organization.Name
 	}
-	return h.render(r, status, "organization", title, &who, v)
+	return h.render(w, r, status, "organization", title, &who, v)
 }
 
 // asRecorded is the organization of a history as its latest statement or

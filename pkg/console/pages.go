@@ -2,7 +2,6 @@ package console
 
 import (
 	"bytes"
-	"context"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -10,13 +9,15 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 	"time"
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
-	"github.com/calmi/convenings/pkg/problem"
+	"github.com/calmi/convenings/pkg/frontdoor"
+	"github.com/calmi/convenings/pkg/signin"
 	"github.com/calmi/convenings/pkg/staffauth"
 )
 
@@ -134,26 +135,28 @@ func can(who staffauth.Staff, key string) bool {
 	return ok && who.Admitted(rt.Roles...)
 }
 
-func (h *Handler) render(r *Request, status int, name, title string, who *staffauth.Staff, data any) (*Response, error) {
+// render answers the named page; it writes nothing if the template fails
+// (the error page answers instead).
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name, title string, who *staffauth.Staff, data any) error {
 	v := view{Title: title, Who: who, Data: data}
-	var cookies []string
 	if who != nil {
 		v.Role = roleNames[who.Role()]
 		v.Nav = nav{Staff: can(*who, "GET /staff/failed-emails"), Events: can(*who, "GET /staff/events")}
-		if r.sessionID != "" {
-			v.SignOut = h.formToken(r.sessionID, "sign-out")
-			v.CSRF = h.formToken(r.sessionID, purposeForm)
-		}
+		v.SignOut = h.signin.FormToken(r, signin.PurposeSignOut)
+		v.CSRF = h.signin.FormToken(r, signin.PurposeForm)
 	}
 	if f, ok := h.readFlash(r); ok {
 		v.Flash = &f
-		cookies = append(cookies, setCookie(r, flashCookie(r), "", 0))
+		w.Header().Add("Set-Cookie", signin.Cookie(r, flashCookie, "", 0))
 	}
 	var b bytes.Buffer
 	if err := pages[name].Execute(&b, v); err != nil {
-		return nil, fmt.Errorf("render %s: %w", name, err)
+		return fmt.Errorf("render %s: %w", name, err)
 	}
-	return &Response{Status: status, Header: map[string]string{"Content-Type": "text/html; charset=utf-8"}, Body: b.String(), Cookies: cookies}, nil
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
+	return nil
 }
 
 type errorView struct {
@@ -166,16 +169,22 @@ type errorView struct {
 	Fields  []string
 }
 
-func (h *Handler) errorPage(r *Request, who *staffauth.Staff, status int) *Response {
-	return h.errorPageFor(r, who, status, nil)
+// writeError is the console's ErrorWriter: the error page, worded by the
+// error's reason, for the signed-in staff member if there is one; an
+// internal error's page says nothing of its cause.
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, status int, err error) {
+	var who *staffauth.Staff
+	if s, ok := frontdoor.Staff(r); ok {
+		who = &s
+	}
+	if status >= http.StatusInternalServerError && status != http.StatusServiceUnavailable {
+		err = nil
+	}
+	h.errorPage(w, r, who, status, err)
 }
 
-// errorPageFor answers an error page worded by the error's reason (its
-// status from the error when status is 0).
-func (h *Handler) errorPageFor(r *Request, who *staffauth.Staff, status int, err error) *Response {
-	if err != nil && status == 0 {
-		status = problem.Status(err)
-	}
+// errorPage answers an error page worded by the error's reason.
+func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, who *staffauth.Staff, status int, err error) {
 	ev := errorView{Status: status, Reason: convening.ErrorReason(err)}
 	switch convening.ErrorCode(err) {
 	case convening.EINVALID:
@@ -200,24 +209,44 @@ func (h *Handler) errorPageFor(r *Request, who *staffauth.Staff, status int, err
 	if !ok {
 		title = "Something went wrong"
 	}
-	resp, rerr := h.render(r, status, "error", title, who, ev)
-	if rerr != nil {
+	if rerr := h.render(w, r, status, "error", title, who, ev); rerr != nil {
 		h.log.Error("render error page", "error", rerr)
-		return &Response{Status: status, Header: map[string]string{"Content-Type": "text/plain; charset=utf-8"}, Body: title}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(title))
 	}
-	return resp
 }
 
+// errNoPage answers a request for no page of the console.
+var errNoPage = convening.NewError(convening.ENOTFOUND, convening.ReasonNoRoute, "No such page.")
+
 // static serves the stylesheet.
-func (h *Handler) static(_ context.Context, r *Request) (*Response, error) {
-	name := path.Clean(r.Params["file"])
+func (h *Handler) static(w http.ResponseWriter, r *http.Request) error {
+	name := path.Clean(r.PathValue("file"))
 	b, err := fs.ReadFile(staticFS, "static/"+name)
 	if err != nil || name != "console.css" {
-		return h.errorPage(r, nil, http.StatusNotFound), nil
+		return errNoPage
 	}
-	return &Response{Status: http.StatusOK, Header: map[string]string{"Content-Type": "text/css; charset=utf-8",
-		"Cache-Control": "public, max-age=300"}, Body: string(b)}, nil
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(b)
+	return nil
 }
+
+// signedOut is where the managed login's sign-out comes back to.
+func (h *Handler) signedOut(w http.ResponseWriter, r *http.Request) error {
+	return h.render(w, r, http.StatusOK, "signed-out", "You have signed out", nil, nil)
+}
+
+// redirect is a post/redirect/get answer to a path of the console.
+func redirect(w http.ResponseWriter, to string) error {
+	w.Header().Set("Location", to)
+	w.WriteHeader(http.StatusSeeOther)
+	return nil
+}
+
+// formValues reads r's form; a body that is not a form is a 400.
+func formValues(r *http.Request) (url.Values, error) { return signin.Form(r) }
 
 // staffAttr names a staff member in a log line: ids, never the email.
 func staffAttr(who staffauth.Staff) slog.Attr {
@@ -254,31 +283,26 @@ type keptDecision struct {
 
 const (
 	purposeFlash = "flash"
-	// purposeForm is the anti-forgery token's purpose for every form of
-	// the console's pages (sign-out has its own).
-	purposeForm = "console-form"
-	flashAge    = time.Minute
+	flashCookie  = "lmi_flash"
+	flashAge     = time.Minute
 )
-
-func flashCookie(r *Request) string { return cookieName(r, "lmi_flash") }
 
 // redirectWith answers a form: it sends the browser on to a page (a
 // relative path of the console), which then says what was done.
-func (h *Handler) redirectWith(r *Request, to string, f flash) *Response {
-	resp := redirect(to)
+func (h *Handler) redirectWith(w http.ResponseWriter, r *http.Request, to string, f flash) error {
 	if b, err := json.Marshal(f); err == nil {
-		resp.Cookies = []string{setCookie(r, flashCookie(r), h.seal.seal(purposeFlash, b), flashAge)}
+		w.Header().Add("Set-Cookie", signin.Cookie(r, flashCookie, h.signin.Seal(purposeFlash, b), flashAge))
 	}
-	return resp
+	return redirect(w, to)
 }
 
-func (h *Handler) readFlash(r *Request) (flash, bool) {
-	c := r.Cookies[flashCookie(r)]
+func (h *Handler) readFlash(r *http.Request) (flash, bool) {
+	c := frontdoor.Cookie(r, frontdoor.CookieName(r, flashCookie))
 	if c == "" {
 		return flash{}, false
 	}
 	var f flash
-	b, err := h.seal.open(purposeFlash, c)
+	b, err := h.signin.Open(purposeFlash, c)
 	if err != nil || json.Unmarshal(b, &f) != nil {
 		return flash{}, false
 	}

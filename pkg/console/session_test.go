@@ -18,6 +18,7 @@ import (
 
 	"github.com/calmi/convenings/pkg/cognito"
 	"github.com/calmi/convenings/pkg/console"
+	"github.com/calmi/convenings/pkg/frontdoor"
 	"github.com/calmi/convenings/pkg/memstore"
 	"github.com/calmi/convenings/pkg/storetest"
 )
@@ -97,7 +98,7 @@ func (c *consoleClient) get(path string) events.APIGatewayV2HTTPResponse {
 	for k, v := range c.cookies {
 		req.Cookies = append(req.Cookies, k+"="+v)
 	}
-	resp, err := c.h.Handle(context.Background(), req)
+	resp, err := frontdoor.Lambda(c.h)(context.Background(), req)
 	if err != nil {
 		c.t.Fatal(err)
 	}

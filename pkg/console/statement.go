@@ -173,12 +173,13 @@ func orgHref(o convening.Organization) string {
 }
 
 // statement is a statement's page.
-func (h *Handler) statement(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
-	v, err := h.statementView(ctx, r.Params["statementId"], who)
+func (h *Handler) statement(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
+	v, err := h.statementView(ctx, r.PathValue("statementId"), who)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return h.render(r, http.StatusOK, "statement", v.St.Organization.Name, &who, v)
+	return h.render(w, r, http.StatusOK, "statement", v.St.Organization.Name, &who, v)
 }
 
 func (h *Handler) statementView(ctx context.Context, id string, who staffauth.Staff) (statementView, error) {
@@ -315,12 +316,13 @@ func (h *Handler) historyRows(ctx context.Context, hist convening.OrganizationHi
 // statement's page, or where do says), which says what was done; a form
 // to correct, or a conflict with the statement's state, shows the page
 // again with the form's errors (400, or 409).
-func (h *Handler) statementAction(ctx context.Context, r *Request, who staffauth.Staff, name string, fields []formField,
-	do func(v url.Values, f *formErrors) (string, flash, error)) (*Response, error) {
-	id := r.Params["statementId"]
+func (h *Handler) statementAction(w http.ResponseWriter, r *http.Request, who staffauth.Staff, name string, fields []formField,
+	do func(v url.Values, f *formErrors) (string, flash, error)) error {
+	ctx := r.Context()
+	id := r.PathValue("statementId")
 	v, err := formValues(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var f formErrors
 	to, done, err := do(v, &f)
@@ -329,19 +331,19 @@ func (h *Handler) statementAction(ctx context.Context, r *Request, who staffauth
 		if to == "" {
 			to = "/staff/statements/" + id
 		}
-		return h.redirectWith(r, to, done), nil
+		return h.redirectWith(w, r, to, done)
 	}
 	status := http.StatusBadRequest
 	if err != nil {
 		var ok bool
 		if status, ok = formFailure(err); !ok {
-			return nil, err
+			return err
 		}
 		f.place(err, fields)
 	}
 	page, verr := h.statementView(ctx, id, who)
 	if verr != nil {
-		return nil, verr
+		return verr
 	}
 	if convening.ErrorReason(err) == convening.ReasonNotEnoughSeats {
 		// The seats as they are now, read with the page.
@@ -350,7 +352,7 @@ func (h *Handler) statementAction(ctx context.Context, r *Request, who staffauth
 			plural(page.St.Seats(), "seat", "seats"), plural(page.Event.SeatsLeft(), "is", "are"), page.Event.SeatsHeld)
 	}
 	page.Failed, page.Form, page.Values = name, f, v
-	return h.render(r, status, "statement", "Error: "+page.St.Organization.Name, &who, page)
+	return h.render(w, r, status, "statement", "Error: "+page.St.Organization.Name, &who, page)
 }
 
 // plural is n and the word for it: "1 seat", "2 seats".
@@ -363,18 +365,19 @@ func plural(n int, one, many string) string {
 
 // review saves the reader's review; "save and next" goes on to the next
 // statement they have not reviewed.
-func (h *Handler) review(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
-	st, err := h.svc.StaffStatement(ctx, r.Params["statementId"])
+func (h *Handler) review(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
+	st, err := h.svc.StaffStatement(ctx, r.PathValue("statementId"))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	e, err := h.svc.Event(ctx, st.EventID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	criteria := e.WithAdmissionDefaults().ReviewCriteria
 	fields := reviewFields(criteria)
-	return h.statementAction(ctx, r, who, "review", fields, func(v url.Values, _ *formErrors) (string, flash, error) {
+	return h.statementAction(w, r, who, "review", fields, func(v url.Values, _ *formErrors) (string, flash, error) {
 		if _, err := h.svc.Review(ctx, actor(who), st.ID, parseScores(v, criteria), v.Get("comment")); err != nil {
 			return "", flash{}, err
 		}
@@ -432,8 +435,9 @@ var decisionFields = []formField{
 
 // decide records a staff decision (invite, shortlist or decline), or
 // stages it to be released with others.
-func (h *Handler) decide(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
-	return h.statementAction(ctx, r, who, "decision", decisionFields, func(v url.Values, f *formErrors) (string, flash, error) {
+func (h *Handler) decide(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
+	return h.statementAction(w, r, who, "decision", decisionFields, func(v url.Values, f *formErrors) (string, flash, error) {
 		d := convening.StaffDecision{Kind: convening.DecisionKind(v.Get("decision")), Reason: v.Get("reason"), Message: v.Get("message"),
 			Override: checked(v, "override"), Staged: checked(v, "staged")}
 		// The deadline goes with an invitation only (the form says so).
@@ -448,7 +452,7 @@ func (h *Handler) decide(ctx context.Context, r *Request, who staffauth.Staff) (
 		if f.Failed() {
 			return "", flash{}, nil
 		}
-		st, err := h.svc.Decide(ctx, actor(who), r.Params["statementId"], d)
+		st, err := h.svc.Decide(ctx, actor(who), r.PathValue("statementId"), d)
 		if err != nil {
 			return "", flash{}, err
 		}
@@ -464,15 +468,16 @@ func (h *Handler) decide(ctx context.Context, r *Request, who staffauth.Staff) (
 }
 
 // extend gives an invited team more time to answer.
-func (h *Handler) extend(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+func (h *Handler) extend(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
 	fields := []formField{{"extend-respond-by", "respondBy", "New deadline"}, {"extend-reason", "reason", "Reason"}}
-	return h.statementAction(ctx, r, who, "extend", fields, func(v url.Values, f *formErrors) (string, flash, error) {
+	return h.statementAction(w, r, who, "extend", fields, func(v url.Values, f *formErrors) (string, flash, error) {
 		by := deadline(v, f, fields[0], true)
 		checkReason(f, v.Get("reason"), fields)
 		if f.Failed() {
 			return "", flash{}, nil
 		}
-		st, err := h.svc.ExtendDeadline(ctx, actor(who), r.Params["statementId"], by, v.Get("reason"))
+		st, err := h.svc.ExtendDeadline(ctx, actor(who), r.PathValue("statementId"), by, v.Get("reason"))
 		if err != nil {
 			return "", flash{}, err
 		}
@@ -481,15 +486,16 @@ func (h *Handler) extend(ctx context.Context, r *Request, who staffauth.Staff) (
 }
 
 // reinstate invites again a team whose invitation lapsed, if it fits.
-func (h *Handler) reinstate(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+func (h *Handler) reinstate(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
 	fields := []formField{{"reinstate-respond-by", "respondBy", "Answer by"}, {"reinstate-reason", "reason", "Reason"}}
-	return h.statementAction(ctx, r, who, "reinstate", fields, func(v url.Values, f *formErrors) (string, flash, error) {
+	return h.statementAction(w, r, who, "reinstate", fields, func(v url.Values, f *formErrors) (string, flash, error) {
 		by := deadline(v, f, fields[0], false)
 		checkReason(f, v.Get("reason"), fields)
 		if f.Failed() {
 			return "", flash{}, nil
 		}
-		st, err := h.svc.Reinstate(ctx, actor(who), r.Params["statementId"], by, v.Get("reason"))
+		st, err := h.svc.Reinstate(ctx, actor(who), r.PathValue("statementId"), by, v.Get("reason"))
 		if err != nil {
 			return "", flash{}, err
 		}

@@ -124,22 +124,23 @@ func parseFilter(q url.Values) (filterForm, convening.StatementFilter) {
 }
 
 // statements is an event's statements of interest.
-func (h *Handler) statements(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
-	v, status, err := h.statementsView(ctx, r, who)
+func (h *Handler) statements(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
+	v, status, err := h.statementsView(ctx, r, r.URL.Query(), who)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return h.render(r, status, "statements", "Statements: "+v.Event.Title, &who, v)
+	return h.render(w, r, status, "statements", "Statements: "+v.Event.Title, &who, v)
 }
 
-// statementsView reads the list as r's query filters it; a filter that is
+// statementsView reads the list as the query filters it; a filter that is
 // not valid shows the form with its errors (400) and no list.
-func (h *Handler) statementsView(ctx context.Context, r *Request, who staffauth.Staff) (statementsView, int, error) {
-	id := r.Params["eventId"]
+func (h *Handler) statementsView(ctx context.Context, r *http.Request, query url.Values, who staffauth.Staff) (statementsView, int, error) {
+	id := r.PathValue("eventId")
 	v := statementsView{Decider: decider(who), Download: can(who, "GET /staff/events/{eventId}/exports/{file}"),
 		EventPage: can(who, "GET /staff/events/{eventId}")}
 	var f convening.StatementFilter
-	v.Filter, f = parseFilter(r.Query)
+	v.Filter, f = parseFilter(query)
 	v.Filtered = v.Filter.Status != "" || v.Filter.County != "" || v.Filter.Complete != "" || v.Filter.MinScore != ""
 	e, err := h.svc.Event(ctx, id)
 	if err != nil {
@@ -166,7 +167,7 @@ func (h *Handler) statementsView(ctx context.Context, r *Request, who staffauth.
 		}
 	}
 	all := url.Values{}
-	for k, vals := range r.Query {
+	for k, vals := range query {
 		if k != "status" && len(vals) > 0 && vals[0] != "" {
 			all.Set(k, vals[0])
 		}
@@ -207,16 +208,17 @@ func (h *Handler) statementsView(ctx context.Context, r *Request, who staffauth.
 
 // nextStatement opens the statement the reviewer should review next, or
 // says there is none left.
-func (h *Handler) nextStatement(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
-	id := r.Params["eventId"]
+func (h *Handler) nextStatement(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
+	id := r.PathValue("eventId")
 	st, found, err := h.svc.NextToReview(ctx, actor(who), id)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !found {
-		return h.redirectWith(r, statementsHref(id, nil), flash{Code: "none-to-review"}), nil
+		return h.redirectWith(w, r, statementsHref(id, nil), flash{Code: "none-to-review"})
 	}
-	return redirect("/staff/statements/" + st.ID + "#review"), nil
+	return redirect(w, "/staff/statements/"+st.ID+"#review")
 }
 
 // maxFlashNames bounds the names a flash carries: it travels in a cookie.
@@ -224,11 +226,12 @@ const maxFlashNames = 1500
 
 // releaseStaged sends an event's staged decisions, in the order they were
 // staged, and says which went out and which stay staged and why.
-func (h *Handler) releaseStaged(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
-	id := r.Params["eventId"]
+func (h *Handler) releaseStaged(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
+	id := r.PathValue("eventId")
 	form, err := formValues(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	reason := form.Get("reason")
 	var rf releaseForm
@@ -240,21 +243,20 @@ func (h *Handler) releaseStaged(ctx context.Context, r *Request, who staffauth.S
 		report, err := h.svc.ReleaseStaged(ctx, actor(who), id)
 		if err == nil {
 			h.log.InfoContext(ctx, "staged decisions released", "event", id, "released", len(report.Released), "kept", len(report.Kept), staffAttr(who))
-			return h.redirectWith(r, statementsHref(id, nil), h.releaseFlash(ctx, id, report)), nil
+			return h.redirectWith(w, r, statementsHref(id, nil), h.releaseFlash(ctx, id, report))
 		}
 		var ok bool
 		if status, ok = formFailure(err); !ok {
-			return nil, err
+			return err
 		}
 		rf.place(err, fields)
 	}
-	r.Query = url.Values{}
-	v, _, err := h.statementsView(ctx, r, who)
+	v, _, err := h.statementsView(ctx, r, url.Values{}, who)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	v.Release = rf
-	return h.render(r, status, "statements", "Error: Statements: "+v.Event.Title, &who, v)
+	return h.render(w, r, status, "statements", "Error: Statements: "+v.Event.Title, &who, v)
 }
 
 // releaseFlash names what a release did: the teams whose decision went
@@ -285,3 +287,20 @@ func (h *Handler) releaseFlash(ctx context.Context, eventID string, report conve
 	}
 	return f
 }
+
+// statementStatusLabels name where a statement stands; decisionWords name
+// staff's decisions.
+var (
+	statementStatusLabels = map[convening.StatementStatus]string{
+		convening.StatementSubmitted:   "Submitted",
+		convening.StatementShortlisted: "Shortlisted",
+		convening.StatementInvited:     "Invited",
+		convening.StatementAccepted:    "Accepted",
+		convening.StatementDeclined:    "Declined",
+		convening.StatementExpired:     "Invitation lapsed",
+		convening.StatementWithdrawn:   "Withdrawn",
+	}
+	decisionWords = map[convening.DecisionKind]string{
+		convening.DecideInvite: "invite", convening.DecideShortlist: "shortlist", convening.DecideDecline: "decline",
+	}
+)

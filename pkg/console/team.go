@@ -71,12 +71,13 @@ func (v teamView) CheckedIn() int {
 }
 
 // team is a team's page.
-func (h *Handler) team(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
-	v, err := h.teamView(ctx, r.Params["registrationId"])
+func (h *Handler) team(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
+	v, err := h.teamView(ctx, r.PathValue("registrationId"))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return h.render(r, http.StatusOK, "team", v.Reg.Organization.Name, &who, v)
+	return h.render(w, r, http.StatusOK, "team", v.Reg.Organization.Name, &who, v)
 }
 
 func (h *Handler) teamView(ctx context.Context, id string) (teamView, error) {
@@ -104,33 +105,34 @@ func (h *Handler) teamView(ctx context.Context, id string) (teamView, error) {
 // needs correcting, or the team's state no longer allows the action, it
 // shows the team's page again with the form unfolded and its errors
 // (400, or 409 for a conflict). fields are the form's, for placing errors.
-func (h *Handler) teamAction(ctx context.Context, r *Request, who staffauth.Staff, name string, fields []formField,
-	do func(v url.Values, f *formErrors) (flash, error)) (*Response, error) {
-	id := r.Params["registrationId"]
+func (h *Handler) teamAction(w http.ResponseWriter, r *http.Request, who staffauth.Staff, name string, fields []formField,
+	do func(v url.Values, f *formErrors) (flash, error)) error {
+	ctx := r.Context()
+	id := r.PathValue("registrationId")
 	v, err := formValues(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var f formErrors
 	done, err := do(v, &f)
 	if err == nil && !f.Failed() {
 		h.log.InfoContext(ctx, "staff action", "action", name, "registration", id, staffAttr(who))
-		return h.redirectWith(r, "/staff/registrations/"+id, done), nil
+		return h.redirectWith(w, r, "/staff/registrations/"+id, done)
 	}
 	status := http.StatusBadRequest
 	if err != nil {
 		var ok bool
 		if status, ok = formFailure(err); !ok {
-			return nil, err
+			return err
 		}
 		f.place(err, fields)
 	}
 	page, verr := h.teamView(ctx, id)
 	if verr != nil {
-		return nil, verr
+		return verr
 	}
 	page.Failed, page.Form, page.Values = name, f, v
-	return h.render(r, status, "team", "Error: "+page.Reg.Organization.Name, &who, page)
+	return h.render(w, r, status, "team", "Error: "+page.Reg.Organization.Name, &who, page)
 }
 
 // checkReason adds the reason's error, as the service would report it,
@@ -144,11 +146,12 @@ func checkReason(f *formErrors, reason string, fields []formField) {
 // cancel cancels a registration on the team's behalf (the undo of one
 // made in someone else's name); the team is emailed, and waitlisted teams
 // are promoted into the seats it frees.
-func (h *Handler) cancel(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
 	fields := []formField{{"cancel-reason", "reason", "Reason"}}
-	return h.teamAction(ctx, r, who, "cancel", fields, func(v url.Values, _ *formErrors) (flash, error) {
+	return h.teamAction(w, r, who, "cancel", fields, func(v url.Values, _ *formErrors) (flash, error) {
 		since := h.svc.Now()
-		reg, err := h.svc.StaffCancel(ctx, actor(who), r.Params["registrationId"], v.Get("reason"))
+		reg, err := h.svc.StaffCancel(ctx, actor(who), r.PathValue("registrationId"), v.Get("reason"))
 		if err != nil {
 			return flash{}, err
 		}
@@ -157,18 +160,20 @@ func (h *Handler) cancel(ctx context.Context, r *Request, who staffauth.Staff) (
 }
 
 // promote registers a waitlisted team at once, out of turn, if it fits.
-func (h *Handler) promote(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+func (h *Handler) promote(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
 	fields := []formField{{"promote-reason", "reason", "Reason"}}
-	return h.teamAction(ctx, r, who, "promote", fields, func(v url.Values, _ *formErrors) (flash, error) {
-		reg, err := h.svc.PromoteNow(ctx, actor(who), r.Params["registrationId"], v.Get("reason"))
+	return h.teamAction(w, r, who, "promote", fields, func(v url.Values, _ *formErrors) (flash, error) {
+		reg, err := h.svc.PromoteNow(ctx, actor(who), r.PathValue("registrationId"), v.Get("reason"))
 		return flash{Code: "promoted", Team: reg.Organization.Name}, err
 	})
 }
 
 // move moves a waitlisted team to a place on the waiting list.
-func (h *Handler) move(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+func (h *Handler) move(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
 	fields := []formField{{"move-position", "position", "New place"}, {"move-reason", "reason", "Reason"}}
-	return h.teamAction(ctx, r, who, "move", fields, func(v url.Values, f *formErrors) (flash, error) {
+	return h.teamAction(w, r, who, "move", fields, func(v url.Values, f *formErrors) (flash, error) {
 		position, err := strconv.Atoi(strings.TrimSpace(v.Get("position")))
 		if err != nil || position < 1 {
 			f.add(fields[0], convening.Field("position", convening.RuleRange, "min", 1, "max", "the length of the waiting list"))
@@ -177,7 +182,7 @@ func (h *Handler) move(ctx context.Context, r *Request, who staffauth.Staff) (*R
 		if f.Failed() {
 			return flash{}, nil
 		}
-		reg, err := h.svc.MoveOnWaitlist(ctx, actor(who), r.Params["registrationId"], position, v.Get("reason"))
+		reg, err := h.svc.MoveOnWaitlist(ctx, actor(who), r.PathValue("registrationId"), position, v.Get("reason"))
 		f2 := flash{Code: "moved", Team: reg.Organization.Name}
 		if reg.WaitlistPosition != nil {
 			f2.N = *reg.WaitlistPosition
@@ -188,12 +193,13 @@ func (h *Handler) move(ctx context.Context, r *Request, who staffauth.Staff) (*R
 
 // changeContact makes someone else the team's contact (for instance to
 // mend an address an email failed on); the new contact is emailed.
-func (h *Handler) changeContact(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
+func (h *Handler) changeContact(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
 	fields := []formField{{"contact-name", "contact.name", "Contact's name"}, {"contact-email", "contact.email", "Contact's email"},
 		{"contact-reason", "reason", "Reason"}}
-	return h.teamAction(ctx, r, who, "contact", fields, func(v url.Values, f *formErrors) (flash, error) {
+	return h.teamAction(w, r, who, "contact", fields, func(v url.Values, f *formErrors) (flash, error) {
 		contact := convening.Contact{Name: v.Get("contact_name"), Email: v.Get("contact_email")}
-		reg, err := h.svc.StaffRegistration(ctx, r.Params["registrationId"])
+		reg, err := h.svc.StaffRegistration(ctx, r.PathValue("registrationId"))
 		if err != nil {
 			return flash{}, err
 		}
@@ -215,11 +221,12 @@ func (h *Handler) changeContact(ctx context.Context, r *Request, who staffauth.S
 
 // resend sends one of the team's emails again, as it would be written now
 // (to the contact as it is now).
-func (h *Handler) resend(ctx context.Context, r *Request, who staffauth.Staff) (*Response, error) {
-	id, noticeID := r.Params["registrationId"], r.Params["noticeId"]
+func (h *Handler) resend(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
+	ctx := r.Context()
+	id, noticeID := r.PathValue("registrationId"), r.PathValue("noticeId")
 	notices, err := h.svc.RegistrationNotices(ctx, id)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var kind convening.NoticeKind
 	for _, n := range notices {
@@ -228,10 +235,10 @@ func (h *Handler) resend(ctx context.Context, r *Request, who staffauth.Staff) (
 		}
 	}
 	if kind == "" {
-		return nil, convening.ErrNoticeNotFound
+		return convening.ErrNoticeNotFound
 	}
 	fields := []formField{{"resend-" + noticeID + "-reason", "reason", "Reason"}}
-	return h.teamAction(ctx, r, who, "resend-"+noticeID, fields, func(v url.Values, _ *formErrors) (flash, error) {
+	return h.teamAction(w, r, who, "resend-"+noticeID, fields, func(v url.Values, _ *formErrors) (flash, error) {
 		_, err := h.svc.ResendNotice(ctx, actor(who), noticeID, v.Get("reason"))
 		return flash{Code: "resent", Team: noticeLabel(kind)}, err
 	})

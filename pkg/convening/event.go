@@ -120,6 +120,54 @@ func (e Event) SeatsLeft() int {
 	return 0
 }
 
+// Window is where an event's window for teams stands at a moment: for
+// registrations, or for statements of interest on an event that admits
+// teams by statement (until StatementsCloseAt). The website and the
+// console word it; the rules that refuse a registration or a statement
+// are CheckWindow's and CheckStatementWindow's, which agree with it.
+type Window struct {
+	State WindowState
+	// Statements: the window is for statements of interest.
+	Statements bool
+	// OpensAt and ClosesAt bound it.
+	OpensAt, ClosesAt time.Time
+}
+
+// WindowState is one of the states of a Window.
+type WindowState string
+
+// The window's states, in the order an event goes through them (Full may
+// come and go while it is open).
+const (
+	WindowSoon   WindowState = "soon"   // opens at OpensAt
+	WindowOpen   WindowState = "open"   // teams register, or submit statements
+	WindowFull   WindowState = "full"   // open, but a team joins the waiting list (never for statements)
+	WindowClosed WindowState = "closed" // closed at ClosesAt; the event is still ahead or under way
+	WindowPast   WindowState = "past"   // the event is over
+)
+
+// Window returns the event's window at now.
+func (e Event) Window(now time.Time) Window {
+	e = e.WithAdmissionDefaults()
+	w := Window{Statements: e.Admission == AdmissionStatement, OpensAt: e.RegistrationOpensAt, ClosesAt: e.RegistrationClosesAt}
+	if w.Statements && e.StatementsCloseAt != nil {
+		w.ClosesAt = *e.StatementsCloseAt
+	}
+	switch {
+	case !now.Before(e.EndsAt):
+		w.State = WindowPast
+	case now.Before(w.OpensAt):
+		w.State = WindowSoon
+	case !now.Before(w.ClosesAt):
+		w.State = WindowClosed
+	case !w.Statements && (e.WaitlistLength > 0 || e.SeatsLeft() == 0):
+		w.State = WindowFull
+	default:
+		w.State = WindowOpen
+	}
+	return w
+}
+
 // RegistrationOpen reports whether teams may register at now.
 func (e Event) RegistrationOpen(now time.Time) bool {
 	return e.CheckWindow(now) == nil

@@ -2,10 +2,7 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"net/http"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/export"
@@ -14,8 +11,9 @@ import (
 // ExportFiles are the spreadsheets staff can download for an event.
 var ExportFiles = []string{"roster.csv", "waitlist.csv", "cancelled.csv", "members.csv", "audit.csv", "statements.csv"}
 
-func (h *Handler) export(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	eventID, file := r.PathParameters["eventId"], r.PathParameters["file"]
+func (h *Handler) export(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	eventID, file := r.PathValue("eventId"), r.PathValue("file")
 	var b bytes.Buffer
 	var err error
 	switch file {
@@ -45,14 +43,14 @@ func (h *Handler) export(ctx context.Context, r *request) (events.APIGatewayV2HT
 			err = export.Statements(&b, e.ReviewCriteria, records)
 		}
 	default:
-		return events.APIGatewayV2HTTPResponse{}, convening.NewError(convening.ENOTFOUND, convening.ReasonNoRoute,
+		return convening.NewError(convening.ENOTFOUND, convening.ReasonNoRoute,
 			"No such export; try roster.csv, waitlist.csv, cancelled.csv, members.csv, audit.csv or statements.csv.")
 	}
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	hdr := baseHeaders()
-	hdr["Content-Type"] = "text/csv; charset=utf-8"
-	hdr["Content-Disposition"] = `attachment; filename="` + eventID + "-" + file + `"`
-	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, Headers: hdr, Body: b.String()}, nil
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+eventID+"-"+file+`"`)
+	_, _ = w.Write(b.Bytes())
+	return nil
 }

@@ -2,14 +2,13 @@ package httpapi
 
 import (
 	"log/slog"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/frontdoor"
 )
 
 // The HTTP functions' handlers, one constructor per function of
@@ -19,61 +18,52 @@ import (
 
 // Events serves the public reads of events (function deploy.Events).
 func Events(events *convening.EventService, log *slog.Logger) *Handler {
-	h := newHandler(log)
-	h.events = events
-	h.routes = map[string]route{
+	h := &Handler{events: events, log: log}
+	return h.serve(deploy.Events, map[string]route{
 		"GET /api/events":           h.listEvents,
 		"GET /api/events/{eventId}": h.getEvent,
-	}
-	return h
+	})
 }
 
 // Register serves team registration (function deploy.Register).
 func Register(registrations *convening.RegistrationService, log *slog.Logger) *Handler {
-	h := newHandler(log)
-	h.registrations = registrations
-	h.routes = map[string]route{
+	h := &Handler{registrations: registrations, log: log}
+	return h.serve(deploy.Register, map[string]route{
 		"POST /api/events/{eventId}/registrations": h.register,
-	}
-	return h
+	})
 }
 
 // Registration serves a team's own registration, read and cancelled with
 // its manage token (function deploy.Registration).
 func Registration(registrations *convening.RegistrationService, log *slog.Logger) *Handler {
-	h := newHandler(log)
-	h.registrations = registrations
-	h.routes = map[string]route{
+	h := &Handler{registrations: registrations, log: log}
+	return h.serve(deploy.Registration, map[string]route{
 		"GET /api/registrations/{registrationId}":         h.getRegistration,
 		"DELETE /api/registrations/{registrationId}":      h.cancelRegistration,
 		"POST /api/registrations/{registrationId}/accept": h.acceptOffer,
-	}
-	return h
+	})
 }
 
 // Statements serves statements of interest (function deploy.Statements):
 // the team submits one, reads it, accepts its invitation or declines with
 // its manage token, and each member confirms with their personal token.
 func Statements(statements *convening.StatementService, log *slog.Logger) *Handler {
-	h := newHandler(log)
-	h.statements = statements
-	h.routes = map[string]route{
+	h := &Handler{statements: statements, log: log}
+	return h.serve(deploy.Statements, map[string]route{
 		"POST /api/events/{eventId}/statements":                         h.submitStatement,
 		"GET /api/statements/{statementId}":                             h.getStatement,
 		"POST /api/statements/{statementId}/accept":                     h.acceptInvitation,
 		"POST /api/statements/{statementId}/decline":                    h.declineStatement,
 		"POST /api/statements/{statementId}/members/{memberId}/confirm": h.confirmMember,
-	}
-	return h
+	})
 }
 
 // Admin serves the staff API (function deploy.Admin): every route requires
 // a signed-in staff member in one of the route's roles (deploy.Routes).
 func Admin(events *convening.EventService, staff *convening.StaffService, reviews *convening.ReviewService,
 	notices *convening.NoticeService, organizations *convening.OrganizationService, privacy *convening.PrivacyService, log *slog.Logger) *Handler {
-	h := newHandler(log)
-	h.events, h.staff, h.reviews, h.emails, h.organizations, h.privacy = events, staff, reviews, notices, organizations, privacy
-	h.routes = map[string]route{
+	h := &Handler{events: events, staff: staff, reviews: reviews, emails: notices, organizations: organizations, privacy: privacy, log: log}
+	return h.serve(deploy.Admin, map[string]route{
 		"POST /api/admin/events":                                                       h.createEvent,
 		"PATCH /api/admin/events/{eventId}":                                            h.updateEvent,
 		"GET /api/admin/events/{eventId}/registrations":                                h.roster,
@@ -102,28 +92,27 @@ func Admin(events *convening.EventService, staff *convening.StaffService, review
 		"POST /api/admin/statements/{statementId}/decision":                            h.decide,
 		"POST /api/admin/statements/{statementId}/extend":                              h.deadline(false),
 		"POST /api/admin/statements/{statementId}/reinstate":                           h.deadline(true),
-	}
-	return h
+	})
 }
 
-func newHandler(log *slog.Logger) *Handler {
-	if log == nil {
-		log = slog.Default()
+// serve puts the function's routes behind the front door: every route
+// with roles (deploy.Routes) checks them first, from the one route table,
+// so a route cannot be added without its check.
+func (h *Handler) serve(function string, routes map[string]route) *Handler {
+	if h.log == nil {
+		h.log = slog.Default()
 	}
-	// Every function checks the roles of every route with roles, from the
-	// one route table: a route cannot be added without its check.
-	roles := map[string][]string{}
-	for _, r := range deploy.Routes {
-		if r.SignedIn() {
-			roles[r.Key()] = r.Roles
+	for key, serve := range routes {
+		if rt, ok := deploy.RouteByKey(key); ok && rt.SignedIn() {
+			routes[key] = authorize(rt.Roles, serve)
 		}
 	}
-	return &Handler{log: log, roles: roles}
-}
-
-// RouteKeys returns the route keys h serves, sorted.
-func (h *Handler) RouteKeys() []string {
-	return slices.Sorted(maps.Keys(h.routes))
+	s, err := frontdoor.New(function, routes, frontdoor.Options{Log: h.log})
+	if err != nil {
+		panic(err) // the handlers and deploy.Routes disagree: a bug, caught by every test
+	}
+	h.Server = s
+	return h
 }
 
 // StaffClaims is what API Gateway's JWT authorizer passes to a staff route

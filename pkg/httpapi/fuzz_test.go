@@ -7,8 +7,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/httpapi"
+	"github.com/calmi/convenings/pkg/httpapi/apitest"
 )
 
 // fuzzAPI is one API over the in-memory store with an event to register
@@ -49,8 +49,7 @@ func FuzzRegister(f *testing.F) {
 		if idemKey != "" {
 			h["idempotency-key"] = idemKey
 		}
-		req := events.APIGatewayV2HTTPRequest{RouteKey: "POST /api/events/{eventId}/registrations",
-			PathParameters: map[string]string{"eventId": "cv"}, Headers: h, Body: body}
+		req := apitest.Request("POST /api/events/{eventId}/registrations", map[string]string{"eventId": "cv"}, h, body)
 		// Not a.handle: its check would report to the fuzz target's F,
 		// which may not fail from inside the fuzz function.
 		resp, err := a.serve(context.Background(), req)
@@ -72,9 +71,8 @@ func FuzzAdmin(f *testing.F) {
 		if route != "POST /api/admin/events" {
 			route = "PATCH /api/admin/events/{eventId}"
 		}
-		req := events.APIGatewayV2HTTPRequest{RouteKey: route, PathParameters: map[string]string{"eventId": "cv"},
-			Headers: map[string]string{"content-type": "application/json"}, Body: body}
-		req.RequestContext.Authorizer = httpapi.StaffClaims("staff-1", deploy.RoleStaff)
+		// A staff member's claims: apitest.Request carries them.
+		req := apitest.Request(route, map[string]string{"eventId": "cv"}, nil, body)
 		// Not a.handle: its check would report to the fuzz target's F,
 		// which may not fail from inside the fuzz function.
 		resp, err := a.serve(context.Background(), req)

@@ -18,6 +18,7 @@ import (
 	"github.com/calmi/convenings/pkg/console"
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/frontdoor"
 	"github.com/calmi/convenings/pkg/httpapi"
 	"github.com/calmi/convenings/pkg/httpapi/apitest"
 	"github.com/calmi/convenings/pkg/memstore"
@@ -73,7 +74,7 @@ func (a *api) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (ev
 	if r, ok := deploy.RouteByKey(req.RouteKey); ok && a.functions[r.Function] != nil {
 		h = a.functions[r.Function]
 	}
-	return h.Handle(ctx, req)
+	return frontdoor.Lambda(h)(ctx, req)
 }
 
 // openAPI is docs/openapi.yaml, loaded once for the package's tests.
@@ -290,14 +291,14 @@ func TestIdempotencyKeyReplaysFirstAnswer(t *testing.T) {
 
 func TestFunctionServesOnlyItsRoutes(t *testing.T) {
 	a := newAPI(t)
-	fn := a.functions[deploy.Events].Handle
+	fn := frontdoor.Lambda(a.functions[deploy.Events])
 	// API Gateway never sends a function another's route, so this
 	// exchange is not one docs/openapi.yaml describes: it is not checked.
 	resp, _ := fn(context.Background(), apitest.Request("POST /api/admin/events", nil, nil, eventBody))
 	if resp.StatusCode != 404 {
 		t.Fatalf("events function served an admin route: %d", resp.StatusCode)
 	}
-	list := events.APIGatewayV2HTTPRequest{RouteKey: "GET /api/events"}
+	list := apitest.Request("GET /api/events", nil, nil, "")
 	resp, _ = fn(context.Background(), list)
 	if resp.StatusCode != 200 || !strings.Contains(resp.Body, `"events":[]`) {
 		t.Fatalf("list: %d %s", resp.StatusCode, resp.Body)
@@ -311,8 +312,7 @@ func TestOutOfTimeIsUnavailable(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
 	defer cancel()
 	time.Sleep(2 * time.Millisecond)
-	req := events.APIGatewayV2HTTPRequest{RouteKey: "POST /api/events/{eventId}/registrations", PathParameters: map[string]string{"eventId": "cv"},
-		Headers: map[string]string{"content-type": "application/json"}, Body: teamBody(9, 2)}
+	req := apitest.Request("POST /api/events/{eventId}/registrations", map[string]string{"eventId": "cv"}, nil, teamBody(9, 2))
 	resp, err := a.handle(ctx, req)
 	if err != nil || resp.StatusCode != http.StatusServiceUnavailable || resp.Headers["Retry-After"] == "" {
 		t.Fatalf("status %d %v: %s", resp.StatusCode, err, resp.Body)

@@ -1,14 +1,13 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/calmi/convenings/pkg/convening"
 )
@@ -24,25 +23,27 @@ func eventView(e convening.Event, now time.Time) eventJSON {
 	return eventJSON{Event: e, SeatsLeft: e.SeatsLeft(), RegistrationOpen: e.RegistrationOpen(now)}
 }
 
-func (h *Handler) listEvents(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+func (h *Handler) listEvents(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
 	list, err := h.events.Events(ctx)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
 	now := h.events.Now()
 	out := make([]eventJSON, 0, len(list))
 	for _, e := range list {
 		out = append(out, eventView(e, now))
 	}
-	return ok(http.StatusOK, map[string]any{"events": out})
+	return ok(w, http.StatusOK, map[string]any{"events": out})
 }
 
-func (h *Handler) getEvent(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	e, err := h.events.Event(ctx, r.PathParameters["eventId"])
+func (h *Handler) getEvent(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	e, err := h.events.Event(ctx, r.PathValue("eventId"))
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	return ok(http.StatusOK, eventView(e, h.events.Now()))
+	return ok(w, http.StatusOK, eventView(e, h.events.Now()))
 }
 
 type registrationResponse struct {
@@ -50,46 +51,41 @@ type registrationResponse struct {
 	ManageToken  string                 `json:"manageToken,omitempty"`
 }
 
-func (h *Handler) register(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	eventID := r.PathParameters["eventId"]
+func (h *Handler) register(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	eventID := r.PathValue("eventId")
 	var team convening.Team
-	body, err := r.decode(&team)
+	body, err := decode(r, &team)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	idem, err := r.idempotency("register\x00"+eventID, body)
+	idem, err := idempotency(r, "register\x00"+eventID, body)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
 	reg, token, replayed, err := h.registrations.Register(ctx, eventID, team, idem)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	resp, err := ok(http.StatusCreated, registrationResponse{Registration: withMembers(reg), ManageToken: token})
-	if err != nil {
-		return resp, err
-	}
-	if replayed {
-		resp.Headers["Idempotent-Replayed"] = "true"
-	}
-	resp.Headers["Location"] = "/api/registrations/" + reg.ID
-	return resp, nil
+	return created(w, "/api/registrations/"+reg.ID, replayed, registrationResponse{Registration: withMembers(reg), ManageToken: token})
 }
 
-func (h *Handler) getRegistration(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	reg, err := h.registrations.Registration(ctx, r.PathParameters["registrationId"], r.bearer())
+func (h *Handler) getRegistration(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	reg, err := h.registrations.Registration(ctx, r.PathValue("registrationId"), bearer(r))
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	return ok(http.StatusOK, registrationResponse{Registration: withMembers(reg)})
+	return ok(w, http.StatusOK, registrationResponse{Registration: withMembers(reg)})
 }
 
-func (h *Handler) cancelRegistration(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	reg, err := h.registrations.Cancel(ctx, r.PathParameters["registrationId"], r.bearer())
+func (h *Handler) cancelRegistration(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	reg, err := h.registrations.Cancel(ctx, r.PathValue("registrationId"), bearer(r))
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	return ok(http.StatusOK, registrationResponse{Registration: withMembers(reg)})
+	return ok(w, http.StatusOK, registrationResponse{Registration: withMembers(reg)})
 }
 
 // withMembers makes sure members encode as [] rather than null.
@@ -159,10 +155,11 @@ func (t *times) err() error {
 	return convening.InvalidFields(what, t.fields...)
 }
 
-func (h *Handler) createEvent(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+func (h *Handler) createEvent(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
 	var in createEventRequest
-	if _, err := r.decode(&in); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+	if _, err := decode(r, &in); err != nil {
+		return err
 	}
 	var t times
 	e := convening.Event{
@@ -180,18 +177,13 @@ func (h *Handler) createEvent(ctx context.Context, r *request) (events.APIGatewa
 		e.StatementsCloseAt = &v
 	}
 	if err := t.err(); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
 	e, err := h.events.CreateEvent(ctx, staffActor(r), e)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	resp, err := ok(http.StatusCreated, eventView(e, h.events.Now()))
-	if err != nil {
-		return resp, err
-	}
-	resp.Headers["Location"] = "/api/events/" + e.ID
-	return resp, nil
+	return created(w, "/api/events/"+e.ID, false, eventView(e, h.events.Now()))
 }
 
 type updateEventRequest struct {
@@ -211,16 +203,17 @@ type updateEventRequest struct {
 	ReviewCriteria       *[]convening.Criterion    `json:"reviewCriteria"`
 	RespondWithinHours   *int                      `json:"respondWithinHours"`
 	// WaitlistOffers is kept raw to tell null (turn offers off) from absent.
-	WaitlistOffers json.RawMessage `json:"waitlistOffers"`
-	AutoInvite     *bool           `json:"autoInvite"`
+	WaitlistOffers jsontext.Value `json:"waitlistOffers"`
+	AutoInvite     *bool          `json:"autoInvite"`
 	// Reason is recorded in the audit log with the change (optional).
 	Reason string `json:"reason"`
 }
 
-func (h *Handler) updateEvent(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+func (h *Handler) updateEvent(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
 	var in updateEventRequest
-	if _, err := r.decode(&in); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+	if _, err := decode(r, &in); err != nil {
+		return err
 	}
 	var t times
 	c := convening.EventChange{Title: in.Title, Description: in.Description, Venue: in.Venue, Online: in.Online,
@@ -228,12 +221,16 @@ func (h *Handler) updateEvent(ctx context.Context, r *request) (events.APIGatewa
 		RequiredRoles: in.RequiredRoles, ReviewCriteria: in.ReviewCriteria, RespondWithinHours: in.RespondWithinHours, AutoInvite: in.AutoInvite}
 	if len(in.WaitlistOffers) > 0 {
 		c.SetWaitlistOffers = true
-		if string(in.WaitlistOffers) != "null" {
+		switch in.WaitlistOffers.Kind() {
+		case 'n':
+		case '{':
 			c.WaitlistOffers = new(convening.WaitlistOffers)
-			if err := json.Unmarshal(in.WaitlistOffers, c.WaitlistOffers); err != nil {
-				return events.APIGatewayV2HTTPResponse{}, convening.InvalidFields("The change",
-					convening.Field("waitlistOffers", convening.RuleType, "type", "an object or null"))
+			if err := unmarshal("waitlistOffers", in.WaitlistOffers, c.WaitlistOffers); err != nil {
+				return err
 			}
+		default:
+			return convening.InvalidFields("The change",
+				convening.Field("waitlistOffers", convening.RuleType, "type", "an object or null"))
 		}
 	}
 	if in.StatementsCloseAt != nil {
@@ -257,13 +254,13 @@ func (h *Handler) updateEvent(ctx context.Context, r *request) (events.APIGatewa
 		c.RegistrationClosesAt = &v
 	}
 	if err := t.err(); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	e, err := h.events.UpdateEvent(ctx, staffActor(r), r.PathParameters["eventId"], c, in.Reason)
+	e, err := h.events.UpdateEvent(ctx, staffActor(r), r.PathValue("eventId"), c, in.Reason)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	return ok(http.StatusOK, eventView(e, h.events.Now()))
+	return ok(w, http.StatusOK, eventView(e, h.events.Now()))
 }
 
 // rosterBudget bounds a roster page's encoded registrations, well inside
@@ -277,26 +274,27 @@ type rosterResponse struct {
 	Next          *string           `json:"next"`
 }
 
-func (h *Handler) roster(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	q := convening.RosterQuery{Status: convening.Status(r.QueryStringParameters["status"]), Cursor: r.QueryStringParameters["cursor"]}
-	if l := r.QueryStringParameters["limit"]; l != "" {
+func (h *Handler) roster(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	q := convening.RosterQuery{Status: convening.Status(r.URL.Query().Get("status")), Cursor: r.URL.Query().Get("cursor")}
+	if l := r.URL.Query().Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 {
-			return events.APIGatewayV2HTTPResponse{}, convening.InvalidFields("The roster query",
+			return convening.InvalidFields("The roster query",
 				convening.Field("limit", convening.RuleRange, "min", 1, "max", convening.MaxRosterPage))
 		}
 		q.Limit = n
 	}
-	e, page, err := h.staff.Roster(ctx, r.PathParameters["eventId"], q)
+	e, page, err := h.staff.Roster(ctx, r.PathValue("eventId"), q)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
 	out := rosterResponse{Event: eventView(e, h.events.Now()), Registrations: []json.RawMessage{}}
 	size := 0
 	for i, reg := range page.Registrations {
 		b, err := json.Marshal(withMembers(reg))
 		if err != nil {
-			return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("encode roster: %w", err)
+			return fmt.Errorf("encode roster: %w", err)
 		}
 		if size += len(b) + 1; size > rosterBudget && i > 0 {
 			page.Next = convening.RosterCursor(page.Registrations[i-1].Status, page.Registrations[i-1].ID)
@@ -307,7 +305,7 @@ func (h *Handler) roster(ctx context.Context, r *request) (events.APIGatewayV2HT
 	if page.Next != "" {
 		out.Next = &page.Next
 	}
-	return ok(http.StatusOK, out)
+	return ok(w, http.StatusOK, out)
 }
 
 type noticesResponse struct {
@@ -316,22 +314,23 @@ type noticesResponse struct {
 
 // notices lists the notices that failed for good, for staff: the teams
 // that did not get an email, and why (no address is stored or shown).
-func (h *Handler) notices(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	q := convening.NoticeQuery{State: convening.NoticeState(r.QueryStringParameters["state"])}
-	if l := r.QueryStringParameters["limit"]; l != "" {
+func (h *Handler) notices(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	q := convening.NoticeQuery{State: convening.NoticeState(r.URL.Query().Get("state"))}
+	if l := r.URL.Query().Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 {
-			return events.APIGatewayV2HTTPResponse{}, convening.InvalidFields("The notices query",
+			return convening.InvalidFields("The notices query",
 				convening.Field("limit", convening.RuleRange, "min", 1, "max", convening.MaxNoticePage))
 		}
 		q.Limit = n
 	}
 	list, err := h.emails.FailedNotices(ctx, q)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
 	if list == nil {
 		list = []convening.NoticeRecord{}
 	}
-	return ok(http.StatusOK, noticesResponse{Notices: list})
+	return ok(w, http.StatusOK, noticesResponse{Notices: list})
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/frontdoor"
 	"github.com/calmi/convenings/pkg/httpapi"
 	"github.com/calmi/convenings/pkg/httpapi/apitest"
 	"github.com/calmi/convenings/pkg/memstore"
@@ -120,13 +121,13 @@ func TestStaffCallsAreLogged(t *testing.T) {
 	req := apitest.Request("GET /api/admin/events/{eventId}/registrations", map[string]string{"eventId": "none"}, nil, "")
 	req.RequestContext.Authorizer = httpapi.StaffClaims("sub-7", deploy.RoleReviewer)
 	req.RequestContext.Authorizer.JWT.Claims["username"] = "user-7"
-	resp, _ := admin.Handle(context.Background(), req)
+	resp, _ := frontdoor.Lambda(admin)(context.Background(), req)
 	if resp.StatusCode != 403 {
 		t.Fatalf("reviewer on the roster: %d", resp.StatusCode)
 	}
 	checkDocumented(t, req, resp, true)
 	list := apitest.Request("GET /api/events", nil, nil, "")
-	resp, _ = events.Handle(context.Background(), list)
+	resp, _ = frontdoor.Lambda(events)(context.Background(), list)
 	if resp.StatusCode != 200 {
 		t.Fatalf("public list: %d", resp.StatusCode)
 	}

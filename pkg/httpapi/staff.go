@@ -1,11 +1,8 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"strconv"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/calmi/convenings/pkg/convening"
 )
@@ -45,21 +42,22 @@ type teamResponse struct {
 	History      []convening.AuditRecord  `json:"history"`
 }
 
-func (h *Handler) team(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	id := r.PathParameters["registrationId"]
+func (h *Handler) team(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id := r.PathValue("registrationId")
 	reg, err := h.staff.StaffRegistration(ctx, id)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
 	notices, err := h.emails.RegistrationNotices(ctx, id)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
 	history, _, err := h.staff.Audit(ctx, convening.AuditQuery{Subject: id})
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	return ok(http.StatusOK, teamResponse{Registration: withMembers(reg), Notices: nonNil(notices), History: nonNil(history)})
+	return ok(w, http.StatusOK, teamResponse{Registration: withMembers(reg), Notices: nonNil(notices), History: nonNil(history)})
 }
 
 func nonNil[T any](xs []T) []T {
@@ -69,26 +67,27 @@ func nonNil[T any](xs []T) []T {
 	return xs
 }
 
-func (h *Handler) audit(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	q := convening.AuditQuery{EventID: r.PathParameters["eventId"], ActorID: r.QueryStringParameters["actor"],
-		Cursor: r.QueryStringParameters["cursor"]}
-	if k := r.QueryStringParameters["kind"]; k != "" {
+func (h *Handler) audit(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	q := convening.AuditQuery{EventID: r.PathValue("eventId"), ActorID: r.URL.Query().Get("actor"),
+		Cursor: r.URL.Query().Get("cursor")}
+	if k := r.URL.Query().Get("kind"); k != "" {
 		q.Kinds = []convening.AuditKind{convening.AuditKind(k)}
 	}
-	if l := r.QueryStringParameters["limit"]; l != "" {
+	if l := r.URL.Query().Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > convening.MaxRosterPage {
-			return events.APIGatewayV2HTTPResponse{}, convening.InvalidFields("The audit query",
+			return convening.InvalidFields("The audit query",
 				convening.Field("limit", convening.RuleRange, "min", 1, "max", convening.MaxRosterPage))
 		}
 		q.Limit = n
 	}
 	if _, err := h.events.Event(ctx, q.EventID); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
 	records, next, err := h.staff.Audit(ctx, q)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
 	out := struct {
 		Records []convening.AuditRecord `json:"records"`
@@ -97,100 +96,105 @@ func (h *Handler) audit(ctx context.Context, r *request) (events.APIGatewayV2HTT
 	if next != "" {
 		out.Next = &next
 	}
-	return ok(http.StatusOK, out)
+	return ok(w, http.StatusOK, out)
 }
 
 // act decodes the body into in, runs the action and answers the
 // registration it returns.
-func act[T any](ctx context.Context, r *request, in *T, do func() (convening.Registration, error)) (events.APIGatewayV2HTTPResponse, error) {
-	if _, err := r.decode(in); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+func act[T any](w http.ResponseWriter, r *http.Request, in *T, do func() (convening.Registration, error)) error {
+	if _, err := decode(r, in); err != nil {
+		return err
 	}
 	reg, err := do()
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	return ok(http.StatusOK, registrationResponse{Registration: withMembers(reg)})
+	return ok(w, http.StatusOK, registrationResponse{Registration: withMembers(reg)})
 }
 
-func (h *Handler) staffCancel(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+func (h *Handler) staffCancel(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
 	var in reasonRequest
-	return act(ctx, r, &in, func() (convening.Registration, error) {
-		return h.staff.StaffCancel(ctx, staffActor(r), r.PathParameters["registrationId"], in.Reason)
+	return act(w, r, &in, func() (convening.Registration, error) {
+		return h.staff.StaffCancel(ctx, staffActor(r), r.PathValue("registrationId"), in.Reason)
 	})
 }
 
-func (h *Handler) promoteNow(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+func (h *Handler) promoteNow(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
 	var in reasonRequest
-	return act(ctx, r, &in, func() (convening.Registration, error) {
-		return h.staff.PromoteNow(ctx, staffActor(r), r.PathParameters["registrationId"], in.Reason)
+	return act(w, r, &in, func() (convening.Registration, error) {
+		return h.staff.PromoteNow(ctx, staffActor(r), r.PathValue("registrationId"), in.Reason)
 	})
 }
 
-func (h *Handler) move(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+func (h *Handler) move(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
 	var in moveRequest
-	return act(ctx, r, &in, func() (convening.Registration, error) {
-		return h.staff.MoveOnWaitlist(ctx, staffActor(r), r.PathParameters["registrationId"], in.Position, in.Reason)
+	return act(w, r, &in, func() (convening.Registration, error) {
+		return h.staff.MoveOnWaitlist(ctx, staffActor(r), r.PathValue("registrationId"), in.Position, in.Reason)
 	})
 }
 
-func (h *Handler) changeMembers(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+func (h *Handler) changeMembers(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
 	var in membersRequest
-	return act(ctx, r, &in, func() (convening.Registration, error) {
-		return h.staff.ChangeMembers(ctx, staffActor(r), r.PathParameters["registrationId"], in.Members, in.Reason)
+	return act(w, r, &in, func() (convening.Registration, error) {
+		return h.staff.ChangeMembers(ctx, staffActor(r), r.PathValue("registrationId"), in.Members, in.Reason)
 	})
 }
 
-func (h *Handler) changeContact(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+func (h *Handler) changeContact(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
 	var in contactRequest
-	return act(ctx, r, &in, func() (convening.Registration, error) {
-		return h.staff.ChangeContact(ctx, staffActor(r), r.PathParameters["registrationId"], in.Contact, in.Reason)
+	return act(w, r, &in, func() (convening.Registration, error) {
+		return h.staff.ChangeContact(ctx, staffActor(r), r.PathValue("registrationId"), in.Contact, in.Reason)
 	})
 }
 
-func (h *Handler) addWalkIn(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+func (h *Handler) addWalkIn(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
 	var in walkInRequest
-	return act(ctx, r, &in, func() (convening.Registration, error) {
-		return h.staff.AddWalkIn(ctx, staffActor(r), r.PathParameters["registrationId"], in.Member, in.Reason)
+	return act(w, r, &in, func() (convening.Registration, error) {
+		return h.staff.AddWalkIn(ctx, staffActor(r), r.PathValue("registrationId"), in.Member, in.Reason)
 	})
 }
 
 func (h *Handler) checkIn(undo bool) route {
-	return func(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-		reg, err := h.staff.CheckIn(ctx, staffActor(r), r.PathParameters["registrationId"], r.PathParameters["memberId"], undo)
+	return func(w http.ResponseWriter, r *http.Request) error {
+		ctx := r.Context()
+		reg, err := h.staff.CheckIn(ctx, staffActor(r), r.PathValue("registrationId"), r.PathValue("memberId"), undo)
 		if err != nil {
-			return events.APIGatewayV2HTTPResponse{}, err
+			return err
 		}
-		return ok(http.StatusOK, registrationResponse{Registration: withMembers(reg)})
+		return ok(w, http.StatusOK, registrationResponse{Registration: withMembers(reg)})
 	}
 }
 
-func (h *Handler) resend(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+func (h *Handler) resend(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
 	var in reasonRequest
-	if _, err := r.decode(&in); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+	if _, err := decode(r, &in); err != nil {
+		return err
 	}
-	n, err := h.emails.ResendNotice(ctx, staffActor(r), r.PathParameters["noticeId"], in.Reason)
+	n, err := h.emails.ResendNotice(ctx, staffActor(r), r.PathValue("noticeId"), in.Reason)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	return ok(http.StatusCreated, map[string]any{"notice": n})
+	return ok(w, http.StatusCreated, map[string]any{"notice": n})
 }
 
 // exportOrganization answers everything held about one organization, as a
 // JSON file to keep (the organization's data request).
-func (h *Handler) exportOrganization(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	org := convening.Organization{Name: r.QueryStringParameters["name"], County: r.QueryStringParameters["county"]}
+func (h *Handler) exportOrganization(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	org := convening.Organization{Name: r.URL.Query().Get("name"), County: r.URL.Query().Get("county")}
 	data, err := h.privacy.ExportOrganization(ctx, org)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	resp, err := ok(http.StatusOK, data)
-	if err != nil {
-		return resp, err
-	}
-	resp.Headers["Content-Disposition"] = `attachment; filename="organization-data.json"`
-	return resp, nil
+	w.Header().Set("Content-Disposition", `attachment; filename="organization-data.json"`)
+	return ok(w, http.StatusOK, data)
 }
 
 type eraseRequest struct {
@@ -199,14 +203,15 @@ type eraseRequest struct {
 }
 
 // eraseOrganization erases the people of an organization's registrations.
-func (h *Handler) eraseOrganization(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+func (h *Handler) eraseOrganization(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
 	var in eraseRequest
-	if _, err := r.decode(&in); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+	if _, err := decode(r, &in); err != nil {
+		return err
 	}
 	n, err := h.privacy.EraseOrganization(ctx, staffActor(r), in.Organization, in.Reason)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	return ok(http.StatusOK, map[string]int{"erased": n})
+	return ok(w, http.StatusOK, map[string]int{"erased": n})
 }

@@ -1,14 +1,12 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/frontdoor"
 )
 
 // Statements of interest: a team's submission, its manage routes (read,
@@ -36,38 +34,32 @@ func withMemberList(st convening.Statement) convening.Statement {
 	return st
 }
 
-func (h *Handler) submitStatement(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	eventID := r.PathParameters["eventId"]
+func (h *Handler) submitStatement(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	eventID := r.PathValue("eventId")
 	var in statementRequest
-	body, err := r.decode(&in)
+	body, err := decode(r, &in)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	idem, err := r.idempotency("statement\x00"+eventID, body)
+	idem, err := idempotency(r, "statement\x00"+eventID, body)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
 	st, token, replayed, err := h.statements.SubmitStatement(ctx, eventID, in.Team, in.Experience, in.Reasons, idem)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	resp, err := ok(http.StatusCreated, statementResponse{Statement: withMemberList(st), ManageToken: token})
-	if err != nil {
-		return resp, err
-	}
-	if replayed {
-		resp.Headers["Idempotent-Replayed"] = "true"
-	}
-	resp.Headers["Location"] = "/api/statements/" + st.ID
-	return resp, nil
+	return created(w, "/api/statements/"+st.ID, replayed, statementResponse{Statement: withMemberList(st), ManageToken: token})
 }
 
-func (h *Handler) getStatement(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	st, err := h.statements.Statement(ctx, r.PathParameters["statementId"], r.bearer())
+func (h *Handler) getStatement(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	st, err := h.statements.Statement(ctx, r.PathValue("statementId"), bearer(r))
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	return ok(http.StatusOK, statementResponse{Statement: withMemberList(st)})
+	return ok(w, http.StatusOK, statementResponse{Statement: withMemberList(st)})
 }
 
 // acceptResponse answers an accepted invitation: the team's registration
@@ -78,47 +70,50 @@ type acceptResponse struct {
 	Statement    convening.Statement    `json:"statement"`
 }
 
-func (h *Handler) acceptInvitation(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	reg, token, st, err := h.statements.AcceptInvitation(ctx, r.PathParameters["statementId"], r.bearer())
+func (h *Handler) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	reg, token, st, err := h.statements.AcceptInvitation(ctx, r.PathValue("statementId"), bearer(r))
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	resp, err := ok(http.StatusCreated, acceptResponse{Registration: withMembers(reg), ManageToken: token, Statement: withMemberList(st)})
-	if err == nil {
-		resp.Headers["Location"] = "/api/registrations/" + reg.ID
-	}
-	return resp, err
+	return created(w, "/api/registrations/"+reg.ID, false, acceptResponse{Registration: withMembers(reg), ManageToken: token, Statement: withMemberList(st)})
 }
 
-func (h *Handler) declineStatement(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	st, err := h.statements.DeclineStatement(ctx, r.PathParameters["statementId"], r.bearer())
+func (h *Handler) declineStatement(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	st, err := h.statements.DeclineStatement(ctx, r.PathValue("statementId"), bearer(r))
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	return ok(http.StatusOK, statementResponse{Statement: withMemberList(st)})
+	return ok(w, http.StatusOK, statementResponse{Statement: withMemberList(st)})
 }
 
 // confirmMember records a member's confirmation, for the holder of the
 // member's personal token (from their email).
-func (h *Handler) confirmMember(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	st, err := h.statements.ConfirmMember(ctx, r.PathParameters["statementId"], r.PathParameters["memberId"], r.bearer())
+func (h *Handler) confirmMember(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	st, err := h.statements.ConfirmMember(ctx, r.PathValue("statementId"), r.PathValue("memberId"), bearer(r))
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	return ok(http.StatusOK, statementResponse{Statement: withMemberList(st)})
+	return ok(w, http.StatusOK, statementResponse{Statement: withMemberList(st)})
 }
 
-func (h *Handler) acceptOffer(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	reg, err := h.registrations.AcceptOffer(ctx, r.PathParameters["registrationId"], r.bearer())
+func (h *Handler) acceptOffer(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	reg, err := h.registrations.AcceptOffer(ctx, r.PathValue("registrationId"), bearer(r))
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	return ok(http.StatusOK, registrationResponse{Registration: withMembers(reg)})
+	return ok(w, http.StatusOK, registrationResponse{Registration: withMembers(reg)})
 }
 
 // decider reports whether the staff member decides (the staff role), as
 // opposed to only reviewing: deciders see every review.
-func decider(r *request) bool { return r.staff.Admitted(deploy.RoleStaff) }
+func decider(r *http.Request) bool {
+	who, _ := frontdoor.Staff(r)
+	return who.Admitted(deploy.RoleStaff)
+}
 
 // statementListResponse is an event's statements for staff.
 type statementListResponse struct {
@@ -126,32 +121,33 @@ type statementListResponse struct {
 	Counts     map[convening.StatementStatus]int `json:"counts"`
 }
 
-func (h *Handler) listStatements(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	q := r.QueryStringParameters
-	f := convening.StatementFilter{Status: convening.StatementStatus(q["status"]), County: q["county"]}
+func (h *Handler) listStatements(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	q := r.URL.Query()
+	f := convening.StatementFilter{Status: convening.StatementStatus(q.Get("status")), County: q.Get("county")}
 	var bad []convening.FieldError
-	if v, ok := q["complete"]; ok {
-		b, err := strconv.ParseBool(v)
+	if q.Has("complete") {
+		b, err := strconv.ParseBool(q.Get("complete"))
 		if err != nil {
 			bad = append(bad, convening.Field("complete", convening.RuleOneOf, "values", []string{"true", "false"}))
 		}
 		f.Complete = &b
 	}
-	if v, ok := q["minScore"]; ok {
-		n, err := strconv.ParseFloat(v, 64)
+	if q.Has("minScore") {
+		n, err := strconv.ParseFloat(q.Get("minScore"), 64)
 		if err != nil {
 			bad = append(bad, convening.Field("minScore", convening.RuleRange, "min", 0, "max", convening.MaxScore))
 		}
 		f.MinScore = n
 	}
 	if len(bad) > 0 {
-		return events.APIGatewayV2HTTPResponse{}, convening.InvalidFields("The filter", bad...)
+		return convening.InvalidFields("The filter", bad...)
 	}
-	items, counts, err := h.reviews.StatementList(ctx, staffActor(r), decider(r), r.PathParameters["eventId"], f)
+	items, counts, err := h.reviews.StatementList(ctx, staffActor(r), decider(r), r.PathValue("eventId"), f)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	return ok(http.StatusOK, statementListResponse{Statements: nonNil(items), Counts: counts})
+	return ok(w, http.StatusOK, statementListResponse{Statements: nonNil(items), Counts: counts})
 }
 
 // nextResponse is the statement a reviewer should review next, or none.
@@ -159,16 +155,17 @@ type nextResponse struct {
 	Statement *convening.Statement `json:"statement"`
 }
 
-func (h *Handler) nextToReview(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	st, found, err := h.reviews.NextToReview(ctx, staffActor(r), r.PathParameters["eventId"])
+func (h *Handler) nextToReview(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	st, found, err := h.reviews.NextToReview(ctx, staffActor(r), r.PathValue("eventId"))
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
 	if !found {
-		return ok(http.StatusOK, nextResponse{})
+		return ok(w, http.StatusOK, nextResponse{})
 	}
 	st = withMemberList(st)
-	return ok(http.StatusOK, nextResponse{Statement: &st})
+	return ok(w, http.StatusOK, nextResponse{Statement: &st})
 }
 
 // statementPage is a statement as staff see it: the answers, the members'
@@ -184,27 +181,28 @@ type statementPage struct {
 	Audit        []convening.AuditRecord       `json:"audit"`
 }
 
-func (h *Handler) staffStatement(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	id := r.PathParameters["statementId"]
+func (h *Handler) staffStatement(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id := r.PathValue("statementId")
 	st, err := h.reviews.StaffStatement(ctx, id)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
 	reviews, sum, mine, err := h.reviews.StatementReviews(ctx, staffActor(r), decider(r), id)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
 	hist, err := h.organizations.History(ctx, st.Organization)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
 	notices, err := h.emails.RegistrationNotices(ctx, id)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
 	audit, _, err := h.staff.Audit(ctx, convening.AuditQuery{Subject: id})
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
 	if !mine && !decider(r) {
 		// The trail records each review's mean: hidden, like the reviews,
@@ -215,7 +213,7 @@ func (h *Handler) staffStatement(ctx context.Context, r *request) (events.APIGat
 			}
 		}
 	}
-	return ok(http.StatusOK, statementPage{Statement: withMemberList(st), Reviews: nonNil(reviews), Summary: sum, ReviewedByMe: mine,
+	return ok(w, http.StatusOK, statementPage{Statement: withMemberList(st), Reviews: nonNil(reviews), Summary: sum, ReviewedByMe: mine,
 		History: hist, Notices: nonNil(notices), Audit: nonNil(audit)})
 }
 
@@ -224,16 +222,17 @@ type reviewRequest struct {
 	Comment string         `json:"comment"`
 }
 
-func (h *Handler) review(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+func (h *Handler) review(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
 	var in reviewRequest
-	if _, err := r.decode(&in); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+	if _, err := decode(r, &in); err != nil {
+		return err
 	}
-	rev, err := h.reviews.Review(ctx, staffActor(r), r.PathParameters["statementId"], in.Scores, in.Comment)
+	rev, err := h.reviews.Review(ctx, staffActor(r), r.PathValue("statementId"), in.Scores, in.Comment)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	return ok(http.StatusOK, rev)
+	return ok(w, http.StatusOK, rev)
 }
 
 // decisionRequest is a staff decision; respondBy is a string so that a bad
@@ -247,40 +246,42 @@ type decisionRequest struct {
 	Staged    bool                   `json:"staged"`
 }
 
-func (h *Handler) decide(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+func (h *Handler) decide(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
 	var in decisionRequest
-	if _, err := r.decode(&in); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+	if _, err := decode(r, &in); err != nil {
+		return err
 	}
 	t := times{what: "The decision"}
 	by := t.parse("respondBy", in.RespondBy, false)
 	if err := t.err(); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	st, err := h.reviews.Decide(ctx, staffActor(r), r.PathParameters["statementId"], convening.StaffDecision{
+	st, err := h.reviews.Decide(ctx, staffActor(r), r.PathValue("statementId"), convening.StaffDecision{
 		Kind: in.Decision, Reason: in.Reason, Message: in.Message, RespondBy: by, Override: in.Override, Staged: in.Staged})
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	return ok(http.StatusOK, statementResponse{Statement: withMemberList(st)})
+	return ok(w, http.StatusOK, statementResponse{Statement: withMemberList(st)})
 }
 
-func (h *Handler) releaseStaged(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+func (h *Handler) releaseStaged(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
 	var in reasonRequest
-	if _, err := r.decode(&in); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+	if _, err := decode(r, &in); err != nil {
+		return err
 	}
 	// The reason is required, as for every staff action, even though each
 	// released decision's audit record keeps the reason it was staged with.
 	if err := convening.CheckReason(in.Reason); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	report, err := h.reviews.ReleaseStaged(ctx, staffActor(r), r.PathParameters["eventId"])
+	report, err := h.reviews.ReleaseStaged(ctx, staffActor(r), r.PathValue("eventId"))
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
 	report.Released = nonNil(report.Released)
-	return ok(http.StatusOK, report)
+	return ok(w, http.StatusOK, report)
 }
 
 // deadlineRequest gives an invitation a deadline: to extend it, or to
@@ -291,17 +292,18 @@ type deadlineRequest struct {
 }
 
 func (h *Handler) deadline(reinstate bool) route {
-	return func(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		ctx := r.Context()
 		var in deadlineRequest
-		if _, err := r.decode(&in); err != nil {
-			return events.APIGatewayV2HTTPResponse{}, err
+		if _, err := decode(r, &in); err != nil {
+			return err
 		}
 		t := times{what: "The deadline"}
 		by := t.parse("respondBy", in.RespondBy, !reinstate)
 		if err := t.err(); err != nil {
-			return events.APIGatewayV2HTTPResponse{}, err
+			return err
 		}
-		id := r.PathParameters["statementId"]
+		id := r.PathValue("statementId")
 		var st convening.Statement
 		var err error
 		if reinstate {
@@ -310,18 +312,19 @@ func (h *Handler) deadline(reinstate bool) route {
 			st, err = h.reviews.ExtendDeadline(ctx, staffActor(r), id, by, in.Reason)
 		}
 		if err != nil {
-			return events.APIGatewayV2HTTPResponse{}, err
+			return err
 		}
-		return ok(http.StatusOK, statementResponse{Statement: withMemberList(st)})
+		return ok(w, http.StatusOK, statementResponse{Statement: withMemberList(st)})
 	}
 }
 
-func (h *Handler) organizationHistory(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
-	hist, err := h.organizations.History(ctx, convening.Organization{Name: r.QueryStringParameters["name"], County: r.QueryStringParameters["county"]})
+func (h *Handler) organizationHistory(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	hist, err := h.organizations.History(ctx, convening.Organization{Name: r.URL.Query().Get("name"), County: r.URL.Query().Get("county")})
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	return ok(http.StatusOK, hist)
+	return ok(w, http.StatusOK, hist)
 }
 
 type mergeRequest struct {
@@ -330,14 +333,15 @@ type mergeRequest struct {
 	Reason string                 `json:"reason"`
 }
 
-func (h *Handler) mergeOrganizations(ctx context.Context, r *request) (events.APIGatewayV2HTTPResponse, error) {
+func (h *Handler) mergeOrganizations(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
 	var in mergeRequest
-	if _, err := r.decode(&in); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+	if _, err := decode(r, &in); err != nil {
+		return err
 	}
 	hist, err := h.organizations.MergeOrganizations(ctx, staffActor(r), in.From, in.Into, in.Reason)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return err
 	}
-	return ok(http.StatusOK, hist)
+	return ok(w, http.StatusOK, hist)
 }

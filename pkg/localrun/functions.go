@@ -14,6 +14,7 @@ import (
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/frontdoor"
 	"github.com/calmi/convenings/pkg/httpapi"
 	"github.com/calmi/convenings/pkg/localaws"
 	"github.com/calmi/convenings/pkg/mailer"
@@ -46,33 +47,33 @@ type build func(ctx context.Context, p *parts) (any, error)
 // by its name. Each entry wires what functions/<name>/main.go wires.
 var registry = map[string]build{
 	deploy.Events: func(_ context.Context, p *parts) (any, error) {
-		return httpapi.Events(convening.NewEventService(p.basics(), p.store), p.log).Handle, nil
+		return frontdoor.Lambda(httpapi.Events(convening.NewEventService(p.basics(), p.store), p.log)), nil
 	},
 	deploy.Register: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return httpapi.Register(convening.NewRegistrationService(p.basics(), p.store, s.Tokens), p.log).Handle, nil
+		return frontdoor.Lambda(httpapi.Register(convening.NewRegistrationService(p.basics(), p.store, s.Tokens), p.log)), nil
 	},
 	deploy.Registration: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return httpapi.Registration(convening.NewRegistrationService(p.basics(), p.store, s.Tokens), p.log).Handle, nil
+		return frontdoor.Lambda(httpapi.Registration(convening.NewRegistrationService(p.basics(), p.store, s.Tokens), p.log)), nil
 	},
 	deploy.Statements: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return httpapi.Statements(convening.NewStatementService(p.basics(), p.store, s.Tokens), p.log).Handle, nil
+		return frontdoor.Lambda(httpapi.Statements(convening.NewStatementService(p.basics(), p.store, s.Tokens), p.log)), nil
 	},
 	deploy.Admin: func(_ context.Context, p *parts) (any, error) {
 		b := p.basics()
-		return httpapi.Admin(convening.NewEventService(b, p.store), convening.NewStaffService(b, p.store), convening.NewReviewService(b, p.store),
-			convening.NewNoticeService(b, p.store), convening.NewOrganizationService(b, p.store), convening.NewPrivacyService(b, p.store), p.log).Handle, nil
+		return frontdoor.Lambda(httpapi.Admin(convening.NewEventService(b, p.store), convening.NewStaffService(b, p.store), convening.NewReviewService(b, p.store),
+			convening.NewNoticeService(b, p.store), convening.NewOrganizationService(b, p.store), convening.NewPrivacyService(b, p.store), p.log)), nil
 	},
 	deploy.Web: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
@@ -86,7 +87,7 @@ var registry = map[string]build{
 		if err != nil {
 			return nil, err
 		}
-		return site.Handle, nil
+		return frontdoor.Lambda(site), nil
 	},
 	deploy.Console: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
@@ -103,7 +104,7 @@ var registry = map[string]build{
 		if err != nil {
 			return nil, err
 		}
-		return h.Handle, nil
+		return frontdoor.Lambda(h), nil
 	},
 	deploy.Promoter: func(_ context.Context, p *parts) (any, error) {
 		b := p.basics()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/calmi/convenings/pkg/calendar"
 	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/frontdoor"
 	"github.com/calmi/convenings/pkg/problem"
 )
 
@@ -23,10 +24,11 @@ import (
 
 type homeView struct{ Events []eventView }
 
-func (h *Handler) home(ctx context.Context, r *request) (*response, error) {
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
 	list, err := h.svc.Events(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	now := h.svc.Now()
 	var v homeView
@@ -35,7 +37,7 @@ func (h *Handler) home(ctx context.Context, r *request) (*response, error) {
 			v.Events = append(v.Events, newEventView(e, now))
 		}
 	}
-	return h.render(http.StatusOK, "home", "Upcoming events", v, false, nil), nil
+	return h.render(w, http.StatusOK, "home", "Upcoming events", v, false)
 }
 
 // --- The event and its team form ---
@@ -53,12 +55,13 @@ type eventPageView struct {
 	AnswerMax, AnswerMin int
 }
 
-func (h *Handler) eventPage(ctx context.Context, r *request) (*response, error) {
-	e, err := h.svc.Event(ctx, r.params["eventId"])
+func (h *Handler) eventPage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	e, err := h.svc.Event(ctx, r.PathValue("eventId"))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return h.showForm(http.StatusOK, r, e, newTeamForm(e), &response{}), nil
+	return h.showForm(w, r, http.StatusOK, e, newTeamForm(e))
 }
 
 // newTeamForm is an empty form for the event: a row for each role the
@@ -87,10 +90,10 @@ func formPurpose(e convening.Event, statement bool) string {
 // anti-forgery token. The form is the one the event takes (a registration
 // posted to an event that takes statements comes back as a statement form,
 // its team kept).
-func (h *Handler) showForm(status int, r *request, e convening.Event, form teamForm, resp *response) *response {
+func (h *Handler) showForm(w http.ResponseWriter, r *http.Request, status int, e convening.Event, form teamForm) error {
 	ev := newEventView(e, h.svc.Now())
 	form.Statement = ev.Statement
-	form.CSRF = h.csrfToken(h.csrfNonce(r, resp), formPurpose(e, form.Statement))
+	form.CSRF = h.csrfToken(h.csrfNonce(w, r), formPurpose(e, form.Statement))
 	v := eventPageView{Event: ev, Form: form, Counties: convening.Counties, AnswerMax: AnswerMax, AnswerMin: AnswerMin}
 	for _, role := range convening.Roles {
 		v.Roles = append(v.Roles, roleOption{Value: string(role), Label: role.Label()})
@@ -107,7 +110,7 @@ func (h *Handler) showForm(status int, r *request, e convening.Event, form teamF
 	if len(form.Summary) > 0 || form.Problem != "" {
 		title = "Error: " + title
 	}
-	return h.render(status, "event", title, v, true, resp)
+	return h.render(w, status, "event", title, v, true)
 }
 
 var idemKeyRE = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
@@ -115,37 +118,38 @@ var idemKeyRE = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
 // readTeamPost reads a posted team form (registration or statement, by
 // parse) for its event, with an idempotency key (the form's, or a new
 // one). Adding or removing a member row (without JavaScript) changes
-// nothing but the form: then rows is the page to answer with.
-func (h *Handler) readTeamPost(ctx context.Context, r *request, parse func(url.Values, int) teamForm) (e convening.Event, form teamForm, resp, rows *response, err error) {
-	if e, err = h.svc.Event(ctx, r.params["eventId"]); err != nil {
-		return e, form, nil, nil, err
+// nothing but the form: then the page is answered, and answered is true.
+func (h *Handler) readTeamPost(w http.ResponseWriter, r *http.Request, parse func(url.Values, int) teamForm) (e convening.Event, form teamForm, answered bool, err error) {
+	ctx := r.Context()
+	if e, err = h.svc.Event(ctx, r.PathValue("eventId")); err != nil {
+		return e, form, false, err
 	}
-	f, err := r.parseForm()
+	f, err := readForm(r)
 	if err != nil {
-		return e, form, nil, nil, err
+		return e, form, false, err
 	}
 	form = parse(f, e.MaxTeamSize)
 	form.Idem = f.Get("idem")
 	if !idemKeyRE.MatchString(form.Idem) {
 		form.Idem = randomKey()
 	}
-	resp = &response{}
 	switch op := f.Get("op"); {
 	case op == "add":
 		form.addRow()
-		rows = h.showForm(http.StatusOK, r, e, form, resp)
+		return e, form, true, h.showForm(w, r, http.StatusOK, e, form)
 	case strings.HasPrefix(op, "remove-"):
 		i, _ := strconv.Atoi(strings.TrimPrefix(op, "remove-"))
 		form.removeRow(i)
-		rows = h.showForm(http.StatusOK, r, e, form, resp)
+		return e, form, true, h.showForm(w, r, http.StatusOK, e, form)
 	}
-	return e, form, resp, rows, nil
+	return e, form, false, nil
 }
 
-func (h *Handler) submitTeam(ctx context.Context, r *request) (*response, error) {
-	e, form, resp, rows, err := h.readTeamPost(ctx, r, parseTeamForm)
-	if err != nil || rows != nil {
-		return rows, err
+func (h *Handler) submitTeam(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	e, form, answered, err := h.readTeamPost(w, r, parseTeamForm)
+	if err != nil || answered {
+		return err
 	}
 	// An event that takes statements answers a registration with the
 	// statement form, the team kept (a page loaded before, or a crafted
@@ -156,26 +160,26 @@ func (h *Handler) submitTeam(ctx context.Context, r *request) (*response, error)
 		}
 		form.Statement = true
 		form.Problem = problemText(err, form, "")
-		return h.showForm(problem.Status(err), r, e, form, resp), nil
+		return h.showForm(w, r, problem.Status(err), e, form)
 	}
 	switch ev := newEventView(e, h.svc.Now()); ev.State {
-	case stateSoon:
+	case convening.WindowSoon:
 		form.Problem = "Registration for this event is not open yet. It opens " + dateTime(e.RegistrationOpensAt) + "."
-		return h.showForm(http.StatusConflict, r, e, form, resp), nil
-	case stateClosed:
+		return h.showForm(w, r, http.StatusConflict, e, form)
+	case convening.WindowClosed:
 		form.Problem = "Registration for this event is closed."
-		return h.showForm(http.StatusConflict, r, e, form, resp), nil
+		return h.showForm(w, r, http.StatusConflict, e, form)
 	}
 	if !h.checkCSRF(r, formPurpose(e, false)) {
 		form.Problem = "For your security, please check your details and press “Register our team” again."
-		return h.showForm(http.StatusForbidden, r, e, form, resp), nil
+		return h.showForm(w, r, http.StatusForbidden, e, form)
 	}
 	form.dropEmptyRows()
 	team := form.team()
 	normal, err := h.svc.ValidateTeam(e, team)
 	if err != nil {
 		form.setErrors(err)
-		return h.showForm(http.StatusBadRequest, r, e, form, resp), nil
+		return h.showForm(w, r, http.StatusBadRequest, e, form)
 	}
 	body, _ := json.Marshal(normal)
 	kh := sha256.Sum256([]byte("web-register\x00" + e.ID + "\x00" + form.Idem))
@@ -183,14 +187,14 @@ func (h *Handler) submitTeam(ctx context.Context, r *request) (*response, error)
 	idem := &convening.Idempotency{Key: hex.EncodeToString(kh[:]), RequestHash: hex.EncodeToString(bh[:])}
 	reg, token, _, err := h.svc.Register(ctx, e.ID, team, idem)
 	if err == nil {
-		return h.confirmation(ctx, r, e, reg, token)
+		return h.confirmation(w, r, e, reg, token)
 	}
-	return h.formFailed(r, e, form, normal.Organization.Name, err, resp)
+	return h.formFailed(w, r, e, form, normal.Organization.Name, err)
 }
 
 // formFailed shows the form again with what went wrong, or answers the
 // error page for errors a form cannot help with (not found, internal).
-func (h *Handler) formFailed(r *request, e convening.Event, form teamForm, org string, err error, resp *response) (*response, error) {
+func (h *Handler) formFailed(w http.ResponseWriter, r *http.Request, e convening.Event, form teamForm, org string, err error) error {
 	switch convening.ErrorReason(err) {
 	case convening.ReasonInvalidFields:
 		if !form.setErrors(err) {
@@ -204,11 +208,11 @@ func (h *Handler) formFailed(r *request, e convening.Event, form teamForm, org s
 	default:
 		text := problemText(err, form, org)
 		if text == "" {
-			return nil, err
+			return err
 		}
 		form.Problem = text
 	}
-	return h.showForm(problem.Status(err), r, e, form, resp), nil
+	return h.showForm(w, r, problem.Status(err), e, form)
 }
 
 // problemText words an error about the whole form (of the organization
@@ -234,7 +238,7 @@ func problemText(err error, form teamForm, org string) string {
 		return "This event admits teams by statement of interest, not by registration. Your team is kept below: answer the two questions and press “Submit our statement”."
 	case convening.ReasonStatementsNotTaken:
 		return "This event takes registrations directly, not statements of interest. Your team is kept below: check it and press “Register our team”."
-	case convening.ReasonBusy, convening.ReasonTimedOut:
+	case convening.ReasonBusy:
 		return "We're very busy right now, and " + form.NotDone() + " yet. Please press “" + form.Button() + "” again in a few seconds."
 	}
 	return ""
@@ -269,7 +273,7 @@ type registrationView struct {
 	AbsoluteManage   string
 }
 
-func newRegistrationView(r *request, reg convening.Registration, token string, now time.Time) registrationView {
+func newRegistrationView(r *http.Request, reg convening.Registration, token string, now time.Time) registrationView {
 	v := registrationView{
 		ID: reg.ID, Status: string(reg.Status), Seats: reg.Seats,
 		Organization: reg.Organization.Name, OrgType: reg.Organization.Type.Label(), County: reg.Organization.County,
@@ -297,7 +301,7 @@ func newRegistrationView(r *request, reg convening.Registration, token string, n
 	}
 	v.ManagePath = managePath(reg.ID, token, "")
 	v.CalendarPath = "/manage/" + url.PathEscape(reg.ID) + "/calendar.ics?" + url.Values{"token": {token}}.Encode()
-	v.AbsoluteManage = r.origin() + v.ManagePath
+	v.AbsoluteManage = frontdoor.Origin(r) + v.ManagePath
 	return v
 }
 
@@ -314,14 +318,15 @@ type confirmView struct {
 	Reg   registrationView
 }
 
-func (h *Handler) confirmation(ctx context.Context, r *request, e convening.Event, reg convening.Registration, token string) (*response, error) {
+func (h *Handler) confirmation(w http.ResponseWriter, r *http.Request, e convening.Event, reg convening.Registration, token string) error {
 	now := h.svc.Now()
 	v := confirmView{Event: newEventView(e, now), Reg: newRegistrationView(r, reg, token, now)}
 	title := "Your team is registered"
 	if v.Reg.Waitlisted {
 		title = "Your team is on the waiting list"
 	}
-	return h.render(http.StatusOK, "confirm", title, v, false, private(nil)), nil
+	private(w)
+	return h.render(w, http.StatusOK, "confirm", title, v, false)
 }
 
 type manageView struct {
@@ -347,160 +352,160 @@ func (h *Handler) registration(ctx context.Context, id, token string) (convening
 	return reg, e, err
 }
 
-func (h *Handler) managePage(ctx context.Context, r *request) (*response, error) {
-	id, token := r.params["registrationId"], r.query.Get("token")
+func (h *Handler) managePage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id, token := r.PathValue("registrationId"), r.URL.Query().Get("token")
 	reg, e, err := h.registration(ctx, id, token)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return h.showManage(http.StatusOK, r, e, reg, token, false, ""), nil
+	return h.showManage(w, r, http.StatusOK, e, reg, token, false, "")
 }
 
-func (h *Handler) showManage(status int, r *request, e convening.Event, reg convening.Registration, token string, confirm bool, problem string) *response {
-	resp := private(nil)
+func (h *Handler) showManage(w http.ResponseWriter, r *http.Request, status int, e convening.Event, reg convening.Registration, token string, confirm bool, problem string) error {
+	private(w)
 	now := h.svc.Now()
 	v := manageView{Event: newEventView(e, now), Reg: newRegistrationView(r, reg, token, now), Token: token,
 		Confirm: confirm, Problem: problem}
 	// The message of the action that redirected here, if it still holds.
-	switch d := r.query.Get("done"); {
+	switch d := r.URL.Query().Get("done"); {
 	case d == "cancelled" && v.Reg.Cancelled, d == "accepted" && v.Reg.Registered:
 		v.Done = d
 	}
-	nonce := h.csrfNonce(r, resp)
+	nonce := h.csrfNonce(w, r)
 	v.CSRF = h.csrfToken(nonce, "cancel:"+reg.ID)
 	v.AcceptCSRF = h.csrfToken(nonce, "offer-accept:"+reg.ID)
 	name, title := "manage", "Your team's registration"
 	if confirm {
 		name, title = "cancel", "Cancel your team's registration?"
 	}
-	return h.render(status, name, title, v, false, resp)
+	return h.render(w, status, name, title, v, false)
 }
 
-func (h *Handler) cancel(ctx context.Context, r *request) (*response, error) {
-	f, err := r.parseForm()
+func (h *Handler) cancel(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	f, err := readForm(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	id, token := r.params["registrationId"], f.Get("token")
+	id, token := r.PathValue("registrationId"), f.Get("token")
 	reg, e, err := h.registration(ctx, id, token)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !h.checkCSRF(r, "cancel:"+reg.ID) {
-		return h.showManage(http.StatusForbidden, r, e, reg, token, reg.Status.Active(),
-			"For your security, please confirm again."), nil
+		return h.showManage(w, r, http.StatusForbidden, e, reg, token, reg.Status.Active(),
+			"For your security, please confirm again.")
 	}
 	if reg.Status.Active() && f.Get("confirm") != "yes" {
-		return h.showManage(http.StatusOK, r, e, reg, token, true, ""), nil
+		return h.showManage(w, r, http.StatusOK, e, reg, token, true, "")
 	}
 	if reg.Status.Active() {
 		if _, err := h.svc.Cancel(ctx, id, token); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	// Post/redirect/get, to this site only: the path is relative.
-	return redirect(managePath(reg.ID, token, "cancelled")), nil
+	return redirect(w, managePath(reg.ID, token, "cancelled"))
 }
 
 // redirect is a post/redirect/get answer to a path of this site.
-func redirect(path string) *response {
-	return &response{status: http.StatusSeeOther, header: map[string]string{"Location": path}}
+func redirect(w http.ResponseWriter, path string) error {
+	w.Header().Set("Location", path)
+	w.WriteHeader(http.StatusSeeOther)
+	return nil
 }
 
 // acceptOffer registers an offered team that accepts in time.
-func (h *Handler) acceptOffer(ctx context.Context, r *request) (*response, error) {
-	f, err := r.parseForm()
+func (h *Handler) acceptOffer(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	f, err := readForm(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	id, token := r.params["registrationId"], f.Get("token")
+	id, token := r.PathValue("registrationId"), f.Get("token")
 	reg, e, err := h.registration(ctx, id, token)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !h.checkCSRF(r, "offer-accept:"+reg.ID) {
-		return h.showManage(http.StatusForbidden, r, e, reg, token, false,
-			"For your security, please press “Accept the offer” again."), nil
+		return h.showManage(w, r, http.StatusForbidden, e, reg, token, false,
+			"For your security, please press “Accept the offer” again.")
 	}
 	reg, err = h.svc.AcceptOffer(ctx, id, token)
 	switch convening.ErrorReason(err) {
 	case "":
-		return redirect(managePath(reg.ID, token, "accepted")), nil
+		return redirect(w, managePath(reg.ID, token, "accepted"))
 	case convening.ReasonOfferExpired:
 		reg, e, err = h.registration(ctx, id, token)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return h.showManage(http.StatusConflict, r, e, reg, token, false,
-			"The offer expired before you accepted it, so its seats went to the next team on the waiting list. To rejoin, register your team again on the event's page."), nil
+		return h.showManage(w, r, http.StatusConflict, e, reg, token, false,
+			"The offer expired before you accepted it, so its seats went to the next team on the waiting list. To rejoin, register your team again on the event's page.")
 	case convening.ReasonNoOffer:
 		// Cancelled meanwhile, or never offered: the page says where it
 		// stands.
-		return h.showManage(http.StatusConflict, r, e, reg, token, false, "There is no offer to accept: this page shows where your registration stands."), nil
-	case convening.ReasonBusy, convening.ReasonTimedOut:
-		return h.showManage(problem.Status(err), r, e, reg, token, false,
-			"We're very busy right now, and the offer is not accepted yet. Please press “Accept the offer” again in a few seconds."), nil
+		return h.showManage(w, r, http.StatusConflict, e, reg, token, false, "There is no offer to accept: this page shows where your registration stands.")
+	case convening.ReasonBusy:
+		return h.showManage(w, r, problem.Status(err), e, reg, token, false,
+			"We're very busy right now, and the offer is not accepted yet. Please press “Accept the offer” again in a few seconds.")
 	}
-	return nil, err
+	return err
 }
 
 // private marks an answer that holds a manage token: search engines must
 // not keep it, whatever link led them there.
-func private(resp *response) *response {
-	if resp == nil {
-		resp = &response{}
-	}
-	if resp.header == nil {
-		resp.header = map[string]string{}
-	}
-	resp.header["X-Robots-Tag"] = "noindex, nofollow"
-	return resp
+func private(w http.ResponseWriter) {
+	w.Header().Set("X-Robots-Tag", "noindex, nofollow")
 }
 
 // --- Calendar file ---
 
-func (h *Handler) calendarFile(ctx context.Context, r *request) (*response, error) {
-	id, token := r.params["registrationId"], r.query.Get("token")
+func (h *Handler) calendarFile(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id, token := r.PathValue("registrationId"), r.URL.Query().Get("token")
 	reg, e, err := h.registration(ctx, id, token)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	method := calendar.Publish
 	if reg.Status == convening.StatusCancelled || reg.Status == convening.StatusExpired {
 		method = calendar.Cancel
 	}
-	inv := calendar.ForRegistration(method, reg.ID, e.Summary(), r.origin()+"/events/"+url.PathEscape(e.ID), h.svc.Now())
+	inv := calendar.ForRegistration(method, reg.ID, e.Summary(), frontdoor.Origin(r)+"/events/"+url.PathEscape(e.ID), h.svc.Now())
 	switch reg.Status {
 	case convening.StatusWaitlisted:
 		inv.Summary = "Waiting list: " + inv.Summary
 	case convening.StatusOffered:
 		inv.Summary = "Seats offered: " + inv.Summary
 	}
-	resp := private(nil)
-	resp.status, resp.body = http.StatusOK, string(inv.ICS())
-	resp.header["Content-Type"] = method.ContentType()
-	resp.header["Content-Disposition"] = `attachment; filename="` + e.ID + `.ics"`
-	return resp, nil
+	private(w)
+	w.Header().Set("Content-Type", method.ContentType())
+	w.Header().Set("Content-Disposition", `attachment; filename="`+e.ID+`.ics"`)
+	_, _ = w.Write(inv.ICS())
+	return nil
 }
 
 // --- Static files ---
 
 var staticName = regexp.MustCompile(`^[a-z0-9-]+\.(css|js)$`)
 
-func (h *Handler) static(ctx context.Context, r *request) (*response, error) {
-	name := r.params["file"]
+func (h *Handler) static(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("file")
 	if !staticName.MatchString(name) {
-		return nil, errNoPage
+		return errNoPage
 	}
 	b, err := fs.ReadFile(staticFS, "static/"+name)
 	if err != nil {
-		return nil, errNoPage
+		return errNoPage
 	}
 	ct := "text/css; charset=utf-8"
 	if path.Ext(name) == ".js" {
 		ct = "text/javascript; charset=utf-8"
 	}
-	return &response{status: http.StatusOK, header: map[string]string{
-		"Content-Type": ct, "Cache-Control": "public, max-age=3600",
-	}, body: string(b)}, nil
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, _ = w.Write(b)
+	return nil
 }

@@ -11,15 +11,17 @@ import (
 	"time"
 
 	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/frontdoor"
 	"github.com/calmi/convenings/pkg/problem"
 )
 
 // --- The statement form ---
 
-func (h *Handler) submitStatement(ctx context.Context, r *request) (*response, error) {
-	e, form, resp, rows, err := h.readTeamPost(ctx, r, parseStatementForm)
-	if err != nil || rows != nil {
-		return rows, err
+func (h *Handler) submitStatement(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	e, form, answered, err := h.readTeamPost(w, r, parseStatementForm)
+	if err != nil || answered {
+		return err
 	}
 	// The domain's window decides (admission, opening, closing); its
 	// reason picks the words. An event that takes registrations answers
@@ -36,18 +38,18 @@ func (h *Handler) submitStatement(ctx context.Context, r *request) (*response, e
 		if form.Statement && convening.ErrorReason(err) == convening.ReasonRegistrationNotOpenYet {
 			form.Problem = "Statements of interest for this event open " + dateTime(e.RegistrationOpensAt) + "."
 		}
-		return h.showForm(problem.Status(err), r, e, form, resp), nil
+		return h.showForm(w, r, problem.Status(err), e, form)
 	}
 	if !h.checkCSRF(r, formPurpose(e, true)) {
 		form.Problem = "For your security, please check your details and press “Submit our statement” again."
-		return h.showForm(http.StatusForbidden, r, e, form, resp), nil
+		return h.showForm(w, r, http.StatusForbidden, e, form)
 	}
 	form.dropEmptyRows()
 	st := form.statement()
 	// Every problem at once, before anything is sent.
 	if err := st.Validate(e); err != nil {
 		form.setErrors(err)
-		return h.showForm(http.StatusBadRequest, r, e, form, resp), nil
+		return h.showForm(w, r, http.StatusBadRequest, e, form)
 	}
 	body, _ := json.Marshal(st)
 	kh := sha256.Sum256([]byte("web-statement\x00" + e.ID + "\x00" + form.Idem))
@@ -55,11 +57,12 @@ func (h *Handler) submitStatement(ctx context.Context, r *request) (*response, e
 	idem := &convening.Idempotency{Key: hex.EncodeToString(kh[:]), RequestHash: hex.EncodeToString(bh[:])}
 	st, token, _, err := h.svc.SubmitStatement(ctx, e.ID, st.Team, st.Experience, st.Reasons, idem)
 	if err != nil {
-		return h.formFailed(r, e, form, form.statement().Organization.Name, err, resp)
+		return h.formFailed(w, r, e, form, form.statement().Organization.Name, err)
 	}
 	now := h.svc.Now()
 	v := statementSentView{Event: newEventView(e, now), St: newStatementView(r, e, st, token, now)}
-	return h.render(http.StatusOK, "statement-sent", "Your statement is submitted", v, false, private(nil)), nil
+	private(w)
+	return h.render(w, http.StatusOK, "statement-sent", "Your statement is submitted", v, false)
 }
 
 type statementSentView struct {
@@ -121,7 +124,7 @@ func statementPath(id, token, done string) string {
 	return "/statements/" + url.PathEscape(id) + "?" + q.Encode()
 }
 
-func newStatementView(r *request, e convening.Event, st convening.Statement, token string, now time.Time) statementView {
+func newStatementView(r *http.Request, e convening.Event, st convening.Statement, token string, now time.Time) statementView {
 	st = st.WithComplete(e)
 	v := statementView{ID: st.ID, Status: string(st.Status),
 		Organization: st.Organization.Name, OrgType: st.Organization.Type.Label(), County: st.Organization.County,
@@ -148,7 +151,7 @@ func newStatementView(r *request, e convening.Event, st convening.Statement, tok
 	}
 	if token != "" {
 		v.Path = statementPath(st.ID, token, "")
-		v.AbsolutePath = r.origin() + v.Path
+		v.AbsolutePath = frontdoor.Origin(r) + v.Path
 	}
 	return v
 }
@@ -176,32 +179,34 @@ func (h *Handler) statement(ctx context.Context, id, token string) (convening.St
 	return st, e, err
 }
 
-func (h *Handler) statementPage(ctx context.Context, r *request) (*response, error) {
-	id, token := r.params["statementId"], r.query.Get("token")
+func (h *Handler) statementPage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id, token := r.PathValue("statementId"), r.URL.Query().Get("token")
 	st, e, err := h.statement(ctx, id, token)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return h.showStatement(ctx, http.StatusOK, r, e, st, token, false, "")
+	return h.showStatement(w, r, http.StatusOK, e, st, token, false, "")
 }
 
-func (h *Handler) showStatement(ctx context.Context, status int, r *request, e convening.Event, st convening.Statement, token string, confirm bool, problem string) (*response, error) {
-	resp := private(nil)
+func (h *Handler) showStatement(w http.ResponseWriter, r *http.Request, status int, e convening.Event, st convening.Statement, token string, confirm bool, problem string) error {
+	ctx := r.Context()
+	private(w)
 	now := h.svc.Now()
 	v := statementPageView{Event: newEventView(e, now), St: newStatementView(r, e, st, token, now), Token: token,
 		Confirm: confirm, Problem: problem}
 	if st.Status == convening.StatementAccepted {
 		reg, regToken, err := h.svc.StatementRegistration(ctx, st.ID, token)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		v.St.RegistrationPath = managePath(reg.ID, regToken, "")
 	}
-	switch d := r.query.Get("done"); {
+	switch d := r.URL.Query().Get("done"); {
 	case d == "declined" && st.Status == convening.StatementDeclined, d == "withdrawn" && st.Status == convening.StatementWithdrawn:
 		v.Done = d
 	}
-	nonce := h.csrfNonce(r, resp)
+	nonce := h.csrfNonce(w, r)
 	v.CSRF = h.csrfToken(nonce, "statement-accept:"+st.ID)
 	v.DeclineCSRF = h.csrfToken(nonce, "statement-decline:"+st.ID)
 	name, title := "statement", "Your team's statement of interest"
@@ -211,28 +216,29 @@ func (h *Handler) showStatement(ctx context.Context, status int, r *request, e c
 	case confirm:
 		name, title = "statement-decline", "Withdraw your statement?"
 	}
-	return h.render(status, name, title, v, false, resp), nil
+	return h.render(w, status, name, title, v, false)
 }
 
 // acceptInvitation registers an invited team that accepts in time, and
 // sends the contact to the new registration's page.
-func (h *Handler) acceptInvitation(ctx context.Context, r *request) (*response, error) {
-	f, err := r.parseForm()
+func (h *Handler) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	f, err := readForm(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	id, token := r.params["statementId"], f.Get("token")
+	id, token := r.PathValue("statementId"), f.Get("token")
 	st, e, err := h.statement(ctx, id, token)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !h.checkCSRF(r, "statement-accept:"+st.ID) {
-		return h.showStatement(ctx, http.StatusForbidden, r, e, st, token, false,
+		return h.showStatement(w, r, http.StatusForbidden, e, st, token, false,
 			"For your security, please press “Accept the invitation” again.")
 	}
 	reg, regToken, _, err := h.svc.AcceptInvitation(ctx, id, token)
 	if err == nil {
-		return redirect(managePath(reg.ID, regToken, "accepted")), nil
+		return redirect(w, managePath(reg.ID, regToken, "accepted"))
 	}
 	var text string
 	status := problem.Status(err)
@@ -241,55 +247,56 @@ func (h *Handler) acceptInvitation(ctx context.Context, r *request) (*response, 
 		text = "The invitation expired before you accepted it, and its seats were released. If your team still wants to attend, write to CA LMI staff at once (reply to the invitation email): they can invite your team again if seats remain."
 	case convening.ReasonNotInvited:
 		text = "There is no invitation to accept: this page shows where your statement stands."
-	case convening.ReasonBusy, convening.ReasonTimedOut:
+	case convening.ReasonBusy:
 		text = "We're very busy right now, and the invitation is not accepted yet. Please press “Accept the invitation” again in a few seconds."
 	default:
-		return nil, err
+		return err
 	}
 	// Show the statement as it is now (the sweep may have lapsed it).
 	if st, e, err = h.statement(ctx, id, token); err != nil {
-		return nil, err
+		return err
 	}
-	return h.showStatement(ctx, status, r, e, st, token, false, text)
+	return h.showStatement(w, r, status, e, st, token, false, text)
 }
 
 // declineStatement declines the invitation or withdraws the statement,
 // after a confirmation step.
-func (h *Handler) declineStatement(ctx context.Context, r *request) (*response, error) {
-	f, err := r.parseForm()
+func (h *Handler) declineStatement(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	f, err := readForm(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	id, token := r.params["statementId"], f.Get("token")
+	id, token := r.PathValue("statementId"), f.Get("token")
 	st, e, err := h.statement(ctx, id, token)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !h.checkCSRF(r, "statement-decline:"+st.ID) {
-		return h.showStatement(ctx, http.StatusForbidden, r, e, st, token, st.Status.Active(),
+		return h.showStatement(w, r, http.StatusForbidden, e, st, token, st.Status.Active(),
 			"For your security, please confirm again.")
 	}
 	if !st.Status.Active() {
 		// Declined or withdrawn already (a second click), or accepted: the
 		// page says where it stands.
-		return redirect(statementPath(st.ID, token, "")), nil
+		return redirect(w, statementPath(st.ID, token, ""))
 	}
 	if f.Get("confirm") != "yes" {
-		return h.showStatement(ctx, http.StatusOK, r, e, st, token, true, "")
+		return h.showStatement(w, r, http.StatusOK, e, st, token, true, "")
 	}
 	after, err := h.svc.DeclineStatement(ctx, id, token)
 	switch convening.ErrorReason(err) {
 	case "":
 	case convening.ReasonStatementClosed:
 		// Closed meanwhile (staff decided, or it lapsed).
-		return redirect(statementPath(st.ID, token, "")), nil
-	case convening.ReasonBusy, convening.ReasonTimedOut:
-		return h.showStatement(ctx, problem.Status(err), r, e, st, token, true,
+		return redirect(w, statementPath(st.ID, token, ""))
+	case convening.ReasonBusy:
+		return h.showStatement(w, r, problem.Status(err), e, st, token, true,
 			"We're very busy right now, and nothing is changed yet. Please confirm again in a few seconds.")
 	default:
-		return nil, err
+		return err
 	}
-	return redirect(statementPath(st.ID, token, string(after.Status))), nil
+	return redirect(w, statementPath(st.ID, token, string(after.Status)))
 }
 
 // --- A member's confirmation ---
@@ -314,8 +321,8 @@ func memberPagePath(statementID, memberID, token string) string {
 
 // member reads the statement a member's link opens; a wrong token is
 // ENOTFOUND.
-func (h *Handler) member(ctx context.Context, r *request, token string) (convening.Statement, convening.Event, error) {
-	st, err := h.svc.MemberStatement(ctx, r.params["statementId"], r.params["memberId"], token)
+func (h *Handler) member(ctx context.Context, r *http.Request, token string) (convening.Statement, convening.Event, error) {
+	st, err := h.svc.MemberStatement(ctx, r.PathValue("statementId"), r.PathValue("memberId"), token)
 	if err != nil {
 		return st, convening.Event{}, err
 	}
@@ -323,19 +330,20 @@ func (h *Handler) member(ctx context.Context, r *request, token string) (conveni
 	return st, e, err
 }
 
-func (h *Handler) memberPage(ctx context.Context, r *request) (*response, error) {
-	token := r.query.Get("token")
+func (h *Handler) memberPage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	token := r.URL.Query().Get("token")
 	st, e, err := h.member(ctx, r, token)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return h.showMember(http.StatusOK, r, e, st, token, ""), nil
+	return h.showMember(w, r, http.StatusOK, e, st, token, "")
 }
 
-func (h *Handler) showMember(status int, r *request, e convening.Event, st convening.Statement, token, problem string) *response {
-	resp := private(nil)
+func (h *Handler) showMember(w http.ResponseWriter, r *http.Request, status int, e convening.Event, st convening.Statement, token, problem string) error {
+	private(w)
 	now := h.svc.Now()
-	mid := r.params["memberId"]
+	mid := r.PathValue("memberId")
 	// The member's page carries no token of the statement: a member never
 	// gets the contact's link, nor the answers' controls.
 	v := memberPageView{Event: newEventView(e, now), St: newStatementView(r, e, st, "", now), Token: token,
@@ -345,43 +353,44 @@ func (h *Handler) showMember(status int, r *request, e convening.Event, st conve
 			v.Member = v.St.Members[i]
 		}
 	}
-	v.CSRF = h.csrfToken(h.csrfNonce(r, resp), "member-confirm:"+st.ID+":"+mid)
+	v.CSRF = h.csrfToken(h.csrfNonce(w, r), "member-confirm:"+st.ID+":"+mid)
 	title := "Confirm that you will attend"
 	if v.Member.ConfirmedAt != nil {
 		title = "Thank you for confirming"
 	}
-	return h.render(status, "member", title, v, false, resp)
+	return h.render(w, status, "member", title, v, false)
 }
 
 // confirmMember records a member's confirmation; confirming twice shows
 // the same thanks.
-func (h *Handler) confirmMember(ctx context.Context, r *request) (*response, error) {
-	f, err := r.parseForm()
+func (h *Handler) confirmMember(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	f, err := readForm(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	token := f.Get("token")
 	st, e, err := h.member(ctx, r, token)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	mid := r.params["memberId"]
+	mid := r.PathValue("memberId")
 	if !h.checkCSRF(r, "member-confirm:"+st.ID+":"+mid) {
-		return h.showMember(http.StatusForbidden, r, e, st, token, "For your security, please press “I confirm” again."), nil
+		return h.showMember(w, r, http.StatusForbidden, e, st, token, "For your security, please press “I confirm” again.")
 	}
 	_, err = h.svc.ConfirmMember(ctx, st.ID, mid, token)
 	switch convening.ErrorReason(err) {
 	case "":
-		return redirect(memberPagePath(st.ID, mid, token)), nil
+		return redirect(w, memberPagePath(st.ID, mid, token))
 	case convening.ReasonStatementClosed:
 		// The page says why: withdrawn, declined, expired or accepted.
 		if st, e, err = h.member(ctx, r, token); err != nil {
-			return nil, err
+			return err
 		}
-		return h.showMember(http.StatusConflict, r, e, st, token, "This statement no longer takes confirmations."), nil
-	case convening.ReasonBusy, convening.ReasonTimedOut:
-		return h.showMember(problem.Status(err), r, e, st, token,
-			"We're very busy right now, and your confirmation is not recorded yet. Please press “I confirm” again in a few seconds."), nil
+		return h.showMember(w, r, http.StatusConflict, e, st, token, "This statement no longer takes confirmations.")
+	case convening.ReasonBusy:
+		return h.showMember(w, r, problem.Status(err), e, st, token,
+			"We're very busy right now, and your confirmation is not recorded yet. Please press “I confirm” again in a few seconds.")
 	}
-	return nil, err
+	return err
 }

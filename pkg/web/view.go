@@ -70,22 +70,17 @@ type page struct {
 	Data   any
 }
 
-func (h *Handler) render(status int, name, title string, data any, script bool, resp *response) *response {
-	if resp == nil {
-		resp = &response{}
-	}
+// render answers the named page with the given status; it writes nothing
+// if the template fails (the error page answers instead).
+func (h *Handler) render(w http.ResponseWriter, status int, name, title string, data any, script bool) error {
 	var b bytes.Buffer
 	if err := pages[name].Execute(&b, page{Title: title, Script: script, Data: data}); err != nil {
-		h.log.Error("render page", "page", name, "error", err)
-		return h.errorPage(http.StatusInternalServerError)
+		return fmt.Errorf("render page %s: %w", name, err)
 	}
-	resp.status = status
-	if resp.header == nil {
-		resp.header = map[string]string{}
-	}
-	resp.header["Content-Type"] = "text/html; charset=utf-8"
-	resp.body = b.String()
-	return resp
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
+	return nil
 }
 
 // errorView is the friendly error page.
@@ -97,7 +92,7 @@ type errorView struct {
 
 // errorPage renders a page that says what happened in plain words and
 // nothing about the cause.
-func (h *Handler) errorPage(status int) *response {
+func (h *Handler) errorPage(w http.ResponseWriter, status int) {
 	v := errorView{Status: status}
 	switch status {
 	case http.StatusNotFound:
@@ -122,20 +117,15 @@ func (h *Handler) errorPage(status int) *response {
 	var b bytes.Buffer
 	if err := pages["error"].Execute(&b, page{Title: v.Heading, Data: v}); err != nil {
 		h.log.Error("render error page", "error", err)
-		return &response{status: status, header: map[string]string{"Content-Type": "text/plain; charset=utf-8"}, body: v.Heading + "\n"}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(v.Heading + "\n"))
+		return
 	}
-	return &response{status: status, header: map[string]string{"Content-Type": "text/html; charset=utf-8"}, body: b.String()}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
 }
-
-// eventState is where registration for an event stands.
-type eventState string
-
-const (
-	stateOpen   eventState = "open"
-	stateFull   eventState = "full" // open, but new teams join the waiting list
-	stateSoon   eventState = "soon" // opens later
-	stateClosed eventState = "closed"
-)
 
 // eventView is an event as the pages show it.
 type eventView struct {
@@ -146,9 +136,11 @@ type eventView struct {
 	Capacity, SeatsLeft          int
 	MaxTeamSize                  int
 	WaitlistLength               int
-	State                        eventState
-	StateLabel                   string
-	OpensAt, ClosesAt            time.Time
+	// State is where the event's window stands (Event.Window; a past
+	// event's is closed, as far as teams are concerned).
+	State             convening.WindowState
+	StateLabel        string
+	OpensAt, ClosesAt time.Time
 	// Statement: the event admits teams by statement of interest, due by
 	// StatementsDue; staff invite, and an invited team has RespondWithin
 	// to accept.
@@ -166,11 +158,11 @@ type eventView struct {
 
 // Registrable reports whether the registration form is open.
 func (v eventView) Registrable() bool {
-	return !v.Statement && (v.State == stateOpen || v.State == stateFull)
+	return !v.Statement && (v.State == convening.WindowOpen || v.State == convening.WindowFull)
 }
 
 // TakesStatements reports whether the statement form is open.
-func (v eventView) TakesStatements() bool { return v.Statement && v.State == stateOpen }
+func (v eventView) TakesStatements() bool { return v.Statement && v.State == convening.WindowOpen }
 
 // NextPosition is roughly where a team registering now would wait.
 func (v eventView) NextPosition() int { return v.WaitlistLength + 1 }
@@ -194,34 +186,35 @@ func newEventView(e convening.Event, now time.Time) eventView {
 	if e.WaitlistOffers != nil {
 		v.Offers = duration(time.Duration(e.WaitlistOffers.RespondWithinHours) * time.Hour)
 	}
-	if e = e.WithAdmissionDefaults(); e.Admission == convening.AdmissionStatement {
+	w := e.Window(now)
+	if w.State == convening.WindowPast {
+		w.State = convening.WindowClosed
+	}
+	v.State = w.State
+	if w.Statements {
+		e = e.WithAdmissionDefaults()
 		v.Statement = true
 		v.RespondWithin = duration(time.Duration(e.RespondWithinHours) * time.Hour)
-		due := e.RegistrationClosesAt
-		if e.StatementsCloseAt != nil {
-			due = *e.StatementsCloseAt
-		}
-		v.StatementsDue = dateTime(due)
-		// The domain's window decides; its reason picks the words.
-		switch convening.ErrorReason(e.CheckStatementWindow(now)) {
-		case "":
-			v.State, v.StateLabel = stateOpen, "Statements of interest open"
-		case convening.ReasonRegistrationNotOpenYet:
-			v.State, v.StateLabel = stateSoon, "Statements of interest open "+dateTime(e.RegistrationOpensAt)
+		v.StatementsDue = dateTime(w.ClosesAt)
+		switch w.State {
+		case convening.WindowOpen:
+			v.StateLabel = "Statements of interest open"
+		case convening.WindowSoon:
+			v.StateLabel = "Statements of interest open " + dateTime(w.OpensAt)
 		default:
-			v.State, v.StateLabel = stateClosed, "Statements of interest closed"
+			v.StateLabel = "Statements of interest closed"
 		}
 		return v
 	}
-	switch {
-	case now.Before(e.RegistrationOpensAt):
-		v.State, v.StateLabel = stateSoon, "Registration opens "+dateTime(e.RegistrationOpensAt)
-	case !e.RegistrationOpen(now):
-		v.State, v.StateLabel = stateClosed, "Registration closed"
-	case e.WaitlistLength > 0 || e.SeatsLeft() == 0:
-		v.State, v.StateLabel = stateFull, "Full — waiting list open"
+	switch w.State {
+	case convening.WindowSoon:
+		v.StateLabel = "Registration opens " + dateTime(w.OpensAt)
+	case convening.WindowFull:
+		v.StateLabel = "Full — waiting list open"
+	case convening.WindowOpen:
+		v.StateLabel = "Open for registration"
 	default:
-		v.State, v.StateLabel = stateOpen, "Open for registration"
+		v.StateLabel = "Registration closed"
 	}
 	return v
 }

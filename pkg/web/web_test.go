@@ -18,6 +18,7 @@ import (
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/frontdoor"
 	"github.com/calmi/convenings/pkg/memstore"
 	"github.com/calmi/convenings/pkg/storetest"
 	"github.com/calmi/convenings/pkg/web"
@@ -123,7 +124,7 @@ func (s *site) do(method, target string, headers map[string]string, body string,
 	}
 	ev.RequestContext.HTTP.Method = method
 	ev.RequestContext.RequestID = "req-1"
-	resp, err := s.h.Handle(context.Background(), ev)
+	resp, err := frontdoor.Lambda(s.h)(context.Background(), ev)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, target, err)
 	}
@@ -607,12 +608,35 @@ func TestDefaultRoute(t *testing.T) {
 		{"/api/no-such-thing", "application/problem+json"},
 	} {
 		t.Run(tt.path, func(t *testing.T) {
-			resp, err := s.h.Handle(context.Background(), events.APIGatewayV2HTTPRequest{RouteKey: deploy.DefaultRoute, RawPath: tt.path,
+			resp, err := frontdoor.Lambda(s.h)(context.Background(), events.APIGatewayV2HTTPRequest{RouteKey: deploy.DefaultRoute, RawPath: tt.path,
 				Headers: map[string]string{}})
 			if err != nil || resp.StatusCode != 404 || !strings.HasPrefix(resp.Headers["Content-Type"], tt.contentType) {
 				t.Fatalf("%v %d %v", err, resp.StatusCode, resp.Headers)
 			}
 		})
+	}
+}
+
+// TestTrailingSlash: API Gateway sends /staff/ to the $default route, the
+// website, which sends the browser on to /staff (issue 16); a path no
+// route has stays the 404 page.
+func TestTrailingSlash(t *testing.T) {
+	s := newSite(t)
+	for _, tt := range []struct {
+		path, location string
+		status         int
+	}{
+		{"/staff/", "/staff", 301},
+		{"/staff/events/", "/staff/events", 301},
+		{"/events/cv/", "/events/cv", 301},
+		{"/no/such/page/", "", 404},
+	} {
+		ev := events.APIGatewayV2HTTPRequest{RouteKey: deploy.DefaultRoute, RawPath: tt.path, Headers: map[string]string{}}
+		ev.RequestContext.HTTP.Method = "GET"
+		resp, err := frontdoor.Lambda(s.h)(context.Background(), ev)
+		if err != nil || resp.StatusCode != tt.status || resp.Headers["Location"] != tt.location {
+			t.Errorf("%s: %v %d %v", tt.path, err, resp.StatusCode, resp.Headers)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@
 package apitest
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -13,7 +14,8 @@ import (
 )
 
 // Request returns what API Gateway sends for routeKey (e.g. "POST
-// /api/events/{eventId}/registrations"): params filled into the path,
+// /api/events/{eventId}/registrations"): params filled into the path
+// (escaped),
 // headers lower-cased as API Gateway passes them (with a JSON content type
 // unless headers name one), and body. On a staff route of deploy.Routes it
 // carries the claims of a signed-in member of the staff group, as API Gateway's JWT
@@ -22,7 +24,7 @@ import (
 func Request(routeKey string, params, headers map[string]string, body string) events.APIGatewayV2HTTPRequest {
 	method, path, _ := strings.Cut(routeKey, " ")
 	for k, v := range params {
-		path = strings.ReplaceAll(path, "{"+k+"}", v)
+		path = strings.ReplaceAll(path, "{"+k+"}", url.PathEscape(v))
 	}
 	hdr := map[string]string{"content-type": "application/json"}
 	for k, v := range headers {

@@ -1,4 +1,4 @@
-package console
+package signin
 
 import (
 	"crypto/aes"
@@ -11,18 +11,19 @@ import (
 
 // sealer encrypts and authenticates small values with AES-256-GCM (the
 // standard library's AEAD): the sign-in state the browser carries between
-// the redirect and the callback, and the refresh tokens the table keeps.
-// What it seals cannot be read or changed without the console's key.
+// the redirect and the callback, the refresh tokens the table keeps, and
+// what the console's pages carry in cookies (SignIn.Seal). What it seals
+// cannot be read or changed without the console's key.
 type sealer struct{ aead cipher.AEAD }
 
 func newSealer(key []byte) (*sealer, error) {
 	block, err := aes.NewCipher(key)
 	if err != nil {
-		return nil, fmt.Errorf("console: %w", err)
+		return nil, fmt.Errorf("signin: %w", err)
 	}
 	aead, err := cipher.NewGCM(block)
 	if err != nil {
-		return nil, fmt.Errorf("console: %w", err)
+		return nil, fmt.Errorf("signin: %w", err)
 	}
 	return &sealer{aead: aead}, nil
 }
