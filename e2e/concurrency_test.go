@@ -132,18 +132,15 @@ func TestConcurrentRush(t *testing.T) {
 	feed := time.NewTicker(20 * time.Millisecond)
 	fed := 0
 	for done := false; !done; {
-		select {
-		case <-feed.C:
-			mu.Lock()
-			for ; fed < len(outcomes); fed++ {
-				if o := outcomes[fed]; o.status == 201 && fed%5 == 0 {
-					cancels <- o
-				}
+		<-feed.C
+		mu.Lock()
+		for ; fed < len(outcomes); fed++ {
+			if o := outcomes[fed]; o.status == 201 && fed%5 == 0 {
+				cancels <- o
 			}
-			finished := len(outcomes) == teams+duplicates+3*retried
-			mu.Unlock()
-			done = finished
 		}
+		done = len(outcomes) == teams+duplicates+3*retried
+		mu.Unlock()
 	}
 	feed.Stop()
 	wg.Wait()

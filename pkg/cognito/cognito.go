@@ -123,9 +123,8 @@ func (c Claims) Staff() staffauth.Staff {
 // JWKS (fetched on first use and again when a token names an unknown key),
 // the issuer, the expiry, and who the token is for.
 type Verifier struct {
-	pool   Pool
-	oidc   *oidc.IDTokenVerifier
-	scopes []string
+	pool Pool
+	oidc *oidc.IDTokenVerifier
 }
 
 // VerifierOptions adjust a Verifier.

@@ -78,6 +78,9 @@ type StreamPoller struct {
 	consumers []*streamConsumer
 	opts      PollerOptions
 	log       *slog.Logger
+	// ready is closed once every consumer holds its position in every
+	// shard it reads from the start (see Ready).
+	ready chan struct{}
 }
 
 type streamConsumer struct {
@@ -108,7 +111,7 @@ func NewStreamPoller(streams *dynamodbstreams.Client, streamARN string, consumer
 	if opts.Region == "" {
 		opts.Region = defaultRegion
 	}
-	p := &StreamPoller{streams: streams, arn: streamARN, opts: opts, log: opts.Logger}
+	p := &StreamPoller{streams: streams, arn: streamARN, opts: opts, log: opts.Logger, ready: make(chan struct{})}
 	if p.log == nil {
 		p.log = slog.Default()
 	}
@@ -131,6 +134,12 @@ func NewStreamPoller(streams *dynamodbstreams.Client, streamARN string, consumer
 	return p, nil
 }
 
+// Ready is closed once every consumer has taken its position in each shard
+// that was open when Run started (with FromStart false, a record written
+// after that is delivered, one written before is not). It stays open if
+// Run fails at start.
+func (p *StreamPoller) Ready() <-chan struct{} { return p.ready }
+
 // Run polls until ctx is done, then returns nil. It fails only if the
 // stream cannot be described at start; later errors are logged and
 // retried, as Lambda would.
@@ -139,10 +148,15 @@ func (p *StreamPoller) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("stream poller: %w", err)
 	}
-	var wg sync.WaitGroup
+	var wg, positioned sync.WaitGroup
 	for _, c := range p.consumers {
-		wg.Go(func() { p.runConsumer(ctx, c, shards) })
+		positioned.Add(1)
+		wg.Go(func() { p.runConsumer(ctx, c, shards, positioned.Done) })
 	}
+	go func() {
+		positioned.Wait()
+		close(p.ready)
+	}()
 	wg.Wait()
 	return nil
 }
@@ -165,7 +179,9 @@ func (p *StreamPoller) listShards(ctx context.Context) ([]types.Shard, error) {
 
 // runConsumer reads every shard for one consumer, starting a shard once its
 // parent has been read to the end so that each item's changes stay in order.
-func (p *StreamPoller) runConsumer(ctx context.Context, c *streamConsumer, initial []types.Shard) {
+// It calls positioned once it holds a position in every shard it starts
+// reading at once.
+func (p *StreamPoller) runConsumer(ctx context.Context, c *streamConsumer, initial []types.Shard, positioned func()) {
 	started := map[string]bool{}
 	finished := map[string]bool{}
 	atStart := map[string]bool{}
@@ -183,9 +199,9 @@ func (p *StreamPoller) runConsumer(ctx context.Context, c *streamConsumer, initi
 	}
 
 	done := make(chan string)
-	var wg sync.WaitGroup
+	var wg, first sync.WaitGroup
 	defer wg.Wait()
-	follow := func(shards []types.Shard) {
+	follow := func(shards []types.Shard, onPosition *sync.WaitGroup) {
 		known := map[string]bool{}
 		for _, s := range shards {
 			known[aws.ToString(s.ShardId)] = true
@@ -201,8 +217,15 @@ func (p *StreamPoller) runConsumer(ctx context.Context, c *streamConsumer, initi
 			if atStart[id] {
 				at = startAt
 			}
+			var once sync.Once
+			mark := func() {}
+			if onPosition != nil {
+				onPosition.Add(1)
+				mark = func() { once.Do(onPosition.Done) }
+			}
 			wg.Go(func() {
-				p.readShard(ctx, c, id, at)
+				defer mark() // also when the shard cannot be read at all
+				p.readShard(ctx, c, id, at, mark)
 				select {
 				case done <- id:
 				case <-ctx.Done():
@@ -211,7 +234,11 @@ func (p *StreamPoller) runConsumer(ctx context.Context, c *streamConsumer, initi
 		}
 	}
 
-	follow(initial)
+	follow(initial, &first)
+	go func() {
+		first.Wait()
+		positioned()
+	}()
 	ticker := time.NewTicker(shardDiscoveryInterval)
 	defer ticker.Stop()
 	for {
@@ -229,18 +256,20 @@ func (p *StreamPoller) runConsumer(ctx context.Context, c *streamConsumer, initi
 			}
 			continue
 		}
-		follow(shards)
+		follow(shards, nil)
 	}
 }
 
 // readShard delivers one shard's records to one consumer until the shard is
-// closed and read, or ctx is done.
-func (p *StreamPoller) readShard(ctx context.Context, c *streamConsumer, shardID string, at types.ShardIteratorType) {
+// closed and read, or ctx is done. It calls positioned once it holds an
+// iterator.
+func (p *StreamPoller) readShard(ctx context.Context, c *streamConsumer, shardID string, at types.ShardIteratorType, positioned func()) {
 	log := p.log.With("consumer", c.Name, "shard", shardID)
 	iterator, ok := p.shardIterator(ctx, log, shardID, at, "")
 	if !ok {
 		return
 	}
+	positioned()
 	var pending []events.DynamoDBEventRecord // read, passed the filter, not yet delivered
 	var lastRead string                      // sequence number of the last record read
 	failures := 0                            // failed attempts at the batch that pending starts

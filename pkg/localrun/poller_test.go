@@ -72,8 +72,9 @@ func (f *streamFixture) putKey(t *testing.T, pk string) {
 	f.put(t, map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: pk}})
 }
 
-// run starts a poller; it is stopped, and checked to stop, before the
-// table is deleted (cleanups run last-in first-out).
+// run starts a poller and waits until it is ready (has taken its position in
+// every shard); it is stopped, and checked to stop, before the table is
+// deleted (cleanups run last-in first-out).
 func (f *streamFixture) run(t *testing.T, consumers []localrun.StreamConsumer, opts localrun.PollerOptions) {
 	t.Helper()
 	opts.Logger = slog.New(slog.DiscardHandler)
@@ -101,6 +102,13 @@ func (f *streamFixture) run(t *testing.T, consumers []localrun.StreamConsumer, o
 			t.Error("Run did not return after its context was cancelled")
 		}
 	})
+	select {
+	case <-p.Ready():
+	case err := <-done:
+		t.Fatalf("Run() returned before it was ready: %v", err)
+	case <-time.After(15 * time.Second):
+		t.Fatal("the poller was not ready within 15 s")
+	}
 }
 
 // consumer records every batch its function receives and answers with
@@ -279,21 +287,18 @@ func TestStreamPollerFilter(t *testing.T) {
 	f.put(t, item("b", "y", "1"))
 	f.put(t, item("a", "x", "2")) // MODIFY of a kind x item
 	f.put(t, item("c", "x", "1"))
+	// A last insert that passes the filter: it arrives after every record
+	// written before it (a new table's stream has one shard, read in
+	// order), so once it is here a wrongly passed record would be too.
+	f.put(t, item("z", "x", "1"))
 
-	all.waitRecords(t, 4)
+	all.waitRecords(t, 5)
 	var got []string
-	for _, b := range filtered.waitRecords(t, 2) {
+	for _, b := range filtered.waitRecords(t, 3) {
 		got = append(got, keysOf(b)...)
 	}
-	time.Sleep(200 * time.Millisecond) // room for a wrongly passed record to arrive
-	filtered.mu.Lock()
-	n := 0
-	for _, b := range filtered.batches {
-		n += len(b)
-	}
-	filtered.mu.Unlock()
-	if !slices.Equal(got, []string{"a", "c"}) || n != 2 {
-		t.Errorf("filtered consumer got %v (%d records), want the inserts a and c", got, n)
+	if !slices.Equal(got, []string{"a", "c", "z"}) {
+		t.Errorf("filtered consumer got %v, want the inserts a, c and z", got)
 	}
 }
 
@@ -378,8 +383,6 @@ func TestStreamPollerStartsAtLatest(t *testing.T) {
 	f.putKey(t, "old")
 	var c consumer
 	f.run(t, []localrun.StreamConsumer{{Name: "notify", Function: c.function()}}, localrun.PollerOptions{})
-	// The poller has no ready signal; give it time to take its position.
-	time.Sleep(500 * time.Millisecond)
 	f.putKey(t, "new")
 	batches := c.waitRecords(t, 1)
 	if got := keysOf(batches[0]); !slices.Equal(got, []string{"new"}) {
