@@ -335,7 +335,7 @@ func resolveConfig(stack awscdk.Stack, props *ConveningsStackProps) config {
 		cfg.senderEmail = DefaultSenderEmail
 		annotations.AddWarningV2(jsii.String("convenings:senderEmail"), jsii.String(fmt.Sprintf(
 			"No sender email set: notices will be sent from %s, which cannot be verified in SES. "+
-				"Deploy with `cdk deploy -c %s=you@yourdomain`.", DefaultSenderEmail, ContextSenderEmail)))
+				"Deploy with `cdk deploy -c %s=you@yourdomain`.", DefaultSenderEmail, ContextSenderEmail)), nil)
 	}
 	if _, ok := emailDomain(cfg.senderEmail); !ok {
 		annotations.AddError(jsii.String(fmt.Sprintf("%s %q is not an email address", ContextSenderEmail, cfg.senderEmail)))
@@ -352,7 +352,7 @@ func resolveConfig(stack awscdk.Stack, props *ConveningsStackProps) config {
 	case cfg.alarmEmail == "":
 		annotations.AddWarningV2(jsii.String("convenings:alarmEmail"), jsii.String(fmt.Sprintf(
 			"No alarm email set: the alarms notify a topic nobody subscribes to. "+
-				"Deploy with `cdk deploy -c %s=ops@yourdomain`, or subscribe to the AlarmTopicArn output.", ContextAlarmEmail)))
+				"Deploy with `cdk deploy -c %s=ops@yourdomain`, or subscribe to the AlarmTopicArn output.", ContextAlarmEmail)), nil)
 	case !ok:
 		annotations.AddError(jsii.String(fmt.Sprintf("%s %q is not an email address", ContextAlarmEmail, cfg.alarmEmail)))
 	}
@@ -580,7 +580,8 @@ func newUserPool(stack awscdk.Stack, cfg config, site *string) (awscognito.UserP
 		UserPoolId:               pool.UserPoolId(),
 		ClientId:                 client.UserPoolClientId(),
 		UseCognitoProvidedValues: jsii.Bool(true),
-	}).AddDependency(domain.Node().DefaultChild().(awscdk.CfnResource))
+	}).AddResourceDependency(domain.Node().DefaultChild().(awscdk.CfnResource),
+		jsii.String("the branding names the managed login, which exists once its domain does"))
 	return pool, client, domain
 }
 
