@@ -22,6 +22,7 @@ import (
 	"github.com/calmi/convenings/pkg/localrun"
 	"github.com/calmi/convenings/pkg/mail"
 	"github.com/calmi/convenings/pkg/outbox"
+	"github.com/calmi/convenings/pkg/tokensecret/secretstest"
 )
 
 func TestMain(m *testing.M) { os.Exit(localaws.RunTests(m)) }
@@ -39,6 +40,9 @@ type harness struct {
 	// build them (localrun.NewFunction).
 	functions map[string]func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
 	svc       *convening.Service
+	// secrets stands in for Secrets Manager, for the token rotation's
+	// samples (samplePayloadHarness); nil elsewhere.
+	secrets *secretstest.Server
 }
 
 // functionConfig is the configuration the functions get from the CDK app,
@@ -53,7 +57,16 @@ func (h *harness) functionConfig(sesURL string, clientOpts ...func(*dynamodb.Opt
 			CognitoLoginURL:     "https://convenings-staff.auth.us-west-2.amazoncognito.com",
 			SESConfigurationSet: localrun.ConfigurationSet},
 		DynamoDBEndpoint: dynamoURL, SESEndpoint: sesURL, DynamoDBOptions: clientOpts,
+		SecretsManagerEndpoint: h.secretsURL(),
 	}
+}
+
+// secretsURL is the Secrets Manager stand-in's endpoint, if there is one.
+func (h *harness) secretsURL() string {
+	if h.secrets == nil {
+		return ""
+	}
+	return h.secrets.URL
 }
 
 func newHarness(t testing.TB, clientOpts ...func(*dynamodb.Options)) *harness {
