@@ -324,6 +324,7 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 	output("UserPoolId", userPool.UserPoolId(), "Cognito user pool of the staff")
 	output("UserPoolClientId", userPoolClient.UserPoolClientId(), "Cognito app client for the staff pages")
 	output("TableName", table.TableName(), "DynamoDB table the functions use")
+	output("TokenSecretArn", tokenSecret.SecretArn(), "Secrets Manager secret: the keyring that signs the links emailed to teams")
 	if isRestored {
 		output("RetainedTableName", ownTable.TableName(), "The stack's own table, which the restored one replaces: kept (deletion protection) until staff delete it")
 	}
@@ -331,6 +332,7 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 	output("PromotionDeadLetterQueueUrl", dlqs[deploy.Promoter].QueueUrl(), "Stream records the promoter failed to process")
 	output("MailEventsDeadLetterQueueUrl", dlqs[deploy.SESEvents].QueueUrl(), "SES events the ses-events function failed to record")
 	output("ScheduleDeadLetterQueueUrl", scheduleDLQ.QueueUrl(), "Scheduled sweeps EventBridge could not start")
+	output("MailConfigurationSetName", configSet.ConfigurationSetName(), "SES configuration set the mailer sends with (suppression, bounce and complaint events)")
 	sender.outputs(output)
 
 	alarmTopic := newAlarms(stack, cfg, topicKey, alarmSources{functions: fns, logs: logs, queues: dlqs, scheduleQueue: scheduleDLQ, api: api})

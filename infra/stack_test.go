@@ -1451,10 +1451,12 @@ func TestOutputs(t *testing.T) {
 		{"UserPoolId", ref(s.cfn.logicalID(t, "AWS::Cognito::UserPool", "StaffPool"))},
 		{"UserPoolClientId", ref(s.cfn.logicalID(t, "AWS::Cognito::UserPoolClient", "StaffPoolStaffClient"))},
 		{"TableName", ref(s.cfn.ofType("AWS::DynamoDB::GlobalTable")[0])},
+		{"TokenSecretArn", ref(s.cfn.logicalID(t, "AWS::SecretsManager::Secret", "TokenSecret"))},
 		{"NotificationDeadLetterQueueUrl", ref(s.cfn.logicalID(t, "AWS::SQS::Queue", "NotificationDeadLetterQueue"))},
 		{"PromotionDeadLetterQueueUrl", ref(s.cfn.logicalID(t, "AWS::SQS::Queue", "PromotionDeadLetterQueue"))},
 		{"MailEventsDeadLetterQueueUrl", ref(s.cfn.logicalID(t, "AWS::SQS::Queue", "MailEventsDeadLetterQueue"))},
 		{"ScheduleDeadLetterQueueUrl", ref(s.cfn.logicalID(t, "AWS::SQS::Queue", "ScheduleDeadLetterQueue"))},
+		{"MailConfigurationSetName", ref(s.cfn.logicalID(t, "AWS::SES::ConfigurationSet", "MailConfigurationSet"))},
 		{"AlarmTopicArn", ref(s.cfn.logicalID(t, "AWS::SNS::Topic", "AlarmTopic"))},
 	}
 	for _, tt := range tests {
