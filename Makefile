@@ -54,8 +54,12 @@ vet:
 test-go:
 	$(GO) test -count=1 -timeout 20m ./...
 
-synth: deps ## synthesize the CloudFormation template (builds the functions)
-	npx --no-install cdk synth --quiet
+# cdk synth applies cdk-nag's AwsSolutions pack (infra/nag.go): a finding not
+# suppressed fails it, and so does a deprecation warning from the CDK.
+synth: deps ## synthesize the CloudFormation template (builds the functions), checked by cdk-nag's AwsSolutions pack
+	@out=$$(npx --no-install cdk synth --quiet 2>&1); status=$$?; echo "$$out"; \
+	  if [ $$status -ne 0 ]; then exit $$status; fi; \
+	  if grep -qi 'deprecated' <<<"$$out"; then echo "cdk synth warned of a deprecated API (above): replace it"; exit 1; fi
 
 build: ## build every function for Lambda (linux/arm64) into bin/<name>/bootstrap
 	@for f in $(FUNCTIONS); do \

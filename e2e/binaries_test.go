@@ -37,7 +37,7 @@ func TestFunctionBinaries(t *testing.T) {
 	env := []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "AWS_REGION=" + localaws.Region,
 		"AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local", "AWS_EC2_METADATA_DISABLED=true",
-		"AWS_ENDPOINT_URL_DYNAMODB=" + dynamoURL, "AWS_ENDPOINT_URL_SESV2=" + sesURL,
+		"AWS_ENDPOINT_URL_DYNAMODB=" + dynamoURL, "AWS_ENDPOINT_URL_SESV2=" + sesURL, "AWS_ENDPOINT_URL_SECRETS_MANAGER=" + h.secrets.URL,
 		deploy.EnvTableName + "=" + h.table, deploy.EnvLogLevel + "=warn", deploy.EnvTokenSecret + "=" + tokenSecret,
 		deploy.EnvPublicURL + "=http://127.0.0.1:8080", deploy.EnvSenderEmail + "=convenings@lmi.example.org",
 		deploy.EnvSESMaxSendRate + "=50", deploy.EnvSESConfigurationSet + "=" + localrun.ConfigurationSet,
@@ -81,4 +81,5 @@ func TestFunctionBinaries(t *testing.T) {
 	}
 	checkSampleMail(t, sesURL, run)
 	checkSESEvents(t, h)
+	checkTokenRotation(t, h, sampleSecretARN(t, h))
 }

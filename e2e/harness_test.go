@@ -23,6 +23,7 @@ import (
 	"github.com/calmi/convenings/pkg/mail"
 	"github.com/calmi/convenings/pkg/mailer"
 	"github.com/calmi/convenings/pkg/storetest"
+	"github.com/calmi/convenings/pkg/tokensecret/secretstest"
 )
 
 func TestMain(m *testing.M) { os.Exit(localaws.RunTests(m)) }
@@ -41,6 +42,9 @@ type harness struct {
 	functions map[string]func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
 	svc       *storetest.Services
 	store     *dynamostore.Store // the services' store
+	// secrets stands in for Secrets Manager, for the token rotation's
+	// samples (samplePayloadHarness); nil elsewhere.
+	secrets *secretstest.Server
 }
 
 // functionConfig is the configuration the functions get from the CDK app,
@@ -55,7 +59,16 @@ func (h *harness) functionConfig(sesURL string, clientOpts ...func(*dynamodb.Opt
 			CognitoLoginURL:     "https://convenings-staff.auth.us-west-2.amazoncognito.com",
 			SESConfigurationSet: localrun.ConfigurationSet},
 		DynamoDBEndpoint: dynamoURL, SESEndpoint: sesURL, DynamoDBOptions: clientOpts,
+		SecretsManagerEndpoint: h.secretsURL(),
 	}
+}
+
+// secretsURL is the Secrets Manager stand-in's endpoint, if there is one.
+func (h *harness) secretsURL() string {
+	if h.secrets == nil {
+		return ""
+	}
+	return h.secrets.URL
 }
 
 func newHarness(t testing.TB, clientOpts ...func(*dynamodb.Options)) *harness {

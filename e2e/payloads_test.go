@@ -19,6 +19,8 @@ import (
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/localaws"
 	"github.com/calmi/convenings/pkg/localrun"
+	"github.com/calmi/convenings/pkg/tokensecret"
+	"github.com/calmi/convenings/pkg/tokensecret/secretstest"
 )
 
 // answerNone is the "status" of an SNS delivery: the function answers
@@ -58,6 +60,36 @@ var samplePayloads = []struct {
 	{"ses-bounce-transient.json", deploy.SESEvents, answerNone},
 	{"ses-complaint.json", deploy.SESEvents, answerNone},
 	{"ses-delivery.json", deploy.SESEvents, answerNone},
+	// A rotation of the token secret, step by step (checkTokenRotation).
+	{"secrets-rotation-create.json", deploy.TokenRotation, answerNone},
+	{"secrets-rotation-set.json", deploy.TokenRotation, answerNone},
+	{"secrets-rotation-test.json", deploy.TokenRotation, answerNone},
+	{"secrets-rotation-finish.json", deploy.TokenRotation, answerNone},
+}
+
+// The token secret and the rotation the rotation samples run.
+const (
+	sampleSecretName    = "ConveningsTokenSecret"
+	sampleRotationToken = "5f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
+)
+
+// checkTokenRotation checks what the rotation samples left: the secret's
+// current version is the keyring whose current key is the one before
+// (links already emailed open) with a next key added, and the value before
+// it is the previous version.
+func checkTokenRotation(t *testing.T, h *harness, arn string) {
+	t.Helper()
+	current, _ := h.secrets.Value(arn, secretstest.StageCurrent)
+	ring, err := tokensecret.ParseKeyring(current)
+	if err != nil {
+		t.Fatalf("the rotated secret: %v", err)
+	}
+	if ring.Current != tokenSecret || ring.Next == "" {
+		t.Errorf("the rotated secret's current key is %q, next %q: want the key before it current and a new next key", ring.Current, ring.Next)
+	}
+	if prev, _ := h.secrets.Value(arn, secretstest.StagePrevious); prev != tokenSecret {
+		t.Errorf("the previous version is %q, want the value before the rotation", prev)
+	}
 }
 
 // sentNotices are notices the harness marks sent, by the SES message id of
@@ -125,6 +157,10 @@ func samplePayloadHarness(t *testing.T, run string) *harness {
 		}
 	}
 	h.svc.NewID = convening.NewID
+	// The token secret, as CloudFormation creates it, with the rotation
+	// that the samples step through begun as RotateSecret begins it.
+	h.secrets = secretstest.Start(t)
+	h.secrets.StartRotation(h.secrets.Create(sampleSecretName, tokenSecret), sampleRotationToken)
 	return h
 }
 
@@ -210,6 +246,8 @@ func TestSamplePayloads(t *testing.T) {
 			switch {
 			case tt.status > 0:
 				roundTrip[events.APIGatewayV2HTTPRequest](t, payload)
+			case strings.HasPrefix(tt.file, "secrets-rotation-"):
+				roundTrip[events.SecretsManagerSecretRotationEvent](t, payload)
 			case tt.status == answerNone:
 				roundTrip[events.SNSEvent](t, payload)
 			case strings.HasPrefix(tt.file, "scheduled-"):
@@ -230,6 +268,21 @@ func TestSamplePayloads(t *testing.T) {
 	}
 	checkSampleMail(t, h.sesURL, "payloads")
 	checkSESEvents(t, h)
+	checkTokenRotation(t, h, sampleSecretARN(t, h))
+}
+
+// sampleSecretARN is the ARN of the rotation samples' secret.
+func sampleSecretARN(t *testing.T, h *harness) string {
+	t.Helper()
+	var e events.SecretsManagerSecretRotationEvent
+	raw, err := os.ReadFile(filepath.Join("..", "events", "secrets-rotation-create.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &e); err != nil {
+		t.Fatal(err)
+	}
+	return e.SecretID
 }
 
 // roundTrip checks that a payload decodes into T and encodes back to the

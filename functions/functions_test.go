@@ -94,6 +94,9 @@ func TestDependencies(t *testing.T) {
 		return func(fn string) bool { return slices.Contains(fns, fn) }
 	}
 	tokens := func(fn string) bool { f, _ := deploy.Lookup(fn); return f.Uses(deploy.EnvTokenSecretARN) }
+	// The secret's readers, and its rotation.
+	secrets := func(fn string) bool { f, _ := deploy.Lookup(fn); return tokens(fn) || f.RotatesTokenSecret }
+	table := func(fn string) bool { f, _ := deploy.Lookup(fn); return f.Uses(deploy.EnvTableName) }
 	rules := []struct {
 		pkg  string
 		want func(function string) bool // which functions link pkg
@@ -103,7 +106,9 @@ func TestDependencies(t *testing.T) {
 		// files) is not needed in Lambda: see package awsconfig.
 		{"github.com/aws/aws-sdk-go-v2/config", uses()},
 		{"github.com/aws/aws-sdk-go-v2/service/sts", uses()},
-		{"github.com/aws/aws-sdk-go-v2/service/secretsmanager", tokens},
+		{"github.com/aws/aws-sdk-go-v2/service/secretsmanager", secrets},
+		{module + "pkg/tokensecret", secrets},
+		{module + "pkg/dynamostore", table},
 		// The website's pages and the emails (rendered with html/template
 		// too) are the only HTML.
 		{"html/template", uses(deploy.Web, deploy.Mailer, deploy.Console)},

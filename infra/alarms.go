@@ -24,10 +24,11 @@ const (
 	// ("busy, retry") are the API working as designed in a rush; a steady
 	// stream of them, or of 500s, is not.
 	api5xxThreshold = 5
-	// consumerThrottlePeriods is how many periods in a row a function with
-	// reserved concurrency must be throttled to alarm: throttled stream
-	// batches and SNS events wait and are retried, so a short spell is the
-	// reservation working; a longer one is a backlog.
+	// consumerThrottlePeriods is how many periods in a row a stream or SNS
+	// consumer must be throttled to alarm: throttled stream batches and SNS
+	// events wait and are retried, so a short spell is the account's
+	// concurrency (or the function's reservation) working; a longer one is
+	// a backlog.
 	consumerThrottlePeriods = 3
 	// FailedNoticesMetric is the metric the failed-notice log lines count
 	// into, in the namespace "Convenings/<stack name>".
@@ -45,7 +46,9 @@ type alarmSources struct {
 	functions map[string]awslambda.Function
 	logs      map[string]awslogs.LogGroup
 	queues    map[string]awssqs.Queue // by the function whose failures they keep
-	api       awsapigatewayv2.HttpApi
+	// scheduleQueue keeps the scheduled invocations EventBridge gave up on.
+	scheduleQueue awssqs.Queue
+	api           awsapigatewayv2.HttpApi
 }
 
 // newAlarms defines the alarms and the topic they notify (when they go off
@@ -86,6 +89,9 @@ func newAlarms(stack awscdk.Stack, cfg config, key awskms.IKey, src alarmSources
 		}
 	}
 
+	alarm("ScheduleDeadLettersAlarm", "A scheduled sweep (mail, held seats, retention) could not be started: it waits in the schedule queue",
+		src.scheduleQueue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: period, Statistic: jsii.String("Maximum")}), 1, 1)
+
 	// A failed notice is a team that did not get its email: staff should
 	// reach it another way (GET /api/admin/notices lists them). The
 	// mailer's and ses-events' log line is counted by a metric filter.
@@ -111,7 +117,7 @@ func newAlarms(stack awscdk.Stack, cfg config, key awskms.IKey, src alarmSources
 		fn, id := src.functions[f.Name], constructID(f.Name)
 		alarm(id+"ErrorsAlarm", "The "+f.Name+" function failed (crash, timeout or error)", fn.MetricErrors(sum), 1, 1)
 		throttlePeriods := 1.0
-		if cfg.reserved[f.Name] > 0 {
+		if f.Stream != nil || len(f.SESEvents) > 0 {
 			throttlePeriods = consumerThrottlePeriods
 		}
 		alarm(id+"ThrottlesAlarm", "The "+f.Name+" function was throttled", fn.MetricThrottles(sum), 1, throttlePeriods)

@@ -22,7 +22,8 @@ const (
 	ContextCancelRateLimit    = "apiCancelRateLimit"
 	ContextCancelBurstLimit   = "apiCancelBurstLimit"
 	// Reserved concurrency of the functions no rush of HTTP traffic may
-	// starve.
+	// starve: none unless set, so that the stack deploys on a new account
+	// (docs/architecture.md, "Limits", says when to set them).
 	ContextPromoterConcurrency  = "promoterReservedConcurrency"
 	ContextMailerConcurrency    = "mailerReservedConcurrency"
 	ContextSESEventsConcurrency = "sesEventsReservedConcurrency"
@@ -42,13 +43,12 @@ const (
 	// and a stranger guessing manage links gets no further.
 	DefaultCancelRateLimit  = 5
 	DefaultCancelBurstLimit = 10
-	// One promoter runs per stream shard; a table of this size has a few.
-	DefaultPromoterConcurrency = 4
-	// The mailer is bound by the SES rate, not by instances: two (one for
-	// the stream, one for the sweep) each get half the account's rate.
-	DefaultMailerConcurrency = 2
-	// Bounces and complaints come a few at a time.
-	DefaultSESEventsConcurrency = 2
+	// UnreservedMailers is how many mailers the SES rate is shared by when
+	// the mailer has no reserved concurrency to cap it: one for the
+	// stream, one for the sweep, which is what a table of this size runs.
+	// More at once would exceed the rate; SES then refuses the excess,
+	// and each refused notice is put off a minute and sent again.
+	UnreservedMailers = 2
 )
 
 // throttle is one class's limits.
@@ -57,7 +57,6 @@ type throttle struct{ rate, burst float64 }
 // reservation names a function's reserved concurrency in the context.
 type reservation struct {
 	contextKey string
-	def        int
 }
 
 // resolveRouteThrottles reads each throttling class's limits from the
@@ -81,15 +80,19 @@ func resolveRouteThrottles(stack awscdk.Stack) map[deploy.Throttle]throttle {
 	return classes
 }
 
-// resolveReserved reads the reserved concurrency of each function that has
-// one. A number that is not a whole one is a synth error.
+// resolveReserved reads the reserved concurrency of each function the
+// context gives one (none by default). A number that is not a whole one
+// is a synth error.
 func resolveReserved(stack awscdk.Stack) map[string]int {
 	out := map[string]int{}
 	for name, spec := range functionSpecs() {
 		if spec.reserved == nil {
 			continue
 		}
-		n := firstPositive(contextNumber(stack, spec.reserved.contextKey), float64(spec.reserved.def))
+		n := contextNumber(stack, spec.reserved.contextKey)
+		if n == 0 {
+			continue
+		}
 		if n != math.Trunc(n) {
 			awscdk.Annotations_Of(stack).AddError(jsii.String(fmt.Sprintf("context %s=%v is not a whole number", spec.reserved.contextKey, n)))
 		}

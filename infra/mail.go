@@ -20,8 +20,9 @@ import (
 // does not send to it again (a later send to it bounces at once, with the
 // sub-type OnAccountSuppressionList, and fails its notice). Each function
 // with SES events in deploy.Functions (ses-events) gets those events
-// through a topic of its own, and fails the notice the email belongs to.
-func newMailConfigurationSet(stack awscdk.Stack, fns map[string]awslambda.Function, key awskms.IKey) awsses.ConfigurationSet {
+// through a topic of its own, and fails the notice the email belongs to;
+// what SNS cannot deliver to it waits in its dead-letter queue (dlqs).
+func newMailConfigurationSet(stack awscdk.Stack, fns map[string]awslambda.Function, dlqs map[string]awssqs.Queue, key awskms.IKey) awsses.ConfigurationSet {
 	configSet := awsses.NewConfigurationSet(stack, jsii.String("MailConfigurationSet"), &awsses.ConfigurationSetProps{
 		SuppressionReasons: awsses.SuppressionReasons_BOUNCES_AND_COMPLAINTS,
 		ReputationMetrics:  jsii.Bool(true),
@@ -43,7 +44,9 @@ func newMailConfigurationSet(stack awscdk.Stack, fns map[string]awslambda.Functi
 			Destination: awsses.EventDestination_SnsTopic(topic),
 			Events:      &types,
 		})
-		topic.AddSubscription(awssnssubscriptions.NewLambdaSubscription(fns[f.Name], nil))
+		topic.AddSubscription(awssnssubscriptions.NewLambdaSubscription(fns[f.Name], &awssnssubscriptions.LambdaSubscriptionProps{
+			DeadLetterQueue: dlqs[f.Name],
+		}))
 	}
 	return configSet
 }

@@ -64,6 +64,7 @@ func run(ctx context.Context, logger *slog.Logger) error {
 		},
 		BinDir: binDir,
 	})
+	checkAwsSolutions(app)
 	app.Synth(nil)
 	return nil
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -98,7 +97,8 @@ type ConveningsStackProps struct {
 type tableAccess int
 
 const (
-	tableRead tableAccess = iota
+	tableNone tableAccess = iota
+	tableRead
 	tableReadWrite
 )
 
@@ -107,8 +107,8 @@ const (
 type functionSpec struct {
 	timeout awscdk.Duration
 	table   tableAccess
-	// reserved, if set, reserves concurrency for the function (and caps it
-	// there): the context key of the number, and its default.
+	// reserved, if set, names the context key that may reserve concurrency
+	// for the function (and cap it there).
 	reserved *reservation
 }
 
@@ -124,11 +124,13 @@ func functionSpecs() map[string]functionSpec {
 		deploy.Web:          {timeout: http, table: tableReadWrite},
 		// Reads events; writes its sessions.
 		deploy.Console:   {timeout: http, table: tableReadWrite},
-		deploy.Promoter:  {timeout: stream, table: tableReadWrite, reserved: &reservation{ContextPromoterConcurrency, DefaultPromoterConcurrency}},
-		deploy.Mailer:    {timeout: stream, table: tableReadWrite, reserved: &reservation{ContextMailerConcurrency, DefaultMailerConcurrency}},
-		deploy.SESEvents: {timeout: http, table: tableReadWrite, reserved: &reservation{ContextSESEventsConcurrency, DefaultSESEventsConcurrency}},
+		deploy.Promoter:  {timeout: stream, table: tableReadWrite, reserved: &reservation{ContextPromoterConcurrency}},
+		deploy.Mailer:    {timeout: stream, table: tableReadWrite, reserved: &reservation{ContextMailerConcurrency}},
+		deploy.SESEvents: {timeout: http, table: tableReadWrite, reserved: &reservation{ContextSESEventsConcurrency}},
 		// A day's erasing is a few hundred registrations at most.
 		deploy.Retention: {timeout: awscdk.Duration_Minutes(jsii.Number(5)), table: tableReadWrite},
+		// Four short steps, each a call or two to Secrets Manager.
+		deploy.TokenRotation: {timeout: awscdk.Duration_Seconds(jsii.Number(30)), table: tableNone},
 	}
 }
 
@@ -150,10 +152,21 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 	cfg := resolveConfig(stack, props)
 
-	table := newTable(stack)
+	// The stack's own table; after a point-in-time restore, the functions
+	// use the restored one, and the stack keeps its own (retained) until
+	// staff delete it by hand.
+	ownTable := newTable(stack)
+	var table awsdynamodb.ITableV2 = ownTable
+	restored, isRestored := restoredTable(stack)
+	if isRestored {
+		table = restored
+	}
 
+	// The keyring that signs the links emailed to teams (package
+	// tokensecret). CloudFormation creates it with one key; the rotation
+	// function turns it into a ring (rotateTokenSecret).
 	tokenSecret := awssecretsmanager.NewSecret(stack, jsii.String("TokenSecret"), &awssecretsmanager.SecretProps{
-		Description: jsii.String("Key that signs the registration links sent to teams"),
+		Description: jsii.String("Keyring that signs the registration links sent to teams (rotated by the token-rotation function)"),
 		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
 			PasswordLength:     jsii.Number(64),
 			ExcludePunctuation: jsii.Bool(true),
@@ -172,20 +185,20 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 		if !ok {
 			panic(fmt.Sprintf("function %s has no spec in functionSpecs", name))
 		}
-		env := map[string]*string{
-			deploy.EnvTableName: table.TableName(),
-			deploy.EnvLogLevel:  jsii.String("info"),
+		env := map[string]*string{deploy.EnvLogLevel: jsii.String("info")}
+		if f.Uses(deploy.EnvTableName) {
+			env[deploy.EnvTableName] = table.TableName()
 		}
 		tokens := f.Uses(deploy.EnvTokenSecretARN)
 		if tokens {
 			env[deploy.EnvTokenSecretARN] = tokenSecret.SecretArn()
 		}
 		fn, logGroup := newFunction(stack, name, filepath.Join(props.BinDir, name), spec.timeout, cfg.reserved[name], env)
-		switch spec.table {
-		case tableRead:
-			table.GrantReadData(fn)
-		case tableReadWrite:
-			table.GrantReadWriteData(fn)
+		if spec.table != tableNone {
+			grantTable(fn, table, spec.table)
+		}
+		if f.RotatesTokenSecret {
+			rotateTokenSecret(stack, tokenSecret, fn)
 		}
 		if tokens {
 			tokenSecret.GrantRead(fn, nil)
@@ -229,25 +242,40 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 	mailer.AddEnvironment(jsii.String(deploy.EnvPublicURL), publicURL, nil)
 	mailer.AddEnvironment(jsii.String(deploy.EnvSenderEmail), jsii.String(cfg.senderEmail), nil)
 	mailer.AddEnvironment(jsii.String(deploy.EnvSESMaxSendRate), jsii.String(cfg.mailerSendRate()), nil)
+	// The queues that keep what a consumer gave up on: the stream
+	// triggers' records, and the SES events that SNS could not deliver or
+	// that Lambda's retries could not record.
+	deadLetters := map[string]struct{ id, holds string }{
+		deploy.Mailer:    {"NotificationDeadLetterQueue", "the stream records of new notices the mailer function gave up on (the mail sweep still sends the notices)"},
+		deploy.Promoter:  {"PromotionDeadLetterQueue", "the stream records of changed events the promoter function gave up on (seats a cancellation freed that no waitlisted team was promoted to)"},
+		deploy.SESEvents: {"MailEventsDeadLetterQueue", "the SES bounce and complaint events that SNS could not deliver to the ses-events function, or that its retries could not record"},
+	}
+	dlqs := map[string]awssqs.Queue{}
+	for _, f := range deploy.Functions {
+		if f.Stream != nil || len(f.SESEvents) > 0 {
+			q, ok := deadLetters[f.Name]
+			if !ok {
+				panic(fmt.Sprintf("function %s has a trigger but no dead-letter queue", f.Name))
+			}
+			dlqs[f.Name] = newFailureQueue(stack, q.id, q.holds)
+		}
+	}
+
 	// Addresses that bounce for good or complain are suppressed, and those
 	// events reach the functions that fail their notices (ses-events).
 	topicKey := newTopicKey(stack)
-	configSet := newMailConfigurationSet(stack, fns, topicKey)
+	configSet := newMailConfigurationSet(stack, fns, dlqs, topicKey)
 	mailer.AddEnvironment(jsii.String(deploy.EnvSESConfigurationSet), configSet.ConfigurationSetName(), nil)
-	grantSendEmail(stack, mailer, cfg.senderEmail, configSet)
+	sender := newSender(stack, cfg, configSet)
+	sender.grantSendEmail(mailer)
 
-	// The stream triggers, each with the queue that keeps what it gave up
-	// on; and the queues of the functions SNS invokes (asynchronously).
-	deadLetters := map[string]string{deploy.Mailer: "NotificationDeadLetterQueue", deploy.Promoter: "PromotionDeadLetterQueue",
-		deploy.SESEvents: "MailEventsDeadLetterQueue"}
-	dlqs := map[string]awssqs.Queue{}
+	// The stream triggers, and the retries of the functions SNS invokes
+	// (asynchronously), each into its queue.
 	for _, f := range deploy.Functions {
 		switch {
 		case f.Stream != nil:
-			dlqs[f.Name] = newFailureQueue(stack, deadLetters[f.Name])
 			fns[f.Name].AddEventSource(awslambdaeventsources.NewDynamoEventSource(table, streamSourceProps(*f.Stream, dlqs[f.Name])))
 		case len(f.SESEvents) > 0:
-			dlqs[f.Name] = newFailureQueue(stack, deadLetters[f.Name])
 			fns[f.Name].ConfigureAsyncInvoke(asyncInvokeOptions(dlqs[f.Name]))
 		}
 	}
@@ -256,12 +284,16 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 	// due (one put off, or one the stream could not deliver) and the
 	// promoter reminds teams of held seats and lapses the holds past their
 	// deadlines; once a day the retention function erases the people of
-	// events long over.
+	// events long over. EventBridge retries an invocation it could not
+	// make (Lambda throttled it at the door, say) until the next one is
+	// due, which does the same work, and then keeps it in a queue.
 	schedules := map[string][2]string{
 		deploy.Mailer:    {"MailSweepSchedule", "Send the notices that are due"},
 		deploy.Promoter:  {"HoldSweepSchedule", "Remind teams of held seats; lapse offers and invitations past their deadlines"},
 		deploy.Retention: {"RetentionSchedule", "Erase the personal data of events long over"},
 	}
+	scheduleDLQ := newFailureQueue(stack, "ScheduleDeadLetterQueue",
+		"the scheduled invocations EventBridge could not make (the mail sweep, the held-seat sweep, the daily retention)")
 	for _, f := range deploy.Functions {
 		if f.ScheduleMinutes == 0 {
 			continue
@@ -270,10 +302,15 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 		if !ok {
 			panic(fmt.Sprintf("function %s has a schedule but no rule name", f.Name))
 		}
+		every := awscdk.Duration_Minutes(jsii.Number(float64(f.ScheduleMinutes)))
 		awsevents.NewRule(stack, jsii.String(s[0]), &awsevents.RuleProps{
 			Description: jsii.String(s[1]),
-			Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(float64(f.ScheduleMinutes)))),
-			Targets:     &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fns[f.Name], nil)},
+			Schedule:    awsevents.Schedule_Rate(every),
+			Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fns[f.Name], &awseventstargets.LambdaFunctionProps{
+				DeadLetterQueue: scheduleDLQ,
+				RetryAttempts:   jsii.Number(scheduleRetryAttempts),
+				MaxEventAge:     scheduleMaxEventAge(f.ScheduleMinutes),
+			})},
 		})
 	}
 
@@ -286,12 +323,19 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 	output("ApiUrl", api.ApiEndpoint(), "Base URL of the HTTP API")
 	output("UserPoolId", userPool.UserPoolId(), "Cognito user pool of the staff")
 	output("UserPoolClientId", userPoolClient.UserPoolClientId(), "Cognito app client for the staff pages")
-	output("TableName", table.TableName(), "DynamoDB table")
+	output("TableName", table.TableName(), "DynamoDB table the functions use")
+	output("TokenSecretArn", tokenSecret.SecretArn(), "Secrets Manager secret: the keyring that signs the links emailed to teams")
+	if isRestored {
+		output("RetainedTableName", ownTable.TableName(), "The stack's own table, which the restored one replaces: kept (deletion protection) until staff delete it")
+	}
 	output("NotificationDeadLetterQueueUrl", dlqs[deploy.Mailer].QueueUrl(), "Stream records the mailer failed to process")
 	output("PromotionDeadLetterQueueUrl", dlqs[deploy.Promoter].QueueUrl(), "Stream records the promoter failed to process")
 	output("MailEventsDeadLetterQueueUrl", dlqs[deploy.SESEvents].QueueUrl(), "SES events the ses-events function failed to record")
+	output("ScheduleDeadLetterQueueUrl", scheduleDLQ.QueueUrl(), "Scheduled sweeps EventBridge could not start")
+	output("MailConfigurationSetName", configSet.ConfigurationSetName(), "SES configuration set the mailer sends with (suppression, bounce and complaint events)")
+	sender.outputs(output)
 
-	alarmTopic := newAlarms(stack, cfg, topicKey, alarmSources{functions: fns, logs: logs, queues: dlqs, api: api})
+	alarmTopic := newAlarms(stack, cfg, topicKey, alarmSources{functions: fns, logs: logs, queues: dlqs, scheduleQueue: scheduleDLQ, api: api})
 	output("AlarmTopicArn", alarmTopic.TopicArn(), "SNS topic every alarm notifies")
 
 	return stack
@@ -307,6 +351,9 @@ type config struct {
 	// staffLoginDomain is the managed login's domain prefix.
 	staffLoginDomain string
 	alarmEmail       string
+	// senderDomain is the domain SES signs the notices for, with its MAIL
+	// FROM domain; both empty without one (resolveSenderDomain).
+	senderDomain, mailFromDomain string
 	// routeThrottles are the throttling classes' limits.
 	routeThrottles map[deploy.Throttle]throttle
 	// reserved is the reserved concurrency of the functions that have one.
@@ -331,15 +378,17 @@ func resolveConfig(stack awscdk.Stack, props *ConveningsStackProps) config {
 		cfg.staffLoginDomain = *awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("convenings-staff-"), stack.Account()})
 	}
 	annotations := awscdk.Annotations_Of(stack)
+	explicitSender := cfg.senderEmail != ""
 	if cfg.senderEmail == "" {
 		cfg.senderEmail = DefaultSenderEmail
 		annotations.AddWarningV2(jsii.String("convenings:senderEmail"), jsii.String(fmt.Sprintf(
 			"No sender email set: notices will be sent from %s, which cannot be verified in SES. "+
-				"Deploy with `cdk deploy -c %s=you@yourdomain`.", DefaultSenderEmail, ContextSenderEmail)))
+				"Deploy with `cdk deploy -c %s=you@yourdomain`.", DefaultSenderEmail, ContextSenderEmail)), nil)
 	}
 	if _, ok := emailDomain(cfg.senderEmail); !ok {
 		annotations.AddError(jsii.String(fmt.Sprintf("%s %q is not an email address", ContextSenderEmail, cfg.senderEmail)))
 	}
+	cfg.senderDomain, cfg.mailFromDomain = resolveSenderDomain(stack, cfg.senderEmail, explicitSender)
 	if rate, err := strconv.ParseFloat(cfg.sesMaxSendRate, 64); err != nil || rate <= 0 {
 		annotations.AddError(jsii.String(fmt.Sprintf("%s %q is not a positive number of emails per second", ContextSESMaxSendRate, cfg.sesMaxSendRate)))
 	}
@@ -352,7 +401,7 @@ func resolveConfig(stack awscdk.Stack, props *ConveningsStackProps) config {
 	case cfg.alarmEmail == "":
 		annotations.AddWarningV2(jsii.String("convenings:alarmEmail"), jsii.String(fmt.Sprintf(
 			"No alarm email set: the alarms notify a topic nobody subscribes to. "+
-				"Deploy with `cdk deploy -c %s=ops@yourdomain`, or subscribe to the AlarmTopicArn output.", ContextAlarmEmail)))
+				"Deploy with `cdk deploy -c %s=ops@yourdomain`, or subscribe to the AlarmTopicArn output.", ContextAlarmEmail)), nil)
 	case !ok:
 		annotations.AddError(jsii.String(fmt.Sprintf("%s %q is not an email address", ContextAlarmEmail, cfg.alarmEmail)))
 	}
@@ -360,14 +409,19 @@ func resolveConfig(stack awscdk.Stack, props *ConveningsStackProps) config {
 }
 
 // mailerSendRate is one mailer instance's share of the account's SES rate:
-// the rate divided by the most instances that can run at once, its
-// reserved concurrency (each instance's limiter knows only itself).
+// the rate divided by the most instances that run at once, its reserved
+// concurrency, or UnreservedMailers without one (each instance's limiter
+// knows only itself).
 func (c config) mailerSendRate() string {
 	rate, err := strconv.ParseFloat(c.sesMaxSendRate, 64)
-	if err != nil || rate <= 0 || c.reserved[deploy.Mailer] <= 0 {
+	if err != nil || rate <= 0 {
 		return c.sesMaxSendRate // reported by resolveConfig
 	}
-	return strconv.FormatFloat(rate/float64(c.reserved[deploy.Mailer]), 'f', -1, 64)
+	mailers := c.reserved[deploy.Mailer]
+	if mailers <= 0 {
+		mailers = UnreservedMailers
+	}
+	return strconv.FormatFloat(rate/float64(mailers), 'f', -1, 64)
 }
 
 func contextString(node constructs.Node, key string) string {
@@ -438,35 +492,6 @@ func checkBinDir(binDir string, names []string) error {
 	return nil
 }
 
-func newTable(stack awscdk.Stack) awsdynamodb.TableV2 {
-	str := func(name string) *awsdynamodb.Attribute {
-		return &awsdynamodb.Attribute{Name: jsii.String(name), Type: awsdynamodb.AttributeType_STRING}
-	}
-	return awsdynamodb.NewTableV2(stack, jsii.String("Table"), &awsdynamodb.TablePropsV2{
-		PartitionKey: str(deploy.AttrPK),
-		SortKey:      str(deploy.AttrSK),
-		GlobalSecondaryIndexes: &[]*awsdynamodb.GlobalSecondaryIndexPropsV2{{
-			IndexName:      jsii.String(deploy.IndexGSI1),
-			PartitionKey:   str(deploy.AttrGSI1PK),
-			SortKey:        str(deploy.AttrGSI1SK),
-			ProjectionType: awsdynamodb.ProjectionType_ALL,
-		}, {
-			IndexName:      jsii.String(deploy.IndexGSI2),
-			PartitionKey:   str(deploy.AttrGSI2PK),
-			SortKey:        str(deploy.AttrGSI2SK),
-			ProjectionType: awsdynamodb.ProjectionType_ALL,
-		}},
-		Billing:      awsdynamodb.Billing_OnDemand(nil),
-		DynamoStream: awsdynamodb.StreamViewType_NEW_AND_OLD_IMAGES,
-		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
-			PointInTimeRecoveryEnabled: jsii.Bool(true),
-		},
-		DeletionProtection:  jsii.Bool(true),
-		RemovalPolicy:       awscdk.RemovalPolicy_RETAIN,
-		TimeToLiveAttribute: jsii.String(deploy.AttrExpiresAt),
-	})
-}
-
 // constructID turns a function name into a construct id prefix: "events"
 // becomes "Events", "ses-events" "SesEvents".
 func constructID(name string) string {
@@ -487,7 +512,17 @@ func newFunction(stack awscdk.Stack, name, codeDir string, timeout awscdk.Durati
 		Retention:     awslogs.RetentionDays_ONE_MONTH,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
+	// A role of its own, which may write to the function's own log group
+	// (and whatever the stack grants it besides), instead of AWS's managed
+	// AWSLambdaBasicExecutionRole, which may create and write any log group
+	// of the account.
+	role := awsiam.NewRole(stack, jsii.String(id+"Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("convenings " + name + " function"),
+	})
+	logs.GrantWrite(role)
 	props := &awslambda.FunctionProps{
+		Role:         role,
 		Description:  jsii.String("convenings " + name),
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture: awslambda.Architecture_ARM_64(),
@@ -503,6 +538,12 @@ func newFunction(stack awscdk.Stack, name, codeDir string, timeout awscdk.Durati
 	}
 	return awslambda.NewFunction(stack, jsii.String(id+"Function"), props), logs
 }
+
+// staffPasswordMinLength is the shortest password a staff member may
+// choose; it must also hold a lower and an upper case letter, a digit and
+// a symbol. With an authenticator app's code on every sign-in, length
+// matters more than the mix.
+const staffPasswordMinLength = 12
 
 // newUserPool creates the staff's user pool: sign-in by email, accounts
 // made by an administrator only, MFA with an authenticator app required,
@@ -520,10 +561,33 @@ func newUserPool(stack awscdk.Stack, cfg config, site *string) (awscognito.UserP
 		// sign-in; no SMS (costly, and weaker).
 		Mfa:             awscognito.Mfa_REQUIRED,
 		MfaSecondFactor: &awscognito.MfaSecondFactor{Otp: jsii.Bool(true), Sms: jsii.Bool(false)},
-		// The managed login (the newer version, with its branding) needs
-		// the Essentials plan.
-		FeaturePlan:   awscognito.FeaturePlan_ESSENTIALS,
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		// Chosen by staff at their first sign-in, in the managed login.
+		PasswordPolicy: &awscognito.PasswordPolicy{
+			MinLength:            jsii.Number(staffPasswordMinLength),
+			RequireLowercase:     jsii.Bool(true),
+			RequireUppercase:     jsii.Bool(true),
+			RequireDigits:        jsii.Bool(true),
+			RequireSymbols:       jsii.Bool(true),
+			TempPasswordValidity: awscdk.Duration_Days(jsii.Number(3)),
+		},
+		// The Plus plan (the managed login's newer version needs Essentials
+		// at least) adds threat protection, enforced: Cognito scores each
+		// sign-in's risk and checks passwords against those leaked from
+		// other sites (blocked below). A few staff accounts hold every
+		// team's personal data; it costs cents a month (docs/cost.md).
+		FeaturePlan:                  awscognito.FeaturePlan_PLUS,
+		StandardThreatProtectionMode: awscognito.StandardThreatProtectionMode_FULL_FUNCTION,
+		RemovalPolicy:                awscdk.RemovalPolicy_RETAIN,
+	})
+	// A sign-in, or a new password, with a password known from a breach
+	// elsewhere is refused: the staff member resets it by email.
+	awscognito.NewCfnUserPoolRiskConfigurationAttachment(stack, jsii.String("StaffPoolRisk"), &awscognito.CfnUserPoolRiskConfigurationAttachmentProps{
+		UserPoolId: pool.UserPoolId(),
+		ClientId:   jsii.String("ALL"),
+		CompromisedCredentialsRiskConfiguration: &awscognito.CfnUserPoolRiskConfigurationAttachment_CompromisedCredentialsRiskConfigurationTypeProperty{
+			EventFilter: jsii.Strings("SIGN_IN", "PASSWORD_CHANGE", "SIGN_UP"),
+			Actions:     &awscognito.CfnUserPoolRiskConfigurationAttachment_CompromisedCredentialsActionsTypeProperty{EventAction: jsii.String("BLOCK")},
+		},
 	})
 	descriptions := map[string]string{
 		deploy.RoleStaff:    "Staff who manage events and registrations: every page and action",
@@ -580,7 +644,8 @@ func newUserPool(stack awscdk.Stack, cfg config, site *string) (awscognito.UserP
 		UserPoolId:               pool.UserPoolId(),
 		ClientId:                 client.UserPoolClientId(),
 		UseCognitoProvidedValues: jsii.Bool(true),
-	}).AddDependency(domain.Node().DefaultChild().(awscdk.CfnResource))
+	}).AddResourceDependency(domain.Node().DefaultChild().(awscdk.CfnResource),
+		jsii.String("the branding names the managed login, which exists once its domain does"))
 	return pool, client, domain
 }
 
@@ -595,14 +660,17 @@ func newHTTPAPI(stack awscdk.Stack, cfg config, fns map[string]awslambda.Functio
 		// The stage is created below, with throttling.
 		CreateDefaultStage: jsii.Bool(false),
 	})
+	accessLog := newAccessLog(stack)
 	stage := api.AddStage(jsii.String("DefaultStage"), &awsapigatewayv2.HttpStageOptions{
-		StageName:  jsii.String("$default"),
-		AutoDeploy: jsii.Bool(true),
+		StageName:         jsii.String("$default"),
+		AutoDeploy:        jsii.Bool(true),
+		AccessLogSettings: accessLog,
 		Throttle: &awsapigatewayv2.ThrottleSettings{
 			RateLimit:  jsii.Number(cfg.throttleRate),
 			BurstLimit: jsii.Number(cfg.throttleBurst),
 		},
 	})
+	accessLog.pinDestination(stack, stage)
 	throttled := map[string][]awsapigatewayv2.HttpRoute{}
 
 	authorizer := newAuthorizer(api)
@@ -623,9 +691,10 @@ func newHTTPAPI(stack awscdk.Stack, cfg config, fns map[string]awslambda.Functio
 			integrations[r.Function] = integration
 		}
 		if r.Path == deploy.DefaultRoute {
-			awsapigatewayv2.NewHttpRoute(stack, jsii.String("DefaultRoute"), &awsapigatewayv2.HttpRouteProps{
+			route := awsapigatewayv2.NewHttpRoute(stack, jsii.String("DefaultRoute"), &awsapigatewayv2.HttpRouteProps{
 				HttpApi: api, RouteKey: awsapigatewayv2.HttpRouteKey_DEFAULT(), Integration: integration,
 			})
+			suppressNoAuthorizer(route, r)
 			continue
 		}
 		opts := &awsapigatewayv2.AddRoutesOptions{
@@ -638,6 +707,9 @@ func newHTTPAPI(stack awscdk.Stack, cfg config, fns map[string]awslambda.Functio
 			opts.AuthorizationScopes = jsii.Strings(deploy.StaffAPIScope)
 		}
 		routes := api.AddRoutes(opts)
+		for _, route := range *routes {
+			suppressNoAuthorizer(route, r)
+		}
 		if r.Throttle != "" {
 			throttled[r.Key()] = *routes
 		}
@@ -646,44 +718,31 @@ func newHTTPAPI(stack awscdk.Stack, cfg config, fns map[string]awslambda.Functio
 	return api
 }
 
-// grantSendEmail lets fn send as the sender address, whether SES has the
-// address itself or its whole domain verified, and as nothing else, with
-// the configuration set (SES authorizes a send against the set too).
-// (While the account is in the SES sandbox, SES also checks the recipient's
-// identity; production access lifts that.)
-func grantSendEmail(stack awscdk.Stack, fn awslambda.Function, sender string, configSet awsses.ConfigurationSet) {
-	identity := awsses.NewEmailIdentity(stack, jsii.String("SenderIdentity"), &awsses.EmailIdentityProps{
-		Identity: awsses.Identity_Email(jsii.String(sender)),
-	})
-	resources := []*string{identity.EmailIdentityArn()}
-	if domain, ok := emailDomain(sender); ok {
-		resources = append(resources, stack.FormatArn(&awscdk.ArnComponents{
-			Service:      jsii.String("ses"),
-			Resource:     jsii.String("identity"),
-			ResourceName: jsii.String(domain),
-			ArnFormat:    awscdk.ArnFormat_SLASH_RESOURCE_NAME,
-		}))
-	}
-	resources = append(resources, stack.FormatArn(&awscdk.ArnComponents{
-		Service:      jsii.String("ses"),
-		Resource:     jsii.String("configuration-set"),
-		ResourceName: configSet.ConfigurationSetName(),
-		ArnFormat:    awscdk.ArnFormat_SLASH_RESOURCE_NAME,
-	}))
-	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Effect:    awsiam.Effect_ALLOW,
-		Actions:   jsii.Strings("ses:SendEmail", "ses:SendRawEmail"),
-		Resources: &resources,
-	}))
-}
-
-// newFailureQueue holds the stream records a consumer gave up on.
-func newFailureQueue(stack awscdk.Stack, id string) awssqs.Queue {
-	return awssqs.NewQueue(stack, jsii.String(id), &awssqs.QueueProps{
+// newFailureQueue is a dead-letter queue: it keeps what holds says, for 14
+// days, encrypted, over TLS only. Lambda or EventBridge sends to it, not
+// an SQS redrive policy, which is all cdk-nag recognises of a dead-letter
+// queue (AwsSolutions-SQS3), so the finding is suppressed with what it
+// holds; an alarm goes off at its first message (newAlarms).
+func newFailureQueue(stack awscdk.Stack, id, holds string) awssqs.Queue {
+	q := awssqs.NewQueue(stack, jsii.String(id), &awssqs.QueueProps{
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:      jsii.Bool(true),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
 	})
+	suppress(q, "AwsSolutions-SQS3", "This queue is itself a dead-letter queue: it keeps "+holds+
+		". Nothing reads from it but staff, so a queue behind it would catch nothing; its alarm goes off at the first message.")
+	return q
+}
+
+// scheduleRetryAttempts is how often EventBridge retries a scheduled
+// invocation Lambda refused, within scheduleMaxEventAge.
+const scheduleRetryAttempts = 8
+
+// scheduleMaxEventAge is how long EventBridge keeps trying to start a
+// scheduled invocation: until the next one is due (which does the same
+// work), at most a day, at least a minute (EventBridge's own bounds).
+func scheduleMaxEventAge(everyMinutes int) awscdk.Duration {
+	return awscdk.Duration_Minutes(jsii.Number(float64(min(max(everyMinutes, 1), 24*60))))
 }
 
 // streamSourceProps is the event source mapping of a stream trigger: its

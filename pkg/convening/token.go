@@ -12,26 +12,39 @@ import (
 // cancel its registration. A token is an HMAC-SHA256 of the registration id
 // under a secret kept outside the table, so the table never holds a usable
 // token and a leaked table grants nothing.
-type ManageTokens struct{ key []byte }
+//
+// The secret is a keyring, so that it can be rotated without voiding the
+// links already emailed: one key signs new tokens, and a token signed with
+// any key of the ring is valid.
+type ManageTokens struct {
+	// keys[0] signs; every key verifies.
+	keys [][]byte
+}
 
 // MinSecretLen is the shortest accepted secret, in bytes.
 const MinSecretLen = 32
 
-// NewManageTokens returns tokens keyed by secret, which must be at least
-// MinSecretLen bytes.
-func NewManageTokens(secret []byte) (*ManageTokens, error) {
-	if len(secret) < MinSecretLen {
-		return nil, errors.New("manage token secret must be at least 32 bytes")
+// NewManageTokens returns tokens signed with secret and checked against it
+// and the other keys (the keyring's earlier and next keys). Each must be at
+// least MinSecretLen bytes.
+func NewManageTokens(secret []byte, others ...[]byte) (*ManageTokens, error) {
+	m := &ManageTokens{}
+	for _, k := range append([][]byte{secret}, others...) {
+		if len(k) < MinSecretLen {
+			return nil, errors.New("manage token secret must be at least 32 bytes")
+		}
+		m.keys = append(m.keys, append([]byte(nil), k...))
 	}
-	return &ManageTokens{key: append([]byte(nil), secret...)}, nil
+	return m, nil
 }
 
 // Token returns the registration's manage token: 256 bits, URL-safe base64.
 func (m *ManageTokens) Token(registrationID string) string {
-	return base64.RawURLEncoding.EncodeToString(m.mac(registrationID))
+	return base64.RawURLEncoding.EncodeToString(mac(m.keys[0], registrationID))
 }
 
-// Valid reports in constant time whether token is the registration's token.
+// Valid reports in constant time whether token is the registration's token
+// under any key of the ring.
 func (m *ManageTokens) Valid(registrationID, token string) bool {
 	// Strict: a token is accepted only in the one spelling Token gives it,
 	// not in the variants that differ in the unused bits of its last
@@ -44,11 +57,17 @@ func (m *ManageTokens) Valid(registrationID, token string) bool {
 	if err != nil {
 		return false
 	}
-	return hmac.Equal(got, m.mac(registrationID))
+	// Every key is tried, whichever matches, so that the time taken says
+	// nothing of which key signed the token.
+	valid := false
+	for _, k := range m.keys {
+		valid = hmac.Equal(got, mac(k, registrationID)) || valid
+	}
+	return valid
 }
 
-func (m *ManageTokens) mac(registrationID string) []byte {
-	h := hmac.New(sha256.New, m.key)
+func mac(key []byte, registrationID string) []byte {
+	h := hmac.New(sha256.New, key)
 	h.Write([]byte("lmi-manage-v1\x00"))
 	h.Write([]byte(registrationID))
 	return h.Sum(nil)

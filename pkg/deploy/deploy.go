@@ -23,6 +23,21 @@ const (
 	Mailer       = "mailer"       // sends the notices the outbox holds
 	SESEvents    = "ses-events"   // fails the notices whose email bounced for good or drew a complaint
 	Retention    = "retention"    // erases personal data on schedule
+	// TokenRotation rotates the manage-token secret's keyring when Secrets
+	// Manager asks (TokenKeyRotationSchedule).
+	TokenRotation = "token-rotation"
+)
+
+// The manage-token secret's rotation: Secrets Manager runs the
+// TokenRotation function on the first day of every third month, at 10:00
+// UTC (2 or 3 AM in California), within two hours. Each rotation makes the
+// waiting key the signing one and adds a new waiting key; earlier keys
+// still open the links they signed (pkg/tokensecret keeps how many).
+const (
+	TokenKeyRotationSchedule = "cron(0 10 1 1,4,7,10 ? *)"
+	TokenKeyRotationWindow   = "2h"
+	// TokenKeyRotationDays is the longest time between two rotations.
+	TokenKeyRotationDays = 92
 )
 
 // Environment variables the functions read. The CDK app sets them; the
@@ -91,6 +106,10 @@ type Function struct {
 	Stream *Stream
 	// ScheduleMinutes, if set, also invokes it every so many minutes.
 	ScheduleMinutes int
+	// RotatesTokenSecret marks the function Secrets Manager invokes to
+	// rotate the secret EnvTokenSecretARN names (with the secret's id in
+	// each event).
+	RotatesTokenSecret bool
 	// SESEvents, if set, invokes the function with these SES event types
 	// (SESEventBounce, SESEventComplaint) of the mail sent with the
 	// mailer's configuration set, delivered through an SNS topic.
@@ -143,6 +162,8 @@ var Functions = []Function{
 	{Name: SESEvents, Env: []string{EnvTableName, EnvLogLevel}, SESEvents: []string{SESEventBounce, SESEventComplaint}},
 	// Once a day: the people of events that ended long ago.
 	{Name: Retention, Env: []string{EnvTableName, EnvLogLevel}, ScheduleMinutes: 24 * 60},
+	// The secret's rotation: no table, no mail.
+	{Name: TokenRotation, Env: []string{EnvLogLevel}, RotatesTokenSecret: true},
 }
 
 // FunctionNames returns the names of Functions, in order.

@@ -18,7 +18,31 @@ type Route struct {
 	// Throttle, if set, gives the route its own throttling class instead of
 	// the stage's default (the CDK app sets the numbers of each class).
 	Throttle Throttle
+	// Public, on a route without roles, says why anyone may call it: the
+	// CDK app suppresses cdk-nag's finding that the route has no
+	// authorizer (AwsSolutions-APIG4) with this reason, and a public route
+	// without one fails its tests. Routes with roles have none.
+	Public string
 }
+
+// Why a public route needs no sign-in (Route.Public).
+const (
+	publicEvents = "Public by design: the events open to registration (titles, dates, places, seats left), " +
+		"which name no one."
+	publicSubmit = "Public by design: district and county teams register, or submit a statement of interest, " +
+		"without an account; the function validates the team and the route is throttled (ThrottleRegister)."
+	teamLink = "A private link instead of a sign-in: the function serves only a request carrying the " +
+		"registration's or statement's own token (an HMAC under the token secret, emailed to the team's " +
+		"contact); any other token reads and changes nothing."
+	memberLink = "A private link instead of a sign-in: the function serves only a request carrying this " +
+		"member's own token (an HMAC of the statement and member under the token secret, emailed to the " +
+		"member); any other token reads and changes nothing."
+	staffSignIn = "The staff console's sign-in and sign-out themselves (the redirect to Cognito's managed " +
+		"login, its callback checked with PKCE, state and nonce, the signed-out page): reachable before a " +
+		"session exists; every other console page requires one."
+	staticFiles = "Static files the pages load (style sheets, scripts, images): the same for everyone, no data."
+	notFound    = "The website's catch-all: a path no other route matches gets the site's 404 page, which reads nothing."
+)
 
 // Throttle is a class of routes throttled alike.
 type Throttle string
@@ -65,19 +89,19 @@ func (r Route) Key() string {
 
 // Routes is the whole HTTP API.
 var Routes = []Route{
-	{Method: "GET", Path: "/api/events", Function: Events},
-	{Method: "GET", Path: "/api/events/{eventId}", Function: Events},
-	{Method: "POST", Path: "/api/events/{eventId}/registrations", Function: Register, Throttle: ThrottleRegister},
-	{Method: "GET", Path: "/api/registrations/{registrationId}", Function: Registration},
-	{Method: "POST", Path: "/api/registrations/{registrationId}/accept", Function: Registration, Throttle: ThrottleRegister},
+	{Method: "GET", Path: "/api/events", Function: Events, Public: publicEvents},
+	{Method: "GET", Path: "/api/events/{eventId}", Function: Events, Public: publicEvents},
+	{Method: "POST", Path: "/api/events/{eventId}/registrations", Function: Register, Throttle: ThrottleRegister, Public: publicSubmit},
+	{Method: "GET", Path: "/api/registrations/{registrationId}", Function: Registration, Public: teamLink},
+	{Method: "POST", Path: "/api/registrations/{registrationId}/accept", Function: Registration, Throttle: ThrottleRegister, Public: teamLink},
 	// Statements of interest, for the team (its manage token) and each
 	// member (their personal token).
-	{Method: "POST", Path: "/api/events/{eventId}/statements", Function: Statements, Throttle: ThrottleRegister},
-	{Method: "GET", Path: "/api/statements/{statementId}", Function: Statements},
-	{Method: "POST", Path: "/api/statements/{statementId}/accept", Function: Statements, Throttle: ThrottleRegister},
-	{Method: "POST", Path: "/api/statements/{statementId}/decline", Function: Statements, Throttle: ThrottleCancel},
-	{Method: "POST", Path: "/api/statements/{statementId}/members/{memberId}/confirm", Function: Statements, Throttle: ThrottleRegister},
-	{Method: "DELETE", Path: "/api/registrations/{registrationId}", Function: Registration, Throttle: ThrottleCancel},
+	{Method: "POST", Path: "/api/events/{eventId}/statements", Function: Statements, Throttle: ThrottleRegister, Public: publicSubmit},
+	{Method: "GET", Path: "/api/statements/{statementId}", Function: Statements, Public: teamLink},
+	{Method: "POST", Path: "/api/statements/{statementId}/accept", Function: Statements, Throttle: ThrottleRegister, Public: teamLink},
+	{Method: "POST", Path: "/api/statements/{statementId}/decline", Function: Statements, Throttle: ThrottleCancel, Public: teamLink},
+	{Method: "POST", Path: "/api/statements/{statementId}/members/{memberId}/confirm", Function: Statements, Throttle: ThrottleRegister, Public: memberLink},
+	{Method: "DELETE", Path: "/api/registrations/{registrationId}", Function: Registration, Throttle: ThrottleCancel, Public: teamLink},
 	{Method: "POST", Path: "/api/admin/events", Function: Admin, Roles: staffOnly},
 	{Method: "PATCH", Path: "/api/admin/events/{eventId}", Function: Admin, Roles: staffOnly},
 	// The roster names people: staff only.
@@ -156,35 +180,35 @@ var Routes = []Route{
 	{Method: "GET", Path: "/staff/privacy", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/privacy/export", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "POST", Path: "/staff/privacy/erase", Function: Console, Roles: staffOnly, Session: true},
-	{Method: "GET", Path: "/staff/sign-in", Function: Console},
-	{Method: "GET", Path: "/staff/callback", Function: Console},
-	{Method: "POST", Path: "/staff/sign-out", Function: Console},
-	{Method: "GET", Path: "/staff/signed-out", Function: Console},
-	{Method: "GET", Path: "/staff/static/{file}", Function: Console},
+	{Method: "GET", Path: "/staff/sign-in", Function: Console, Public: staffSignIn},
+	{Method: "GET", Path: "/staff/callback", Function: Console, Public: staffSignIn},
+	{Method: "POST", Path: "/staff/sign-out", Function: Console, Public: staffSignIn},
+	{Method: "GET", Path: "/staff/signed-out", Function: Console, Public: staffSignIn},
+	{Method: "GET", Path: "/staff/static/{file}", Function: Console, Public: staticFiles},
 	// The website teams use; its pages are server-rendered by package web.
-	{Method: "GET", Path: "/", Function: Web},
-	{Method: "GET", Path: "/events/{eventId}", Function: Web},
+	{Method: "GET", Path: "/", Function: Web, Public: publicEvents},
+	{Method: "GET", Path: "/events/{eventId}", Function: Web, Public: publicEvents},
 	// The form's posts also add or remove a member row without JavaScript;
 	// they are few next to registrations, and are throttled with them.
-	{Method: "POST", Path: "/events/{eventId}", Function: Web, Throttle: ThrottleRegister},
-	{Method: "GET", Path: "/manage/{registrationId}", Function: Web},
-	{Method: "POST", Path: "/manage/{registrationId}/cancel", Function: Web, Throttle: ThrottleCancel},
-	{Method: "GET", Path: "/manage/{registrationId}/calendar.ics", Function: Web},
+	{Method: "POST", Path: "/events/{eventId}", Function: Web, Throttle: ThrottleRegister, Public: publicSubmit},
+	{Method: "GET", Path: "/manage/{registrationId}", Function: Web, Public: teamLink},
+	{Method: "POST", Path: "/manage/{registrationId}/cancel", Function: Web, Throttle: ThrottleCancel, Public: teamLink},
+	{Method: "GET", Path: "/manage/{registrationId}/calendar.ics", Function: Web, Public: teamLink},
 	// A waiting-list offer accepted: a registration, throttled as one.
-	{Method: "POST", Path: "/manage/{registrationId}/accept", Function: Web, Throttle: ThrottleRegister},
+	{Method: "POST", Path: "/manage/{registrationId}/accept", Function: Web, Throttle: ThrottleRegister, Public: teamLink},
 	// Statements of interest: the form (its posts also add or remove a
 	// member row), the contact's page with the invitation's answers, and
 	// each member's confirmation. Accepting and confirming write as a
 	// registration does; declining frees seats as a cancellation does, and
 	// like it mostly bounds a stranger guessing links.
-	{Method: "POST", Path: "/events/{eventId}/statements", Function: Web, Throttle: ThrottleRegister},
-	{Method: "GET", Path: "/statements/{statementId}", Function: Web},
-	{Method: "POST", Path: "/statements/{statementId}/accept", Function: Web, Throttle: ThrottleRegister},
-	{Method: "POST", Path: "/statements/{statementId}/decline", Function: Web, Throttle: ThrottleCancel},
-	{Method: "GET", Path: "/statements/{statementId}/members/{memberId}", Function: Web},
-	{Method: "POST", Path: "/statements/{statementId}/members/{memberId}", Function: Web, Throttle: ThrottleRegister},
-	{Method: "GET", Path: "/static/{file}", Function: Web},
-	{Path: DefaultRoute, Function: Web},
+	{Method: "POST", Path: "/events/{eventId}/statements", Function: Web, Throttle: ThrottleRegister, Public: publicSubmit},
+	{Method: "GET", Path: "/statements/{statementId}", Function: Web, Public: teamLink},
+	{Method: "POST", Path: "/statements/{statementId}/accept", Function: Web, Throttle: ThrottleRegister, Public: teamLink},
+	{Method: "POST", Path: "/statements/{statementId}/decline", Function: Web, Throttle: ThrottleCancel, Public: teamLink},
+	{Method: "GET", Path: "/statements/{statementId}/members/{memberId}", Function: Web, Public: memberLink},
+	{Method: "POST", Path: "/statements/{statementId}/members/{memberId}", Function: Web, Throttle: ThrottleRegister, Public: memberLink},
+	{Method: "GET", Path: "/static/{file}", Function: Web, Public: staticFiles},
+	{Path: DefaultRoute, Function: Web, Public: notFound},
 }
 
 // RouteKeys returns the route keys the named function serves.

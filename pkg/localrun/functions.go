@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/calmi/convenings/pkg/cognito"
@@ -32,6 +34,10 @@ import (
 type FunctionConfig struct {
 	deploy.Config
 	DynamoDBEndpoint, SESEndpoint string
+	// SecretsManagerEndpoint is where the token rotation finds Secrets
+	// Manager (a stand-in, secretstest, in tests; the local runner never
+	// rotates).
+	SecretsManagerEndpoint string
 	// Log is the functions' logger; nil means c.Logger(os.Stderr).
 	Log *slog.Logger
 	// DynamoDBOptions adjust the functions' DynamoDB client (tests inject
@@ -127,6 +133,14 @@ var registry = map[string]build{
 	},
 	deploy.SESEvents: func(_ context.Context, p *parts) (any, error) {
 		return sesevents.New(p.store, p.log).Handle, nil
+	},
+	deploy.TokenRotation: func(_ context.Context, p *parts) (any, error) {
+		secrets := secretsmanager.NewFromConfig(localaws.Config(), func(o *secretsmanager.Options) {
+			if p.c.SecretsManagerEndpoint != "" {
+				o.BaseEndpoint = aws.String(p.c.SecretsManagerEndpoint)
+			}
+		})
+		return (&tokensecret.Rotator{Secrets: secrets, Log: p.log}).Handle, nil
 	},
 }
 

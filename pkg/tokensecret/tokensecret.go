@@ -1,7 +1,10 @@
 // Package tokensecret loads the secret that manage tokens are derived from
-// (see convening.ManageTokens): from Secrets Manager in AWS, or given as a
-// value outside it. Only the functions that issue or check manage tokens
-// link it, and only they may read the secret.
+// (see convening.ManageTokens), and rotates it: from Secrets Manager in
+// AWS, or given as a value outside it. The secret is a keyring (Keyring):
+// one key signs, the others still open the links they signed, so a
+// rotation voids no link already emailed. Only the functions that issue or
+// check manage tokens link it, and only they (and the rotation function,
+// Rotator) may read the secret.
 package tokensecret
 
 import (
@@ -20,14 +23,17 @@ import (
 
 // Secret is the manage-token secret.
 type Secret struct {
-	// Tokens issues and checks manage tokens under the secret.
+	// Tokens issues manage tokens with the ring's current key and checks
+	// them against all its keys.
 	Tokens *convening.ManageTokens
-	value  []byte
+	// current is the ring's current key, which Derive derives from.
+	current []byte
 }
 
 // Load returns the secret: value itself if it is set (a binary run outside
-// AWS, deploy.EnvTokenSecret), else the Secrets Manager secret arn names,
-// read with a client built from cfg. Errors name the variable to fix.
+// AWS, deploy.EnvTokenSecret), else the current version of the Secrets
+// Manager secret arn names, read with a client built from cfg. Errors name
+// the variable to fix.
 func Load(ctx context.Context, cfg aws.Config, arn, value string) (Secret, error) {
 	if value != "" {
 		return New([]byte(value))
@@ -46,20 +52,31 @@ func Load(ctx context.Context, cfg aws.Config, arn, value string) (Secret, error
 	return New([]byte(s))
 }
 
-// New returns the secret with the given value, which must be at least
-// convening.MinSecretLen bytes.
+// New returns the secret with the given value: a keyring (ParseKeyring),
+// or a single key of at least convening.MinSecretLen bytes.
 func New(value []byte) (Secret, error) {
-	tokens, err := convening.NewManageTokens(value)
+	ring, err := ParseKeyring(string(value))
 	if err != nil {
 		return Secret{}, fmt.Errorf("manage token secret: %w", err)
 	}
-	return Secret{Tokens: tokens, value: append([]byte(nil), value...)}, nil
+	keys := make([][]byte, 0, len(ring.keys()))
+	for _, k := range ring.keys() {
+		keys = append(keys, []byte(k))
+	}
+	tokens, err := convening.NewManageTokens(keys[0], keys[1:]...)
+	if err != nil {
+		return Secret{}, fmt.Errorf("manage token secret: %w", err)
+	}
+	return Secret{Tokens: tokens, current: keys[0]}, nil
 }
 
 // Derive returns a key for one purpose (e.g. signing the website's forms),
-// HMAC-SHA256(secret, label), so that no other secret needs deploying.
+// HMAC-SHA256(current key, label), so that no other secret needs
+// deploying. It changes when a rotation makes the next key current: a form
+// loaded, or a console session begun, under the old one is refused once
+// (docs/operations.md, "Rotating secrets").
 func (s Secret) Derive(label string) []byte {
-	m := hmac.New(sha256.New, s.value)
+	m := hmac.New(sha256.New, s.current)
 	m.Write([]byte(label))
 	return m.Sum(nil)
 }
