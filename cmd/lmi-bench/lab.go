@@ -58,7 +58,7 @@ func (l *lab) freshDynamoDB(ctx context.Context) error {
 	if l.client, err = localaws.NewDynamoDBClient(ctx, l.dynamoURL); err != nil {
 		return err
 	}
-	_, err = rawRush(ctx, l, "warm-up", 8, 300, true)
+	_, err = rawRush(ctx, l, via{}, "warm-up", 8, 300, true)
 	return err
 }
 
@@ -104,7 +104,13 @@ type apiFunction = func(context.Context, events.APIGatewayV2HTTPRequest) (events
 // api builds the named HTTP function over table as its main builds it
 // (localrun.NewFunction), its DynamoDB client adjusted by opts.
 func (l *lab) api(ctx context.Context, name, table string, opts ...func(*dynamodb.Options)) (apiFunction, error) {
+	return l.apiAt(ctx, name, table, l.dynamoURL, opts...)
+}
+
+// apiAt is api with the function's DynamoDB client on endpoint.
+func (l *lab) apiAt(ctx context.Context, name, table, endpoint string, opts ...func(*dynamodb.Options)) (apiFunction, error) {
 	c := l.config(table)
+	c.DynamoDBEndpoint = endpoint
 	c.DynamoDBOptions = opts
 	fn, err := localrun.NewFunction(ctx, name, c)
 	if err != nil {
