@@ -141,9 +141,18 @@ func (r *report) conflictTable(w io.Writer, md bool) {
 		other := int64(x.calls.total()) - tx
 		row(x.name, holdMS(x.hold), itoa(x.run.ops), fmt.Sprintf("%.0f", x.succeededPerSecond()), ms(x.run.lat.quantile(.5)),
 			ms(x.run.lat.quantile(.95)), ms(x.run.lat.quantile(.99)), ratio, fmt.Sprintf("%.2f", x.succeededPerSecond()*x.hold.Seconds()),
-			per(tx), per(x.conflicts.Conflicts), per(x.conflicts.Cancelled), per(other), itoa(x.gaveUp()), ok)
+			per(tx), per(x.conflicts.Conflicts), per(x.conflicts.Cancelled), per(other), x.gaveUpCell(), ok)
 	}
 	row(nil...)
+}
+
+// gaveUpCell is the 503 answers, and how many of those teams DynamoDB
+// registered all the same (their deadline ended the call after the commit).
+func (x *rushResult) gaveUpCell() string {
+	if x.lost == 0 {
+		return itoa(x.gaveUp())
+	}
+	return fmt.Sprintf("%d (%d registered all the same)", x.gaveUp(), x.lost)
 }
 
 // sideBySide writes each path's rate on DynamoDB Local alone and under
@@ -359,7 +368,8 @@ func (r *report) markdown(w io.Writer) {
 		r.sideBySide(w, true)
 		fmt.Fprintf(w, "Per registration: transactions sent (\"tx\"), of which cancelled for a conflict and cancelled by a condition "+
 			"(the rest committed), and the other DynamoDB requests; \"503 answers\" is the teams the store gave up on "+
-			"(its attempts or the function's time ran out). Every rush is judged by the same invariant checker as above.\n\n")
+			"(its attempts or the function's time ran out; a team whose time ran out after DynamoDB committed is registered all the same, "+
+			"as it would be in AWS, and is counted in brackets). Every rush is judged by the same invariant checker as above.\n\n")
 		r.conflictTable(w, true)
 		var checked []string
 		for _, x := range r.conflictRushes {
