@@ -13,8 +13,8 @@
 //   - a GetItem does not conflict (both succeed), nor do Query, Scan and
 //     BatchGetItem, which read committed values;
 //
-// and the SDK retries none of them (it retries TransactionInProgressException
-// only, which concerns a ClientRequestToken still in flight).
+// and the SDK retries none of them (of the transaction errors it retries only
+// TransactionInProgressException, a ClientRequestToken still in flight).
 //
 // A Proxy is an HTTP endpoint that clients use in place of DynamoDB
 // Local's. It reads each request's items, keeps the holds of the
