@@ -367,7 +367,7 @@ func (r *report) markdown(w io.Writer) {
 			"Each path's rate (and ratio to the floor in the same column):\n\n", max(r.config.conflictRounds, 1), functionTimeout)
 		r.sideBySide(w, true)
 		fmt.Fprintf(w, "Per registration: transactions sent (\"tx\"), of which cancelled for a conflict and cancelled by a condition "+
-			"(the rest committed), and the other DynamoDB requests; \"503 answers\" is the teams the store gave up on "+
+			"(each retried unless its team was answered 503: these are the retries; the rest committed), and the other DynamoDB requests; \"503 answers\" is the teams the store gave up on "+
 			"(its attempts or the function's time ran out; a team whose time ran out after DynamoDB committed is registered all the same, "+
 			"as it would be in AWS, and is counted in brackets). Every rush is judged by the same invariant checker as above.\n\n")
 		r.conflictTable(w, true)
