@@ -189,7 +189,7 @@ type registration struct {
 	id       string
 	token    string
 	state    string
-	position int
+	position int // 0: none told (see judgeAnswers)
 	problem  string
 	reason   convening.Reason // a refusal's machine reason (problem+json "reason")
 }
@@ -230,33 +230,35 @@ func parseRegistration(status int, body []byte) registration {
 // got, so that a fast wrong answer cannot pass: nobody cancelled, so every
 // team answered 201 is in the table as it was told, at the position it was
 // told (nobody left during the rush, so told = final), and a team refused
-// is not in it. The one answer that may go either way is a 503 for running
+// is not in it. A waitlisted team may be told no position: the store
+// leaves it out when it cannot count the entries ahead (in time), rather
+// than fail a registration it has stored; unplaced counts them. The one answer that may go either way is a 503 for running
 // out of time: the function's deadline can end a request whose transaction
 // DynamoDB committed (in AWS as here), so such a team may be registered;
 // lost counts them. Registrations are told apart by their contact's
 // address (team i's is contacts[i]).
-func checkRush(ctx context.Context, l *lab, table, eventID string, answers []registration, contacts []string) (problems []string, checked string, lost int, err error) {
+func checkRush(ctx context.Context, l *lab, table, eventID string, answers []registration, contacts []string) (problems []string, checked string, lost, unplaced int, err error) {
 	items, err := dynamotest.Scan(ctx, l.client, table)
 	if err != nil {
-		return nil, "", 0, err
+		return nil, "", 0, 0, err
 	}
 	st, problems, err := dynamotest.Check(items, eventID)
 	if err != nil {
-		return nil, "", 0, err
+		return nil, "", 0, 0, err
 	}
-	more, lost := judgeAnswers(st, answers, contacts)
+	more, lost, unplaced := judgeAnswers(st, answers, contacts)
 	problems = append(problems, more...)
 	if len(problems) > 20 {
 		problems = append(problems[:20], fmt.Sprintf("and %d more", len(problems)-20))
 	}
 	checked = fmt.Sprintf("%d registrations (%d registered, %d waitlisted), %d of %d seats",
 		len(st.Registrations), st.Registered, st.Waitlisted, st.SeatsTaken, st.Event.N("capacity"))
-	return problems, checked, lost, nil
+	return problems, checked, lost, unplaced, nil
 }
 
 // judgeAnswers holds the teams' answers against the table's state (see
 // checkRush).
-func judgeAnswers(st dynamotest.State, answers []registration, contacts []string) (problems []string, lost int) {
+func judgeAnswers(st dynamotest.State, answers []registration, contacts []string) (problems []string, lost, unplaced int) {
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	if st.Cancelled > 0 {
 		bad("%d registrations cancelled in a rush without cancellations", st.Cancelled)
@@ -292,6 +294,8 @@ func judgeAnswers(st dynamotest.State, answers []registration, contacts []string
 			bad("team %d was answered %s, the table has it as %s", i, a.id, r.S("id"))
 		case a.status == http.StatusCreated && r.S("status") != a.state:
 			bad("team %d was told %s, the table says %s", i, a.state, r.S("status"))
+		case a.status == http.StatusCreated && a.state == "waitlisted" && a.position == 0:
+			unplaced++
 		case a.status == http.StatusCreated && a.state == "waitlisted" && a.position != place[a.id]:
 			bad("team %d was told position %d, its place is %d", i, a.position, place[a.id])
 		case a.status == http.StatusCreated:
@@ -303,7 +307,7 @@ func judgeAnswers(st dynamotest.State, answers []registration, contacts []string
 			bad("team %d was answered %d (%s) but is registered as %s", i, a.status, a.reason, r.S("id"))
 		}
 	}
-	return problems, lost
+	return problems, lost, unplaced
 }
 
 // rush runs op(0..n-1) from clients goroutines, each taking the next index

@@ -27,6 +27,7 @@ func TestJudgeAnswers(t *testing.T) {
 		answers  []registration
 		problems []string // substrings, one per problem
 		lost     int
+		unplaced int
 	}{
 		{name: "every answer as stored",
 			stored:   []dynamotest.Item{reg("r0", "registered", "c0@x"), reg("r1", "waitlisted", "c1@x")},
@@ -40,6 +41,11 @@ func TestJudgeAnswers(t *testing.T) {
 			waitlist: []dynamotest.Entry{{ID: "r0", Position: 1}, {ID: "r1", Position: 2}},
 			answers:  []registration{created("r0", "registered", 0), created("r1", "waitlisted", 1), refused(convening.ReasonBusy)},
 			problems: []string{"team 0 was told registered", "team 1 was told position 1, its place is 2"}},
+		{name: "waitlisted without a position",
+			stored:   []dynamotest.Item{reg("r0", "waitlisted", "c0@x")},
+			waitlist: []dynamotest.Entry{{ID: "r0", Position: 1}},
+			answers:  []registration{created("r0", "waitlisted", 0), refused(convening.ReasonBusy), refused(convening.ReasonBusy)},
+			unplaced: 1},
 		{name: "busy but stored",
 			stored:   []dynamotest.Item{reg("r2", "registered", "c2@x")},
 			answers:  []registration{refused(convening.ReasonBusy), refused(convening.ReasonBusy), refused(convening.ReasonBusy)},
@@ -59,9 +65,9 @@ func TestJudgeAnswers(t *testing.T) {
 			for _, r := range tc.stored {
 				st.Registrations[r.S("id")] = r
 			}
-			problems, lost := judgeAnswers(st, tc.answers, contacts)
-			if lost != tc.lost {
-				t.Errorf("lost = %d, want %d", lost, tc.lost)
+			problems, lost, unplaced := judgeAnswers(st, tc.answers, contacts)
+			if lost != tc.lost || unplaced != tc.unplaced {
+				t.Errorf("lost = %d, unplaced = %d, want %d, %d", lost, unplaced, tc.lost, tc.unplaced)
 			}
 			if len(problems) != len(tc.problems) {
 				t.Fatalf("problems %q, want %d like %q", problems, len(tc.problems), tc.problems)

@@ -109,7 +109,7 @@ func printRush(r *rushResult) {
 	}
 	fmt.Printf("  %-62s %6.0f/s  p50 %7s ms  p99 %7s ms  %s\n", name, r.run.perSecond(), ms(r.run.lat.quantile(.5)), ms(r.run.lat.quantile(.99)), r.calls)
 	if r.hold > 0 {
-		fmt.Printf("    conflicts %+v, answers %v, registered after a 503: %d\n", r.conflicts, r.statuses, r.lost)
+		fmt.Printf("    conflicts %+v, answers %v, registered after a 503: %d, waitlisted told no position: %d\n", r.conflicts, r.statuses, r.lost, r.unplaced)
 	}
 	for _, p := range r.problems {
 		fmt.Println("    PROBLEM:", p)

@@ -132,6 +132,9 @@ func (r *report) conflictTable(w io.Writer, md bool) {
 		if len(x.problems) > 0 {
 			ok = fmt.Sprintf("%d VIOLATIONS", len(x.problems))
 		}
+		if x.unplaced > 0 {
+			ok += fmt.Sprintf(" (%d waitlisted told no position)", x.unplaced)
+		}
 		ratio := "-"
 		if f := r.floorAt(x.hold); f != nil && f.succeededPerSecond() > 0 {
 			ratio = fmt.Sprintf("%.2f", x.succeededPerSecond()/f.succeededPerSecond())
@@ -369,7 +372,8 @@ func (r *report) markdown(w io.Writer) {
 		fmt.Fprintf(w, "Per registration: transactions sent (\"tx\"), of which cancelled for a conflict and cancelled by a condition "+
 			"(each retried unless its team was answered 503: these are the retries; the rest committed), and the other DynamoDB requests; \"503 answers\" is the teams the store gave up on "+
 			"(its attempts or the function's time ran out; a team whose time ran out after DynamoDB committed is registered all the same, "+
-			"as it would be in AWS, and is counted in brackets). Every rush is judged by the same invariant checker as above.\n\n")
+			"as it would be in AWS, and is counted in brackets). A waitlisted team is told no position when the store cannot count the "+
+			"entries ahead in the time left, as it is built to. Every rush is judged by the same invariant checker as above.\n\n")
 		r.conflictTable(w, true)
 		var checked []string
 		for _, x := range r.conflictRushes {

@@ -80,6 +80,8 @@ type rushResult struct {
 	// lost is the teams answered 503 for running out of time whose
 	// registration DynamoDB committed all the same (see checkRush).
 	lost int
+	// unplaced is the waitlisted teams told no position (see checkRush).
+	unplaced int
 }
 
 func (r *rushResult) count(state string) int { return len(r.byState[state]) }
@@ -110,6 +112,7 @@ func (r *rushResult) merge(o *rushResult) {
 		r.statuses[st] += n
 	}
 	r.lost += o.lost
+	r.unplaced += o.unplaced
 	r.problems = append(r.problems, o.problems...)
 	r.answers = nil
 	r.rounds++
@@ -164,8 +167,8 @@ func handlerRush(ctx context.Context, l *lab, v via, name string, clients, teams
 	for i := range contacts {
 		contacts[i] = teamOf(run, i).Contact.Email
 	}
-	problems, checked, lost, err := checkRush(ctx, l, table, eventID, answers, contacts)
-	res.problems, res.checked, res.lost = append(res.problems, problems...), checked, lost
+	problems, checked, lost, unplaced, err := checkRush(ctx, l, table, eventID, answers, contacts)
+	res.problems, res.checked, res.lost, res.unplaced = append(res.problems, problems...), checked, lost, unplaced
 	return res, err
 }
 
