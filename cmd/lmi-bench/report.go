@@ -95,7 +95,7 @@ func (r *report) splitTable(w io.Writer, md bool, rushes []*rushResult) {
 		}
 		name := x.name
 		if x.hold > 0 {
-			name += ", hold " + holdMS(x.hold)
+			name += ", hold " + holdMS(x.hold) + " ms"
 		}
 		for _, st := range []string{"registered", "waitlisted"} {
 			l := x.byState[st]
