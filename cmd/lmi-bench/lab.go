@@ -58,7 +58,7 @@ func (l *lab) freshDynamoDB(ctx context.Context) error {
 	if l.client, err = localaws.NewDynamoDBClient(ctx, l.dynamoURL); err != nil {
 		return err
 	}
-	_, err = rawRush(ctx, l, "warm-up", 8, 300, true)
+	_, err = rawRush(ctx, l, via{}, "warm-up", 8, 300, true)
 	return err
 }
 
@@ -104,7 +104,13 @@ type apiFunction = func(context.Context, events.APIGatewayV2HTTPRequest) (events
 // api builds the named HTTP function over table as its main builds it
 // (localrun.NewFunction), its DynamoDB client adjusted by opts.
 func (l *lab) api(ctx context.Context, name, table string, opts ...func(*dynamodb.Options)) (apiFunction, error) {
+	return l.apiAt(ctx, name, table, l.dynamoURL, opts...)
+}
+
+// apiAt is api with the function's DynamoDB client on endpoint.
+func (l *lab) apiAt(ctx context.Context, name, table, endpoint string, opts ...func(*dynamodb.Options)) (apiFunction, error) {
 	c := l.config(table)
+	c.DynamoDBEndpoint = endpoint
 	c.DynamoDBOptions = opts
 	fn, err := localrun.NewFunction(ctx, name, c)
 	if err != nil {
@@ -183,8 +189,9 @@ type registration struct {
 	id       string
 	token    string
 	state    string
-	position int
+	position int // 0: none told (see judgeAnswers)
 	problem  string
+	reason   convening.Reason // a refusal's machine reason (problem+json "reason")
 }
 
 func parseRegistration(status int, body []byte) registration {
@@ -199,6 +206,12 @@ func parseRegistration(status int, body []byte) registration {
 	}
 	if status != 201 && status != 200 {
 		r.problem = string(body)
+		var p struct {
+			Reason convening.Reason `json:"reason"`
+		}
+		if json.Unmarshal(body, &p) == nil {
+			r.reason = p.Reason
+		}
 		return r
 	}
 	if err := json.Unmarshal(body, &out); err != nil {
@@ -216,16 +229,36 @@ func parseRegistration(status int, body []byte) registration {
 // the invariants every interleaving must keep) and the answers the teams
 // got, so that a fast wrong answer cannot pass: nobody cancelled, so every
 // team answered 201 is in the table as it was told, at the position it was
-// told (nobody left during the rush, so told = final).
-func checkRush(ctx context.Context, l *lab, table, eventID string, answers []registration) ([]string, string, error) {
+// told (nobody left during the rush, so told = final), and a team refused
+// is not in it. A waitlisted team may be told no position: the store
+// leaves it out when it cannot count the entries ahead (in time), rather
+// than fail a registration it has stored; unplaced counts them. The one answer that may go either way is a 503 for running
+// out of time: the function's deadline can end a request whose transaction
+// DynamoDB committed (in AWS as here), so such a team may be registered;
+// lost counts them. Registrations are told apart by their contact's
+// address (team i's is contacts[i]).
+func checkRush(ctx context.Context, l *lab, table, eventID string, answers []registration, contacts []string) (problems []string, checked string, lost, unplaced int, err error) {
 	items, err := dynamotest.Scan(ctx, l.client, table)
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, 0, err
 	}
 	st, problems, err := dynamotest.Check(items, eventID)
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, 0, err
 	}
+	more, lost, unplaced := judgeAnswers(st, answers, contacts)
+	problems = append(problems, more...)
+	if len(problems) > 20 {
+		problems = append(problems[:20], fmt.Sprintf("and %d more", len(problems)-20))
+	}
+	checked = fmt.Sprintf("%d registrations (%d registered, %d waitlisted), %d of %d seats",
+		len(st.Registrations), st.Registered, st.Waitlisted, st.SeatsTaken, st.Event.N("capacity"))
+	return problems, checked, lost, unplaced, nil
+}
+
+// judgeAnswers holds the teams' answers against the table's state (see
+// checkRush).
+func judgeAnswers(st dynamotest.State, answers []registration, contacts []string) (problems []string, lost, unplaced int) {
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	if st.Cancelled > 0 {
 		bad("%d registrations cancelled in a rush without cancellations", st.Cancelled)
@@ -234,31 +267,47 @@ func checkRush(ctx context.Context, l *lab, table, eventID string, answers []reg
 	for _, e := range st.Waitlist {
 		place[e.ID] = e.Position
 	}
-	answered := 0
-	for i, a := range answers {
-		if a.status != 201 {
-			continue
-		}
-		answered++
-		r, ok := st.Registrations[a.id]
-		switch {
+	team := make(map[string]int, len(contacts))
+	for i, c := range contacts {
+		team[c] = i
+	}
+	stored := map[int]dynamotest.Item{}
+	for id, r := range st.Registrations {
+		contact, _ := r["contact"].(map[string]any)
+		email, _ := contact["email"].(string)
+		i, ok := team[email]
+		switch _, twice := stored[i]; {
 		case !ok:
-			bad("team %d was answered %s but the table has no such registration", i, a.id)
-		case r.S("status") != a.state:
-			bad("team %d was told %s, the table says %s", i, a.state, r.S("status"))
-		case a.state == "waitlisted" && a.position != place[a.id]:
-			bad("team %d was told position %d, its place is %d", i, a.position, place[a.id])
+			bad("registration %s is no team's (contact %q)", id, email)
+		case twice:
+			bad("team %d is registered twice", i)
+		default:
+			stored[i] = r
 		}
 	}
-	if answered != len(st.Registrations) {
-		bad("%d successful answers for %d registrations", answered, len(st.Registrations))
+	for i, a := range answers {
+		r, ok := stored[i]
+		switch {
+		case a.status == http.StatusCreated && !ok:
+			bad("team %d was answered %s but the table has no such registration", i, a.id)
+		case a.status == http.StatusCreated && r.S("id") != a.id:
+			bad("team %d was answered %s, the table has it as %s", i, a.id, r.S("id"))
+		case a.status == http.StatusCreated && r.S("status") != a.state:
+			bad("team %d was told %s, the table says %s", i, a.state, r.S("status"))
+		case a.status == http.StatusCreated && a.state == "waitlisted" && a.position == 0:
+			unplaced++
+		case a.status == http.StatusCreated && a.state == "waitlisted" && a.position != place[a.id]:
+			bad("team %d was told position %d, its place is %d", i, a.position, place[a.id])
+		case a.status == http.StatusCreated:
+		case a.status == http.StatusServiceUnavailable && a.reason == convening.ReasonTimedOut:
+			if ok {
+				lost++
+			}
+		case ok:
+			bad("team %d was answered %d (%s) but is registered as %s", i, a.status, a.reason, r.S("id"))
+		}
 	}
-	if len(problems) > 20 {
-		problems = append(problems[:20], fmt.Sprintf("and %d more", len(problems)-20))
-	}
-	checked := fmt.Sprintf("%d registrations (%d registered, %d waitlisted), %d of %d seats",
-		len(st.Registrations), st.Registered, st.Waitlisted, st.SeatsTaken, st.Event.N("capacity"))
-	return problems, checked, nil
+	return problems, lost, unplaced
 }
 
 // rush runs op(0..n-1) from clients goroutines, each taking the next index

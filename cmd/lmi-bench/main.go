@@ -27,11 +27,16 @@ import (
 type config struct {
 	clients, teams, capacity int
 	rounds                   int
-	coldRuns                 int
-	mailRate                 float64
-	mailNotices              int
-	doc                      string // the Markdown file to write; empty: none
-	skip                     map[string]bool
+	// holds are the transaction holds the rush is run again under, with
+	// DynamoDB's conflicts (package conflicts), each path conflictRounds
+	// times; none: no such rows.
+	holds          []time.Duration
+	conflictRounds int
+	coldRuns       int
+	mailRate       float64
+	mailNotices    int
+	doc            string // the Markdown file to write; empty: none
+	skip           map[string]bool
 }
 
 func main() {
@@ -51,12 +56,19 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&c.teams, "teams", 500, "team registrations per rush (2 to 8 members each); DynamoDB Local slows as the event's items grow, 2000 takes over 10 minutes")
 	fs.IntVar(&c.capacity, "capacity", 300, "seats of the rushed event")
 	fs.IntVar(&c.rounds, "rounds", 2, "rounds of every rush, alternating paths; figures are over all rounds")
+	var holds string
+	fs.StringVar(&holds, "holds", "5ms,10ms,20ms", `transaction holds to run the rush again under DynamoDB's transaction conflicts, comma-separated durations; "none" for none`)
+	fs.IntVar(&c.conflictRounds, "conflict-rounds", 1, "rounds of every rush under conflicts (per hold)")
 	fs.IntVar(&c.coldRuns, "cold-runs", 7, "cold starts per function (the median is reported)")
 	fs.Float64Var(&c.mailRate, "mail-rate", 50, "LMI_SES_MAX_SEND_RATE for the mail measurement (emails per second)")
 	fs.IntVar(&c.mailNotices, "mail-notices", 400, "notices the mailer sends")
 	fs.StringVar(&c.doc, "doc", "", "write the report to this Markdown file (docs/performance.md)")
 	fs.StringVar(&skip, "skip", "", "comma-separated measurements to skip: rush,calls,cold,mail,pages")
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	if err != nil {
+		return err
+	}
+	if c.holds, err = parseHolds(holds); err != nil {
 		return err
 	}
 	c.skip = map[string]bool{}
@@ -117,4 +129,21 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 		return errors.New(fmt.Sprint(n, " invariant violations or failed requests: see above"))
 	}
 	return nil
+}
+
+// parseHolds reads -holds: durations such as 5ms, comma-separated, each
+// above zero; "none" or "" for none.
+func parseHolds(s string) ([]time.Duration, error) {
+	if s == "none" {
+		return nil, nil
+	}
+	var holds []time.Duration
+	for _, part := range splitComma(s) {
+		d, err := time.ParseDuration(part)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("-holds: %q is not a duration above zero such as 10ms", part)
+		}
+		holds = append(holds, d)
+	}
+	return holds, nil
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+
+	"github.com/calmi/convenings/pkg/localaws/conflicts"
 )
 
 // measureRush runs the floor and the handler path side by side against the
@@ -14,37 +16,79 @@ func measureRush(ctx context.Context, l *lab, rep *report) error {
 	c := rep.config
 	steps := []func() (*rushResult, error){
 		func() (*rushResult, error) {
-			return rawRush(ctx, l, "floor: 1 TransactWriteItems (counter + 1 item)", c.clients, c.teams, false)
+			return rawRush(ctx, l, via{}, "floor: 1 TransactWriteItems (counter + 1 item)", c.clients, c.teams, false)
 		},
 		func() (*rushResult, error) {
-			return rawRush(ctx, l, "floor: 1 TransactWriteItems (counter + 3 items, as a registration)", c.clients, c.teams, true)
+			return rawRush(ctx, l, via{}, "floor: 1 TransactWriteItems (counter + 3 items, as a registration)", c.clients, c.teams, true)
 		},
 		func() (*rushResult, error) {
-			return handlerRush(ctx, l, "handler, seats available", c.clients, c.teams, 8*c.teams)
+			return handlerRush(ctx, l, via{}, "handler, seats available", c.clients, c.teams, 8*c.teams)
 		},
 		func() (*rushResult, error) {
-			return handlerRush(ctx, l, fmt.Sprintf("handler, %d seats (most waitlisted)", c.capacity), c.clients, c.teams, c.capacity)
+			return handlerRush(ctx, l, via{}, fmt.Sprintf("handler, %d seats (most waitlisted)", c.capacity), c.clients, c.teams, c.capacity)
 		},
 	}
-	return runRounds(ctx, l, rep, steps)
+	results, err := runRounds(ctx, l, c.rounds, true, steps)
+	if err != nil {
+		return err
+	}
+	rep.rushes = append(rep.rushes, results...)
+	if len(c.holds) == 0 {
+		return nil
+	}
+	results, err = runRounds(ctx, l, c.conflictRounds, false, conflictSteps(ctx, l, c))
+	rep.conflictRushes = append(rep.conflictRushes, results...)
+	return err
+}
+
+// conflictSteps are the floor and today's two handler paths again, through
+// a proxy that gives DynamoDB Local DynamoDB's transaction conflicts, once
+// per hold: a transaction holds its items for that long, and whatever
+// meets them is refused as DynamoDB refuses it (package conflicts).
+func conflictSteps(ctx context.Context, l *lab, c config) []func() (*rushResult, error) {
+	var steps []func() (*rushResult, error)
+	for _, h := range c.holds {
+		paths := []func(via) (*rushResult, error){
+			func(v via) (*rushResult, error) {
+				return rawRush(ctx, l, v, "floor: 1 TransactWriteItems (counter + 1 item)", c.clients, c.teams, false)
+			},
+			func(v via) (*rushResult, error) {
+				return handlerRush(ctx, l, v, "handler, seats available", c.clients, c.teams, 8*c.teams)
+			},
+			func(v via) (*rushResult, error) {
+				return handlerRush(ctx, l, v, fmt.Sprintf("handler, %d seats (most waitlisted)", c.capacity), c.clients, c.teams, c.capacity)
+			},
+		}
+		for _, path := range paths {
+			steps = append(steps, func() (*rushResult, error) {
+				p, err := conflicts.Start(ctx, l.dynamoURL, conflicts.Options{Hold: h})
+				if err != nil {
+					return nil, err
+				}
+				defer p.Close()
+				return path(via{proxy: p})
+			})
+		}
+	}
+	return steps
 }
 
 // runRounds runs every step once per round, each on a fresh DynamoDB
-// Local (the caller's is fresh for the first), and adds each step's
-// rounds together to the report: alternating paths over rounds spreads
-// the machine's noise over all of them.
-func runRounds(ctx context.Context, l *lab, rep *report, steps []func() (*rushResult, error)) error {
+// Local (the caller's is fresh for the first step of the first round if
+// fresh), and adds each step's rounds together: alternating paths over
+// rounds spreads the machine's noise over all of them.
+func runRounds(ctx context.Context, l *lab, rounds int, fresh bool, steps []func() (*rushResult, error)) ([]*rushResult, error) {
 	results := make([]*rushResult, len(steps))
-	for round := range max(rep.config.rounds, 1) {
+	for round := range max(rounds, 1) {
 		for i, step := range steps {
-			if round > 0 || i > 0 {
+			if round > 0 || i > 0 || !fresh {
 				if err := l.freshDynamoDB(ctx); err != nil {
-					return err
+					return nil, err
 				}
 			}
 			r, err := step()
 			if err != nil {
-				return err
+				return nil, err
 			}
 			printRush(r)
 			if results[i] == nil {
@@ -54,13 +98,19 @@ func runRounds(ctx context.Context, l *lab, rep *report, steps []func() (*rushRe
 			}
 		}
 	}
-	rep.rushes = append(rep.rushes, results...)
-	return nil
+	return results, nil
 }
 
 // printRush prints one rush as it finishes.
 func printRush(r *rushResult) {
-	fmt.Printf("  %-62s %6.0f/s  p50 %7s ms  p99 %7s ms  %s\n", r.name, r.run.perSecond(), ms(r.run.lat.quantile(.5)), ms(r.run.lat.quantile(.99)), r.calls)
+	name := r.name
+	if r.hold > 0 {
+		name += ", hold " + r.hold.String()
+	}
+	fmt.Printf("  %-62s %6.0f/s  p50 %7s ms  p99 %7s ms  %s\n", name, r.run.perSecond(), ms(r.run.lat.quantile(.5)), ms(r.run.lat.quantile(.99)), r.calls)
+	if r.hold > 0 {
+		fmt.Printf("    conflicts %+v, answers %v, registered after a 503: %d, waitlisted told no position: %d\n", r.conflicts, r.statuses, r.lost, r.unplaced)
+	}
 	for _, p := range r.problems {
 		fmt.Println("    PROBLEM:", p)
 	}

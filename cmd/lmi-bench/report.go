@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,15 +19,18 @@ type report struct {
 	started time.Time
 	elapsed time.Duration
 	rushes  []*rushResult
-	calls   []callRow
-	cold    []coldRow
-	mail    *mailResult
-	pages   []pageRow
+	// conflictRushes are the rushes again under DynamoDB's transaction
+	// conflicts, by hold: each hold's floor first, then its handler paths.
+	conflictRushes []*rushResult
+	calls          []callRow
+	cold           []coldRow
+	mail           *mailResult
+	pages          []pageRow
 }
 
 func (r *report) problemCount() int {
 	n := 0
-	for _, x := range r.rushes {
+	for _, x := range append(r.rushes, r.conflictRushes...) {
 		n += len(x.problems)
 	}
 	if r.mail != nil {
@@ -82,18 +87,126 @@ func (r *report) rushTable(w io.Writer, md bool) {
 }
 
 // splitTable shows the rushes with a waiting list by outcome.
-func (r *report) splitTable(w io.Writer, md bool) {
+func (r *report) splitTable(w io.Writer, md bool, rushes []*rushResult) {
 	row := tableWriter(w, md, "path", "outcome", "teams", "p50 ms", "p95 ms", "p99 ms")
-	for _, x := range r.rushes {
+	for _, x := range rushes {
 		if x.count("waitlisted") == 0 {
 			continue
 		}
+		name := x.name
+		if x.hold > 0 {
+			name += ", hold " + holdMS(x.hold) + " ms"
+		}
 		for _, st := range []string{"registered", "waitlisted"} {
 			l := x.byState[st]
-			row(x.name, st, itoa(len(l)), ms(l.quantile(.5)), ms(l.quantile(.95)), ms(l.quantile(.99)))
+			row(name, st, itoa(len(l)), ms(l.quantile(.5)), ms(l.quantile(.95)), ms(l.quantile(.99)))
 		}
 	}
 	row(nil...)
+}
+
+// floorAt is the floor rush (counter + 1 item) under hold (0: DynamoDB
+// Local alone), or nil.
+func (r *report) floorAt(hold time.Duration) *rushResult {
+	rushes := r.rushes
+	if hold > 0 {
+		rushes = r.conflictRushes
+	}
+	for _, x := range rushes {
+		if x.hold == hold && strings.HasPrefix(x.name, "floor") && !strings.Contains(x.name, "as a registration") {
+			return x
+		}
+	}
+	return nil
+}
+
+// conflictTable writes the rushes under DynamoDB's conflicts: the rate of
+// registrations that succeeded, against the floor under the same hold and
+// against one item's serial ceiling (one transaction per hold), and where
+// the transactions went.
+func (r *report) conflictTable(w io.Writer, md bool) {
+	row := tableWriter(w, md, "path", "hold ms", "teams", "registrations/s", "p50 ms", "p95 ms", "p99 ms", "÷ floor",
+		"÷ 1/hold", "tx per registration", "cancelled: conflict", "cancelled: condition", "other requests", "503 answers", "invariants")
+	for _, x := range r.conflictRushes {
+		ok := "ok"
+		if len(x.problems) > 0 {
+			ok = fmt.Sprintf("%d VIOLATIONS", len(x.problems))
+		}
+		if x.unplaced > 0 {
+			ok += fmt.Sprintf(" (%d waitlisted told no position)", x.unplaced)
+		}
+		ratio := "-"
+		if f := r.floorAt(x.hold); f != nil && f.succeededPerSecond() > 0 {
+			ratio = fmt.Sprintf("%.2f", x.succeededPerSecond()/f.succeededPerSecond())
+		}
+		per := func(n int64) string { return fmt.Sprintf("%.2f", float64(n)/float64(max(x.run.ops, 1))) }
+		tx := int64(x.calls["TransactWriteItems"])
+		other := int64(x.calls.total()) - tx
+		row(x.name, holdMS(x.hold), itoa(x.run.ops), fmt.Sprintf("%.0f", x.succeededPerSecond()), ms(x.run.lat.quantile(.5)),
+			ms(x.run.lat.quantile(.95)), ms(x.run.lat.quantile(.99)), ratio, fmt.Sprintf("%.2f", x.succeededPerSecond()*x.hold.Seconds()),
+			per(tx), per(x.conflicts.Conflicts), per(x.conflicts.Cancelled), per(other), x.gaveUpCell(), ok)
+	}
+	row(nil...)
+}
+
+// gaveUpCell is the 503 answers, and how many of those teams DynamoDB
+// registered all the same (their deadline ended the call after the commit).
+func (x *rushResult) gaveUpCell() string {
+	if x.lost == 0 {
+		return itoa(x.gaveUp())
+	}
+	return fmt.Sprintf("%d (%d registered all the same)", x.gaveUp(), x.lost)
+}
+
+// sideBySide writes each path's rate on DynamoDB Local alone and under
+// each hold, with its ratio to the floor in the same column.
+func (r *report) sideBySide(w io.Writer, md bool) {
+	var holds []time.Duration
+	var names []string
+	for _, x := range r.conflictRushes {
+		if !slices.Contains(holds, x.hold) {
+			holds = append(holds, x.hold)
+		}
+		if !slices.Contains(names, x.name) {
+			names = append(names, x.name)
+		}
+	}
+	header := []string{"path", "DynamoDB Local alone"}
+	for _, h := range holds {
+		header = append(header, "hold "+holdMS(h)+" ms")
+	}
+	row := tableWriter(w, md, header...)
+	cell := func(x, floor *rushResult) string {
+		if x == nil {
+			return "-"
+		}
+		c := fmt.Sprintf("%.0f/s", x.succeededPerSecond())
+		if floor != nil && floor != x && floor.succeededPerSecond() > 0 {
+			c += fmt.Sprintf(" (%.2f)", x.succeededPerSecond()/floor.succeededPerSecond())
+		}
+		return c
+	}
+	find := func(rushes []*rushResult, name string, hold time.Duration) *rushResult {
+		for _, x := range rushes {
+			if x.name == name && x.hold == hold {
+				return x
+			}
+		}
+		return nil
+	}
+	for _, name := range names {
+		cells := []string{name, cell(find(r.rushes, name, 0), r.floorAt(0))}
+		for _, h := range holds {
+			cells = append(cells, cell(find(r.conflictRushes, name, h), r.floorAt(h)))
+		}
+		row(cells...)
+	}
+	row(nil...)
+}
+
+// holdMS writes a hold in milliseconds: "10", "2.5".
+func holdMS(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', -1, 64)
 }
 
 func (r *report) callsTable(w io.Writer, md bool, explain bool) {
@@ -167,7 +280,13 @@ func (r *report) printTable(w io.Writer) {
 	if len(r.rushes) > 0 {
 		fmt.Fprintf(w, "Registration rush (%d clients; figures depend on DynamoDB Local's speed, ratios are the headline)\n", r.config.clients)
 		r.rushTable(w, false)
-		r.splitTable(w, false)
+		r.splitTable(w, false, r.rushes)
+	}
+	if len(r.conflictRushes) > 0 {
+		fmt.Fprintln(w, "Registration rush under DynamoDB's transaction conflicts (a transaction holds its items for the hold; registrations/s that succeeded)")
+		r.sideBySide(w, false)
+		r.conflictTable(w, false)
+		r.splitTable(w, false, r.conflictRushes)
 	}
 	if len(r.calls) > 0 {
 		fmt.Fprintln(w, "DynamoDB requests per operation (counted by SDK middleware)")
@@ -239,7 +358,32 @@ func (r *report) markdown(w io.Writer) {
 		r.rushTable(w, true)
 		fmt.Fprintf(w, "After each rush the table is checked: %s.\n\n", r.checkedSummary())
 		fmt.Fprintf(w, "Latency by outcome where teams were waitlisted:\n\n")
-		r.splitTable(w, true)
+		r.splitTable(w, true, r.rushes)
+	}
+	if len(r.conflictRushes) > 0 {
+		fmt.Fprintf(w, "### Registration rush under DynamoDB's transaction conflicts\n\nThe floor and today's paths again, "+
+			"%d round(s) each, through `localaws/conflicts` in front of a fresh DynamoDB Local: every TransactWriteItems holds its "+
+			"items for the hold from its arrival (half of it if it is cancelled), and what meets a held item is refused as DynamoDB "+
+			"refuses it (TransactionCanceledException with reason TransactionConflict; TransactionConflictException for a plain write). "+
+			"Rates count the registrations that succeeded; \"÷ floor\" is over the floor under the same hold, \"÷ 1/hold\" over one "+
+			"item's serial ceiling (one transaction per hold). Each handler call has the function's %v timeout, as Lambda gives it. "+
+			"Each path's rate (and ratio to the floor in the same column):\n\n", max(r.config.conflictRounds, 1), functionTimeout)
+		r.sideBySide(w, true)
+		fmt.Fprintf(w, "Per registration: transactions sent (\"tx\"), of which cancelled for a conflict and cancelled by a condition "+
+			"(each retried unless its team was answered 503: these are the retries; the rest committed), and the other DynamoDB requests; \"503 answers\" is the teams the store gave up on "+
+			"(its attempts or the function's time ran out; a team whose time ran out after DynamoDB committed is registered all the same, "+
+			"as it would be in AWS, and is counted in brackets). A waitlisted team is told no position when the store cannot count the "+
+			"entries ahead in the time left, as it is built to. Every rush is judged by the same invariant checker as above.\n\n")
+		r.conflictTable(w, true)
+		var checked []string
+		for _, x := range r.conflictRushes {
+			if x.checked != "" {
+				checked = append(checked, x.name+", hold "+holdMS(x.hold)+" ms: "+x.checked)
+			}
+		}
+		fmt.Fprintf(w, "First round under conflicts: %s.\n\n", strings.Join(checked, "; "))
+		fmt.Fprintf(w, "Latency by outcome under conflicts:\n\n")
+		r.splitTable(w, true, r.conflictRushes)
 	}
 	if len(r.calls) > 0 {
 		fmt.Fprintf(w, "### DynamoDB requests per operation\n\nEach operation alone on a quiet table, through its function's "+
@@ -276,8 +420,15 @@ func (r *report) markdown(w io.Writer) {
 
 func (r *report) command() string {
 	c := r.config
-	return fmt.Sprintf("go run ./cmd/lmi-bench -clients %d -teams %d -capacity %d -rounds %d -cold-runs %d -mail-rate %g -mail-notices %d",
-		c.clients, c.teams, c.capacity, c.rounds, c.coldRuns, c.mailRate, c.mailNotices)
+	holds := make([]string, len(c.holds))
+	for i, h := range c.holds {
+		holds[i] = h.String()
+	}
+	if len(holds) == 0 {
+		holds = []string{"none"}
+	}
+	return fmt.Sprintf("go run ./cmd/lmi-bench -clients %d -teams %d -capacity %d -rounds %d -holds %s -conflict-rounds %d -cold-runs %d -mail-rate %g -mail-notices %d",
+		c.clients, c.teams, c.capacity, c.rounds, strings.Join(holds, ","), c.conflictRounds, c.coldRuns, c.mailRate, c.mailNotices)
 }
 
 func (r *report) checkedSummary() string {

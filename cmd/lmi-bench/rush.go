@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"net/http"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -15,7 +17,44 @@ import (
 
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/localaws"
+	"github.com/calmi/convenings/pkg/localaws/conflicts"
 )
+
+// functionTimeout is the HTTP functions' timeout in the CDK app
+// (infra/stack.go): Lambda ends an invocation there, and the store gives up
+// retrying in time to answer 503 before it (dynamostore's backoff).
+const functionTimeout = 10 * time.Second
+
+// via is where a rush's requests go: straight to DynamoDB Local, or through
+// a proxy that gives it DynamoDB's transaction conflicts.
+type via struct {
+	proxy *conflicts.Proxy // nil: DynamoDB Local alone
+}
+
+// endpoint is the DynamoDB endpoint the rushed clients use.
+func (v via) endpoint(l *lab) string {
+	if v.proxy == nil {
+		return l.dynamoURL
+	}
+	return v.proxy.Endpoint()
+}
+
+// deadline gives a call the function's timeout under conflicts, and none
+// on DynamoDB Local alone (see handlerRush).
+func (v via) deadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if v.proxy == nil {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, functionTimeout)
+}
+
+// hold is the modelled transaction's hold on its items; 0 without conflicts.
+func (v via) hold() time.Duration {
+	if v.proxy == nil {
+		return 0
+	}
+	return v.proxy.Options().Hold
+}
 
 // rushResult is one registration rush: how fast, what the teams were told,
 // what it cost in DynamoDB requests, and whether the table is still right.
@@ -30,6 +69,19 @@ type rushResult struct {
 	checked  string   // what the invariant check covered
 	capacity int
 	rounds   int // merged rounds beyond the first
+	// hold is the modelled transaction hold (0: DynamoDB Local alone), and
+	// conflicts what the proxy counted: committed, cancelled for a conflict,
+	// cancelled by a condition.
+	hold      time.Duration
+	conflicts conflicts.Stats
+	// statuses counts the answers by HTTP status (the floor: 200 committed,
+	// 503 gave up).
+	statuses map[int]int
+	// lost is the teams answered 503 for running out of time whose
+	// registration DynamoDB committed all the same (see checkRush).
+	lost int
+	// unplaced is the waitlisted teams told no position (see checkRush).
+	unplaced int
 }
 
 func (r *rushResult) count(state string) int { return len(r.byState[state]) }
@@ -49,6 +101,18 @@ func (r *rushResult) merge(o *rushResult) {
 		}
 	}
 	r.retries += o.retries
+	c, oc := &r.conflicts, o.conflicts
+	c.Transactions += oc.Transactions
+	c.Committed += oc.Committed
+	c.Conflicts += oc.Conflicts
+	c.Cancelled += oc.Cancelled
+	c.WriteConflicts += oc.WriteConflicts
+	c.ReadConflicts += oc.ReadConflicts
+	for st, n := range o.statuses {
+		r.statuses[st] += n
+	}
+	r.lost += o.lost
+	r.unplaced += o.unplaced
 	r.problems = append(r.problems, o.problems...)
 	r.answers = nil
 	r.rounds++
@@ -56,8 +120,14 @@ func (r *rushResult) merge(o *rushResult) {
 
 // handlerRush registers teams 0..teams-1 for a new event through the
 // register function's handler in-process (decode, validate, store,
-// respond), from clients concurrent callers, then checks the table.
-func handlerRush(ctx context.Context, l *lab, name string, clients, teams, capacity int) (*rushResult, error) {
+// respond), from clients concurrent callers, then checks the table. The
+// register function's client goes through v; the event is created and the
+// table checked straight on DynamoDB Local. Under conflicts each call has
+// the function's timeout, as Lambda gives it, so the store gives up as it
+// would in AWS; on DynamoDB Local alone calls have no deadline, so that
+// its own slowness on a loaded machine (seconds at p99) does not turn into
+// refusals.
+func handlerRush(ctx context.Context, l *lab, v via, name string, clients, teams, capacity int) (*rushResult, error) {
 	table, err := l.newTable(ctx, "rush")
 	if err != nil {
 		return nil, err
@@ -68,13 +138,16 @@ func handlerRush(ctx context.Context, l *lab, name string, clients, teams, capac
 		return nil, err
 	}
 	calls := newCallCounter()
-	fn, err := l.api(ctx, deploy.Register, table, calls.option)
+	fn, err := l.apiAt(ctx, deploy.Register, table, v.endpoint(l), calls.option)
 	if err != nil {
 		return nil, err
 	}
-	bodies := teamBodies(fmt.Sprintf("h%d", time.Now().UnixNano()), teams)
+	run := fmt.Sprintf("h%d", time.Now().UnixNano())
+	bodies := teamBodies(run, teams)
 	answers := make([]registration, teams)
 	r, err := rush(clients, teams, func(i int) error {
+		ctx, cancel := v.deadline(ctx)
+		defer cancel()
 		resp, err := fn(ctx, register(eventID, bodies[i], nil))
 		if err != nil {
 			return err
@@ -85,33 +158,64 @@ func handlerRush(ctx context.Context, l *lab, name string, clients, teams, capac
 	if err != nil {
 		return nil, err
 	}
-	res := &rushResult{name: name, run: r, answers: answers, calls: calls.take(), capacity: capacity}
+	res := &rushResult{name: name, run: r, answers: answers, calls: calls.take(), capacity: capacity, hold: v.hold()}
+	if v.proxy != nil {
+		res.conflicts = v.proxy.Stats()
+	}
 	res.classify()
-	res.problems, res.checked, err = checkRush(ctx, l, table, eventID, answers)
+	contacts := make([]string, teams)
+	for i := range contacts {
+		contacts[i] = teamOf(run, i).Contact.Email
+	}
+	problems, checked, lost, unplaced, err := checkRush(ctx, l, table, eventID, answers, contacts)
+	res.problems, res.checked, res.lost, res.unplaced = append(res.problems, problems...), checked, lost, unplaced
 	return res, err
 }
 
-// classify splits the latencies by the answer and notes bad answers.
+// classify splits the latencies by the answer, counts the answers by
+// status and notes bad answers. Under DynamoDB's conflicts a 503 (busy:
+// the store lost every attempt before the function's timeout) is the
+// designed answer to more contention than one item takes, so it is counted
+// and shown, not called a violation; on DynamoDB Local alone it would be.
 func (r *rushResult) classify() {
 	r.byState = map[string]latencies{}
+	r.statuses = map[int]int{}
 	for i, a := range r.answers {
-		if a.status != 201 {
-			r.problems = append(r.problems, fmt.Sprintf("team %d: %d %s", i, a.status, a.problem))
+		r.statuses[a.status]++
+		if a.status != http.StatusCreated {
+			if a.status != http.StatusServiceUnavailable || r.hold == 0 {
+				r.problems = append(r.problems, fmt.Sprintf("team %d: %d %s", i, a.status, a.problem))
+			}
 			continue
 		}
 		r.byState[a.state] = append(r.byState[a.state], r.run.lat[i])
 	}
 }
 
+// succeededPerSecond is the rate of the registrations that succeeded
+// (201 from the handler, a commit on the floor).
+func (r *rushResult) succeededPerSecond() float64 {
+	if r.run.elapsed <= 0 {
+		return 0
+	}
+	return float64(r.statuses[http.StatusCreated]+r.statuses[http.StatusOK]) / r.run.elapsed.Seconds()
+}
+
+// gaveUp is the number of teams answered 503.
+func (r *rushResult) gaveUp() int { return r.statuses[http.StatusServiceUnavailable] }
+
 // rawRush is the floor: the bare DynamoDB work of a registration, one
 // TransactWriteItems with the conditional counter update on one event
 // item and the put of a registration-sized item (with its index keys),
 // issued teams times by clients concurrent callers on the functions' client
-// configuration. With allItems it writes what a registration writes: also
-// the organization's claim (in the event's item collection, as the store
-// keeps it) and the notice. Its keys are its own: the floor needs the
-// items' sizes and places, not the store's key formats.
-func rawRush(ctx context.Context, l *lab, name string, clients, teams int, allItems bool) (*rushResult, error) {
+// configuration, through v. With allItems it writes what a registration
+// writes: also the organization's claim (in the event's item collection,
+// as the store keeps it) and the notice. Its keys are its own: the floor
+// needs the items' sizes and places, not the store's key formats. A
+// cancelled transaction is retried as the store retries (floorBackoff,
+// within the function's timeout); one that runs out of time counts as a
+// 503.
+func rawRush(ctx context.Context, l *lab, v via, name string, clients, teams int, allItems bool) (*rushResult, error) {
 	table, err := l.newTable(ctx, "raw")
 	if err != nil {
 		return nil, err
@@ -119,7 +223,7 @@ func rawRush(ctx context.Context, l *lab, name string, clients, teams int, allIt
 	defer l.dropTable(ctx, table)
 	db := l.client
 	calls := newCallCounter()
-	counted := dynamodb.NewFromConfig(localaws.Config(), localaws.DynamoDBEndpoint(l.dynamoURL), calls.option)
+	counted := dynamodb.NewFromConfig(localaws.Config(), localaws.DynamoDBEndpoint(v.endpoint(l)), calls.option)
 	eventKey := map[string]types.AttributeValue{deploy.AttrPK: &types.AttributeValueMemberS{Value: "floor-event"}, deploy.AttrSK: &types.AttributeValueMemberS{Value: "counter"}}
 	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{
 		deploy.AttrPK: eventKey[deploy.AttrPK], deploy.AttrSK: eventKey[deploy.AttrSK],
@@ -147,7 +251,12 @@ func rawRush(ctx context.Context, l *lab, name string, clients, teams int, allIt
 		}
 	}
 	var retries atomic.Int64
+	// committed[i]: team i's transaction committed; unknown[i]: its
+	// deadline ended the call, committed or not.
+	committed, unknown := make([]bool, teams), make([]bool, teams)
 	r, err := rush(clients, teams, func(i int) error {
+		ctx, cancel := v.deadline(ctx)
+		defer cancel()
 		seats := num(int64(teamSize(i)))
 		tx := []types.TransactWriteItem{{Update: &types.Update{
 			TableName: aws.String(table), Key: eventKey,
@@ -159,14 +268,22 @@ func rawRush(ctx context.Context, l *lab, name string, clients, teams int, allIt
 			tx = append(tx, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(table), Item: it,
 				ConditionExpression: aws.String("attribute_not_exists(" + deploy.AttrPK + ")")}})
 		}
-		for attempt := 0; ; attempt++ {
+		for attempt := 1; ; attempt++ {
 			_, err := counted.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 			if err == nil {
+				committed[i] = true
 				return nil
 			}
 			var tce *types.TransactionCanceledException
-			if !errors.As(err, &tce) || attempt == 20 {
+			if errors.Is(err, context.DeadlineExceeded) {
+				unknown[i] = true
+				return nil
+			}
+			if !errors.As(err, &tce) {
 				return err
+			}
+			if attempt == floorAttempts || floorBackoff(ctx, attempt) != nil {
+				return nil // gave up: a 503 from a function
 			}
 			retries.Add(1) // a conflict: what the store would retry too
 		}
@@ -174,8 +291,19 @@ func rawRush(ctx context.Context, l *lab, name string, clients, teams int, allIt
 	if err != nil {
 		return nil, err
 	}
-	res := &rushResult{name: name, run: r, calls: calls.take(), retries: int(retries.Load()),
-		byState: map[string]latencies{"registered": r.lat}}
+	res := &rushResult{name: name, run: r, calls: calls.take(), retries: int(retries.Load()), hold: v.hold(),
+		byState: map[string]latencies{}, statuses: map[int]int{}}
+	if v.proxy != nil {
+		res.conflicts = v.proxy.Stats()
+	}
+	for i, ok := range committed {
+		if ok {
+			res.statuses[http.StatusOK]++
+			res.byState["registered"] = append(res.byState["registered"], r.lat[i])
+		} else {
+			res.statuses[http.StatusServiceUnavailable]++
+		}
+	}
 	// The floor's own check: the counter equals the seats written.
 	var ev struct {
 		SeatsTaken      int `dynamodbav:"seatsTaken"`
@@ -188,15 +316,55 @@ func rawRush(ctx context.Context, l *lab, name string, clients, teams int, allIt
 	if err := attributevalue.UnmarshalMap(out.Item, &ev); err != nil {
 		return nil, err
 	}
-	want := 0
+	// The counter holds every committed team's seats, and perhaps those of
+	// teams whose deadline ended the call after DynamoDB committed.
+	want, wantTeams, maybe, maybeTeams := 0, 0, 0, 0
 	for i := range teams {
-		want += teamSize(i)
+		switch {
+		case committed[i]:
+			want += teamSize(i)
+			wantTeams++
+		case unknown[i]:
+			maybe += teamSize(i)
+			maybeTeams++
+		}
 	}
-	if ev.SeatsTaken != want || ev.RegisteredTeams != teams {
-		res.problems = append(res.problems, fmt.Sprintf("raw counter: %d seats for %d teams, want %d for %d", ev.SeatsTaken, ev.RegisteredTeams, want, teams))
+	if ev.SeatsTaken < want || ev.SeatsTaken > want+maybe || ev.RegisteredTeams < wantTeams || ev.RegisteredTeams > wantTeams+maybeTeams {
+		res.problems = append(res.problems, fmt.Sprintf("raw counter: %d seats for %d teams, want %d (+ up to %d) for %d (+ up to %d)",
+			ev.SeatsTaken, ev.RegisteredTeams, want, maybe, wantTeams, maybeTeams))
+	}
+	res.lost = ev.RegisteredTeams - wantTeams
+	if n := res.gaveUp(); n > 0 && v.proxy == nil {
+		res.problems = append(res.problems, fmt.Sprintf("%d transactions gave up on DynamoDB Local alone", n))
 	}
 	res.checked = "counter = seats written"
 	return res, nil
+}
+
+// floorAttempts is the store's bound on one operation's attempts
+// (dynamostore.Store.maxAttempts).
+const floorAttempts = 60
+
+// floorBackoff sleeps after failed attempt n as dynamostore's backoff does
+// before attempt n+1: none before the second, then full jitter under a
+// ceiling of 4 ms << n, up to 1 s; it gives up (errBusy there) when the
+// deadline is nearer than the sleep and half a second.
+func floorBackoff(ctx context.Context, attempt int) error {
+	if attempt <= 1 {
+		return ctx.Err()
+	}
+	d := time.Duration(rand.Int64N(int64(4 * time.Millisecond << min(attempt, 8))))
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d+500*time.Millisecond {
+		return context.DeadlineExceeded
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 func num(n int64) types.AttributeValue {
