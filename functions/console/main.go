@@ -28,7 +28,8 @@ func main() {
 		ReviewService: convening.NewReviewService(b, store), NoticeService: convening.NewNoticeService(b, store),
 		OrganizationService: convening.NewOrganizationService(b, store), PrivacyService: convening.NewPrivacyService(b, store)}
 	lambda.Start(frontdoor.Lambda(must(console.New(ctx, services, store,
-		console.Options{Pool: pool, PublicURL: c.PublicURL, Key: secret.Derive(console.KeyLabel), Log: logger}))))
+		console.Options{Pool: pool, PublicURL: c.PublicURL, Key: secret.Derive(console.KeyLabel),
+			PreviousKeys: secret.DerivePrevious(console.KeyLabel), Log: logger}))))
 }
 
 func must[T any](v T, err error) T {

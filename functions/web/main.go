@@ -22,7 +22,7 @@ func main() {
 	store, b := dynamostore.Open(cfg, c.Table, logger), convening.NewBasics(logger)
 	services := web.Services{EventService: convening.NewEventService(b, store),
 		RegistrationService: convening.NewRegistrationService(b, store, secret.Tokens), StatementService: convening.NewStatementService(b, store, secret.Tokens)}
-	lambda.Start(frontdoor.Lambda(must(web.New(services, web.Options{CSRFKey: secret.Derive(web.CSRFKeyLabel), Log: logger}))))
+	lambda.Start(frontdoor.Lambda(must(web.New(services, web.Options{CSRFKey: secret.Derive(web.CSRFKeyLabel), CSRFPreviousKeys: secret.DerivePrevious(web.CSRFKeyLabel), Log: logger}))))
 }
 
 func must[T any](v T, err error) T {

@@ -89,7 +89,7 @@ var registry = map[string]build{
 		b := p.basics()
 		services := web.Services{EventService: convening.NewEventService(b, p.store),
 			RegistrationService: convening.NewRegistrationService(b, p.store, s.Tokens), StatementService: convening.NewStatementService(b, p.store, s.Tokens)}
-		site, err := web.New(services, web.Options{CSRFKey: s.Derive(web.CSRFKeyLabel), Log: p.log})
+		site, err := web.New(services, web.Options{CSRFKey: s.Derive(web.CSRFKeyLabel), CSRFPreviousKeys: s.DerivePrevious(web.CSRFKeyLabel), Log: p.log})
 		if err != nil {
 			return nil, err
 		}
@@ -106,7 +106,8 @@ var registry = map[string]build{
 			ReviewService: convening.NewReviewService(b, p.store), NoticeService: convening.NewNoticeService(b, p.store),
 			OrganizationService: convening.NewOrganizationService(b, p.store), PrivacyService: convening.NewPrivacyService(b, p.store)}
 		h, err := console.New(ctx, services, p.store, console.Options{Pool: pool, PublicURL: p.c.PublicURL,
-			Key: s.Derive(console.KeyLabel), Log: p.log})
+			Key:          s.Derive(console.KeyLabel),
+			PreviousKeys: s.DerivePrevious(console.KeyLabel), Log: p.log})
 		if err != nil {
 			return nil, err
 		}

@@ -13,19 +13,31 @@ import (
 // standard library's AEAD): the sign-in state the browser carries between
 // the redirect and the callback, the refresh tokens the table keeps, and
 // what the console's pages carry in cookies (SignIn.Seal). What it seals
-// cannot be read or changed without the console's key.
-type sealer struct{ aead cipher.AEAD }
+// cannot be read or changed without the console's key. The first key
+// seals; every key opens (the keys from before the secret rotated).
+type sealer struct {
+	aead    cipher.AEAD
+	openers []cipher.AEAD
+}
 
-func newSealer(key []byte) (*sealer, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, fmt.Errorf("signin: %w", err)
+func newSealer(keys ...[]byte) (*sealer, error) {
+	s := &sealer{}
+	for _, key := range keys {
+		block, err := aes.NewCipher(key)
+		if err != nil {
+			return nil, fmt.Errorf("signin: %w", err)
+		}
+		aead, err := cipher.NewGCM(block)
+		if err != nil {
+			return nil, fmt.Errorf("signin: %w", err)
+		}
+		s.openers = append(s.openers, aead)
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, fmt.Errorf("signin: %w", err)
+	if len(s.openers) == 0 {
+		return nil, errors.New("signin: no sealing key")
 	}
-	return &sealer{aead: aead}, nil
+	s.aead = s.openers[0]
+	return s, nil
 }
 
 // seal returns the sealed value, bound to purpose (a value sealed for one
@@ -43,9 +55,10 @@ func (s *sealer) open(purpose, sealed string) ([]byte, error) {
 	if err != nil || len(b) < s.aead.NonceSize() {
 		return nil, errSealed
 	}
-	plain, err := s.aead.Open(nil, b[:s.aead.NonceSize()], b[s.aead.NonceSize():], []byte(purpose))
-	if err != nil {
-		return nil, errSealed
+	for _, aead := range s.openers {
+		if plain, err := aead.Open(nil, b[:aead.NonceSize()], b[aead.NonceSize():], []byte(purpose)); err == nil {
+			return plain, nil
+		}
 	}
-	return plain, nil
+	return nil, errSealed
 }

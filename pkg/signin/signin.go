@@ -78,6 +78,10 @@ type Options struct {
 	// Key (at least 32 bytes, secret, the same for every instance) seals
 	// the sign-in state and the refresh tokens and keys the forms.
 	Key []byte
+	// PreviousKeys still open and verify what Key's predecessors sealed
+	// and signed (sessions and forms begun before the secret rotated);
+	// only Key seals and signs.
+	PreviousKeys [][]byte
 	// HTTPClient calls the managed login's token and revocation endpoints
 	// and fetches the JWKS; nil means one with a 5 s timeout.
 	HTTPClient *http.Client
@@ -93,7 +97,7 @@ type SignIn struct {
 	verifier *cognito.Verifier
 	public   string
 	seal     *sealer
-	formKey  []byte
+	formKeys [][]byte // the first signs, every one verifies
 	client   *http.Client
 	now      func() time.Time
 	log      *slog.Logger
@@ -122,11 +126,15 @@ func New(ctx context.Context, sessions staffauth.SessionStore, o Options) (*Sign
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	var sealKeys [][]byte
+	for _, key := range append([][]byte{o.Key}, o.PreviousKeys...) {
+		sealKeys = append(sealKeys, derive(key, "seal"))
+		s.formKeys = append(s.formKeys, derive(key, "form"))
+	}
 	var err error
-	if s.seal, err = newSealer(derive(o.Key, "seal")); err != nil {
+	if s.seal, err = newSealer(sealKeys...); err != nil {
 		return nil, err
 	}
-	s.formKey = derive(o.Key, "form")
 	s.verifier = cognito.NewVerifier(ctx, o.Pool, cognito.VerifierOptions{Now: s.now, HTTPClient: s.client})
 	return s, nil
 }
@@ -472,11 +480,11 @@ func (s *SignIn) FormToken(r *http.Request, purpose string) string {
 	if !ok {
 		return ""
 	}
-	return s.formToken(SessionID(sec), purpose)
+	return formToken(s.formKeys[0], SessionID(sec), purpose)
 }
 
-func (s *SignIn) formToken(sessionID, purpose string) string {
-	m := hmac.New(sha256.New, s.formKey)
+func formToken(key []byte, sessionID, purpose string) string {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(sessionID + "\x00" + purpose))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
@@ -489,7 +497,11 @@ func (s *SignIn) checkForm(r *http.Request, sessionID, purpose string) bool {
 	if err != nil {
 		return false
 	}
-	return hmac.Equal([]byte(form.Get("csrf")), []byte(s.formToken(sessionID, purpose)))
+	got, ok := []byte(form.Get("csrf")), false
+	for _, key := range s.formKeys {
+		ok = hmac.Equal(got, []byte(formToken(key, sessionID, purpose))) || ok
+	}
+	return ok
 }
 
 // MaxFormBytes is the largest form accepted.

@@ -118,3 +118,55 @@ func TestSeal(t *testing.T) {
 		t.Fatal("opened a changed value")
 	}
 }
+
+// TestRotatedKey: after the secret rotates, what the old key sealed or
+// signed (a page's sealed value, a form loaded before) still opens with the
+// new key ring, what the new key seals does not open with the old alone,
+// and a key that has left the ring opens nothing.
+func TestRotatedKey(t *testing.T) {
+	oldKey, newKey := []byte(strings.Repeat("o", 32)), []byte(strings.Repeat("n", 32))
+	sessions := memstore.NewSessions()
+	open := func(key []byte, previous ...[]byte) *signin.SignIn {
+		t.Helper()
+		in, err := signin.New(context.Background(), sessions, signin.Options{
+			Pool:      cognito.Pool{Issuer: "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_TEST", ClientID: "client", LoginURL: "https://login.example.org"},
+			PublicURL: "https://convenings.example.org", Key: key, PreviousKeys: previous, Log: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in
+	}
+	before, after, alone := open(oldKey), open(newKey, oldKey), open(newKey)
+
+	sealed := before.Seal("flash", []byte("done"))
+	if b, err := after.Open("flash", sealed); err != nil || string(b) != "done" {
+		t.Errorf("after the rotation: %q %v, want the old seal opened", b, err)
+	}
+	if _, err := alone.Open("flash", sealed); err == nil {
+		t.Error("a key that left the ring opened the old seal")
+	}
+	if _, err := before.Open("flash", after.Seal("flash", []byte("new"))); err == nil {
+		t.Error("the new key sealed with the old one")
+	}
+
+	secret := strings.Repeat("s", 43)
+	now := time.Now()
+	if err := sessions.CreateSession(context.Background(), staffauth.Session{ID: signin.SessionID(secret),
+		Staff: staffauth.Staff{Sub: "sub-1", Groups: []string{deploy.RoleStaff}}, CreatedAt: now, ExpiresAt: now.Add(time.Hour), RefreshAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	post := func(csrf string) *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/staff/events", strings.NewReader(url.Values{"csrf": {csrf}}.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.AddCookie(&http.Cookie{Name: "__Host-lmi_session", Value: secret})
+		return r
+	}
+	page := func(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error { return nil }
+	oldForm := before.FormToken(post(""), signin.PurposeForm)
+	if err := after.Require([]string{deploy.RoleStaff}, page)(httptest.NewRecorder(), post(oldForm)); err != nil {
+		t.Errorf("a form loaded before the rotation: %v", err)
+	}
+	if err := alone.Require([]string{deploy.RoleStaff}, page)(httptest.NewRecorder(), post(oldForm)); convening.ErrorReason(err) != convening.ReasonFormExpired {
+		t.Errorf("a form whose key left the ring: %v, want %s", err, convening.ReasonFormExpired)
+	}
+}

@@ -26,8 +26,10 @@ type Secret struct {
 	// Tokens issues manage tokens with the ring's current key and checks
 	// them against all its keys.
 	Tokens *convening.ManageTokens
-	// current is the ring's current key, which Derive derives from.
-	current []byte
+	// current is the ring's current key, which Derive derives from;
+	// previous the others, which DerivePrevious derives from.
+	current  []byte
+	previous [][]byte
 }
 
 // Load returns the secret: value itself if it is set (a binary run outside
@@ -67,16 +69,28 @@ func New(value []byte) (Secret, error) {
 	if err != nil {
 		return Secret{}, fmt.Errorf("manage token secret: %w", err)
 	}
-	return Secret{Tokens: tokens, current: keys[0]}, nil
+	return Secret{Tokens: tokens, current: keys[0], previous: keys[1:]}, nil
 }
 
 // Derive returns a key for one purpose (e.g. signing the website's forms),
 // HMAC-SHA256(current key, label), so that no other secret needs
-// deploying. It changes when a rotation makes the next key current: a form
-// loaded, or a console session begun, under the old one is refused once
-// (docs/operations.md, "Rotating secrets").
-func (s Secret) Derive(label string) []byte {
-	m := hmac.New(sha256.New, s.current)
+// deploying. It changes when a rotation makes the next key current; what
+// was signed or sealed under the old one still opens with DerivePrevious.
+func (s Secret) Derive(label string) []byte { return derive(s.current, label) }
+
+// DerivePrevious returns the keys for the same purpose derived from the
+// ring's other keys: a form loaded, or a console session begun, before a
+// rotation is still accepted after it, until its key leaves the ring.
+func (s Secret) DerivePrevious(label string) [][]byte {
+	keys := make([][]byte, 0, len(s.previous))
+	for _, k := range s.previous {
+		keys = append(keys, derive(k, label))
+	}
+	return keys
+}
+
+func derive(key []byte, label string) []byte {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(label))
 	return m.Sum(nil)
 }

@@ -50,6 +50,9 @@ type Options struct {
 	// CSRFKey signs the forms' anti-forgery tokens; at least 32 bytes,
 	// secret, the same for every instance of the function.
 	CSRFKey []byte
+	// CSRFPreviousKeys still verify (tokens of forms loaded before the
+	// secret rotated); only CSRFKey signs.
+	CSRFPreviousKeys [][]byte
 	Log     *slog.Logger
 }
 
@@ -81,6 +84,8 @@ type Handler struct {
 	*frontdoor.Server
 	svc  Service
 	csrf []byte
+	// csrfPrevious verify as csrf does; they never sign.
+	csrfPrevious [][]byte
 	log  *slog.Logger
 }
 
@@ -89,7 +94,7 @@ func New(svc Service, opts Options) (*Handler, error) {
 	if len(opts.CSRFKey) < 32 {
 		return nil, errors.New("web: the CSRF key must be at least 32 bytes")
 	}
-	h := &Handler{svc: svc, csrf: append([]byte(nil), opts.CSRFKey...), log: opts.Log}
+	h := &Handler{svc: svc, csrf: append([]byte(nil), opts.CSRFKey...), csrfPrevious: opts.CSRFPreviousKeys, log: opts.Log}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -170,8 +175,10 @@ func validNonce(n string) bool {
 }
 
 // csrfToken binds a form's purpose to the browser's nonce.
-func (h *Handler) csrfToken(nonce, purpose string) string {
-	m := hmac.New(sha256.New, h.csrf)
+func (h *Handler) csrfToken(nonce, purpose string) string { return csrfToken(h.csrf, nonce, purpose) }
+
+func csrfToken(key []byte, nonce, purpose string) string {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte("lmi-csrf-v1\x00" + nonce + "\x00" + purpose))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
@@ -192,7 +199,12 @@ func (h *Handler) checkCSRF(r *http.Request, purpose string) bool {
 	if err != nil {
 		return false
 	}
-	return hmac.Equal([]byte(f.Get("csrf")), []byte(h.csrfToken(nonce, purpose)))
+	got := []byte(f.Get("csrf"))
+	ok := hmac.Equal(got, []byte(h.csrfToken(nonce, purpose)))
+	for _, key := range h.csrfPrevious {
+		ok = hmac.Equal(got, []byte(csrfToken(key, nonce, purpose))) || ok
+	}
+	return ok
 }
 
 func randomKey() string {

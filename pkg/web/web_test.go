@@ -660,3 +660,35 @@ func TestHTTPSCookieAndHSTS(t *testing.T) {
 		t.Fatalf("over http: %q %v", p.cookies, p.headers)
 	}
 }
+
+// TestFormAcrossRotation: a form loaded before the token secret rotated is
+// still accepted after it (the key it was signed with is a previous key of
+// the ring), and refused once that key has left the ring.
+func TestFormAcrossRotation(t *testing.T) {
+	s := newSite(t)
+	s.event("cv", 12, 4, nil)
+	f := teamForm(1, 2)
+	for k, v := range s.get("/events/cv").hidden() {
+		f[k] = v
+	}
+	rotated := func(previous ...[]byte) *site {
+		t.Helper()
+		h, err := web.New(web.Services{EventService: s.svc.EventService, RegistrationService: s.svc.RegistrationService,
+			StatementService: s.svc.StatementService}, web.Options{CSRFKey: []byte(strings.Repeat("n", 32)), CSRFPreviousKeys: previous})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := *s
+		c.h = h
+		return &c
+	}
+	if p := rotated().post("/events/cv", f); p.status != 403 {
+		t.Fatalf("a form signed with a key that left the ring: %d, want 403", p.status)
+	}
+	if p := rotated([]byte(strings.Repeat("c", 32))).post("/events/cv", f); p.status >= 400 {
+		t.Fatalf("a form loaded before the rotation: %d\n%s", p.status, p.body)
+	}
+	if ev, _ := s.svc.Event(context.Background(), "cv"); ev.SeatsTaken != 2 {
+		t.Fatalf("seats taken %d, want the team's 2", ev.SeatsTaken)
+	}
+}
