@@ -53,7 +53,7 @@ type Options struct {
 	// CSRFPreviousKeys still verify (tokens of forms loaded before the
 	// secret rotated); only CSRFKey signs.
 	CSRFPreviousKeys [][]byte
-	Log     *slog.Logger
+	Log              *slog.Logger
 }
 
 // Service is what the website needs of the domain (Services: the events,
@@ -86,7 +86,7 @@ type Handler struct {
 	csrf []byte
 	// csrfPrevious verify as csrf does; they never sign.
 	csrfPrevious [][]byte
-	log  *slog.Logger
+	log          *slog.Logger
 }
 
 // New returns the website's handler.
