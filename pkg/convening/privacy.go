@@ -34,6 +34,11 @@ func (r Registration) Erased(now time.Time) Registration {
 		members[i] = Member{ID: m.ID, Role: m.Role, CheckedInAt: m.CheckedInAt}
 	}
 	r.Members = members
+	former := make([]Member, len(r.FormerMembers))
+	for i, m := range r.FormerMembers {
+		former[i] = Member{ID: m.ID, Role: m.Role}
+	}
+	r.FormerMembers = former
 	r.ErasedAt = &now
 	return r
 }

@@ -144,6 +144,10 @@ func (s *Store) updateItems(before registrationItem, ev eventItem, c convening.R
 			ExpressionAttributeValues: map[string]types.AttributeValue{":reg": str(before.ID)},
 		}}, false) // held while the registration is as read
 	}
+	people := convening.NewPersonKeys(convening.Team{Contact: before.Contact, Members: before.Members}, after.Team)
+	if err := s.addPeople(&tx, people, convening.SubjectRegistration, after.ID, after.UpdatedAt); err != nil {
+		return nil, err
+	}
 	if err := s.addOutcome(&tx, before.ID, before.EventID, after.UpdatedAt, c.Hold, c.ReleaseHold, c.Notices, c.Audit); err != nil {
 		return nil, err
 	}

@@ -35,6 +35,7 @@ type Store interface {
 	convening.NoticeStorage
 	convening.OrganizationStorage
 	convening.PrivacyStorage
+	convening.LinksStorage
 	convening.Outbox
 	convening.Notices
 	convening.SentNotices
