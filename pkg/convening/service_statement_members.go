@@ -34,7 +34,8 @@ func (s *StatementService) ChangeStatementMembers(ctx context.Context, id, token
 			return StatementChange{}, conflict(ReasonStatementClosed, "This statement is %s.", st.Status)
 		}
 		team := st.Team
-		team.Members = nextMembers(st.Members, members, s.NewID)
+		var replaced map[string]string
+		team.Members, replaced = nextMembers(st.Members, members, s.NewID)
 		team.Normalize()
 		next := st
 		next.Team = team
@@ -56,7 +57,7 @@ func (s *StatementService) ChangeStatementMembers(ctx context.Context, id, token
 		c = c.finish(st)
 		c.Audit.Before = map[string]string{"seats": strconv.Itoa(st.Seats()), "roles": rolesWords(st.Members), "people": peopleWords(st.Members)}
 		c.Audit.After = map[string]string{"seats": strconv.Itoa(len(team.Members)), "roles": rolesWords(team.Members),
-			"people": peopleWords(team.Members), "change": changeWords(st.Members, team.Members)}
+			"people": peopleWords(team.Members), "change": changeWords(st.Members, team.Members, replaced)}
 		return c, nil
 	})
 	if err != nil && ErrorReason(err) != "already_done" {

@@ -66,8 +66,9 @@ func DecideTeamChange(actor Actor, auditID, noticeID string, change TeamChange, 
 		}
 		team := reg.Team
 		team.Members = slices.Clone(reg.Members)
+		var replaced map[string]string
 		if change.Members != nil {
-			team.Members = nextMembers(reg.Members, *change.Members, newID)
+			team.Members, replaced = nextMembers(reg.Members, *change.Members, newID)
 		}
 		if change.Contact != nil {
 			team.Contact = *change.Contact
@@ -122,7 +123,7 @@ func DecideTeamChange(actor Actor, auditID, noticeID string, change TeamChange, 
 		if membersChanged {
 			c.Audit.Before = map[string]string{"seats": strconv.Itoa(reg.Seats), "roles": rolesWords(reg.Members), "people": peopleWords(reg.Members)}
 			c.Audit.After = map[string]string{"seats": strconv.Itoa(c.After.Seats), "roles": rolesWords(team.Members), "people": peopleWords(team.Members),
-				"change": changeWords(reg.Members, team.Members)}
+				"change": changeWords(reg.Members, team.Members, replaced)}
 		}
 		if contactChanged {
 			b, a := reg.Contact.Name, team.Contact.Name
@@ -152,24 +153,33 @@ func DecideTeamChange(actor Actor, auditID, noticeID string, change TeamChange, 
 // given with a current member's id is that member, keeping the records
 // the system keeps of them (check-in, confirmation, attendance), unless
 // the address is another's (see DecideTeamChange); every other is new.
-func nextMembers(current, given []Member, newID func() string) []Member {
+// replaced maps the id of each new member given in a current member's
+// place (with its id) to that member's: a substitute.
+func nextMembers(current, given []Member, newID func() string) (next []Member, replaced map[string]string) {
 	old := map[string]Member{}
 	for _, m := range current {
 		old[m.ID] = m
 	}
 	used := map[string]bool{}
-	next := make([]Member, 0, len(given))
+	replaced = map[string]string{}
+	next = make([]Member, 0, len(given))
 	for _, m := range given {
 		was, ok := old[m.ID]
-		if ok && m.ID != "" && !used[m.ID] && strings.EqualFold(strings.TrimSpace(m.Email), was.Email) {
+		switch {
+		case ok && m.ID != "" && !used[m.ID] && strings.EqualFold(strings.TrimSpace(m.Email), was.Email):
 			m.CheckedInAt, m.ConfirmedAt, m.CantAttendAt = was.CheckedInAt, was.ConfirmedAt, was.CantAttendAt
-		} else {
+		case ok && m.ID != "" && !used[m.ID]:
+			id := newID()
+			replaced[id] = m.ID
+			used[m.ID] = true
+			m.ID, m.CheckedInAt, m.ConfirmedAt, m.CantAttendAt = id, nil, nil, nil
+		default:
 			m.ID, m.CheckedInAt, m.ConfirmedAt, m.CantAttendAt = newID(), nil, nil, nil
 		}
 		used[m.ID] = true
 		next = append(next, m)
 	}
-	return next
+	return next, replaced
 }
 
 // sameMembers reports whether two lists name the same people in the same
@@ -274,9 +284,10 @@ func rolesWords(ms []Member) string {
 
 // changeWords says what a change of members did, in words: "Kevin Lor →
 // Gloria Vang (Certificated union president); added Ana Ruiz
-// (Principal)". A member replaced is paired with the new member of the
-// same role.
-func changeWords(before, after []Member) string {
+// (Principal)". A member replaced is paired with their substitute (given
+// in their place: replaced maps the new id to theirs), else with a new
+// member of the same role.
+func changeWords(before, after []Member, replaced map[string]string) string {
 	var parts []string
 	for _, m := range before {
 		i := slices.IndexFunc(after, func(x Member) bool { return x.ID == m.ID })
@@ -294,17 +305,16 @@ func changeWords(before, after []Member) string {
 	left, joined := membersLeft(before, after), membersLeft(after, before)
 	paired := make([]bool, len(joined))
 	for _, m := range left {
-		j := -1
+		j := slices.IndexFunc(joined, func(a Member) bool { return replaced[a.ID] == m.ID })
 		for k, a := range joined {
-			if !paired[k] && a.Role == m.Role {
+			if j < 0 && !paired[k] && a.Role == m.Role && replaced[a.ID] == "" {
 				j = k
-				break
 			}
 		}
 		switch {
 		case j < 0:
 			parts = append(parts, "removed "+personWords(m))
-		case joined[j].Name == m.Name:
+		case joined[j].Name == m.Name && joined[j].Role == m.Role:
 			paired[j] = true
 			parts = append(parts, personWords(m)+": new email address")
 		default:

@@ -67,7 +67,7 @@ var registry = map[string]build{
 		if err != nil {
 			return nil, err
 		}
-		return frontdoor.Lambda(httpapi.Registration(convening.NewRegistrationService(p.basics(), p.store, s.Tokens), p.log)), nil
+		return frontdoor.Lambda(httpapi.Registration(convening.NewRegistrationService(p.basics(), p.store, s.Tokens), convening.NewLinksService(p.basics(), p.store), p.log)), nil
 	},
 	deploy.Statements: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
