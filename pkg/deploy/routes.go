@@ -225,6 +225,18 @@ var Routes = []Route{
 	{Method: "POST", Path: "/statements/{statementId}/decline", Function: Web, Throttle: ThrottleCancel, Public: teamLink},
 	{Method: "GET", Path: "/statements/{statementId}/members/{memberId}", Function: Web, Public: memberLink},
 	{Method: "POST", Path: "/statements/{statementId}/members/{memberId}", Function: Web, Throttle: ThrottleRegister, Public: memberLink},
+	// A team changes its own registration (an added member takes a seat);
+	// each member has a page of their own; anyone asks for their links
+	// again; a statement's contact mends its members or sends a link again.
+	{Method: "GET", Path: "/manage/{registrationId}/team", Function: Web, Public: teamLink},
+	{Method: "POST", Path: "/manage/{registrationId}/team", Function: Web, Throttle: ThrottleRegister, Public: teamLink},
+	{Method: "GET", Path: "/registrations/{registrationId}/members/{memberId}", Function: Web, Public: attendeeLink},
+	{Method: "POST", Path: "/registrations/{registrationId}/members/{memberId}", Function: Web, Throttle: ThrottleCancel, Public: attendeeLink},
+	{Method: "GET", Path: "/links", Function: Web, Public: publicLinks},
+	{Method: "POST", Path: "/links", Function: Web, Throttle: ThrottleCancel, Public: publicLinks},
+	{Method: "GET", Path: "/statements/{statementId}/team", Function: Web, Public: teamLink},
+	{Method: "POST", Path: "/statements/{statementId}/team", Function: Web, Throttle: ThrottleRegister, Public: teamLink},
+	{Method: "POST", Path: "/statements/{statementId}/members/{memberId}/resend", Function: Web, Throttle: ThrottleCancel, Public: teamLink},
 	{Method: "GET", Path: "/static/{file}", Function: Web, Public: staticFiles},
 	{Path: DefaultRoute, Function: Web, Public: notFound},
 }
