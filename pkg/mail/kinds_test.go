@@ -52,7 +52,7 @@ func sampleNotice(kind convening.NoticeKind) convening.Notice {
 			{LinkRef: convening.LinkRef{SubjectID: "01J9ZREG", MemberID: "01JMEMB"}, Event: n.Event, Organization: n.Organization.Name,
 				Role: "Certificated union president", Status: string(convening.StatusRegistered)},
 			{LinkRef: convening.LinkRef{SubjectKind: convening.SubjectStatement, SubjectID: "01JSTMT"},
-				Event: convening.EventSummary{ID: "central-valley-2027", Title: "Central Valley Convening", StartsAt: n.Event.StartsAt, EndsAt: n.Event.EndsAt},
+				Event:        convening.EventSummary{ID: "central-valley-2027", Title: "Central Valley Convening", StartsAt: n.Event.StartsAt, EndsAt: n.Event.EndsAt},
 				Organization: "Fresno Teachers Association", Role: "Contact", Status: string(convening.StatementSubmitted)},
 		}
 	}

@@ -176,7 +176,7 @@ type statementPageView struct {
 	CSRF, DeclineCSRF, ResendCSRF string
 	// TeamPath mends the team's members (with the token).
 	TeamPath string
-	Done              string
+	Done     string
 	// Confirm is the decline's confirmation step.
 	Confirm bool
 	Problem string
