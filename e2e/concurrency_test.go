@@ -3,20 +3,24 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/dynamostore/dynamotest"
 	"github.com/calmi/convenings/pkg/localaws"
 )
 
 // TestConcurrentRush races hundreds of team registrations for one event
-// against cancellations, capacity changes, duplicate organizations and
-// retried requests, with throttling and transaction conflicts injected,
-// then judges only the final state: the table's items and the mail sent.
+// against cancellations, team changes (registered teams adding a member
+// while others take the last seats, and substituting one), capacity
+// changes, duplicate organizations and retried requests, with throttling
+// and transaction conflicts injected, then judges only the final state:
+// the table's items and the mail sent.
 func TestConcurrentRush(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the rush takes a while; run without -short")
@@ -104,6 +108,52 @@ func TestConcurrentRush(t *testing.T) {
 			}()
 		}
 	}
+	// Team changes interleaved with the rush: of every five successes, one
+	// adds a member (a seat, if one is left and nobody waits), one names a
+	// substitute (no seat); three workers at once.
+	changes := make(chan outcome, teams)
+	changed := map[string]int{} // registration id: accepted changes
+	var changeWG sync.WaitGroup
+	for range 3 {
+		changeWG.Add(1)
+		go func() {
+			defer changeWG.Done()
+			for o := range changes {
+				auth := map[string]string{"Authorization": "Bearer " + o.token}
+				params := map[string]string{"registrationId": o.regID}
+				cur := h.call(ctx, "GET /api/registrations/{registrationId}", params, auth, nil)
+				reg, _ := cur.body["registration"].(map[string]any)
+				if cur.status != 200 || reg == nil {
+					mu.Lock()
+					bad = append(bad, fmt.Sprintf("read %s: %d %v", o.regID, cur.status, cur.body))
+					mu.Unlock()
+					continue
+				}
+				var members []map[string]any
+				for _, m := range reg["members"].([]any) {
+					m := m.(map[string]any)
+					members = append(members, map[string]any{"id": m["id"], "name": m["name"], "email": m["email"], "role": m["role"]})
+				}
+				if o.team%5 == 1 {
+					members = append(members, map[string]any{"name": "Added", "email": fmt.Sprintf("added-%d@%s.example.org", o.team, run), "role": "other"})
+				} else {
+					members[0]["name"], members[0]["email"] = "Substitute", fmt.Sprintf("sub-%d@%s.example.org", o.team, run)
+				}
+				r := h.call(ctx, "PATCH /api/registrations/{registrationId}", params, auth, map[string]any{"members": members})
+				reason, _ := r.body["reason"].(string)
+				mu.Lock()
+				switch {
+				case r.status == 200:
+					changed[o.regID]++
+				case r.status == 409 && (reason == "not_enough_seats" || reason == "teams_waiting"):
+				case r.status == 400 && len(members) > 8: // the event's team size
+				default:
+					bad = append(bad, fmt.Sprintf("change %s: %d %v", o.regID, r.status, r.body))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
 	// Cancellations interleaved with the rush: every fifth success leaves.
 	var cancelWG sync.WaitGroup
 	cancelWG.Add(1)
@@ -135,8 +185,11 @@ func TestConcurrentRush(t *testing.T) {
 		<-feed.C
 		mu.Lock()
 		for ; fed < len(outcomes); fed++ {
-			if o := outcomes[fed]; o.status == 201 && fed%5 == 0 {
+			switch o := outcomes[fed]; {
+			case o.status == 201 && fed%5 == 0:
 				cancels <- o
+			case o.status == 201 && (o.team%5 == 1 || o.team%5 == 2) && o.team < teams:
+				changes <- o
 			}
 		}
 		done = len(outcomes) == teams+duplicates+3*retried
@@ -145,7 +198,9 @@ func TestConcurrentRush(t *testing.T) {
 	feed.Stop()
 	wg.Wait()
 	close(cancels)
+	close(changes)
 	cancelWG.Wait()
+	changeWG.Wait()
 	rush := time.Since(began)
 	if r := h.call(ctx, "PATCH /api/admin/events/{eventId}", map[string]string{"eventId": eventID}, nil, map[string]any{"capacity": capacity + 4}); r.status != 200 && r.status != 409 {
 		t.Errorf("lower capacity: %d %v", r.status, r.body)
@@ -162,9 +217,13 @@ func TestConcurrentRush(t *testing.T) {
 
 	items := h.scan(ctx)
 	st := checkInvariants(t, items, eventID)
-	t.Logf("rush: %d requests in %v (%.0f/s); %d registered, %d waitlisted, %d cancelled; %d transaction attempts; injected %d conflicts, %d throttles",
+	t.Logf("rush: %d requests in %v (%.0f/s); %d registered, %d waitlisted, %d cancelled; %d team changes accepted; %d transaction attempts; injected %d conflicts, %d throttles",
 		len(outcomes), rush.Round(time.Millisecond), float64(len(outcomes))/rush.Seconds(),
-		st.Registered, st.Waitlisted, st.Cancelled, f.transactions.Load(), f.conflicts.Load(), f.throttles.Load())
+		st.Registered, st.Waitlisted, st.Cancelled, len(changed), f.transactions.Load(), f.conflicts.Load(), f.throttles.Load())
+	if len(changed) == 0 {
+		t.Errorf("no team change was accepted: the rush did not exercise them")
+	}
+	checkPeopleIndexed(t, items)
 	if f.conflicts.Load() == 0 || f.throttles.Load() == 0 {
 		t.Errorf("no faults injected: the retry paths were not exercised")
 	}
@@ -253,6 +312,42 @@ func TestConcurrentRush(t *testing.T) {
 	checkMail(ctx, t, h.sesURL, run, items)
 }
 
+// checkPeopleIndexed checks that every contact and member of every
+// registration has its people's index entry (written in the transaction
+// that brought them to the team), so "email me my links" finds them.
+func checkPeopleIndexed(t *testing.T, items []dynamotest.Item) {
+	t.Helper()
+	indexed := map[string]bool{}
+	for _, it := range items {
+		if strings.HasPrefix(it.S("pk"), "PERSON#") {
+			indexed[it.S("pk")+"|"+it.S("sk")] = true
+		}
+	}
+	people := 0
+	for _, it := range items {
+		if it.Kind() != dynamotest.Registration {
+			continue
+		}
+		emails := []string{}
+		if c, ok := it["contact"].(map[string]any); ok {
+			e, _ := c["email"].(string)
+			emails = append(emails, e)
+		}
+		ms, _ := it["members"].([]any)
+		for _, m := range ms {
+			e, _ := m.(map[string]any)["email"].(string)
+			emails = append(emails, e)
+		}
+		for _, e := range emails {
+			people++
+			if !indexed["PERSON#"+convening.PersonKey(e)+"|REG#"+it.S("id")] {
+				t.Errorf("%s of registration %s is not in the people's index", e, it.S("id"))
+			}
+		}
+	}
+	t.Logf("people's index: %d people of registrations, each filed", people)
+}
+
 // waitQuiet waits until every notice is sent and nothing more is promoted.
 func (h *harness) waitQuiet(ctx context.Context, t *testing.T, eventID string, limit time.Duration) {
 	t.Helper()
@@ -302,19 +397,41 @@ func checkMail(ctx context.Context, t *testing.T, sesURL, run string, items []dy
 		t.Fatal(err)
 	}
 	contact := map[string]string{}
+	member := map[string]string{} // registration id "|" member id: address (former members too)
 	for _, it := range items {
 		if it.Kind() == dynamotest.Registration {
 			c, _ := it["contact"].(map[string]any)
 			contact[it.S("id")], _ = c["email"].(string)
+			for _, list := range []string{"members", "formerMembers"} {
+				ms, _ := it[list].([]any)
+				for _, m := range ms {
+					m := m.(map[string]any)
+					id, _ := m["id"].(string)
+					member[it.S("id")+"|"+id], _ = m["email"].(string)
+				}
+			}
 		}
 	}
-	prefix := map[string]string{"registered": "Registered: ", "waitlisted": "Waiting list", "promoted": "Seat", "cancelled": "Cancelled: "}
+	// A member's cancellation says "Cancelled: " when the team cancelled,
+	// "You are no longer" when they left it: either will do ("").
+	prefix := map[string]string{"registered": "Registered: ", "waitlisted": "Waiting list", "promoted": "Seat", "cancelled": "Cancelled: ",
+		"members_changed": "Your team's members changed", "member_registered": "You are registered for ", "member_cancelled": ""}
 	want := map[string][]string{}
 	total := 0
 	for _, it := range items {
 		if it.Kind() == dynamotest.Notice {
+			if it.S("state") == "sent" && it.S("messageId") == "" {
+				continue // owed nothing: its member left the team before it went out
+			}
 			addr := contact[it.S("registrationId")]
-			want[addr] = append(want[addr], prefix[it.S("kind")])
+			if m := it.S("memberId"); m != "" {
+				addr = member[it.S("registrationId")+"|"+m]
+			}
+			p, ok := prefix[it.S("kind")]
+			if !ok {
+				t.Errorf("notice %s of an unexpected kind %s", it.S("id"), it.S("kind"))
+			}
+			want[addr] = append(want[addr], p)
 			total++
 		}
 	}
@@ -337,14 +454,17 @@ func checkMail(ctx context.Context, t *testing.T, sesURL, run string, items []dy
 			t.Errorf("%s: %d emails %v, want %d", addr, len(got[addr]), got[addr], len(kinds))
 			continue
 		}
-		sort.Strings(kinds)
+		// Each expected prefix takes a subject of its own, the longest
+		// prefixes first (so that "" takes what is left).
+		sort.Slice(kinds, func(i, j int) bool { return len(kinds[i]) > len(kinds[j]) })
 		subjects := append([]string(nil), got[addr]...)
-		sort.Strings(subjects)
-		for i := range kinds {
-			if !strings.HasPrefix(subjects[i], kinds[i]) {
-				t.Errorf("%s: subjects %v, want prefixes %v", addr, subjects, kinds)
+		for _, k := range kinds {
+			i := slices.IndexFunc(subjects, func(s string) bool { return strings.HasPrefix(s, k) })
+			if i < 0 {
+				t.Errorf("%s: subjects %v, want prefixes %v", addr, got[addr], kinds)
 				break
 			}
+			subjects = slices.Delete(subjects, i, i+1)
 		}
 	}
 	t.Logf("mail: %d emails for %d notices", n, total)

@@ -199,6 +199,9 @@ Try:
     -H 'Content-Type: application/json' -d @docs/examples/team.json
   curl -s %[1]s/api/admin/events/central-valley-convening-2027/registrations \
     -H "Authorization: Bearer $(make -s staff-token)"
+  curl -s -X PATCH %[1]s/api/registrations/<id> -H "Authorization: Bearer <manageToken>" \
+    -H 'Content-Type: application/json' -d '{"contact":{"name":"Rosa Martinez","email":"rmartinez@csea.example.org"}}'
+  curl -s -X POST %[1]s/api/links -H 'Content-Type: application/json' -d '{"email":"dchen@fta.example.org"}'
 
 Ctrl-C stops everything.
 `, api, sys.SESURL, sys.DynamoDBURL, s.Table, sys.Pool.Endpoint, sys.Pool.PoolID, sys.LoginURL, usersTable(s.Users))

@@ -1,4 +1,5 @@
-// Command registration serves a team its registration (see deploy.Routes).
+// Command registration serves a team its registration, each member their
+// own view of it, and anyone their private links again (see deploy.Routes).
 package main
 
 import (
@@ -20,7 +21,9 @@ func main() {
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
 	store := dynamostore.Open(cfg, c.Table, logger)
-	lambda.Start(frontdoor.Lambda(httpapi.Registration(convening.NewRegistrationService(convening.NewBasics(logger), store, secret.Tokens), logger)))
+	basics := convening.NewBasics(logger)
+	lambda.Start(frontdoor.Lambda(httpapi.Registration(convening.NewRegistrationService(basics, store, secret.Tokens),
+		convening.NewLinksService(basics, store), logger)))
 }
 
 func must[T any](v T, err error) T {

@@ -168,6 +168,22 @@ func cn(name string) string {
 	return `;CN="` + name + `"`
 }
 
+// sequenceEpoch is where revision numbers start counting.
+var sequenceEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// SequenceAt is the revision number of a file of a registration's entry
+// made at stamp: the seconds since 2026, so that every later file of the
+// same UID (a member's own invitation, a later update, the cancellation)
+// has a higher one, whoever it goes to. A cancellation counts one more, so
+// that it outranks an invitation made in the same second.
+func SequenceAt(stamp time.Time, m Method) int {
+	n := max(int(stamp.Sub(sequenceEpoch)/time.Second), 0)
+	if m == Cancel {
+		n++
+	}
+	return n
+}
+
 // ForRegistration returns the calendar entry of a team's registration for
 // an event: its UID is the registration's; eventURL is the event's public
 // page. The team's private manage link is deliberately left out: calendar

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +13,10 @@ import (
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/staffauth"
 )
+
+// memberIDRE is a member's id (a ULID), as audit records written before
+// the log kept names hold them.
+var memberIDRE = regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{26}$`)
 
 // auditPageSize is how many records one page of the audit log shows.
 const auditPageSize = 50
@@ -223,6 +228,12 @@ var auditLabels = map[convening.AuditKind]string{
 	convening.AuditReinstated:           "Reinstated",
 	convening.AuditDecisionStaged:       "Decision staged",
 	convening.AuditConfirmationReminded: "Members reminded to confirm",
+
+	convening.AuditMemberCantAttend:        "A member can't attend",
+	convening.AuditMemberCanAttend:         "A member can attend after all",
+	convening.AuditStatementMembersChanged: "Statement's members changed",
+	convening.AuditMemberLinkResent:        "A member's link sent again",
+	convening.AuditMemberDeclined:          "A member can't attend (statement)",
 }
 
 // statementKinds are the audit kinds of statements: their records name a
@@ -232,7 +243,8 @@ var statementKinds = map[convening.AuditKind]bool{
 	convening.AuditShortlisted: true, convening.AuditInvited: true, convening.AuditDeclined: true, convening.AuditAccepted: true,
 	convening.AuditInvitationDeclined: true, convening.AuditWithdrawn: true, convening.AuditInvitationExpired: true,
 	convening.AuditDeadlineExtended: true, convening.AuditReinstated: true, convening.AuditDecisionStaged: true,
-	convening.AuditConfirmationReminded: true,
+	convening.AuditConfirmationReminded: true, convening.AuditStatementMembersChanged: true, convening.AuditMemberLinkResent: true,
+	convening.AuditMemberDeclined: true,
 }
 
 // auditFilterKinds are the kinds the audit page filters by, in the order
@@ -247,6 +259,8 @@ var auditFilterKinds = []convening.AuditKind{
 	convening.AuditDecisionStaged, convening.AuditShortlisted, convening.AuditInvited, convening.AuditDeadlineExtended,
 	convening.AuditAccepted, convening.AuditInvitationDeclined, convening.AuditInvitationExpired, convening.AuditReinstated,
 	convening.AuditDeclined, convening.AuditWithdrawn,
+	convening.AuditMemberCantAttend, convening.AuditMemberCanAttend, convening.AuditStatementMembersChanged,
+	convening.AuditMemberLinkResent, convening.AuditMemberDeclined,
 }
 
 func auditLabel(k convening.AuditKind) string {
@@ -302,6 +316,9 @@ var changeLabels = map[string]string{
 	"waitlistOffers": "waiting-list offers", "statementsCloseAt": "statements close", "reviewCriteria": "review criteria",
 	"respondBy": "answer by", "mean": "score", "staged": "staged decision", "override": "invited although",
 	"reminded": "members reminded",
+	// What the audit log keeps of people since a team changes its own
+	// registration: names and roles, in words, as they were.
+	"people": "members", "person": "member", "change": "change",
 }
 
 // describeChange writes an audit record's change as "field: before → after"
@@ -338,13 +355,17 @@ func describeChange(before, after, names map[string]string, statement bool) []st
 func changeValue(field, v string, names map[string]string, statement bool) string {
 	switch field {
 	case "member", "walkIn", "members":
+		// Records written before the log kept names hold member ids: named
+		// where the team still has the member. Later ones hold the words.
 		ids := strings.Fields(v)
-		for i, id := range ids {
-			if n, ok := names[id]; ok {
-				ids[i] = n
+		if !slices.ContainsFunc(ids, func(id string) bool { return !memberIDRE.MatchString(id) }) {
+			for i, id := range ids {
+				if n, ok := names[id]; ok {
+					ids[i] = n
+				}
 			}
+			return strings.Join(ids, ", ")
 		}
-		return strings.Join(ids, ", ")
 	case "status":
 		if statement {
 			if s, ok := statementStatusWords[convening.StatementStatus(v)]; ok {

@@ -39,8 +39,31 @@ type person struct {
 	Role                     convening.Role
 	Organization             string
 	CheckedInAt              *time.Time
-	// sortKey orders the list: by name, then organization, in any case.
+	// Listed is the name as the door's list shows it, last name first
+	// ("Lor, Kevin"): desks go by last name.
+	Listed string
+	// sortKey orders the list: by last name, then first names, then
+	// organization, in any case.
 	sortKey string
+}
+
+// nameSuffixes follow a last name without being one.
+var nameSuffixes = map[string]bool{"jr": true, "jr.": true, "sr": true, "sr.": true, "ii": true, "iii": true, "iv": true}
+
+// lastNameFirst writes a name last name first, "Lor, Kevin" (a suffix
+// stays with the first names: "King, Martin Luther Jr."); a one-word name
+// stays as it is.
+func lastNameFirst(name string) string {
+	words := strings.Fields(name)
+	last := len(words) - 1
+	for last > 0 && nameSuffixes[strings.ToLower(words[last])] {
+		last--
+	}
+	if last < 1 {
+		return strings.Join(words, " ")
+	}
+	rest := append(slices.Clone(words[:last]), words[last+1:]...)
+	return words[last] + ", " + strings.Join(rest, " ")
 }
 
 // Href links to a page of the list, keeping the search.
@@ -78,8 +101,8 @@ func (h *Handler) checkInList(w http.ResponseWriter, r *http.Request, who staffa
 	for _, reg := range regs {
 		for _, m := range reg.Members {
 			p := person{RegistrationID: reg.ID, MemberID: m.ID, Name: m.Name, Email: m.Email, Role: m.Role,
-				Organization: reg.Organization.Name, CheckedInAt: m.CheckedInAt,
-				sortKey: strings.ToLower(m.Name) + "\x00" + strings.ToLower(reg.Organization.Name)}
+				Organization: reg.Organization.Name, CheckedInAt: m.CheckedInAt, Listed: lastNameFirst(m.Name),
+				sortKey: strings.ToLower(lastNameFirst(m.Name)) + "\x00" + strings.ToLower(reg.Organization.Name)}
 			if v.Query == "" || matchesAny(v.Query, p.Name, p.Email, p.Organization) {
 				people = append(people, p)
 			}

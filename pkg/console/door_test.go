@@ -11,6 +11,7 @@ import (
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/storetest"
 )
 
 // TestCheckIn checks a member in from the door's list and undoes it, as a
@@ -26,7 +27,8 @@ func TestCheckIn(t *testing.T) {
 	c := f.as(deploy.RoleCheckIn)
 
 	r := c.get("/staff/events/cv/check-in")
-	r.has(t, "0 of 5 checked in", "Member 1-0 Superintendent · District 1 Unified Check in Member 1-0")
+	// Last name first: desks go by last name.
+	r.has(t, "0 of 5 checked in", "1-0, Member Superintendent · District 1 Unified Check in Member 1-0")
 	page := text(r.body)
 	if i, j := strings.Index(page, "Member 1-2"), strings.Index(page, "Member 2-0"); i < 0 || j < i {
 		t.Errorf("not by name:\n%s", page)
@@ -254,4 +256,21 @@ func TestFailedEmails(t *testing.T) {
 	r.has(t, "District 1 Unified Test cv Registration confirmed")
 	r.has(t, "complaint (abuse)")
 	r.hasHTML(t, fmt.Sprintf(`href="/staff/registrations/%s#emails"`, reg.ID))
+}
+
+// TestCheckInGoesByLastName: the door's list is in the order of last
+// names, each shown last name first.
+func TestCheckInGoesByLastName(t *testing.T) {
+	f := newFixture(t)
+	f.event("cv", 10, convening.PolicyStrict)
+	team := storetest.Team(1, 3)
+	team.Members[0].Name, team.Members[1].Name, team.Members[2].Name = "Ana Ruiz", "Kevin Lor", "Xiong Her"
+	if _, _, _, err := f.svc.Register(context.Background(), "cv", team, nil); err != nil {
+		t.Fatal(err)
+	}
+	page := text(f.as(deploy.RoleCheckIn).get("/staff/events/cv/check-in").body)
+	her, lor, ruiz := strings.Index(page, "Her, Xiong"), strings.Index(page, "Lor, Kevin"), strings.Index(page, "Ruiz, Ana")
+	if her < 0 || lor < her || ruiz < lor {
+		t.Errorf("not by last name:\n%s", page)
+	}
 }

@@ -57,11 +57,19 @@ func DecideArrival(eventID string, draft Registration, noticeID, auditID string,
 		if reg.Status == StatusWaitlisted {
 			notice, audit = NoticeWaitlisted, AuditWaitlisted
 		}
+		spec := NoticeSpec{ID: noticeID, Kind: notice, SubjectID: reg.ID}
+		if reg.Status == StatusRegistered {
+			spec.Fanout = welcomeEveryMember
+		}
 		return Arrival{Registration: reg, CheckedRoles: roles, Counts: Change("", reg.Status, reg.Seats),
-			Notice: NoticeSpec{ID: noticeID, Kind: notice, SubjectID: reg.ID},
+			Notice: spec,
 			Audit:  AuditOf(auditID, audit, actor, reg, now, "", nil, reg.Summary()), At: now}
 	}
 }
+
+// welcomeEveryMember brings each member of a team that takes its seats
+// their own welcome, with their own calendar invitation.
+var welcomeEveryMember = []MemberNotices{{Kind: NoticeMemberRegistered, All: true}}
 
 // CheckArrival returns nil if the event takes team t at time at, else the
 // error that says why not: its registration window, the team's size, how
@@ -95,6 +103,9 @@ func DecideCancel(actor Actor, auditID, noticeID, reason string, now time.Time) 
 		c.After.Status, c.After.CancelledAt = StatusCancelled, &now
 		c.ReleaseHold = reg.Status == StatusOffered
 		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticeCancelled, SubjectID: reg.ID}}
+		if reg.Status == StatusRegistered { // the members were each sent an invitation
+			c.Notices[0].Fanout = []MemberNotices{{Kind: NoticeMemberCancelled, All: true}}
+		}
 		return c.finish(reg), nil
 	}
 }

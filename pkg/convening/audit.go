@@ -72,6 +72,14 @@ const (
 	AuditReinstated           AuditKind = "reinstated"
 	AuditDecisionStaged       AuditKind = "decision_staged"
 	AuditConfirmationReminded AuditKind = "confirmation_reminded"
+	// A member's own word on their attendance, by their personal link.
+	AuditMemberCantAttend AuditKind = "member_cant_attend"
+	AuditMemberCanAttend  AuditKind = "member_can_attend"
+	// A statement's contact changes its members or sends a member's link
+	// again; a member declines.
+	AuditStatementMembersChanged AuditKind = "statement_members_changed"
+	AuditMemberLinkResent        AuditKind = "member_link_resent"
+	AuditMemberDeclined          AuditKind = "member_declined"
 )
 
 // AuditRecord is one change, written in the same transaction as the change

@@ -215,9 +215,13 @@ var (
 // creating an event of a million seats.
 const (
 	// MaxEventDays is the longest an event may last.
-	MaxEventDays   = 31
-	MaxCapacity    = 100000
-	MaxTeamSizeCap = 100
+	MaxEventDays = 31
+	MaxCapacity  = 100000
+	// MaxTeamSizeCap bounds a team: registering writes, in one of
+	// DynamoDB's transactions of at most 100 items, the people's index
+	// item (PeopleIndex) of each member and the contact besides its own
+	// seven, and so does a change that replaces every member.
+	MaxTeamSizeCap = 90
 	maxTitleLen    = 200
 	maxVenueLen    = 300
 	maxDescLen     = 4000

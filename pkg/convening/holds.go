@@ -126,7 +126,7 @@ func DecideMembersReminder(auditID string, now time.Time, newID func() string) S
 		c.ReleaseHold = true
 		if st.Status.Active() {
 			for _, m := range st.Members {
-				if m.ConfirmedAt == nil {
+				if m.ConfirmedAt == nil && m.CantAttendAt == nil { // one who declined was heard
 					c.Notices = append(c.Notices, statementNotice(newID(), NoticeConfirmationNudge, st, m.ID))
 				}
 			}

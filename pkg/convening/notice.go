@@ -36,6 +36,17 @@ const (
 	NoticeInvitationExtended NoticeKind = "invitation_extended"   // staff gave more time
 	NoticeInvitationDeclined NoticeKind = "invitation_declined"   // the team declined its invitation: seats released
 	NoticeStatementWithdrawn NoticeKind = "statement_withdrawn"   // the team withdrew its statement
+	// Members of a registered team, each their own email (MemberID).
+	NoticeMemberRegistered NoticeKind = "member_registered" // a member: you are on the team, with its calendar invitation
+	NoticeMemberCancelled  NoticeKind = "member_cancelled"  // a member: you are no longer expected (removed, or the team cancelled)
+	// The contact, about one member (AboutMemberID).
+	NoticeMemberCantAttend NoticeKind = "member_cant_attend" // a member said they cannot attend
+	NoticeMemberCanAttend  NoticeKind = "member_can_attend"  // a member who could not attend now can
+	// Statements: the contact, about a member or the team.
+	NoticeStatementMemberDeclined NoticeKind = "statement_member_declined" // a member said they cannot attend
+	NoticeStatementComplete       NoticeKind = "statement_complete"        // every required member has confirmed
+	// A person's private links (SubjectPerson), on their request.
+	NoticeLinks NoticeKind = "links"
 )
 
 // SubjectKind is what a notice is about: what its SubjectID names.
@@ -44,6 +55,9 @@ type SubjectKind string
 const (
 	SubjectRegistration SubjectKind = ""          // a registration (the default)
 	SubjectStatement    SubjectKind = "statement" // a statement of interest
+	// SubjectPerson: the notice is for one person about every
+	// registration and statement it names (Links), SubjectID the first.
+	SubjectPerson SubjectKind = "person"
 )
 
 // Notice is the email a state change owes a team. The store writes it in the
@@ -86,6 +100,58 @@ type Notice struct {
 	// knows their colleague); nil on every other email. Emails show the
 	// name only.
 	SubmittedBy *Contact `json:"submittedBy,omitempty"`
+	// AboutMember is the member a contact's email is about (a member who
+	// cannot attend, or now can): name and role only.
+	AboutMember *Member `json:"aboutMember,omitempty"`
+	// Experience and Reasons are the statement's answers, on the copy of
+	// the statement the contact is sent when it arrives.
+	Experience string `json:"experience,omitempty"`
+	Reasons    string `json:"reasons,omitempty"`
+	// Fanout are the members' own emails this contact's email brings
+	// (NoticeSpec.Fanout, resolved against the team as it is): the mailer
+	// writes them to the outbox before it sends this one.
+	Fanout []NoticeSpec `json:"-"`
+	// Links are the private links a person's links email gives
+	// (SubjectPerson), one per registration or statement.
+	Links []PrivateLink `json:"links,omitempty"`
+	// OfferHours is how long a team has to accept seats offered from the
+	// waiting list, on an event that offers them (0: it registers the
+	// team at once).
+	OfferHours int `json:"offerHours,omitempty"`
+}
+
+// MemberNotices are members' own emails that a contact's notice brings:
+// Kind to each member named (MemberIDs), or to every member the team has
+// when the notice goes out (All). They are written when the contact's
+// email is sent, not in the change's transaction, which they would
+// outgrow (a promotion of nineteen teams of eight is one transaction).
+type MemberNotices struct {
+	Kind      NoticeKind `json:"kind"`
+	All       bool       `json:"all,omitempty"`
+	MemberIDs []string   `json:"memberIds,omitempty"`
+}
+
+// MemberNoticeID is the id of the member's email that the notice parentID
+// brings: the same every time, so that writing it twice writes it once.
+func MemberNoticeID(parentID, memberID string) string { return parentID + "-" + memberID }
+
+// LinkRef names one private link of a person's links email: the contact's
+// of a registration or statement, or a member's (MemberID).
+type LinkRef struct {
+	SubjectKind SubjectKind `json:"subjectKind,omitempty"`
+	SubjectID   string      `json:"subjectId"`
+	MemberID    string      `json:"memberId,omitempty"`
+}
+
+// PrivateLink is one link of a links email, with what it opens.
+type PrivateLink struct {
+	LinkRef
+	Event        EventSummary `json:"event"`
+	Organization string       `json:"organization"`
+	// Role is the person's part: "Contact", or their role on the team.
+	Role string `json:"role"`
+	// Status is where the registration or statement stands.
+	Status string `json:"status"`
 }
 
 // EventSummary is what a notice shows of an event.
@@ -129,6 +195,11 @@ type NoticeRecord struct {
 	CreatedAt   time.Time   `json:"createdAt"`
 	SubjectKind SubjectKind `json:"subjectKind,omitempty"`
 	MemberID    string      `json:"memberId,omitempty"`
+	// AboutMemberID is the member a contact's notice is about.
+	AboutMemberID string `json:"aboutMemberId,omitempty"`
+	// Fanout and Links: see NoticeSpec.
+	Fanout []MemberNotices `json:"-"`
+	Links  []LinkRef       `json:"-"`
 	// DueAt is when a pending notice is next due (for the sweep).
 	DueAt     *time.Time `json:"dueAt,omitempty"`
 	SentAt    *time.Time `json:"sentAt,omitempty"`
@@ -155,8 +226,13 @@ const NoticeSweepDelay = 3 * time.Minute
 //     address, a message that cannot be rendered, too many attempts): it
 //     leaves the sweep and waits for staff. (A hard bounce or a complaint
 //     after sending fails it through SentNotices.)
+//   - AddNotices writes the members' own emails a contact's notice brings
+//     (Notice.Fanout) before that notice is sent, each unless it is there
+//     already (their ids are the same every time): a sender that dies
+//     after writing some writes the rest next time, and none twice.
 type Outbox interface {
 	ClaimNotice(ctx context.Context, id string, now time.Time, lease time.Duration) (attempts int, err error)
+	AddNotices(ctx context.Context, eventID string, notices []NoticeSpec, at time.Time) error
 	MarkNoticeSent(ctx context.Context, id, messageID string, now time.Time) error
 	ReleaseNotice(ctx context.Context, id string, now, retryAt time.Time, cause string) error
 	FailNotice(ctx context.Context, id string, now time.Time, cause string) error
@@ -228,10 +304,17 @@ type NoticeQuery struct {
 
 // RegistrationNotice is the email a notice about a registration owes, from
 // the registration and its event as they are when it goes out; position
-// is the team's place on the waiting list, for the kinds that tell it.
-func RegistrationNotice(rec NoticeRecord, r Registration, e Event, position int) Notice {
+// is the team's place on the waiting list, for the kinds that tell it. A
+// member's email goes to that member (a removed member's cancellation to
+// them as they were); a member no longer on the team is owed nothing
+// else (ErrNoticeNotFound). A contact's email carries the members' own
+// emails it brings (Fanout).
+func RegistrationNotice(rec NoticeRecord, r Registration, e Event, position int) (Notice, error) {
 	n := Notice{ID: rec.ID, Kind: rec.Kind, SubjectID: r.ID, To: r.Contact, Organization: r.Organization,
 		Members: r.Members, Seats: r.Seats, Status: r.Status, Event: e.Summary(), CreatedAt: rec.CreatedAt}
+	if e.WaitlistOffers != nil {
+		n.OfferHours = e.WaitlistOffers.RespondWithinHours
+	}
 	if rec.Kind == NoticeWaitlisted || rec.Kind == NoticeWaitlistMoved {
 		n.WaitlistPosition = position
 	}
@@ -239,7 +322,45 @@ func RegistrationNotice(rec NoticeRecord, r Registration, e Event, position int)
 		by := r.Offer.RespondBy
 		n.RespondBy = &by
 	}
-	return n
+	if rec.MemberID != "" {
+		m, ok := findMember(r.Members, rec.MemberID)
+		if !ok && rec.Kind == NoticeMemberCancelled {
+			m, ok = findMember(r.FormerMembers, rec.MemberID)
+		}
+		if !ok || m.Email == "" {
+			return Notice{}, fmt.Errorf("notice %s: member %s left the team: %w", rec.ID, rec.MemberID, ErrNoticeNotFound)
+		}
+		contact := r.Contact
+		n.MemberID, n.To, n.SubmittedBy = m.ID, Contact{Name: m.Name, Email: m.Email}, &contact
+		return n, nil
+	}
+	if rec.AboutMemberID != "" {
+		if m, ok := findMember(append(slices.Clone(r.Members), r.FormerMembers...), rec.AboutMemberID); ok {
+			n.AboutMember = &Member{ID: m.ID, Name: m.Name, Role: m.Role, CantAttendAt: m.CantAttendAt}
+		}
+	}
+	for _, f := range rec.Fanout {
+		ids := f.MemberIDs
+		if f.All {
+			ids = nil
+			for _, m := range r.Members {
+				ids = append(ids, m.ID)
+			}
+		}
+		for _, id := range ids {
+			n.Fanout = append(n.Fanout, NoticeSpec{ID: MemberNoticeID(rec.ID, id), Kind: f.Kind, SubjectID: r.ID, MemberID: id})
+		}
+	}
+	return n, nil
+}
+
+// findMember returns the member of ms with the id.
+func findMember(ms []Member, id string) (Member, bool) {
+	i := slices.IndexFunc(ms, func(m Member) bool { return m.ID == id })
+	if i < 0 {
+		return Member{}, false
+	}
+	return ms[i], true
 }
 
 // StatementNotice is the email a notice about a statement owes, from the
@@ -264,6 +385,14 @@ func StatementNotice(rec NoticeRecord, st Statement, e Event, memberID string) (
 	}
 	if st.Message != nil {
 		n.Message = *st.Message
+	}
+	if rec.Kind == NoticeStatementReceived {
+		n.Experience, n.Reasons = st.Experience, st.Reasons
+	}
+	if rec.AboutMemberID != "" {
+		if m, ok := findMember(st.Members, rec.AboutMemberID); ok {
+			n.AboutMember = &Member{ID: m.ID, Name: m.Name, Role: m.Role, CantAttendAt: m.CantAttendAt}
+		}
 	}
 	return n, nil
 }

@@ -38,7 +38,7 @@ func DecideAcceptOffer(auditID, noticeID string, now time.Time) Decision {
 		c := startChange(reg, AuditOfferAccepted, TeamActor, auditID, "", now)
 		c.After.Status, c.After.PromotedAt = StatusRegistered, &now
 		c.ReleaseHold = true
-		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticeRegistered, SubjectID: reg.ID}}
+		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticeRegistered, SubjectID: reg.ID, Fanout: welcomeEveryMember}}
 		return c.finish(reg), nil
 	}
 }

@@ -13,8 +13,11 @@ import (
 //     the event's numbers.
 //   - Idempotency records (a copy of a registration's answer) expire after
 //     24 hours; sent notices hold only ids and expire after 180 days;
-//     staff sessions after a working day. The audit log holds no personal
-//     data (organization names, roles, member ids).
+//     staff sessions after a working day. The audit log keeps who was on
+//     a team at each change, in words (names and roles, never addresses):
+//     the names go when the team's people are erased
+//     (AuditRecord.WithoutPeople). The people's index holds digests of
+//     addresses (PersonKey) and expires (PersonEntryTTL).
 //   - Staff can export everything about one organization, and erase its
 //     people at once (EraseOrganization), when the organization asks.
 const RetainAfterEvent = 90 * 24 * time.Hour
@@ -34,6 +37,11 @@ func (r Registration) Erased(now time.Time) Registration {
 		members[i] = Member{ID: m.ID, Role: m.Role, CheckedInAt: m.CheckedInAt}
 	}
 	r.Members = members
+	former := make([]Member, len(r.FormerMembers))
+	for i, m := range r.FormerMembers {
+		former[i] = Member{ID: m.ID, Role: m.Role}
+	}
+	r.FormerMembers = former
 	r.ErasedAt = &now
 	return r
 }

@@ -47,8 +47,12 @@ func DecidePromotions(now time.Time, newID func() string) PromotionDecision {
 				Team: Team{Organization: Organization{Name: w.Organization}}}
 			after := before
 			after.Status = status
+			spec := NoticeSpec{ID: newID(), Kind: notice, SubjectID: w.RegistrationID}
+			if status == StatusRegistered {
+				spec.Fanout = welcomeEveryMember
+			}
 			out = append(out, Promotion{Entry: w, Status: status, Offer: offer, Hold: hold, At: now,
-				Notice: NoticeSpec{ID: newID(), Kind: notice, SubjectID: w.RegistrationID},
+				Notice: spec,
 				Audit:  AuditOf(newID(), audit, SystemActor, before, now, "", before.Summary(), after.Summary())})
 			d = d.Plus(Change(StatusWaitlisted, status, w.Seats))
 		}

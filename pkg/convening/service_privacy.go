@@ -26,6 +26,13 @@ type PrivacyStorage interface {
 	StatementLister
 	RegistrationUpdater
 	StatementUpdater
+	AuditEraser
+}
+
+// AuditEraser removes the names the audit log keeps of a registration's or
+// statement's people (AuditRecord.WithoutPeople) when they are erased.
+type AuditEraser interface {
+	EraseAuditPeople(ctx context.Context, subjectID string) (int, error)
 }
 
 // NewPrivacyService returns personal data's keeping over store.
@@ -112,13 +119,17 @@ func (s *PrivacyService) EraseOrganization(ctx context.Context, actor Actor, org
 	}
 	erased := 0
 	for _, r := range regs {
-		if r.ErasedAt != nil {
-			continue
+		// The names in its audit log go too, even of one erased before:
+		// an earlier erasure may have stopped short of them.
+		if r.ErasedAt == nil {
+			if _, err := s.store.UpdateRegistration(ctx, r.ID, ReadEvent, DecideErase(actor, s.NewID(), AuditPersonalErased, reason, s.Now())); err != nil {
+				return erased, err
+			}
+			erased++
 		}
-		if _, err := s.store.UpdateRegistration(ctx, r.ID, ReadEvent, DecideErase(actor, s.NewID(), AuditPersonalErased, reason, s.Now())); err != nil {
+		if _, err := s.store.EraseAuditPeople(ctx, r.ID); err != nil {
 			return erased, err
 		}
-		erased++
 	}
 	for _, st := range sts {
 		n, err := s.eraseStatement(ctx, st, actor, AuditPersonalErased, reason)
@@ -133,6 +144,9 @@ func (s *PrivacyService) EraseOrganization(ctx context.Context, actor Actor, org
 // eraseStatement erases a statement's people unless they are already, and
 // reports whether it did.
 func (s *PrivacyService) eraseStatement(ctx context.Context, st Statement, actor Actor, kind AuditKind, reason string) (int, error) {
+	if _, err := s.store.EraseAuditPeople(ctx, st.ID); err != nil {
+		return 0, err
+	}
 	if st.ErasedAt != nil {
 		return 0, nil
 	}
@@ -209,13 +223,18 @@ func (s *PrivacyService) ExpirePersonalData(ctx context.Context) (int, error) {
 				return erased, err
 			}
 			for _, r := range regs {
-				if r.ErasedAt != nil {
-					continue
+				if r.ErasedAt == nil {
+					if _, err := s.store.UpdateRegistration(ctx, r.ID, ReadEvent, DecideErase(SystemActor, s.NewID(), AuditPersonalExpired, "", now)); err != nil {
+						return erased, err
+					}
+					erased++
 				}
-				if _, err := s.store.UpdateRegistration(ctx, r.ID, ReadEvent, DecideErase(SystemActor, s.NewID(), AuditPersonalExpired, "", now)); err != nil {
+				// Until the event is marked erased, every run takes the
+				// names out of the audit log again: one that failed is
+				// finished by the next.
+				if _, err := s.store.EraseAuditPeople(ctx, r.ID); err != nil {
 					return erased, err
 				}
-				erased++
 			}
 		}
 		if e.Admission == AdmissionStatement {

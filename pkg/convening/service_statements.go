@@ -111,11 +111,7 @@ func (s *StatementService) ConfirmMember(ctx context.Context, statementID, membe
 		case !st.Status.Active():
 			return StatementChange{}, conflict(ReasonStatementClosed, "This statement is %s.", st.Status)
 		}
-		c := statementChange(st, AuditMemberConfirmed, TeamActor, s.NewID(), "", now)
-		c.After.Members[i].ConfirmedAt = &now
-		c = c.finish(st)
-		c.Audit.After = map[string]string{"member": memberID, "role": string(st.Members[i].Role)}
-		return c, nil
+		return confirmed(st, ev, i, s.NewID(), now, s.NewID), nil
 	})
 	if ErrorReason(err) == "already_done" {
 		return readStatement(ctx, s.store, statementID)
@@ -191,7 +187,7 @@ func (s *StatementService) AcceptInvitation(ctx context.Context, id, token strin
 		c.After.Status, c.After.RegistrationID = StatementAccepted, &reg.ID
 		c.Registration = &reg
 		c.ReleaseHold = true
-		c.Notices = []NoticeSpec{{ID: s.NewID(), Kind: NoticeRegistered, SubjectID: reg.ID}}
+		c.Notices = []NoticeSpec{{ID: s.NewID(), Kind: NoticeRegistered, SubjectID: reg.ID, Fanout: welcomeEveryMember}}
 		return c.finish(st), nil
 	})
 	if ErrorReason(err) == "already_done" {

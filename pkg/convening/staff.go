@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -52,6 +51,12 @@ type NoticeSpec struct {
 	SubjectID   string
 	SubjectKind SubjectKind
 	MemberID    string
+	// AboutMemberID is the member a contact's notice is about.
+	AboutMemberID string
+	// Fanout are the members' own emails the contact's email brings.
+	Fanout []MemberNotices
+	// Links are the private links of a person's links email.
+	Links []LinkRef
 }
 
 // Decision decides a change of a registration from its state as read: the
@@ -139,7 +144,7 @@ func DecidePromoteNow(actor Actor, auditID, noticeID, reason string, now time.Ti
 		c := startChange(reg, AuditPromoted, actor, auditID, reason, now)
 		c.After.Status, c.After.PromotedAt = StatusRegistered, &now
 		c.SeatsNeeded = reg.Seats
-		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticePromoted, SubjectID: reg.ID}}
+		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticePromoted, SubjectID: reg.ID, Fanout: welcomeEveryMember}}
 		return c.finish(reg), nil
 	}
 }
@@ -202,76 +207,16 @@ func DecideMove(actor Actor, auditID string, position int, reason string, now ti
 }
 
 // DecideMembers replaces a team's members (a substitute, an added or a
-// removed member) within the seats left. Members keep their ids and
-// check-in when given with their id; new ones get ids from newID.
+// removed member) within the seats left: staff's change of the members,
+// decided as every change of a team's people is (DecideTeamChange).
 func DecideMembers(actor Actor, auditID, noticeID string, members []Member, reason string, now time.Time, newID func() string) Decision {
-	return func(reg Registration, ev Event, _ []WaitlistEntry) (RegistrationChange, error) {
-		if !reg.Status.Active() {
-			return RegistrationChange{}, conflict(ReasonNotActive, "The registration of %s is cancelled.", reg.Organization.Name)
-		}
-		old := map[string]Member{}
-		for _, m := range reg.Members {
-			old[m.ID] = m
-		}
-		var next []Member
-		for _, m := range members {
-			// Check-in and confirmation are the system's records: kept
-			// from the member as stored, never taken from the change.
-			if was, ok := old[m.ID]; ok && m.ID != "" {
-				m.CheckedInAt, m.ConfirmedAt = was.CheckedInAt, was.ConfirmedAt
-			} else {
-				m.ID, m.CheckedInAt, m.ConfirmedAt = newID(), nil, nil
-			}
-			next = append(next, m)
-		}
-		team := reg.Team
-		team.Members = next
-		team.Normalize()
-		if err := team.Validate(ev); err != nil {
-			return RegistrationChange{}, err
-		}
-		c := startChange(reg, AuditMembersChanged, actor, auditID, reason, now)
-		c.After.Team, c.After.Seats = team, team.Seats()
-		if added := c.After.Seats - reg.Seats; added > 0 && reg.Status == StatusRegistered {
-			if added > ev.SeatsLeft() {
-				return RegistrationChange{}, ErrNotEnoughSeats("The team", added, ev.SeatsLeft())
-			}
-			c.SeatsNeeded = added
-		}
-		c.Audit.Before, c.Audit.After = membersSummary(reg.Members), membersSummary(c.After.Members)
-		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticeMembersChanged, SubjectID: reg.ID}}
-		return c.finish(reg), nil
-	}
+	return DecideTeamChange(actor, auditID, noticeID, TeamChange{Members: &members}, reason, now, newID)
 }
 
-// membersSummary says who is on a team without personal data: how many,
-// with which roles, and their ids.
-func membersSummary(ms []Member) map[string]string {
-	roles, ids := make([]string, len(ms)), make([]string, len(ms))
-	for i, m := range ms {
-		roles[i], ids[i] = string(m.Role), m.ID
-	}
-	return map[string]string{"seats": strconv.Itoa(len(ms)), "roles": strings.Join(roles, " "), "members": strings.Join(ids, " ")}
-}
-
-// DecideContact replaces the team's contact, who is told by email.
+// DecideContact replaces the team's contact, who is told by email
+// (DecideTeamChange).
 func DecideContact(actor Actor, auditID, noticeID string, contact Contact, reason string, now time.Time) Decision {
-	return func(reg Registration, ev Event, _ []WaitlistEntry) (RegistrationChange, error) {
-		if !reg.Status.Active() {
-			return RegistrationChange{}, conflict(ReasonNotActive, "The registration of %s is cancelled.", reg.Organization.Name)
-		}
-		team := reg.Team
-		team.Contact = contact
-		team.Normalize()
-		if err := team.Validate(ev); err != nil {
-			return RegistrationChange{}, err
-		}
-		c := startChange(reg, AuditContactChanged, actor, auditID, reason, now)
-		c.After.Team = team
-		c.Audit.Before, c.Audit.After = map[string]string{"contact": "previous"}, map[string]string{"contact": "replaced"}
-		c.Notices = []NoticeSpec{{ID: noticeID, Kind: NoticeContactChanged, SubjectID: reg.ID}}
-		return c.finish(reg), nil
-	}
+	return DecideTeamChange(actor, auditID, noticeID, TeamChange{Contact: &contact}, reason, now, NewID)
 }
 
 // DecideResend writes a new notice of kind for the registration: the email
@@ -312,7 +257,7 @@ func DecideCheckIn(actor Actor, auditID, memberID string, undo bool, now time.Ti
 		default:
 			m.CheckedInAt = &now
 		}
-		c.Audit.Before, c.Audit.After = nil, map[string]string{"member": m.ID, "role": string(m.Role)}
+		c.Audit.Before, c.Audit.After = nil, map[string]string{"person": m.Name, "role": string(m.Role)}
 		return c.finish(reg), nil
 	}
 }
@@ -331,7 +276,7 @@ func DecideWalkIn(actor Actor, auditID, noticeID string, member Member, reason s
 		}
 		last := &c.After.Members[len(c.After.Members)-1]
 		last.CheckedInAt = &now
-		c.Audit.After["walkIn"] = last.ID
+		c.Audit.After["walkIn"] = personWords(*last)
 		c.Counts = ChangeOf(reg, c.After)
 		return c, nil
 	}

@@ -102,8 +102,8 @@ const (
 	MaxAnswerLen = 3000 // characters of experience or reasons
 	minAnswerLen = 20
 	// MaxStatementTeam bounds a statement's team: each member is emailed
-	// in the submitting transaction.
-	MaxStatementTeam = 50
+	// in the submitting transaction, and has a people's index item there.
+	MaxStatementTeam = 45
 )
 
 // DecisionKind is what staff decide about a statement.

@@ -117,6 +117,10 @@ type Member struct {
 	// ConfirmedAt is when the member confirmed, by their personal link,
 	// that they will attend with the team (statements of interest).
 	ConfirmedAt *time.Time `json:"confirmedAt,omitempty"`
+	// CantAttendAt is when the member said, by their personal link, that
+	// they cannot attend: the team's contact substitutes them or releases
+	// their seat (which stays the team's until then).
+	CantAttendAt *time.Time `json:"cantAttendAt,omitempty"`
 }
 
 // Team is what a registrant submits: an organization, a contact and members.
@@ -263,4 +267,9 @@ type Registration struct {
 	// Offer is the seats held for an offered team until its deadline (and
 	// kept, for the record, once it accepted or the offer lapsed).
 	Offer *Offer `json:"offer"`
+	// FormerMembers are the members who left the team (removed, or
+	// replaced by a substitute), latest last, at most MaxFormerMembers:
+	// the calendar cancellation a removed member is owed goes to them, and
+	// they are erased with the team.
+	FormerMembers []Member `json:"formerMembers,omitempty"`
 }

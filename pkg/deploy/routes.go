@@ -37,6 +37,13 @@ const (
 	memberLink = "A private link instead of a sign-in: the function serves only a request carrying this " +
 		"member's own token (an HMAC of the statement and member under the token secret, emailed to the " +
 		"member); any other token reads and changes nothing."
+	attendeeLink = "A private link instead of a sign-in: the function serves only a request carrying this " +
+		"member's own token (an HMAC of the registration and member under a label of its own and the token " +
+		"secret, emailed to the member); it shows names and roles, never another's address, and any other " +
+		"token reads and changes nothing."
+	publicLinks = "Public by design: anyone who lost their private links asks for them by address; the " +
+		"answer is the same whether or not the address is known, the links go only to that address, and " +
+		"requests are limited per address and per client in the table (and throttled, ThrottleCancel)."
 	staffSignIn = "The staff console's sign-in and sign-out themselves (the redirect to Cognito's managed " +
 		"login, its callback checked with PKCE, state and nonce, the signed-out page): reachable before a " +
 		"session exists; every other console page requires one."
@@ -102,6 +109,17 @@ var Routes = []Route{
 	{Method: "POST", Path: "/api/statements/{statementId}/decline", Function: Statements, Throttle: ThrottleCancel, Public: teamLink},
 	{Method: "POST", Path: "/api/statements/{statementId}/members/{memberId}/confirm", Function: Statements, Throttle: ThrottleRegister, Public: memberLink},
 	{Method: "DELETE", Path: "/api/registrations/{registrationId}", Function: Registration, Throttle: ThrottleCancel, Public: teamLink},
+	// A team changes its own members and contact (an added member takes a
+	// seat, as a registration does); each member reads their own view and
+	// says whether they can attend; anyone asks for their links again.
+	{Method: "PATCH", Path: "/api/registrations/{registrationId}", Function: Registration, Throttle: ThrottleRegister, Public: teamLink},
+	{Method: "GET", Path: "/api/registrations/{registrationId}/members/{memberId}", Function: Registration, Public: attendeeLink},
+	{Method: "POST", Path: "/api/registrations/{registrationId}/members/{memberId}/decline", Function: Registration, Throttle: ThrottleCancel, Public: attendeeLink},
+	{Method: "POST", Path: "/api/registrations/{registrationId}/members/{memberId}/confirm", Function: Registration, Throttle: ThrottleCancel, Public: attendeeLink},
+	{Method: "POST", Path: "/api/links", Function: Registration, Throttle: ThrottleCancel, Public: publicLinks},
+	{Method: "PATCH", Path: "/api/statements/{statementId}", Function: Statements, Throttle: ThrottleRegister, Public: teamLink},
+	{Method: "POST", Path: "/api/statements/{statementId}/members/{memberId}/resend", Function: Statements, Throttle: ThrottleCancel, Public: teamLink},
+	{Method: "POST", Path: "/api/statements/{statementId}/members/{memberId}/decline", Function: Statements, Throttle: ThrottleCancel, Public: memberLink},
 	{Method: "POST", Path: "/api/admin/events", Function: Admin, Roles: staffOnly},
 	{Method: "PATCH", Path: "/api/admin/events/{eventId}", Function: Admin, Roles: staffOnly},
 	// The roster names people: staff only.
@@ -207,6 +225,18 @@ var Routes = []Route{
 	{Method: "POST", Path: "/statements/{statementId}/decline", Function: Web, Throttle: ThrottleCancel, Public: teamLink},
 	{Method: "GET", Path: "/statements/{statementId}/members/{memberId}", Function: Web, Public: memberLink},
 	{Method: "POST", Path: "/statements/{statementId}/members/{memberId}", Function: Web, Throttle: ThrottleRegister, Public: memberLink},
+	// A team changes its own registration (an added member takes a seat);
+	// each member has a page of their own; anyone asks for their links
+	// again; a statement's contact mends its members or sends a link again.
+	{Method: "GET", Path: "/manage/{registrationId}/team", Function: Web, Public: teamLink},
+	{Method: "POST", Path: "/manage/{registrationId}/team", Function: Web, Throttle: ThrottleRegister, Public: teamLink},
+	{Method: "GET", Path: "/registrations/{registrationId}/members/{memberId}", Function: Web, Public: attendeeLink},
+	{Method: "POST", Path: "/registrations/{registrationId}/members/{memberId}", Function: Web, Throttle: ThrottleCancel, Public: attendeeLink},
+	{Method: "GET", Path: "/links", Function: Web, Public: publicLinks},
+	{Method: "POST", Path: "/links", Function: Web, Throttle: ThrottleCancel, Public: publicLinks},
+	{Method: "GET", Path: "/statements/{statementId}/team", Function: Web, Public: teamLink},
+	{Method: "POST", Path: "/statements/{statementId}/team", Function: Web, Throttle: ThrottleRegister, Public: teamLink},
+	{Method: "POST", Path: "/statements/{statementId}/members/{memberId}/resend", Function: Web, Throttle: ThrottleCancel, Public: teamLink},
 	{Method: "GET", Path: "/static/{file}", Function: Web, Public: staticFiles},
 	{Path: DefaultRoute, Function: Web, Public: notFound},
 }

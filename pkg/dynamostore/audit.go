@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/calmi/convenings/pkg/convening"
@@ -108,4 +110,42 @@ func (s *Store) Audit(ctx context.Context, q convening.AuditQuery) ([]convening.
 		return true
 	})
 	return out, next, err
+}
+
+// EraseAuditPeople removes the names the audit records of a registration
+// or statement keep (convening.AuditRecord.WithoutPeople), when its
+// people are erased: one query of the subject's records, and an update of
+// each that names someone. Running it again changes nothing more.
+func (s *Store) EraseAuditPeople(ctx context.Context, subjectID string) (int, error) {
+	var named []convening.AuditRecord
+	err := queryEach(ctx, s, query{op: "audit of " + subjectID, index: IndexGSI2,
+		key: expression.Key(AttrGSI2PK).Equal(expression.Value(teamPrefix + subjectID)).
+			And(expression.Key(AttrGSI2SK).BeginsWith(auditPrefix))},
+		func(it auditItem) bool {
+			if r := it.record(); r.NamesPeople() {
+				named = append(named, r)
+			}
+			return true
+		})
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range named {
+		plain := r.WithoutPeople()
+		upd := expression.Set(expression.Name("before"), expression.Value(plain.Before)).
+			Set(expression.Name("after"), expression.Value(plain.After))
+		expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(expression.Name(AttrPK).AttributeExists()).Build()
+		if err != nil {
+			return 0, fmt.Errorf("erase audit people: %w", err)
+		}
+		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: aws.String(s.table), Key: key(eventPrefix+r.EventID, auditSortKey(r)),
+			ConditionExpression: expr.Condition(), UpdateExpression: expr.Update(),
+			ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+		})
+		if err != nil {
+			return 0, failure("erase the people of audit record "+r.ID, err)
+		}
+	}
+	return len(named), nil
 }

@@ -202,12 +202,14 @@ type registrationItem struct {
 	Organization convening.Organization `json:"organization"`
 	Contact      convening.Contact      `json:"contact"`
 	Members      []convening.Member     `json:"members"`
-	CreatedAt    string                 `json:"createdAt"`
-	UpdatedAt    string                 `json:"updatedAt"`
-	PromotedAt   string                 `json:"promotedAt,omitempty"`
-	CancelledAt  string                 `json:"cancelledAt,omitempty"`
-	ErasedAt     string                 `json:"erasedAt,omitempty"`
-	Offer        *offerItem             `json:"offer,omitempty"`
+	// FormerMembers: see convening.Registration.
+	FormerMembers []convening.Member `json:"formerMembers,omitempty"`
+	CreatedAt     string             `json:"createdAt"`
+	UpdatedAt     string             `json:"updatedAt"`
+	PromotedAt    string             `json:"promotedAt,omitempty"`
+	CancelledAt   string             `json:"cancelledAt,omitempty"`
+	ErasedAt      string             `json:"erasedAt,omitempty"`
+	Offer         *offerItem         `json:"offer,omitempty"`
 }
 
 func newRegistrationItem(r convening.Registration) registrationItem {
@@ -226,7 +228,7 @@ func newRegistrationItem(r convening.Registration) registrationItem {
 		GSI2PK: orgPrefix + r.Organization.Key(), GSI2SK: regPrefix + fmtTime(r.CreatedAt) + "#" + r.ID,
 		ID: r.ID, EventID: r.EventID, Status: string(r.Status), Seats: r.Seats, WaitlistSeq: r.WaitlistSeq,
 		OrgKey: r.Organization.Key(), Organization: r.Organization, Contact: r.Contact, Members: r.Members,
-		CreatedAt: fmtTime(r.CreatedAt), UpdatedAt: fmtTime(r.UpdatedAt),
+		FormerMembers: r.FormerMembers, CreatedAt: fmtTime(r.CreatedAt), UpdatedAt: fmtTime(r.UpdatedAt),
 		PromotedAt: fmtTimePtr(r.PromotedAt), CancelledAt: fmtTimePtr(r.CancelledAt), ErasedAt: fmtTimePtr(r.ErasedAt),
 		Offer: newOfferItem(r.Offer),
 	}
@@ -252,7 +254,7 @@ func (it registrationItem) registration() convening.Registration {
 		ID: it.ID, EventID: it.EventID, Status: convening.Status(it.Status), Seats: it.Seats,
 		WaitlistSeq: it.WaitlistSeq,
 		Team:        convening.Team{Organization: it.Organization, Contact: it.Contact, Members: it.Members},
-		CreatedAt:   parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt),
+		CreatedAt:   parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt), FormerMembers: it.FormerMembers,
 	}
 	if it.PromotedAt != "" {
 		t := parseTime(it.PromotedAt)
@@ -311,6 +313,11 @@ type noticeItem struct {
 	CreatedAt   string                `json:"createdAt"`
 	SubjectKind convening.SubjectKind `json:"subjectKind,omitempty"`
 	MemberID    string                `json:"memberId,omitempty"`
+	// AboutMemberID, Fanout and Links: see convening.NoticeSpec (ids and
+	// kinds only: a notice item names no one).
+	AboutMemberID string                    `json:"aboutMemberId,omitempty"`
+	Fanout        []convening.MemberNotices `json:"fanout,omitempty"`
+	Links         []convening.LinkRef       `json:"links,omitempty"`
 
 	State      string `json:"state"`
 	LeaseUntil string `json:"leaseUntil,omitempty"`
@@ -326,7 +333,8 @@ type noticeItem struct {
 func (it noticeItem) record() convening.NoticeRecord {
 	r := convening.NoticeRecord{ID: it.ID, Kind: convening.NoticeKind(it.Kind), SubjectID: it.SubjectID,
 		EventID: it.EventID, State: convening.NoticeState(it.State), Attempts: it.Attempts, Cause: it.Cause,
-		CreatedAt: parseTime(it.CreatedAt), MessageID: it.MessageID, SubjectKind: it.SubjectKind, MemberID: it.MemberID}
+		CreatedAt: parseTime(it.CreatedAt), MessageID: it.MessageID, SubjectKind: it.SubjectKind, MemberID: it.MemberID,
+		AboutMemberID: it.AboutMemberID, Fanout: it.Fanout, Links: it.Links}
 	at := func(s string) *time.Time {
 		if s == "" {
 			return nil

@@ -32,7 +32,7 @@ func newSpecItem(n convening.NoticeSpec, eventID string, now time.Time) noticeIt
 		PK: noticePrefix + n.ID, SK: skNotice, GSI1PK: gsiUnsent, GSI1SK: dueKey(now.Add(convening.NoticeSweepDelay), n.ID),
 		GSI2PK: teamPrefix + n.SubjectID, GSI2SK: noticePrefix + fmtTime(now) + "#" + n.ID,
 		ID: n.ID, Kind: string(n.Kind), SubjectID: n.SubjectID, EventID: eventID,
-		SubjectKind: n.SubjectKind, MemberID: n.MemberID,
+		SubjectKind: n.SubjectKind, MemberID: n.MemberID, AboutMemberID: n.AboutMemberID, Fanout: n.Fanout, Links: n.Links,
 		CreatedAt: fmtTime(now), State: string(convening.NoticePending),
 	}
 }
@@ -212,6 +212,9 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 // hydrateNotice fills a notice with its subject (registration or
 // statement) and event, read in one BatchGetItem.
 func (s *Store) hydrateNotice(ctx context.Context, it noticeItem) (convening.Notice, error) {
+	if it.SubjectKind == convening.SubjectPerson {
+		return s.hydrateLinks(ctx, it)
+	}
 	subject := key(regPrefix+it.SubjectID, skReg)
 	if it.SubjectKind == convening.SubjectStatement {
 		subject = key(stmtPrefix+it.SubjectID, skStmt)
@@ -264,7 +267,7 @@ func (s *Store) hydrateNotice(ctx context.Context, it noticeItem) (convening.Not
 		}
 		position = ahead + 1
 	}
-	return convening.RegistrationNotice(it.record(), r, ev.event(), position), nil
+	return convening.RegistrationNotice(it.record(), r, ev.event(), position)
 }
 
 // NoticeFromImage decodes a notice item from a stream image (converted to

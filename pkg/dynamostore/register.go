@@ -213,6 +213,9 @@ func (s *Store) registerItems(eventID string, a convening.Arrival, idem *conveni
 		return nil, idx, err
 	}
 	tx.add(putIfAbsent(s.table, regAV), false)
+	if err := s.addPeople(&tx, reg.Team.PersonKeys(), convening.SubjectRegistration, reg.ID, a.At); err != nil {
+		return nil, idx, err
+	}
 
 	if reg.Status == convening.StatusWaitlisted {
 		w, err := marshal(waitItem{PK: eventPrefix + eventID, SK: seqKey(reg.WaitlistSeq),

@@ -197,6 +197,9 @@ func (s *Store) submitItems(in convening.SubmitInput, rolesKey string) (*write, 
 		return nil, idx, err
 	}
 	tx.add(putIfAbsent(s.table, stAV), false)
+	if err := s.addPeople(&tx, st.Team.PersonKeys(), convening.SubjectStatement, st.ID, in.Now); err != nil {
+		return nil, idx, err
+	}
 	for _, n := range in.Notices {
 		av, err := marshal(newSpecItem(n, st.EventID, in.Now))
 		if err != nil {
@@ -354,6 +357,9 @@ func (s *Store) statementItems(before statementItem, c convening.StatementChange
 			return nil, idx, err
 		}
 		tx.add(putIfAbsent(s.table, regAV), false)
+		if err := s.addPeople(&tx, c.Registration.Team.PersonKeys(), convening.SubjectRegistration, c.Registration.ID, after.UpdatedAt); err != nil {
+			return nil, idx, err
+		}
 	case c.ReleaseClaim:
 		idx.claim = tx.add(types.TransactWriteItem{Delete: &types.Delete{
 			TableName: aws.String(s.table), Key: claimKey,
@@ -367,6 +373,10 @@ func (s *Store) statementItems(before statementItem, c convening.StatementChange
 			return nil, idx, err
 		}
 		idx.claim = tx.add(org, false)
+	}
+	people := convening.NewPersonKeys(convening.Team{Contact: before.Contact, Members: before.Members}, after.Team)
+	if err := s.addPeople(&tx, people, convening.SubjectStatement, after.ID, after.UpdatedAt); err != nil {
+		return nil, idx, err
 	}
 	if err := s.addOutcome(&tx, before.ID, before.EventID, after.UpdatedAt, c.Hold, c.ReleaseHold, c.Notices, c.Audit); err != nil {
 		return nil, idx, err

@@ -92,6 +92,13 @@ func (s *Store) updateItems(before registrationItem, ev eventItem, c convening.R
 		ExpressionAttributeValues: map[string]types.AttributeValue{":status": str(before.Status), ":updatedAt": str(before.UpdatedAt)},
 	}}, true)
 
+	// The event is written only when the change moves its counts or is
+	// conditioned on them: a change of a team's people (a substitute, a
+	// new contact, a member's attendance) leaves the hot item of a rush
+	// alone, and wakes no promoter.
+	if c.Counts == (convening.Counts{}) && c.SeatsNeeded == 0 && !c.WaitlistAsRead && c.RaiseWaitlistSeq <= ev.WaitlistSeq {
+		return s.restOfUpdate(tx, before, after, c)
+	}
 	cond := expression.Name(AttrPK).AttributeExists()
 	if c.SeatsNeeded > 0 {
 		cond = cond.And(expression.Name("seatsLeft").GreaterThanEqual(expression.Value(c.SeatsNeeded)))
@@ -113,7 +120,13 @@ func (s *Store) updateItems(before registrationItem, ev eventItem, c convening.R
 		ConditionExpression: expr.Condition(), UpdateExpression: expr.Update(),
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
 	}}, c.SeatsNeeded > 0 || c.WaitlistAsRead)
+	return s.restOfUpdate(tx, before, after, c)
+}
 
+// restOfUpdate adds to a change's transaction what follows the
+// registration and the event: the waiting list, the claim, the people's
+// index, the hold, the notices and the audit record.
+func (s *Store) restOfUpdate(tx items, before registrationItem, after convening.Registration, c convening.RegistrationChange) (*write, error) {
 	wasWaiting, isWaiting := before.Status == string(convening.StatusWaitlisted), after.Status == convening.StatusWaitlisted
 	moved := wasWaiting && isWaiting && before.WaitlistSeq != after.WaitlistSeq
 	if wasWaiting && (!isWaiting || moved) {
@@ -143,6 +156,10 @@ func (s *Store) updateItems(before registrationItem, ev eventItem, c convening.R
 			ExpressionAttributeNames:  map[string]string{"#reg": "registrationId"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":reg": str(before.ID)},
 		}}, false) // held while the registration is as read
+	}
+	people := convening.NewPersonKeys(convening.Team{Contact: before.Contact, Members: before.Members}, after.Team)
+	if err := s.addPeople(&tx, people, convening.SubjectRegistration, after.ID, after.UpdatedAt); err != nil {
+		return nil, err
 	}
 	if err := s.addOutcome(&tx, before.ID, before.EventID, after.UpdatedAt, c.Hold, c.ReleaseHold, c.Notices, c.Audit); err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -134,13 +135,26 @@ func Audit(out io.Writer, records []convening.AuditRecord) error {
 	return w.flush()
 }
 
-// describe writes a record's before or after as "name: value; ...".
+// describe writes a record's before or after as "name: value; ...". The
+// member ids that records written before the log kept names hold are left
+// out: a spreadsheet has no use for them (the names are in later ones).
 func describe(m map[string]string) string {
 	var parts []string
 	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if (k == "members" || k == "member" || k == "walkIn") && onlyIDs(m[k]) {
+			continue
+		}
 		parts = append(parts, fmt.Sprintf("%s: %s", k, m[k]))
 	}
 	return strings.Join(parts, "; ")
+}
+
+var ulidRE = regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{26}$`)
+
+// onlyIDs reports whether v is a list of ids (ULIDs) and nothing else.
+func onlyIDs(v string) bool {
+	ids := strings.Fields(v)
+	return len(ids) > 0 && !slices.ContainsFunc(ids, func(id string) bool { return !ulidRE.MatchString(id) })
 }
 
 // Source is what an event's files are read from: the event

@@ -33,14 +33,21 @@ func Register(registrations *convening.RegistrationService, log *slog.Logger) *H
 	})
 }
 
-// Registration serves a team's own registration, read and cancelled with
-// its manage token (function deploy.Registration).
-func Registration(registrations *convening.RegistrationService, log *slog.Logger) *Handler {
-	h := &Handler{registrations: registrations, log: log}
+// Registration serves a team's own registration, read, changed and
+// cancelled with its manage token, each member's own view of it with their
+// personal token, and a person's request for their private links
+// (function deploy.Registration).
+func Registration(registrations *convening.RegistrationService, links *convening.LinksService, log *slog.Logger) *Handler {
+	h := &Handler{registrations: registrations, links: links, log: log}
 	return h.serve(deploy.Registration, map[string]route{
-		"GET /api/registrations/{registrationId}":         h.getRegistration,
-		"DELETE /api/registrations/{registrationId}":      h.cancelRegistration,
-		"POST /api/registrations/{registrationId}/accept": h.acceptOffer,
+		"GET /api/registrations/{registrationId}":                             h.getRegistration,
+		"PATCH /api/registrations/{registrationId}":                           h.changeTeam,
+		"DELETE /api/registrations/{registrationId}":                          h.cancelRegistration,
+		"POST /api/registrations/{registrationId}/accept":                     h.acceptOffer,
+		"GET /api/registrations/{registrationId}/members/{memberId}":          h.getAttendee,
+		"POST /api/registrations/{registrationId}/members/{memberId}/decline": h.attendance(true),
+		"POST /api/registrations/{registrationId}/members/{memberId}/confirm": h.attendance(false),
+		"POST /api/links": h.requestLinks,
 	})
 }
 
@@ -55,6 +62,9 @@ func Statements(statements *convening.StatementService, log *slog.Logger) *Handl
 		"POST /api/statements/{statementId}/accept":                     h.acceptInvitation,
 		"POST /api/statements/{statementId}/decline":                    h.declineStatement,
 		"POST /api/statements/{statementId}/members/{memberId}/confirm": h.confirmMember,
+		"POST /api/statements/{statementId}/members/{memberId}/decline": h.declineMember,
+		"PATCH /api/statements/{statementId}":                           h.changeStatementMembers,
+		"POST /api/statements/{statementId}/members/{memberId}/resend":  h.resendMemberLink,
 	})
 }
 

@@ -82,3 +82,54 @@ func FuzzAdmin(f *testing.F) {
 		checkAnswer(t, req, resp)
 	})
 }
+
+// FuzzChangeTeam sends a team's PATCH arbitrary bodies with its own
+// manage token: never a server error, an answer as documented, and never
+// more seats taken than the event has.
+func FuzzChangeTeam(f *testing.F) {
+	a := fuzzAPI(f)
+	_, _, reg := a.do("POST /api/events/{eventId}/registrations", map[string]string{"eventId": "cv"}, nil, teamBody(1, 2))
+	id, token := reg["registration"].(map[string]any)["id"].(string), reg["manageToken"].(string)
+	f.Add(`{"members":[{"name":"A","email":"a@d1.org","role":"other"}]}`)
+	f.Add(`{"contact":{"name":"Rosa","email":"rosa@d1.org"}}`)
+	f.Add(`{"members":[{"id":"x","name":"A","email":"a@d1.org","role":"other"},{"id":"x","name":"B","email":"b@d1.org","role":"other"}]}`)
+	f.Add(`{"members":null,"contact":null}`)
+	f.Add(`{"members":[` + strings.Repeat(`{"name":"A","email":"a@d1.org","role":"other"},`, 120) + `{}]}`)
+	f.Add(`{"contact":{"name":"\u2028","email":"a@b.org"},"x":1}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		req := apitest.Request("PATCH /api/registrations/{registrationId}", map[string]string{"registrationId": id},
+			map[string]string{"authorization": "Bearer " + token, "content-type": "application/json"}, body)
+		req.RequestContext.Authorizer = nil
+		resp, err := a.serve(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAnswer(t, req, resp)
+		if ev, _ := a.svc.Event(context.Background(), "cv"); ev.SeatsTaken > ev.Capacity {
+			t.Fatalf("oversold: %d of %d", ev.SeatsTaken, ev.Capacity)
+		}
+	})
+}
+
+// FuzzLinks sends POST /api/links arbitrary bodies: 202 with the one
+// answer, or a 4xx naming the field; never a server error.
+func FuzzLinks(f *testing.F) {
+	a := fuzzAPI(f)
+	f.Add(`{"email":"c@d1.org"}`)
+	f.Add(`{"email":"nobody@nowhere.org"}`)
+	f.Add(`{"email":"a\r\nBcc: x@evil.org"}`)
+	f.Add(`{"email":123}`)
+	f.Add(`[]`)
+	f.Fuzz(func(t *testing.T, body string) {
+		req := apitest.Request("POST /api/links", nil, map[string]string{"content-type": "application/json"}, body)
+		req.RequestContext.Authorizer = nil
+		resp, err := a.serve(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAnswer(t, req, resp)
+		if resp.StatusCode == 202 && !strings.Contains(resp.Body, "If this address is the contact or a member") {
+			t.Fatalf("202 with another answer: %s", resp.Body)
+		}
+	})
+}

@@ -48,7 +48,7 @@ func newAPI(t testing.TB) *api {
 	return &api{t: t, svc: svc, store: store, functions: map[string]*httpapi.Handler{
 		deploy.Events:       httpapi.Events(svc.EventService, log),
 		deploy.Register:     httpapi.Register(svc.RegistrationService, log),
-		deploy.Registration: httpapi.Registration(svc.RegistrationService, log),
+		deploy.Registration: httpapi.Registration(svc.RegistrationService, svc.LinksService, log),
 		deploy.Statements:   httpapi.Statements(svc.StatementService, log),
 		deploy.Admin: httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService,
 			svc.OrganizationService, svc.PrivacyService, log),
@@ -326,7 +326,7 @@ func TestEveryRouteHasAHandler(t *testing.T) {
 	tokens, _ := convening.NewManageTokens([]byte(strings.Repeat("s", 32)))
 	svc := storetest.NewServices(memstore.New(), tokens, nil)
 	site, err := web.New(web.Services{EventService: svc.EventService, RegistrationService: svc.RegistrationService,
-		StatementService: svc.StatementService}, web.Options{CSRFKey: []byte(strings.Repeat("c", 32))})
+		StatementService: svc.StatementService, LinksService: svc.LinksService}, web.Options{CSRFKey: []byte(strings.Repeat("c", 32))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +342,7 @@ func TestEveryRouteHasAHandler(t *testing.T) {
 		deploy.Console:      staffConsole,
 		deploy.Events:       httpapi.Events(svc.EventService, nil),
 		deploy.Register:     httpapi.Register(svc.RegistrationService, nil),
-		deploy.Registration: httpapi.Registration(svc.RegistrationService, nil),
+		deploy.Registration: httpapi.Registration(svc.RegistrationService, svc.LinksService, nil),
 		deploy.Statements:   httpapi.Statements(svc.StatementService, nil),
 		deploy.Admin: httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService,
 			svc.OrganizationService, svc.PrivacyService, nil),

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/calmi/convenings/pkg/convening"
@@ -96,7 +97,21 @@ func (h *Handler) confirmMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, statementResponse{Statement: withMemberList(st)})
+	return ok(w, http.StatusOK, memberStatement(st, r.PathValue("memberId")))
+}
+
+// memberStatement is the statement as one member's link shows it: the
+// team's names and roles, the member's own address and no one else's.
+func memberStatement(st convening.Statement, memberID string) statementResponse {
+	st = withMemberList(st)
+	st.Members = slices.Clone(st.Members)
+	for i := range st.Members {
+		if st.Members[i].ID != memberID {
+			st.Members[i].Email = ""
+		}
+	}
+	st.Contact.Email = ""
+	return statementResponse{Statement: st}
 }
 
 func (h *Handler) acceptOffer(w http.ResponseWriter, r *http.Request) error {

@@ -67,7 +67,7 @@ var registry = map[string]build{
 		if err != nil {
 			return nil, err
 		}
-		return frontdoor.Lambda(httpapi.Registration(convening.NewRegistrationService(p.basics(), p.store, s.Tokens), p.log)), nil
+		return frontdoor.Lambda(httpapi.Registration(convening.NewRegistrationService(p.basics(), p.store, s.Tokens), convening.NewLinksService(p.basics(), p.store), p.log)), nil
 	},
 	deploy.Statements: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
@@ -88,7 +88,8 @@ var registry = map[string]build{
 		}
 		b := p.basics()
 		services := web.Services{EventService: convening.NewEventService(b, p.store),
-			RegistrationService: convening.NewRegistrationService(b, p.store, s.Tokens), StatementService: convening.NewStatementService(b, p.store, s.Tokens)}
+			RegistrationService: convening.NewRegistrationService(b, p.store, s.Tokens), StatementService: convening.NewStatementService(b, p.store, s.Tokens),
+			LinksService: convening.NewLinksService(b, p.store)}
 		site, err := web.New(services, web.Options{CSRFKey: s.Derive(web.CSRFKeyLabel), CSRFPreviousKeys: s.DerivePrevious(web.CSRFKeyLabel), Log: p.log})
 		if err != nil {
 			return nil, err

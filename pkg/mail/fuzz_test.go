@@ -38,7 +38,15 @@ func FuzzRender(f *testing.F) {
 		// Markers around each value show where it lands in the HTML: a raw
 		// "<" between them would be markup from the value.
 		n.Event.Title, n.Organization.Name, n.To.Name = "ZZQ"+title+"QZZ", "ZZQ"+org+"QZZ", "ZZQ"+contact+"QZZ"
-		n.Members[2].Name = "ZZQ" + contact + "QZZ"
+		if len(n.Members) > 2 {
+			n.Members[2].Name = "ZZQ" + contact + "QZZ"
+		}
+		for i := range n.Links {
+			n.Links[i].Organization = "ZZQ" + org + "QZZ"
+		}
+		if n.AboutMember != nil {
+			n.AboutMember.Name = "ZZQ" + contact + "QZZ"
+		}
 		n.Message = "ZZM" + message + "MZZ"
 		msg, err := Render(n, links)
 		if err != nil {
@@ -74,8 +82,11 @@ func FuzzRender(f *testing.F) {
 				t.Fatalf("HTML holds raw markup from the message %q", value)
 			}
 		}
-		if kinds[n.Kind].audience == statementMember {
+		if a := kinds[n.Kind].audience; a == statementMember || a == registrationMember {
 			own := links.Tokens.Token(convening.MemberTokenSubject(n.SubjectID, n.MemberID))
+			if a == registrationMember {
+				own = links.Tokens.Token(convening.AttendeeTokenSubject(n.SubjectID, n.MemberID))
+			}
 			for _, tok := range tokenRE.FindAllStringSubmatch(msg.Text+msg.HTML, -1) {
 				if tok[1] != own {
 					t.Fatalf("a member's email carries a link that is not theirs")

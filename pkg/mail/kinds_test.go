@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -36,14 +37,32 @@ func sampleNotice(kind convening.NoticeKind) convening.Notice {
 	confirmed := sampleCreated.Add(-time.Hour)
 	n.Members[0].ConfirmedAt = &confirmed
 	spec := kinds[kind]
-	if spec.audience != registrationContact {
+	if spec.audience == statementContact || spec.audience == statementMember {
 		n.SubjectID, n.SubjectKind = "01JSTMT", convening.SubjectStatement
 		n.StatementStatus = convening.StatementSubmitted
 	}
-	if spec.audience == statementMember {
+	if spec.audience == statementMember || spec.audience == registrationMember {
 		m := n.Members[1]
 		n.MemberID, n.To = m.ID, convening.Contact{Name: m.Name, Email: m.Email}
 		n.SubmittedBy = &convening.Contact{Name: "Rosa Diaz", Email: "rosa.diaz@fresnounified.org"}
+	}
+	if spec.audience == person {
+		n.SubjectKind, n.Members, n.To = convening.SubjectPerson, nil, convening.Contact{Name: "Ben Ortiz", Email: "ben@fta.org"}
+		n.Links = []convening.PrivateLink{
+			{LinkRef: convening.LinkRef{SubjectID: "01J9ZREG", MemberID: "01JMEMB"}, Event: n.Event, Organization: n.Organization.Name,
+				Role: "Certificated union president", Status: string(convening.StatusRegistered)},
+			{LinkRef: convening.LinkRef{SubjectKind: convening.SubjectStatement, SubjectID: "01JSTMT"},
+				Event:        convening.EventSummary{ID: "central-valley-2027", Title: "Central Valley Convening", StartsAt: n.Event.StartsAt, EndsAt: n.Event.EndsAt},
+				Organization: "Fresno Teachers Association", Role: "Contact", Status: string(convening.StatementSubmitted)},
+		}
+	}
+	switch kind {
+	case convening.NoticeMemberCantAttend, convening.NoticeMemberCanAttend, convening.NoticeStatementMemberDeclined:
+		m := n.Members[2]
+		n.AboutMember = &convening.Member{ID: m.ID, Name: m.Name, Role: m.Role}
+	case convening.NoticeStatementReceived:
+		n.Experience = "Our district and both unions have met monthly since 2019.\n\nWe settled two contracts early."
+		n.Reasons = "We want to bring our new board member into the work."
 	}
 	if spec.deadline || kind == convening.NoticeOfferExpired || kind == convening.NoticeInvitationExpired {
 		by := sampleDeadline
@@ -505,7 +524,7 @@ func TestRenderRefusesMisfits(t *testing.T) {
 
 func TestRenderNewKindsHostileText(t *testing.T) {
 	links := testLinks(t)
-	for _, kind := range newKinds {
+	for _, kind := range append(slices.Clone(newKinds), teamKinds...) {
 		t.Run(string(kind), func(t *testing.T) {
 			n := sampleNotice(kind)
 			n.Event.Title = "Symposium\r\nBcc: x@evil.example <script>alert(1)</script>"
@@ -527,7 +546,7 @@ func TestRenderNewKindsHostileText(t *testing.T) {
 					t.Errorf("HTML contains unescaped %q", raw)
 				}
 			}
-			if !strings.Contains(m.HTML, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+			if kind != convening.NoticeLinks && !strings.Contains(m.HTML, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 				t.Error("HTML lacks the escaped title")
 			}
 			if strings.Contains(m.Text+m.HTML, "\u202e") {
@@ -542,6 +561,7 @@ func TestRenderNewKindsHostileText(t *testing.T) {
 func TestEveryKindRenders(t *testing.T) {
 	all := append([]convening.NoticeKind{convening.NoticeRegistered, convening.NoticeWaitlisted, convening.NoticePromoted,
 		convening.NoticeCancelled, convening.NoticeWaitlistMoved, convening.NoticeMembersChanged, convening.NoticeContactChanged}, newKinds...)
+	all = append(all, teamKinds...)
 	if len(all) != len(kinds) {
 		t.Errorf("%d kinds tested, %d rendered", len(all), len(kinds))
 	}

@@ -112,6 +112,14 @@ func (m *Mailer) Deliver(ctx context.Context, n convening.Notice) error {
 		return fmt.Errorf("mail: claim notice %s: %w", n.ID, err)
 	}
 	log = log.With(slog.Int("attempt", attempts))
+	// The members' own emails this one brings are owed before it goes
+	// out, so that a contact told "we emailed each member" is told true.
+	if len(n.Fanout) > 0 {
+		if err := m.outbox.AddNotices(ctx, n.Event.ID, n.Fanout, m.now()); err != nil {
+			m.release(ctx, log, n.ID, m.now(), "members' emails not written yet")
+			return fmt.Errorf("mail: notice %s: write the members' emails: %w (%w)", n.ID, ErrNotAttempted, err)
+		}
+	}
 	msg, err := Render(n, m.links)
 	if err != nil {
 		return m.fail(ctx, log, n.ID, "render: "+err.Error())
@@ -150,6 +158,26 @@ func (m *Mailer) Deliver(ctx context.Context, n convening.Notice) error {
 		return nil
 	}
 	log.Info("notice sent", slog.String("messageId", messageID))
+	return nil
+}
+
+// Skip records that a notice is owed nothing: its member left the team
+// before it went out, or none of a person's links still holds. It is
+// marked sent, without an email, so that it leaves the sweep; a notice
+// already sent, failed or held by another sender is left as it is.
+func (m *Mailer) Skip(ctx context.Context, id string) error {
+	if _, err := m.outbox.ClaimNotice(ctx, id, m.now(), m.lease); err != nil {
+		if errors.Is(err, convening.ErrNoticeDone) || errors.Is(err, convening.ErrNoticeBusy) || errors.Is(err, convening.ErrNoticeNotFound) {
+			return nil
+		}
+		return fmt.Errorf("mail: skip notice %s: %w", id, err)
+	}
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bookkeepingTimeout)
+	defer cancel()
+	if err := m.outbox.MarkNoticeSent(bctx, id, "", m.now()); err != nil {
+		return fmt.Errorf("mail: skip notice %s: %w", id, err)
+	}
+	m.log.Info("notice owed nothing: its reader left", slog.String("notice", id))
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -149,7 +150,8 @@ func TestMailerDeliver(t *testing.T) {
 		if r.State != convening.NoticeFailed || r.FailedAt == nil || r.Cause != "ses MessageRejected (HTTP 0)" {
 			t.Fatalf("record %+v, want failed with the SES code", r)
 		}
-		if due, _ := f.store.DueNotices(ctx, f.clock.Add(24*time.Hour), 10); len(due) != 0 {
+		// The members' own emails it brought are owed still.
+		if due, _ := f.store.DueNotices(ctx, f.clock.Add(24*time.Hour), 10); slices.Contains(due, f.notice.ID) {
 			t.Fatalf("a failed notice is still due: %v", due)
 		}
 		if failed, _ := f.store.FailedNotices(ctx, 10); len(failed) != 1 || failed[0].ID != f.notice.ID {

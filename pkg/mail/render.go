@@ -102,6 +102,28 @@ func (l Links) ConfirmURL(statementID, memberID string) (string, error) {
 	return l.private(convening.MemberTokenSubject(statementID, memberID), "statements", statementID, "members", memberID)
 }
 
+// AttendeeURL returns one member's personal link to their page of a
+// registration: <base>/registrations/<registrationId>/members/<memberId>?token=<token>.
+// Its token signs the registration and the member under a label of its
+// own (convening.AttendeeTokenSubject): it opens that member's page and
+// nothing else, never the manage page. It must never be logged.
+func (l Links) AttendeeURL(registrationID, memberID string) (string, error) {
+	if registrationID == "" || memberID == "" {
+		return "", errors.New("mail: a member's link needs a registration and a member id")
+	}
+	return l.private(convening.AttendeeTokenSubject(registrationID, memberID), "registrations", registrationID, "members", memberID)
+}
+
+// LinksPageURL returns the public page where anyone asks for their
+// private links again, <base>/links, or "" if the base URL is not valid.
+func (l Links) LinksPageURL() string {
+	u, err := l.base()
+	if err != nil {
+		return ""
+	}
+	return u.JoinPath("links").String()
+}
+
 // private returns <base>/<segments>?token=<token of subject>.
 func (l Links) private(subject string, segments ...string) (string, error) {
 	if err := l.Validate(); err != nil {
@@ -167,6 +189,8 @@ const (
 	registrationContact audience = iota // the registration's manage link
 	statementContact                    // the statement's page (accept, decline, withdraw)
 	statementMember                     // one member's confirmation link, never the contact's
+	registrationMember                  // one member's own page of the registration, never the manage link
+	person                              // a person's links: each one they may hold (SubjectPerson)
 )
 
 // kindSpec is how a kind of notice is rendered.
@@ -181,6 +205,9 @@ type kindSpec struct {
 	seatsLabel string
 	// deadlineLabel names the deadline in the details.
 	deadlineLabel string
+	// noLink: the email carries no private link (a member who left the
+	// team has none any more).
+	noLink bool
 }
 
 var kinds = map[convening.NoticeKind]kindSpec{
@@ -207,6 +234,14 @@ var kinds = map[convening.NoticeKind]kindSpec{
 	convening.NoticeStatementDeclined:  {audience: statementContact, template: "statement_declined", seatsLabel: "Seats requested"},
 	convening.NoticeInvitationDeclined: {audience: statementContact, template: "invitation_declined", seatsLabel: "Seats released"},
 	convening.NoticeStatementWithdrawn: {audience: statementContact, template: "statement_withdrawn", seatsLabel: "Seats requested"},
+
+	convening.NoticeMemberRegistered:        {audience: registrationMember, template: "member_registered", seatsLabel: "Team's seats"},
+	convening.NoticeMemberCancelled:         {audience: registrationMember, template: "member_cancelled", seatsLabel: "Team's seats", noLink: true},
+	convening.NoticeMemberCantAttend:        {template: "member_cant_attend", seatsLabel: "Seats"},
+	convening.NoticeMemberCanAttend:         {template: "member_can_attend", seatsLabel: "Seats"},
+	convening.NoticeStatementMemberDeclined: {audience: statementContact, template: "statement_member_declined", seatsLabel: "Seats requested"},
+	convening.NoticeStatementComplete:       {audience: statementContact, template: "statement_complete", seatsLabel: "Seats requested"},
+	convening.NoticeLinks:                   {audience: person, template: "links"},
 }
 
 // view is what the templates show; every user-supplied string in it has
@@ -225,11 +260,28 @@ type view struct {
 	// Waiting says the team is on the waiting list as the email goes out.
 	Waiting bool
 	Members []memberView
-	// Exactly one of ManageURL, StatementURL and ConfirmURL is set: the
-	// one private link the recipient may hold.
+	// Exactly one of ManageURL, StatementURL, ConfirmURL and MemberURL is
+	// set: the one private link the recipient may hold (none on an email
+	// to a member who left; a person's links email has Links instead).
 	ManageURL    string
 	StatementURL string
 	ConfirmURL   string
+	MemberURL    string
+	// Links are a person's links (the links email), each with what it
+	// opens; LinksPageURL is where anyone asks for theirs again.
+	Links        []linkView
+	LinksPageURL string
+	// About names the member a contact's email is about (name and role).
+	About string
+	// TeamCancelled: a member's cancellation is the team's (not their
+	// leaving it).
+	TeamCancelled bool
+	// OfferHours: the event offers freed seats, with this long to accept.
+	OfferHours int
+	// Experience and Reasons are the statement's answers (its copy), as
+	// paragraphs of lines; ExperienceText and ReasonsText indented.
+	Experience, Reasons         [][]string
+	ExperienceText, ReasonsText string
 	// Calendar says what the attached calendar file does: "add", "remove"
 	// or "" when there is none.
 	Calendar string
@@ -257,6 +309,19 @@ type view struct {
 	Confirmed     int
 	// StaffEmail is whom the team writes to ("" if unknown: they reply).
 	StaffEmail string
+}
+
+// linkView is one link of a person's links email.
+type linkView struct {
+	URL, EventTitle, When, Organization, Role, Status string
+}
+
+// linkStatus words where a registration or statement stands, for a
+// links email.
+var linkStatus = map[string]string{
+	string(convening.StatusRegistered): "registered", string(convening.StatusWaitlisted): "on the waiting list",
+	string(convening.StatusOffered): "seats offered: action required", string(convening.StatementSubmitted): "statement of interest submitted",
+	string(convening.StatementShortlisted): "statement of interest shortlisted", string(convening.StatementInvited): "invited: action required",
 }
 
 type memberView struct {
@@ -310,9 +375,45 @@ func Render(n convening.Notice, links Links) (Message, error) {
 		if n.SubmittedBy != nil {
 			v.SubmittedBy = oneLine(n.SubmittedBy.Name)
 		}
+	case registrationMember:
+		if !spec.noLink {
+			v.MemberURL, err = links.AttendeeURL(n.SubjectID, n.MemberID)
+		}
+		if n.SubmittedBy != nil {
+			v.SubmittedBy = oneLine(n.SubmittedBy.Name)
+		}
+		v.TeamCancelled = n.Status == convening.StatusCancelled
+	case person:
+		for _, l := range n.Links {
+			lv := linkView{EventTitle: oneLine(l.Event.Title), When: convening.When(l.Event.StartsAt, l.Event.EndsAt),
+				Organization: oneLine(l.Organization), Role: l.Role, Status: linkStatus[l.Status]}
+			switch {
+			case l.SubjectKind == convening.SubjectStatement && l.MemberID != "":
+				lv.URL, err = links.ConfirmURL(l.SubjectID, l.MemberID)
+			case l.SubjectKind == convening.SubjectStatement:
+				lv.URL, err = links.StatementURL(l.SubjectID)
+			case l.MemberID != "":
+				lv.URL, err = links.AttendeeURL(l.SubjectID, l.MemberID)
+			default:
+				lv.URL, err = links.ManageURL(l.SubjectID)
+			}
+			if err != nil {
+				break
+			}
+			v.Links = append(v.Links, lv)
+		}
 	}
 	if err != nil {
 		return Message{}, err
+	}
+	v.LinksPageURL = links.LinksPageURL()
+	v.OfferHours = n.OfferHours
+	if a := n.AboutMember; a != nil {
+		v.About = oneLine(a.Name) + " (" + a.Role.Label() + ")"
+	}
+	if n.Kind == convening.NoticeStatementReceived {
+		v.Experience, v.Reasons = paragraphs(n.Experience), paragraphs(n.Reasons)
+		v.ExperienceText, v.ReasonsText = indented(v.Experience), indented(v.Reasons)
 	}
 	if n.Event.Online || v.Where == "" {
 		v.Where = "Online"
@@ -356,7 +457,7 @@ func Render(n convening.Notice, links Links) (Message, error) {
 		if m.ConfirmedAt != nil {
 			v.Confirmed++
 		}
-		if spec.audience == statementMember && m.ID == n.MemberID {
+		if (spec.audience == statementMember || spec.audience == registrationMember) && m.ID == n.MemberID {
 			mv.You, v.MemberRole = true, mv.Role
 		}
 		v.Members = append(v.Members, mv)
@@ -364,7 +465,7 @@ func Render(n convening.Notice, links Links) (Message, error) {
 	att, hasCalendar := invitation(n, links)
 	if hasCalendar {
 		v.Calendar = "add"
-		if n.Kind == convening.NoticeCancelled {
+		if n.Kind == convening.NoticeCancelled || n.Kind == convening.NoticeMemberCancelled {
 			v.Calendar = "remove"
 		}
 	}
@@ -390,16 +491,22 @@ func Render(n convening.Notice, links Links) (Message, error) {
 // than send a link to the wrong person: a contact's notice naming a member
 // may be addressed to that member, who must not get the contact's link.
 func checkAddressee(n convening.Notice, spec kindSpec) error {
-	wantSubject := convening.SubjectRegistration
-	if spec.audience != registrationContact {
-		wantSubject = convening.SubjectStatement
+	wantSubject := convening.SubjectStatement
+	switch spec.audience {
+	case registrationContact, registrationMember:
+		wantSubject = convening.SubjectRegistration
+	case person:
+		wantSubject = convening.SubjectPerson
 	}
+	members := spec.audience == statementMember || spec.audience == registrationMember
 	switch {
 	case n.SubjectKind != wantSubject:
 		return fmt.Errorf("mail: notice %s (%s) is about a %q, not a %q", n.ID, n.Kind, n.SubjectKind, wantSubject)
-	case spec.audience == statementMember && n.MemberID == "":
+	case members && n.MemberID == "":
 		return fmt.Errorf("mail: notice %s (%s) names no member", n.ID, n.Kind)
-	case spec.audience != statementMember && n.MemberID != "":
+	case spec.audience == person && len(n.Links) == 0:
+		return fmt.Errorf("mail: notice %s (%s) gives no link", n.ID, n.Kind)
+	case !members && n.MemberID != "":
 		return fmt.Errorf("mail: notice %s (%s) is for the contact but names a member", n.ID, n.Kind)
 	case spec.deadline && n.RespondBy == nil:
 		return fmt.Errorf("mail: notice %s (%s) has no deadline", n.ID, n.Kind)
@@ -417,14 +524,18 @@ func invitation(n convening.Notice, links Links) (Attachment, bool) {
 	}
 	var method calendar.Method
 	switch n.Kind {
-	case convening.NoticeRegistered, convening.NoticePromoted:
+	case convening.NoticeRegistered, convening.NoticePromoted, convening.NoticeMemberRegistered:
 		method = calendar.Request
-	case convening.NoticeCancelled:
+	case convening.NoticeCancelled, convening.NoticeMemberCancelled:
 		method = calendar.Cancel
 	default:
 		return Attachment{}, false
 	}
+	// One entry per registration (its UID) for the contact and every
+	// member, each the attendee of their own file; each later file a
+	// higher revision.
 	inv := calendar.ForRegistration(method, n.SubjectID, n.Event, links.EventURL(n.Event.ID), n.CreatedAt)
+	inv.Sequence = calendar.SequenceAt(n.CreatedAt, method)
 	inv.Summary = oneLine(inv.Summary)
 	inv.Location = oneLine(inv.Location)
 	inv.Organizer = calendar.Person{Name: oneLine(org.Name), Email: org.Address}
@@ -497,8 +608,33 @@ func subjectOf(n convening.Notice) (string, error) {
 		return "You declined your invitation: " + title, nil
 	case convening.NoticeStatementWithdrawn:
 		return "Statement of interest withdrawn: " + title, nil
+	case convening.NoticeMemberRegistered:
+		return fmt.Sprintf("You are registered for %s with %s", title, org), nil
+	case convening.NoticeMemberCancelled:
+		if n.Status == convening.StatusCancelled {
+			return "Cancelled: " + title, nil
+		}
+		return fmt.Sprintf("You are no longer on the team from %s for %s", org, title), nil
+	case convening.NoticeMemberCantAttend:
+		return fmt.Sprintf("%s can't attend %s", aboutName(n), title), nil
+	case convening.NoticeMemberCanAttend:
+		return fmt.Sprintf("%s can attend %s after all", aboutName(n), title), nil
+	case convening.NoticeStatementMemberDeclined:
+		return fmt.Sprintf("%s can't attend %s: your statement of interest", aboutName(n), title), nil
+	case convening.NoticeStatementComplete:
+		return "Every member has confirmed: " + title, nil
+	case convening.NoticeLinks:
+		return "Your private links for CA LMI events", nil
 	}
 	return "", fmt.Errorf("mail: notice %s has unknown kind %q", n.ID, n.Kind)
+}
+
+// aboutName is the name of the member a contact's email is about.
+func aboutName(n convening.Notice) string {
+	if n.AboutMember != nil && oneLine(n.AboutMember.Name) != "" {
+		return oneLine(n.AboutMember.Name)
+	}
+	return "A member of your team"
 }
 
 // deadline shows a deadline in Pacific time, where the events are held,

@@ -295,7 +295,7 @@ func TestRenderStaffChanges(t *testing.T) {
 		says     string
 	}{
 		{convening.NoticeWaitlistMoved, convening.StatusWaitlisted, 3, "Your place on the waiting list is now #3: 2019 Summer Institute", "is now number 3 on the waiting list"},
-		{convening.NoticeMembersChanged, convening.StatusRegistered, 0, "Your team's members changed: 2019 Summer Institute", "updated the members of your team"},
+		{convening.NoticeMembersChanged, convening.StatusRegistered, 0, "Your team's members changed: 2019 Summer Institute", "The members of your team from"},
 		{convening.NoticeMembersChanged, convening.StatusWaitlisted, 2, "Your team's members changed: 2019 Summer Institute", "To see your place on the waiting list"},
 		{convening.NoticeContactChanged, convening.StatusRegistered, 0, "You are now your team's contact: 2019 Summer Institute", "You are now the contact for the team"},
 	} {

@@ -108,8 +108,15 @@ func (m *Handler) Sweep(ctx context.Context) (int, error) {
 			break
 		}
 		n, err := m.Notices.Notice(work, id)
-		if err == nil {
+		switch {
+		case err == nil:
 			err = m.Mail.Deliver(work, n)
+		case errors.Is(err, convening.ErrNoticeNotFound):
+			// Its reader left before it went out: owed nothing.
+			err = m.Mail.Skip(work, id)
+			if err == nil {
+				continue
+			}
 		}
 		switch {
 		case err == nil:
@@ -165,6 +172,11 @@ func (m *Handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 
 func (m *Handler) deliver(ctx context.Context, img map[string]types.AttributeValue) error {
 	n, err := m.Notices.NoticeFromImage(ctx, img)
+	if errors.Is(err, convening.ErrNoticeNotFound) {
+		if id, ok := img["id"].(*types.AttributeValueMemberS); ok {
+			return m.Mail.Skip(ctx, id.Value) // its reader left before it went out: owed nothing
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("read notice: %w", err)
 	}

@@ -41,3 +41,21 @@ func (s *Store) Audit(ctx context.Context, q convening.AuditQuery) ([]convening.
 func auditKey(r convening.AuditRecord) string {
 	return r.At.UTC().Format("2006-01-02T15:04:05.000000000Z") + "#" + r.ID
 }
+
+// EraseAuditPeople removes the names the audit records of a registration
+// or statement keep, when its people are erased.
+func (s *Store) EraseAuditPeople(ctx context.Context, subjectID string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ended(ctx); err != nil {
+		return 0, err
+	}
+	n := 0
+	for i, r := range s.audit {
+		if r.Subject == subjectID && r.NamesPeople() {
+			s.audit[i] = r.WithoutPeople()
+			n++
+		}
+	}
+	return n, nil
+}

@@ -39,6 +39,11 @@ type Store struct {
 	reviews         map[string]map[string]convening.Review
 	// aliases are merged spellings of organizations, by the merged key.
 	aliases map[string]convening.OrganizationAlias
+	// people is the people's index: by person key, the registrations and
+	// statements they were brought to, oldest first; limits count the
+	// requests for links in each window.
+	people map[string][]convening.LinkRef
+	limits map[string]limitCount
 }
 
 type event struct {
@@ -74,6 +79,8 @@ func New() *Store {
 		stmtIdempotency: map[string]*stmtIdemRecord{},
 		reviews:         map[string]map[string]convening.Review{},
 		aliases:         map[string]convening.OrganizationAlias{},
+		people:          map[string][]convening.LinkRef{},
+		limits:          map[string]limitCount{},
 	}
 }
 
@@ -193,6 +200,7 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 	ev.orgs[reg.Organization.Key()] = reg.ID
 	ev.regs = append(ev.regs, reg.ID)
 	s.registrations[reg.ID] = &reg
+	s.addPeople(reg.Team.PersonKeys(), convening.SubjectRegistration, reg.ID)
 	s.addSpec(a.Notice, eventID, a.At)
 	s.audit = append(s.audit, a.Audit)
 	out := s.withPosition(clone(reg))
@@ -352,7 +360,7 @@ func (s *Store) withPosition(reg convening.Registration) convening.Registration 
 // clone copies a registration so that callers never share its slices or
 // pointers with the store.
 func clone(r convening.Registration) convening.Registration {
-	r.Members = slices.Clone(r.Members)
+	r.Members, r.FormerMembers = slices.Clone(r.Members), slices.Clone(r.FormerMembers)
 	r.WaitlistPosition, r.PromotedAt, r.CancelledAt = copied(r.WaitlistPosition), copied(r.PromotedAt), copied(r.CancelledAt)
 	r.ErasedAt, r.Offer = copied(r.ErasedAt), copied(r.Offer)
 	return r

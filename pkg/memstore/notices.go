@@ -15,7 +15,8 @@ import (
 // lock.
 func (s *Store) addSpec(n convening.NoticeSpec, eventID string, now time.Time) {
 	s.notices[n.ID] = &notice{NoticeRecord: convening.NoticeRecord{ID: n.ID, Kind: n.Kind, SubjectID: n.SubjectID, EventID: eventID,
-		SubjectKind: n.SubjectKind, MemberID: n.MemberID, State: convening.NoticePending, CreatedAt: now}, due: now.Add(convening.NoticeSweepDelay)}
+		SubjectKind: n.SubjectKind, MemberID: n.MemberID, AboutMemberID: n.AboutMemberID, Fanout: slices.Clone(n.Fanout), Links: slices.Clone(n.Links),
+		State: convening.NoticePending, CreatedAt: now}, due: now.Add(convening.NoticeSweepDelay)}
 }
 
 // ClaimNotice leases a due notice to one sender.
@@ -95,6 +96,9 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 	if !ok {
 		return convening.Notice{}, fmt.Errorf("notice %s: %w", id, convening.ErrNoticeNotFound)
 	}
+	if n.SubjectKind == convening.SubjectPerson {
+		return s.linksNotice(n.NoticeRecord)
+	}
 	ev := s.events[n.EventID]
 	if n.SubjectKind == convening.SubjectStatement {
 		st := s.statements[n.SubjectID]
@@ -112,7 +116,7 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 	if r.WaitlistPosition != nil {
 		position = *r.WaitlistPosition
 	}
-	return convening.RegistrationNotice(n.NoticeRecord, r, ev.Event, position), nil
+	return convening.RegistrationNotice(n.NoticeRecord, r, ev.Event, position)
 }
 
 // NoticeRecord returns a notice's delivery record.

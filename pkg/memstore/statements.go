@@ -49,6 +49,7 @@ func (s *Store) SubmitStatement(ctx context.Context, in convening.SubmitInput) (
 	ev.orgs[st.Organization.Key()] = st.ID
 	ev.stmts = append(ev.stmts, st.ID)
 	s.statements[st.ID] = &st
+	s.addPeople(st.Team.PersonKeys(), convening.SubjectStatement, st.ID)
 	for _, n := range in.Notices {
 		s.addSpec(n, st.EventID, in.Now)
 	}
@@ -104,6 +105,7 @@ func (s *Store) UpdateStatement(ctx context.Context, id string, decide convening
 	case c.Registration != nil:
 		reg := clone(*c.Registration)
 		s.registrations[reg.ID] = &reg
+		s.addPeople(reg.Team.PersonKeys(), convening.SubjectRegistration, reg.ID)
 		ev.regs = append(ev.regs, reg.ID)
 		ev.orgs[key] = reg.ID // the place passes to the registration
 	case c.ReleaseClaim && holder == id:
@@ -120,6 +122,7 @@ func (s *Store) UpdateStatement(ctx context.Context, id string, decide convening
 	ev.Counts = ev.Counts.Plus(c.Counts)
 	ev.UpdatedAt = after.UpdatedAt
 	s.statements[id] = &after
+	s.addPeople(convening.NewPersonKeys(st.Team, after.Team), convening.SubjectStatement, id)
 	for _, n := range c.Notices {
 		s.addSpec(n, after.EventID, after.UpdatedAt)
 	}

@@ -58,6 +58,7 @@ func (s *Store) UpdateRegistration(ctx context.Context, id string, reads conveni
 	ev.WaitlistSeq = max(ev.WaitlistSeq, c.RaiseWaitlistSeq)
 	ev.UpdatedAt = after.UpdatedAt
 	s.registrations[id] = &after
+	s.addPeople(convening.NewPersonKeys(before.Team, after.Team), convening.SubjectRegistration, id)
 	if c.ReleaseHold {
 		delete(s.holds, id)
 	}

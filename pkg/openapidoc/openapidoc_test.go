@@ -86,7 +86,11 @@ func TestLoadRefusesBrokenDocuments(t *testing.T) {
 // scheme it takes, and the document has no operation the table lacks.
 func TestEveryRouteIsDocumented(t *testing.T) {
 	d := document(t)
-	manageRoutes := []string{"GET /api/registrations/{registrationId}", "DELETE /api/registrations/{registrationId}"}
+	manageRoutes := []string{"GET /api/registrations/{registrationId}", "DELETE /api/registrations/{registrationId}",
+		"PATCH /api/registrations/{registrationId}", "PATCH /api/statements/{statementId}", "POST /api/statements/{statementId}/members/{memberId}/resend"}
+	// A member's own token of a registration.
+	attendeeRoutes := []string{"GET /api/registrations/{registrationId}/members/{memberId}",
+		"POST /api/registrations/{registrationId}/members/{memberId}/decline", "POST /api/registrations/{registrationId}/members/{memberId}/confirm"}
 	routes := map[string]bool{}
 	for _, r := range deploy.Routes {
 		if !strings.HasPrefix(r.Path, "/api/") {
@@ -114,6 +118,8 @@ func TestEveryRouteIsDocumented(t *testing.T) {
 				want = "staffAccessToken"
 			case slices.Contains(manageRoutes, r.Key()):
 				want = "manageToken"
+			case slices.Contains(attendeeRoutes, r.Key()):
+				want = "attendeeToken"
 			}
 			if got := scheme(op); got != want {
 				t.Errorf("security %q, want %q", got, want)

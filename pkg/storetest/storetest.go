@@ -35,6 +35,7 @@ type Store interface {
 	convening.NoticeStorage
 	convening.OrganizationStorage
 	convening.PrivacyStorage
+	convening.LinksStorage
 	convening.Outbox
 	convening.Notices
 	convening.SentNotices
@@ -81,6 +82,14 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 		{"Reviews", testReviews},
 		{"MergeOrganizations", testMergeOrganizations},
 		{"StatementPrivacy", testStatementPrivacy},
+		{"TeamChanges", testTeamChanges},
+		{"TeamChangeRules", testTeamChangeRules},
+		{"RaceAddedMemberAndNewTeams", testRaceAddedMemberAndNewTeams},
+		{"MemberAttendance", testMemberAttendance},
+		{"MemberNotices", testMemberNotices},
+		{"PeopleAndLinks", testPeopleAndLinks},
+		{"AuditNamesErased", testAuditNamesErased},
+		{"LargestTeams", testLargestTeams},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -31,18 +31,28 @@ type teamForm struct {
 	// questions to the team.
 	Statement           bool
 	Experience, Reasons string
+	// Full: the event is full, and a team that registers joins the
+	// waiting list.
+	Full bool
 }
 
 type memberRow struct {
 	Index                      int
 	Name, Email, Role          string
 	NameErr, EmailErr, RoleErr string
+	// ID keeps a member of a registration in a team's change (a hidden
+	// field); CantAttend says they told us they cannot attend.
+	ID         string
+	CantAttend bool
 }
 
 // Button is the name of the form's submit button.
 func (t teamForm) Button() string {
-	if t.Statement {
+	switch {
+	case t.Statement:
 		return "Submit our statement"
+	case t.Full:
+		return "Join the waiting list"
 	}
 	return "Register our team"
 }
@@ -118,7 +128,7 @@ func parseTeamForm(f url.Values, maxTeam int) teamForm {
 		ContactName: f.Get("contact_name"), ContactEmail: f.Get("contact_email"),
 		MaxMembers: maxTeam,
 	}
-	names, emails, roles := f["member_name"], f["member_email"], f["member_role"]
+	names, emails, roles, ids := f["member_name"], f["member_email"], f["member_role"], f["member_id"]
 	// More rows than the event admits are kept (and reported by the
 	// validation), never silently dropped; only absurd posts are cut.
 	n := min(max(len(names), len(emails), len(roles)), convening.MaxTeamSizeCap+1)
@@ -129,7 +139,7 @@ func parseTeamForm(f url.Values, maxTeam int) teamForm {
 		return ""
 	}
 	for i := 0; i < n; i++ {
-		t.Members = append(t.Members, memberRow{Name: at(names, i), Email: at(emails, i), Role: at(roles, i)})
+		t.Members = append(t.Members, memberRow{Name: at(names, i), Email: at(emails, i), Role: at(roles, i), ID: at(ids, i)})
 	}
 	t.renumber()
 	return t
@@ -177,7 +187,7 @@ func (t teamForm) team() convening.Team {
 		if strings.TrimSpace(m.Name+m.Email+m.Role) == "" {
 			continue
 		}
-		team.Members = append(team.Members, convening.Member{Name: m.Name, Email: m.Email, Role: convening.Role(m.Role)})
+		team.Members = append(team.Members, convening.Member{ID: m.ID, Name: m.Name, Email: m.Email, Role: convening.Role(m.Role)})
 	}
 	return team
 }

@@ -92,7 +92,7 @@ func formPurpose(e convening.Event, statement bool) string {
 // its team kept).
 func (h *Handler) showForm(w http.ResponseWriter, r *http.Request, status int, e convening.Event, form teamForm) error {
 	ev := newEventView(e, h.svc.Now())
-	form.Statement = ev.Statement
+	form.Statement, form.Full = ev.Statement, ev.State == convening.WindowFull
 	form.CSRF = h.csrfToken(h.csrfNonce(w, r), formPurpose(e, form.Statement))
 	v := eventPageView{Event: ev, Form: form, Counties: convening.Counties, AnswerMax: AnswerMax, AnswerMin: AnswerMin}
 	for _, role := range convening.Roles {
@@ -187,7 +187,9 @@ func (h *Handler) submitTeam(w http.ResponseWriter, r *http.Request) error {
 	idem := &convening.Idempotency{Key: hex.EncodeToString(kh[:]), RequestHash: hex.EncodeToString(bh[:])}
 	reg, token, _, err := h.svc.Register(ctx, e.ID, team, idem)
 	if err == nil {
-		return h.confirmation(w, r, e, reg, token)
+		// Post/redirect/get: Back and reload show the confirmation, not
+		// the browser's "Confirm Form Resubmission".
+		return redirect(w, managePath(reg.ID, token, "registered"))
 	}
 	return h.formFailed(w, r, e, form, normal.Organization.Name, err)
 }
@@ -246,7 +248,12 @@ func problemText(err error, form teamForm, org string) string {
 
 // --- Confirmation and the manage page ---
 
-type memberView struct{ Name, Email, Role string }
+type memberView struct {
+	Name, Email, Role string
+	// CantAttend: the member told us they cannot attend; You: the member
+	// whose page it is.
+	CantAttend, You bool
+}
 
 type registrationView struct {
 	ID, Status   string
@@ -271,6 +278,10 @@ type registrationView struct {
 	ManagePath       string // with the token: same origin only
 	CalendarPath     string
 	AbsoluteManage   string
+	// TeamPath changes the team (with the token); CantAttend counts the
+	// members who told us they cannot attend.
+	TeamPath   string
+	CantAttend int
 }
 
 func newRegistrationView(r *http.Request, reg convening.Registration, token string, now time.Time) registrationView {
@@ -297,8 +308,12 @@ func newRegistrationView(r *http.Request, reg convening.Registration, token stri
 		v.Position = *reg.WaitlistPosition
 	}
 	for _, m := range reg.Members {
-		v.Members = append(v.Members, memberView{Name: m.Name, Email: m.Email, Role: m.Role.Label()})
+		v.Members = append(v.Members, memberView{Name: m.Name, Email: m.Email, Role: m.Role.Label(), CantAttend: m.CantAttendAt != nil})
+		if m.CantAttendAt != nil {
+			v.CantAttend++
+		}
 	}
+	v.TeamPath = teamPath(reg.ID, token)
 	v.ManagePath = managePath(reg.ID, token, "")
 	v.CalendarPath = "/manage/" + url.PathEscape(reg.ID) + "/calendar.ics?" + url.Values{"token": {token}}.Encode()
 	v.AbsoluteManage = frontdoor.Origin(r) + v.ManagePath
@@ -339,6 +354,9 @@ type manageView struct {
 	// Confirm is the cancellation's confirmation step.
 	Confirm bool
 	Problem string
+	// CanChange: the team may change its members and contact (active,
+	// before the event).
+	CanChange bool
 }
 
 // registration reads the registration the request's token opens; a wrong
@@ -359,6 +377,11 @@ func (h *Handler) managePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The registration form's redirect: the confirmation, while the
+	// registration is as it was made.
+	if r.URL.Query().Get("done") == "registered" && (reg.Status == convening.StatusRegistered || reg.Status == convening.StatusWaitlisted) {
+		return h.confirmation(w, r, e, reg, token)
+	}
 	return h.showManage(w, r, http.StatusOK, e, reg, token, false, "")
 }
 
@@ -369,15 +392,19 @@ func (h *Handler) showManage(w http.ResponseWriter, r *http.Request, status int,
 		Confirm: confirm, Problem: problem}
 	// The message of the action that redirected here, if it still holds.
 	switch d := r.URL.Query().Get("done"); {
-	case d == "cancelled" && v.Reg.Cancelled, d == "accepted" && v.Reg.Registered:
+	case d == "cancelled" && v.Reg.Cancelled, d == "accepted" && v.Reg.Registered, d == "changed" && reg.Status.Active():
 		v.Done = d
 	}
+	v.CanChange = reg.Status.Active() && now.Before(e.StartsAt)
 	nonce := h.csrfNonce(w, r)
 	v.CSRF = h.csrfToken(nonce, "cancel:"+reg.ID)
 	v.AcceptCSRF = h.csrfToken(nonce, "offer-accept:"+reg.ID)
 	name, title := "manage", "Your team's registration"
 	if confirm {
 		name, title = "cancel", "Cancel your team's registration?"
+		if reg.Status == convening.StatusWaitlisted {
+			title = "Leave the waiting list?"
+		}
 	}
 	return h.render(w, status, name, title, v, false)
 }

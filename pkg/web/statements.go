@@ -59,6 +59,13 @@ func (h *Handler) submitStatement(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return h.formFailed(w, r, e, form, form.statement().Organization.Name, err)
 	}
+	// Post/redirect/get: Back and reload show the receipt, not the
+	// browser's "Confirm Form Resubmission".
+	return redirect(w, statementPath(st.ID, token, "submitted"))
+}
+
+// statementSent is the receipt of a statement just submitted.
+func (h *Handler) statementSent(w http.ResponseWriter, r *http.Request, e convening.Event, st convening.Statement, token string) error {
 	now := h.svc.Now()
 	v := statementSentView{Event: newEventView(e, now), St: newStatementView(r, e, st, token, now)}
 	private(w)
@@ -79,6 +86,10 @@ type statementMember struct {
 	// complete only once they confirm.
 	Required    bool
 	ConfirmedAt *time.Time
+	// ID is the member's id (to send their link again); CantAttend: they
+	// told us they cannot attend.
+	ID         string
+	CantAttend bool
 }
 
 type statementView struct {
@@ -133,7 +144,7 @@ func newStatementView(r *http.Request, e convening.Event, st convening.Statement
 		AllRequired: len(e.RequiredRoles) == 0}
 	for _, m := range st.Members {
 		sm := statementMember{Name: m.Name, Email: m.Email, Role: m.Role.Label(), ConfirmedAt: m.ConfirmedAt,
-			Required: v.AllRequired || slices.Contains(e.RequiredRoles, m.Role)}
+			Required: v.AllRequired || slices.Contains(e.RequiredRoles, m.Role), ID: m.ID, CantAttend: m.CantAttendAt != nil}
 		v.Members = append(v.Members, sm)
 		switch {
 		case m.ConfirmedAt != nil:
@@ -160,9 +171,12 @@ type statementPageView struct {
 	Event eventView
 	St    statementView
 	Token string
-	// CSRF protects the accept form, DeclineCSRF the decline form.
-	CSRF, DeclineCSRF string
-	Done              string
+	// CSRF protects the accept form, DeclineCSRF the decline form,
+	// ResendCSRF the forms that send a member's link again.
+	CSRF, DeclineCSRF, ResendCSRF string
+	// TeamPath mends the team's members (with the token).
+	TeamPath string
+	Done     string
 	// Confirm is the decline's confirmation step.
 	Confirm bool
 	Problem string
@@ -186,6 +200,9 @@ func (h *Handler) statementPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if r.URL.Query().Get("done") == "submitted" && st.Status == convening.StatementSubmitted {
+		return h.statementSent(w, r, e, st, token)
+	}
 	return h.showStatement(w, r, http.StatusOK, e, st, token, false, "")
 }
 
@@ -203,12 +220,15 @@ func (h *Handler) showStatement(w http.ResponseWriter, r *http.Request, status i
 		v.St.RegistrationPath = managePath(reg.ID, regToken, "")
 	}
 	switch d := r.URL.Query().Get("done"); {
-	case d == "declined" && st.Status == convening.StatementDeclined, d == "withdrawn" && st.Status == convening.StatementWithdrawn:
+	case d == "declined" && st.Status == convening.StatementDeclined, d == "withdrawn" && st.Status == convening.StatementWithdrawn,
+		(d == "team" || d == "resent") && st.Status.Active():
 		v.Done = d
 	}
 	nonce := h.csrfNonce(w, r)
 	v.CSRF = h.csrfToken(nonce, "statement-accept:"+st.ID)
 	v.DeclineCSRF = h.csrfToken(nonce, "statement-decline:"+st.ID)
+	v.ResendCSRF = h.csrfToken(nonce, "statement-resend:"+st.ID)
+	v.TeamPath = statementTeamPath(st.ID, token)
 	name, title := "statement", "Your team's statement of interest"
 	switch {
 	case confirm && st.Status == convening.StatementInvited:
@@ -378,7 +398,11 @@ func (h *Handler) confirmMember(w http.ResponseWriter, r *http.Request) error {
 	if !h.checkCSRF(r, "member-confirm:"+st.ID+":"+mid) {
 		return h.showMember(w, r, http.StatusForbidden, e, st, token, "For your security, please press “I confirm” again.")
 	}
-	_, err = h.svc.ConfirmMember(ctx, st.ID, mid, token)
+	if f.Get("op") == "decline" {
+		_, err = h.svc.DeclineMember(ctx, st.ID, mid, token)
+	} else {
+		_, err = h.svc.ConfirmMember(ctx, st.ID, mid, token)
+	}
 	switch convening.ErrorReason(err) {
 	case "":
 		return redirect(w, memberPagePath(st.ID, mid, token))

@@ -76,6 +76,14 @@ type Service interface {
 	DeclineStatement(ctx context.Context, id, token string) (convening.Statement, error)
 	MemberStatement(ctx context.Context, statementID, memberID, token string) (convening.Statement, error)
 	ConfirmMember(ctx context.Context, statementID, memberID, token string) (convening.Statement, error)
+	// A team's own changes, each member's page, and links sent again.
+	ChangeTeam(ctx context.Context, id, token string, change convening.TeamChange) (convening.Registration, error)
+	Attendee(ctx context.Context, id, memberID, token string) (convening.Registration, error)
+	SetAttendance(ctx context.Context, id, memberID, token string, cantAttend bool) (convening.Registration, error)
+	SendLinks(ctx context.Context, email, client string) error
+	ChangeStatementMembers(ctx context.Context, id, token string, members []convening.Member) (convening.Statement, error)
+	ResendMemberLink(ctx context.Context, id, token, memberID string) (convening.Statement, error)
+	DeclineMember(ctx context.Context, statementID, memberID, token string) (convening.Statement, error)
 }
 
 // Handler serves the website: a net/http handler behind the front door
@@ -100,20 +108,29 @@ func New(svc Service, opts Options) (*Handler, error) {
 	}
 	var err error
 	h.Server, err = frontdoor.New(deploy.Web, map[string]frontdoor.Handler{
-		"GET /":                                             h.home,
-		"GET /events/{eventId}":                             h.eventPage,
-		"POST /events/{eventId}":                            h.submitTeam,
-		"GET /manage/{registrationId}":                      h.managePage,
-		"POST /manage/{registrationId}/cancel":              h.cancel,
-		"GET /manage/{registrationId}/calendar.ics":         h.calendarFile,
-		"POST /manage/{registrationId}/accept":              h.acceptOffer,
-		"POST /events/{eventId}/statements":                 h.submitStatement,
-		"GET /statements/{statementId}":                     h.statementPage,
-		"POST /statements/{statementId}/accept":             h.acceptInvitation,
-		"POST /statements/{statementId}/decline":            h.declineStatement,
-		"GET /statements/{statementId}/members/{memberId}":  h.memberPage,
-		"POST /statements/{statementId}/members/{memberId}": h.confirmMember,
-		"GET /static/{file}":                                h.static,
+		"GET /":                                                   h.home,
+		"GET /events/{eventId}":                                   h.eventPage,
+		"POST /events/{eventId}":                                  h.submitTeam,
+		"GET /manage/{registrationId}":                            h.managePage,
+		"POST /manage/{registrationId}/cancel":                    h.cancel,
+		"GET /manage/{registrationId}/calendar.ics":               h.calendarFile,
+		"POST /manage/{registrationId}/accept":                    h.acceptOffer,
+		"POST /events/{eventId}/statements":                       h.submitStatement,
+		"GET /statements/{statementId}":                           h.statementPage,
+		"POST /statements/{statementId}/accept":                   h.acceptInvitation,
+		"POST /statements/{statementId}/decline":                  h.declineStatement,
+		"GET /statements/{statementId}/members/{memberId}":        h.memberPage,
+		"POST /statements/{statementId}/members/{memberId}":       h.confirmMember,
+		"GET /static/{file}":                                      h.static,
+		"GET /manage/{registrationId}/team":                       h.teamPage,
+		"POST /manage/{registrationId}/team":                      h.changeTeam,
+		"GET /registrations/{registrationId}/members/{memberId}":  h.attendeePage,
+		"POST /registrations/{registrationId}/members/{memberId}": h.attendance,
+		"GET /links":                          h.linksPage,
+		"POST /links":                         h.requestLinks,
+		"GET /statements/{statementId}/team":  h.statementTeamPage,
+		"POST /statements/{statementId}/team": h.changeStatementTeam,
+		"POST /statements/{statementId}/members/{memberId}/resend": h.resendMemberLink,
 	}, frontdoor.Options{Errors: h.writeError, ContentSecurityPolicy: ContentSecurityPolicy, Log: h.log})
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -48,7 +49,7 @@ func newSite(t *testing.T, wrap ...func(web.Service) web.Service) *site {
 	store := memstore.New()
 	svc := storetest.NewServices(store, tokens, log)
 	var pages web.Service = web.Services{EventService: svc.EventService, RegistrationService: svc.RegistrationService,
-		StatementService: svc.StatementService}
+		StatementService: svc.StatementService, LinksService: svc.LinksService}
 	for _, w := range wrap {
 		pages = w(pages)
 	}
@@ -198,14 +199,29 @@ func teamForm(n, size int) url.Values {
 	return f
 }
 
-// register fills the event's form like a person would and submits it.
+// register fills the event's form like a person would and submits it,
+// following the answer's redirect as a browser does (a registration is
+// answered 303 See Other to its page: post/redirect/get).
 func (s *site) register(eventID string, form url.Values) page {
 	s.t.Helper()
 	p := s.get("/events/" + eventID)
 	for k, v := range p.hidden() {
 		form[k] = v
 	}
-	return s.post("/events/"+eventID, form)
+	return s.follow(s.post("/events/"+eventID, form))
+}
+
+// follow gets the page a 303 answer sends the browser to.
+func (s *site) follow(p page) page {
+	s.t.Helper()
+	if p.status != http.StatusSeeOther {
+		return p
+	}
+	loc := p.headers["Location"]
+	if !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") {
+		s.t.Fatalf("redirect to %q, not to a path of this site", loc)
+	}
+	return s.get(loc)
 }
 
 var manageLinkRE = regexp.MustCompile(`href="(/manage/[^"?]+\?token=[^"]+)"`)
@@ -319,7 +335,7 @@ func TestErrorsNextToFieldsKeepInput(t *testing.T) {
 	for k, v := range p.hidden() {
 		fixed[k] = v
 	}
-	if p := s.post("/events/cv", fixed); p.status != 200 || !strings.Contains(p.body, "Your team is registered") {
+	if p := s.follow(s.post("/events/cv", fixed)); p.status != 200 || !strings.Contains(p.body, "Your team is registered") {
 		t.Fatalf("after fixing: %d %s", p.status, p.body)
 	}
 }
@@ -379,11 +395,13 @@ func TestDoubleSubmitRegistersOnce(t *testing.T) {
 	for k, v := range s.get("/events/cv").hidden() {
 		f[k] = v
 	}
+	// Post/redirect/get: both answer 303 to the one registration's page.
 	first := s.post("/events/cv", f)
 	second := s.post("/events/cv", f)
-	if first.status != 200 || second.status != 200 {
-		t.Fatalf("statuses %d %d: %s", first.status, second.status, second.body)
+	if first.status != 303 || second.status != 303 || first.headers["Location"] != second.headers["Location"] {
+		t.Fatalf("statuses %d %d: %v", first.status, second.status, second.headers)
 	}
+	first, second = s.follow(first), s.follow(second)
 	if first.manageLink(t) != second.manageLink(t) {
 		t.Errorf("two registrations: %s and %s", first.manageLink(t), second.manageLink(t))
 	}
@@ -395,7 +413,7 @@ func TestDoubleSubmitRegistersOnce(t *testing.T) {
 	for k, v := range s.get("/events/cv").hidden() {
 		g[k] = v
 	}
-	p := s.do("POST", "/events/cv", map[string]string{"content-type": "application/x-www-form-urlencoded"}, g.Encode(), false)
+	p := s.follow(s.do("POST", "/events/cv", map[string]string{"content-type": "application/x-www-form-urlencoded"}, g.Encode(), false))
 	if p.status != 200 || !strings.Contains(p.body, "Your team is registered") {
 		t.Errorf("plain body: %d", p.status)
 	}

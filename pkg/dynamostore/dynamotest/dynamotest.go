@@ -45,6 +45,11 @@ const (
 	Idempotency       // IDEM#<hash> / IDEM
 )
 
+// peopleKinds are the kinds of notices that tell of no change of status:
+// a team's changes of its people, its members' own emails, links.
+var peopleKinds = map[string]bool{"members_changed": true, "contact_changed": true, "member_registered": true,
+	"member_cancelled": true, "member_cant_attend": true, "member_can_attend": true, "links": true}
+
 // Kind tells which item it is.
 func (it Item) Kind() Kind {
 	pk, sk := it.S("pk"), it.S("sk")
@@ -194,7 +199,11 @@ func Check(items []Item, eventID string) (State, []string, error) {
 		case OrgClaim:
 			claims[strings.TrimPrefix(it.S("sk"), "ORG#")] = it.S("registrationId")
 		case Notice:
-			notices[it.S("registrationId")] = append(notices[it.S("registrationId")], it.S("kind"))
+			// One notice per change of status; the members' own emails and
+			// a team's changes of its people are not changes of status.
+			if !peopleKinds[it.S("kind")] {
+				notices[it.S("registrationId")] = append(notices[it.S("registrationId")], it.S("kind"))
+			}
 		}
 	}
 	if st.Event == nil {
