@@ -86,6 +86,9 @@ type Notice struct {
 	// knows their colleague); nil on every other email. Emails show the
 	// name only.
 	SubmittedBy *Contact `json:"submittedBy,omitempty"`
+	// Billing is the document an email to accounts payable is about
+	// (SubjectInvoice), with what is paid and owed as it goes out.
+	Billing *BillingNotice `json:"billing,omitempty"`
 }
 
 // EventSummary is what a notice shows of an event.

@@ -32,6 +32,10 @@ type Services struct {
 	*convening.NoticeService
 	*convening.OrganizationService
 	*convening.PrivacyService
+	// Fees (staff's) and Billing (the team's) are named, not embedded:
+	// their methods share names.
+	Fees    *convening.FeeService
+	Billing *convening.BillingService
 }
 
 // NewServices builds every service over store, with the real clock and
@@ -53,6 +57,8 @@ func NewServices(store Store, tokens *convening.ManageTokens, log *slog.Logger) 
 	s.NoticeService = convening.NewNoticeService(b, store)
 	s.OrganizationService = convening.NewOrganizationService(b, store)
 	s.PrivacyService = convening.NewPrivacyService(b, store)
+	s.Fees = convening.NewFeeService(b, store, Payee)
+	s.Billing = convening.NewBillingService(b, store, tokens, Payee)
 	return s
 }
 

@@ -35,6 +35,8 @@ type Store interface {
 	convening.NoticeStorage
 	convening.OrganizationStorage
 	convening.PrivacyStorage
+	convening.FeeStorage
+	convening.BillingStorage
 	convening.Outbox
 	convening.Notices
 	convening.SentNotices
@@ -82,6 +84,7 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 		{"MergeOrganizations", testMergeOrganizations},
 		{"StatementPrivacy", testStatementPrivacy},
 	}
+	tests = append(tests, feeTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
