@@ -60,8 +60,8 @@ const (
 )
 
 type feePolicyItem struct {
-	PK     string               `json:"pk"`
-	SK     string               `json:"sk"`
+	PK     string              `json:"pk"`
+	SK     string              `json:"sk"`
 	Policy convening.FeePolicy `json:"policy"`
 }
 
