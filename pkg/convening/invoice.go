@@ -142,7 +142,7 @@ func (a Account) Receivable() bool { return a.BalanceCents() > 0 || a.Awaiting !
 type PaymentStatus string
 
 const (
-	PaymentNone        PaymentStatus = ""             // nothing billed or owed
+	PaymentNone        PaymentStatus = "none"         // nothing billed or owed
 	PaymentNotInvoiced PaymentStatus = "not_invoiced" // owed, but no invoice yet (Awaiting says why)
 	PaymentInvoiced    PaymentStatus = "invoiced"     // invoiced, nothing paid yet, not yet due
 	PaymentPartPaid    PaymentStatus = "part_paid"    // some paid or waived, the rest not yet due

@@ -102,6 +102,12 @@ var Routes = []Route{
 	{Method: "POST", Path: "/api/statements/{statementId}/decline", Function: Statements, Throttle: ThrottleCancel, Public: teamLink},
 	{Method: "POST", Path: "/api/statements/{statementId}/members/{memberId}/confirm", Function: Statements, Throttle: ThrottleRegister, Public: memberLink},
 	{Method: "DELETE", Path: "/api/registrations/{registrationId}", Function: Registration, Throttle: ThrottleCancel, Public: teamLink},
+	// The team's fees: its account, billing details and invoices, and the
+	// payee's W-9, with its manage token.
+	{Method: "GET", Path: "/api/registrations/{registrationId}/account", Function: Registration, Public: teamLink},
+	{Method: "PUT", Path: "/api/registrations/{registrationId}/billing", Function: Registration, Public: teamLink},
+	{Method: "GET", Path: "/api/registrations/{registrationId}/invoices/{invoiceId}/pdf", Function: Registration, Public: teamLink},
+	{Method: "GET", Path: "/api/registrations/{registrationId}/w9", Function: Registration, Public: teamLink},
 	{Method: "POST", Path: "/api/admin/events", Function: Admin, Roles: staffOnly},
 	{Method: "PATCH", Path: "/api/admin/events/{eventId}", Function: Admin, Roles: staffOnly},
 	// The roster names people: staff only.
@@ -133,6 +139,25 @@ var Routes = []Route{
 	{Method: "POST", Path: "/api/admin/statements/{statementId}/extend", Function: Admin, Roles: staffOnly},
 	{Method: "POST", Path: "/api/admin/statements/{statementId}/reinstate", Function: Admin, Roles: staffOnly},
 	{Method: "POST", Path: "/api/admin/organizations/erase", Function: Admin, Roles: staffOnly},
+	// Fees: an event's policy, accounts and ledger, the receivables, a
+	// team's account (payments, waivers, discount, reminders, invoices),
+	// the payee's W-9. Money and the people billed: staff only.
+	{Method: "GET", Path: "/api/admin/events/{eventId}/fees", Function: Admin, Roles: staffOnly},
+	{Method: "PUT", Path: "/api/admin/events/{eventId}/fees", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/events/{eventId}/ledger.csv", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/receivables", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/receivables.csv", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/registrations/{registrationId}/account", Function: Admin, Roles: staffOnly},
+	{Method: "PUT", Path: "/api/admin/registrations/{registrationId}/billing", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/registrations/{registrationId}/payments", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/registrations/{registrationId}/payments/{entryId}/reversal", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/registrations/{registrationId}/discount", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/registrations/{registrationId}/reminders", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/registrations/{registrationId}/invoice", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/invoices/{invoiceId}", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/invoices/{invoiceId}/pdf", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/w9", Function: Admin, Roles: staffOnly},
+	{Method: "PUT", Path: "/api/admin/w9", Function: Admin, Roles: staffOnly},
 	// The staff console (package console). Signing in and out needs no
 	// session; every page does. Its forms post with an anti-forgery token.
 	// The dashboard shows each role what it may use; reviewers read the

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"log/slog"
+	"maps"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -34,14 +35,16 @@ func Register(registrations *convening.RegistrationService, log *slog.Logger) *H
 }
 
 // Registration serves a team's own registration, read and cancelled with
-// its manage token (function deploy.Registration).
-func Registration(registrations *convening.RegistrationService, log *slog.Logger) *Handler {
-	h := &Handler{registrations: registrations, log: log}
-	return h.serve(deploy.Registration, map[string]route{
+// its manage token, and its fees (function deploy.Registration).
+func Registration(registrations *convening.RegistrationService, billing *convening.BillingService, log *slog.Logger) *Handler {
+	h := &Handler{registrations: registrations, billing: billing, log: log}
+	routes := map[string]route{
 		"GET /api/registrations/{registrationId}":         h.getRegistration,
 		"DELETE /api/registrations/{registrationId}":      h.cancelRegistration,
 		"POST /api/registrations/{registrationId}/accept": h.acceptOffer,
-	})
+	}
+	maps.Copy(routes, h.teamFeeRoutes())
+	return h.serve(deploy.Registration, routes)
 }
 
 // Statements serves statements of interest (function deploy.Statements):
@@ -61,9 +64,11 @@ func Statements(statements *convening.StatementService, log *slog.Logger) *Handl
 // Admin serves the staff API (function deploy.Admin): every route requires
 // a signed-in staff member in one of the route's roles (deploy.Routes).
 func Admin(events *convening.EventService, staff *convening.StaffService, reviews *convening.ReviewService,
-	notices *convening.NoticeService, organizations *convening.OrganizationService, privacy *convening.PrivacyService, log *slog.Logger) *Handler {
-	h := &Handler{events: events, staff: staff, reviews: reviews, emails: notices, organizations: organizations, privacy: privacy, log: log}
-	return h.serve(deploy.Admin, map[string]route{
+	notices *convening.NoticeService, organizations *convening.OrganizationService, privacy *convening.PrivacyService,
+	fees *convening.FeeService, log *slog.Logger) *Handler {
+	h := &Handler{events: events, staff: staff, reviews: reviews, emails: notices, organizations: organizations, privacy: privacy,
+		fees: fees, log: log}
+	routes := map[string]route{
 		"POST /api/admin/events":                                                       h.createEvent,
 		"PATCH /api/admin/events/{eventId}":                                            h.updateEvent,
 		"GET /api/admin/events/{eventId}/registrations":                                h.roster,
@@ -92,7 +97,9 @@ func Admin(events *convening.EventService, staff *convening.StaffService, review
 		"POST /api/admin/statements/{statementId}/decision":                            h.decide,
 		"POST /api/admin/statements/{statementId}/extend":                              h.deadline(false),
 		"POST /api/admin/statements/{statementId}/reinstate":                           h.deadline(true),
-	})
+	}
+	maps.Copy(routes, h.feeRoutes())
+	return h.serve(deploy.Admin, routes)
 }
 
 // serve puts the function's routes behind the front door: every route

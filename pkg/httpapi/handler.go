@@ -40,6 +40,8 @@ type Handler struct {
 	emails        *convening.NoticeService
 	organizations *convening.OrganizationService
 	privacy       *convening.PrivacyService
+	fees          *convening.FeeService     // staff's fees (fees.go)
+	billing       *convening.BillingService // the team's fees (fees.go)
 	log           *slog.Logger
 }
 

@@ -48,10 +48,10 @@ func newAPI(t testing.TB) *api {
 	return &api{t: t, svc: svc, store: store, functions: map[string]*httpapi.Handler{
 		deploy.Events:       httpapi.Events(svc.EventService, log),
 		deploy.Register:     httpapi.Register(svc.RegistrationService, log),
-		deploy.Registration: httpapi.Registration(svc.RegistrationService, log),
+		deploy.Registration: httpapi.Registration(svc.RegistrationService, svc.Billing, log),
 		deploy.Statements:   httpapi.Statements(svc.StatementService, log),
 		deploy.Admin: httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService,
-			svc.OrganizationService, svc.PrivacyService, log),
+			svc.OrganizationService, svc.PrivacyService, svc.Fees, log),
 	}}
 }
 
@@ -342,10 +342,10 @@ func TestEveryRouteHasAHandler(t *testing.T) {
 		deploy.Console:      staffConsole,
 		deploy.Events:       httpapi.Events(svc.EventService, nil),
 		deploy.Register:     httpapi.Register(svc.RegistrationService, nil),
-		deploy.Registration: httpapi.Registration(svc.RegistrationService, nil),
+		deploy.Registration: httpapi.Registration(svc.RegistrationService, svc.Billing, nil),
 		deploy.Statements:   httpapi.Statements(svc.StatementService, nil),
 		deploy.Admin: httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService,
-			svc.OrganizationService, svc.PrivacyService, nil),
+			svc.OrganizationService, svc.PrivacyService, svc.Fees, nil),
 		deploy.Web: site,
 	}
 	for _, f := range deploy.Functions {

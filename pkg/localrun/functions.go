@@ -67,7 +67,8 @@ var registry = map[string]build{
 		if err != nil {
 			return nil, err
 		}
-		return frontdoor.Lambda(httpapi.Registration(convening.NewRegistrationService(p.basics(), p.store, s.Tokens), p.log)), nil
+		return frontdoor.Lambda(httpapi.Registration(convening.NewRegistrationService(p.basics(), p.store, s.Tokens),
+			convening.NewBillingService(p.basics(), p.store, s.Tokens, p.payee()), p.log)), nil
 	},
 	deploy.Statements: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
@@ -79,7 +80,8 @@ var registry = map[string]build{
 	deploy.Admin: func(_ context.Context, p *parts) (any, error) {
 		b := p.basics()
 		return frontdoor.Lambda(httpapi.Admin(convening.NewEventService(b, p.store), convening.NewStaffService(b, p.store), convening.NewReviewService(b, p.store),
-			convening.NewNoticeService(b, p.store), convening.NewOrganizationService(b, p.store), convening.NewPrivacyService(b, p.store), p.log)), nil
+			convening.NewNoticeService(b, p.store), convening.NewOrganizationService(b, p.store), convening.NewPrivacyService(b, p.store),
+			convening.NewFeeService(b, p.store, p.payee()), p.log)), nil
 	},
 	deploy.Web: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
@@ -149,6 +151,11 @@ type parts struct {
 	c     FunctionConfig
 	log   *slog.Logger
 	store *dynamostore.Store
+}
+
+// payee is who the invoices are issued by, from the payee's variables.
+func (p *parts) payee() convening.Payee {
+	return convening.PayeeFrom(p.c.PayeeName, p.c.PayeeAddress, p.c.PayeeTaxID, p.c.PaymentInstructions)
 }
 
 // basics are the services' clock, ids and log, as NewBasics gives them.
