@@ -69,6 +69,9 @@ type W9Document struct {
 type W9Store interface {
 	PutW9(ctx context.Context, doc W9Document) error
 	W9(ctx context.Context) (W9Document, error)
+	// W9Info is W9 without the bytes (one small read): whether there is
+	// one, and its description.
+	W9Info(ctx context.Context) (W9Document, error)
 }
 
 // ErrW9Missing is the error of a W-9 not uploaded yet.

@@ -543,6 +543,10 @@ func (s *FeeService) UploadW9(ctx context.Context, actor Actor, filename string,
 // W9 returns the payee's W-9. Errors: ENOTFOUND (ReasonW9Missing).
 func (s *FeeService) W9(ctx context.Context) (W9Document, error) { return s.store.W9(ctx) }
 
+// W9Info describes the payee's W-9 without its bytes.
+// Errors: ENOTFOUND (ReasonW9Missing).
+func (s *FeeService) W9Info(ctx context.Context) (W9Document, error) { return s.store.W9Info(ctx) }
+
 // --- The team's side ---
 
 // BillingService is a team's fees, with its registration's manage token:
@@ -688,6 +692,13 @@ func (s *BillingService) InvoiceByToken(ctx context.Context, invoiceID, token st
 		st.PaidCents, st.BalanceCents = a.PaidCents+a.WaivedCents, a.BalanceCents()
 	}
 	return st, nil
+}
+
+// HasW9 reports whether staff uploaded the payee's W-9 (a failure to read
+// says no: the pages then offer no link).
+func (s *BillingService) HasW9(ctx context.Context) bool {
+	_, err := s.store.W9Info(ctx)
+	return err == nil
 }
 
 // W9 returns the payee's W-9 to a team (manage token) or accounts payable

@@ -40,6 +40,9 @@ const (
 	staffSignIn = "The staff console's sign-in and sign-out themselves (the redirect to Cognito's managed " +
 		"login, its callback checked with PKCE, state and nonce, the signed-out page): reachable before a " +
 		"session exists; every other console page requires one."
+	invoiceLink = "A private link instead of a sign-in: the function serves only a request carrying this " +
+		"invoice's own token (an HMAC of the invoice under the token secret, emailed to the organization's " +
+		"accounts payable); it opens that document and the payee's W-9 and changes nothing."
 	staticFiles = "Static files the pages load (style sheets, scripts, images): the same for everyone, no data."
 	notFound    = "The website's catch-all: a path no other route matches gets the site's 404 page, which reads nothing."
 )
@@ -232,6 +235,16 @@ var Routes = []Route{
 	{Method: "POST", Path: "/statements/{statementId}/decline", Function: Web, Throttle: ThrottleCancel, Public: teamLink},
 	{Method: "GET", Path: "/statements/{statementId}/members/{memberId}", Function: Web, Public: memberLink},
 	{Method: "POST", Path: "/statements/{statementId}/members/{memberId}", Function: Web, Throttle: ThrottleRegister, Public: memberLink},
+	// Fees: the team's billing details and invoices (its manage token), and
+	// the page accounts payable open from the invoice's email (the
+	// invoice's own token).
+	{Method: "GET", Path: "/manage/{registrationId}/billing", Function: Web, Public: teamLink},
+	{Method: "POST", Path: "/manage/{registrationId}/billing", Function: Web, Public: teamLink},
+	{Method: "GET", Path: "/manage/{registrationId}/invoices/{invoiceId}", Function: Web, Public: teamLink},
+	{Method: "GET", Path: "/manage/{registrationId}/w9", Function: Web, Public: teamLink},
+	{Method: "GET", Path: "/invoices/{invoiceId}", Function: Web, Public: invoiceLink},
+	{Method: "GET", Path: "/invoices/{invoiceId}/pdf", Function: Web, Public: invoiceLink},
+	{Method: "GET", Path: "/invoices/{invoiceId}/w9", Function: Web, Public: invoiceLink},
 	{Method: "GET", Path: "/static/{file}", Function: Web, Public: staticFiles},
 	{Path: DefaultRoute, Function: Web, Public: notFound},
 }

@@ -487,6 +487,19 @@ func (s *Store) PutW9(ctx context.Context, doc convening.W9Document) error {
 	})
 }
 
+// W9Info returns the current W-9's description (one read).
+func (s *Store) W9Info(ctx context.Context) (convening.W9Document, error) {
+	var it w9Item
+	found, err := s.getItem(ctx, pkW9, skW9, &it)
+	if err != nil {
+		return convening.W9Document{}, err
+	}
+	if !found {
+		return convening.W9Document{}, convening.ErrW9Missing
+	}
+	return convening.W9Document{Filename: it.Filename, Size: it.Size, SHA256: it.SHA256, UploadedAt: parseTime(it.At), UploadedBy: it.By}, nil
+}
+
 // W9 returns the current W-9, its chunks read in one consistent query.
 // Errors: ENOTFOUND (ReasonW9Missing).
 func (s *Store) W9(ctx context.Context) (convening.W9Document, error) {

@@ -297,6 +297,13 @@ func (s *Store) PutW9(ctx context.Context, doc convening.W9Document) error {
 	return nil
 }
 
+// W9Info returns the W-9 without its bytes.
+func (s *Store) W9Info(ctx context.Context) (convening.W9Document, error) {
+	doc, err := s.W9(ctx)
+	doc.Data = nil
+	return doc, err
+}
+
 // W9 returns the W-9. Errors: ENOTFOUND (ReasonW9Missing).
 func (s *Store) W9(ctx context.Context) (convening.W9Document, error) {
 	s.mu.Lock()

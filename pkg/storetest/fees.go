@@ -630,6 +630,9 @@ func testFeesW9(t *testing.T, e *env) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if info, err := e.svc.Fees.W9Info(ctx); err != nil || info.Size != len(pdf) || info.Data != nil || !e.svc.Billing.HasW9(ctx) {
+		t.Errorf("W-9 info: %+v %v", info, err)
+	}
 	got, err := e.svc.Fees.W9(ctx)
 	if err != nil || !bytes.Equal(got.Data, pdf) || got.SHA256 != doc.SHA256 || got.Filename != "W-9 signed.pdf" || got.UploadedBy.ID != staff.ID {
 		t.Fatalf("read back %d bytes (want %d), %v", len(got.Data), len(pdf), err)

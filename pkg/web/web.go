@@ -73,15 +73,18 @@ type Service interface {
 	DeclineStatement(ctx context.Context, id, token string) (convening.Statement, error)
 	MemberStatement(ctx context.Context, statementID, memberID, token string) (convening.Statement, error)
 	ConfirmMember(ctx context.Context, statementID, memberID, token string) (convening.Statement, error)
+	// Fees (fees.go).
+	Billing
 }
 
 // Handler serves the website: a net/http handler behind the front door
 // (frontdoor.Server), which answers errors with the error page.
 type Handler struct {
 	*frontdoor.Server
-	svc  Service
-	csrf []byte
-	log  *slog.Logger
+	svc     Service
+	billing Billing // svc's fees
+	csrf    []byte
+	log     *slog.Logger
 }
 
 // New returns the website's handler.
@@ -89,7 +92,7 @@ func New(svc Service, opts Options) (*Handler, error) {
 	if len(opts.CSRFKey) < 32 {
 		return nil, errors.New("web: the CSRF key must be at least 32 bytes")
 	}
-	h := &Handler{svc: svc, csrf: append([]byte(nil), opts.CSRFKey...), log: opts.Log}
+	h := &Handler{svc: svc, billing: svc, csrf: append([]byte(nil), opts.CSRFKey...), log: opts.Log}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -109,6 +112,14 @@ func New(svc Service, opts Options) (*Handler, error) {
 		"GET /statements/{statementId}/members/{memberId}":  h.memberPage,
 		"POST /statements/{statementId}/members/{memberId}": h.confirmMember,
 		"GET /static/{file}":                                h.static,
+		// Fees (fees.go).
+		"GET /manage/{registrationId}/billing":              h.billingPage,
+		"POST /manage/{registrationId}/billing":             h.saveBilling,
+		"GET /manage/{registrationId}/invoices/{invoiceId}": h.teamInvoice,
+		"GET /manage/{registrationId}/w9":                   h.teamW9,
+		"GET /invoices/{invoiceId}":                         h.invoicePage,
+		"GET /invoices/{invoiceId}/pdf":                     h.invoicePDF,
+		"GET /invoices/{invoiceId}/w9":                      h.invoiceW9,
 	}, frontdoor.Options{Errors: h.writeError, ContentSecurityPolicy: ContentSecurityPolicy, Log: h.log})
 	if err != nil {
 		return nil, err
