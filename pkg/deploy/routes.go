@@ -204,6 +204,25 @@ var Routes = []Route{
 	// statement's page too); merging two spellings is staff's.
 	{Method: "GET", Path: "/staff/organizations", Function: Console, Roles: staffOrReviewer, Session: true},
 	{Method: "POST", Path: "/staff/organizations/merge", Function: Console, Roles: staffOnly, Session: true},
+	// Fees: an event's price and accounts, the receivables, a team's
+	// account and its actions, the invoices, the W-9 (uploaded as a
+	// multipart form).
+	{Method: "GET", Path: "/staff/events/{eventId}/fees", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/fees", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/events/{eventId}/ledger.csv", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/receivables", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/receivables.csv", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/registrations/{registrationId}/fees", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/registrations/{registrationId}/payments", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/registrations/{registrationId}/payments/{entryId}/reversal", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/registrations/{registrationId}/discount", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/registrations/{registrationId}/reminders", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/registrations/{registrationId}/invoice", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/registrations/{registrationId}/billing", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/invoices/{invoiceId}", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/w9", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/w9", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/w9.pdf", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/failed-emails", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/privacy", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/privacy/export", Function: Console, Roles: staffOnly, Session: true},
