@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/export"
@@ -509,6 +510,16 @@ func init() {
 	} {
 		auditLabels[k] = v
 	}
+}
+
+// dateOn shows a date (YYYY-MM-DD) as a table's column does: "Jan 2,
+// 2006".
+func dateOn(d string) string {
+	t, err := time.Parse(time.DateOnly, d)
+	if err != nil {
+		return d
+	}
+	return t.Format("Jan 2, 2006")
 }
 
 // paymentStatus words a payment status for the pages.

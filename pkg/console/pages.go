@@ -50,6 +50,7 @@ var funcs = template.FuncMap{
 	"score":           func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) },
 	"orgHref":         orgHref,
 	"cents":           func(c convening.Cents) string { return c.String() },
+	"dateOn":          dateOn,
 	"payStatus":       paymentStatus,
 	"plural": func(n int, one, many string) string {
 		if n == 1 {

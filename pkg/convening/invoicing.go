@@ -362,7 +362,10 @@ func DecideBilling(actor Actor, in BillingInput, now time.Time, newID func() str
 		}
 		c.Audit = append(c.Audit, a)
 		why := "billing details changed"
-		if s.Account.PONumber == "" && in.PONumber != "" {
+		switch {
+		case s.Account.Open == nil && s.Account.Documents == 0:
+			why = "team registered"
+		case s.Account.PONumber == "" && in.PONumber != "":
 			why = "purchase order added"
 		}
 		planInvoices(s, &c, actor, why, now, newID)
