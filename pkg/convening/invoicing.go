@@ -505,3 +505,16 @@ func DecideReminder(actor Actor, noticeID, auditID string, now time.Time) Accoun
 		return c, nil
 	}
 }
+
+// DecideResendDocument emails a document to accounts payable again (an
+// email that failed, mended by changing the bill-to's address: the email
+// goes to the address the document names).
+func DecideResendDocument(actor Actor, noticeID, auditID string, kind NoticeKind, inv Invoice, reason string, now time.Time) AccountDecision {
+	return func(s AccountState) (AccountChange, error) {
+		c := startAccount(s, now)
+		c.Notices = []NoticeSpec{{ID: noticeID, Kind: kind, SubjectID: inv.ID, SubjectKind: SubjectInvoice}}
+		c.Audit = append(c.Audit, AuditOf(auditID, AuditEmailResent, actor, s.Registration, now, strings.TrimSpace(reason), nil,
+			map[string]string{"email": string(kind), "number": inv.Number}))
+		return c, nil
+	}
+}

@@ -204,6 +204,18 @@ func testFeesInvoiceFollowsTheTeam(t *testing.T, e *env) {
 	if err != nil || len(history) != 7 { // billing, 3 invoices, 3 credit notes
 		t.Errorf("history: %d records, %v", len(history), err)
 	}
+	// An email to accounts payable sent again (its address mended).
+	recs, err := e.store.RegistrationNotices(ctx, inv.ID)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("the first invoice's notices: %v %v", recs, err)
+	}
+	again, err := e.svc.ResendNotice(ctx, staff, recs[0].ID, "accounts payable's address mended")
+	if err != nil || again.Kind != convening.NoticeInvoice || again.SubjectID != inv.ID || again.SubjectKind != convening.SubjectInvoice {
+		t.Errorf("resent: %+v %v", again, err)
+	}
+	if _, err := e.svc.ResendNotice(ctx, staff, recs[0].ID, ""); convening.ErrorCode(err) != convening.EINVALID {
+		t.Errorf("resent without a reason: %v", err)
+	}
 }
 
 // testFeesPaymentsAndWaivers: a part payment, a waiver of the rest, a
