@@ -149,6 +149,8 @@ func startBrowserSystem(t *testing.T) *browserSystem {
 		CognitoEndpoint: localaws.CognitoEndpoint(t), PoolName: "browser-" + strings.ReplaceAll(t.Name(), "/", "-"), Users: userList,
 		TokenSecret: tokenSecret,
 		Sender:      "CA LMI Convenings <convenings@lmi.example.org>", PublicURL: base, LogLevel: "warn",
+		PayeeName: storetest.Payee.LegalName, PayeeAddress: strings.Join(storetest.Payee.Address, " | "), PayeeTaxID: storetest.Payee.TaxID,
+		PaymentInstructions: storetest.Payee.HowToPay,
 		Seed: []json.RawMessage{
 			event("central-valley", "Central Valley Universal Convening", 40, 6),
 			event("monterey-network", "Monterey County Network Convening", 4, 4),

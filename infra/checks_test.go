@@ -42,6 +42,10 @@ var fullContext = map[string]any{
 	ContextPromoterConcurrency:    "4",
 	ContextMailerConcurrency:      "2",
 	ContextSESEventsConcurrency:   "2",
+	ContextPayeeName:              "Californians Dedicated to Education Foundation",
+	ContextPayeeAddress:           "CA LMI, 100 Example Street | Sacramento, CA 95814",
+	ContextPayeeTaxID:             "12-3456789",
+	ContextPaymentInstructions:    "ACH: write to billing@lmi.example.org for the account details.",
 }
 
 // TestAwsSolutions: cdk-nag's AwsSolutions pack finds nothing unsuppressed

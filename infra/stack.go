@@ -177,6 +177,7 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 	})
 
 	specs := functionSpecs()
+	payee := resolvePayee(stack)
 	fns := make(map[string]awslambda.Function, len(specs))
 	logs := make(map[string]awslogs.LogGroup, len(specs))
 	for _, f := range deploy.Functions {
@@ -188,6 +189,11 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 		env := map[string]*string{deploy.EnvLogLevel: jsii.String("info")}
 		if f.Uses(deploy.EnvTableName) {
 			env[deploy.EnvTableName] = table.TableName()
+		}
+		for k, v := range payee {
+			if f.Uses(k) {
+				env[k] = jsii.String(v)
+			}
 		}
 		tokens := f.Uses(deploy.EnvTokenSecretARN)
 		if tokens {

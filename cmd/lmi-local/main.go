@@ -70,6 +70,10 @@ type settings struct {
 	// SweepInterval is how often the scheduled functions run
 	// (LMI_SWEEP_INTERVAL, a Go duration such as "10s").
 	SweepInterval time.Duration
+	// The payee the invoices are issued by (LMI_PAYEE_NAME,
+	// LMI_PAYEE_ADDRESS, LMI_PAYEE_TAX_ID, LMI_PAYMENT_INSTRUCTIONS), sample
+	// values unless set.
+	PayeeName, PayeeAddress, PayeeTaxID, PaymentInstructions string
 }
 
 func settingsFromEnv() (settings, error) {
@@ -82,6 +86,11 @@ func settingsFromEnv() (settings, error) {
 		DataDir:          os.Getenv("LMI_DATA_DIR"),
 		Sender:           envOr("LMI_SENDER_EMAIL", "CA LMI Convenings <convenings@lmi.example.org>"),
 		LogLevel:         envOr("LMI_LOG_LEVEL", "warn"),
+
+		PayeeName:           envOr(deploy.EnvPayeeName, "Californians Dedicated to Education Foundation (sample payee)"),
+		PayeeAddress:        envOr(deploy.EnvPayeeAddress, "CA LMI, 100 Example Street, Suite 200 | Sacramento, CA 95814"),
+		PayeeTaxID:          envOr(deploy.EnvPayeeTaxID, "12-3456789"),
+		PaymentInstructions: envOr(deploy.EnvPaymentInstructions, "For ACH, write to billing@lmi.example.org for the account details."),
 	}
 	for _, p := range []struct {
 		name string

@@ -28,6 +28,9 @@ func start(ctx context.Context, s settings, logw io.Writer) (*localrun.System, e
 		Sender:    s.Sender,
 		PublicURL: fmt.Sprintf("http://127.0.0.1:%d", s.HTTPPort),
 		Seed:      seeds, SweepInterval: s.SweepInterval,
+		// Each capability's sample data, in its own file of localrun.
+		Samples:   []localrun.Sample{localrun.SamplePastEvent, localrun.SampleFees},
+		PayeeName: s.PayeeName, PayeeAddress: s.PayeeAddress, PayeeTaxID: s.PayeeTaxID, PaymentInstructions: s.PaymentInstructions,
 		Log:      deploy.Config{LogLevel: s.LogLevel}.Logger(logw),
 		LogLevel: s.LogLevel,
 	})

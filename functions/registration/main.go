@@ -21,9 +21,9 @@ func main() {
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
 	store := dynamostore.Open(cfg, c.Table, logger)
-	basics := convening.NewBasics(logger)
-	lambda.Start(frontdoor.Lambda(httpapi.Registration(convening.NewRegistrationService(basics, store, secret.Tokens),
-		convening.NewLinksService(basics, store), logger)))
+	b, payee := convening.NewBasics(logger), convening.PayeeFrom(c.PayeeName, c.PayeeAddress, c.PayeeTaxID, c.PaymentInstructions)
+	lambda.Start(frontdoor.Lambda(httpapi.Registration(convening.NewRegistrationService(b, store, secret.Tokens),
+		convening.NewLinksService(b, store), convening.NewBillingService(b, store, secret.Tokens, payee), logger)))
 }
 
 func must[T any](v T, err error) T {

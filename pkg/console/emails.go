@@ -13,6 +13,9 @@ import (
 type failedRow struct {
 	convening.NoticeRecord
 	Team, Event string
+	// Href is the page that mends it: the team's, or for an email to
+	// accounts payable the team's fees.
+	Href string
 }
 
 // failedEmails lists the emails that failed for good, the latest first,
@@ -31,6 +34,14 @@ func (h *Handler) failedEmails(w http.ResponseWriter, r *http.Request, who staff
 	teams := map[string]string{}
 	rows := make([]failedRow, len(notices))
 	for i, n := range notices {
+		href := "/staff/registrations/" + n.SubjectID + "#emails"
+		if n.SubjectKind == convening.SubjectInvoice {
+			if inv, err := h.svc.StaffInvoice(ctx, n.SubjectID); err == nil {
+				rows[i] = failedRow{NoticeRecord: n, Team: inv.Organization.Name, Event: titles[n.EventID],
+					Href: "/staff/registrations/" + inv.RegistrationID + "/fees#documents"}
+				continue
+			}
+		}
 		name, ok := teams[n.SubjectID]
 		if !ok {
 			reg, err := h.svc.StaffRegistration(ctx, n.SubjectID)
@@ -43,7 +54,7 @@ func (h *Handler) failedEmails(w http.ResponseWriter, r *http.Request, who staff
 			}
 			teams[n.SubjectID] = name
 		}
-		rows[i] = failedRow{NoticeRecord: n, Team: name, Event: titles[n.EventID]}
+		rows[i] = failedRow{NoticeRecord: n, Team: name, Event: titles[n.EventID], Href: href}
 	}
 	return h.render(w, r, http.StatusOK, "failed-emails", "Failed emails", &who, rows)
 }
@@ -87,6 +98,10 @@ var noticeLabels = map[convening.NoticeKind]string{
 	convening.NoticeInvitationExtended: "More time to reply",
 	convening.NoticeInvitationDeclined: "Invitation declined",
 	convening.NoticeStatementWithdrawn: "Statement withdrawn",
+
+	convening.NoticeInvoice:         "Invoice (to accounts payable)",
+	convening.NoticeCreditNote:      "Credit note (to accounts payable)",
+	convening.NoticePaymentReminder: "Payment reminder (to accounts payable)",
 }
 
 func noticeLabel(k convening.NoticeKind) string {

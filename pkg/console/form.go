@@ -253,6 +253,21 @@ func fieldText(label string, f convening.FieldError) string {
 		return fmt.Sprintf("%s must include the roles this event requires: %s", label, strings.Join(roles, ", "))
 	case convening.RuleCursor:
 		return "That page of the list no longer exists: start from the first page"
+	// Fees.
+	case convening.RuleMoney:
+		return label + " must be an amount in dollars and cents, like 50 or 1,234.56 (at most two decimals)"
+	case convening.RulePONumber:
+		return label + " must be up to 30 letters, digits, spaces and - / . # with at least one digit, like PO-2027-00123"
+	case convening.RulePhone:
+		return label + " must be a phone number like (559) 457-3000, optionally with an extension like x12"
+	case convening.RuleZIP:
+		return label + " must be a ZIP code like 93721 or 93721-2287"
+	case convening.RuleUSState:
+		return label + " must be a two-letter state code like CA"
+	case convening.RuleDate:
+		return label + " must be a date"
+	case convening.RulePDF:
+		return label + " must be a PDF file of at most 1 MB"
 	}
 	return label + " is not valid"
 }
@@ -318,6 +333,23 @@ func problemText(err error) string {
 		return "These name the same organization already: there is nothing to merge."
 	case convening.ReasonStatementsClosed:
 		return "Statements for this event have closed."
+	// Fees.
+	case convening.ReasonPayeeNotConfigured:
+		return "Invoices cannot be issued: this deployment has no payee settings (the program's legal name, remit-to address and tax id). Set them (see docs/operations.md), then set the price."
+	case convening.ReasonNoFees:
+		return "This event charges nothing: there is no fee to discount."
+	case convening.ReasonNothingOwed:
+		return "Nothing is owed on this account: there is nothing to waive or remind of."
+	case convening.ReasonRemindedRecently:
+		return "Accounts payable were reminded less than a day ago."
+	case convening.ReasonAlreadyReversed:
+		return "That entry is already reversed."
+	case convening.ReasonEntryUnknown:
+		return "That payment or waiver is not in this account (any more): reload the page."
+	case convening.ReasonNoBillTo:
+		return "There are no billing details on file for this organization: give them."
+	case convening.ReasonIdempotencyKeyReused:
+		return "This form was sent before with other values: reload the page and enter the payment again."
 	}
 	return "This could not be done. Reload the page and try again."
 }

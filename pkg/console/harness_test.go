@@ -127,6 +127,8 @@ type response struct {
 	header  map[string]string
 	body    string
 	cookies []string
+	// b64: the body is base64 (a binary download).
+	b64 bool
 }
 
 func (r response) location() string { return r.header["Location"] }
@@ -195,7 +197,7 @@ func (c *client) do(method, target string, body string) response {
 			c.cookies[name] = value
 		}
 	}
-	return response{status: resp.StatusCode, header: resp.Headers, body: resp.Body, cookies: resp.Cookies}
+	return response{status: resp.StatusCode, header: resp.Headers, body: resp.Body, cookies: resp.Cookies, b64: resp.IsBase64Encoded}
 }
 
 func (c *client) get(target string) response { return c.do("GET", target, "") }
@@ -348,5 +350,5 @@ func dateTime(t time.Time) string { return t.In(convening.Pacific).Format("Mon, 
 // consoleServices are the services the console function builds, from svc.
 func consoleServices(svc *storetest.Services) console.Services {
 	return console.Services{EventService: svc.EventService, StaffService: svc.StaffService, ReviewService: svc.ReviewService,
-		NoticeService: svc.NoticeService, OrganizationService: svc.OrganizationService, PrivacyService: svc.PrivacyService}
+		NoticeService: svc.NoticeService, OrganizationService: svc.OrganizationService, PrivacyService: svc.PrivacyService, FeeService: svc.Fees}
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/calmi/convenings/pkg/convening"
@@ -48,6 +49,9 @@ var funcs = template.FuncMap{
 	"decision":        func(k convening.DecisionKind) string { return decisionWords[k] },
 	"score":           func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) },
 	"orgHref":         orgHref,
+	"cents":           func(c convening.Cents) string { return c.String() },
+	"dateOn":          dateOn,
+	"payStatus":       paymentStatus,
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return "1 " + one
@@ -88,11 +92,11 @@ var pages = func() map[string]*template.Template {
 		panic(err)
 	}
 	for _, n := range names {
-		if n == "templates/layout.html" || n == "templates/partials.html" {
+		if n == "templates/layout.html" || strings.HasPrefix(n, "templates/partials") {
 			continue
 		}
 		m[n[len("templates/"):len(n)-len(".html")]] = template.Must(template.New("layout.html").Funcs(funcs).
-			Option("missingkey=error").ParseFS(templateFS, "templates/layout.html", "templates/partials.html", n))
+			Option("missingkey=error").ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/partials-fees.html", n))
 	}
 	return m
 }()

@@ -23,7 +23,8 @@
 //     asks again when what the decision was made from moved.
 //   - The services, one per capability (EventService, RegistrationService,
 //     StatementService, StaffService, ReviewService, HoldService,
-//     NoticeService, OrganizationService, PrivacyService and the
+//     NoticeService, OrganizationService, PrivacyService, FeeService and
+//     BillingService (fees, invoices and payments) and the
 //     PromotionService they share), each built from Basics (the clock,
 //     ids and log) and a storage interface of its own made of the small
 //     ports in ports.go, so that a function wired without a port it needs

@@ -94,6 +94,14 @@ const (
 	RuleCursor        Rule = "cursor"          // no args: not a cursor this list gave
 	RuleRequiredRoles Rule = "required_roles"  // missing: the roles the event requires that the team lacks
 	RuleMinLength     Rule = "min_length"      // min: characters
+	// Fees (fees.go, money.go).
+	RuleMoney    Rule = "money"     // max: dollars and cents like 1,234.56, at most two decimals
+	RulePONumber Rule = "po_number" // max: a purchase order number (see ValidPONumber)
+	RulePhone    Rule = "phone"     // no args: a 10-digit North American number, optional extension
+	RuleZIP      Rule = "zip"       // no args: 12345 or 12345-6789
+	RuleUSState  Rule = "us_state"  // no args: a two-letter state code such as CA
+	RuleDate     Rule = "date"      // no args: a date like 2027-06-30
+	RulePDF      Rule = "pdf"       // max: bytes; a PDF file
 )
 
 // FieldError names one invalid field with a JSON-style path such as
@@ -264,6 +272,20 @@ func (f FieldError) describe() string {
 		return "must be one of California's 58 counties"
 	case RuleHeader:
 		return fmt.Sprintf("must be %v to %v printable ASCII characters", a["min"], a["max"])
+	case RuleMoney:
+		return fmt.Sprintf("must be an amount in dollars and cents like 1,234.56 (at most two decimals, at most %v)", a["max"])
+	case RulePONumber:
+		return fmt.Sprintf("must be a purchase order number like PO-2027-00123: up to %v letters, digits, spaces and - / . #, with a digit", a["max"])
+	case RulePhone:
+		return "must be a phone number like (559) 555-0123, optionally with an extension"
+	case RuleZIP:
+		return "must be a ZIP code like 93721 or 93721-2287"
+	case RuleUSState:
+		return "must be a two-letter state code like CA"
+	case RuleDate:
+		return "must be a date like 2027-06-30"
+	case RulePDF:
+		return fmt.Sprintf("must be a PDF file of at most %v bytes", a["max"])
 	}
 	return "is not valid"
 }

@@ -118,6 +118,9 @@ type Notice struct {
 	// waiting list, on an event that offers them (0: it registers the
 	// team at once).
 	OfferHours int `json:"offerHours,omitempty"`
+	// Billing is the document an email to accounts payable is about
+	// (SubjectInvoice), with what is paid and owed as it goes out.
+	Billing *BillingNotice `json:"billing,omitempty"`
 }
 
 // MemberNotices are members' own emails that a contact's notice brings:

@@ -23,6 +23,7 @@ type EventStorage interface {
 	EventLister
 	EventWriter
 	Promoter
+	AccountUpdater
 }
 
 // NewEventService returns the events over store.

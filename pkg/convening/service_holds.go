@@ -26,6 +26,7 @@ type HoldStorage interface {
 	StatementLister
 	EventReader
 	Promoter
+	AccountUpdater
 }
 
 // NewHoldService returns the sweep of holds over store.

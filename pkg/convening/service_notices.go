@@ -18,6 +18,10 @@ type NoticeStorage interface {
 	NoticeRecords
 	RegistrationUpdater
 	StatementUpdater
+	// An invoice's or credit note's email is sent again through its
+	// registration's account (invoicing.go).
+	InvoiceReader
+	AccountUpdater
 }
 
 // NewNoticeService returns staff's view of the emails over store.
@@ -66,6 +70,21 @@ func (s *NoticeService) ResendNotice(ctx context.Context, actor Actor, noticeID,
 		return NoticeRecord{}, err
 	}
 	id := s.NewID()
+	if rec.SubjectKind == SubjectInvoice {
+		if err := CheckReason(reason); err != nil {
+			return NoticeRecord{}, err
+		}
+		inv, err := s.store.Invoice(ctx, rec.SubjectID)
+		if err != nil {
+			return NoticeRecord{}, err
+		}
+		now := s.Now()
+		if _, err := s.store.UpdateAccount(ctx, inv.RegistrationID, AccountReads{FiscalYear: FiscalYear(now)},
+			DecideResendDocument(actor, id, s.NewID(), rec.Kind, inv, reason, now)); err != nil {
+			return NoticeRecord{}, err
+		}
+		return s.store.NoticeRecord(ctx, id)
+	}
 	if rec.SubjectKind == SubjectStatement {
 		if err := s.resendStatementNotice(ctx, actor, rec, id, reason); err != nil {
 			return NoticeRecord{}, err

@@ -8,11 +8,19 @@ import "context"
 // before it answers.
 type PromotionService struct {
 	Basics
-	store Promoter
+	store PromotionStorage
+}
+
+// PromotionStorage is what PromotionService needs of storage: promotion,
+// and the accounts of the teams it registers (invoiced as any team that
+// takes seats).
+type PromotionStorage interface {
+	Promoter
+	AccountUpdater
 }
 
 // NewPromotionService returns promotion over store.
-func NewPromotionService(b Basics, store Promoter) *PromotionService {
+func NewPromotionService(b Basics, store PromotionStorage) *PromotionService {
 	return &PromotionService{Basics: b, store: store}
 }
 
@@ -23,6 +31,9 @@ func (s *PromotionService) Promote(ctx context.Context, eventID string) ([]Regis
 	promoted := make([]Registration, len(promotions))
 	for i, p := range promotions {
 		promoted[i] = p.Registration()
+		if promoted[i].Status == StatusRegistered {
+			invoiceAfter(ctx, s.Basics, s.store, SystemActor, promoted[i])
+		}
 	}
 	return promoted, err
 }

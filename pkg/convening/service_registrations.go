@@ -21,6 +21,7 @@ type RegistrationStorage interface {
 	RegistrationReader
 	RegistrationUpdater
 	Promoter
+	AccountUpdater
 }
 
 // NewRegistrationService returns teams' registrations over store, with
@@ -56,6 +57,9 @@ func (s *RegistrationService) Register(ctx context.Context, eventID string, team
 	if err != nil {
 		return Registration{}, "", false, err
 	}
+	if reg.Status == StatusRegistered && !replayed {
+		invoiceAfter(ctx, s.Basics, s.store, TeamActor, reg)
+	}
 	return reg, s.tokens.Token(reg.ID), replayed, nil
 }
 
@@ -88,13 +92,19 @@ func (s *RegistrationService) AcceptOffer(ctx context.Context, id, token string)
 	if err != nil && ErrorReason(err) == "already_done" {
 		return s.store.Registration(ctx, id)
 	}
+	if err == nil {
+		invoiceAfter(ctx, s.Basics, s.store, TeamActor, reg)
+	}
 	return reg, err
 }
 
 // cancel cancels registration id for actor, with the reason the audit log
 // keeps, and if that changed it promotes waitlisted teams into what it
 // freed.
-func cancel(ctx context.Context, b Basics, store RegistrationUpdater, promotion *PromotionService, actor Actor, id, reason string) (Registration, error) {
+func cancel(ctx context.Context, b Basics, store interface {
+	RegistrationUpdater
+	AccountUpdater
+}, promotion *PromotionService, actor Actor, id, reason string) (Registration, error) {
 	noticeID, auditID := b.NewID(), b.NewID()
 	decide, changed := DecideCancel(actor, auditID, noticeID, strings.TrimSpace(reason), b.Now()), false
 	reg, err := store.UpdateRegistration(ctx, id, ReadRegistration, func(r Registration, e Event, w []WaitlistEntry) (RegistrationChange, error) {
@@ -106,6 +116,7 @@ func cancel(ctx context.Context, b Basics, store RegistrationUpdater, promotion 
 		return Registration{}, err
 	}
 	if changed {
+		invoiceAfter(ctx, b, store, actor, reg)
 		promotion.promoteAfter(ctx, reg.EventID)
 	}
 	return reg, nil

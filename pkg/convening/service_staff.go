@@ -22,6 +22,7 @@ type StaffStorage interface {
 	RegistrationReader
 	RegistrationUpdater
 	Promoter
+	AccountUpdater
 	RosterReader
 	AuditLog
 }
@@ -69,7 +70,11 @@ func staffChange(ctx context.Context, store RegistrationUpdater, id, reason stri
 // The team is emailed. Errors: ENOTFOUND, EINVALID (reason), ECONFLICT
 // (ReasonNotWaitlisted, ReasonNotEnoughSeats).
 func (s *StaffService) PromoteNow(ctx context.Context, actor Actor, id, reason string) (Registration, error) {
-	return staffChange(ctx, s.store, id, reason, ReadEvent, DecidePromoteNow(actor, s.NewID(), s.NewID(), strings.TrimSpace(reason), s.Now()))
+	reg, err := staffChange(ctx, s.store, id, reason, ReadEvent, DecidePromoteNow(actor, s.NewID(), s.NewID(), strings.TrimSpace(reason), s.Now()))
+	if err == nil {
+		invoiceAfter(ctx, s.Basics, s.store, actor, reg)
+	}
+	return reg, err
 }
 
 // MoveOnWaitlist moves a waitlisted team to position (1 is the head). The
@@ -93,6 +98,7 @@ func (s *StaffService) ChangeMembers(ctx context.Context, actor Actor, id string
 	if err != nil {
 		return Registration{}, err
 	}
+	invoiceAfter(ctx, s.Basics, s.store, actor, reg)
 	s.promotion.promoteAfter(ctx, reg.EventID)
 	return s.store.Registration(ctx, reg.ID)
 }
@@ -119,7 +125,11 @@ func (s *StaffService) CheckIn(ctx context.Context, actor Actor, id, memberID st
 // Errors: ENOTFOUND, EINVALID, ECONFLICT (ReasonNotRegistered,
 // ReasonNotEnoughSeats).
 func (s *StaffService) AddWalkIn(ctx context.Context, actor Actor, id string, member Member, reason string) (Registration, error) {
-	return staffChange(ctx, s.store, id, reason, ReadEvent, DecideWalkIn(actor, s.NewID(), s.NewID(), member, strings.TrimSpace(reason), s.Now(), s.NewID))
+	reg, err := staffChange(ctx, s.store, id, reason, ReadEvent, DecideWalkIn(actor, s.NewID(), s.NewID(), member, strings.TrimSpace(reason), s.Now(), s.NewID))
+	if err == nil {
+		invoiceAfter(ctx, s.Basics, s.store, actor, reg)
+	}
+	return reg, err
 }
 
 // Roster returns one page of an event's registrations for staff.

@@ -26,6 +26,7 @@ type StatementStorage interface {
 	StatementLister
 	EventReader
 	RegistrationReader
+	AccountUpdater
 }
 
 // NewStatementService returns teams' statements over store, with their
@@ -200,6 +201,7 @@ func (s *StatementService) AcceptInvitation(ctx context.Context, id, token strin
 	if err != nil {
 		return Registration{}, "", Statement{}, err
 	}
+	invoiceAfter(ctx, s.Basics, s.store, TeamActor, reg)
 	st, err = readStatement(ctx, s.store, id)
 	return reg, s.tokens.Token(reg.ID), st, err
 }

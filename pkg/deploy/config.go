@@ -21,6 +21,10 @@ type Config struct {
 	CognitoIssuer   string // EnvCognitoIssuer
 	CognitoClientID string // EnvCognitoClientID
 	CognitoLoginURL string // EnvCognitoLoginURL
+
+	// The payee (EnvPayeeName, EnvPayeeAddress, EnvPayeeTaxID,
+	// EnvPaymentInstructions).
+	PayeeName, PayeeAddress, PayeeTaxID, PaymentInstructions string
 }
 
 // ConfigFromEnv reads the configuration with getenv: os.Getenv in a
@@ -40,6 +44,9 @@ func ConfigFromEnv(getenv func(string) string) Config {
 		CognitoIssuer:   getenv(EnvCognitoIssuer),
 		CognitoClientID: getenv(EnvCognitoClientID),
 		CognitoLoginURL: getenv(EnvCognitoLoginURL),
+
+		PayeeName: getenv(EnvPayeeName), PayeeAddress: getenv(EnvPayeeAddress),
+		PayeeTaxID: getenv(EnvPayeeTaxID), PaymentInstructions: getenv(EnvPaymentInstructions),
 	}
 }
 

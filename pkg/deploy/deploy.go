@@ -65,7 +65,19 @@ const (
 	EnvCognitoIssuer   = "LMI_COGNITO_ISSUER"
 	EnvCognitoClientID = "LMI_COGNITO_CLIENT_ID"
 	EnvCognitoLoginURL = "LMI_COGNITO_LOGIN_URL"
+	// The payee the invoices are issued by (convening.Payee): the
+	// program's legal name, its remit-to address (lines separated by
+	// "|"), its tax id (EIN, NN-NNNNNNN) and, optionally, how to pay
+	// besides a check (ACH). The functions that write invoice PDFs read
+	// them (PayeeEnv).
+	EnvPayeeName           = "LMI_PAYEE_NAME"
+	EnvPayeeAddress        = "LMI_PAYEE_ADDRESS"
+	EnvPayeeTaxID          = "LMI_PAYEE_TAX_ID"
+	EnvPaymentInstructions = "LMI_PAYMENT_INSTRUCTIONS"
 )
+
+// PayeeEnv are the payee's variables.
+var PayeeEnv = []string{EnvPayeeName, EnvPayeeAddress, EnvPayeeTaxID, EnvPaymentInstructions}
 
 // The staff's roles: the Cognito groups of the user pool. Every route that
 // needs a signed-in staff member lists the roles it admits (Route.Roles).
@@ -137,14 +149,15 @@ func (f Function) Uses(env string) bool {
 var Functions = []Function{
 	{Name: Events, Env: []string{EnvTableName, EnvLogLevel}},
 	{Name: Register, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
-	{Name: Registration, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
+	// It writes the team's invoices as PDFs (the payee's variables).
+	{Name: Registration, Env: append([]string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}, PayeeEnv...)},
 	{Name: Statements, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
-	{Name: Admin, Env: []string{EnvTableName, EnvLogLevel}},
-	{Name: Web, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
+	{Name: Admin, Env: append([]string{EnvTableName, EnvLogLevel}, PayeeEnv...)},
+	{Name: Web, Env: append([]string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}, PayeeEnv...)},
 	// The secret seals the console's sign-in state and refresh tokens and
 	// keys its forms; the table keeps its sessions.
 	{Name: Console, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN, EnvPublicURL,
-		EnvCognitoIssuer, EnvCognitoClientID, EnvCognitoLoginURL}},
+		EnvCognitoIssuer, EnvCognitoClientID, EnvCognitoLoginURL, EnvPayeeName, EnvPayeeAddress, EnvPayeeTaxID, EnvPaymentInstructions}},
 	{Name: Promoter, Env: []string{EnvTableName, EnvLogLevel},
 		// Written events: a cancellation or a capacity change may have
 		// freed seats for the waiting list.
@@ -153,7 +166,7 @@ var Functions = []Function{
 		// reminders, and their deadlines (the issue's "within five
 		// minutes").
 		ScheduleMinutes: 5},
-	{Name: Mailer, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN, EnvPublicURL, EnvSenderEmail, EnvSESMaxSendRate, EnvSESConfigurationSet},
+	{Name: Mailer, Env: append([]string{EnvTableName, EnvLogLevel, EnvTokenSecretARN, EnvPublicURL, EnvSenderEmail, EnvSESMaxSendRate, EnvSESConfigurationSet}, PayeeEnv...),
 		// New notices; and the sweep for those the stream could not deliver.
 		Stream:          &Stream{EventNames: []string{"INSERT"}, SortKey: SortKeyNotice, BatchSize: 10},
 		ScheduleMinutes: 5},

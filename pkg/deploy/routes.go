@@ -47,6 +47,9 @@ const (
 	staffSignIn = "The staff console's sign-in and sign-out themselves (the redirect to Cognito's managed " +
 		"login, its callback checked with PKCE, state and nonce, the signed-out page): reachable before a " +
 		"session exists; every other console page requires one."
+	invoiceLink = "A private link instead of a sign-in: the function serves only a request carrying this " +
+		"invoice's own token (an HMAC of the invoice under the token secret, emailed to the organization's " +
+		"accounts payable); it opens that document and the payee's W-9 and changes nothing."
 	staticFiles = "Static files the pages load (style sheets, scripts, images): the same for everyone, no data."
 	notFound    = "The website's catch-all: a path no other route matches gets the site's 404 page, which reads nothing."
 )
@@ -120,6 +123,12 @@ var Routes = []Route{
 	{Method: "PATCH", Path: "/api/statements/{statementId}", Function: Statements, Throttle: ThrottleRegister, Public: teamLink},
 	{Method: "POST", Path: "/api/statements/{statementId}/members/{memberId}/resend", Function: Statements, Throttle: ThrottleCancel, Public: teamLink},
 	{Method: "POST", Path: "/api/statements/{statementId}/members/{memberId}/decline", Function: Statements, Throttle: ThrottleCancel, Public: memberLink},
+	// The team's fees: its account, billing details and invoices, and the
+	// payee's W-9, with its manage token.
+	{Method: "GET", Path: "/api/registrations/{registrationId}/account", Function: Registration, Public: teamLink},
+	{Method: "PUT", Path: "/api/registrations/{registrationId}/billing", Function: Registration, Public: teamLink},
+	{Method: "GET", Path: "/api/registrations/{registrationId}/invoices/{invoiceId}/pdf", Function: Registration, Public: teamLink},
+	{Method: "GET", Path: "/api/registrations/{registrationId}/w9", Function: Registration, Public: teamLink},
 	{Method: "POST", Path: "/api/admin/events", Function: Admin, Roles: staffOnly},
 	{Method: "PATCH", Path: "/api/admin/events/{eventId}", Function: Admin, Roles: staffOnly},
 	// The roster names people: staff only.
@@ -151,6 +160,25 @@ var Routes = []Route{
 	{Method: "POST", Path: "/api/admin/statements/{statementId}/extend", Function: Admin, Roles: staffOnly},
 	{Method: "POST", Path: "/api/admin/statements/{statementId}/reinstate", Function: Admin, Roles: staffOnly},
 	{Method: "POST", Path: "/api/admin/organizations/erase", Function: Admin, Roles: staffOnly},
+	// Fees: an event's policy, accounts and ledger, the receivables, a
+	// team's account (payments, waivers, discount, reminders, invoices),
+	// the payee's W-9. Money and the people billed: staff only.
+	{Method: "GET", Path: "/api/admin/events/{eventId}/fees", Function: Admin, Roles: staffOnly},
+	{Method: "PUT", Path: "/api/admin/events/{eventId}/fees", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/events/{eventId}/ledger.csv", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/receivables", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/receivables.csv", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/registrations/{registrationId}/account", Function: Admin, Roles: staffOnly},
+	{Method: "PUT", Path: "/api/admin/registrations/{registrationId}/billing", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/registrations/{registrationId}/payments", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/registrations/{registrationId}/payments/{entryId}/reversal", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/registrations/{registrationId}/discount", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/registrations/{registrationId}/reminders", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/registrations/{registrationId}/invoice", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/invoices/{invoiceId}", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/invoices/{invoiceId}/pdf", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/w9", Function: Admin, Roles: staffOnly},
+	{Method: "PUT", Path: "/api/admin/w9", Function: Admin, Roles: staffOnly},
 	// The staff console (package console). Signing in and out needs no
 	// session; every page does. Its forms post with an anti-forgery token.
 	// The dashboard shows each role what it may use; reviewers read the
@@ -194,6 +222,25 @@ var Routes = []Route{
 	// statement's page too); merging two spellings is staff's.
 	{Method: "GET", Path: "/staff/organizations", Function: Console, Roles: staffOrReviewer, Session: true},
 	{Method: "POST", Path: "/staff/organizations/merge", Function: Console, Roles: staffOnly, Session: true},
+	// Fees: an event's price and accounts, the receivables, a team's
+	// account and its actions, the invoices, the W-9 (uploaded as a
+	// multipart form).
+	{Method: "GET", Path: "/staff/events/{eventId}/fees", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/fees", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/events/{eventId}/ledger.csv", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/receivables", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/receivables.csv", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/registrations/{registrationId}/fees", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/registrations/{registrationId}/payments", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/registrations/{registrationId}/payments/{entryId}/reversal", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/registrations/{registrationId}/discount", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/registrations/{registrationId}/reminders", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/registrations/{registrationId}/invoice", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/registrations/{registrationId}/billing", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/invoices/{invoiceId}", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/w9", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/w9", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/w9.pdf", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/failed-emails", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/privacy", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/privacy/export", Function: Console, Roles: staffOnly, Session: true},
@@ -237,6 +284,16 @@ var Routes = []Route{
 	{Method: "GET", Path: "/statements/{statementId}/team", Function: Web, Public: teamLink},
 	{Method: "POST", Path: "/statements/{statementId}/team", Function: Web, Throttle: ThrottleRegister, Public: teamLink},
 	{Method: "POST", Path: "/statements/{statementId}/members/{memberId}/resend", Function: Web, Throttle: ThrottleCancel, Public: teamLink},
+	// Fees: the team's billing details and invoices (its manage token), and
+	// the page accounts payable open from the invoice's email (the
+	// invoice's own token).
+	{Method: "GET", Path: "/manage/{registrationId}/billing", Function: Web, Public: teamLink},
+	{Method: "POST", Path: "/manage/{registrationId}/billing", Function: Web, Public: teamLink},
+	{Method: "GET", Path: "/manage/{registrationId}/invoices/{invoiceId}", Function: Web, Public: teamLink},
+	{Method: "GET", Path: "/manage/{registrationId}/w9", Function: Web, Public: teamLink},
+	{Method: "GET", Path: "/invoices/{invoiceId}", Function: Web, Public: invoiceLink},
+	{Method: "GET", Path: "/invoices/{invoiceId}/pdf", Function: Web, Public: invoiceLink},
+	{Method: "GET", Path: "/invoices/{invoiceId}/w9", Function: Web, Public: invoiceLink},
 	{Method: "GET", Path: "/static/{file}", Function: Web, Public: staticFiles},
 	{Path: DefaultRoute, Function: Web, Public: notFound},
 }

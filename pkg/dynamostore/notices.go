@@ -212,8 +212,11 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 // hydrateNotice fills a notice with its subject (registration or
 // statement) and event, read in one BatchGetItem.
 func (s *Store) hydrateNotice(ctx context.Context, it noticeItem) (convening.Notice, error) {
-	if it.SubjectKind == convening.SubjectPerson {
+	switch it.SubjectKind {
+	case convening.SubjectPerson:
 		return s.hydrateLinks(ctx, it)
+	case convening.SubjectInvoice:
+		return s.invoiceNotice(ctx, it)
 	}
 	subject := key(regPrefix+it.SubjectID, skReg)
 	if it.SubjectKind == convening.SubjectStatement {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"log/slog"
+	"maps"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -35,11 +36,11 @@ func Register(registrations *convening.RegistrationService, log *slog.Logger) *H
 
 // Registration serves a team's own registration, read, changed and
 // cancelled with its manage token, each member's own view of it with their
-// personal token, and a person's request for their private links
-// (function deploy.Registration).
-func Registration(registrations *convening.RegistrationService, links *convening.LinksService, log *slog.Logger) *Handler {
-	h := &Handler{registrations: registrations, links: links, log: log}
-	return h.serve(deploy.Registration, map[string]route{
+// personal token, a person's request for their private links, and the
+// team's fees (function deploy.Registration).
+func Registration(registrations *convening.RegistrationService, links *convening.LinksService, billing *convening.BillingService, log *slog.Logger) *Handler {
+	h := &Handler{registrations: registrations, links: links, billing: billing, log: log}
+	routes := map[string]route{
 		"GET /api/registrations/{registrationId}":                             h.getRegistration,
 		"PATCH /api/registrations/{registrationId}":                           h.changeTeam,
 		"DELETE /api/registrations/{registrationId}":                          h.cancelRegistration,
@@ -48,7 +49,9 @@ func Registration(registrations *convening.RegistrationService, links *convening
 		"POST /api/registrations/{registrationId}/members/{memberId}/decline": h.attendance(true),
 		"POST /api/registrations/{registrationId}/members/{memberId}/confirm": h.attendance(false),
 		"POST /api/links": h.requestLinks,
-	})
+	}
+	maps.Copy(routes, h.teamFeeRoutes())
+	return h.serve(deploy.Registration, routes)
 }
 
 // Statements serves statements of interest (function deploy.Statements):
@@ -71,9 +74,11 @@ func Statements(statements *convening.StatementService, log *slog.Logger) *Handl
 // Admin serves the staff API (function deploy.Admin): every route requires
 // a signed-in staff member in one of the route's roles (deploy.Routes).
 func Admin(events *convening.EventService, staff *convening.StaffService, reviews *convening.ReviewService,
-	notices *convening.NoticeService, organizations *convening.OrganizationService, privacy *convening.PrivacyService, log *slog.Logger) *Handler {
-	h := &Handler{events: events, staff: staff, reviews: reviews, emails: notices, organizations: organizations, privacy: privacy, log: log}
-	return h.serve(deploy.Admin, map[string]route{
+	notices *convening.NoticeService, organizations *convening.OrganizationService, privacy *convening.PrivacyService,
+	fees *convening.FeeService, log *slog.Logger) *Handler {
+	h := &Handler{events: events, staff: staff, reviews: reviews, emails: notices, organizations: organizations, privacy: privacy,
+		fees: fees, log: log}
+	routes := map[string]route{
 		"POST /api/admin/events":                                                       h.createEvent,
 		"PATCH /api/admin/events/{eventId}":                                            h.updateEvent,
 		"GET /api/admin/events/{eventId}/registrations":                                h.roster,
@@ -102,7 +107,9 @@ func Admin(events *convening.EventService, staff *convening.StaffService, review
 		"POST /api/admin/statements/{statementId}/decision":                            h.decide,
 		"POST /api/admin/statements/{statementId}/extend":                              h.deadline(false),
 		"POST /api/admin/statements/{statementId}/reinstate":                           h.deadline(true),
-	})
+	}
+	maps.Copy(routes, h.feeRoutes())
+	return h.serve(deploy.Admin, routes)
 }
 
 // serve puts the function's routes behind the front door: every route

@@ -41,6 +41,8 @@ type Handler struct {
 	organizations *convening.OrganizationService
 	privacy       *convening.PrivacyService
 	links         *convening.LinksService
+	fees          *convening.FeeService     // staff's fees (fees.go)
+	billing       *convening.BillingService // the team's fees (fees.go)
 	log           *slog.Logger
 }
 

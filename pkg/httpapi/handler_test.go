@@ -48,10 +48,10 @@ func newAPI(t testing.TB) *api {
 	return &api{t: t, svc: svc, store: store, functions: map[string]*httpapi.Handler{
 		deploy.Events:       httpapi.Events(svc.EventService, log),
 		deploy.Register:     httpapi.Register(svc.RegistrationService, log),
-		deploy.Registration: httpapi.Registration(svc.RegistrationService, svc.LinksService, log),
+		deploy.Registration: httpapi.Registration(svc.RegistrationService, svc.LinksService, svc.Billing, log),
 		deploy.Statements:   httpapi.Statements(svc.StatementService, log),
 		deploy.Admin: httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService,
-			svc.OrganizationService, svc.PrivacyService, log),
+			svc.OrganizationService, svc.PrivacyService, svc.Fees, log),
 	}}
 }
 
@@ -333,7 +333,7 @@ func TestEveryRouteHasAHandler(t *testing.T) {
 	pool := cognito.Pool{Issuer: "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_EXAMPLE", ClientID: "client", LoginURL: "https://login.example.org"}
 	staffConsole, err := console.New(t.Context(), console.Services{EventService: svc.EventService, StaffService: svc.StaffService,
 		ReviewService: svc.ReviewService, NoticeService: svc.NoticeService, OrganizationService: svc.OrganizationService,
-		PrivacyService: svc.PrivacyService}, memstore.NewSessions(), console.Options{Pool: pool, PublicURL: "https://convenings.example.org",
+		PrivacyService: svc.PrivacyService, FeeService: svc.Fees}, memstore.NewSessions(), console.Options{Pool: pool, PublicURL: "https://convenings.example.org",
 		Key: []byte(strings.Repeat("k", 32))})
 	if err != nil {
 		t.Fatal(err)
@@ -342,10 +342,10 @@ func TestEveryRouteHasAHandler(t *testing.T) {
 		deploy.Console:      staffConsole,
 		deploy.Events:       httpapi.Events(svc.EventService, nil),
 		deploy.Register:     httpapi.Register(svc.RegistrationService, nil),
-		deploy.Registration: httpapi.Registration(svc.RegistrationService, svc.LinksService, nil),
+		deploy.Registration: httpapi.Registration(svc.RegistrationService, svc.LinksService, svc.Billing, nil),
 		deploy.Statements:   httpapi.Statements(svc.StatementService, nil),
 		deploy.Admin: httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService,
-			svc.OrganizationService, svc.PrivacyService, nil),
+			svc.OrganizationService, svc.PrivacyService, svc.Fees, nil),
 		deploy.Web: site,
 	}
 	for _, f := range deploy.Functions {

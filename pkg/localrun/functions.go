@@ -67,7 +67,8 @@ var registry = map[string]build{
 		if err != nil {
 			return nil, err
 		}
-		return frontdoor.Lambda(httpapi.Registration(convening.NewRegistrationService(p.basics(), p.store, s.Tokens), convening.NewLinksService(p.basics(), p.store), p.log)), nil
+		return frontdoor.Lambda(httpapi.Registration(convening.NewRegistrationService(p.basics(), p.store, s.Tokens),
+			convening.NewLinksService(p.basics(), p.store), convening.NewBillingService(p.basics(), p.store, s.Tokens, p.payee()), p.log)), nil
 	},
 	deploy.Statements: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
@@ -79,7 +80,8 @@ var registry = map[string]build{
 	deploy.Admin: func(_ context.Context, p *parts) (any, error) {
 		b := p.basics()
 		return frontdoor.Lambda(httpapi.Admin(convening.NewEventService(b, p.store), convening.NewStaffService(b, p.store), convening.NewReviewService(b, p.store),
-			convening.NewNoticeService(b, p.store), convening.NewOrganizationService(b, p.store), convening.NewPrivacyService(b, p.store), p.log)), nil
+			convening.NewNoticeService(b, p.store), convening.NewOrganizationService(b, p.store), convening.NewPrivacyService(b, p.store),
+			convening.NewFeeService(b, p.store, p.payee()), p.log)), nil
 	},
 	deploy.Web: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
@@ -89,7 +91,7 @@ var registry = map[string]build{
 		b := p.basics()
 		services := web.Services{EventService: convening.NewEventService(b, p.store),
 			RegistrationService: convening.NewRegistrationService(b, p.store, s.Tokens), StatementService: convening.NewStatementService(b, p.store, s.Tokens),
-			LinksService: convening.NewLinksService(b, p.store)}
+			LinksService: convening.NewLinksService(b, p.store), BillingService: convening.NewBillingService(b, p.store, s.Tokens, p.payee())}
 		site, err := web.New(services, web.Options{CSRFKey: s.Derive(web.CSRFKeyLabel), CSRFPreviousKeys: s.DerivePrevious(web.CSRFKeyLabel), Log: p.log})
 		if err != nil {
 			return nil, err
@@ -105,7 +107,8 @@ var registry = map[string]build{
 		b := p.basics()
 		services := console.Services{EventService: convening.NewEventService(b, p.store), StaffService: convening.NewStaffService(b, p.store),
 			ReviewService: convening.NewReviewService(b, p.store), NoticeService: convening.NewNoticeService(b, p.store),
-			OrganizationService: convening.NewOrganizationService(b, p.store), PrivacyService: convening.NewPrivacyService(b, p.store)}
+			OrganizationService: convening.NewOrganizationService(b, p.store), PrivacyService: convening.NewPrivacyService(b, p.store),
+			FeeService: convening.NewFeeService(b, p.store, p.payee())}
 		h, err := console.New(ctx, services, p.store, console.Options{Pool: pool, PublicURL: p.c.PublicURL,
 			Key:          s.Derive(console.KeyLabel),
 			PreviousKeys: s.DerivePrevious(console.KeyLabel), Log: p.log})
@@ -151,6 +154,11 @@ type parts struct {
 	c     FunctionConfig
 	log   *slog.Logger
 	store *dynamostore.Store
+}
+
+// payee is who the invoices are issued by, from the payee's variables.
+func (p *parts) payee() convening.Payee {
+	return convening.PayeeFrom(p.c.PayeeName, p.c.PayeeAddress, p.c.PayeeTaxID, p.c.PaymentInstructions)
 }
 
 // basics are the services' clock, ids and log, as NewBasics gives them.

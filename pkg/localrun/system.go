@@ -61,6 +61,10 @@ type SystemOptions struct {
 	SweepInterval time.Duration
 	// Seed holds events to create (admin API bodies) if they do not exist.
 	Seed []json.RawMessage
+	// Samples add sample data after the events (sample.go).
+	Samples []Sample
+	// The payee the invoices are issued by (deploy.PayeeEnv).
+	PayeeName, PayeeAddress, PayeeTaxID, PaymentInstructions string
 	// Log receives the functions' and the runner's JSON logs.
 	Log      *slog.Logger
 	LogLevel string
@@ -138,7 +142,8 @@ func StartSystem(ctx context.Context, o SystemOptions) (sys *System, err error) 
 		Config: deploy.Config{Table: o.Table, LogLevel: o.LogLevel, TokenSecret: o.TokenSecret, PublicURL: o.PublicURL,
 			SenderEmail: o.Sender, SESMaxSendRate: strconv.FormatFloat(rate, 'f', -1, 64),
 			SESConfigurationSet: ConfigurationSet,
-			CognitoIssuer:       sys.Pool.Issuer, CognitoClientID: sys.Pool.ClientID, CognitoLoginURL: sys.LoginURL},
+			CognitoIssuer:       sys.Pool.Issuer, CognitoClientID: sys.Pool.ClientID, CognitoLoginURL: sys.LoginURL,
+			PayeeName: o.PayeeName, PayeeAddress: o.PayeeAddress, PayeeTaxID: o.PayeeTaxID, PaymentInstructions: o.PaymentInstructions},
 		DynamoDBEndpoint: sys.DynamoDBURL, SESEndpoint: sys.SESURL,
 	}); err != nil {
 		return sys, err
@@ -160,6 +165,9 @@ func StartSystem(ctx context.Context, o SystemOptions) (sys *System, err error) 
 	}
 	if err = sys.seed(ctx, o.Users, o.Seed); err != nil {
 		return sys, err
+	}
+	if err = sys.runSamples(ctx, o); err != nil {
+		return sys, fmt.Errorf("sample data: %w", err)
 	}
 	arn, err := localaws.StreamARN(ctx, sys.Client, o.Table)
 	if err != nil {

@@ -42,6 +42,8 @@ type Links struct {
 	// "CA LMI <convenings@example.org>". Without it emails carry no
 	// invitation (an iTIP request must name its organizer).
 	Organizer string
+	// Payee issues the invoices the fee emails attach (billing.go).
+	Payee convening.Payee
 }
 
 // Validate reports whether the links can be built, so that a wrong
@@ -338,6 +340,9 @@ type memberView struct {
 
 // Render renders the email a notice owes its team, or one member of it.
 func Render(n convening.Notice, links Links) (Message, error) {
+	if billingKinds[n.Kind] {
+		return renderBilling(n, links)
+	}
 	spec, ok := kinds[n.Kind]
 	if !ok {
 		return Message{}, fmt.Errorf("mail: notice %s has unknown kind %q", n.ID, n.Kind)

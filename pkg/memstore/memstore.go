@@ -44,6 +44,8 @@ type Store struct {
 	// requests for links in each window.
 	people map[string][]convening.LinkRef
 	limits map[string]limitCount
+	// fees: policies, accounts, documents, the ledger (fees.go).
+	fees feeState
 }
 
 type event struct {

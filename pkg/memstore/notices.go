@@ -100,6 +100,9 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 		return s.linksNotice(n.NoticeRecord)
 	}
 	ev := s.events[n.EventID]
+	if n.SubjectKind == convening.SubjectInvoice {
+		return s.invoiceNotice(n)
+	}
 	if n.SubjectKind == convening.SubjectStatement {
 		st := s.statements[n.SubjectID]
 		if st == nil || ev == nil {

@@ -87,7 +87,9 @@ func TestLoadRefusesBrokenDocuments(t *testing.T) {
 func TestEveryRouteIsDocumented(t *testing.T) {
 	d := document(t)
 	manageRoutes := []string{"GET /api/registrations/{registrationId}", "DELETE /api/registrations/{registrationId}",
-		"PATCH /api/registrations/{registrationId}", "PATCH /api/statements/{statementId}", "POST /api/statements/{statementId}/members/{memberId}/resend"}
+		"PATCH /api/registrations/{registrationId}", "PATCH /api/statements/{statementId}", "POST /api/statements/{statementId}/members/{memberId}/resend",
+		"GET /api/registrations/{registrationId}/account", "PUT /api/registrations/{registrationId}/billing",
+		"GET /api/registrations/{registrationId}/invoices/{invoiceId}/pdf", "GET /api/registrations/{registrationId}/w9"}
 	// A member's own token of a registration.
 	attendeeRoutes := []string{"GET /api/registrations/{registrationId}/members/{memberId}",
 		"POST /api/registrations/{registrationId}/members/{memberId}/decline", "POST /api/registrations/{registrationId}/members/{memberId}/confirm"}

@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -504,11 +505,28 @@ func (s *SignIn) checkForm(r *http.Request, sessionID, purpose string) bool {
 	return ok
 }
 
-// MaxFormBytes is the largest form accepted.
-const MaxFormBytes = 16 << 10
+// MaxFormBytes is the largest form accepted; MaxUploadBytes the largest
+// upload (a multipart form: the W-9, at most 1 MiB, and its fields).
+const (
+	MaxFormBytes   = 16 << 10
+	MaxUploadBytes = 1<<20 + 64<<10
+)
 
-// Form reads a console form (frontdoor.Form, at most MaxFormBytes).
-func Form(r *http.Request) (url.Values, error) { return frontdoor.Form(r, MaxFormBytes) }
+// Form reads a console form (frontdoor.Form, at most MaxFormBytes), or an
+// upload's multipart form (at most MaxUploadBytes, kept in memory; its
+// files in r.MultipartForm).
+func Form(r *http.Request) (url.Values, error) {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mt == "multipart/form-data" {
+		if r.MultipartForm == nil {
+			r.Body = http.MaxBytesReader(nil, r.Body, MaxUploadBytes)
+			if err := r.ParseMultipartForm(MaxUploadBytes); err != nil {
+				return nil, frontdoor.ErrBadForm
+			}
+		}
+		return url.Values(r.MultipartForm.Value), nil
+	}
+	return frontdoor.Form(r, MaxFormBytes)
+}
 
 // Seal seals plain for purpose with the console's key (AES-GCM): a value
 // the browser carries but can neither read nor change.

@@ -33,6 +33,10 @@ type Services struct {
 	*convening.OrganizationService
 	*convening.PrivacyService
 	*convening.LinksService
+	// Fees (staff's) and Billing (the team's) are named, not embedded:
+	// their methods share names.
+	Fees    *convening.FeeService
+	Billing *convening.BillingService
 }
 
 // NewServices builds every service over store, with the real clock and
@@ -55,6 +59,8 @@ func NewServices(store Store, tokens *convening.ManageTokens, log *slog.Logger) 
 	s.OrganizationService = convening.NewOrganizationService(b, store)
 	s.PrivacyService = convening.NewPrivacyService(b, store)
 	s.LinksService = convening.NewLinksService(b, store)
+	s.Fees = convening.NewFeeService(b, store, Payee)
+	s.Billing = convening.NewBillingService(b, store, tokens, Payee)
 	return s
 }
 

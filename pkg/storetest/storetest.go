@@ -36,6 +36,8 @@ type Store interface {
 	convening.OrganizationStorage
 	convening.PrivacyStorage
 	convening.LinksStorage
+	convening.FeeStorage
+	convening.BillingStorage
 	convening.Outbox
 	convening.Notices
 	convening.SentNotices
@@ -91,6 +93,7 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 		{"AuditNamesErased", testAuditNamesErased},
 		{"LargestTeams", testLargestTeams},
 	}
+	tests = append(tests, feeTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

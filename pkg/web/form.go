@@ -34,6 +34,16 @@ type teamForm struct {
 	// Full: the event is full, and a team that registers joins the
 	// waiting list.
 	Full bool
+	// Charges: the event has a price, and the registration form asks
+	// the billing details (Billing; fees.go), its fee described by Fee.
+	Charges bool
+	Fee     *feeView
+	Billing billingForm
+}
+
+// BillingFields is the form's billing fields, for the template.
+func (t teamForm) BillingFields() billingFieldsView {
+	return billingFieldsView{Form: t.Billing, Errors: t.Errors, Fee: t.Fee, Registration: true}
 }
 
 type memberRow struct {
@@ -126,7 +136,7 @@ func parseTeamForm(f url.Values, maxTeam int) teamForm {
 	t := teamForm{
 		OrgName: f.Get("org_name"), OrgType: f.Get("org_type"), County: f.Get("county"),
 		ContactName: f.Get("contact_name"), ContactEmail: f.Get("contact_email"),
-		MaxMembers: maxTeam,
+		MaxMembers: maxTeam, Billing: parseBillingForm(f),
 	}
 	names, emails, roles, ids := f["member_name"], f["member_email"], f["member_role"], f["member_id"]
 	// More rows than the event admits are kept (and reported by the
@@ -226,6 +236,7 @@ func (t *teamForm) setErrors(err error) bool {
 		order = append(order, memberID(i, "name"), memberID(i, "email"), memberID(i, "role"))
 	}
 	order = append(order, idExperience, idReasons)
+	order = append(order, billingOrder...)
 	for _, id := range order {
 		if msg, ok := t.Errors[id]; ok {
 			t.Summary = append(t.Summary, fieldProblem{ID: id, Text: msg})
@@ -276,6 +287,9 @@ func fieldText(f convening.FieldError) (id, msg string) {
 	case "reasons":
 		id, label = idReasons, "Why your team wants to attend"
 	default:
+		if id, msg, ok := billingFieldText(f); ok {
+			return id, msg
+		}
 		i, field, ok := memberField(f.Field)
 		if !ok {
 			return "", ""

@@ -53,6 +53,8 @@ type eventPageView struct {
 	Counties   []string
 	// AnswerMax and AnswerMin bound each answer of the statement form.
 	AnswerMax, AnswerMin int
+	// Fee is the event's price, nil for a free event (fees.go).
+	Fee *feeView
 }
 
 func (h *Handler) eventPage(w http.ResponseWriter, r *http.Request) error {
@@ -94,7 +96,16 @@ func (h *Handler) showForm(w http.ResponseWriter, r *http.Request, status int, e
 	ev := newEventView(e, h.svc.Now())
 	form.Statement, form.Full = ev.Statement, ev.State == convening.WindowFull
 	form.CSRF = h.csrfToken(h.csrfNonce(w, r), formPurpose(e, form.Statement))
-	v := eventPageView{Event: ev, Form: form, Counties: convening.Counties, AnswerMax: AnswerMax, AnswerMin: AnswerMin}
+	policy, err := h.billing.EventFee(r.Context(), e.ID)
+	if err != nil {
+		return err
+	}
+	form.Fee = newFeeView(policy)
+	form.Charges = !form.Statement && policy.Charges()
+	if form.Billing == (billingForm{}) {
+		form.Billing.State = "CA"
+	}
+	v := eventPageView{Event: ev, Form: form, Counties: convening.Counties, AnswerMax: AnswerMax, AnswerMin: AnswerMin, Fee: form.Fee}
 	for _, role := range convening.Roles {
 		v.Roles = append(v.Roles, roleOption{Value: string(role), Label: role.Label()})
 	}
@@ -177,6 +188,21 @@ func (h *Handler) submitTeam(w http.ResponseWriter, r *http.Request) error {
 	form.dropEmptyRows()
 	team := form.team()
 	normal, err := h.svc.ValidateTeam(e, team)
+	// The billing details are checked with the team, before anything is
+	// stored: a mistake in either stores nothing (fees.go).
+	policy, perr := h.billing.EventFee(ctx, e.ID)
+	if perr != nil {
+		return perr
+	}
+	var billing convening.BillingInput
+	if policy.Charges() {
+		var berr error
+		billing, berr = h.billing.CheckBilling(ctx, normal.Organization, form.Billing.input())
+		if berr != nil && convening.ErrorCode(berr) != convening.EINVALID {
+			return berr
+		}
+		err = joinInvalid(err, berr)
+	}
 	if err != nil {
 		form.setErrors(err)
 		return h.showForm(w, r, http.StatusBadRequest, e, form)
@@ -189,7 +215,16 @@ func (h *Handler) submitTeam(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		// Post/redirect/get: Back and reload show the confirmation, not
 		// the browser's "Confirm Form Resubmission".
-		return redirect(w, managePath(reg.ID, token, "registered"))
+		done := "registered"
+		if policy.Charges() {
+			if _, berr := h.billing.SetBilling(ctx, reg.ID, token, billing); berr != nil {
+				// The team is registered; its billing details are asked
+				// again on its page (a seat never waits for billing).
+				h.log.WarnContext(ctx, "billing details not saved with the registration", "registration", reg.ID, "error", berr)
+				done = doneRegisteredBillingFailed
+			}
+		}
+		return redirect(w, managePath(reg.ID, token, done))
 	}
 	return h.formFailed(w, r, e, form, normal.Organization.Name, err)
 }
@@ -320,6 +355,10 @@ func newRegistrationView(r *http.Request, reg convening.Registration, token stri
 	return v
 }
 
+// doneRegisteredBillingFailed is the redirect's word for a registration
+// whose billing details could not be saved with it.
+const doneRegisteredBillingFailed = "registered-billing-failed"
+
 func managePath(id, token, done string) string {
 	q := url.Values{"token": {token}}
 	if done != "" {
@@ -331,11 +370,16 @@ func managePath(id, token, done string) string {
 type confirmView struct {
 	Event eventView
 	Reg   registrationView
+	// Fees are the team's fees (fees.go), nil for a free event; Problem
+	// says its billing details could not be saved.
+	Fees    *accountView
+	Problem string
 }
 
-func (h *Handler) confirmation(w http.ResponseWriter, r *http.Request, e convening.Event, reg convening.Registration, token string) error {
+func (h *Handler) confirmation(w http.ResponseWriter, r *http.Request, e convening.Event, reg convening.Registration, token, problem string) error {
 	now := h.svc.Now()
-	v := confirmView{Event: newEventView(e, now), Reg: newRegistrationView(r, reg, token, now)}
+	v := confirmView{Event: newEventView(e, now), Reg: newRegistrationView(r, reg, token, now), Problem: problem}
+	v.Fees = h.teamFees(r.Context(), reg.ID, token)
 	title := "Your team is registered"
 	if v.Reg.Waitlisted {
 		title = "Your team is on the waiting list"
@@ -357,6 +401,8 @@ type manageView struct {
 	// CanChange: the team may change its members and contact (active,
 	// before the event).
 	CanChange bool
+	// Fees are the team's fees (fees.go), nil for a free event.
+	Fees *accountView
 }
 
 // registration reads the registration the request's token opens; a wrong
@@ -379,8 +425,12 @@ func (h *Handler) managePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The registration form's redirect: the confirmation, while the
 	// registration is as it was made.
-	if r.URL.Query().Get("done") == "registered" && (reg.Status == convening.StatusRegistered || reg.Status == convening.StatusWaitlisted) {
-		return h.confirmation(w, r, e, reg, token)
+	if d := r.URL.Query().Get("done"); (d == "registered" || d == doneRegisteredBillingFailed) && (reg.Status == convening.StatusRegistered || reg.Status == convening.StatusWaitlisted) {
+		problem := ""
+		if d == doneRegisteredBillingFailed {
+			problem = "We could not save your billing details just now. Your team is registered: please give them again on your registration's private page."
+		}
+		return h.confirmation(w, r, e, reg, token, problem)
 	}
 	return h.showManage(w, r, http.StatusOK, e, reg, token, false, "")
 }
@@ -392,10 +442,13 @@ func (h *Handler) showManage(w http.ResponseWriter, r *http.Request, status int,
 		Confirm: confirm, Problem: problem}
 	// The message of the action that redirected here, if it still holds.
 	switch d := r.URL.Query().Get("done"); {
-	case d == "cancelled" && v.Reg.Cancelled, d == "accepted" && v.Reg.Registered, d == "changed" && reg.Status.Active():
+	case d == "cancelled" && v.Reg.Cancelled, d == "accepted" && v.Reg.Registered, d == "changed" && reg.Status.Active(), d == "billing":
 		v.Done = d
 	}
 	v.CanChange = reg.Status.Active() && now.Before(e.StartsAt)
+	if !confirm {
+		v.Fees = h.teamFees(r.Context(), reg.ID, token)
+	}
 	nonce := h.csrfNonce(w, r)
 	v.CSRF = h.csrfToken(nonce, "cancel:"+reg.ID)
 	v.AcceptCSRF = h.csrfToken(nonce, "offer-accept:"+reg.ID)

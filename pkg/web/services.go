@@ -13,6 +13,7 @@ type Services struct {
 	*convening.RegistrationService
 	*convening.StatementService
 	*convening.LinksService
+	*convening.BillingService
 }
 
 var _ Service = Services{}

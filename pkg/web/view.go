@@ -30,6 +30,12 @@ var funcs = template.FuncMap{
 	"answerField": func(id, label, hint, value, err string, minLen, maxLen int) answerField {
 		return answerField{ID: id, Label: label, Hint: hint, Value: value, Err: err, Min: minLen, Max: maxLen}
 	},
+	"billField": func(id, name, label, hint, value, autocomplete, kind, err string) billField {
+		return billField{ID: id, Name: name, Label: label, Hint: hint, Value: value, Autocomplete: autocomplete, Kind: kind, Err: err}
+	},
+	"billingFields": func(form billingForm, errs map[string]string, fee *feeView, registration bool) billingFieldsView {
+		return billingFieldsView{Form: form, Errors: errs, Fee: fee, Registration: registration}
+	},
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return fmt.Sprintf("%d %s", n, one)
@@ -37,6 +43,24 @@ var funcs = template.FuncMap{
 		return fmt.Sprintf("%d %s", n, many)
 	},
 }
+
+// billField is one input of the billing fields.
+type billField struct {
+	ID, Name, Label, Hint, Value, Autocomplete, Kind, Err string
+}
+
+// billingFieldsView is the billing fields with their values and errors.
+type billingFieldsView struct {
+	Form   billingForm
+	Errors map[string]string
+	Fee    *feeView
+	// Registration: the fields are part of the registration form (a
+	// bill-to on file may be reused by leaving them empty).
+	Registration bool
+}
+
+// Err returns the error shown next to the field with this id.
+func (v billingFieldsView) Err(id string) string { return v.Errors[id] }
 
 // answerField is one question of the statement form.
 type answerField struct {
@@ -52,11 +76,11 @@ var pages = func() map[string]*template.Template {
 		panic(err)
 	}
 	for _, n := range names {
-		if n == "templates/layout.html" || n == "templates/partials.html" {
+		if n == "templates/layout.html" || strings.HasPrefix(n, "templates/partials") {
 			continue
 		}
 		t := template.Must(template.New("layout.html").Funcs(funcs).Option("missingkey=error").
-			ParseFS(templateFS, "templates/layout.html", "templates/partials.html", n))
+			ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/partials-fees.html", n))
 		m[n[len("templates/"):len(n)-len(".html")]] = t
 	}
 	return m

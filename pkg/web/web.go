@@ -84,14 +84,17 @@ type Service interface {
 	ChangeStatementMembers(ctx context.Context, id, token string, members []convening.Member) (convening.Statement, error)
 	ResendMemberLink(ctx context.Context, id, token, memberID string) (convening.Statement, error)
 	DeclineMember(ctx context.Context, statementID, memberID, token string) (convening.Statement, error)
+	// Fees (fees.go).
+	Billing
 }
 
 // Handler serves the website: a net/http handler behind the front door
 // (frontdoor.Server), which answers errors with the error page.
 type Handler struct {
 	*frontdoor.Server
-	svc  Service
-	csrf []byte
+	svc     Service
+	billing Billing // svc's fees
+	csrf    []byte
 	// csrfPrevious verify as csrf does; they never sign.
 	csrfPrevious [][]byte
 	log          *slog.Logger
@@ -102,7 +105,7 @@ func New(svc Service, opts Options) (*Handler, error) {
 	if len(opts.CSRFKey) < 32 {
 		return nil, errors.New("web: the CSRF key must be at least 32 bytes")
 	}
-	h := &Handler{svc: svc, csrf: append([]byte(nil), opts.CSRFKey...), csrfPrevious: opts.CSRFPreviousKeys, log: opts.Log}
+	h := &Handler{svc: svc, billing: svc, csrf: append([]byte(nil), opts.CSRFKey...), csrfPrevious: opts.CSRFPreviousKeys, log: opts.Log}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -131,6 +134,14 @@ func New(svc Service, opts Options) (*Handler, error) {
 		"GET /statements/{statementId}/team":  h.statementTeamPage,
 		"POST /statements/{statementId}/team": h.changeStatementTeam,
 		"POST /statements/{statementId}/members/{memberId}/resend": h.resendMemberLink,
+		// Fees (fees.go).
+		"GET /manage/{registrationId}/billing":              h.billingPage,
+		"POST /manage/{registrationId}/billing":             h.saveBilling,
+		"GET /manage/{registrationId}/invoices/{invoiceId}": h.teamInvoice,
+		"GET /manage/{registrationId}/w9":                   h.teamW9,
+		"GET /invoices/{invoiceId}":                         h.invoicePage,
+		"GET /invoices/{invoiceId}/pdf":                     h.invoicePDF,
+		"GET /invoices/{invoiceId}/w9":                      h.invoiceW9,
 	}, frontdoor.Options{Errors: h.writeError, ContentSecurityPolicy: ContentSecurityPolicy, Log: h.log})
 	if err != nil {
 		return nil, err
