@@ -212,6 +212,9 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 // hydrateNotice fills a notice with its subject (registration or
 // statement) and event, read in one BatchGetItem.
 func (s *Store) hydrateNotice(ctx context.Context, it noticeItem) (convening.Notice, error) {
+	if it.SubjectKind == convening.SubjectSurvey {
+		return s.hydrateSurveyNotice(ctx, it)
+	}
 	subject := key(regPrefix+it.SubjectID, skReg)
 	if it.SubjectKind == convening.SubjectStatement {
 		subject = key(stmtPrefix+it.SubjectID, skStmt)

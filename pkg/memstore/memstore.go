@@ -39,6 +39,8 @@ type Store struct {
 	reviews         map[string]map[string]convening.Review
 	// aliases are merged spellings of organizations, by the merged key.
 	aliases map[string]convening.OrganizationAlias
+	// surveys are the events' evaluation surveys (surveys.go).
+	surveys surveys
 }
 
 type event struct {

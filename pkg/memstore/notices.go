@@ -96,6 +96,9 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 		return convening.Notice{}, fmt.Errorf("notice %s: %w", id, convening.ErrNoticeNotFound)
 	}
 	ev := s.events[n.EventID]
+	if n.SubjectKind == convening.SubjectSurvey {
+		return s.surveyNotice(n)
+	}
 	if n.SubjectKind == convening.SubjectStatement {
 		st := s.statements[n.SubjectID]
 		if st == nil || ev == nil {

@@ -32,6 +32,8 @@ type Services struct {
 	*convening.NoticeService
 	*convening.OrganizationService
 	*convening.PrivacyService
+	*convening.SurveyService
+	*convening.SurveyAnswerService
 }
 
 // NewServices builds every service over store, with the real clock and
@@ -53,6 +55,8 @@ func NewServices(store Store, tokens *convening.ManageTokens, log *slog.Logger) 
 	s.NoticeService = convening.NewNoticeService(b, store)
 	s.OrganizationService = convening.NewOrganizationService(b, store)
 	s.PrivacyService = convening.NewPrivacyService(b, store)
+	s.SurveyService = convening.NewSurveyService(b, store, convening.CheckIns{Store: store})
+	s.SurveyAnswerService = convening.NewSurveyAnswerService(b, store, tokens)
 	return s
 }
 

@@ -35,6 +35,8 @@ type Store interface {
 	convening.NoticeStorage
 	convening.OrganizationStorage
 	convening.PrivacyStorage
+	convening.SurveyStorage
+	convening.SurveyAnswerStorage
 	convening.Outbox
 	convening.Notices
 	convening.SentNotices
@@ -81,6 +83,11 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 		{"Reviews", testReviews},
 		{"MergeOrganizations", testMergeOrganizations},
 		{"StatementPrivacy", testStatementPrivacy},
+		{"SurveyLifecycle", testSurveyLifecycle},
+		{"SurveyBadAnswers", testSurveyBadAnswers},
+		{"RaceSurveyAnswers", testRaceSurveyAnswers},
+		{"SurveyReminders", testSurveyReminders},
+		{"SurveyPrivacy", testSurveyPrivacy},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
