@@ -688,12 +688,20 @@ func (s Share) Percent() float64 {
 }
 
 // String shows the share as a percentage to the tenth, rounded half up,
-// without a trailing ".0": "94.2%", "90%"; "–" of nothing.
+// without a trailing ".0": "94.2%", "90%"; "–" of nothing. Only all is
+// 100% and only none 0%.
 func (s Share) String() string {
 	if s.Whole <= 0 {
 		return "–"
 	}
 	tenths := (s.Part*2000 + s.Whole) / (2 * s.Whole)
+	// Never 100% unless all, nor 0% unless none.
+	switch {
+	case tenths == 1000 && s.Part < s.Whole:
+		tenths = 999
+	case tenths == 0 && s.Part > 0:
+		tenths = 1
+	}
 	if tenths%10 == 0 {
 		return fmt.Sprintf("%d%%", tenths/10)
 	}
