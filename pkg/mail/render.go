@@ -102,11 +102,30 @@ func (l Links) ConfirmURL(statementID, memberID string) (string, error) {
 	return l.private(convening.MemberTokenSubject(statementID, memberID), "statements", statementID, "members", memberID)
 }
 
+// SurveyURL returns one person's private link to an event's evaluation
+// survey: <base>/surveys/<eventId>/<personId>?token=<token>. Its token
+// (convening.ManageTokens.SurveyToken) opens that person's survey and
+// nothing else; it must never be logged.
+func (l Links) SurveyURL(eventID, personID string) (string, error) {
+	if eventID == "" || personID == "" {
+		return "", errors.New("mail: survey link needs an event and a person id")
+	}
+	if err := l.Validate(); err != nil {
+		return "", err
+	}
+	return l.link(l.Tokens.SurveyToken(eventID, personID), "surveys", eventID, personID)
+}
+
 // private returns <base>/<segments>?token=<token of subject>.
 func (l Links) private(subject string, segments ...string) (string, error) {
 	if err := l.Validate(); err != nil {
 		return "", err
 	}
+	return l.link(l.Tokens.Token(subject), segments...)
+}
+
+// link returns <base>/<segments>?token=<token>.
+func (l Links) link(token string, segments ...string) (string, error) {
 	u, _ := l.base() // checked by Validate
 	for _, s := range segments {
 		// JoinPath would resolve a lone dot segment into another page.
@@ -116,7 +135,7 @@ func (l Links) private(subject string, segments ...string) (string, error) {
 		// PathEscape keeps an odd id one path segment ("a/../b" stays inert).
 		u = u.JoinPath(url.PathEscape(s))
 	}
-	u.RawQuery = url.Values{"token": {l.Tokens.Token(subject)}}.Encode()
+	u.RawQuery = url.Values{"token": {token}}.Encode()
 	return u.String(), nil
 }
 
@@ -167,6 +186,7 @@ const (
 	registrationContact audience = iota // the registration's manage link
 	statementContact                    // the statement's page (accept, decline, withdraw)
 	statementMember                     // one member's confirmation link, never the contact's
+	surveyPerson                        // one person's survey link, and nothing else
 )
 
 // kindSpec is how a kind of notice is rendered.
@@ -207,6 +227,9 @@ var kinds = map[convening.NoticeKind]kindSpec{
 	convening.NoticeStatementDeclined:  {audience: statementContact, template: "statement_declined", seatsLabel: "Seats requested"},
 	convening.NoticeInvitationDeclined: {audience: statementContact, template: "invitation_declined", seatsLabel: "Seats released"},
 	convening.NoticeStatementWithdrawn: {audience: statementContact, template: "statement_withdrawn", seatsLabel: "Seats requested"},
+
+	convening.NoticeSurveyInvitation: {audience: surveyPerson, template: "survey_invitation", deadline: true, deadlineLabel: "Open until"},
+	convening.NoticeSurveyReminder:   {audience: surveyPerson, template: "survey_reminder", deadline: true, deadlineLabel: "Open until"},
 }
 
 // view is what the templates show; every user-supplied string in it has
@@ -230,6 +253,7 @@ type view struct {
 	ManageURL    string
 	StatementURL string
 	ConfirmURL   string
+	SurveyURL    string
 	// Calendar says what the attached calendar file does: "add", "remove"
 	// or "" when there is none.
 	Calendar string
@@ -310,6 +334,8 @@ func Render(n convening.Notice, links Links) (Message, error) {
 		if n.SubmittedBy != nil {
 			v.SubmittedBy = oneLine(n.SubmittedBy.Name)
 		}
+	case surveyPerson:
+		v.SurveyURL, err = links.SurveyURL(n.Event.ID, n.SubjectID)
 	}
 	if err != nil {
 		return Message{}, err
@@ -391,8 +417,11 @@ func Render(n convening.Notice, links Links) (Message, error) {
 // may be addressed to that member, who must not get the contact's link.
 func checkAddressee(n convening.Notice, spec kindSpec) error {
 	wantSubject := convening.SubjectRegistration
-	if spec.audience != registrationContact {
+	switch spec.audience {
+	case statementContact, statementMember:
 		wantSubject = convening.SubjectStatement
+	case surveyPerson:
+		wantSubject = convening.SubjectSurvey
 	}
 	switch {
 	case n.SubjectKind != wantSubject:
@@ -497,6 +526,10 @@ func subjectOf(n convening.Notice) (string, error) {
 		return "You declined your invitation: " + title, nil
 	case convening.NoticeStatementWithdrawn:
 		return "Statement of interest withdrawn: " + title, nil
+	case convening.NoticeSurveyInvitation:
+		return "How was " + title + "? A three-minute evaluation", nil
+	case convening.NoticeSurveyReminder:
+		return fmt.Sprintf("Reminder: your evaluation of %s closes %s", title, by), nil
 	}
 	return "", fmt.Errorf("mail: notice %s has unknown kind %q", n.ID, n.Kind)
 }
