@@ -13,6 +13,9 @@ import (
 type failedRow struct {
 	convening.NoticeRecord
 	Team, Event string
+	// TeamID is the registration the email's team page is; a survey
+	// email's person is one of its members ("<registration>.<member>").
+	TeamID string
 }
 
 // failedEmails lists the emails that failed for good, the latest first,
@@ -31,9 +34,13 @@ func (h *Handler) failedEmails(w http.ResponseWriter, r *http.Request, who staff
 	teams := map[string]string{}
 	rows := make([]failedRow, len(notices))
 	for i, n := range notices {
-		name, ok := teams[n.SubjectID]
+		teamID := n.SubjectID
+		if n.SubjectKind == convening.SubjectSurvey {
+			teamID, _, _ = strings.Cut(teamID, ".")
+		}
+		name, ok := teams[teamID]
 		if !ok {
-			reg, err := h.svc.StaffRegistration(ctx, n.SubjectID)
+			reg, err := h.svc.StaffRegistration(ctx, teamID)
 			switch convening.ErrorCode(err) {
 			case "":
 				name = reg.Organization.Name
@@ -41,9 +48,9 @@ func (h *Handler) failedEmails(w http.ResponseWriter, r *http.Request, who staff
 			default:
 				return err
 			}
-			teams[n.SubjectID] = name
+			teams[teamID] = name
 		}
-		rows[i] = failedRow{NoticeRecord: n, Team: name, Event: titles[n.EventID]}
+		rows[i] = failedRow{NoticeRecord: n, Team: name, Event: titles[n.EventID], TeamID: teamID}
 	}
 	return h.render(w, r, http.StatusOK, "failed-emails", "Failed emails", &who, rows)
 }
@@ -87,6 +94,9 @@ var noticeLabels = map[convening.NoticeKind]string{
 	convening.NoticeInvitationExtended: "More time to reply",
 	convening.NoticeInvitationDeclined: "Invitation declined",
 	convening.NoticeStatementWithdrawn: "Statement withdrawn",
+
+	convening.NoticeSurveyInvitation: "Evaluation survey",
+	convening.NoticeSurveyReminder:   "Evaluation survey reminder",
 }
 
 func noticeLabel(k convening.NoticeKind) string {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -676,7 +677,14 @@ type SurveyReminders interface {
 // 5 of those who rated a statement. Compared exactly, shown to a tenth of a
 // percent.
 type Share struct {
-	Part, Whole int
+	Part  int `json:"part"`
+	Whole int `json:"whole"`
+}
+
+// MarshalJSON writes the share with its percentage to the tenth:
+// {"part":19,"whole":20,"percent":95}.
+func (s Share) MarshalJSON() ([]byte, error) {
+	return fmt.Appendf(nil, `{"part":%d,"whole":%d,"percent":%s}`, s.Part, s.Whole, strconv.FormatFloat(float64(s.tenths())/10, 'f', -1, 64)), nil
 }
 
 // Percent is the share in percent; 0 of nothing is 0.
@@ -694,18 +702,27 @@ func (s Share) String() string {
 	if s.Whole <= 0 {
 		return "–"
 	}
-	tenths := (s.Part*2000 + s.Whole) / (2 * s.Whole)
-	// Never 100% unless all, nor 0% unless none.
-	switch {
-	case tenths == 1000 && s.Part < s.Whole:
-		tenths = 999
-	case tenths == 0 && s.Part > 0:
-		tenths = 1
-	}
+	tenths := s.tenths()
 	if tenths%10 == 0 {
 		return fmt.Sprintf("%d%%", tenths/10)
 	}
 	return fmt.Sprintf("%d.%d%%", tenths/10, tenths%10)
+}
+
+// tenths is the share in tenths of a percent, rounded half up, but never
+// 100% unless all, nor 0% unless none; 0 of nothing.
+func (s Share) tenths() int {
+	if s.Whole <= 0 {
+		return 0
+	}
+	t := (s.Part*2000 + s.Whole) / (2 * s.Whole)
+	switch {
+	case t == 1000 && s.Part < s.Whole:
+		return 999
+	case t == 0 && s.Part > 0:
+		return 1
+	}
+	return t
 }
 
 // compareShares orders shares by their value, exactly.

@@ -16,6 +16,7 @@ const (
 	Register     = "register"     // team registration
 	Registration = "registration" // a team's self-service: status, cancel, accept an offer
 	Statements   = "statements"   // statements of interest: submission, the team's answers, members' confirmations
+	Surveys      = "surveys"      // the evaluation survey, read and answered by a person who came, with their own link
 	Admin        = "admin"        // the staff API
 	Web          = "web"          // the registration website (package web)
 	Console      = "console"      // the staff console: sign-in and its pages (package console)
@@ -139,6 +140,7 @@ var Functions = []Function{
 	{Name: Register, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
 	{Name: Registration, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
 	{Name: Statements, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
+	{Name: Surveys, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
 	{Name: Admin, Env: []string{EnvTableName, EnvLogLevel}},
 	{Name: Web, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
 	// The secret seals the console's sign-in state and refresh tokens and

@@ -37,6 +37,9 @@ const (
 	memberLink = "A private link instead of a sign-in: the function serves only a request carrying this " +
 		"member's own token (an HMAC of the statement and member under the token secret, emailed to the " +
 		"member); any other token reads and changes nothing."
+	surveyLink = "A private link instead of a sign-in: the function serves only a request carrying this " +
+		"person's own survey token (an HMAC of the event and the person under the token secret, with a label " +
+		"of its own, emailed to the person); any other token reads and changes nothing."
 	staffSignIn = "The staff console's sign-in and sign-out themselves (the redirect to Cognito's managed " +
 		"login, its callback checked with PKCE, state and nonce, the signed-out page): reachable before a " +
 		"session exists; every other console page requires one."
@@ -102,6 +105,11 @@ var Routes = []Route{
 	{Method: "POST", Path: "/api/statements/{statementId}/decline", Function: Statements, Throttle: ThrottleCancel, Public: teamLink},
 	{Method: "POST", Path: "/api/statements/{statementId}/members/{memberId}/confirm", Function: Statements, Throttle: ThrottleRegister, Public: memberLink},
 	{Method: "DELETE", Path: "/api/registrations/{registrationId}", Function: Registration, Throttle: ThrottleCancel, Public: teamLink},
+	// The evaluation survey, for a person who came (their own token).
+	// Answering writes as a registration does (one transaction on the
+	// survey's counts), throttled with them.
+	{Method: "GET", Path: "/api/surveys/{eventId}/{personId}", Function: Surveys, Public: surveyLink},
+	{Method: "POST", Path: "/api/surveys/{eventId}/{personId}/response", Function: Surveys, Throttle: ThrottleRegister, Public: surveyLink},
 	{Method: "POST", Path: "/api/admin/events", Function: Admin, Roles: staffOnly},
 	{Method: "PATCH", Path: "/api/admin/events/{eventId}", Function: Admin, Roles: staffOnly},
 	// The roster names people: staff only.
@@ -133,6 +141,14 @@ var Routes = []Route{
 	{Method: "POST", Path: "/api/admin/statements/{statementId}/extend", Function: Admin, Roles: staffOnly},
 	{Method: "POST", Path: "/api/admin/statements/{statementId}/reinstate", Function: Admin, Roles: staffOnly},
 	{Method: "POST", Path: "/api/admin/organizations/erase", Function: Admin, Roles: staffOnly},
+	// The evaluation survey: staff build, send and close it; its report
+	// names no one, but its comments are free text: staff only.
+	{Method: "GET", Path: "/api/admin/events/{eventId}/survey", Function: Admin, Roles: staffOnly},
+	{Method: "PUT", Path: "/api/admin/events/{eventId}/survey", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/events/{eventId}/survey/send", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/events/{eventId}/survey/close", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/events/{eventId}/survey/report", Function: Admin, Roles: staffOnly},
+	{Method: "PUT", Path: "/api/admin/events/{eventId}/survey/comments/{commentId}", Function: Admin, Roles: staffOnly},
 	// The staff console (package console). Signing in and out needs no
 	// session; every page does. Its forms post with an anti-forgery token.
 	// The dashboard shows each role what it may use; reviewers read the

@@ -40,6 +40,8 @@ type Handler struct {
 	emails        *convening.NoticeService
 	organizations *convening.OrganizationService
 	privacy       *convening.PrivacyService
+	surveys       *convening.SurveyService
+	answers       *convening.SurveyAnswerService
 	log           *slog.Logger
 }
 

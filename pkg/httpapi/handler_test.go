@@ -50,8 +50,9 @@ func newAPI(t testing.TB) *api {
 		deploy.Register:     httpapi.Register(svc.RegistrationService, log),
 		deploy.Registration: httpapi.Registration(svc.RegistrationService, log),
 		deploy.Statements:   httpapi.Statements(svc.StatementService, log),
+		deploy.Surveys:      httpapi.Surveys(svc.SurveyAnswerService, log),
 		deploy.Admin: httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService,
-			svc.OrganizationService, svc.PrivacyService, log),
+			svc.OrganizationService, svc.PrivacyService, svc.SurveyService, log),
 	}}
 }
 
@@ -344,8 +345,9 @@ func TestEveryRouteHasAHandler(t *testing.T) {
 		deploy.Register:     httpapi.Register(svc.RegistrationService, nil),
 		deploy.Registration: httpapi.Registration(svc.RegistrationService, nil),
 		deploy.Statements:   httpapi.Statements(svc.StatementService, nil),
+		deploy.Surveys:      httpapi.Surveys(svc.SurveyAnswerService, nil),
 		deploy.Admin: httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService,
-			svc.OrganizationService, svc.PrivacyService, nil),
+			svc.OrganizationService, svc.PrivacyService, svc.SurveyService, nil),
 		deploy.Web: site,
 	}
 	for _, f := range deploy.Functions {

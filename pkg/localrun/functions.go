@@ -79,7 +79,15 @@ var registry = map[string]build{
 	deploy.Admin: func(_ context.Context, p *parts) (any, error) {
 		b := p.basics()
 		return frontdoor.Lambda(httpapi.Admin(convening.NewEventService(b, p.store), convening.NewStaffService(b, p.store), convening.NewReviewService(b, p.store),
-			convening.NewNoticeService(b, p.store), convening.NewOrganizationService(b, p.store), convening.NewPrivacyService(b, p.store), p.log)), nil
+			convening.NewNoticeService(b, p.store), convening.NewOrganizationService(b, p.store), convening.NewPrivacyService(b, p.store),
+			convening.NewSurveyService(b, p.store, convening.CheckIns{Store: p.store}), p.log)), nil
+	},
+	deploy.Surveys: func(ctx context.Context, p *parts) (any, error) {
+		s, err := p.secret(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return frontdoor.Lambda(httpapi.Surveys(convening.NewSurveyAnswerService(p.basics(), p.store, s.Tokens), p.log)), nil
 	},
 	deploy.Web: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
@@ -114,7 +122,8 @@ var registry = map[string]build{
 	},
 	deploy.Promoter: func(_ context.Context, p *parts) (any, error) {
 		b := p.basics()
-		return (&promoter.Handler{Promotion: convening.NewPromotionService(b, p.store), Holds: convening.NewHoldService(b, p.store), Log: p.log}).Invoke, nil
+		return (&promoter.Handler{Promotion: convening.NewPromotionService(b, p.store), Holds: convening.NewHoldService(b, p.store),
+			Surveys: convening.NewSurveyService(b, p.store, convening.CheckIns{Store: p.store}), Log: p.log}).Invoke, nil
 	},
 	deploy.Retention: func(_ context.Context, p *parts) (any, error) {
 		return (&retention.Handler{Privacy: convening.NewPrivacyService(p.basics(), p.store), Log: p.log}).Handle, nil
