@@ -223,6 +223,10 @@ var Routes = []Route{
 	{Method: "POST", Path: "/statements/{statementId}/decline", Function: Web, Throttle: ThrottleCancel, Public: teamLink},
 	{Method: "GET", Path: "/statements/{statementId}/members/{memberId}", Function: Web, Public: memberLink},
 	{Method: "POST", Path: "/statements/{statementId}/members/{memberId}", Function: Web, Throttle: ThrottleRegister, Public: memberLink},
+	// The evaluation survey, from a person's link; answering writes as a
+	// registration does.
+	{Method: "GET", Path: "/surveys/{eventId}/{personId}", Function: Web, Public: surveyLink},
+	{Method: "POST", Path: "/surveys/{eventId}/{personId}", Function: Web, Throttle: ThrottleRegister, Public: surveyLink},
 	{Method: "GET", Path: "/static/{file}", Function: Web, Public: staticFiles},
 	{Path: DefaultRoute, Function: Web, Public: notFound},
 }

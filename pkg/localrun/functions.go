@@ -96,7 +96,8 @@ var registry = map[string]build{
 		}
 		b := p.basics()
 		services := web.Services{EventService: convening.NewEventService(b, p.store),
-			RegistrationService: convening.NewRegistrationService(b, p.store, s.Tokens), StatementService: convening.NewStatementService(b, p.store, s.Tokens)}
+			RegistrationService: convening.NewRegistrationService(b, p.store, s.Tokens), StatementService: convening.NewStatementService(b, p.store, s.Tokens),
+			SurveyAnswerService: convening.NewSurveyAnswerService(b, p.store, s.Tokens)}
 		site, err := web.New(services, web.Options{CSRFKey: s.Derive(web.CSRFKeyLabel), Log: p.log})
 		if err != nil {
 			return nil, err

@@ -12,6 +12,7 @@ type Services struct {
 	*convening.EventService
 	*convening.RegistrationService
 	*convening.StatementService
+	*convening.SurveyAnswerService
 }
 
 var _ Service = Services{}

@@ -73,6 +73,8 @@ type Service interface {
 	DeclineStatement(ctx context.Context, id, token string) (convening.Statement, error)
 	MemberStatement(ctx context.Context, statementID, memberID, token string) (convening.Statement, error)
 	ConfirmMember(ctx context.Context, statementID, memberID, token string) (convening.Statement, error)
+	// The evaluation survey.
+	SurveyPages
 }
 
 // Handler serves the website: a net/http handler behind the front door
@@ -108,6 +110,8 @@ func New(svc Service, opts Options) (*Handler, error) {
 		"POST /statements/{statementId}/decline":            h.declineStatement,
 		"GET /statements/{statementId}/members/{memberId}":  h.memberPage,
 		"POST /statements/{statementId}/members/{memberId}": h.confirmMember,
+		"GET /surveys/{eventId}/{personId}":                 h.surveyPage,
+		"POST /surveys/{eventId}/{personId}":                h.answerSurvey,
 		"GET /static/{file}":                                h.static,
 	}, frontdoor.Options{Errors: h.writeError, ContentSecurityPolicy: ContentSecurityPolicy, Log: h.log})
 	if err != nil {
