@@ -71,6 +71,9 @@ type Service interface {
 	StatementRecords(ctx context.Context, eventID string) (convening.Event, []convening.StatementRecord, error)
 	History(ctx context.Context, org convening.Organization) (convening.OrganizationHistory, error)
 	MergeOrganizations(ctx context.Context, actor convening.Actor, from, into convening.Organization, reason string) (convening.OrganizationHistory, error)
+
+	// The evaluation survey.
+	SurveyPages
 }
 
 // Options configure a Handler: they are its sign-in's.
@@ -132,6 +135,12 @@ func New(ctx context.Context, svc Service, sessions staffauth.SessionStore, o Op
 		"GET /staff/privacy":                                                  h.privacy,
 		"GET /staff/privacy/export":                                           h.exportOrganization,
 		"POST /staff/privacy/erase":                                           h.eraseOrganization,
+		"GET /staff/events/{eventId}/survey":                                  h.surveyPage,
+		"POST /staff/events/{eventId}/survey":                                 h.saveSurvey,
+		"POST /staff/events/{eventId}/survey/send":                            h.sendSurvey,
+		"POST /staff/events/{eventId}/survey/close":                           h.closeSurvey,
+		"GET /staff/events/{eventId}/survey/report":                           h.surveyReport,
+		"POST /staff/events/{eventId}/survey/comments":                        h.publishComment,
 	}
 	routes := map[string]frontdoor.Handler{
 		"GET " + signin.SignInPath:    in.Start,

@@ -192,6 +192,14 @@ var Routes = []Route{
 	// statement's page too); merging two spellings is staff's.
 	{Method: "GET", Path: "/staff/organizations", Function: Console, Roles: staffOrReviewer, Session: true},
 	{Method: "POST", Path: "/staff/organizations/merge", Function: Console, Roles: staffOnly, Session: true},
+	// The evaluation survey: build, send and close it, its report (with
+	// comments, free text: staff only) and the comments to publish.
+	{Method: "GET", Path: "/staff/events/{eventId}/survey", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/survey", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/survey/send", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/survey/close", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/events/{eventId}/survey/report", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/survey/comments", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/failed-emails", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/privacy", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/privacy/export", Function: Console, Roles: staffOnly, Session: true},
