@@ -185,7 +185,9 @@ func (b *surveyBuilder) definition(saved *convening.Survey) convening.SurveyDefi
 					}
 				}
 				if id == "" {
-					id = convening.SurveyItemID(label, func(id string) bool { return choiceTaken[id] || slices.ContainsFunc(before.Choices, func(o convening.SurveyOption) bool { return o.ID == id }) })
+					id = convening.SurveyItemID(label, func(id string) bool {
+						return choiceTaken[id] || slices.ContainsFunc(before.Choices, func(o convening.SurveyOption) bool { return o.ID == id })
+					})
 				}
 				choiceTaken[id] = true
 				item.Choices = append(item.Choices, convening.SurveyOption{ID: id, Label: label})

@@ -152,7 +152,6 @@ func builderForm(d convening.SurveyDefinition) url.Values {
 	return f
 }
 
-
 // TestSurveyReport: the report shows each statement's N, share of 4 or 5
 // and its distribution as an SVG chart with a table of the same figures;
 // the choices ranked; the comments, which staff mark for publication; the
