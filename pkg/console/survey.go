@@ -530,7 +530,8 @@ type reportView struct {
 	Items  []itemReport
 	// Breakdowns are the groups' tables, with the statements' texts.
 	Breakdowns []breakdownView
-	Rated      []convening.SurveyItem
+	// Rated are the statements rated, with their numbers.
+	Rated []itemReport
 	// OnlyPublished shows only the comments marked for publication (to
 	// print the report for publication).
 	OnlyPublished bool
@@ -607,7 +608,7 @@ func (h *Handler) surveyReport(w http.ResponseWriter, r *http.Request, who staff
 		ir := itemReport{ItemResult: res, Number: i + 1}
 		if res.Item.Type == convening.SurveyRating {
 			ir.Chart = newChart(res)
-			v.Rated = append(v.Rated, res.Item)
+			v.Rated = append(v.Rated, ir)
 		}
 		v.Items = append(v.Items, ir)
 	}

@@ -57,7 +57,7 @@ func TestSurveyBuilder(t *testing.T) {
 	}
 	r := c.get("/staff/events/cv/survey")
 	r.has(t, "No survey yet", "Question 1: Statement rated 1 to 5", "Regional convenings", "Not saved yet", "Save the default survey as it is")
-	r.hasHTML(t, `value="Overall, the conference was useful and informative"`)
+	r.hasHTML(t, `name="item-0-text" rows="3">Overall, the conference was useful and informative</textarea>`)
 
 	// Add a question of choices; it is not saved yet.
 	form := builderForm(convening.DefaultSurvey())
@@ -102,7 +102,7 @@ func TestSurveyBuilder(t *testing.T) {
 	form = builderForm(sv.SurveyDefinition)
 	form.Set("op", "up-4")
 	r = c.post("/staff/events/cv/survey", form)
-	r.has(t, "Question 4: Choices Question Choices One on each line, 2 to 12. Tuesday Wednesday Thursday")
+	r.has(t, "Question 4: Choices Question Which day suits you for a regional convening? Choices One on each line, 2 to 12. Tuesday Wednesday Thursday")
 
 	// Sending: a closing date too late is refused, naming it; then sent.
 	r = c.post("/staff/events/cv/survey/send", url.Values{"closes_at": {"2099-01-01T17:00"}})
@@ -176,7 +176,7 @@ func TestSurveyReport(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("report: %d", r.status)
 	}
-	r.has(t, "100% answered 4 or 5 (2 of N = 2)", "50% answered 4 or 5 (1 of N = 2)",
+	r.has(t, "100% answered 4 or 5 (2 of the 2 who rated it)", "50% answered 4 or 5 (1 of the 2 who rated it)",
 		"at least 50% of respondents indicated 4 or 5 for both of the following statements",
 		"1 Regional convenings 2 100%", "2 Webinars 1 50%", "Great day <b>really</b>", "Mark for publication",
 		"By role", "No group is shown")
