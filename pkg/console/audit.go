@@ -223,6 +223,10 @@ var auditLabels = map[convening.AuditKind]string{
 	convening.AuditReinstated:           "Reinstated",
 	convening.AuditDecisionStaged:       "Decision staged",
 	convening.AuditConfirmationReminded: "Members reminded to confirm",
+	convening.AuditSurveySaved:          "Survey saved",
+	convening.AuditSurveySent:           "Survey sent",
+	convening.AuditSurveyClosingChanged: "Survey's closing date changed",
+	convening.AuditSurveyComment:        "Survey comment marked or unmarked for publication",
 }
 
 // statementKinds are the audit kinds of statements: their records name a
@@ -247,6 +251,7 @@ var auditFilterKinds = []convening.AuditKind{
 	convening.AuditDecisionStaged, convening.AuditShortlisted, convening.AuditInvited, convening.AuditDeadlineExtended,
 	convening.AuditAccepted, convening.AuditInvitationDeclined, convening.AuditInvitationExpired, convening.AuditReinstated,
 	convening.AuditDeclined, convening.AuditWithdrawn,
+	convening.AuditSurveySaved, convening.AuditSurveySent, convening.AuditSurveyClosingChanged, convening.AuditSurveyComment,
 }
 
 func auditLabel(k convening.AuditKind) string {
