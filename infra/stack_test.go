@@ -821,7 +821,7 @@ func TestRoutes(t *testing.T) {
 			}
 		})
 	}
-	if got, want := len(s.cfn.ofType("AWS::ApiGatewayV2::Integration")), 7; got != want {
+	if got, want := len(s.cfn.ofType("AWS::ApiGatewayV2::Integration")), 8; got != want {
 		t.Errorf("%d integrations, want one per HTTP function (%d)", got, want)
 	}
 	api := s.cfn.Resources[s.cfn.logicalID(t, "AWS::ApiGatewayV2::Api", "HttpApi")].Properties
