@@ -129,9 +129,9 @@ func TestDependencies(t *testing.T) {
 		// SES's events about sent mail; only ses-events reads them.
 		{module + "pkg/sesevents", uses(deploy.SESEvents)},
 		{module + "pkg/web", uses(deploy.Web)},
-		{module + "pkg/httpapi", uses(deploy.Events, deploy.Register, deploy.Registration, deploy.Statements, deploy.Admin)},
+		{module + "pkg/httpapi", uses(deploy.Events, deploy.Register, deploy.Registration, deploy.Statements, deploy.Surveys, deploy.Admin)},
 		// The one table of HTTP statuses, for the API and the website alike.
-		{module + "pkg/problem", uses(deploy.Events, deploy.Register, deploy.Registration, deploy.Statements, deploy.Admin, deploy.Web, deploy.Console)},
+		{module + "pkg/problem", uses(deploy.Events, deploy.Register, deploy.Registration, deploy.Statements, deploy.Surveys, deploy.Admin, deploy.Web, deploy.Console)},
 		// The in-memory store and the contract suite are for tests only.
 		{module + "pkg/memstore", uses()},
 		{module + "pkg/storetest", uses()},

@@ -120,6 +120,7 @@ func functionSpecs() map[string]functionSpec {
 		deploy.Register:     {timeout: http, table: tableReadWrite},
 		deploy.Registration: {timeout: http, table: tableReadWrite},
 		deploy.Statements:   {timeout: http, table: tableReadWrite},
+		deploy.Surveys:      {timeout: http, table: tableReadWrite},
 		deploy.Admin:        {timeout: http, table: tableReadWrite},
 		deploy.Web:          {timeout: http, table: tableReadWrite},
 		// Reads events; writes its sessions.

@@ -330,7 +330,7 @@ func TestCDKJSON(t *testing.T) {
 
 func TestFunctionNames(t *testing.T) {
 	names := FunctionNames()
-	want := []string{"events", "register", "registration", "statements", "admin", "web", "console", "promoter", "mailer", "ses-events", "retention", "token-rotation"}
+	want := []string{"events", "register", "registration", "statements", "surveys", "admin", "web", "console", "promoter", "mailer", "ses-events", "retention", "token-rotation"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("FunctionNames() = %v, want %v", names, want)
 	}
@@ -468,6 +468,7 @@ func TestFunctions(t *testing.T) {
 		{"register", 10, with(secret)},
 		{"registration", 10, with(secret)},
 		{"statements", 10, with(secret)},
+		{"surveys", 10, with(secret)},
 		{"admin", 10, base},
 		{"web", 10, with(secret)},
 		{"promoter", 60, base},
@@ -589,6 +590,7 @@ func TestFunctionPermissions(t *testing.T) {
 		{name: "register", table: true, write: true, secret: true},
 		{name: "registration", table: true, write: true, secret: true},
 		{name: "statements", table: true, write: true, secret: true},
+		{name: "surveys", table: true, write: true, secret: true},
 		{name: "admin", table: true, write: true},
 		{name: "web", table: true, write: true, secret: true},
 		// Sessions in the table; the key that seals them comes from the secret.
@@ -819,7 +821,7 @@ func TestRoutes(t *testing.T) {
 			}
 		})
 	}
-	if got, want := len(s.cfn.ofType("AWS::ApiGatewayV2::Integration")), 7; got != want {
+	if got, want := len(s.cfn.ofType("AWS::ApiGatewayV2::Integration")), 8; got != want {
 		t.Errorf("%d integrations, want one per HTTP function (%d)", got, want)
 	}
 	api := s.cfn.Resources[s.cfn.logicalID(t, "AWS::ApiGatewayV2::Api", "HttpApi")].Properties

@@ -195,6 +195,7 @@ func runCommand(ctx context.Context, args []string, out io.Writer) error {
 CA LMI convenings, running locally
   Website        %[1]s/   (teams register here)
   Staff console  %[1]s/staff   (sign in with a user below)
+  A past event   %[1]s/staff/events/spring-regional-convening/survey   (its evaluation survey, open)
   API            %[1]s/api/events
   Mail viewer    %[2]s/   (every email the system sends)
   DynamoDB Local %[3]s   table %[4]q

@@ -20,7 +20,8 @@ func start(ctx context.Context, s settings, logw io.Writer) (*localrun.System, e
 	if err != nil {
 		return nil, err
 	}
-	return localrun.StartSystem(ctx, localrun.SystemOptions{
+	log := deploy.Config{LogLevel: s.LogLevel}.Logger(logw)
+	sys, err := localrun.StartSystem(ctx, localrun.SystemOptions{
 		Table:        s.Table,
 		DynamoDBPort: s.DynamoDBPort, SESPort: s.SESPort, CognitoPort: s.CognitoPort, LoginPort: s.LoginPort,
 		DynamoDBEndpoint: s.DynamoDBEndpoint, SESEndpoint: s.SESEndpoint, CognitoEndpoint: s.CognitoEndpoint,
@@ -31,9 +32,18 @@ func start(ctx context.Context, s settings, logw io.Writer) (*localrun.System, e
 		// Each capability's sample data, in its own file of localrun.
 		Samples:   []localrun.Sample{localrun.SamplePastEvent, localrun.SampleFees},
 		PayeeName: s.PayeeName, PayeeAddress: s.PayeeAddress, PayeeTaxID: s.PayeeTaxID, PaymentInstructions: s.PaymentInstructions,
-		Log:      deploy.Config{LogLevel: s.LogLevel}.Logger(logw),
+		Log:      log,
 		LogLevel: s.LogLevel,
 	})
+	if err != nil {
+		return nil, err
+	}
+	// A past event with check-ins and its open evaluation survey.
+	if err := localrun.SeedPastEvent(ctx, sys, s.TokenSecret, time.Now(), log); err != nil {
+		sys.Stop()
+		return nil, err
+	}
+	return sys, nil
 }
 
 // seedEvents returns the sample events, each moved forward by whole years

@@ -20,7 +20,8 @@ func main() {
 	store, b := dynamostore.Open(cfg, c.Table, logger), convening.NewBasics(logger)
 	lambda.Start(frontdoor.Lambda(httpapi.Admin(convening.NewEventService(b, store), convening.NewStaffService(b, store), convening.NewReviewService(b, store),
 		convening.NewNoticeService(b, store), convening.NewOrganizationService(b, store), convening.NewPrivacyService(b, store),
-		convening.NewFeeService(b, store, convening.PayeeFrom(c.PayeeName, c.PayeeAddress, c.PayeeTaxID, c.PaymentInstructions)), logger)))
+		convening.NewFeeService(b, store, convening.PayeeFrom(c.PayeeName, c.PayeeAddress, c.PayeeTaxID, c.PaymentInstructions)),
+		convening.NewSurveyService(b, store, convening.CheckIns{Store: store}), logger)))
 }
 
 func must[T any](v T, err error) T {

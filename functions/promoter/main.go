@@ -18,7 +18,8 @@ func main() {
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	store := dynamostore.Open(cfg, c.Table, logger)
 	b := convening.NewBasics(logger)
-	lambda.Start((&promoter.Handler{Promotion: convening.NewPromotionService(b, store), Holds: convening.NewHoldService(b, store), Log: logger}).Invoke)
+	lambda.Start((&promoter.Handler{Promotion: convening.NewPromotionService(b, store), Holds: convening.NewHoldService(b, store),
+		Surveys: convening.NewSurveyService(b, store, convening.CheckIns{Store: store}), Log: logger}).Invoke)
 }
 
 func must[T any](v T, err error) T {

@@ -22,8 +22,9 @@ func main() {
 	store, b := dynamostore.Open(cfg, c.Table, logger), convening.NewBasics(logger)
 	services := web.Services{EventService: convening.NewEventService(b, store),
 		RegistrationService: convening.NewRegistrationService(b, store, secret.Tokens), StatementService: convening.NewStatementService(b, store, secret.Tokens),
-		LinksService:   convening.NewLinksService(b, store),
-		BillingService: convening.NewBillingService(b, store, secret.Tokens, convening.PayeeFrom(c.PayeeName, c.PayeeAddress, c.PayeeTaxID, c.PaymentInstructions))}
+		LinksService:        convening.NewLinksService(b, store),
+		BillingService:      convening.NewBillingService(b, store, secret.Tokens, convening.PayeeFrom(c.PayeeName, c.PayeeAddress, c.PayeeTaxID, c.PaymentInstructions)),
+		SurveyAnswerService: convening.NewSurveyAnswerService(b, store, secret.Tokens)}
 	lambda.Start(frontdoor.Lambda(must(web.New(services, web.Options{CSRFKey: secret.Derive(web.CSRFKeyLabel), CSRFPreviousKeys: secret.DerivePrevious(web.CSRFKeyLabel), Log: logger}))))
 }
 

@@ -234,6 +234,10 @@ var auditLabels = map[convening.AuditKind]string{
 	convening.AuditStatementMembersChanged: "Statement's members changed",
 	convening.AuditMemberLinkResent:        "A member's link sent again",
 	convening.AuditMemberDeclined:          "A member can't attend (statement)",
+	convening.AuditSurveySaved:             "Survey saved",
+	convening.AuditSurveySent:              "Survey sent",
+	convening.AuditSurveyClosingChanged:    "Survey's closing date changed",
+	convening.AuditSurveyComment:           "Survey comment marked or unmarked for publication",
 }
 
 // statementKinds are the audit kinds of statements: their records name a
@@ -261,6 +265,7 @@ var auditFilterKinds = []convening.AuditKind{
 	convening.AuditDeclined, convening.AuditWithdrawn,
 	convening.AuditMemberCantAttend, convening.AuditMemberCanAttend, convening.AuditStatementMembersChanged,
 	convening.AuditMemberLinkResent, convening.AuditMemberDeclined,
+	convening.AuditSurveySaved, convening.AuditSurveySent, convening.AuditSurveyClosingChanged, convening.AuditSurveyComment,
 }
 
 func auditLabel(k convening.AuditKind) string {

@@ -75,6 +75,8 @@ type Service interface {
 
 	// Fees (fees.go).
 	Fees
+	// The evaluation survey.
+	SurveyPages
 }
 
 // Options configure a Handler: they are its sign-in's.
@@ -136,6 +138,12 @@ func New(ctx context.Context, svc Service, sessions staffauth.SessionStore, o Op
 		"GET /staff/privacy":                                                  h.privacy,
 		"GET /staff/privacy/export":                                           h.exportOrganization,
 		"POST /staff/privacy/erase":                                           h.eraseOrganization,
+		"GET /staff/events/{eventId}/survey":                                  h.surveyPage,
+		"POST /staff/events/{eventId}/survey":                                 h.saveSurvey,
+		"POST /staff/events/{eventId}/survey/send":                            h.sendSurvey,
+		"POST /staff/events/{eventId}/survey/close":                           h.closeSurvey,
+		"GET /staff/events/{eventId}/survey/report":                           h.surveyReport,
+		"POST /staff/events/{eventId}/survey/comments":                        h.publishComment,
 	}
 	maps.Copy(pages, h.feePages())
 	routes := map[string]frontdoor.Handler{

@@ -16,6 +16,9 @@ type failedRow struct {
 	// Href is the page that mends it: the team's, or for an email to
 	// accounts payable the team's fees.
 	Href string
+	// TeamID is the registration the email's team page is; a survey
+	// email's person is one of its members ("<registration>.<member>").
+	TeamID string
 }
 
 // failedEmails lists the emails that failed for good, the latest first,
@@ -34,17 +37,21 @@ func (h *Handler) failedEmails(w http.ResponseWriter, r *http.Request, who staff
 	teams := map[string]string{}
 	rows := make([]failedRow, len(notices))
 	for i, n := range notices {
-		href := "/staff/registrations/" + n.SubjectID + "#emails"
+		teamID := n.SubjectID
+		if n.SubjectKind == convening.SubjectSurvey {
+			teamID, _, _ = strings.Cut(teamID, ".")
+		}
+		href := "/staff/registrations/" + teamID + "#emails"
 		if n.SubjectKind == convening.SubjectInvoice {
 			if inv, err := h.svc.StaffInvoice(ctx, n.SubjectID); err == nil {
 				rows[i] = failedRow{NoticeRecord: n, Team: inv.Organization.Name, Event: titles[n.EventID],
-					Href: "/staff/registrations/" + inv.RegistrationID + "/fees#documents"}
+					Href: "/staff/registrations/" + inv.RegistrationID + "/fees#documents", TeamID: inv.RegistrationID}
 				continue
 			}
 		}
-		name, ok := teams[n.SubjectID]
+		name, ok := teams[teamID]
 		if !ok {
-			reg, err := h.svc.StaffRegistration(ctx, n.SubjectID)
+			reg, err := h.svc.StaffRegistration(ctx, teamID)
 			switch convening.ErrorCode(err) {
 			case "":
 				name = reg.Organization.Name
@@ -52,9 +59,9 @@ func (h *Handler) failedEmails(w http.ResponseWriter, r *http.Request, who staff
 			default:
 				return err
 			}
-			teams[n.SubjectID] = name
+			teams[teamID] = name
 		}
-		rows[i] = failedRow{NoticeRecord: n, Team: name, Event: titles[n.EventID], Href: href}
+		rows[i] = failedRow{NoticeRecord: n, Team: name, Event: titles[n.EventID], Href: href, TeamID: teamID}
 	}
 	return h.render(w, r, http.StatusOK, "failed-emails", "Failed emails", &who, rows)
 }
@@ -99,9 +106,11 @@ var noticeLabels = map[convening.NoticeKind]string{
 	convening.NoticeInvitationDeclined: "Invitation declined",
 	convening.NoticeStatementWithdrawn: "Statement withdrawn",
 
-	convening.NoticeInvoice:         "Invoice (to accounts payable)",
-	convening.NoticeCreditNote:      "Credit note (to accounts payable)",
-	convening.NoticePaymentReminder: "Payment reminder (to accounts payable)",
+	convening.NoticeInvoice:          "Invoice (to accounts payable)",
+	convening.NoticeCreditNote:       "Credit note (to accounts payable)",
+	convening.NoticePaymentReminder:  "Payment reminder (to accounts payable)",
+	convening.NoticeSurveyInvitation: "Evaluation survey",
+	convening.NoticeSurveyReminder:   "Evaluation survey reminder",
 }
 
 func noticeLabel(k convening.NoticeKind) string {

@@ -254,7 +254,11 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request, who staffauth.S
 	ctx := r.Context()
 	id, file := r.PathValue("eventId"), r.PathValue("file")
 	var b strings.Builder
-	if file == "statements.csv" {
+	if file == export.SurveyFile {
+		if err := h.surveyCSV(ctx, id, &b); err != nil {
+			return err
+		}
+	} else if file == "statements.csv" {
 		// Not among export.Write's files: it needs the reviews and
 		// decisions, which only the service reads.
 		e, records, err := h.svc.StatementRecords(ctx, id)

@@ -16,6 +16,7 @@ type Services struct {
 	*convening.OrganizationService
 	*convening.PrivacyService
 	*convening.FeeService
+	*convening.SurveyService
 }
 
 var _ Service = Services{}

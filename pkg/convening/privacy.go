@@ -20,6 +20,9 @@ import (
 //     addresses (PersonKey) and expires (PersonEntryTTL).
 //   - Staff can export everything about one organization, and erase its
 //     people at once (EraseOrganization), when the organization asks.
+//   - A survey invitation (a person's name, address, role and
+//     organization, and the record that they answered) is erased with the
+//     event's people; a survey's responses name no one and are kept.
 const RetainAfterEvent = 90 * 24 * time.Hour
 
 // Reasons of the privacy actions.
@@ -94,7 +97,11 @@ type OrganizationData struct {
 	Organization  Organization         `json:"organization"`
 	Registrations []RegistrationRecord `json:"registrations"`
 	Statements    []StatementData      `json:"statements"`
-	ExportedAt    time.Time            `json:"exportedAt"`
+	// SurveyInvitations are its people's invitations to events' surveys,
+	// each with when the person answered (their answers are anonymous:
+	// nothing ties a response to them).
+	SurveyInvitations []SurveyInvitation `json:"surveyInvitations"`
+	ExportedAt        time.Time          `json:"exportedAt"`
 }
 
 // StatementData is one statement with its emails and history.

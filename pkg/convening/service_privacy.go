@@ -27,6 +27,7 @@ type PrivacyStorage interface {
 	RegistrationUpdater
 	StatementUpdater
 	AuditEraser
+	SurveyPeople
 }
 
 // AuditEraser removes the names the audit log keeps of a registration's or
@@ -47,7 +48,8 @@ func (s *PrivacyService) ExportOrganization(ctx context.Context, org Organizatio
 	if err != nil {
 		return OrganizationData{}, err
 	}
-	out := OrganizationData{Organization: org, ExportedAt: s.Now(), Registrations: []RegistrationRecord{}, Statements: []StatementData{}}
+	out := OrganizationData{Organization: org, ExportedAt: s.Now(), Registrations: []RegistrationRecord{}, Statements: []StatementData{},
+		SurveyInvitations: []SurveyInvitation{}}
 	for _, st := range sts {
 		notices, history, err := s.subjectRecords(ctx, st.ID)
 		if err != nil {
@@ -61,6 +63,11 @@ func (s *PrivacyService) ExportOrganization(ctx context.Context, org Organizatio
 			return OrganizationData{}, err
 		}
 		out.Registrations = append(out.Registrations, RegistrationRecord{Registration: r, Notices: notices, History: history})
+		invs, err := s.store.SurveyInvitations(ctx, r.EventID, r.ID)
+		if err != nil {
+			return OrganizationData{}, err
+		}
+		out.SurveyInvitations = append(out.SurveyInvitations, invs...)
 	}
 	return out, nil
 }
@@ -119,6 +126,9 @@ func (s *PrivacyService) EraseOrganization(ctx context.Context, actor Actor, org
 	}
 	erased := 0
 	for _, r := range regs {
+		if _, err := s.store.EraseSurveyInvitations(ctx, r.EventID, r.ID, s.Now()); err != nil {
+			return erased, err
+		}
 		// The names in its audit log go too, even of one erased before:
 		// an earlier erasure may have stopped short of them.
 		if r.ErasedAt == nil {
@@ -249,6 +259,9 @@ func (s *PrivacyService) ExpirePersonalData(ctx context.Context) (int, error) {
 				}
 				erased += n
 			}
+		}
+		if _, err := s.store.EraseSurveyInvitations(ctx, e.ID, "", now); err != nil {
+			return erased, err
 		}
 		if err := s.store.MarkPersonalDataErased(ctx, e.ID, now); err != nil {
 			return erased, err

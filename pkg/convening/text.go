@@ -17,7 +17,12 @@ import (
 // what an email shows. No text may hold bidirectional controls. It returns
 // whether the text is valid.
 func checkText(v *validation, field, s string, max int, required bool) bool {
-	multiline := multilineFields[field]
+	return checkLines(v, field, s, max, required, multilineFields[field])
+}
+
+// checkLines is checkText for a field whose path says nothing of its kind
+// (a survey's answers.<item>): multiline says whether it may span lines.
+func checkLines(v *validation, field, s string, max int, required, multiline bool) bool {
 	switch {
 	case s == "" && required:
 		v.add(field, RuleRequired)

@@ -40,12 +40,22 @@ func NewManageTokens(secret []byte, others ...[]byte) (*ManageTokens, error) {
 
 // Token returns the registration's manage token: 256 bits, URL-safe base64.
 func (m *ManageTokens) Token(registrationID string) string {
-	return base64.RawURLEncoding.EncodeToString(mac(m.keys[0], registrationID))
+	return m.token(manageLabel, registrationID)
+}
+
+// token signs subject under a label: links of different kinds never open
+// each other, whatever their subjects.
+func (m *ManageTokens) token(label, subject string) string {
+	return base64.RawURLEncoding.EncodeToString(mac(m.keys[0], label, subject))
 }
 
 // Valid reports in constant time whether token is the registration's token
 // under any key of the ring.
 func (m *ManageTokens) Valid(registrationID, token string) bool {
+	return m.valid(manageLabel, registrationID, token)
+}
+
+func (m *ManageTokens) valid(label, subject, token string) bool {
 	// Strict: a token is accepted only in the one spelling Token gives it,
 	// not in the variants that differ in the unused bits of its last
 	// character, nor with line breaks inside, which the decoder skips
@@ -61,14 +71,17 @@ func (m *ManageTokens) Valid(registrationID, token string) bool {
 	// nothing of which key signed the token.
 	valid := false
 	for _, k := range m.keys {
-		valid = hmac.Equal(got, mac(k, registrationID)) || valid
+		valid = hmac.Equal(got, mac(k, label, subject)) || valid
 	}
 	return valid
 }
 
-func mac(key []byte, registrationID string) []byte {
+// manageLabel is the manage links' (and members' links') label.
+const manageLabel = "lmi-manage-v1"
+
+func mac(key []byte, label, subject string) []byte {
 	h := hmac.New(sha256.New, key)
-	h.Write([]byte("lmi-manage-v1\x00"))
-	h.Write([]byte(registrationID))
+	h.Write([]byte(label + "\x00"))
+	h.Write([]byte(subject))
 	return h.Sum(nil)
 }

@@ -16,6 +16,7 @@ const (
 	Register     = "register"     // team registration
 	Registration = "registration" // a team's self-service: status, cancel, accept an offer
 	Statements   = "statements"   // statements of interest: submission, the team's answers, members' confirmations
+	Surveys      = "surveys"      // the evaluation survey, read and answered by a person who came, with their own link
 	Admin        = "admin"        // the staff API
 	Web          = "web"          // the registration website (package web)
 	Console      = "console"      // the staff console: sign-in and its pages (package console)
@@ -152,6 +153,7 @@ var Functions = []Function{
 	// It writes the team's invoices as PDFs (the payee's variables).
 	{Name: Registration, Env: append([]string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}, PayeeEnv...)},
 	{Name: Statements, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
+	{Name: Surveys, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
 	{Name: Admin, Env: append([]string{EnvTableName, EnvLogLevel}, PayeeEnv...)},
 	{Name: Web, Env: append([]string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}, PayeeEnv...)},
 	// The secret seals the console's sign-in state and refresh tokens and

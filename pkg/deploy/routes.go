@@ -44,6 +44,9 @@ const (
 	publicLinks = "Public by design: anyone who lost their private links asks for them by address; the " +
 		"answer is the same whether or not the address is known, the links go only to that address, and " +
 		"requests are limited per address and per client in the table (and throttled, ThrottleCancel)."
+	surveyLink = "A private link instead of a sign-in: the function serves only a request carrying this " +
+		"person's own survey token (an HMAC of the event and the person under the token secret, with a label " +
+		"of its own, emailed to the person); any other token reads and changes nothing."
 	staffSignIn = "The staff console's sign-in and sign-out themselves (the redirect to Cognito's managed " +
 		"login, its callback checked with PKCE, state and nonce, the signed-out page): reachable before a " +
 		"session exists; every other console page requires one."
@@ -126,9 +129,14 @@ var Routes = []Route{
 	// The team's fees: its account, billing details and invoices, and the
 	// payee's W-9, with its manage token.
 	{Method: "GET", Path: "/api/registrations/{registrationId}/account", Function: Registration, Public: teamLink},
-	{Method: "PUT", Path: "/api/registrations/{registrationId}/billing", Function: Registration, Public: teamLink},
+	{Method: "PUT", Path: "/api/registrations/{registrationId}/billing", Function: Registration, Throttle: ThrottleCancel, Public: teamLink},
 	{Method: "GET", Path: "/api/registrations/{registrationId}/invoices/{invoiceId}/pdf", Function: Registration, Public: teamLink},
 	{Method: "GET", Path: "/api/registrations/{registrationId}/w9", Function: Registration, Public: teamLink},
+	// The evaluation survey, for a person who came (their own token).
+	// Answering writes as a registration does (one transaction on the
+	// survey's counts), throttled with them.
+	{Method: "GET", Path: "/api/surveys/{eventId}/{personId}", Function: Surveys, Public: surveyLink},
+	{Method: "POST", Path: "/api/surveys/{eventId}/{personId}/response", Function: Surveys, Throttle: ThrottleRegister, Public: surveyLink},
 	{Method: "POST", Path: "/api/admin/events", Function: Admin, Roles: staffOnly},
 	{Method: "PATCH", Path: "/api/admin/events/{eventId}", Function: Admin, Roles: staffOnly},
 	// The roster names people: staff only.
@@ -179,6 +187,14 @@ var Routes = []Route{
 	{Method: "GET", Path: "/api/admin/invoices/{invoiceId}/pdf", Function: Admin, Roles: staffOnly},
 	{Method: "GET", Path: "/api/admin/w9", Function: Admin, Roles: staffOnly},
 	{Method: "PUT", Path: "/api/admin/w9", Function: Admin, Roles: staffOnly},
+	// The evaluation survey: staff build, send and close it; its report
+	// names no one, but its comments are free text: staff only.
+	{Method: "GET", Path: "/api/admin/events/{eventId}/survey", Function: Admin, Roles: staffOnly},
+	{Method: "PUT", Path: "/api/admin/events/{eventId}/survey", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/events/{eventId}/survey/send", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/events/{eventId}/survey/close", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/events/{eventId}/survey/report", Function: Admin, Roles: staffOnly},
+	{Method: "PUT", Path: "/api/admin/events/{eventId}/survey/comments/{commentId}", Function: Admin, Roles: staffOnly},
 	// The staff console (package console). Signing in and out needs no
 	// session; every page does. Its forms post with an anti-forgery token.
 	// The dashboard shows each role what it may use; reviewers read the
@@ -241,6 +257,14 @@ var Routes = []Route{
 	{Method: "GET", Path: "/staff/w9", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "POST", Path: "/staff/w9", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/w9.pdf", Function: Console, Roles: staffOnly, Session: true},
+	// The evaluation survey: build, send and close it, its report (with
+	// comments, free text: staff only) and the comments to publish.
+	{Method: "GET", Path: "/staff/events/{eventId}/survey", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/survey", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/survey/send", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/survey/close", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/events/{eventId}/survey/report", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/survey/comments", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/failed-emails", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/privacy", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/privacy/export", Function: Console, Roles: staffOnly, Session: true},
@@ -288,12 +312,16 @@ var Routes = []Route{
 	// the page accounts payable open from the invoice's email (the
 	// invoice's own token).
 	{Method: "GET", Path: "/manage/{registrationId}/billing", Function: Web, Public: teamLink},
-	{Method: "POST", Path: "/manage/{registrationId}/billing", Function: Web, Public: teamLink},
+	{Method: "POST", Path: "/manage/{registrationId}/billing", Function: Web, Throttle: ThrottleCancel, Public: teamLink},
 	{Method: "GET", Path: "/manage/{registrationId}/invoices/{invoiceId}", Function: Web, Public: teamLink},
 	{Method: "GET", Path: "/manage/{registrationId}/w9", Function: Web, Public: teamLink},
 	{Method: "GET", Path: "/invoices/{invoiceId}", Function: Web, Public: invoiceLink},
 	{Method: "GET", Path: "/invoices/{invoiceId}/pdf", Function: Web, Public: invoiceLink},
 	{Method: "GET", Path: "/invoices/{invoiceId}/w9", Function: Web, Public: invoiceLink},
+	// The evaluation survey, from a person's link; answering writes as a
+	// registration does.
+	{Method: "GET", Path: "/surveys/{eventId}/{personId}", Function: Web, Public: surveyLink},
+	{Method: "POST", Path: "/surveys/{eventId}/{personId}", Function: Web, Throttle: ThrottleRegister, Public: surveyLink},
 	{Method: "GET", Path: "/static/{file}", Function: Web, Public: staticFiles},
 	{Path: DefaultRoute, Function: Web, Public: notFound},
 }

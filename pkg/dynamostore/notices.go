@@ -217,6 +217,8 @@ func (s *Store) hydrateNotice(ctx context.Context, it noticeItem) (convening.Not
 		return s.hydrateLinks(ctx, it)
 	case convening.SubjectInvoice:
 		return s.invoiceNotice(ctx, it)
+	case convening.SubjectSurvey:
+		return s.hydrateSurveyNotice(ctx, it)
 	}
 	subject := key(regPrefix+it.SubjectID, skReg)
 	if it.SubjectKind == convening.SubjectStatement {

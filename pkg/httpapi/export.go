@@ -9,7 +9,7 @@ import (
 )
 
 // ExportFiles are the spreadsheets staff can download for an event.
-var ExportFiles = []string{"roster.csv", "waitlist.csv", "cancelled.csv", "members.csv", "audit.csv", "statements.csv"}
+var ExportFiles = []string{"roster.csv", "waitlist.csv", "cancelled.csv", "members.csv", "audit.csv", "statements.csv", export.SurveyFile}
 
 func (h *Handler) export(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
@@ -42,9 +42,14 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request) error {
 		if e, records, err = h.reviews.StatementRecords(ctx, eventID); err == nil {
 			err = export.Statements(&b, e.ReviewCriteria, records)
 		}
+	case export.SurveyFile:
+		var report convening.SurveyReport
+		if _, _, report, err = h.surveys.SurveyReport(ctx, eventID); err == nil {
+			err = export.SurveyReport(&b, report)
+		}
 	default:
 		return convening.NewError(convening.ENOTFOUND, convening.ReasonNoRoute,
-			"No such export; try roster.csv, waitlist.csv, cancelled.csv, members.csv, audit.csv or statements.csv.")
+			"No such export; try roster.csv, waitlist.csv, cancelled.csv, members.csv, audit.csv, statements.csv or survey.csv.")
 	}
 	if err != nil {
 		return err

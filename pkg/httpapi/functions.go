@@ -71,13 +71,24 @@ func Statements(statements *convening.StatementService, log *slog.Logger) *Handl
 	})
 }
 
+// Surveys serves the evaluation survey to a person who came (function
+// deploy.Surveys): they read it and answer it once, with their personal
+// token.
+func Surveys(answers *convening.SurveyAnswerService, log *slog.Logger) *Handler {
+	h := &Handler{answers: answers, log: log}
+	return h.serve(deploy.Surveys, map[string]route{
+		"GET /api/surveys/{eventId}/{personId}":           h.getPersonalSurvey,
+		"POST /api/surveys/{eventId}/{personId}/response": h.answerSurvey,
+	})
+}
+
 // Admin serves the staff API (function deploy.Admin): every route requires
 // a signed-in staff member in one of the route's roles (deploy.Routes).
 func Admin(events *convening.EventService, staff *convening.StaffService, reviews *convening.ReviewService,
 	notices *convening.NoticeService, organizations *convening.OrganizationService, privacy *convening.PrivacyService,
-	fees *convening.FeeService, log *slog.Logger) *Handler {
+	fees *convening.FeeService, surveys *convening.SurveyService, log *slog.Logger) *Handler {
 	h := &Handler{events: events, staff: staff, reviews: reviews, emails: notices, organizations: organizations, privacy: privacy,
-		fees: fees, log: log}
+		fees: fees, surveys: surveys, log: log}
 	routes := map[string]route{
 		"POST /api/admin/events":                                                       h.createEvent,
 		"PATCH /api/admin/events/{eventId}":                                            h.updateEvent,
@@ -107,6 +118,13 @@ func Admin(events *convening.EventService, staff *convening.StaffService, review
 		"POST /api/admin/statements/{statementId}/decision":                            h.decide,
 		"POST /api/admin/statements/{statementId}/extend":                              h.deadline(false),
 		"POST /api/admin/statements/{statementId}/reinstate":                           h.deadline(true),
+		// The evaluation survey.
+		"GET /api/admin/events/{eventId}/survey":                      h.getSurvey,
+		"PUT /api/admin/events/{eventId}/survey":                      h.putSurvey,
+		"POST /api/admin/events/{eventId}/survey/send":                h.sendSurvey,
+		"POST /api/admin/events/{eventId}/survey/close":               h.closeSurvey,
+		"GET /api/admin/events/{eventId}/survey/report":               h.surveyReport,
+		"PUT /api/admin/events/{eventId}/survey/comments/{commentId}": h.publishComment,
 	}
 	maps.Copy(routes, h.feeRoutes())
 	return h.serve(deploy.Admin, routes)

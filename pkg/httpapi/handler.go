@@ -43,6 +43,8 @@ type Handler struct {
 	links         *convening.LinksService
 	fees          *convening.FeeService     // staff's fees (fees.go)
 	billing       *convening.BillingService // the team's fees (fees.go)
+	surveys       *convening.SurveyService
+	answers       *convening.SurveyAnswerService
 	log           *slog.Logger
 }
 

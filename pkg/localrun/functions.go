@@ -81,7 +81,15 @@ var registry = map[string]build{
 		b := p.basics()
 		return frontdoor.Lambda(httpapi.Admin(convening.NewEventService(b, p.store), convening.NewStaffService(b, p.store), convening.NewReviewService(b, p.store),
 			convening.NewNoticeService(b, p.store), convening.NewOrganizationService(b, p.store), convening.NewPrivacyService(b, p.store),
-			convening.NewFeeService(b, p.store, p.payee()), p.log)), nil
+			convening.NewFeeService(b, p.store, p.payee()),
+			convening.NewSurveyService(b, p.store, convening.CheckIns{Store: p.store}), p.log)), nil
+	},
+	deploy.Surveys: func(ctx context.Context, p *parts) (any, error) {
+		s, err := p.secret(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return frontdoor.Lambda(httpapi.Surveys(convening.NewSurveyAnswerService(p.basics(), p.store, s.Tokens), p.log)), nil
 	},
 	deploy.Web: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
@@ -91,7 +99,8 @@ var registry = map[string]build{
 		b := p.basics()
 		services := web.Services{EventService: convening.NewEventService(b, p.store),
 			RegistrationService: convening.NewRegistrationService(b, p.store, s.Tokens), StatementService: convening.NewStatementService(b, p.store, s.Tokens),
-			LinksService: convening.NewLinksService(b, p.store), BillingService: convening.NewBillingService(b, p.store, s.Tokens, p.payee())}
+			LinksService: convening.NewLinksService(b, p.store), BillingService: convening.NewBillingService(b, p.store, s.Tokens, p.payee()),
+			SurveyAnswerService: convening.NewSurveyAnswerService(b, p.store, s.Tokens)}
 		site, err := web.New(services, web.Options{CSRFKey: s.Derive(web.CSRFKeyLabel), CSRFPreviousKeys: s.DerivePrevious(web.CSRFKeyLabel), Log: p.log})
 		if err != nil {
 			return nil, err
@@ -108,7 +117,8 @@ var registry = map[string]build{
 		services := console.Services{EventService: convening.NewEventService(b, p.store), StaffService: convening.NewStaffService(b, p.store),
 			ReviewService: convening.NewReviewService(b, p.store), NoticeService: convening.NewNoticeService(b, p.store),
 			OrganizationService: convening.NewOrganizationService(b, p.store), PrivacyService: convening.NewPrivacyService(b, p.store),
-			FeeService: convening.NewFeeService(b, p.store, p.payee())}
+			FeeService:    convening.NewFeeService(b, p.store, p.payee()),
+			SurveyService: convening.NewSurveyService(b, p.store, convening.CheckIns{Store: p.store})}
 		h, err := console.New(ctx, services, p.store, console.Options{Pool: pool, PublicURL: p.c.PublicURL,
 			Key:          s.Derive(console.KeyLabel),
 			PreviousKeys: s.DerivePrevious(console.KeyLabel), Log: p.log})
@@ -119,7 +129,8 @@ var registry = map[string]build{
 	},
 	deploy.Promoter: func(_ context.Context, p *parts) (any, error) {
 		b := p.basics()
-		return (&promoter.Handler{Promotion: convening.NewPromotionService(b, p.store), Holds: convening.NewHoldService(b, p.store), Log: p.log}).Invoke, nil
+		return (&promoter.Handler{Promotion: convening.NewPromotionService(b, p.store), Holds: convening.NewHoldService(b, p.store),
+			Surveys: convening.NewSurveyService(b, p.store, convening.CheckIns{Store: p.store}), Log: p.log}).Invoke, nil
 	},
 	deploy.Retention: func(_ context.Context, p *parts) (any, error) {
 		return (&retention.Handler{Privacy: convening.NewPrivacyService(p.basics(), p.store), Log: p.log}).Handle, nil

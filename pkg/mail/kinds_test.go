@@ -37,9 +37,12 @@ func sampleNotice(kind convening.NoticeKind) convening.Notice {
 	confirmed := sampleCreated.Add(-time.Hour)
 	n.Members[0].ConfirmedAt = &confirmed
 	spec := kinds[kind]
-	if spec.audience == statementContact || spec.audience == statementMember {
+	switch spec.audience {
+	case statementContact, statementMember:
 		n.SubjectID, n.SubjectKind = "01JSTMT", convening.SubjectStatement
 		n.StatementStatus = convening.StatementSubmitted
+	case surveyPerson:
+		n = sampleSurveyNotice(n)
 	}
 	if spec.audience == statementMember || spec.audience == registrationMember {
 		m := n.Members[1]
@@ -93,6 +96,7 @@ var newKinds = []convening.NoticeKind{
 	convening.NoticeShortlisted, convening.NoticeInvitation, convening.NoticeInvitationReminder,
 	convening.NoticeInvitationExtended, convening.NoticeInvitationExpired, convening.NoticeStatementDeclined,
 	convening.NoticeInvitationDeclined, convening.NoticeStatementWithdrawn,
+	convening.NoticeSurveyInvitation, convening.NoticeSurveyReminder,
 }
 
 // TestWriteSamples writes every kind's email to the folder named by
@@ -130,6 +134,7 @@ func TestRenderStatementsAndOffers(t *testing.T) {
 	statement := "https://convenings.example.org/statements/01JSTMT?token=" + links.Tokens.Token("01JSTMT")
 	confirm := "https://convenings.example.org/statements/01JSTMT/members/01JMEMB?token=" +
 		links.Tokens.Token(convening.MemberTokenSubject("01JSTMT", "01JMEMB"))
+	survey := "https://convenings.example.org/surveys/symposium-2027/01JREG.01JMEMB?token=" + links.Tokens.SurveyToken("symposium-2027", "01JREG.01JMEMB")
 	const (
 		title = "2027 Labor Management Symposium"
 		by    = "Friday, March 12, 2027, 5:00 PM PT"
@@ -175,6 +180,10 @@ func TestRenderStatementsAndOffers(t *testing.T) {
 			[]string{"declined its invitation", "4 seats held for your team have been released", "staff can invite your team again"}},
 		{convening.NoticeStatementWithdrawn, "Statement of interest withdrawn: " + title, statement,
 			[]string{"withdrew its statement of interest", "may submit a new statement"}},
+		{convening.NoticeSurveyInvitation, "How was " + title + "? A three-minute evaluation", survey,
+			[]string{"Hello Ben Ortiz,", "Thank you for coming", "anonymous", "fewer than five", "until " + by, "yours alone"}},
+		{convening.NoticeSurveyReminder, "Reminder: your evaluation of " + title + " closes Fri, Mar 12, 5:00 PM PT", survey,
+			[]string{"we have not received your answers yet", "The survey closes", by, "anonymous"}},
 	}
 	tested := map[convening.NoticeKind]bool{}
 	for _, tt := range tests {

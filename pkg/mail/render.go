@@ -126,11 +126,30 @@ func (l Links) LinksPageURL() string {
 	return u.JoinPath("links").String()
 }
 
+// SurveyURL returns one person's private link to an event's evaluation
+// survey: <base>/surveys/<eventId>/<personId>?token=<token>. Its token
+// (convening.ManageTokens.SurveyToken) opens that person's survey and
+// nothing else; it must never be logged.
+func (l Links) SurveyURL(eventID, personID string) (string, error) {
+	if eventID == "" || personID == "" {
+		return "", errors.New("mail: survey link needs an event and a person id")
+	}
+	if err := l.Validate(); err != nil {
+		return "", err
+	}
+	return l.link(l.Tokens.SurveyToken(eventID, personID), "surveys", eventID, personID)
+}
+
 // private returns <base>/<segments>?token=<token of subject>.
 func (l Links) private(subject string, segments ...string) (string, error) {
 	if err := l.Validate(); err != nil {
 		return "", err
 	}
+	return l.link(l.Tokens.Token(subject), segments...)
+}
+
+// link returns <base>/<segments>?token=<token>.
+func (l Links) link(token string, segments ...string) (string, error) {
 	u, _ := l.base() // checked by Validate
 	for _, s := range segments {
 		// JoinPath would resolve a lone dot segment into another page.
@@ -140,7 +159,7 @@ func (l Links) private(subject string, segments ...string) (string, error) {
 		// PathEscape keeps an odd id one path segment ("a/../b" stays inert).
 		u = u.JoinPath(url.PathEscape(s))
 	}
-	u.RawQuery = url.Values{"token": {l.Tokens.Token(subject)}}.Encode()
+	u.RawQuery = url.Values{"token": {token}}.Encode()
 	return u.String(), nil
 }
 
@@ -193,6 +212,7 @@ const (
 	statementMember                     // one member's confirmation link, never the contact's
 	registrationMember                  // one member's own page of the registration, never the manage link
 	person                              // a person's links: each one they may hold (SubjectPerson)
+	surveyPerson                        // one person's survey link, and nothing else
 )
 
 // kindSpec is how a kind of notice is rendered.
@@ -244,6 +264,8 @@ var kinds = map[convening.NoticeKind]kindSpec{
 	convening.NoticeStatementMemberDeclined: {audience: statementContact, template: "statement_member_declined", seatsLabel: "Seats requested"},
 	convening.NoticeStatementComplete:       {audience: statementContact, template: "statement_complete", seatsLabel: "Seats requested"},
 	convening.NoticeLinks:                   {audience: person, template: "links"},
+	convening.NoticeSurveyInvitation:        {audience: surveyPerson, template: "survey_invitation", deadline: true, deadlineLabel: "Open until"},
+	convening.NoticeSurveyReminder:          {audience: surveyPerson, template: "survey_reminder", deadline: true, deadlineLabel: "Open until"},
 }
 
 // view is what the templates show; every user-supplied string in it has
@@ -284,6 +306,7 @@ type view struct {
 	// paragraphs of lines; ExperienceText and ReasonsText indented.
 	Experience, Reasons         [][]string
 	ExperienceText, ReasonsText string
+	SurveyURL                   string
 	// Calendar says what the attached calendar file does: "add", "remove"
 	// or "" when there is none.
 	Calendar string
@@ -407,6 +430,8 @@ func Render(n convening.Notice, links Links) (Message, error) {
 			}
 			v.Links = append(v.Links, lv)
 		}
+	case surveyPerson:
+		v.SurveyURL, err = links.SurveyURL(n.Event.ID, n.SubjectID)
 	}
 	if err != nil {
 		return Message{}, err
@@ -502,6 +527,8 @@ func checkAddressee(n convening.Notice, spec kindSpec) error {
 		wantSubject = convening.SubjectRegistration
 	case person:
 		wantSubject = convening.SubjectPerson
+	case surveyPerson:
+		wantSubject = convening.SubjectSurvey
 	}
 	members := spec.audience == statementMember || spec.audience == registrationMember
 	switch {
@@ -630,6 +657,10 @@ func subjectOf(n convening.Notice) (string, error) {
 		return "Every member has confirmed: " + title, nil
 	case convening.NoticeLinks:
 		return "Your private links for CA LMI events", nil
+	case convening.NoticeSurveyInvitation:
+		return "How was " + title + "? A three-minute evaluation", nil
+	case convening.NoticeSurveyReminder:
+		return fmt.Sprintf("Reminder: your evaluation of %s closes %s", title, by), nil
 	}
 	return "", fmt.Errorf("mail: notice %s has unknown kind %q", n.ID, n.Kind)
 }

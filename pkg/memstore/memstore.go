@@ -46,6 +46,8 @@ type Store struct {
 	limits map[string]limitCount
 	// fees: policies, accounts, documents, the ledger (fees.go).
 	fees feeState
+	// surveys are the events' evaluation surveys (surveys.go).
+	surveys surveys
 }
 
 type event struct {

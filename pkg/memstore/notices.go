@@ -100,8 +100,11 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 		return s.linksNotice(n.NoticeRecord)
 	}
 	ev := s.events[n.EventID]
-	if n.SubjectKind == convening.SubjectInvoice {
+	switch n.SubjectKind {
+	case convening.SubjectInvoice:
 		return s.invoiceNotice(n)
+	case convening.SubjectSurvey:
+		return s.surveyNotice(n)
 	}
 	if n.SubjectKind == convening.SubjectStatement {
 		st := s.statements[n.SubjectID]

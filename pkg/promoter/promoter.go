@@ -10,6 +10,7 @@ package promoter
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -24,7 +25,10 @@ import (
 type Handler struct {
 	Promotion *convening.PromotionService
 	Holds     *convening.HoldService
-	Log       *slog.Logger
+	// Surveys, if set, has the schedule also remind the people who have
+	// not answered an event's survey.
+	Surveys *convening.SurveyService
+	Log     *slog.Logger
 }
 
 // Invoke is the promoter function's Lambda handler: a DynamoDB Stream
@@ -43,7 +47,16 @@ func (p *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 	if n > 0 {
 		p.Log.InfoContext(ctx, "swept holds", "acted", n)
 	}
-	return map[string]int{"acted": n}, err
+	out := map[string]int{"acted": n}
+	if p.Surveys != nil {
+		reminded, serr := p.Surveys.SweepSurveyReminders(ctx)
+		if reminded > 0 {
+			p.Log.InfoContext(ctx, "swept survey reminders", "acted", reminded)
+		}
+		out["surveyReminders"] = reminded
+		err = errors.Join(err, serr)
+	}
+	return out, err
 }
 
 // Handle processes one batch.

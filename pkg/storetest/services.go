@@ -37,6 +37,8 @@ type Services struct {
 	// their methods share names.
 	Fees    *convening.FeeService
 	Billing *convening.BillingService
+	*convening.SurveyService
+	*convening.SurveyAnswerService
 }
 
 // NewServices builds every service over store, with the real clock and
@@ -61,6 +63,8 @@ func NewServices(store Store, tokens *convening.ManageTokens, log *slog.Logger) 
 	s.LinksService = convening.NewLinksService(b, store)
 	s.Fees = convening.NewFeeService(b, store, Payee)
 	s.Billing = convening.NewBillingService(b, store, tokens, Payee)
+	s.SurveyService = convening.NewSurveyService(b, store, convening.CheckIns{Store: store})
+	s.SurveyAnswerService = convening.NewSurveyAnswerService(b, store, tokens)
 	return s
 }
 

@@ -38,6 +38,8 @@ type Store interface {
 	convening.LinksStorage
 	convening.FeeStorage
 	convening.BillingStorage
+	convening.SurveyStorage
+	convening.SurveyAnswerStorage
 	convening.Outbox
 	convening.Notices
 	convening.SentNotices
@@ -92,6 +94,11 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 		{"PeopleAndLinks", testPeopleAndLinks},
 		{"AuditNamesErased", testAuditNamesErased},
 		{"LargestTeams", testLargestTeams},
+		{"SurveyLifecycle", testSurveyLifecycle},
+		{"SurveyBadAnswers", testSurveyBadAnswers},
+		{"RaceSurveyAnswers", testRaceSurveyAnswers},
+		{"SurveyReminders", testSurveyReminders},
+		{"SurveyPrivacy", testSurveyPrivacy},
 	}
 	tests = append(tests, feeTests...)
 	for _, tt := range tests {

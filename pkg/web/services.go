@@ -14,6 +14,7 @@ type Services struct {
 	*convening.StatementService
 	*convening.LinksService
 	*convening.BillingService
+	*convening.SurveyAnswerService
 }
 
 var _ Service = Services{}

@@ -86,6 +86,8 @@ type Service interface {
 	DeclineMember(ctx context.Context, statementID, memberID, token string) (convening.Statement, error)
 	// Fees (fees.go).
 	Billing
+	// The evaluation survey.
+	SurveyPages
 }
 
 // Handler serves the website: a net/http handler behind the front door
@@ -142,6 +144,9 @@ func New(svc Service, opts Options) (*Handler, error) {
 		"GET /invoices/{invoiceId}":                         h.invoicePage,
 		"GET /invoices/{invoiceId}/pdf":                     h.invoicePDF,
 		"GET /invoices/{invoiceId}/w9":                      h.invoiceW9,
+		// The evaluation survey.
+		"GET /surveys/{eventId}/{personId}":  h.surveyPage,
+		"POST /surveys/{eventId}/{personId}": h.answerSurvey,
 	}, frontdoor.Options{Errors: h.writeError, ContentSecurityPolicy: ContentSecurityPolicy, Log: h.log})
 	if err != nil {
 		return nil, err

@@ -49,7 +49,8 @@ func newSite(t *testing.T, wrap ...func(web.Service) web.Service) *site {
 	store := memstore.New()
 	svc := storetest.NewServices(store, tokens, log)
 	var pages web.Service = web.Services{EventService: svc.EventService, RegistrationService: svc.RegistrationService,
-		StatementService: svc.StatementService, LinksService: svc.LinksService, BillingService: svc.Billing}
+		StatementService: svc.StatementService, LinksService: svc.LinksService, BillingService: svc.Billing,
+		SurveyAnswerService: svc.SurveyAnswerService}
 	for _, w := range wrap {
 		pages = w(pages)
 	}

@@ -1,0 +1,33 @@
+// Command surveys serves the evaluation survey to a person who came to an
+// event: they read it and answer it once, with their own link (see
+// deploy.Routes).
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/calmi/convenings/pkg/awsconfig"
+	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/frontdoor"
+	"github.com/calmi/convenings/pkg/httpapi"
+	"github.com/calmi/convenings/pkg/tokensecret"
+)
+
+func main() {
+	c, ctx := deploy.ConfigFromEnv(os.Getenv), context.Background()
+	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
+	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
+	store := dynamostore.Open(cfg, c.Table, logger)
+	lambda.Start(frontdoor.Lambda(httpapi.Surveys(convening.NewSurveyAnswerService(convening.NewBasics(logger), store, secret.Tokens), logger)))
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err) // at start-up: Lambda reports an init error
+	}
+	return v
+}
