@@ -693,7 +693,8 @@ func TestFormAcrossRotation(t *testing.T) {
 	rotated := func(previous ...[]byte) *site {
 		t.Helper()
 		h, err := web.New(web.Services{EventService: s.svc.EventService, RegistrationService: s.svc.RegistrationService,
-			StatementService: s.svc.StatementService}, web.Options{CSRFKey: []byte(strings.Repeat("n", 32)), CSRFPreviousKeys: previous})
+			StatementService: s.svc.StatementService, LinksService: s.svc.LinksService, BillingService: s.svc.Billing,
+			SurveyAnswerService: s.svc.SurveyAnswerService}, web.Options{CSRFKey: []byte(strings.Repeat("n", 32)), CSRFPreviousKeys: previous})
 		if err != nil {
 			t.Fatal(err)
 		}
