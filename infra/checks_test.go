@@ -42,6 +42,9 @@ var fullContext = map[string]any{
 	ContextPromoterConcurrency:    "4",
 	ContextMailerConcurrency:      "2",
 	ContextSESEventsConcurrency:   "2",
+	ContextContactName:            "CA LMI Convenings",
+	ContextContactEmail:           "help@lmi.example.org",
+	ContextContactPhone:           "(916) 555-0142",
 }
 
 // TestAwsSolutions: cdk-nag's AwsSolutions pack finds nothing unsuppressed

@@ -30,6 +30,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/localaws"
 )
@@ -67,6 +68,10 @@ type settings struct {
 	DataDir  string
 	Sender   string
 	LogLevel string
+	// Contact is the program's contact every page and email shows
+	// (LMI_CONTACT_NAME, LMI_CONTACT_EMAIL, LMI_CONTACT_PHONE; a sample
+	// by default).
+	Contact convening.ProgramContact
 	// SweepInterval is how often the scheduled functions run
 	// (LMI_SWEEP_INTERVAL, a Go duration such as "10s").
 	SweepInterval time.Duration
@@ -98,6 +103,12 @@ func settingsFromEnv() (settings, error) {
 			*p.dst = n
 		}
 	}
+	contact, err := convening.ProgramContactFrom(envOr("LMI_CONTACT_NAME", "CA LMI Convenings"),
+		envOr("LMI_CONTACT_EMAIL", "convenings@lmi.example.org"), envOr("LMI_CONTACT_PHONE", "(916) 555-0142"))
+	if err != nil {
+		return s, fmt.Errorf("LMI_CONTACT_NAME, LMI_CONTACT_EMAIL, LMI_CONTACT_PHONE: %w", err)
+	}
+	s.Contact = contact
 	s.SweepInterval = 10 * time.Second
 	if v := os.Getenv("LMI_SWEEP_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -106,7 +117,6 @@ func settingsFromEnv() (settings, error) {
 		}
 		s.SweepInterval = d
 	}
-	var err error
 	staffPassword := os.Getenv("LMI_STAFF_PASSWORD")
 	if staffPassword == "" {
 		if staffPassword, err = randomPassword(); err != nil {

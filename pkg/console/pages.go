@@ -111,6 +111,8 @@ type view struct {
 	// Flash confirms what the last form did (redirect after post).
 	Flash *flash
 	Data  any
+	// Contact is the program's contact, at the foot of the page.
+	Contact *contactView
 }
 
 // nav is what the header offers: each role the pages it may use.
@@ -138,7 +140,7 @@ func can(who staffauth.Staff, key string) bool {
 // render answers the named page; it writes nothing if the template fails
 // (the error page answers instead).
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name, title string, who *staffauth.Staff, data any) error {
-	v := view{Title: title, Who: who, Data: data}
+	v := view{Title: title, Who: who, Data: data, Contact: newContactView(h.contact)}
 	if who != nil {
 		v.Role = roleNames[who.Role()]
 		v.Nav = nav{Staff: can(*who, "GET /staff/failed-emails"), Events: can(*who, "GET /staff/events")}

@@ -21,6 +21,11 @@ type Config struct {
 	CognitoIssuer   string // EnvCognitoIssuer
 	CognitoClientID string // EnvCognitoClientID
 	CognitoLoginURL string // EnvCognitoLoginURL
+
+	// The program's contact (convening.ProgramContact).
+	ContactName  string // EnvContactName
+	ContactEmail string // EnvContactEmail
+	ContactPhone string // EnvContactPhone
 }
 
 // ConfigFromEnv reads the configuration with getenv: os.Getenv in a
@@ -40,6 +45,10 @@ func ConfigFromEnv(getenv func(string) string) Config {
 		CognitoIssuer:   getenv(EnvCognitoIssuer),
 		CognitoClientID: getenv(EnvCognitoClientID),
 		CognitoLoginURL: getenv(EnvCognitoLoginURL),
+
+		ContactName:  getenv(EnvContactName),
+		ContactEmail: getenv(EnvContactEmail),
+		ContactPhone: getenv(EnvContactPhone),
 	}
 }
 

@@ -65,7 +65,21 @@ const (
 	EnvCognitoIssuer   = "LMI_COGNITO_ISSUER"
 	EnvCognitoClientID = "LMI_COGNITO_CLIENT_ID"
 	EnvCognitoLoginURL = "LMI_COGNITO_LOGIN_URL"
+	// The program's contact, shown at the foot of every page and email
+	// and wherever a team is told to reach staff (convening.ProgramContact):
+	// a name, an email and, optionally, a phone.
+	EnvContactName  = "LMI_CONTACT_NAME"
+	EnvContactEmail = "LMI_CONTACT_EMAIL"
+	EnvContactPhone = "LMI_CONTACT_PHONE"
 )
+
+// ContactEnv are the program contact's variables, for the functions that
+// show it to people: the pages, the emails, and the answers that tell a
+// team whom to ask.
+var ContactEnv = []string{EnvContactName, EnvContactEmail, EnvContactPhone}
+
+// withContact is env and the program contact's variables.
+func withContact(env ...string) []string { return append(env, ContactEnv...) }
 
 // The staff's roles: the Cognito groups of the user pool. Every route that
 // needs a signed-in staff member lists the roles it admits (Route.Roles).
@@ -136,15 +150,15 @@ func (f Function) Uses(env string) bool {
 // Functions is every Lambda function.
 var Functions = []Function{
 	{Name: Events, Env: []string{EnvTableName, EnvLogLevel}},
-	{Name: Register, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
-	{Name: Registration, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
-	{Name: Statements, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
+	{Name: Register, Env: withContact(EnvTableName, EnvLogLevel, EnvTokenSecretARN)},
+	{Name: Registration, Env: withContact(EnvTableName, EnvLogLevel, EnvTokenSecretARN)},
+	{Name: Statements, Env: withContact(EnvTableName, EnvLogLevel, EnvTokenSecretARN)},
 	{Name: Admin, Env: []string{EnvTableName, EnvLogLevel}},
-	{Name: Web, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
+	{Name: Web, Env: withContact(EnvTableName, EnvLogLevel, EnvTokenSecretARN)},
 	// The secret seals the console's sign-in state and refresh tokens and
 	// keys its forms; the table keeps its sessions.
-	{Name: Console, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN, EnvPublicURL,
-		EnvCognitoIssuer, EnvCognitoClientID, EnvCognitoLoginURL}},
+	{Name: Console, Env: withContact(EnvTableName, EnvLogLevel, EnvTokenSecretARN, EnvPublicURL,
+		EnvCognitoIssuer, EnvCognitoClientID, EnvCognitoLoginURL)},
 	{Name: Promoter, Env: []string{EnvTableName, EnvLogLevel},
 		// Written events: a cancellation or a capacity change may have
 		// freed seats for the waiting list.
@@ -153,7 +167,7 @@ var Functions = []Function{
 		// reminders, and their deadlines (the issue's "within five
 		// minutes").
 		ScheduleMinutes: 5},
-	{Name: Mailer, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN, EnvPublicURL, EnvSenderEmail, EnvSESMaxSendRate, EnvSESConfigurationSet},
+	{Name: Mailer, Env: withContact(EnvTableName, EnvLogLevel, EnvTokenSecretARN, EnvPublicURL, EnvSenderEmail, EnvSESMaxSendRate, EnvSESConfigurationSet),
 		// New notices; and the sweep for those the stream could not deliver.
 		Stream:          &Stream{EventNames: []string{"INSERT"}, SortKey: SortKeyNotice, BatchSize: 10},
 		ScheduleMinutes: 5},

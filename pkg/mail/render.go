@@ -42,6 +42,10 @@ type Links struct {
 	// "CA LMI <convenings@example.org>". Without it emails carry no
 	// invitation (an iTIP request must name its organizer).
 	Organizer string
+	// Contact is the program's contact, at the foot of every email and
+	// wherever an email says whom to write to; zero: the email says to
+	// reply to it.
+	Contact convening.ProgramContact
 }
 
 // Validate reports whether the links can be built, so that a wrong
@@ -49,6 +53,11 @@ type Links struct {
 func (l Links) Validate() error {
 	if _, err := l.base(); err != nil {
 		return err
+	}
+	if !l.Contact.IsZero() {
+		if err := l.Contact.Validate(); err != nil {
+			return fmt.Errorf("mail: %w", err)
+		}
 	}
 	if l.Tokens == nil {
 		return errors.New("mail: links need manage tokens")
@@ -257,6 +266,23 @@ type view struct {
 	Confirmed     int
 	// StaffEmail is whom the team writes to ("" if unknown: they reply).
 	StaffEmail string
+	// Contact is the program's contact, at the foot of every email (nil
+	// if none is set).
+	Contact *contactView
+}
+
+// contactView is the program's contact as emails show it.
+type contactView struct {
+	Name, Email, Phone string
+	// PhoneURI is the phone's tel: link, made of its digits alone.
+	PhoneURI htmltemplate.URL
+}
+
+func newContactView(c convening.ProgramContact) *contactView {
+	if c.IsZero() {
+		return nil
+	}
+	return &contactView{Name: oneLine(c.Name), Email: c.Email, Phone: oneLine(c.Phone), PhoneURI: htmltemplate.URL(c.PhoneURI())}
 }
 
 type memberView struct {
@@ -295,6 +321,7 @@ func Render(n convening.Notice, links Links) (Message, error) {
 		SeatsLabel:       "Seats",
 		Seats:            n.Seats,
 		WaitlistPosition: n.WaitlistPosition,
+		Contact:          newContactView(links.Contact),
 		Waiting:          n.Status == convening.StatusWaitlisted || n.Kind == convening.NoticeWaitlisted,
 		DeadlineLabel:    spec.deadlineLabel,
 	}
@@ -338,6 +365,9 @@ func Render(n convening.Notice, links Links) (Message, error) {
 		v.MessageText = indented(v.Message)
 		if a, err := netmail.ParseAddress(links.Organizer); err == nil {
 			v.StaffEmail = a.Address
+		}
+		if v.Contact != nil {
+			v.StaffEmail = v.Contact.Email
 		}
 	}
 	// Who has confirmed matters until staff decide.

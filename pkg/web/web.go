@@ -26,6 +26,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -51,6 +52,9 @@ type Options struct {
 	// secret, the same for every instance of the function.
 	CSRFKey []byte
 	Log     *slog.Logger
+	// Contact is the program's contact, at the foot of every page; zero:
+	// "CA LMI staff", without an address.
+	Contact convening.ProgramContact
 }
 
 // Service is what the website needs of the domain (Services: the events,
@@ -79,9 +83,10 @@ type Service interface {
 // (frontdoor.Server), which answers errors with the error page.
 type Handler struct {
 	*frontdoor.Server
-	svc  Service
-	csrf []byte
-	log  *slog.Logger
+	svc     Service
+	csrf    []byte
+	log     *slog.Logger
+	contact *contactView
 }
 
 // New returns the website's handler.
@@ -89,7 +94,12 @@ func New(svc Service, opts Options) (*Handler, error) {
 	if len(opts.CSRFKey) < 32 {
 		return nil, errors.New("web: the CSRF key must be at least 32 bytes")
 	}
-	h := &Handler{svc: svc, csrf: append([]byte(nil), opts.CSRFKey...), log: opts.Log}
+	if !opts.Contact.IsZero() {
+		if err := opts.Contact.Validate(); err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+	}
+	h := &Handler{svc: svc, csrf: append([]byte(nil), opts.CSRFKey...), log: opts.Log, contact: newContactView(opts.Contact)}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
