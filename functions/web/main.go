@@ -22,7 +22,8 @@ func main() {
 	contact := must(convening.ProgramContactFrom(c.ContactName, c.ContactEmail, c.ContactPhone))
 	store, b := dynamostore.Open(cfg, c.Table, logger), convening.NewBasics(logger).WithContact(contact)
 	services := web.Services{EventService: convening.NewEventService(b, store),
-		RegistrationService: convening.NewRegistrationService(b, store, secret.Tokens), StatementService: convening.NewStatementService(b, store, secret.Tokens)}
+		RegistrationService: convening.NewRegistrationService(b, store, secret.Tokens), StatementService: convening.NewStatementService(b, store, secret.Tokens),
+		DuplicateService: convening.NewDuplicateService(b, store)}
 	lambda.Start(frontdoor.Lambda(must(web.New(services, web.Options{CSRFKey: secret.Derive(web.CSRFKeyLabel), Log: logger, Contact: contact}))))
 }
 

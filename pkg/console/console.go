@@ -73,6 +73,8 @@ type Service interface {
 	StatementRecords(ctx context.Context, eventID string) (convening.Event, []convening.StatementRecord, error)
 	History(ctx context.Context, org convening.Organization) (convening.OrganizationHistory, error)
 	MergeOrganizations(ctx context.Context, actor convening.Actor, from, into convening.Organization, reason string) (convening.OrganizationHistory, error)
+	// Teams of an event that may be one organization twice.
+	PossibleDuplicates(ctx context.Context, eventID string) ([]convening.PossibleDuplicate, error)
 }
 
 // Options configure a Handler: its sign-in's (signin.Options), and the

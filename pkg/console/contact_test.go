@@ -11,10 +11,13 @@ import (
 	"github.com/calmi/convenings/pkg/deploy"
 )
 
-// withContact gives the fixture's console the program's contact.
+// withContact gives the fixture's console the program's contact (and the
+// checks for duplicates, which the harness leaves out).
 func (f *fixture) withContact(c convening.ProgramContact) *fixture {
 	f.t.Helper()
-	h, err := console.New(context.Background(), consoleServices(f.svc), f.sessions, console.Options{
+	services := consoleServices(f.svc)
+	services.DuplicateService = convening.NewDuplicateService(convening.NewBasics(nil), f.store)
+	h, err := console.New(context.Background(), services, f.sessions, console.Options{
 		Pool:      cognito.Pool{Issuer: "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_TEST", ClientID: "client", LoginURL: "https://login.example.org"},
 		PublicURL: "https://convenings.example.org", Key: []byte(strings.Repeat("k", 32)), Contact: c})
 	if err != nil {

@@ -40,6 +40,8 @@ type eventView struct {
 	// Statements counts the statements of interest of an event that admits
 	// by statement.
 	Statements statementCounts
+	// Duplicates are the pairs of teams that may be one organization twice.
+	Duplicates []duplicateRow
 }
 
 type listTab struct {
@@ -108,6 +110,9 @@ func (h *Handler) event(w http.ResponseWriter, r *http.Request, who staffauth.St
 		return err
 	}
 	v.Roles, v.Members = countRoles(registered)
+	if v.Duplicates, err = h.duplicateRows(ctx, id); err != nil {
+		return err
+	}
 	v.Event = v.Event.WithAdmissionDefaults()
 	v.Window = windowOf(v.Event, h.svc.Now())
 	if v.Event.Admission == convening.AdmissionStatement {

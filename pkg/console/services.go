@@ -15,6 +15,9 @@ type Services struct {
 	*convening.NoticeService
 	*convening.OrganizationService
 	*convening.PrivacyService
+	// DuplicateService flags an event's possible duplicates on its page
+	// (Services.PossibleDuplicates); without it, none are flagged.
+	DuplicateService *convening.DuplicateService
 }
 
 var _ Service = Services{}

@@ -21,6 +21,9 @@ type RegistrationStorage interface {
 	RegistrationReader
 	RegistrationUpdater
 	Promoter
+	// The event's teams, to say who holds an organization's place.
+	RosterReader
+	StatementLister
 }
 
 // NewRegistrationService returns teams' registrations over store, with
@@ -54,7 +57,7 @@ func (s *RegistrationService) Register(ctx context.Context, eventID string, team
 	noticeID, auditID := s.NewID(), s.NewID()
 	reg, replayed, err := s.store.Register(ctx, eventID, idem, DecideArrival(eventID, reg, noticeID, auditID, TeamActor, now))
 	if err != nil {
-		return Registration{}, "", false, err
+		return Registration{}, "", false, explainTaken(ctx, s.Basics, s.store, eventID, team.Organization, err)
 	}
 	return reg, s.tokens.Token(reg.ID), replayed, nil
 }

@@ -88,7 +88,8 @@ var registry = map[string]build{
 		}
 		b := p.basics().WithContact(p.contact)
 		services := web.Services{EventService: convening.NewEventService(b, p.store),
-			RegistrationService: convening.NewRegistrationService(b, p.store, s.Tokens), StatementService: convening.NewStatementService(b, p.store, s.Tokens)}
+			RegistrationService: convening.NewRegistrationService(b, p.store, s.Tokens), StatementService: convening.NewStatementService(b, p.store, s.Tokens),
+			DuplicateService: convening.NewDuplicateService(b, p.store)}
 		site, err := web.New(services, web.Options{CSRFKey: s.Derive(web.CSRFKeyLabel), Log: p.log, Contact: p.contact})
 		if err != nil {
 			return nil, err
@@ -104,7 +105,8 @@ var registry = map[string]build{
 		b := p.basics().WithContact(p.contact)
 		services := console.Services{EventService: convening.NewEventService(b, p.store), StaffService: convening.NewStaffService(b, p.store),
 			ReviewService: convening.NewReviewService(b, p.store), NoticeService: convening.NewNoticeService(b, p.store),
-			OrganizationService: convening.NewOrganizationService(b, p.store), PrivacyService: convening.NewPrivacyService(b, p.store)}
+			OrganizationService: convening.NewOrganizationService(b, p.store), PrivacyService: convening.NewPrivacyService(b, p.store),
+			DuplicateService: convening.NewDuplicateService(b, p.store)}
 		h, err := console.New(ctx, services, p.store, console.Options{Pool: pool, PublicURL: p.c.PublicURL,
 			Key: s.Derive(console.KeyLabel), Log: p.log, Contact: p.contact})
 		if err != nil {

@@ -24,7 +24,7 @@ func newContactSite(t *testing.T, contact convening.ProgramContact) *site {
 	b := convening.NewBasics(log).WithContact(contact)
 	svc := storetest.NewServices(store, tokens, log)
 	pages := web.Services{EventService: convening.NewEventService(b, store), RegistrationService: convening.NewRegistrationService(b, store, tokens),
-		StatementService: convening.NewStatementService(b, store, tokens)}
+		StatementService: convening.NewStatementService(b, store, tokens), DuplicateService: convening.NewDuplicateService(b, store)}
 	h, err := web.New(pages, web.Options{CSRFKey: []byte(strings.Repeat("c", 32)), Log: log, Contact: contact})
 	if err != nil {
 		t.Fatal(err)

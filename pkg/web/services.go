@@ -12,6 +12,9 @@ type Services struct {
 	*convening.EventService
 	*convening.RegistrationService
 	*convening.StatementService
+	// DuplicateService warns a team of look-alike teams before it
+	// registers (Services.LookAlikes); without it, no warning.
+	DuplicateService *convening.DuplicateService
 }
 
 var _ Service = Services{}

@@ -77,6 +77,8 @@ type Service interface {
 	DeclineStatement(ctx context.Context, id, token string) (convening.Statement, error)
 	MemberStatement(ctx context.Context, statementID, memberID, token string) (convening.Statement, error)
 	ConfirmMember(ctx context.Context, statementID, memberID, token string) (convening.Statement, error)
+	// Teams of the event that look like one about to register.
+	LookAlikes(ctx context.Context, eventID string, team convening.Team) ([]convening.Resemblance, error)
 }
 
 // Handler serves the website: a net/http handler behind the front door
