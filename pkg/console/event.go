@@ -177,7 +177,7 @@ func (v eventView) FirstHref() string {
 }
 
 // ListLabel names the list shown; ListName says what it holds.
-func (v eventView) ListLabel() string { return statusLabels[v.Status] }
+func (v eventView) ListLabel() string { return v.Status.Label() }
 
 func (v eventView) ListName() string {
 	switch v.Status {
@@ -279,12 +279,3 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request, who staffauth.S
 	return nil
 }
 
-// statusLabels name where a registration stands (the roster's lists and
-// the team's page).
-var statusLabels = map[convening.Status]string{
-	convening.StatusRegistered: "Registered",
-	convening.StatusWaitlisted: "Waiting list",
-	convening.StatusOffered:    "Offered seats",
-	convening.StatusCancelled:  "Cancelled",
-	convening.StatusExpired:    "Offers lapsed",
-}

@@ -30,11 +30,12 @@ var staticFS embed.FS
 var funcs = template.FuncMap{
 	"date":     func(t time.Time) string { return t.In(convening.Pacific).Format("Mon, Jan 2, 2006") },
 	"dateTime": dateTime,
-	// short is a time in a table's column: no weekday.
-	"short": func(t time.Time) string { return t.In(convening.Pacific).Format("Jan 2, 2006, 3:04 PM") },
+	// short is a time in a table's column: no weekday, on one line.
+	"short": func(t time.Time) string { return oneLine(t.In(convening.Pacific).Format("Jan 2, 2006, 3:04 PM")) },
 	// day is a date in a narrow column.
-	"day":             func(t time.Time) string { return t.In(convening.Pacific).Format("Jan 2, 2006") },
-	"clock":           func(t time.Time) string { return t.In(convening.Pacific).Format("3:04 PM") },
+	"day":             func(t time.Time) string { return oneLine(t.In(convening.Pacific).Format("Jan 2, 2006")) },
+	"clock":           func(t time.Time) string { return oneLine(t.In(convening.Pacific).Format("3:04 PM")) },
+	"email":           breakableEmail,
 	"iso":             func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"when":            convening.When,
 	"role":            func(r convening.Role) string { return r.Label() },
@@ -44,8 +45,8 @@ var funcs = template.FuncMap{
 	"noticeLabel":     noticeLabel,
 	"noticeState":     func(s convening.NoticeState) string { return noticeStateLabels[s] },
 	"field":           field,
-	"statementStatus": func(s convening.StatementStatus) string { return statementStatusLabels[s] },
-	"decision":        func(k convening.DecisionKind) string { return decisionWords[k] },
+	"statementStatus": func(s convening.StatementStatus) string { return s.Label() },
+	"decision":        func(k convening.DecisionKind) string { return k.Label() },
 	"score":           func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) },
 	"orgHref":         orgHref,
 	"plural": func(n int, one, many string) string {
