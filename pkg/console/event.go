@@ -278,4 +278,3 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request, who staffauth.S
 	_, _ = io.WriteString(w, b.String())
 	return nil
 }
-

@@ -287,4 +287,3 @@ func (h *Handler) releaseFlash(ctx context.Context, eventID string, report conve
 	}
 	return f
 }
-
