@@ -46,6 +46,9 @@ var fullContext = map[string]any{
 	ContextPayeeAddress:           "CA LMI, 100 Example Street | Sacramento, CA 95814",
 	ContextPayeeTaxID:             "12-3456789",
 	ContextPaymentInstructions:    "ACH: write to billing@lmi.example.org for the account details.",
+	ContextContactName:            "CA LMI Convenings",
+	ContextContactEmail:           "help@lmi.example.org",
+	ContextContactPhone:           "(916) 555-0142",
 }
 
 // TestAwsSolutions: cdk-nag's AwsSolutions pack finds nothing unsuppressed

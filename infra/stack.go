@@ -42,11 +42,20 @@ const (
 	// in the region.
 	ContextStaffLoginDomain = "staffLoginDomain"
 	ContextAlarmEmail       = "alarmEmail"
+	// The program's contact, at the foot of every page and email and
+	// wherever a team is told whom to reach (convening.ProgramContact): a
+	// name (a person or a desk), an email and, optionally, a phone.
+	ContextContactName  = "contactName"
+	ContextContactEmail = "contactEmail"
+	ContextContactPhone = "contactPhone"
 )
 
 // Defaults used when neither the props nor the context set a value.
 const (
-	DefaultSenderEmail    = "noreply@example.org"
+	DefaultSenderEmail = "noreply@example.org"
+	// DefaultContactName names the program's contact when contactName is
+	// not set.
+	DefaultContactName    = "CA LMI Convenings"
 	DefaultSESMaxSendRate = "1" // emails per second for the account: the SES sandbox rate
 	// The stage's default throttle, which every route without a class of
 	// its own gets (each route its own bucket): requests per second and
@@ -91,6 +100,10 @@ type ConveningsStackProps struct {
 	// AlarmEmail receives the alarms (context alarmEmail). Without it the
 	// alarms still go to their topic, with no subscriber, and synth warns.
 	AlarmEmail string
+	// Contact is the program's contact (context contactName, contactEmail,
+	// contactPhone). By default its name is DefaultContactName and its
+	// email the sender's, and synth warns.
+	Contact Contact
 }
 
 // tableAccess is what a function may do with the table.
@@ -199,6 +212,12 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 		tokens := f.Uses(deploy.EnvTokenSecretARN)
 		if tokens {
 			env[deploy.EnvTokenSecretARN] = tokenSecret.SecretArn()
+		}
+		if f.Uses(deploy.EnvContactEmail) {
+			env[deploy.EnvContactName], env[deploy.EnvContactEmail] = jsii.String(cfg.contact.Name), jsii.String(cfg.contact.Email)
+			if cfg.contact.Phone != "" {
+				env[deploy.EnvContactPhone] = jsii.String(cfg.contact.Phone)
+			}
 		}
 		fn, logGroup := newFunction(stack, name, filepath.Join(props.BinDir, name), spec.timeout, cfg.reserved[name], env)
 		if spec.table != tableNone {
@@ -358,6 +377,8 @@ type config struct {
 	// staffLoginDomain is the managed login's domain prefix.
 	staffLoginDomain string
 	alarmEmail       string
+	// contact is the program's contact.
+	contact Contact
 	// senderDomain is the domain SES signs the notices for, with its MAIL
 	// FROM domain; both empty without one (resolveSenderDomain).
 	senderDomain, mailFromDomain string
@@ -404,6 +425,7 @@ func resolveConfig(stack awscdk.Stack, props *ConveningsStackProps) config {
 			annotations.AddError(jsii.String(fmt.Sprintf("%s %q is not an absolute http(s) URL", ContextPublicURL, cfg.publicURL)))
 		}
 	}
+	cfg.contact = resolveContact(stack, props.Contact, cfg.senderEmail)
 	switch _, ok := emailDomain(cfg.alarmEmail); {
 	case cfg.alarmEmail == "":
 		annotations.AddWarningV2(jsii.String("convenings:alarmEmail"), jsii.String(fmt.Sprintf(

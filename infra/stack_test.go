@@ -459,18 +459,24 @@ func TestFunctions(t *testing.T) {
 		return env
 	}
 	secret := map[string]any{deploy.EnvTokenSecretARN: ref(secretID)}
+	// The program's contact by default: the sender's address.
+	contact := map[string]any{deploy.EnvContactName: DefaultContactName, deploy.EnvContactEmail: DefaultSenderEmail}
+	secretAndContact := copyMap(secret)
+	for k, v := range contact {
+		secretAndContact[k] = v
+	}
 	tests := []struct {
 		name    string
 		timeout float64
 		env     map[string]any
 	}{
 		{"events", 10, base},
-		{"register", 10, with(secret)},
-		{"registration", 10, with(secret)},
-		{"statements", 10, with(secret)},
+		{"register", 10, with(secretAndContact)},
+		{"registration", 10, with(secretAndContact)},
+		{"statements", 10, with(secretAndContact)},
 		{"surveys", 10, with(secret)},
 		{"admin", 10, base},
-		{"web", 10, with(secret)},
+		{"web", 10, with(secretAndContact)},
 		{"promoter", 60, base},
 		{"mailer", 60, with(map[string]any{
 			deploy.EnvTokenSecretARN: ref(secretID),
@@ -479,6 +485,8 @@ func TestFunctions(t *testing.T) {
 			// The account's rate (1/s) shared by the mailer's 2 instances.
 			deploy.EnvSESMaxSendRate:      "0.5",
 			deploy.EnvSESConfigurationSet: ref(configSetID),
+			deploy.EnvContactName:         DefaultContactName,
+			deploy.EnvContactEmail:        DefaultSenderEmail,
 		})},
 		{"ses-events", 10, base},
 		{"retention", 300, base},
@@ -1263,7 +1271,7 @@ func TestConsole(t *testing.T) {
 	fn := s.cfn.Resources[functionID(t, s, deploy.Console)].Properties
 	env, _ := dig(fn, "Environment", "Variables").(map[string]any)
 	for _, name := range []string{deploy.EnvTableName, deploy.EnvTokenSecretARN, deploy.EnvPublicURL,
-		deploy.EnvCognitoIssuer, deploy.EnvCognitoClientID, deploy.EnvCognitoLoginURL} {
+		deploy.EnvCognitoIssuer, deploy.EnvCognitoClientID, deploy.EnvCognitoLoginURL, deploy.EnvContactName, deploy.EnvContactEmail} {
 		if env[name] == nil {
 			t.Errorf("environment lacks %s: %v", name, env)
 		}

@@ -59,6 +59,9 @@ func invokeCommand(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	s.LoginPort = 0 // the running system's sign-in page keeps its port
+	if st, err := readRunState(); err == nil && joinRunning(&s, st) {
+		fmt.Fprintln(os.Stderr, "using the running system's staff users and link secret")
+	}
 	sys, err := start(ctx, s, os.Stderr)
 	if err != nil {
 		return err

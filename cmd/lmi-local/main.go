@@ -30,6 +30,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/localaws"
 )
@@ -67,6 +68,10 @@ type settings struct {
 	DataDir  string
 	Sender   string
 	LogLevel string
+	// Contact is the program's contact every page and email shows
+	// (LMI_CONTACT_NAME, LMI_CONTACT_EMAIL, LMI_CONTACT_PHONE; a sample
+	// by default).
+	Contact convening.ProgramContact
 	// SweepInterval is how often the scheduled functions run
 	// (LMI_SWEEP_INTERVAL, a Go duration such as "10s").
 	SweepInterval time.Duration
@@ -107,6 +112,12 @@ func settingsFromEnv() (settings, error) {
 			*p.dst = n
 		}
 	}
+	contact, err := convening.ProgramContactFrom(envOr("LMI_CONTACT_NAME", "CA LMI Convenings"),
+		envOr("LMI_CONTACT_EMAIL", "convenings@lmi.example.org"), envOr("LMI_CONTACT_PHONE", "(916) 555-0142"))
+	if err != nil {
+		return s, fmt.Errorf("LMI_CONTACT_NAME, LMI_CONTACT_EMAIL, LMI_CONTACT_PHONE: %w", err)
+	}
+	s.Contact = contact
 	s.SweepInterval = 10 * time.Second
 	if v := os.Getenv("LMI_SWEEP_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -115,7 +126,6 @@ func settingsFromEnv() (settings, error) {
 		}
 		s.SweepInterval = d
 	}
-	var err error
 	staffPassword := os.Getenv("LMI_STAFF_PASSWORD")
 	if staffPassword == "" {
 		if staffPassword, err = randomPassword(); err != nil {
@@ -187,7 +197,8 @@ func runCommand(ctx context.Context, args []string, out io.Writer) error {
 	go func() { served <- srv.Serve(ln) }()
 
 	api := "http://" + ln.Addr().String()
-	if err := writeRunState(runState{Cognito: sys.Pool.Endpoint, ClientID: sys.Pool.ClientID, Email: s.Users[0].Email, Password: s.Users[0].Password}); err != nil {
+	if err := writeRunState(runState{Cognito: sys.Pool.Endpoint, ClientID: sys.Pool.ClientID, Email: s.Users[0].Email, Password: s.Users[0].Password,
+		Users: s.Users, TokenSecret: s.TokenSecret}); err != nil {
 		return err
 	}
 	defer removeRunState()
@@ -238,12 +249,17 @@ func usersTable(users []localaws.CognitoUser) string {
 	return b.String()
 }
 
-// runState is what a running `make run` leaves for `make staff-token`:
-// where its user pool is and how its staff user signs in (the password may
-// be one it generated). It lives in .local/ under the repository (ignored
-// by git), readable by its owner only, while the system runs.
+// runState is what a running `make run` leaves for `make staff-token` and
+// `make invoke`: where its user pool is and how its staff user signs in
+// (the password may be one it generated), every staff user it made, and
+// the secret its links are signed with, so that a function invoked beside
+// it keeps its users' passwords and makes links it opens. It lives in
+// .local/ under the repository (ignored by git), readable by its owner
+// only, while the system runs.
 type runState struct {
 	Cognito, ClientID, Email, Password string
+	Users                              []localaws.CognitoUser `json:",omitempty"`
+	TokenSecret                        string                 `json:",omitempty"`
 }
 
 func runStatePath() (string, error) {
@@ -275,20 +291,52 @@ func removeRunState() {
 	}
 }
 
-// staffTokenCommand signs the running system's staff user in and prints a
-// fresh access token, alone on stdout, for curl and scripts.
-func staffTokenCommand(ctx context.Context, out io.Writer) error {
+// readRunState reads what a running `make run` left.
+func readRunState() (runState, error) {
 	p, err := runStatePath()
 	if err != nil {
-		return err
+		return runState{}, err
 	}
 	b, err := os.ReadFile(p)
 	if err != nil {
-		return fmt.Errorf("no running system found (%w): start it with `make run`", err)
+		return runState{}, fmt.Errorf("no running system found (%w): start it with `make run`", err)
 	}
 	var st runState
 	if err := json.Unmarshal(b, &st); err != nil {
-		return fmt.Errorf("%s: %w", p, err)
+		return runState{}, fmt.Errorf("%s: %w", p, err)
+	}
+	return st, nil
+}
+
+// joinRunning makes s use the running system's staff users and link secret
+// when s reuses its user pool: setting up the pool sets each user's
+// password, and new random ones would lock out the passwords `make run`
+// printed and `make staff-token`. It reports whether it did.
+func joinRunning(s *settings, st runState) bool {
+	if s.CognitoEndpoint == "" || st.Cognito != s.CognitoEndpoint {
+		return false
+	}
+	switch {
+	case len(st.Users) > 0:
+		s.Users = st.Users
+	case st.Email != "":
+		// A run state from before users were kept: its staff user alone.
+		s.Users = []localaws.CognitoUser{{Email: st.Email, Password: st.Password, Groups: []string{deploy.RoleStaff}}}
+	default:
+		return false
+	}
+	if st.TokenSecret != "" && os.Getenv("LMI_TOKEN_SECRET") == "" {
+		s.TokenSecret = st.TokenSecret
+	}
+	return true
+}
+
+// staffTokenCommand signs the running system's staff user in and prints a
+// fresh access token, alone on stdout, for curl and scripts.
+func staffTokenCommand(ctx context.Context, out io.Writer) error {
+	st, err := readRunState()
+	if err != nil {
+		return err
 	}
 	tokens, err := localaws.SignIn(ctx, st.Cognito, st.ClientID, st.Email, st.Password)
 	if err != nil {

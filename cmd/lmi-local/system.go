@@ -26,7 +26,7 @@ func start(ctx context.Context, s settings, logw io.Writer) (*localrun.System, e
 		DynamoDBPort: s.DynamoDBPort, SESPort: s.SESPort, CognitoPort: s.CognitoPort, LoginPort: s.LoginPort,
 		DynamoDBEndpoint: s.DynamoDBEndpoint, SESEndpoint: s.SESEndpoint, CognitoEndpoint: s.CognitoEndpoint,
 		DataDir: s.DataDir, Users: s.Users, TokenSecret: s.TokenSecret,
-		Sender:    s.Sender,
+		Sender: s.Sender, Contact: s.Contact,
 		PublicURL: fmt.Sprintf("http://127.0.0.1:%d", s.HTTPPort),
 		Seed:      seeds, SweepInterval: s.SweepInterval,
 		// Each capability's sample data, in its own file of localrun.

@@ -23,15 +23,17 @@ func main() {
 	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
 	store := dynamostore.Open(cfg, c.Table, logger)
 	pool := cognito.Pool{Issuer: c.CognitoIssuer, ClientID: c.CognitoClientID, LoginURL: c.CognitoLoginURL}
-	b := convening.NewBasics(logger)
+	contact := must(convening.ProgramContactFrom(c.ContactName, c.ContactEmail, c.ContactPhone))
+	b := convening.NewBasics(logger).WithContact(contact)
 	services := console.Services{EventService: convening.NewEventService(b, store), StaffService: convening.NewStaffService(b, store),
 		ReviewService: convening.NewReviewService(b, store), NoticeService: convening.NewNoticeService(b, store),
 		OrganizationService: convening.NewOrganizationService(b, store), PrivacyService: convening.NewPrivacyService(b, store),
-		FeeService:    convening.NewFeeService(b, store, convening.PayeeFrom(c.PayeeName, c.PayeeAddress, c.PayeeTaxID, c.PaymentInstructions)),
-		SurveyService: convening.NewSurveyService(b, store, convening.CheckIns{Store: store})}
+		FeeService:       convening.NewFeeService(b, store, convening.PayeeFrom(c.PayeeName, c.PayeeAddress, c.PayeeTaxID, c.PaymentInstructions)),
+		SurveyService:    convening.NewSurveyService(b, store, convening.CheckIns{Store: store}),
+		DuplicateService: convening.NewDuplicateService(b, store)}
 	lambda.Start(frontdoor.Lambda(must(console.New(ctx, services, store,
 		console.Options{Pool: pool, PublicURL: c.PublicURL, Key: secret.Derive(console.KeyLabel),
-			PreviousKeys: secret.DerivePrevious(console.KeyLabel), Log: logger}))))
+			PreviousKeys: secret.DerivePrevious(console.KeyLabel), Log: logger, Contact: contact}))))
 }
 
 func must[T any](v T, err error) T {

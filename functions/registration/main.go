@@ -21,7 +21,8 @@ func main() {
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
 	store := dynamostore.Open(cfg, c.Table, logger)
-	b, payee := convening.NewBasics(logger), convening.PayeeFrom(c.PayeeName, c.PayeeAddress, c.PayeeTaxID, c.PaymentInstructions)
+	contact := must(convening.ProgramContactFrom(c.ContactName, c.ContactEmail, c.ContactPhone))
+	b, payee := convening.NewBasics(logger).WithContact(contact), convening.PayeeFrom(c.PayeeName, c.PayeeAddress, c.PayeeTaxID, c.PaymentInstructions)
 	lambda.Start(frontdoor.Lambda(httpapi.Registration(convening.NewRegistrationService(b, store, secret.Tokens),
 		convening.NewLinksService(b, store), convening.NewBillingService(b, store, secret.Tokens, payee), logger)))
 }

@@ -21,7 +21,8 @@ func main() {
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
 	store := dynamostore.Open(cfg, c.Table, logger)
-	lambda.Start(frontdoor.Lambda(httpapi.Statements(convening.NewStatementService(convening.NewBasics(logger), store, secret.Tokens), logger)))
+	contact := must(convening.ProgramContactFrom(c.ContactName, c.ContactEmail, c.ContactPhone))
+	lambda.Start(frontdoor.Lambda(httpapi.Statements(convening.NewStatementService(convening.NewBasics(logger).WithContact(contact), store, secret.Tokens), logger)))
 }
 
 func must[T any](v T, err error) T {

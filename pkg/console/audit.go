@@ -127,7 +127,7 @@ func (h *Handler) audit(w http.ResponseWriter, r *http.Request, who staffauth.St
 	}
 	v := auditView{Event: e, Actor: r.URL.Query().Get("actor"), Kind: r.URL.Query().Get("kind"), Paged: r.URL.Query().Get("cursor") != ""}
 	var bad []convening.FieldError
-	if v.Kind != "" && auditLabels[convening.AuditKind(v.Kind)] == "" {
+	if v.Kind != "" && convening.AuditKind(v.Kind).Label() == "" {
 		bad = append(bad, convening.Field("kind", convening.RuleOneOf))
 	}
 	if len(v.Actor) > 64 {
@@ -195,51 +195,6 @@ func (h *Handler) audit(w http.ResponseWriter, r *http.Request, who staffauth.St
 // The audit log's words: each kind of record, who made it, and its
 // before and after, field by field.
 
-var auditLabels = map[convening.AuditKind]string{
-	convening.AuditRegistered:      "Registered",
-	convening.AuditWaitlisted:      "Joined the waiting list",
-	convening.AuditPromoted:        "Promoted from the waiting list",
-	convening.AuditCancelled:       "Cancelled",
-	convening.AuditMoved:           "Moved on the waiting list",
-	convening.AuditMembersChanged:  "Members changed",
-	convening.AuditContactChanged:  "Contact changed",
-	convening.AuditEmailResent:     "Email sent again",
-	convening.AuditCheckedIn:       "Checked in",
-	convening.AuditCheckInUndone:   "Check-in undone",
-	convening.AuditEventCreated:    "Event created",
-	convening.AuditEventChanged:    "Event changed",
-	convening.AuditPersonalErased:  "Personal data erased",
-	convening.AuditPersonalExpired: "Personal data expired",
-	convening.AuditOffered:         "Offered seats",
-	convening.AuditOfferAccepted:   "Offer accepted",
-	convening.AuditOfferExpired:    "Offer lapsed",
-
-	convening.AuditSubmitted:            "Statement submitted",
-	convening.AuditMemberConfirmed:      "Member confirmed",
-	convening.AuditReviewed:             "Reviewed",
-	convening.AuditShortlisted:          "Shortlisted",
-	convening.AuditInvited:              "Invited",
-	convening.AuditDeclined:             "Declined by staff",
-	convening.AuditAccepted:             "Invitation accepted",
-	convening.AuditInvitationDeclined:   "Invitation declined by the team",
-	convening.AuditWithdrawn:            "Statement withdrawn",
-	convening.AuditInvitationExpired:    "Invitation lapsed",
-	convening.AuditDeadlineExtended:     "Deadline extended",
-	convening.AuditReinstated:           "Reinstated",
-	convening.AuditDecisionStaged:       "Decision staged",
-	convening.AuditConfirmationReminded: "Members reminded to confirm",
-
-	convening.AuditMemberCantAttend:        "A member can't attend",
-	convening.AuditMemberCanAttend:         "A member can attend after all",
-	convening.AuditStatementMembersChanged: "Statement's members changed",
-	convening.AuditMemberLinkResent:        "A member's link sent again",
-	convening.AuditMemberDeclined:          "A member can't attend (statement)",
-	convening.AuditSurveySaved:             "Survey saved",
-	convening.AuditSurveySent:              "Survey sent",
-	convening.AuditSurveyClosingChanged:    "Survey's closing date changed",
-	convening.AuditSurveyComment:           "Survey comment marked or unmarked for publication",
-}
-
 // statementKinds are the audit kinds of statements: their records name a
 // statement, not a registration.
 var statementKinds = map[convening.AuditKind]bool{
@@ -269,10 +224,28 @@ var auditFilterKinds = []convening.AuditKind{
 }
 
 func auditLabel(k convening.AuditKind) string {
-	if s, ok := auditLabels[k]; ok {
+	if s := k.Label(); s != "" {
 		return s
 	}
 	return strings.ReplaceAll(string(k), "_", " ")
+}
+
+// policyWords say a waiting-list policy, within a sentence.
+var policyWords = map[convening.WaitlistPolicy]string{
+	convening.PolicyStrict: "in order", convening.PolicyFill: "fill the seats",
+}
+
+// roleList words a list of roles as the audit log keeps them (codes
+// separated by spaces): "Superintendent, Board member"; "none" for none.
+func roleList(v string) string {
+	codes := strings.Fields(v)
+	if len(codes) == 0 {
+		return "none"
+	}
+	for i, c := range codes {
+		codes[i] = convening.Role(c).Label()
+	}
+	return strings.Join(codes, ", ")
 }
 
 // statusWords say where a registration stands, within a sentence.
@@ -295,19 +268,8 @@ var statementStatusWords = map[convening.StatementStatus]string{
 	convening.StatementWithdrawn:   "withdrawn",
 }
 
-// actorName says who made a change.
-func actorName(a convening.Actor) string {
-	switch a.Kind {
-	case convening.ActorTeam:
-		return "The team"
-	case convening.ActorSystem:
-		return "The system"
-	}
-	if a.Name != "" {
-		return a.Name
-	}
-	return "A staff member"
-}
+// actorName says who made a change, never by an id.
+func actorName(a convening.Actor) string { return a.Label() }
 
 // changeLabels name the fields of an audit record's before and after.
 var changeLabels = map[string]string{
@@ -380,13 +342,19 @@ func changeValue(field, v string, names map[string]string, statement bool) strin
 			return s
 		}
 	case "staged":
-		if s, ok := decisionWords[convening.DecisionKind(v)]; ok {
+		if s := convening.DecisionKind(v).Label(); s != "" {
 			return s
 		}
 	case "override":
 		return "not every required member had confirmed"
 	case "autoInvite", "online":
 		return map[string]string{"true": "yes", "false": "no"}[v]
+	case "waitlistPolicy":
+		if w, ok := policyWords[convening.WaitlistPolicy(v)]; ok {
+			return w
+		}
+	case "roles", "requiredRoles":
+		return roleList(v)
 	case "waitlistOffers":
 		if v == "none" {
 			return "off"

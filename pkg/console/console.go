@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"time"
 
+	"github.com/calmi/convenings/pkg/cognito"
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/frontdoor"
@@ -77,28 +79,50 @@ type Service interface {
 	Fees
 	// The evaluation survey.
 	SurveyPages
+	// Teams of an event that may be one organization twice.
+	PossibleDuplicates(ctx context.Context, eventID string) ([]convening.PossibleDuplicate, error)
 }
 
-// Options configure a Handler: they are its sign-in's.
-type Options = signin.Options
+// Options configure a Handler: its sign-in's (signin.Options), and the
+// program's contact at the foot of every page.
+type Options struct {
+	// Pool, PublicURL, Key, PreviousKeys, HTTPClient, Now and Log are the
+	// sign-in's (signin.Options).
+	Pool         cognito.Pool
+	PublicURL    string
+	Key          []byte
+	PreviousKeys [][]byte
+	HTTPClient   *http.Client
+	Now          func() time.Time
+	Log          *slog.Logger
+	// Contact is the program's contact, at the foot of every page.
+	Contact convening.ProgramContact
+}
 
 // Handler serves the console's routes: a net/http handler behind the
 // front door (frontdoor.Server).
 type Handler struct {
 	*frontdoor.Server
-	svc    Service
-	signin *signin.SignIn
-	log    *slog.Logger
+	svc     Service
+	signin  *signin.SignIn
+	log     *slog.Logger
+	contact convening.ProgramContact
 }
 
 // New returns the console. ctx carries the HTTP client for the JWKS for
 // the handler's whole life.
 func New(ctx context.Context, svc Service, sessions staffauth.SessionStore, o Options) (*Handler, error) {
-	in, err := signin.New(ctx, sessions, o)
+	if !o.Contact.IsZero() {
+		if err := o.Contact.Validate(); err != nil {
+			return nil, fmt.Errorf("console: %w", err)
+		}
+	}
+	in, err := signin.New(ctx, sessions, signin.Options{Pool: o.Pool, PublicURL: o.PublicURL, Key: o.Key, PreviousKeys: o.PreviousKeys,
+		HTTPClient: o.HTTPClient, Now: o.Now, Log: o.Log})
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
-	h := &Handler{svc: svc, signin: in, log: o.Log}
+	h := &Handler{svc: svc, signin: in, log: o.Log, contact: o.Contact}
 	if h.log == nil {
 		h.log = slog.Default()
 	}

@@ -181,7 +181,7 @@ func TestDownloads(t *testing.T) {
 	if err != nil || len(rows) != 2 || rows[1][0] != "District 1 Unified" || rows[1][5] != "4" {
 		t.Errorf("roster %v %v", rows, err)
 	}
-	for file, want := range map[string]string{"waitlist.csv": "District 2 Unified", "members.csv": "Member 1-3", "audit.csv": "event_created"} {
+	for file, want := range map[string]string{"waitlist.csv": "District 2 Unified", "members.csv": "Member 1-3", "audit.csv": "Event created"} {
 		if r := c.get("/staff/events/cv/exports/" + file); r.status != 200 || !strings.Contains(r.body, want) {
 			t.Errorf("%s: %d lacks %q", file, r.status, want)
 		}

@@ -40,6 +40,8 @@ type eventView struct {
 	// Statements counts the statements of interest of an event that admits
 	// by statement.
 	Statements statementCounts
+	// Duplicates are the pairs of teams that may be one organization twice.
+	Duplicates []duplicateRow
 }
 
 type listTab struct {
@@ -108,6 +110,9 @@ func (h *Handler) event(w http.ResponseWriter, r *http.Request, who staffauth.St
 		return err
 	}
 	v.Roles, v.Members = countRoles(registered)
+	if v.Duplicates, err = h.duplicateRows(ctx, id); err != nil {
+		return err
+	}
 	v.Event = v.Event.WithAdmissionDefaults()
 	v.Window = windowOf(v.Event, h.svc.Now())
 	if v.Event.Admission == convening.AdmissionStatement {
@@ -172,7 +177,7 @@ func (v eventView) FirstHref() string {
 }
 
 // ListLabel names the list shown; ListName says what it holds.
-func (v eventView) ListLabel() string { return statusLabels[v.Status] }
+func (v eventView) ListLabel() string { return v.Status.Label() }
 
 func (v eventView) ListName() string {
 	switch v.Status {
@@ -276,14 +281,4 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request, who staffauth.S
 	w.Header().Set("Content-Disposition", `attachment; filename="`+id+"-"+file+`"`)
 	_, _ = io.WriteString(w, b.String())
 	return nil
-}
-
-// statusLabels name where a registration stands (the roster's lists and
-// the team's page).
-var statusLabels = map[convening.Status]string{
-	convening.StatusRegistered: "Registered",
-	convening.StatusWaitlisted: "Waiting list",
-	convening.StatusOffered:    "Offered seats",
-	convening.StatusCancelled:  "Cancelled",
-	convening.StatusExpired:    "Offers lapsed",
 }

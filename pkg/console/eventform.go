@@ -189,6 +189,13 @@ func (h *Handler) createEvent(w http.ResponseWriter, r *http.Request, who staffa
 		return err
 	}
 	readEventForm(&f, v)
+	// The settings of the other kind of admission are not the event's:
+	// the form hides them (console.css), and what they hold is ignored.
+	if f.Statement() {
+		f.Offers, f.OfferHours = false, ""
+	} else {
+		f.StatementsClose, f.RespondHours, f.AutoInvite = "", "", false
+	}
 	e := convening.Event{
 		ID: f.ID, Title: f.Title, Kind: convening.Kind(f.Kind), Description: f.Description, Venue: f.Venue, Online: f.Online,
 		WaitlistPolicy: convening.WaitlistPolicy(f.Policy), ParentEventID: f.Parent, RequiredRoles: f.roles(),

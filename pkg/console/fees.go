@@ -500,18 +500,6 @@ func (h *Handler) w9PDF(w http.ResponseWriter, r *http.Request, who staffauth.St
 	return pdfFile(w, doc.Filename, doc.Data)
 }
 
-// The audit log's words for fee changes.
-func init() {
-	for k, v := range map[convening.AuditKind]string{
-		convening.AuditFeePolicyChanged: "Fee changed", convening.AuditInvoiced: "Invoiced", convening.AuditCredited: "Credit note issued",
-		convening.AuditBillingChanged: "Billing details changed", convening.AuditPaymentRecorded: "Payment recorded",
-		convening.AuditFeeWaived: "Fee waived", convening.AuditEntryReversed: "Payment or waiver reversed",
-		convening.AuditFeeDiscounted: "Price discounted", convening.AuditPaymentReminded: "Accounts payable reminded",
-	} {
-		auditLabels[k] = v
-	}
-}
-
 // dateOn shows a date (YYYY-MM-DD) as a table's column does: "Jan 2,
 // 2006".
 func dateOn(d string) string {

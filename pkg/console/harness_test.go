@@ -231,7 +231,8 @@ var (
 
 // text is a page's text without its markup, as a person reads it.
 func text(html string) string {
-	s := tags.ReplaceAllString(html, " ")
+	// <wbr> marks where a word may break (an address): it is no space.
+	s := tags.ReplaceAllString(strings.ReplaceAll(html, "<wbr>", ""), " ")
 	for _, e := range [][2]string{{"&#39;", "'"}, {"&quot;", `"`}, {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&#34;", `"`}} {
 		s = strings.ReplaceAll(s, e[0], e[1])
 	}

@@ -31,11 +31,12 @@ var staticFS embed.FS
 var funcs = template.FuncMap{
 	"date":     func(t time.Time) string { return t.In(convening.Pacific).Format("Mon, Jan 2, 2006") },
 	"dateTime": dateTime,
-	// short is a time in a table's column: no weekday.
-	"short": func(t time.Time) string { return t.In(convening.Pacific).Format("Jan 2, 2006, 3:04 PM") },
+	// short is a time in a table's column: no weekday, on one line.
+	"short": func(t time.Time) string { return oneLine(t.In(convening.Pacific).Format("Jan 2, 2006, 3:04 PM")) },
 	// day is a date in a narrow column.
-	"day":             func(t time.Time) string { return t.In(convening.Pacific).Format("Jan 2, 2006") },
-	"clock":           func(t time.Time) string { return t.In(convening.Pacific).Format("3:04 PM") },
+	"day":             func(t time.Time) string { return oneLine(t.In(convening.Pacific).Format("Jan 2, 2006")) },
+	"clock":           func(t time.Time) string { return oneLine(t.In(convening.Pacific).Format("3:04 PM")) },
+	"email":           breakableEmail,
 	"iso":             func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"when":            convening.When,
 	"role":            func(r convening.Role) string { return r.Label() },
@@ -45,8 +46,8 @@ var funcs = template.FuncMap{
 	"noticeLabel":     noticeLabel,
 	"noticeState":     func(s convening.NoticeState) string { return noticeStateLabels[s] },
 	"field":           field,
-	"statementStatus": func(s convening.StatementStatus) string { return statementStatusLabels[s] },
-	"decision":        func(k convening.DecisionKind) string { return decisionWords[k] },
+	"statementStatus": func(s convening.StatementStatus) string { return s.Label() },
+	"decision":        func(k convening.DecisionKind) string { return k.Label() },
 	"score":           func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) },
 	"orgHref":         orgHref,
 	"cents":           func(c convening.Cents) string { return c.String() },
@@ -115,6 +116,8 @@ type view struct {
 	// Flash confirms what the last form did (redirect after post).
 	Flash *flash
 	Data  any
+	// Contact is the program's contact, at the foot of the page.
+	Contact *contactView
 }
 
 // nav is what the header offers: each role the pages it may use.
@@ -142,7 +145,7 @@ func can(who staffauth.Staff, key string) bool {
 // render answers the named page; it writes nothing if the template fails
 // (the error page answers instead).
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name, title string, who *staffauth.Staff, data any) error {
-	v := view{Title: title, Who: who, Data: data}
+	v := view{Title: title, Who: who, Data: data, Contact: newContactView(h.contact)}
 	if who != nil {
 		v.Role = roleNames[who.Role()]
 		v.Nav = nav{Staff: can(*who, "GET /staff/failed-emails"), Events: can(*who, "GET /staff/events")}

@@ -17,6 +17,9 @@ type Services struct {
 	*convening.PrivacyService
 	*convening.FeeService
 	*convening.SurveyService
+	// DuplicateService flags an event's possible duplicates on its page
+	// (Services.PossibleDuplicates); without it, none are flagged.
+	DuplicateService *convening.DuplicateService
 }
 
 var _ Service = Services{}

@@ -297,11 +297,11 @@ func (h *Handler) historyRows(ctx context.Context, hist convening.OrganizationHi
 	teamPage := can(who, "GET /staff/registrations/{registrationId}")
 	var rows []historyRow
 	for _, st := range hist.Statements {
-		rows = append(rows, historyRow{Kind: "Statement of interest", Event: title(st.EventID), Status: statementStatusLabels[st.Status],
+		rows = append(rows, historyRow{Kind: "Statement of interest", Event: title(st.EventID), Status: st.Status.Label(),
 			At: st.SubmittedAt, Href: "/staff/statements/" + st.ID})
 	}
 	for _, reg := range hist.Registrations {
-		row := historyRow{Kind: "Registration", Event: title(reg.EventID), Status: statusLabels[reg.Status], At: reg.CreatedAt}
+		row := historyRow{Kind: "Registration", Event: title(reg.EventID), Status: reg.Status.Label(), At: reg.CreatedAt}
 		if teamPage {
 			row.Href = "/staff/registrations/" + reg.ID
 		}
@@ -459,7 +459,7 @@ func (h *Handler) decide(w http.ResponseWriter, r *http.Request, who staffauth.S
 		done := flash{Code: map[convening.DecisionKind]string{convening.DecideInvite: "invited", convening.DecideShortlist: "shortlisted",
 			convening.DecideDecline: "declined"}[d.Kind], Team: st.Organization.Name}
 		if d.Staged {
-			done.Code, done.Person = "staged", decisionWords[d.Kind]
+			done.Code, done.Person = "staged", d.Kind.Label()
 		} else if st.Invitation != nil && st.Status == convening.StatementInvited {
 			done.N, done.Person = st.Invitation.Seats, dateTime(st.Invitation.RespondBy)
 		}

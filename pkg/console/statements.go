@@ -180,7 +180,7 @@ func (h *Handler) statementsView(ctx context.Context, r *http.Request, query url
 			q.Set(k, all.Get(k))
 		}
 		q.Set("status", string(s))
-		v.Counts = append(v.Counts, statusCount{Status: s, Label: statementStatusLabels[s], Count: counts[s],
+		v.Counts = append(v.Counts, statusCount{Status: s, Label: s.Label(), Count: counts[s],
 			Current: string(s) == v.Filter.Status, Href: statementsHref(id, q) + "#statements"})
 	}
 	v.Counts[0].Count = v.Total
@@ -287,20 +287,3 @@ func (h *Handler) releaseFlash(ctx context.Context, eventID string, report conve
 	}
 	return f
 }
-
-// statementStatusLabels name where a statement stands; decisionWords name
-// staff's decisions.
-var (
-	statementStatusLabels = map[convening.StatementStatus]string{
-		convening.StatementSubmitted:   "Submitted",
-		convening.StatementShortlisted: "Shortlisted",
-		convening.StatementInvited:     "Invited",
-		convening.StatementAccepted:    "Accepted",
-		convening.StatementDeclined:    "Declined",
-		convening.StatementExpired:     "Invitation lapsed",
-		convening.StatementWithdrawn:   "Withdrawn",
-	}
-	decisionWords = map[convening.DecisionKind]string{
-		convening.DecideInvite: "invite", convening.DecideShortlist: "shortlist", convening.DecideDecline: "decline",
-	}
-)

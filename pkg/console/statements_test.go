@@ -446,7 +446,7 @@ func TestStatementsCSV(t *testing.T) {
 		t.Fatalf("%d %v", r.status, r.header)
 	}
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(r.body, "\ufeff"))).ReadAll()
-	if err != nil || len(rows) < 4 || rows[0][1] != "Organization" || !strings.Contains(strings.Join(rows[1], "|"), "ann@lmi.example.org") {
+	if err != nil || len(rows) < 4 || rows[0][0] != "Organization" || !strings.Contains(strings.Join(rows[1], "|"), "ann@lmi.example.org") {
 		t.Errorf("rows %v %v", rows, err)
 	}
 	if r := s.reviewer.get("/staff/events/sym/exports/statements.csv"); r.status != 403 {

@@ -8,12 +8,22 @@ import (
 )
 
 // Basics are what every service has besides its storage: its clock, its
-// source of ids and its log. NewBasics gives the real ones; tests replace
-// Clock and NewID. Services built from the same Basics share them.
+// source of ids and its log, and the program's contact its answers may
+// point to. NewBasics gives the real ones; tests replace Clock and NewID.
+// Services built from the same Basics share them.
 type Basics struct {
 	Clock func() time.Time
 	NewID func() string
 	Log   *slog.Logger
+	// Contact is the program's contact (a deployment setting), which a
+	// refusal names for the team to reach; zero if not set.
+	Contact ProgramContact
+}
+
+// WithContact returns b with the program's contact.
+func (b Basics) WithContact(c ProgramContact) Basics {
+	b.Contact = c
+	return b
 }
 
 // NewBasics returns the real clock (UTC), ULID ids and log (nil means

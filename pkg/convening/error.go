@@ -124,6 +124,9 @@ type Error struct {
 	// Omitted counts the field errors left out of Fields beyond
 	// MaxFieldErrors, so that an answer stays small whatever is sent.
 	Omitted int
+	// Taken, on ReasonOrganizationRegistered, says who holds the
+	// organization's place and whom to ask (no address but the program's).
+	Taken *TakenPlace
 }
 
 // MaxFieldErrors bounds the field errors an error carries.

@@ -46,16 +46,8 @@ func (s *OrganizationService) History(ctx context.Context, org Organization) (Or
 		return OrganizationHistory{}, err
 	}
 	h := OrganizationHistory{Organization: org, Aliases: nonNilSlice(aliases), Statements: []Statement{}, Registrations: []Registration{}}
-	for _, k := range keys {
-		regs, err := s.store.OrganizationRegistrations(ctx, k)
-		if err != nil {
-			return OrganizationHistory{}, err
-		}
-		sts, err := s.store.OrganizationStatements(ctx, k)
-		if err != nil {
-			return OrganizationHistory{}, err
-		}
-		h.Registrations, h.Statements = append(h.Registrations, regs...), append(h.Statements, sts...)
+	if h.Registrations, h.Statements, err = recordsUnder(ctx, s.store, keys); err != nil {
+		return OrganizationHistory{}, err
 	}
 	for i, st := range h.Statements {
 		if e, err := s.store.Event(ctx, st.EventID); err == nil {
@@ -106,33 +98,81 @@ func (s *OrganizationService) MergeOrganizations(ctx context.Context, actor Acto
 }
 
 // rootOf follows an organization's merges to the organization it is now.
+// A merge recorded before today's keys is filed under the legacy key of
+// its spelling: each of the organization's keys is looked up.
 func (s *OrganizationService) rootOf(ctx context.Context, org Organization) (Organization, error) {
+hops:
 	for range maxAliasHops {
-		a, ok, err := s.store.AliasOf(ctx, org.Key())
-		if err != nil || !ok {
-			return org, err
+		for _, k := range org.Keys() {
+			a, ok, err := s.store.AliasOf(ctx, k)
+			if err != nil {
+				return org, err
+			}
+			if ok {
+				org = a.Into
+				continue hops
+			}
 		}
-		org = a.Into
+		break
 	}
 	return org, nil
 }
 
 // spellings returns the organization keys whose records are org's: its
-// own and those merged into it, however many merges deep.
+// own (today's and its legacy key) and those of the spellings merged into
+// it, however many merges deep.
 func (s *OrganizationService) spellings(ctx context.Context, org Organization) ([]string, []OrganizationAlias, error) {
-	keys, all := []string{org.Key()}, []OrganizationAlias(nil)
+	keys, all := org.Keys(), []OrganizationAlias(nil)
 	for i := 0; i < len(keys) && i < 100; i++ {
 		aliases, err := s.store.AliasesInto(ctx, keys[i])
 		if err != nil {
 			return nil, nil, err
 		}
 		for _, a := range aliases {
-			if !slices.Contains(keys, a.From.Key()) {
-				keys = append(keys, a.From.Key())
-				all = append(all, a)
+			if slices.Contains(keys, a.From.Key()) {
+				continue
+			}
+			all = append(all, a)
+			for _, k := range a.From.Keys() {
+				if !slices.Contains(keys, k) {
+					keys = append(keys, k)
+				}
 			}
 		}
 	}
 	slices.SortFunc(all, func(a, b OrganizationAlias) int { return cmp.Compare(a.From.Key(), b.From.Key()) })
 	return keys, all, nil
+}
+
+// recordsUnder reads the registrations and statements filed under each of
+// keys, each once.
+func recordsUnder(ctx context.Context, store interface {
+	OrganizationRegistrations
+	OrganizationStatements
+}, keys []string) ([]Registration, []Statement, error) {
+	regs, sts := []Registration{}, []Statement{}
+	seen := map[string]bool{}
+	for _, k := range keys {
+		rs, err := store.OrganizationRegistrations(ctx, k)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, r := range rs {
+			if !seen[r.ID] {
+				seen[r.ID] = true
+				regs = append(regs, r)
+			}
+		}
+		ss, err := store.OrganizationStatements(ctx, k)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, st := range ss {
+			if !seen[st.ID] {
+				seen[st.ID] = true
+				sts = append(sts, st)
+			}
+		}
+	}
+	return regs, sts, nil
 }

@@ -171,25 +171,9 @@ func (s *PrivacyService) eraseStatement(ctx context.Context, st Statement, actor
 }
 
 // organizationRecords returns an organization's registrations and
-// statements across events. Errors: EINVALID, ENOTFOUND (neither).
+// statements across events, under each of its keys (a legacy one too).
+// Errors: EINVALID, ENOTFOUND (neither).
 func (s *PrivacyService) organizationRecords(ctx context.Context, org Organization) ([]Registration, []Statement, error) {
-	regs, err := s.organizationRegistrations(ctx, org)
-	if err != nil && ErrorReason(err) != ReasonOrganizationUnknown {
-		return nil, nil, err
-	}
-	t := Team{Organization: org}
-	t.Normalize()
-	sts, err := s.store.OrganizationStatements(ctx, t.Organization.Key())
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(regs) == 0 && len(sts) == 0 {
-		return nil, nil, NewError(ENOTFOUND, ReasonOrganizationUnknown, "No registration or statement of %s in %s County.", t.Organization.Name, t.Organization.County)
-	}
-	return regs, sts, nil
-}
-
-func (s *PrivacyService) organizationRegistrations(ctx context.Context, org Organization) ([]Registration, error) {
 	t := Team{Organization: org}
 	t.Normalize()
 	var v validation
@@ -200,16 +184,16 @@ func (s *PrivacyService) organizationRegistrations(ctx context.Context, org Orga
 		v.add("county", RuleCounty)
 	}
 	if err := v.err("The organization"); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	regs, err := s.store.OrganizationRegistrations(ctx, t.Organization.Key())
+	regs, sts, err := recordsUnder(ctx, s.store, t.Organization.Keys())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if len(regs) == 0 {
-		return nil, NewError(ENOTFOUND, ReasonOrganizationUnknown, "No registration of %s in %s County.", t.Organization.Name, t.Organization.County)
+	if len(regs) == 0 && len(sts) == 0 {
+		return nil, nil, NewError(ENOTFOUND, ReasonOrganizationUnknown, "No registration or statement of %s in %s County.", t.Organization.Name, t.Organization.County)
 	}
-	return regs, nil
+	return regs, sts, nil
 }
 
 // ExpirePersonalData erases the people of every registration of the events

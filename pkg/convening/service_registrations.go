@@ -22,6 +22,9 @@ type RegistrationStorage interface {
 	RegistrationUpdater
 	Promoter
 	AccountUpdater
+	// The event's teams, to say who holds an organization's place.
+	RosterReader
+	StatementLister
 }
 
 // NewRegistrationService returns teams' registrations over store, with
@@ -55,7 +58,7 @@ func (s *RegistrationService) Register(ctx context.Context, eventID string, team
 	noticeID, auditID := s.NewID(), s.NewID()
 	reg, replayed, err := s.store.Register(ctx, eventID, idem, DecideArrival(eventID, reg, noticeID, auditID, TeamActor, now))
 	if err != nil {
-		return Registration{}, "", false, err
+		return Registration{}, "", false, explainTaken(ctx, s.Basics, s.store, eventID, team.Organization, err)
 	}
 	if reg.Status == StatusRegistered && !replayed {
 		invoiceAfter(ctx, s.Basics, s.store, TeamActor, reg)

@@ -27,6 +27,8 @@ type StatementStorage interface {
 	EventReader
 	RegistrationReader
 	AccountUpdater
+	// The event's registrations, to say who holds an organization's place.
+	RosterReader
 }
 
 // NewStatementService returns teams' statements over store, with their
@@ -74,7 +76,7 @@ func (s *StatementService) SubmitStatement(ctx context.Context, eventID string, 
 	in.Idempotency = idem
 	st, replayed, err := s.store.SubmitStatement(ctx, in)
 	if err != nil {
-		return Statement{}, "", false, err
+		return Statement{}, "", false, explainTaken(ctx, s.Basics, s.store, eventID, team.Organization, err)
 	}
 	return st, s.tokens.Token(st.ID), replayed, nil
 }

@@ -90,14 +90,6 @@ type Organization struct {
 	County string           `json:"county"`
 }
 
-// Key identifies an organization across events: its county and its name
-// folded to lower case with punctuation and extra spaces removed, so that
-// "Fresno Unified School District" and "fresno unified  school district."
-// are the same organization.
-func (o Organization) Key() string {
-	return strings.ToLower(o.County) + "/" + NormalizeName(o.Name)
-}
-
 // Contact is the one person who receives the emails for a team.
 type Contact struct {
 	Name  string `json:"name"`

@@ -14,7 +14,9 @@ import (
 // a description) several lines. Names may not hold format characters
 // (zero-width spaces, bidirectional controls and the like): they are
 // invisible, make two spellings of one name look the same, and can reorder
-// what an email shows. No text may hold bidirectional controls. It returns
+// what an email shows. No text may hold bidirectional controls, nor the
+// line and paragraph separators (U+2028, U+2029), which are refused as the
+// control characters are. It returns
 // whether the text is valid.
 func checkText(v *validation, field, s string, max int, required bool) bool {
 	return checkLines(v, field, s, max, required, multilineFields[field])
@@ -31,7 +33,8 @@ func checkLines(v *validation, field, s string, max int, required, multiline boo
 	case utf8.RuneCountInString(s) > max:
 		v.add(field, RuleMaxLength, "max", max)
 	case strings.ContainsFunc(s, func(r rune) bool {
-		return unicode.IsControl(r) && r != '\n' && r != '\t' || bidiControl(r) || !multiline && unicode.Is(unicode.Cf, r)
+		return unicode.IsControl(r) && r != '\n' && r != '\t' || bidiControl(r) || lineSeparator(r) ||
+			!multiline && unicode.Is(unicode.Cf, r)
 	}):
 		v.add(field, RuleText)
 	case !multiline && strings.ContainsAny(s, "\r\n"):
@@ -46,6 +49,12 @@ func checkLines(v *validation, field, s string, max int, required, multiline boo
 // or a title on one line.
 var multilineFields = map[string]bool{"description": true, "reason": true, "message": true, "comment": true,
 	"experience": true, "reasons": true}
+
+// lineSeparator reports whether r is the line or paragraph separator
+// (U+2028, U+2029): line breaks that are not control characters, which
+// break a name across lines in some programs and not in others, and end a
+// line of JavaScript.
+func lineSeparator(r rune) bool { return unicode.In(r, unicode.Zl, unicode.Zp) }
 
 // bidiControl reports whether r is a bidirectional formatting character
 // (embeddings, overrides, isolates and marks).

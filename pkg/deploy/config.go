@@ -25,6 +25,10 @@ type Config struct {
 	// The payee (EnvPayeeName, EnvPayeeAddress, EnvPayeeTaxID,
 	// EnvPaymentInstructions).
 	PayeeName, PayeeAddress, PayeeTaxID, PaymentInstructions string
+	// The program's contact (convening.ProgramContact).
+	ContactName  string // EnvContactName
+	ContactEmail string // EnvContactEmail
+	ContactPhone string // EnvContactPhone
 }
 
 // ConfigFromEnv reads the configuration with getenv: os.Getenv in a
@@ -47,6 +51,9 @@ func ConfigFromEnv(getenv func(string) string) Config {
 
 		PayeeName: getenv(EnvPayeeName), PayeeAddress: getenv(EnvPayeeAddress),
 		PayeeTaxID: getenv(EnvPayeeTaxID), PaymentInstructions: getenv(EnvPaymentInstructions),
+		ContactName:  getenv(EnvContactName),
+		ContactEmail: getenv(EnvContactEmail),
+		ContactPhone: getenv(EnvContactPhone),
 	}
 }
 

@@ -75,10 +75,24 @@ const (
 	EnvPayeeAddress        = "LMI_PAYEE_ADDRESS"
 	EnvPayeeTaxID          = "LMI_PAYEE_TAX_ID"
 	EnvPaymentInstructions = "LMI_PAYMENT_INSTRUCTIONS"
+	// The program's contact, shown at the foot of every page and email
+	// and wherever a team is told to reach staff (convening.ProgramContact):
+	// a name, an email and, optionally, a phone.
+	EnvContactName  = "LMI_CONTACT_NAME"
+	EnvContactEmail = "LMI_CONTACT_EMAIL"
+	EnvContactPhone = "LMI_CONTACT_PHONE"
 )
 
 // PayeeEnv are the payee's variables.
 var PayeeEnv = []string{EnvPayeeName, EnvPayeeAddress, EnvPayeeTaxID, EnvPaymentInstructions}
+
+// ContactEnv are the program contact's variables, for the functions that
+// show it to people: the pages, the emails, and the answers that tell a
+// team whom to ask.
+var ContactEnv = []string{EnvContactName, EnvContactEmail, EnvContactPhone}
+
+// withContact is env and the program contact's variables.
+func withContact(env ...string) []string { return append(env, ContactEnv...) }
 
 // The staff's roles: the Cognito groups of the user pool. Every route that
 // needs a signed-in staff member lists the roles it admits (Route.Roles).
@@ -149,17 +163,17 @@ func (f Function) Uses(env string) bool {
 // Functions is every Lambda function.
 var Functions = []Function{
 	{Name: Events, Env: []string{EnvTableName, EnvLogLevel}},
-	{Name: Register, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
+	{Name: Register, Env: withContact(EnvTableName, EnvLogLevel, EnvTokenSecretARN)},
 	// It writes the team's invoices as PDFs (the payee's variables).
-	{Name: Registration, Env: append([]string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}, PayeeEnv...)},
-	{Name: Statements, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
+	{Name: Registration, Env: append(withContact(EnvTableName, EnvLogLevel, EnvTokenSecretARN), PayeeEnv...)},
+	{Name: Statements, Env: withContact(EnvTableName, EnvLogLevel, EnvTokenSecretARN)},
 	{Name: Surveys, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}},
 	{Name: Admin, Env: append([]string{EnvTableName, EnvLogLevel}, PayeeEnv...)},
-	{Name: Web, Env: append([]string{EnvTableName, EnvLogLevel, EnvTokenSecretARN}, PayeeEnv...)},
+	{Name: Web, Env: append(withContact(EnvTableName, EnvLogLevel, EnvTokenSecretARN), PayeeEnv...)},
 	// The secret seals the console's sign-in state and refresh tokens and
 	// keys its forms; the table keeps its sessions.
-	{Name: Console, Env: []string{EnvTableName, EnvLogLevel, EnvTokenSecretARN, EnvPublicURL,
-		EnvCognitoIssuer, EnvCognitoClientID, EnvCognitoLoginURL, EnvPayeeName, EnvPayeeAddress, EnvPayeeTaxID, EnvPaymentInstructions}},
+	{Name: Console, Env: append(withContact(EnvTableName, EnvLogLevel, EnvTokenSecretARN, EnvPublicURL,
+		EnvCognitoIssuer, EnvCognitoClientID, EnvCognitoLoginURL), PayeeEnv...)},
 	{Name: Promoter, Env: []string{EnvTableName, EnvLogLevel},
 		// Written events: a cancellation or a capacity change may have
 		// freed seats for the waiting list.
@@ -168,7 +182,7 @@ var Functions = []Function{
 		// reminders, and their deadlines (the issue's "within five
 		// minutes").
 		ScheduleMinutes: 5},
-	{Name: Mailer, Env: append([]string{EnvTableName, EnvLogLevel, EnvTokenSecretARN, EnvPublicURL, EnvSenderEmail, EnvSESMaxSendRate, EnvSESConfigurationSet}, PayeeEnv...),
+	{Name: Mailer, Env: append(withContact(EnvTableName, EnvLogLevel, EnvTokenSecretARN, EnvPublicURL, EnvSenderEmail, EnvSESMaxSendRate, EnvSESConfigurationSet), PayeeEnv...),
 		// New notices; and the sweep for those the stream could not deliver.
 		Stream:          &Stream{EventNames: []string{"INSERT"}, SortKey: SortKeyNotice, BatchSize: 10},
 		ScheduleMinutes: 5},

@@ -234,6 +234,17 @@ func newRegistrationItem(r convening.Registration) registrationItem {
 	}
 }
 
+// keepOrgKey keeps the organization key the registration's claim on the
+// event was taken under: a record stored under a legacy key
+// (convening.Organization.LegacyKey) keeps its claim there as long as it
+// lives, so that the claim is found and released. Its index entry (gsi2)
+// moves to today's key, where the organization's history reads first.
+func (it *registrationItem) keepOrgKey(stored string) {
+	if stored != "" {
+		it.OrgKey = stored
+	}
+}
+
 func parseTimePtr(s string) *time.Time {
 	if s == "" {
 		return nil

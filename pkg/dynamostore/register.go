@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -95,9 +96,14 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 
 // claimIndex places, in a transaction that takes an organization's place
 // at an event (a registration, a statement), the items conditioned on what
-// it assumed: the event, the organization's claim and, with an
+// it assumed: the event, the organization's claim (and the checks that no
+// record stored under its legacy key holds one, org[1:]) and, with an
 // Idempotency-Key, the first answer's record (-1 without).
-type claimIndex struct{ event, org, idem int }
+type claimIndex struct {
+	event int
+	org   []int
+	idem  int
+}
 
 // answer reads a refusal of such a transaction (a write's answer): the
 // key's record exists (replay answers from its image), the organization's
@@ -110,7 +116,7 @@ func (idx claimIndex) answer(op string, replay func(image map[string]types.Attri
 		switch {
 		case c.failed(idx.idem):
 			return replay(c.item(idx.idem))
-		case c.failed(idx.org):
+		case slices.ContainsFunc(idx.org, c.failed):
 			return taken
 		case !c.failed(idx.event):
 			return nil // a conflict or throttling inside the transaction: the policy's
@@ -254,13 +260,34 @@ func rolesKeyIs(rolesKey string) expression.ConditionBuilder {
 
 // addClaim adds the organization's claim on the event for the
 // registration or statement subjectID, conditioned on nobody holding it
-// (as the attempt assumes), and returns its index.
-func (s *Store) addClaim(tx *items, eventID string, org convening.Organization, subjectID string) (int, error) {
-	claim, err := s.claimOrganization(eventID, org.Key(), org.Name, subjectID)
+// (as the attempt assumes), and returns its index with those of the
+// checks that nobody holds it under its other keys (claimed, below).
+func (s *Store) addClaim(tx *items, eventID string, org convening.Organization, subjectID string) ([]int, error) {
+	return s.addClaimAs(tx, eventID, org, org.Key(), subjectID)
+}
+
+// addClaimAs is addClaim under the key given: a record keeps the key it
+// was first stored under (a legacy key, see convening.Organization.Keys),
+// and its claim is always under that one. The organization's other keys
+// are checked free, so that a registration made before today's keys and
+// one made since cannot both hold the organization's place: what the
+// check finds is the claim of a record stored under the other key.
+func (s *Store) addClaimAs(tx *items, eventID string, org convening.Organization, claimKey, subjectID string) ([]int, error) {
+	claim, err := s.claimOrganization(eventID, claimKey, org.Name, subjectID)
 	if err != nil {
-		return -1, err
+		return nil, err
 	}
-	return tx.add(claim, true), nil
+	idx := []int{tx.add(claim, true)}
+	for _, other := range org.Keys() {
+		if other == claimKey {
+			continue
+		}
+		idx = append(idx, tx.add(types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName: aws.String(s.table), Key: key(eventPrefix+eventID, orgPrefix+other),
+			ConditionExpression: aws.String("attribute_not_exists(#pk)"), ExpressionAttributeNames: map[string]string{"#pk": AttrPK},
+		}}, true))
+	}
+	return idx, nil
 }
 
 // addFirstAnswer adds, with an Idempotency-Key, the record of the first

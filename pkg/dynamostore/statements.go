@@ -61,6 +61,14 @@ type statementItem struct {
 	ErasedAt             string                   `json:"erasedAt,omitempty"`
 }
 
+// keepOrgKey keeps the organization key the statement's claim was taken
+// under, as registrationItem.keepOrgKey does.
+func (it *statementItem) keepOrgKey(stored string) {
+	if stored != "" {
+		it.OrgKey = stored
+	}
+}
+
 func stmtSortKey(st convening.Statement) string {
 	return stmtPrefix + fmtTime(st.SubmittedAt) + "#" + st.ID
 }
@@ -289,7 +297,7 @@ func (s *Store) UpdateStatement(ctx context.Context, id string, decide convening
 			return nil, err
 		}
 		w.answer = func(cn cancellation) error {
-			if c.TakeClaim && cn.failed(idx.claim) && !cn.failed(0) {
+			if c.TakeClaim && slices.ContainsFunc(idx.claim, cn.failed) && !cn.failed(0) {
 				return errOrganizationTaken(before.Organization)
 			}
 			return nil
@@ -303,7 +311,13 @@ func (s *Store) UpdateStatement(ctx context.Context, id string, decide convening
 	return out, nil
 }
 
-type statementIndex struct{ event, claim int }
+// statementIndex places the event's update in a statement's transaction,
+// and the organization's claim (with, when it takes the claim again, the
+// checks of its other keys); -1 and nil without.
+type statementIndex struct {
+	event int
+	claim []int
+}
 
 // statementItems builds the transaction of a change: the statement, the
 // event's counts, the organization's claim, the registration, the hold,
@@ -311,7 +325,9 @@ type statementIndex struct{ event, claim int }
 func (s *Store) statementItems(before statementItem, c convening.StatementChange) (*write, statementIndex, error) {
 	after := c.After
 	ts := fmtTime(after.UpdatedAt)
-	stAV, err := marshal(newStatementItem(after))
+	sti := newStatementItem(after)
+	sti.keepOrgKey(before.OrgKey)
+	stAV, err := marshal(sti)
 	if err != nil {
 		return nil, statementIndex{}, err
 	}
@@ -322,7 +338,7 @@ func (s *Store) statementItems(before statementItem, c convening.StatementChange
 		ExpressionAttributeNames:  map[string]string{"#status": "status", "#updatedAt": "updatedAt"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":status": str(before.Status), ":updatedAt": str(before.UpdatedAt)},
 	}}, true)
-	idx := statementIndex{event: -1, claim: -1}
+	idx := statementIndex{event: -1}
 	// The event is written only when its counts change (or seats must be
 	// left): every write of it wakes the promoter.
 	if c.Counts != (convening.Counts{}) || c.SeatsNeeded > 0 {
@@ -345,14 +361,17 @@ func (s *Store) statementItems(before statementItem, c convening.StatementChange
 	switch {
 	case c.Registration != nil:
 		// The place passes from the statement to its registration.
-		idx.claim = tx.add(types.TransactWriteItem{Update: &types.Update{
+		idx.claim = []int{tx.add(types.TransactWriteItem{Update: &types.Update{
 			TableName: aws.String(s.table), Key: claimKey,
 			ConditionExpression:       aws.String("#reg = :id"),
 			UpdateExpression:          aws.String("SET #reg = :reg"),
 			ExpressionAttributeNames:  map[string]string{"#reg": "registrationId"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":id": str(before.ID), ":reg": str(c.Registration.ID)},
-		}}, false)
-		regAV, err := marshal(newRegistrationItem(*c.Registration))
+		}}, false)}
+		// The registration holds the claim under the key the statement did.
+		ri := newRegistrationItem(*c.Registration)
+		ri.keepOrgKey(before.OrgKey)
+		regAV, err := marshal(ri)
 		if err != nil {
 			return nil, idx, err
 		}
@@ -361,18 +380,16 @@ func (s *Store) statementItems(before statementItem, c convening.StatementChange
 			return nil, idx, err
 		}
 	case c.ReleaseClaim:
-		idx.claim = tx.add(types.TransactWriteItem{Delete: &types.Delete{
+		idx.claim = []int{tx.add(types.TransactWriteItem{Delete: &types.Delete{
 			TableName: aws.String(s.table), Key: claimKey,
 			ConditionExpression:       aws.String("#reg = :id"),
 			ExpressionAttributeNames:  map[string]string{"#reg": "registrationId"},
 			ExpressionAttributeValues: holder,
-		}}, false)
+		}}, false)}
 	case c.TakeClaim:
-		org, err := s.claimOrganization(before.EventID, before.OrgKey, before.Organization.Name, before.ID)
-		if err != nil {
+		if idx.claim, err = s.addClaimAs(&tx, before.EventID, before.Organization, before.OrgKey, before.ID); err != nil {
 			return nil, idx, err
 		}
-		idx.claim = tx.add(org, false)
 	}
 	people := convening.NewPersonKeys(convening.Team{Contact: before.Contact, Members: before.Members}, after.Team)
 	if err := s.addPeople(&tx, people, convening.SubjectStatement, after.ID, after.UpdatedAt); err != nil {

@@ -80,7 +80,9 @@ func (s *Store) UpdateRegistration(ctx context.Context, id string, reads conveni
 func (s *Store) updateItems(before registrationItem, ev eventItem, c convening.RegistrationChange) (*write, error) {
 	after := c.After
 	now := fmtTime(after.UpdatedAt)
-	regAV, err := marshal(newRegistrationItem(after))
+	ri := newRegistrationItem(after)
+	ri.keepOrgKey(before.OrgKey)
+	regAV, err := marshal(ri)
 	if err != nil {
 		return nil, err
 	}

@@ -89,7 +89,7 @@ func Registrations(out io.Writer, regs []convening.Registration) error {
 		for i, m := range r.Members {
 			roles[i] = m.Role.Label()
 		}
-		if err := w.row(r.Organization.Name, r.Organization.Type.Label(), r.Organization.County, string(r.Status), position,
+		if err := w.row(r.Organization.Name, r.Organization.Type.Label(), r.Organization.County, r.Status.Label(), position,
 			strconv.Itoa(r.Seats), r.Contact.Name, r.Contact.Email, strings.Join(roles, "; "),
 			when(r.CreatedAt), whenPtr(r.PromotedAt), whenPtr(r.CancelledAt), r.ID); err != nil {
 			return err
@@ -107,7 +107,7 @@ func Members(out io.Writer, regs []convening.Registration) error {
 	}
 	for _, r := range regs {
 		for _, m := range r.Members {
-			if err := w.row(r.Organization.Name, r.Organization.County, string(r.Status), m.Name, m.Email, m.Role.Label(),
+			if err := w.row(r.Organization.Name, r.Organization.County, r.Status.Label(), m.Name, m.Email, m.Role.Label(),
 				whenPtr(m.CheckedInAt), r.ID, m.ID); err != nil {
 				return err
 			}
@@ -123,11 +123,11 @@ func Audit(out io.Writer, records []convening.AuditRecord) error {
 		return err
 	}
 	for _, r := range records {
-		who := r.Actor.Name
-		if who == "" {
-			who = string(r.Actor.Kind)
+		what := r.Kind.Label()
+		if what == "" {
+			what = strings.ReplaceAll(string(r.Kind), "_", " ")
 		}
-		if err := w.row(when(r.At), who, string(r.Actor.Kind), string(r.Kind), r.Organization, r.Reason,
+		if err := w.row(when(r.At), r.Actor.Label(), actorKinds[r.Actor.Kind], what, r.Organization, r.Reason,
 			describe(r.Before), describe(r.After), r.Subject, r.ID); err != nil {
 			return err
 		}
@@ -144,7 +144,7 @@ func describe(m map[string]string) string {
 		if (k == "members" || k == "member" || k == "walkIn") && onlyIDs(m[k]) {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s: %s", k, m[k]))
+		parts = append(parts, fmt.Sprintf("%s: %s", k, valueWords(k, m[k])))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -155,6 +155,42 @@ var ulidRE = regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{26}$`)
 func onlyIDs(v string) bool {
 	ids := strings.Fields(v)
 	return len(ids) > 0 && !slices.ContainsFunc(ids, func(id string) bool { return !ulidRE.MatchString(id) })
+}
+
+// actorKinds say who made a change, for the audit file's column.
+var actorKinds = map[convening.ActorKind]string{convening.ActorStaff: "Staff", convening.ActorTeam: "Team", convening.ActorSystem: "System"}
+
+// valueWords words a value of an audit record as people read it: a
+// status, a role or roles, yes or no, a policy, a time in Pacific time;
+// anything else as it is.
+func valueWords(field, v string) string {
+	switch field {
+	case "status":
+		if l := convening.Status(v).Label(); l != v {
+			return l
+		}
+		return convening.StatementStatus(v).Label()
+	case "role":
+		return convening.Role(v).Label()
+	case "roles", "requiredRoles":
+		roles := strings.Fields(v)
+		for i, r := range roles {
+			roles[i] = convening.Role(r).Label()
+		}
+		return strings.Join(roles, ", ")
+	case "waitlistPolicy":
+		return map[string]string{"strict": "in order", "fill": "fill the seats"}[v]
+	}
+	switch v {
+	case "true":
+		return "yes"
+	case "false":
+		return "no"
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return when(t)
+	}
+	return v
 }
 
 // Source is what an event's files are read from: the event

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"cmp"
 	"io"
 	"strconv"
 	"strings"
@@ -13,12 +14,14 @@ import (
 // reviewer when nobody has reviewed it yet), with the answers, the scores
 // per criterion, and every staff decision with its reason.
 func Statements(out io.Writer, criteria []convening.Criterion, records []convening.StatementRecord) error {
-	header := []string{"Statement", "Organization", "Type", "County", "Status", "Complete", "Seats", "Members",
+	// The statement's id is the last column: people read the organization
+	// first; a program matches the id.
+	header := []string{"Organization", "Type", "County", "Status", "All members confirmed", "Seats", "Members",
 		"Submitted", "Experience", "Reasons", "Invitation deadline", "Message to the team", "Decisions", "Reviewer"}
 	for _, c := range criteria {
 		header = append(header, c.Label)
 	}
-	header = append(header, "Mean", "Comment")
+	header = append(header, "Mean", "Comment", "Statement id")
 	w, err := newWriter(out, header...)
 	if err != nil {
 		return err
@@ -35,7 +38,7 @@ func Statements(out io.Writer, criteria []convening.Criterion, records []conveni
 		}
 		var decisions []string
 		for _, d := range r.Decisions {
-			line := when(d.At) + " " + string(d.Kind) + " by " + d.Actor.Name
+			line := when(d.At) + " " + cmp.Or(d.Kind.Label(), string(d.Kind)) + " by " + d.Actor.Label()
 			if d.Reason != "" {
 				line += ": " + d.Reason
 			}
@@ -48,19 +51,24 @@ func Statements(out io.Writer, criteria []convening.Criterion, records []conveni
 		if st.Message != nil {
 			message = *st.Message
 		}
-		base := []string{st.ID, st.Organization.Name, st.Organization.Type.Label(), st.Organization.County, string(st.Status),
-			strconv.FormatBool(st.Complete), strconv.Itoa(st.Seats()), strings.Join(members, "; "), when(st.SubmittedAt),
+		complete := "no"
+		if st.Complete {
+			complete = "yes"
+		}
+		base := []string{st.Organization.Name, st.Organization.Type.Label(), st.Organization.County, st.Status.Label(),
+			complete, strconv.Itoa(st.Seats()), strings.Join(members, "; "), when(st.SubmittedAt),
 			st.Experience, st.Reasons, deadline, message, strings.Join(decisions, "; ")}
 		if len(r.Reviews) == 0 {
 			row := append(append([]string{}, base...), "")
 			row = append(row, make([]string, len(criteria)+2)...)
+			row = append(row, st.ID)
 			if err := w.row(row...); err != nil {
 				return err
 			}
 			continue
 		}
 		for _, rev := range r.Reviews {
-			row := append(append([]string{}, base...), rev.Reviewer.Name)
+			row := append(append([]string{}, base...), rev.Reviewer.Label())
 			for _, c := range criteria {
 				score := ""
 				if v, ok := rev.Scores[c.ID]; ok {
@@ -69,7 +77,7 @@ func Statements(out io.Writer, criteria []convening.Criterion, records []conveni
 				row = append(row, score)
 			}
 			mean := convening.Summarize(criteria, []convening.Review{rev}).Mean
-			row = append(row, strconv.FormatFloat(mean, 'f', 2, 64), rev.Comment)
+			row = append(row, strconv.FormatFloat(mean, 'f', 2, 64), rev.Comment, st.ID)
 			if err := w.row(row...); err != nil {
 				return err
 			}

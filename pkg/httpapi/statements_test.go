@@ -174,7 +174,7 @@ func TestStatementFlow(t *testing.T) {
 		t.Fatalf("decline after accepting: %d %v", st, body)
 	}
 	csv := a.raw("GET /api/admin/events/{eventId}/exports/{file}", map[string]string{"eventId": "sym", "file": "statements.csv"}, staff(), "")
-	if csv.StatusCode != http.StatusOK || !strings.Contains(csv.Body, "Collaboration history") || !strings.Contains(csv.Body, "invited by") ||
+	if csv.StatusCode != http.StatusOK || !strings.Contains(csv.Body, "Collaboration history") || !strings.Contains(csv.Body, "Invited by") ||
 		!strings.Contains(csv.Body, "District 1") || strings.Count(csv.Body, "\r\n") != 2 {
 		t.Fatalf("statements.csv: %d %q", csv.StatusCode, csv.Body)
 	}

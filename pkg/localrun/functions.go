@@ -60,14 +60,14 @@ var registry = map[string]build{
 		if err != nil {
 			return nil, err
 		}
-		return frontdoor.Lambda(httpapi.Register(convening.NewRegistrationService(p.basics(), p.store, s.Tokens), p.log)), nil
+		return frontdoor.Lambda(httpapi.Register(convening.NewRegistrationService(p.basics().WithContact(p.contact), p.store, s.Tokens), p.log)), nil
 	},
 	deploy.Registration: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return frontdoor.Lambda(httpapi.Registration(convening.NewRegistrationService(p.basics(), p.store, s.Tokens),
+		return frontdoor.Lambda(httpapi.Registration(convening.NewRegistrationService(p.basics().WithContact(p.contact), p.store, s.Tokens),
 			convening.NewLinksService(p.basics(), p.store), convening.NewBillingService(p.basics(), p.store, s.Tokens, p.payee()), p.log)), nil
 	},
 	deploy.Statements: func(ctx context.Context, p *parts) (any, error) {
@@ -75,7 +75,7 @@ var registry = map[string]build{
 		if err != nil {
 			return nil, err
 		}
-		return frontdoor.Lambda(httpapi.Statements(convening.NewStatementService(p.basics(), p.store, s.Tokens), p.log)), nil
+		return frontdoor.Lambda(httpapi.Statements(convening.NewStatementService(p.basics().WithContact(p.contact), p.store, s.Tokens), p.log)), nil
 	},
 	deploy.Admin: func(_ context.Context, p *parts) (any, error) {
 		b := p.basics()
@@ -96,12 +96,12 @@ var registry = map[string]build{
 		if err != nil {
 			return nil, err
 		}
-		b := p.basics()
+		b := p.basics().WithContact(p.contact)
 		services := web.Services{EventService: convening.NewEventService(b, p.store),
 			RegistrationService: convening.NewRegistrationService(b, p.store, s.Tokens), StatementService: convening.NewStatementService(b, p.store, s.Tokens),
 			LinksService: convening.NewLinksService(b, p.store), BillingService: convening.NewBillingService(b, p.store, s.Tokens, p.payee()),
-			SurveyAnswerService: convening.NewSurveyAnswerService(b, p.store, s.Tokens)}
-		site, err := web.New(services, web.Options{CSRFKey: s.Derive(web.CSRFKeyLabel), CSRFPreviousKeys: s.DerivePrevious(web.CSRFKeyLabel), Log: p.log})
+			SurveyAnswerService: convening.NewSurveyAnswerService(b, p.store, s.Tokens), DuplicateService: convening.NewDuplicateService(b, p.store)}
+		site, err := web.New(services, web.Options{CSRFKey: s.Derive(web.CSRFKeyLabel), CSRFPreviousKeys: s.DerivePrevious(web.CSRFKeyLabel), Log: p.log, Contact: p.contact})
 		if err != nil {
 			return nil, err
 		}
@@ -113,15 +113,16 @@ var registry = map[string]build{
 			return nil, err
 		}
 		pool := cognito.Pool{Issuer: p.c.CognitoIssuer, ClientID: p.c.CognitoClientID, LoginURL: p.c.CognitoLoginURL}
-		b := p.basics()
+		b := p.basics().WithContact(p.contact)
 		services := console.Services{EventService: convening.NewEventService(b, p.store), StaffService: convening.NewStaffService(b, p.store),
 			ReviewService: convening.NewReviewService(b, p.store), NoticeService: convening.NewNoticeService(b, p.store),
 			OrganizationService: convening.NewOrganizationService(b, p.store), PrivacyService: convening.NewPrivacyService(b, p.store),
-			FeeService:    convening.NewFeeService(b, p.store, p.payee()),
-			SurveyService: convening.NewSurveyService(b, p.store, convening.CheckIns{Store: p.store})}
+			FeeService:       convening.NewFeeService(b, p.store, p.payee()),
+			SurveyService:    convening.NewSurveyService(b, p.store, convening.CheckIns{Store: p.store}),
+			DuplicateService: convening.NewDuplicateService(b, p.store)}
 		h, err := console.New(ctx, services, p.store, console.Options{Pool: pool, PublicURL: p.c.PublicURL,
 			Key:          s.Derive(console.KeyLabel),
-			PreviousKeys: s.DerivePrevious(console.KeyLabel), Log: p.log})
+			PreviousKeys: s.DerivePrevious(console.KeyLabel), Log: p.log, Contact: p.contact})
 		if err != nil {
 			return nil, err
 		}
@@ -165,6 +166,8 @@ type parts struct {
 	c     FunctionConfig
 	log   *slog.Logger
 	store *dynamostore.Store
+	// contact is the program's contact, from c, as the mains read it.
+	contact convening.ProgramContact
 }
 
 // payee is who the invoices are issued by, from the payee's variables.
@@ -201,7 +204,11 @@ func NewFunction(ctx context.Context, name string, c FunctionConfig) (any, error
 		log = c.Logger(os.Stderr)
 	}
 	opts := append([]func(*dynamodb.Options){localaws.DynamoDBEndpoint(c.DynamoDBEndpoint)}, c.DynamoDBOptions...)
-	p := &parts{c: c, log: log, store: dynamostore.Open(localaws.Config(), c.Table, log, opts...)}
+	contact, err := convening.ProgramContactFrom(c.ContactName, c.ContactEmail, c.ContactPhone)
+	if err != nil {
+		return nil, fmt.Errorf("function %s: %w", name, err)
+	}
+	p := &parts{c: c, log: log, store: dynamostore.Open(localaws.Config(), c.Table, log, opts...), contact: contact}
 	h, err := b(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("function %s: %w", name, err)

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/calmi/convenings/pkg/cognito"
+	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
 	"github.com/calmi/convenings/pkg/dynamostore"
 	"github.com/calmi/convenings/pkg/localaws"
@@ -53,6 +54,9 @@ type SystemOptions struct {
 	TokenSecret string
 	Sender      string
 	PublicURL   string
+	// Contact is the program's contact, at the foot of every page and
+	// email (as the CDK context sets it in AWS); zero: none.
+	Contact convening.ProgramContact
 	// SESMaxSendRate is the mailer's emails per second; 0 means 50.
 	SESMaxSendRate float64
 	// SweepInterval is how often the scheduled functions run here (the
@@ -143,7 +147,8 @@ func StartSystem(ctx context.Context, o SystemOptions) (sys *System, err error) 
 			SenderEmail: o.Sender, SESMaxSendRate: strconv.FormatFloat(rate, 'f', -1, 64),
 			SESConfigurationSet: ConfigurationSet,
 			CognitoIssuer:       sys.Pool.Issuer, CognitoClientID: sys.Pool.ClientID, CognitoLoginURL: sys.LoginURL,
-			PayeeName: o.PayeeName, PayeeAddress: o.PayeeAddress, PayeeTaxID: o.PayeeTaxID, PaymentInstructions: o.PaymentInstructions},
+			PayeeName: o.PayeeName, PayeeAddress: o.PayeeAddress, PayeeTaxID: o.PayeeTaxID, PaymentInstructions: o.PaymentInstructions,
+			ContactName: o.Contact.Name, ContactEmail: o.Contact.Email, ContactPhone: o.Contact.Phone},
 		DynamoDBEndpoint: sys.DynamoDBURL, SESEndpoint: sys.SESURL,
 	}); err != nil {
 		return sys, err

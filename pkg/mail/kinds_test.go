@@ -109,6 +109,7 @@ func TestWriteSamples(t *testing.T) {
 	}
 	links := testLinks(t)
 	links.Organizer = "CA LMI <convenings@example.org>"
+	links.Contact = testContact
 	for kind := range kinds {
 		m, err := Render(sampleNotice(kind), links)
 		if err != nil {

@@ -44,6 +44,10 @@ type Links struct {
 	Organizer string
 	// Payee issues the invoices the fee emails attach (billing.go).
 	Payee convening.Payee
+	// Contact is the program's contact, at the foot of every email and
+	// wherever an email says whom to write to; zero: the email says to
+	// reply to it.
+	Contact convening.ProgramContact
 }
 
 // Validate reports whether the links can be built, so that a wrong
@@ -51,6 +55,11 @@ type Links struct {
 func (l Links) Validate() error {
 	if _, err := l.base(); err != nil {
 		return err
+	}
+	if !l.Contact.IsZero() {
+		if err := l.Contact.Validate(); err != nil {
+			return fmt.Errorf("mail: %w", err)
+		}
 	}
 	if l.Tokens == nil {
 		return errors.New("mail: links need manage tokens")
@@ -334,6 +343,23 @@ type view struct {
 	Confirmed     int
 	// StaffEmail is whom the team writes to ("" if unknown: they reply).
 	StaffEmail string
+	// Contact is the program's contact, at the foot of every email (nil
+	// if none is set).
+	Contact *contactView
+}
+
+// contactView is the program's contact as emails show it.
+type contactView struct {
+	Name, Email, Phone string
+	// PhoneURI is the phone's tel: link, made of its digits alone.
+	PhoneURI htmltemplate.URL
+}
+
+func newContactView(c convening.ProgramContact) *contactView {
+	if c.IsZero() {
+		return nil
+	}
+	return &contactView{Name: oneLine(c.Name), Email: c.Email, Phone: oneLine(c.Phone), PhoneURI: htmltemplate.URL(c.PhoneURI())}
 }
 
 // linkView is one link of a person's links email.
@@ -388,6 +414,7 @@ func Render(n convening.Notice, links Links) (Message, error) {
 		SeatsLabel:       "Seats",
 		Seats:            n.Seats,
 		WaitlistPosition: n.WaitlistPosition,
+		Contact:          newContactView(links.Contact),
 		Waiting:          n.Status == convening.StatusWaitlisted || n.Kind == convening.NoticeWaitlisted,
 		DeadlineLabel:    spec.deadlineLabel,
 	}
@@ -469,6 +496,9 @@ func Render(n convening.Notice, links Links) (Message, error) {
 		v.MessageText = indented(v.Message)
 		if a, err := netmail.ParseAddress(links.Organizer); err == nil {
 			v.StaffEmail = a.Address
+		}
+		if v.Contact != nil {
+			v.StaffEmail = v.Contact.Email
 		}
 	}
 	// Who has confirmed matters until staff decide.

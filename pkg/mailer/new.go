@@ -37,7 +37,11 @@ func New(store *dynamostore.Store, ses *sesv2.Client, tokens *convening.ManageTo
 		}
 		rate = r
 	}
-	links := mail.Links{BaseURL: c.PublicURL, Tokens: tokens, Organizer: c.SenderEmail,
+	contact, err := convening.ProgramContactFrom(c.ContactName, c.ContactEmail, c.ContactPhone)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", strings.Join(deploy.ContactEnv, ", "), err)
+	}
+	links := mail.Links{BaseURL: c.PublicURL, Tokens: tokens, Organizer: c.SenderEmail, Contact: contact,
 		Payee: convening.PayeeFrom(c.PayeeName, c.PayeeAddress, c.PayeeTaxID, c.PaymentInstructions)}
 	m, err := mail.NewMailer(store, mail.NewSES(sendEmail(ses.SendEmail), c.SenderEmail, c.SESConfigurationSet), links, mail.NewLimiter(rate), log)
 	if err != nil {

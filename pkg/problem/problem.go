@@ -62,6 +62,10 @@ type Document struct {
 	// OmittedErrors counts the field errors beyond the first
 	// convening.MaxFieldErrors.
 	OmittedErrors int `json:"omittedErrors,omitempty"`
+	// RegisteredBy, on organization_already_registered, says who holds the
+	// organization's place (its contact's name, never an address) and
+	// whom at CA LMI to ask.
+	RegisteredBy *convening.TakenPlace `json:"registeredBy,omitempty"`
 }
 
 // typeBase prefixes problem type URIs; docs/api.md describes each code.
@@ -82,7 +86,7 @@ func For(err error) Document {
 		Reason: convening.ErrorReason(err), Detail: convening.ErrorMessage(err)}
 	var e *convening.Error
 	if errors.As(err, &e) && (code == convening.EINVALID || code == convening.ECONFLICT) {
-		d.Errors, d.OmittedErrors = e.Fields, e.Omitted
+		d.Errors, d.OmittedErrors, d.RegisteredBy = e.Fields, e.Omitted, e.Taken
 	}
 	return d
 }

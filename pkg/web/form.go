@@ -23,6 +23,14 @@ type teamForm struct {
 	// Problem is an error about the whole form (closed, already
 	// registered, expired form).
 	Problem string
+	// Taken, when the organization already holds a place on the event,
+	// says who holds it and whom to ask (with Problem as its summary).
+	Taken *takenView
+	// Alike, before the team registers, lists the teams of the event that
+	// look like it, for it to check; NotDuplicate is its answer that it is
+	// another organization (the box not_duplicate).
+	Alike        *alikeView
+	NotDuplicate bool
 	// CSRF and Idem are the hidden anti-forgery token and idempotency key.
 	CSRF, Idem string
 	// MaxMembers is the event's team size limit.

@@ -207,6 +207,9 @@ func (h *Handler) submitTeam(w http.ResponseWriter, r *http.Request) error {
 		form.setErrors(err)
 		return h.showForm(w, r, http.StatusBadRequest, e, form)
 	}
+	if h.askAboutLookAlikes(r, e, &form, normal) {
+		return h.showForm(w, r, http.StatusOK, e, form)
+	}
 	body, _ := json.Marshal(normal)
 	kh := sha256.Sum256([]byte("web-register\x00" + e.ID + "\x00" + form.Idem))
 	bh := sha256.Sum256(body)
@@ -247,7 +250,7 @@ func (h *Handler) formFailed(w http.ResponseWriter, r *http.Request, e convening
 		if text == "" {
 			return err
 		}
-		form.Problem = text
+		form.Problem, form.Taken = text, h.newTakenView(err, org)
 	}
 	return h.showForm(w, r, problem.Status(err), e, form)
 }
@@ -260,10 +263,11 @@ func problemText(err error, form teamForm, org string) string {
 	case convening.ReasonIdempotencyKeyReused:
 		return "This form was already sent with different details. Please check them and press “" + form.Button() + "” again."
 	case convening.ReasonOrganizationRegistered:
+		// Who holds the place, and whom to ask: formFailed's Taken.
 		if form.Statement {
-			return org + " already has an active statement of interest or registration for this event. Use the private link in the email we sent your contact to see it."
+			return org + " already has an active statement of interest or registration for this event."
 		}
-		return org + " already has an active registration for this event. Use the private link in your confirmation email to see or change it."
+		return org + " already has an active registration for this event."
 	case convening.ReasonRegistrationClosed, convening.ReasonRegistrationNotOpenYet:
 		if form.Statement {
 			return "Statements of interest for this event are not open right now."

@@ -15,6 +15,9 @@ type Services struct {
 	*convening.LinksService
 	*convening.BillingService
 	*convening.SurveyAnswerService
+	// DuplicateService warns a team of look-alike teams before it
+	// registers (Services.LookAlikes); without it, no warning.
+	DuplicateService *convening.DuplicateService
 }
 
 var _ Service = Services{}

@@ -51,6 +51,9 @@ func (h *Handler) submitStatement(w http.ResponseWriter, r *http.Request) error 
 		form.setErrors(err)
 		return h.showForm(w, r, http.StatusBadRequest, e, form)
 	}
+	if h.askAboutLookAlikes(r, e, &form, st.Team) {
+		return h.showForm(w, r, http.StatusOK, e, form)
+	}
 	body, _ := json.Marshal(st)
 	kh := sha256.Sum256([]byte("web-statement\x00" + e.ID + "\x00" + form.Idem))
 	bh := sha256.Sum256(body)

@@ -395,7 +395,8 @@ func TestOneStatementPerOrganization(t *testing.T) {
 	if p.status != 409 {
 		t.Fatalf("second: %d", p.status)
 	}
-	p.has(t, "District 1 already has an active statement of interest or registration for this event.")
+	// The refusal says who holds the place and whom to ask (duplicates.go).
+	p.has(t, "District 1</strong> already has a statement of interest for this event (submitted), made by its contact,", `href="/links"`)
 
 	// The same form sent twice is one statement.
 	f := statementForm(2, 4)

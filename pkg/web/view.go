@@ -92,13 +92,16 @@ type page struct {
 	// Script loads the form script (only pages with the team form).
 	Script bool
 	Data   any
+	// Contact is the program's contact, at the foot of the page; nil if
+	// none is set.
+	Contact *contactView
 }
 
 // render answers the named page with the given status; it writes nothing
 // if the template fails (the error page answers instead).
 func (h *Handler) render(w http.ResponseWriter, status int, name, title string, data any, script bool) error {
 	var b bytes.Buffer
-	if err := pages[name].Execute(&b, page{Title: title, Script: script, Data: data}); err != nil {
+	if err := pages[name].Execute(&b, page{Title: title, Script: script, Data: data, Contact: h.contact}); err != nil {
 		return fmt.Errorf("render page %s: %w", name, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -112,16 +115,21 @@ type errorView struct {
 	Status  int
 	Heading string
 	Message string
+	// LostLink: the page may be a private link mistyped or out of date
+	// (404): it offers the links by email again.
+	LostLink bool
+	Contact  *contactView
 }
 
 // errorPage renders a page that says what happened in plain words and
 // nothing about the cause.
 func (h *Handler) errorPage(w http.ResponseWriter, status int) {
-	v := errorView{Status: status}
+	v := errorView{Status: status, Contact: h.contact}
 	switch status {
 	case http.StatusNotFound:
 		v.Heading = "We can't find that page"
-		v.Message = "The link may be mistyped, or the page may have moved. If you followed the private link from one of our emails, please copy the whole link into your browser's address bar."
+		v.Message = "The link may be mistyped, or the page may have moved."
+		v.LostLink = true
 	case http.StatusBadRequest, http.StatusForbidden, http.StatusUnauthorized,
 		http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType:
 		v.Heading = "We couldn't read that request"
@@ -136,10 +144,10 @@ func (h *Handler) errorPage(w http.ResponseWriter, status int) {
 		status = http.StatusInternalServerError
 		v.Status = status
 		v.Heading = "Something went wrong on our side"
-		v.Message = "We're sorry. Please try again in a few minutes. If it keeps happening, email CA LMI staff."
+		v.Message = "We're sorry. Please try again in a few minutes. If it keeps happening, let us know."
 	}
 	var b bytes.Buffer
-	if err := pages["error"].Execute(&b, page{Title: v.Heading, Data: v}); err != nil {
+	if err := pages["error"].Execute(&b, page{Title: v.Heading, Data: v, Contact: h.contact}); err != nil {
 		h.log.Error("render error page", "error", err)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(status)

@@ -26,6 +26,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -54,6 +55,9 @@ type Options struct {
 	// secret rotated); only CSRFKey signs.
 	CSRFPreviousKeys [][]byte
 	Log              *slog.Logger
+	// Contact is the program's contact, at the foot of every page; zero:
+	// "CA LMI staff", without an address.
+	Contact convening.ProgramContact
 }
 
 // Service is what the website needs of the domain (Services: the events,
@@ -88,6 +92,8 @@ type Service interface {
 	Billing
 	// The evaluation survey.
 	SurveyPages
+	// Teams of the event that look like one about to register.
+	LookAlikes(ctx context.Context, eventID string, team convening.Team) ([]convening.Resemblance, error)
 }
 
 // Handler serves the website: a net/http handler behind the front door
@@ -100,6 +106,7 @@ type Handler struct {
 	// csrfPrevious verify as csrf does; they never sign.
 	csrfPrevious [][]byte
 	log          *slog.Logger
+	contact      *contactView
 }
 
 // New returns the website's handler.
@@ -107,7 +114,13 @@ func New(svc Service, opts Options) (*Handler, error) {
 	if len(opts.CSRFKey) < 32 {
 		return nil, errors.New("web: the CSRF key must be at least 32 bytes")
 	}
-	h := &Handler{svc: svc, billing: svc, csrf: append([]byte(nil), opts.CSRFKey...), csrfPrevious: opts.CSRFPreviousKeys, log: opts.Log}
+	if !opts.Contact.IsZero() {
+		if err := opts.Contact.Validate(); err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+	}
+	h := &Handler{svc: svc, billing: svc, csrf: append([]byte(nil), opts.CSRFKey...), csrfPrevious: opts.CSRFPreviousKeys, log: opts.Log,
+		contact: newContactView(opts.Contact)}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
