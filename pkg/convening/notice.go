@@ -86,6 +86,9 @@ type Notice struct {
 	// knows their colleague); nil on every other email. Emails show the
 	// name only.
 	SubmittedBy *Contact `json:"submittedBy,omitempty"`
+	// Announcement is what staff wrote, on an announcement, a reminder or
+	// a test of either (announcement_notice.go).
+	Announcement *AnnouncementContent `json:"announcement,omitempty"`
 }
 
 // EventSummary is what a notice shows of an event.
@@ -134,6 +137,8 @@ type NoticeRecord struct {
 	SentAt    *time.Time `json:"sentAt,omitempty"`
 	FailedAt  *time.Time `json:"failedAt,omitempty"`
 	MessageID string     `json:"messageId,omitempty"`
+	// AnnouncementID names the announcement the notice carries.
+	AnnouncementID string `json:"announcementId,omitempty"`
 }
 
 // NoticeSweepDelay is how long after it is written a notice waits before

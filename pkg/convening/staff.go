@@ -52,6 +52,9 @@ type NoticeSpec struct {
 	SubjectID   string
 	SubjectKind SubjectKind
 	MemberID    string
+	// AnnouncementID names the announcement (or reminder) the notice
+	// carries to its recipient.
+	AnnouncementID string
 }
 
 // Decision decides a change of a registration from its state as read: the
@@ -217,10 +220,12 @@ func DecideMembers(actor Actor, auditID, noticeID string, members []Member, reas
 		for _, m := range members {
 			// Check-in and confirmation are the system's records: kept
 			// from the member as stored, never taken from the change.
+			// So are the answers: the member's own, changed on the team's
+			// page; a new member has answered nothing yet.
 			if was, ok := old[m.ID]; ok && m.ID != "" {
-				m.CheckedInAt, m.ConfirmedAt = was.CheckedInAt, was.ConfirmedAt
+				m.CheckedInAt, m.ConfirmedAt, m.Answers = was.CheckedInAt, was.ConfirmedAt, was.Answers
 			} else {
-				m.ID, m.CheckedInAt, m.ConfirmedAt = newID(), nil, nil
+				m.ID, m.CheckedInAt, m.ConfirmedAt, m.Answers = newID(), nil, nil, nil
 			}
 			next = append(next, m)
 		}

@@ -117,6 +117,9 @@ type Member struct {
 	// ConfirmedAt is when the member confirmed, by their personal link,
 	// that they will attend with the team (statements of interest).
 	ConfirmedAt *time.Time `json:"confirmedAt,omitempty"`
+	// Answers are the member's answers to the event's questions for each
+	// member (answer.go).
+	Answers Answers `json:"answers,omitempty"`
 }
 
 // Team is what a registrant submits: an organization, a contact and members.
@@ -124,6 +127,9 @@ type Team struct {
 	Organization Organization `json:"organization"`
 	Contact      Contact      `json:"contact"`
 	Members      []Member     `json:"members"`
+	// Answers are the team's answers to the event's questions for the
+	// team (answer.go).
+	Answers Answers `json:"answers,omitempty"`
 }
 
 const (

@@ -17,7 +17,12 @@ import (
 // what an email shows. No text may hold bidirectional controls. It returns
 // whether the text is valid.
 func checkText(v *validation, field, s string, max int, required bool) bool {
-	multiline := multilineFields[field]
+	return checkTextLines(v, field, s, max, required, multilineFields[field])
+}
+
+// checkTextLines is checkText for a field whose path does not say whether
+// it holds lines (an answer to an event's question: its type does).
+func checkTextLines(v *validation, field, s string, max int, required, multiline bool) bool {
 	switch {
 	case s == "" && required:
 		v.add(field, RuleRequired)
