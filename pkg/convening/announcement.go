@@ -307,6 +307,8 @@ type Chunk struct {
 	Through int
 	Notices []NoticeSpec
 	Audit   []AuditRecord
+	// At is when the chunk is written (its notices' time).
+	At time.Time
 }
 
 // NextChunk plans the next chunk of a page from its progress as read, or

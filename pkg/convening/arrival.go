@@ -63,9 +63,12 @@ func DecideArrival(eventID string, draft Registration, noticeID, auditID string,
 				roles = seen.RequiredRoles
 			}
 			// The answers as kept: with the questions' labels as the team
-			// saw them.
-			reg.Team = seen.NormalizeAnswers(reg.Team)
-			questions = QuestionsKey(seen.Questions)
+			// saw them. Answers that do not fit are left as sent, for the
+			// refusal to name (the store refuses an unchecked key).
+			if seen.CheckAnswers(reg.Team) == nil {
+				reg.Team = seen.NormalizeAnswers(reg.Team)
+				questions = QuestionsKey(seen.Questions)
+			}
 		}
 		notice, audit := NoticeRegistered, AuditRegistered
 		if reg.Status == StatusWaitlisted {

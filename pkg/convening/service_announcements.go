@@ -47,9 +47,9 @@ type AnnouncementPreview struct {
 	Notice     Notice
 }
 
-// Preview checks a draft (without its reason) and says whom it would
+// PreviewAnnouncement checks a draft (without its reason) and says whom it would
 // reach now and how its email reads. Errors: ENOTFOUND, EINVALID.
-func (s *AnnouncementService) Preview(ctx context.Context, eventID string, d AnnouncementDraft) (AnnouncementPreview, error) {
+func (s *AnnouncementService) PreviewAnnouncement(ctx context.Context, eventID string, d AnnouncementDraft) (AnnouncementPreview, error) {
 	d = d.Normalize()
 	e, err := readEvent(ctx, s.store, eventID)
 	if err != nil {
@@ -79,12 +79,12 @@ func (s *AnnouncementService) Preview(ctx context.Context, eventID string, d Ann
 	return p, nil
 }
 
-// Test sends the draft to the staff member who writes it, at to, as the
+// TestAnnouncement sends the draft to the staff member who writes it, at to, as the
 // sample recipient will get it; it reaches no team and is not listed.
 // Errors: ENOTFOUND, EINVALID (the draft; ReasonNoStaffEmail without an
 // address).
-func (s *AnnouncementService) Test(ctx context.Context, actor Actor, eventID string, d AnnouncementDraft, to Contact) (AnnouncementTest, error) {
-	p, err := s.Preview(ctx, eventID, d)
+func (s *AnnouncementService) TestAnnouncement(ctx context.Context, actor Actor, eventID string, d AnnouncementDraft, to Contact) (AnnouncementTest, error) {
+	p, err := s.PreviewAnnouncement(ctx, eventID, d)
 	if err != nil {
 		return AnnouncementTest{}, err
 	}
@@ -102,7 +102,7 @@ func (s *AnnouncementService) Test(ctx context.Context, actor Actor, eventID str
 	return t, nil
 }
 
-// Send sends an announcement to the teams in its lists at this moment,
+// SendAnnouncement sends an announcement to the teams in its lists at this moment,
 // for a reason the audit log keeps, and starts writing its notices (the
 // sweep finishes what this request cannot). With an idempotency key (a
 // client's Idempotency-Key, a form's hidden key) a retry answers the first
@@ -111,7 +111,7 @@ func (s *AnnouncementService) Test(ctx context.Context, actor Actor, eventID str
 // staff pressing send reach each person once.
 // Errors: ENOTFOUND, EINVALID, ECONFLICT (ReasonNoRecipients,
 // ReasonAnnouncementDuplicate, ReasonIdempotencyKeyReused), EUNAVAILABLE.
-func (s *AnnouncementService) Send(ctx context.Context, actor Actor, eventID string, d AnnouncementDraft, idemKey string) (Announcement, bool, error) {
+func (s *AnnouncementService) SendAnnouncement(ctx context.Context, actor Actor, eventID string, d AnnouncementDraft, idemKey string) (Announcement, bool, error) {
 	d = d.Normalize()
 	if _, err := readEvent(ctx, s.store, eventID); err != nil {
 		return Announcement{}, false, err
@@ -142,7 +142,8 @@ func (s *AnnouncementService) send(ctx context.Context, a Announcement) (Announc
 		return Announcement{}, false, err
 	}
 	if replayed {
-		if got.ContentKey() != a.ContentKey() {
+		// A reminder is sent once, whatever staff changed in it since.
+		if a.ReminderID == "" && got.ContentKey() != a.ContentKey() {
 			return Announcement{}, false, NewError(ECONFLICT, ReasonIdempotencyKeyReused,
 				"This Idempotency-Key was already used with a different announcement.")
 		}
@@ -187,6 +188,7 @@ func (s *AnnouncementService) writePage(ctx context.Context, a Announcement, p R
 		if !more {
 			return written, nil
 		}
+		c.At = s.Now()
 		ok, err := s.store.WriteChunk(ctx, c)
 		if err != nil {
 			return written, err
@@ -211,11 +213,11 @@ func (s *AnnouncementService) writePage(ctx context.Context, a Announcement, p R
 // sweepPages is how many pending pages one sweep takes up.
 const sweepPages = 20
 
-// Sweep writes the notices of announcements' pages left unwritten (a
+// SweepAnnouncements writes the notices of announcements' pages left unwritten (a
 // request out of time, a writer that died), and sends the reminders whose
 // time has come. It reports how many notices it wrote. The mailer's
 // schedule runs it before sending the notices due.
-func (s *AnnouncementService) Sweep(ctx context.Context) (int, error) {
+func (s *AnnouncementService) SweepAnnouncements(ctx context.Context) (int, error) {
 	sent, rerr := s.SendDueReminders(ctx)
 	pages, err := s.store.PendingPages(ctx, sweepPages)
 	if err != nil {

@@ -17,10 +17,10 @@ func (s *RegistrationService) ChangeAnswers(ctx context.Context, id, token strin
 	return s.store.UpdateRegistration(ctx, id, ReadEvent, DecideAnswers(TeamActor, s.NewID(), change, "", s.Now()))
 }
 
-// ChangeAnswers changes a team's answers on its behalf (it asked staff to),
+// StaffChangeAnswers changes a team's answers on its behalf (it asked staff to),
 // for a reason the audit log keeps. Errors: those of
 // RegistrationService.ChangeAnswers, and EINVALID (reason).
-func (s *StaffService) ChangeAnswers(ctx context.Context, actor Actor, id string, change AnswersChange, reason string) (Registration, error) {
+func (s *StaffService) StaffChangeAnswers(ctx context.Context, actor Actor, id string, change AnswersChange, reason string) (Registration, error) {
 	return staffChange(ctx, s.store, id, reason, ReadEvent, DecideAnswers(actor, s.NewID(), change, strings.TrimSpace(reason), s.Now()))
 }
 

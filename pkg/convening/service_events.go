@@ -66,6 +66,8 @@ func (s *EventService) CreateEvent(ctx context.Context, actor Actor, e Event) (E
 		e.WaitlistPolicy = PolicyStrict
 	}
 	e = e.WithAdmissionDefaults()
+	e.Questions = NormalizeQuestions(e.Questions)
+	e.Reminders = keepReminderTimes(nil, s.withReminderIDs(normalizeReminders(e.Reminders)), now)
 	e.StartsAt, e.EndsAt = e.StartsAt.UTC(), e.EndsAt.UTC()
 	e.RegistrationOpensAt, e.RegistrationClosesAt = e.RegistrationOpensAt.UTC(), e.RegistrationClosesAt.UTC()
 	e.Counts = Counts{}
@@ -93,6 +95,10 @@ func (s *EventService) UpdateEvent(ctx context.Context, actor Actor, id string, 
 			return Event{}, err
 		}
 	}
+	if change.Reminders != nil {
+		rs := s.withReminderIDs(*change.Reminders)
+		change.Reminders = &rs
+	}
 	e, err := s.store.UpdateEvent(ctx, EventUpdate{EventID: id, Change: change, AuditID: s.NewID(), Actor: actor,
 		Reason: strings.TrimSpace(reason), Now: s.Now()})
 	if err != nil {
@@ -104,6 +110,19 @@ func (s *EventService) UpdateEvent(ctx context.Context, actor Actor, id string, 
 		}
 	}
 	return e, nil
+}
+
+// withReminderIDs gives each new reminder (one without an id) an id of
+// its own: never one a reminder had before, so a reminder added after
+// another was removed is sent in its turn.
+func (s *EventService) withReminderIDs(rs []Reminder) []Reminder {
+	out := slices.Clone(rs)
+	for i := range out {
+		if strings.TrimSpace(out[i].ID) == "" {
+			out[i].ID = strings.ToLower(s.NewID())
+		}
+	}
+	return out
 }
 
 // ValidateTeam normalizes a team and checks it for the event, reporting

@@ -57,6 +57,12 @@ type eventItem struct {
 	// offers (promote directly).
 	WaitlistOfferHours int  `json:"waitlistOfferHours,omitempty"`
 	AutoInvite         bool `json:"autoInvite,omitempty"`
+	// Questions are the event's own questions; QuestionsKey is
+	// convening.QuestionsKey of them: registrations are conditioned on the
+	// key of the questions their answers were checked against.
+	Questions    []convening.Question `json:"questions,omitempty"`
+	QuestionsKey string               `json:"questionsKey,omitempty"`
+	Reminders    []convening.Reminder `json:"reminders,omitempty"`
 
 	// seatsLeft is capacity minus the seats taken and held, stored because
 	// a condition expression cannot do arithmetic: "seatsLeft >= :seats" is
@@ -91,6 +97,7 @@ func newEventItem(e convening.Event) eventItem {
 		Admission: string(e.Admission), RequiredRoles: roles, RequiredRolesKey: convening.RequiredRolesKey(e.RequiredRoles),
 		StatementsCloseAt: fmtTimePtr(e.StatementsCloseAt), ReviewCriteria: e.ReviewCriteria, RespondWithinHours: e.RespondWithinHours,
 		WaitlistOfferHours: offerHours, AutoInvite: e.AutoInvite,
+		Questions: e.Questions, QuestionsKey: convening.QuestionsKey(e.Questions), Reminders: e.Reminders,
 		PK: eventPrefix + e.ID, SK: skEvent,
 		GSI1PK: gsiEvents, GSI1SK: fmtTime(e.StartsAt) + "#" + e.ID,
 		ID: e.ID, Title: e.Title, Kind: string(e.Kind), Description: e.Description,
@@ -116,6 +123,7 @@ func (it eventItem) event() convening.Event {
 	return convening.Event{
 		Admission: convening.Admission(it.Admission), RequiredRoles: roles, StatementsCloseAt: parseTimePtr(it.StatementsCloseAt),
 		ReviewCriteria: it.ReviewCriteria, RespondWithinHours: it.RespondWithinHours, WaitlistOffers: offers, AutoInvite: it.AutoInvite,
+		Questions: it.Questions, Reminders: it.Reminders,
 		ID: it.ID, Title: it.Title, Kind: convening.Kind(it.Kind), Description: it.Description,
 		StartsAt: parseTime(it.StartsAt), EndsAt: parseTime(it.EndsAt), Venue: it.Venue, Online: it.Online,
 		Capacity: it.Capacity, MaxTeamSize: it.MaxTeamSize,
@@ -208,6 +216,9 @@ type registrationItem struct {
 	CancelledAt  string                 `json:"cancelledAt,omitempty"`
 	ErasedAt     string                 `json:"erasedAt,omitempty"`
 	Offer        *offerItem             `json:"offer,omitempty"`
+	// Answers are the team's answers to the event's questions (each
+	// member's are in Members).
+	Answers convening.Answers `json:"answers,omitempty"`
 }
 
 func newRegistrationItem(r convening.Registration) registrationItem {
@@ -228,7 +239,7 @@ func newRegistrationItem(r convening.Registration) registrationItem {
 		OrgKey: r.Organization.Key(), Organization: r.Organization, Contact: r.Contact, Members: r.Members,
 		CreatedAt: fmtTime(r.CreatedAt), UpdatedAt: fmtTime(r.UpdatedAt),
 		PromotedAt: fmtTimePtr(r.PromotedAt), CancelledAt: fmtTimePtr(r.CancelledAt), ErasedAt: fmtTimePtr(r.ErasedAt),
-		Offer: newOfferItem(r.Offer),
+		Offer: newOfferItem(r.Offer), Answers: r.Answers,
 	}
 }
 
@@ -251,7 +262,7 @@ func (it registrationItem) registration() convening.Registration {
 	r := convening.Registration{
 		ID: it.ID, EventID: it.EventID, Status: convening.Status(it.Status), Seats: it.Seats,
 		WaitlistSeq: it.WaitlistSeq,
-		Team:        convening.Team{Organization: it.Organization, Contact: it.Contact, Members: it.Members},
+		Team:        convening.Team{Organization: it.Organization, Contact: it.Contact, Members: it.Members, Answers: it.Answers},
 		CreatedAt:   parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt),
 	}
 	if it.PromotedAt != "" {
@@ -311,6 +322,8 @@ type noticeItem struct {
 	CreatedAt   string                `json:"createdAt"`
 	SubjectKind convening.SubjectKind `json:"subjectKind,omitempty"`
 	MemberID    string                `json:"memberId,omitempty"`
+	// AnnouncementID names the announcement the notice carries.
+	AnnouncementID string `json:"announcementId,omitempty"`
 
 	State      string `json:"state"`
 	LeaseUntil string `json:"leaseUntil,omitempty"`
@@ -326,7 +339,8 @@ type noticeItem struct {
 func (it noticeItem) record() convening.NoticeRecord {
 	r := convening.NoticeRecord{ID: it.ID, Kind: convening.NoticeKind(it.Kind), SubjectID: it.SubjectID,
 		EventID: it.EventID, State: convening.NoticeState(it.State), Attempts: it.Attempts, Cause: it.Cause,
-		CreatedAt: parseTime(it.CreatedAt), MessageID: it.MessageID, SubjectKind: it.SubjectKind, MemberID: it.MemberID}
+		CreatedAt: parseTime(it.CreatedAt), MessageID: it.MessageID, SubjectKind: it.SubjectKind, MemberID: it.MemberID,
+		AnnouncementID: it.AnnouncementID}
 	at := func(s string) *time.Time {
 		if s == "" {
 			return nil

@@ -32,7 +32,7 @@ func newSpecItem(n convening.NoticeSpec, eventID string, now time.Time) noticeIt
 		PK: noticePrefix + n.ID, SK: skNotice, GSI1PK: gsiUnsent, GSI1SK: dueKey(now.Add(convening.NoticeSweepDelay), n.ID),
 		GSI2PK: teamPrefix + n.SubjectID, GSI2SK: noticePrefix + fmtTime(now) + "#" + n.ID,
 		ID: n.ID, Kind: string(n.Kind), SubjectID: n.SubjectID, EventID: eventID,
-		SubjectKind: n.SubjectKind, MemberID: n.MemberID,
+		SubjectKind: n.SubjectKind, MemberID: n.MemberID, AnnouncementID: n.AnnouncementID,
 		CreatedAt: fmtTime(now), State: string(convening.NoticePending),
 	}
 }
@@ -212,6 +212,9 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 // hydrateNotice fills a notice with its subject (registration or
 // statement) and event, read in one BatchGetItem.
 func (s *Store) hydrateNotice(ctx context.Context, it noticeItem) (convening.Notice, error) {
+	if it.AnnouncementID != "" {
+		return s.announcementNotice(ctx, it)
+	}
 	subject := key(regPrefix+it.SubjectID, skReg)
 	if it.SubjectKind == convening.SubjectStatement {
 		subject = key(stmtPrefix+it.SubjectID, skStmt)

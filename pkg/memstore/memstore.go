@@ -39,6 +39,8 @@ type Store struct {
 	reviews         map[string]map[string]convening.Review
 	// aliases are merged spellings of organizations, by the merged key.
 	aliases map[string]convening.OrganizationAlias
+	// ann are staff's announcements and the event's reminders as sent.
+	ann announcements
 }
 
 type event struct {
@@ -353,6 +355,10 @@ func (s *Store) withPosition(reg convening.Registration) convening.Registration 
 // pointers with the store.
 func clone(r convening.Registration) convening.Registration {
 	r.Members = slices.Clone(r.Members)
+	r.Answers = cloneAnswers(r.Answers)
+	for i := range r.Members {
+		r.Members[i].Answers = cloneAnswers(r.Members[i].Answers)
+	}
 	r.WaitlistPosition, r.PromotedAt, r.CancelledAt = copied(r.WaitlistPosition), copied(r.PromotedAt), copied(r.CancelledAt)
 	r.ErasedAt, r.Offer = copied(r.ErasedAt), copied(r.Offer)
 	return r

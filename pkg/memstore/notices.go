@@ -15,7 +15,8 @@ import (
 // lock.
 func (s *Store) addSpec(n convening.NoticeSpec, eventID string, now time.Time) {
 	s.notices[n.ID] = &notice{NoticeRecord: convening.NoticeRecord{ID: n.ID, Kind: n.Kind, SubjectID: n.SubjectID, EventID: eventID,
-		SubjectKind: n.SubjectKind, MemberID: n.MemberID, State: convening.NoticePending, CreatedAt: now}, due: now.Add(convening.NoticeSweepDelay)}
+		SubjectKind: n.SubjectKind, MemberID: n.MemberID, AnnouncementID: n.AnnouncementID, State: convening.NoticePending, CreatedAt: now},
+		due: now.Add(convening.NoticeSweepDelay)}
 }
 
 // ClaimNotice leases a due notice to one sender.
@@ -96,6 +97,9 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 		return convening.Notice{}, fmt.Errorf("notice %s: %w", id, convening.ErrNoticeNotFound)
 	}
 	ev := s.events[n.EventID]
+	if n.AnnouncementID != "" && ev != nil {
+		return s.announcementNotice(n, ev)
+	}
 	if n.SubjectKind == convening.SubjectStatement {
 		st := s.statements[n.SubjectID]
 		if st == nil || ev == nil {

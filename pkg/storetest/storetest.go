@@ -35,6 +35,7 @@ type Store interface {
 	convening.NoticeStorage
 	convening.OrganizationStorage
 	convening.PrivacyStorage
+	convening.AnnouncementStorage
 	convening.Outbox
 	convening.Notices
 	convening.SentNotices
@@ -81,6 +82,20 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 		{"Reviews", testReviews},
 		{"MergeOrganizations", testMergeOrganizations},
 		{"StatementPrivacy", testStatementPrivacy},
+		// The event's own questions and staff writing to the teams
+		// (questions.go, announcements.go).
+		{"QuestionsAndAnswers", testQuestionsAndAnswers},
+		{"AnswersAfterQuestionsChange", testAnswersAfterQuestionsChange},
+		{"ChangeAnswers", testChangeAnswers},
+		{"BadAnswersChangeNothing", testBadAnswersChangeNothing},
+		{"SensitiveAnswersExpire", testSensitiveAnswersExpire},
+		{"AnnouncementToContacts", testAnnouncementToContacts},
+		{"AnnouncementToMembers", testAnnouncementToMembers},
+		{"AnnouncementOnce", testAnnouncementOnce},
+		{"AnnouncementPagesResume", testAnnouncementPagesResume},
+		{"AnnouncementTest", testAnnouncementTestSend},
+		{"Reminders", testReminders},
+		{"RaceAnnouncementAndRegistrations", testRaceAnnouncementAndRegistrations},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
