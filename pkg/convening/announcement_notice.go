@@ -9,6 +9,8 @@ type AnnouncementContent struct {
 	ID      string `json:"id"`
 	Subject string `json:"subject"`
 	Text    string `json:"text"`
+	// Audience are the lists it went to.
+	Audience []Status `json:"audience"`
 	// Reminder says it is one of the event's reminders; HoursBefore how
 	// long before the event it was due.
 	Reminder    bool `json:"reminder,omitempty"`
@@ -32,7 +34,8 @@ func AnnouncementNotice(rec NoticeRecord, a Announcement, r Registration, e Even
 	n := Notice{ID: rec.ID, Kind: rec.Kind, SubjectID: r.ID, To: r.Contact, Organization: r.Organization,
 		Members: r.Members, Seats: r.Seats, Status: r.Status, Event: e.Summary(), CreatedAt: rec.CreatedAt,
 		MemberID: rec.MemberID}
-	n.Announcement = &AnnouncementContent{ID: a.ID, Subject: a.Subject, Text: a.Text, Reminder: a.ReminderID != "", Member: rec.MemberID != ""}
+	n.Announcement = &AnnouncementContent{ID: a.ID, Subject: a.Subject, Text: a.Text, Audience: a.Audience,
+		Reminder: a.ReminderID != "", Member: rec.MemberID != ""}
 	if reminder != nil {
 		n.Announcement.HoursBefore = reminder.HoursBefore
 	}
@@ -51,7 +54,7 @@ func AnnouncementNotice(rec NoticeRecord, a Announcement, r Registration, e Even
 func AnnouncementTestNotice(rec NoticeRecord, t AnnouncementTest, sample *Registration, e Event) Notice {
 	n := Notice{ID: rec.ID, Kind: rec.Kind, SubjectID: t.ID, SubjectKind: SubjectAnnouncement, To: t.SendTo,
 		Event: e.Summary(), CreatedAt: rec.CreatedAt}
-	n.Announcement = &AnnouncementContent{ID: t.ID, Subject: t.Subject, Text: t.Text, Test: true,
+	n.Announcement = &AnnouncementContent{ID: t.ID, Subject: t.Subject, Text: t.Text, Audience: t.Audience, Test: true,
 		Reminder: t.ReminderID != "", Member: t.AnnouncementDraft.To == ToMembers}
 	if sample != nil && t.Sample != nil {
 		n.Organization, n.Members, n.Seats, n.Status = sample.Organization, sample.Members, sample.Seats, sample.Status

@@ -167,6 +167,12 @@ const (
 	registrationContact audience = iota // the registration's manage link
 	statementContact                    // the statement's page (accept, decline, withdraw)
 	statementMember                     // one member's confirmation link, never the contact's
+	// announcementRecipient: a registration's contact (its manage link)
+	// or one member of it (no private link: a member may not act for the
+	// team), as the notice names; staffTest: the staff member testing an
+	// announcement (no private link at all).
+	announcementRecipient
+	staffTest
 )
 
 // kindSpec is how a kind of notice is rendered.
@@ -207,6 +213,10 @@ var kinds = map[convening.NoticeKind]kindSpec{
 	convening.NoticeStatementDeclined:  {audience: statementContact, template: "statement_declined", seatsLabel: "Seats requested"},
 	convening.NoticeInvitationDeclined: {audience: statementContact, template: "invitation_declined", seatsLabel: "Seats released"},
 	convening.NoticeStatementWithdrawn: {audience: statementContact, template: "statement_withdrawn", seatsLabel: "Seats requested"},
+
+	convening.NoticeAnnouncement:     {audience: announcementRecipient, template: "announcement"},
+	convening.NoticeReminder:         {audience: announcementRecipient, template: "reminder"},
+	convening.NoticeAnnouncementTest: {audience: staffTest, template: "announcement_test"},
 }
 
 // view is what the templates show; every user-supplied string in it has
@@ -257,6 +267,15 @@ type view struct {
 	Confirmed     int
 	// StaffEmail is whom the team writes to ("" if unknown: they reply).
 	StaffEmail string
+
+	// Announcements and reminders: the recipient is a member (ToMember),
+	// it is a test (Test) or a reminder; AudienceWords say which teams it
+	// went to ("registered for"), StartsIn how long before the event a
+	// reminder goes out ("7 days").
+	ToMember, Test, Reminder bool
+	AudienceWords, StartsIn  string
+	// StartsOn is when the event starts, alone.
+	StartsOn string
 }
 
 type memberView struct {
@@ -279,6 +298,11 @@ func Render(n convening.Notice, links Links) (Message, error) {
 	}
 	if err := checkAddressee(n, spec); err != nil {
 		return Message{}, err
+	}
+	if spec.audience == announcementRecipient || spec.audience == staffTest {
+		if err := checkAnnouncement(n); err != nil {
+			return Message{}, err
+		}
 	}
 	subject, err := subjectOf(n)
 	if err != nil {
@@ -310,6 +334,10 @@ func Render(n convening.Notice, links Links) (Message, error) {
 		if n.SubmittedBy != nil {
 			v.SubmittedBy = oneLine(n.SubmittedBy.Name)
 		}
+	case announcementRecipient:
+		if n.MemberID == "" {
+			v.ManageURL, err = links.ManageURL(n.SubjectID)
+		}
 	}
 	if err != nil {
 		return Message{}, err
@@ -339,6 +367,9 @@ func Render(n convening.Notice, links Links) (Message, error) {
 		if a, err := netmail.ParseAddress(links.Organizer); err == nil {
 			v.StaffEmail = a.Address
 		}
+	}
+	if a := n.Announcement; a != nil && (spec.audience == announcementRecipient || spec.audience == staffTest) {
+		announcementView(&v, n, a)
 	}
 	// Who has confirmed matters until staff decide.
 	v.Confirmations = n.Kind == convening.NoticeStatementReceived || n.Kind == convening.NoticeShortlisted || spec.audience == statementMember
@@ -391,20 +422,67 @@ func Render(n convening.Notice, links Links) (Message, error) {
 // may be addressed to that member, who must not get the contact's link.
 func checkAddressee(n convening.Notice, spec kindSpec) error {
 	wantSubject := convening.SubjectRegistration
-	if spec.audience != registrationContact {
+	switch spec.audience {
+	case statementContact, statementMember:
 		wantSubject = convening.SubjectStatement
+	case staffTest:
+		wantSubject = convening.SubjectAnnouncement
 	}
 	switch {
 	case n.SubjectKind != wantSubject:
 		return fmt.Errorf("mail: notice %s (%s) is about a %q, not a %q", n.ID, n.Kind, n.SubjectKind, wantSubject)
 	case spec.audience == statementMember && n.MemberID == "":
 		return fmt.Errorf("mail: notice %s (%s) names no member", n.ID, n.Kind)
-	case spec.audience != statementMember && n.MemberID != "":
+	case spec.audience != statementMember && spec.audience != announcementRecipient && n.MemberID != "":
 		return fmt.Errorf("mail: notice %s (%s) is for the contact but names a member", n.ID, n.Kind)
 	case spec.deadline && n.RespondBy == nil:
 		return fmt.Errorf("mail: notice %s (%s) has no deadline", n.ID, n.Kind)
 	}
 	return nil
+}
+
+// checkAnnouncement refuses an announcement's notice that is not one: no
+// content, or no address (a member who left the team, people erased).
+func checkAnnouncement(n convening.Notice) error {
+	switch {
+	case n.Announcement == nil:
+		return fmt.Errorf("mail: notice %s (%s) carries no announcement", n.ID, n.Kind)
+	case n.To.Email == "":
+		return fmt.Errorf("mail: notice %s (%s): the recipient is no longer on the team, or their address was erased", n.ID, n.Kind)
+	}
+	return nil
+}
+
+// announcementView fills what staff wrote into the view: their text as
+// paragraphs, whom it went to, and for a test the name it greets.
+func announcementView(v *view, n convening.Notice, a *convening.AnnouncementContent) {
+	v.Message = paragraphs(a.Text)
+	v.MessageText = indented(v.Message)
+	v.ToMember, v.Test, v.Reminder = a.Member, a.Test, a.Reminder
+	if a.Test {
+		v.ContactName = oneLine(a.Greeting)
+	}
+	var words []string
+	for _, s := range a.Audience {
+		switch s {
+		case convening.StatusRegistered:
+			words = append(words, "registered for")
+		case convening.StatusWaitlisted:
+			words = append(words, "on the waiting list for")
+		case convening.StatusOffered:
+			words = append(words, "offered seats at")
+		}
+	}
+	v.StartsOn = convening.When(n.Event.StartsAt, time.Time{})
+	v.AudienceWords = strings.Join(words, " or ")
+	if v.AudienceWords == "" {
+		v.AudienceWords = "of"
+	}
+	if a.HoursBefore > 0 {
+		v.StartsIn = convening.Reminder{HoursBefore: a.HoursBefore}.Before()
+	} else if a.Reminder {
+		v.StartsIn = timeLeft(n.CreatedAt, n.Event.StartsAt)
+	}
 }
 
 // invitation returns the calendar file a notice carries: an invitation
@@ -497,6 +575,18 @@ func subjectOf(n convening.Notice) (string, error) {
 		return "You declined your invitation: " + title, nil
 	case convening.NoticeStatementWithdrawn:
 		return "Statement of interest withdrawn: " + title, nil
+	case convening.NoticeAnnouncement, convening.NoticeReminder, convening.NoticeAnnouncementTest:
+		if n.Announcement == nil {
+			break
+		}
+		s := oneLine(n.Announcement.Subject)
+		if !strings.Contains(strings.ToLower(s), strings.ToLower(title)) {
+			s += ": " + title
+		}
+		if n.Kind == convening.NoticeAnnouncementTest {
+			s = "[Test] " + s
+		}
+		return s, nil
 	}
 	return "", fmt.Errorf("mail: notice %s has unknown kind %q", n.ID, n.Kind)
 }
