@@ -117,9 +117,21 @@ func testAnnouncementToContacts(t *testing.T, e *env) {
 		{draft(convening.ToContacts, convening.StatusCancelled), "audience[0]", convening.RuleOneOf},
 		{draft(convening.ToContacts, convening.StatusRegistered, convening.StatusRegistered), "audience[1]", convening.RuleDuplicateOf},
 		{draft("everyone", convening.StatusRegistered), "to", convening.RuleOneOf},
-		{func() convening.AnnouncementDraft { d := draft(convening.ToContacts, convening.StatusRegistered); d.Subject = "a\nb"; return d }(), "subject", convening.RuleSingleLine},
-		{func() convening.AnnouncementDraft { d := draft(convening.ToContacts, convening.StatusRegistered); d.Text = " "; return d }(), "text", convening.RuleRequired},
-		{func() convening.AnnouncementDraft { d := draft(convening.ToContacts, convening.StatusRegistered); d.Reason = ""; return d }(), "reason", convening.RuleRequired},
+		{func() convening.AnnouncementDraft {
+			d := draft(convening.ToContacts, convening.StatusRegistered)
+			d.Subject = "a\nb"
+			return d
+		}(), "subject", convening.RuleSingleLine},
+		{func() convening.AnnouncementDraft {
+			d := draft(convening.ToContacts, convening.StatusRegistered)
+			d.Text = " "
+			return d
+		}(), "text", convening.RuleRequired},
+		{func() convening.AnnouncementDraft {
+			d := draft(convening.ToContacts, convening.StatusRegistered)
+			d.Reason = ""
+			return d
+		}(), "reason", convening.RuleRequired},
 	} {
 		_, _, err := e.svc.SendAnnouncement(ctx, staff, "inst", c.d, "")
 		if got := fieldsOf(err); got[c.field] != c.rule || len(got) != 1 {

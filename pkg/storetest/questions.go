@@ -157,7 +157,7 @@ func testAnswersAfterQuestionsChange(t *testing.T, e *env) {
 	qs := Questions()
 	qs[0].Label = "Arrival"
 	qs[0].Choices = []string{"Day one", "Day two"}
-	qs[4].Required = true // the badge's name, which nobody answered
+	qs[4].Required = true        // the badge's name, which nobody answered
 	qs = slices.Delete(qs, 2, 3) // dietary is gone
 	ev, err := e.svc.UpdateEvent(ctx, staff, "inst", convening.EventChange{Questions: &qs}, "The hotel changed")
 	if err != nil {
