@@ -381,7 +381,11 @@ func (t Team) HasAnswers() bool {
 
 // AnswersChange is a team changing its answers: the team's, and each
 // member's by member id. An answer given replaces the one kept; a Cleared
-// one removes it; a question not named keeps its answer.
+// one removes it; a question not named keeps its answer. Errors name a
+// member's answers by the member's place in the registration
+// (members[2].answers.dietary: the registration's third member), and a
+// member the registration does not have by its place in the change
+// (members[0].id).
 type AnswersChange struct {
 	Answers Answers         `json:"answers,omitempty"`
 	Members []MemberAnswers `json:"members,omitempty"`
@@ -430,13 +434,14 @@ func DecideAnswers(actor Actor, auditID string, change AnswersChange, reason str
 		after.Answers = mergeAnswers(&v, "answers", reg.Answers, change.Answers, team)
 		after.Members = slices.Clone(reg.Members)
 		for i, m := range change.Members {
-			p := fmt.Sprintf("members[%d]", i)
 			j := slices.IndexFunc(after.Members, func(x Member) bool { return x.ID == m.ID && m.ID != "" })
 			if j < 0 {
-				v.add(p+".id", RuleOneOf, "values", memberIDs(reg.Members))
+				v.add(fmt.Sprintf("members[%d].id", i), RuleOneOf, "values", memberIDs(reg.Members))
 				continue
 			}
-			after.Members[j].Answers = mergeAnswers(&v, p+".answers", after.Members[j].Answers, m.Answers, member)
+			// A member's answers are named by the member's place in the
+			// registration (as it lists them), whatever the change's order.
+			after.Members[j].Answers = mergeAnswers(&v, fmt.Sprintf("members[%d].answers", j), after.Members[j].Answers, m.Answers, member)
 		}
 		// Every required question answered, as on the registration form.
 		for _, q := range team {

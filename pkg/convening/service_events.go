@@ -90,7 +90,9 @@ func (s *EventService) UpdateEvent(ctx context.Context, actor Actor, id string, 
 	if !ValidEventID(id) {
 		return Event{}, ErrEventNotFound
 	}
-	if strings.TrimSpace(reason) != "" {
+	// Questions and reminders change what teams are asked and told: the
+	// audit log says why.
+	if strings.TrimSpace(reason) != "" || change.Questions != nil || change.Reminders != nil {
 		if err := CheckReason(reason); err != nil {
 			return Event{}, err
 		}

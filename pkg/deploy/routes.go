@@ -102,6 +102,10 @@ var Routes = []Route{
 	{Method: "POST", Path: "/api/statements/{statementId}/decline", Function: Statements, Throttle: ThrottleCancel, Public: teamLink},
 	{Method: "POST", Path: "/api/statements/{statementId}/members/{memberId}/confirm", Function: Statements, Throttle: ThrottleRegister, Public: memberLink},
 	{Method: "DELETE", Path: "/api/registrations/{registrationId}", Function: Registration, Throttle: ThrottleCancel, Public: teamLink},
+	// A team changes its registration (its answers to the event's
+	// questions): one transaction on the registration, throttled as
+	// registering is.
+	{Method: "PATCH", Path: "/api/registrations/{registrationId}", Function: Registration, Throttle: ThrottleRegister, Public: teamLink},
 	{Method: "POST", Path: "/api/admin/events", Function: Admin, Roles: staffOnly},
 	{Method: "PATCH", Path: "/api/admin/events/{eventId}", Function: Admin, Roles: staffOnly},
 	// The roster names people: staff only.
@@ -133,6 +137,15 @@ var Routes = []Route{
 	{Method: "POST", Path: "/api/admin/statements/{statementId}/extend", Function: Admin, Roles: staffOnly},
 	{Method: "POST", Path: "/api/admin/statements/{statementId}/reinstate", Function: Admin, Roles: staffOnly},
 	{Method: "POST", Path: "/api/admin/organizations/erase", Function: Admin, Roles: staffOnly},
+	// Staff writing to an event's teams: announcements (a preview and a
+	// test send to oneself first), and a team's answers changed on its
+	// behalf.
+	{Method: "GET", Path: "/api/admin/events/{eventId}/announcements", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/events/{eventId}/announcements", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/events/{eventId}/announcements/preview", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/events/{eventId}/announcements/test", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/events/{eventId}/announcements/{announcementId}", Function: Admin, Roles: staffOnly},
+	{Method: "PATCH", Path: "/api/admin/registrations/{registrationId}/answers", Function: Admin, Roles: staffOnly},
 	// The staff console (package console). Signing in and out needs no
 	// session; every page does. Its forms post with an anti-forgery token.
 	// The dashboard shows each role what it may use; reviewers read the
@@ -176,6 +189,14 @@ var Routes = []Route{
 	// statement's page too); merging two spellings is staff's.
 	{Method: "GET", Path: "/staff/organizations", Function: Console, Roles: staffOrReviewer, Session: true},
 	{Method: "POST", Path: "/staff/organizations/merge", Function: Console, Roles: staffOnly, Session: true},
+	// The event's own questions, its announcements and reminders, and the
+	// answers' counts.
+	{Method: "GET", Path: "/staff/events/{eventId}/questions", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/questions", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/events/{eventId}/announcements", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/announcements", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/events/{eventId}/reminders", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/reminders", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/failed-emails", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/privacy", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/privacy/export", Function: Console, Roles: staffOnly, Session: true},
@@ -196,6 +217,10 @@ var Routes = []Route{
 	{Method: "GET", Path: "/manage/{registrationId}/calendar.ics", Function: Web, Public: teamLink},
 	// A waiting-list offer accepted: a registration, throttled as one.
 	{Method: "POST", Path: "/manage/{registrationId}/accept", Function: Web, Throttle: ThrottleRegister, Public: teamLink},
+	// The team's answers to the event's questions, changed on a form of
+	// their own.
+	{Method: "GET", Path: "/manage/{registrationId}/answers", Function: Web, Public: teamLink},
+	{Method: "POST", Path: "/manage/{registrationId}/answers", Function: Web, Throttle: ThrottleRegister, Public: teamLink},
 	// Statements of interest: the form (its posts also add or remove a
 	// member row), the contact's page with the invitation's answers, and
 	// each member's confirmation. Accepting and confirming write as a

@@ -41,6 +41,7 @@ func Registration(registrations *convening.RegistrationService, log *slog.Logger
 		"GET /api/registrations/{registrationId}":         h.getRegistration,
 		"DELETE /api/registrations/{registrationId}":      h.cancelRegistration,
 		"POST /api/registrations/{registrationId}/accept": h.acceptOffer,
+		"PATCH /api/registrations/{registrationId}":       h.patchRegistration,
 	})
 }
 
@@ -61,8 +62,10 @@ func Statements(statements *convening.StatementService, log *slog.Logger) *Handl
 // Admin serves the staff API (function deploy.Admin): every route requires
 // a signed-in staff member in one of the route's roles (deploy.Routes).
 func Admin(events *convening.EventService, staff *convening.StaffService, reviews *convening.ReviewService,
-	notices *convening.NoticeService, organizations *convening.OrganizationService, privacy *convening.PrivacyService, log *slog.Logger) *Handler {
-	h := &Handler{events: events, staff: staff, reviews: reviews, emails: notices, organizations: organizations, privacy: privacy, log: log}
+	notices *convening.NoticeService, organizations *convening.OrganizationService, privacy *convening.PrivacyService,
+	announcements *convening.AnnouncementService, log *slog.Logger) *Handler {
+	h := &Handler{events: events, staff: staff, reviews: reviews, emails: notices, organizations: organizations, privacy: privacy,
+		announcements: announcements, log: log}
 	return h.serve(deploy.Admin, map[string]route{
 		"POST /api/admin/events":                                                       h.createEvent,
 		"PATCH /api/admin/events/{eventId}":                                            h.updateEvent,
@@ -92,6 +95,12 @@ func Admin(events *convening.EventService, staff *convening.StaffService, review
 		"POST /api/admin/statements/{statementId}/decision":                            h.decide,
 		"POST /api/admin/statements/{statementId}/extend":                              h.deadline(false),
 		"POST /api/admin/statements/{statementId}/reinstate":                           h.deadline(true),
+		"GET /api/admin/events/{eventId}/announcements":                                h.listAnnouncements,
+		"POST /api/admin/events/{eventId}/announcements":                               h.sendAnnouncement,
+		"POST /api/admin/events/{eventId}/announcements/preview":                       h.previewAnnouncement,
+		"POST /api/admin/events/{eventId}/announcements/test":                          h.testAnnouncement,
+		"GET /api/admin/events/{eventId}/announcements/{announcementId}":               h.getAnnouncement,
+		"PATCH /api/admin/registrations/{registrationId}/answers":                      h.staffChangeAnswers,
 	})
 }
 

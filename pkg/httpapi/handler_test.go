@@ -51,7 +51,7 @@ func newAPI(t testing.TB) *api {
 		deploy.Registration: httpapi.Registration(svc.RegistrationService, log),
 		deploy.Statements:   httpapi.Statements(svc.StatementService, log),
 		deploy.Admin: httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService,
-			svc.OrganizationService, svc.PrivacyService, log),
+			svc.OrganizationService, svc.PrivacyService, svc.AnnouncementService, log),
 	}}
 }
 
@@ -345,7 +345,7 @@ func TestEveryRouteHasAHandler(t *testing.T) {
 		deploy.Registration: httpapi.Registration(svc.RegistrationService, nil),
 		deploy.Statements:   httpapi.Statements(svc.StatementService, nil),
 		deploy.Admin: httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService,
-			svc.OrganizationService, svc.PrivacyService, nil),
+			svc.OrganizationService, svc.PrivacyService, svc.AnnouncementService, nil),
 		deploy.Web: site,
 	}
 	for _, f := range deploy.Functions {

@@ -115,7 +115,7 @@ func TestStaffCallsAreLogged(t *testing.T) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	svc := storetest.NewServices(memstore.New(), storetest.Tokens(t), log)
-	admin := httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService, svc.OrganizationService, svc.PrivacyService, log)
+	admin := httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService, svc.OrganizationService, svc.PrivacyService, svc.AnnouncementService, log)
 	events := httpapi.Events(svc.EventService, log)
 
 	req := apitest.Request("GET /api/admin/events/{eventId}/registrations", map[string]string{"eventId": "none"}, nil, "")

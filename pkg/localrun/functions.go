@@ -79,7 +79,8 @@ var registry = map[string]build{
 	deploy.Admin: func(_ context.Context, p *parts) (any, error) {
 		b := p.basics()
 		return frontdoor.Lambda(httpapi.Admin(convening.NewEventService(b, p.store), convening.NewStaffService(b, p.store), convening.NewReviewService(b, p.store),
-			convening.NewNoticeService(b, p.store), convening.NewOrganizationService(b, p.store), convening.NewPrivacyService(b, p.store), p.log)), nil
+			convening.NewNoticeService(b, p.store), convening.NewOrganizationService(b, p.store), convening.NewPrivacyService(b, p.store),
+			convening.NewAnnouncementService(b, p.store), p.log)), nil
 	},
 	deploy.Web: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)

@@ -31,12 +31,22 @@ type teamForm struct {
 	// questions to the team.
 	Statement           bool
 	Experience, Reasons string
+	// Answers are the team's answers to the event's questions as typed,
+	// TeamQuestions those questions as drawn (questions.go); teamQs and
+	// memberQs the event's questions to the team and to each member.
+	Answers          typedAnswers
+	TeamQuestions    []questionField
+	teamQs, memberQs []convening.Question
 }
 
 type memberRow struct {
 	Index                      int
 	Name, Email, Role          string
 	NameErr, EmailErr, RoleErr string
+	// Answers are the member's answers as typed, Questions the event's
+	// questions to each member as drawn in the row.
+	Answers   typedAnswers
+	Questions []questionField
 }
 
 // Button is the name of the form's submit button.
@@ -210,11 +220,14 @@ func (t *teamForm) setErrors(err error) bool {
 		}
 		t.Errors[id] = msg
 	}
+	t.placeAnswerErrors(e.Fields)
 	// Summary in the order of the page.
 	order := []string{idOrgName, idOrgType, idCounty, idContactName, idContactEmail, idMembers}
 	for i := range t.Members {
 		order = append(order, memberID(i, "name"), memberID(i, "email"), memberID(i, "role"))
+		order = append(order, t.answerOrder(i)...)
 	}
+	order = append(order, t.answerOrder(-1)...)
 	order = append(order, idExperience, idReasons)
 	for _, id := range order {
 		if msg, ok := t.Errors[id]; ok {

@@ -93,6 +93,9 @@ func formPurpose(e convening.Event, statement bool) string {
 func (h *Handler) showForm(w http.ResponseWriter, r *http.Request, status int, e convening.Event, form teamForm) error {
 	ev := newEventView(e, h.svc.Now())
 	form.Statement = ev.Statement
+	if !form.Statement {
+		form.drawQuestions(e) // the event's own questions (questions.go)
+	}
 	form.CSRF = h.csrfToken(h.csrfNonce(w, r), formPurpose(e, form.Statement))
 	v := eventPageView{Event: ev, Form: form, Counties: convening.Counties, AnswerMax: AnswerMax, AnswerMin: AnswerMin}
 	for _, role := range convening.Roles {
@@ -129,6 +132,7 @@ func (h *Handler) readTeamPost(w http.ResponseWriter, r *http.Request, parse fun
 		return e, form, false, err
 	}
 	form = parse(f, e.MaxTeamSize)
+	form.readFormAnswers(e, f) // the event's own questions (questions.go)
 	form.Idem = f.Get("idem")
 	if !idemKeyRE.MatchString(form.Idem) {
 		form.Idem = randomKey()
@@ -175,8 +179,8 @@ func (h *Handler) submitTeam(w http.ResponseWriter, r *http.Request) error {
 		return h.showForm(w, r, http.StatusForbidden, e, form)
 	}
 	form.dropEmptyRows()
-	team := form.team()
-	normal, err := h.svc.ValidateTeam(e, team)
+	team := form.teamWithAnswers()
+	normal, err := h.validateRegistration(e, team)
 	if err != nil {
 		form.setErrors(err)
 		return h.showForm(w, r, http.StatusBadRequest, e, form)
@@ -339,6 +343,8 @@ type manageView struct {
 	// Confirm is the cancellation's confirmation step.
 	Confirm bool
 	Problem string
+	// Answers are the team's answers to the event's questions.
+	Answers answersSummary
 }
 
 // registration reads the registration the request's token opens; a wrong
@@ -366,7 +372,7 @@ func (h *Handler) showManage(w http.ResponseWriter, r *http.Request, status int,
 	private(w)
 	now := h.svc.Now()
 	v := manageView{Event: newEventView(e, now), Reg: newRegistrationView(r, reg, token, now), Token: token,
-		Confirm: confirm, Problem: problem}
+		Confirm: confirm, Problem: problem, Answers: newAnswersSummary(e, reg, token, now)}
 	// The message of the action that redirected here, if it still holds.
 	switch d := r.URL.Query().Get("done"); {
 	case d == "cancelled" && v.Reg.Cancelled, d == "accepted" && v.Reg.Registered:

@@ -52,11 +52,11 @@ var pages = func() map[string]*template.Template {
 		panic(err)
 	}
 	for _, n := range names {
-		if n == "templates/layout.html" || n == "templates/partials.html" {
+		if n == "templates/layout.html" || strings.HasPrefix(n, "templates/partials") {
 			continue
 		}
 		t := template.Must(template.New("layout.html").Funcs(funcs).Option("missingkey=error").
-			ParseFS(templateFS, "templates/layout.html", "templates/partials.html", n))
+			ParseFS(templateFS, "templates/layout.html", "templates/partials*.html", n))
 		m[n[len("templates/"):len(n)-len(".html")]] = t
 	}
 	return m

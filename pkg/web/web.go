@@ -65,6 +65,8 @@ type Service interface {
 	Cancel(ctx context.Context, id, token string) (convening.Registration, error)
 	// Waiting-list offers.
 	AcceptOffer(ctx context.Context, id, token string) (convening.Registration, error)
+	// The team's answers to the event's questions.
+	ChangeAnswers(ctx context.Context, id, token string, change convening.AnswersChange) (convening.Registration, error)
 	// Statements of interest.
 	SubmitStatement(ctx context.Context, eventID string, team convening.Team, experience, reasons string, idem *convening.Idempotency) (convening.Statement, string, bool, error)
 	Statement(ctx context.Context, id, token string) (convening.Statement, error)
@@ -102,6 +104,8 @@ func New(svc Service, opts Options) (*Handler, error) {
 		"POST /manage/{registrationId}/cancel":              h.cancel,
 		"GET /manage/{registrationId}/calendar.ics":         h.calendarFile,
 		"POST /manage/{registrationId}/accept":              h.acceptOffer,
+		"GET /manage/{registrationId}/answers":              h.answersPage,
+		"POST /manage/{registrationId}/answers":             h.saveAnswers,
 		"POST /events/{eventId}/statements":                 h.submitStatement,
 		"GET /statements/{statementId}":                     h.statementPage,
 		"POST /statements/{statementId}/accept":             h.acceptInvitation,
