@@ -71,6 +71,9 @@ type Service interface {
 	StatementRecords(ctx context.Context, eventID string) (convening.Event, []convening.StatementRecord, error)
 	History(ctx context.Context, org convening.Organization) (convening.OrganizationHistory, error)
 	MergeOrganizations(ctx context.Context, actor convening.Actor, from, into convening.Organization, reason string) (convening.OrganizationHistory, error)
+
+	// Announcements and reminders (announcements.go).
+	announcementsService
 }
 
 // Options configure a Handler: they are its sign-in's.
@@ -83,6 +86,8 @@ type Handler struct {
 	svc    Service
 	signin *signin.SignIn
 	log    *slog.Logger
+	// public is the site's base URL, for the links of emails previewed.
+	public string
 }
 
 // New returns the console. ctx carries the HTTP client for the JWKS for
@@ -92,7 +97,7 @@ func New(ctx context.Context, svc Service, sessions staffauth.SessionStore, o Op
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
-	h := &Handler{svc: svc, signin: in, log: o.Log}
+	h := &Handler{svc: svc, signin: in, log: o.Log, public: o.PublicURL}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -128,6 +133,12 @@ func New(ctx context.Context, svc Service, sessions staffauth.SessionStore, o Op
 		"POST /staff/statements/{statementId}/reinstate":                      h.reinstate,
 		"GET /staff/organizations":                                            h.organization,
 		"POST /staff/organizations/merge":                                     h.merge,
+		"GET /staff/events/{eventId}/questions":                               h.questions,
+		"POST /staff/events/{eventId}/questions":                              h.saveQuestions,
+		"GET /staff/events/{eventId}/announcements":                           h.announcementsPage,
+		"POST /staff/events/{eventId}/announcements":                          h.announce,
+		"GET /staff/events/{eventId}/reminders":                               h.reminders,
+		"POST /staff/events/{eventId}/reminders":                              h.saveReminders,
 		"GET /staff/failed-emails":                                            h.failedEmails,
 		"GET /staff/privacy":                                                  h.privacy,
 		"GET /staff/privacy/export":                                           h.exportOrganization,

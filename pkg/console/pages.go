@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/calmi/convenings/pkg/convening"
@@ -88,11 +89,11 @@ var pages = func() map[string]*template.Template {
 		panic(err)
 	}
 	for _, n := range names {
-		if n == "templates/layout.html" || n == "templates/partials.html" {
+		if n == "templates/layout.html" || strings.HasPrefix(n, "templates/partials") {
 			continue
 		}
 		m[n[len("templates/"):len(n)-len(".html")]] = template.Must(template.New("layout.html").Funcs(funcs).
-			Option("missingkey=error").ParseFS(templateFS, "templates/layout.html", "templates/partials.html", n))
+			Option("missingkey=error").ParseFS(templateFS, "templates/layout.html", "templates/partials*.html", n))
 	}
 	return m
 }()

@@ -15,6 +15,7 @@ type Services struct {
 	*convening.NoticeService
 	*convening.OrganizationService
 	*convening.PrivacyService
+	*convening.AnnouncementService
 }
 
 var _ Service = Services{}
