@@ -437,6 +437,17 @@ func (h *Handler) saveReminders(w http.ResponseWriter, r *http.Request, who staf
 		rs = append(rs, convening.Reminder{ID: row.ID, HoursBefore: hours, Audience: row.Audience, To: row.To, Subject: row.Subject, Text: row.Text})
 	}
 	fields = append(fields, formField{ID: "reason", Path: "reason", Label: "Reason"})
+	// Every problem at once: the reminders' (new ones get their ids when
+	// saved) with the reason's.
+	check := slices.Clone(rs)
+	for i := range check {
+		if check[i].ID == "" {
+			check[i].ID = "new-" + strconv.Itoa(i)
+		}
+	}
+	if _, err := (convening.EventChange{Reminders: &check}).Apply(e, nil); convening.ErrorCode(err) == convening.EINVALID && !v.Failed() {
+		v.place(err, fields)
+	}
 	checkReason(&v.formErrors, v.Reason, fields)
 	if !v.Failed() {
 		changed, err := h.svc.UpdateEvent(ctx, actor(who), e.ID, convening.EventChange{Reminders: &rs}, v.Reason)

@@ -17,7 +17,7 @@ func init() {
 	auditFilterKinds = append(auditFilterKinds, convening.AuditAnswersChanged, convening.AuditAnnouncementSent,
 		convening.AuditAnnouncementReceived, convening.AuditSensitiveAnswersExpired)
 	for k, v := range map[string]string{
-		"questions": "questions", "reminders": "reminders", "answers": "answers changed to", "subject": "subject",
+		"questions": "questions", "reminders": "reminders", "answers": "answers changed", "subject": "subject",
 		"to": "to", "audience": "lists", "teams": "teams", "recipients": "people", "announcement": "announcement id",
 		"reminder": "reminder", "sensitiveAnswers": "answers about health or accessibility",
 	} {

@@ -218,10 +218,15 @@ func (h *Handler) saveQuestions(w http.ResponseWriter, r *http.Request, who staf
 		qs = append(qs, q)
 	}
 	fields = append(fields, formField{ID: "reason", Path: "reason", Label: "Reason"})
-	checkReason(&v.formErrors, v.Reason, fields)
 	if qs == nil {
 		qs = []convening.Question{}
 	}
+	// Every problem at once: the questions' (as the change would find
+	// them) with the reason's.
+	if _, err := (convening.EventChange{Questions: &qs}).Apply(e, nil); convening.ErrorCode(err) == convening.EINVALID {
+		placeQuestionErrors(&v.formErrors, err, fields)
+	}
+	checkReason(&v.formErrors, v.Reason, fields)
 	if !v.Failed() {
 		changed, err := h.svc.UpdateEvent(ctx, actor(who), e.ID, convening.EventChange{Questions: &qs}, v.Reason)
 		if err == nil {

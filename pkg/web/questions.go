@@ -414,7 +414,7 @@ func (h *Handler) answersPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := h.answersView(w, r, e, reg, token, team, members, nil)
 	v.Done = r.URL.Query().Get("done") == "saved"
-	return h.render(w, http.StatusOK, "answers", "Your team's answers", v, false)
+	return h.render(w, http.StatusOK, "answers", "Your team's answers", v, true)
 }
 
 // answersView draws the answers form, with the answers as typed and the
@@ -504,7 +504,7 @@ func (h *Handler) saveAnswers(w http.ResponseWriter, r *http.Request) error {
 		if len(v.Summary) > 0 || v.Problem != "" {
 			title = "Error: " + title
 		}
-		return h.render(w, status, "answers", title, v, false)
+		return h.render(w, status, "answers", title, v, true)
 	}
 	if !h.checkCSRF(r, "answers:"+reg.ID) {
 		return show(http.StatusForbidden, nil, "For your security, please check your answers and press “Save our answers” again.")
