@@ -150,6 +150,9 @@ func QuestionsKey(qs []Question) string {
 // without choices are dropped, and empty choices (a blank line in the
 // console's list) left out.
 func NormalizeQuestions(qs []Question) []Question {
+	if len(qs) == 0 {
+		return nil
+	}
 	out := make([]Question, len(qs))
 	taken := map[string]bool{}
 	for _, q := range qs {
@@ -225,6 +228,9 @@ func (e Event) validateQuestions(v *validation) {
 		}
 		if q.Per != PerTeam && q.Per != PerMember {
 			v.add(p+".per", RuleOneOf, "values", []string{string(PerTeam), string(PerMember)})
+		}
+		if !q.Type.valid() {
+			continue // its choices depend on the type it was meant to have
 		}
 		if !q.Type.HasChoices() {
 			if len(q.Choices) > 0 {

@@ -78,6 +78,9 @@ func (r Reminder) Before() string {
 // lists in order (registered teams when none is named) and its recipients
 // (contacts when not named).
 func normalizeReminders(rs []Reminder) []Reminder {
+	if len(rs) == 0 {
+		return nil
+	}
 	out := make([]Reminder, len(rs))
 	for i, r := range rs {
 		r.ID, r.Subject = strings.TrimSpace(r.ID), strings.TrimSpace(r.Subject)
@@ -96,6 +99,9 @@ func normalizeReminders(rs []Reminder) []Reminder {
 // keepReminderTimes keeps the time each reminder was added, as stored
 // (never as a change says), and dates the new ones at now.
 func keepReminderTimes(old, next []Reminder, now time.Time) []Reminder {
+	if len(next) == 0 {
+		return nil
+	}
 	for i, r := range next {
 		if j := slices.IndexFunc(old, func(o Reminder) bool { return o.ID == r.ID && r.ID != "" }); j >= 0 {
 			next[i].CreatedAt = old[j].CreatedAt

@@ -118,6 +118,9 @@ func (s *EventService) UpdateEvent(ctx context.Context, actor Actor, id string, 
 // its own: never one a reminder had before, so a reminder added after
 // another was removed is sent in its turn.
 func (s *EventService) withReminderIDs(rs []Reminder) []Reminder {
+	if len(rs) == 0 {
+		return nil
+	}
 	out := slices.Clone(rs)
 	for i := range out {
 		if strings.TrimSpace(out[i].ID) == "" {
