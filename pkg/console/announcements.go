@@ -251,6 +251,9 @@ func (h *Handler) previewOf(p convening.AnnouncementPreview) (*previewView, erro
 	if n.To.Email == "" { // nobody in the lists: a recipient in general
 		n.To = convening.Contact{Name: "(each recipient's name)", Email: "recipient@example.org"}
 		n.Organization.Name = ""
+		if n.MemberID == "" {
+			n.SubjectID = "each-team" // its link is shown as words below
+		}
 	}
 	links := mail.Links{BaseURL: h.public, Tokens: previewTokens, Organizer: ""}
 	msg, err := mail.Render(n, links)
@@ -258,7 +261,7 @@ func (h *Handler) previewOf(p convening.AnnouncementPreview) (*previewView, erro
 		return nil, fmt.Errorf("preview: %w", err)
 	}
 	pv.Subject, pv.Text = msg.Subject, msg.Text
-	if n.MemberID == "" && n.SubjectID != "" {
+	if n.MemberID == "" {
 		if u, err := links.ManageURL(n.SubjectID); err == nil {
 			pv.Text = strings.ReplaceAll(pv.Text, u, "[the team's private link]")
 		}
@@ -445,7 +448,7 @@ func (h *Handler) saveReminders(w http.ResponseWriter, r *http.Request, who staf
 			check[i].ID = "new-" + strconv.Itoa(i)
 		}
 	}
-	if _, err := (convening.EventChange{Reminders: &check}).Apply(e, nil); convening.ErrorCode(err) == convening.EINVALID && !v.Failed() {
+	if _, err := (convening.EventChange{Reminders: &check}).Apply(e, nil); convening.ErrorCode(err) == convening.EINVALID {
 		v.place(err, fields)
 	}
 	checkReason(&v.formErrors, v.Reason, fields)

@@ -138,7 +138,11 @@ func readTyped(f url.Values, prefix string) typedAnswers {
 		if len(vals) > convening.MaxChoices {
 			vals = vals[:convening.MaxChoices+1] // one too many is reported, never more
 		}
-		out[qid] = vals
+		kept := make([]string, len(vals))
+		for i, v := range vals {
+			kept[i] = answer(v) // line ends as the domain keeps them
+		}
+		out[qid] = kept
 	}
 	return out
 }
