@@ -44,7 +44,7 @@ func TestQuestionsPage(t *testing.T) {
 	good := url.Values{"op": {"save"}, "reason": {"The caterer asked"},
 		"q0.label": {"Dietary needs"}, "q0.id": {"dietary"}, "q0.type": {"several_choices"}, "q0.per": {"member"}, "q0.choices": {"Vegan\r\nKosher\r\n"},
 		"q0.sensitive": {"no", "yes"},
-		"q1.label": {"When does your team arrive?"}, "q1.type": {"one_choice"}, "q1.per": {"team"}, "q1.choices": {"Day before\nSame day"}, "q1.required": {"no", "yes"}}
+		"q1.label":     {"When does your team arrive?"}, "q1.type": {"one_choice"}, "q1.per": {"team"}, "q1.choices": {"Day before\nSame day"}, "q1.required": {"no", "yes"}}
 	r = c.post("/staff/events/cv/questions", good)
 	if r.status != 303 {
 		t.Fatalf("save: %d\n%s", r.status, text(r.body))
