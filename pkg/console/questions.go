@@ -200,9 +200,7 @@ func (h *Handler) saveQuestions(w http.ResponseWriter, r *http.Request, who staf
 		}
 		q := convening.Question{ID: row.ID, Label: row.Label, Help: row.Help, Type: convening.QuestionType(row.Type),
 			Per: convening.QuestionPer(row.Per), Required: row.Required, Sensitive: row.Sensitive}
-		for _, c := range strings.Split(strings.ReplaceAll(row.Choices, "\r\n", "\n"), "\n") {
-			q.Choices = append(q.Choices, c)
-		}
+		q.Choices = append(q.Choices, strings.Split(strings.ReplaceAll(row.Choices, "\r\n", "\n"), "\n")...)
 		p, label := fmt.Sprintf("questions[%d]", len(qs)), fmt.Sprintf("Question %d", row.Number())
 		fields = append(fields,
 			formField{ID: row.FieldID("label"), Path: p + ".id", Label: label + "'s label"},
@@ -290,9 +288,6 @@ func placeQuestionErrors(f *formErrors, err error, fields []formField) {
 		}
 	}
 }
-
-// typeLabel names a question's type for the pages.
-func typeLabel(t convening.QuestionType) string { return t.Label() }
 
 // answerLine is one answer as the pages show it: the question as asked,
 // and the answer ("" unanswered).

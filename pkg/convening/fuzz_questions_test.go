@@ -78,9 +78,7 @@ func FuzzQuestions(f *testing.F) {
 	f.Add("\u202e", "a-", "one_choice", "team", "A\na\n\n", true)
 	f.Fuzz(func(t *testing.T, label, id, typ, per, choices string, required bool) {
 		q := Question{ID: id, Label: label, Type: QuestionType(typ), Per: QuestionPer(per), Required: required}
-		for _, c := range splitLines(choices) {
-			q.Choices = append(q.Choices, c)
-		}
+		q.Choices = append(q.Choices, splitLines(choices)...)
 		qs := NormalizeQuestions([]Question{q, q})
 		e := Event{ID: "e", Title: "T", Kind: KindConvening, Venue: "V", Capacity: 10, MaxTeamSize: 4, WaitlistPolicy: PolicyStrict,
 			StartsAt: EarliestTime.AddDate(30, 0, 0), EndsAt: EarliestTime.AddDate(30, 0, 1)}
