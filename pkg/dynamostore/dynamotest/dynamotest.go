@@ -194,7 +194,11 @@ func Check(items []Item, eventID string) (State, []string, error) {
 		case OrgClaim:
 			claims[strings.TrimPrefix(it.S("sk"), "ORG#")] = it.S("registrationId")
 		case Notice:
-			notices[it.S("registrationId")] = append(notices[it.S("registrationId")], it.S("kind"))
+			// An announcement's emails are no change of the registration's
+			// state: they are checked against their announcement's recipients.
+			if it.S("announcementId") == "" {
+				notices[it.S("registrationId")] = append(notices[it.S("registrationId")], it.S("kind"))
+			}
 		}
 	}
 	if st.Event == nil {
