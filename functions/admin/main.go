@@ -21,7 +21,8 @@ func main() {
 	lambda.Start(frontdoor.Lambda(httpapi.Admin(convening.NewEventService(b, store), convening.NewStaffService(b, store), convening.NewReviewService(b, store),
 		convening.NewNoticeService(b, store), convening.NewOrganizationService(b, store), convening.NewPrivacyService(b, store),
 		convening.NewFeeService(b, store, convening.PayeeFrom(c.PayeeName, c.PayeeAddress, c.PayeeTaxID, c.PaymentInstructions)),
-		convening.NewSurveyService(b, store, convening.CheckIns{Store: store}), logger)))
+		convening.NewSurveyService(b, store, convening.CheckIns{Store: store}),
+		convening.NewAnnouncementService(b, store), logger)))
 }
 
 func must[T any](v T, err error) T {

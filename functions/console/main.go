@@ -28,9 +28,10 @@ func main() {
 	services := console.Services{EventService: convening.NewEventService(b, store), StaffService: convening.NewStaffService(b, store),
 		ReviewService: convening.NewReviewService(b, store), NoticeService: convening.NewNoticeService(b, store),
 		OrganizationService: convening.NewOrganizationService(b, store), PrivacyService: convening.NewPrivacyService(b, store),
-		FeeService:       convening.NewFeeService(b, store, convening.PayeeFrom(c.PayeeName, c.PayeeAddress, c.PayeeTaxID, c.PaymentInstructions)),
-		SurveyService:    convening.NewSurveyService(b, store, convening.CheckIns{Store: store}),
-		DuplicateService: convening.NewDuplicateService(b, store)}
+		FeeService:          convening.NewFeeService(b, store, convening.PayeeFrom(c.PayeeName, c.PayeeAddress, c.PayeeTaxID, c.PaymentInstructions)),
+		SurveyService:       convening.NewSurveyService(b, store, convening.CheckIns{Store: store}),
+		DuplicateService:    convening.NewDuplicateService(b, store),
+		AnnouncementService: convening.NewAnnouncementService(b, store)}
 	lambda.Start(frontdoor.Lambda(must(console.New(ctx, services, store,
 		console.Options{Pool: pool, PublicURL: c.PublicURL, Key: secret.Derive(console.KeyLabel),
 			PreviousKeys: secret.DerivePrevious(console.KeyLabel), Log: logger, Contact: contact}))))

@@ -81,6 +81,8 @@ type Service interface {
 	SurveyPages
 	// Teams of an event that may be one organization twice.
 	PossibleDuplicates(ctx context.Context, eventID string) ([]convening.PossibleDuplicate, error)
+	// Announcements and reminders (announcements.go).
+	announcementsService
 }
 
 // Options configure a Handler: its sign-in's (signin.Options), and the
@@ -107,6 +109,8 @@ type Handler struct {
 	signin  *signin.SignIn
 	log     *slog.Logger
 	contact convening.ProgramContact
+	// public is the site's base URL, for the links of emails previewed.
+	public string
 }
 
 // New returns the console. ctx carries the HTTP client for the JWKS for
@@ -122,7 +126,7 @@ func New(ctx context.Context, svc Service, sessions staffauth.SessionStore, o Op
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
-	h := &Handler{svc: svc, signin: in, log: o.Log, contact: o.Contact}
+	h := &Handler{svc: svc, signin: in, log: o.Log, contact: o.Contact, public: o.PublicURL}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -158,6 +162,12 @@ func New(ctx context.Context, svc Service, sessions staffauth.SessionStore, o Op
 		"POST /staff/statements/{statementId}/reinstate":                      h.reinstate,
 		"GET /staff/organizations":                                            h.organization,
 		"POST /staff/organizations/merge":                                     h.merge,
+		"GET /staff/events/{eventId}/questions":                               h.questions,
+		"POST /staff/events/{eventId}/questions":                              h.saveQuestions,
+		"GET /staff/events/{eventId}/announcements":                           h.announcementsPage,
+		"POST /staff/events/{eventId}/announcements":                          h.announce,
+		"GET /staff/events/{eventId}/reminders":                               h.reminders,
+		"POST /staff/events/{eventId}/reminders":                              h.saveReminders,
 		"GET /staff/failed-emails":                                            h.failedEmails,
 		"GET /staff/privacy":                                                  h.privacy,
 		"GET /staff/privacy/export":                                           h.exportOrganization,

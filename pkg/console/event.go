@@ -42,6 +42,9 @@ type eventView struct {
 	Statements statementCounts
 	// Duplicates are the pairs of teams that may be one organization twice.
 	Duplicates []duplicateRow
+	// Tallies count the registered teams' answers to the event's questions
+	// (questions.go).
+	Tallies []convening.QuestionTally
 }
 
 type listTab struct {
@@ -65,7 +68,7 @@ type exportLink struct{ File, Label, About string }
 var exportLinks = []exportLink{
 	{"roster.csv", "Roster", "registered teams, one row each, in the order they took their seats"},
 	{"waitlist.csv", "Waiting list", "waitlisted teams in order, with their places"},
-	{"members.csv", "Members", "every member of a registered team, with role and check-in"},
+	{"members.csv", "Members", "every member of a registered team, one row per person, with role, check-in and the answers to the event's questions (the team's on each of its rows): for a hotel or a caterer"},
 	{"cancelled.csv", "Cancelled", "cancelled registrations"},
 	{"audit.csv", "Audit log", "every change, who made it, when and why"},
 }
@@ -113,6 +116,7 @@ func (h *Handler) event(w http.ResponseWriter, r *http.Request, who staffauth.St
 	if v.Duplicates, err = h.duplicateRows(ctx, id); err != nil {
 		return err
 	}
+	v.Tallies = convening.TallyAnswers(v.Event, registered)
 	v.Event = v.Event.WithAdmissionDefaults()
 	v.Window = windowOf(v.Event, h.svc.Now())
 	if v.Event.Admission == convening.AdmissionStatement {

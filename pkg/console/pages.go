@@ -97,7 +97,7 @@ var pages = func() map[string]*template.Template {
 			continue
 		}
 		m[n[len("templates/"):len(n)-len(".html")]] = template.Must(template.New("layout.html").Funcs(funcs).
-			Option("missingkey=error").ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/partials-fees.html", n))
+			Option("missingkey=error").ParseFS(templateFS, "templates/layout.html", "templates/partials*.html", n))
 	}
 	return m
 }()

@@ -20,6 +20,7 @@ type Services struct {
 	// DuplicateService flags an event's possible duplicates on its page
 	// (Services.PossibleDuplicates); without it, none are flagged.
 	DuplicateService *convening.DuplicateService
+	*convening.AnnouncementService
 }
 
 var _ Service = Services{}

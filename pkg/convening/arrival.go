@@ -17,6 +17,12 @@ type Arrival struct {
 	// requires the event to require exactly these, so that a team is never
 	// admitted without roles staff have just required.
 	CheckedRoles []Role
+	// QuestionsKey is the key (QuestionsKey) of the questions the team's
+	// answers were checked against; the store requires the event's
+	// questions to have it, as it does the roles. UncheckedAnswers when
+	// the answers could not be checked (the event was not seen): the
+	// store then learns the event before anything is written.
+	QuestionsKey string
 	Counts       Counts
 	Notice       NoticeSpec
 	Audit        AuditRecord
@@ -45,12 +51,23 @@ func DecideArrival(eventID string, draft Registration, noticeID, auditID string,
 		reg.EventID, reg.Seats = eventID, draft.Team.Seats()
 		reg.Status, reg.WaitlistSeq, reg.WaitlistPosition = StatusRegistered, 0, nil
 		var roles []Role
+		questions := ""
+		if reg.Team.HasAnswers() {
+			questions = UncheckedAnswers
+		}
 		if seen != nil {
 			if !FitsDirectly(*seen, reg.Seats) {
 				reg.Status, reg.WaitlistSeq = StatusWaitlisted, seq
 			}
 			if seen.CheckRequiredRoles(reg.Team) == nil {
 				roles = seen.RequiredRoles
+			}
+			// The answers as kept: with the questions' labels as the team
+			// saw them. Answers that do not fit are left as sent, for the
+			// refusal to name (the store refuses an unchecked key).
+			if seen.CheckAnswers(reg.Team) == nil {
+				reg.Team = seen.NormalizeAnswers(reg.Team)
+				questions = QuestionsKey(seen.Questions)
 			}
 		}
 		notice, audit := NoticeRegistered, AuditRegistered
@@ -61,7 +78,7 @@ func DecideArrival(eventID string, draft Registration, noticeID, auditID string,
 		if reg.Status == StatusRegistered {
 			spec.Fanout = welcomeEveryMember
 		}
-		return Arrival{Registration: reg, CheckedRoles: roles, Counts: Change("", reg.Status, reg.Seats),
+		return Arrival{Registration: reg, CheckedRoles: roles, QuestionsKey: questions, Counts: Change("", reg.Status, reg.Seats),
 			Notice: spec,
 			Audit:  AuditOf(auditID, audit, actor, reg, now, "", nil, reg.Summary()), At: now}
 	}
@@ -86,8 +103,19 @@ func (e Event) CheckArrival(t Team, at time.Time) error {
 	if err := e.CheckAdmission(AdmissionOpen); err != nil {
 		return err
 	}
-	return e.CheckRequiredRoles(t)
+	// The roles and the answers together: a form shows every problem at
+	// once.
+	var v validation
+	if missing := e.missingRoles(t); len(missing) > 0 {
+		v.add("members", RuleRequiredRoles, "missing", missing)
+	}
+	e.checkAnswers(&v, t)
+	return v.err("The registration")
 }
+
+// UncheckedAnswers is the questions key of answers not checked against
+// the event (Arrival.QuestionsKey): no event's questions have it.
+const UncheckedAnswers = "unchecked"
 
 // DecideCancel cancels an active registration: what it held goes back (its
 // seats, its place on the waiting list, the seats held for its offer, its

@@ -182,6 +182,9 @@ func (u EventUpdate) Decide(old Event, waiting []WaitlistEntry) (Event, AuditRec
 		return Event{}, AuditRecord{}, err
 	}
 	e.UpdatedAt = u.Now
+	if u.Change.Reminders != nil {
+		e.Reminders = keepReminderTimes(old.Reminders, e.Reminders, u.Now)
+	}
 	return e, EventChangeAudit(u, old, e), nil
 }
 
@@ -224,6 +227,8 @@ func EventChangeAudit(u EventUpdate, old, updated Event) AuditRecord {
 		return t.UTC().Format(time.RFC3339)
 	}
 	diff("statementsCloseAt", closes(old.StatementsCloseAt), closes(updated.StatementsCloseAt))
+	diff("questions", questionsSummary(old.Questions), questionsSummary(updated.Questions))
+	diff("reminders", remindersSummary(old.Reminders), remindersSummary(updated.Reminders))
 	if !slices.Equal(old.ReviewCriteria, updated.ReviewCriteria) {
 		b, a := criteriaSummary(old.ReviewCriteria), criteriaSummary(updated.ReviewCriteria)
 		if a == b {

@@ -91,6 +91,7 @@ const (
 	RuleDateRange     Rule = "date_range"      // min, max: dates (YYYY-MM-DD) the time must fall between
 	RuleMaxDays       Rule = "max_days"        // max, of: at most max days after the field of
 	RuleNotAfter      Rule = "not_after"       // of: the field it may not come after
+	RuleNotWith       Rule = "not_with"        // of: the field it may not come with in one request
 	RuleCursor        Rule = "cursor"          // no args: not a cursor this list gave
 	RuleRequiredRoles Rule = "required_roles"  // missing: the roles the event requires that the team lacks
 	RuleMinLength     Rule = "min_length"      // min: characters
@@ -263,6 +264,8 @@ func (f FieldError) describe() string {
 		return fmt.Sprintf("must be between %v and %v", a["min"], a["max"])
 	case RuleMaxDays:
 		return fmt.Sprintf("must be at most %v days after %v", a["max"], a["of"])
+	case RuleNotWith:
+		return fmt.Sprintf("cannot be changed in the same request as %v: send it in a request of its own", a["of"])
 	case RuleNotAfter:
 		return fmt.Sprintf("must not be after %v", a["of"])
 	case RuleMinLength:

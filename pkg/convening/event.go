@@ -96,6 +96,12 @@ type Event struct {
 	// AutoInvite invites the next shortlisted team, in shortlist order,
 	// when an invitation lapses or is declined (AdmissionStatement).
 	AutoInvite bool `json:"autoInvite"`
+	// Questions are the event's own questions, asked of each team or each
+	// member on registering (question.go).
+	Questions []Question `json:"questions"`
+	// Reminders are the emails the event sends its teams before it starts
+	// (reminder.go).
+	Reminders []Reminder `json:"reminders"`
 
 	// Counts are maintained by the store in the same transaction as every
 	// registration change; they always equal the sum of the registrations'
@@ -322,6 +328,8 @@ func (e Event) Validate() error {
 		v.add("parentEventId", RuleSlug, "max", maxIDLen)
 	}
 	e.validateAdmission(&v)
+	e.validateQuestions(&v)
+	e.validateReminders(&v)
 	return v.err("The event")
 }
 
@@ -358,6 +366,9 @@ type EventChange struct {
 	SetWaitlistOffers bool            `json:"-"`
 	WaitlistOffers    *WaitlistOffers `json:"waitlistOffers,omitempty"`
 	AutoInvite        *bool           `json:"autoInvite,omitempty"`
+	// Questions replaces the event's questions; Reminders its reminders.
+	Questions *[]Question `json:"questions,omitempty"`
+	Reminders *[]Reminder `json:"reminders,omitempty"`
 }
 
 // Empty reports whether the change changes nothing.
@@ -365,7 +376,8 @@ func (c EventChange) Empty() bool {
 	return c.Title == nil && c.Description == nil && c.Venue == nil && c.Online == nil && c.StartsAt == nil && c.EndsAt == nil &&
 		c.Capacity == nil && c.MaxTeamSize == nil && c.RegistrationOpensAt == nil &&
 		c.RegistrationClosesAt == nil && c.WaitlistPolicy == nil && c.RequiredRoles == nil && c.StatementsCloseAt == nil &&
-		c.ReviewCriteria == nil && c.RespondWithinHours == nil && !c.SetWaitlistOffers && c.AutoInvite == nil
+		c.ReviewCriteria == nil && c.RespondWithinHours == nil && !c.SetWaitlistOffers && c.AutoInvite == nil &&
+		c.Questions == nil && c.Reminders == nil
 }
 
 // Apply returns e with the change applied and validated. Capacity may not
@@ -376,7 +388,7 @@ func (c EventChange) Empty() bool {
 // it is consulted only when the change cuts capacity or team size.
 func (c EventChange) Apply(e Event, waiting []WaitlistEntry) (Event, error) {
 	if c.Empty() {
-		return e, NewError(EINVALID, ReasonEmptyChange, "The change is empty: name at least one of title, description, venue, online, startsAt, endsAt, capacity, maxTeamSize, registrationOpensAt, registrationClosesAt, waitlistPolicy, requiredRoles, statementsCloseAt, reviewCriteria, respondWithinHours, waitlistOffers, autoInvite.")
+		return e, NewError(EINVALID, ReasonEmptyChange, "The change is empty: name at least one of title, description, venue, online, startsAt, endsAt, capacity, maxTeamSize, registrationOpensAt, registrationClosesAt, waitlistPolicy, requiredRoles, statementsCloseAt, reviewCriteria, respondWithinHours, waitlistOffers, autoInvite, questions, reminders.")
 	}
 	old := e
 	if c.Title != nil {
@@ -430,6 +442,12 @@ func (c EventChange) Apply(e Event, waiting []WaitlistEntry) (Event, error) {
 	}
 	if c.AutoInvite != nil {
 		e.AutoInvite = *c.AutoInvite
+	}
+	if c.Questions != nil {
+		e.Questions = NormalizeQuestions(*c.Questions)
+	}
+	if c.Reminders != nil {
+		e.Reminders = normalizeReminders(*c.Reminders)
 	}
 	if err := e.Validate(); err != nil {
 		return e, err

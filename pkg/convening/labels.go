@@ -103,6 +103,11 @@ var auditKindLabels = map[AuditKind]string{
 	AuditSurveySent:           "Survey sent",
 	AuditSurveyClosingChanged: "Survey's closing date changed",
 	AuditSurveyComment:        "Survey comment marked or unmarked for publication",
+
+	AuditAnswersChanged:          "Answers changed",
+	AuditSensitiveAnswersExpired: "Answers about health erased",
+	AuditAnnouncementSent:        "Announcement sent",
+	AuditAnnouncementReceived:    "Announcement received",
 }
 
 // Label is the kind of change in words ("Joined the waiting list"); "" if

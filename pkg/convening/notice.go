@@ -121,6 +121,9 @@ type Notice struct {
 	// Billing is the document an email to accounts payable is about
 	// (SubjectInvoice), with what is paid and owed as it goes out.
 	Billing *BillingNotice `json:"billing,omitempty"`
+	// Announcement is what staff wrote, on an announcement, a reminder or
+	// a test of either (announcement_notice.go).
+	Announcement *AnnouncementContent `json:"announcement,omitempty"`
 }
 
 // MemberNotices are members' own emails that a contact's notice brings:
@@ -208,6 +211,8 @@ type NoticeRecord struct {
 	SentAt    *time.Time `json:"sentAt,omitempty"`
 	FailedAt  *time.Time `json:"failedAt,omitempty"`
 	MessageID string     `json:"messageId,omitempty"`
+	// AnnouncementID names the announcement the notice carries.
+	AnnouncementID string `json:"announcementId,omitempty"`
 }
 
 // NoticeSweepDelay is how long after it is written a notice waits before

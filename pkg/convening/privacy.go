@@ -7,10 +7,14 @@ import (
 // Personal data is kept while staff need it and no longer:
 //
 //   - A registration's or statement's people (the contact's and members'
-//     names and addresses) are erased RetainAfterEvent after its event
-//     ends, whatever its status; the organization, the roles, the seats,
-//     the check-ins and the history stay, for the organization's record and
-//     the event's numbers.
+//     names and addresses, and their answers to the event's questions) are
+//     erased RetainAfterEvent after its event ends, whatever its status;
+//     the organization, the roles, the seats, the check-ins and the
+//     history stay, for the organization's record and the event's numbers.
+//   - Answers to sensitive questions (health, accessibility) are erased
+//     sooner, RetainSensitiveAfterEvent after the event ends: they serve
+//     the event itself, and the days after it in which the venue's or
+//     caterer's bill is settled.
 //   - Idempotency records (a copy of a registration's answer) expire after
 //     24 hours; sent notices hold only ids and expire after 180 days;
 //     staff sessions after a working day. The audit log keeps who was on
@@ -45,6 +49,7 @@ func (r Registration) Erased(now time.Time) Registration {
 		former[i] = Member{ID: m.ID, Role: m.Role}
 	}
 	r.FormerMembers = former
+	r.Answers = nil // what people said of themselves goes with them
 	r.ErasedAt = &now
 	return r
 }

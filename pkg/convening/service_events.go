@@ -67,6 +67,8 @@ func (s *EventService) CreateEvent(ctx context.Context, actor Actor, e Event) (E
 		e.WaitlistPolicy = PolicyStrict
 	}
 	e = e.WithAdmissionDefaults()
+	e.Questions = NormalizeQuestions(e.Questions)
+	e.Reminders = keepReminderTimes(nil, s.withReminderIDs(normalizeReminders(e.Reminders)), now)
 	e.StartsAt, e.EndsAt = e.StartsAt.UTC(), e.EndsAt.UTC()
 	e.RegistrationOpensAt, e.RegistrationClosesAt = e.RegistrationOpensAt.UTC(), e.RegistrationClosesAt.UTC()
 	e.Counts = Counts{}
@@ -89,10 +91,16 @@ func (s *EventService) UpdateEvent(ctx context.Context, actor Actor, id string, 
 	if !ValidEventID(id) {
 		return Event{}, ErrEventNotFound
 	}
-	if strings.TrimSpace(reason) != "" {
+	// Questions and reminders change what teams are asked and told: the
+	// audit log says why.
+	if strings.TrimSpace(reason) != "" || change.Questions != nil || change.Reminders != nil {
 		if err := CheckReason(reason); err != nil {
 			return Event{}, err
 		}
+	}
+	if change.Reminders != nil {
+		rs := s.withReminderIDs(*change.Reminders)
+		change.Reminders = &rs
 	}
 	e, err := s.store.UpdateEvent(ctx, EventUpdate{EventID: id, Change: change, AuditID: s.NewID(), Actor: actor,
 		Reason: strings.TrimSpace(reason), Now: s.Now()})
@@ -105,6 +113,22 @@ func (s *EventService) UpdateEvent(ctx context.Context, actor Actor, id string, 
 		}
 	}
 	return e, nil
+}
+
+// withReminderIDs gives each new reminder (one without an id) an id of
+// its own: never one a reminder had before, so a reminder added after
+// another was removed is sent in its turn.
+func (s *EventService) withReminderIDs(rs []Reminder) []Reminder {
+	if len(rs) == 0 {
+		return nil
+	}
+	out := slices.Clone(rs)
+	for i := range out {
+		if strings.TrimSpace(out[i].ID) == "" {
+			out[i].ID = strings.ToLower(s.NewID())
+		}
+	}
+	return out
 }
 
 // ValidateTeam normalizes a team and checks it for the event, reporting

@@ -91,7 +91,20 @@ func (s *NoticeService) ResendNotice(ctx context.Context, actor Actor, noticeID,
 		}
 		return s.store.NoticeRecord(ctx, id)
 	}
-	if _, err := staffChange(ctx, s.store, rec.SubjectID, reason, ReadEvent, DecideResend(actor, s.NewID(), id, rec.Kind, strings.TrimSpace(reason), s.Now())); err != nil {
+	decide := DecideResend(actor, s.NewID(), id, rec.Kind, strings.TrimSpace(reason), s.Now())
+	if rec.AnnouncementID != "" {
+		// An announcement's email again: the same announcement, to the same
+		// person (the contact, or the member it was for).
+		resend := decide
+		decide = func(reg Registration, ev Event, wl []WaitlistEntry) (RegistrationChange, error) {
+			c, err := resend(reg, ev, wl)
+			for i := range c.Notices {
+				c.Notices[i].MemberID, c.Notices[i].AnnouncementID = rec.MemberID, rec.AnnouncementID
+			}
+			return c, err
+		}
+	}
+	if _, err := staffChange(ctx, s.store, rec.SubjectID, reason, ReadEvent, decide); err != nil {
 		return NoticeRecord{}, err
 	}
 	return s.store.NoticeRecord(ctx, id)

@@ -57,6 +57,9 @@ type NoticeSpec struct {
 	Fanout []MemberNotices
 	// Links are the private links of a person's links email.
 	Links []LinkRef
+	// AnnouncementID names the announcement (or reminder) the notice
+	// carries to its recipient.
+	AnnouncementID string
 }
 
 // Decision decides a change of a registration from its state as read: the

@@ -113,6 +113,9 @@ type Member struct {
 	// they cannot attend: the team's contact substitutes them or releases
 	// their seat (which stays the team's until then).
 	CantAttendAt *time.Time `json:"cantAttendAt,omitempty"`
+	// Answers are the member's answers to the event's questions for each
+	// member (answer.go).
+	Answers Answers `json:"answers,omitempty"`
 }
 
 // Team is what a registrant submits: an organization, a contact and members.
@@ -120,6 +123,9 @@ type Team struct {
 	Organization Organization `json:"organization"`
 	Contact      Contact      `json:"contact"`
 	Members      []Member     `json:"members"`
+	// Answers are the team's answers to the event's questions for the
+	// team (answer.go).
+	Answers Answers `json:"answers,omitempty"`
 }
 
 const (

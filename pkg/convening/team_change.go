@@ -1,6 +1,7 @@
 package convening
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +18,56 @@ type TeamChange struct {
 
 // Empty reports whether the change names nothing to change.
 func (c TeamChange) Empty() bool { return c.Members == nil && c.Contact == nil }
+
+// RegistrationPatch is the body of a team's PATCH of its own registration:
+// either its people (members, whole, and the contact: a TeamChange) or its
+// answers to the event's questions (the team's, and each member's named by
+// id alone: an AnswersChange). One request changes one or the other, so
+// each is one transaction with the rules of its own.
+type RegistrationPatch struct {
+	Members *[]Member `json:"members,omitempty"`
+	Contact *Contact  `json:"contact,omitempty"`
+	Answers Answers   `json:"answers,omitempty"`
+}
+
+// Split says which change the patch is. Members that carry nothing but
+// their id and answers, with no contact, are a change of answers; any name,
+// email, role or contact make it a change of people, which then may carry
+// no answer (EINVALID naming each, rule not_with).
+func (p RegistrationPatch) Split() (*TeamChange, *AnswersChange, error) {
+	people := p.Contact != nil
+	if p.Members != nil {
+		for _, m := range *p.Members {
+			if m.Name != "" || m.Email != "" || m.Role != "" {
+				people = true
+			}
+		}
+	}
+	if !people {
+		ac := &AnswersChange{Answers: p.Answers}
+		if p.Members != nil {
+			for _, m := range *p.Members {
+				ac.Members = append(ac.Members, MemberAnswers{ID: m.ID, Answers: m.Answers})
+			}
+		}
+		return nil, ac, nil
+	}
+	var v validation
+	if len(p.Answers) > 0 {
+		v.add("answers", RuleNotWith, "of", "members and contact")
+	}
+	if p.Members != nil {
+		for i, m := range *p.Members {
+			if len(m.Answers) > 0 {
+				v.add(fmt.Sprintf("members[%d].answers", i), RuleNotWith, "of", "members' names, emails and roles")
+			}
+		}
+	}
+	if err := v.err("The change"); err != nil {
+		return nil, nil, err
+	}
+	return &TeamChange{Members: p.Members, Contact: p.Contact}, nil, nil
+}
 
 // Reasons of a team's own changes.
 const (
@@ -166,15 +217,19 @@ func nextMembers(current, given []Member, newID func() string) (next []Member, r
 	for _, m := range given {
 		was, ok := old[m.ID]
 		switch {
+		// Check-in, confirmation and attendance are the system's records,
+		// and the answers the member's own (changed on the answers page):
+		// kept from the member as stored, never taken from the change; a
+		// substitute or a new member starts with none.
 		case ok && m.ID != "" && !used[m.ID] && strings.EqualFold(strings.TrimSpace(m.Email), was.Email):
-			m.CheckedInAt, m.ConfirmedAt, m.CantAttendAt = was.CheckedInAt, was.ConfirmedAt, was.CantAttendAt
+			m.CheckedInAt, m.ConfirmedAt, m.CantAttendAt, m.Answers = was.CheckedInAt, was.ConfirmedAt, was.CantAttendAt, was.Answers
 		case ok && m.ID != "" && !used[m.ID]:
 			id := newID()
 			replaced[id] = m.ID
 			used[m.ID] = true
-			m.ID, m.CheckedInAt, m.ConfirmedAt, m.CantAttendAt = id, nil, nil, nil
+			m.ID, m.CheckedInAt, m.ConfirmedAt, m.CantAttendAt, m.Answers = id, nil, nil, nil, nil
 		default:
-			m.ID, m.CheckedInAt, m.ConfirmedAt, m.CantAttendAt = newID(), nil, nil, nil
+			m.ID, m.CheckedInAt, m.ConfirmedAt, m.CantAttendAt, m.Answers = newID(), nil, nil, nil, nil
 		}
 		used[m.ID] = true
 		next = append(next, m)

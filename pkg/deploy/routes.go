@@ -195,6 +195,15 @@ var Routes = []Route{
 	{Method: "POST", Path: "/api/admin/events/{eventId}/survey/close", Function: Admin, Roles: staffOnly},
 	{Method: "GET", Path: "/api/admin/events/{eventId}/survey/report", Function: Admin, Roles: staffOnly},
 	{Method: "PUT", Path: "/api/admin/events/{eventId}/survey/comments/{commentId}", Function: Admin, Roles: staffOnly},
+	// Staff writing to an event's teams: announcements (a preview and a
+	// test send to oneself first), and a team's answers changed on its
+	// behalf.
+	{Method: "GET", Path: "/api/admin/events/{eventId}/announcements", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/events/{eventId}/announcements", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/events/{eventId}/announcements/preview", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/events/{eventId}/announcements/test", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/events/{eventId}/announcements/{announcementId}", Function: Admin, Roles: staffOnly},
+	{Method: "PATCH", Path: "/api/admin/registrations/{registrationId}/answers", Function: Admin, Roles: staffOnly},
 	// The staff console (package console). Signing in and out needs no
 	// session; every page does. Its forms post with an anti-forgery token.
 	// The dashboard shows each role what it may use; reviewers read the
@@ -265,6 +274,14 @@ var Routes = []Route{
 	{Method: "POST", Path: "/staff/events/{eventId}/survey/close", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/events/{eventId}/survey/report", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "POST", Path: "/staff/events/{eventId}/survey/comments", Function: Console, Roles: staffOnly, Session: true},
+	// The event's own questions, its announcements and reminders, and the
+	// answers' counts.
+	{Method: "GET", Path: "/staff/events/{eventId}/questions", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/questions", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/events/{eventId}/announcements", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/announcements", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/events/{eventId}/reminders", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/reminders", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/failed-emails", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/privacy", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/privacy/export", Function: Console, Roles: staffOnly, Session: true},
@@ -285,6 +302,10 @@ var Routes = []Route{
 	{Method: "GET", Path: "/manage/{registrationId}/calendar.ics", Function: Web, Public: teamLink},
 	// A waiting-list offer accepted: a registration, throttled as one.
 	{Method: "POST", Path: "/manage/{registrationId}/accept", Function: Web, Throttle: ThrottleRegister, Public: teamLink},
+	// The team's answers to the event's questions, changed on a form of
+	// their own.
+	{Method: "GET", Path: "/manage/{registrationId}/answers", Function: Web, Public: teamLink},
+	{Method: "POST", Path: "/manage/{registrationId}/answers", Function: Web, Throttle: ThrottleRegister, Public: teamLink},
 	// Statements of interest: the form (its posts also add or remove a
 	// member row), the contact's page with the invitation's answers, and
 	// each member's confirmation. Accepting and confirming write as a

@@ -131,6 +131,9 @@ func (s *Store) UpdateEvent(ctx context.Context, u convening.EventUpdate) (conve
 			"admission": settings.Admission, "requiredRoles": settings.RequiredRoles, "requiredRolesKey": settings.RequiredRolesKey,
 			"statementsCloseAt": settings.StatementsCloseAt, "reviewCriteria": settings.ReviewCriteria,
 			"respondWithinHours": settings.RespondWithinHours, "waitlistOfferHours": settings.WaitlistOfferHours, "autoInvite": settings.AutoInvite,
+			// The event's questions and reminders (written with the json
+			// names, as newEventItem's are).
+			"questions": jsonValue(settings.Questions), "questionsKey": settings.QuestionsKey, "reminders": jsonValue(settings.Reminders),
 		} {
 			upd = upd.Set(expression.Name(name), expression.Value(v))
 		}

@@ -57,6 +57,12 @@ type eventItem struct {
 	// offers (promote directly).
 	WaitlistOfferHours int  `json:"waitlistOfferHours,omitempty"`
 	AutoInvite         bool `json:"autoInvite,omitempty"`
+	// Questions are the event's own questions; QuestionsKey is
+	// convening.QuestionsKey of them: registrations are conditioned on the
+	// key of the questions their answers were checked against.
+	Questions    []convening.Question `json:"questions,omitempty"`
+	QuestionsKey string               `json:"questionsKey,omitempty"`
+	Reminders    []convening.Reminder `json:"reminders,omitempty"`
 
 	// seatsLeft is capacity minus the seats taken and held, stored because
 	// a condition expression cannot do arithmetic: "seatsLeft >= :seats" is
@@ -91,6 +97,7 @@ func newEventItem(e convening.Event) eventItem {
 		Admission: string(e.Admission), RequiredRoles: roles, RequiredRolesKey: convening.RequiredRolesKey(e.RequiredRoles),
 		StatementsCloseAt: fmtTimePtr(e.StatementsCloseAt), ReviewCriteria: e.ReviewCriteria, RespondWithinHours: e.RespondWithinHours,
 		WaitlistOfferHours: offerHours, AutoInvite: e.AutoInvite,
+		Questions: e.Questions, QuestionsKey: convening.QuestionsKey(e.Questions), Reminders: e.Reminders,
 		PK: eventPrefix + e.ID, SK: skEvent,
 		GSI1PK: gsiEvents, GSI1SK: fmtTime(e.StartsAt) + "#" + e.ID,
 		ID: e.ID, Title: e.Title, Kind: string(e.Kind), Description: e.Description,
@@ -116,6 +123,7 @@ func (it eventItem) event() convening.Event {
 	return convening.Event{
 		Admission: convening.Admission(it.Admission), RequiredRoles: roles, StatementsCloseAt: parseTimePtr(it.StatementsCloseAt),
 		ReviewCriteria: it.ReviewCriteria, RespondWithinHours: it.RespondWithinHours, WaitlistOffers: offers, AutoInvite: it.AutoInvite,
+		Questions: it.Questions, Reminders: it.Reminders,
 		ID: it.ID, Title: it.Title, Kind: convening.Kind(it.Kind), Description: it.Description,
 		StartsAt: parseTime(it.StartsAt), EndsAt: parseTime(it.EndsAt), Venue: it.Venue, Online: it.Online,
 		Capacity: it.Capacity, MaxTeamSize: it.MaxTeamSize,
@@ -210,6 +218,9 @@ type registrationItem struct {
 	CancelledAt   string             `json:"cancelledAt,omitempty"`
 	ErasedAt      string             `json:"erasedAt,omitempty"`
 	Offer         *offerItem         `json:"offer,omitempty"`
+	// Answers are the team's answers to the event's questions (each
+	// member's are in Members).
+	Answers convening.Answers `json:"answers,omitempty"`
 }
 
 func newRegistrationItem(r convening.Registration) registrationItem {
@@ -230,7 +241,7 @@ func newRegistrationItem(r convening.Registration) registrationItem {
 		OrgKey: r.Organization.Key(), Organization: r.Organization, Contact: r.Contact, Members: r.Members,
 		FormerMembers: r.FormerMembers, CreatedAt: fmtTime(r.CreatedAt), UpdatedAt: fmtTime(r.UpdatedAt),
 		PromotedAt: fmtTimePtr(r.PromotedAt), CancelledAt: fmtTimePtr(r.CancelledAt), ErasedAt: fmtTimePtr(r.ErasedAt),
-		Offer: newOfferItem(r.Offer),
+		Offer: newOfferItem(r.Offer), Answers: r.Answers,
 	}
 }
 
@@ -264,7 +275,7 @@ func (it registrationItem) registration() convening.Registration {
 	r := convening.Registration{
 		ID: it.ID, EventID: it.EventID, Status: convening.Status(it.Status), Seats: it.Seats,
 		WaitlistSeq: it.WaitlistSeq,
-		Team:        convening.Team{Organization: it.Organization, Contact: it.Contact, Members: it.Members},
+		Team:        convening.Team{Organization: it.Organization, Contact: it.Contact, Members: it.Members, Answers: it.Answers},
 		CreatedAt:   parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt), FormerMembers: it.FormerMembers,
 	}
 	if it.PromotedAt != "" {
@@ -329,6 +340,8 @@ type noticeItem struct {
 	AboutMemberID string                    `json:"aboutMemberId,omitempty"`
 	Fanout        []convening.MemberNotices `json:"fanout,omitempty"`
 	Links         []convening.LinkRef       `json:"links,omitempty"`
+	// AnnouncementID names the announcement the notice carries.
+	AnnouncementID string `json:"announcementId,omitempty"`
 
 	State      string `json:"state"`
 	LeaseUntil string `json:"leaseUntil,omitempty"`
@@ -345,7 +358,7 @@ func (it noticeItem) record() convening.NoticeRecord {
 	r := convening.NoticeRecord{ID: it.ID, Kind: convening.NoticeKind(it.Kind), SubjectID: it.SubjectID,
 		EventID: it.EventID, State: convening.NoticeState(it.State), Attempts: it.Attempts, Cause: it.Cause,
 		CreatedAt: parseTime(it.CreatedAt), MessageID: it.MessageID, SubjectKind: it.SubjectKind, MemberID: it.MemberID,
-		AboutMemberID: it.AboutMemberID, Fanout: it.Fanout, Links: it.Links}
+		AboutMemberID: it.AboutMemberID, Fanout: it.Fanout, Links: it.Links, AnnouncementID: it.AnnouncementID}
 	at := func(s string) *time.Time {
 		if s == "" {
 			return nil

@@ -33,7 +33,8 @@ func newSpecItem(n convening.NoticeSpec, eventID string, now time.Time) noticeIt
 		GSI2PK: teamPrefix + n.SubjectID, GSI2SK: noticePrefix + fmtTime(now) + "#" + n.ID,
 		ID: n.ID, Kind: string(n.Kind), SubjectID: n.SubjectID, EventID: eventID,
 		SubjectKind: n.SubjectKind, MemberID: n.MemberID, AboutMemberID: n.AboutMemberID, Fanout: n.Fanout, Links: n.Links,
-		CreatedAt: fmtTime(now), State: string(convening.NoticePending),
+		AnnouncementID: n.AnnouncementID,
+		CreatedAt:      fmtTime(now), State: string(convening.NoticePending),
 	}
 }
 
@@ -212,6 +213,9 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 // hydrateNotice fills a notice with its subject (registration or
 // statement) and event, read in one BatchGetItem.
 func (s *Store) hydrateNotice(ctx context.Context, it noticeItem) (convening.Notice, error) {
+	if it.AnnouncementID != "" {
+		return s.announcementNotice(ctx, it)
+	}
 	switch it.SubjectKind {
 	case convening.SubjectPerson:
 		return s.hydrateLinks(ctx, it)

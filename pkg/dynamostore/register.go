@@ -177,7 +177,7 @@ func (s *Store) registerItems(eventID string, a convening.Arrival, idem *conveni
 		And(expression.Name("maxTeamSize").GreaterThanEqual(expression.Value(seats))).
 		And(expression.Or(expression.Name("admission").AttributeNotExists(),
 			expression.Name("admission").NotEqual(expression.Value(string(convening.AdmissionStatement)))))
-	window = window.And(rolesKeyIs(convening.RequiredRolesKey(a.CheckedRoles)))
+	window = window.And(rolesKeyIs(convening.RequiredRolesKey(a.CheckedRoles))).And(questionsKeyIs(a.QuestionsKey))
 	// The condition is convening.FitsDirectly, enforced by the table: seats
 	// only while nobody waits and they fit; the waiting list otherwise.
 	var cond expression.ConditionBuilder
@@ -256,6 +256,17 @@ func rolesKeyIs(rolesKey string) expression.ConditionBuilder {
 			expression.Name("requiredRolesKey").Equal(expression.Value("")))
 	}
 	return expression.Name("requiredRolesKey").Equal(expression.Value(rolesKey))
+}
+
+// questionsKeyIs is the condition that the event asks exactly the
+// questions key names (convening.QuestionsKey): the answers were checked
+// against the event's questions as they are.
+func questionsKeyIs(key string) expression.ConditionBuilder {
+	if key == "" {
+		return expression.Or(expression.Name("questionsKey").AttributeNotExists(),
+			expression.Name("questionsKey").Equal(expression.Value("")))
+	}
+	return expression.Name("questionsKey").Equal(expression.Value(key))
 }
 
 // addClaim adds the organization's claim on the event for the

@@ -99,16 +99,28 @@ func Registrations(out io.Writer, regs []convening.Registration) error {
 }
 
 // Members writes one row per member of the teams given: the list for a
-// hotel, name badges or the door.
-func Members(out io.Writer, regs []convening.Registration) error {
-	w, err := newWriter(out, "Organization", "County", "Team status", "Name", "Email", "Role", "Checked in", "Registration id", "Member id")
+// hotel, a caterer, name badges or the door. After the fixed columns come
+// the answers to the event's questions, one column each (a member's own
+// answer, or the team's on each of its members' rows), then the answers to
+// questions the event no longer asks.
+func Members(out io.Writer, e convening.Event, regs []convening.Registration) error {
+	cols := answerColumns(e, regs)
+	header := []string{"Organization", "County", "Team status", "Name", "Email", "Role", "Checked in", "Registration id", "Member id"}
+	for _, c := range cols {
+		header = append(header, c.header)
+	}
+	w, err := newWriter(out, header...)
 	if err != nil {
 		return err
 	}
 	for _, r := range regs {
 		for _, m := range r.Members {
-			if err := w.row(r.Organization.Name, r.Organization.County, r.Status.Label(), m.Name, m.Email, m.Role.Label(),
-				whenPtr(m.CheckedInAt), r.ID, m.ID); err != nil {
+			row := []string{r.Organization.Name, r.Organization.County, r.Status.Label(), m.Name, m.Email, m.Role.Label(),
+				whenPtr(m.CheckedInAt), r.ID, m.ID}
+			for _, c := range cols {
+				row = append(row, c.value(r, m))
+			}
+			if err := w.row(row...); err != nil {
 				return err
 			}
 		}
@@ -215,12 +227,12 @@ func Write(ctx context.Context, src Source, eventID, file string, out io.Writer)
 		"cancelled.csv": convening.StatusCancelled, "members.csv": convening.StatusRegistered}
 	switch file {
 	case "roster.csv", "waitlist.csv", "cancelled.csv", "members.csv":
-		_, regs, err := src.AllRegistrations(ctx, eventID, lists[file])
+		e, regs, err := src.AllRegistrations(ctx, eventID, lists[file])
 		if err != nil {
 			return err
 		}
 		if file == "members.csv" {
-			return Members(out, regs)
+			return Members(out, e, regs)
 		}
 		return Registrations(out, regs)
 	case "audit.csv":

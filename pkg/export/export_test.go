@@ -37,7 +37,7 @@ func TestMembersCSV(t *testing.T) {
 				{ID: "m2", Name: "Ben, \"B\" Ortiz", Email: "ben@f.org", Role: convening.RoleBoardMember},
 			}}}}
 	var b bytes.Buffer
-	if err := export.Members(&b, regs); err != nil {
+	if err := export.Members(&b, convening.Event{}, regs); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.HasPrefix(b.Bytes(), []byte("\xef\xbb\xbf")) || !strings.Contains(b.String(), "\r\n") {

@@ -25,9 +25,10 @@ func (h *Handler) export(w http.ResponseWriter, r *http.Request) error {
 			err = export.Registrations(&b, regs)
 		}
 	case "members.csv":
+		var e convening.Event
 		var regs []convening.Registration
-		if _, regs, err = h.staff.AllRegistrations(ctx, eventID, convening.StatusRegistered); err == nil {
-			err = export.Members(&b, regs)
+		if e, regs, err = h.staff.AllRegistrations(ctx, eventID, convening.StatusRegistered); err == nil {
+			err = export.Members(&b, e, regs)
 		}
 	case "audit.csv":
 		if _, err = h.events.Event(ctx, eventID); err == nil {

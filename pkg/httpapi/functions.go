@@ -42,7 +42,7 @@ func Registration(registrations *convening.RegistrationService, links *convening
 	h := &Handler{registrations: registrations, links: links, billing: billing, log: log}
 	routes := map[string]route{
 		"GET /api/registrations/{registrationId}":                             h.getRegistration,
-		"PATCH /api/registrations/{registrationId}":                           h.changeTeam,
+		"PATCH /api/registrations/{registrationId}":                           h.patchRegistration,
 		"DELETE /api/registrations/{registrationId}":                          h.cancelRegistration,
 		"POST /api/registrations/{registrationId}/accept":                     h.acceptOffer,
 		"GET /api/registrations/{registrationId}/members/{memberId}":          h.getAttendee,
@@ -86,9 +86,9 @@ func Surveys(answers *convening.SurveyAnswerService, log *slog.Logger) *Handler 
 // a signed-in staff member in one of the route's roles (deploy.Routes).
 func Admin(events *convening.EventService, staff *convening.StaffService, reviews *convening.ReviewService,
 	notices *convening.NoticeService, organizations *convening.OrganizationService, privacy *convening.PrivacyService,
-	fees *convening.FeeService, surveys *convening.SurveyService, log *slog.Logger) *Handler {
+	fees *convening.FeeService, surveys *convening.SurveyService, announcements *convening.AnnouncementService, log *slog.Logger) *Handler {
 	h := &Handler{events: events, staff: staff, reviews: reviews, emails: notices, organizations: organizations, privacy: privacy,
-		fees: fees, surveys: surveys, log: log}
+		fees: fees, surveys: surveys, announcements: announcements, log: log}
 	routes := map[string]route{
 		"POST /api/admin/events":                                                       h.createEvent,
 		"PATCH /api/admin/events/{eventId}":                                            h.updateEvent,
@@ -118,6 +118,12 @@ func Admin(events *convening.EventService, staff *convening.StaffService, review
 		"POST /api/admin/statements/{statementId}/decision":                            h.decide,
 		"POST /api/admin/statements/{statementId}/extend":                              h.deadline(false),
 		"POST /api/admin/statements/{statementId}/reinstate":                           h.deadline(true),
+		"GET /api/admin/events/{eventId}/announcements":                                h.listAnnouncements,
+		"POST /api/admin/events/{eventId}/announcements":                               h.sendAnnouncement,
+		"POST /api/admin/events/{eventId}/announcements/preview":                       h.previewAnnouncement,
+		"POST /api/admin/events/{eventId}/announcements/test":                          h.testAnnouncement,
+		"GET /api/admin/events/{eventId}/announcements/{announcementId}":               h.getAnnouncement,
+		"PATCH /api/admin/registrations/{registrationId}/answers":                      h.staffChangeAnswers,
 		// The evaluation survey.
 		"GET /api/admin/events/{eventId}/survey":                      h.getSurvey,
 		"PUT /api/admin/events/{eventId}/survey":                      h.putSurvey,

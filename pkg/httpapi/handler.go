@@ -45,6 +45,7 @@ type Handler struct {
 	billing       *convening.BillingService // the team's fees (fees.go)
 	surveys       *convening.SurveyService
 	answers       *convening.SurveyAnswerService
+	announcements *convening.AnnouncementService
 	log           *slog.Logger
 }
 

@@ -52,7 +52,7 @@ func newAPI(t testing.TB) *api {
 		deploy.Statements:   httpapi.Statements(svc.StatementService, log),
 		deploy.Surveys:      httpapi.Surveys(svc.SurveyAnswerService, log),
 		deploy.Admin: httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService,
-			svc.OrganizationService, svc.PrivacyService, svc.Fees, svc.SurveyService, log),
+			svc.OrganizationService, svc.PrivacyService, svc.Fees, svc.SurveyService, svc.AnnouncementService, log),
 	}}
 }
 
@@ -347,7 +347,7 @@ func TestEveryRouteHasAHandler(t *testing.T) {
 		deploy.Statements:   httpapi.Statements(svc.StatementService, nil),
 		deploy.Surveys:      httpapi.Surveys(svc.SurveyAnswerService, nil),
 		deploy.Admin: httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService,
-			svc.OrganizationService, svc.PrivacyService, svc.Fees, svc.SurveyService, nil),
+			svc.OrganizationService, svc.PrivacyService, svc.Fees, svc.SurveyService, svc.AnnouncementService, nil),
 		deploy.Web: site,
 	}
 	for _, f := range deploy.Functions {

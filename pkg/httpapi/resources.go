@@ -121,6 +121,9 @@ type createEventRequest struct {
 	RespondWithinHours int                       `json:"respondWithinHours"`
 	WaitlistOffers     *convening.WaitlistOffers `json:"waitlistOffers"`
 	AutoInvite         bool                      `json:"autoInvite"`
+	// The event's own questions and reminders.
+	Questions []convening.Question `json:"questions"`
+	Reminders []convening.Reminder `json:"reminders"`
 }
 
 // times parses the named RFC 3339 fields, collecting an error per bad field;
@@ -171,6 +174,7 @@ func (h *Handler) createEvent(w http.ResponseWriter, r *http.Request) error {
 		RegistrationClosesAt: t.parse("registrationClosesAt", in.RegistrationClosesAt, false),
 		Admission:            in.Admission, RequiredRoles: in.RequiredRoles, ReviewCriteria: in.ReviewCriteria,
 		RespondWithinHours: in.RespondWithinHours, WaitlistOffers: in.WaitlistOffers, AutoInvite: in.AutoInvite,
+		Questions: in.Questions, Reminders: in.Reminders,
 	}
 	if in.StatementsCloseAt != "" {
 		v := t.parse("statementsCloseAt", in.StatementsCloseAt, true)
@@ -205,7 +209,12 @@ type updateEventRequest struct {
 	// WaitlistOffers is kept raw to tell null (turn offers off) from absent.
 	WaitlistOffers jsontext.Value `json:"waitlistOffers"`
 	AutoInvite     *bool          `json:"autoInvite"`
-	// Reason is recorded in the audit log with the change (optional).
+	// The event's own questions and reminders, each replaced whole (a
+	// reason is then required).
+	Questions *[]convening.Question `json:"questions"`
+	Reminders *[]convening.Reminder `json:"reminders"`
+	// Reason is recorded in the audit log with the change (optional, but
+	// for questions and reminders).
 	Reason string `json:"reason"`
 }
 
@@ -218,7 +227,8 @@ func (h *Handler) updateEvent(w http.ResponseWriter, r *http.Request) error {
 	var t times
 	c := convening.EventChange{Title: in.Title, Description: in.Description, Venue: in.Venue, Online: in.Online,
 		Capacity: in.Capacity, MaxTeamSize: in.MaxTeamSize, WaitlistPolicy: in.WaitlistPolicy,
-		RequiredRoles: in.RequiredRoles, ReviewCriteria: in.ReviewCriteria, RespondWithinHours: in.RespondWithinHours, AutoInvite: in.AutoInvite}
+		RequiredRoles: in.RequiredRoles, ReviewCriteria: in.ReviewCriteria, RespondWithinHours: in.RespondWithinHours, AutoInvite: in.AutoInvite,
+		Questions: in.Questions, Reminders: in.Reminders}
 	if len(in.WaitlistOffers) > 0 {
 		c.SetWaitlistOffers = true
 		switch in.WaitlistOffers.Kind() {

@@ -11,21 +11,6 @@ import (
 // view and word on their attendance with their personal token, a
 // statement's contact's changes of its members, and "email me my links".
 
-// changeTeam changes a team's members, contact or both: the body is a
-// convening.TeamChange, read strictly, each field error with its JSON path.
-func (h *Handler) changeTeam(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	var in convening.TeamChange
-	if _, err := decode(r, &in); err != nil {
-		return err
-	}
-	reg, err := h.registrations.ChangeTeam(ctx, r.PathValue("registrationId"), bearer(r), in)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusOK, registrationResponse{Registration: withMembers(reg)})
-}
-
 // attendeeResponse is what a member's own link shows: their attendance,
 // the event's registration and who else is on the team (names and roles:
 // no member sees another's address), not the contact's powers.

@@ -82,7 +82,8 @@ var registry = map[string]build{
 		return frontdoor.Lambda(httpapi.Admin(convening.NewEventService(b, p.store), convening.NewStaffService(b, p.store), convening.NewReviewService(b, p.store),
 			convening.NewNoticeService(b, p.store), convening.NewOrganizationService(b, p.store), convening.NewPrivacyService(b, p.store),
 			convening.NewFeeService(b, p.store, p.payee()),
-			convening.NewSurveyService(b, p.store, convening.CheckIns{Store: p.store}), p.log)), nil
+			convening.NewSurveyService(b, p.store, convening.CheckIns{Store: p.store}),
+			convening.NewAnnouncementService(b, p.store), p.log)), nil
 	},
 	deploy.Surveys: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
@@ -117,9 +118,10 @@ var registry = map[string]build{
 		services := console.Services{EventService: convening.NewEventService(b, p.store), StaffService: convening.NewStaffService(b, p.store),
 			ReviewService: convening.NewReviewService(b, p.store), NoticeService: convening.NewNoticeService(b, p.store),
 			OrganizationService: convening.NewOrganizationService(b, p.store), PrivacyService: convening.NewPrivacyService(b, p.store),
-			FeeService:       convening.NewFeeService(b, p.store, p.payee()),
-			SurveyService:    convening.NewSurveyService(b, p.store, convening.CheckIns{Store: p.store}),
-			DuplicateService: convening.NewDuplicateService(b, p.store)}
+			FeeService:          convening.NewFeeService(b, p.store, p.payee()),
+			SurveyService:       convening.NewSurveyService(b, p.store, convening.CheckIns{Store: p.store}),
+			DuplicateService:    convening.NewDuplicateService(b, p.store),
+			AnnouncementService: convening.NewAnnouncementService(b, p.store)}
 		h, err := console.New(ctx, services, p.store, console.Options{Pool: pool, PublicURL: p.c.PublicURL,
 			Key:          s.Derive(console.KeyLabel),
 			PreviousKeys: s.DerivePrevious(console.KeyLabel), Log: p.log, Contact: p.contact})

@@ -24,6 +24,9 @@ var (
 // registration kinds as testNotice, a statement's to its contact or to its
 // second member, and a deadline where the kind has one.
 func sampleNotice(kind convening.NoticeKind) convening.Notice {
+	if slices.Contains(announcementKinds, kind) {
+		return announcementSample(kind, false)
+	}
 	n := testNotice(kind)
 	n.Event = convening.EventSummary{
 		ID: "symposium-2027", Title: "2027 Labor Management Symposium", Kind: convening.KindSymposium,
@@ -572,6 +575,7 @@ func TestEveryKindRenders(t *testing.T) {
 	all := append([]convening.NoticeKind{convening.NoticeRegistered, convening.NoticeWaitlisted, convening.NoticePromoted,
 		convening.NoticeCancelled, convening.NoticeWaitlistMoved, convening.NoticeMembersChanged, convening.NoticeContactChanged}, newKinds...)
 	all = append(all, teamKinds...)
+	all = append(all, announcementKinds...)
 	if len(all) != len(kinds) {
 		t.Errorf("%d kinds tested, %d rendered", len(all), len(kinds))
 	}

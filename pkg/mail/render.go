@@ -222,6 +222,12 @@ const (
 	registrationMember                  // one member's own page of the registration, never the manage link
 	person                              // a person's links: each one they may hold (SubjectPerson)
 	surveyPerson                        // one person's survey link, and nothing else
+	// announcementRecipient: a registration's contact (its manage link)
+	// or one member of it (no private link: a member may not act for the
+	// team), as the notice names; staffTest: the staff member testing an
+	// announcement (no private link at all).
+	announcementRecipient
+	staffTest
 )
 
 // kindSpec is how a kind of notice is rendered.
@@ -275,6 +281,9 @@ var kinds = map[convening.NoticeKind]kindSpec{
 	convening.NoticeLinks:                   {audience: person, template: "links"},
 	convening.NoticeSurveyInvitation:        {audience: surveyPerson, template: "survey_invitation", deadline: true, deadlineLabel: "Open until"},
 	convening.NoticeSurveyReminder:          {audience: surveyPerson, template: "survey_reminder", deadline: true, deadlineLabel: "Open until"},
+	convening.NoticeAnnouncement:            {audience: announcementRecipient, template: "announcement"},
+	convening.NoticeReminder:                {audience: announcementRecipient, template: "reminder"},
+	convening.NoticeAnnouncementTest:        {audience: staffTest, template: "announcement_test"},
 }
 
 // view is what the templates show; every user-supplied string in it has
@@ -346,6 +355,15 @@ type view struct {
 	// Contact is the program's contact, at the foot of every email (nil
 	// if none is set).
 	Contact *contactView
+
+	// Announcements and reminders: the recipient is a member (ToMember),
+	// it is a test (Test) or a reminder; AudienceWords say which teams it
+	// went to ("registered for"), StartsIn how long before the event a
+	// reminder goes out ("7 days").
+	ToMember, Test, Reminder bool
+	AudienceWords, StartsIn  string
+	// StartsOn is when the event starts, alone.
+	StartsOn string
 }
 
 // contactView is the program's contact as emails show it.
@@ -398,6 +416,11 @@ func Render(n convening.Notice, links Links) (Message, error) {
 	}
 	if err := checkAddressee(n, spec); err != nil {
 		return Message{}, err
+	}
+	if spec.audience == announcementRecipient || spec.audience == staffTest {
+		if err := checkAnnouncement(n); err != nil {
+			return Message{}, err
+		}
 	}
 	subject, err := subjectOf(n)
 	if err != nil {
@@ -459,6 +482,10 @@ func Render(n convening.Notice, links Links) (Message, error) {
 		}
 	case surveyPerson:
 		v.SurveyURL, err = links.SurveyURL(n.Event.ID, n.SubjectID)
+	case announcementRecipient:
+		if n.MemberID == "" {
+			v.ManageURL, err = links.ManageURL(n.SubjectID)
+		}
 	}
 	if err != nil {
 		return Message{}, err
@@ -500,6 +527,9 @@ func Render(n convening.Notice, links Links) (Message, error) {
 		if v.Contact != nil {
 			v.StaffEmail = v.Contact.Email
 		}
+	}
+	if a := n.Announcement; a != nil && (spec.audience == announcementRecipient || spec.audience == staffTest) {
+		announcementView(&v, n, a)
 	}
 	// Who has confirmed matters until staff decide.
 	v.Confirmations = n.Kind == convening.NoticeStatementReceived || n.Kind == convening.NoticeShortlisted || spec.audience == statementMember
@@ -553,12 +583,14 @@ func Render(n convening.Notice, links Links) (Message, error) {
 func checkAddressee(n convening.Notice, spec kindSpec) error {
 	wantSubject := convening.SubjectStatement
 	switch spec.audience {
-	case registrationContact, registrationMember:
+	case registrationContact, registrationMember, announcementRecipient:
 		wantSubject = convening.SubjectRegistration
 	case person:
 		wantSubject = convening.SubjectPerson
 	case surveyPerson:
 		wantSubject = convening.SubjectSurvey
+	case staffTest:
+		wantSubject = convening.SubjectAnnouncement
 	}
 	members := spec.audience == statementMember || spec.audience == registrationMember
 	switch {
@@ -568,12 +600,56 @@ func checkAddressee(n convening.Notice, spec kindSpec) error {
 		return fmt.Errorf("mail: notice %s (%s) names no member", n.ID, n.Kind)
 	case spec.audience == person && len(n.Links) == 0:
 		return fmt.Errorf("mail: notice %s (%s) gives no link", n.ID, n.Kind)
-	case !members && n.MemberID != "":
+	case !members && spec.audience != announcementRecipient && n.MemberID != "":
 		return fmt.Errorf("mail: notice %s (%s) is for the contact but names a member", n.ID, n.Kind)
 	case spec.deadline && n.RespondBy == nil:
 		return fmt.Errorf("mail: notice %s (%s) has no deadline", n.ID, n.Kind)
 	}
 	return nil
+}
+
+// checkAnnouncement refuses an announcement's notice that is not one: no
+// content, or no address (a member who left the team, people erased).
+func checkAnnouncement(n convening.Notice) error {
+	switch {
+	case n.Announcement == nil:
+		return fmt.Errorf("mail: notice %s (%s) carries no announcement", n.ID, n.Kind)
+	case n.To.Email == "":
+		return fmt.Errorf("mail: notice %s (%s): the recipient is no longer on the team, or their address was erased", n.ID, n.Kind)
+	}
+	return nil
+}
+
+// announcementView fills what staff wrote into the view: their text as
+// paragraphs, whom it went to, and for a test the name it greets.
+func announcementView(v *view, n convening.Notice, a *convening.AnnouncementContent) {
+	v.Message = paragraphs(a.Text)
+	v.MessageText = indented(v.Message)
+	v.ToMember, v.Test, v.Reminder = a.Member, a.Test, a.Reminder
+	if a.Test {
+		v.ContactName = oneLine(a.Greeting)
+	}
+	var words []string
+	for _, s := range a.Audience {
+		switch s {
+		case convening.StatusRegistered:
+			words = append(words, "registered for")
+		case convening.StatusWaitlisted:
+			words = append(words, "on the waiting list for")
+		case convening.StatusOffered:
+			words = append(words, "offered seats at")
+		}
+	}
+	v.StartsOn = convening.When(n.Event.StartsAt, time.Time{})
+	v.AudienceWords = strings.Join(words, " or ")
+	if v.AudienceWords == "" {
+		v.AudienceWords = "of"
+	}
+	if a.HoursBefore > 0 {
+		v.StartsIn = convening.Reminder{HoursBefore: a.HoursBefore}.Before()
+	} else if a.Reminder {
+		v.StartsIn = timeLeft(n.CreatedAt, n.Event.StartsAt)
+	}
 }
 
 // invitation returns the calendar file a notice carries: an invitation
@@ -691,6 +767,18 @@ func subjectOf(n convening.Notice) (string, error) {
 		return "How was " + title + "? A three-minute evaluation", nil
 	case convening.NoticeSurveyReminder:
 		return fmt.Sprintf("Reminder: your evaluation of %s closes %s", title, by), nil
+	case convening.NoticeAnnouncement, convening.NoticeReminder, convening.NoticeAnnouncementTest:
+		if n.Announcement == nil {
+			break
+		}
+		s := oneLine(n.Announcement.Subject)
+		if !strings.Contains(strings.ToLower(s), strings.ToLower(title)) {
+			s += ": " + title
+		}
+		if n.Kind == convening.NoticeAnnouncementTest {
+			s = "[Test] " + s
+		}
+		return s, nil
 	}
 	return "", fmt.Errorf("mail: notice %s has unknown kind %q", n.ID, n.Kind)
 }

@@ -43,6 +43,10 @@ type Handler struct {
 	Log     *slog.Logger
 	// Now is the sweeper's clock; nil means time.Now.
 	Now func() time.Time
+	// Announcements, if set, are swept first: the notices of
+	// announcements' pages a writer left unwritten, and the events'
+	// reminders whose time has come.
+	Announcements *convening.AnnouncementService
 }
 
 // SweepAge is how long a new notice waits for its stream delivery before
@@ -84,8 +88,18 @@ func (m *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 	if ok {
 		return m.Handle(ctx, ev)
 	}
+	written := 0
+	if m.Announcements != nil {
+		// Its notices are written before the sweep reads the due ones; an
+		// error here holds up no email.
+		n, err := m.Announcements.SweepAnnouncements(ctx)
+		if err != nil {
+			m.Log.WarnContext(ctx, "announcements' sweep incomplete; the next one goes on", "written", n, "error", err)
+		}
+		written = n
+	}
 	sent, err := m.Sweep(ctx)
-	return map[string]int{"sent": sent}, err
+	return map[string]int{"sent": sent, "announcementNotices": written}, err
 }
 
 // Sweep delivers the notices due now and reports how many it sent. It

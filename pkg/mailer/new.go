@@ -47,7 +47,8 @@ func New(store *dynamostore.Store, ses *sesv2.Client, tokens *convening.ManageTo
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", deploy.EnvPublicURL, err)
 	}
-	return &Handler{Notices: store, Mail: m, Log: log}, nil
+	return &Handler{Notices: store, Mail: m, Log: log,
+		Announcements: convening.NewAnnouncementService(convening.NewBasics(log), store)}, nil
 }
 
 // SESRetries gives the mailer's SES client its own, small retry budget: two

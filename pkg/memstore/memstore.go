@@ -48,6 +48,8 @@ type Store struct {
 	fees feeState
 	// surveys are the events' evaluation surveys (surveys.go).
 	surveys surveys
+	// ann are staff's announcements and the event's reminders as sent.
+	ann announcements
 }
 
 type event struct {
@@ -365,6 +367,10 @@ func (s *Store) withPosition(reg convening.Registration) convening.Registration 
 // pointers with the store.
 func clone(r convening.Registration) convening.Registration {
 	r.Members, r.FormerMembers = slices.Clone(r.Members), slices.Clone(r.FormerMembers)
+	r.Answers = cloneAnswers(r.Answers)
+	for i := range r.Members {
+		r.Members[i].Answers = cloneAnswers(r.Members[i].Answers)
+	}
 	r.WaitlistPosition, r.PromotedAt, r.CancelledAt = copied(r.WaitlistPosition), copied(r.PromotedAt), copied(r.CancelledAt)
 	r.ErasedAt, r.Offer = copied(r.ErasedAt), copied(r.Offer)
 	return r

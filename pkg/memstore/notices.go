@@ -16,7 +16,7 @@ import (
 func (s *Store) addSpec(n convening.NoticeSpec, eventID string, now time.Time) {
 	s.notices[n.ID] = &notice{NoticeRecord: convening.NoticeRecord{ID: n.ID, Kind: n.Kind, SubjectID: n.SubjectID, EventID: eventID,
 		SubjectKind: n.SubjectKind, MemberID: n.MemberID, AboutMemberID: n.AboutMemberID, Fanout: slices.Clone(n.Fanout), Links: slices.Clone(n.Links),
-		State: convening.NoticePending, CreatedAt: now}, due: now.Add(convening.NoticeSweepDelay)}
+		AnnouncementID: n.AnnouncementID, State: convening.NoticePending, CreatedAt: now}, due: now.Add(convening.NoticeSweepDelay)}
 }
 
 // ClaimNotice leases a due notice to one sender.
@@ -100,6 +100,9 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 		return s.linksNotice(n.NoticeRecord)
 	}
 	ev := s.events[n.EventID]
+	if n.AnnouncementID != "" && ev != nil {
+		return s.announcementNotice(n, ev)
+	}
 	switch n.SubjectKind {
 	case convening.SubjectInvoice:
 		return s.invoiceNotice(n)

@@ -22,6 +22,16 @@ type Handler struct {
 // Handle runs one pass. It fails only if the pass could not finish; the
 // next day's pass picks up where it stopped.
 func (h *Handler) Handle(ctx context.Context, _ events.EventBridgeEvent) (map[string]int, error) {
+	// Answers about health or accessibility go first, two weeks after the
+	// event (convening.RetainSensitiveAfterEvent).
+	s, err := h.Privacy.ExpireSensitiveAnswers(ctx)
+	if err != nil {
+		h.Log.ErrorContext(ctx, "sensitive answers not erased", "erased", s, "error", err)
+		return nil, err
+	}
+	if s > 0 {
+		h.Log.InfoContext(ctx, "sensitive answers erased", "registrations", s)
+	}
 	n, err := h.Privacy.ExpirePersonalData(ctx)
 	if err != nil {
 		h.Log.ErrorContext(ctx, "personal data not erased", "erased", n, "error", err)
@@ -30,5 +40,5 @@ func (h *Handler) Handle(ctx context.Context, _ events.EventBridgeEvent) (map[st
 	if n > 0 {
 		h.Log.InfoContext(ctx, "personal data erased", "registrations", n)
 	}
-	return map[string]int{"erased": n}, nil
+	return map[string]int{"erased": n, "sensitiveAnswersErased": s}, nil
 }

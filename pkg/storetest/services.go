@@ -39,6 +39,7 @@ type Services struct {
 	Billing *convening.BillingService
 	*convening.SurveyService
 	*convening.SurveyAnswerService
+	*convening.AnnouncementService
 }
 
 // NewServices builds every service over store, with the real clock and
@@ -65,6 +66,7 @@ func NewServices(store Store, tokens *convening.ManageTokens, log *slog.Logger) 
 	s.Billing = convening.NewBillingService(b, store, tokens, Payee)
 	s.SurveyService = convening.NewSurveyService(b, store, convening.CheckIns{Store: store})
 	s.SurveyAnswerService = convening.NewSurveyAnswerService(b, store, tokens)
+	s.AnnouncementService = convening.NewAnnouncementService(b, store)
 	return s
 }
 

@@ -40,6 +40,7 @@ type Store interface {
 	convening.BillingStorage
 	convening.SurveyStorage
 	convening.SurveyAnswerStorage
+	convening.AnnouncementStorage
 	convening.Outbox
 	convening.Notices
 	convening.SentNotices
@@ -99,6 +100,20 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 		{"RaceSurveyAnswers", testRaceSurveyAnswers},
 		{"SurveyReminders", testSurveyReminders},
 		{"SurveyPrivacy", testSurveyPrivacy},
+		// The event's own questions and staff writing to the teams
+		// (questions.go, announcements.go).
+		{"QuestionsAndAnswers", testQuestionsAndAnswers},
+		{"AnswersAfterQuestionsChange", testAnswersAfterQuestionsChange},
+		{"ChangeAnswers", testChangeAnswers},
+		{"BadAnswersChangeNothing", testBadAnswersChangeNothing},
+		{"SensitiveAnswersExpire", testSensitiveAnswersExpire},
+		{"AnnouncementToContacts", testAnnouncementToContacts},
+		{"AnnouncementToMembers", testAnnouncementToMembers},
+		{"AnnouncementOnce", testAnnouncementOnce},
+		{"AnnouncementPagesResume", testAnnouncementPagesResume},
+		{"AnnouncementTest", testAnnouncementTestSend},
+		{"Reminders", testReminders},
+		{"RaceAnnouncementAndRegistrations", testRaceAnnouncementAndRegistrations},
 	}
 	tests = append(tests, feeTests...)
 	for _, tt := range tests {

@@ -47,6 +47,12 @@ type teamForm struct {
 	Charges bool
 	Fee     *feeView
 	Billing billingForm
+	// Answers are the team's answers to the event's questions as typed,
+	// TeamQuestions those questions as drawn (questions.go); teamQs and
+	// memberQs the event's questions to the team and to each member.
+	Answers          typedAnswers
+	TeamQuestions    []questionField
+	teamQs, memberQs []convening.Question
 }
 
 // BillingFields is the form's billing fields, for the template.
@@ -62,6 +68,10 @@ type memberRow struct {
 	// field); CantAttend says they told us they cannot attend.
 	ID         string
 	CantAttend bool
+	// Answers are the member's answers as typed, Questions the event's
+	// questions to each member as drawn in the row.
+	Answers   typedAnswers
+	Questions []questionField
 }
 
 // Button is the name of the form's submit button.
@@ -238,11 +248,14 @@ func (t *teamForm) setErrors(err error) bool {
 		}
 		t.Errors[id] = msg
 	}
+	t.placeAnswerErrors(e.Fields)
 	// Summary in the order of the page.
 	order := []string{idOrgName, idOrgType, idCounty, idContactName, idContactEmail, idMembers}
 	for i := range t.Members {
 		order = append(order, memberID(i, "name"), memberID(i, "email"), memberID(i, "role"))
+		order = append(order, t.answerOrder(i)...)
 	}
+	order = append(order, t.answerOrder(-1)...)
 	order = append(order, idExperience, idReasons)
 	order = append(order, billingOrder...)
 	for _, id := range order {

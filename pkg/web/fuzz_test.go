@@ -63,3 +63,43 @@ func FuzzStatementForm(f *testing.F) {
 		}
 	})
 }
+
+// FuzzQuestionsForm: any answers posted with the registration form of an
+// event that asks questions, and any change of answers posted to a team's
+// answers page (with its token and anti-forgery token), get a page or a
+// redirect, never a server error, and a bounded page.
+func FuzzQuestionsForm(f *testing.F) {
+	f.Add("q.arrival=The+day+before&m0.dinner=yes&m0.dietary=Vegan&m0.dietary=vegan", false)
+	f.Add("q.arrival=&m0.dinner=maybe&m99.dinner=yes&q.notes=%00%E2%80%AE&op=add", false)
+	f.Add("q.arrival=Same+day&m.x.dinner=no&q.unknown=1&q..=&q.ARRIVAL=x", true)
+	f.Add(strings.Repeat("q.notes=x&", 50)+"m0.dietary="+strings.Repeat("Vegan&m0.dietary=", 60), true)
+	f.Fuzz(func(t *testing.T, body string, change bool) {
+		form, err := url.ParseQuery(body)
+		if err != nil {
+			form = url.Values{}
+		}
+		s := newSite(t)
+		s.event("cv", 20, 4, withQuestions)
+		var p page
+		if change {
+			link := regexpFind(t, s.get(s.register("cv", answered(teamForm(1, 2), 2)).manageLink(t)).body, `href="(/manage/[^"]+/answers\?token=[^"]+)"`)
+			for k, v := range s.get(link).hidden() {
+				form[k] = v
+			}
+			p = s.post(strings.Split(link, "?")[0], form)
+		} else {
+			for k, v := range teamForm(2, 1) {
+				if _, set := form[k]; !set {
+					form[k] = v
+				}
+			}
+			p = s.register("cv", form)
+		}
+		if p.status >= 500 && p.status != 503 {
+			t.Fatalf("status %d for %q", p.status, body)
+		}
+		if len(p.body) > 512<<10 {
+			t.Fatalf("%d-byte page for a %d-byte form", len(p.body), len(body))
+		}
+	})
+}

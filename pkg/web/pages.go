@@ -95,6 +95,9 @@ func formPurpose(e convening.Event, statement bool) string {
 func (h *Handler) showForm(w http.ResponseWriter, r *http.Request, status int, e convening.Event, form teamForm) error {
 	ev := newEventView(e, h.svc.Now())
 	form.Statement, form.Full = ev.Statement, ev.State == convening.WindowFull
+	if !form.Statement {
+		form.drawQuestions(e) // the event's own questions (questions.go)
+	}
 	form.CSRF = h.csrfToken(h.csrfNonce(w, r), formPurpose(e, form.Statement))
 	policy, err := h.billing.EventFee(r.Context(), e.ID)
 	if err != nil {
@@ -140,6 +143,7 @@ func (h *Handler) readTeamPost(w http.ResponseWriter, r *http.Request, parse fun
 		return e, form, false, err
 	}
 	form = parse(f, e.MaxTeamSize)
+	form.readFormAnswers(e, f) // the event's own questions (questions.go)
 	form.Idem = f.Get("idem")
 	if !idemKeyRE.MatchString(form.Idem) {
 		form.Idem = randomKey()
@@ -186,8 +190,8 @@ func (h *Handler) submitTeam(w http.ResponseWriter, r *http.Request) error {
 		return h.showForm(w, r, http.StatusForbidden, e, form)
 	}
 	form.dropEmptyRows()
-	team := form.team()
-	normal, err := h.svc.ValidateTeam(e, team)
+	team := form.teamWithAnswers()
+	normal, err := h.validateRegistration(e, team)
 	// The billing details are checked with the team, before anything is
 	// stored: a mistake in either stores nothing (fees.go).
 	policy, perr := h.billing.EventFee(ctx, e.ID)
@@ -407,6 +411,8 @@ type manageView struct {
 	CanChange bool
 	// Fees are the team's fees (fees.go), nil for a free event.
 	Fees *accountView
+	// Answers are the team's answers to the event's questions.
+	Answers answersSummary
 }
 
 // registration reads the registration the request's token opens; a wrong
@@ -443,7 +449,7 @@ func (h *Handler) showManage(w http.ResponseWriter, r *http.Request, status int,
 	private(w)
 	now := h.svc.Now()
 	v := manageView{Event: newEventView(e, now), Reg: newRegistrationView(r, reg, token, now), Token: token,
-		Confirm: confirm, Problem: problem}
+		Confirm: confirm, Problem: problem, Answers: newAnswersSummary(e, reg, token, now)}
 	// The message of the action that redirected here, if it still holds.
 	switch d := r.URL.Query().Get("done"); {
 	case d == "cancelled" && v.Reg.Cancelled, d == "accepted" && v.Reg.Registered, d == "changed" && reg.Status.Active(), d == "billing":

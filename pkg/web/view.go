@@ -80,7 +80,7 @@ var pages = func() map[string]*template.Template {
 			continue
 		}
 		t := template.Must(template.New("layout.html").Funcs(funcs).Option("missingkey=error").
-			ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/partials-fees.html", n))
+			ParseFS(templateFS, "templates/layout.html", "templates/partials*.html", n))
 		m[n[len("templates/"):len(n)-len(".html")]] = t
 	}
 	return m

@@ -72,6 +72,8 @@ type Service interface {
 	Cancel(ctx context.Context, id, token string) (convening.Registration, error)
 	// Waiting-list offers.
 	AcceptOffer(ctx context.Context, id, token string) (convening.Registration, error)
+	// The team's answers to the event's questions.
+	ChangeAnswers(ctx context.Context, id, token string, change convening.AnswersChange) (convening.Registration, error)
 	// Statements of interest.
 	SubmitStatement(ctx context.Context, eventID string, team convening.Team, experience, reasons string, idem *convening.Idempotency) (convening.Statement, string, bool, error)
 	Statement(ctx context.Context, id, token string) (convening.Statement, error)
@@ -160,6 +162,9 @@ func New(svc Service, opts Options) (*Handler, error) {
 		// The evaluation survey.
 		"GET /surveys/{eventId}/{personId}":  h.surveyPage,
 		"POST /surveys/{eventId}/{personId}": h.answerSurvey,
+		// The event's own questions (questions.go).
+		"GET /manage/{registrationId}/answers":  h.answersPage,
+		"POST /manage/{registrationId}/answers": h.saveAnswers,
 	}, frontdoor.Options{Errors: h.writeError, ContentSecurityPolicy: ContentSecurityPolicy, Log: h.log})
 	if err != nil {
 		return nil, err

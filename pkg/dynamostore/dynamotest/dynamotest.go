@@ -199,9 +199,11 @@ func Check(items []Item, eventID string) (State, []string, error) {
 		case OrgClaim:
 			claims[strings.TrimPrefix(it.S("sk"), "ORG#")] = it.S("registrationId")
 		case Notice:
-			// One notice per change of status; the members' own emails and
-			// a team's changes of its people are not changes of status.
-			if !peopleKinds[it.S("kind")] {
+			// One notice per change of status; the members' own emails, a
+			// team's changes of its people and an announcement's emails
+			// (checked against their announcement's recipients) are not
+			// changes of status.
+			if !peopleKinds[it.S("kind")] && it.S("announcementId") == "" {
 				notices[it.S("registrationId")] = append(notices[it.S("registrationId")], it.S("kind"))
 			}
 		}

@@ -71,7 +71,8 @@
     for (var i = 0; i < all.length; i++) {
       var row = all[i];
       row.querySelector("legend").textContent = "Member " + (i + 1);
-      var controls = row.querySelectorAll("input, select");
+      renumberQuestions(row, i);
+      var controls = row.querySelectorAll("input:not([data-q]), select:not([data-q])");
       for (var j = 0; j < controls.length; j++) {
         var c = controls[j];
         var field = c.name.replace("member_", "");
@@ -96,16 +97,40 @@
     if (add) { add.hidden = all.length >= max; }
   }
 
+  // renumberQuestions gives the event's questions in a member row the
+  // row's ids and names (m<i>.<question>): each carries data-q, an option
+  // data-opt, a hint or error data-part, and a control data-d, the parts
+  // that describe it.
+  function renumberQuestions(row, i) {
+    var els = row.querySelectorAll("[data-q]");
+    for (var k = 0; k < els.length; k++) {
+      var el = els[k], q = el.getAttribute("data-q"), base = "member-" + i + "-q-" + q;
+      var part = el.getAttribute("data-part"), opt = el.getAttribute("data-opt");
+      if (part) { el.id = base + "-" + part; continue; }
+      var id = base + (opt && opt !== "0" && opt !== "-1" ? "-" + opt : "");
+      if (el.tagName === "LABEL") { el.htmlFor = id; continue; }
+      if (el.tagName !== "FIELDSET") { el.id = id; el.name = "m" + i + "." + q; }
+      if (el.hasAttribute("data-d")) {
+        var ids = [], parts = el.getAttribute("data-d").split(" ");
+        for (var p = 0; p < parts.length; p++) {
+          if (parts[p] && row.querySelector("[data-q='" + q + "'][data-part='" + parts[p] + "']")) { ids.push(base + "-" + parts[p]); }
+        }
+        if (ids.length) { el.setAttribute("aria-describedby", ids.join(" ")); } else { el.removeAttribute("aria-describedby"); }
+      }
+    }
+  }
+
   function clearRow(row) {
     var errors = row.querySelectorAll(".field-error");
     for (var i = 0; i < errors.length; i++) { errors[i].parentNode.removeChild(errors[i]); }
     var fields = row.querySelectorAll(".has-error");
     for (var k = 0; k < fields.length; k++) { fields[k].classList.remove("has-error"); }
-    var controls = row.querySelectorAll("input, select");
+    var controls = row.querySelectorAll("input, select, textarea");
     for (var j = 0; j < controls.length; j++) {
-      controls[j].value = "";
-      controls[j].removeAttribute("aria-invalid");
-      controls[j].removeAttribute("aria-describedby");
+      var c = controls[j];
+      if (c.type === "checkbox" || c.type === "radio") { c.checked = false; } else { c.value = ""; }
+      c.removeAttribute("aria-invalid");
+      if (!c.hasAttribute("data-d")) { c.removeAttribute("aria-describedby"); }
     }
   }
 
