@@ -52,7 +52,7 @@ func (s *site) surveyed() []string {
 	return links
 }
 
-func answered(s *site) int {
+func answeredCount(s *site) int {
 	_, sv, _ := s.svc.EventSurvey(context.Background(), "cv")
 	return sv.Answered
 }
@@ -97,7 +97,7 @@ func TestSurveyPage(t *testing.T) {
 		t.Fatalf("unknown item: %d", p.status)
 	}
 	p.has(t, "Some answers do not belong to this survey")
-	if n := answered(s); n != 0 {
+	if n := answeredCount(s); n != 0 {
 		t.Fatalf("bad answers counted: %d", n)
 	}
 	// Without the anti-forgery token: refused, nothing recorded.
@@ -116,7 +116,7 @@ func TestSurveyPage(t *testing.T) {
 		t.Fatalf("second answer: %d", p.status)
 	}
 	p.has(t, "These answers were not recorded: this link has been used to answer already")
-	if n := answered(s); n != 1 {
+	if n := answeredCount(s); n != 1 {
 		t.Fatalf("answered %d, want 1", n)
 	}
 	responses, _ := s.store.SurveyResponses(context.Background(), "cv")
