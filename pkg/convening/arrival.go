@@ -52,6 +52,12 @@ func DecideArrival(eventID string, draft Registration, noticeID, auditID string,
 			if seen.CheckRequiredRoles(reg.Team) == nil {
 				roles = seen.RequiredRoles
 			}
+			if !reg.Individual() {
+				// One person, one seat: where individuals register too, a
+				// team's members claim their places (an individual always
+				// does, see RegistrationService.RegisterPerson).
+				reg.PersonClaims = seen.Admits() == RegistrantsBoth
+			}
 		}
 		notice, audit := NoticeRegistered, AuditRegistered
 		if reg.Status == StatusWaitlisted {

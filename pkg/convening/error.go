@@ -94,6 +94,9 @@ const (
 	RuleCursor        Rule = "cursor"          // no args: not a cursor this list gave
 	RuleRequiredRoles Rule = "required_roles"  // missing: the roles the event requires that the team lacks
 	RuleMinLength     Rule = "min_length"      // min: characters
+	RuleEligibility   Rule = "eligibility"     // member, rule, why: the member does not qualify under the event's rule
+	RuleURL           Rule = "url"             // no args: an https:// address
+	RuleDate          Rule = "date"            // no args: a date like 2019-06-25
 )
 
 // FieldError names one invalid field with a JSON-style path such as
@@ -264,6 +267,12 @@ func (f FieldError) describe() string {
 		return "must be one of California's 58 counties"
 	case RuleHeader:
 		return fmt.Sprintf("must be %v to %v printable ASCII characters", a["min"], a["max"])
+	case RuleEligibility:
+		return fmt.Sprintf("does not qualify (%v): %v", a["why"], a["rule"])
+	case RuleURL:
+		return "must be an https:// address"
+	case RuleDate:
+		return "must be a date like 2019-06-25"
 	}
 	return "is not valid"
 }

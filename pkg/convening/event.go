@@ -96,6 +96,15 @@ type Event struct {
 	// AutoInvite invites the next shortlisted team, in shortlist order,
 	// when an invitation lapses or is declined (AdmissionStatement).
 	AutoInvite bool `json:"autoInvite"`
+	// Registrants is who may register: teams, individuals or both
+	// (DefaultRegistrants of the kind when staff leave it out).
+	Registrants Registrants `json:"registrants"`
+	// Eligibility, if set, is who may take a seat (per member), as a
+	// sentence of plain predicates; EligibilityVersion counts its changes
+	// (0: never set). Registrations are conditioned on the version they
+	// were checked against (see eligibility.go).
+	Eligibility        *EligibilityRule `json:"eligibility,omitempty"`
+	EligibilityVersion int              `json:"eligibilityVersion,omitempty"`
 
 	// Counts are maintained by the store in the same transaction as every
 	// registration change; they always equal the sum of the registrations'
@@ -318,6 +327,10 @@ func (e Event) Validate() error {
 		v.add("parentEventId", RuleSlug, "max", maxIDLen)
 	}
 	e.validateAdmission(&v)
+	e.validateRegistrants(&v)
+	if e.Eligibility != nil {
+		e.Eligibility.validate(&v, "eligibility")
+	}
 	return v.err("The event")
 }
 
@@ -354,6 +367,9 @@ type EventChange struct {
 	SetWaitlistOffers bool            `json:"-"`
 	WaitlistOffers    *WaitlistOffers `json:"waitlistOffers,omitempty"`
 	AutoInvite        *bool           `json:"autoInvite,omitempty"`
+	// Registrants changes who may register, while nobody holds or waits
+	// for seats (ReasonRegistrantsFixed).
+	Registrants *Registrants `json:"registrants,omitempty"`
 }
 
 // Empty reports whether the change changes nothing.
@@ -361,7 +377,7 @@ func (c EventChange) Empty() bool {
 	return c.Title == nil && c.Description == nil && c.Venue == nil && c.Online == nil && c.StartsAt == nil && c.EndsAt == nil &&
 		c.Capacity == nil && c.MaxTeamSize == nil && c.RegistrationOpensAt == nil &&
 		c.RegistrationClosesAt == nil && c.WaitlistPolicy == nil && c.RequiredRoles == nil && c.StatementsCloseAt == nil &&
-		c.ReviewCriteria == nil && c.RespondWithinHours == nil && !c.SetWaitlistOffers && c.AutoInvite == nil
+		c.ReviewCriteria == nil && c.RespondWithinHours == nil && !c.SetWaitlistOffers && c.AutoInvite == nil && c.Registrants == nil
 }
 
 // Apply returns e with the change applied and validated. Capacity may not
@@ -426,6 +442,16 @@ func (c EventChange) Apply(e Event, waiting []WaitlistEntry) (Event, error) {
 	}
 	if c.AutoInvite != nil {
 		e.AutoInvite = *c.AutoInvite
+	}
+	if c.Registrants != nil && *c.Registrants != old.Admits() {
+		// Whose seats the table claims per person was decided when each
+		// registration arrived: change who registers before anyone has.
+		if old.SeatsTaken+old.SeatsHeld+old.WaitlistLength > 0 {
+			return e, &Error{Code: ECONFLICT, Reason: ReasonRegistrantsFixed,
+				Message: "Who may register cannot change once anyone holds or waits for seats.",
+				Fields:  []FieldError{Field("registrants", RuleOneOf, "values", []string{string(old.Admits())})}}
+		}
+		e.Registrants = *c.Registrants
 	}
 	if err := e.Validate(); err != nil {
 		return e, err

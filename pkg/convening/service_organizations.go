@@ -107,22 +107,21 @@ func (s *OrganizationService) MergeOrganizations(ctx context.Context, actor Acto
 
 // rootOf follows an organization's merges to the organization it is now.
 func (s *OrganizationService) rootOf(ctx context.Context, org Organization) (Organization, error) {
-	for range maxAliasHops {
-		a, ok, err := s.store.AliasOf(ctx, org.Key())
-		if err != nil || !ok {
-			return org, err
-		}
-		org = a.Into
-	}
-	return org, nil
+	return rootOrganization(ctx, s.store, org)
 }
 
 // spellings returns the organization keys whose records are org's: its
 // own and those merged into it, however many merges deep.
 func (s *OrganizationService) spellings(ctx context.Context, org Organization) ([]string, []OrganizationAlias, error) {
+	return spellingsOf(ctx, s.store, org)
+}
+
+// spellingsOf returns the organization keys whose records are org's (see
+// OrganizationService.spellings).
+func spellingsOf(ctx context.Context, store OrganizationAliases, org Organization) ([]string, []OrganizationAlias, error) {
 	keys, all := []string{org.Key()}, []OrganizationAlias(nil)
 	for i := 0; i < len(keys) && i < 100; i++ {
-		aliases, err := s.store.AliasesInto(ctx, keys[i])
+		aliases, err := store.AliasesInto(ctx, keys[i])
 		if err != nil {
 			return nil, nil, err
 		}

@@ -41,6 +41,9 @@ type RegistrationChange struct {
 	// Unchanged says the decision changes nothing: the store writes
 	// nothing and answers the registration as read.
 	Unchanged bool
+	// Facts are the attendance facts the change writes or removes (a
+	// check-in, its undo, a walk-in).
+	Facts []FactChange
 }
 
 // NoticeSpec is a notice a change writes. SubjectID names its subject: a
@@ -209,6 +212,9 @@ func DecideMembers(actor Actor, auditID, noticeID string, members []Member, reas
 		if !reg.Status.Active() {
 			return RegistrationChange{}, conflict(ReasonNotActive, "The registration of %s is cancelled.", reg.Organization.Name)
 		}
+		if reg.Individual() {
+			return RegistrationChange{}, errIndividualChange(reg)
+		}
 		old := map[string]Member{}
 		for _, m := range reg.Members {
 			old[m.ID] = m
@@ -259,6 +265,9 @@ func DecideContact(actor Actor, auditID, noticeID string, contact Contact, reaso
 	return func(reg Registration, ev Event, _ []WaitlistEntry) (RegistrationChange, error) {
 		if !reg.Status.Active() {
 			return RegistrationChange{}, conflict(ReasonNotActive, "The registration of %s is cancelled.", reg.Organization.Name)
+		}
+		if reg.Individual() {
+			return RegistrationChange{}, errIndividualChange(reg)
 		}
 		team := reg.Team
 		team.Contact = contact
@@ -313,6 +322,7 @@ func DecideCheckIn(actor Actor, auditID, memberID string, undo bool, now time.Ti
 			m.CheckedInAt = &now
 		}
 		c.Audit.Before, c.Audit.After = nil, map[string]string{"member": m.ID, "role": string(m.Role)}
+		c.Facts = checkInFacts(ev, reg, c.After, now)
 		return c.finish(reg), nil
 	}
 }
@@ -332,6 +342,7 @@ func DecideWalkIn(actor Actor, auditID, noticeID string, member Member, reason s
 		last := &c.After.Members[len(c.After.Members)-1]
 		last.CheckedInAt = &now
 		c.Audit.After["walkIn"] = last.ID
+		c.Facts = checkInFacts(ev, reg, c.After, now)
 		c.Counts = ChangeOf(reg, c.After)
 		return c, nil
 	}

@@ -263,4 +263,14 @@ type Registration struct {
 	// Offer is the seats held for an offered team until its deadline (and
 	// kept, for the record, once it accepted or the offer lapsed).
 	Offer *Offer `json:"offer"`
+	// Registrant is "individual" for one person registered on their own
+	// (Person), absent for a team.
+	Registrant RegistrantKind `json:"registrant,omitempty"`
+	// PersonClaims: while active, the registration holds each member's
+	// place at the event by address (PersonKeys): always for an
+	// individual, for a team on an event that admits individuals too.
+	PersonClaims bool `json:"-"`
+	// EligibilityVersion is the version of the event's eligibility rule
+	// the registration was admitted under (0: none).
+	EligibilityVersion int `json:"eligibilityVersion,omitempty"`
 }

@@ -57,6 +57,13 @@ type eventItem struct {
 	// offers (promote directly).
 	WaitlistOfferHours int  `json:"waitlistOfferHours,omitempty"`
 	AutoInvite         bool `json:"autoInvite,omitempty"`
+	// Registrants is who may register (teams when absent): registrations
+	// are conditioned on it (registrantsCond).
+	Registrants string `json:"registrants,omitempty"`
+	// Eligibility and its version: registrations are conditioned on the
+	// version they were checked against (eligibilityVersionIs).
+	Eligibility        *convening.EligibilityRule `json:"eligibility,omitempty"`
+	EligibilityVersion int                        `json:"eligibilityVersion,omitempty"`
 
 	// seatsLeft is capacity minus the seats taken and held, stored because
 	// a condition expression cannot do arithmetic: "seatsLeft >= :seats" is
@@ -91,6 +98,7 @@ func newEventItem(e convening.Event) eventItem {
 		Admission: string(e.Admission), RequiredRoles: roles, RequiredRolesKey: convening.RequiredRolesKey(e.RequiredRoles),
 		StatementsCloseAt: fmtTimePtr(e.StatementsCloseAt), ReviewCriteria: e.ReviewCriteria, RespondWithinHours: e.RespondWithinHours,
 		WaitlistOfferHours: offerHours, AutoInvite: e.AutoInvite,
+		Registrants: string(e.Registrants), Eligibility: e.Eligibility, EligibilityVersion: e.EligibilityVersion,
 		PK: eventPrefix + e.ID, SK: skEvent,
 		GSI1PK: gsiEvents, GSI1SK: fmtTime(e.StartsAt) + "#" + e.ID,
 		ID: e.ID, Title: e.Title, Kind: string(e.Kind), Description: e.Description,
@@ -116,6 +124,7 @@ func (it eventItem) event() convening.Event {
 	return convening.Event{
 		Admission: convening.Admission(it.Admission), RequiredRoles: roles, StatementsCloseAt: parseTimePtr(it.StatementsCloseAt),
 		ReviewCriteria: it.ReviewCriteria, RespondWithinHours: it.RespondWithinHours, WaitlistOffers: offers, AutoInvite: it.AutoInvite,
+		Registrants: convening.Registrants(it.Registrants), Eligibility: it.Eligibility, EligibilityVersion: it.EligibilityVersion,
 		ID: it.ID, Title: it.Title, Kind: convening.Kind(it.Kind), Description: it.Description,
 		StartsAt: parseTime(it.StartsAt), EndsAt: parseTime(it.EndsAt), Venue: it.Venue, Online: it.Online,
 		Capacity: it.Capacity, MaxTeamSize: it.MaxTeamSize,
@@ -189,9 +198,10 @@ type registrationItem struct {
 	SK     string `json:"sk"`
 	GSI1PK string `json:"gsi1pk"`
 	GSI1SK string `json:"gsi1sk"`
-	// gsi2 files the registration under its organization, across events.
-	GSI2PK string `json:"gsi2pk"`
-	GSI2SK string `json:"gsi2sk"`
+	// gsi2 files the registration under its organization, across events
+	// (none for a person registered without one).
+	GSI2PK string `json:"gsi2pk,omitempty"`
+	GSI2SK string `json:"gsi2sk,omitempty"`
 
 	ID           string                 `json:"id"`
 	EventID      string                 `json:"eventId"`
@@ -208,6 +218,12 @@ type registrationItem struct {
 	CancelledAt  string                 `json:"cancelledAt,omitempty"`
 	ErasedAt     string                 `json:"erasedAt,omitempty"`
 	Offer        *offerItem             `json:"offer,omitempty"`
+	// Registrant is "individual" for one person's own registration;
+	// PersonClaims says it holds its people's places at the event
+	// (EVENT#<id> / PERSON#<key>) while active.
+	Registrant         string `json:"registrant,omitempty"`
+	PersonClaims       bool   `json:"personClaims,omitempty"`
+	EligibilityVersion int    `json:"eligibilityVersion,omitempty"`
 }
 
 func newRegistrationItem(r convening.Registration) registrationItem {
@@ -220,7 +236,7 @@ func newRegistrationItem(r convening.Registration) registrationItem {
 	case (r.Status == convening.StatusOffered || r.Status == convening.StatusExpired) && r.Offer != nil:
 		listed = r.Offer.OfferedAt
 	}
-	return registrationItem{
+	it := registrationItem{
 		PK: regPrefix + r.ID, SK: skReg,
 		GSI1PK: eventPrefix + r.EventID, GSI1SK: rosterKey(r.Status, r.ID, listed, r.WaitlistSeq),
 		GSI2PK: orgPrefix + r.Organization.Key(), GSI2SK: regPrefix + fmtTime(r.CreatedAt) + "#" + r.ID,
@@ -228,8 +244,13 @@ func newRegistrationItem(r convening.Registration) registrationItem {
 		OrgKey: r.Organization.Key(), Organization: r.Organization, Contact: r.Contact, Members: r.Members,
 		CreatedAt: fmtTime(r.CreatedAt), UpdatedAt: fmtTime(r.UpdatedAt),
 		PromotedAt: fmtTimePtr(r.PromotedAt), CancelledAt: fmtTimePtr(r.CancelledAt), ErasedAt: fmtTimePtr(r.ErasedAt),
-		Offer: newOfferItem(r.Offer),
+		Offer:      newOfferItem(r.Offer),
+		Registrant: string(r.Registrant), PersonClaims: r.PersonClaims, EligibilityVersion: r.EligibilityVersion,
 	}
+	if r.Organization.Name == "" {
+		it.GSI2PK, it.GSI2SK = "", ""
+	}
+	return it
 }
 
 func parseTimePtr(s string) *time.Time {
@@ -264,6 +285,7 @@ func (it registrationItem) registration() convening.Registration {
 	}
 	r.ErasedAt = parseTimePtr(it.ErasedAt)
 	r.Offer = it.Offer.offer()
+	r.Registrant, r.PersonClaims, r.EligibilityVersion = convening.RegistrantKind(it.Registrant), it.PersonClaims, it.EligibilityVersion
 	return r
 }
 

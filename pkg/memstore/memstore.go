@@ -39,6 +39,8 @@ type Store struct {
 	reviews         map[string]map[string]convening.Review
 	// aliases are merged spellings of organizations, by the merged key.
 	aliases map[string]convening.OrganizationAlias
+	// history is people and attendance (people.go).
+	history *history
 }
 
 type event struct {
@@ -74,6 +76,7 @@ func New() *Store {
 		stmtIdempotency: map[string]*stmtIdemRecord{},
 		reviews:         map[string]map[string]convening.Review{},
 		aliases:         map[string]convening.OrganizationAlias{},
+		history:         newHistory(),
 	}
 }
 
@@ -177,10 +180,13 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 	// two neighbours.
 	a := decide(&ev.Event, ev.WaitlistSeq+convening.WaitlistSpacing)
 	reg := clone(a.Registration)
-	if _, taken := ev.orgs[reg.Organization.Key()]; taken {
+	if _, taken := ev.orgs[reg.Organization.Key()]; taken && !reg.Individual() {
 		return convening.Registration{}, false, errOrganizationTaken(reg.Organization)
 	}
-	if err := ev.CheckArrival(reg.Team, a.At); err != nil {
+	if err := a.Check(ev.Event); err != nil {
+		return convening.Registration{}, false, err
+	}
+	if err := s.history.claimable(eventID, reg, nil); err != nil {
 		return convening.Registration{}, false, err
 	}
 	if reg.Status == convening.StatusWaitlisted {
@@ -190,7 +196,10 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 	}
 	ev.Counts = ev.Counts.Plus(a.Counts)
 	ev.UpdatedAt = a.At
-	ev.orgs[reg.Organization.Key()] = reg.ID
+	if !reg.Individual() {
+		ev.orgs[reg.Organization.Key()] = reg.ID
+	}
+	s.history.claim(eventID, convening.Registration{}, reg)
 	ev.regs = append(ev.regs, reg.ID)
 	s.registrations[reg.ID] = &reg
 	s.addSpec(a.Notice, eventID, a.At)
