@@ -390,8 +390,15 @@ func PlanImport(importID string, rows []RosterRow, h ImportHistory, now time.Tim
 			key, ans.Outcome = NamedPersonKey(orgKey, row.Name), RowCreated
 			ans.Note = "no address: known by name within the organization"
 		}
-		if key != "" && recorded(people[key], ev.EventID) {
+		switch {
+		case key != "" && (recorded(people[key], ev.EventID) || recordedFor(orgFacts[orgKey], key, ev.EventID)):
 			ans.Outcome, ans.Note = RowRecorded, "already on record for this event"
+		case ans.Outcome == RowUncertain && slices.ContainsFunc(ans.Candidates, func(c Candidate) bool {
+			return recordedFor(orgFacts[orgKey], c.PersonKey, ev.EventID)
+		}):
+			// Staff resolved this row before, or another row named the
+			// person for this event: the attendance is on record.
+			ans.Outcome, ans.Candidates, ans.Note = RowRecorded, nil, "already on record for this event under the name "+row.Name
 		}
 		plan.Counts[ans.Outcome]++
 		ans.PersonKey = key
@@ -428,6 +435,10 @@ func RosterFactOf(p PendingRow, personKey string, now time.Time) AttendanceFact 
 func rosterFact(row RosterRow, ev AttendedEvent, key string, now time.Time) AttendanceFact {
 	return AttendanceFact{EventID: ev.EventID, EventTitle: ev.Title, EventKind: ev.Kind, Date: ev.Date, Organization: row.Organization,
 		PersonKey: key, PersonName: row.Name, PersonEmail: row.Email, Role: row.Role, Source: FactRoster, Ref: "roster", RecordedAt: now}
+}
+
+func recordedFor(facts []AttendanceFact, key, eventID string) bool {
+	return slices.ContainsFunc(facts, func(f AttendanceFact) bool { return f.PersonKey == key && f.EventID == eventID })
 }
 
 func recorded(facts []AttendanceFact, eventID string) bool {

@@ -65,6 +65,9 @@ func (s *EventService) CreateEvent(ctx context.Context, actor Actor, e Event) (E
 	if e.WaitlistPolicy == "" {
 		e.WaitlistPolicy = PolicyStrict
 	}
+	if e.Registrants == "" {
+		e.Registrants = DefaultRegistrants(e.Kind)
+	}
 	e = e.WithAdmissionDefaults()
 	e.StartsAt, e.EndsAt = e.StartsAt.UTC(), e.EndsAt.UTC()
 	e.RegistrationOpensAt, e.RegistrationClosesAt = e.RegistrationOpensAt.UTC(), e.RegistrationClosesAt.UTC()

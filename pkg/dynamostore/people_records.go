@@ -206,7 +206,7 @@ func (s *Store) ApplyAttendance(ctx context.Context, eventID string, plan conven
 				}
 				cond, names, values := "attribute_not_exists(#pk)", map[string]string{"#pk": AttrPK}, map[string]types.AttributeValue(nil)
 				if before != "" {
-					cond, names["#v"], values = "#v = :v", "version", map[string]types.AttributeValue{":v": str(before)}
+					cond, names, values = "#v = :v", map[string]string{"#v": "version"}, map[string]types.AttributeValue{":v": str(before)}
 				}
 				if av == nil {
 					tx.add(types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table), Key: key(pk, sk),

@@ -32,6 +32,11 @@ type Services struct {
 	*convening.NoticeService
 	*convening.OrganizationService
 	*convening.PrivacyService
+	*convening.EligibilityService
+	*convening.AttendanceService
+	*convening.JoinService
+	*convening.HistoryService
+	*convening.NetworkService
 }
 
 // NewServices builds every service over store, with the real clock and
@@ -53,6 +58,11 @@ func NewServices(store Store, tokens *convening.ManageTokens, log *slog.Logger) 
 	s.NoticeService = convening.NewNoticeService(b, store)
 	s.OrganizationService = convening.NewOrganizationService(b, store)
 	s.PrivacyService = convening.NewPrivacyService(b, store)
+	s.EligibilityService = convening.NewEligibilityService(b, store)
+	s.AttendanceService = convening.NewAttendanceService(b, store)
+	s.JoinService = convening.NewJoinService(b, store, tokens)
+	s.HistoryService = convening.NewHistoryService(b, store)
+	s.NetworkService = convening.NewNetworkService(b, store)
 	return s
 }
 
