@@ -19,7 +19,7 @@ func main() {
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	store, b := dynamostore.Open(cfg, c.Table, logger), convening.NewBasics(logger)
 	lambda.Start(frontdoor.Lambda(httpapi.Admin(convening.NewEventService(b, store), convening.NewStaffService(b, store), convening.NewReviewService(b, store),
-		convening.NewNoticeService(b, store), convening.NewOrganizationService(b, store), convening.NewPrivacyService(b, store), logger)))
+		convening.NewNoticeService(b, store), convening.NewOrganizationService(b, store), convening.NewPrivacyService(b, store), httpapi.NewPeople(b, store), logger)))
 }
 
 func must[T any](v T, err error) T {

@@ -233,7 +233,7 @@ func (r *EligibilityRule) Evaluate(e Event, team Team, h TeamHistory) []MemberEl
 				fails = append(fails, why)
 			}
 			if !me.Qualifies {
-				me.Why = strings.Join(fails, "; ")
+				me.Why = strings.Join(fails, ", and ")
 			}
 		}
 		out[i] = me
@@ -254,14 +254,14 @@ func (p Predicate) holds(eventID, before string, org Organization, mh MemberHist
 		}
 		for _, f := range h.Organization {
 			if counts(f) {
-				return false, fmt.Sprintf("%s attended %s (%d)", org.Name, articleKind(f.EventKind), f.Year())
+				return false, fmt.Sprintf("%s attended %s in %d", org.Name, articleKind(f.EventKind), f.Year())
 			}
 		}
 		return true, fmt.Sprintf("%s has no attendance at an institute or convening since %s", org.Name, since)
 	case PredNewMember:
 		for _, f := range mh.Person {
 			if counts(f) {
-				return false, fmt.Sprintf("attended %s in %d", articleKind(f.EventKind), f.Year())
+				return false, fmt.Sprintf("this person attended %s in %d", articleKind(f.EventKind), f.Year())
 			}
 		}
 		for _, f := range mh.Namesakes {
@@ -305,8 +305,6 @@ const (
 	// checked against the event's current rule (the service checks and
 	// tries again; a caller never sees it).
 	ReasonEligibilityUnchecked Reason = "eligibility_unchecked"
-	// ECONFLICT: the rule changed while staff edited it.
-	ReasonEligibilityChanged Reason = "eligibility_changed"
 )
 
 // ErrEligibilityUnchecked is the store's refusal of an arrival checked

@@ -66,6 +66,16 @@ func validMeetingURL(s string) bool {
 	return err == nil && u.Scheme == "https" && u.Host != "" && u.User == nil && u.Opaque == ""
 }
 
+// MeetingHost is the meeting address's host alone ("zoom.us"), which staff
+// pages may show to say which meeting is set without showing its address.
+func (o OnlineSettings) MeetingHost() string {
+	u, err := url.Parse(o.MeetingURL)
+	if err != nil || o.MeetingURL == "" {
+		return ""
+	}
+	return u.Hostname()
+}
+
 // ThresholdMinutes is how many minutes of the event make attendance.
 func (o OnlineSettings) ThresholdMinutes(e Event) int {
 	total := ScheduledMinutes(e)

@@ -508,7 +508,6 @@ type FactWriter interface {
 
 // Reasons of imports.
 const (
-	ReasonImportUnknown = Reason("import_unknown")  // ENOTFOUND
-	ReasonRowNotPending = Reason("row_not_pending") // ECONFLICT: the row is not uncertain, or staff resolved it already
-	ReasonNotACandidate = Reason("not_a_candidate") // EINVALID-like: the person chosen is not one of the row's candidates
+	ReasonImportUnknown Reason = "import_unknown"  // ENOTFOUND
+	ReasonRowNotPending Reason = "row_not_pending" // ECONFLICT: the row is not uncertain, or staff resolved it already
 )

@@ -47,10 +47,18 @@ func (s *AttendanceService) OnlineSettings(ctx context.Context, eventID string) 
 	return o.WithDefaults(), err
 }
 
-// SetOnlineSettings replaces an online event's settings, for the audit
+// OnlineChange is staff's change of an online event's settings; nil
+// fields stay as they are.
+type OnlineChange struct {
+	MeetingURL          *string
+	JoinOpensMinutes    *int
+	AttendanceThreshold *int
+}
+
+// SetOnlineSettings changes an online event's settings, for the audit
 // log (which records that the meeting changed, never its address).
 // Errors: ENOTFOUND, EINVALID, ECONFLICT (ReasonNotOnline).
-func (s *AttendanceService) SetOnlineSettings(ctx context.Context, actor Actor, eventID string, o OnlineSettings, reason string) (OnlineSettings, error) {
+func (s *AttendanceService) SetOnlineSettings(ctx context.Context, actor Actor, eventID string, c OnlineChange, reason string) (OnlineSettings, error) {
 	e, err := readEvent(ctx, s.store, eventID)
 	if err != nil {
 		return OnlineSettings{}, err
@@ -58,16 +66,24 @@ func (s *AttendanceService) SetOnlineSettings(ctx context.Context, actor Actor, 
 	if !e.Online {
 		return OnlineSettings{}, NewError(ECONFLICT, ReasonNotOnline, "%s is not online: mark it online first.", e.Title)
 	}
-	o.MeetingURL = strings.TrimSpace(o.MeetingURL)
-	o = o.WithDefaults()
-	if err := o.Validate(); err != nil {
-		return OnlineSettings{}, err
-	}
 	old, _, err := s.store.OnlineSettings(ctx, e.ID)
 	if err != nil {
 		return OnlineSettings{}, err
 	}
 	old = old.WithDefaults()
+	o := old
+	if c.MeetingURL != nil {
+		o.MeetingURL = strings.TrimSpace(*c.MeetingURL)
+	}
+	if c.JoinOpensMinutes != nil {
+		o.JoinOpensMinutes = *c.JoinOpensMinutes
+	}
+	if c.AttendanceThreshold != nil {
+		o.AttendanceThreshold = *c.AttendanceThreshold
+	}
+	if err := o.Validate(); err != nil {
+		return OnlineSettings{}, err
+	}
 	o.EventID, o.UpdatedAt = e.ID, s.Now()
 	before, after := map[string]string{}, map[string]string{}
 	if old.MeetingURL != o.MeetingURL {

@@ -169,33 +169,12 @@ func (s *EligibilityService) SetRule(ctx context.Context, actor Actor, eventID s
 	if !ValidEventID(eventID) {
 		return Event{}, ErrEventNotFound
 	}
-	var v validation
-	if rule != nil {
-		r := rule.Normalized()
-		rule = &r
-		rule.validate(&v, "eligibility")
-	}
-	checkText(&v, "reason", strings.TrimSpace(reason), MaxReasonLen, true)
-	if err := v.err("The eligibility rule"); err != nil {
+	if err := CheckReason(reason); err != nil {
 		return Event{}, err
 	}
-	if rule != nil {
-		for i, p := range rule.AnyOf {
-			if p.Kind != PredNetworkMember {
-				continue
-			}
-			n, err := s.store.Network(ctx, p.NetworkID)
-			if ErrorReason(err) == ReasonNetworkUnknown {
-				return Event{}, InvalidFields("The eligibility rule", Field("eligibility.anyOf["+strconv.Itoa(i)+"].networkId", RuleOneOf, "values", s.networkIDs(ctx)))
-			}
-			if err != nil {
-				return Event{}, err
-			}
-			rule.AnyOf[i].NetworkName = n.Name
-		}
-		if len(rule.AnyOf) == 0 {
-			rule = nil
-		}
+	rule, err := s.PrepareRule(ctx, rule)
+	if err != nil {
+		return Event{}, err
 	}
 	now := s.Now()
 	return s.store.SetEligibility(ctx, eventID, func(e Event) (*EligibilityRule, AuditRecord, error) {
@@ -204,6 +183,33 @@ func (s *EligibilityService) SetRule(ctx context.Context, actor Actor, eventID s
 			After:  map[string]string{"rule": rule.Sentence(), "version": strconv.Itoa(e.EligibilityVersion + 1)}}
 		return rule, a, nil
 	})
+}
+
+// PrepareRule checks a rule staff give and fills what the sentence needs
+// (each network's name); nil, or no predicates, is no rule.
+// Errors: EINVALID (a predicate, a network that does not exist).
+func (s *EligibilityService) PrepareRule(ctx context.Context, rule *EligibilityRule) (*EligibilityRule, error) {
+	if rule.Empty() {
+		return nil, nil
+	}
+	r := rule.Normalized()
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	for i, p := range r.AnyOf {
+		if p.Kind != PredNetworkMember {
+			continue
+		}
+		n, err := s.store.Network(ctx, p.NetworkID)
+		if ErrorReason(err) == ReasonNetworkUnknown {
+			return nil, InvalidFields("The eligibility rule", Field("eligibility.anyOf["+strconv.Itoa(i)+"].networkId", RuleOneOf, "values", s.networkIDs(ctx)))
+		}
+		if err != nil {
+			return nil, err
+		}
+		r.AnyOf[i].NetworkName = n.Name
+	}
+	return &r, nil
 }
 
 func (s *EligibilityService) networkIDs(ctx context.Context) []string {

@@ -69,8 +69,9 @@ type YearRecord struct {
 
 // RoleSpan is a role a person held, in the years they came in it.
 type RoleSpan struct {
-	Role     Role `json:"role"`
-	From, To int
+	Role Role `json:"role"`
+	From int  `json:"from"`
+	To   int  `json:"to"`
 }
 
 // PersonSummary is one person of an organization: their roles over time

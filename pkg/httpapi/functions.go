@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"log/slog"
+	"maps"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -17,19 +18,21 @@ import (
 // services those routes call.
 
 // Events serves the public reads of events (function deploy.Events).
-func Events(events *convening.EventService, log *slog.Logger) *Handler {
-	h := &Handler{events: events, log: log}
+func Events(events *convening.EventService, history *convening.HistoryService, log *slog.Logger) *Handler {
+	h := &Handler{events: events, people: People{History: history}, log: log}
 	return h.serve(deploy.Events, map[string]route{
 		"GET /api/events":           h.listEvents,
 		"GET /api/events/{eventId}": h.getEvent,
+		"GET /api/participation":    h.participation,
 	})
 }
 
 // Register serves team registration (function deploy.Register).
-func Register(registrations *convening.RegistrationService, log *slog.Logger) *Handler {
-	h := &Handler{registrations: registrations, log: log}
+func Register(registrations *convening.RegistrationService, eligibility *convening.EligibilityService, log *slog.Logger) *Handler {
+	h := &Handler{registrations: registrations, people: People{Eligibility: eligibility}, log: log}
 	return h.serve(deploy.Register, map[string]route{
 		"POST /api/events/{eventId}/registrations": h.register,
+		"POST /api/events/{eventId}/eligibility":   h.checkEligibility,
 	})
 }
 
@@ -61,9 +64,9 @@ func Statements(statements *convening.StatementService, log *slog.Logger) *Handl
 // Admin serves the staff API (function deploy.Admin): every route requires
 // a signed-in staff member in one of the route's roles (deploy.Routes).
 func Admin(events *convening.EventService, staff *convening.StaffService, reviews *convening.ReviewService,
-	notices *convening.NoticeService, organizations *convening.OrganizationService, privacy *convening.PrivacyService, log *slog.Logger) *Handler {
-	h := &Handler{events: events, staff: staff, reviews: reviews, emails: notices, organizations: organizations, privacy: privacy, log: log}
-	return h.serve(deploy.Admin, map[string]route{
+	notices *convening.NoticeService, organizations *convening.OrganizationService, privacy *convening.PrivacyService, people People, log *slog.Logger) *Handler {
+	h := &Handler{events: events, staff: staff, reviews: reviews, emails: notices, organizations: organizations, privacy: privacy, people: people, log: log}
+	routes := map[string]route{
 		"POST /api/admin/events":                                                       h.createEvent,
 		"PATCH /api/admin/events/{eventId}":                                            h.updateEvent,
 		"GET /api/admin/events/{eventId}/registrations":                                h.roster,
@@ -92,7 +95,38 @@ func Admin(events *convening.EventService, staff *convening.StaffService, review
 		"POST /api/admin/statements/{statementId}/decision":                            h.decide,
 		"POST /api/admin/statements/{statementId}/extend":                              h.deadline(false),
 		"POST /api/admin/statements/{statementId}/reinstate":                           h.deadline(true),
-	})
+	}
+	maps.Copy(routes, h.peopleRoutes())
+	return h.serve(deploy.Admin, routes)
+}
+
+// peopleRoutes are the staff API's routes of people and their history.
+func (h *Handler) peopleRoutes() map[string]route {
+	return map[string]route{
+		"GET /api/admin/events/{eventId}/online":                                         h.getOnline,
+		"PUT /api/admin/events/{eventId}/online":                                         h.putOnline,
+		"PUT /api/admin/events/{eventId}/eligibility":                                    h.putEligibility,
+		"POST /api/admin/events/{eventId}/eligibility/preview":                           h.previewEligibility,
+		"GET /api/admin/events/{eventId}/exemptions":                                     h.exemptions,
+		"POST /api/admin/events/{eventId}/exemptions":                                    h.exempt,
+		"GET /api/admin/events/{eventId}/attendance":                                     h.attendance,
+		"POST /api/admin/events/{eventId}/attendance/report":                             h.uploadReport,
+		"PUT /api/admin/events/{eventId}/attendance/{registrationId}/members/{memberId}": h.overrideAttendance,
+		"POST /api/admin/events/{eventId}/attendance/unmatched/{key}":                    h.resolveParticipant,
+		"GET /api/admin/imports":                                                         h.imports,
+		"POST /api/admin/imports":                                                        h.importRoster,
+		"GET /api/admin/imports/{importId}":                                              h.getImport,
+		"POST /api/admin/imports/{importId}/rows/{line}":                                 h.resolveRow,
+		"GET /api/admin/people/{personKey}":                                              h.person,
+		"POST /api/admin/people/{personKey}/erase":                                       h.erasePerson,
+		"GET /api/admin/organizations/attendance":                                        h.organizationAttendance,
+		"GET /api/admin/participants":                                                    h.participants,
+		"PUT /api/admin/participants/opt-out":                                            h.optOut,
+		"GET /api/admin/networks":                                                        h.networks,
+		"PUT /api/admin/networks/{networkId}":                                            h.putNetwork,
+		"GET /api/admin/networks/{networkId}":                                            h.networkReport,
+		"GET /api/admin/history-audit":                                                   h.historyAudit,
+	}
 }
 
 // serve puts the function's routes behind the front door: every route

@@ -40,6 +40,7 @@ type Handler struct {
 	emails        *convening.NoticeService
 	organizations *convening.OrganizationService
 	privacy       *convening.PrivacyService
+	people        People
 	log           *slog.Logger
 }
 

@@ -46,12 +46,12 @@ func newAPI(t testing.TB) *api {
 	log := slog.New(slog.DiscardHandler)
 	svc := storetest.NewServices(store, tokens, log)
 	return &api{t: t, svc: svc, store: store, functions: map[string]*httpapi.Handler{
-		deploy.Events:       httpapi.Events(svc.EventService, log),
-		deploy.Register:     httpapi.Register(svc.RegistrationService, log),
+		deploy.Events:       httpapi.Events(svc.EventService, svc.HistoryService, log),
+		deploy.Register:     httpapi.Register(svc.RegistrationService, svc.EligibilityService, log),
 		deploy.Registration: httpapi.Registration(svc.RegistrationService, log),
 		deploy.Statements:   httpapi.Statements(svc.StatementService, log),
 		deploy.Admin: httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService,
-			svc.OrganizationService, svc.PrivacyService, log),
+			svc.OrganizationService, svc.PrivacyService, people(svc), log),
 	}}
 }
 
@@ -340,12 +340,12 @@ func TestEveryRouteHasAHandler(t *testing.T) {
 	}
 	functions := map[string]interface{ RouteKeys() []string }{
 		deploy.Console:      staffConsole,
-		deploy.Events:       httpapi.Events(svc.EventService, nil),
-		deploy.Register:     httpapi.Register(svc.RegistrationService, nil),
+		deploy.Events:       httpapi.Events(svc.EventService, svc.HistoryService, nil),
+		deploy.Register:     httpapi.Register(svc.RegistrationService, svc.EligibilityService, nil),
 		deploy.Registration: httpapi.Registration(svc.RegistrationService, nil),
 		deploy.Statements:   httpapi.Statements(svc.StatementService, nil),
 		deploy.Admin: httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService,
-			svc.OrganizationService, svc.PrivacyService, nil),
+			svc.OrganizationService, svc.PrivacyService, people(svc), nil),
 		deploy.Web: site,
 	}
 	for _, f := range deploy.Functions {

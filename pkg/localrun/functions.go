@@ -53,14 +53,16 @@ type build func(ctx context.Context, p *parts) (any, error)
 // by its name. Each entry wires what functions/<name>/main.go wires.
 var registry = map[string]build{
 	deploy.Events: func(_ context.Context, p *parts) (any, error) {
-		return frontdoor.Lambda(httpapi.Events(convening.NewEventService(p.basics(), p.store), p.log)), nil
+		b := p.basics()
+		return frontdoor.Lambda(httpapi.Events(convening.NewEventService(b, p.store), convening.NewHistoryService(b, p.store), p.log)), nil
 	},
 	deploy.Register: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return frontdoor.Lambda(httpapi.Register(convening.NewRegistrationService(p.basics(), p.store, s.Tokens), p.log)), nil
+		b := p.basics()
+		return frontdoor.Lambda(httpapi.Register(convening.NewRegistrationService(b, p.store, s.Tokens), convening.NewEligibilityService(b, p.store), p.log)), nil
 	},
 	deploy.Registration: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
@@ -79,7 +81,7 @@ var registry = map[string]build{
 	deploy.Admin: func(_ context.Context, p *parts) (any, error) {
 		b := p.basics()
 		return frontdoor.Lambda(httpapi.Admin(convening.NewEventService(b, p.store), convening.NewStaffService(b, p.store), convening.NewReviewService(b, p.store),
-			convening.NewNoticeService(b, p.store), convening.NewOrganizationService(b, p.store), convening.NewPrivacyService(b, p.store), p.log)), nil
+			convening.NewNoticeService(b, p.store), convening.NewOrganizationService(b, p.store), convening.NewPrivacyService(b, p.store), httpapi.NewPeople(b, p.store), p.log)), nil
 	},
 	deploy.Web: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)

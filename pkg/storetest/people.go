@@ -463,7 +463,7 @@ func testOnlineAttendance(t *testing.T, e *env) {
 		ev.StartsAt = time.Date(2030, 1, 20, 23, 30, 0, 0, time.UTC) // 3:30 PM Pacific
 		ev.EndsAt = ev.StartsAt.Add(time.Hour)
 	})
-	if _, err := e.svc.SetOnlineSettings(ctx, staff, "web", convening.OnlineSettings{MeetingURL: "https://meet.example.org/j/123"}, ""); err != nil {
+	if _, err := e.svc.SetOnlineSettings(ctx, staff, "web", convening.OnlineChange{MeetingURL: ptr("https://meet.example.org/j/123")}, ""); err != nil {
 		t.Fatal(err)
 	}
 	ana, _, _, _ := e.svc.RegisterPerson(ctx, "web", convening.Person{Name: "Ana Ruiz", Email: "ana@alisal.org", Role: convening.RoleSuperintendent,
