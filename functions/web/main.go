@@ -21,7 +21,9 @@ func main() {
 	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
 	store, b := dynamostore.Open(cfg, c.Table, logger), convening.NewBasics(logger)
 	services := web.Services{EventService: convening.NewEventService(b, store),
-		RegistrationService: convening.NewRegistrationService(b, store, secret.Tokens), StatementService: convening.NewStatementService(b, store, secret.Tokens)}
+		RegistrationService: convening.NewRegistrationService(b, store, secret.Tokens), StatementService: convening.NewStatementService(b, store, secret.Tokens),
+		EligibilityService: convening.NewEligibilityService(b, store), JoinService: convening.NewJoinService(b, store, secret.Tokens),
+		HistoryService: convening.NewHistoryService(b, store)}
 	lambda.Start(frontdoor.Lambda(must(web.New(services, web.Options{CSRFKey: secret.Derive(web.CSRFKeyLabel), Log: logger}))))
 }
 

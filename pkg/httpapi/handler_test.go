@@ -326,7 +326,8 @@ func TestEveryRouteHasAHandler(t *testing.T) {
 	tokens, _ := convening.NewManageTokens([]byte(strings.Repeat("s", 32)))
 	svc := storetest.NewServices(memstore.New(), tokens, nil)
 	site, err := web.New(web.Services{EventService: svc.EventService, RegistrationService: svc.RegistrationService,
-		StatementService: svc.StatementService}, web.Options{CSRFKey: []byte(strings.Repeat("c", 32))})
+		StatementService: svc.StatementService, EligibilityService: svc.EligibilityService, JoinService: svc.JoinService,
+		HistoryService: svc.HistoryService}, web.Options{CSRFKey: []byte(strings.Repeat("c", 32))})
 	if err != nil {
 		t.Fatal(err)
 	}

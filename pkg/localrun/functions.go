@@ -90,7 +90,9 @@ var registry = map[string]build{
 		}
 		b := p.basics()
 		services := web.Services{EventService: convening.NewEventService(b, p.store),
-			RegistrationService: convening.NewRegistrationService(b, p.store, s.Tokens), StatementService: convening.NewStatementService(b, p.store, s.Tokens)}
+			RegistrationService: convening.NewRegistrationService(b, p.store, s.Tokens), StatementService: convening.NewStatementService(b, p.store, s.Tokens),
+			EligibilityService: convening.NewEligibilityService(b, p.store), JoinService: convening.NewJoinService(b, p.store, s.Tokens),
+			HistoryService: convening.NewHistoryService(b, p.store)}
 		site, err := web.New(services, web.Options{CSRFKey: s.Derive(web.CSRFKeyLabel), Log: p.log})
 		if err != nil {
 			return nil, err

@@ -37,6 +37,9 @@ type memberRow struct {
 	Index                      int
 	Name, Email, Role          string
 	NameErr, EmailErr, RoleErr string
+	// Eligibility is the event's rule's answer for the member, once the
+	// form asked (or a registration was refused): nil until then.
+	Eligibility *convening.MemberEligibility
 }
 
 // Button is the name of the form's submit button.

@@ -12,6 +12,9 @@ type Services struct {
 	*convening.EventService
 	*convening.RegistrationService
 	*convening.StatementService
+	*convening.EligibilityService
+	*convening.JoinService
+	*convening.HistoryService
 }
 
 var _ Service = Services{}

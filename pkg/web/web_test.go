@@ -48,7 +48,7 @@ func newSite(t *testing.T, wrap ...func(web.Service) web.Service) *site {
 	store := memstore.New()
 	svc := storetest.NewServices(store, tokens, log)
 	var pages web.Service = web.Services{EventService: svc.EventService, RegistrationService: svc.RegistrationService,
-		StatementService: svc.StatementService}
+		StatementService: svc.StatementService, EligibilityService: svc.EligibilityService, JoinService: svc.JoinService, HistoryService: svc.HistoryService}
 	for _, w := range wrap {
 		pages = w(pages)
 	}
