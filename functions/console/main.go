@@ -26,7 +26,9 @@ func main() {
 	b := convening.NewBasics(logger)
 	services := console.Services{EventService: convening.NewEventService(b, store), StaffService: convening.NewStaffService(b, store),
 		ReviewService: convening.NewReviewService(b, store), NoticeService: convening.NewNoticeService(b, store),
-		OrganizationService: convening.NewOrganizationService(b, store), PrivacyService: convening.NewPrivacyService(b, store)}
+		OrganizationService: convening.NewOrganizationService(b, store), PrivacyService: convening.NewPrivacyService(b, store),
+		EligibilityService: convening.NewEligibilityService(b, store), AttendanceService: convening.NewAttendanceService(b, store),
+		HistoryService: convening.NewHistoryService(b, store), NetworkService: convening.NewNetworkService(b, store)}
 	lambda.Start(frontdoor.Lambda(must(console.New(ctx, services, store,
 		console.Options{Pool: pool, PublicURL: c.PublicURL, Key: secret.Derive(console.KeyLabel), Log: logger}))))
 }

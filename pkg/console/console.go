@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"time"
 
 	"github.com/calmi/convenings/pkg/convening"
@@ -71,6 +72,9 @@ type Service interface {
 	StatementRecords(ctx context.Context, eventID string) (convening.Event, []convening.StatementRecord, error)
 	History(ctx context.Context, org convening.Organization) (convening.OrganizationHistory, error)
 	MergeOrganizations(ctx context.Context, actor convening.Actor, from, into convening.Organization, reason string) (convening.OrganizationHistory, error)
+
+	// People and their history (people.go).
+	PeopleService
 }
 
 // Options configure a Handler: they are its sign-in's.
@@ -133,6 +137,7 @@ func New(ctx context.Context, svc Service, sessions staffauth.SessionStore, o Op
 		"GET /staff/privacy/export":                                           h.exportOrganization,
 		"POST /staff/privacy/erase":                                           h.eraseOrganization,
 	}
+	maps.Copy(pages, h.peoplePages())
 	routes := map[string]frontdoor.Handler{
 		"GET " + signin.SignInPath:    in.Start,
 		"GET " + signin.CallbackPath:  in.Callback,

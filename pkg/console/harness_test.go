@@ -348,5 +348,7 @@ func dateTime(t time.Time) string { return t.In(convening.Pacific).Format("Mon, 
 // consoleServices are the services the console function builds, from svc.
 func consoleServices(svc *storetest.Services) console.Services {
 	return console.Services{EventService: svc.EventService, StaffService: svc.StaffService, ReviewService: svc.ReviewService,
-		NoticeService: svc.NoticeService, OrganizationService: svc.OrganizationService, PrivacyService: svc.PrivacyService}
+		NoticeService: svc.NoticeService, OrganizationService: svc.OrganizationService, PrivacyService: svc.PrivacyService,
+		EligibilityService: svc.EligibilityService, AttendanceService: svc.AttendanceService, HistoryService: svc.HistoryService,
+		NetworkService: svc.NetworkService}
 }

@@ -48,6 +48,15 @@ var funcs = template.FuncMap{
 	"decision":        func(k convening.DecisionKind) string { return decisionWords[k] },
 	"score":           func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) },
 	"orgHref":         orgHref,
+	"historyHref":     historyHref,
+	"outcome":         func(o convening.RowOutcome) string { return outcomeLabels[o] },
+	"count":           func(m map[convening.RowOutcome]int, o string) int { return m[convening.RowOutcome(o)] },
+	"percent":         func(f float64) string { return strconv.Itoa(int(f*100+0.5)) + " %" },
+	"schoolYear":      func(y int) string { return fmt.Sprintf("%d-%02d", y, (y+1)%100) },
+	"hostOnly": func(u string) string {
+		o := convening.OnlineSettings{MeetingURL: u}
+		return o.MeetingHost()
+	},
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return "1 " + one

@@ -15,6 +15,10 @@ type Services struct {
 	*convening.NoticeService
 	*convening.OrganizationService
 	*convening.PrivacyService
+	*convening.EligibilityService
+	*convening.AttendanceService
+	*convening.HistoryService
+	*convening.NetworkService
 }
 
 var _ Service = Services{}

@@ -334,7 +334,8 @@ func TestEveryRouteHasAHandler(t *testing.T) {
 	pool := cognito.Pool{Issuer: "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_EXAMPLE", ClientID: "client", LoginURL: "https://login.example.org"}
 	staffConsole, err := console.New(t.Context(), console.Services{EventService: svc.EventService, StaffService: svc.StaffService,
 		ReviewService: svc.ReviewService, NoticeService: svc.NoticeService, OrganizationService: svc.OrganizationService,
-		PrivacyService: svc.PrivacyService}, memstore.NewSessions(), console.Options{Pool: pool, PublicURL: "https://convenings.example.org",
+		PrivacyService: svc.PrivacyService, EligibilityService: svc.EligibilityService, AttendanceService: svc.AttendanceService,
+		HistoryService: svc.HistoryService, NetworkService: svc.NetworkService}, memstore.NewSessions(), console.Options{Pool: pool, PublicURL: "https://convenings.example.org",
 		Key: []byte(strings.Repeat("k", 32))})
 	if err != nil {
 		t.Fatal(err)

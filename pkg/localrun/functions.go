@@ -108,7 +108,9 @@ var registry = map[string]build{
 		b := p.basics()
 		services := console.Services{EventService: convening.NewEventService(b, p.store), StaffService: convening.NewStaffService(b, p.store),
 			ReviewService: convening.NewReviewService(b, p.store), NoticeService: convening.NewNoticeService(b, p.store),
-			OrganizationService: convening.NewOrganizationService(b, p.store), PrivacyService: convening.NewPrivacyService(b, p.store)}
+			OrganizationService: convening.NewOrganizationService(b, p.store), PrivacyService: convening.NewPrivacyService(b, p.store),
+			EligibilityService: convening.NewEligibilityService(b, p.store), AttendanceService: convening.NewAttendanceService(b, p.store),
+			HistoryService: convening.NewHistoryService(b, p.store), NetworkService: convening.NewNetworkService(b, p.store)}
 		h, err := console.New(ctx, services, p.store, console.Options{Pool: pool, PublicURL: p.c.PublicURL,
 			Key: s.Derive(console.KeyLabel), Log: p.log})
 		if err != nil {

@@ -492,11 +492,19 @@ func (s *SignIn) checkForm(r *http.Request, sessionID, purpose string) bool {
 	return hmac.Equal([]byte(form.Get("csrf")), []byte(s.formToken(sessionID, purpose)))
 }
 
-// MaxFormBytes is the largest form accepted.
-const MaxFormBytes = 16 << 10
+// MaxFormBytes is the largest form accepted; MaxUploadBytes the largest
+// form with a file (a roster or a meeting's participant report), well
+// inside Lambda's 6 MB request once API Gateway has base64-encoded it.
+const (
+	MaxFormBytes   = 16 << 10
+	MaxUploadBytes = 4<<20 + 64<<10
+)
 
-// Form reads a console form (frontdoor.Form, at most MaxFormBytes).
-func Form(r *http.Request) (url.Values, error) { return frontdoor.Form(r, MaxFormBytes) }
+// Form reads a console form (frontdoor.FormWithFiles: at most
+// MaxFormBytes, or MaxUploadBytes with a file).
+func Form(r *http.Request) (url.Values, error) {
+	return frontdoor.FormWithFiles(r, MaxFormBytes, MaxUploadBytes)
+}
 
 // Seal seals plain for purpose with the console's key (AES-GCM): a value
 // the browser carries but can neither read nor change.
