@@ -86,6 +86,9 @@ type Notice struct {
 	// knows their colleague); nil on every other email. Emails show the
 	// name only.
 	SubmittedBy *Contact `json:"submittedBy,omitempty"`
+	// Individual: the registration is one person's own (the email speaks
+	// to them, not to a team's contact).
+	Individual bool `json:"individual,omitempty"`
 }
 
 // EventSummary is what a notice shows of an event.
@@ -231,7 +234,7 @@ type NoticeQuery struct {
 // is the team's place on the waiting list, for the kinds that tell it.
 func RegistrationNotice(rec NoticeRecord, r Registration, e Event, position int) Notice {
 	n := Notice{ID: rec.ID, Kind: rec.Kind, SubjectID: r.ID, To: r.Contact, Organization: r.Organization,
-		Members: r.Members, Seats: r.Seats, Status: r.Status, Event: e.Summary(), CreatedAt: rec.CreatedAt}
+		Members: r.Members, Seats: r.Seats, Status: r.Status, Event: e.Summary(), CreatedAt: rec.CreatedAt, Individual: r.Individual()}
 	if rec.Kind == NoticeWaitlisted || rec.Kind == NoticeWaitlistMoved {
 		n.WaitlistPosition = position
 	}
