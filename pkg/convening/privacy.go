@@ -86,7 +86,10 @@ type OrganizationData struct {
 	Organization  Organization         `json:"organization"`
 	Registrations []RegistrationRecord `json:"registrations"`
 	Statements    []StatementData      `json:"statements"`
-	ExportedAt    time.Time            `json:"exportedAt"`
+	// Attendance is the organization's attendance history (its people
+	// by name and address, until erased).
+	Attendance []AttendanceFact `json:"attendance"`
+	ExportedAt time.Time        `json:"exportedAt"`
 }
 
 // StatementData is one statement with its emails and history.

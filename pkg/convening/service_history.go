@@ -18,6 +18,7 @@ import (
 // staff's opt-outs, past rosters imported (with a dry run) and their
 // uncertain rows resolved, and the keeping of personal data in the
 // history: a person's export and erasure, and its retention schedule.
+// (An organization's erasure is PrivacyService.EraseOrganization's.)
 type HistoryService struct {
 	Basics
 	store HistoryStorage
@@ -543,33 +544,6 @@ func (s *HistoryService) ErasePerson(ctx context.Context, actor Actor, personKey
 	a := AuditRecord{ID: s.NewID(), EventID: HistoryAuditScope, Subject: "person:" + personKey, Kind: AuditHistoryErased, Actor: actor, At: s.Now(),
 		Reason: strings.TrimSpace(reason), After: map[string]string{"facts": strconv.Itoa(len(rec.Facts))}}
 	return s.store.AnonymizeFacts(ctx, rec.Facts, s.NewID, &a)
-}
-
-// EraseOrganizationPeople anonymizes the people of an organization's
-// history (its erasure at its request, with its registrations').
-func (s *HistoryService) EraseOrganizationPeople(ctx context.Context, org Organization) (int, error) {
-	root, err := rootOrganization(ctx, s.store, normalizedOrg(org))
-	if err != nil {
-		return 0, err
-	}
-	keys, _, err := spellingsOf(ctx, s.store, root)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, k := range keys {
-		facts, err := s.store.OrganizationAttendance(ctx, k)
-		if err != nil {
-			return n, err
-		}
-		named := slices.DeleteFunc(facts, func(f AttendanceFact) bool { return f.PersonKey == "" })
-		m, err := s.store.AnonymizeFacts(ctx, named, s.NewID, nil)
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
 }
 
 // ApplyHistoryRetention anonymizes the people of events older than

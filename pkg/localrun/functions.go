@@ -123,7 +123,8 @@ var registry = map[string]build{
 		return (&promoter.Handler{Promotion: convening.NewPromotionService(b, p.store), Holds: convening.NewHoldService(b, p.store), Log: p.log}).Invoke, nil
 	},
 	deploy.Retention: func(_ context.Context, p *parts) (any, error) {
-		return (&retention.Handler{Privacy: convening.NewPrivacyService(p.basics(), p.store), Log: p.log}).Handle, nil
+		b := p.basics()
+		return (&retention.Handler{Privacy: convening.NewPrivacyService(b, p.store), History: convening.NewHistoryService(b, p.store), Log: p.log}).Handle, nil
 	},
 	deploy.Mailer: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)

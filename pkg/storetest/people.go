@@ -32,6 +32,8 @@ var peopleTests = []struct {
 	{"RosterImport", testRosterImport},
 	{"NetworksAndParticipation", testNetworksAndParticipation},
 	{"HistoryErasure", testHistoryErasure},
+	{"OrganizationHistoryPrivacy", testOrganizationHistoryPrivacy},
+	{"HistoryRetention", testHistoryRetention},
 }
 
 // PersonN is a person registering on their own, from organization n's
@@ -684,6 +686,70 @@ func testHistoryErasure(t *testing.T, e *env) {
 	}
 	parts, _ := e.store.Participants(ctx)
 	if len(parts) != 1 || parts[0].Facts != 2 {
+		t.Fatalf("participation %+v", parts)
+	}
+}
+
+// testOrganizationHistoryPrivacy: an organization known only from the
+// history is exported with its attendance, and its erasure anonymizes its
+// people there (audited) while its record stays.
+func testOrganizationHistoryPrivacy(t *testing.T, e *env) {
+	ctx := context.Background()
+	team := Team(4, 2)
+	e.pastFacts(t, team, []int{0, 1}, "2018-06-20")
+	data, err := e.svc.ExportOrganization(ctx, team.Organization)
+	if err != nil || len(data.Attendance) != 2 || len(data.Registrations) != 0 || data.Attendance[0].PersonEmail == "" {
+		t.Fatalf("export: %v %+v", err, data)
+	}
+	n, err := e.svc.EraseOrganization(ctx, staff, team.Organization, "The district asked us to")
+	if err != nil || n != 0 {
+		t.Fatalf("erase: %d %v", n, err)
+	}
+	data, err = e.svc.ExportOrganization(ctx, team.Organization)
+	if err != nil || len(data.Attendance) != 2 {
+		t.Fatalf("export after erasure: %v %+v", err, data)
+	}
+	for _, f := range data.Attendance {
+		if f.PersonKey != "" || f.PersonName != "" || f.PersonEmail != "" || f.Role == "" || f.Organization.Name == "" {
+			t.Fatalf("an erased fact %+v", f)
+		}
+	}
+	if _, err := e.svc.PersonHistory(ctx, convening.PersonKey(team.Members[0].Email)); convening.ErrorCode(err) != convening.ENOTFOUND {
+		t.Fatalf("an erased person's history: %v", err)
+	}
+	recs, _, _ := e.svc.HistoryAudit(ctx, "")
+	if len(recs) != 1 || recs[0].Kind != convening.AuditHistoryErased || recs[0].Reason != "The district asked us to" {
+		t.Fatalf("audit %+v", recs)
+	}
+	if parts, _ := e.store.Participants(ctx); len(parts) != 1 || parts[0].Facts != 2 {
+		t.Fatalf("participation %+v", parts)
+	}
+	_, err = e.svc.ExportOrganization(ctx, Team(5, 1).Organization)
+	wantReason(t, "an organization of no record", err, convening.ReasonOrganizationUnknown)
+}
+
+// testHistoryRetention: people stay named in the history for
+// RetainHistory, then only their organization's record stays.
+func testHistoryRetention(t *testing.T, e *env) {
+	ctx := context.Background()
+	old, recent := Team(1, 2), Team(2, 1)
+	oldDate := convening.EventDate(e.svc.Clock().Add(-convening.RetainHistory - 30*24*time.Hour))
+	e.pastFacts(t, old, []int{0, 1}, oldDate)
+	e.pastFacts(t, recent, []int{0}, "2024-06-20")
+	anon, _, err := e.svc.ApplyHistoryRetention(ctx)
+	if err != nil || anon != 2 {
+		t.Fatalf("retention: %d %v", anon, err)
+	}
+	if anon, _, _ := e.svc.ApplyHistoryRetention(ctx); anon != 0 {
+		t.Fatalf("anonymized %d again", anon)
+	}
+	if _, err := e.svc.PersonHistory(ctx, convening.PersonKey(old.Members[0].Email)); convening.ErrorCode(err) != convening.ENOTFOUND {
+		t.Fatalf("a person past RetainHistory: %v", err)
+	}
+	if _, err := e.svc.PersonHistory(ctx, convening.PersonKey(recent.Members[0].Email)); err != nil {
+		t.Fatalf("a recent person: %v", err)
+	}
+	if parts, _ := e.store.Participants(ctx); len(parts) != 2 {
 		t.Fatalf("participation %+v", parts)
 	}
 }
