@@ -23,6 +23,28 @@ func (l Links) JoinURL(registrationID, memberID string) (string, error) {
 	return l.private(convening.JoinTokenSubject(registrationID, memberID), "join", registrationID, memberID)
 }
 
+// RegistrantJoinURL returns the personal join link of the registrant of
+// reg whose address is email (compared normalized): the link of the member
+// of a registered registration of an online event with that address, as
+// convening.JoinTargets lists them. ok is false when there is none (an
+// in-person event, no seat yet or any more, a team contact who is not a
+// member, an erased address): the email then carries no join link. It is
+// the one place that picks the link for a recipient: the confirmations do,
+// and the reminders of an online event should.
+func (l Links) RegistrantJoinURL(e convening.Event, reg convening.Registration, email string) (u string, ok bool, err error) {
+	want := convening.NormalizeEmail(email)
+	if want == "" {
+		return "", false, nil
+	}
+	for _, t := range convening.JoinTargets(e, reg) {
+		if t.MemberID != "" && t.Email != "" && convening.NormalizeEmail(t.Email) == want {
+			u, err := l.JoinURL(t.RegistrationID, t.MemberID)
+			return u, err == nil, err
+		}
+	}
+	return "", false, nil
+}
+
 // personTemplates are the templates of the registration kinds that speak
 // to one person registered on their own rather than to a team's contact.
 var personTemplates = map[convening.NoticeKind]string{
@@ -55,17 +77,15 @@ func personalize(v *view, n convening.Notice, links Links, textName, htmlName *s
 		return nil
 	}
 	v.OnlineSeat = true
-	for _, m := range n.Members {
-		if m.ID != "" && m.Email != "" && (n.Individual || strings.EqualFold(m.Email, n.To.Email)) {
-			u, err := links.JoinURL(n.SubjectID, m.ID)
-			if err != nil {
-				return err
-			}
-			v.JoinURL = u
-			return nil
-		}
+	to := n.To.Email
+	if n.Individual && len(n.Members) > 0 {
+		// An individual's registration is their one seat.
+		to = n.Members[0].Email
 	}
-	return nil
+	u, _, err := links.RegistrantJoinURL(convening.Event{ID: n.Event.ID, Online: n.Event.Online},
+		convening.Registration{ID: n.SubjectID, EventID: n.Event.ID, Status: n.Status, Team: convening.Team{Members: n.Members}}, to)
+	v.JoinURL = u
+	return err
 }
 
 // personSubject words a subject for one person registered on their own.

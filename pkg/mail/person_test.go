@@ -124,3 +124,40 @@ func TestWritePersonSamples(t *testing.T) {
 		}
 	}
 }
+
+// TestRegistrantJoinURL: a registrant's join link is found by their
+// address (any case), only for a seat at an online event, and never for
+// someone who is not a member.
+func TestRegistrantJoinURL(t *testing.T) {
+	links := testLinks(t)
+	online := convening.Event{ID: "webinar", Online: true}
+	reg := convening.Registration{ID: "01JREG", EventID: "webinar", Status: convening.StatusRegistered,
+		Team: convening.Team{Contact: convening.Contact{Email: "lead@district.org"}, Members: []convening.Member{
+			{ID: "01JA", Email: "ana@district.org"}, {ID: "01JB", Email: "ben@district.org"}, {ID: "01JC"}}}}
+	want, err := links.JoinURL("01JREG", "01JB")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := reg
+	waiting.Status = convening.StatusWaitlisted
+	for _, tc := range []struct {
+		name  string
+		e     convening.Event
+		r     convening.Registration
+		email string
+		want  string
+	}{
+		{"a member, any case", online, reg, "  Ben@District.org ", want},
+		{"a contact who is not a member", online, reg, "lead@district.org", ""},
+		{"an erased address", online, reg, "", ""},
+		{"in person", convening.Event{ID: "webinar"}, reg, "ben@district.org", ""},
+		{"no seat yet", online, waiting, "ben@district.org", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u, ok, err := links.RegistrantJoinURL(tc.e, tc.r, tc.email)
+			if err != nil || u != tc.want || ok != (tc.want != "") {
+				t.Fatalf("got %q %v %v, want %q", u, ok, err, tc.want)
+			}
+		})
+	}
+}
