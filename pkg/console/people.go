@@ -842,9 +842,7 @@ func (h *Handler) saveNetwork(w http.ResponseWriter, r *http.Request, who staffa
 		}
 		n.Members = append(n.Members, convening.Organization{Name: name, Type: convening.OrgDistrict, County: county})
 	}
-	for _, c := range strings.Fields(form.Convenings) {
-		n.Convenings = append(n.Convenings, c)
-	}
+	n.Convenings = append(n.Convenings, strings.Fields(form.Convenings)...)
 	n.ActiveFrom, _ = strconv.Atoi(strings.TrimSpace(form.ActiveFrom))
 	if form.ActiveTo != "" {
 		n.ActiveTo, _ = strconv.Atoi(strings.TrimSpace(form.ActiveTo))
