@@ -22,7 +22,7 @@ func main() {
 		convening.NewNoticeService(b, store), convening.NewOrganizationService(b, store), convening.NewPrivacyService(b, store),
 		convening.NewFeeService(b, store, convening.PayeeFrom(c.PayeeName, c.PayeeAddress, c.PayeeTaxID, c.PaymentInstructions)),
 		convening.NewSurveyService(b, store, convening.CheckIns{Store: store}),
-		convening.NewAnnouncementService(b, store), logger)))
+		convening.NewAnnouncementService(b, store), httpapi.NewPeople(b, store), logger)))
 }
 
 func must[T any](v T, err error) T {

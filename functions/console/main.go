@@ -31,7 +31,10 @@ func main() {
 		FeeService:          convening.NewFeeService(b, store, convening.PayeeFrom(c.PayeeName, c.PayeeAddress, c.PayeeTaxID, c.PaymentInstructions)),
 		SurveyService:       convening.NewSurveyService(b, store, convening.CheckIns{Store: store}),
 		DuplicateService:    convening.NewDuplicateService(b, store),
-		AnnouncementService: convening.NewAnnouncementService(b, store)}
+		AnnouncementService: convening.NewAnnouncementService(b, store),
+		EligibilityService:  convening.NewEligibilityService(b, store), AttendanceService: convening.NewAttendanceService(b, store),
+		HistoryService: convening.NewHistoryService(b, store), NetworkService: convening.NewNetworkService(b, store)}
+
 	lambda.Start(frontdoor.Lambda(must(console.New(ctx, services, store,
 		console.Options{Pool: pool, PublicURL: c.PublicURL, Key: secret.Derive(console.KeyLabel),
 			PreviousKeys: secret.DerivePrevious(console.KeyLabel), Log: logger, Contact: contact}))))

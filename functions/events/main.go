@@ -16,8 +16,8 @@ import (
 func main() {
 	c := deploy.ConfigFromEnv(os.Getenv)
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
-	store := dynamostore.Open(cfg, c.Table, logger)
-	lambda.Start(frontdoor.Lambda(httpapi.Events(convening.NewEventService(convening.NewBasics(logger), store), logger)))
+	store, b := dynamostore.Open(cfg, c.Table, logger), convening.NewBasics(logger)
+	lambda.Start(frontdoor.Lambda(httpapi.Events(convening.NewEventService(b, store), convening.NewHistoryService(b, store), logger)))
 }
 
 func must[T any](v T, err error) T {

@@ -19,9 +19,9 @@ func main() {
 	c, ctx := deploy.ConfigFromEnv(os.Getenv), context.Background()
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	secret := must(tokensecret.Load(ctx, cfg, c.TokenSecretARN, c.TokenSecret))
-	store := dynamostore.Open(cfg, c.Table, logger)
+	store, b := dynamostore.Open(cfg, c.Table, logger), convening.NewBasics(logger)
 	contact := must(convening.ProgramContactFrom(c.ContactName, c.ContactEmail, c.ContactPhone))
-	lambda.Start(frontdoor.Lambda(httpapi.Register(convening.NewRegistrationService(convening.NewBasics(logger).WithContact(contact), store, secret.Tokens), logger)))
+	lambda.Start(frontdoor.Lambda(httpapi.Register(convening.NewRegistrationService(b.WithContact(contact), store, secret.Tokens), convening.NewEligibilityService(b, store), logger)))
 }
 
 func must[T any](v T, err error) T {

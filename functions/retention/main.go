@@ -1,5 +1,7 @@
 // Command retention erases, once a day, the people of every registration
-// whose event ended more than convening.RetainAfterEvent ago.
+// whose event ended more than convening.RetainAfterEvent ago, the
+// unmatched participants of online events as long after, and the people of
+// the attendance history after convening.RetainHistory.
 package main
 
 import (
@@ -17,7 +19,8 @@ func main() {
 	c := deploy.ConfigFromEnv(os.Getenv)
 	logger, cfg := c.Logger(os.Stderr), must(awsconfig.FromEnvironment(os.Getenv))
 	store := dynamostore.Open(cfg, c.Table, logger)
-	lambda.Start((&retention.Handler{Privacy: convening.NewPrivacyService(convening.NewBasics(logger), store), Log: logger}).Handle)
+	b := convening.NewBasics(logger)
+	lambda.Start((&retention.Handler{Privacy: convening.NewPrivacyService(b, store), History: convening.NewHistoryService(b, store), Log: logger}).Handle)
 }
 
 func must[T any](v T, err error) T {

@@ -26,7 +26,9 @@ func main() {
 		LinksService:        convening.NewLinksService(b, store),
 		BillingService:      convening.NewBillingService(b, store, secret.Tokens, convening.PayeeFrom(c.PayeeName, c.PayeeAddress, c.PayeeTaxID, c.PaymentInstructions)),
 		SurveyAnswerService: convening.NewSurveyAnswerService(b, store, secret.Tokens),
-		DuplicateService:    convening.NewDuplicateService(b, store)}
+		DuplicateService:    convening.NewDuplicateService(b, store),
+		EligibilityService:  convening.NewEligibilityService(b, store), JoinService: convening.NewJoinService(b, store, secret.Tokens),
+		HistoryService: convening.NewHistoryService(b, store)}
 	lambda.Start(frontdoor.Lambda(must(web.New(services, web.Options{CSRFKey: secret.Derive(web.CSRFKeyLabel), CSRFPreviousKeys: secret.DerivePrevious(web.CSRFKeyLabel), Log: logger, Contact: contact}))))
 }
 

@@ -83,6 +83,8 @@ type Service interface {
 	PossibleDuplicates(ctx context.Context, eventID string) ([]convening.PossibleDuplicate, error)
 	// Announcements and reminders (announcements.go).
 	announcementsService
+	// People and their history (people.go).
+	PeopleService
 }
 
 // Options configure a Handler: its sign-in's (signin.Options), and the
@@ -180,6 +182,7 @@ func New(ctx context.Context, svc Service, sessions staffauth.SessionStore, o Op
 		"POST /staff/events/{eventId}/survey/comments":                        h.publishComment,
 	}
 	maps.Copy(pages, h.feePages())
+	maps.Copy(pages, h.peoplePages())
 	routes := map[string]frontdoor.Handler{
 		"GET " + signin.SignInPath:    in.Start,
 		"GET " + signin.CallbackPath:  in.Callback,

@@ -352,5 +352,7 @@ func dateTime(t time.Time) string { return t.In(convening.Pacific).Format("Mon, 
 func consoleServices(svc *storetest.Services) console.Services {
 	return console.Services{EventService: svc.EventService, StaffService: svc.StaffService, ReviewService: svc.ReviewService,
 		NoticeService: svc.NoticeService, OrganizationService: svc.OrganizationService, PrivacyService: svc.PrivacyService, FeeService: svc.Fees,
-		SurveyService: svc.SurveyService, AnnouncementService: svc.AnnouncementService}
+		SurveyService: svc.SurveyService, AnnouncementService: svc.AnnouncementService,
+		EligibilityService: svc.EligibilityService, AttendanceService: svc.AttendanceService, HistoryService: svc.HistoryService,
+		NetworkService: svc.NetworkService}
 }

@@ -53,6 +53,15 @@ var funcs = template.FuncMap{
 	"cents":           func(c convening.Cents) string { return c.String() },
 	"dateOn":          dateOn,
 	"payStatus":       paymentStatus,
+	"historyHref":     historyHref,
+	"outcome":         func(o convening.RowOutcome) string { return outcomeLabels[o] },
+	"count":           func(m map[convening.RowOutcome]int, o string) int { return m[convening.RowOutcome(o)] },
+	"percent":         func(f float64) string { return strconv.Itoa(int(f*100+0.5)) + " %" },
+	"schoolYear":      func(y int) string { return fmt.Sprintf("%d-%02d", y, (y+1)%100) },
+	"hostOnly": func(u string) string {
+		o := convening.OnlineSettings{MeetingURL: u}
+		return o.MeetingHost()
+	},
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return "1 " + one

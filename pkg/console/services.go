@@ -21,6 +21,10 @@ type Services struct {
 	// (Services.PossibleDuplicates); without it, none are flagged.
 	DuplicateService *convening.DuplicateService
 	*convening.AnnouncementService
+	*convening.EligibilityService
+	*convening.AttendanceService
+	*convening.HistoryService
+	*convening.NetworkService
 }
 
 var _ Service = Services{}

@@ -212,18 +212,6 @@ func (b *surveyBuilder) place(err error) {
 	}
 }
 
-// set sets one field's error (the first one it gets) and lists it.
-func (f *formErrors) set(id, text string) {
-	if f.byID == nil {
-		f.byID = map[string]string{}
-	}
-	if _, dup := f.byID[id]; dup {
-		return
-	}
-	f.byID[id] = text
-	f.Summary = append(f.Summary, fieldProblem{ID: id, Text: text})
-}
-
 // builderField is the builder's field of a domain path, and its label:
 // items[2].choices[1].label is question 3's choices.
 func builderField(path string) (id, label string) {

@@ -69,6 +69,12 @@ func DecideArrival(eventID string, draft Registration, noticeID, auditID string,
 				reg.Team = seen.NormalizeAnswers(reg.Team)
 				questions = QuestionsKey(seen.Questions)
 			}
+			if !reg.Individual() {
+				// One person, one seat: where individuals register too, a
+				// team's members claim their places (an individual always
+				// does, see RegistrationService.RegisterPerson).
+				reg.PersonClaims = seen.Admits() == RegistrantsBoth
+			}
 		}
 		notice, audit := NoticeRegistered, AuditRegistered
 		if reg.Status == StatusWaitlisted {

@@ -80,7 +80,26 @@ const (
 	AuditStatementMembersChanged AuditKind = "statement_members_changed"
 	AuditMemberLinkResent        AuditKind = "member_link_resent"
 	AuditMemberDeclined          AuditKind = "member_declined"
+	// People and their history (see HistoryAuditScope for those of no
+	// event).
+	AuditEligibilityChanged  AuditKind = "eligibility_changed"
+	AuditEligibilityExempted AuditKind = "eligibility_exempted"
+	AuditOnlineChanged       AuditKind = "online_settings_changed"
+	AuditAttendanceReport    AuditKind = "attendance_report"
+	AuditAttendanceOverride  AuditKind = "attendance_overridden"
+	AuditAttendanceResolved  AuditKind = "attendance_resolved"
+	AuditRosterImported      AuditKind = "roster_imported"
+	AuditRosterRowResolved   AuditKind = "roster_row_resolved"
+	AuditNetworkChanged      AuditKind = "network_changed"
+	AuditParticipationOptOut AuditKind = "participation_opt_out"
+	AuditHistoryErased       AuditKind = "history_erased"
 )
+
+// HistoryAuditScope is the "event" of audit records that belong to no
+// event: roster imports, networks, the participation list's opt-outs and
+// the erasure of a person's history. It is no event id (not a slug), so
+// no event's log can hold them.
+const HistoryAuditScope = "_history"
 
 // AuditRecord is one change, written in the same transaction as the change
 // itself, so that there is no change without its record. Before and After
@@ -213,6 +232,7 @@ func EventChangeAudit(u EventUpdate, old, updated Event) AuditRecord {
 	diff("requiredRoles", RequiredRolesKey(old.RequiredRoles), RequiredRolesKey(updated.RequiredRoles))
 	diff("respondWithinHours", strconv.Itoa(old.RespondWithinHours), strconv.Itoa(updated.RespondWithinHours))
 	diff("autoInvite", strconv.FormatBool(old.AutoInvite), strconv.FormatBool(updated.AutoInvite))
+	diff("registrants", string(old.Admits()), string(updated.Admits()))
 	offers := func(o *WaitlistOffers) string {
 		if o == nil {
 			return "none"

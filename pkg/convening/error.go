@@ -96,13 +96,15 @@ const (
 	RuleRequiredRoles Rule = "required_roles"  // missing: the roles the event requires that the team lacks
 	RuleMinLength     Rule = "min_length"      // min: characters
 	// Fees (fees.go, money.go).
-	RuleMoney    Rule = "money"     // max: dollars and cents like 1,234.56, at most two decimals
-	RulePONumber Rule = "po_number" // max: a purchase order number (see ValidPONumber)
-	RulePhone    Rule = "phone"     // no args: a 10-digit North American number, optional extension
-	RuleZIP      Rule = "zip"       // no args: 12345 or 12345-6789
-	RuleUSState  Rule = "us_state"  // no args: a two-letter state code such as CA
-	RuleDate     Rule = "date"      // no args: a date like 2027-06-30
-	RulePDF      Rule = "pdf"       // max: bytes; a PDF file
+	RuleMoney       Rule = "money"       // max: dollars and cents like 1,234.56, at most two decimals
+	RulePONumber    Rule = "po_number"   // max: a purchase order number (see ValidPONumber)
+	RulePhone       Rule = "phone"       // no args: a 10-digit North American number, optional extension
+	RuleZIP         Rule = "zip"         // no args: 12345 or 12345-6789
+	RuleUSState     Rule = "us_state"    // no args: a two-letter state code such as CA
+	RuleDate        Rule = "date"        // no args: a date like 2027-06-30
+	RulePDF         Rule = "pdf"         // max: bytes; a PDF file
+	RuleEligibility Rule = "eligibility" // member, rule, why: the member does not qualify under the event's rule
+	RuleURL         Rule = "url"         // no args: an https:// address
 )
 
 // FieldError names one invalid field with a JSON-style path such as
@@ -292,6 +294,10 @@ func (f FieldError) describe() string {
 		return "must be a date like 2027-06-30"
 	case RulePDF:
 		return fmt.Sprintf("must be a PDF file of at most %v bytes", a["max"])
+	case RuleEligibility:
+		return fmt.Sprintf("does not qualify (%v): %v", a["why"], a["rule"])
+	case RuleURL:
+		return "must be an https:// address"
 	}
 	return "is not valid"
 }

@@ -102,6 +102,15 @@ type Event struct {
 	// Reminders are the emails the event sends its teams before it starts
 	// (reminder.go).
 	Reminders []Reminder `json:"reminders"`
+	// Registrants is who may register: teams, individuals or both
+	// (DefaultRegistrants of the kind when staff leave it out).
+	Registrants Registrants `json:"registrants"`
+	// Eligibility, if set, is who may take a seat (per member), as a
+	// sentence of plain predicates; EligibilityVersion counts its changes
+	// (0: never set). Registrations are conditioned on the version they
+	// were checked against (see eligibility.go).
+	Eligibility        *EligibilityRule `json:"eligibility,omitempty"`
+	EligibilityVersion int              `json:"eligibilityVersion,omitempty"`
 
 	// Counts are maintained by the store in the same transaction as every
 	// registration change; they always equal the sum of the registrations'
@@ -330,6 +339,10 @@ func (e Event) Validate() error {
 	e.validateAdmission(&v)
 	e.validateQuestions(&v)
 	e.validateReminders(&v)
+	e.validateRegistrants(&v)
+	if e.Eligibility != nil {
+		e.Eligibility.validate(&v, "eligibility")
+	}
 	return v.err("The event")
 }
 
@@ -369,6 +382,9 @@ type EventChange struct {
 	// Questions replaces the event's questions; Reminders its reminders.
 	Questions *[]Question `json:"questions,omitempty"`
 	Reminders *[]Reminder `json:"reminders,omitempty"`
+	// Registrants changes who may register, while nobody holds or waits
+	// for seats (ReasonRegistrantsFixed).
+	Registrants *Registrants `json:"registrants,omitempty"`
 }
 
 // Empty reports whether the change changes nothing.
@@ -377,7 +393,8 @@ func (c EventChange) Empty() bool {
 		c.Capacity == nil && c.MaxTeamSize == nil && c.RegistrationOpensAt == nil &&
 		c.RegistrationClosesAt == nil && c.WaitlistPolicy == nil && c.RequiredRoles == nil && c.StatementsCloseAt == nil &&
 		c.ReviewCriteria == nil && c.RespondWithinHours == nil && !c.SetWaitlistOffers && c.AutoInvite == nil &&
-		c.Questions == nil && c.Reminders == nil
+		c.Questions == nil && c.Reminders == nil &&
+		c.Registrants == nil
 }
 
 // Apply returns e with the change applied and validated. Capacity may not
@@ -388,7 +405,7 @@ func (c EventChange) Empty() bool {
 // it is consulted only when the change cuts capacity or team size.
 func (c EventChange) Apply(e Event, waiting []WaitlistEntry) (Event, error) {
 	if c.Empty() {
-		return e, NewError(EINVALID, ReasonEmptyChange, "The change is empty: name at least one of title, description, venue, online, startsAt, endsAt, capacity, maxTeamSize, registrationOpensAt, registrationClosesAt, waitlistPolicy, requiredRoles, statementsCloseAt, reviewCriteria, respondWithinHours, waitlistOffers, autoInvite, questions, reminders.")
+		return e, NewError(EINVALID, ReasonEmptyChange, "The change is empty: name at least one of title, description, venue, online, startsAt, endsAt, capacity, maxTeamSize, registrationOpensAt, registrationClosesAt, waitlistPolicy, requiredRoles, statementsCloseAt, reviewCriteria, respondWithinHours, waitlistOffers, autoInvite, questions, reminders, registrants.")
 	}
 	old := e
 	if c.Title != nil {
@@ -448,6 +465,16 @@ func (c EventChange) Apply(e Event, waiting []WaitlistEntry) (Event, error) {
 	}
 	if c.Reminders != nil {
 		e.Reminders = normalizeReminders(*c.Reminders)
+	}
+	if c.Registrants != nil && *c.Registrants != old.Admits() {
+		// Whose seats the table claims per person was decided when each
+		// registration arrived: change who registers before anyone has.
+		if old.SeatsTaken+old.SeatsHeld+old.WaitlistLength > 0 {
+			return e, &Error{Code: ECONFLICT, Reason: ReasonRegistrantsFixed,
+				Message: "Who may register cannot change once anyone holds or waits for seats.",
+				Fields:  []FieldError{Field("registrants", RuleOneOf, "values", []string{string(old.Admits())})}}
+		}
+		e.Registrants = *c.Registrants
 	}
 	if err := e.Validate(); err != nil {
 		return e, err

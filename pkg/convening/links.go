@@ -17,12 +17,8 @@ import (
 // are limited per address and per client in the table, not in memory
 // (a function runs as many instances).
 
-// PersonKey is a person's key in the people's index: a digest of their
-// address, trimmed and in lower case, so that the index holds no address.
-func PersonKey(email string) string {
-	sum := sha256.Sum256([]byte("lmi-person-v1\x00" + strings.ToLower(strings.TrimSpace(email))))
-	return hex.EncodeToString(sum[:])
-}
+// The people's index is keyed by PersonKey (people.go): a digest of the
+// normalized address, so that the index holds no address.
 
 // PersonKeys are the people's index keys of a team: its contact's and its
 // members', each once.

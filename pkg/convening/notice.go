@@ -124,6 +124,9 @@ type Notice struct {
 	// Announcement is what staff wrote, on an announcement, a reminder or
 	// a test of either (announcement_notice.go).
 	Announcement *AnnouncementContent `json:"announcement,omitempty"`
+	// Individual: the registration is one person's own (the email speaks
+	// to them, not to a team's contact).
+	Individual bool `json:"individual,omitempty"`
 }
 
 // MemberNotices are members' own emails that a contact's notice brings:
@@ -319,7 +322,7 @@ type NoticeQuery struct {
 // emails it brings (Fanout).
 func RegistrationNotice(rec NoticeRecord, r Registration, e Event, position int) (Notice, error) {
 	n := Notice{ID: rec.ID, Kind: rec.Kind, SubjectID: r.ID, To: r.Contact, Organization: r.Organization,
-		Members: r.Members, Seats: r.Seats, Status: r.Status, Event: e.Summary(), CreatedAt: rec.CreatedAt}
+		Members: r.Members, Seats: r.Seats, Status: r.Status, Event: e.Summary(), CreatedAt: rec.CreatedAt, Individual: r.Individual()}
 	if e.WaitlistOffers != nil {
 		n.OfferHours = e.WaitlistOffers.RespondWithinHours
 	}

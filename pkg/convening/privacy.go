@@ -106,7 +106,10 @@ type OrganizationData struct {
 	// each with when the person answered (their answers are anonymous:
 	// nothing ties a response to them).
 	SurveyInvitations []SurveyInvitation `json:"surveyInvitations"`
-	ExportedAt        time.Time          `json:"exportedAt"`
+	// Attendance is the organization's attendance history (its people
+	// by name and address, until erased).
+	Attendance []AttendanceFact `json:"attendance"`
+	ExportedAt time.Time        `json:"exportedAt"`
 }
 
 // StatementData is one statement with its emails and history.

@@ -66,6 +66,9 @@ func (s *EventService) CreateEvent(ctx context.Context, actor Actor, e Event) (E
 	if e.WaitlistPolicy == "" {
 		e.WaitlistPolicy = PolicyStrict
 	}
+	if e.Registrants == "" {
+		e.Registrants = DefaultRegistrants(e.Kind)
+	}
 	e = e.WithAdmissionDefaults()
 	e.Questions = NormalizeQuestions(e.Questions)
 	e.Reminders = keepReminderTimes(nil, s.withReminderIDs(normalizeReminders(e.Reminders)), now)

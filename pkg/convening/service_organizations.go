@@ -101,30 +101,22 @@ func (s *OrganizationService) MergeOrganizations(ctx context.Context, actor Acto
 // A merge recorded before today's keys is filed under the legacy key of
 // its spelling: each of the organization's keys is looked up.
 func (s *OrganizationService) rootOf(ctx context.Context, org Organization) (Organization, error) {
-hops:
-	for range maxAliasHops {
-		for _, k := range org.Keys() {
-			a, ok, err := s.store.AliasOf(ctx, k)
-			if err != nil {
-				return org, err
-			}
-			if ok {
-				org = a.Into
-				continue hops
-			}
-		}
-		break
-	}
-	return org, nil
+	return rootOrganization(ctx, s.store, org)
 }
 
 // spellings returns the organization keys whose records are org's: its
 // own (today's and its legacy key) and those of the spellings merged into
 // it, however many merges deep.
 func (s *OrganizationService) spellings(ctx context.Context, org Organization) ([]string, []OrganizationAlias, error) {
+	return spellingsOf(ctx, s.store, org)
+}
+
+// spellingsOf returns the organization keys whose records are org's (see
+// OrganizationService.spellings).
+func spellingsOf(ctx context.Context, store OrganizationAliases, org Organization) ([]string, []OrganizationAlias, error) {
 	keys, all := org.Keys(), []OrganizationAlias(nil)
 	for i := 0; i < len(keys) && i < 100; i++ {
-		aliases, err := s.store.AliasesInto(ctx, keys[i])
+		aliases, err := store.AliasesInto(ctx, keys[i])
 		if err != nil {
 			return nil, nil, err
 		}

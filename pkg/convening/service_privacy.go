@@ -2,6 +2,9 @@ package convening
 
 import (
 	"context"
+	"slices"
+	"strconv"
+	"strings"
 )
 
 // PrivacyService keeps personal data no longer than staff need it: it
@@ -28,6 +31,10 @@ type PrivacyStorage interface {
 	StatementUpdater
 	AuditEraser
 	SurveyPeople
+	// The attendance history: exported and erased with the rest.
+	AttendanceReader
+	HistoryEraser
+	OrganizationAliases
 }
 
 // AuditEraser removes the names the audit log keeps of a registration's or
@@ -41,15 +48,17 @@ func NewPrivacyService(b Basics, store PrivacyStorage) *PrivacyService {
 	return &PrivacyService{Basics: b, store: store}
 }
 
-// ExportOrganization returns everything held about an organization.
-// Errors: ENOTFOUND (no registration of it), EINVALID (organization).
+// ExportOrganization returns everything held about an organization,
+// its attendance history included (under every spelling merged into it).
+// Errors: ENOTFOUND (no registration, statement or attendance of it),
+// EINVALID (organization).
 func (s *PrivacyService) ExportOrganization(ctx context.Context, org Organization) (OrganizationData, error) {
-	regs, sts, err := s.organizationRecords(ctx, org)
+	regs, sts, facts, err := s.organizationRecordsAndHistory(ctx, org)
 	if err != nil {
 		return OrganizationData{}, err
 	}
 	out := OrganizationData{Organization: org, ExportedAt: s.Now(), Registrations: []RegistrationRecord{}, Statements: []StatementData{},
-		SurveyInvitations: []SurveyInvitation{}}
+		SurveyInvitations: []SurveyInvitation{}, Attendance: facts}
 	for _, st := range sts {
 		notices, history, err := s.subjectRecords(ctx, st.ID)
 		if err != nil {
@@ -88,7 +97,10 @@ func (s *PrivacyService) subjectRecords(ctx context.Context, id string) ([]Notic
 }
 
 // EraseOrganization erases the people of every registration of an
-// organization, at its request, for a reason the audit log keeps. An
+// organization, at its request, for a reason the audit log keeps, and
+// anonymizes its people in the attendance history (the facts stay, so its
+// record and the participation list hold). It returns how many
+// registrations and statements it erased. An
 // organization with an active registration (registered or waitlisted) must
 // have it cancelled first, unless its event is over: its emails would have
 // nowhere to go.
@@ -97,7 +109,7 @@ func (s *PrivacyService) EraseOrganization(ctx context.Context, actor Actor, org
 	if err := CheckReason(reason); err != nil {
 		return 0, err
 	}
-	regs, sts, err := s.organizationRecords(ctx, org)
+	regs, sts, facts, err := s.organizationRecordsAndHistory(ctx, org)
 	if err != nil {
 		return 0, err
 	}
@@ -148,7 +160,50 @@ func (s *PrivacyService) EraseOrganization(ctx context.Context, actor Actor, org
 		}
 		erased += n
 	}
+	// Its people leave the attendance history too; what the organization
+	// did (the events, roles, dates) stays.
+	named := slices.DeleteFunc(facts, func(f AttendanceFact) bool { return f.PersonKey == "" })
+	if len(named) > 0 {
+		key := normalizedOrg(org).Key()
+		a := AuditRecord{ID: s.NewID(), EventID: HistoryAuditScope, Subject: "organization:" + key, Organization: normalizedOrg(org).Name,
+			Kind: AuditHistoryErased, Actor: actor, At: s.Now(), Reason: strings.TrimSpace(reason),
+			After: map[string]string{"facts": strconv.Itoa(len(named))}}
+		if _, err := s.store.AnonymizeFacts(ctx, named, s.NewID, &a); err != nil {
+			return erased, err
+		}
+	}
 	return erased, nil
+}
+
+// organizationRecordsAndHistory returns an organization's registrations,
+// statements and attendance facts (under every spelling merged into it).
+// Errors: EINVALID, ENOTFOUND (none of them).
+func (s *PrivacyService) organizationRecordsAndHistory(ctx context.Context, org Organization) ([]Registration, []Statement, []AttendanceFact, error) {
+	regs, sts, err := s.organizationRecords(ctx, org)
+	if err != nil && ErrorReason(err) != ReasonOrganizationUnknown {
+		return nil, nil, nil, err
+	}
+	notFound := err
+	root, rerr := rootOrganization(ctx, s.store, normalizedOrg(org))
+	if rerr != nil {
+		return nil, nil, nil, rerr
+	}
+	keys, _, rerr := spellingsOf(ctx, s.store, root)
+	if rerr != nil {
+		return nil, nil, nil, rerr
+	}
+	facts := []AttendanceFact{}
+	for _, k := range keys {
+		fs, err := s.store.OrganizationAttendance(ctx, k)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		facts = append(facts, fs...)
+	}
+	if notFound != nil && len(facts) == 0 {
+		return nil, nil, nil, notFound
+	}
+	return regs, sts, facts, nil
 }
 
 // eraseStatement erases a statement's people unless they are already, and

@@ -25,6 +25,9 @@ type RegistrationStorage interface {
 	// The event's teams, to say who holds an organization's place.
 	RosterReader
 	StatementLister
+	// EligibilityReads: an event with an eligibility rule checks each
+	// member against the history before the team takes its seats.
+	EligibilityReads
 }
 
 // NewRegistrationService returns teams' registrations over store, with
@@ -55,10 +58,64 @@ func (s *RegistrationService) Register(ctx context.Context, eventID string, team
 		// the API answered it), never decide them.
 		reg.Members[i].ID, reg.Members[i].CheckedInAt, reg.Members[i].ConfirmedAt = s.NewID(), nil, nil
 	}
-	noticeID, auditID := s.NewID(), s.NewID()
-	reg, replayed, err := s.store.Register(ctx, eventID, idem, DecideArrival(eventID, reg, noticeID, auditID, TeamActor, now))
+	reg, replayed, err := s.arrive(ctx, eventID, reg, idem)
 	if err != nil {
-		return Registration{}, "", false, explainTaken(ctx, s.Basics, s.store, eventID, team.Organization, err)
+		return Registration{}, "", false, err
+	}
+	return reg, s.tokens.Token(reg.ID), replayed, nil
+}
+
+// arrive has the store register draft as DecideArrival decides. An event
+// with an eligibility rule refuses an arrival not checked against its
+// rule's version (ErrEligibilityUnchecked): the members are then checked
+// against the history, and the arrival made again under that version, or
+// refused naming the members who do not qualify. An event without a rule
+// costs nothing more than the registration.
+func (s *RegistrationService) arrive(ctx context.Context, eventID string, draft Registration, idem *Idempotency) (Registration, bool, error) {
+	noticeID, auditID, now := s.NewID(), s.NewID(), draft.CreatedAt
+	for range 3 {
+		reg, replayed, err := s.store.Register(ctx, eventID, idem, DecideArrival(eventID, draft, noticeID, auditID, TeamActor, now))
+		if ErrorReason(err) != ReasonEligibilityUnchecked {
+			return reg, replayed, err
+		}
+		e, err := s.store.Event(ctx, eventID)
+		if err != nil {
+			return Registration{}, false, err
+		}
+		results, err := evaluate(ctx, s.store, e, draft.Team)
+		if err != nil {
+			return Registration{}, false, err
+		}
+		if err := ErrNotEligible(e, draft.Individual(), results); err != nil {
+			return Registration{}, false, err
+		}
+		draft.EligibilityVersion = e.EligibilityVersion
+	}
+	return Registration{}, false, ErrBusy
+}
+
+// RegisterPerson registers one person on their own for an event that
+// admits individuals: a registration of one seat, with the same waiting
+// list, promotion or offers, manage link and emails as a team's. One
+// person registers once per event (by normalized address); a person on a
+// registered team of the event is told so.
+// Errors: EINVALID, ENOTFOUND, ECONFLICT (ReasonPersonRegistered,
+// ReasonPersonOnTeam, ReasonIndividualsNotAdmitted, ReasonNotEligible,
+// the window), EUNAVAILABLE.
+func (s *RegistrationService) RegisterPerson(ctx context.Context, eventID string, p Person, idem *Idempotency) (Registration, string, bool, error) {
+	if !ValidEventID(eventID) {
+		return Registration{}, "", false, ErrEventNotFound
+	}
+	p.Normalize()
+	if err := p.Validate(); err != nil {
+		return Registration{}, "", false, err
+	}
+	now := s.Now()
+	reg := Registration{ID: s.NewID(), Team: p.Team(), CreatedAt: now, UpdatedAt: now, Registrant: RegistrantIndividual, PersonClaims: true}
+	reg.Members[0].ID = s.NewID()
+	reg, replayed, err := s.arrive(ctx, eventID, reg, idem)
+	if err != nil {
+		return Registration{}, "", false, err
 	}
 	if reg.Status == StatusRegistered && !replayed {
 		invoiceAfter(ctx, s.Basics, s.store, TeamActor, reg)

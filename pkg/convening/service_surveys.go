@@ -154,7 +154,7 @@ func (s *SurveyService) SendSurvey(ctx context.Context, actor Actor, eventID str
 	for _, inv := range invited {
 		seen[inv.PersonID] = true
 	}
-	var fresh []Attendee
+	var fresh []SurveyAttendee
 	for _, a := range attendees {
 		if id := a.PersonID(); !seen[id] {
 			seen[id] = true

@@ -40,6 +40,9 @@ type RegistrationChange struct {
 	// Unchanged says the decision changes nothing: the store writes
 	// nothing and answers the registration as read.
 	Unchanged bool
+	// Facts are the attendance facts the change writes or removes (a
+	// check-in, its undo, a walk-in).
+	Facts []FactChange
 }
 
 // NoticeSpec is a notice a change writes. SubjectID names its subject: a
@@ -261,6 +264,7 @@ func DecideCheckIn(actor Actor, auditID, memberID string, undo bool, now time.Ti
 			m.CheckedInAt = &now
 		}
 		c.Audit.Before, c.Audit.After = nil, map[string]string{"person": m.Name, "role": string(m.Role)}
+		c.Facts = checkInFacts(ev, reg, c.After, now)
 		return c.finish(reg), nil
 	}
 }
@@ -280,6 +284,7 @@ func DecideWalkIn(actor Actor, auditID, noticeID string, member Member, reason s
 		last := &c.After.Members[len(c.After.Members)-1]
 		last.CheckedInAt = &now
 		c.Audit.After["walkIn"] = personWords(*last)
+		c.Facts = checkInFacts(ev, reg, c.After, now)
 		c.Counts = ChangeOf(reg, c.After)
 		return c, nil
 	}

@@ -512,9 +512,9 @@ func SplitCommentID(id string) (responseID, itemID string, ok bool) {
 	return r, it, ok && len(r) == 32 && validSurveyID(it)
 }
 
-// Attendee is one person who came to an event: the people a survey is
+// SurveyAttendee is one person who came to an event: the people a survey is
 // sent to.
-type Attendee struct {
+type SurveyAttendee struct {
 	RegistrationID string
 	MemberID       string
 	Name, Email    string
@@ -524,7 +524,7 @@ type Attendee struct {
 
 // PersonID identifies the attendee in the event's survey:
 // "<registration id>.<member id>".
-func (a Attendee) PersonID() string { return a.RegistrationID + "." + a.MemberID }
+func (a SurveyAttendee) PersonID() string { return a.RegistrationID + "." + a.MemberID }
 
 // SurveyInvitation is one person's invitation to an event's survey: the
 // address the invitation and its reminders go to, and (AnsweredAt) the

@@ -14,7 +14,7 @@ import (
 type Attendance interface {
 	// Attendees returns the people who came to e, each once, with an
 	// address to write to.
-	Attendees(ctx context.Context, e Event) ([]Attendee, error)
+	Attendees(ctx context.Context, e Event) ([]SurveyAttendee, error)
 }
 
 // RosterReads is what reading an event's roster needs: the event and its
@@ -32,18 +32,18 @@ type CheckIns struct {
 
 // Attendees returns the members checked in; an erased member (no address
 // left) is not among them.
-func (c CheckIns) Attendees(ctx context.Context, e Event) ([]Attendee, error) {
+func (c CheckIns) Attendees(ctx context.Context, e Event) ([]SurveyAttendee, error) {
 	_, regs, err := allRegistrations(ctx, c.Store, e.ID, StatusRegistered)
 	if err != nil {
 		return nil, fmt.Errorf("attendance of %s: %w", e.ID, err)
 	}
-	var out []Attendee
+	var out []SurveyAttendee
 	for _, r := range regs {
 		for _, m := range r.Members {
 			if m.CheckedInAt == nil || m.Email == "" || m.ID == "" {
 				continue
 			}
-			out = append(out, Attendee{RegistrationID: r.ID, MemberID: m.ID, Name: m.Name, Email: m.Email, Role: m.Role,
+			out = append(out, SurveyAttendee{RegistrationID: r.ID, MemberID: m.ID, Name: m.Name, Email: m.Email, Role: m.Role,
 				Organization: r.Organization})
 		}
 	}
@@ -59,7 +59,7 @@ type ByFormat struct {
 }
 
 // Attendees returns the attendance of e's format.
-func (b ByFormat) Attendees(ctx context.Context, e Event) ([]Attendee, error) {
+func (b ByFormat) Attendees(ctx context.Context, e Event) ([]SurveyAttendee, error) {
 	if e.Online && b.Online != nil {
 		return b.Online.Attendees(ctx, e)
 	}
@@ -90,7 +90,7 @@ const (
 )
 
 // SubjectSurvey marks a notice about a person's survey invitation: its
-// SubjectID is the person (Attendee.PersonID), its event the survey's.
+// SubjectID is the person (SurveyAttendee.PersonID), its event the survey's.
 const SubjectSurvey SubjectKind = "survey"
 
 // surveyNotice is the notice a survey invitation owes.

@@ -270,4 +270,14 @@ type Registration struct {
 	// the calendar cancellation a removed member is owed goes to them, and
 	// they are erased with the team.
 	FormerMembers []Member `json:"formerMembers,omitempty"`
+	// Registrant is "individual" for one person registered on their own
+	// (Person), absent for a team.
+	Registrant RegistrantKind `json:"registrant,omitempty"`
+	// PersonClaims: while active, the registration holds each member's
+	// place at the event by address (PersonKeys): always for an
+	// individual, for a team on an event that admits individuals too.
+	PersonClaims bool `json:"-"`
+	// EligibilityVersion is the version of the event's eligibility rule
+	// the registration was admitted under (0: none).
+	EligibilityVersion int `json:"eligibilityVersion,omitempty"`
 }

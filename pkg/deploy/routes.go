@@ -55,6 +55,15 @@ const (
 		"accounts payable); it opens that document and the payee's W-9 and changes nothing."
 	staticFiles = "Static files the pages load (style sheets, scripts, images): the same for everyone, no data."
 	notFound    = "The website's catch-all: a path no other route matches gets the site's 404 page, which reads nothing."
+	// People and their history (issue 18).
+	publicCheck = "Public by design: before registering, a team learns which members qualify under the event's " +
+		"eligibility rule, in words that name no event; the function reads only the history of the people sent, and the route " +
+		"is throttled (ThrottleRegister)."
+	publicParticipation = "Public by design: the organizations that took part in CA LMI events, by county, as the CA LMI " +
+		"site publishes them; it names no person, and organizations that asked are left out."
+	joinLink = "A private link instead of a sign-in: the function serves only a request carrying one member's own join " +
+		"token (an HMAC of the registration and member under the token secret, emailed to them); it redirects to the meeting " +
+		"only in the event's window, and any other token reads nothing."
 )
 
 // Throttle is a class of routes throttled alike.
@@ -137,6 +146,10 @@ var Routes = []Route{
 	// survey's counts), throttled with them.
 	{Method: "GET", Path: "/api/surveys/{eventId}/{personId}", Function: Surveys, Public: surveyLink},
 	{Method: "POST", Path: "/api/surveys/{eventId}/{personId}/response", Function: Surveys, Throttle: ThrottleRegister, Public: surveyLink},
+	// Individuals register at the registrations route; this checks a
+	// team's members against the event's eligibility rule beforehand.
+	{Method: "POST", Path: "/api/events/{eventId}/eligibility", Function: Register, Throttle: ThrottleRegister, Public: publicCheck},
+	{Method: "GET", Path: "/api/participation", Function: Events, Public: publicParticipation},
 	{Method: "POST", Path: "/api/admin/events", Function: Admin, Roles: staffOnly},
 	{Method: "PATCH", Path: "/api/admin/events/{eventId}", Function: Admin, Roles: staffOnly},
 	// The roster names people: staff only.
@@ -204,6 +217,33 @@ var Routes = []Route{
 	{Method: "POST", Path: "/api/admin/events/{eventId}/announcements/test", Function: Admin, Roles: staffOnly},
 	{Method: "GET", Path: "/api/admin/events/{eventId}/announcements/{announcementId}", Function: Admin, Roles: staffOnly},
 	{Method: "PATCH", Path: "/api/admin/registrations/{registrationId}/answers", Function: Admin, Roles: staffOnly},
+	// People and their history: online events' settings (the meeting's
+	// address is never answered) and attendance, eligibility rules and
+	// exemptions, past rosters, people, organizations' attendance (which
+	// reviewers read with statements), networks, the participation list.
+	{Method: "GET", Path: "/api/admin/events/{eventId}/online", Function: Admin, Roles: staffOnly},
+	{Method: "PUT", Path: "/api/admin/events/{eventId}/online", Function: Admin, Roles: staffOnly},
+	{Method: "PUT", Path: "/api/admin/events/{eventId}/eligibility", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/events/{eventId}/eligibility/preview", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/events/{eventId}/exemptions", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/events/{eventId}/exemptions", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/events/{eventId}/attendance", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/events/{eventId}/attendance/report", Function: Admin, Roles: staffOnly},
+	{Method: "PUT", Path: "/api/admin/events/{eventId}/attendance/{registrationId}/members/{memberId}", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/events/{eventId}/attendance/unmatched/{key}", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/imports", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/imports", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/imports/{importId}", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/imports/{importId}/rows/{line}", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/people/{personKey}", Function: Admin, Roles: staffOnly},
+	{Method: "POST", Path: "/api/admin/people/{personKey}/erase", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/organizations/attendance", Function: Admin, Roles: staffOrReviewer},
+	{Method: "GET", Path: "/api/admin/participants", Function: Admin, Roles: staffOnly},
+	{Method: "PUT", Path: "/api/admin/participants/opt-out", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/networks", Function: Admin, Roles: staffOrReviewer},
+	{Method: "PUT", Path: "/api/admin/networks/{networkId}", Function: Admin, Roles: staffOnly},
+	{Method: "GET", Path: "/api/admin/networks/{networkId}", Function: Admin, Roles: staffOrReviewer},
+	{Method: "GET", Path: "/api/admin/history-audit", Function: Admin, Roles: staffOnly},
 	// The staff console (package console). Signing in and out needs no
 	// session; every page does. Its forms post with an anti-forgery token.
 	// The dashboard shows each role what it may use; reviewers read the
@@ -286,6 +326,27 @@ var Routes = []Route{
 	{Method: "GET", Path: "/staff/privacy", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/privacy/export", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "POST", Path: "/staff/privacy/erase", Function: Console, Roles: staffOnly, Session: true},
+	// People and their history, in the console.
+	{Method: "GET", Path: "/staff/events/{eventId}/online", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/online", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/events/{eventId}/attendance", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/attendance", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/events/{eventId}/eligibility", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/events/{eventId}/eligibility", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/imports", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/imports", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/imports/{importId}", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/imports/{importId}", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/people/{personKey}", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/people/{personKey}", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/history", Function: Console, Roles: staffOrReviewer, Session: true},
+	{Method: "GET", Path: "/staff/participants", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/participants", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/networks", Function: Console, Roles: staffOrReviewer, Session: true},
+	{Method: "GET", Path: "/staff/new-network", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "POST", Path: "/staff/networks", Function: Console, Roles: staffOnly, Session: true},
+	{Method: "GET", Path: "/staff/networks/{networkId}", Function: Console, Roles: staffOrReviewer, Session: true},
+	{Method: "GET", Path: "/staff/networks/{networkId}/edit", Function: Console, Roles: staffOnly, Session: true},
 	{Method: "GET", Path: "/staff/sign-in", Function: Console, Public: staffSignIn},
 	{Method: "GET", Path: "/staff/callback", Function: Console, Public: staffSignIn},
 	{Method: "POST", Path: "/staff/sign-out", Function: Console, Public: staffSignIn},
@@ -343,6 +404,12 @@ var Routes = []Route{
 	// registration does.
 	{Method: "GET", Path: "/surveys/{eventId}/{personId}", Function: Web, Public: surveyLink},
 	{Method: "POST", Path: "/surveys/{eventId}/{personId}", Function: Web, Throttle: ThrottleRegister, Public: surveyLink},
+	// A person registers on their own (events that admit individuals); a
+	// registered member follows their join link to an online event; the
+	// public list of participating organizations by county.
+	{Method: "POST", Path: "/events/{eventId}/individuals", Function: Web, Throttle: ThrottleRegister, Public: publicSubmit},
+	{Method: "GET", Path: "/join/{registrationId}/{memberId}", Function: Web, Public: joinLink},
+	{Method: "GET", Path: "/participation", Function: Web, Public: publicParticipation},
 	{Method: "GET", Path: "/static/{file}", Function: Web, Public: staticFiles},
 	{Path: DefaultRoute, Function: Web, Public: notFound},
 }

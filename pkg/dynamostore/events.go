@@ -134,6 +134,7 @@ func (s *Store) UpdateEvent(ctx context.Context, u convening.EventUpdate) (conve
 			// The event's questions and reminders (written with the json
 			// names, as newEventItem's are).
 			"questions": jsonValue(settings.Questions), "questionsKey": settings.QuestionsKey, "reminders": jsonValue(settings.Reminders),
+			"registrants": settings.Registrants,
 		} {
 			upd = upd.Set(expression.Name(name), expression.Value(v))
 		}

@@ -63,6 +63,13 @@ type eventItem struct {
 	Questions    []convening.Question `json:"questions,omitempty"`
 	QuestionsKey string               `json:"questionsKey,omitempty"`
 	Reminders    []convening.Reminder `json:"reminders,omitempty"`
+	// Registrants is who may register (teams when absent): registrations
+	// are conditioned on it (registrantsCond).
+	Registrants string `json:"registrants,omitempty"`
+	// Eligibility and its version: registrations are conditioned on the
+	// version they were checked against (eligibilityVersionIs).
+	Eligibility        *convening.EligibilityRule `json:"eligibility,omitempty"`
+	EligibilityVersion int                        `json:"eligibilityVersion,omitempty"`
 
 	// seatsLeft is capacity minus the seats taken and held, stored because
 	// a condition expression cannot do arithmetic: "seatsLeft >= :seats" is
@@ -98,6 +105,7 @@ func newEventItem(e convening.Event) eventItem {
 		StatementsCloseAt: fmtTimePtr(e.StatementsCloseAt), ReviewCriteria: e.ReviewCriteria, RespondWithinHours: e.RespondWithinHours,
 		WaitlistOfferHours: offerHours, AutoInvite: e.AutoInvite,
 		Questions: e.Questions, QuestionsKey: convening.QuestionsKey(e.Questions), Reminders: e.Reminders,
+		Registrants: string(e.Registrants), Eligibility: e.Eligibility, EligibilityVersion: e.EligibilityVersion,
 		PK: eventPrefix + e.ID, SK: skEvent,
 		GSI1PK: gsiEvents, GSI1SK: fmtTime(e.StartsAt) + "#" + e.ID,
 		ID: e.ID, Title: e.Title, Kind: string(e.Kind), Description: e.Description,
@@ -124,6 +132,7 @@ func (it eventItem) event() convening.Event {
 		Admission: convening.Admission(it.Admission), RequiredRoles: roles, StatementsCloseAt: parseTimePtr(it.StatementsCloseAt),
 		ReviewCriteria: it.ReviewCriteria, RespondWithinHours: it.RespondWithinHours, WaitlistOffers: offers, AutoInvite: it.AutoInvite,
 		Questions: it.Questions, Reminders: it.Reminders,
+		Registrants: convening.Registrants(it.Registrants), Eligibility: it.Eligibility, EligibilityVersion: it.EligibilityVersion,
 		ID: it.ID, Title: it.Title, Kind: convening.Kind(it.Kind), Description: it.Description,
 		StartsAt: parseTime(it.StartsAt), EndsAt: parseTime(it.EndsAt), Venue: it.Venue, Online: it.Online,
 		Capacity: it.Capacity, MaxTeamSize: it.MaxTeamSize,
@@ -197,9 +206,10 @@ type registrationItem struct {
 	SK     string `json:"sk"`
 	GSI1PK string `json:"gsi1pk"`
 	GSI1SK string `json:"gsi1sk"`
-	// gsi2 files the registration under its organization, across events.
-	GSI2PK string `json:"gsi2pk"`
-	GSI2SK string `json:"gsi2sk"`
+	// gsi2 files the registration under its organization, across events
+	// (none for a person registered without one).
+	GSI2PK string `json:"gsi2pk,omitempty"`
+	GSI2SK string `json:"gsi2sk,omitempty"`
 
 	ID           string                 `json:"id"`
 	EventID      string                 `json:"eventId"`
@@ -218,6 +228,12 @@ type registrationItem struct {
 	CancelledAt   string             `json:"cancelledAt,omitempty"`
 	ErasedAt      string             `json:"erasedAt,omitempty"`
 	Offer         *offerItem         `json:"offer,omitempty"`
+	// Registrant is "individual" for one person's own registration;
+	// PersonClaims says it holds its people's places at the event
+	// (EVENT#<id> / PERSON#<key>) while active.
+	Registrant         string `json:"registrant,omitempty"`
+	PersonClaims       bool   `json:"personClaims,omitempty"`
+	EligibilityVersion int    `json:"eligibilityVersion,omitempty"`
 	// Answers are the team's answers to the event's questions (each
 	// member's are in Members).
 	Answers convening.Answers `json:"answers,omitempty"`
@@ -233,7 +249,7 @@ func newRegistrationItem(r convening.Registration) registrationItem {
 	case (r.Status == convening.StatusOffered || r.Status == convening.StatusExpired) && r.Offer != nil:
 		listed = r.Offer.OfferedAt
 	}
-	return registrationItem{
+	it := registrationItem{
 		PK: regPrefix + r.ID, SK: skReg,
 		GSI1PK: eventPrefix + r.EventID, GSI1SK: rosterKey(r.Status, r.ID, listed, r.WaitlistSeq),
 		GSI2PK: orgPrefix + r.Organization.Key(), GSI2SK: regPrefix + fmtTime(r.CreatedAt) + "#" + r.ID,
@@ -242,7 +258,12 @@ func newRegistrationItem(r convening.Registration) registrationItem {
 		FormerMembers: r.FormerMembers, CreatedAt: fmtTime(r.CreatedAt), UpdatedAt: fmtTime(r.UpdatedAt),
 		PromotedAt: fmtTimePtr(r.PromotedAt), CancelledAt: fmtTimePtr(r.CancelledAt), ErasedAt: fmtTimePtr(r.ErasedAt),
 		Offer: newOfferItem(r.Offer), Answers: r.Answers,
+		Registrant: string(r.Registrant), PersonClaims: r.PersonClaims, EligibilityVersion: r.EligibilityVersion,
 	}
+	if r.Organization.Name == "" {
+		it.GSI2PK, it.GSI2SK = "", "" // a person outside any organization
+	}
+	return it
 }
 
 // keepOrgKey keeps the organization key the registration's claim on the
@@ -288,6 +309,7 @@ func (it registrationItem) registration() convening.Registration {
 	}
 	r.ErasedAt = parseTimePtr(it.ErasedAt)
 	r.Offer = it.Offer.offer()
+	r.Registrant, r.PersonClaims, r.EligibilityVersion = convening.RegistrantKind(it.Registrant), it.PersonClaims, it.EligibilityVersion
 	return r
 }
 

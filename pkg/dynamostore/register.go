@@ -63,7 +63,7 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 		}, convening.NewError(convening.ECONFLICT, convening.ReasonOrganizationRegistered,
 			"%s already has an active registration for this event.", a.Registration.Organization.Name),
 			func(ev *eventItem) error {
-				if err := ev.event().CheckArrival(a.Registration.Team, a.At); err != nil {
+				if err := a.Check(ev.event()); err != nil {
 					return err
 				}
 				// Full, or another arrival got there first: decide again from
@@ -103,6 +103,8 @@ type claimIndex struct {
 	event int
 	org   []int
 	idem  int
+	// persons are the people's claims (personClaims), if any.
+	persons personClaims
 }
 
 // answer reads a refusal of such a transaction (a write's answer): the
@@ -118,6 +120,8 @@ func (idx claimIndex) answer(op string, replay func(image map[string]types.Attri
 			return replay(c.item(idx.idem))
 		case slices.ContainsFunc(idx.org, c.failed):
 			return taken
+		case idx.persons.failed(c) != nil:
+			return idx.persons.failed(c)
 		case !c.failed(idx.event):
 			return nil // a conflict or throttling inside the transaction: the policy's
 		}
@@ -177,7 +181,10 @@ func (s *Store) registerItems(eventID string, a convening.Arrival, idem *conveni
 		And(expression.Name("maxTeamSize").GreaterThanEqual(expression.Value(seats))).
 		And(expression.Or(expression.Name("admission").AttributeNotExists(),
 			expression.Name("admission").NotEqual(expression.Value(string(convening.AdmissionStatement)))))
-	window = window.And(rolesKeyIs(convening.RequiredRolesKey(a.CheckedRoles))).And(questionsKeyIs(a.QuestionsKey))
+	if !reg.Individual() {
+		window = window.And(rolesKeyIs(convening.RequiredRolesKey(a.CheckedRoles)))
+	}
+	window = window.And(questionsKeyIs(a.QuestionsKey)).And(registrantsCond(reg)).And(eligibilityVersionIs(reg.EligibilityVersion))
 	// The condition is convening.FitsDirectly, enforced by the table: seats
 	// only while nobody waits and they fit; the waiting list otherwise.
 	var cond expression.ConditionBuilder
@@ -210,7 +217,13 @@ func (s *Store) registerItems(eventID string, a convening.Arrival, idem *conveni
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}, true)
 
-	if idx.org, err = s.addClaim(&tx, eventID, reg.Organization, reg.ID); err != nil {
+	idx.org = nil
+	if !reg.Individual() {
+		if idx.org, err = s.addClaim(&tx, eventID, reg.Organization, reg.ID); err != nil {
+			return nil, idx, err
+		}
+	}
+	if idx.persons, err = s.addPersonClaims(&tx, convening.Registration{}, reg); err != nil {
 		return nil, idx, err
 	}
 	ri := newRegistrationItem(reg)

@@ -151,7 +151,7 @@ func (s *Store) restOfUpdate(tx items, before registrationItem, after convening.
 		// A move's new place is the gap as read: a concurrent move may take it.
 		tx.add(p, true)
 	}
-	if convening.Status(before.Status).Active() && !after.Status.Active() {
+	if convening.Status(before.Status).Active() && !after.Status.Active() && before.Registrant != string(convening.RegistrantIndividual) {
 		tx.add(types.TransactWriteItem{Delete: &types.Delete{
 			TableName: aws.String(s.table), Key: key(eventPrefix+before.EventID, orgPrefix+before.OrgKey),
 			ConditionExpression:       aws.String("#reg = :reg"),
@@ -163,10 +163,24 @@ func (s *Store) restOfUpdate(tx items, before registrationItem, after convening.
 	if err := s.addPeople(&tx, people, convening.SubjectRegistration, after.ID, after.UpdatedAt); err != nil {
 		return nil, err
 	}
+	persons, err := s.addPersonClaims(&tx, before.registration(), after)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.addFacts(&tx, c.Facts); err != nil {
+		return nil, err
+	}
 	if err := s.addOutcome(&tx, before.ID, before.EventID, after.UpdatedAt, c.Hold, c.ReleaseHold, c.Notices, c.Audit); err != nil {
 		return nil, err
 	}
-	return tx.write(), nil
+	w := tx.write()
+	w.answer = func(c cancellation) error {
+		if c.failed(0) {
+			return nil // the registration moved: decide again
+		}
+		return persons.failed(c)
+	}
+	return w, nil
 }
 
 // addOutcome adds what every change of a registration or statement may

@@ -99,3 +99,25 @@ func Form(r *http.Request, limit int64) (url.Values, error) {
 	r.PostForm = f
 	return f, nil
 }
+
+// FormWithFiles reads r's form as Form does, and also a
+// multipart/form-data body of at most fileLimit bytes (a file upload): its
+// text fields as r.PostForm, its files in r.MultipartForm.
+//
+// Errors: ErrBadForm, as Form.
+func FormWithFiles(r *http.Request, limit, fileLimit int64) (url.Values, error) {
+	if r.PostForm != nil {
+		return r.PostForm, nil
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		return Form(r, limit)
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, fileLimit)
+	// Files past 1 MiB go to the function's temporary storage.
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		return nil, ErrBadForm
+	}
+	r.PostForm = url.Values(r.MultipartForm.Value)
+	return r.PostForm, nil
+}

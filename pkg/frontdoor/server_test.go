@@ -18,12 +18,12 @@ import (
 	"github.com/calmi/convenings/pkg/staffauth"
 )
 
-// events is a server of the events function (two routes), each route's
-// handler given by the test.
+// events is a server of the events function, the two routes of events'
+// handlers given by the test (the participation list answers as list).
 func eventsServer(t *testing.T, list, get frontdoor.Handler, o frontdoor.Options) *frontdoor.Server {
 	t.Helper()
 	s, err := frontdoor.New(deploy.Events, map[string]frontdoor.Handler{
-		"GET /api/events": list, "GET /api/events/{eventId}": get}, o)
+		"GET /api/events": list, "GET /api/events/{eventId}": get, "GET /api/participation": list}, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,11 +51,11 @@ func TestNewHoldsRoutesAndHandlersTogether(t *testing.T) {
 		t.Error("a route without its handler")
 	}
 	if _, err := frontdoor.New(deploy.Events, map[string]frontdoor.Handler{"GET /api/events": ok, "GET /api/events/{eventId}": ok,
-		"POST /api/admin/events": ok}, frontdoor.Options{}); err == nil {
+		"GET /api/participation": ok, "POST /api/admin/events": ok}, frontdoor.Options{}); err == nil {
 		t.Error("a handler of another function's route")
 	}
 	s := eventsServer(t, ok, ok, frontdoor.Options{})
-	if got := strings.Join(s.RouteKeys(), ", "); got != "GET /api/events, GET /api/events/{eventId}" {
+	if got := strings.Join(s.RouteKeys(), ", "); got != "GET /api/events, GET /api/events/{eventId}, GET /api/participation" {
 		t.Errorf("route keys %s", got)
 	}
 }

@@ -18,7 +18,7 @@ import (
 func TestRefusalSaysWhoRegistered(t *testing.T) {
 	a := newAPI(t)
 	b := convening.NewBasics(slog.New(slog.DiscardHandler)).WithContact(convening.ProgramContact{Name: "CA LMI Convenings", Email: "help@lmi.example.org"})
-	a.functions[deploy.Register] = httpapi.Register(convening.NewRegistrationService(b, a.store, a.svc.Tokens), slog.New(slog.DiscardHandler))
+	a.functions[deploy.Register] = httpapi.Register(convening.NewRegistrationService(b, a.store, a.svc.Tokens), convening.NewEligibilityService(b, a.store), slog.New(slog.DiscardHandler))
 	if st, _, body := a.do("POST /api/admin/events", nil, staff(), eventBody); st != http.StatusCreated {
 		t.Fatalf("create event: %d %v", st, body)
 	}

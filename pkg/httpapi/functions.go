@@ -18,19 +18,21 @@ import (
 // services those routes call.
 
 // Events serves the public reads of events (function deploy.Events).
-func Events(events *convening.EventService, log *slog.Logger) *Handler {
-	h := &Handler{events: events, log: log}
+func Events(events *convening.EventService, history *convening.HistoryService, log *slog.Logger) *Handler {
+	h := &Handler{events: events, people: People{History: history}, log: log}
 	return h.serve(deploy.Events, map[string]route{
 		"GET /api/events":           h.listEvents,
 		"GET /api/events/{eventId}": h.getEvent,
+		"GET /api/participation":    h.participation,
 	})
 }
 
 // Register serves team registration (function deploy.Register).
-func Register(registrations *convening.RegistrationService, log *slog.Logger) *Handler {
-	h := &Handler{registrations: registrations, log: log}
+func Register(registrations *convening.RegistrationService, eligibility *convening.EligibilityService, log *slog.Logger) *Handler {
+	h := &Handler{registrations: registrations, people: People{Eligibility: eligibility}, log: log}
 	return h.serve(deploy.Register, map[string]route{
 		"POST /api/events/{eventId}/registrations": h.register,
+		"POST /api/events/{eventId}/eligibility":   h.checkEligibility,
 	})
 }
 
@@ -46,8 +48,8 @@ func Registration(registrations *convening.RegistrationService, links *convening
 		"DELETE /api/registrations/{registrationId}":                          h.cancelRegistration,
 		"POST /api/registrations/{registrationId}/accept":                     h.acceptOffer,
 		"GET /api/registrations/{registrationId}/members/{memberId}":          h.getAttendee,
-		"POST /api/registrations/{registrationId}/members/{memberId}/decline": h.attendance(true),
-		"POST /api/registrations/{registrationId}/members/{memberId}/confirm": h.attendance(false),
+		"POST /api/registrations/{registrationId}/members/{memberId}/decline": h.memberAttendance(true),
+		"POST /api/registrations/{registrationId}/members/{memberId}/confirm": h.memberAttendance(false),
 		"POST /api/links": h.requestLinks,
 	}
 	maps.Copy(routes, h.teamFeeRoutes())
@@ -86,9 +88,9 @@ func Surveys(answers *convening.SurveyAnswerService, log *slog.Logger) *Handler 
 // a signed-in staff member in one of the route's roles (deploy.Routes).
 func Admin(events *convening.EventService, staff *convening.StaffService, reviews *convening.ReviewService,
 	notices *convening.NoticeService, organizations *convening.OrganizationService, privacy *convening.PrivacyService,
-	fees *convening.FeeService, surveys *convening.SurveyService, announcements *convening.AnnouncementService, log *slog.Logger) *Handler {
+	fees *convening.FeeService, surveys *convening.SurveyService, announcements *convening.AnnouncementService, people People, log *slog.Logger) *Handler {
 	h := &Handler{events: events, staff: staff, reviews: reviews, emails: notices, organizations: organizations, privacy: privacy,
-		fees: fees, surveys: surveys, announcements: announcements, log: log}
+		fees: fees, surveys: surveys, announcements: announcements, people: people, log: log}
 	routes := map[string]route{
 		"POST /api/admin/events":                                                       h.createEvent,
 		"PATCH /api/admin/events/{eventId}":                                            h.updateEvent,
@@ -133,7 +135,37 @@ func Admin(events *convening.EventService, staff *convening.StaffService, review
 		"PUT /api/admin/events/{eventId}/survey/comments/{commentId}": h.publishComment,
 	}
 	maps.Copy(routes, h.feeRoutes())
+	maps.Copy(routes, h.peopleRoutes())
 	return h.serve(deploy.Admin, routes)
+}
+
+// peopleRoutes are the staff API's routes of people and their history.
+func (h *Handler) peopleRoutes() map[string]route {
+	return map[string]route{
+		"GET /api/admin/events/{eventId}/online":                                         h.getOnline,
+		"PUT /api/admin/events/{eventId}/online":                                         h.putOnline,
+		"PUT /api/admin/events/{eventId}/eligibility":                                    h.putEligibility,
+		"POST /api/admin/events/{eventId}/eligibility/preview":                           h.previewEligibility,
+		"GET /api/admin/events/{eventId}/exemptions":                                     h.exemptions,
+		"POST /api/admin/events/{eventId}/exemptions":                                    h.exempt,
+		"GET /api/admin/events/{eventId}/attendance":                                     h.attendance,
+		"POST /api/admin/events/{eventId}/attendance/report":                             h.uploadReport,
+		"PUT /api/admin/events/{eventId}/attendance/{registrationId}/members/{memberId}": h.overrideAttendance,
+		"POST /api/admin/events/{eventId}/attendance/unmatched/{key}":                    h.resolveParticipant,
+		"GET /api/admin/imports":                                                         h.imports,
+		"POST /api/admin/imports":                                                        h.importRoster,
+		"GET /api/admin/imports/{importId}":                                              h.getImport,
+		"POST /api/admin/imports/{importId}/rows/{line}":                                 h.resolveRow,
+		"GET /api/admin/people/{personKey}":                                              h.person,
+		"POST /api/admin/people/{personKey}/erase":                                       h.erasePerson,
+		"GET /api/admin/organizations/attendance":                                        h.organizationAttendance,
+		"GET /api/admin/participants":                                                    h.participants,
+		"PUT /api/admin/participants/opt-out":                                            h.optOut,
+		"GET /api/admin/networks":                                                        h.networks,
+		"PUT /api/admin/networks/{networkId}":                                            h.putNetwork,
+		"GET /api/admin/networks/{networkId}":                                            h.networkReport,
+		"GET /api/admin/history-audit":                                                   h.historyAudit,
+	}
 }
 
 // serve puts the function's routes behind the front door: every route

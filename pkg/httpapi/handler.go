@@ -46,6 +46,7 @@ type Handler struct {
 	surveys       *convening.SurveyService
 	answers       *convening.SurveyAnswerService
 	announcements *convening.AnnouncementService
+	people        People
 	log           *slog.Logger
 }
 

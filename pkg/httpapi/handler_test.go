@@ -46,13 +46,13 @@ func newAPI(t testing.TB) *api {
 	log := slog.New(slog.DiscardHandler)
 	svc := storetest.NewServices(store, tokens, log)
 	return &api{t: t, svc: svc, store: store, functions: map[string]*httpapi.Handler{
-		deploy.Events:       httpapi.Events(svc.EventService, log),
-		deploy.Register:     httpapi.Register(svc.RegistrationService, log),
+		deploy.Events:       httpapi.Events(svc.EventService, svc.HistoryService, log),
+		deploy.Register:     httpapi.Register(svc.RegistrationService, svc.EligibilityService, log),
 		deploy.Registration: httpapi.Registration(svc.RegistrationService, svc.LinksService, svc.Billing, log),
 		deploy.Statements:   httpapi.Statements(svc.StatementService, log),
 		deploy.Surveys:      httpapi.Surveys(svc.SurveyAnswerService, log),
 		deploy.Admin: httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService,
-			svc.OrganizationService, svc.PrivacyService, svc.Fees, svc.SurveyService, svc.AnnouncementService, log),
+			svc.OrganizationService, svc.PrivacyService, svc.Fees, svc.SurveyService, svc.AnnouncementService, people(svc), log),
 	}}
 }
 
@@ -327,27 +327,30 @@ func TestEveryRouteHasAHandler(t *testing.T) {
 	tokens, _ := convening.NewManageTokens([]byte(strings.Repeat("s", 32)))
 	svc := storetest.NewServices(memstore.New(), tokens, nil)
 	site, err := web.New(web.Services{EventService: svc.EventService, RegistrationService: svc.RegistrationService,
-		StatementService: svc.StatementService, LinksService: svc.LinksService, BillingService: svc.Billing, SurveyAnswerService: svc.SurveyAnswerService}, web.Options{CSRFKey: []byte(strings.Repeat("c", 32))})
+		StatementService: svc.StatementService, LinksService: svc.LinksService, BillingService: svc.Billing, SurveyAnswerService: svc.SurveyAnswerService,
+		EligibilityService: svc.EligibilityService, JoinService: svc.JoinService, HistoryService: svc.HistoryService}, web.Options{CSRFKey: []byte(strings.Repeat("c", 32))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	pool := cognito.Pool{Issuer: "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_EXAMPLE", ClientID: "client", LoginURL: "https://login.example.org"}
 	staffConsole, err := console.New(t.Context(), console.Services{EventService: svc.EventService, StaffService: svc.StaffService,
 		ReviewService: svc.ReviewService, NoticeService: svc.NoticeService, OrganizationService: svc.OrganizationService,
-		PrivacyService: svc.PrivacyService, FeeService: svc.Fees, SurveyService: svc.SurveyService}, memstore.NewSessions(), console.Options{Pool: pool, PublicURL: "https://convenings.example.org",
+		PrivacyService: svc.PrivacyService, FeeService: svc.Fees, SurveyService: svc.SurveyService,
+		EligibilityService: svc.EligibilityService, AttendanceService: svc.AttendanceService,
+		HistoryService: svc.HistoryService, NetworkService: svc.NetworkService}, memstore.NewSessions(), console.Options{Pool: pool, PublicURL: "https://convenings.example.org",
 		Key: []byte(strings.Repeat("k", 32))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	functions := map[string]interface{ RouteKeys() []string }{
 		deploy.Console:      staffConsole,
-		deploy.Events:       httpapi.Events(svc.EventService, nil),
-		deploy.Register:     httpapi.Register(svc.RegistrationService, nil),
+		deploy.Events:       httpapi.Events(svc.EventService, svc.HistoryService, nil),
+		deploy.Register:     httpapi.Register(svc.RegistrationService, svc.EligibilityService, nil),
 		deploy.Registration: httpapi.Registration(svc.RegistrationService, svc.LinksService, svc.Billing, nil),
 		deploy.Statements:   httpapi.Statements(svc.StatementService, nil),
 		deploy.Surveys:      httpapi.Surveys(svc.SurveyAnswerService, nil),
 		deploy.Admin: httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService,
-			svc.OrganizationService, svc.PrivacyService, svc.Fees, svc.SurveyService, svc.AnnouncementService, nil),
+			svc.OrganizationService, svc.PrivacyService, svc.Fees, svc.SurveyService, svc.AnnouncementService, people(svc), nil),
 		deploy.Web: site,
 	}
 	for _, f := range deploy.Functions {

@@ -51,25 +51,6 @@ type registrationResponse struct {
 	ManageToken  string                 `json:"manageToken,omitempty"`
 }
 
-func (h *Handler) register(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	eventID := r.PathValue("eventId")
-	var team convening.Team
-	body, err := decode(r, &team)
-	if err != nil {
-		return err
-	}
-	idem, err := idempotency(r, "register\x00"+eventID, body)
-	if err != nil {
-		return err
-	}
-	reg, token, replayed, err := h.registrations.Register(ctx, eventID, team, idem)
-	if err != nil {
-		return err
-	}
-	return created(w, "/api/registrations/"+reg.ID, replayed, registrationResponse{Registration: withMembers(reg), ManageToken: token})
-}
-
 func (h *Handler) getRegistration(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	reg, err := h.registrations.Registration(ctx, r.PathValue("registrationId"), bearer(r))
@@ -124,6 +105,9 @@ type createEventRequest struct {
 	// The event's own questions and reminders.
 	Questions []convening.Question `json:"questions"`
 	Reminders []convening.Reminder `json:"reminders"`
+	// Who may register, and the eligibility rule from the start.
+	Registrants convening.Registrants      `json:"registrants"`
+	Eligibility *convening.EligibilityRule `json:"eligibility"`
 }
 
 // times parses the named RFC 3339 fields, collecting an error per bad field;
@@ -175,6 +159,16 @@ func (h *Handler) createEvent(w http.ResponseWriter, r *http.Request) error {
 		Admission:            in.Admission, RequiredRoles: in.RequiredRoles, ReviewCriteria: in.ReviewCriteria,
 		RespondWithinHours: in.RespondWithinHours, WaitlistOffers: in.WaitlistOffers, AutoInvite: in.AutoInvite,
 		Questions: in.Questions, Reminders: in.Reminders,
+		Registrants: in.Registrants,
+	}
+	if h.people.Eligibility != nil {
+		rule, err := h.people.Eligibility.PrepareRule(ctx, in.Eligibility)
+		if err != nil {
+			return err
+		}
+		if rule != nil {
+			e.Eligibility, e.EligibilityVersion = rule, 1
+		}
 	}
 	if in.StatementsCloseAt != "" {
 		v := t.parse("statementsCloseAt", in.StatementsCloseAt, true)
@@ -215,6 +209,9 @@ type updateEventRequest struct {
 	Reminders *[]convening.Reminder `json:"reminders"`
 	// Reason is recorded in the audit log with the change (optional, but
 	// for questions and reminders).
+	// Registrants: who may register.
+	Registrants *convening.Registrants `json:"registrants"`
+	// Reason is recorded in the audit log with the change (optional).
 	Reason string `json:"reason"`
 }
 
@@ -228,7 +225,8 @@ func (h *Handler) updateEvent(w http.ResponseWriter, r *http.Request) error {
 	c := convening.EventChange{Title: in.Title, Description: in.Description, Venue: in.Venue, Online: in.Online,
 		Capacity: in.Capacity, MaxTeamSize: in.MaxTeamSize, WaitlistPolicy: in.WaitlistPolicy,
 		RequiredRoles: in.RequiredRoles, ReviewCriteria: in.ReviewCriteria, RespondWithinHours: in.RespondWithinHours, AutoInvite: in.AutoInvite,
-		Questions: in.Questions, Reminders: in.Reminders}
+		Questions: in.Questions, Reminders: in.Reminders,
+		Registrants: in.Registrants}
 	if len(in.WaitlistOffers) > 0 {
 		c.SetWaitlistOffers = true
 		switch in.WaitlistOffers.Kind() {

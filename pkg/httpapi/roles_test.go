@@ -116,8 +116,8 @@ func TestStaffCallsAreLogged(t *testing.T) {
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	svc := storetest.NewServices(memstore.New(), storetest.Tokens(t), log)
 	admin := httpapi.Admin(svc.EventService, svc.StaffService, svc.ReviewService, svc.NoticeService, svc.OrganizationService, svc.PrivacyService,
-		svc.Fees, svc.SurveyService, svc.AnnouncementService, log)
-	events := httpapi.Events(svc.EventService, log)
+		svc.Fees, svc.SurveyService, svc.AnnouncementService, people(svc), log)
+	events := httpapi.Events(svc.EventService, svc.HistoryService, log)
 
 	req := apitest.Request("GET /api/admin/events/{eventId}/registrations", map[string]string{"eventId": "none"}, nil, "")
 	req.RequestContext.Authorizer = httpapi.StaffClaims("sub-7", deploy.RoleReviewer)

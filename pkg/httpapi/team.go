@@ -52,9 +52,9 @@ func (h *Handler) getAttendee(w http.ResponseWriter, r *http.Request) error {
 	return ok(w, http.StatusOK, newAttendeeResponse(reg, member))
 }
 
-// attendance records a member's word: cantAttend true is "I can't attend",
+// memberAttendance records a member's word: cantAttend true is "I can't attend",
 // false "I can attend after all".
-func (h *Handler) attendance(cantAttend bool) route {
+func (h *Handler) memberAttendance(cantAttend bool) route {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, member := r.PathValue("registrationId"), r.PathValue("memberId")
 		reg, err := h.registrations.SetAttendance(r.Context(), id, member, bearer(r), cantAttend)

@@ -53,14 +53,16 @@ type build func(ctx context.Context, p *parts) (any, error)
 // by its name. Each entry wires what functions/<name>/main.go wires.
 var registry = map[string]build{
 	deploy.Events: func(_ context.Context, p *parts) (any, error) {
-		return frontdoor.Lambda(httpapi.Events(convening.NewEventService(p.basics(), p.store), p.log)), nil
+		b := p.basics()
+		return frontdoor.Lambda(httpapi.Events(convening.NewEventService(b, p.store), convening.NewHistoryService(b, p.store), p.log)), nil
 	},
 	deploy.Register: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return frontdoor.Lambda(httpapi.Register(convening.NewRegistrationService(p.basics().WithContact(p.contact), p.store, s.Tokens), p.log)), nil
+		b := p.basics()
+		return frontdoor.Lambda(httpapi.Register(convening.NewRegistrationService(b.WithContact(p.contact), p.store, s.Tokens), convening.NewEligibilityService(b, p.store), p.log)), nil
 	},
 	deploy.Registration: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
@@ -83,7 +85,7 @@ var registry = map[string]build{
 			convening.NewNoticeService(b, p.store), convening.NewOrganizationService(b, p.store), convening.NewPrivacyService(b, p.store),
 			convening.NewFeeService(b, p.store, p.payee()),
 			convening.NewSurveyService(b, p.store, convening.CheckIns{Store: p.store}),
-			convening.NewAnnouncementService(b, p.store), p.log)), nil
+			convening.NewAnnouncementService(b, p.store), httpapi.NewPeople(b, p.store), p.log)), nil
 	},
 	deploy.Surveys: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)
@@ -101,7 +103,9 @@ var registry = map[string]build{
 		services := web.Services{EventService: convening.NewEventService(b, p.store),
 			RegistrationService: convening.NewRegistrationService(b, p.store, s.Tokens), StatementService: convening.NewStatementService(b, p.store, s.Tokens),
 			LinksService: convening.NewLinksService(b, p.store), BillingService: convening.NewBillingService(b, p.store, s.Tokens, p.payee()),
-			SurveyAnswerService: convening.NewSurveyAnswerService(b, p.store, s.Tokens), DuplicateService: convening.NewDuplicateService(b, p.store)}
+			SurveyAnswerService: convening.NewSurveyAnswerService(b, p.store, s.Tokens), DuplicateService: convening.NewDuplicateService(b, p.store),
+			EligibilityService: convening.NewEligibilityService(b, p.store), JoinService: convening.NewJoinService(b, p.store, s.Tokens),
+			HistoryService: convening.NewHistoryService(b, p.store)}
 		site, err := web.New(services, web.Options{CSRFKey: s.Derive(web.CSRFKeyLabel), CSRFPreviousKeys: s.DerivePrevious(web.CSRFKeyLabel), Log: p.log, Contact: p.contact})
 		if err != nil {
 			return nil, err
@@ -121,7 +125,9 @@ var registry = map[string]build{
 			FeeService:          convening.NewFeeService(b, p.store, p.payee()),
 			SurveyService:       convening.NewSurveyService(b, p.store, convening.CheckIns{Store: p.store}),
 			DuplicateService:    convening.NewDuplicateService(b, p.store),
-			AnnouncementService: convening.NewAnnouncementService(b, p.store)}
+			AnnouncementService: convening.NewAnnouncementService(b, p.store),
+			EligibilityService:  convening.NewEligibilityService(b, p.store), AttendanceService: convening.NewAttendanceService(b, p.store),
+			HistoryService: convening.NewHistoryService(b, p.store), NetworkService: convening.NewNetworkService(b, p.store)}
 		h, err := console.New(ctx, services, p.store, console.Options{Pool: pool, PublicURL: p.c.PublicURL,
 			Key:          s.Derive(console.KeyLabel),
 			PreviousKeys: s.DerivePrevious(console.KeyLabel), Log: p.log, Contact: p.contact})
@@ -136,7 +142,8 @@ var registry = map[string]build{
 			Surveys: convening.NewSurveyService(b, p.store, convening.CheckIns{Store: p.store}), Log: p.log}).Invoke, nil
 	},
 	deploy.Retention: func(_ context.Context, p *parts) (any, error) {
-		return (&retention.Handler{Privacy: convening.NewPrivacyService(p.basics(), p.store), Log: p.log}).Handle, nil
+		b := p.basics()
+		return (&retention.Handler{Privacy: convening.NewPrivacyService(b, p.store), History: convening.NewHistoryService(b, p.store), Log: p.log}).Handle, nil
 	},
 	deploy.Mailer: func(ctx context.Context, p *parts) (any, error) {
 		s, err := p.secret(ctx)

@@ -364,6 +364,13 @@ type view struct {
 	AudienceWords, StartsIn  string
 	// StartsOn is when the event starts, alone.
 	StartsOn string
+	// Individual: one person's own registration (person.txt, person.html).
+	Individual bool
+	// JoinURL is the recipient's own link to join an online event, on the
+	// emails that confirm a seat ("" otherwise); OnlineSeat says the email
+	// confirms a seat at an online event.
+	JoinURL    string
+	OnlineSeat bool
 }
 
 // contactView is the program's contact as emails show it.
@@ -426,6 +433,7 @@ func Render(n convening.Notice, links Links) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
+	subject = personSubject(n, subject)
 	v := view{
 		Kind:             n.Kind,
 		Subject:          subject,
@@ -562,6 +570,9 @@ func Render(n convening.Notice, links Links) (Message, error) {
 	textName, htmlName := "notice.txt", "notice.html"
 	if spec.template != "" {
 		textName, htmlName = spec.template, spec.template
+	}
+	if err := personalize(&v, n, links, &textName, &htmlName); err != nil {
+		return Message{}, err
 	}
 	var text, html bytes.Buffer
 	if err := textTmpl.ExecuteTemplate(&text, textName, v); err != nil {

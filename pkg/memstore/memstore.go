@@ -50,6 +50,8 @@ type Store struct {
 	surveys surveys
 	// ann are staff's announcements and the event's reminders as sent.
 	ann announcements
+	// history is people and attendance (people.go).
+	history *history
 }
 
 type event struct {
@@ -87,6 +89,7 @@ func New() *Store {
 		aliases:         map[string]convening.OrganizationAlias{},
 		people:          map[string][]convening.LinkRef{},
 		limits:          map[string]limitCount{},
+		history:         newHistory(),
 	}
 }
 
@@ -190,10 +193,13 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 	// two neighbours.
 	a := decide(&ev.Event, ev.WaitlistSeq+convening.WaitlistSpacing)
 	reg := clone(a.Registration)
-	if _, taken := ev.orgs[reg.Organization.Key()]; taken {
+	if _, taken := ev.orgs[reg.Organization.Key()]; taken && !reg.Individual() {
 		return convening.Registration{}, false, errOrganizationTaken(reg.Organization)
 	}
-	if err := ev.CheckArrival(reg.Team, a.At); err != nil {
+	if err := a.Check(ev.Event); err != nil {
+		return convening.Registration{}, false, err
+	}
+	if err := s.history.claimable(eventID, reg, nil); err != nil {
 		return convening.Registration{}, false, err
 	}
 	if reg.Status == convening.StatusWaitlisted {
@@ -203,7 +209,10 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 	}
 	ev.Counts = ev.Counts.Plus(a.Counts)
 	ev.UpdatedAt = a.At
-	ev.orgs[reg.Organization.Key()] = reg.ID
+	if !reg.Individual() {
+		ev.orgs[reg.Organization.Key()] = reg.ID
+	}
+	s.history.claim(eventID, convening.Registration{}, reg)
 	ev.regs = append(ev.regs, reg.ID)
 	s.registrations[reg.ID] = &reg
 	s.addPeople(reg.Team.PersonKeys(), convening.SubjectRegistration, reg.ID)

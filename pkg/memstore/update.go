@@ -43,6 +43,9 @@ func (s *Store) UpdateRegistration(ctx context.Context, id string, reads conveni
 	if c.SeatsNeeded > ev.SeatsLeft() {
 		return convening.Registration{}, convening.ErrNotEnoughSeats("The change", c.SeatsNeeded, ev.SeatsLeft())
 	}
+	if err := s.history.claimable(reg.EventID, c.After, reg); err != nil {
+		return convening.Registration{}, err
+	}
 	before, after := *reg, clone(c.After)
 	after.WaitlistPosition = nil
 	// The waiting list: the entry leaves, moves or changes with the team.
@@ -51,9 +54,11 @@ func (s *Store) UpdateRegistration(ctx context.Context, id string, reads conveni
 		ev.waitlist = append(ev.waitlist, convening.WaitlistEntry{RegistrationID: id, Seq: after.WaitlistSeq, Seats: after.Seats, Organization: after.Organization.Name})
 		slices.SortFunc(ev.waitlist, func(a, b convening.WaitlistEntry) int { return cmp.Compare(a.Seq, b.Seq) })
 	}
-	if before.Status.Active() && !after.Status.Active() {
+	if before.Status.Active() && !after.Status.Active() && ev.orgs[before.Organization.Key()] == id {
 		delete(ev.orgs, before.Organization.Key())
 	}
+	s.history.claim(reg.EventID, before, after)
+	s.history.applyFacts(c.Facts)
 	ev.Counts = ev.Counts.Plus(c.Counts)
 	ev.WaitlistSeq = max(ev.WaitlistSeq, c.RaiseWaitlistSeq)
 	ev.UpdatedAt = after.UpdatedAt

@@ -1,7 +1,9 @@
 // Package retention is the retention function's handler: on a daily
 // schedule it erases the people of every registration whose event ended
-// long enough ago (convening.RetainAfterEvent), so that personal data is
-// kept no longer than staff need it.
+// long enough ago (convening.RetainAfterEvent), removes the unmatched
+// participants of online events as long after, and anonymizes the people
+// of the attendance history after convening.RetainHistory, so that
+// personal data is kept no longer than staff need it.
 package retention
 
 import (
@@ -16,6 +18,10 @@ import (
 // Handler erases expired personal data when the schedule fires.
 type Handler struct {
 	Privacy *convening.PrivacyService
+	// History, if set, also anonymizes the people of the attendance
+	// history past convening.RetainHistory, and removes the participants
+	// of online events nobody matched (RetainAfterEvent).
+	History *convening.HistoryService
 	Log     *slog.Logger
 }
 
@@ -40,5 +46,14 @@ func (h *Handler) Handle(ctx context.Context, _ events.EventBridgeEvent) (map[st
 	if n > 0 {
 		h.Log.InfoContext(ctx, "personal data erased", "registrations", n)
 	}
-	return map[string]int{"erased": n, "sensitiveAnswersErased": s}, nil
+	out := map[string]int{"erased": n, "sensitiveAnswersErased": s}
+	if h.History != nil {
+		anon, removed, err := h.History.ApplyHistoryRetention(ctx)
+		if err != nil {
+			h.Log.ErrorContext(ctx, "history not kept to its schedule", "anonymized", anon, "removed", removed, "error", err)
+			return nil, err
+		}
+		out["anonymized"], out["unmatchedRemoved"] = anon, removed
+	}
+	return out, nil
 }

@@ -27,7 +27,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -506,26 +505,17 @@ func (s *SignIn) checkForm(r *http.Request, sessionID, purpose string) bool {
 }
 
 // MaxFormBytes is the largest form accepted; MaxUploadBytes the largest
-// upload (a multipart form: the W-9, at most 1 MiB, and its fields).
+// form with a file (a roster or a meeting's participant report), well
+// inside Lambda's 6 MB request once API Gateway has base64-encoded it.
 const (
 	MaxFormBytes   = 16 << 10
-	MaxUploadBytes = 1<<20 + 64<<10
+	MaxUploadBytes = 4<<20 + 64<<10
 )
 
-// Form reads a console form (frontdoor.Form, at most MaxFormBytes), or an
-// upload's multipart form (at most MaxUploadBytes, kept in memory; its
-// files in r.MultipartForm).
+// Form reads a console form (frontdoor.FormWithFiles: at most
+// MaxFormBytes, or MaxUploadBytes with a file).
 func Form(r *http.Request) (url.Values, error) {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mt == "multipart/form-data" {
-		if r.MultipartForm == nil {
-			r.Body = http.MaxBytesReader(nil, r.Body, MaxUploadBytes)
-			if err := r.ParseMultipartForm(MaxUploadBytes); err != nil {
-				return nil, frontdoor.ErrBadForm
-			}
-		}
-		return url.Values(r.MultipartForm.Value), nil
-	}
-	return frontdoor.Form(r, MaxFormBytes)
+	return frontdoor.FormWithFiles(r, MaxFormBytes, MaxUploadBytes)
 }
 
 // Seal seals plain for purpose with the console's key (AES-GCM): a value

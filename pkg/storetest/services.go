@@ -40,6 +40,11 @@ type Services struct {
 	*convening.SurveyService
 	*convening.SurveyAnswerService
 	*convening.AnnouncementService
+	*convening.EligibilityService
+	*convening.AttendanceService
+	*convening.JoinService
+	*convening.HistoryService
+	*convening.NetworkService
 }
 
 // NewServices builds every service over store, with the real clock and
@@ -67,6 +72,11 @@ func NewServices(store Store, tokens *convening.ManageTokens, log *slog.Logger) 
 	s.SurveyService = convening.NewSurveyService(b, store, convening.CheckIns{Store: store})
 	s.SurveyAnswerService = convening.NewSurveyAnswerService(b, store, tokens)
 	s.AnnouncementService = convening.NewAnnouncementService(b, store)
+	s.EligibilityService = convening.NewEligibilityService(b, store)
+	s.AttendanceService = convening.NewAttendanceService(b, store)
+	s.JoinService = convening.NewJoinService(b, store, tokens)
+	s.HistoryService = convening.NewHistoryService(b, store)
+	s.NetworkService = convening.NewNetworkService(b, store)
 	return s
 }
 

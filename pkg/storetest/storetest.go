@@ -41,6 +41,11 @@ type Store interface {
 	convening.SurveyStorage
 	convening.SurveyAnswerStorage
 	convening.AnnouncementStorage
+	convening.EligibilityStorage
+	convening.AttendanceStorage
+	convening.JoinStorage
+	convening.HistoryStorage
+	convening.NetworkStorage
 	convening.Outbox
 	convening.Notices
 	convening.SentNotices
@@ -116,6 +121,7 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 		{"RaceAnnouncementAndRegistrations", testRaceAnnouncementAndRegistrations},
 	}
 	tests = append(tests, feeTests...)
+	tests = append(tests, peopleTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -230,8 +236,11 @@ func CheckEvent(t testing.TB, s Store, eventID string, promoted bool) (convening
 	for _, list := range [][]convening.Registration{r.Registered, r.Offered, r.Waitlist, r.Cancelled, r.Expired} {
 		for _, reg := range list {
 			sum = sum.Plus(reg.Counts())
-			if reg.Status.Active() {
+			if reg.Status.Active() && !reg.Individual() {
 				claim(reg.Organization.Key(), reg.ID)
+			}
+			for _, k := range reg.PersonKeys() {
+				claim("person "+k, reg.ID) // one person, one seat
 			}
 			if reg.Status == convening.StatusOffered {
 				if reg.Offer == nil || reg.Offer.Seats != reg.Seats {

@@ -72,6 +72,9 @@ type memberRow struct {
 	// questions to each member as drawn in the row.
 	Answers   typedAnswers
 	Questions []questionField
+	// Eligibility is the event's rule's answer for the member, once the
+	// form asked (or a registration was refused): nil until then.
+	Eligibility *convening.MemberEligibility
 }
 
 // Button is the name of the form's submit button.

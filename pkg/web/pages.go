@@ -47,6 +47,7 @@ type roleOption struct{ Value, Label string }
 type eventPageView struct {
 	Event      eventView
 	Form       teamForm
+	Person     personForm
 	CoreRoles  []string
 	OtherRoles []string
 	Roles      []roleOption
@@ -93,12 +94,21 @@ func formPurpose(e convening.Event, statement bool) string {
 // posted to an event that takes statements comes back as a statement form,
 // its team kept).
 func (h *Handler) showForm(w http.ResponseWriter, r *http.Request, status int, e convening.Event, form teamForm) error {
+	return h.showEventPage(w, r, status, e, form, newPersonForm())
+}
+
+// showEventPage renders the event page with its forms as given (the team
+// form, and the form of a person registering on their own), each with a
+// fresh anti-forgery token.
+func (h *Handler) showEventPage(w http.ResponseWriter, r *http.Request, status int, e convening.Event, form teamForm, person personForm) error {
 	ev := newEventView(e, h.svc.Now())
 	form.Statement, form.Full = ev.Statement, ev.State == convening.WindowFull
 	if !form.Statement {
 		form.drawQuestions(e) // the event's own questions (questions.go)
 	}
-	form.CSRF = h.csrfToken(h.csrfNonce(w, r), formPurpose(e, form.Statement))
+	nonce := h.csrfNonce(w, r)
+	form.CSRF = h.csrfToken(nonce, formPurpose(e, form.Statement))
+	person.CSRF = h.csrfToken(nonce, personPurpose(e))
 	policy, err := h.billing.EventFee(r.Context(), e.ID)
 	if err != nil {
 		return err
@@ -108,7 +118,7 @@ func (h *Handler) showForm(w http.ResponseWriter, r *http.Request, status int, e
 	if form.Billing == (billingForm{}) {
 		form.Billing.State = "CA"
 	}
-	v := eventPageView{Event: ev, Form: form, Counties: convening.Counties, AnswerMax: AnswerMax, AnswerMin: AnswerMin, Fee: form.Fee}
+	v := eventPageView{Event: ev, Form: form, Person: person, Counties: convening.Counties, AnswerMax: AnswerMax, AnswerMin: AnswerMin, Fee: form.Fee}
 	for _, role := range convening.Roles {
 		v.Roles = append(v.Roles, roleOption{Value: string(role), Label: role.Label()})
 	}
@@ -121,7 +131,7 @@ func (h *Handler) showForm(w http.ResponseWriter, r *http.Request, status int, e
 		}
 	}
 	title := e.Title
-	if len(form.Summary) > 0 || form.Problem != "" {
+	if len(form.Summary) > 0 || form.Problem != "" || len(person.Summary) > 0 || person.Problem != "" {
 		title = "Error: " + title
 	}
 	return h.render(w, status, "event", title, v, true)
@@ -156,6 +166,16 @@ func (h *Handler) readTeamPost(w http.ResponseWriter, r *http.Request, parse fun
 		i, _ := strconv.Atoi(strings.TrimPrefix(op, "remove-"))
 		form.removeRow(i)
 		return e, form, true, h.showForm(w, r, http.StatusOK, e, form)
+	case op == "check":
+		// Which members qualify under the event's rule, before submitting.
+		if err := h.checkMembers(ctx, e, &form); err != nil {
+			return e, form, true, err
+		}
+		return e, form, true, h.showForm(w, r, http.StatusOK, e, form)
+	case op == "offer":
+		// The members a registration for the parent event picked for this
+		// one (a Summer Institute's pre-conference): registered as a team.
+		form.pickOffered(f)
 	}
 	return e, form, false, nil
 }
@@ -249,6 +269,10 @@ func (h *Handler) formFailed(w http.ResponseWriter, r *http.Request, e convening
 		// new attempt.
 		form.Idem = randomKey()
 		form.Problem = problemText(err, form, org)
+	case convening.ReasonNotEligible, convening.ReasonPersonRegistered, convening.ReasonPersonOnTeam:
+		// The members who do not qualify, or who hold a seat already,
+		// are named on their rows.
+		form.Problem = h.memberProblems(e, &form, err)
 	default:
 		text := problemText(err, form, org)
 		if text == "" {
@@ -382,12 +406,21 @@ type confirmView struct {
 	// says its billing details could not be saved.
 	Fees    *accountView
 	Problem string
+	// Offers are the events the team's members may also register for (a
+	// Summer Institute's pre-conference), with who qualifies.
+	Offers []offerView
+	// Join are the members' join links (online events).
+	Join []joinView
 }
 
 func (h *Handler) confirmation(w http.ResponseWriter, r *http.Request, e convening.Event, reg convening.Registration, token, problem string) error {
 	now := h.svc.Now()
-	v := confirmView{Event: newEventView(e, now), Reg: newRegistrationView(r, reg, token, now), Problem: problem}
+	v := confirmView{Event: newEventView(e, now), Reg: newRegistrationView(r, reg, token, now), Problem: problem, Join: h.joinLinks(e, reg)}
+	if reg.Individual() {
+		return h.personConfirmation(w, r, e, v)
+	}
 	v.Fees = h.teamFees(r.Context(), reg.ID, token)
+	v.Offers = h.relatedOffers(w, r, e, reg)
 	title := "Your team is registered"
 	if v.Reg.Waitlisted {
 		title = "Your team is on the waiting list"
@@ -413,6 +446,8 @@ type manageView struct {
 	Fees *accountView
 	// Answers are the team's answers to the event's questions.
 	Answers answersSummary
+	// Join are the members' join links (online events, registered).
+	Join []joinView
 }
 
 // registration reads the registration the request's token opens; a wrong
@@ -462,11 +497,18 @@ func (h *Handler) showManage(w http.ResponseWriter, r *http.Request, status int,
 	nonce := h.csrfNonce(w, r)
 	v.CSRF = h.csrfToken(nonce, "cancel:"+reg.ID)
 	v.AcceptCSRF = h.csrfToken(nonce, "offer-accept:"+reg.ID)
+	v.Join = h.joinLinks(e, reg)
 	name, title := "manage", "Your team's registration"
 	if confirm {
 		name, title = "cancel", "Cancel your team's registration?"
 		if reg.Status == convening.StatusWaitlisted {
 			title = "Leave the waiting list?"
+		}
+	}
+	if reg.Individual() {
+		name, title = "manage-person", "Your registration"
+		if confirm {
+			name, title = "cancel-person", "Cancel your registration?"
 		}
 	}
 	return h.render(w, status, name, title, v, false)

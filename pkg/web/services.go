@@ -18,6 +18,9 @@ type Services struct {
 	// DuplicateService warns a team of look-alike teams before it
 	// registers (Services.LookAlikes); without it, no warning.
 	DuplicateService *convening.DuplicateService
+	*convening.EligibilityService
+	*convening.JoinService
+	*convening.HistoryService
 }
 
 var _ Service = Services{}

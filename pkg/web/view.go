@@ -36,6 +36,21 @@ var funcs = template.FuncMap{
 	"billingFields": func(form billingForm, errs map[string]string, fee *feeView, registration bool) billingFieldsView {
 		return billingFieldsView{Form: form, Errors: errs, Fee: fee, Registration: registration}
 	},
+	// dict passes several values to a partial template.
+	"dict": func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, fmt.Errorf("dict: odd number of arguments")
+		}
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			k, ok := kv[i].(string)
+			if !ok {
+				return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+			}
+			m[k] = kv[i+1]
+		}
+		return m, nil
+	},
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return fmt.Sprintf("%d %s", n, one)
@@ -76,11 +91,11 @@ var pages = func() map[string]*template.Template {
 		panic(err)
 	}
 	for _, n := range names {
-		if n == "templates/layout.html" || strings.HasPrefix(n, "templates/partials") {
+		if n == "templates/layout.html" || strings.HasPrefix(n, "templates/partials") || n == "templates/people-partials.html" {
 			continue
 		}
 		t := template.Must(template.New("layout.html").Funcs(funcs).Option("missingkey=error").
-			ParseFS(templateFS, "templates/layout.html", "templates/partials*.html", n))
+			ParseFS(templateFS, "templates/layout.html", "templates/partials*.html", "templates/people-partials.html", n))
 		m[n[len("templates/"):len(n)-len(".html")]] = t
 	}
 	return m
@@ -186,6 +201,10 @@ type eventView struct {
 	// Offers, if set, is how long a waitlisted team has to accept seats
 	// offered to it (events with waiting-list offers).
 	Offers string
+	// Teams and Individuals say who may register; Rule is the event's
+	// eligibility rule in words ("" when open to everyone).
+	Teams, Individuals bool
+	Rule               string
 }
 
 // Registrable reports whether the registration form is open.
@@ -215,6 +234,10 @@ func newEventView(e convening.Event, now time.Time) eventView {
 		lower = append(lower, strings.ToLower(r.Label()))
 	}
 	v.RequiredText = andList(lower)
+	v.Teams, v.Individuals = e.AdmitsTeams(), e.AdmitsIndividuals()
+	if !e.Eligibility.Empty() {
+		v.Rule = e.Eligibility.Sentence()
+	}
 	if e.WaitlistOffers != nil {
 		v.Offers = duration(time.Duration(e.WaitlistOffers.RespondWithinHours) * time.Hour)
 	}

@@ -96,6 +96,16 @@ type Service interface {
 	SurveyPages
 	// Teams of the event that look like one about to register.
 	LookAlikes(ctx context.Context, eventID string, team convening.Team) ([]convening.Resemblance, error)
+	// People: a person registering on their own, who qualifies under an
+	// event's rule, the events a registration offers besides (a
+	// pre-conference), the join links of online events, and the
+	// participation list.
+	RegisterPerson(ctx context.Context, eventID string, p convening.Person, idem *convening.Idempotency) (convening.Registration, string, bool, error)
+	CheckTeam(ctx context.Context, eventID string, team convening.Team) (convening.Eligibility, error)
+	RelatedOffers(ctx context.Context, eventID string, team convening.Team) ([]convening.RelatedOffer, error)
+	JoinToken(registrationID, memberID string) string
+	Join(ctx context.Context, registrationID, memberID, token string) (convening.Join, error)
+	Participation(ctx context.Context) (convening.ParticipationList, error)
 }
 
 // Handler serves the website: a net/http handler behind the front door
@@ -165,6 +175,10 @@ func New(svc Service, opts Options) (*Handler, error) {
 		// The event's own questions (questions.go).
 		"GET /manage/{registrationId}/answers":  h.answersPage,
 		"POST /manage/{registrationId}/answers": h.saveAnswers,
+		// People (people.go).
+		"POST /events/{eventId}/individuals":    h.submitPerson,
+		"GET /join/{registrationId}/{memberId}": h.join,
+		"GET /participation":                    h.participation,
 	}, frontdoor.Options{Errors: h.writeError, ContentSecurityPolicy: ContentSecurityPolicy, Log: h.log})
 	if err != nil {
 		return nil, err

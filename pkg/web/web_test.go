@@ -50,7 +50,8 @@ func newSite(t *testing.T, wrap ...func(web.Service) web.Service) *site {
 	svc := storetest.NewServices(store, tokens, log)
 	var pages web.Service = web.Services{EventService: svc.EventService, RegistrationService: svc.RegistrationService,
 		StatementService: svc.StatementService, LinksService: svc.LinksService, BillingService: svc.Billing,
-		SurveyAnswerService: svc.SurveyAnswerService}
+		SurveyAnswerService: svc.SurveyAnswerService,
+		EligibilityService:  svc.EligibilityService, JoinService: svc.JoinService, HistoryService: svc.HistoryService}
 	for _, w := range wrap {
 		pages = w(pages)
 	}
