@@ -111,6 +111,10 @@ func DecideTeamChange(actor Actor, auditID, noticeID string, change TeamChange, 
 		if !reg.Status.Active() {
 			return RegistrationChange{}, conflict(ReasonNotActive, "The registration of %s is cancelled.", reg.Organization.Name)
 		}
+		if reg.Individual() {
+			// One person's own registration has no team to change.
+			return RegistrationChange{}, errIndividualChange(reg)
+		}
 		byTeam := actor.Kind == ActorTeam
 		if byTeam && !now.Before(ev.StartsAt) {
 			return RegistrationChange{}, conflict(ReasonEventStarted, "%s has begun: please ask staff at the door to change your team.", ev.Title)

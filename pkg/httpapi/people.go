@@ -34,20 +34,23 @@ type registerRequest struct {
 	Organization *convening.Organization `json:"organization"`
 	Contact      *convening.Contact      `json:"contact"`
 	Members      []convening.Member      `json:"members"`
-	Person       *convening.Person       `json:"person"`
+	// Answers are the team's answers to the event's questions (each
+	// member's are in members[].answers).
+	Answers convening.Answers `json:"answers"`
+	Person  *convening.Person `json:"person"`
 }
 
 // team is the body's team (which may be incomplete: validation names what
 // is missing), or its person's.
 func (in registerRequest) team() (convening.Team, error) {
 	if in.Person != nil {
-		if in.Organization != nil || in.Contact != nil || in.Members != nil {
+		if in.Organization != nil || in.Contact != nil || in.Members != nil || in.Answers != nil {
 			return convening.Team{}, convening.InvalidFields("The registration",
 				convening.Field("person", convening.RuleOneOf, "values", []string{"a team (organization, contact, members)", "one person (person)"}))
 		}
 		return in.Person.Team(), nil
 	}
-	t := convening.Team{Members: in.Members}
+	t := convening.Team{Members: in.Members, Answers: in.Answers}
 	if in.Organization != nil {
 		t.Organization = *in.Organization
 	}

@@ -84,7 +84,8 @@ func TestPersonRegistersAndJoins(t *testing.T) {
 	for k, v := range p.formFields(t, "/events/web/individuals") {
 		form[k] = v
 	}
-	p = s.post("/events/web/individuals", form)
+	// Registering redirects to the confirmation (post/redirect/get).
+	p = s.follow(s.post("/events/web/individuals", form))
 	if p.status != http.StatusOK {
 		t.Fatalf("register: %d\n%s", p.status, p.body)
 	}
@@ -193,14 +194,14 @@ func TestEligibilityOnTheForm(t *testing.T) {
 	for k, v := range ip.formFields(t, "/events/institute#register") {
 		tf[k] = v
 	}
-	p = s.post("/events/institute", tf)
+	p = s.follow(s.post("/events/institute", tf))
 	if p.status != http.StatusOK {
 		t.Fatalf("institute: %d\n%s", p.status, p.body)
 	}
 	p.has(t, "Also: Pre-conference for new teams", "These members of your team qualify", "Member 1</strong> <span class=\"role\">(Superintendent)</span> does not qualify")
 	offer := p.formFields(t, "/events/pre#register")
 	offer["offer_pick"] = []string{"2", "3"}
-	p = s.post("/events/pre", offer)
+	p = s.follow(s.post("/events/pre", offer))
 	if p.status != http.StatusOK {
 		t.Fatalf("the offer: %d\n%s", p.status, p.body)
 	}
