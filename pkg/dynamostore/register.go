@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/calmi/convenings/pkg/convening"
@@ -20,12 +19,20 @@ const idempotencyTTL = 24 * time.Hour
 // Register writes a team's arrival as the domain decides it
 // (convening.ArrivalDecision): with seats if the event has room and nobody
 // is waiting, else at the end of the waiting list. It is one
-// TransactWriteItems in the common case; the table decides which, by the
-// conditions on the event item, so concurrent registrations can never take
-// more seats than there are. The decision starts from the event as a
-// refused transaction last returned it (lastSeen), without reading it:
-// only when the first attempt finds the event full does waitlisting need
-// a second transaction, with the arrival number the refusal returned.
+// TransactWriteItems, and nothing else, in the common case; the table
+// decides which, by the conditions on the event item, so concurrent
+// registrations can never take more seats than there are. The decision
+// starts from the event as a refused transaction last returned it
+// (lastSeen), without reading it: only when the first attempt finds the
+// event full does waitlisting need a second transaction, with the arrival
+// number the refusal returned, and later teams go straight to the list.
+//
+// A waitlisted registration is answered without its position: a
+// transaction cannot return the length of the list it joined, and counting
+// the entries ahead would be a read of O(position) on every waitlisted
+// registration, on the event's partition, in the rush. The place is told
+// later, counted when it is asked for (Registration: the team's page and
+// status) and when the waiting-list email goes out.
 //
 // Errors: ENOTFOUND (no such event), ECONFLICT (window closed, organization
 // already registered, idempotency key reused with another request),
@@ -56,7 +63,7 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 			return nil, err
 		}
 		w.answer = idx.answer("register", func(image map[string]types.AttributeValue) error {
-			r, err := s.replay(ctx, image, idem)
+			r, err := s.replay(image, idem)
 			replay = &r
 			return cmp.Or(err, errAnswered)
 		}, convening.NewError(convening.ECONFLICT, convening.ReasonOrganizationRegistered,
@@ -88,7 +95,6 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 		last := *seen
 		last.WaitlistSeq, last.WaitlistLength = reg.WaitlistSeq, last.WaitlistLength+1
 		s.lastSeen.Store(eventID, &last)
-		s.fillPosition(ctx, &reg, idem)
 	}
 	return reg, false, nil
 }
@@ -124,36 +130,6 @@ func (idx claimIndex) answer(op string, replay func(image map[string]types.Attri
 			return fmt.Errorf("%s: decode event: %w", op, err)
 		}
 		return refusedBy(&ev)
-	}
-}
-
-// fillPosition sets a newly waitlisted registration's position: the count
-// of entries ahead of it. Arrival numbers rise in commit order, so nobody
-// can later join ahead of it and the count stays exact until teams ahead
-// leave. With an idempotency key, the position is kept for replays.
-//
-// The registration is already stored: if the count fails, the position is
-// left unknown (nil) and the failure logged, never returned, so that the
-// team is told it is on the list rather than that something broke.
-func (s *Store) fillPosition(ctx context.Context, reg *convening.Registration, idem *convening.Idempotency) {
-	ahead, err := s.countAhead(ctx, reg.EventID, reg.WaitlistSeq)
-	if err != nil {
-		s.log.WarnContext(ctx, "waitlisted, but the position could not be counted", "registration", reg.ID, "error", err)
-		return
-	}
-	p := ahead + 1
-	reg.WaitlistPosition = &p
-	if idem != nil {
-		// Best effort: a replay without it reports the live position.
-		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: aws.String(s.table), Key: key(idemPrefix+idem.Key, skIdem),
-			UpdateExpression:          aws.String("SET #p = :p"),
-			ExpressionAttributeNames:  map[string]string{"#p": "position"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":p": num(int64(p))},
-		})
-		if err != nil {
-			s.log.WarnContext(ctx, "could not keep the waiting-list position for replays", "registration", reg.ID, "error", err)
-		}
 	}
 }
 
@@ -300,7 +276,7 @@ func putIfAbsent(table string, item map[string]types.AttributeValue) types.Trans
 
 // replay answers a repeated Idempotency-Key with the first answer, or a
 // conflict if the key came with a different request.
-func (s *Store) replay(ctx context.Context, old map[string]types.AttributeValue, idem *convening.Idempotency) (convening.Registration, error) {
+func (s *Store) replay(old map[string]types.AttributeValue, idem *convening.Idempotency) (convening.Registration, error) {
 	var it idemItem
 	if err := unmarshal(old, &it); err != nil {
 		return convening.Registration{}, fmt.Errorf("register: decode idempotency record: %w", err)
@@ -310,13 +286,11 @@ func (s *Store) replay(ctx context.Context, old map[string]types.AttributeValue,
 			"This Idempotency-Key was already used with a different request.")
 	}
 	reg := it.Response.registration()
-	if reg.Status == convening.StatusWaitlisted {
-		if it.Position > 0 {
-			p := it.Position
-			reg.WaitlistPosition = &p
-		} else {
-			s.fillPosition(ctx, &reg, nil)
-		}
+	if reg.Status == convening.StatusWaitlisted && it.Position > 0 {
+		// Kept by an earlier version, which counted the place on the hot
+		// path; now the first answer tells none, and neither does its replay.
+		p := it.Position
+		reg.WaitlistPosition = &p
 	}
 	return reg, nil
 }

@@ -66,7 +66,7 @@ func New(db API, table string, log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Store{db: db, table: table, log: log, maxAttempts: 60, clock: time.Now}
+	return &Store{db: db, table: table, log: log, maxAttempts: MaxAttempts, clock: time.Now}
 }
 
 // Table is the table's name.

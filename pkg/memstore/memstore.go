@@ -195,7 +195,10 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 	s.registrations[reg.ID] = &reg
 	s.addSpec(a.Notice, eventID, a.At)
 	s.audit = append(s.audit, a.Audit)
-	out := s.withPosition(clone(reg))
+	// As the DynamoDB store: the answer tells no place on the waiting list
+	// (a transaction cannot return it); reading the registration does.
+	out := clone(reg)
+	out.WaitlistPosition = nil
 	if idem != nil {
 		s.idempotency[idem.Key] = &idemRecord{requestHash: idem.RequestHash, response: clone(out)}
 	}
