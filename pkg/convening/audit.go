@@ -170,6 +170,9 @@ type AuditLog interface {
 // read. Errors: those of EventChange.Apply.
 func (u EventUpdate) Decide(old Event, waiting []WaitlistEntry) (Event, AuditRecord, error) {
 	e, err := u.Change.Apply(old, waiting)
+	if err == nil {
+		err = checkModeChange(old, e, u.Now)
+	}
 	if err != nil {
 		return Event{}, AuditRecord{}, err
 	}
@@ -202,6 +205,7 @@ func EventChangeAudit(u EventUpdate, old, updated Event) AuditRecord {
 	diff("requiredRoles", RequiredRolesKey(old.RequiredRoles), RequiredRolesKey(updated.RequiredRoles))
 	diff("respondWithinHours", strconv.Itoa(old.RespondWithinHours), strconv.Itoa(updated.RespondWithinHours))
 	diff("autoInvite", strconv.FormatBool(old.AutoInvite), strconv.FormatBool(updated.AutoInvite))
+	diff("registrationMode", string(old.RegistrationMode), string(updated.RegistrationMode))
 	offers := func(o *WaitlistOffers) string {
 		if o == nil {
 			return "none"

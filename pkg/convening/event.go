@@ -96,6 +96,9 @@ type Event struct {
 	// AutoInvite invites the next shortlisted team, in shortlist order,
 	// when an invitation lapses or is declined (AdmissionStatement).
 	AutoInvite bool `json:"autoInvite"`
+	// RegistrationMode is how registrations are taken: ModeDirect (the
+	// default) or ModeQueued, for a rush (see queue.go).
+	RegistrationMode RegistrationMode `json:"registrationMode"`
 
 	// Counts are maintained by the store in the same transaction as every
 	// registration change; they always equal the sum of the registrations'
@@ -318,6 +321,13 @@ func (e Event) Validate() error {
 		v.add("parentEventId", RuleSlug, "max", maxIDLen)
 	}
 	e.validateAdmission(&v)
+	switch {
+	case e.RegistrationMode != "" && !e.RegistrationMode.valid():
+		v.add("registrationMode", RuleOneOf, "values", []string{string(ModeDirect), string(ModeQueued)})
+	case e.Queued() && e.Admission == AdmissionStatement:
+		// Statements of interest have a flow of their own.
+		v.add("registrationMode", RuleOneOf, "values", []string{string(ModeDirect)})
+	}
 	return v.err("The event")
 }
 
@@ -354,6 +364,9 @@ type EventChange struct {
 	SetWaitlistOffers bool            `json:"-"`
 	WaitlistOffers    *WaitlistOffers `json:"waitlistOffers,omitempty"`
 	AutoInvite        *bool           `json:"autoInvite,omitempty"`
+	// RegistrationMode switches queued registration on or off (see
+	// checkModeChange for when it may go back to direct).
+	RegistrationMode *RegistrationMode `json:"registrationMode,omitempty"`
 }
 
 // Empty reports whether the change changes nothing.
@@ -361,7 +374,8 @@ func (c EventChange) Empty() bool {
 	return c.Title == nil && c.Description == nil && c.Venue == nil && c.Online == nil && c.StartsAt == nil && c.EndsAt == nil &&
 		c.Capacity == nil && c.MaxTeamSize == nil && c.RegistrationOpensAt == nil &&
 		c.RegistrationClosesAt == nil && c.WaitlistPolicy == nil && c.RequiredRoles == nil && c.StatementsCloseAt == nil &&
-		c.ReviewCriteria == nil && c.RespondWithinHours == nil && !c.SetWaitlistOffers && c.AutoInvite == nil
+		c.ReviewCriteria == nil && c.RespondWithinHours == nil && !c.SetWaitlistOffers && c.AutoInvite == nil &&
+		c.RegistrationMode == nil
 }
 
 // Apply returns e with the change applied and validated. Capacity may not
@@ -372,7 +386,7 @@ func (c EventChange) Empty() bool {
 // it is consulted only when the change cuts capacity or team size.
 func (c EventChange) Apply(e Event, waiting []WaitlistEntry) (Event, error) {
 	if c.Empty() {
-		return e, NewError(EINVALID, ReasonEmptyChange, "The change is empty: name at least one of title, description, venue, online, startsAt, endsAt, capacity, maxTeamSize, registrationOpensAt, registrationClosesAt, waitlistPolicy, requiredRoles, statementsCloseAt, reviewCriteria, respondWithinHours, waitlistOffers, autoInvite.")
+		return e, NewError(EINVALID, ReasonEmptyChange, "The change is empty: name at least one of title, description, venue, online, startsAt, endsAt, capacity, maxTeamSize, registrationOpensAt, registrationClosesAt, waitlistPolicy, requiredRoles, statementsCloseAt, reviewCriteria, respondWithinHours, waitlistOffers, autoInvite, registrationMode.")
 	}
 	old := e
 	if c.Title != nil {
@@ -426,6 +440,9 @@ func (c EventChange) Apply(e Event, waiting []WaitlistEntry) (Event, error) {
 	}
 	if c.AutoInvite != nil {
 		e.AutoInvite = *c.AutoInvite
+	}
+	if c.RegistrationMode != nil {
+		e.RegistrationMode = *c.RegistrationMode
 	}
 	if err := e.Validate(); err != nil {
 		return e, err

@@ -81,6 +81,9 @@ type Notice struct {
 	Message string `json:"message,omitempty"`
 	// StatementStatus is where a statement stands as the email goes out.
 	StatementStatus StatementStatus `json:"statementStatus,omitempty"`
+	// RefusedReason says why a queued registration was refused when its
+	// turn came (NoticeRefused).
+	RefusedReason Reason `json:"refusedReason,omitempty"`
 	// SubmittedBy is the team's contact, who submitted the statement, on
 	// an email to one of its members (who may not know this system but
 	// knows their colleague); nil on every other email. Emails show the
@@ -231,7 +234,8 @@ type NoticeQuery struct {
 // is the team's place on the waiting list, for the kinds that tell it.
 func RegistrationNotice(rec NoticeRecord, r Registration, e Event, position int) Notice {
 	n := Notice{ID: rec.ID, Kind: rec.Kind, SubjectID: r.ID, To: r.Contact, Organization: r.Organization,
-		Members: r.Members, Seats: r.Seats, Status: r.Status, Event: e.Summary(), CreatedAt: rec.CreatedAt}
+		Members: r.Members, Seats: r.Seats, Status: r.Status, Event: e.Summary(), CreatedAt: rec.CreatedAt,
+		RefusedReason: r.RefusedReason}
 	if rec.Kind == NoticeWaitlisted || rec.Kind == NoticeWaitlistMoved {
 		n.WaitlistPosition = position
 	}

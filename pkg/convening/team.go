@@ -235,9 +235,9 @@ const (
 )
 
 // Active reports whether the registration holds, waits for or is offered
-// seats.
+// seats, or is in line for them (StatusReceived).
 func (s Status) Active() bool {
-	return s == StatusRegistered || s == StatusWaitlisted || s == StatusOffered
+	return s == StatusRegistered || s == StatusWaitlisted || s == StatusOffered || s == StatusReceived
 }
 
 // Registration is one team's registration for one event.
@@ -263,4 +263,7 @@ type Registration struct {
 	// Offer is the seats held for an offered team until its deadline (and
 	// kept, for the record, once it accepted or the offer lapsed).
 	Offer *Offer `json:"offer"`
+	// RefusedReason says why a queued registration was refused when its
+	// turn came (StatusRefused): the reason its event gave.
+	RefusedReason Reason `json:"refusedReason,omitempty"`
 }

@@ -131,6 +131,7 @@ func (s *Store) UpdateEvent(ctx context.Context, u convening.EventUpdate) (conve
 			"admission": settings.Admission, "requiredRoles": settings.RequiredRoles, "requiredRolesKey": settings.RequiredRolesKey,
 			"statementsCloseAt": settings.StatementsCloseAt, "reviewCriteria": settings.ReviewCriteria,
 			"respondWithinHours": settings.RespondWithinHours, "waitlistOfferHours": settings.WaitlistOfferHours, "autoInvite": settings.AutoInvite,
+			"registrationMode": settings.RegistrationMode,
 		} {
 			upd = upd.Set(expression.Name(name), expression.Value(v))
 		}

@@ -57,6 +57,9 @@ type eventItem struct {
 	// offers (promote directly).
 	WaitlistOfferHours int  `json:"waitlistOfferHours,omitempty"`
 	AutoInvite         bool `json:"autoInvite,omitempty"`
+	// RegistrationMode is "queued" for a queued event; absent (or
+	// "direct") otherwise, which registerItems' condition requires.
+	RegistrationMode string `json:"registrationMode,omitempty"`
 
 	// seatsLeft is capacity minus the seats taken and held, stored because
 	// a condition expression cannot do arithmetic: "seatsLeft >= :seats" is
@@ -90,7 +93,7 @@ func newEventItem(e convening.Event) eventItem {
 	return eventItem{
 		Admission: string(e.Admission), RequiredRoles: roles, RequiredRolesKey: convening.RequiredRolesKey(e.RequiredRoles),
 		StatementsCloseAt: fmtTimePtr(e.StatementsCloseAt), ReviewCriteria: e.ReviewCriteria, RespondWithinHours: e.RespondWithinHours,
-		WaitlistOfferHours: offerHours, AutoInvite: e.AutoInvite,
+		WaitlistOfferHours: offerHours, AutoInvite: e.AutoInvite, RegistrationMode: string(e.RegistrationMode),
 		PK: eventPrefix + e.ID, SK: skEvent,
 		GSI1PK: gsiEvents, GSI1SK: fmtTime(e.StartsAt) + "#" + e.ID,
 		ID: e.ID, Title: e.Title, Kind: string(e.Kind), Description: e.Description,
@@ -116,7 +119,8 @@ func (it eventItem) event() convening.Event {
 	return convening.Event{
 		Admission: convening.Admission(it.Admission), RequiredRoles: roles, StatementsCloseAt: parseTimePtr(it.StatementsCloseAt),
 		ReviewCriteria: it.ReviewCriteria, RespondWithinHours: it.RespondWithinHours, WaitlistOffers: offers, AutoInvite: it.AutoInvite,
-		ID: it.ID, Title: it.Title, Kind: convening.Kind(it.Kind), Description: it.Description,
+		RegistrationMode: convening.RegistrationMode(it.RegistrationMode),
+		ID:               it.ID, Title: it.Title, Kind: convening.Kind(it.Kind), Description: it.Description,
 		StartsAt: parseTime(it.StartsAt), EndsAt: parseTime(it.EndsAt), Venue: it.Venue, Online: it.Online,
 		Capacity: it.Capacity, MaxTeamSize: it.MaxTeamSize,
 		RegistrationOpensAt: parseTime(it.RegistrationOpensAt), RegistrationClosesAt: parseTime(it.RegistrationClosesAt),
@@ -185,10 +189,12 @@ func (o *offerItem) offer() *convening.Offer {
 }
 
 type registrationItem struct {
-	PK     string `json:"pk"`
-	SK     string `json:"sk"`
-	GSI1PK string `json:"gsi1pk"`
-	GSI1SK string `json:"gsi1sk"`
+	PK string `json:"pk"`
+	SK string `json:"sk"`
+	// gsi1 files the registration in its event's lists (rosterKey); one
+	// in line at a queued event (received) is in none yet.
+	GSI1PK string `json:"gsi1pk,omitempty"`
+	GSI1SK string `json:"gsi1sk,omitempty"`
 	// gsi2 files the registration under its organization, across events.
 	GSI2PK string `json:"gsi2pk"`
 	GSI2SK string `json:"gsi2sk"`
@@ -208,6 +214,8 @@ type registrationItem struct {
 	CancelledAt  string                 `json:"cancelledAt,omitempty"`
 	ErasedAt     string                 `json:"erasedAt,omitempty"`
 	Offer        *offerItem             `json:"offer,omitempty"`
+	// RefusedReason: see convening.Registration.
+	RefusedReason string `json:"refusedReason,omitempty"`
 }
 
 func newRegistrationItem(r convening.Registration) registrationItem {
@@ -220,7 +228,7 @@ func newRegistrationItem(r convening.Registration) registrationItem {
 	case (r.Status == convening.StatusOffered || r.Status == convening.StatusExpired) && r.Offer != nil:
 		listed = r.Offer.OfferedAt
 	}
-	return registrationItem{
+	it := registrationItem{
 		PK: regPrefix + r.ID, SK: skReg,
 		GSI1PK: eventPrefix + r.EventID, GSI1SK: rosterKey(r.Status, r.ID, listed, r.WaitlistSeq),
 		GSI2PK: orgPrefix + r.Organization.Key(), GSI2SK: regPrefix + fmtTime(r.CreatedAt) + "#" + r.ID,
@@ -228,8 +236,12 @@ func newRegistrationItem(r convening.Registration) registrationItem {
 		OrgKey: r.Organization.Key(), Organization: r.Organization, Contact: r.Contact, Members: r.Members,
 		CreatedAt: fmtTime(r.CreatedAt), UpdatedAt: fmtTime(r.UpdatedAt),
 		PromotedAt: fmtTimePtr(r.PromotedAt), CancelledAt: fmtTimePtr(r.CancelledAt), ErasedAt: fmtTimePtr(r.ErasedAt),
-		Offer: newOfferItem(r.Offer),
+		Offer: newOfferItem(r.Offer), RefusedReason: string(r.RefusedReason),
 	}
+	if r.Status == convening.StatusReceived {
+		it.GSI1PK, it.GSI1SK = "", ""
+	}
+	return it
 }
 
 func parseTimePtr(s string) *time.Time {
@@ -264,6 +276,7 @@ func (it registrationItem) registration() convening.Registration {
 	}
 	r.ErasedAt = parseTimePtr(it.ErasedAt)
 	r.Offer = it.Offer.offer()
+	r.RefusedReason = convening.Reason(it.RefusedReason)
 	return r
 }
 
@@ -311,6 +324,9 @@ type noticeItem struct {
 	CreatedAt   string                `json:"createdAt"`
 	SubjectKind convening.SubjectKind `json:"subjectKind,omitempty"`
 	MemberID    string                `json:"memberId,omitempty"`
+	// Position is the place on the waiting list its writer knew exactly
+	// (convening.NoticeSpec.Position); 0 if it is counted when sent.
+	Position int `json:"position,omitempty"`
 
 	State      string `json:"state"`
 	LeaseUntil string `json:"leaseUntil,omitempty"`

@@ -39,13 +39,23 @@ const idempotencyTTL = 24 * time.Hour
 // EINVALID (team larger than the event allows), EUNAVAILABLE.
 func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Idempotency, decide convening.ArrivalDecision) (convening.Registration, bool, error) {
 	var seen *eventItem // the event as the last cancelled attempt saw it
+	var seenAt time.Time
 	if v, ok := s.lastSeen.Load(eventID); ok {
-		seen = v.(*eventItem)
+		seen, seenAt = v.(seenEvent).event, v.(seenEvent).at
 	}
 	var a convening.Arrival
 	var replay *convening.Registration
 	firstLook := true
-	err := s.transact(ctx, "register", func(context.Context) (*write, error) {
+	err := s.transact(ctx, "register", func(ctx context.Context) (*write, error) {
+		if seen != nil && seen.RegistrationMode == string(convening.ModeQueued) && s.clock().Sub(seenAt) > queueHintAge {
+			// A queued event's registrations never refuse (they do not
+			// touch the event), so nothing refreshes the hint: read it.
+			fresh, err := s.readEventHint(ctx, eventID)
+			if err != nil {
+				return nil, err
+			}
+			seen, seenAt = fresh, s.clock()
+		}
 		// The table accepts an arrival number only if it is above every one
 		// before it (the condition in registerItems), so numbers rise in
 		// commit order. The clock only proposes a value that is likely to be
@@ -58,7 +68,20 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 			e, seq = &ev, max(seq, seen.WaitlistSeq+1)
 		}
 		a = decide(e, seq)
-		w, idx, err := s.registerItems(eventID, a, idem)
+		var w *write
+		var idx claimIndex
+		var err error
+		if a.Registration.Status == convening.StatusReceived {
+			// In line at a queued event (queue.go): refused at once only by
+			// the event as read within queueHintAge; the sequencer checks
+			// again when the team's turn comes.
+			if err := e.CheckArrival(a.Registration.Team, a.At); err != nil {
+				return nil, err
+			}
+			w, idx, err = s.receiveItems(eventID, a, idem)
+		} else {
+			w, idx, err = s.registerItems(eventID, a, idem)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -72,10 +95,11 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 				if err := ev.event().CheckArrival(a.Registration.Team, a.At); err != nil {
 					return err
 				}
-				// Full, or another arrival got there first: decide again from
-				// the event as the table returned it, without reading it again.
-				seen = ev
-				s.lastSeen.Store(eventID, ev)
+				// Full, queued, or another arrival got there first: decide
+				// again from the event as the table returned it, without
+				// reading it again.
+				seen, seenAt = ev, s.clock()
+				s.lastSeen.Store(eventID, seenEvent{ev, seenAt})
 				if firstLook { // learning that the event is full is not a lost race
 					firstLook = false
 					return errLearned
@@ -94,7 +118,7 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 	if reg.Status == convening.StatusWaitlisted {
 		last := *seen
 		last.WaitlistSeq, last.WaitlistLength = reg.WaitlistSeq, last.WaitlistLength+1
-		s.lastSeen.Store(eventID, &last)
+		s.lastSeen.Store(eventID, seenEvent{&last, seenAt})
 	}
 	return reg, false, nil
 }
@@ -147,7 +171,11 @@ func (s *Store) registerItems(eventID string, a convening.Arrival, idem *conveni
 		And(expression.Name("maxTeamSize").GreaterThanEqual(expression.Value(seats))).
 		And(expression.Or(expression.Name("admission").AttributeNotExists(),
 			expression.Name("admission").NotEqual(expression.Value(string(convening.AdmissionStatement)))))
-	window = window.And(rolesKeyIs(convening.RequiredRolesKey(a.CheckedRoles)))
+	window = window.And(rolesKeyIs(convening.RequiredRolesKey(a.CheckedRoles))).
+		// A queued event takes no direct registration: the refusal teaches
+		// the store to put the team in line (queue.go).
+		And(expression.Or(expression.Name("registrationMode").AttributeNotExists(),
+			expression.Name("registrationMode").NotEqual(expression.Value(string(convening.ModeQueued)))))
 	// The condition is convening.FitsDirectly, enforced by the table: seats
 	// only while nobody waits and they fit; the waiting list otherwise.
 	var cond expression.ConditionBuilder

@@ -54,7 +54,7 @@ type Store struct {
 	maxAttempts int
 	clock       func() time.Time
 	// lastSeen holds, per event id, the event as a refused transaction last
-	// returned it (*eventItem). A registration starts from it, so that while
+	// returned it, or as last read for a queued event (seenEvent). A registration starts from it, so that while
 	// an event is full a team goes straight to the waiting list instead of
 	// first asking for seats. It is only a hint: every transaction's
 	// conditions decide, and a stale hint costs one refused attempt.

@@ -67,6 +67,9 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if reg.Status == convening.StatusReceived { // in line at a queued event
+		return accepted(w, reg, replayed, registrationResponse{Registration: withMembers(reg), ManageToken: token})
+	}
 	return created(w, "/api/registrations/"+reg.ID, replayed, registrationResponse{Registration: withMembers(reg), ManageToken: token})
 }
 
@@ -121,6 +124,8 @@ type createEventRequest struct {
 	RespondWithinHours int                       `json:"respondWithinHours"`
 	WaitlistOffers     *convening.WaitlistOffers `json:"waitlistOffers"`
 	AutoInvite         bool                      `json:"autoInvite"`
+	// RegistrationMode is "direct" (the default) or "queued".
+	RegistrationMode convening.RegistrationMode `json:"registrationMode"`
 }
 
 // times parses the named RFC 3339 fields, collecting an error per bad field;
@@ -171,6 +176,7 @@ func (h *Handler) createEvent(w http.ResponseWriter, r *http.Request) error {
 		RegistrationClosesAt: t.parse("registrationClosesAt", in.RegistrationClosesAt, false),
 		Admission:            in.Admission, RequiredRoles: in.RequiredRoles, ReviewCriteria: in.ReviewCriteria,
 		RespondWithinHours: in.RespondWithinHours, WaitlistOffers: in.WaitlistOffers, AutoInvite: in.AutoInvite,
+		RegistrationMode: in.RegistrationMode,
 	}
 	if in.StatementsCloseAt != "" {
 		v := t.parse("statementsCloseAt", in.StatementsCloseAt, true)
@@ -203,8 +209,9 @@ type updateEventRequest struct {
 	ReviewCriteria       *[]convening.Criterion    `json:"reviewCriteria"`
 	RespondWithinHours   *int                      `json:"respondWithinHours"`
 	// WaitlistOffers is kept raw to tell null (turn offers off) from absent.
-	WaitlistOffers jsontext.Value `json:"waitlistOffers"`
-	AutoInvite     *bool          `json:"autoInvite"`
+	WaitlistOffers   jsontext.Value              `json:"waitlistOffers"`
+	AutoInvite       *bool                       `json:"autoInvite"`
+	RegistrationMode *convening.RegistrationMode `json:"registrationMode"`
 	// Reason is recorded in the audit log with the change (optional).
 	Reason string `json:"reason"`
 }
@@ -218,7 +225,8 @@ func (h *Handler) updateEvent(w http.ResponseWriter, r *http.Request) error {
 	var t times
 	c := convening.EventChange{Title: in.Title, Description: in.Description, Venue: in.Venue, Online: in.Online,
 		Capacity: in.Capacity, MaxTeamSize: in.MaxTeamSize, WaitlistPolicy: in.WaitlistPolicy,
-		RequiredRoles: in.RequiredRoles, ReviewCriteria: in.ReviewCriteria, RespondWithinHours: in.RespondWithinHours, AutoInvite: in.AutoInvite}
+		RequiredRoles: in.RequiredRoles, ReviewCriteria: in.ReviewCriteria, RespondWithinHours: in.RespondWithinHours, AutoInvite: in.AutoInvite,
+		RegistrationMode: in.RegistrationMode}
 	if len(in.WaitlistOffers) > 0 {
 		c.SetWaitlistOffers = true
 		switch in.WaitlistOffers.Kind() {

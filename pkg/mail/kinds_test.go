@@ -54,6 +54,8 @@ func sampleNotice(kind convening.NoticeKind) convening.Notice {
 		n.Status = convening.StatusOffered
 	case convening.NoticeOfferExpired:
 		n.Status = convening.StatusExpired
+	case convening.NoticeRefused:
+		n.Status, n.RefusedReason = convening.StatusRefused, convening.ReasonInvalidFields
 	}
 	switch kind {
 	case convening.NoticeOfferReminder, convening.NoticeInvitationReminder:
@@ -74,6 +76,7 @@ var newKinds = []convening.NoticeKind{
 	convening.NoticeShortlisted, convening.NoticeInvitation, convening.NoticeInvitationReminder,
 	convening.NoticeInvitationExtended, convening.NoticeInvitationExpired, convening.NoticeStatementDeclined,
 	convening.NoticeInvitationDeclined, convening.NoticeStatementWithdrawn,
+	convening.NoticeRefused,
 }
 
 // TestWriteSamples writes every kind's email to the folder named by
@@ -156,6 +159,9 @@ func TestRenderStatementsAndOffers(t *testing.T) {
 			[]string{"declined its invitation", "4 seats held for your team have been released", "staff can invite your team again"}},
 		{convening.NoticeStatementWithdrawn, "Statement of interest withdrawn: " + title, statement,
 			[]string{"withdrew its statement of interest", "may submit a new statement"}},
+		{convening.NoticeRefused, "Registration not accepted: " + title, manage,
+			[]string{"when its turn came the event could not take it", "the event's rules changed", "no seats and no place on the waiting list",
+				"register it again", "https://convenings.example.org/events/symposium-2027", "Seats requested"}},
 	}
 	tested := map[convening.NoticeKind]bool{}
 	for _, tt := range tests {

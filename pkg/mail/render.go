@@ -195,6 +195,7 @@ var kinds = map[convening.NoticeKind]kindSpec{
 	convening.NoticeOffered:       {template: "offered", deadline: true, seatsLabel: "Seats held", deadlineLabel: "Accept by"},
 	convening.NoticeOfferReminder: {template: "offer_reminder", deadline: true, seatsLabel: "Seats held", deadlineLabel: "Accept by"},
 	convening.NoticeOfferExpired:  {template: "offer_expired", seatsLabel: "Seats released", deadlineLabel: "Deadline"},
+	convening.NoticeRefused:       {template: "registration_refused", seatsLabel: "Seats requested"},
 
 	convening.NoticeStatementReceived:  {audience: statementContact, template: "statement_received", seatsLabel: "Seats requested"},
 	convening.NoticeMemberConfirmation: {audience: statementMember, template: "member_confirmation", seatsLabel: "Seats requested"},
@@ -257,6 +258,8 @@ type view struct {
 	Confirmed     int
 	// StaffEmail is whom the team writes to ("" if unknown: they reply).
 	StaffEmail string
+	// Refusal says why a queued registration was refused (queue.go).
+	Refusal string
 }
 
 type memberView struct {
@@ -297,6 +300,9 @@ func Render(n convening.Notice, links Links) (Message, error) {
 		WaitlistPosition: n.WaitlistPosition,
 		Waiting:          n.Status == convening.StatusWaitlisted || n.Kind == convening.NoticeWaitlisted,
 		DeadlineLabel:    spec.deadlineLabel,
+	}
+	if n.Kind == convening.NoticeRefused {
+		v.Refusal = refusalText(n.RefusedReason)
 	}
 	// Only the link this recipient may hold is built at all, so no
 	// template can show another.
@@ -475,6 +481,8 @@ func subjectOf(n convening.Notice) (string, error) {
 		return fmt.Sprintf("Reminder, action required: accept your seats at %s by %s", title, by), nil
 	case convening.NoticeOfferExpired:
 		return "Offer expired: " + title, nil
+	case convening.NoticeRefused:
+		return "Registration not accepted: " + title, nil
 	case convening.NoticeStatementReceived:
 		return "Statement of interest received: " + title, nil
 	case convening.NoticeMemberConfirmation:

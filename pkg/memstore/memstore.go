@@ -47,6 +47,9 @@ type event struct {
 	orgs     map[string]string         // organization key -> active registration or statement id
 	regs     []string                  // registration ids in order of creation
 	stmts    []string                  // statement ids in order of submission
+	// line holds the registrations received at a queued event and not
+	// placed yet (queue.go).
+	line []string
 }
 
 // notice is a notice's delivery record and when it is next due.
@@ -55,6 +58,9 @@ type notice struct {
 	due        time.Time // next due for the sweep
 	retryAt    time.Time // not claimable before (after a failed attempt)
 	leaseUntil time.Time
+	// position is the place on the waiting list its writer knew exactly
+	// (convening.NoticeSpec.Position), 0 if none.
+	position int
 }
 
 type idemRecord struct {
@@ -188,13 +194,17 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 		ev.waitlist = append(ev.waitlist, convening.WaitlistEntry{RegistrationID: reg.ID, Seq: reg.WaitlistSeq, Seats: reg.Seats,
 			Organization: reg.Organization.Name})
 	}
-	ev.Counts = ev.Counts.Plus(a.Counts)
-	ev.UpdatedAt = a.At
 	ev.orgs[reg.Organization.Key()] = reg.ID
 	ev.regs = append(ev.regs, reg.ID)
 	s.registrations[reg.ID] = &reg
-	s.addSpec(a.Notice, eventID, a.At)
-	s.audit = append(s.audit, a.Audit)
+	if reg.Status == convening.StatusReceived { // in line: placed by Sequence
+		ev.line = append(ev.line, reg.ID)
+	} else {
+		ev.Counts = ev.Counts.Plus(a.Counts)
+		ev.UpdatedAt = a.At
+		s.addSpec(a.Notice, eventID, a.At)
+		s.audit = append(s.audit, a.Audit)
+	}
 	// As the DynamoDB store: the answer tells no place on the waiting list
 	// (a transaction cannot return it); reading the registration does.
 	out := clone(reg)

@@ -15,7 +15,8 @@ import (
 // lock.
 func (s *Store) addSpec(n convening.NoticeSpec, eventID string, now time.Time) {
 	s.notices[n.ID] = &notice{NoticeRecord: convening.NoticeRecord{ID: n.ID, Kind: n.Kind, SubjectID: n.SubjectID, EventID: eventID,
-		SubjectKind: n.SubjectKind, MemberID: n.MemberID, State: convening.NoticePending, CreatedAt: now}, due: now.Add(convening.NoticeSweepDelay)}
+		SubjectKind: n.SubjectKind, MemberID: n.MemberID, State: convening.NoticePending, CreatedAt: now}, due: now.Add(convening.NoticeSweepDelay),
+		position: n.Position}
 }
 
 // ClaimNotice leases a due notice to one sender.
@@ -109,7 +110,10 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 	}
 	r := s.withPosition(clone(*reg))
 	position := 0
-	if r.WaitlistPosition != nil {
+	switch {
+	case n.Kind == convening.NoticeWaitlisted && n.position > 0 && r.WaitlistPosition != nil:
+		position = n.position // as the DynamoDB store: the place its writer knew
+	case r.WaitlistPosition != nil:
 		position = *r.WaitlistPosition
 	}
 	return convening.RegistrationNotice(n.NoticeRecord, r, ev.Event, position), nil

@@ -32,6 +32,7 @@ type Services struct {
 	*convening.NoticeService
 	*convening.OrganizationService
 	*convening.PrivacyService
+	*convening.QueueService
 }
 
 // NewServices builds every service over store, with the real clock and
@@ -53,6 +54,7 @@ func NewServices(store Store, tokens *convening.ManageTokens, log *slog.Logger) 
 	s.NoticeService = convening.NewNoticeService(b, store)
 	s.OrganizationService = convening.NewOrganizationService(b, store)
 	s.PrivacyService = convening.NewPrivacyService(b, store)
+	s.QueueService = convening.NewQueueService(b, store)
 	return s
 }
 

@@ -35,6 +35,7 @@ type Store interface {
 	convening.NoticeStorage
 	convening.OrganizationStorage
 	convening.PrivacyStorage
+	convening.QueueStorage
 	convening.Outbox
 	convening.Notices
 	convening.SentNotices
@@ -81,6 +82,10 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 		{"Reviews", testReviews},
 		{"MergeOrganizations", testMergeOrganizations},
 		{"StatementPrivacy", testStatementPrivacy},
+		{"QueuedPlacesInArrivalOrder", testQueuedPlacesInArrivalOrder},
+		{"QueuedRefusedAndCancelledInLine", testQueuedRefusedAndCancelledInLine},
+		{"QueuedModeLocked", testQueuedModeLocked},
+		{"RaceQueuedLastSeats", testRaceQueuedLastSeats},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

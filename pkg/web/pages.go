@@ -267,10 +267,14 @@ type registrationView struct {
 	// Offered: seats are held for the team until Offer.At; Expired: the
 	// offer lapsed (Offer says when).
 	Offered, Expired bool
-	Offer            *deadlineView
-	ManagePath       string // with the token: same origin only
-	CalendarPath     string
-	AbsoluteManage   string
+	// Received: in line at a queued event, not placed yet; Refused: the
+	// event refused it when its turn came, for Refusal.
+	Received, Refused bool
+	Refusal           string
+	Offer             *deadlineView
+	ManagePath        string // with the token: same origin only
+	CalendarPath      string
+	AbsoluteManage    string
 }
 
 func newRegistrationView(r *http.Request, reg convening.Registration, token string, now time.Time) registrationView {
@@ -282,6 +286,10 @@ func newRegistrationView(r *http.Request, reg convening.Registration, token stri
 		Registered: reg.Status == convening.StatusRegistered, Waitlisted: reg.Status == convening.StatusWaitlisted,
 		Cancelled: reg.Status == convening.StatusCancelled,
 		Offered:   reg.Status == convening.StatusOffered, Expired: reg.Status == convening.StatusExpired,
+		Received: reg.Status == convening.StatusReceived, Refused: reg.Status == convening.StatusRefused,
+	}
+	if v.Refused {
+		v.Refusal = refusalText(reg.RefusedReason)
 	}
 	if reg.Offer != nil && (v.Offered || v.Expired) {
 		o := newDeadline(reg.Offer.Seats, reg.Offer.RespondBy, now)
@@ -322,8 +330,11 @@ func (h *Handler) confirmation(w http.ResponseWriter, r *http.Request, e conveni
 	now := h.svc.Now()
 	v := confirmView{Event: newEventView(e, now), Reg: newRegistrationView(r, reg, token, now)}
 	title := "Your team is registered"
-	if v.Reg.Waitlisted {
+	switch {
+	case v.Reg.Waitlisted:
 		title = "Your team is on the waiting list"
+	case v.Reg.Received:
+		title = "Your registration is in line"
 	}
 	private(w)
 	return h.render(w, http.StatusOK, "confirm", title, v, false)
