@@ -22,6 +22,9 @@ type report struct {
 	// conflictRushes are the rushes again under DynamoDB's transaction
 	// conflicts, by hold: each hold's floor first, then its handler paths.
 	conflictRushes []*rushResult
+	// largeRushes are the large event's designs under the large hold
+	// (its floor first, unless among conflictRushes).
+	largeRushes []*rushResult
 	calls          []callRow
 	cold           []coldRow
 	mail           *mailResult
@@ -30,7 +33,7 @@ type report struct {
 
 func (r *report) problemCount() int {
 	n := 0
-	for _, x := range append(r.rushes, r.conflictRushes...) {
+	for _, x := range slices.Concat(r.rushes, r.conflictRushes, r.largeRushes) {
 		n += len(x.problems)
 	}
 	if r.mail != nil {
@@ -110,7 +113,7 @@ func (r *report) splitTable(w io.Writer, md bool, rushes []*rushResult) {
 func (r *report) floorAt(hold time.Duration) *rushResult {
 	rushes := r.rushes
 	if hold > 0 {
-		rushes = r.conflictRushes
+		rushes = slices.Concat(r.conflictRushes, r.largeRushes)
 	}
 	for _, x := range rushes {
 		if x.hold == hold && strings.HasPrefix(x.name, "floor") && !strings.Contains(x.name, "as a registration") {
@@ -147,6 +150,59 @@ func (r *report) conflictTable(w io.Writer, md bool) {
 			per(tx), per(x.conflicts.Conflicts), per(x.conflicts.Cancelled), per(other), x.gaveUpCell(), ok)
 	}
 	row(nil...)
+}
+
+// largeTable writes the large event's designs under the large hold: the
+// rate of decisions against one item's ceiling and the floor, how long a
+// team waits for its answer and for its decision, the transactions per
+// registration (all, and those on the event's one item), and how far the
+// outcome is from arrival order.
+func (r *report) largeTable(w io.Writer, md bool) {
+	row := tableWriter(w, md, "path", "hold ms", "teams", "decided/s", "÷ 1/hold", "÷ floor", "answer p50 ms", "answer p99 ms",
+		"decided p50 s", "decided p99 s", "tx per registration", "on the event item", "cancelled: conflict", "other requests",
+		"503 answers", "overtaken by a team 1 s later", "invariants")
+	for _, x := range r.largeRushes {
+		ok := "ok"
+		if len(x.problems) > 0 {
+			ok = fmt.Sprintf("%d VIOLATIONS", len(x.problems))
+		}
+		n := float64(max(x.run.ops, 1))
+		rate := x.decidedPerSecond()
+		ratio := "-"
+		if f := r.floorAt(x.hold); f != nil && f.succeededPerSecond() > 0 && f != x {
+			ratio = fmt.Sprintf("%.2f", rate/f.succeededPerSecond())
+		}
+		tx := x.calls["TransactWriteItems"] + x.seqCalls["TransactWriteItems"]
+		other := x.calls.total() + x.seqCalls.total() - tx
+		onItem := float64(tx) / n
+		if x.seqCalls != nil {
+			onItem = float64(x.seqCalls["TransactWriteItems"]) / n
+		}
+		decided := x.decided
+		if len(decided) == 0 {
+			decided = x.run.lat
+		}
+		over := "-"
+		if x.ordered {
+			over = itoa(x.overtaken)
+		}
+		row(x.name, holdMS(x.hold), itoa(x.run.ops), fmt.Sprintf("%.0f", rate), fmt.Sprintf("%.2f", rate*x.hold.Seconds()), ratio,
+			ms(x.run.lat.quantile(.5)), ms(x.run.lat.quantile(.99)),
+			fmt.Sprintf("%.2f", decided.quantile(.5).Seconds()), fmt.Sprintf("%.2f", decided.quantile(.99).Seconds()),
+			fmt.Sprintf("%.2f", float64(tx)/n), fmt.Sprintf("%.3f", onItem), fmt.Sprintf("%.2f", float64(x.conflicts.Conflicts)/n),
+			fmt.Sprintf("%.2f", float64(other)/n), x.gaveUpCell(), over, ok)
+	}
+	row(nil...)
+}
+
+// decidedPerSecond is the rate at which registrations were decided: as
+// answered, or, for the queued path, from the first request to the last
+// placement.
+func (x *rushResult) decidedPerSecond() float64 {
+	if x.decidedIn > 0 {
+		return float64(x.accepted) / x.decidedIn.Seconds()
+	}
+	return x.succeededPerSecond()
 }
 
 // gaveUpCell is the 503 answers, and how many of those teams DynamoDB
@@ -287,6 +343,10 @@ func (r *report) printTable(w io.Writer) {
 		r.sideBySide(w, false)
 		r.conflictTable(w, false)
 		r.splitTable(w, false, r.conflictRushes)
+	}
+	if len(r.largeRushes) > 0 {
+		fmt.Fprintf(w, "One event, %d teams for %d seats, %d clients, under DynamoDB's transaction conflicts\n", r.config.largeTeams, r.config.largeCapacity, r.config.largeClients)
+		r.largeTable(w, false)
 	}
 	if len(r.calls) > 0 {
 		fmt.Fprintln(w, "DynamoDB requests per operation (counted by SDK middleware)")

@@ -83,6 +83,20 @@ type rushResult struct {
 	lost int
 	// unplaced is the waitlisted teams told no position (see checkRush).
 	unplaced int
+
+	// The large event's measures (large.go). teams is how many asked;
+	// accepted how many were answered 202 (queued); seqCalls the
+	// sequencer's DynamoDB requests; decidedIn the time from the first
+	// request to the last placement (0: as the answers came); decided the
+	// time from each request to its placement; overtaken the teams a team
+	// arriving more than a second later got ahead of (judgeOrder; ordered
+	// says it was judged).
+	teams, accepted int
+	seqCalls        callCounts
+	decidedIn       time.Duration
+	decided         latencies
+	overtaken       int
+	ordered         bool
 }
 
 func (r *rushResult) count(state string) int { return len(r.byState[state]) }
@@ -114,6 +128,16 @@ func (r *rushResult) merge(o *rushResult) {
 	}
 	r.lost += o.lost
 	r.unplaced += o.unplaced
+	r.teams += o.teams
+	r.accepted += o.accepted
+	r.decidedIn += o.decidedIn
+	r.decided = append(r.decided, o.decided...)
+	r.overtaken += o.overtaken
+	if r.seqCalls != nil {
+		for op, n := range o.seqCalls {
+			r.seqCalls[op] += n
+		}
+	}
 	r.problems = append(r.problems, o.problems...)
 	r.answers = nil
 	r.rounds++
@@ -171,24 +195,32 @@ func handlerRush(ctx context.Context, l *lab, v via, name string, clients, teams
 	for i := range contacts {
 		contacts[i] = teamOf(run, i).Contact.Email
 	}
-	problems, checked, lost, unplaced, err := checkRush(ctx, l, table, eventID, answers, contacts)
+	st, problems, checked, lost, unplaced, err := checkRush(ctx, l, table, eventID, answers, contacts)
+	if err != nil {
+		return nil, err
+	}
 	res.problems, res.checked, res.lost, res.unplaced = append(res.problems, problems...), checked, lost, unplaced
-	return res, err
+	res.teams = teams
+	res.judgeOrder(st, contacts, false)
+	return res, nil
 }
 
 // askPlaces reads, after the rush, the status of every team answered
-// "waitlisted" with no place, as the team would on its page: registering
-// tells no place on the waiting list (one transaction cannot return it),
-// the status does. It fills in the place told (position), which checkRush
-// holds against the final list like any other answer. The reads go
-// straight to DynamoDB Local, untimed.
+// "waitlisted" with no place, or "received" (in line at a queued event,
+// 202), as the team would on its page: registering tells no place on the
+// waiting list (one transaction cannot return it), and a queued event
+// tells the outcome later. It fills in what the status tells (state and
+// position; a received team's answer then counts as answered, 201), which
+// checkRush holds against the final table like any other answer. The
+// reads go straight to DynamoDB Local, untimed.
 func askPlaces(ctx context.Context, l *lab, table string, answers []registration) error {
 	status, err := l.api(ctx, deploy.Registration, table)
 	if err != nil {
 		return err
 	}
 	for i, a := range answers {
-		if a.status != http.StatusCreated || a.state != "waitlisted" || a.position != 0 {
+		received := a.status == http.StatusAccepted && a.state == "received"
+		if !received && (a.status != http.StatusCreated || a.state != "waitlisted" || a.position != 0) {
 			continue
 		}
 		resp, err := status(ctx, apitest.Request("GET /api/registrations/{registrationId}", map[string]string{"registrationId": a.id},
@@ -196,7 +228,12 @@ func askPlaces(ctx context.Context, l *lab, table string, answers []registration
 		if err != nil {
 			return err
 		}
-		if got := parseRegistration(resp.StatusCode, []byte(resp.Body)); got.status == http.StatusOK && got.state == a.state {
+		got := parseRegistration(resp.StatusCode, []byte(resp.Body))
+		switch {
+		case got.status != http.StatusOK:
+		case received:
+			answers[i].status, answers[i].state, answers[i].position, answers[i].later = http.StatusCreated, got.state, got.position, true
+		case got.state == a.state:
 			answers[i].position = got.position
 		}
 	}
