@@ -36,11 +36,11 @@ type config struct {
 	// hold; largeHold 0: no large-event rows.
 	largeTeams, largeCapacity, largeClients int
 	largeHold                               time.Duration
-	coldRuns       int
-	mailRate       float64
-	mailNotices    int
-	doc            string // the Markdown file to write; empty: none
-	skip           map[string]bool
+	coldRuns                                int
+	mailRate                                float64
+	mailNotices                             int
+	doc                                     string // the Markdown file to write; empty: none
+	skip                                    map[string]bool
 }
 
 func main() {
@@ -72,7 +72,7 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 	fs.Float64Var(&c.mailRate, "mail-rate", 50, "LMI_SES_MAX_SEND_RATE for the mail measurement (emails per second)")
 	fs.IntVar(&c.mailNotices, "mail-notices", 400, "notices the mailer sends")
 	fs.StringVar(&c.doc, "doc", "", "write the report to this Markdown file (docs/performance.md)")
-	fs.StringVar(&skip, "skip", "", "comma-separated measurements to skip: rush,large,calls,cold,mail,pages")
+	fs.StringVar(&skip, "skip", "", "comma-separated measurements to skip: rush,large,calls,cold,mail,pages,sim")
 	err := fs.Parse(args)
 	if err != nil {
 		return err
@@ -114,6 +114,7 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 		{"mail", measureMail, false},
 		{"cold", measureColdStart, false},
 		{"pages", measurePages, true},
+		{"sim", measureSimulation, true},
 	}
 	for _, s := range steps {
 		if c.skip[s.name] {

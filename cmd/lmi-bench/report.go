@@ -25,10 +25,12 @@ type report struct {
 	// largeRushes are the large event's designs under the large hold
 	// (its floor first, unless among conflictRushes).
 	largeRushes []*rushResult
-	calls          []callRow
-	cold           []coldRow
-	mail           *mailResult
-	pages          []pageRow
+	// sims are the simulated minute of 20,000 teams (simulate.go).
+	sims  []simResult
+	calls []callRow
+	cold  []coldRow
+	mail  *mailResult
+	pages []pageRow
 }
 
 func (r *report) problemCount() int {
@@ -348,6 +350,11 @@ func (r *report) printTable(w io.Writer) {
 		fmt.Fprintf(w, "One event, %d teams for %d seats, %d clients, under DynamoDB's transaction conflicts\n", r.config.largeTeams, r.config.largeCapacity, r.config.largeClients)
 		r.largeTable(w, false)
 	}
+	if len(r.sims) > 0 {
+		fmt.Fprintln(w, "The 20,000-team minute in AWS, simulated (simulate.go)")
+		r.simTable(w, false)
+		r.simCostTable(w, false)
+	}
 	if len(r.calls) > 0 {
 		fmt.Fprintln(w, "DynamoDB requests per operation (counted by SDK middleware)")
 		r.callsTable(w, false, false)
@@ -444,6 +451,21 @@ func (r *report) markdown(w io.Writer) {
 		fmt.Fprintf(w, "First round under conflicts: %s.\n\n", strings.Join(checked, "; "))
 		fmt.Fprintf(w, "Latency by outcome under conflicts:\n\n")
 		r.splitTable(w, true, r.conflictRushes)
+	}
+	if len(r.largeRushes) > 0 {
+		fmt.Fprintf(w, "### One event, %d teams for %d seats, %d clients, under DynamoDB's transaction conflicts\n\n",
+			r.config.largeTeams, r.config.largeCapacity, r.config.largeClients)
+		r.largeTable(w, true)
+	}
+	if len(r.sims) > 0 {
+		fmt.Fprintf(w, "### The 20,000-team minute in AWS, simulated\n\nA discrete-event simulation (`cmd/lmi-bench/simulate.go`, "+
+			"fixed seed) of 20,000 teams on one event of 2,000 seats, 40%% of them in the first 5 s, through API Gateway's "+
+			"throttles, Lambda's concurrency and scaling rate, and DynamoDB's conflicts and partition limits, with the store's "+
+			"own retry policy; its inputs are AWS's published limits and prices or stated assumptions (see \"The 20,000-team "+
+			"minute, simulated\" below). A team refused tries again after 1 to 3 s, at most 3 times.\n\n")
+		r.simTable(w, true)
+		fmt.Fprintf(w, "The minute's bill with the register route raised and the partition split, by service:\n\n")
+		r.simCostTable(w, true)
 	}
 	if len(r.calls) > 0 {
 		fmt.Fprintf(w, "### DynamoDB requests per operation\n\nEach operation alone on a quiet table, through its function's "+
