@@ -435,7 +435,7 @@ func (s *sim) transact(it *item, at, deadline time.Duration, wru float64, on []b
 			begin = max(begin, b.p.write(s.now, b.wru))
 		}
 		if begin > s.now {
-			s.limit("the event's DynamoDB partition (1,000 write units a second)")
+			s.limit("a partition of the event's items (1,000 write units a second)")
 		}
 		if it != nil {
 			it.busyUntil = begin + s.p.hold
@@ -642,7 +642,7 @@ func measureSimulation(_ context.Context, _ *lab, rep *report) error {
 func (r *report) simTable(w io.Writer, md bool) {
 	row := tableWriter(w, md, "scenario", "design", "decided in the minute", "all decided after", "gave up (429 / 500 / 503)",
 		"refusals seen (429 / 500 / 503)", "decision p50 s", "decision p99 s", "peak concurrency", "cold starts",
-		"event partition, busiest second (WRU)", "gives first", "the minute's bill")
+		"busiest partition-second of the event's items (WRU)", "gives first", "the minute's bill")
 	for _, x := range r.sims {
 		_, _, _, _, total := x.cost()
 		first := "nothing"
