@@ -129,8 +129,9 @@ func TestDependencies(t *testing.T) {
 		// sent (mail.Render); only the mailer sends.
 		{module + "pkg/mail", uses(deploy.Mailer, deploy.Console)},
 		{module + "pkg/mailer", uses(deploy.Mailer)},
-		{module + "pkg/dynamostream", uses(deploy.Promoter, deploy.Mailer)},
+		{module + "pkg/dynamostream", uses(deploy.Promoter, deploy.Mailer, deploy.Sequencer)},
 		{module + "pkg/promoter", uses(deploy.Promoter)},
+		{module + "pkg/sequencer", uses(deploy.Sequencer)},
 		// SES's events about sent mail; only ses-events reads them.
 		{module + "pkg/sesevents", uses(deploy.SESEvents)},
 		{module + "pkg/web", uses(deploy.Web)},

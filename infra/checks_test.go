@@ -365,8 +365,8 @@ func TestRestoredTable(t *testing.T) {
 			t.Errorf("event source %s reads %v, want the restored table's stream", id, got)
 		}
 	}
-	if len(mappings) != 2 {
-		t.Errorf("%d stream triggers, want 2", len(mappings))
+	if len(mappings) != 3 {
+		t.Errorf("%d stream triggers, want 3", len(mappings))
 	}
 	if got := s.cfn.Outputs["TableName"]["Value"]; got != name {
 		t.Errorf("TableName output %v, want %s", got, name)

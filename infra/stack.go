@@ -137,8 +137,11 @@ func functionSpecs() map[string]functionSpec {
 		deploy.Admin:        {timeout: http, table: tableReadWrite},
 		deploy.Web:          {timeout: http, table: tableReadWrite},
 		// Reads events; writes its sessions.
-		deploy.Console:   {timeout: http, table: tableReadWrite},
-		deploy.Promoter:  {timeout: stream, table: tableReadWrite, reserved: &reservation{ContextPromoterConcurrency}},
+		deploy.Console:  {timeout: http, table: tableReadWrite},
+		deploy.Promoter: {timeout: stream, table: tableReadWrite, reserved: &reservation{ContextPromoterConcurrency}},
+		// One sequencer per queued event places its line; more invocations
+		// (one per stream shard) find it at work and leave.
+		deploy.Sequencer: {timeout: stream, table: tableReadWrite},
 		deploy.Mailer:    {timeout: stream, table: tableReadWrite, reserved: &reservation{ContextMailerConcurrency}},
 		deploy.SESEvents: {timeout: http, table: tableReadWrite, reserved: &reservation{ContextSESEventsConcurrency}},
 		// A day's erasing is a few hundred registrations at most.
@@ -274,6 +277,7 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 	deadLetters := map[string]struct{ id, holds string }{
 		deploy.Mailer:    {"NotificationDeadLetterQueue", "the stream records of new notices the mailer function gave up on (the mail sweep still sends the notices)"},
 		deploy.Promoter:  {"PromotionDeadLetterQueue", "the stream records of changed events the promoter function gave up on (seats a cancellation freed that no waitlisted team was promoted to)"},
+		deploy.Sequencer: {"QueueDeadLetterQueue", "the stream records of registrations put in line at a queued event that the sequencer function gave up on (the minute's sweep still places them)"},
 		deploy.SESEvents: {"MailEventsDeadLetterQueue", "the SES bounce and complaint events that SNS could not deliver to the ses-events function, or that its retries could not record"},
 	}
 	dlqs := map[string]awssqs.Queue{}
@@ -316,10 +320,11 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 	schedules := map[string][2]string{
 		deploy.Mailer:    {"MailSweepSchedule", "Send the notices that are due"},
 		deploy.Promoter:  {"HoldSweepSchedule", "Remind teams of held seats; lapse offers and invitations past their deadlines"},
+		deploy.Sequencer: {"QueueSweepSchedule", "Place the registrations left in line at queued events"},
 		deploy.Retention: {"RetentionSchedule", "Erase the personal data of events long over"},
 	}
 	scheduleDLQ := newFailureQueue(stack, "ScheduleDeadLetterQueue",
-		"the scheduled invocations EventBridge could not make (the mail sweep, the held-seat sweep, the daily retention)")
+		"the scheduled invocations EventBridge could not make (the mail sweep, the held-seat sweep, the queue sweep, the daily retention)")
 	for _, f := range deploy.Functions {
 		if f.ScheduleMinutes == 0 {
 			continue
@@ -356,6 +361,7 @@ func NewConveningsStack(scope constructs.Construct, id string, props *Convenings
 	}
 	output("NotificationDeadLetterQueueUrl", dlqs[deploy.Mailer].QueueUrl(), "Stream records the mailer failed to process")
 	output("PromotionDeadLetterQueueUrl", dlqs[deploy.Promoter].QueueUrl(), "Stream records the promoter failed to process")
+	output("QueueDeadLetterQueueUrl", dlqs[deploy.Sequencer].QueueUrl(), "Stream records the sequencer failed to process")
 	output("MailEventsDeadLetterQueueUrl", dlqs[deploy.SESEvents].QueueUrl(), "SES events the ses-events function failed to record")
 	output("ScheduleDeadLetterQueueUrl", scheduleDLQ.QueueUrl(), "Scheduled sweeps EventBridge could not start")
 	output("MailConfigurationSetName", configSet.ConfigurationSetName(), "SES configuration set the mailer sends with (suppression, bounce and complaint events)")
@@ -786,11 +792,15 @@ func streamSourceProps(trigger deploy.Stream, dlq awssqs.IQueue) *awslambdaevent
 	if len(names) > 1 {
 		eventName = awslambda.FilterRule_Or(names...)
 	}
+	sortKey := awslambda.FilterRule_IsEqual(jsii.String(trigger.SortKey))
+	if trigger.SortKeyPrefix != "" {
+		sortKey = awslambda.FilterRule_BeginsWith(jsii.String(trigger.SortKeyPrefix))
+	}
 	filter := awslambda.FilterCriteria_Filter(&map[string]interface{}{
 		"eventName": eventName,
 		"dynamodb": map[string]interface{}{
 			"NewImage": map[string]interface{}{
-				deploy.AttrSK: map[string]interface{}{"S": awslambda.FilterRule_IsEqual(jsii.String(trigger.SortKey))},
+				deploy.AttrSK: map[string]interface{}{"S": sortKey},
 			},
 		},
 	})

@@ -330,7 +330,7 @@ func TestCDKJSON(t *testing.T) {
 
 func TestFunctionNames(t *testing.T) {
 	names := FunctionNames()
-	want := []string{"events", "register", "registration", "statements", "surveys", "admin", "web", "console", "promoter", "mailer", "ses-events", "retention", "token-rotation"}
+	want := []string{"events", "register", "registration", "statements", "surveys", "admin", "web", "console", "promoter", "sequencer", "mailer", "ses-events", "retention", "token-rotation"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("FunctionNames() = %v, want %v", names, want)
 	}
@@ -478,6 +478,7 @@ func TestFunctions(t *testing.T) {
 		{"admin", 10, base},
 		{"web", 10, with(secretAndContact)},
 		{"promoter", 60, base},
+		{"sequencer", 60, base},
 		{"mailer", 60, with(map[string]any{
 			deploy.EnvTokenSecretARN: ref(secretID),
 			deploy.EnvPublicURL:      getAtt(apiID, "ApiEndpoint"),
@@ -604,6 +605,7 @@ func TestFunctionPermissions(t *testing.T) {
 		// Sessions in the table; the key that seals them comes from the secret.
 		{name: "console", table: true, write: true, secret: true},
 		{name: "promoter", table: true, write: true, stream: true, queue: "PromotionDeadLetterQueue"},
+		{name: "sequencer", table: true, write: true, stream: true, queue: "QueueDeadLetterQueue"},
 		{name: "mailer", table: true, write: true, secret: true, ses: true, stream: true, queue: "NotificationDeadLetterQueue"},
 		// The table and its failure queue only: no SES, no secret, no stream.
 		{name: "ses-events", table: true, write: true, queue: "MailEventsDeadLetterQueue"},
@@ -1134,8 +1136,8 @@ func TestStreamConsumers(t *testing.T) {
 		fn, _ := dig(p, "FunctionName", "Ref").(string)
 		mappings[fn] = p
 	}
-	if len(mappings) != 2 {
-		t.Errorf("%d event source mappings, want 2", len(mappings))
+	if len(mappings) != 3 {
+		t.Errorf("%d event source mappings, want 3", len(mappings))
 	}
 	tests := []struct {
 		function  string
@@ -1150,6 +1152,11 @@ func TestStreamConsumers(t *testing.T) {
 		{deploy.Promoter, 100, "PromotionDeadLetterQueue", map[string]any{
 			"eventName": []any{"INSERT", "MODIFY"},
 			"dynamodb":  map[string]any{"NewImage": map[string]any{deploy.AttrSK: map[string]any{"S": []any{deploy.SortKeyEvent}}}},
+		}},
+		{deploy.Sequencer, 100, "QueueDeadLetterQueue", map[string]any{
+			"eventName": []any{"INSERT"},
+			"dynamodb": map[string]any{"NewImage": map[string]any{deploy.AttrSK: map[string]any{"S": []any{
+				map[string]any{"prefix": deploy.SortKeyQueuePrefix}}}}},
 		}},
 	}
 	for _, tt := range tests {
@@ -1499,8 +1506,8 @@ func TestMissingBinaryPanics(t *testing.T) {
 func TestSchedules(t *testing.T) {
 	s := defaultSynth(t)
 	rules := s.cfn.ofType("AWS::Events::Rule")
-	if len(rules) != 3 {
-		t.Fatalf("want three schedule rules, found %v", rules)
+	if len(rules) != 4 {
+		t.Fatalf("want four schedule rules, found %v", rules)
 	}
 	// EventBridge retries an invocation Lambda refused until the next one is
 	// due, then keeps it in the schedule queue.
@@ -1508,7 +1515,8 @@ func TestSchedules(t *testing.T) {
 	for name, every := range map[string]struct {
 		rate   string
 		maxAge float64
-	}{deploy.Mailer: {"rate(5 minutes)", 300}, deploy.Promoter: {"rate(5 minutes)", 300}, deploy.Retention: {"rate(1 day)", 86400}} {
+	}{deploy.Mailer: {"rate(5 minutes)", 300}, deploy.Promoter: {"rate(5 minutes)", 300}, deploy.Sequencer: {"rate(1 minute)", 60},
+		deploy.Retention: {"rate(1 day)", 86400}} {
 		fn := functionID(t, s, name)
 		found := 0
 		for _, id := range rules {
@@ -1563,6 +1571,7 @@ func TestAlarms(t *testing.T) {
 	}
 	want := []alarm{
 		{"PromoterDeadLettersAlarm", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", queue("PromotionDeadLetterQueue"), 1, 1},
+		{"SequencerDeadLettersAlarm", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", queue("QueueDeadLetterQueue"), 1, 1},
 		{"MailerDeadLettersAlarm", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", queue("NotificationDeadLetterQueue"), 1, 1},
 		{"SesEventsDeadLettersAlarm", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", queue("MailEventsDeadLetterQueue"), 1, 1},
 		{"ScheduleDeadLettersAlarm", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", queue("ScheduleDeadLetterQueue"), 1, 1},

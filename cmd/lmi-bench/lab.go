@@ -123,13 +123,19 @@ func (l *lab) apiAt(ctx context.Context, name, table, endpoint string, opts ...f
 // staff API, as a signed-in staff member (apitest gives the request the
 // claims API Gateway's authorizer passes for a staff access token).
 func (l *lab) createEvent(ctx context.Context, table, id string, capacity int) error {
+	return l.createEventIn(ctx, table, id, capacity, convening.ModeDirect)
+}
+
+// createEventIn is createEvent in registration mode mode.
+func (l *lab) createEventIn(ctx context.Context, table, id string, capacity int, mode convening.RegistrationMode) error {
 	admin, err := l.api(ctx, deploy.Admin, table)
 	if err != nil {
 		return err
 	}
 	starts := time.Now().AddDate(1, 0, 0).UTC().Truncate(time.Hour)
 	body := mustJSON(map[string]any{"id": id, "title": "Summer Institute " + id, "kind": convening.KindInstitute,
-		"startsAt": starts, "endsAt": starts.Add(32 * time.Hour), "venue": "San Diego", "capacity": capacity, "maxTeamSize": 8})
+		"startsAt": starts, "endsAt": starts.Add(32 * time.Hour), "venue": "San Diego", "capacity": capacity, "maxTeamSize": 8,
+		"registrationMode": mode})
 	resp, err := admin(ctx, apitest.Request("POST /api/admin/events", nil, nil, body))
 	if err == nil && resp.StatusCode != http.StatusCreated {
 		err = fmt.Errorf("create event %s: %d %s", id, resp.StatusCode, resp.Body)
@@ -192,6 +198,9 @@ type registration struct {
 	position int // 0: none told (see judgeAnswers)
 	problem  string
 	reason   convening.Reason // a refusal's machine reason (problem+json "reason")
+	// later: the team was answered 202 (received at a queued event) and
+	// state and position are what its status said once it was placed.
+	later bool
 }
 
 func parseRegistration(status int, body []byte) registration {
@@ -204,7 +213,7 @@ func parseRegistration(status int, body []byte) registration {
 		} `json:"registration"`
 		ManageToken string `json:"manageToken"`
 	}
-	if status != 201 && status != 200 {
+	if status != 201 && status != 200 && status != 202 {
 		r.problem = string(body)
 		var p struct {
 			Reason convening.Reason `json:"reason"`
@@ -237,14 +246,14 @@ func parseRegistration(status int, body []byte) registration {
 // DynamoDB committed (in AWS as here), so such a team may be registered;
 // lost counts them. Registrations are told apart by their contact's
 // address (team i's is contacts[i]).
-func checkRush(ctx context.Context, l *lab, table, eventID string, answers []registration, contacts []string) (problems []string, checked string, lost, unplaced int, err error) {
+func checkRush(ctx context.Context, l *lab, table, eventID string, answers []registration, contacts []string) (st dynamotest.State, problems []string, checked string, lost, unplaced int, err error) {
 	items, err := dynamotest.Scan(ctx, l.client, table)
 	if err != nil {
-		return nil, "", 0, 0, err
+		return st, nil, "", 0, 0, err
 	}
-	st, problems, err := dynamotest.Check(items, eventID)
+	st, problems, err = dynamotest.Check(items, eventID)
 	if err != nil {
-		return nil, "", 0, 0, err
+		return st, nil, "", 0, 0, err
 	}
 	more, lost, unplaced := judgeAnswers(st, answers, contacts)
 	problems = append(problems, more...)
@@ -253,7 +262,10 @@ func checkRush(ctx context.Context, l *lab, table, eventID string, answers []reg
 	}
 	checked = fmt.Sprintf("%d registrations (%d registered, %d waitlisted), %d of %d seats",
 		len(st.Registrations), st.Registered, st.Waitlisted, st.SeatsTaken, st.Event.N("capacity"))
-	return problems, checked, lost, unplaced, nil
+	if st.Refused > 0 {
+		checked += fmt.Sprintf(", %d refused", st.Refused)
+	}
+	return st, problems, checked, lost, unplaced, nil
 }
 
 // judgeAnswers holds the teams' answers against the table's state (see
@@ -314,6 +326,7 @@ func judgeAnswers(st dynamotest.State, answers []registration, contacts []string
 // as soon as its last operation returns, and times every operation.
 func rush(clients, n int, op func(i int) error) (run, error) {
 	lat := make(latencies, n)
+	began := make([]time.Time, n)
 	var next atomic.Int64
 	var firstErr error
 	var once sync.Once
@@ -327,6 +340,7 @@ func rush(clients, n int, op func(i int) error) (run, error) {
 					return
 				}
 				t := time.Now()
+				began[i] = t
 				if err := op(i); err != nil {
 					once.Do(func() { firstErr = fmt.Errorf("operation %d: %w", i, err) })
 				}
@@ -335,5 +349,5 @@ func rush(clients, n int, op func(i int) error) (run, error) {
 		})
 	}
 	wg.Wait()
-	return run{ops: n, elapsed: time.Since(start), lat: lat}, firstErr
+	return run{ops: n, elapsed: time.Since(start), lat: lat, began: began}, firstErr
 }

@@ -32,11 +32,15 @@ type config struct {
 	// times; none: no such rows.
 	holds          []time.Duration
 	conflictRounds int
-	coldRuns       int
-	mailRate       float64
-	mailNotices    int
-	doc            string // the Markdown file to write; empty: none
-	skip           map[string]bool
+	// The large event (large.go): teams, seats and clients, under one
+	// hold; largeHold 0: no large-event rows.
+	largeTeams, largeCapacity, largeClients int
+	largeHold                               time.Duration
+	coldRuns                                int
+	mailRate                                float64
+	mailNotices                             int
+	doc                                     string // the Markdown file to write; empty: none
+	skip                                    map[string]bool
 }
 
 func main() {
@@ -57,19 +61,31 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&c.capacity, "capacity", 300, "seats of the rushed event")
 	fs.IntVar(&c.rounds, "rounds", 2, "rounds of every rush, alternating paths; figures are over all rounds")
 	var holds string
-	fs.StringVar(&holds, "holds", "5ms,10ms,20ms", `transaction holds to run the rush again under DynamoDB's transaction conflicts, comma-separated durations; "none" for none`)
+	fs.StringVar(&holds, "holds", "10ms", `transaction holds to run the rush again under DynamoDB's transaction conflicts, comma-separated durations (5ms,10ms,20ms shows how the figures move); "none" for none`)
+	var largeHold string
+	fs.StringVar(&largeHold, "large-hold", "20ms", `transaction hold of the large event's rows (today's direct path, seat pools, the queued path); "none" for none`)
+	fs.IntVar(&c.largeTeams, "large-teams", 2000, "teams of the large event")
+	fs.IntVar(&c.largeCapacity, "large-capacity", 2000, "seats of the large event")
+	fs.IntVar(&c.largeClients, "large-clients", 100, "concurrent clients of the large event")
 	fs.IntVar(&c.conflictRounds, "conflict-rounds", 1, "rounds of every rush under conflicts (per hold)")
 	fs.IntVar(&c.coldRuns, "cold-runs", 7, "cold starts per function (the median is reported)")
 	fs.Float64Var(&c.mailRate, "mail-rate", 50, "LMI_SES_MAX_SEND_RATE for the mail measurement (emails per second)")
 	fs.IntVar(&c.mailNotices, "mail-notices", 400, "notices the mailer sends")
 	fs.StringVar(&c.doc, "doc", "", "write the report to this Markdown file (docs/performance.md)")
-	fs.StringVar(&skip, "skip", "", "comma-separated measurements to skip: rush,calls,cold,mail,pages")
+	fs.StringVar(&skip, "skip", "", "comma-separated measurements to skip: rush,large,calls,cold,mail,pages,sim")
 	err := fs.Parse(args)
 	if err != nil {
 		return err
 	}
 	if c.holds, err = parseHolds(holds); err != nil {
 		return err
+	}
+	if lh, err := parseHolds(largeHold); err != nil {
+		return fmt.Errorf("-large-hold: %w", err)
+	} else if len(lh) > 1 {
+		return errors.New("-large-hold: one hold")
+	} else if len(lh) == 1 {
+		c.largeHold = lh[0]
 	}
 	c.skip = map[string]bool{}
 	for _, s := range splitComma(skip) {
@@ -93,10 +109,12 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 		noTable bool
 	}{
 		{"rush", measureRush, false},
+		{"large", measureLarge, false},
 		{"calls", measureCalls, false},
 		{"mail", measureMail, false},
 		{"cold", measureColdStart, false},
 		{"pages", measurePages, true},
+		{"sim", measureSimulation, true},
 	}
 	for _, s := range steps {
 		if c.skip[s.name] {

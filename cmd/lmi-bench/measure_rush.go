@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/calmi/convenings/pkg/localaws/conflicts"
 )
@@ -39,6 +40,53 @@ func measureRush(ctx context.Context, l *lab, rep *report) error {
 	results, err = runRounds(ctx, l, c.conflictRounds, false, conflictSteps(ctx, l, c))
 	rep.conflictRushes = append(rep.conflictRushes, results...)
 	return err
+}
+
+// measureLarge runs the large event's designs side by side (largeSteps),
+// once each, on a fresh DynamoDB Local each.
+func measureLarge(ctx context.Context, l *lab, rep *report) error {
+	c := rep.config
+	if c.largeHold == 0 {
+		return nil
+	}
+	results, err := runRounds(ctx, l, 1, true, largeSteps(ctx, l, c))
+	rep.largeRushes = append(rep.largeRushes, results...)
+	return err
+}
+
+// largeSteps are the large event's rows under c.largeHold: the floor at
+// that hold (unless the conflict rows have it), then today's direct path,
+// the seat pools prototype and the queued path, each with the large
+// event's teams, clients and seats.
+func largeSteps(ctx context.Context, l *lab, c config) []func() (*rushResult, error) {
+	h := c.largeHold
+	through := func(path func(via) (*rushResult, error)) func() (*rushResult, error) {
+		return func() (*rushResult, error) {
+			p, err := conflicts.Start(ctx, l.dynamoURL, conflicts.Options{Hold: h})
+			if err != nil {
+				return nil, err
+			}
+			defer p.Close()
+			return path(via{proxy: p})
+		}
+	}
+	var steps []func() (*rushResult, error)
+	if !slices.Contains(c.holds, h) {
+		steps = append(steps, through(func(v via) (*rushResult, error) {
+			return rawRush(ctx, l, v, "floor: 1 TransactWriteItems (counter + 1 item)", c.clients, c.teams, false)
+		}))
+	}
+	size := fmt.Sprintf("%d teams, %d seats", c.largeTeams, c.largeCapacity)
+	return append(steps,
+		through(func(v via) (*rushResult, error) {
+			return largeDirect(ctx, l, v, "large event, direct (today's path): "+size, c.largeClients, c.largeTeams, c.largeCapacity)
+		}),
+		through(func(v via) (*rushResult, error) {
+			return poolRush(ctx, l, v, fmt.Sprintf("large event, %d seat pools (prototype): %s", poolCount, size), c.largeClients, c.largeTeams, c.largeCapacity)
+		}),
+		through(func(v via) (*rushResult, error) {
+			return queuedRush(ctx, l, v, "large event, queued (sequencer): "+size, c.largeClients, c.largeTeams, c.largeCapacity)
+		}))
 }
 
 // conflictSteps are the floor and today's two handler paths again, through

@@ -22,15 +22,20 @@ type report struct {
 	// conflictRushes are the rushes again under DynamoDB's transaction
 	// conflicts, by hold: each hold's floor first, then its handler paths.
 	conflictRushes []*rushResult
-	calls          []callRow
-	cold           []coldRow
-	mail           *mailResult
-	pages          []pageRow
+	// largeRushes are the large event's designs under the large hold
+	// (its floor first, unless among conflictRushes).
+	largeRushes []*rushResult
+	// sims are the simulated minute of 20,000 teams (simulate.go).
+	sims  []simResult
+	calls []callRow
+	cold  []coldRow
+	mail  *mailResult
+	pages []pageRow
 }
 
 func (r *report) problemCount() int {
 	n := 0
-	for _, x := range append(r.rushes, r.conflictRushes...) {
+	for _, x := range slices.Concat(r.rushes, r.conflictRushes, r.largeRushes) {
 		n += len(x.problems)
 	}
 	if r.mail != nil {
@@ -110,7 +115,7 @@ func (r *report) splitTable(w io.Writer, md bool, rushes []*rushResult) {
 func (r *report) floorAt(hold time.Duration) *rushResult {
 	rushes := r.rushes
 	if hold > 0 {
-		rushes = r.conflictRushes
+		rushes = slices.Concat(r.conflictRushes, r.largeRushes)
 	}
 	for _, x := range rushes {
 		if x.hold == hold && strings.HasPrefix(x.name, "floor") && !strings.Contains(x.name, "as a registration") {
@@ -147,6 +152,59 @@ func (r *report) conflictTable(w io.Writer, md bool) {
 			per(tx), per(x.conflicts.Conflicts), per(x.conflicts.Cancelled), per(other), x.gaveUpCell(), ok)
 	}
 	row(nil...)
+}
+
+// largeTable writes the large event's designs under the large hold: the
+// rate of decisions against one item's ceiling and the floor, how long a
+// team waits for its answer and for its decision, the transactions per
+// registration (all, and those on the event's one item), and how far the
+// outcome is from arrival order.
+func (r *report) largeTable(w io.Writer, md bool) {
+	row := tableWriter(w, md, "path", "hold ms", "teams", "decided/s", "÷ 1/hold", "÷ floor", "answer p50 ms", "answer p99 ms",
+		"decided p50 s", "decided p99 s", "tx per registration", "on the event item", "cancelled: conflict", "other requests",
+		"503 answers", "overtaken by a team 1 s later", "invariants")
+	for _, x := range r.largeRushes {
+		ok := "ok"
+		if len(x.problems) > 0 {
+			ok = fmt.Sprintf("%d VIOLATIONS", len(x.problems))
+		}
+		n := float64(max(x.run.ops, 1))
+		rate := x.decidedPerSecond()
+		ratio := "-"
+		if f := r.floorAt(x.hold); f != nil && f.succeededPerSecond() > 0 && f != x {
+			ratio = fmt.Sprintf("%.2f", rate/f.succeededPerSecond())
+		}
+		tx := x.calls["TransactWriteItems"] + x.seqCalls["TransactWriteItems"]
+		other := x.calls.total() + x.seqCalls.total() - tx
+		onItem := float64(tx) / n
+		if x.seqCalls != nil {
+			onItem = float64(x.seqCalls["TransactWriteItems"]) / n
+		}
+		decided := x.decided
+		if len(decided) == 0 {
+			decided = x.run.lat
+		}
+		over := "-"
+		if x.ordered {
+			over = itoa(x.overtaken)
+		}
+		row(x.name, holdMS(x.hold), itoa(x.run.ops), fmt.Sprintf("%.0f", rate), fmt.Sprintf("%.2f", rate*x.hold.Seconds()), ratio,
+			ms(x.run.lat.quantile(.5)), ms(x.run.lat.quantile(.99)),
+			fmt.Sprintf("%.2f", decided.quantile(.5).Seconds()), fmt.Sprintf("%.2f", decided.quantile(.99).Seconds()),
+			fmt.Sprintf("%.2f", float64(tx)/n), fmt.Sprintf("%.3f", onItem), fmt.Sprintf("%.2f", float64(x.conflicts.Conflicts)/n),
+			fmt.Sprintf("%.2f", float64(other)/n), x.gaveUpCell(), over, ok)
+	}
+	row(nil...)
+}
+
+// decidedPerSecond is the rate at which registrations were decided: as
+// answered, or, for the queued path, from the first request to the last
+// placement.
+func (x *rushResult) decidedPerSecond() float64 {
+	if x.decidedIn > 0 {
+		return float64(x.accepted) / x.decidedIn.Seconds()
+	}
+	return x.succeededPerSecond()
 }
 
 // gaveUpCell is the 503 answers, and how many of those teams DynamoDB
@@ -288,6 +346,15 @@ func (r *report) printTable(w io.Writer) {
 		r.conflictTable(w, false)
 		r.splitTable(w, false, r.conflictRushes)
 	}
+	if len(r.largeRushes) > 0 {
+		fmt.Fprintf(w, "One event, %d teams for %d seats, %d clients, under DynamoDB's transaction conflicts\n", r.config.largeTeams, r.config.largeCapacity, r.config.largeClients)
+		r.largeTable(w, false)
+	}
+	if len(r.sims) > 0 {
+		fmt.Fprintln(w, "The 20,000-team minute in AWS, simulated (simulate.go)")
+		r.simTable(w, false)
+		r.simCostTable(w, false)
+	}
 	if len(r.calls) > 0 {
 		fmt.Fprintln(w, "DynamoDB requests per operation (counted by SDK middleware)")
 		r.callsTable(w, false, false)
@@ -384,6 +451,21 @@ func (r *report) markdown(w io.Writer) {
 		fmt.Fprintf(w, "First round under conflicts: %s.\n\n", strings.Join(checked, "; "))
 		fmt.Fprintf(w, "Latency by outcome under conflicts:\n\n")
 		r.splitTable(w, true, r.conflictRushes)
+	}
+	if len(r.largeRushes) > 0 {
+		fmt.Fprintf(w, "### One event, %d teams for %d seats, %d clients, under DynamoDB's transaction conflicts\n\n",
+			r.config.largeTeams, r.config.largeCapacity, r.config.largeClients)
+		r.largeTable(w, true)
+	}
+	if len(r.sims) > 0 {
+		fmt.Fprintf(w, "### The 20,000-team minute in AWS, simulated\n\nA discrete-event simulation (`cmd/lmi-bench/simulate.go`, "+
+			"fixed seed) of 20,000 teams on one event of 2,000 seats, 40%% of them in the first 5 s, through API Gateway's "+
+			"throttles, Lambda's concurrency and scaling rate, and DynamoDB's conflicts and partition limits, with the store's "+
+			"own retry policy; its inputs are AWS's published limits and prices or stated assumptions (see \"The 20,000-team "+
+			"minute, simulated\" below). A team refused tries again after 1 to 3 s, at most 3 times.\n\n")
+		r.simTable(w, true)
+		fmt.Fprintf(w, "The minute's bill with the register route raised and the partition split, by service:\n\n")
+		r.simCostTable(w, true)
 	}
 	if len(r.calls) > 0 {
 		fmt.Fprintf(w, "### DynamoDB requests per operation\n\nEach operation alone on a quiet table, through its function's "+

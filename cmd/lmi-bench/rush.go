@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -16,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/dynamostore"
+	"github.com/calmi/convenings/pkg/httpapi/apitest"
 	"github.com/calmi/convenings/pkg/localaws"
 	"github.com/calmi/convenings/pkg/localaws/conflicts"
 )
@@ -82,6 +83,20 @@ type rushResult struct {
 	lost int
 	// unplaced is the waitlisted teams told no position (see checkRush).
 	unplaced int
+
+	// The large event's measures (large.go). teams is how many asked;
+	// accepted how many were answered 202 (queued); seqCalls the
+	// sequencer's DynamoDB requests; decidedIn the time from the first
+	// request to the last placement (0: as the answers came); decided the
+	// time from each request to its placement; overtaken the teams a team
+	// arriving more than a second later got ahead of (judgeOrder; ordered
+	// says it was judged).
+	teams, accepted int
+	seqCalls        callCounts
+	decidedIn       time.Duration
+	decided         latencies
+	overtaken       int
+	ordered         bool
 }
 
 func (r *rushResult) count(state string) int { return len(r.byState[state]) }
@@ -113,6 +128,16 @@ func (r *rushResult) merge(o *rushResult) {
 	}
 	r.lost += o.lost
 	r.unplaced += o.unplaced
+	r.teams += o.teams
+	r.accepted += o.accepted
+	r.decidedIn += o.decidedIn
+	r.decided = append(r.decided, o.decided...)
+	r.overtaken += o.overtaken
+	if r.seqCalls != nil {
+		for op, n := range o.seqCalls {
+			r.seqCalls[op] += n
+		}
+	}
 	r.problems = append(r.problems, o.problems...)
 	r.answers = nil
 	r.rounds++
@@ -162,14 +187,57 @@ func handlerRush(ctx context.Context, l *lab, v via, name string, clients, teams
 	if v.proxy != nil {
 		res.conflicts = v.proxy.Stats()
 	}
+	if err := askPlaces(ctx, l, table, answers); err != nil {
+		return nil, err
+	}
 	res.classify()
 	contacts := make([]string, teams)
 	for i := range contacts {
 		contacts[i] = teamOf(run, i).Contact.Email
 	}
-	problems, checked, lost, unplaced, err := checkRush(ctx, l, table, eventID, answers, contacts)
+	st, problems, checked, lost, unplaced, err := checkRush(ctx, l, table, eventID, answers, contacts)
+	if err != nil {
+		return nil, err
+	}
 	res.problems, res.checked, res.lost, res.unplaced = append(res.problems, problems...), checked, lost, unplaced
-	return res, err
+	res.teams = teams
+	res.judgeOrder(st, contacts, false)
+	return res, nil
+}
+
+// askPlaces reads, after the rush, the status of every team answered
+// "waitlisted" with no place, or "received" (in line at a queued event,
+// 202), as the team would on its page: registering tells no place on the
+// waiting list (one transaction cannot return it), and a queued event
+// tells the outcome later. It fills in what the status tells (state and
+// position; a received team's answer then counts as answered, 201), which
+// checkRush holds against the final table like any other answer. The
+// reads go straight to DynamoDB Local, untimed.
+func askPlaces(ctx context.Context, l *lab, table string, answers []registration) error {
+	status, err := l.api(ctx, deploy.Registration, table)
+	if err != nil {
+		return err
+	}
+	for i, a := range answers {
+		received := a.status == http.StatusAccepted && a.state == "received"
+		if !received && (a.status != http.StatusCreated || a.state != "waitlisted" || a.position != 0) {
+			continue
+		}
+		resp, err := status(ctx, apitest.Request("GET /api/registrations/{registrationId}", map[string]string{"registrationId": a.id},
+			map[string]string{"Authorization": "Bearer " + a.token}, ""))
+		if err != nil {
+			return err
+		}
+		got := parseRegistration(resp.StatusCode, []byte(resp.Body))
+		switch {
+		case got.status != http.StatusOK:
+		case received:
+			answers[i].status, answers[i].state, answers[i].position, answers[i].later = http.StatusCreated, got.state, got.position, true
+		case got.state == a.state:
+			answers[i].position = got.position
+		}
+	}
+	return nil
 }
 
 // classify splits the latencies by the answer, counts the answers by
@@ -212,9 +280,9 @@ func (r *rushResult) gaveUp() int { return r.statuses[http.StatusServiceUnavaila
 // writes: also the organization's claim (in the event's item collection,
 // as the store keeps it) and the notice. Its keys are its own: the floor
 // needs the items' sizes and places, not the store's key formats. A
-// cancelled transaction is retried as the store retries (floorBackoff,
-// within the function's timeout); one that runs out of time counts as a
-// 503.
+// cancelled transaction is retried as the store retries (the store's
+// dynamostore.Backoff and attempt bound, within the function's timeout);
+// one that runs out of time counts as a 503.
 func rawRush(ctx context.Context, l *lab, v via, name string, clients, teams int, allItems bool) (*rushResult, error) {
 	table, err := l.newTable(ctx, "raw")
 	if err != nil {
@@ -268,6 +336,7 @@ func rawRush(ctx context.Context, l *lab, v via, name string, clients, teams int
 			tx = append(tx, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(table), Item: it,
 				ConditionExpression: aws.String("attribute_not_exists(" + deploy.AttrPK + ")")}})
 		}
+		var pace dynamostore.Backoff
 		for attempt := 1; ; attempt++ {
 			_, err := counted.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 			if err == nil {
@@ -282,7 +351,7 @@ func rawRush(ctx context.Context, l *lab, v via, name string, clients, teams int
 			if !errors.As(err, &tce) {
 				return err
 			}
-			if attempt == floorAttempts || floorBackoff(ctx, attempt) != nil {
+			if attempt == dynamostore.MaxAttempts || pace.Wait(ctx) != nil {
 				return nil // gave up: a 503 from a function
 			}
 			retries.Add(1) // a conflict: what the store would retry too
@@ -339,32 +408,6 @@ func rawRush(ctx context.Context, l *lab, v via, name string, clients, teams int
 	}
 	res.checked = "counter = seats written"
 	return res, nil
-}
-
-// floorAttempts is the store's bound on one operation's attempts
-// (dynamostore.Store.maxAttempts).
-const floorAttempts = 60
-
-// floorBackoff sleeps after failed attempt n as dynamostore's backoff does
-// before attempt n+1: none before the second, then full jitter under a
-// ceiling of 4 ms << n, up to 1 s; it gives up (errBusy there) when the
-// deadline is nearer than the sleep and half a second.
-func floorBackoff(ctx context.Context, attempt int) error {
-	if attempt <= 1 {
-		return ctx.Err()
-	}
-	d := time.Duration(rand.Int64N(int64(4 * time.Millisecond << min(attempt, 8))))
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d+500*time.Millisecond {
-		return context.DeadlineExceeded
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 func num(n int64) types.AttributeValue {

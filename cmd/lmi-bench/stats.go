@@ -39,6 +39,8 @@ type run struct {
 	ops     int
 	elapsed time.Duration
 	lat     latencies
+	// began is when each operation started (its team's arrival).
+	began []time.Time
 }
 
 func (r run) perSecond() float64 {

@@ -41,6 +41,8 @@ type eventForm struct {
 	Offers          bool
 	OfferHours      string
 	AutoInvite      bool
+	// Mode is the registration mode (convening.RegistrationMode).
+	Mode string
 	// CriteriaRows are what reviewers score statements on, a row each:
 	// the event's, or the defaults a new statement event gets, then blank
 	// rows to add more.
@@ -71,6 +73,7 @@ var eventFields = []formField{
 	{"offers", "waitlistOffers", "Waiting-list offers"}, {"offer-hours", "waitlistOffers.respondWithinHours", "Hours to accept an offer"},
 	{"statements-close", "statementsCloseAt", "Statements close"}, {"respond-hours", "respondWithinHours", "Hours to answer an invitation"},
 	{"auto-invite", "autoInvite", "Automatic invitations"},
+	{"mode-direct", "registrationMode", "Registration mode"},
 	{"parent", "parentEventId", "Part of"},
 	{"required-roles", "requiredRoles", "Required roles"}, {"reason", "reason", "Reason"},
 }
@@ -97,7 +100,7 @@ func baseEventForm() eventForm {
 
 func (h *Handler) newEventForm(ctx context.Context) (eventForm, error) {
 	f := baseEventForm()
-	f.Policy, f.Admission = string(convening.PolicyStrict), string(convening.AdmissionOpen)
+	f.Policy, f.Admission, f.Mode = string(convening.PolicyStrict), string(convening.AdmissionOpen), string(convening.ModeDirect)
 	f.OfferHours, f.CriteriaRows = strconv.Itoa(defaultOfferHours), criteriaRows(convening.DefaultCriteria)
 	events, err := h.svc.Events(ctx)
 	if err != nil {
@@ -124,6 +127,7 @@ func readEventForm(f *eventForm, v url.Values) {
 	f.Policy, f.Parent, f.RequiredRoles, f.Reason = v.Get("policy"), v.Get("parent"), v["required_roles"], v.Get("reason")
 	f.Admission, f.StatementsClose, f.RespondHours = v.Get("admission"), v.Get("statements_close"), v.Get("respond_hours")
 	f.Offers, f.OfferHours, f.AutoInvite = checked(v, "offers"), v.Get("offer_hours"), checked(v, "auto_invite")
+	f.Mode = v.Get("mode")
 }
 
 // time and count read what the inputs send before the domain sees it: a
@@ -204,6 +208,7 @@ func (h *Handler) createEvent(w http.ResponseWriter, r *http.Request, who staffa
 		Capacity: f.count("capacity", f.Capacity, convening.MaxCapacity), MaxTeamSize: f.count("max-team-size", f.MaxTeamSize, convening.MaxTeamSizeCap),
 		Admission: convening.Admission(f.Admission), WaitlistOffers: f.offers(), AutoInvite: f.AutoInvite,
 		RespondWithinHours: f.count("respond-hours", f.RespondHours, convening.MaxRespondWithinHours),
+		RegistrationMode:   convening.RegistrationMode(f.Mode),
 	}
 	if t := f.time("statements-close", f.StatementsClose, false); !t.IsZero() {
 		e.StatementsCloseAt = &t
@@ -258,6 +263,7 @@ func editForm(e convening.Event) eventForm {
 	f.OpensAt, f.ClosesAt, f.Policy = localTime(e.RegistrationOpensAt), localTime(e.RegistrationClosesAt), string(e.WaitlistPolicy)
 	f.SeatsTakenOrHeld = e.SeatsTaken + e.SeatsHeld
 	f.Admission, f.RespondHours, f.AutoInvite = string(e.Admission), strconv.Itoa(e.RespondWithinHours), e.AutoInvite
+	f.Mode = string(e.RegistrationMode)
 	f.CriteriaRows = criteriaRows(e.ReviewCriteria)
 	if e.StatementsCloseAt != nil {
 		f.StatementsClose = localTime(*e.StatementsCloseAt)
@@ -306,6 +312,9 @@ func (h *Handler) updateEvent(w http.ResponseWriter, r *http.Request, who staffa
 	if e.Admission == convening.AdmissionOpen && sent(v, "policy") {
 		f.Policy = v.Get("policy") // statement events have no waiting list to order
 	}
+	if e.Admission == convening.AdmissionOpen && sent(v, "mode") {
+		f.Mode = v.Get("mode") // nor a rush of registrations to queue
+	}
 	f.RequiredRoles, f.Reason = v["required_roles"], v.Get("reason")
 
 	// Only what differs goes into the change, so that the audit log
@@ -344,6 +353,9 @@ func (h *Handler) updateEvent(w http.ResponseWriter, r *http.Request, who staffa
 	}
 	if p := convening.WaitlistPolicy(f.Policy); p != e.WaitlistPolicy {
 		c.WaitlistPolicy = &p
+	}
+	if m := convening.RegistrationMode(f.Mode); m != e.RegistrationMode {
+		c.RegistrationMode = &m
 	}
 	if roles := f.roles(); convening.RequiredRolesKey(roles) != convening.RequiredRolesKey(e.RequiredRoles) {
 		c.RequiredRoles = &roles

@@ -311,6 +311,8 @@ func problemText(err error) string {
 		return "The capacity cannot drop below the seats already taken."
 	case convening.ReasonWaitlistedTeamTooLarge:
 		return "A team on the waiting list is larger than this would allow: it could never be promoted."
+	case convening.ReasonRegistrationModeLocked:
+		return "Registration is open and queued: it cannot go back to direct registration until registration closes (teams in line would be overtaken)."
 	case convening.ReasonInvalidFields:
 		return "Some values are not valid."
 	case convening.ReasonIncomplete:

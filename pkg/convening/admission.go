@@ -151,6 +151,9 @@ func (e Event) WithAdmissionDefaults() Event {
 	if e.RespondWithinHours == 0 {
 		e.RespondWithinHours = DefaultRespondWithinHours
 	}
+	if e.RegistrationMode == "" {
+		e.RegistrationMode = ModeDirect
+	}
 	if e.Admission == AdmissionStatement {
 		if e.ReviewCriteria == nil {
 			e.ReviewCriteria = slices.Clone(DefaultCriteria)

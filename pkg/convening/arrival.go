@@ -50,6 +50,9 @@ func DecideArrival(eventID string, draft Registration, noticeID, auditID string,
 		reg.Members = slices.Clone(draft.Members)
 		reg.EventID, reg.Seats = eventID, draft.Team.Seats()
 		reg.Status, reg.WaitlistSeq, reg.WaitlistPosition = StatusRegistered, 0, nil
+		if seen != nil && seen.Queued() { // in line, placed later (queue.go)
+			return receive(reg, now)
+		}
 		var roles []Role
 		questions := ""
 		if reg.Team.HasAnswers() {

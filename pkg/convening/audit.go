@@ -197,6 +197,9 @@ type AuditLog interface {
 // read. Errors: those of EventChange.Apply.
 func (u EventUpdate) Decide(old Event, waiting []WaitlistEntry) (Event, AuditRecord, error) {
 	e, err := u.Change.Apply(old, waiting)
+	if err == nil {
+		err = checkModeChange(old, e, u.Now)
+	}
 	if err != nil {
 		return Event{}, AuditRecord{}, err
 	}
@@ -233,6 +236,7 @@ func EventChangeAudit(u EventUpdate, old, updated Event) AuditRecord {
 	diff("respondWithinHours", strconv.Itoa(old.RespondWithinHours), strconv.Itoa(updated.RespondWithinHours))
 	diff("autoInvite", strconv.FormatBool(old.AutoInvite), strconv.FormatBool(updated.AutoInvite))
 	diff("registrants", string(old.Admits()), string(updated.Admits()))
+	diff("registrationMode", string(old.RegistrationMode), string(updated.RegistrationMode))
 	offers := func(o *WaitlistOffers) string {
 		if o == nil {
 			return "none"

@@ -111,6 +111,9 @@ type Event struct {
 	// were checked against (see eligibility.go).
 	Eligibility        *EligibilityRule `json:"eligibility,omitempty"`
 	EligibilityVersion int              `json:"eligibilityVersion,omitempty"`
+	// RegistrationMode is how registrations are taken: ModeDirect (the
+	// default) or ModeQueued, for a rush (see queue.go).
+	RegistrationMode RegistrationMode `json:"registrationMode"`
 
 	// Counts are maintained by the store in the same transaction as every
 	// registration change; they always equal the sum of the registrations'
@@ -343,6 +346,13 @@ func (e Event) Validate() error {
 	if e.Eligibility != nil {
 		e.Eligibility.validate(&v, "eligibility")
 	}
+	switch {
+	case e.RegistrationMode != "" && !e.RegistrationMode.valid():
+		v.add("registrationMode", RuleOneOf, "values", []string{string(ModeDirect), string(ModeQueued)})
+	case e.Queued() && e.Admission == AdmissionStatement:
+		// Statements of interest have a flow of their own.
+		v.add("registrationMode", RuleOneOf, "values", []string{string(ModeDirect)})
+	}
 	return v.err("The event")
 }
 
@@ -385,6 +395,9 @@ type EventChange struct {
 	// Registrants changes who may register, while nobody holds or waits
 	// for seats (ReasonRegistrantsFixed).
 	Registrants *Registrants `json:"registrants,omitempty"`
+	// RegistrationMode switches queued registration on or off (see
+	// checkModeChange for when it may go back to direct).
+	RegistrationMode *RegistrationMode `json:"registrationMode,omitempty"`
 }
 
 // Empty reports whether the change changes nothing.
@@ -394,7 +407,8 @@ func (c EventChange) Empty() bool {
 		c.RegistrationClosesAt == nil && c.WaitlistPolicy == nil && c.RequiredRoles == nil && c.StatementsCloseAt == nil &&
 		c.ReviewCriteria == nil && c.RespondWithinHours == nil && !c.SetWaitlistOffers && c.AutoInvite == nil &&
 		c.Questions == nil && c.Reminders == nil &&
-		c.Registrants == nil
+		c.Registrants == nil &&
+		c.RegistrationMode == nil
 }
 
 // Apply returns e with the change applied and validated. Capacity may not
@@ -405,7 +419,7 @@ func (c EventChange) Empty() bool {
 // it is consulted only when the change cuts capacity or team size.
 func (c EventChange) Apply(e Event, waiting []WaitlistEntry) (Event, error) {
 	if c.Empty() {
-		return e, NewError(EINVALID, ReasonEmptyChange, "The change is empty: name at least one of title, description, venue, online, startsAt, endsAt, capacity, maxTeamSize, registrationOpensAt, registrationClosesAt, waitlistPolicy, requiredRoles, statementsCloseAt, reviewCriteria, respondWithinHours, waitlistOffers, autoInvite, questions, reminders, registrants.")
+		return e, NewError(EINVALID, ReasonEmptyChange, "The change is empty: name at least one of title, description, venue, online, startsAt, endsAt, capacity, maxTeamSize, registrationOpensAt, registrationClosesAt, waitlistPolicy, requiredRoles, statementsCloseAt, reviewCriteria, respondWithinHours, waitlistOffers, autoInvite, questions, reminders, registrants, registrationMode.")
 	}
 	old := e
 	if c.Title != nil {
@@ -475,6 +489,9 @@ func (c EventChange) Apply(e Event, waiting []WaitlistEntry) (Event, error) {
 				Fields:  []FieldError{Field("registrants", RuleOneOf, "values", []string{string(old.Admits())})}}
 		}
 		e.Registrants = *c.Registrants
+	}
+	if c.RegistrationMode != nil {
+		e.RegistrationMode = *c.RegistrationMode
 	}
 	if err := e.Validate(); err != nil {
 		return e, err

@@ -95,6 +95,9 @@ type Notice struct {
 	Message string `json:"message,omitempty"`
 	// StatementStatus is where a statement stands as the email goes out.
 	StatementStatus StatementStatus `json:"statementStatus,omitempty"`
+	// RefusedReason says why a queued registration was refused when its
+	// turn came (NoticeRefused).
+	RefusedReason Reason `json:"refusedReason,omitempty"`
 	// SubmittedBy is the team's contact, who submitted the statement, on
 	// an email to one of its members (who may not know this system but
 	// knows their colleague); nil on every other email. Emails show the
@@ -322,7 +325,8 @@ type NoticeQuery struct {
 // emails it brings (Fanout).
 func RegistrationNotice(rec NoticeRecord, r Registration, e Event, position int) (Notice, error) {
 	n := Notice{ID: rec.ID, Kind: rec.Kind, SubjectID: r.ID, To: r.Contact, Organization: r.Organization,
-		Members: r.Members, Seats: r.Seats, Status: r.Status, Event: e.Summary(), CreatedAt: rec.CreatedAt, Individual: r.Individual()}
+		Members: r.Members, Seats: r.Seats, Status: r.Status, Event: e.Summary(), CreatedAt: rec.CreatedAt, Individual: r.Individual(),
+		RefusedReason: r.RefusedReason}
 	if e.WaitlistOffers != nil {
 		n.OfferHours = e.WaitlistOffers.RespondWithinHours
 	}

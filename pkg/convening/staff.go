@@ -63,6 +63,10 @@ type NoticeSpec struct {
 	// AnnouncementID names the announcement (or reminder) the notice
 	// carries to its recipient.
 	AnnouncementID string
+	// Position, if set, is the team's place on the waiting list when the
+	// notice was written, known exactly by whoever wrote it (the queue's
+	// sequencer): the email tells it without counting the list.
+	Position int
 }
 
 // Decision decides a change of a registration from its state as read: the

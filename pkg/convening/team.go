@@ -237,9 +237,9 @@ const (
 )
 
 // Active reports whether the registration holds, waits for or is offered
-// seats.
+// seats, or is in line for them (StatusReceived).
 func (s Status) Active() bool {
-	return s == StatusRegistered || s == StatusWaitlisted || s == StatusOffered
+	return s == StatusRegistered || s == StatusWaitlisted || s == StatusOffered || s == StatusReceived
 }
 
 // Registration is one team's registration for one event.
@@ -280,4 +280,7 @@ type Registration struct {
 	// EligibilityVersion is the version of the event's eligibility rule
 	// the registration was admitted under (0: none).
 	EligibilityVersion int `json:"eligibilityVersion,omitempty"`
+	// RefusedReason says why a queued registration was refused when its
+	// turn came (StatusRefused): the reason its event gave.
+	RefusedReason Reason `json:"refusedReason,omitempty"`
 }

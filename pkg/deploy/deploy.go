@@ -9,6 +9,8 @@
 // it without linking the functions' runtime.
 package deploy
 
+import "strings"
+
 // The Lambda functions, each a folder functions/<name> and one function in
 // the CDK app.
 const (
@@ -21,6 +23,7 @@ const (
 	Web          = "web"          // the registration website (package web)
 	Console      = "console"      // the staff console: sign-in and its pages (package console)
 	Promoter     = "promoter"     // promotes waitlisted teams when seats free up
+	Sequencer    = "sequencer"    // places the registrations in line at queued events
 	Mailer       = "mailer"       // sends the notices the outbox holds
 	SESEvents    = "ses-events"   // fails the notices whose email bounced for good or drew a complaint
 	Retention    = "retention"    // erases personal data on schedule
@@ -182,6 +185,12 @@ var Functions = []Function{
 		// reminders, and their deadlines (the issue's "within five
 		// minutes").
 		ScheduleMinutes: 5},
+	{Name: Sequencer, Env: []string{EnvTableName, EnvLogLevel},
+		// A registration put in line at a queued event: place the line.
+		Stream: &Stream{EventNames: []string{"INSERT"}, SortKeyPrefix: SortKeyQueuePrefix, BatchSize: 100},
+		// And every minute, the lines a sequencer left (it died, or ran
+		// out of time).
+		ScheduleMinutes: 1},
 	{Name: Mailer, Env: append(withContact(EnvTableName, EnvLogLevel, EnvTokenSecretARN, EnvPublicURL, EnvSenderEmail, EnvSESMaxSendRate, EnvSESConfigurationSet), PayeeEnv...),
 		// New notices; and the sweep for those the stream could not deliver.
 		Stream:          &Stream{EventNames: []string{"INSERT"}, SortKey: SortKeyNotice, BatchSize: 10},
@@ -219,14 +228,16 @@ func Lookup(name string) (Function, bool) {
 type Stream struct {
 	// EventNames are the record types delivered (INSERT, MODIFY, REMOVE).
 	EventNames []string
-	// SortKey selects records whose new image has this sort key.
-	SortKey   string
-	BatchSize int
+	// SortKey selects records whose new image has this sort key, or, if
+	// SortKeyPrefix is set instead, a sort key that begins with it.
+	SortKey, SortKeyPrefix string
+	BatchSize              int
 }
 
 // Matches reports whether a record passes the trigger's filter.
 func (s Stream) Matches(eventName, newImageSortKey string) bool {
-	if newImageSortKey != s.SortKey {
+	if s.SortKeyPrefix != "" && !strings.HasPrefix(newImageSortKey, s.SortKeyPrefix) ||
+		s.SortKeyPrefix == "" && newImageSortKey != s.SortKey {
 		return false
 	}
 	for _, n := range s.EventNames {

@@ -24,4 +24,7 @@ const (
 	SortKeyEvent = "EVENT"
 	// SortKeyNotice is the sort key of a notice: an email owed to a team.
 	SortKeyNotice = "NOTICE"
+	// SortKeyQueuePrefix begins the sort key of a registration in line at
+	// a queued event (its place in line).
+	SortKeyQueuePrefix = "QUEUE#"
 )

@@ -209,6 +209,7 @@ func (s *Store) batchGet(ctx context.Context, op string, keys []map[string]types
 		}
 		keys = keys[n:]
 		pending := map[string]types.KeysAndAttributes{s.table: ka}
+		var wait Backoff // unprocessed keys: the table is throttling
 		for len(pending) > 0 && len(pending[s.table].Keys) > 0 {
 			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
 			if err != nil {
@@ -221,7 +222,7 @@ func (s *Store) batchGet(ctx context.Context, op string, keys []map[string]types
 			}
 			pending = out.UnprocessedKeys
 			if len(pending[s.table].Keys) > 0 {
-				if err := backoff(ctx, 2); err != nil {
+				if err := wait.Wait(ctx); err != nil {
 					return err
 				}
 			}

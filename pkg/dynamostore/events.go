@@ -134,7 +134,8 @@ func (s *Store) UpdateEvent(ctx context.Context, u convening.EventUpdate) (conve
 			// The event's questions and reminders (written with the json
 			// names, as newEventItem's are).
 			"questions": jsonValue(settings.Questions), "questionsKey": settings.QuestionsKey, "reminders": jsonValue(settings.Reminders),
-			"registrants": settings.Registrants,
+			"registrants":      settings.Registrants,
+			"registrationMode": settings.RegistrationMode,
 		} {
 			upd = upd.Set(expression.Name(name), expression.Value(v))
 		}

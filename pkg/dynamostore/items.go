@@ -70,6 +70,9 @@ type eventItem struct {
 	// version they were checked against (eligibilityVersionIs).
 	Eligibility        *convening.EligibilityRule `json:"eligibility,omitempty"`
 	EligibilityVersion int                        `json:"eligibilityVersion,omitempty"`
+	// RegistrationMode is "queued" for a queued event; absent (or
+	// "direct") otherwise, which registerItems' condition requires.
+	RegistrationMode string `json:"registrationMode,omitempty"`
 
 	// seatsLeft is capacity minus the seats taken and held, stored because
 	// a condition expression cannot do arithmetic: "seatsLeft >= :seats" is
@@ -105,7 +108,7 @@ func newEventItem(e convening.Event) eventItem {
 		StatementsCloseAt: fmtTimePtr(e.StatementsCloseAt), ReviewCriteria: e.ReviewCriteria, RespondWithinHours: e.RespondWithinHours,
 		WaitlistOfferHours: offerHours, AutoInvite: e.AutoInvite,
 		Questions: e.Questions, QuestionsKey: convening.QuestionsKey(e.Questions), Reminders: e.Reminders,
-		Registrants: string(e.Registrants), Eligibility: e.Eligibility, EligibilityVersion: e.EligibilityVersion,
+		Registrants: string(e.Registrants), Eligibility: e.Eligibility, EligibilityVersion: e.EligibilityVersion, RegistrationMode: string(e.RegistrationMode),
 		PK: eventPrefix + e.ID, SK: skEvent,
 		GSI1PK: gsiEvents, GSI1SK: fmtTime(e.StartsAt) + "#" + e.ID,
 		ID: e.ID, Title: e.Title, Kind: string(e.Kind), Description: e.Description,
@@ -131,7 +134,8 @@ func (it eventItem) event() convening.Event {
 	return convening.Event{
 		Admission: convening.Admission(it.Admission), RequiredRoles: roles, StatementsCloseAt: parseTimePtr(it.StatementsCloseAt),
 		ReviewCriteria: it.ReviewCriteria, RespondWithinHours: it.RespondWithinHours, WaitlistOffers: offers, AutoInvite: it.AutoInvite,
-		Questions: it.Questions, Reminders: it.Reminders,
+		RegistrationMode: convening.RegistrationMode(it.RegistrationMode),
+		Questions:        it.Questions, Reminders: it.Reminders,
 		Registrants: convening.Registrants(it.Registrants), Eligibility: it.Eligibility, EligibilityVersion: it.EligibilityVersion,
 		ID: it.ID, Title: it.Title, Kind: convening.Kind(it.Kind), Description: it.Description,
 		StartsAt: parseTime(it.StartsAt), EndsAt: parseTime(it.EndsAt), Venue: it.Venue, Online: it.Online,
@@ -202,10 +206,12 @@ func (o *offerItem) offer() *convening.Offer {
 }
 
 type registrationItem struct {
-	PK     string `json:"pk"`
-	SK     string `json:"sk"`
-	GSI1PK string `json:"gsi1pk"`
-	GSI1SK string `json:"gsi1sk"`
+	PK string `json:"pk"`
+	SK string `json:"sk"`
+	// gsi1 files the registration in its event's lists (rosterKey); one
+	// in line at a queued event (received) is in none yet.
+	GSI1PK string `json:"gsi1pk,omitempty"`
+	GSI1SK string `json:"gsi1sk,omitempty"`
 	// gsi2 files the registration under its organization, across events
 	// (none for a person registered without one).
 	GSI2PK string `json:"gsi2pk,omitempty"`
@@ -237,6 +243,8 @@ type registrationItem struct {
 	// Answers are the team's answers to the event's questions (each
 	// member's are in Members).
 	Answers convening.Answers `json:"answers,omitempty"`
+	// RefusedReason: see convening.Registration.
+	RefusedReason string `json:"refusedReason,omitempty"`
 }
 
 func newRegistrationItem(r convening.Registration) registrationItem {
@@ -257,11 +265,14 @@ func newRegistrationItem(r convening.Registration) registrationItem {
 		OrgKey: r.Organization.Key(), Organization: r.Organization, Contact: r.Contact, Members: r.Members,
 		FormerMembers: r.FormerMembers, CreatedAt: fmtTime(r.CreatedAt), UpdatedAt: fmtTime(r.UpdatedAt),
 		PromotedAt: fmtTimePtr(r.PromotedAt), CancelledAt: fmtTimePtr(r.CancelledAt), ErasedAt: fmtTimePtr(r.ErasedAt),
-		Offer: newOfferItem(r.Offer), Answers: r.Answers,
+		Offer: newOfferItem(r.Offer), Answers: r.Answers, RefusedReason: string(r.RefusedReason),
 		Registrant: string(r.Registrant), PersonClaims: r.PersonClaims, EligibilityVersion: r.EligibilityVersion,
 	}
 	if r.Organization.Name == "" {
 		it.GSI2PK, it.GSI2SK = "", "" // a person outside any organization
+	}
+	if r.Status == convening.StatusReceived {
+		it.GSI1PK, it.GSI1SK = "", "" // in line: in no list of its event yet
 	}
 	return it
 }
@@ -310,6 +321,7 @@ func (it registrationItem) registration() convening.Registration {
 	r.ErasedAt = parseTimePtr(it.ErasedAt)
 	r.Offer = it.Offer.offer()
 	r.Registrant, r.PersonClaims, r.EligibilityVersion = convening.RegistrantKind(it.Registrant), it.PersonClaims, it.EligibilityVersion
+	r.RefusedReason = convening.Reason(it.RefusedReason)
 	return r
 }
 
@@ -364,6 +376,9 @@ type noticeItem struct {
 	Links         []convening.LinkRef       `json:"links,omitempty"`
 	// AnnouncementID names the announcement the notice carries.
 	AnnouncementID string `json:"announcementId,omitempty"`
+	// Position is the place on the waiting list its writer knew exactly
+	// (convening.NoticeSpec.Position); 0 if it is counted when sent.
+	Position int `json:"position,omitempty"`
 
 	State      string `json:"state"`
 	LeaseUntil string `json:"leaseUntil,omitempty"`

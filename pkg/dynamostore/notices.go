@@ -33,8 +33,8 @@ func newSpecItem(n convening.NoticeSpec, eventID string, now time.Time) noticeIt
 		GSI2PK: teamPrefix + n.SubjectID, GSI2SK: noticePrefix + fmtTime(now) + "#" + n.ID,
 		ID: n.ID, Kind: string(n.Kind), SubjectID: n.SubjectID, EventID: eventID,
 		SubjectKind: n.SubjectKind, MemberID: n.MemberID, AboutMemberID: n.AboutMemberID, Fanout: n.Fanout, Links: n.Links,
-		AnnouncementID: n.AnnouncementID,
-		CreatedAt:      fmtTime(now), State: string(convening.NoticePending),
+		AnnouncementID: n.AnnouncementID, Position: n.Position,
+		CreatedAt: fmtTime(now), State: string(convening.NoticePending),
 	}
 }
 
@@ -267,7 +267,12 @@ func (s *Store) hydrateNotice(ctx context.Context, it noticeItem) (convening.Not
 	}
 	r := reg.registration()
 	position := 0
-	if k := convening.NoticeKind(it.Kind); (k == convening.NoticeWaitlisted || k == convening.NoticeWaitlistMoved) && r.Status == convening.StatusWaitlisted {
+	if k := convening.NoticeKind(it.Kind); k == convening.NoticeWaitlisted && r.Status == convening.StatusWaitlisted && it.Position > 0 {
+		// Placed by a queue's sequencer, which knew the place exactly: no
+		// count of the list per email (at 20,000 teams those counts would
+		// read the list's square).
+		position = it.Position
+	} else if (k == convening.NoticeWaitlisted || k == convening.NoticeWaitlistMoved) && r.Status == convening.StatusWaitlisted {
 		// The position as the email goes out: exact, and never worse than
 		// what the registration answer said.
 		ahead, err := s.countAhead(ctx, r.EventID, r.WaitlistSeq)

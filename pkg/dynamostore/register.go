@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/calmi/convenings/pkg/convening"
@@ -21,25 +20,43 @@ const idempotencyTTL = 24 * time.Hour
 // Register writes a team's arrival as the domain decides it
 // (convening.ArrivalDecision): with seats if the event has room and nobody
 // is waiting, else at the end of the waiting list. It is one
-// TransactWriteItems in the common case; the table decides which, by the
-// conditions on the event item, so concurrent registrations can never take
-// more seats than there are. The decision starts from the event as a
-// refused transaction last returned it (lastSeen), without reading it:
-// only when the first attempt finds the event full does waitlisting need
-// a second transaction, with the arrival number the refusal returned.
+// TransactWriteItems, and nothing else, in the common case; the table
+// decides which, by the conditions on the event item, so concurrent
+// registrations can never take more seats than there are. The decision
+// starts from the event as a refused transaction last returned it
+// (lastSeen), without reading it: only when the first attempt finds the
+// event full does waitlisting need a second transaction, with the arrival
+// number the refusal returned, and later teams go straight to the list.
+//
+// A waitlisted registration is answered without its position: a
+// transaction cannot return the length of the list it joined, and counting
+// the entries ahead would be a read of O(position) on every waitlisted
+// registration, on the event's partition, in the rush. The place is told
+// later, counted when it is asked for (Registration: the team's page and
+// status) and when the waiting-list email goes out.
 //
 // Errors: ENOTFOUND (no such event), ECONFLICT (window closed, organization
 // already registered, idempotency key reused with another request),
 // EINVALID (team larger than the event allows), EUNAVAILABLE.
 func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Idempotency, decide convening.ArrivalDecision) (convening.Registration, bool, error) {
 	var seen *eventItem // the event as the last cancelled attempt saw it
+	var seenAt time.Time
 	if v, ok := s.lastSeen.Load(eventID); ok {
-		seen = v.(*eventItem)
+		seen, seenAt = v.(seenEvent).event, v.(seenEvent).at
 	}
 	var a convening.Arrival
 	var replay *convening.Registration
 	firstLook := true
-	err := s.transact(ctx, "register", func(context.Context) (*write, error) {
+	err := s.transact(ctx, "register", func(ctx context.Context) (*write, error) {
+		if seen != nil && seen.RegistrationMode == string(convening.ModeQueued) && s.clock().Sub(seenAt) > queueHintAge {
+			// A queued event's registrations never refuse (they do not
+			// touch the event), so nothing refreshes the hint: read it.
+			fresh, err := s.readEventHint(ctx, eventID)
+			if err != nil {
+				return nil, err
+			}
+			seen, seenAt = fresh, s.clock()
+		}
 		// The table accepts an arrival number only if it is above every one
 		// before it (the condition in registerItems), so numbers rise in
 		// commit order. The clock only proposes a value that is likely to be
@@ -52,12 +69,25 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 			e, seq = &ev, max(seq, seen.WaitlistSeq+1)
 		}
 		a = decide(e, seq)
-		w, idx, err := s.registerItems(eventID, a, idem)
+		var w *write
+		var idx claimIndex
+		var err error
+		if a.Registration.Status == convening.StatusReceived {
+			// In line at a queued event (queue.go): refused at once only by
+			// the event as read within queueHintAge; the sequencer checks
+			// again when the team's turn comes.
+			if err := e.CheckArrival(a.Registration.Team, a.At); err != nil {
+				return nil, err
+			}
+			w, idx, err = s.receiveItems(eventID, a, idem)
+		} else {
+			w, idx, err = s.registerItems(eventID, a, idem)
+		}
 		if err != nil {
 			return nil, err
 		}
 		w.answer = idx.answer("register", func(image map[string]types.AttributeValue) error {
-			r, err := s.replay(ctx, image, idem)
+			r, err := s.replay(image, idem)
 			replay = &r
 			return cmp.Or(err, errAnswered)
 		}, convening.NewError(convening.ECONFLICT, convening.ReasonOrganizationRegistered,
@@ -66,10 +96,11 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 				if err := a.Check(ev.event()); err != nil {
 					return err
 				}
-				// Full, or another arrival got there first: decide again from
-				// the event as the table returned it, without reading it again.
-				seen = ev
-				s.lastSeen.Store(eventID, ev)
+				// Full, queued, or another arrival got there first: decide
+				// again from the event as the table returned it, without
+				// reading it again.
+				seen, seenAt = ev, s.clock()
+				s.lastSeen.Store(eventID, seenEvent{ev, seenAt})
 				if firstLook { // learning that the event is full is not a lost race
 					firstLook = false
 					return errLearned
@@ -88,8 +119,7 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 	if reg.Status == convening.StatusWaitlisted {
 		last := *seen
 		last.WaitlistSeq, last.WaitlistLength = reg.WaitlistSeq, last.WaitlistLength+1
-		s.lastSeen.Store(eventID, &last)
-		s.fillPosition(ctx, &reg, idem)
+		s.lastSeen.Store(eventID, seenEvent{&last, seenAt})
 	}
 	return reg, false, nil
 }
@@ -137,36 +167,6 @@ func (idx claimIndex) answer(op string, replay func(image map[string]types.Attri
 	}
 }
 
-// fillPosition sets a newly waitlisted registration's position: the count
-// of entries ahead of it. Arrival numbers rise in commit order, so nobody
-// can later join ahead of it and the count stays exact until teams ahead
-// leave. With an idempotency key, the position is kept for replays.
-//
-// The registration is already stored: if the count fails, the position is
-// left unknown (nil) and the failure logged, never returned, so that the
-// team is told it is on the list rather than that something broke.
-func (s *Store) fillPosition(ctx context.Context, reg *convening.Registration, idem *convening.Idempotency) {
-	ahead, err := s.countAhead(ctx, reg.EventID, reg.WaitlistSeq)
-	if err != nil {
-		s.log.WarnContext(ctx, "waitlisted, but the position could not be counted", "registration", reg.ID, "error", err)
-		return
-	}
-	p := ahead + 1
-	reg.WaitlistPosition = &p
-	if idem != nil {
-		// Best effort: a replay without it reports the live position.
-		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: aws.String(s.table), Key: key(idemPrefix+idem.Key, skIdem),
-			UpdateExpression:          aws.String("SET #p = :p"),
-			ExpressionAttributeNames:  map[string]string{"#p": "position"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":p": num(int64(p))},
-		})
-		if err != nil {
-			s.log.WarnContext(ctx, "could not keep the waiting-list position for replays", "registration", reg.ID, "error", err)
-		}
-	}
-}
-
 // registerItems builds the transaction of one attempt: for seats, or for
 // the waiting list, as the arrival says. The event, the organization's
 // claim and the idempotency record are conditioned on what the attempt
@@ -184,7 +184,11 @@ func (s *Store) registerItems(eventID string, a convening.Arrival, idem *conveni
 	if !reg.Individual() {
 		window = window.And(rolesKeyIs(convening.RequiredRolesKey(a.CheckedRoles)))
 	}
-	window = window.And(questionsKeyIs(a.QuestionsKey)).And(registrantsCond(reg)).And(eligibilityVersionIs(reg.EligibilityVersion))
+	window = window.And(questionsKeyIs(a.QuestionsKey)).And(registrantsCond(reg)).And(eligibilityVersionIs(reg.EligibilityVersion)).
+		// A queued event takes no direct registration: the refusal teaches
+		// the store to put the team in line (queue.go).
+		And(expression.Or(expression.Name("registrationMode").AttributeNotExists(),
+			expression.Name("registrationMode").NotEqual(expression.Value(string(convening.ModeQueued)))))
 	// The condition is convening.FitsDirectly, enforced by the table: seats
 	// only while nobody waits and they fit; the waiting list otherwise.
 	var cond expression.ConditionBuilder
@@ -354,7 +358,7 @@ func putIfAbsent(table string, item map[string]types.AttributeValue) types.Trans
 
 // replay answers a repeated Idempotency-Key with the first answer, or a
 // conflict if the key came with a different request.
-func (s *Store) replay(ctx context.Context, old map[string]types.AttributeValue, idem *convening.Idempotency) (convening.Registration, error) {
+func (s *Store) replay(old map[string]types.AttributeValue, idem *convening.Idempotency) (convening.Registration, error) {
 	var it idemItem
 	if err := unmarshal(old, &it); err != nil {
 		return convening.Registration{}, fmt.Errorf("register: decode idempotency record: %w", err)
@@ -364,13 +368,11 @@ func (s *Store) replay(ctx context.Context, old map[string]types.AttributeValue,
 			"This Idempotency-Key was already used with a different request.")
 	}
 	reg := it.Response.registration()
-	if reg.Status == convening.StatusWaitlisted {
-		if it.Position > 0 {
-			p := it.Position
-			reg.WaitlistPosition = &p
-		} else {
-			s.fillPosition(ctx, &reg, nil)
-		}
+	if reg.Status == convening.StatusWaitlisted && it.Position > 0 {
+		// Kept by an earlier version, which counted the place on the hot
+		// path; now the first answer tells none, and neither does its replay.
+		p := it.Position
+		reg.WaitlistPosition = &p
 	}
 	return reg, nil
 }

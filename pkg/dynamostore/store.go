@@ -54,7 +54,7 @@ type Store struct {
 	maxAttempts int
 	clock       func() time.Time
 	// lastSeen holds, per event id, the event as a refused transaction last
-	// returned it (*eventItem). A registration starts from it, so that while
+	// returned it, or as last read for a queued event (seenEvent). A registration starts from it, so that while
 	// an event is full a team goes straight to the waiting list instead of
 	// first asking for seats. It is only a hint: every transaction's
 	// conditions decide, and a stale hint costs one refused attempt.
@@ -66,7 +66,7 @@ func New(db API, table string, log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Store{db: db, table: table, log: log, maxAttempts: 60, clock: time.Now}
+	return &Store{db: db, table: table, log: log, maxAttempts: MaxAttempts, clock: time.Now}
 }
 
 // Table is the table's name.

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -55,15 +53,23 @@ var (
 )
 
 // transact runs the operation op until it is done, refused, or out of
-// attempts (errBusy). Each attempt calls try, which reads what it needs,
-// asks the domain and builds the attempt's write; a nil write (or an
-// error) ends the operation there. Attempts after the second back off
-// with jitter (backoff).
+// attempts or time (errBusy). Each attempt calls try, which reads what it
+// needs, asks the domain and builds the attempt's write; a nil write (or an
+// error) ends the operation there. Every attempt after the first waits
+// (Backoff), except one that follows a refusal that taught the store the
+// table's state (errLearned): that one goes at once.
 func (s *Store) transact(ctx context.Context, op string, try func(ctx context.Context) (*write, error)) error {
+	var pace Backoff
+	learned := false
 	for attempt := 1; attempt <= s.maxAttempts; attempt++ {
-		if err := backoff(ctx, attempt-1); err != nil {
+		if attempt > 1 && !learned {
+			if err := pace.Wait(ctx); err != nil {
+				return err
+			}
+		} else if err := ctx.Err(); err != nil {
 			return err
 		}
+		learned = false
 		w, err := try(ctx)
 		if err != nil || w == nil {
 			return err
@@ -74,7 +80,9 @@ func (s *Store) transact(ctx context.Context, op string, try func(ctx context.Co
 		case err == nil && (w.committed == nil || !w.committed()):
 			return nil
 		case err == nil:
-			attempt = 0 // progress made: the next write starts a fresh budget
+			// Progress made: the next write starts a fresh budget.
+			attempt, learned = 0, true
+			pace.Reset()
 			continue
 		case !cancelled && isConflict(err):
 			continue
@@ -87,6 +95,7 @@ func (s *Store) transact(ctx context.Context, op string, try func(ctx context.Co
 				return nil
 			case errors.Is(err, errLearned):
 				attempt--
+				learned = true
 				continue
 			case err != nil:
 				return err
@@ -209,28 +218,4 @@ func isConflict(err error) bool {
 // refused is the error of a transaction that cannot succeed by retrying.
 func refused(op string, c cancellation, err error) error {
 	return fmt.Errorf("%s: transaction refused for good [%s]: %w", op, c, err)
-}
-
-// backoff sleeps before optimistic attempt n (n >= 1) with full jitter, so
-// that many writers contending for one event spread out instead of
-// colliding again in lockstep.
-func backoff(ctx context.Context, attempt int) error {
-	if attempt <= 1 {
-		return ctx.Err()
-	}
-	ceiling := 4 * time.Millisecond << min(attempt, 8) // up to 1 s
-	d := time.Duration(rand.Int64N(int64(ceiling)))
-	// Give up while there is still time to answer: a function that runs
-	// out its timeout answers nothing at all.
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d+500*time.Millisecond {
-		return errBusy
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

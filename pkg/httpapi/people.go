@@ -87,6 +87,9 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if reg.Status == convening.StatusReceived { // in line at a queued event
+		return accepted(w, reg, replayed, registrationResponse{Registration: withMembers(reg), ManageToken: token})
+	}
 	return created(w, "/api/registrations/"+reg.ID, replayed, registrationResponse{Registration: withMembers(reg), ManageToken: token})
 }
 

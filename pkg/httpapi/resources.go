@@ -108,6 +108,8 @@ type createEventRequest struct {
 	// Who may register, and the eligibility rule from the start.
 	Registrants convening.Registrants      `json:"registrants"`
 	Eligibility *convening.EligibilityRule `json:"eligibility"`
+	// RegistrationMode is "direct" (the default) or "queued".
+	RegistrationMode convening.RegistrationMode `json:"registrationMode"`
 }
 
 // times parses the named RFC 3339 fields, collecting an error per bad field;
@@ -159,7 +161,7 @@ func (h *Handler) createEvent(w http.ResponseWriter, r *http.Request) error {
 		Admission:            in.Admission, RequiredRoles: in.RequiredRoles, ReviewCriteria: in.ReviewCriteria,
 		RespondWithinHours: in.RespondWithinHours, WaitlistOffers: in.WaitlistOffers, AutoInvite: in.AutoInvite,
 		Questions: in.Questions, Reminders: in.Reminders,
-		Registrants: in.Registrants,
+		Registrants: in.Registrants, RegistrationMode: in.RegistrationMode,
 	}
 	if h.people.Eligibility != nil {
 		rule, err := h.people.Eligibility.PrepareRule(ctx, in.Eligibility)
@@ -210,7 +212,8 @@ type updateEventRequest struct {
 	// Reason is recorded in the audit log with the change (optional, but
 	// for questions and reminders).
 	// Registrants: who may register.
-	Registrants *convening.Registrants `json:"registrants"`
+	Registrants      *convening.Registrants      `json:"registrants"`
+	RegistrationMode *convening.RegistrationMode `json:"registrationMode"`
 	// Reason is recorded in the audit log with the change (optional).
 	Reason string `json:"reason"`
 }
@@ -226,7 +229,7 @@ func (h *Handler) updateEvent(w http.ResponseWriter, r *http.Request) error {
 		Capacity: in.Capacity, MaxTeamSize: in.MaxTeamSize, WaitlistPolicy: in.WaitlistPolicy,
 		RequiredRoles: in.RequiredRoles, ReviewCriteria: in.ReviewCriteria, RespondWithinHours: in.RespondWithinHours, AutoInvite: in.AutoInvite,
 		Questions: in.Questions, Reminders: in.Reminders,
-		Registrants: in.Registrants}
+		Registrants: in.Registrants, RegistrationMode: in.RegistrationMode}
 	if len(in.WaitlistOffers) > 0 {
 		c.SetWaitlistOffers = true
 		switch in.WaitlistOffers.Kind() {

@@ -22,6 +22,7 @@ import (
 	"github.com/calmi/convenings/pkg/mailer"
 	"github.com/calmi/convenings/pkg/promoter"
 	"github.com/calmi/convenings/pkg/retention"
+	"github.com/calmi/convenings/pkg/sequencer"
 	"github.com/calmi/convenings/pkg/sesevents"
 	"github.com/calmi/convenings/pkg/tokensecret"
 	"github.com/calmi/convenings/pkg/web"
@@ -140,6 +141,9 @@ var registry = map[string]build{
 		b := p.basics()
 		return (&promoter.Handler{Promotion: convening.NewPromotionService(b, p.store), Holds: convening.NewHoldService(b, p.store),
 			Surveys: convening.NewSurveyService(b, p.store, convening.CheckIns{Store: p.store}), Log: p.log}).Invoke, nil
+	},
+	deploy.Sequencer: func(_ context.Context, p *parts) (any, error) {
+		return (&sequencer.Handler{Queue: convening.NewQueueService(p.basics(), p.store), Log: p.log}).Invoke, nil
 	},
 	deploy.Retention: func(_ context.Context, p *parts) (any, error) {
 		b := p.basics()

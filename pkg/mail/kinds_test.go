@@ -79,6 +79,8 @@ func sampleNotice(kind convening.NoticeKind) convening.Notice {
 		n.Status = convening.StatusOffered
 	case convening.NoticeOfferExpired:
 		n.Status = convening.StatusExpired
+	case convening.NoticeRefused:
+		n.Status, n.RefusedReason = convening.StatusRefused, convening.ReasonInvalidFields
 	}
 	switch kind {
 	case convening.NoticeOfferReminder, convening.NoticeInvitationReminder:
@@ -100,6 +102,7 @@ var newKinds = []convening.NoticeKind{
 	convening.NoticeInvitationExtended, convening.NoticeInvitationExpired, convening.NoticeStatementDeclined,
 	convening.NoticeInvitationDeclined, convening.NoticeStatementWithdrawn,
 	convening.NoticeSurveyInvitation, convening.NoticeSurveyReminder,
+	convening.NoticeRefused,
 }
 
 // TestWriteSamples writes every kind's email to the folder named by
@@ -188,6 +191,9 @@ func TestRenderStatementsAndOffers(t *testing.T) {
 			[]string{"Hello Ben Ortiz,", "Thank you for coming", "anonymous", "fewer than five", "until " + by, "yours alone"}},
 		{convening.NoticeSurveyReminder, "Reminder: your evaluation of " + title + " closes Fri, Mar 12, 5:00 PM PT", survey,
 			[]string{"we have not received your answers yet", "The survey closes", by, "anonymous"}},
+		{convening.NoticeRefused, "Registration not accepted: " + title, manage,
+			[]string{"when its turn came the event could not take it", "the event's rules changed", "no seats and no place on the waiting list",
+				"register it again", "https://convenings.example.org/events/symposium-2027", "Seats requested"}},
 	}
 	tested := map[convening.NoticeKind]bool{}
 	for _, tt := range tests {

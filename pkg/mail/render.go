@@ -259,6 +259,7 @@ var kinds = map[convening.NoticeKind]kindSpec{
 	convening.NoticeOffered:       {template: "offered", deadline: true, seatsLabel: "Seats held", deadlineLabel: "Accept by"},
 	convening.NoticeOfferReminder: {template: "offer_reminder", deadline: true, seatsLabel: "Seats held", deadlineLabel: "Accept by"},
 	convening.NoticeOfferExpired:  {template: "offer_expired", seatsLabel: "Seats released", deadlineLabel: "Deadline"},
+	convening.NoticeRefused:       {template: "registration_refused", seatsLabel: "Seats requested"},
 
 	convening.NoticeStatementReceived:  {audience: statementContact, template: "statement_received", seatsLabel: "Seats requested"},
 	convening.NoticeMemberConfirmation: {audience: statementMember, template: "member_confirmation", seatsLabel: "Seats requested"},
@@ -371,6 +372,8 @@ type view struct {
 	// confirms a seat at an online event.
 	JoinURL    string
 	OnlineSeat bool
+	// Refusal says why a queued registration was refused (queue.go).
+	Refusal string
 }
 
 // contactView is the program's contact as emails show it.
@@ -448,6 +451,9 @@ func Render(n convening.Notice, links Links) (Message, error) {
 		Contact:          newContactView(links.Contact),
 		Waiting:          n.Status == convening.StatusWaitlisted || n.Kind == convening.NoticeWaitlisted,
 		DeadlineLabel:    spec.deadlineLabel,
+	}
+	if n.Kind == convening.NoticeRefused {
+		v.Refusal = refusalText(n.RefusedReason)
 	}
 	// Only the link this recipient may hold is built at all, so no
 	// template can show another.
@@ -735,6 +741,8 @@ func subjectOf(n convening.Notice) (string, error) {
 		return fmt.Sprintf("Reminder, action required: accept your seats at %s by %s", title, by), nil
 	case convening.NoticeOfferExpired:
 		return "Offer expired: " + title, nil
+	case convening.NoticeRefused:
+		return "Registration not accepted: " + title, nil
 	case convening.NoticeStatementReceived:
 		return "Statement of interest received: " + title, nil
 	case convening.NoticeMemberConfirmation:

@@ -60,6 +60,9 @@ type event struct {
 	orgs     map[string]string         // organization key -> active registration or statement id
 	regs     []string                  // registration ids in order of creation
 	stmts    []string                  // statement ids in order of submission
+	// line holds the registrations received at a queued event and not
+	// placed yet (queue.go).
+	line []string
 }
 
 // notice is a notice's delivery record and when it is next due.
@@ -68,6 +71,9 @@ type notice struct {
 	due        time.Time // next due for the sweep
 	retryAt    time.Time // not claimable before (after a failed attempt)
 	leaseUntil time.Time
+	// position is the place on the waiting list its writer knew exactly
+	// (convening.NoticeSpec.Position), 0 if none.
+	position int
 }
 
 type idemRecord struct {
@@ -207,8 +213,6 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 		ev.waitlist = append(ev.waitlist, convening.WaitlistEntry{RegistrationID: reg.ID, Seq: reg.WaitlistSeq, Seats: reg.Seats,
 			Organization: reg.Organization.Name})
 	}
-	ev.Counts = ev.Counts.Plus(a.Counts)
-	ev.UpdatedAt = a.At
 	if !reg.Individual() {
 		ev.orgs[reg.Organization.Key()] = reg.ID
 	}
@@ -216,9 +220,18 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 	ev.regs = append(ev.regs, reg.ID)
 	s.registrations[reg.ID] = &reg
 	s.addPeople(reg.Team.PersonKeys(), convening.SubjectRegistration, reg.ID)
-	s.addSpec(a.Notice, eventID, a.At)
-	s.audit = append(s.audit, a.Audit)
-	out := s.withPosition(clone(reg))
+	if reg.Status == convening.StatusReceived { // in line: placed by Sequence
+		ev.line = append(ev.line, reg.ID)
+	} else {
+		ev.Counts = ev.Counts.Plus(a.Counts)
+		ev.UpdatedAt = a.At
+		s.addSpec(a.Notice, eventID, a.At)
+		s.audit = append(s.audit, a.Audit)
+	}
+	// As the DynamoDB store: the answer tells no place on the waiting list
+	// (a transaction cannot return it); reading the registration does.
+	out := clone(reg)
+	out.WaitlistPosition = nil
 	if idem != nil {
 		s.idempotency[idem.Key] = &idemRecord{requestHash: idem.RequestHash, response: clone(out)}
 	}

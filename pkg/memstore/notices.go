@@ -16,7 +16,8 @@ import (
 func (s *Store) addSpec(n convening.NoticeSpec, eventID string, now time.Time) {
 	s.notices[n.ID] = &notice{NoticeRecord: convening.NoticeRecord{ID: n.ID, Kind: n.Kind, SubjectID: n.SubjectID, EventID: eventID,
 		SubjectKind: n.SubjectKind, MemberID: n.MemberID, AboutMemberID: n.AboutMemberID, Fanout: slices.Clone(n.Fanout), Links: slices.Clone(n.Links),
-		AnnouncementID: n.AnnouncementID, State: convening.NoticePending, CreatedAt: now}, due: now.Add(convening.NoticeSweepDelay)}
+		AnnouncementID: n.AnnouncementID, State: convening.NoticePending, CreatedAt: now}, due: now.Add(convening.NoticeSweepDelay),
+		position: n.Position}
 }
 
 // ClaimNotice leases a due notice to one sender.
@@ -122,7 +123,10 @@ func (s *Store) Notice(ctx context.Context, id string) (convening.Notice, error)
 	}
 	r := s.withPosition(clone(*reg))
 	position := 0
-	if r.WaitlistPosition != nil {
+	switch {
+	case n.Kind == convening.NoticeWaitlisted && n.position > 0 && r.WaitlistPosition != nil:
+		position = n.position // as the DynamoDB store: the place its writer knew
+	case r.WaitlistPosition != nil:
 		position = *r.WaitlistPosition
 	}
 	return convening.RegistrationNotice(n.NoticeRecord, r, ev.Event, position)

@@ -32,9 +32,10 @@ func testRaceForTheLastSeat(t *testing.T, e *env) {
 	e.createEvent(t, "ev", 10, convening.PolicyStrict)
 	e.registerAll(t, "ev", [2]int{100, 4}, [2]int{101, 4})
 	results := make([]convening.Registration, 20)
+	tokens := make([]string, 20)
 	errs := make([]error, 20)
 	race(20, func(i int) {
-		results[i], _, _, errs[i] = e.svc.Register(ctx, "ev", Team(i, 2), nil)
+		results[i], tokens[i], _, errs[i] = e.svc.Register(ctx, "ev", Team(i, 2), nil)
 	})
 	registered, positions := 0, map[int]bool{}
 	for i, err := range errs {
@@ -45,7 +46,12 @@ func testRaceForTheLastSeat(t *testing.T, e *env) {
 		case convening.StatusRegistered:
 			registered++
 		case convening.StatusWaitlisted:
-			positions[position(results[i])] = true
+			// Registering tells no place; the team's status does.
+			live, err := e.svc.Registration(ctx, results[i].ID, tokens[i])
+			if err != nil || live.Status != convening.StatusWaitlisted {
+				t.Fatalf("team %d: %v %s", i, err, live.Status)
+			}
+			positions[position(live)] = true
 		}
 	}
 	if registered != 1 {

@@ -45,6 +45,7 @@ type Services struct {
 	*convening.JoinService
 	*convening.HistoryService
 	*convening.NetworkService
+	*convening.QueueService
 }
 
 // NewServices builds every service over store, with the real clock and
@@ -77,6 +78,7 @@ func NewServices(store Store, tokens *convening.ManageTokens, log *slog.Logger) 
 	s.JoinService = convening.NewJoinService(b, store, tokens)
 	s.HistoryService = convening.NewHistoryService(b, store)
 	s.NetworkService = convening.NewNetworkService(b, store)
+	s.QueueService = convening.NewQueueService(b, store)
 	return s
 }
 

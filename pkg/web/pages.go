@@ -341,10 +341,14 @@ type registrationView struct {
 	// Offered: seats are held for the team until Offer.At; Expired: the
 	// offer lapsed (Offer says when).
 	Offered, Expired bool
-	Offer            *deadlineView
-	ManagePath       string // with the token: same origin only
-	CalendarPath     string
-	AbsoluteManage   string
+	// Received: in line at a queued event, not placed yet; Refused: the
+	// event refused it when its turn came, for Refusal.
+	Received, Refused bool
+	Refusal           string
+	Offer             *deadlineView
+	ManagePath        string // with the token: same origin only
+	CalendarPath      string
+	AbsoluteManage    string
 	// TeamPath changes the team (with the token); CantAttend counts the
 	// members who told us they cannot attend.
 	TeamPath   string
@@ -360,6 +364,10 @@ func newRegistrationView(r *http.Request, reg convening.Registration, token stri
 		Registered: reg.Status == convening.StatusRegistered, Waitlisted: reg.Status == convening.StatusWaitlisted,
 		Cancelled: reg.Status == convening.StatusCancelled,
 		Offered:   reg.Status == convening.StatusOffered, Expired: reg.Status == convening.StatusExpired,
+		Received: reg.Status == convening.StatusReceived, Refused: reg.Status == convening.StatusRefused,
+	}
+	if v.Refused {
+		v.Refusal = refusalText(reg.RefusedReason)
 	}
 	if reg.Offer != nil && (v.Offered || v.Expired) {
 		o := newDeadline(reg.Offer.Seats, reg.Offer.RespondBy, now)
@@ -422,8 +430,11 @@ func (h *Handler) confirmation(w http.ResponseWriter, r *http.Request, e conveni
 	v.Fees = h.teamFees(r.Context(), reg.ID, token)
 	v.Offers = h.relatedOffers(w, r, e, reg)
 	title := "Your team is registered"
-	if v.Reg.Waitlisted {
+	switch {
+	case v.Reg.Waitlisted:
 		title = "Your team is on the waiting list"
+	case v.Reg.Received:
+		title = "Your registration is in line"
 	}
 	private(w)
 	return h.render(w, http.StatusOK, "confirm", title, v, false)

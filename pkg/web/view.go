@@ -205,6 +205,9 @@ type eventView struct {
 	// eligibility rule in words ("" when open to everyone).
 	Teams, Individuals bool
 	Rule               string
+	// Queued: registrations are received and placed in arrival order
+	// (convening.ModeQueued).
+	Queued bool
 }
 
 // Registrable reports whether the registration form is open.
@@ -223,7 +226,7 @@ func newEventView(e convening.Event, now time.Time) eventView {
 		ID: e.ID, Title: e.Title, Kind: e.Kind.Label(), Description: e.Description,
 		When: convening.When(e.StartsAt, e.EndsAt), Where: e.Venue, Start: e.StartsAt, Online: e.Online,
 		Capacity: e.Capacity, SeatsLeft: e.SeatsLeft(), MaxTeamSize: e.MaxTeamSize, WaitlistLength: e.WaitlistLength,
-		OpensAt: e.RegistrationOpensAt, ClosesAt: e.RegistrationClosesAt,
+		OpensAt: e.RegistrationOpensAt, ClosesAt: e.RegistrationClosesAt, Queued: e.Queued(),
 	}
 	if e.Online || v.Where == "" {
 		v.Where = "Online"

@@ -133,6 +133,9 @@ type State struct {
 	// Registrations are the event's registrations, by id.
 	Registrations                     map[string]Item
 	Registered, Waitlisted, Cancelled int
+	// Refused counts the registrations a queued event refused when their
+	// turn came; InLine those still waiting to be placed (none at rest).
+	Refused, InLine int
 	// SeatsTaken is the sum of the registered teams' seats.
 	SeatsTaken int
 	// Waitlist is the waiting list in arrival order.
@@ -172,7 +175,8 @@ func (s State) Promotable() bool {
 // entry and no other team has one; arrival numbers are unique; every
 // active registration holds its organization's claim and nothing else
 // does; each registration owes exactly the notices of the states it went
-// through; and nobody on the waiting list could be promoted. It returns
+// through; nobody on the waiting list could be promoted; and, at a queued
+// event, nothing is left in line. It returns
 // the event's state and every violation found; an error if the event has
 // no item.
 func Check(items []Item, eventID string) (State, []string, error) {
@@ -251,10 +255,20 @@ func Check(items []Item, eventID string) (State, []string, error) {
 			if _, ok := waits[id]; ok {
 				bad("cancelled %s is still on the waiting list", id)
 			}
+		case "refused":
+			st.Refused++
+			want = []string{"registration_refused"}
+			if _, ok := waits[id]; ok {
+				bad("refused %s is on the waiting list", id)
+			}
+		case "received":
+			// In line at a queued event: at rest, every one is placed.
+			st.InLine++
+			bad("registration %s is still in line (received), not placed", id)
 		default:
 			bad("registration %s has status %q", id, r.S("status"))
 		}
-		if r.S("status") != "cancelled" && claims[r.S("orgKey")] != id {
+		if r.S("status") != "cancelled" && r.S("status") != "refused" && claims[r.S("orgKey")] != id {
 			bad("active %s does not hold its organization's claim (%q)", id, claims[r.S("orgKey")])
 		}
 		got := append([]string(nil), notices[id]...)
@@ -267,8 +281,8 @@ func Check(items []Item, eventID string) (State, []string, error) {
 	if len(waits) != st.Waitlisted {
 		bad("%d waiting-list entries for %d waitlisted registrations", len(waits), st.Waitlisted)
 	}
-	if len(claims) != st.Registered+st.Waitlisted {
-		bad("%d organization claims for %d active registrations", len(claims), st.Registered+st.Waitlisted)
+	if len(claims) != st.Registered+st.Waitlisted+st.InLine {
+		bad("%d organization claims for %d active registrations", len(claims), st.Registered+st.Waitlisted+st.InLine)
 	}
 	ev := st.Event
 	for _, c := range []struct {
@@ -296,4 +310,30 @@ func Check(items []Item, eventID string) (State, []string, error) {
 		bad("a team on the waiting list fits the %d seats left: promotion did not run", st.SeatsLeft())
 	}
 	return st, problems, nil
+}
+
+// queueShards is dynamostore's number of partition keys an event's line is
+// spread over (QUEUE#<event>#<0..queueShards-1>).
+const queueShards = 8
+
+// InLine counts the registrations still in line at a queued event: the
+// places in line under its shards' partition keys (strongly consistent
+// queries of their keys).
+func InLine(ctx context.Context, db dynamodb.QueryAPIClient, table, eventID string) (int, error) {
+	n := 0
+	for k := range queueShards {
+		p := dynamodb.NewQueryPaginator(db, &dynamodb.QueryInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true),
+			KeyConditionExpression:    aws.String("#pk = :pk"),
+			ExpressionAttributeNames:  map[string]string{"#pk": "pk"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: fmt.Sprintf("QUEUE#%s#%d", eventID, k)}},
+			Select:                    types.SelectCount})
+		for p.HasMorePages() {
+			out, err := p.NextPage(ctx)
+			if err != nil {
+				return 0, fmt.Errorf("count the line of %s: %w", eventID, err)
+			}
+			n += int(out.Count)
+		}
+	}
+	return n, nil
 }
