@@ -64,6 +64,9 @@ type billingView struct {
 	RemitTo      string
 	HowToPay     string
 	StaffEmail   string
+	// Contact is the program's contact, at the foot of the email (nil if
+	// none is set), as in every other email.
+	Contact *contactView
 }
 
 // renderBilling renders a notice about a document, its PDF attached.
@@ -93,7 +96,7 @@ func renderBilling(n convening.Notice, links Links) (Message, error) {
 		Paid: n.Billing.PaidCents.String(), Balance: n.Billing.BalanceCents.String(),
 		Overdue:    inv.DueOn != "" && convening.DateIn(n.CreatedAt) > inv.DueOn,
 		InvoiceURL: link, PayeeName: oneLine(links.Payee.LegalName), RemitTo: oneLine(strings.Join(links.Payee.Address, ", ")),
-		HowToPay: oneLine(links.Payee.HowToPay), StaffEmail: staffEmail(links)}
+		HowToPay: oneLine(links.Payee.HowToPay), StaffEmail: staffEmail(links), Contact: newContactView(links.Contact)}
 	switch n.Kind {
 	case convening.NoticeInvoice:
 		v.Subject = fmt.Sprintf("Invoice %s, %s due %s: %s, %s", inv.Number, v.Total, shortDate(inv.DueOn), v.EventTitle, v.Organization)
@@ -120,7 +123,12 @@ func renderBilling(n convening.Notice, links Links) (Message, error) {
 		Attachments: []Attachment{{Filename: invoicepdf.Filename(inv), ContentType: "application/pdf", Data: pdf}}}, nil
 }
 
+// staffEmail is whom accounts payable write to: the program's contact
+// when one is set (as the other emails say), else the sender.
 func staffEmail(l Links) string {
+	if !l.Contact.IsZero() {
+		return l.Contact.Email
+	}
 	if a, err := netmail.ParseAddress(l.Organizer); err == nil {
 		return a.Address
 	}

@@ -23,8 +23,12 @@ func newContactSite(t *testing.T, contact convening.ProgramContact) *site {
 	store := memstore.New()
 	b := convening.NewBasics(log).WithContact(contact)
 	svc := storetest.NewServices(store, tokens, log)
+	// Every service the pages use (registering shows the billing form, the
+	// 404 page the links form), each with the contact's basics.
 	pages := web.Services{EventService: convening.NewEventService(b, store), RegistrationService: convening.NewRegistrationService(b, store, tokens),
-		StatementService: convening.NewStatementService(b, store, tokens), DuplicateService: convening.NewDuplicateService(b, store)}
+		StatementService: convening.NewStatementService(b, store, tokens), LinksService: convening.NewLinksService(b, store),
+		BillingService: convening.NewBillingService(b, store, tokens, storetest.Payee), SurveyAnswerService: convening.NewSurveyAnswerService(b, store, tokens),
+		DuplicateService: convening.NewDuplicateService(b, store)}
 	h, err := web.New(pages, web.Options{CSRFKey: []byte(strings.Repeat("c", 32)), Log: log, Contact: contact})
 	if err != nil {
 		t.Fatal(err)

@@ -43,7 +43,7 @@ func TestLookAlikeTeamIsAskedFirst(t *testing.T) {
 	}
 	// Ticked: registered.
 	again.Set("not_duplicate", "yes")
-	if p := b.post("/events/cv", again); p.status != 200 || !strings.Contains(p.body, "Your team is registered") {
+	if p := b.follow(b.post("/events/cv", again)); p.status != 200 || !strings.Contains(p.body, "Your team is registered") {
 		t.Fatalf("with the box: %d\n%s", p.status, p.body)
 	}
 	if n := s.registrationCount("cv"); n != 2 {
