@@ -60,7 +60,10 @@ func (s *RegistrationService) Register(ctx context.Context, eventID string, team
 	}
 	reg, replayed, err := s.arrive(ctx, eventID, reg, idem)
 	if err != nil {
-		return Registration{}, "", false, err
+		return Registration{}, "", false, explainTaken(ctx, s.Basics, s.store, eventID, team.Organization, err)
+	}
+	if reg.Status == StatusRegistered && !replayed {
+		invoiceAfter(ctx, s.Basics, s.store, TeamActor, reg)
 	}
 	return reg, s.tokens.Token(reg.ID), replayed, nil
 }
