@@ -141,6 +141,11 @@ func testIndividualsWaitAndArePromoted(t *testing.T, e *env) {
 		}
 		ids, toks = append(ids, r.ID), append(toks, tok)
 		if want := convening.StatusRegistered; i >= 2 {
+			// Registering tells no place (waitlisting is one transaction);
+			// reading the registration does.
+			if r, err = e.svc.Registration(ctx, r.ID, tok); err != nil {
+				t.Fatal(err)
+			}
 			if r.Status != convening.StatusWaitlisted || position(r) != i-1 {
 				t.Fatalf("person %d: %s at %d", i, r.Status, position(r))
 			}
