@@ -1,0 +1,160 @@
+package storetest
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/calmi/convenings/pkg/convening"
+)
+
+// Online events: their reminders with each registrant's join link, and
+// their survey going to the members who attended.
+var onlineTests = []struct {
+	name string
+	fn   func(t *testing.T, e *env)
+}{
+	{"OnlineReminders", testOnlineReminders},
+	{"OnlineRemindersWhenMadeOnline", testOnlineRemindersWhenMadeOnline},
+}
+
+// OnlineEvent creates an online event, id, that teams and individuals
+// both register for, with reminders as given (nil: the defaults).
+func (e *env) onlineEvent(t testing.TB, id string, reminders []convening.Reminder) convening.Event {
+	t.Helper()
+	return e.createWith(t, id, 50, func(ev *convening.Event) {
+		ev.Kind, ev.Online, ev.Venue, ev.Registrants = convening.KindWebinar, true, "", convening.RegistrantsBoth
+		ev.Reminders = reminders
+	})
+}
+
+// ReminderRecipients maps each notice of a reminder to its recipient,
+// registration id and member id ("" for the contact), and fails the test
+// if any recipient has two.
+func ReminderRecipients(t testing.TB, s Store, announcementID string) map[[2]string]convening.Notice {
+	t.Helper()
+	out := map[[2]string]convening.Notice{}
+	for id, n := range AnnouncementNotices(t, s, announcementID) {
+		k := [2]string{n.SubjectID, n.MemberID}
+		if _, dup := out[k]; dup {
+			t.Fatalf("recipient %v has two notices of %s", k, announcementID)
+		}
+		if n.Kind != convening.NoticeReminder || n.ID != id || n.ID != convening.AnnouncementNoticeID(announcementID, n.SubjectID, n.MemberID) {
+			t.Fatalf("reminder notice %s: %+v", id, n)
+		}
+		out[k] = n
+	}
+	return out
+}
+
+// testOnlineReminders: an online event created without reminders has two,
+// 24 hours and 1 hour before, to every registered member and individual;
+// each goes out once, one notice per person (a team's contact who is no
+// member gets none, a waitlisted person none); reminders staff set, even
+// none, are kept.
+func testOnlineReminders(t *testing.T, e *env) {
+	ctx := context.Background()
+	real := e.svc.Clock
+	defer func() { e.svc.Clock = real }()
+	ev := e.onlineEvent(t, "webinar", nil)
+	if len(ev.Reminders) != 2 {
+		t.Fatalf("default reminders %+v", ev.Reminders)
+	}
+	for i, hours := range []int{24, 1} {
+		r := ev.Reminders[i]
+		if r.HoursBefore != hours || r.To != convening.ToMembers || !slices.Equal(r.Audience, []convening.Status{convening.StatusRegistered}) ||
+			r.ID == "" || r.CreatedAt.IsZero() || r.Subject == "" || r.Text == "" {
+			t.Fatalf("default reminder %d: %+v", i, r)
+		}
+	}
+	if ev.Reminders[0].ID == ev.Reminders[1].ID {
+		t.Fatal("the two reminders share an id")
+	}
+	// Staff's own reminders, and an explicit none, are kept as set.
+	own := e.onlineEvent(t, "webinar-own", []convening.Reminder{{HoursBefore: 2, Subject: "Soon", Text: "Two hours"}})
+	none := e.onlineEvent(t, "webinar-none", []convening.Reminder{})
+	inPerson := e.createEvent(t, "inst", 10, convening.PolicyStrict)
+	if len(own.Reminders) != 1 || own.Reminders[0].HoursBefore != 2 || len(none.Reminders) != 0 || len(inPerson.Reminders) != 0 {
+		t.Fatalf("reminders set by staff: %+v, %+v, in person %+v", own.Reminders, none.Reminders, inPerson.Reminders)
+	}
+
+	team, _, _, err := e.svc.Register(ctx, "webinar", Team(1, 3), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A team whose contact is also a member: one email to that person.
+	withContact := Team(2, 2)
+	withContact.Contact = convening.Contact{Name: withContact.Members[1].Name, Email: withContact.Members[1].Email}
+	team2, _, _, err := e.svc.Register(ctx, "webinar", withContact, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	person, _, _, err := e.svc.RegisterPerson(ctx, "webinar", PersonN(7, -1), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, gtok, _, err := e.svc.RegisterPerson(ctx, "webinar", PersonN(8, -1), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Cancel(ctx, gone.ID, gtok); err != nil {
+		t.Fatal(err)
+	}
+
+	at := func(d time.Duration) { e.svc.Clock = func() time.Time { return ev.StartsAt.Add(-d) } }
+	sendDue := func(want int) {
+		t.Helper()
+		n, err := e.svc.SendDueReminders(ctx)
+		if err != nil || n != want {
+			t.Fatalf("sent %d (%v), want %d", n, err, want)
+		}
+	}
+	at(25 * time.Hour)
+	sendDue(0)
+	want := map[[2]string]string{}
+	for _, r := range []convening.Registration{team, team2, person} {
+		for _, m := range r.Members {
+			want[[2]string{r.ID, m.ID}] = m.Email
+		}
+	}
+	for i, d := range []time.Duration{24*time.Hour - time.Minute, time.Hour - time.Minute} {
+		at(d)
+		sendDue(len(want)) // 3 + 2 members and the individual
+		sendDue(0)         // once
+		got := ReminderRecipients(t, e.store, convening.ReminderAnnouncementID(ev.Reminders[i].ID))
+		if len(got) != len(want) {
+			t.Fatalf("reminder %d reached %d, want %d", i, len(got), len(want))
+		}
+		for k, n := range got {
+			if want[k] == "" || n.To.Email != want[k] || !n.Event.Online || n.Status != convening.StatusRegistered ||
+				n.Announcement.HoursBefore != ev.Reminders[i].HoursBefore || n.Individual != (k[0] == person.ID) {
+				t.Fatalf("reminder %d to %v: %+v", i, k, n)
+			}
+		}
+	}
+}
+
+// testOnlineRemindersWhenMadeOnline: an in-person event without reminders
+// made online gets the online reminders; one with reminders keeps them.
+func testOnlineRemindersWhenMadeOnline(t *testing.T, e *env) {
+	ctx := context.Background()
+	e.createEvent(t, "a", 10, convening.PolicyStrict)
+	ev, err := e.svc.UpdateEvent(ctx, staff, "a", convening.EventChange{Online: ptr(true), Venue: ptr("")}, "")
+	if err != nil || len(ev.Reminders) != 2 || ev.Reminders[0].HoursBefore != 24 || ev.Reminders[1].HoursBefore != 1 ||
+		!convening.ValidEventID(ev.Reminders[0].ID) || ev.Reminders[0].CreatedAt.IsZero() {
+		t.Fatalf("made online: %v %+v", err, ev.Reminders)
+	}
+	if err := ev.Validate(); err != nil {
+		t.Fatalf("the event made online does not validate: %v", err)
+	}
+	e.createEvent(t, "b", 10, convening.PolicyStrict)
+	rs := []convening.Reminder{{HoursBefore: 48, Subject: "Two days", Text: "Soon"}}
+	if _, err := e.svc.UpdateEvent(ctx, staff, "b", convening.EventChange{Reminders: &rs}, "Logistics"); err != nil {
+		t.Fatal(err)
+	}
+	ev, err = e.svc.UpdateEvent(ctx, staff, "b", convening.EventChange{Online: ptr(true)}, "")
+	if err != nil || len(ev.Reminders) != 1 || ev.Reminders[0].HoursBefore != 48 {
+		t.Fatalf("made online with reminders: %v %+v", err, ev.Reminders)
+	}
+}
