@@ -72,7 +72,7 @@ func SeedPastEvent(ctx context.Context, sys *System, tokenSecret string, now tim
 			}
 		}
 	}
-	surveys := convening.NewSurveyService(at(end.Add(24*time.Hour)), store, convening.CheckIns{Store: store})
+	surveys := convening.NewSurveyService(at(end.Add(24*time.Hour)), store, convening.ByFormat{InPerson: convening.CheckIns{Store: store}, Online: convening.OnlineAttendees{Store: store}})
 	if _, err := surveys.SaveSurvey(ctx, staff, SurveyEventID, convening.DefaultSurvey()); err != nil {
 		return fmt.Errorf("past event: survey: %w", err)
 	}

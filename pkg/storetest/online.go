@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ var onlineTests = []struct {
 }{
 	{"OnlineReminders", testOnlineReminders},
 	{"OnlineRemindersWhenMadeOnline", testOnlineRemindersWhenMadeOnline},
+	{"OnlineSurveyToAttended", testOnlineSurveyToAttended},
 }
 
 // OnlineEvent creates an online event, id, that teams and individuals
@@ -156,5 +158,86 @@ func testOnlineRemindersWhenMadeOnline(t *testing.T, e *env) {
 	ev, err = e.svc.UpdateEvent(ctx, staff, "b", convening.EventChange{Online: ptr(true)}, "")
 	if err != nil || len(ev.Reminders) != 1 || ev.Reminders[0].HoursBefore != 48 {
 		t.Fatalf("made online with reminders: %v %+v", err, ev.Reminders)
+	}
+}
+
+// testOnlineSurveyToAttended: an online event's survey goes to the members
+// who attended (the participant report's minutes at the threshold, or
+// staff's override), whether on a team or on their own; not to one below
+// the threshold or overridden to absent, not to one the report does not
+// name, not to a team's contact who is no member, and not for a check-in.
+func testOnlineSurveyToAttended(t *testing.T, e *env) {
+	ctx := context.Background()
+	e.svc.Clock = func() time.Time { return time.Now().UTC() }
+	ev := e.createWith(t, "websv", 40, func(ev *convening.Event) {
+		ev.Kind, ev.Online, ev.Venue, ev.Registrants = convening.KindWebinar, true, "", convening.RegistrantsBoth
+		ev.StartsAt = time.Date(2030, 1, 20, 23, 30, 0, 0, time.UTC) // 3:30 PM Pacific
+		ev.EndsAt = ev.StartsAt.Add(time.Hour)
+	})
+	team, _, _, err := e.svc.Register(ctx, "websv", Team(1, 4), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var people []convening.Registration
+	for i := range 3 {
+		p, _, _, err := e.svc.RegisterPerson(ctx, "websv", PersonN(i, -1), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		people = append(people, p)
+	}
+	m := team.Members
+	row := func(name, email, join, leave string) string {
+		return name + "," + email + ",01/20/2030 " + join + ",01/20/2030 " + leave + ",0\n"
+	}
+	report := "Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes)\n" +
+		row(m[0].Name, m[0].Email, "03:28 PM", "04:30 PM") + // the whole hour
+		row(m[1].Name, m[1].Email, "03:30 PM", "03:40 PM") + // 10 minutes: below 75 %
+		row(m[2].Name, m[2].Email, "03:30 PM", "04:30 PM") + // attended, then overridden to absent
+		row(people[0].Members[0].Name, strings.ToUpper(people[0].Members[0].Email), "03:35 PM", "04:30 PM") + // 55 minutes
+		row(people[1].Members[0].Name, people[1].Members[0].Email, "03:30 PM", "03:50 PM") // 20 minutes
+	if _, err := e.svc.UploadReport(ctx, staff, "websv", strings.NewReader(report), false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Override(ctx, staff, "websv", team.ID, m[2].ID, false, "Left the camera on in an empty room"); err != nil {
+		t.Fatal(err)
+	}
+	// The third individual is in no report: staff saw them join by phone.
+	if _, err := e.svc.Override(ctx, staff, "websv", people[2].ID, people[2].Members[0].ID, true, "Joined by phone, host confirmed"); err != nil {
+		t.Fatal(err)
+	}
+	// A check-in does not make an online attendee.
+	if _, err := e.svc.CheckIn(ctx, staff, team.ID, m[3].ID, false); err != nil && convening.ErrorCode(err) != convening.ECONFLICT {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.SaveSurvey(ctx, staff, "websv", convening.DefaultSurvey()); err != nil {
+		t.Fatal(err)
+	}
+	e.svc.Clock = func() time.Time { return ev.EndsAt.Add(24 * time.Hour) }
+	closes := ev.EndsAt.Add(30 * 24 * time.Hour)
+	rep, err := e.svc.SendSurvey(ctx, staff, "websv", &closes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	invs, err := e.store.SurveyInvitations(ctx, "websv", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, inv := range invs {
+		got[inv.Email] = true
+	}
+	want := map[string]bool{m[0].Email: true, people[0].Members[0].Email: true, people[2].Members[0].Email: true}
+	if rep.Attendees != 3 || rep.NewlyInvited != 3 || len(invs) != 3 || len(got) != 3 {
+		t.Fatalf("sent %+v, invitations %v", rep, got)
+	}
+	for email := range want {
+		if !got[email] {
+			t.Fatalf("invitations %v, want %v", got, want)
+		}
+	}
+	v, err := e.svc.Attendance(ctx, "websv")
+	if err != nil || v.Attended != 3 {
+		t.Fatalf("the attendance page counts %d (%v), the survey invited 3", v.Attended, err)
 	}
 }
