@@ -19,6 +19,7 @@ var onlineTests = []struct {
 	{"OnlineReminders", testOnlineReminders},
 	{"OnlineRemindersWhenMadeOnline", testOnlineRemindersWhenMadeOnline},
 	{"OnlineSurveyToAttended", testOnlineSurveyToAttended},
+	{"IndividualOwesOneSeat", testIndividualOwesOneSeat},
 }
 
 // OnlineEvent creates an online event, id, that teams and individuals
@@ -240,4 +241,58 @@ func testOnlineSurveyToAttended(t *testing.T, e *env) {
 	if err != nil || v.Attended != 3 {
 		t.Fatalf("the attendance page counts %d (%v), the survey invited 3", v.Attended, err)
 	}
+}
+
+// testIndividualOwesOneSeat: an individual at a priced event owes one
+// seat: one line on the invoice, in their name, at the price; cancelling
+// credits it. One promoted from the waiting list is invoiced then.
+func testIndividualOwesOneSeat(t *testing.T, e *env) {
+	ctx := context.Background()
+	e.createWith(t, "paidweb", 1, func(ev *convening.Event) {
+		ev.Kind, ev.Online, ev.Venue, ev.Registrants = convening.KindWebinar, true, "", convening.RegistrantsIndividuals
+	})
+	if _, err := e.svc.Fees.SetFeePolicy(ctx, staff, "paidweb", fifty, "the webinar's price"); err != nil {
+		t.Fatal(err)
+	}
+	invoiced := func(reg convening.Registration, token string, n int) convening.Invoice {
+		t.Helper()
+		b := BillTo(n)
+		a, err := e.svc.Billing.SetBilling(ctx, reg.ID, token, convening.BillingInput{BillTo: &b})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Open == nil || a.Open.TotalCents != 5000 || len(a.Open.Lines) != 1 {
+			t.Fatalf("the individual's account: %+v", a)
+		}
+		l := a.Open.Lines[0]
+		if l.Name != reg.Members[0].Name || l.Role != reg.Members[0].Role || l.UnitCents != 5000 {
+			t.Fatalf("the invoice's line %+v", l)
+		}
+		return *a.Open
+	}
+	first, token, _, err := e.svc.RegisterPerson(ctx, "paidweb", PersonN(1, 5), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	invoiced(first, token, 5)
+	// The second waits, owing nothing yet; promoted when the first
+	// cancels, they owe their seat.
+	second, token2, _, err := e.svc.RegisterPerson(ctx, "paidweb", PersonN(2, 6), nil)
+	if err != nil || second.Status != convening.StatusWaitlisted {
+		t.Fatalf("second: %v %+v", err, second.Status)
+	}
+	if v := e.account(t, second.ID); v.Account.Open != nil || v.Account.BilledCents != 0 {
+		t.Fatalf("a waitlisted individual is invoiced: %+v", v.Account)
+	}
+	if _, err := e.svc.Cancel(ctx, first.ID, token); err != nil {
+		t.Fatal(err)
+	}
+	if v := e.account(t, first.ID); v.Account.Open != nil || v.Account.BilledCents != 0 || len(v.Documents) != 2 || v.Documents[1].Kind != convening.DocCreditNote {
+		t.Fatalf("after cancelling: %+v", v.Account)
+	}
+	second, err = e.store.Registration(ctx, second.ID)
+	if err != nil || second.Status != convening.StatusRegistered {
+		t.Fatalf("not promoted: %v %s", err, second.Status)
+	}
+	invoiced(second, token2, 6)
 }
