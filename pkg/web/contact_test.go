@@ -74,6 +74,9 @@ func TestNotFoundOffersTheLinksAgain(t *testing.T) {
 		"/manage/01NOSUCHREGISTRATION?token=" + token,  // another registration's
 		"/statements/01NOSUCHSTATEMENT?token=" + token, // not a statement
 		"/statements/01NOSUCH/members/01NOSUCH?token=x",
+		"/registrations/" + reg.ID + "/members/" + reg.Members[0].ID + "?token=" + token, // the team's token, not the member's
+		"/invoices/01NOSUCHINVOICE?token=" + token,
+		"/surveys/cv/01NOSUCHPERSON?token=" + token,
 	} {
 		p := s.get(path)
 		if p.status != 404 {
