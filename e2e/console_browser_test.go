@@ -285,7 +285,7 @@ func TestBrowserConsole(t *testing.T) {
 	for _, row := range rows[1:] {
 		teams = append(teams, row[0]+"/"+row[3]+"/"+row[5])
 	}
-	if rows[0][0] != "Organization" || strings.Join(teams, ",") != "Natomas Unified School District/registered/4,Sacramento County Office of Education/registered/3" {
+	if rows[0][0] != "Organization" || strings.Join(teams, ",") != "Natomas Unified School District/Registered/4,Sacramento County Office of Education/Registered/3" {
 		t.Errorf("roster.csv rows %v", rows)
 	}
 
@@ -629,7 +629,7 @@ func TestBrowserConsoleStatements(t *testing.T) {
 	b.has("1 staged decision is released, and the team is emailed: Clovis Unified School District.", "Invited (2)")
 	b.check("staff-statements-released")
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(b.download(`a[href$="/exports/statements.csv"]`), "\ufeff"))).ReadAll()
-	if err != nil || len(rows) < 4 || rows[0][1] != "Organization" {
+	if err != nil || len(rows) < 4 || rows[0][0] != "Organization" {
 		t.Fatalf("statements.csv: %v %v", rows, err)
 	}
 	if got := strings.Join(rows[1], "|"); !strings.Contains(got, "Fresno Unified School District") || !strings.Contains(got, "reviewer@lmi.example.org") {

@@ -42,6 +42,7 @@ var samplePayloads = []struct {
 	{"api-get-registration.json", deploy.Registration, 404}, // the sample's token is not the registration's
 	{"api-cancel-registration.json", deploy.Registration, 404},
 	{"api-submit-statement.json", deploy.Statements, 201},
+	{"api-get-survey.json", deploy.Surveys, 404}, // the sample's token is not the person's
 	{"api-admin-create-event.json", deploy.Admin, 201},
 	{"api-admin-update-event.json", deploy.Admin, 200},
 	{"api-admin-roster.json", deploy.Admin, 200},

@@ -722,6 +722,11 @@ func newHTTPAPI(stack awscdk.Stack, cfg config, fns map[string]awslambda.Functio
 				jsii.String(constructID(r.Function)+"Integration"), fn,
 				&awsapigatewayv2integrations.HttpLambdaIntegrationProps{
 					PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
+					// One permission per function for this API, not one per
+					// route: 230 routes' permissions would take the stack past
+					// CloudFormation's 500 resources. Each function's front
+					// door answers only its own routes (404 for any other).
+					ScopePermissionToRoute: jsii.Bool(false),
 				})
 			integrations[r.Function] = integration
 		}

@@ -1698,3 +1698,19 @@ func TestAlarmEmail(t *testing.T) {
 		})
 	}
 }
+
+// TestStackFitsCloudFormation: a stack of more than 500 resources does
+// not deploy. Each route is a resource; its Lambda permission is not (one
+// per function), which keeps room for the routes to come.
+func TestStackFitsCloudFormation(t *testing.T) {
+	s := defaultSynth(t)
+	const limit, headroom = 500, 50
+	if n := len(s.cfn.Resources); n > limit-headroom {
+		t.Errorf("%d resources: CloudFormation takes at most %d in a stack; keep %d spare", n, limit, headroom)
+	}
+	perms := s.cfn.ofType("AWS::Lambda::Permission")
+	if len(perms) > 3*len(deploy.Functions) {
+		t.Errorf("%d Lambda permissions for %d functions: one per route again?", len(perms), len(deploy.Functions))
+	}
+	t.Logf("%d resources, %d Lambda permissions, %d routes", len(s.cfn.Resources), len(perms), len(deploy.Routes))
+}

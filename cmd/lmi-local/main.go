@@ -206,7 +206,9 @@ func runCommand(ctx context.Context, args []string, out io.Writer) error {
 CA LMI convenings, running locally
   Website        %[1]s/   (teams register here)
   Staff console  %[1]s/staff   (sign in with a user below)
-  A past event   %[1]s/staff/events/spring-regional-convening/survey   (its evaluation survey, open)
+  A past event   %[1]s/staff/events/monterey-network-fall   (checked in; its survey %[1]s/staff/events/monterey-network-fall/survey is open, its fees %[1]s/staff/events/monterey-network-fall/fees)
+  People         %[1]s/staff/networks/monterey-county-network   (a network; eligibility at %[1]s/staff/events/summer-institute-2027-preconference/eligibility; imports %[1]s/staff/imports)
+  Individuals    %[1]s/events/webinar-interest-based-bargaining-2027   (a webinar for individuals, with join links)
   API            %[1]s/api/events
   Mail viewer    %[2]s/   (every email the system sends)
   DynamoDB Local %[3]s   table %[4]q

@@ -30,17 +30,12 @@ func start(ctx context.Context, s settings, logw io.Writer) (*localrun.System, e
 		PublicURL: fmt.Sprintf("http://127.0.0.1:%d", s.HTTPPort),
 		Seed:      seeds, SweepInterval: s.SweepInterval,
 		// Each capability's sample data, in its own file of localrun.
-		Samples:   []localrun.Sample{localrun.SamplePastEvent, localrun.SampleFees},
+		Samples:   []localrun.Sample{localrun.SamplePastEvent, localrun.SampleFees, localrun.SampleSurvey, localrun.SamplePeople},
 		PayeeName: s.PayeeName, PayeeAddress: s.PayeeAddress, PayeeTaxID: s.PayeeTaxID, PaymentInstructions: s.PaymentInstructions,
 		Log:      log,
 		LogLevel: s.LogLevel,
 	})
 	if err != nil {
-		return nil, err
-	}
-	// A past event with check-ins and its open evaluation survey.
-	if err := localrun.SeedPastEvent(ctx, sys, s.TokenSecret, time.Now(), log); err != nil {
-		sys.Stop()
 		return nil, err
 	}
 	return sys, nil

@@ -106,6 +106,14 @@ var noticeLabels = map[convening.NoticeKind]string{
 	convening.NoticeInvitationDeclined: "Invitation declined",
 	convening.NoticeStatementWithdrawn: "Statement withdrawn",
 
+	convening.NoticeMemberRegistered:        "On the team (to the member)",
+	convening.NoticeMemberCancelled:         "No longer on the team (to the member)",
+	convening.NoticeMemberCantAttend:        "A member can't attend",
+	convening.NoticeMemberCanAttend:         "A member can attend after all",
+	convening.NoticeStatementMemberDeclined: "A member declined",
+	convening.NoticeStatementComplete:       "Every member confirmed",
+	convening.NoticeLinks:                   "Their links, as asked (to a person)",
+
 	convening.NoticeInvoice:          "Invoice (to accounts payable)",
 	convening.NoticeCreditNote:       "Credit note (to accounts payable)",
 	convening.NoticePaymentReminder:  "Payment reminder (to accounts payable)",

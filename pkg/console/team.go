@@ -70,6 +70,18 @@ func (v teamView) CheckedIn() int {
 	return n
 }
 
+// CantAttend counts the members who said, by their own link, that they
+// cannot attend: seats the contact may give to a substitute or release.
+func (v teamView) CantAttend() int {
+	n := 0
+	for _, m := range v.Reg.Members {
+		if m.CantAttendAt != nil {
+			n++
+		}
+	}
+	return n
+}
+
 // team is a team's page.
 func (h *Handler) team(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
 	ctx := r.Context()

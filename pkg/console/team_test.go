@@ -43,7 +43,7 @@ func TestTeamPage(t *testing.T) {
 		t.Fatalf("%d", r.status)
 	}
 	r.has(t, "District 2 Unified", "Waiting list number 1 on the waiting list", "Contact 2, contact2@district2.org",
-		"Member 2-0 m0@district2.org Superintendent no", "Waiting-list place Failed", "Cause: bounced (Permanent/General)",
+		"Member 2-0 m0@district2.org Superintendent expected no", "Waiting-list place Failed", "Cause: bounced (Permanent/General)",
 		"The team Joined the waiting list", "Register now, out of turn", "only 2 are left: it cannot be registered now",
 		"Move on the waiting list", "Cancel this registration")
 	r = s.c.get("/staff/registrations/" + s.third.ID)
@@ -55,6 +55,30 @@ func TestTeamPage(t *testing.T) {
 	if r := s.c.get("/staff/registrations/NOPE"); r.status != 404 || !strings.Contains(text(r.body), "no registration has that id") {
 		t.Errorf("an unknown registration: %d", r.status)
 	}
+}
+
+// TestTeamPageShowsWhoCantAttend: a member who said, by their own link,
+// that they can't attend is marked on the team's page, with when, and
+// counted by the seats; saying they can after all clears it.
+func TestTeamPageShowsWhoCantAttend(t *testing.T) {
+	s := newTeamScene(t)
+	ctx := context.Background()
+	m := s.first.Members[2]
+	token := s.f.svc.AttendeeToken(s.first.ID, m.ID)
+	if _, err := s.f.svc.SetAttendance(ctx, s.first.ID, m.ID, token, true); err != nil {
+		t.Fatal(err)
+	}
+	r := s.c.get("/staff/registrations/" + s.first.ID)
+	r.has(t, "Seats 4; 0 checked in; 1 member says they can't attend", "Member 1-0 m0@district1.org Superintendent expected no",
+		m.Name+" "+m.Email+" "+m.Role.Label()+" can't attend said so ")
+	if _, err := s.f.svc.SetAttendance(ctx, s.first.ID, m.ID, token, false); err != nil {
+		t.Fatal(err)
+	}
+	r = s.c.get("/staff/registrations/" + s.first.ID)
+	if page := text(r.body); strings.Contains(page, "can't attend said so") || strings.Contains(page, "say they can't attend") {
+		t.Errorf("the page still says a member can't attend:\n%s", page)
+	}
+	r.has(t, m.Name+" "+m.Email+" "+m.Role.Label()+" expected no")
 }
 
 // TestTeamActions runs each action on a team from its form: done with a

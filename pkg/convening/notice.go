@@ -355,6 +355,13 @@ func RegistrationNotice(rec NoticeRecord, r Registration, e Event, position int)
 		}
 	}
 	for _, f := range rec.Fanout {
+		if r.Individual() {
+			// One person's own registration: its contact is its only
+			// member, and the registration's email already speaks to them
+			// (with their own join link); a member's copy would be a
+			// second email naming a team.
+			break
+		}
 		ids := f.MemberIDs
 		if f.All {
 			ids = nil

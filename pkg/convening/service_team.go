@@ -15,7 +15,8 @@ var ErrEmptyTeamChange = NewError(EINVALID, ReasonEmptyChange, "The change is em
 // of its manage token, under the rules of a new registration
 // (DecideTeamChange: the team's size and required roles, a seat per added
 // member while seats are left and no team waits, nothing once the event
-// has begun); the audit log records that the team did it. Seats it
+// has begun); the audit log records that the team did it. A change of
+// members brings the team's invoices up to date, as staff's do; seats it
 // releases go to the waiting list at once. Errors: ENOTFOUND, EINVALID
 // (the team's fields, ReasonEmptyChange), ECONFLICT (ReasonNotActive,
 // ReasonNotEnoughSeats, ReasonTeamsWaiting, ReasonEventStarted,
@@ -30,6 +31,11 @@ func (s *RegistrationService) ChangeTeam(ctx context.Context, id, token string, 
 	reg, err := s.store.UpdateRegistration(ctx, id, ReadEvent, DecideTeamChange(TeamActor, s.NewID(), s.NewID(), change, "", s.Now(), s.NewID))
 	if err != nil {
 		return Registration{}, err
+	}
+	// Who is billed is the members: a new contact changes no invoice, and
+	// costs no read of the fee policy.
+	if change.Members != nil {
+		invoiceAfter(ctx, s.Basics, s.store, TeamActor, reg)
 	}
 	s.promotion.promoteAfter(ctx, reg.EventID)
 	return s.store.Registration(ctx, id)

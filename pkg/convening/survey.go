@@ -556,14 +556,14 @@ type SurveyInvitation struct {
 // nextReminder is when the reminder after the first done ones is due:
 // the next of the reminder days that falls before the survey closes.
 func nextReminder(invitedAt time.Time, days []int, done int, closesAt *time.Time) *time.Time {
-	for _, d := range days[min(done, len(days)):] {
-		at := invitedAt.Add(time.Duration(d) * 24 * time.Hour)
-		if closesAt != nil && !at.Before(*closesAt) {
-			return nil
-		}
-		return &at
+	if done < 0 || done >= len(days) {
+		return nil
 	}
-	return nil
+	at := invitedAt.Add(time.Duration(days[done]) * 24 * time.Hour)
+	if closesAt != nil && !at.Before(*closesAt) {
+		return nil
+	}
+	return &at
 }
 
 // SurveyDecision decides a change of an event's survey from the survey as

@@ -14,10 +14,10 @@ const FeesEventID = "summer-institute-2027"
 // SampleFees adds fees to the sample events, to try the receivables, a
 // team's account and the invoice emails (in the mail viewer):
 //
-//   - the past event (SamplePastEvent, made here if missing) charges $50 a
-//     person: its teams were invoiced weeks before it; one paid by check,
-//     one paid part by ACH and is now overdue, the county office's fee was
-//     waived (a foundation subsidy);
+//   - the past event (SamplePastEvent, made here if missing) charged $50 a
+//     person: four of its teams were invoiced weeks before it; one paid by
+//     check, one paid part by ACH and is now overdue, the county office's
+//     fee was waived (a foundation subsidy), one owes its invoice (overdue);
 //   - the Summer Institute charges $50 a person, net 30, a purchase order
 //     expected within a month: Fresno Unified registered with its billing
 //     details and PO and is invoiced; Sacramento City Unified registered
@@ -33,17 +33,9 @@ func SampleFees(ctx context.Context, s *System, o SystemOptions) error {
 		ss.log.WarnContext(ctx, "no payee settings: the sample fees are left out (set LMI_PAYEE_NAME, LMI_PAYEE_ADDRESS, LMI_PAYEE_TAX_ID)")
 		return nil
 	}
-	past, err := ss.events.Event(ctx, PastEventID)
+	past, err := ensurePastEvent(ctx, ss)
 	if err != nil {
-		if convening.ErrorCode(err) != convening.ENOTFOUND {
-			return err
-		}
-		if _, err := pastEvent(ctx, ss, ""); err != nil {
-			return err
-		}
-		if past, err = ss.events.Event(ctx, PastEventID); err != nil {
-			return err
-		}
+		return err
 	}
 	if p, err := ss.store.FeePolicy(ctx, PastEventID); err != nil || p != nil {
 		return err // made before
@@ -57,24 +49,40 @@ func SampleFees(ctx context.Context, s *System, o SystemOptions) error {
 	if err != nil {
 		return err
 	}
-	pos := []string{"PO-2627-00418", "4500021877", ""}
-	for i, reg := range regs {
+	// Four of the six teams gave their billing details and were invoiced.
+	billed := []struct {
+		org, po string
+		entry   *convening.EntryInput
+	}{
+		{"Salinas Union High School District", "PO-2627-00418",
+			&convening.EntryInput{Kind: convening.EntryPayment, Method: convening.MethodCheck, Reference: "104522", ReceivedOn: convening.DateIn(past.StartsAt.AddDate(0, 0, -6))}},
+		{"Monterey Peninsula Unified School District", "4500021877",
+			&convening.EntryInput{Kind: convening.EntryPayment, Method: convening.MethodACH, Reference: "091000019812345", AmountCents: 5000, ReceivedOn: convening.DateIn(past.StartsAt.AddDate(0, 0, -2))}},
+		{"Monterey County Office of Education", "",
+			&convening.EntryInput{Kind: convening.EntryWaiver, Reason: "Foundation subsidy for the host county office", ReceivedOn: convening.DateIn(past.StartsAt.AddDate(0, 0, -20))}},
+		{"North Monterey County Unified School District", "PO 27-0311", nil},
+	}
+	byOrg := map[string]convening.Registration{}
+	for _, reg := range regs {
+		byOrg[reg.Organization.Name] = reg
+	}
+	for i, bill := range billed {
+		reg, ok := byOrg[bill.org]
+		if !ok {
+			continue
+		}
 		ss.now = past.StartsAt.AddDate(0, 0, -35+i)
 		b := sampleBillTo(reg.Organization.Name, i)
-		if _, err := ss.fees.SetBilling(ctx, sampleStaff, reg.ID, convening.BillingInput{BillTo: &b, PONumber: pos[i%len(pos)]}); err != nil {
+		if _, err := ss.fees.SetBilling(ctx, sampleStaff, reg.ID, convening.BillingInput{BillTo: &b, PONumber: bill.po}); err != nil {
 			return fmt.Errorf("sample fees: billing of %s: %w", reg.Organization.Name, err)
 		}
 	}
-	entries := []convening.EntryInput{
-		{Kind: convening.EntryPayment, Method: convening.MethodCheck, Reference: "104522", ReceivedOn: convening.DateIn(past.StartsAt.AddDate(0, 0, -6))},
-		{Kind: convening.EntryPayment, Method: convening.MethodACH, Reference: "091000019812345", AmountCents: 5000, ReceivedOn: convening.DateIn(past.StartsAt.AddDate(0, 0, -2))},
-		{Kind: convening.EntryWaiver, Reason: "Foundation subsidy for the host county office", ReceivedOn: convening.DateIn(past.StartsAt.AddDate(0, 0, -20))},
-	}
-	for i, reg := range regs {
-		if i >= len(entries) {
-			break
+	for _, bill := range billed {
+		reg, ok := byOrg[bill.org]
+		if !ok || bill.entry == nil {
+			continue
 		}
-		in := entries[i]
+		in := *bill.entry
 		a, err := ss.store.Account(ctx, reg.ID)
 		if err != nil {
 			return err
@@ -99,7 +107,7 @@ func SampleFees(ctx context.Context, s *System, o SystemOptions) error {
 	if _, err := ss.fees.SetFeePolicy(ctx, sampleStaff, FeesEventID, inst, "sample data"); err != nil {
 		return fmt.Errorf("sample fees: %w", err)
 	}
-	fresno, token, _, err := ss.regs.Register(ctx, FeesEventID, sampleTeam("Fresno Unified School District", "Fresno", "fresnounified", 5), nil)
+	fresno, token, _, err := ss.regs.Register(ctx, FeesEventID, withInstituteAnswers(sampleTeam("Fresno Unified School District", "Fresno", "fresnounified", 5), "The evening before"), nil)
 	if err != nil {
 		return fmt.Errorf("sample fees: register: %w", err)
 	}
@@ -107,7 +115,7 @@ func SampleFees(ctx context.Context, s *System, o SystemOptions) error {
 	if _, err := ss.billing.SetBilling(ctx, fresno.ID, token, convening.BillingInput{BillTo: &b, PONumber: "PO-2627-01022"}); err != nil {
 		return fmt.Errorf("sample fees: billing: %w", err)
 	}
-	if _, _, _, err := ss.regs.Register(ctx, FeesEventID, sampleTeam("Sacramento City Unified School District", "Sacramento", "scusd", 4), nil); err != nil {
+	if _, _, _, err := ss.regs.Register(ctx, FeesEventID, withInstituteAnswers(sampleTeam("Sacramento City Unified School District", "Sacramento", "scusd", 4), "The morning of the first day"), nil); err != nil {
 		return fmt.Errorf("sample fees: register: %w", err)
 	}
 	ss.log.InfoContext(ctx, "sample fees added", "manage", "/manage/"+fresno.ID+"?token="+token)

@@ -9,80 +9,103 @@ import (
 	"github.com/calmi/convenings/pkg/convening"
 )
 
-// PastEventID is the sample event that is over, with its teams checked in
-// (the evaluation survey and the fees' aging need one).
+// PastEventID is the sample event that is over: the Monterey County
+// network's fall convening, with its teams checked in at the door, its
+// evaluation survey open (SampleSurvey) and its teams invoiced
+// (SampleFees), so that one past event shows all three.
 const PastEventID = "monterey-network-fall"
 
-// SamplePastEvent adds an event that ended ten days ago, with three teams
-// registered weeks before it and checked in at the door (all but one
-// member), made with the services on a clock set back in time, as staff
-// and teams would have made it then.
+// SamplePastEvent adds the event that ended ten days ago, with six teams
+// of the Monterey County network registered weeks before it and checked
+// in at the door (22 of their 24 members), made with the services on a
+// clock set back in time, as staff and teams would have made it then.
+// Each check-in is attendance history too (eligibility reads it).
 func SamplePastEvent(ctx context.Context, s *System, o SystemOptions) error {
 	ss, err := newSampleServices(s, o)
 	if err != nil {
 		return err
 	}
-	if _, err := ss.events.Event(ctx, PastEventID); err == nil {
-		return nil // made before
-	}
-	_, err = pastEvent(ctx, ss, "")
+	_, err = ensurePastEvent(ctx, ss)
 	return err
 }
 
-// pastEvent makes the past event, with the price per person (in dollars,
-// "" for none) set before teams registered; it returns the teams'
-// registrations.
-func pastEvent(ctx context.Context, ss *sampleServices, price string) ([]convening.Registration, error) {
+// ensurePastEvent returns the past event, made first if it is missing
+// (each sample that needs it may be the first to run).
+func ensurePastEvent(ctx context.Context, ss *sampleServices) (convening.Event, error) {
+	e, err := ss.events.Event(ctx, PastEventID)
+	if err == nil || convening.ErrorCode(err) != convening.ENOTFOUND {
+		return e, err
+	}
+	if err := pastEvent(ctx, ss); err != nil {
+		return convening.Event{}, err
+	}
+	return ss.events.Event(ctx, PastEventID)
+}
+
+// pastEvent makes the past event, its registrations and its check-ins.
+func pastEvent(ctx context.Context, ss *sampleServices) error {
 	now := time.Now().UTC()
 	ends := time.Date(now.Year(), now.Month(), now.Day(), 23, 0, 0, 0, time.UTC).AddDate(0, 0, -10) // 3 or 4 PM Pacific
 	starts := ends.Add(-6 * time.Hour)
 	ss.now = starts.AddDate(0, 0, -45)
+	defer func() { ss.now = time.Now().UTC() }()
 	e, err := ss.events.CreateEvent(ctx, sampleStaff, convening.Event{ID: PastEventID, Title: "Monterey County Network Convening (fall)",
-		Kind: convening.KindConvening, Description: "The network's fall convening of its member districts, hosted by the county office.",
+		Kind: convening.KindConvening, Description: "The Monterey County network's fall convening of its member districts, hosted by the county office (a past event: its evaluation survey is open).",
 		StartsAt: starts, EndsAt: ends, Venue: "Monterey County Office of Education, 901 Blanco Circle, Salinas",
 		Capacity: 40, MaxTeamSize: 6, RegistrationOpensAt: ss.now, RegistrationClosesAt: starts.AddDate(0, 0, -2)})
 	if err != nil {
-		return nil, fmt.Errorf("sample past event: %w", err)
+		return fmt.Errorf("sample past event: %w", err)
 	}
-	if price != "" {
-		p, err := convening.ParseMoney("price", price)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := ss.fees.SetFeePolicy(ctx, sampleStaff, e.ID, convening.FeePolicy{PriceCents: p, Terms: convening.DueNet30}, "sample data"); err != nil {
-			return nil, fmt.Errorf("sample past event's fee: %w", err)
-		}
-	}
-	teams := []convening.Team{
-		sampleTeam("Salinas Union High School District", "Monterey", "salinasuhsd", 4),
-		sampleTeam("Monterey Peninsula Unified School District", "Monterey", "mpusd", 3),
-		sampleTeam("Monterey County Office of Education", "Monterey", "montereycoe", 3),
-	}
-	teams[2].Organization.Type = convening.OrgCountyOffice
-	var regs []convening.Registration
-	for i, t := range teams {
+	absent := map[string]bool{"Jordan Kim": true, "Priya Natarajan": true}
+	for i, t := range pastTeams() {
 		ss.now = starts.AddDate(0, 0, -30+i*3)
 		reg, _, _, err := ss.regs.Register(ctx, e.ID, t, nil)
 		if err != nil {
-			return nil, fmt.Errorf("sample past event: register %s: %w", t.Organization.Name, err)
+			return fmt.Errorf("sample past event: register %s: %w", t.Organization.Name, err)
 		}
-		regs = append(regs, reg)
-	}
-	// At the door: everyone but the last member of the last team.
-	ss.now = starts.Add(-20 * time.Minute)
-	for i, reg := range regs {
-		for j, m := range reg.Members {
-			if i == len(regs)-1 && j == len(reg.Members)-1 {
+		// At the door, in the order teams arrive.
+		ss.now = starts.Add(time.Duration(-30+i*4) * time.Minute)
+		for _, m := range reg.Members {
+			if absent[m.Name] {
 				continue
 			}
 			ss.now = ss.now.Add(40 * time.Second)
 			if _, err := ss.staff.CheckIn(ctx, sampleStaff, reg.ID, m.ID, false); err != nil {
-				return nil, fmt.Errorf("sample past event: check in: %w", err)
+				return fmt.Errorf("sample past event: check in: %w", err)
 			}
 		}
 	}
-	ss.now = time.Now().UTC()
-	return regs, nil
+	return nil
+}
+
+// pastTeams are the past event's six teams of the Monterey County
+// network, each its four core roles.
+func pastTeams() []convening.Team {
+	orgs := []struct {
+		name, domain string
+		typ          convening.OrganizationType
+		people       [4]string
+	}{
+		{"Salinas Union High School District", "salinasuhsd.example.org", convening.OrgDistrict, [4]string{"Elena Ruiz", "Marcus Bell", "Teresa Vang", "Daniel Ochoa"}},
+		{"Monterey Peninsula Unified School District", "mpusd.example.org", convening.OrgDistrict, [4]string{"Karen Liu", "Jordan Kim", "Sofia Mendez", "Robert Hale"}},
+		{"North Monterey County Unified School District", "nmcusd.example.org", convening.OrgDistrict, [4]string{"Angela Torres", "Michael Grant", "Lupe Herrera", "Steven Park"}},
+		{"Alisal Union School District", "alisal.example.org", convening.OrgDistrict, [4]string{"Priya Natarajan", "James Okafor", "Rosa Delgado", "Thomas Reed"}},
+		{"Monterey County Office of Education", "montereycoe.example.org", convening.OrgCountyOffice, [4]string{"Linda Chavez", "Paul Nguyen", "Maria Santos", "Gregory Wells"}},
+		{"Soledad Unified School District", "soledadusd.example.org", convening.OrgDistrict, [4]string{"Carmen Flores", "David Lee", "Irene Castillo", "Victor Ramos"}},
+	}
+	var out []convening.Team
+	for _, o := range orgs {
+		t := convening.Team{Organization: convening.Organization{Name: o.name, Type: o.typ, County: "Monterey"}}
+		for i, name := range o.people {
+			email := sampleLocal(name) + "@" + o.domain
+			t.Members = append(t.Members, convening.Member{Name: name, Email: email, Role: convening.CoreRoles[i]})
+			if i == 0 {
+				t.Contact = convening.Contact{Name: name, Email: email}
+			}
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 // sampleTeam is a team of the four core roles (and more) from an

@@ -8,6 +8,7 @@ import (
 	htmltemplate "html/template"
 	netmail "net/mail"
 	"net/url"
+	"slices"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -285,6 +286,20 @@ var kinds = map[convening.NoticeKind]kindSpec{
 	convening.NoticeAnnouncement:            {audience: announcementRecipient, template: "announcement"},
 	convening.NoticeReminder:                {audience: announcementRecipient, template: "reminder"},
 	convening.NoticeAnnouncementTest:        {audience: staffTest, template: "announcement_test"},
+}
+
+// Kinds returns every kind of notice an email is rendered for, sorted:
+// what pages that name emails must have words for.
+func Kinds() []convening.NoticeKind {
+	out := make([]convening.NoticeKind, 0, len(kinds)+len(billingKinds))
+	for k := range kinds {
+		out = append(out, k)
+	}
+	for k := range billingKinds {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // view is what the templates show; every user-supplied string in it has

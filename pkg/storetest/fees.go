@@ -25,6 +25,7 @@ var feeTests = []struct {
 	fn   func(t *testing.T, e *env)
 }{
 	{"FeesInvoiceFollowsTheTeam", testFeesInvoiceFollowsTheTeam},
+	{"FeesTeamsOwnChangeReinvoices", testFeesTeamsOwnChangeReinvoices},
 	{"FeesPaymentsAndWaivers", testFeesPaymentsAndWaivers},
 	{"FeesBadInputChangesNothing", testFeesBadInputChangesNothing},
 	{"FeesRacePayments", testFeesRacePayments},
@@ -215,6 +216,65 @@ func testFeesInvoiceFollowsTheTeam(t *testing.T, e *env) {
 	}
 	if _, err := e.svc.ResendNotice(ctx, staff, recs[0].ID, ""); convening.ErrorCode(err) != convening.EINVALID {
 		t.Errorf("resent without a reason: %v", err)
+	}
+}
+
+// testFeesTeamsOwnChangeReinvoices: a team that adds a member itself
+// (ChangeTeam, with its manage link) is invoiced for the member like a
+// change by staff: the open invoice credited, a new one issued to
+// accounts payable for everyone; a change of contact alone issues nothing.
+func testFeesTeamsOwnChangeReinvoices(t *testing.T, e *env) {
+	ctx := context.Background()
+	now := time.Now()
+	e.svc.Clock = func() time.Time { return now }
+	fy := convening.FiscalYear(now)
+	e.feeEvent(t, "paid", 20, fifty)
+	reg, token, _, err := e.svc.Register(ctx, "paid", Team(1, 3), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := BillTo(1)
+	if _, err := e.svc.Billing.SetBilling(ctx, reg.ID, token, convening.BillingInput{BillTo: &b, PONumber: "PO-1"}); err != nil {
+		t.Fatal(err)
+	}
+	members := append(slices.Clone(reg.Members), convening.Member{Name: "Ana Ruiz", Email: "ana@district1.org", Role: convening.RolePrincipal})
+	if _, err := e.svc.ChangeTeam(ctx, reg.ID, token, convening.TeamChange{Members: &members}); err != nil {
+		t.Fatal(err)
+	}
+	v := e.account(t, reg.ID)
+	want := []string{"invoice " + convening.InvoiceNumber(fy, 1) + " $150.00", "credit_note " + convening.InvoiceNumber(fy, 2) + " $150.00",
+		"invoice " + convening.InvoiceNumber(fy, 3) + " $200.00"}
+	if got := numbers(v.Documents); !slices.Equal(got, want) {
+		t.Fatalf("documents after the team added a member: %v, want %v", got, want)
+	}
+	if open := v.Account.Open; open == nil || len(open.Lines) != 4 || open.Lines[3].Name != "Ana Ruiz" || open.PONumber != "PO-1" ||
+		v.Account.BilledCents != 20000 {
+		t.Errorf("the new invoice: %+v", v.Account)
+	}
+	if sent := e.apNotices(t, reg.ID); len(sent) != 3 || !strings.HasPrefix(sent[2], "invoice "+convening.InvoiceNumber(fy, 3)) ||
+		!strings.HasSuffix(sent[2], " to ap@district1.org") {
+		t.Errorf("notices to accounts payable: %v", sent)
+	}
+	records, _, err := e.svc.Audit(ctx, convening.AuditQuery{Subject: reg.ID, Limit: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	issued := 0
+	for _, r := range records {
+		if r.Kind == convening.AuditInvoiced && r.Actor == convening.TeamActor {
+			issued++
+		}
+	}
+	if issued == 0 {
+		t.Errorf("no invoice issued in the team's name in the audit log: %+v", records)
+	}
+	// A new contact alone: nothing billed again.
+	c := convening.Contact{Name: "New Contact", Email: "new@district1.org"}
+	if _, err := e.svc.ChangeTeam(ctx, reg.ID, token, convening.TeamChange{Contact: &c}); err != nil {
+		t.Fatal(err)
+	}
+	if got := numbers(e.account(t, reg.ID).Documents); len(got) != 3 {
+		t.Errorf("a change of contact issued documents: %v", got)
 	}
 }
 

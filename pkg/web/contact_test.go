@@ -28,7 +28,8 @@ func newContactSite(t *testing.T, contact convening.ProgramContact) *site {
 	pages := web.Services{EventService: convening.NewEventService(b, store), RegistrationService: convening.NewRegistrationService(b, store, tokens),
 		StatementService: convening.NewStatementService(b, store, tokens), LinksService: convening.NewLinksService(b, store),
 		BillingService: convening.NewBillingService(b, store, tokens, storetest.Payee), SurveyAnswerService: convening.NewSurveyAnswerService(b, store, tokens),
-		DuplicateService: convening.NewDuplicateService(b, store)}
+		DuplicateService: convening.NewDuplicateService(b, store), EligibilityService: convening.NewEligibilityService(b, store),
+		JoinService: convening.NewJoinService(b, store, tokens), HistoryService: convening.NewHistoryService(b, store)}
 	h, err := web.New(pages, web.Options{CSRFKey: []byte(strings.Repeat("c", 32)), Log: log, Contact: contact})
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +74,9 @@ func TestNotFoundOffersTheLinksAgain(t *testing.T) {
 		"/manage/01NOSUCHREGISTRATION?token=" + token,  // another registration's
 		"/statements/01NOSUCHSTATEMENT?token=" + token, // not a statement
 		"/statements/01NOSUCH/members/01NOSUCH?token=x",
+		"/registrations/" + reg.ID + "/members/" + reg.Members[0].ID + "?token=" + token, // the team's token, not the member's
+		"/invoices/01NOSUCHINVOICE?token=" + token,
+		"/surveys/cv/01NOSUCHPERSON?token=" + token,
 	} {
 		p := s.get(path)
 		if p.status != 404 {

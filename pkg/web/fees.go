@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -458,15 +457,6 @@ func (h *Handler) invoiceW9(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return download(w, doc.Filename, doc.Data)
-}
-
-// feeSentence says what a team of n owes, for the confirmation: "$150.00
-// (3 people at $50.00)".
-func feeSentence(p *convening.FeePolicy, n int) string {
-	if !p.Charges() {
-		return ""
-	}
-	return fmt.Sprintf("%s (%s at %s)", (p.PriceCents * convening.Cents(n)).String(), convening.Plural(n, "person", "people"), p.PriceCents)
 }
 
 // joinInvalid joins the field errors of two validations (the team's and

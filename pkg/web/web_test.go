@@ -307,9 +307,9 @@ func TestFullEventSaysWaitingList(t *testing.T) {
 	p := s.get("/events/small")
 	p.has(t, "This event is full.", "at about number 2", "Full — waiting list open")
 	p = s.browser().register("small", teamForm(3, 2))
-	// Registering tells no place (one transaction cannot return it); the
-	// team's page does.
-	p.has(t, "Your team is on the waiting list", "behind every team that was there before it", "Your place in line is on your team's page")
+	// The form redirects to the confirmation, which reads the registration:
+	// its place is known there (registering itself tells none).
+	p.has(t, "Your team is on the waiting list", "You are number <strong>2</strong> on the waiting list")
 	s.browser().get(p.manageLink(t)).has(t, "On the waiting list: number 2.")
 }
 
@@ -482,7 +482,7 @@ func TestCancelWithConfirmationPromotes(t *testing.T) {
 	a.has(t, "Your team is registered", "has 4 seats at Convening cv", "https://"+host+"/manage/")
 	bBrowser := s.browser()
 	b := bBrowser.register("cv", teamForm(2, 3))
-	b.has(t, "Your team is on the waiting list", "Your place in line is on your team's page")
+	b.has(t, "Your team is on the waiting list", "You are number <strong>1</strong> on the waiting list")
 
 	aLink, bLink := a.manageLink(t), b.manageLink(t)
 	m := s.get(aLink)

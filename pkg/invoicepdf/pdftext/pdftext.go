@@ -13,12 +13,16 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"golang.org/x/text/encoding/charmap"
 )
 
-var streamRE = regexp.MustCompile(`(?s)<<(.*?)>>\s*stream\r?\n`)
+var (
+	streamRE = regexp.MustCompile(`(?s)<<(.*?)>>\s*stream\r?\n`)
+	lengthRE = regexp.MustCompile(`/Length (\d+)\b`)
+)
 
 // Text returns the text the PDF's content streams show: each string of a
 // text object (BT ... ET) on a line of its own.
@@ -39,7 +43,16 @@ func Text(pdf []byte) (string, error) {
 		if end < 0 {
 			return "", errors.New("pdftext: a stream has no end")
 		}
-		data := bytes.TrimRight(body[:end], "\r\n")
+		// The dictionary's /Length says where the data ends: trimming line
+		// ends instead would cut compressed data whose last byte is one.
+		data := body[:end]
+		if m := lengthRE.FindStringSubmatch(dict); m != nil {
+			if n, err := strconv.Atoi(m[1]); err == nil && n <= end {
+				data = body[:n]
+			}
+		} else {
+			data = bytes.TrimSuffix(bytes.TrimSuffix(data, []byte("\n")), []byte("\r"))
+		}
 		rest = body[end:]
 		if strings.Contains(dict, "/FlateDecode") {
 			r, err := zlib.NewReader(bytes.NewReader(data))

@@ -24,8 +24,9 @@ import (
 func TestMain(m *testing.M) { os.Exit(localaws.RunTests(m)) }
 
 // hold is long enough that a request sent while a transaction is in
-// flight certainly arrives before its hold ends, even on a loaded machine.
-const hold = time.Second
+// flight certainly arrives before its hold ends, even on a loaded machine
+// (one second was not, with a load of ten on two cores).
+const hold = 3 * time.Second
 
 // lab is a table on DynamoDB Local behind a proxy, with a client through
 // the proxy (as the functions would be built) and one straight to
