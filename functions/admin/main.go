@@ -21,7 +21,7 @@ func main() {
 	lambda.Start(frontdoor.Lambda(httpapi.Admin(convening.NewEventService(b, store), convening.NewStaffService(b, store), convening.NewReviewService(b, store),
 		convening.NewNoticeService(b, store), convening.NewOrganizationService(b, store), convening.NewPrivacyService(b, store),
 		convening.NewFeeService(b, store, convening.PayeeFrom(c.PayeeName, c.PayeeAddress, c.PayeeTaxID, c.PaymentInstructions)),
-		convening.NewSurveyService(b, store, convening.CheckIns{Store: store}),
+		convening.NewSurveyService(b, store, convening.ByFormat{InPerson: convening.CheckIns{Store: store}, Online: convening.OnlineAttendees{Store: store}}),
 		convening.NewAnnouncementService(b, store), httpapi.NewPeople(b, store), logger)))
 }
 

@@ -29,7 +29,7 @@ func main() {
 		ReviewService: convening.NewReviewService(b, store), NoticeService: convening.NewNoticeService(b, store),
 		OrganizationService: convening.NewOrganizationService(b, store), PrivacyService: convening.NewPrivacyService(b, store),
 		FeeService:          convening.NewFeeService(b, store, convening.PayeeFrom(c.PayeeName, c.PayeeAddress, c.PayeeTaxID, c.PaymentInstructions)),
-		SurveyService:       convening.NewSurveyService(b, store, convening.CheckIns{Store: store}),
+		SurveyService:       convening.NewSurveyService(b, store, convening.ByFormat{InPerson: convening.CheckIns{Store: store}, Online: convening.OnlineAttendees{Store: store}}),
 		DuplicateService:    convening.NewDuplicateService(b, store),
 		AnnouncementService: convening.NewAnnouncementService(b, store),
 		EligibilityService:  convening.NewEligibilityService(b, store), AttendanceService: convening.NewAttendanceService(b, store),

@@ -19,7 +19,7 @@ func main() {
 	store := dynamostore.Open(cfg, c.Table, logger)
 	b := convening.NewBasics(logger)
 	lambda.Start((&promoter.Handler{Promotion: convening.NewPromotionService(b, store), Holds: convening.NewHoldService(b, store),
-		Surveys: convening.NewSurveyService(b, store, convening.CheckIns{Store: store}), Log: logger}).Invoke)
+		Surveys: convening.NewSurveyService(b, store, convening.ByFormat{InPerson: convening.CheckIns{Store: store}, Online: convening.OnlineAttendees{Store: store}}), Log: logger}).Invoke)
 }
 
 func must[T any](v T, err error) T {

@@ -33,9 +33,11 @@ type AnnouncementContent struct {
 func AnnouncementNotice(rec NoticeRecord, a Announcement, r Registration, e Event, reminder *Reminder) Notice {
 	n := Notice{ID: rec.ID, Kind: rec.Kind, SubjectID: r.ID, To: r.Contact, Organization: r.Organization,
 		Members: r.Members, Seats: r.Seats, Status: r.Status, Event: e.Summary(), CreatedAt: rec.CreatedAt,
-		MemberID: rec.MemberID}
+		MemberID: rec.MemberID, Individual: r.Individual()}
+	// An individual is their registration's one member: reached as a
+	// member, they still hold its manage link.
 	n.Announcement = &AnnouncementContent{ID: a.ID, Subject: a.Subject, Text: a.Text, Audience: a.Audience,
-		Reminder: a.ReminderID != "", Member: rec.MemberID != ""}
+		Reminder: a.ReminderID != "", Member: rec.MemberID != "" && !r.Individual()}
 	if reminder != nil {
 		n.Announcement.HoursBefore = reminder.HoursBefore
 	}

@@ -204,6 +204,12 @@ func (u EventUpdate) Decide(old Event, waiting []WaitlistEntry) (Event, AuditRec
 		return Event{}, AuditRecord{}, err
 	}
 	e.UpdatedAt = u.Now
+	if e.Online && !old.Online && u.Change.Reminders == nil && len(e.Reminders) == 0 {
+		// An event made online gets the online reminders, as one created
+		// online does; ids derived from the change's own (unique) audit id.
+		id := func(part string) string { return strings.ToLower(derivedID("reminder", u.EventID, u.AuditID, part)) }
+		e.Reminders = keepReminderTimes(nil, DefaultOnlineReminders(id("24h"), id("1h")), u.Now)
+	}
 	if u.Change.Reminders != nil {
 		e.Reminders = keepReminderTimes(old.Reminders, e.Reminders, u.Now)
 	}

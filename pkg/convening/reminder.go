@@ -33,6 +33,25 @@ const (
 	MaxReminderHours = 366 * 24
 )
 
+// DefaultOnlineReminders are an online event's reminders when staff set
+// none (CreateEvent with reminders omitted; an in-person event made online
+// without any): 24 hours and 1 hour before, as issue 18 asks, to every
+// member of the registered teams and to each individual, each email with
+// the recipient's own join link (mail.Links.RegistrantJoinURL). Members
+// rather than contacts, because the link is personal: a team's contact
+// who is no member holds the team's manage page, where every member's link
+// is; for an individual the contact is the one member. Staff change or
+// remove them like any other reminder. ids are the two reminders' ids.
+func DefaultOnlineReminders(id24, id1 string) []Reminder {
+	registered := []Status{StatusRegistered}
+	return []Reminder{
+		{ID: id24, HoursBefore: 24, Audience: registered, To: ToMembers, Subject: "Your link to join tomorrow",
+			Text: "We look forward to seeing you online tomorrow. Your personal link to join is below this message: it opens shortly before the start.\n\nPlease try your audio and video before you join."},
+		{ID: id1, HoursBefore: 1, Audience: slices.Clone(registered), To: ToMembers, Subject: "Starting in an hour, your link to join",
+			Text: "We start in one hour. Join with your personal link below this message; it opens shortly before the start."},
+	}
+}
+
 // DueAt is when the reminder goes out for the event.
 func (r Reminder) DueAt(e Event) time.Time {
 	return e.StartsAt.Add(-time.Duration(r.HoursBefore) * time.Hour)

@@ -71,6 +71,11 @@ func (s *EventService) CreateEvent(ctx context.Context, actor Actor, e Event) (E
 	}
 	e = e.WithAdmissionDefaults()
 	e.Questions = NormalizeQuestions(e.Questions)
+	if e.Online && e.Reminders == nil {
+		// Reminders omitted (not an empty list): an online event's are
+		// the join link 24 hours and 1 hour before.
+		e.Reminders = DefaultOnlineReminders(strings.ToLower(s.NewID()), strings.ToLower(s.NewID()))
+	}
 	e.Reminders = keepReminderTimes(nil, s.withReminderIDs(normalizeReminders(e.Reminders)), now)
 	e.StartsAt, e.EndsAt = e.StartsAt.UTC(), e.EndsAt.UTC()
 	e.RegistrationOpensAt, e.RegistrationClosesAt = e.RegistrationOpensAt.UTC(), e.RegistrationClosesAt.UTC()

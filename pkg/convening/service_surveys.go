@@ -38,8 +38,9 @@ type SurveyStorage interface {
 }
 
 // NewSurveyService returns staff's surveys over store, sent to the people
-// attendance names (which must not be nil: CheckIns{store} reads the
-// check-ins).
+// attendance names (which must not be nil: ByFormat{InPerson:
+// CheckIns{store}, Online: OnlineAttendees{store}} reads the check-ins, or
+// an online event's attendance).
 func NewSurveyService(b Basics, store SurveyStorage, attendance Attendance) *SurveyService {
 	if attendance == nil {
 		panic("convening: a survey service needs the attendance")

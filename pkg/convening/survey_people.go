@@ -9,8 +9,8 @@ import (
 // links, and the emails they are sent.
 
 // Attendance says who came to an event: the people its survey is sent to.
-// Today the check-ins at the door say it (CheckIns); an online event's
-// attendance comes from elsewhere (see ByFormat).
+// The check-ins at the door say it (CheckIns); an online event's
+// attendance is who attended the meeting (OnlineAttendees; see ByFormat).
 type Attendance interface {
 	// Attendees returns the people who came to e, each once, with an
 	// address to write to.
@@ -41,6 +41,58 @@ func (c CheckIns) Attendees(ctx context.Context, e Event) ([]SurveyAttendee, err
 	for _, r := range regs {
 		for _, m := range r.Members {
 			if m.CheckedInAt == nil || m.Email == "" || m.ID == "" {
+				continue
+			}
+			out = append(out, SurveyAttendee{RegistrationID: r.ID, MemberID: m.ID, Name: m.Name, Email: m.Email, Role: m.Role,
+				Organization: r.Organization})
+		}
+	}
+	return out, nil
+}
+
+// OnlineAttendanceReads is what an online event's attendance needs: the
+// roster and the attendance records of its participant report.
+type OnlineAttendanceReads interface {
+	RosterReads
+	// EventOnlineAttendance: see OnlineAttendanceStore.
+	EventOnlineAttendance(ctx context.Context, eventID string) ([]OnlineAttendance, []Unmatched, error)
+}
+
+// OnlineAttendees is an online event's attendance: the members of
+// registered registrations (teams' and individuals') whose record says
+// they attended, from the participant report's minutes against the
+// event's threshold or from staff's override (OnlineAttendance.Attended),
+// as the event's attendance page counts them. A member with no record
+// (no report yet, or none that named them) did not attend: staff who have
+// no report mark people attended by override.
+type OnlineAttendees struct {
+	Store OnlineAttendanceReads
+}
+
+// Attendees returns the members who attended; an erased member (no
+// address left) is not among them.
+func (o OnlineAttendees) Attendees(ctx context.Context, e Event) ([]SurveyAttendee, error) {
+	recs, _, err := o.Store.EventOnlineAttendance(ctx, e.ID)
+	if err != nil {
+		return nil, fmt.Errorf("online attendance of %s: %w", e.ID, err)
+	}
+	attended := map[[2]string]bool{}
+	for _, r := range recs {
+		if r.Attended() {
+			attended[[2]string{r.RegistrationID, r.MemberID}] = true
+		}
+	}
+	if len(attended) == 0 {
+		return nil, nil
+	}
+	_, regs, err := allRegistrations(ctx, o.Store, e.ID, StatusRegistered)
+	if err != nil {
+		return nil, fmt.Errorf("online attendance of %s: %w", e.ID, err)
+	}
+	var out []SurveyAttendee
+	for _, r := range regs {
+		for _, m := range r.Members {
+			if !attended[[2]string{r.ID, m.ID}] || m.Email == "" || m.ID == "" {
 				continue
 			}
 			out = append(out, SurveyAttendee{RegistrationID: r.ID, MemberID: m.ID, Name: m.Name, Email: m.Email, Role: m.Role,

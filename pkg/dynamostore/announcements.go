@@ -161,14 +161,28 @@ func jsonValue(v any) jsonTagged { return jsonTagged{v} }
 
 // ActiveRegistrations returns every active registration of an event, each
 // read consistently: the organizations' claims on the event (one per
-// active registration or statement, in the event's partition) in one
-// consistent query, then the registrations they name in consistent batch
-// reads. Unlike the roster's index, nothing here trails the table.
+// active team's registration or statement, in the event's partition) and
+// the people's claims of individuals (who claim no organization) in
+// consistent queries, then the registrations they name in consistent
+// batch reads. Unlike the roster's index, nothing here trails the table.
 func (s *Store) ActiveRegistrations(ctx context.Context, eventID string) ([]convening.Registration, error) {
 	var ids []string
 	err := queryEach(ctx, s, query{op: "claims of " + eventID, consistent: true,
 		key: expression.Key(AttrPK).Equal(expression.Value(eventPrefix + eventID)).And(expression.Key(AttrSK).BeginsWith(orgPrefix))},
 		func(it orgItem) bool { ids = append(ids, it.RegistrationID); return true })
+	if err != nil {
+		return nil, err
+	}
+	err = queryEach(ctx, s, query{op: "people's claims of " + eventID, consistent: true,
+		key: expression.Key(AttrPK).Equal(expression.Value(eventPrefix + eventID)).And(expression.Key(AttrSK).BeginsWith(personClaimPrefix))},
+		func(it personClaimItem) bool {
+			// A team at an event for teams and individuals claims its
+			// members too: it is read once, from its organization's claim.
+			if it.Registrant == string(convening.RegistrantIndividual) {
+				ids = append(ids, it.RegistrationID)
+			}
+			return true
+		})
 	if err != nil {
 		return nil, err
 	}

@@ -85,7 +85,7 @@ var registry = map[string]build{
 		return frontdoor.Lambda(httpapi.Admin(convening.NewEventService(b, p.store), convening.NewStaffService(b, p.store), convening.NewReviewService(b, p.store),
 			convening.NewNoticeService(b, p.store), convening.NewOrganizationService(b, p.store), convening.NewPrivacyService(b, p.store),
 			convening.NewFeeService(b, p.store, p.payee()),
-			convening.NewSurveyService(b, p.store, convening.CheckIns{Store: p.store}),
+			convening.NewSurveyService(b, p.store, convening.ByFormat{InPerson: convening.CheckIns{Store: p.store}, Online: convening.OnlineAttendees{Store: p.store}}),
 			convening.NewAnnouncementService(b, p.store), httpapi.NewPeople(b, p.store), p.log)), nil
 	},
 	deploy.Surveys: func(ctx context.Context, p *parts) (any, error) {
@@ -124,7 +124,7 @@ var registry = map[string]build{
 			ReviewService: convening.NewReviewService(b, p.store), NoticeService: convening.NewNoticeService(b, p.store),
 			OrganizationService: convening.NewOrganizationService(b, p.store), PrivacyService: convening.NewPrivacyService(b, p.store),
 			FeeService:          convening.NewFeeService(b, p.store, p.payee()),
-			SurveyService:       convening.NewSurveyService(b, p.store, convening.CheckIns{Store: p.store}),
+			SurveyService:       convening.NewSurveyService(b, p.store, convening.ByFormat{InPerson: convening.CheckIns{Store: p.store}, Online: convening.OnlineAttendees{Store: p.store}}),
 			DuplicateService:    convening.NewDuplicateService(b, p.store),
 			AnnouncementService: convening.NewAnnouncementService(b, p.store),
 			EligibilityService:  convening.NewEligibilityService(b, p.store), AttendanceService: convening.NewAttendanceService(b, p.store),
@@ -140,7 +140,7 @@ var registry = map[string]build{
 	deploy.Promoter: func(_ context.Context, p *parts) (any, error) {
 		b := p.basics()
 		return (&promoter.Handler{Promotion: convening.NewPromotionService(b, p.store), Holds: convening.NewHoldService(b, p.store),
-			Surveys: convening.NewSurveyService(b, p.store, convening.CheckIns{Store: p.store}), Log: p.log}).Invoke, nil
+			Surveys: convening.NewSurveyService(b, p.store, convening.ByFormat{InPerson: convening.CheckIns{Store: p.store}, Online: convening.OnlineAttendees{Store: p.store}}), Log: p.log}).Invoke, nil
 	},
 	deploy.Sequencer: func(_ context.Context, p *parts) (any, error) {
 		return (&sequencer.Handler{Queue: convening.NewQueueService(p.basics(), p.store), Log: p.log}).Invoke, nil

@@ -25,7 +25,7 @@ func SampleSurvey(ctx context.Context, s *System, o SystemOptions) error {
 		return err
 	}
 	defer func() { ss.now = time.Now().UTC() }()
-	surveys := convening.NewSurveyService(ss.basics, ss.store, convening.CheckIns{Store: ss.store})
+	surveys := convening.NewSurveyService(ss.basics, ss.store, convening.ByFormat{InPerson: convening.CheckIns{Store: ss.store}, Online: convening.OnlineAttendees{Store: ss.store}})
 	if _, err := ss.store.Survey(ctx, PastEventID); err == nil {
 		return nil // made before
 	} else if convening.ErrorCode(err) != convening.ENOTFOUND {

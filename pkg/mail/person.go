@@ -3,6 +3,7 @@ package mail
 import (
 	"errors"
 	"net/mail"
+	"slices"
 	"strings"
 
 	"github.com/calmi/convenings/pkg/convening"
@@ -43,6 +44,31 @@ func (l Links) RegistrantJoinURL(e convening.Event, reg convening.Registration, 
 		}
 	}
 	return "", false, nil
+}
+
+// reminderJoin gives a reminder of an online event its recipient's own
+// join link, through RegistrantJoinURL like the confirmations: the member
+// the notice names (that member's link only, even if another member
+// shares the address), or the contact when the contact is a member (an
+// individual always is). A contact who is no member gets none: the email
+// says the members' links are on the team's private page.
+func reminderJoin(v *view, n convening.Notice, links Links) error {
+	if n.Kind != convening.NoticeReminder || !n.Event.Online || n.Status != convening.StatusRegistered {
+		return nil
+	}
+	v.OnlineSeat = true
+	members := n.Members
+	if n.MemberID != "" {
+		i := slices.IndexFunc(members, func(m convening.Member) bool { return m.ID == n.MemberID })
+		if i < 0 {
+			return nil // no longer on the team: the notice has no address either
+		}
+		members = members[i : i+1]
+	}
+	u, _, err := links.RegistrantJoinURL(convening.Event{ID: n.Event.ID, Online: true},
+		convening.Registration{ID: n.SubjectID, EventID: n.Event.ID, Status: n.Status, Team: convening.Team{Members: members}}, n.To.Email)
+	v.JoinURL = u
+	return err
 }
 
 // personTemplates are the templates of the registration kinds that speak

@@ -383,8 +383,9 @@ type view struct {
 	// Individual: one person's own registration (person.txt, person.html).
 	Individual bool
 	// JoinURL is the recipient's own link to join an online event, on the
-	// emails that confirm a seat ("" otherwise); OnlineSeat says the email
-	// confirms a seat at an online event.
+	// emails that confirm a seat and on its reminders ("" otherwise);
+	// OnlineSeat says the email confirms or reminds of a seat at an online
+	// event.
 	JoinURL    string
 	OnlineSeat bool
 	// Refusal says why a queued registration was refused (queue.go).
@@ -512,8 +513,13 @@ func Render(n convening.Notice, links Links) (Message, error) {
 	case surveyPerson:
 		v.SurveyURL, err = links.SurveyURL(n.Event.ID, n.SubjectID)
 	case announcementRecipient:
-		if n.MemberID == "" {
+		// An individual is their registration's one member and holds its
+		// manage link, however reached.
+		if n.MemberID == "" || n.Individual {
 			v.ManageURL, err = links.ManageURL(n.SubjectID)
+		}
+		if err == nil {
+			err = reminderJoin(&v, n, links)
 		}
 	}
 	if err != nil {
@@ -658,6 +664,7 @@ func announcementView(v *view, n convening.Notice, a *convening.AnnouncementCont
 	v.Message = paragraphs(a.Text)
 	v.MessageText = indented(v.Message)
 	v.ToMember, v.Test, v.Reminder = a.Member, a.Test, a.Reminder
+	v.Individual = n.Individual && !a.Test
 	if a.Test {
 		v.ContactName = oneLine(a.Greeting)
 	}

@@ -127,6 +127,7 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 	}
 	tests = append(tests, feeTests...)
 	tests = append(tests, peopleTests...)
+	tests = append(tests, onlineTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
