@@ -101,13 +101,18 @@ func newHarness(t testing.TB, clientOpts ...func(*dynamodb.Options)) *harness {
 	return h
 }
 
-// runStream wires the promoter and mailer as their mains do, sending mail
-// through the SES endpoint sesURL, and feeds them the table's stream until
-// ctx ends.
+// runStream wires every function the table's stream triggers (the
+// promoter, the mailer, the sequencer) as their mains do, sending mail
+// through the SES endpoint sesURL, and feeds them the stream until ctx
+// ends.
 func (h *harness) runStream(ctx context.Context, sesURL string) <-chan error {
 	h.t.Helper()
 	fns := map[string]lambda.Handler{}
-	for _, name := range []string{deploy.Mailer, deploy.Promoter} {
+	for _, f := range deploy.Functions {
+		if f.Stream == nil {
+			continue
+		}
+		name := f.Name
 		fn, err := localrun.NewFunction(ctx, name, h.functionConfig(sesURL))
 		if err != nil {
 			h.t.Fatal(err)

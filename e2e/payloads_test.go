@@ -56,6 +56,7 @@ var samplePayloads = []struct {
 	{"stream-notice-inserted.json", deploy.Mailer, 0},
 	{"scheduled-retention.json", deploy.Retention, 0},
 	{"scheduled-hold-sweep.json", deploy.Promoter, 0},
+	{"scheduled-sequencer-sweep.json", deploy.Sequencer, 0}, // the minute's safety net: places any line left
 	// SES's events about the emails of sentNotices (checkSESEvents).
 	{"ses-bounce-permanent.json", deploy.SESEvents, answerNone},
 	{"ses-bounce-transient.json", deploy.SESEvents, answerNone},
