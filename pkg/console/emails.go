@@ -119,6 +119,7 @@ var noticeLabels = map[convening.NoticeKind]string{
 	convening.NoticePaymentReminder:  "Payment reminder (to accounts payable)",
 	convening.NoticeSurveyInvitation: "Evaluation survey",
 	convening.NoticeSurveyReminder:   "Evaluation survey reminder",
+	convening.NoticeRefused:          "Registration refused when its turn came (queued event)",
 }
 
 func noticeLabel(k convening.NoticeKind) string {

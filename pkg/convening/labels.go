@@ -108,6 +108,20 @@ var auditKindLabels = map[AuditKind]string{
 	AuditSensitiveAnswersExpired: "Answers about health erased",
 	AuditAnnouncementSent:        "Announcement sent",
 	AuditAnnouncementReceived:    "Announcement received",
+
+	AuditEligibilityChanged:  "Who may attend changed",
+	AuditEligibilityExempted: "Admitted despite the rule",
+	AuditOnlineChanged:       "Online settings changed",
+	AuditAttendanceReport:    "Participant report uploaded",
+	AuditAttendanceOverride:  "Attendance set by staff",
+	AuditAttendanceResolved:  "Participant matched",
+	AuditRosterImported:      "Past roster imported",
+	AuditRosterRowResolved:   "Roster row decided",
+	AuditNetworkChanged:      "Network changed",
+	AuditParticipationOptOut: "Participation list opt-out",
+	AuditHistoryErased:       "History erased",
+
+	AuditRefused: "Refused when its turn came (queued event)",
 }
 
 // Label is the kind of change in words ("Joined the waiting list"); "" if
