@@ -186,7 +186,7 @@ func TestEligibilityOnTheForm(t *testing.T) {
 	if p.status != http.StatusConflict {
 		t.Fatalf("a refused team: %d\n%s", p.status, p.body)
 	}
-	p.has(t, "Not every member qualifies", "Does not qualify:")
+	p.has(t, "Not every member qualifies for this event: Member 1 and Member 2 do not.", "Does not qualify:")
 	// The institute: the whole team registers, and is offered the
 	// pre-conference for its new members.
 	ip := s.get("/events/institute")
