@@ -69,6 +69,8 @@ func TestPersonRegistersAndJoins(t *testing.T) {
 	if strings.Contains(ev.body, "Register your team") {
 		t.Error("a webinar for individuals offers the team form")
 	}
+	// Nor does it speak of teams in its facts.
+	ev.lacks(t, "Team size")
 	// Mistakes are answered next to their fields.
 	bad := personForm("", "not-an-address")
 	for k, v := range ev.formFields(t, "/events/web/individuals") {
