@@ -68,7 +68,8 @@ func TestBrowserPeople(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("person-role"), "certificated_union_president"),
 		chromedp.Click(chromedp.CSS("form.person-form button.primary")),
 		chromedp.WaitVisible(chromedp.ID("person-error-summary")))
-	b.has("Your email")
+	b.has("Your email must be an email address")
+	b.focused("person-error-summary")
 	b.checkStrict("person-form-errors")
 	b.do("fix the email",
 		chromedp.Clear(chromedp.ID("person-email")), chromedp.SendKeys(chromedp.ID("person-email"), person),
