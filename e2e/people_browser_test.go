@@ -89,8 +89,11 @@ func TestBrowserPeople(t *testing.T) {
 		t.Errorf("the registration's page shows the meeting's address")
 	}
 	welcome := b.sentTo(person, "")
-	if !strings.Contains(welcome.Text, "/join/") || strings.Contains(welcome.Text+welcome.HTML, "meet.example.org") {
-		t.Errorf("the confirmation email (%q) lacks the join link or shows the meeting:\n%s", welcome.Subject, welcome.Text)
+	if got := linkIn(t, welcome.Text, "/join/"); got != join {
+		t.Errorf("the confirmation email (%q) gives the join link %s, the page %s", welcome.Subject, got, join)
+	}
+	if strings.Contains(welcome.Text+welcome.HTML, "meet.example.org") {
+		t.Errorf("the confirmation email (%q) shows the meeting's address", welcome.Subject)
 	}
 
 	// Before the window: when it opens.
