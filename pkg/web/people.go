@@ -256,7 +256,14 @@ func (h *Handler) memberProblems(e convening.Event, form *teamForm, err error) s
 	}
 	switch convening.ErrorReason(err) {
 	case convening.ReasonNotEligible:
-		return fmt.Sprintf("Not every member qualifies for this event (%s) See the members marked below: remove them and register the others, or ask CA LMI staff.", e.Eligibility.Sentence())
+		// Name the members here too: the rows show a name only as an
+		// input's value, which the summary's readers do not hear.
+		verb := "does"
+		if len(names) > 1 {
+			verb = "do"
+		}
+		return fmt.Sprintf("Not every member qualifies for this event: %s %s not. %s See the members marked below: remove them and register the others, or ask CA LMI staff.",
+			andList(names), verb, e.Eligibility.Sentence())
 	}
 	return fmt.Sprintf("%s is registered for this event already: each person takes one seat. See the member marked below.", strings.Join(names, ", "))
 }

@@ -69,6 +69,8 @@ func TestPersonRegistersAndJoins(t *testing.T) {
 	if strings.Contains(ev.body, "Register your team") {
 		t.Error("a webinar for individuals offers the team form")
 	}
+	// Nor does it speak of teams in its facts.
+	ev.lacks(t, "Team size")
 	// Mistakes are answered next to their fields.
 	bad := personForm("", "not-an-address")
 	for k, v := range ev.formFields(t, "/events/web/individuals") {
@@ -186,7 +188,7 @@ func TestEligibilityOnTheForm(t *testing.T) {
 	if p.status != http.StatusConflict {
 		t.Fatalf("a refused team: %d\n%s", p.status, p.body)
 	}
-	p.has(t, "Not every member qualifies", "Does not qualify:")
+	p.has(t, "Not every member qualifies for this event: Member 1 and Member 2 do not.", "Does not qualify:")
 	// The institute: the whole team registers, and is offered the
 	// pre-conference for its new members.
 	ip := s.get("/events/institute")

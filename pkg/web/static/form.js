@@ -10,7 +10,8 @@
   document.documentElement.className = "js";
   // After the load, when the browser has scrolled to the form's #register
   // anchor (which would otherwise take the focus back).
-  var summary = document.getElementById("error-summary");
+  // The person form of an event for individuals has its own summary.
+  var summary = document.getElementById("error-summary") || document.getElementById("person-error-summary");
   if (summary) {
     window.addEventListener("load", function () { setTimeout(function () { summary.focus(); }, 0); });
   }
