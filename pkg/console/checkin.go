@@ -206,6 +206,12 @@ func (h *Handler) walkInForm(w http.ResponseWriter, r *http.Request, who staffau
 		return err
 	}
 	v.Team, v.Replaces = r.URL.Query().Get("registration"), r.URL.Query().Get("replaces")
+	// A substitute usually comes for the no-show's role: offer it.
+	for _, t := range v.Teams {
+		if i := slices.IndexFunc(t.Members, func(m convening.Member) bool { return m.ID == v.Replaces }); t.ID == v.Team && i >= 0 {
+			v.Role = string(t.Members[i].Role)
+		}
+	}
 	return h.render(w, r, http.StatusOK, "walk-in", "Add a walk-in: "+v.Event.Title, &who, v)
 }
 

@@ -143,7 +143,7 @@ func TestWalkInForNoShow(t *testing.T) {
 		t.Error("a member who came is offered for replacement")
 	}
 	r = c.get(strings.ReplaceAll(link, "&amp;", "&"))
-	r.hasHTML(t, `<option value="`+noShow.ID+`" selected>`, `<optgroup label="District 1 Unified">`)
+	r.hasHTML(t, `<option value="`+noShow.ID+`" selected>`, `<optgroup label="District 1 Unified">`, `<option value="`+string(noShow.Role)+`" selected>`)
 	r.has(t, "If the event is full and nobody of the team is missing, do not add the person: ask staff")
 
 	form := func(reg convening.Registration, replaces, name, email string) url.Values {
