@@ -315,6 +315,16 @@ func TestBrowserConsole(t *testing.T) {
 	b.submitForm("main form")
 	b.has("Team is required", "Reason is required")
 	b.check("staff-walk-in-errors")
+	// Someone comes in place of a member who has not: from the list.
+	b.open(event + "/check-in")
+	b.clickThrough(`.people li:first-child a.instead`)
+	b.do("the walk-in", chromedp.SendKeys(chromedp.ID("member-name"), "Gloria Vang"),
+		chromedp.SendKeys(chromedp.ID("member-email"), "gvang@"+b.run+".example.org"),
+		chromedp.SendKeys(chromedp.ID("reason"), "Came in place of a colleague"))
+	b.check("staff-walk-in-for-no-show")
+	b.submitForm("main form")
+	b.has("Gloria Vang is checked in for", "who leaves the team", "1 of 7 checked in")
+	b.check("staff-walk-in-done")
 
 	// The other pages and states.
 	b.open("/staff/failed-emails")

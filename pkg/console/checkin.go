@@ -157,19 +157,33 @@ func (h *Handler) checkIn(w http.ResponseWriter, r *http.Request, who staffauth.
 	return h.redirectWith(w, r, back, f)
 }
 
-// walkInView is the form that adds a member to a registered team at the
-// door, seats permitting.
+// walkInView is the form that adds a walk-in to a registered team at the
+// door: in the place of a member of the team who has not come (a no-show:
+// the seat stays the team's, so it works at a full event), or in a seat of
+// their own, seats permitting.
 type walkInView struct {
 	formErrors
-	Event                           convening.Event
-	Teams                           []convening.Registration
-	Team, Name, Email, Role, Reason string
-	Roles                           []convening.Role
+	Event                                     convening.Event
+	Teams                                     []convening.Registration
+	Team, Replaces, Name, Email, Role, Reason string
+	Roles                                     []convening.Role
 }
 
 // Full reports whether a team is at the event's team size limit.
 func (v walkInView) Full(reg convening.Registration) bool {
 	return len(reg.Members) >= v.Event.MaxTeamSize
+}
+
+// NoShows are the members of a team who have not checked in: those a
+// walk-in may replace.
+func (v walkInView) NoShows(reg convening.Registration) []convening.Member {
+	var out []convening.Member
+	for _, m := range reg.Members {
+		if m.CheckedInAt == nil {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func (h *Handler) walkInView(ctx context.Context, eventID string) (walkInView, error) {
@@ -183,19 +197,27 @@ func (h *Handler) walkInView(ctx context.Context, eventID string) (walkInView, e
 	return walkInView{Event: e, Teams: regs, Roles: convening.Roles}, nil
 }
 
-// walkInForm is the walk-in form.
+// walkInForm is the walk-in form; ?registration= and ?replaces= (a
+// member's id, from the check-in list) choose the team and the no-show.
 func (h *Handler) walkInForm(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
 	ctx := r.Context()
 	v, err := h.walkInView(ctx, r.PathValue("eventId"))
 	if err != nil {
 		return err
 	}
-	v.Team = r.URL.Query().Get("registration")
+	v.Team, v.Replaces = r.URL.Query().Get("registration"), r.URL.Query().Get("replaces")
+	// A substitute usually comes for the no-show's role: offer it.
+	for _, t := range v.Teams {
+		if i := slices.IndexFunc(t.Members, func(m convening.Member) bool { return m.ID == v.Replaces }); t.ID == v.Team && i >= 0 {
+			v.Role = string(t.Members[i].Role)
+		}
+	}
 	return h.render(w, r, http.StatusOK, "walk-in", "Add a walk-in: "+v.Event.Title, &who, v)
 }
 
-// addWalkIn adds the member to the team and checks them in; the team is
-// emailed its new roster.
+// addWalkIn adds the walk-in to the team, in a no-show's place or a seat
+// of their own, and checks them in; the team's contact is emailed the new
+// roster.
 func (h *Handler) addWalkIn(w http.ResponseWriter, r *http.Request, who staffauth.Staff) error {
 	ctx := r.Context()
 	form, err := formValues(r)
@@ -207,39 +229,70 @@ func (h *Handler) addWalkIn(w http.ResponseWriter, r *http.Request, who staffaut
 	if err != nil {
 		return err
 	}
-	v.Team, v.Name, v.Email, v.Role, v.Reason = form.Get("registration"), form.Get("member_name"), form.Get("member_email"),
-		form.Get("member_role"), form.Get("reason")
+	v.Team, v.Replaces, v.Name, v.Email, v.Role, v.Reason = form.Get("registration"), form.Get("replaces"), form.Get("member_name"),
+		form.Get("member_email"), form.Get("member_role"), form.Get("reason")
 	teamField := formField{"team", "team", "Team"}
+	replacesField := formField{"replaces", "replaces", "In place of"}
 	var reg convening.Registration
 	if i := slices.IndexFunc(v.Teams, func(t convening.Registration) bool { return t.ID == v.Team }); i >= 0 {
 		reg = v.Teams[i]
 	} else {
 		v.add(teamField, convening.Field("team", convening.RuleRequired))
 	}
-	n := len(reg.Members) // the walk-in's place in the team the service checks
-	fields := []formField{teamField, {"member-name", fmt.Sprintf("members[%d].name", n), "Name"},
+	// The walk-in's place in the team the service checks: a no-show's, or
+	// a new one at the end.
+	n := len(reg.Members)
+	var replaced convening.Member
+	if v.Replaces != "" && reg.ID != "" {
+		n = slices.IndexFunc(reg.Members, func(m convening.Member) bool { return m.ID == v.Replaces })
+		if n < 0 { // a no-show of another team: the service would say the same
+			v.add(replacesField, convening.Field("replaces", convening.RuleOneOf))
+			n = len(reg.Members)
+		} else {
+			replaced = reg.Members[n]
+		}
+	}
+	fields := []formField{teamField, replacesField, {"member-name", fmt.Sprintf("members[%d].name", n), "Name"},
 		{"member-email", fmt.Sprintf("members[%d].email", n), "Email"}, {"member-role", fmt.Sprintf("members[%d].role", n), "Role"},
 		{"team", "members", "The team"}, {"reason", "reason", "Reason"}}
 	member := convening.Member{Name: v.Name, Email: v.Email, Role: convening.Role(v.Role)}
 	if reg.ID != "" {
 		team := reg.Team
-		team.Members = append(slices.Clone(reg.Members), member)
+		team.Members = slices.Clone(reg.Members)
+		if replaced.ID != "" {
+			m := member
+			m.ID = replaced.ID
+			team.Members[n] = m
+		} else {
+			team.Members = append(team.Members, member)
+		}
 		h.checkTeam(&v.formErrors, v.Event, team, fields)
 	}
 	checkReason(&v.formErrors, v.Reason, fields)
 	status := http.StatusBadRequest
 	if !v.Failed() {
-		_, err := h.svc.AddWalkIn(ctx, actor(who), reg.ID, member, v.Reason)
+		if replaced.ID != "" {
+			_, err = h.svc.SubstituteWalkIn(ctx, actor(who), reg.ID, replaced.ID, member, v.Reason)
+		} else {
+			_, err = h.svc.AddWalkIn(ctx, actor(who), reg.ID, member, v.Reason)
+		}
 		if err == nil {
-			h.log.InfoContext(ctx, "walk-in added", "registration", reg.ID, staffAttr(who))
-			return h.redirectWith(w, r, checkInHref(eventID, "", 0, ""), flash{Code: "walk-in", Person: strings.TrimSpace(v.Name),
-				Team: reg.Organization.Name})
+			h.log.InfoContext(ctx, "walk-in added", "registration", reg.ID, "inPlaceOfNoShow", replaced.ID != "", staffAttr(who))
+			f := flash{Code: "walk-in", Person: strings.TrimSpace(v.Name), Team: reg.Organization.Name}
+			if replaced.ID != "" {
+				f.Code, f.Teams = "walk-in-for", []string{replaced.Name}
+			}
+			return h.redirectWith(w, r, checkInHref(eventID, "", 0, ""), f)
 		}
 		var ok bool
 		if status, ok = formFailure(err); !ok {
 			return err
 		}
 		v.place(err, fields)
+		if convening.ErrorReason(err) == convening.ReasonNotEnoughSeats {
+			// The door may not raise the capacity: say what it can do.
+			v.Problem = "The event is full: no seat is left for a walk-in of their own. Choose a member of the team who has not come under “In place of”; if nobody is missing, ask staff, who may raise the event's capacity."
+		}
 	}
 	return h.render(w, r, status, "walk-in", "Error: Add a walk-in: "+v.Event.Title, &who, v)
 }

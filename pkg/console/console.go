@@ -56,6 +56,7 @@ type Service interface {
 	ResendNotice(ctx context.Context, actor convening.Actor, noticeID, reason string) (convening.NoticeRecord, error)
 	CheckIn(ctx context.Context, actor convening.Actor, id, memberID string, undo bool) (convening.Registration, error)
 	AddWalkIn(ctx context.Context, actor convening.Actor, id string, member convening.Member, reason string) (convening.Registration, error)
+	SubstituteWalkIn(ctx context.Context, actor convening.Actor, id, memberID string, member convening.Member, reason string) (convening.Registration, error)
 	ExportOrganization(ctx context.Context, org convening.Organization) (convening.OrganizationData, error)
 	EraseOrganization(ctx context.Context, actor convening.Actor, org convening.Organization, reason string) (int, error)
 

@@ -238,6 +238,9 @@ func fieldText(label string, f convening.FieldError) string {
 	case convening.RuleCounty:
 		return "Choose one of California's 58 counties"
 	case convening.RuleDuplicateOf:
+		if a["of"] == "replaces" { // a walk-in given in their own place
+			return label + " is the address of the member they would replace: that is the same person, so check them in instead"
+		}
 		return label + " is the same as another member's: each person needs their own"
 	case convening.RuleMinItems:
 		return fmt.Sprintf("%s must have at least %v members", label, a["min"])
@@ -295,6 +298,8 @@ func problemText(err error) string {
 		return fmt.Sprintf("A move may pass at most %d teams (each is told its new place): move the team in steps.", convening.MaxMovePast)
 	case convening.ReasonAlreadyCheckedIn:
 		return "Already checked in."
+	case convening.ReasonNoShowCheckedIn:
+		return "The member chosen under “In place of” has checked in since the page was loaded: choose another, or ask staff."
 	case convening.ReasonNotCheckedIn:
 		return "Not checked in."
 	case convening.ReasonEmptyChange:

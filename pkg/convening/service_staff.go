@@ -125,7 +125,24 @@ func (s *StaffService) CheckIn(ctx context.Context, actor Actor, id, memberID st
 // Errors: ENOTFOUND, EINVALID, ECONFLICT (ReasonNotRegistered,
 // ReasonNotEnoughSeats).
 func (s *StaffService) AddWalkIn(ctx context.Context, actor Actor, id string, member Member, reason string) (Registration, error) {
-	reg, err := staffChange(ctx, s.store, id, reason, ReadEvent, DecideWalkIn(actor, s.NewID(), s.NewID(), member, strings.TrimSpace(reason), s.Now(), s.NewID))
+	return s.walkIn(ctx, actor, id, member, "", reason)
+}
+
+// SubstituteWalkIn puts a walk-in, checked in, in place of memberID, a
+// member of the registered team who has not checked in (a no-show): the
+// seat stays the team's, so it needs none left. The member replaced leaves
+// the team; the contact is emailed as for a substitution.
+// Errors: ENOTFOUND, EINVALID (replaces: no such member; the walk-in's
+// fields), ECONFLICT (ReasonNotRegistered, ReasonNoShowCheckedIn).
+func (s *StaffService) SubstituteWalkIn(ctx context.Context, actor Actor, id, memberID string, member Member, reason string) (Registration, error) {
+	if memberID == "" {
+		return Registration{}, InvalidFields("The walk-in", Field("replaces", RuleRequired))
+	}
+	return s.walkIn(ctx, actor, id, member, memberID, reason)
+}
+
+func (s *StaffService) walkIn(ctx context.Context, actor Actor, id string, member Member, replaces, reason string) (Registration, error) {
+	reg, err := staffChange(ctx, s.store, id, reason, ReadEvent, DecideWalkIn(actor, s.NewID(), s.NewID(), member, replaces, strings.TrimSpace(reason), s.Now(), s.NewID))
 	if err == nil {
 		invoiceAfter(ctx, s.Basics, s.store, actor, reg)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -273,25 +274,72 @@ func DecideCheckIn(actor Actor, auditID, memberID string, undo bool, now time.Ti
 	}
 }
 
-// DecideWalkIn adds a member to a registered team at the door, seats
-// permitting, and checks them in.
-func DecideWalkIn(actor Actor, auditID, noticeID string, member Member, reason string, now time.Time, newID func() string) Decision {
+// DecideWalkIn adds a member to a registered team at the door and checks
+// them in. Without replaces the walk-in takes a seat of their own, seats
+// permitting. With replaces, the id of a member of the team who has not
+// checked in (a no-show), the walk-in takes that member's place and seat,
+// as a substitution does (DecideTeamChange): no seat is added, so it works
+// at a full event and never oversells, and the member replaced leaves the
+// team (FormerMembers, a calendar cancellation). Either way the team must
+// stay valid for the event (its size, its required roles).
+func DecideWalkIn(actor Actor, auditID, noticeID string, member Member, replaces, reason string, now time.Time, newID func() string) Decision {
 	return func(reg Registration, ev Event, wl []WaitlistEntry) (RegistrationChange, error) {
 		if reg.Status != StatusRegistered {
 			return RegistrationChange{}, conflict(ReasonNotRegistered, "%s is not registered.", reg.Organization.Name)
 		}
-		member.ID = ""
-		c, err := DecideMembers(actor, auditID, noticeID, append(slices.Clone(reg.Members), member), reason, now, newID)(reg, ev, wl)
+		members, at := slices.Clone(reg.Members), len(reg.Members)
+		if replaces == "" {
+			member.ID = ""
+			members = append(members, member)
+		} else {
+			at = slices.IndexFunc(members, func(m Member) bool { return m.ID == replaces })
+			if err := checkNoShow(reg, at, member); err != nil {
+				return RegistrationChange{}, err
+			}
+			// Given with the no-show's id and another address, the
+			// walk-in is their substitute (nextMembers).
+			member.ID = replaces
+			members[at] = member
+		}
+		c, err := DecideMembers(actor, auditID, noticeID, members, reason, now, newID)(reg, ev, wl)
 		if err != nil {
 			return c, err
 		}
-		last := &c.After.Members[len(c.After.Members)-1]
-		last.CheckedInAt = &now
-		c.Audit.After["walkIn"] = personWords(*last)
+		walkIn := &c.After.Members[at]
+		walkIn.CheckedInAt = &now
+		c.Audit.After["walkIn"] = personWords(*walkIn)
 		c.Facts = checkInFacts(ev, reg, c.After, now)
 		c.Counts = ChangeOf(reg, c.After)
 		return c, nil
 	}
+}
+
+// ReasonNoShowCheckedIn is the conflict of a walk-in given in place of a
+// member who has checked in since the door's list was read.
+const ReasonNoShowCheckedIn Reason = "member_checked_in" // ECONFLICT
+
+// checkNoShow refuses a walk-in in place of the member at index at unless
+// that is a member of the team who has not checked in, and someone else.
+func checkNoShow(reg Registration, at int, walkIn Member) error {
+	var noShows []string
+	for _, m := range reg.Members {
+		if m.CheckedInAt == nil {
+			noShows = append(noShows, m.ID)
+		}
+	}
+	if at < 0 {
+		return InvalidFields("The walk-in", Field("replaces", RuleOneOf, "values", noShows))
+	}
+	was := reg.Members[at]
+	if was.CheckedInAt != nil {
+		e := conflict(ReasonNoShowCheckedIn, "%s has checked in: a walk-in can take the place only of a member who has not come.", was.Name)
+		e.Fields = []FieldError{Field("replaces", RuleOneOf, "values", noShows)}
+		return e
+	}
+	if strings.EqualFold(strings.TrimSpace(walkIn.Email), was.Email) {
+		return InvalidFields("The walk-in", Field(fmt.Sprintf("members[%d].email", at), RuleDuplicateOf, "of", "replaces"))
+	}
+	return nil
 }
 
 // ErrNotEnoughSeats is the conflict of a change that needs more seats than

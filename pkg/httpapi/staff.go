@@ -29,9 +29,12 @@ type contactRequest struct {
 	Reason  string            `json:"reason"`
 }
 
+// walkInRequest adds a walk-in to a team: in a seat of their own, or, with
+// Replaces (a member's id), in the place of a member who has not come.
 type walkInRequest struct {
-	Member convening.Member `json:"member"`
-	Reason string           `json:"reason"`
+	Member   convening.Member `json:"member"`
+	Replaces *string          `json:"replaces,omitempty"`
+	Reason   string           `json:"reason"`
 }
 
 // teamResponse is a team's page for staff: the registration, every email
@@ -156,6 +159,9 @@ func (h *Handler) addWalkIn(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var in walkInRequest
 	return act(w, r, &in, func() (convening.Registration, error) {
+		if in.Replaces != nil {
+			return h.staff.SubstituteWalkIn(ctx, staffActor(r), r.PathValue("registrationId"), *in.Replaces, in.Member, in.Reason)
+		}
 		return h.staff.AddWalkIn(ctx, staffActor(r), r.PathValue("registrationId"), in.Member, in.Reason)
 	})
 }

@@ -1,10 +1,16 @@
 package httpapi_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/calmi/convenings/pkg/deploy"
+	"github.com/calmi/convenings/pkg/httpapi"
+	"github.com/calmi/convenings/pkg/httpapi/apitest"
 )
 
 // TestStaffActions walks through every staff action on a team through the
@@ -149,4 +155,75 @@ func TestOrganizationExportAndErase(t *testing.T) {
 		t.Fatalf("unknown county: %d", st)
 	}
 	a.query = nil
+}
+
+// TestWalkInForNoShow puts a walk-in in the place of a member who has not
+// come, as the check-in role at a full event; a mistake names its field.
+func TestWalkInForNoShow(t *testing.T) {
+	a := newAPI(t)
+	a.do("POST /api/admin/events", nil, staff(), eventBody)
+	var regs []map[string]any
+	for n, size := range []int{3, 3} { // capacity 6: full
+		_, _, body := a.do("POST /api/events/{eventId}/registrations", map[string]string{"eventId": "cv"}, nil, teamBody(n, size))
+		regs = append(regs, body["registration"].(map[string]any))
+	}
+	id := regs[0]["id"].(string)
+	members := regs[0]["members"].([]any)
+	memberID := func(i int) string { return members[i].(map[string]any)["id"].(string) }
+	door := func(body string) (int, map[string]any) {
+		t.Helper()
+		req := apitest.Request("POST /api/admin/registrations/{registrationId}/walk-ins", map[string]string{"registrationId": id}, nil, body)
+		req.RequestContext.Authorizer = httpapi.StaffClaims("sub-door", deploy.RoleCheckIn)
+		resp, err := a.handle(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkDocumented(t, req, resp, true)
+		var out map[string]any
+		_ = json.Unmarshal([]byte(resp.Body), &out)
+		return resp.StatusCode, out
+	}
+	field := func(out map[string]any) string {
+		if errs, _ := out["errors"].([]any); len(errs) > 0 {
+			return errs[0].(map[string]any)["field"].(string)
+		}
+		return ""
+	}
+	checkIn := map[string]string{"registrationId": id, "memberId": memberID(0)}
+	if st, _, out := a.do("PUT /api/admin/registrations/{registrationId}/members/{memberId}/check-in", checkIn, staff(), ""); st != 200 {
+		t.Fatalf("check-in: %d %v", st, out)
+	}
+	walkIn := `{"name":"Gloria Vang","email":"gvang@d0.org","role":"other"}`
+	for _, c := range []struct {
+		name, body, reason, field string
+		status                    int
+	}{
+		{"a seat of their own", `{"member":` + walkIn + `,"reason":"At the door"}`, "not_enough_seats", "", 409},
+		{"in place of one who came", `{"member":` + walkIn + `,"replaces":"` + memberID(0) + `","reason":"x"}`, "member_checked_in", "replaces", 409},
+		{"nobody of that id", `{"member":` + walkIn + `,"replaces":"nobody","reason":"x"}`, "invalid_fields", "replaces", 400},
+		{"empty", `{"member":` + walkIn + `,"replaces":"","reason":"x"}`, "invalid_fields", "replaces", 400},
+		{"the no-show's address", `{"member":{"name":"G","email":"m1@d0.org","role":"other"},"replaces":"` + memberID(1) + `","reason":"x"}`, "invalid_fields", "members[1].email", 400},
+	} {
+		st, out := door(c.body)
+		if st != c.status || out["reason"] != c.reason || field(out) != c.field {
+			t.Errorf("%s: %d %v", c.name, st, out)
+		}
+	}
+	st, out := door(`{"member":` + walkIn + `,"replaces":"` + memberID(1) + `","reason":"Came in place of a colleague"}`)
+	reg, _ := out["registration"].(map[string]any)
+	if st != 200 || reg["seats"] != 3.0 || len(reg["members"].([]any)) != 3 {
+		t.Fatalf("walk-in for a no-show: %d %v", st, out)
+	}
+	m := reg["members"].([]any)[1].(map[string]any)
+	if m["name"] != "Gloria Vang" || m["checkedInAt"] == nil || m["id"] == memberID(1) {
+		t.Errorf("the walk-in: %v", m)
+	}
+	page := func() map[string]any {
+		_, _, out := a.do("GET /api/admin/registrations/{registrationId}", map[string]string{"registrationId": id}, staff(), "")
+		return out
+	}()
+	h := page["history"].([]any)[0].(map[string]any)
+	if h["kind"] != "members_changed" || h["reason"] != "Came in place of a colleague" || h["actor"].(map[string]any)["id"] != "sub-door" {
+		t.Errorf("history %v", h)
+	}
 }

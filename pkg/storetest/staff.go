@@ -319,3 +319,95 @@ func count(kinds []convening.NoticeKind, k convening.NoticeKind) int {
 	}
 	return n
 }
+
+// testWalkInForNoShow: at a full event the door puts a walk-in in the
+// place of a member of the team who has not checked in: the seat stays
+// the team's (nothing oversold, the waiting list untouched), the walk-in
+// is checked in, the member replaced leaves the team as in a substitution,
+// and the audit record is the door's, with its reason. Every refusal names
+// its field and changes nothing.
+func testWalkInForNoShow(t *testing.T, e *env) {
+	ctx := context.Background()
+	e.createEvent(t, "ev", 6, convening.PolicyStrict)
+	ids, _ := e.registerAll(t, "ev", [2]int{1, 3}, [2]int{2, 3}, [2]int{3, 2}) // full; team 3 waits
+	reg, _ := e.store.Registration(ctx, ids[1])
+	if _, err := e.svc.CheckIn(ctx, staff, ids[1], reg.Members[0].ID, false); err != nil {
+		t.Fatal(err)
+	}
+	reg, _ = e.store.Registration(ctx, ids[1])
+	noShow := reg.Members[1]
+	walkIn := convening.Member{Name: "Gloria Vang", Email: "gvang@district1.org", Role: noShow.Role}
+
+	// A seat of their own: none is left.
+	_, err := e.svc.AddWalkIn(ctx, staff, ids[1], walkIn, "Came for the team")
+	wantReason(t, "own seat at a full event", err, convening.ReasonNotEnoughSeats)
+	fieldOf := func(err error) string {
+		if e := convening.AsError(err); e != nil && len(e.Fields) > 0 {
+			return e.Fields[0].Field
+		}
+		return ""
+	}
+	w, _ := e.store.Registration(ctx, ids[3])
+	for _, c := range []struct {
+		name, id, replaces string
+		member             convening.Member
+		reason             string
+		wantReason         convening.Reason
+		wantField          string
+	}{
+		{"in place of one who came", ids[1], reg.Members[0].ID, walkIn, "x", convening.ReasonNoShowCheckedIn, "replaces"},
+		{"nobody of that id", ids[1], "nobody", walkIn, "x", convening.ReasonInvalidFields, "replaces"},
+		{"no member named", ids[1], "", walkIn, "x", convening.ReasonInvalidFields, "replaces"},
+		{"the no-show's own address", ids[1], noShow.ID, convening.Member{Name: "Gloria Vang", Email: strings.ToUpper(noShow.Email), Role: noShow.Role},
+			"x", convening.ReasonInvalidFields, "members[1].email"},
+		{"another member's address", ids[1], noShow.ID, convening.Member{Name: "Gloria Vang", Email: reg.Members[2].Email, Role: noShow.Role},
+			"x", convening.ReasonInvalidFields, "members[2].email"},
+		{"no name", ids[1], noShow.ID, convening.Member{Email: "g@district1.org", Role: noShow.Role}, "x", convening.ReasonInvalidFields, "members[1].name"},
+		{"no reason", ids[1], noShow.ID, walkIn, " ", convening.ReasonInvalidFields, "reason"},
+		{"a waitlisted team", ids[3], w.Members[0].ID, walkIn, "x", convening.ReasonNotRegistered, ""},
+	} {
+		_, err := e.svc.SubstituteWalkIn(ctx, staff, c.id, c.replaces, c.member, c.reason)
+		wantReason(t, c.name, err, c.wantReason)
+		if got := fieldOf(err); got != c.wantField {
+			t.Errorf("%s: field %q, want %q (%v)", c.name, got, c.wantField, err)
+		}
+	}
+	if after, _ := e.store.Registration(ctx, ids[1]); !after.UpdatedAt.Equal(reg.UpdatedAt) || len(after.FormerMembers) != 0 {
+		t.Fatalf("a refused walk-in changed the registration")
+	}
+
+	got, err := e.svc.SubstituteWalkIn(ctx, staff, ids[1], noShow.ID, walkIn, "Came in place of a colleague")
+	if err != nil || got.Seats != 3 || got.Members[1].Name != "Gloria Vang" || got.Members[1].ID == noShow.ID ||
+		got.Members[1].CheckedInAt == nil || got.Members[0].CheckedInAt == nil || got.Members[2].CheckedInAt != nil ||
+		len(got.FormerMembers) != 1 || got.FormerMembers[0].ID != noShow.ID {
+		t.Fatalf("walk-in for a no-show: %v %+v", err, got)
+	}
+	ev, _ := CheckEvent(t, e.store, "ev", true)
+	if ev.SeatsTaken != 6 || ev.CheckedIn != 2 || ev.WaitlistLength != 1 {
+		t.Fatalf("event after: taken %d, in %d, waiting %d; want 6, 2, 1", ev.SeatsTaken, ev.CheckedIn, ev.WaitlistLength)
+	}
+	records, _, _ := e.svc.Audit(ctx, convening.AuditQuery{Subject: ids[1], Limit: 1})
+	r := records[0]
+	if r.Kind != convening.AuditMembersChanged || r.Actor != staff || r.Reason != "Came in place of a colleague" ||
+		r.After["walkIn"] != "Gloria Vang ("+noShow.Role.Label()+")" ||
+		r.After["change"] != noShow.Name+" → Gloria Vang ("+noShow.Role.Label()+")" || r.After["seats"] != "3" {
+		t.Fatalf("audit %+v", r)
+	}
+	// The contact is emailed as for a substitution: the walk-in welcomed,
+	// the no-show's calendar entry cancelled.
+	n, err := e.store.Notice(ctx, lastNotice(t, e, ids[1]))
+	if err != nil || n.Kind != convening.NoticeMembersChanged {
+		t.Fatalf("notice %v %+v", err, n)
+	}
+	kinds := map[convening.NoticeKind]string{}
+	for _, f := range n.Fanout {
+		kinds[f.Kind] = f.MemberID
+	}
+	if kinds[convening.NoticeMemberRegistered] != got.Members[1].ID || kinds[convening.NoticeMemberCancelled] != noShow.ID {
+		t.Fatalf("fanout %+v", n.Fanout)
+	}
+	// The one replaced cannot be replaced again, nor checked in.
+	_, err = e.svc.SubstituteWalkIn(ctx, staff, ids[1], noShow.ID, convening.Member{Name: "Late", Email: "late@district1.org", Role: noShow.Role}, "x")
+	wantReason(t, "the former member again", err, convening.ReasonInvalidFields)
+	e.checkOneRecordPerChange(t, "ev")
+}

@@ -79,6 +79,7 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 		{"WaitlistedTeamChangesSize", testWaitlistedTeamChangesSize},
 		{"ContactAndResend", testContactAndResend},
 		{"CheckIn", testCheckIn},
+		{"WalkInForNoShow", testWalkInForNoShow},
 		{"RaceStaffAndTeam", testRaceStaffAndTeam},
 		{"Privacy", testPrivacy},
 		{"AdmissionSettings", testAdmissionSettings},
