@@ -34,15 +34,19 @@ func (b *browserSystem) status() string {
 }
 
 // signIn fills the sign-in page (the managed-login stand-in) the browser
-// is on, and waits for the page it leads to.
+// is on, and waits for the page it leads to. The sign-in page is marked
+// first: waitFor may match on it too (its own h1), and reading the page
+// while the browser swaps it for the next fails ("No node with given id").
 func (b *browserSystem) signIn(email, password, waitFor string) {
 	b.t.Helper()
 	b.do("fill the sign-in form",
 		chromedp.WaitVisible(chromedp.ID("email")),
 		chromedp.SendKeys(chromedp.ID("email"), email),
-		chromedp.SendKeys(chromedp.ID("password"), password),
-		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(waitFor)))
+		chromedp.SendKeys(chromedp.ID("password"), password))
+	b.eval(`document.documentElement.dataset.stale = "1"; ""`)
+	b.do("sign in", chromedp.Click(chromedp.CSS(`button[type="submit"]`)))
+	b.nextPage("signing in")
+	b.do("wait for "+waitFor, chromedp.WaitVisible(chromedp.CSS(waitFor)))
 }
 
 // open navigates to a console page and waits for its heading.
@@ -70,6 +74,13 @@ func (b *browserSystem) clickThrough(sel string) {
 	b.t.Helper()
 	b.eval(`document.documentElement.dataset.stale = "1"; ""`)
 	b.do("click "+sel, chromedp.Click(chromedp.CSS(sel)))
+	b.nextPage("clicking " + sel)
+}
+
+// nextPage waits until the page marked stale has been replaced by a new
+// one, loaded.
+func (b *browserSystem) nextPage(after string) {
+	b.t.Helper()
 	// Evaluating fails while the browser swaps pages: ask again.
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		loaded, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && !document.documentElement.dataset.stale`))
@@ -77,7 +88,7 @@ func (b *browserSystem) clickThrough(sel string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			b.t.Fatalf("after clicking %s the next page did not load: %v", sel, err)
+			b.t.Fatalf("after %s the next page did not load: %v", after, err)
 		}
 	}
 }
