@@ -38,6 +38,11 @@ type mailResult struct {
 	tightRate  float64
 	emails     int // emails the SES endpoint received for these notices
 	sent, lost int // notices marked sent, and not
+	// members are the members' own emails the contacts' emails brought
+	// (written to the outbox by the mailer; in AWS the stream brings
+	// them to the mailer as it did their parents): not part of this
+	// measurement, which feeds the mailer the notices it set out with.
+	members int
 	// duplicates are emails beyond one per notice: a send cut by the
 	// deadline after SES accepted it is released and sent again (the
 	// at-least-once window docs/architecture.md describes).
@@ -165,18 +170,23 @@ func measureMail(ctx context.Context, l *lab, rep *report) error {
 	if err != nil {
 		return err
 	}
-	if res.swept, err = sweepUntilSent(ctx, l, table, slowMailer); err != nil {
+	if res.swept, err = sweepUntilSent(ctx, l, table, slowMailer, recs); err != nil {
 		return err
 	}
-	return checkMail(ctx, l, table, run, res, recs[:c.mailNotices])
+	return checkMail(ctx, l, table, run, res, recs[:c.mailNotices], recs)
 }
 
 // sweepUntilSent runs the mailer's schedule, as EventBridge does, while
 // notices are still owed: one whose sender could not give its lease back
 // (under load, the release's own write may time out) is due again when the
 // lease ends, and only the sweep sends it. It gives up after three
-// minutes, leaving checkMail to report what is left.
-func sweepUntilSent(ctx context.Context, l *lab, table string, mailer mailerFunc) (int, error) {
+// minutes, leaving checkMail to report what is left. Only the notices fed
+// count: the members' emails they brought are the stream's to send.
+func sweepUntilSent(ctx context.Context, l *lab, table string, mailer mailerFunc, fed []events.DynamoDBEventRecord) (int, error) {
+	inFed := map[string]bool{}
+	for _, r := range fed {
+		inFed[r.EventID] = true
+	}
 	swept := 0
 	for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); {
 		items, err := dynamotest.Scan(ctx, l.client, table)
@@ -185,7 +195,7 @@ func sweepUntilSent(ctx context.Context, l *lab, table string, mailer mailerFunc
 		}
 		owed := 0
 		for _, it := range items {
-			if it.Kind() == dynamotest.Notice && (it.S("state") == "pending" || it.S("state") == "sending") {
+			if it.Kind() == dynamotest.Notice && inFed[it.S("id")] && (it.S("state") == "pending" || it.S("state") == "sending") {
 				owed++
 			}
 		}
@@ -246,19 +256,29 @@ func feed(ctx context.Context, mailer mailerFunc, recs []events.DynamoDBEventRec
 
 // checkMail checks the sends: the rate from the notices' sentAt marks
 // (millisecond precision), every notice sent, one email per notice.
-func checkMail(ctx context.Context, l *lab, table, run string, res *mailResult, timed []events.DynamoDBEventRecord) error {
+func checkMail(ctx context.Context, l *lab, table, run string, res *mailResult, timed, fed []events.DynamoDBEventRecord) error {
 	items, err := dynamotest.Scan(ctx, l.client, table)
 	if err != nil {
 		return err
 	}
-	inTimed := map[string]bool{}
+	inTimed, inFed := map[string]bool{}, map[string]bool{}
 	for _, r := range timed {
 		inTimed[r.EventID] = true
 	}
+	for _, r := range fed {
+		inFed[r.EventID] = true
+	}
 	var sent []time.Time
-	notices := 0
+	notices, membersSent := 0, 0
 	for _, it := range items {
 		if it.Kind() != dynamotest.Notice {
+			continue
+		}
+		if !inFed[it.S("id")] {
+			res.members++
+			if it.S("state") == "sent" {
+				membersSent++
+			}
 			continue
 		}
 		notices++
@@ -301,14 +321,15 @@ func checkMail(ctx context.Context, l *lab, table, run string, res *mailResult, 
 			}
 		}
 	}
+	res.emails -= membersSent // the members' emails the sweeps sent meanwhile
 	switch {
 	case res.emails < res.sent:
 		res.problems = append(res.problems, fmt.Sprintf("SES received %d emails for %d notices marked sent", res.emails, res.sent))
 	case res.emails > notices:
 		res.duplicates = res.emails - notices
 	}
-	fmt.Printf("  mail: %.1f emails/s at a configured %g/s (max %d in one second); %d notices, %d sent, %d emails (%d duplicates); backlog phase: %d records retried\n",
-		res.achieved, res.rate, res.maxWindow, notices, res.sent, res.emails, res.duplicates, res.tightRetried)
+	fmt.Printf("  mail: %.1f emails/s at a configured %g/s (max %d in one second); %d notices, %d sent, %d emails (%d duplicates); backlog phase: %d records retried; %d members' emails written for them (%d sent by the sweeps)\n",
+		res.achieved, res.rate, res.maxWindow, notices, res.sent, res.emails, res.duplicates, res.tightRetried, res.members, membersSent)
 	for _, p := range res.problems {
 		fmt.Println("    PROBLEM:", p)
 	}
