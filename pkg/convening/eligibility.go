@@ -171,7 +171,15 @@ type Exemption struct {
 	Reason    string    `json:"reason"`
 	By        Actor     `json:"by"`
 	At        time.Time `json:"at"`
+	// ExpiresAt is when the exemption (a person's name) is deleted: with
+	// the event's people, RetainAfterEvent after it ends.
+	ExpiresAt time.Time `json:"expiresAt"`
 }
+
+// RetainImportRows is how long a roster import's uncertain rows (the
+// names and addresses as uploaded) are kept for staff to decide: the
+// facts staff make of them follow the history's schedule (RetainHistory).
+const RetainImportRows = 365 * 24 * time.Hour
 
 // MemberHistory is what the rule reads of one member: the person's facts
 // (by address), the facts of the organization's people who have the

@@ -236,7 +236,7 @@ func (s *EligibilityService) Exempt(ctx context.Context, actor Actor, eventID, n
 	if err := v.err("The exemption"); err != nil {
 		return Exemption{}, err
 	}
-	x := Exemption{EventID: e.ID, PersonKey: PersonKey(email), Name: name, Reason: reason, By: actor, At: s.Now()}
+	x := Exemption{EventID: e.ID, PersonKey: PersonKey(email), Name: name, Reason: reason, By: actor, At: s.Now(), ExpiresAt: e.EndsAt.Add(RetainAfterEvent)}
 	a := AuditRecord{ID: s.NewID(), EventID: e.ID, Kind: AuditEligibilityExempted, Actor: actor, At: x.At, Reason: reason,
 		After: map[string]string{"person": x.PersonKey, "rule": e.Eligibility.Sentence()}}
 	return x, s.store.PutExemption(ctx, x, a)

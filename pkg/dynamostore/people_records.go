@@ -253,11 +253,14 @@ type exemptionItem struct {
 	PK        string              `json:"pk"`
 	SK        string              `json:"sk"`
 	Exemption convening.Exemption `json:"exemption"`
+	ExpiresAt int64               `json:"expiresAt,omitempty"`
 }
 
 // PutExemption stores staff's exemption with its audit record.
 func (s *Store) PutExemption(ctx context.Context, x convening.Exemption, audit convening.AuditRecord) error {
-	av, err := marshal(exemptionItem{PK: eventPrefix + x.EventID, SK: exemptPrefix + x.PersonKey, Exemption: x})
+	// DynamoDB's TTL deletes the exemption (a person's name) with the
+	// event's people.
+	av, err := marshal(exemptionItem{PK: eventPrefix + x.EventID, SK: exemptPrefix + x.PersonKey, Exemption: x, ExpiresAt: x.ExpiresAt.Unix()})
 	if err != nil {
 		return err
 	}
@@ -419,6 +422,9 @@ type rowItem struct {
 	PK  string               `json:"pk"`
 	SK  string               `json:"sk"`
 	Row convening.PendingRow `json:"row"`
+	// ExpiresAt (DynamoDB's TTL) deletes the row, a name and address as
+	// uploaded, RetainImportRows after the import.
+	ExpiresAt int64 `json:"expiresAt,omitempty"`
 }
 
 func rowKey(line int) string { return rowPrefix + fmt.Sprintf("%010d", line) }
@@ -443,7 +449,8 @@ func (s *Store) PutImport(ctx context.Context, imp convening.RosterImport, rows 
 				tx.add(a, false)
 			}
 			for _, r := range chunk {
-				rv, err := marshal(rowItem{PK: importPrefix + imp.ID, SK: rowKey(r.Row.Line), Row: r})
+				rv, err := marshal(rowItem{PK: importPrefix + imp.ID, SK: rowKey(r.Row.Line), Row: r,
+					ExpiresAt: imp.At.Add(convening.RetainImportRows).Unix()})
 				if err != nil {
 					return nil, err
 				}
@@ -518,7 +525,7 @@ func (s *Store) ResolveRow(ctx context.Context, importID string, line int, decid
 		if err != nil {
 			return nil, err
 		}
-		av, err := marshal(rowItem{PK: it.PK, SK: it.SK, Row: after})
+		av, err := marshal(rowItem{PK: it.PK, SK: it.SK, Row: after, ExpiresAt: it.ExpiresAt})
 		if err != nil {
 			return nil, err
 		}
