@@ -64,13 +64,19 @@ func (s *Store) PutOnlineSettings(ctx context.Context, o convening.OnlineSetting
 	if err != nil {
 		return err
 	}
+	return s.putForEvent(ctx, "put online settings", o.EventID, av, audit)
+}
+
+// putForEvent puts one item of an event with its audit record, in one
+// transaction conditioned on the event existing (ENOTFOUND if not).
+func (s *Store) putForEvent(ctx context.Context, op, eventID string, av map[string]types.AttributeValue, audit convening.AuditRecord) error {
 	a, err := s.auditPut(audit)
 	if err != nil {
 		return err
 	}
-	return s.transact(ctx, "put online settings", func(context.Context) (*write, error) {
+	return s.transact(ctx, op, func(context.Context) (*write, error) {
 		var tx items
-		tx.add(eventExists(s.table, o.EventID), false)
+		tx.add(eventExists(s.table, eventID), false)
 		tx.add(types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: av}}, false)
 		tx.add(a, false)
 		w := tx.write()
@@ -264,24 +270,7 @@ func (s *Store) PutExemption(ctx context.Context, x convening.Exemption, audit c
 	if err != nil {
 		return err
 	}
-	a, err := s.auditPut(audit)
-	if err != nil {
-		return err
-	}
-	return s.transact(ctx, "put exemption", func(context.Context) (*write, error) {
-		var tx items
-		tx.add(eventExists(s.table, x.EventID), false)
-		tx.add(types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: av}}, false)
-		tx.add(a, false)
-		w := tx.write()
-		w.answer = func(c cancellation) error {
-			if c.failed(0) {
-				return convening.ErrEventNotFound
-			}
-			return nil
-		}
-		return w, nil
-	})
+	return s.putForEvent(ctx, "put exemption", x.EventID, av, audit)
 }
 
 // EventExemptions lists an event's exemptions.
