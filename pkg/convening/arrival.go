@@ -28,6 +28,10 @@ type Arrival struct {
 	Audit        AuditRecord
 	// At is when the team registers: the event's window must be open then.
 	At time.Time
+	// NoFeePolicy is that the event had no fee policy as seen (or, unseen,
+	// as most events have none): the store requires it still has none, so
+	// the registration needs no invoice and costs no read of the fees.
+	NoFeePolicy bool
 }
 
 // An ArrivalDecision decides how a team arrives at an event, from the
@@ -89,7 +93,8 @@ func DecideArrival(eventID string, draft Registration, noticeID, auditID string,
 		}
 		return Arrival{Registration: reg, CheckedRoles: roles, QuestionsKey: questions, Counts: Change("", reg.Status, reg.Seats),
 			Notice: spec,
-			Audit:  AuditOf(auditID, audit, actor, reg, now, "", nil, reg.Summary()), At: now}
+			Audit:  AuditOf(auditID, audit, actor, reg, now, "", nil, reg.Summary()), At: now,
+			NoFeePolicy: seen == nil || seen.NoFeePolicy}
 	}
 }
 

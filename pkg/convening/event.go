@@ -122,6 +122,12 @@ type Event struct {
 	// WaitlistSeq is the arrival number of the last team put on the waiting
 	// list (see Registration.WaitlistSeq).
 	WaitlistSeq int64 `json:"-"`
+	// NoFeePolicy says the store knows the event has never had a fee
+	// policy (false: it has one, or the store cannot tell, as for an event
+	// stored before it kept this). A fee policy is never removed, so a
+	// registration that assumed none, conditioned on it, needs no invoice
+	// and no read of the fees (see Arrival.NoFeePolicy).
+	NoFeePolicy bool `json:"-"`
 	// PersonalDataErasedAt is when the people of the event's registrations
 	// were erased, RetainAfterEvent after it ended.
 	PersonalDataErasedAt *time.Time `json:"personalDataErasedAt,omitempty"`

@@ -187,6 +187,7 @@ type QueueService struct {
 type QueueStorage interface {
 	Sequencer
 	EventLister
+	AccountUpdater
 }
 
 // NewQueueService returns the placement of queued registrations over store.
@@ -197,9 +198,28 @@ func NewQueueService(b Basics, store QueueStorage) *QueueService {
 // Sequence places the registrations received for eventID (see
 // Sequencer.Sequence). Errors: EUNAVAILABLE.
 func (s *QueueService) Sequence(ctx context.Context, eventID string) (int, error) {
-	return s.store.Sequence(ctx, eventID, s.Grace, func(ev Event, received []Registration) ([]Placement, Event) {
-		return DecidePlacements(s.NewID, s.Now())(ev, received)
+	// The teams given seats are invoiced as a direct registration's are,
+	// if the event (as the placing batch read it) has a fee policy. A
+	// batch decided and then not written leaves its teams received:
+	// reconciling them changes nothing.
+	var seated []Registration
+	n, err := s.store.Sequence(ctx, eventID, s.Grace, func(ev Event, received []Registration) ([]Placement, Event) {
+		placements, after := DecidePlacements(s.NewID, s.Now())(ev, received)
+		for _, p := range placements {
+			if p.Registration.Status == StatusRegistered && !ev.NoFeePolicy {
+				seated = append(seated, p.Registration)
+			}
+		}
+		return placements, after
 	})
+	seen := map[string]bool{}
+	for _, reg := range seated {
+		if !seen[reg.ID] {
+			seen[reg.ID] = true
+			invoiceAfter(ctx, s.Basics, s.store, TeamActor, reg)
+		}
+	}
+	return n, err
 }
 
 // Sweep places what is in line at every queued event whose registration

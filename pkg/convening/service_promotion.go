@@ -27,11 +27,16 @@ func NewPromotionService(b Basics, store PromotionStorage) *PromotionService {
 // Promote moves waitlisted teams into the event's free seats, as its
 // policy plans and DecidePromotions decides, and returns them.
 func (s *PromotionService) Promote(ctx context.Context, eventID string) ([]Registration, error) {
-	promotions, err := s.store.Promote(ctx, eventID, DecidePromotions(s.Now(), s.NewID))
+	decide := DecidePromotions(s.Now(), s.NewID)
+	free := false // the event as promotion read it has no fee policy
+	promotions, err := s.store.Promote(ctx, eventID, func(e Event, planned []WaitlistEntry) ([]Promotion, Counts) {
+		free = e.NoFeePolicy
+		return decide(e, planned)
+	})
 	promoted := make([]Registration, len(promotions))
 	for i, p := range promotions {
 		promoted[i] = p.Registration()
-		if promoted[i].Status == StatusRegistered {
+		if promoted[i].Status == StatusRegistered && !free {
 			invoiceAfter(ctx, s.Basics, s.store, SystemActor, promoted[i])
 		}
 	}

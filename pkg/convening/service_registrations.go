@@ -58,11 +58,11 @@ func (s *RegistrationService) Register(ctx context.Context, eventID string, team
 		// the API answered it), never decide them.
 		reg.Members[i].ID, reg.Members[i].CheckedInAt, reg.Members[i].ConfirmedAt = s.NewID(), nil, nil
 	}
-	reg, replayed, err := s.arrive(ctx, eventID, reg, idem)
+	reg, replayed, free, err := s.arrive(ctx, eventID, reg, idem)
 	if err != nil {
 		return Registration{}, "", false, explainTaken(ctx, s.Basics, s.store, eventID, team.Organization, err)
 	}
-	if reg.Status == StatusRegistered && !replayed {
+	if reg.Status == StatusRegistered && !replayed && !free {
 		invoiceAfter(ctx, s.Basics, s.store, TeamActor, reg)
 	}
 	return reg, s.tokens.Token(reg.ID), replayed, nil
@@ -73,28 +73,36 @@ func (s *RegistrationService) Register(ctx context.Context, eventID string, team
 // rule's version (ErrEligibilityUnchecked): the members are then checked
 // against the history, and the arrival made again under that version, or
 // refused naming the members who do not qualify. An event without a rule
-// costs nothing more than the registration.
-func (s *RegistrationService) arrive(ctx context.Context, eventID string, draft Registration, idem *Idempotency) (Registration, bool, error) {
+// costs nothing more than the registration. free reports that the
+// registration was made on the condition that the event has no fee
+// policy (Arrival.NoFeePolicy): there is nothing to invoice.
+func (s *RegistrationService) arrive(ctx context.Context, eventID string, draft Registration, idem *Idempotency) (reg Registration, replayed, free bool, err error) {
 	noticeID, auditID, now := s.NewID(), s.NewID(), draft.CreatedAt
 	for range 3 {
-		reg, replayed, err := s.store.Register(ctx, eventID, idem, DecideArrival(eventID, draft, noticeID, auditID, TeamActor, now))
+		decide := DecideArrival(eventID, draft, noticeID, auditID, TeamActor, now)
+		// The store asks once per attempt; the last answer is the one it wrote.
+		var last Arrival
+		reg, replayed, err = s.store.Register(ctx, eventID, idem, func(seen *Event, seq int64) Arrival {
+			last = decide(seen, seq)
+			return last
+		})
 		if ErrorReason(err) != ReasonEligibilityUnchecked {
-			return reg, replayed, err
+			return reg, replayed, last.NoFeePolicy, err
 		}
 		e, err := s.store.Event(ctx, eventID)
 		if err != nil {
-			return Registration{}, false, err
+			return Registration{}, false, false, err
 		}
 		results, err := evaluate(ctx, s.store, e, draft.Team)
 		if err != nil {
-			return Registration{}, false, err
+			return Registration{}, false, false, err
 		}
 		if err := ErrNotEligible(e, draft.Individual(), results); err != nil {
-			return Registration{}, false, err
+			return Registration{}, false, false, err
 		}
 		draft.EligibilityVersion = e.EligibilityVersion
 	}
-	return Registration{}, false, ErrBusy
+	return Registration{}, false, false, ErrBusy
 }
 
 // RegisterPerson registers one person on their own for an event that
@@ -116,11 +124,11 @@ func (s *RegistrationService) RegisterPerson(ctx context.Context, eventID string
 	now := s.Now()
 	reg := Registration{ID: s.NewID(), Team: p.Team(), CreatedAt: now, UpdatedAt: now, Registrant: RegistrantIndividual, PersonClaims: true}
 	reg.Members[0].ID = s.NewID()
-	reg, replayed, err := s.arrive(ctx, eventID, reg, idem)
+	reg, replayed, free, err := s.arrive(ctx, eventID, reg, idem)
 	if err != nil {
 		return Registration{}, "", false, err
 	}
-	if reg.Status == StatusRegistered && !replayed {
+	if reg.Status == StatusRegistered && !replayed && !free {
 		invoiceAfter(ctx, s.Basics, s.store, TeamActor, reg)
 	}
 	return reg, s.tokens.Token(reg.ID), replayed, nil

@@ -20,7 +20,9 @@ import (
 // Errors: ECONFLICT if an event with the same id exists.
 func (s *Store) CreateEvent(ctx context.Context, e convening.Event, audit convening.AuditRecord) error {
 	e.Counts = convening.Counts{}
-	item, err := marshal(newEventItem(e))
+	it := newEventItem(e)
+	it.Fees = feesNone
+	item, err := marshal(it)
 	if err != nil {
 		return fmt.Errorf("create event: %w", err)
 	}

@@ -34,6 +34,12 @@ import (
 // on its version, the counter on its last number as read, the documents
 // and the entry put if absent, the registration checked as read, the
 // notices and audit records.
+// The event item's fees attribute (eventItem.Fees).
+const (
+	feesNone   = "none"
+	feesPolicy = "policy"
+)
+
 const (
 	skFees       = "FEES"
 	billToPrefix = "BILLTO#"
@@ -129,9 +135,13 @@ func (s *Store) PutFeePolicy(ctx context.Context, p convening.FeePolicy, audit c
 	if err != nil {
 		return err
 	}
+	// The event item says it has a fee policy from now on: registrations
+	// that assumed none (noFeePolicyCond) are refused and ask again.
 	tx := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.table), Key: key(eventPrefix+p.EventID, skEvent),
-			ConditionExpression: aws.String("attribute_exists(#pk)"), ExpressionAttributeNames: map[string]string{"#pk": AttrPK}}},
+		{Update: &types.Update{TableName: aws.String(s.table), Key: key(eventPrefix+p.EventID, skEvent),
+			ConditionExpression: aws.String("attribute_exists(#pk)"), UpdateExpression: aws.String("SET #fees = :policy"),
+			ExpressionAttributeNames:  map[string]string{"#pk": AttrPK, "#fees": "fees"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":policy": &types.AttributeValueMemberS{Value: feesPolicy}}}},
 		{Put: &types.Put{TableName: aws.String(s.table), Item: av}},
 		a,
 	}}
@@ -537,4 +547,10 @@ func (s *Store) invoiceNotice(ctx context.Context, it noticeItem) (convening.Not
 		return convening.Notice{}, err
 	}
 	return convening.InvoiceNotice(it.record(), d, a), nil
+}
+
+// noFeePolicyCond is the condition that the event has no fee policy: false
+// for an event stored before the event item said so (no attribute).
+func noFeePolicyCond() expression.ConditionBuilder {
+	return expression.Name("fees").Equal(expression.Value(feesNone))
 }

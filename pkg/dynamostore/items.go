@@ -73,6 +73,10 @@ type eventItem struct {
 	// RegistrationMode is "queued" for a queued event; absent (or
 	// "direct") otherwise, which registerItems' condition requires.
 	RegistrationMode string `json:"registrationMode,omitempty"`
+	// Fees is feesNone from the event's creation until staff set its fee
+	// policy (feesPolicy), which is never removed; absent on events stored
+	// before it was kept, whose registrations read the policy.
+	Fees string `json:"fees,omitempty"`
 
 	// seatsLeft is capacity minus the seats taken and held, stored because
 	// a condition expression cannot do arithmetic: "seatsLeft >= :seats" is
@@ -144,7 +148,7 @@ func (it eventItem) event() convening.Event {
 		WaitlistPolicy: convening.WaitlistPolicy(it.WaitlistPolicy), ParentEventID: it.ParentEventID,
 		Counts: convening.Counts{SeatsTaken: it.SeatsTaken, RegisteredTeams: it.RegisteredTeams,
 			WaitlistLength: it.WaitlistLength, WaitlistSeats: it.WaitlistSeats, CheckedIn: it.CheckedIn, SeatsHeld: it.SeatsHeld},
-		WaitlistSeq: it.WaitlistSeq, PersonalDataErasedAt: parseTimePtr(it.PersonalDataErasedAt),
+		WaitlistSeq: it.WaitlistSeq, NoFeePolicy: it.Fees == feesNone, PersonalDataErasedAt: parseTimePtr(it.PersonalDataErasedAt),
 		CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt),
 	}.WithAdmissionDefaults()
 }

@@ -102,6 +102,11 @@ func (s *Store) promoteItems(eventID string, ev eventItem, promotions []convenin
 	}
 	cond := expression.Name("seatsLeft").Equal(expression.Value(ev.SeatsLeft)).
 		And(expression.Name("waitlistPolicy").Equal(expression.Value(ev.WaitlistPolicy))).And(offers)
+	if ev.Fees == feesNone {
+		// The promoted are not invoiced (convening.Event.NoFeePolicy):
+		// only while the event still has no fee policy.
+		cond = cond.And(noFeePolicyCond())
+	}
 	var tx items
 	for _, p := range promotions {
 		if tx.list == nil {

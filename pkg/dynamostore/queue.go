@@ -355,7 +355,10 @@ func (s *Store) placementItems(eventID, owner string, ev eventItem, after conven
 			And(expression.Name("registrationClosesAt").Equal(expression.Value(ev.RegistrationClosesAt))).
 			And(expression.Name("maxTeamSize").Equal(expression.Value(ev.MaxTeamSize))).
 			And(rolesKeyIs(ev.RequiredRolesKey)).
-			And(attrAsRead("admission", ev.Admission))
+			And(attrAsRead("admission", ev.Admission)).
+			// Placed teams are invoiced only if the event as read has a
+			// fee policy (convening.Event.NoFeePolicy).
+			And(attrAsRead("fees", ev.Fees))
 		upd := countsUpdate(delta, fmtTime(now))
 		if after.WaitlistSeq != ev.WaitlistSeq {
 			upd = upd.Set(expression.Name("waitlistSeq"), expression.Value(after.WaitlistSeq))

@@ -184,6 +184,9 @@ func (s *Store) registerItems(eventID string, a convening.Arrival, idem *conveni
 	if !reg.Individual() {
 		window = window.And(rolesKeyIs(convening.RequiredRolesKey(a.CheckedRoles)))
 	}
+	if a.NoFeePolicy {
+		window = window.And(noFeePolicyCond())
+	}
 	window = window.And(questionsKeyIs(a.QuestionsKey)).And(registrantsCond(reg)).And(eligibilityVersionIs(reg.EligibilityVersion)).
 		// A queued event takes no direct registration: the refusal teaches
 		// the store to put the team in line (queue.go).

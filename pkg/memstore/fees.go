@@ -52,9 +52,11 @@ func (s *Store) PutFeePolicy(ctx context.Context, p convening.FeePolicy, audit c
 	if err := ended(ctx); err != nil {
 		return err
 	}
-	if _, ok := s.events[p.EventID]; !ok {
+	ev, ok := s.events[p.EventID]
+	if !ok {
 		return convening.ErrEventNotFound
 	}
+	ev.NoFeePolicy = false
 	s.fees.init()
 	s.fees.policies[p.EventID] = p
 	s.audit = append(s.audit, audit)

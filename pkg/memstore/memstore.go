@@ -112,7 +112,7 @@ func (s *Store) CreateEvent(ctx context.Context, e convening.Event, audit conven
 		return &convening.Error{Code: convening.ECONFLICT, Reason: convening.ReasonEventExists,
 			Message: "An event with id " + e.ID + " already exists.", Fields: []convening.FieldError{convening.Field("id", convening.RuleTaken)}}
 	}
-	e.Counts = convening.Counts{}
+	e.Counts, e.NoFeePolicy = convening.Counts{}, true
 	s.events[e.ID] = &event{Event: e, orgs: map[string]string{}}
 	s.audit = append(s.audit, audit)
 	return nil

@@ -32,6 +32,7 @@ var feeTests = []struct {
 	{"FeesRaceInvoiceNumbers", testFeesRaceInvoiceNumbers},
 	{"FeesBillToReusedAndPOExpected", testFeesBillToReusedAndPOExpected},
 	{"FeesDiscountPromotionAndFreeEvents", testFeesDiscountPromotionAndFreeEvents},
+	{"FeesPolicyAfterTeamsRegistered", testFeesPolicyAfterTeamsRegistered},
 	{"FeesReceivablesAndReminders", testFeesReceivablesAndReminders},
 	{"FeesW9", testFeesW9},
 }
@@ -634,6 +635,72 @@ func testFeesDiscountPromotionAndFreeEvents(t *testing.T, e *env) {
 	if a, err := e.store.Account(ctx, free.ID); err != nil || a.Exists() {
 		t.Errorf("a free event's team has an account: %+v %v", a, err)
 	}
+}
+
+// testFeesPolicyAfterTeamsRegistered: the teams of an event without a
+// fee policy are not invoiced (nor is the policy read for them: the
+// registration is conditioned on the event having none). Once staff set a
+// policy, every team that takes seats after it is invoiced, whether it
+// registers or is promoted, even through a store that last saw the event
+// without one.
+func testFeesPolicyAfterTeamsRegistered(t *testing.T, e *env) {
+	ctx := context.Background()
+	e.createEvent(t, "later", 6, convening.PolicyStrict)
+	register := func(n, size int, want convening.Status) (convening.Registration, string) {
+		t.Helper()
+		reg, token, _, err := e.svc.Register(ctx, "later", Team(n, size), nil)
+		if err != nil || reg.Status != want {
+			t.Fatalf("team %d: %v %v, want %s", n, reg.Status, err, want)
+		}
+		return reg, token
+	}
+	noAccount := func(reg convening.Registration) {
+		t.Helper()
+		if a, err := e.store.Account(ctx, reg.ID); err != nil || a.Exists() {
+			t.Errorf("team %s has an account at a free event: %+v %v", reg.Organization.Name, a, err)
+		}
+	}
+	// invoiced: the team's account was opened when it took its seats (it
+	// awaits the billing details), and the invoice follows them.
+	invoiced := func(reg convening.Registration, token string, n int, cents convening.Cents) {
+		t.Helper()
+		if a := e.account(t, reg.ID).Account; a.Awaiting != convening.AwaitingBillTo {
+			t.Errorf("team %s's account: %+v, want it awaiting billing details", reg.Organization.Name, a)
+		}
+		b := BillTo(n)
+		a, err := e.svc.Billing.SetBilling(ctx, reg.ID, token, convening.BillingInput{BillTo: &b})
+		if err != nil || a.Open == nil || a.Open.TotalCents != cents {
+			t.Errorf("team %s's invoice: %+v %v, want %d cents", reg.Organization.Name, a.Open, err, cents)
+		}
+	}
+	first, _ := register(1, 2, convening.StatusRegistered)
+	second, secondToken := register(2, 2, convening.StatusRegistered)
+	// The event is full for four: the store learns it, free as it is.
+	big, bigToken := register(3, 4, convening.StatusWaitlisted)
+	noAccount(first)
+	noAccount(second)
+
+	if _, err := e.svc.Fees.SetFeePolicy(ctx, staff, "later", fifty, "the board set a price"); err != nil {
+		t.Fatal(err)
+	}
+	noAccount(first) // registered while the event was free
+	if _, err := e.svc.Cancel(ctx, big.ID, bigToken); err != nil {
+		t.Fatal(err)
+	}
+	third, thirdToken := register(4, 2, convening.StatusRegistered)
+	invoiced(third, thirdToken, 4, 10000)
+	// Promoted after the policy: invoiced too.
+	waiting, waitingToken := register(5, 4, convening.StatusWaitlisted)
+	if _, err := e.svc.Cancel(ctx, second.ID, secondToken); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Cancel(ctx, third.ID, thirdToken); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := e.store.Registration(ctx, waiting.ID); err != nil || r.Status != convening.StatusRegistered {
+		t.Fatalf("the waiting team after two cancellations: %v %v", r.Status, err)
+	}
+	invoiced(waiting, waitingToken, 5, 20000)
 }
 
 // testFeesReceivablesAndReminders: open accounts by organization with

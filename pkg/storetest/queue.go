@@ -201,6 +201,49 @@ func testQueuedRefusedAndCancelledInLine(t *testing.T, e *env) {
 	e.checkOneRecordPerChange(t, "q")
 }
 
+// testQueuedPlacementsInvoiced: at a queued event with a fee policy,
+// the teams the sequencer gives seats are invoiced as direct
+// registrations are (their accounts await the billing details); those it
+// puts on the waiting list are not, and at a free queued event nobody is.
+func testQueuedPlacementsInvoiced(t *testing.T, e *env) {
+	ctx := context.Background()
+	e.queuedEvent(t, "paidq", 4)
+	if _, err := e.svc.Fees.SetFeePolicy(ctx, staff, "paidq", fifty, "the year's price"); err != nil {
+		t.Fatal(err)
+	}
+	e.queuedEvent(t, "freeq", 4)
+	type placed struct {
+		event, name string
+		reg         convening.Registration
+		want        convening.Status
+		account     bool
+	}
+	var all []placed
+	for _, ev := range []string{"paidq", "freeq"} {
+		for i, size := range []int{3, 3} {
+			reg, _, _, err := e.svc.Register(ctx, ev, Team(10+i, size), nil)
+			if err != nil || reg.Status != convening.StatusReceived {
+				t.Fatalf("%s: received %v %v", ev, reg.Status, err)
+			}
+			want := []convening.Status{convening.StatusRegistered, convening.StatusWaitlisted}[i]
+			all = append(all, placed{ev, reg.Organization.Name, reg, want, ev == "paidq" && i == 0})
+		}
+		if n, err := e.svc.QueueService.Sequence(ctx, ev); err != nil || n != 2 {
+			t.Fatalf("%s: placed %d, %v", ev, n, err)
+		}
+	}
+	for _, p := range all {
+		r, err := e.store.Registration(ctx, p.reg.ID)
+		if err != nil || r.Status != p.want {
+			t.Fatalf("%s at %s: %v %v, want %s", p.name, p.event, r.Status, err, p.want)
+		}
+		a, err := e.store.Account(ctx, p.reg.ID)
+		if err != nil || a.Exists() != p.account || (p.account && a.Awaiting != convening.AwaitingBillTo) {
+			t.Errorf("%s (%s at %s): account %+v %v, want one: %v", p.name, p.want, p.event, a, err, p.account)
+		}
+	}
+}
+
 // testQueuedModeLocked: a queued event cannot go back to direct
 // registration while registration is open; before it opens, it can.
 func testQueuedModeLocked(t *testing.T, e *env) {

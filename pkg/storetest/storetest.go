@@ -124,6 +124,7 @@ func Run(t *testing.T, newStore func(t testing.TB) Store) {
 		{"QueuedPlacesInArrivalOrder", testQueuedPlacesInArrivalOrder},
 		{"QueuedRefusedAndCancelledInLine", testQueuedRefusedAndCancelledInLine},
 		{"QueuedModeLocked", testQueuedModeLocked},
+		{"QueuedPlacementsInvoiced", testQueuedPlacementsInvoiced},
 		{"RaceQueuedLastSeats", testRaceQueuedLastSeats},
 	}
 	tests = append(tests, feeTests...)
