@@ -20,7 +20,7 @@ func measureRush(ctx context.Context, l *lab, rep *report) error {
 			return rawRush(ctx, l, via{}, "floor: 1 TransactWriteItems (counter + 1 item)", c.clients, c.teams, false)
 		},
 		func() (*rushResult, error) {
-			return rawRush(ctx, l, via{}, "floor: 1 TransactWriteItems (counter + 3 items, as a registration)", c.clients, c.teams, true)
+			return rawRush(ctx, l, via{}, "floor: 1 TransactWriteItems (counter + claim, registration, notice, audit, one item per person: as a registration)", c.clients, c.teams, true)
 		},
 		func() (*rushResult, error) {
 			return handlerRush(ctx, l, via{}, "handler, seats available", c.clients, c.teams, 8*c.teams)

@@ -420,7 +420,7 @@ func (r *report) markdown(w io.Writer) {
 		fmt.Fprintf(w, "### Registration rush\n\n%d concurrent clients; teams of 2 to 8 members (5 on average); %d rounds, "+
 			"each path on a fresh DynamoDB Local in every round, figures over all rounds (the teams column is the total). "+
 			"\"÷ floor\" is registrations per second over the bare transaction's (counter + 1 item, the issue's floor), "+
-			"\"÷ floor, same items\" over the same transaction with the four items a registration writes. Requests per registration are counted by SDK "+
+			"\"÷ floor, same items\" over the same transaction with the items a registration with a seat writes (claim, registration, notice, audit record, one entry per person in the people's index: 7 to 13 items). Requests per registration are counted by SDK "+
 			"middleware, retries included (\"tx\" is TransactWriteItems).\n\n", r.config.clients, max(r.config.rounds, 1))
 		r.rushTable(w, true)
 		fmt.Fprintf(w, "After each rush the table is checked: %s.\n\n", r.checkedSummary())

@@ -277,8 +277,13 @@ func (r *rushResult) gaveUp() int { return r.statuses[http.StatusServiceUnavaila
 // item and the put of a registration-sized item (with its index keys),
 // issued teams times by clients concurrent callers on the functions' client
 // configuration, through v. With allItems it writes what a registration
-// writes: also the organization's claim (in the event's item collection,
-// as the store keeps it) and the notice. Its keys are its own: the floor
+// with a seat writes: also the organization's claim (in the event's item
+// collection, as the store keeps it), the notice, the audit record and
+// one entry per person (contact and members) in the people's index
+// ("email me my links"), so from 7 to 13 items for teams of 2 to 8. DynamoDB Local's time for a
+// transaction grows with its items, DynamoDB's hold on the event item
+// hardly does: this is the floor a registration can be held to on DynamoDB
+// Local. Its keys are its own: the floor
 // needs the items' sizes and places, not the store's key formats. A
 // cancelled transaction is retried as the store retries (the store's
 // dynamostore.Backoff and attempt bound, within the function's timeout);
@@ -315,7 +320,16 @@ func rawRush(ctx context.Context, l *lab, v via, name string, clients, teams int
 			org, _ := attributevalue.MarshalMap(map[string]any{deploy.AttrPK: "floor-event", deploy.AttrSK: "claim-" + team.Organization.Name, "registrationId": id})
 			notice, _ := attributevalue.MarshalMap(map[string]any{deploy.AttrPK: "floor-notice-" + id, deploy.AttrSK: "notice", "id": id, "kind": "registered",
 				"registrationId": id, "eventId": "raw", "state": "pending", "createdAt": time.Now().UTC().Format(time.RFC3339Nano)})
-			items[i] = append(items[i], org, notice)
+			now := time.Now().UTC().Format(time.RFC3339Nano)
+			audit, _ := attributevalue.MarshalMap(map[string]any{deploy.AttrPK: "floor-audit-" + id, deploy.AttrSK: "audit", "eventId": "raw",
+				"kind": "registered", "actor": "team", "at": now, "after": map[string]string{"status": "registered", "seats": fmt.Sprint(len(team.Members))},
+				deploy.AttrGSI1PK: "floor-event-audit", deploy.AttrGSI1SK: now + "#" + id})
+			items[i] = append(items[i], org, notice, audit)
+			for _, k := range team.PersonKeys() {
+				person, _ := attributevalue.MarshalMap(map[string]any{deploy.AttrPK: "floor-person-" + k, deploy.AttrSK: "registration-" + id,
+					"subjectId": id, "subjectKind": "registration", "createdAt": now, "expiresAt": time.Now().Add(3 * 365 * 24 * time.Hour).Unix()})
+				items[i] = append(items[i], person)
+			}
 		}
 	}
 	var retries atomic.Int64
