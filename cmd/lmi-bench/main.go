@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
@@ -41,6 +42,7 @@ type config struct {
 	mailNotices                             int
 	doc                                     string // the Markdown file to write; empty: none
 	skip                                    map[string]bool
+	largeDesigns                            []string
 }
 
 func main() {
@@ -67,6 +69,8 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&c.largeTeams, "large-teams", 2000, "teams of the large event")
 	fs.IntVar(&c.largeCapacity, "large-capacity", 2000, "seats of the large event")
 	fs.IntVar(&c.largeClients, "large-clients", 100, "concurrent clients of the large event")
+	var designs string
+	fs.StringVar(&designs, "large-designs", "", "the large event's designs to run, comma-separated: direct,pools,queued (all when empty)")
 	fs.IntVar(&c.conflictRounds, "conflict-rounds", 1, "rounds of every rush under conflicts (per hold)")
 	fs.IntVar(&c.coldRuns, "cold-runs", 7, "cold starts per function (the median is reported)")
 	fs.Float64Var(&c.mailRate, "mail-rate", 50, "LMI_SES_MAX_SEND_RATE for the mail measurement (emails per second)")
@@ -86,6 +90,12 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 		return errors.New("-large-hold: one hold")
 	} else if len(lh) == 1 {
 		c.largeHold = lh[0]
+	}
+	for _, d := range splitComma(designs) {
+		if !slices.Contains([]string{"direct", "pools", "queued"}, d) {
+			return fmt.Errorf("-large-designs: %q is not one of direct, pools, queued", d)
+		}
+		c.largeDesigns = append(c.largeDesigns, d)
 	}
 	c.skip = map[string]bool{}
 	for _, s := range splitComma(skip) {

@@ -148,19 +148,23 @@ func mailerCalls(ctx context.Context, l *lab, rep *report, table string) error {
 
 const (
 	whyRegister = "The floor: the transaction takes the seats (conditional update of the event item) and puts the " +
-		"organization's claim, the registration and its notice, all at once."
+		"organization's claim, the registration, its notice, its audit record and the people's index entries, all at " +
+		"once. No read: at an event without a fee policy the transaction is conditioned on it having none, so there is " +
+		"nothing to invoice."
 	whyWaitlisted = "The first team to find the event full spends one transaction asking for seats: the refusal " +
 		"returns the event (ALL_OLD), which the store keeps as a hint, so its waitlist transaction (arrival number, " +
 		"entry) needs no read and later teams go straight to the waiting list (the conditions still decide). " +
-		"The Query counts the entries ahead (Select COUNT, strongly consistent) for the position the answer tells: a " +
-		"transaction cannot return it. Under a rush, lost races on the arrival number add transactions (see the rush table)."
-	whyIdempotent = "As above, plus an UpdateItem that keeps the position in the idempotency record, so that a " +
-		"replay answers the same position without counting again."
+		"The position is not counted here (a transaction cannot return it): it is counted when read (status, the " +
+		"team's page, the email). Under a rush, lost races on the arrival number add transactions (see the rush table)."
+	whyIdempotent = "As above, with the first answer's record in the same transaction: a replay reads it and " +
+		"answers the same registration."
 	whyStatus           = "One consistent GetItem of the registration."
 	whyStatusWaitlisted = "The GetItem, and the count of entries ahead for the live position."
 	whyCancel           = "GetItem of the registration (the cancel transaction needs its status, seats and event), the " +
 		"cancel transaction, then promotion: GetItem of the event, Query of the waiting list's head, and the promotion " +
-		"transaction, after which promotion stops: its plan took every team that fitted."
+		"transaction, after which promotion stops: its plan took every team that fitted; and one GetItem of the " +
+		"event's fee policy for the cancelled team's account (none: nothing to credit). The promoted teams cost no " +
+		"invoicing read at an event without a fee policy (promotion read the event)."
 	whyRoster = "GetItem of the event, then one Query of the registrations index per 1 MB page (500 teams fit in one)."
 	whyMail   = "Claim the notice (conditional UpdateItem), read the registration and the event together " +
 		"(BatchGetItem), send, mark it sent (UpdateItem)."

@@ -77,16 +77,28 @@ func largeSteps(ctx context.Context, l *lab, c config) []func() (*rushResult, er
 		}))
 	}
 	size := fmt.Sprintf("%d teams, %d seats", c.largeTeams, c.largeCapacity)
-	return append(steps,
-		through(func(v via) (*rushResult, error) {
+	if c.largeDesign("direct") {
+		steps = append(steps, through(func(v via) (*rushResult, error) {
 			return largeDirect(ctx, l, v, "large event, direct (today's path): "+size, c.largeClients, c.largeTeams, c.largeCapacity)
-		}),
-		through(func(v via) (*rushResult, error) {
+		}))
+	}
+	if c.largeDesign("pools") {
+		steps = append(steps, through(func(v via) (*rushResult, error) {
 			return poolRush(ctx, l, v, fmt.Sprintf("large event, %d seat pools (prototype): %s", poolCount, size), c.largeClients, c.largeTeams, c.largeCapacity)
-		}),
-		through(func(v via) (*rushResult, error) {
+		}))
+	}
+	if c.largeDesign("queued") {
+		steps = append(steps, through(func(v via) (*rushResult, error) {
 			return queuedRush(ctx, l, v, "large event, queued (sequencer): "+size, c.largeClients, c.largeTeams, c.largeCapacity)
 		}))
+	}
+	return steps
+}
+
+// largeDesign reports whether the large event's rows include design
+// (-large-designs; all of them when it is empty).
+func (c config) largeDesign(design string) bool {
+	return len(c.largeDesigns) == 0 || slices.Contains(c.largeDesigns, design)
 }
 
 // conflictSteps are the floor and today's two handler paths again, through
