@@ -45,20 +45,9 @@ func newTeamService(t *testing.T, s *Store, eventID string, capacity int) *store
 	return svc
 }
 
-// countedWrites counts the transactions sent to the table.
-type countedWrites struct {
-	API
-	n atomic.Int64
-}
-
-func (c *countedWrites) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	c.n.Add(1)
-	return c.API.TransactWriteItems(ctx, in, opts...)
-}
-
 func TestConditionThatAlwaysFailsIsNotRetried(t *testing.T) {
-	var counted *countedWrites
-	store, client := newFaultStore(t, func(db API) API { counted = &countedWrites{API: db}; return counted })
+	var counted *countedCalls
+	store, client := newFaultStore(t, func(db API) API { counted = &countedCalls{API: db}; return counted })
 	svc := newTeamService(t, store, "ev", 10)
 	ctx := context.Background()
 	reg, token, _, err := svc.Register(ctx, "ev", storetest.Team(1, 2), nil)
@@ -73,12 +62,12 @@ func TestConditionThatAlwaysFailsIsNotRetried(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 8*time.Second)
 	defer cancel()
-	before := counted.n.Load()
+	before := counted.txs.Load()
 	_, err = svc.Cancel(ctx, reg.ID, token)
 	if convening.ErrorCode(err) != convening.EINTERNAL {
 		t.Fatalf("cancel with a missing claim: %v, want an internal error", err)
 	}
-	if n := counted.n.Load() - before; n != 1 {
+	if n := counted.txs.Load() - before; n != 1 {
 		t.Fatalf("%d transactions: the refused one was retried", n)
 	}
 	if !strings.Contains(err.Error(), "ConditionalCheckFailed") {
@@ -90,8 +79,8 @@ func TestConditionThatAlwaysFailsIsNotRetried(t *testing.T) {
 }
 
 func TestValidationErrorIsNotRetried(t *testing.T) {
-	var counted *countedWrites
-	store, client := newFaultStore(t, func(db API) API { counted = &countedWrites{API: db}; return counted })
+	var counted *countedCalls
+	store, client := newFaultStore(t, func(db API) API { counted = &countedCalls{API: db}; return counted })
 	svc := newTeamService(t, store, "ev", 10)
 	ctx := context.Background()
 	// A counter that is not a number: ADD fails with a ValidationError on
@@ -103,12 +92,12 @@ func TestValidationErrorIsNotRetried(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 8*time.Second)
 	defer cancel()
-	before := counted.n.Load()
+	before := counted.txs.Load()
 	_, _, _, err := svc.Register(ctx, "ev", storetest.Team(1, 2), nil)
 	if convening.ErrorCode(err) != convening.EINTERNAL {
 		t.Fatalf("register over a broken counter: %v, want an internal error", err)
 	}
-	if n := counted.n.Load() - before; n != 1 {
+	if n := counted.txs.Load() - before; n != 1 {
 		t.Fatalf("%d transactions: the refused one was retried", n)
 	}
 }
