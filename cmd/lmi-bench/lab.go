@@ -63,7 +63,7 @@ func (l *lab) freshDynamoDB(ctx context.Context) error {
 	// are dropped, their data is not forgotten), and the registration's
 	// full floor (8 to 14 items a transaction) left three times as much
 	// as this: the large event's rows ran a third slower after it.
-	_, err = rawRush(ctx, l, via{}, "warm-up", 8, 300, false)
+	_, err = rawRush(ctx, l, via{}, "warm-up", 8, 300, bareFloor)
 	return err
 }
 

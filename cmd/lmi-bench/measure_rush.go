@@ -17,10 +17,13 @@ func measureRush(ctx context.Context, l *lab, rep *report) error {
 	c := rep.config
 	steps := []func() (*rushResult, error){
 		func() (*rushResult, error) {
-			return rawRush(ctx, l, via{}, "floor: 1 TransactWriteItems (counter + 1 item)", c.clients, c.teams, false)
+			return rawRush(ctx, l, via{}, "floor: 1 TransactWriteItems (counter + 1 item)", c.clients, c.teams, bareFloor)
 		},
 		func() (*rushResult, error) {
-			return rawRush(ctx, l, via{}, "floor: 1 TransactWriteItems (counter + claim, registration, notice, audit, one item per person: as a registration)", c.clients, c.teams, true)
+			return rawRush(ctx, l, via{}, "floor: 1 TransactWriteItems (counter + claim, registration, notice, audit, one item per person: as a registration)", c.clients, c.teams, seatFloor)
+		},
+		func() (*rushResult, error) {
+			return rawRush(ctx, l, via{}, "floor: 1 TransactWriteItems (counter + the same and a waiting-list entry: as a waitlisted registration)", c.clients, c.teams, waitFloor)
 		},
 		func() (*rushResult, error) {
 			return handlerRush(ctx, l, via{}, "handler, seats available", c.clients, c.teams, 8*c.teams)
@@ -73,7 +76,7 @@ func largeSteps(ctx context.Context, l *lab, c config) []func() (*rushResult, er
 	var steps []func() (*rushResult, error)
 	if !slices.Contains(c.holds, h) {
 		steps = append(steps, through(func(v via) (*rushResult, error) {
-			return rawRush(ctx, l, v, "floor: 1 TransactWriteItems (counter + 1 item)", c.clients, c.teams, false)
+			return rawRush(ctx, l, v, "floor: 1 TransactWriteItems (counter + 1 item)", c.clients, c.teams, bareFloor)
 		}))
 	}
 	size := fmt.Sprintf("%d teams, %d seats", c.largeTeams, c.largeCapacity)
@@ -110,7 +113,7 @@ func conflictSteps(ctx context.Context, l *lab, c config) []func() (*rushResult,
 	for _, h := range c.holds {
 		paths := []func(via) (*rushResult, error){
 			func(v via) (*rushResult, error) {
-				return rawRush(ctx, l, v, "floor: 1 TransactWriteItems (counter + 1 item)", c.clients, c.teams, false)
+				return rawRush(ctx, l, v, "floor: 1 TransactWriteItems (counter + 1 item)", c.clients, c.teams, bareFloor)
 			},
 			func(v via) (*rushResult, error) {
 				return handlerRush(ctx, l, v, "handler, seats available", c.clients, c.teams, 8*c.teams)

@@ -54,14 +54,25 @@ func splitComma(s string) []string {
 	return out
 }
 
-// ratio is x's registrations per second over the i-th floor's: 0 is the
-// bare transaction (counter + 1 item), 1 the same with a registration's
-// items.
-func (r *report) ratio(x *rushResult, i int) string {
-	if len(r.rushes) <= i || !strings.HasPrefix(r.rushes[i].name, "floor") || r.rushes[i].run.perSecond() == 0 {
-		return "-"
+// ratio is x's registrations per second over the floor of the given
+// shape's in the same run ("-" if it has none).
+func (r *report) ratio(x *rushResult, shape floorShape) string {
+	for _, f := range r.rushes {
+		if f.floor == shape && f.run.perSecond() > 0 {
+			return fmt.Sprintf("%.2f", x.run.perSecond()/f.run.perSecond())
+		}
 	}
-	return fmt.Sprintf("%.2f", x.run.perSecond()/r.rushes[i].run.perSecond())
+	return "-"
+}
+
+// sameItems is the floor that writes the items x writes: the waitlisted
+// registration's for a floor of that shape and for a rush that ended
+// mostly on the waiting list, a seated registration's otherwise.
+func (x *rushResult) sameItems() floorShape {
+	if x.floor == waitFloor || (x.floor == notFloor && x.count("waitlisted") > x.count("registered")) {
+		return waitFloor
+	}
+	return seatFloor
 }
 
 func perOp(calls callCounts, ops int) string {
@@ -86,7 +97,7 @@ func (r *report) rushTable(w io.Writer, md bool) {
 			ok = fmt.Sprintf("%d VIOLATIONS", len(x.problems))
 		}
 		row(x.name, itoa(x.run.ops), fmt.Sprintf("%.0f", x.run.perSecond()), ms(x.run.lat.quantile(.5)), ms(x.run.lat.quantile(.95)),
-			ms(x.run.lat.quantile(.99)), r.ratio(x, 0), r.ratio(x, 1), perOp(x.calls, x.run.ops), ok)
+			ms(x.run.lat.quantile(.99)), r.ratio(x, bareFloor), r.ratio(x, x.sameItems()), perOp(x.calls, x.run.ops), ok)
 	}
 	row(nil...)
 }
@@ -118,7 +129,7 @@ func (r *report) floorAt(hold time.Duration) *rushResult {
 		rushes = slices.Concat(r.conflictRushes, r.largeRushes)
 	}
 	for _, x := range rushes {
-		if x.hold == hold && strings.HasPrefix(x.name, "floor") && !strings.Contains(x.name, "as a registration") {
+		if x.hold == hold && x.floor == bareFloor {
 			return x
 		}
 	}
@@ -420,7 +431,7 @@ func (r *report) markdown(w io.Writer) {
 		fmt.Fprintf(w, "### Registration rush\n\n%d concurrent clients; teams of 2 to 8 members (5 on average); %d rounds, "+
 			"each path on a fresh DynamoDB Local in every round, figures over all rounds (the teams column is the total). "+
 			"\"÷ floor\" is registrations per second over the bare transaction's (counter + 1 item, the issue's floor), "+
-			"\"÷ floor, same items\" over the same transaction with the items a registration with a seat writes (claim, registration, notice, audit record, one entry per person in the people's index: 7 to 13 items). Requests per registration are counted by SDK "+
+			"\"÷ floor, same items\" over the same transaction with the items a registration writes: with a seat (claim, registration, notice, audit record, one entry per person in the people's index: 7 to 13 items), or, for a rush that ended mostly on the waiting list, waitlisted (the same and its waiting-list entry, the counter conditioned on the event being full). Requests per registration are counted by SDK "+
 			"middleware, retries included (\"tx\" is TransactWriteItems).\n\n", r.config.clients, max(r.config.rounds, 1))
 		r.rushTable(w, true)
 		fmt.Fprintf(w, "After each rush the table is checked: %s.\n\n", r.checkedSummary())

@@ -61,6 +61,7 @@ func (v via) hold() time.Duration {
 // what it cost in DynamoDB requests, and whether the table is still right.
 type rushResult struct {
 	name     string
+	floor    floorShape // which floor this is, notFloor for the paths
 	run      run
 	byState  map[string]latencies // "registered", "waitlisted"
 	answers  []registration
@@ -272,23 +273,39 @@ func (r *rushResult) succeededPerSecond() float64 {
 // gaveUp is the number of teams answered 503.
 func (r *rushResult) gaveUp() int { return r.statuses[http.StatusServiceUnavailable] }
 
+// floorShape is which transaction a floor rush writes (rawRush).
+type floorShape int
+
+const (
+	notFloor floorShape = iota
+	// bareFloor is the issue's floor: the counter and one registration-sized item.
+	bareFloor
+	// seatFloor writes what a registration with a seat writes.
+	seatFloor
+	// waitFloor writes what a waitlisted registration writes.
+	waitFloor
+)
+
 // rawRush is the floor: the bare DynamoDB work of a registration, one
 // TransactWriteItems with the conditional counter update on one event
 // item and the put of a registration-sized item (with its index keys),
 // issued teams times by clients concurrent callers on the functions' client
-// configuration, through v. With allItems it writes what a registration
-// with a seat writes: also the organization's claim (in the event's item
-// collection, as the store keeps it), the notice, the audit record and
-// one entry per person (contact and members) in the people's index
-// ("email me my links"), so from 7 to 13 items for teams of 2 to 8. DynamoDB Local's time for a
+// configuration, through v. seatFloor writes what a registration with a
+// seat writes: also the organization's claim (in the event's item
+// collection, as the store keeps it), the notice, the audit record and one
+// entry per person (contact and members) in the people's index ("email me
+// my links"), so from 7 to 13 items for teams of 2 to 8; waitFloor writes
+// what a waitlisted registration writes: the same and its waiting-list
+// entry (in the event's item collection too), on an event with no seat
+// left, the counter conditioned on that. DynamoDB Local's time for a
 // transaction grows with its items, DynamoDB's hold on the event item
-// hardly does: this is the floor a registration can be held to on DynamoDB
-// Local. Its keys are its own: the floor
-// needs the items' sizes and places, not the store's key formats. A
-// cancelled transaction is retried as the store retries (the store's
-// dynamostore.Backoff and attempt bound, within the function's timeout);
-// one that runs out of time counts as a 503.
-func rawRush(ctx context.Context, l *lab, v via, name string, clients, teams int, allItems bool) (*rushResult, error) {
+// hardly does: these are the floors a registration can be held to on
+// DynamoDB Local. Its keys are its own: the floor needs the items' sizes
+// and places, not the store's key formats. A cancelled transaction is
+// retried as the store retries (the store's dynamostore.Backoff and
+// attempt bound, within the function's timeout); one that runs out of time
+// counts as a 503.
+func rawRush(ctx context.Context, l *lab, v via, name string, clients, teams int, shape floorShape) (*rushResult, error) {
 	table, err := l.newTable(ctx, "raw")
 	if err != nil {
 		return nil, err
@@ -298,9 +315,13 @@ func rawRush(ctx context.Context, l *lab, v via, name string, clients, teams int
 	calls := newCallCounter()
 	counted := dynamodb.NewFromConfig(localaws.Config(), localaws.DynamoDBEndpoint(v.endpoint(l)), calls.option)
 	eventKey := map[string]types.AttributeValue{deploy.AttrPK: &types.AttributeValueMemberS{Value: "floor-event"}, deploy.AttrSK: &types.AttributeValueMemberS{Value: "counter"}}
+	status, seatsLeft := "registered", int64(1<<40)
+	if shape == waitFloor {
+		status, seatsLeft = "waitlisted", 0
+	}
 	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{
 		deploy.AttrPK: eventKey[deploy.AttrPK], deploy.AttrSK: eventKey[deploy.AttrSK],
-		"capacity": num(1 << 40), "seatsLeft": num(1 << 40), "seatsTaken": num(0), "registeredTeams": num(0), "waitlistLength": num(0),
+		"capacity": num(seatsLeft), "seatsLeft": num(seatsLeft), "seatsTaken": num(0), "registeredTeams": num(0), "waitlistLength": num(0),
 	}}); err != nil {
 		return nil, err
 	}
@@ -310,19 +331,19 @@ func rawRush(ctx context.Context, l *lab, v via, name string, clients, teams int
 		team := teamOf(run, i)
 		id := fmt.Sprintf("RAW%08d", i)
 		reg, err := attributevalue.MarshalMap(map[string]any{deploy.AttrPK: "floor-registration-" + id, deploy.AttrSK: "registration", "id": id, "eventId": "raw",
-			"status": "registered", "seats": len(team.Members), "organization": team.Organization, "contact": team.Contact,
+			"status": status, "seats": len(team.Members), "organization": team.Organization, "contact": team.Contact,
 			"members": team.Members, "createdAt": time.Now().UTC().Format(time.RFC3339Nano), deploy.AttrGSI1PK: "floor-event", deploy.AttrGSI1SK: "registration-" + id})
 		if err != nil {
 			return nil, err
 		}
 		items[i] = []map[string]types.AttributeValue{reg}
-		if allItems {
+		if shape != bareFloor {
 			org, _ := attributevalue.MarshalMap(map[string]any{deploy.AttrPK: "floor-event", deploy.AttrSK: "claim-" + team.Organization.Name, "registrationId": id})
-			notice, _ := attributevalue.MarshalMap(map[string]any{deploy.AttrPK: "floor-notice-" + id, deploy.AttrSK: "notice", "id": id, "kind": "registered",
+			notice, _ := attributevalue.MarshalMap(map[string]any{deploy.AttrPK: "floor-notice-" + id, deploy.AttrSK: "notice", "id": id, "kind": status,
 				"registrationId": id, "eventId": "raw", "state": "pending", "createdAt": time.Now().UTC().Format(time.RFC3339Nano)})
 			now := time.Now().UTC().Format(time.RFC3339Nano)
 			audit, _ := attributevalue.MarshalMap(map[string]any{deploy.AttrPK: "floor-audit-" + id, deploy.AttrSK: "audit", "eventId": "raw",
-				"kind": "registered", "actor": "team", "at": now, "after": map[string]string{"status": "registered", "seats": fmt.Sprint(len(team.Members))},
+				"kind": status, "actor": "team", "at": now, "after": map[string]string{"status": status, "seats": fmt.Sprint(len(team.Members))},
 				deploy.AttrGSI1PK: "floor-event-audit", deploy.AttrGSI1SK: now + "#" + id})
 			items[i] = append(items[i], org, notice, audit)
 			for _, k := range team.PersonKeys() {
@@ -330,6 +351,12 @@ func rawRush(ctx context.Context, l *lab, v via, name string, clients, teams int
 					"subjectId": id, "subjectKind": "registration", "createdAt": now, "expiresAt": time.Now().Add(3 * 365 * 24 * time.Hour).Unix()})
 				items[i] = append(items[i], person)
 			}
+		}
+		if shape == waitFloor {
+			seq := time.Now().UnixMicro()*1000 + int64(i)
+			wait, _ := attributevalue.MarshalMap(map[string]any{deploy.AttrPK: "floor-event", deploy.AttrSK: fmt.Sprintf("wait-%020d", seq),
+				"registrationId": id, "seats": len(team.Members), "seq": seq, "organization": team.Organization.Name})
+			items[i] = append(items[i], wait)
 		}
 	}
 	var retries atomic.Int64
@@ -340,12 +367,18 @@ func rawRush(ctx context.Context, l *lab, v via, name string, clients, teams int
 		ctx, cancel := v.deadline(ctx)
 		defer cancel()
 		seats := num(int64(teamSize(i)))
-		tx := []types.TransactWriteItem{{Update: &types.Update{
+		counter := &types.Update{
 			TableName: aws.String(table), Key: eventKey,
 			ConditionExpression:       aws.String("seatsLeft >= :s"),
 			UpdateExpression:          aws.String("ADD seatsLeft :neg, seatsTaken :s, registeredTeams :one"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":s": seats, ":neg": num(-int64(teamSize(i))), ":one": num(1)},
-		}}}
+		}
+		if shape == waitFloor {
+			counter.ConditionExpression = aws.String("seatsLeft < :s")
+			counter.UpdateExpression = aws.String("ADD waitlistLength :one")
+			counter.ExpressionAttributeValues = map[string]types.AttributeValue{":s": seats, ":one": num(1)}
+		}
+		tx := []types.TransactWriteItem{{Update: counter}}
 		for _, it := range items[i] {
 			tx = append(tx, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(table), Item: it,
 				ConditionExpression: aws.String("attribute_not_exists(" + deploy.AttrPK + ")")}})
@@ -374,7 +407,7 @@ func rawRush(ctx context.Context, l *lab, v via, name string, clients, teams int
 	if err != nil {
 		return nil, err
 	}
-	res := &rushResult{name: name, run: r, calls: calls.take(), retries: int(retries.Load()), hold: v.hold(),
+	res := &rushResult{name: name, floor: shape, run: r, calls: calls.take(), retries: int(retries.Load()), hold: v.hold(),
 		byState: map[string]latencies{}, statuses: map[int]int{}}
 	if v.proxy != nil {
 		res.conflicts = v.proxy.Stats()
@@ -382,7 +415,7 @@ func rawRush(ctx context.Context, l *lab, v via, name string, clients, teams int
 	for i, ok := range committed {
 		if ok {
 			res.statuses[http.StatusOK]++
-			res.byState["registered"] = append(res.byState["registered"], r.lat[i])
+			res.byState[status] = append(res.byState[status], r.lat[i])
 		} else {
 			res.statuses[http.StatusServiceUnavailable]++
 		}
@@ -391,6 +424,7 @@ func rawRush(ctx context.Context, l *lab, v via, name string, clients, teams int
 	var ev struct {
 		SeatsTaken      int `dynamodbav:"seatsTaken"`
 		RegisteredTeams int `dynamodbav:"registeredTeams"`
+		WaitlistLength  int `dynamodbav:"waitlistLength"`
 	}
 	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: eventKey, ConsistentRead: aws.Bool(true)})
 	if err != nil {
@@ -411,6 +445,9 @@ func rawRush(ctx context.Context, l *lab, v via, name string, clients, teams int
 			maybe += teamSize(i)
 			maybeTeams++
 		}
+	}
+	if shape == waitFloor { // the counter counts the teams waiting, not seats
+		ev.SeatsTaken, ev.RegisteredTeams, want, maybe = ev.WaitlistLength, ev.WaitlistLength, wantTeams, maybeTeams
 	}
 	if ev.SeatsTaken < want || ev.SeatsTaken > want+maybe || ev.RegisteredTeams < wantTeams || ev.RegisteredTeams > wantTeams+maybeTeams {
 		res.problems = append(res.problems, fmt.Sprintf("raw counter: %d seats for %d teams, want %d (+ up to %d) for %d (+ up to %d)",
