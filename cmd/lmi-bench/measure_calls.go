@@ -155,12 +155,15 @@ const (
 		"returns the event (ALL_OLD), which the store keeps as a hint, so its waitlist transaction (arrival number, " +
 		"entry) needs no read and later teams go straight to the waiting list (the conditions still decide). " +
 		"The position is not counted here (a transaction cannot return it): it is counted when read (status, the " +
-		"team's page, the email). Under a rush, lost races on the arrival number add transactions (see the rush table)."
+		"team's page, the email). A team that does not fit the seats left joins in arrival order without raising the " +
+		"event's floor of arrival numbers, so in a rush such teams do not refuse one another."
 	whyIdempotent = "As above, with the first answer's record in the same transaction: a replay reads it and " +
 		"answers the same registration."
 	whyStatus           = "One consistent GetItem of the registration."
-	whyStatusWaitlisted = "The GetItem, and the count of entries ahead for the live position."
-	whyCancel           = "GetItem of the registration (the cancel transaction needs its status, seats and event), the " +
+	whyStatusWaitlisted = "The GetItem; a read of the event's floor of arrival numbers and, the first time the place " +
+		"is told, one transaction raising the floor to it (settling it: no team can join ahead of it after that, so a " +
+		"place once told never grows); the count of entries ahead."
+	whyCancel = "GetItem of the registration (the cancel transaction needs its status, seats and event), the " +
 		"cancel transaction, then promotion: GetItem of the event, Query of the waiting list's head, and the promotion " +
 		"transaction, after which promotion stops: its plan took every team that fitted; and one GetItem of the " +
 		"event's fee policy for the cancelled team's account (none: nothing to credit). The promoted teams cost no " +
@@ -168,6 +171,7 @@ const (
 	whyRoster = "GetItem of the event, then one Query of the registrations index per 1 MB page (500 teams fit in one)."
 	whyMail   = "Claim the notice (conditional UpdateItem), read the registration and the event together " +
 		"(BatchGetItem), send, mark it sent (UpdateItem)."
-	whyMailWaitlisted = "The same claim, BatchGetItem and sent mark, plus the count of entries ahead, so the email " +
+	whyMailWaitlisted = "The same claim, BatchGetItem and sent mark, plus the settling transaction if the place is not " +
+		"settled yet (as for the status; the event as read has the floor) and the count of entries ahead, so the email " +
 		"tells the position as it is when sent."
 )

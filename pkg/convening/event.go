@@ -119,8 +119,10 @@ type Event struct {
 	// registration change; they always equal the sum of the registrations'
 	// contributions (Registration.Counts).
 	Counts
-	// WaitlistSeq is the arrival number of the last team put on the waiting
-	// list (see Registration.WaitlistSeq).
+	// WaitlistSeq is the floor of arrival numbers: no team joins the
+	// waiting list under it (see Registration.WaitlistSeq). The store keeps
+	// it at or above the number of every team put at the end of the list
+	// and of every team told its place.
 	WaitlistSeq int64 `json:"-"`
 	// NoFeePolicy says the store knows the event has never had a fee
 	// policy (false: it has one, or the store cannot tell, as for an event

@@ -26,7 +26,7 @@ type RegistrationChange struct {
 	// read (no arrival, departure or promotion since): a move is planned
 	// from the positions it read.
 	WaitlistAsRead bool
-	// RaiseWaitlistSeq, when set, becomes the event's last arrival number:
+	// RaiseWaitlistSeq, when set, raises the event's floor of arrival numbers:
 	// a team moved to the end takes a number past every arrival so far,
 	// and later arrivals must come after it.
 	RaiseWaitlistSeq int64

@@ -110,7 +110,7 @@ func (s *Store) UpdateEvent(ctx context.Context, u convening.EventUpdate) (conve
 		if cuts {
 			// The waiting list was judged as read: no team may have joined it
 			// since (a larger one could, before the cut commits).
-			cond = cond.And(expression.Name("waitlistSeq").Equal(expression.Value(it.WaitlistSeq)))
+			cond = cond.And(expression.Name("waitlistSeq").Equal(expression.Value(it.WaitlistSeq))).And(joinsAsRead(it.WaitlistJoins))
 		}
 		upd := expression.Set(expression.Name("title"), expression.Value(e.Title)).
 			Set(expression.Name("description"), expression.Value(e.Description)).

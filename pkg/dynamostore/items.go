@@ -88,9 +88,16 @@ type eventItem struct {
 	WaitlistSeats   int `json:"waitlistSeats"`
 	CheckedIn       int `json:"checkedIn"`
 	SeatsHeld       int `json:"seatsHeld"`
-	// WaitlistSeq is the arrival number of the last team put on the waiting
-	// list; the next one gets WaitlistSeq+1 in the same transaction.
+	// WaitlistSeq is the floor of arrival numbers: no team may join the
+	// waiting list under it (register.go). It rises with teams put at the
+	// end of the list (one that fits but must wait, staff's moves, the
+	// sequencer's placements) and when a place is told (settle).
 	WaitlistSeq int64 `json:"waitlistSeq"`
+	// WaitlistJoins counts the teams that joined the waiting list by
+	// registering: a waitlisted registration that does not fit the seats
+	// left does not raise WaitlistSeq (register.go), so a change planned
+	// from the list as read is conditioned on this too.
+	WaitlistJoins int64 `json:"waitlistJoins,omitempty"`
 
 	PersonalDataErasedAt string `json:"personalDataErasedAt,omitempty"`
 

@@ -273,13 +273,12 @@ func (s *Store) hydrateNotice(ctx context.Context, it noticeItem) (convening.Not
 		// read the list's square).
 		position = it.Position
 	} else if (k == convening.NoticeWaitlisted || k == convening.NoticeWaitlistMoved) && r.Status == convening.StatusWaitlisted {
-		// The position as the email goes out: exact, and never worse than
-		// what the registration answer said.
-		ahead, err := s.countAhead(ctx, r.EventID, r.WaitlistSeq)
-		if err != nil {
+		// The position as the email goes out: settled, so never worse
+		// than the team is told later.
+		var err error
+		if position, err = s.place(ctx, r.EventID, r.WaitlistSeq, ev.WaitlistSeq); err != nil {
 			return convening.Notice{}, err
 		}
-		position = ahead + 1
 	}
 	return convening.RegistrationNotice(it.record(), r, ev.event(), position)
 }

@@ -244,7 +244,20 @@ func (s *Store) placeBatch(ctx context.Context, eventID, owner string, readyBefo
 		var placements []convening.Placement
 		after := ev.event()
 		if len(received) > 0 {
-			placements, after = decide(ev.event(), received)
+			in := ev.event()
+			if ev.WaitlistJoins > 0 {
+				// Teams that joined by registering directly (before the event
+				// was queued) may sit above the floor (register.go): place
+				// after the last of them.
+				tail, err := s.lastWaiting(ctx, eventID)
+				if err != nil {
+					return nil, err
+				}
+				if tail != nil {
+					in.WaitlistSeq = max(in.WaitlistSeq, tail.Seq)
+				}
+			}
+			placements, after = decide(in, received)
 		}
 		w, err := s.placementItems(eventID, owner, ev, after, line, regs, placements)
 		if err != nil {
@@ -358,7 +371,8 @@ func (s *Store) placementItems(eventID, owner string, ev eventItem, after conven
 			And(attrAsRead("admission", ev.Admission)).
 			// Placed teams are invoiced only if the event as read has a
 			// fee policy (convening.Event.NoFeePolicy).
-			And(attrAsRead("fees", ev.Fees))
+			And(attrAsRead("fees", ev.Fees)).
+			And(joinsAsRead(ev.WaitlistJoins))
 		upd := countsUpdate(delta, fmtTime(now))
 		if after.WaitlistSeq != ev.WaitlistSeq {
 			upd = upd.Set(expression.Name("waitlistSeq"), expression.Value(after.WaitlistSeq))

@@ -57,18 +57,37 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 			}
 			seen, seenAt = fresh, s.clock()
 		}
-		// The table accepts an arrival number only if it is above every one
-		// before it (the condition in registerItems), so numbers rise in
-		// commit order. The clock only proposes a value that is likely to be
-		// free, so that concurrent arrivals rarely collide; a stale or skewed
-		// proposal fails and is raised past what the table holds.
-		seq := s.clock().UnixMicro()
+		// A waitlisted team's arrival number is the time this attempt was
+		// decided, in microseconds: the waiting list is in arrival order.
+		// The event's waitlistSeq is a floor no arrival may go under (a
+		// team staff moved to the end, one that fitted but had to wait);
+		// teams that do not fit the seats left do not raise it, so they
+		// never refuse one another (see registerItems).
+		seq := s.stamp()
 		var e *convening.Event
 		if seen != nil {
 			ev := seen.event()
 			e, seq = &ev, max(seq, seen.WaitlistSeq+1)
 		}
 		a = decide(e, seq)
+		var tail *waitItem
+		if a.Registration.Status == convening.StatusWaitlisted && e != nil && e.SeatsLeft() >= a.Registration.Seats {
+			// The team would fit the seats left, but teams wait (the head
+			// needs more): it comes after the last of them, conditioned on
+			// that one still waiting, so that it can never be the head of
+			// the list while it fits (a rare case: one read more).
+			var err error
+			if tail, err = s.lastWaiting(ctx, eventID); err != nil {
+				return nil, err
+			}
+			if tail == nil { // nobody waits after all: ask for seats
+				ev := *e
+				ev.WaitlistLength = 0
+				a = decide(&ev, seq)
+			} else if tail.Seq >= seq {
+				a = decide(e, tail.Seq+1)
+			}
+		}
 		var w *write
 		var idx claimIndex
 		var err error
@@ -81,7 +100,7 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 			}
 			w, idx, err = s.receiveItems(eventID, a, idem)
 		} else {
-			w, idx, err = s.registerItems(eventID, a, idem)
+			w, idx, err = s.registerItems(eventID, a, idem, tail)
 		}
 		if err != nil {
 			return nil, err
@@ -118,7 +137,7 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 	reg := a.Registration
 	if reg.Status == convening.StatusWaitlisted {
 		last := *seen
-		last.WaitlistSeq, last.WaitlistLength = reg.WaitlistSeq, last.WaitlistLength+1
+		last.WaitlistSeq, last.WaitlistLength = max(last.WaitlistSeq, reg.WaitlistSeq), last.WaitlistLength+1
 		s.lastSeen.Store(eventID, seenEvent{&last, seenAt})
 	}
 	return reg, false, nil
@@ -170,8 +189,10 @@ func (idx claimIndex) answer(op string, replay func(image map[string]types.Attri
 // registerItems builds the transaction of one attempt: for seats, or for
 // the waiting list, as the arrival says. The event, the organization's
 // claim and the idempotency record are conditioned on what the attempt
-// assumed (the event as seen, nobody holding the claim, a new key).
-func (s *Store) registerItems(eventID string, a convening.Arrival, idem *convening.Idempotency) (*write, claimIndex, error) {
+// assumed (the event as seen, nobody holding the claim, a new key). tail
+// is the last team waiting, for a team that fits the seats left but must
+// wait (nil otherwise).
+func (s *Store) registerItems(eventID string, a convening.Arrival, idem *convening.Idempotency, tail *waitItem) (*write, claimIndex, error) {
 	reg := a.Registration
 	now := fmtTime(a.At)
 	seats := int64(reg.Seats)
@@ -201,12 +222,23 @@ func (s *Store) registerItems(eventID string, a convening.Arrival, idem *conveni
 			And(expression.Name("waitlistLength").Equal(expression.Value(0))).
 			And(expression.Name("seatsLeft").GreaterThanEqual(expression.Value(seats)))
 	} else {
-		cond = window.
-			And(expression.Name("waitlistSeq").LessThan(expression.Value(reg.WaitlistSeq))).
-			And(expression.Or(
-				expression.Name("waitlistLength").GreaterThan(expression.Value(0)),
-				expression.Name("seatsLeft").LessThan(expression.Value(seats))))
-		upd = upd.Set(expression.Name("waitlistSeq"), expression.Value(reg.WaitlistSeq))
+		// Waitlisted: above the floor of arrival numbers, and counted as a
+		// joiner (staff's moves and cuts plan from the list as read).
+		cond = window.And(expression.Name("waitlistSeq").LessThan(expression.Value(reg.WaitlistSeq)))
+		upd = upd.Add(expression.Name("waitlistJoins"), expression.Value(1))
+		if tail == nil {
+			// It does not fit the seats left: wherever its arrival time puts
+			// it, even first, the head of the list does not fit them. So
+			// concurrent arrivals do not raise the floor, and do not refuse
+			// one another (in a rush, nearly every team is this case).
+			cond = cond.And(expression.Name("seatsLeft").LessThan(expression.Value(seats)))
+		} else {
+			// It fits but teams wait: after the last of them (tail still
+			// there, see below), and a floor for later arrivals.
+			cond = cond.And(expression.Name("waitlistLength").GreaterThan(expression.Value(0))).
+				And(expression.Name("seatsLeft").GreaterThanEqual(expression.Value(seats)))
+			upd = upd.Set(expression.Name("waitlistSeq"), expression.Value(reg.WaitlistSeq))
+		}
 	}
 	ev, err := expression.NewBuilder().WithCondition(cond).WithUpdate(upd).Build()
 	if err != nil {
@@ -249,7 +281,16 @@ func (s *Store) registerItems(eventID string, a convening.Arrival, idem *conveni
 		if err != nil {
 			return nil, idx, err
 		}
-		tx.add(putIfAbsent(s.table, w), false)
+		// Both assume what the attempt saw: its arrival number is free
+		// (two functions may propose the same microsecond; the second asks
+		// again, with a higher one) and the last team waiting still is.
+		tx.add(putIfAbsent(s.table, w), true)
+		if tail != nil {
+			tx.add(types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+				TableName: aws.String(s.table), Key: key(tail.PK, tail.SK),
+				ConditionExpression: aws.String("attribute_exists(#pk)"), ExpressionAttributeNames: map[string]string{"#pk": AttrPK},
+			}}, true)
+		}
 	}
 	n, err := marshal(newSpecItem(a.Notice, eventID, a.At))
 	if err != nil {
@@ -378,4 +419,26 @@ func (s *Store) replay(old map[string]types.AttributeValue, idem *convening.Idem
 		reg.WaitlistPosition = &p
 	}
 	return reg, nil
+}
+
+// lastWaiting returns the last team on an event's waiting list (its
+// entry), nil if nobody waits: one strongly consistent query of one item.
+func (s *Store) lastWaiting(ctx context.Context, eventID string) (*waitItem, error) {
+	var last *waitItem
+	err := queryEach(ctx, s, query{op: "last on the waiting list of " + eventID, consistent: true, backward: true, pageSize: 1,
+		key: expression.Key(AttrPK).Equal(expression.Value(eventPrefix + eventID)).
+			And(expression.Key(AttrSK).BeginsWith(waitPrefix))},
+		func(w waitItem) bool { last = &w; return false })
+	return last, err
+}
+
+// joinsAsRead is the condition that no team joined an event's waiting
+// list since it was read with joins joiners (waitlistJoins; absent on
+// events stored before it was kept).
+func joinsAsRead(joins int64) expression.ConditionBuilder {
+	if joins == 0 {
+		return expression.Or(expression.Name("waitlistJoins").AttributeNotExists(),
+			expression.Name("waitlistJoins").Equal(expression.Value(0)))
+	}
+	return expression.Name("waitlistJoins").Equal(expression.Value(joins))
 }

@@ -3,6 +3,7 @@ package dynamostore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -28,14 +29,86 @@ func (s *Store) Registration(ctx context.Context, id string) (convening.Registra
 	}
 	reg := it.registration()
 	if reg.Status == convening.StatusWaitlisted {
-		ahead, err := s.countAhead(ctx, reg.EventID, reg.WaitlistSeq)
+		p, err := s.place(ctx, reg.EventID, reg.WaitlistSeq, 0)
 		if err != nil {
 			return convening.Registration{}, err
 		}
-		p := ahead + 1
 		reg.WaitlistPosition = &p
 	}
 	return reg, nil
+}
+
+// settleAge is how long an attempt to join a waiting list may be in
+// flight before a settled place refuses it: a settling fence (place) also
+// settles every arrival older than this, so that the reads and emails that
+// follow a rush need no fence of their own. An attempt refused by it is
+// tried again with a later arrival number; in DynamoDB one attempt takes
+// tens of milliseconds.
+const settleAge = time.Second
+
+// place tells a waitlisted team's place (1 for the head): the teams ahead
+// of the arrival number seq, counted once no team can join ahead of it any
+// more. Teams join in arrival order, not commit order (register.go), so
+// one that arrived earlier may still be on its way; the event's floor of
+// arrival numbers (waitlistSeq), below which no team may join, is raised
+// to seq first if it is not there yet (settle), and a place once told
+// never grows. One eventually consistent read of the floor, the fence if
+// needed, and the count. floor is the floor as the caller read the event,
+// 0 if it did not.
+func (s *Store) place(ctx context.Context, eventID string, seq, floor int64) (int, error) {
+	if err := s.settle(ctx, eventID, seq, floor); err != nil {
+		return 0, err
+	}
+	ahead, err := s.countAhead(ctx, eventID, seq)
+	return ahead + 1, err
+}
+
+// settle makes sure no team can join the event's waiting list under the
+// arrival number seq: the floor is raised to seq (and past every arrival
+// older than settleAge) unless it is there already. A read that finds it
+// there is enough (floors only rise, so even a stale read is right when it
+// says so); otherwise one conditional write, which finding the floor
+// raised meanwhile is as good as. floor is the floor as the caller read
+// it, 0 if it did not (it is read then).
+func (s *Store) settle(ctx context.Context, eventID string, seq, floor int64) error {
+	if floor == 0 {
+		var ev struct {
+			WaitlistSeq int64 `json:"waitlistSeq"`
+		}
+		out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(eventPrefix+eventID, skEvent),
+			ProjectionExpression: aws.String("waitlistSeq")})
+		if err != nil {
+			return failure("settle the waiting list of "+eventID, err)
+		}
+		if err := unmarshal(out.Item, &ev); err != nil {
+			return fmt.Errorf("settle the waiting list of %s: %w", eventID, err)
+		}
+		floor = ev.WaitlistSeq
+	}
+	if floor >= seq {
+		return nil
+	}
+	fence := max(seq, s.clock().Add(-settleAge).UnixMicro())
+	return s.transact(ctx, "settle the waiting list of "+eventID, func(context.Context) (*write, error) {
+		e, err := expression.NewBuilder().
+			WithCondition(expression.Name(AttrPK).AttributeExists().And(expression.Name("waitlistSeq").LessThan(expression.Value(seq)))).
+			WithUpdate(expression.Set(expression.Name("waitlistSeq"), expression.Value(fence))).Build()
+		if err != nil {
+			return nil, fmt.Errorf("settle: build: %w", err)
+		}
+		var tx items
+		tx.add(types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.table), Key: key(eventPrefix+eventID, skEvent),
+			ConditionExpression: e.Condition(), UpdateExpression: e.Update(),
+			ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}}, false)
+		w := tx.write()
+		w.answer = func(c cancellation) error {
+			if c.failed(0) { // settled meanwhile (or the event is gone: nothing to count)
+				return errAnswered
+			}
+			return nil
+		}
+		return w, nil
+	})
 }
 
 func (s *Store) countAhead(ctx context.Context, eventID string, seq int64) (int, error) {

@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -59,6 +60,24 @@ type Store struct {
 	// first asking for seats. It is only a hint: every transaction's
 	// conditions decide, and a stale hint costs one refused attempt.
 	lastSeen sync.Map
+	// lastStamp is the last arrival number this store proposed: numbers
+	// are microsecond times, made unique within the process (concurrent
+	// registrations in one process would otherwise share a microsecond;
+	// across functions, the entry's put refuses a repeat and the team asks
+	// again).
+	lastStamp atomic.Int64
+}
+
+// stamp proposes an arrival number: the time now in microseconds, above
+// every number this store proposed before.
+func (s *Store) stamp() int64 {
+	for {
+		last := s.lastStamp.Load()
+		next := max(s.clock().UnixMicro(), last+1)
+		if s.lastStamp.CompareAndSwap(last, next) {
+			return next
+		}
+	}
 }
 
 // New returns a store on the named table.

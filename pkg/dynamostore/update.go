@@ -107,7 +107,8 @@ func (s *Store) updateItems(before registrationItem, ev eventItem, c convening.R
 	}
 	if c.WaitlistAsRead {
 		cond = cond.And(expression.Name("waitlistSeq").Equal(expression.Value(ev.WaitlistSeq))).
-			And(expression.Name("waitlistLength").Equal(expression.Value(ev.WaitlistLength)))
+			And(expression.Name("waitlistLength").Equal(expression.Value(ev.WaitlistLength))).
+			And(joinsAsRead(ev.WaitlistJoins))
 	}
 	upd := countsUpdate(c.Counts, now)
 	if c.RaiseWaitlistSeq > ev.WaitlistSeq {
