@@ -8,6 +8,12 @@ import (
 	"github.com/calmi/convenings/pkg/localaws/conflicts"
 )
 
+// The same-items floors' names, on DynamoDB Local alone and under conflicts.
+const (
+	seatFloorName = "floor: 1 TransactWriteItems (counter + claim, registration, notice, audit, one item per person: as a registration)"
+	waitFloorName = "floor: 1 TransactWriteItems (counter + the same and a waiting-list entry: as a waitlisted registration)"
+)
+
 // measureRush runs the floor and the handler path side by side against the
 // same DynamoDB Local: the bare transaction (two items, then the four a
 // registration writes), the handler while seats are available (capacity
@@ -20,10 +26,10 @@ func measureRush(ctx context.Context, l *lab, rep *report) error {
 			return rawRush(ctx, l, via{}, "floor: 1 TransactWriteItems (counter + 1 item)", c.clients, c.teams, bareFloor)
 		},
 		func() (*rushResult, error) {
-			return rawRush(ctx, l, via{}, "floor: 1 TransactWriteItems (counter + claim, registration, notice, audit, one item per person: as a registration)", c.clients, c.teams, seatFloor)
+			return rawRush(ctx, l, via{}, seatFloorName, c.clients, c.teams, seatFloor)
 		},
 		func() (*rushResult, error) {
-			return rawRush(ctx, l, via{}, "floor: 1 TransactWriteItems (counter + the same and a waiting-list entry: as a waitlisted registration)", c.clients, c.teams, waitFloor)
+			return rawRush(ctx, l, via{}, waitFloorName, c.clients, c.teams, waitFloor)
 		},
 		func() (*rushResult, error) {
 			return handlerRush(ctx, l, via{}, "handler, seats available", c.clients, c.teams, 8*c.teams)
@@ -114,6 +120,12 @@ func conflictSteps(ctx context.Context, l *lab, c config) []func() (*rushResult,
 		paths := []func(via) (*rushResult, error){
 			func(v via) (*rushResult, error) {
 				return rawRush(ctx, l, v, "floor: 1 TransactWriteItems (counter + 1 item)", c.clients, c.teams, bareFloor)
+			},
+			func(v via) (*rushResult, error) {
+				return rawRush(ctx, l, v, seatFloorName, c.clients, c.teams, seatFloor)
+			},
+			func(v via) (*rushResult, error) {
+				return rawRush(ctx, l, v, waitFloorName, c.clients, c.teams, waitFloor)
 			},
 			func(v via) (*rushResult, error) {
 				return handlerRush(ctx, l, v, "handler, seats available", c.clients, c.teams, 8*c.teams)

@@ -123,13 +123,16 @@ func (r *report) splitTable(w io.Writer, md bool, rushes []*rushResult) {
 
 // floorAt is the floor rush (counter + 1 item) under hold (0: DynamoDB
 // Local alone), or nil.
-func (r *report) floorAt(hold time.Duration) *rushResult {
+func (r *report) floorAt(hold time.Duration) *rushResult { return r.floorOf(hold, bareFloor) }
+
+// floorOf is the floor rush of the given shape under hold, or nil.
+func (r *report) floorOf(hold time.Duration, shape floorShape) *rushResult {
 	rushes := r.rushes
 	if hold > 0 {
 		rushes = slices.Concat(r.conflictRushes, r.largeRushes)
 	}
 	for _, x := range rushes {
-		if x.hold == hold && x.floor == bareFloor {
+		if x.hold == hold && x.floor == shape {
 			return x
 		}
 	}
@@ -142,7 +145,7 @@ func (r *report) floorAt(hold time.Duration) *rushResult {
 // the transactions went.
 func (r *report) conflictTable(w io.Writer, md bool) {
 	row := tableWriter(w, md, "path", "hold ms", "teams", "registrations/s", "p50 ms", "p95 ms", "p99 ms", "÷ floor",
-		"÷ 1/hold", "tx per registration", "cancelled: conflict", "cancelled: condition", "other requests", "503 answers", "invariants")
+		"÷ floor, same items", "÷ 1/hold", "tx per registration", "cancelled: conflict", "cancelled: condition", "other requests", "503 answers", "invariants")
 	for _, x := range r.conflictRushes {
 		ok := "ok"
 		if len(x.problems) > 0 {
@@ -151,15 +154,18 @@ func (r *report) conflictTable(w io.Writer, md bool) {
 		if x.unplaced > 0 {
 			ok += fmt.Sprintf(" (%d waitlisted told no position)", x.unplaced)
 		}
-		ratio := "-"
-		if f := r.floorAt(x.hold); f != nil && f.succeededPerSecond() > 0 {
-			ratio = fmt.Sprintf("%.2f", x.succeededPerSecond()/f.succeededPerSecond())
+		over := func(f *rushResult) string {
+			if f == nil || f.succeededPerSecond() == 0 {
+				return "-"
+			}
+			return fmt.Sprintf("%.2f", x.succeededPerSecond()/f.succeededPerSecond())
 		}
+		ratio, same := over(r.floorAt(x.hold)), over(r.floorOf(x.hold, x.sameItems()))
 		per := func(n int64) string { return fmt.Sprintf("%.2f", float64(n)/float64(max(x.run.ops, 1))) }
 		tx := int64(x.calls["TransactWriteItems"])
 		other := int64(x.calls.total()) - tx
 		row(x.name, holdMS(x.hold), itoa(x.run.ops), fmt.Sprintf("%.0f", x.succeededPerSecond()), ms(x.run.lat.quantile(.5)),
-			ms(x.run.lat.quantile(.95)), ms(x.run.lat.quantile(.99)), ratio, fmt.Sprintf("%.2f", x.succeededPerSecond()*x.hold.Seconds()),
+			ms(x.run.lat.quantile(.95)), ms(x.run.lat.quantile(.99)), ratio, same, fmt.Sprintf("%.2f", x.succeededPerSecond()*x.hold.Seconds()),
 			per(tx), per(x.conflicts.Conflicts), per(x.conflicts.Cancelled), per(other), x.gaveUpCell(), ok)
 	}
 	row(nil...)
@@ -431,7 +437,7 @@ func (r *report) markdown(w io.Writer) {
 		fmt.Fprintf(w, "### Registration rush\n\n%d concurrent clients; teams of 2 to 8 members (5 on average); %d rounds, "+
 			"each path on a fresh DynamoDB Local in every round, figures over all rounds (the teams column is the total). "+
 			"\"÷ floor\" is registrations per second over the bare transaction's (counter + 1 item, the issue's floor), "+
-			"\"÷ floor, same items\" over the same transaction with the items a registration writes: with a seat (claim, registration, notice, audit record, one entry per person in the people's index: 7 to 13 items), or, for a rush that ended mostly on the waiting list, waitlisted (the same and its waiting-list entry, the counter conditioned on the event being full). Requests per registration are counted by SDK "+
+			"\"÷ floor, same items\" over the same transaction with the items a registration writes: with a seat (claim, registration, notice, audit record, one entry per person in the people's index: 7 to 13 items, each where the store keeps it and with its index keys), or, for a rush that ended mostly on the waiting list, waitlisted (the same and its waiting-list entry, the counter conditioned on the event being full). Requests per registration are counted by SDK "+
 			"middleware, retries included (\"tx\" is TransactWriteItems).\n\n", r.config.clients, max(r.config.rounds, 1))
 		r.rushTable(w, true)
 		fmt.Fprintf(w, "After each rush the table is checked: %s.\n\n", r.checkedSummary())
@@ -443,7 +449,7 @@ func (r *report) markdown(w io.Writer) {
 			"%d round(s) each, through `localaws/conflicts` in front of a fresh DynamoDB Local: every TransactWriteItems holds its "+
 			"items for the hold from its arrival (half of it if it is cancelled), and what meets a held item is refused as DynamoDB "+
 			"refuses it (TransactionCanceledException with reason TransactionConflict; TransactionConflictException for a plain write). "+
-			"Rates count the registrations that succeeded; \"÷ floor\" is over the floor under the same hold, \"÷ 1/hold\" over one "+
+			"Rates count the registrations that succeeded; \"÷ floor\" is over the floor under the same hold, \"÷ floor, same items\" over the floor with the same items under the same hold, \"÷ 1/hold\" over one "+
 			"item's serial ceiling (one transaction per hold). Each handler call has the function's %v timeout, as Lambda gives it. "+
 			"Each path's rate (and ratio to the floor in the same column):\n\n", max(r.config.conflictRounds, 1), functionTimeout)
 		r.sideBySide(w, true)

@@ -294,7 +294,8 @@ const (
 // seat writes: also the organization's claim (in the event's item
 // collection, as the store keeps it), the notice, the audit record and one
 // entry per person (contact and members) in the people's index ("email me
-// my links"), so from 7 to 13 items for teams of 2 to 8; waitFloor writes
+// my links"), so from 7 to 13 items for teams of 2 to 8, each where the
+// store keeps it and with the index keys it carries; waitFloor writes
 // what a waitlisted registration writes: the same and its waiting-list
 // entry (in the event's item collection too), on an event with no seat
 // left, the counter conditioned on that. DynamoDB Local's time for a
@@ -338,13 +339,21 @@ func rawRush(ctx context.Context, l *lab, v via, name string, clients, teams int
 		}
 		items[i] = []map[string]types.AttributeValue{reg}
 		if shape != bareFloor {
+			// Each item where the store keeps it and with the index keys it
+			// carries (DynamoDB Local writes an index entry per key): the
+			// registration in the organization's index too, the notice in
+			// the unsent and the team's indexes, the audit record in the
+			// event's collection and the team's index.
+			now := time.Now().UTC().Format(time.RFC3339Nano)
+			reg[deploy.AttrGSI2PK] = &types.AttributeValueMemberS{Value: "floor-org-" + team.Organization.Name}
+			reg[deploy.AttrGSI2SK] = &types.AttributeValueMemberS{Value: "registration-" + now + "#" + id}
 			org, _ := attributevalue.MarshalMap(map[string]any{deploy.AttrPK: "floor-event", deploy.AttrSK: "claim-" + team.Organization.Name, "registrationId": id})
 			notice, _ := attributevalue.MarshalMap(map[string]any{deploy.AttrPK: "floor-notice-" + id, deploy.AttrSK: "notice", "id": id, "kind": status,
-				"registrationId": id, "eventId": "raw", "state": "pending", "createdAt": time.Now().UTC().Format(time.RFC3339Nano)})
-			now := time.Now().UTC().Format(time.RFC3339Nano)
-			audit, _ := attributevalue.MarshalMap(map[string]any{deploy.AttrPK: "floor-audit-" + id, deploy.AttrSK: "audit", "eventId": "raw",
+				"registrationId": id, "eventId": "raw", "state": "pending", "createdAt": now,
+				deploy.AttrGSI1PK: "floor-unsent", deploy.AttrGSI1SK: now + "#" + id, deploy.AttrGSI2PK: "floor-team-" + id, deploy.AttrGSI2SK: "notice-" + now + "#" + id})
+			audit, _ := attributevalue.MarshalMap(map[string]any{deploy.AttrPK: "floor-event", deploy.AttrSK: "audit-" + now + "#" + id, "eventId": "raw",
 				"kind": status, "actor": "team", "at": now, "after": map[string]string{"status": status, "seats": fmt.Sprint(len(team.Members))},
-				deploy.AttrGSI1PK: "floor-event-audit", deploy.AttrGSI1SK: now + "#" + id})
+				deploy.AttrGSI2PK: "floor-team-" + id, deploy.AttrGSI2SK: "audit-" + now + "#" + id})
 			items[i] = append(items[i], org, notice, audit)
 			for _, k := range team.PersonKeys() {
 				person, _ := attributevalue.MarshalMap(map[string]any{deploy.AttrPK: "floor-person-" + k, deploy.AttrSK: "registration-" + id,
