@@ -161,8 +161,9 @@ const (
 		"answers the same registration."
 	whyStatus           = "One consistent GetItem of the registration."
 	whyStatusWaitlisted = "The GetItem; a read of the event's floor of arrival numbers and, the first time the place " +
-		"is told, one transaction raising the floor to it (settling it: no team can join ahead of it after that, so a " +
-		"place once told never grows); the count of entries ahead."
+		"is told, one transaction raising the floor past it (settling it: no team can join ahead of it after that, so a " +
+		"place once told never grows; a place this fresh first waits until the arrivals before it are a second old, and " +
+		"the places of one quarter-second share the write); the count of entries ahead."
 	whyCancel = "GetItem of the registration (the cancel transaction needs its status, seats and event), the " +
 		"cancel transaction, then promotion: GetItem of the event, Query of the waiting list's head, and the promotion " +
 		"transaction, after which promotion stops: its plan took every team that fitted; and one GetItem of the " +

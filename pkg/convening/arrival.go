@@ -6,8 +6,8 @@ import (
 )
 
 // Arrival is what registering a team does, as the domain decides it: the
-// registration, with seats or at the end of the waiting list under its
-// arrival number; the required roles it was checked against; the change to
+// registration, with seats or on the waiting list under its arrival
+// number (the list is in arrival order); the required roles it was checked against; the change to
 // the event's counts; the email it owes and its audit record. The store
 // writes all of it in one conditional transaction, or nothing.
 type Arrival struct {
@@ -40,7 +40,8 @@ type Arrival struct {
 // the store's conditions, which hold exactly FitsDirectly and the event's
 // rules, accept it or refuse it with the event as it is, from which the
 // store asks again. seq is the arrival number the store proposes should
-// the team wait: above every arrival number it has seen.
+// the team wait: when the team arrives, and above the floor of arrival
+// numbers it has seen (no team may join under it).
 type ArrivalDecision func(seen *Event, seq int64) Arrival
 
 // DecideArrival decides the arrival of draft (a new registration: its id,

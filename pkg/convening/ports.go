@@ -52,6 +52,15 @@ type RegistrationReader interface {
 	Registration(ctx context.Context, id string) (Registration, error)
 }
 
+// SettledRegistrationReader reads a registration as its team is told it:
+// a waitlisted one with its place settled before it is counted, so that a
+// place once told never grows (a store that writes its waiting lists in
+// arrival order may first have to close the list to arrivals still on
+// their way, and wait a moment for them). Errors: ENOTFOUND.
+type SettledRegistrationReader interface {
+	SettledRegistration(ctx context.Context, id string) (Registration, error)
+}
+
 // Promoter promotes waitlisted teams.
 type Promoter interface {
 	// Promote reads the event and its waiting list as far as a

@@ -108,7 +108,7 @@ type Placement = Arrival
 // A PlacementDecision places, in the order given (arrival order), the
 // registrations received for ev, from the event as read: it returns one
 // Placement per registration, and the event as they leave it (counts and
-// last arrival number), which the store writes in the same transaction,
+// the floor of arrival numbers, raised past the last placed), which the store writes in the same transaction,
 // conditioned on the event as read.
 type PlacementDecision func(ev Event, received []Registration) ([]Placement, Event)
 

@@ -19,6 +19,8 @@ type RegistrationService struct {
 type RegistrationStorage interface {
 	Registrar
 	RegistrationReader
+	// The team is told its place only once it is settled.
+	SettledRegistrationReader
 	RegistrationUpdater
 	Promoter
 	AccountUpdater
@@ -140,7 +142,7 @@ func (s *RegistrationService) Registration(ctx context.Context, id, token string
 	if !authorized(s.tokens, id, token) {
 		return Registration{}, ErrRegistrationNotFound
 	}
-	return s.store.Registration(ctx, id)
+	return s.store.SettledRegistration(ctx, id)
 }
 
 // Cancel cancels a registration for the holder of its manage token and

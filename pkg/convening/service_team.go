@@ -38,7 +38,7 @@ func (s *RegistrationService) ChangeTeam(ctx context.Context, id, token string, 
 		invoiceAfter(ctx, s.Basics, s.store, TeamActor, reg)
 	}
 	s.promotion.promoteAfter(ctx, reg.EventID)
-	return s.store.Registration(ctx, id)
+	return s.store.SettledRegistration(ctx, id)
 }
 
 // AttendeeToken is a member's personal token of a registration: an HMAC
@@ -62,7 +62,7 @@ func (s *RegistrationService) Attendee(ctx context.Context, id, memberID, token 
 	if !s.attendee(id, memberID, token) {
 		return Registration{}, ErrRegistrationNotFound
 	}
-	reg, err := s.store.Registration(ctx, id)
+	reg, err := s.store.SettledRegistration(ctx, id)
 	if err != nil {
 		return Registration{}, err
 	}
@@ -85,5 +85,5 @@ func (s *RegistrationService) SetAttendance(ctx context.Context, id, memberID, t
 	if _, err := s.store.UpdateRegistration(ctx, id, ReadEvent, DecideAttendance(memberID, cantAttend, s.NewID(), s.NewID(), s.Now())); err != nil {
 		return Registration{}, err
 	}
-	return s.store.Registration(ctx, id)
+	return s.store.SettledRegistration(ctx, id)
 }

@@ -116,8 +116,11 @@ const (
 const MaxMovePast = 40
 
 // WaitlistSpacing spaces arrival numbers in stores that hand them out one
-// by one, so that a move finds room between two neighbours (the DynamoDB
-// store's numbers are microsecond times, spaced by nature).
+// by one, so that a move finds room between two neighbours. The DynamoDB
+// store's numbers are microsecond times, mostly spaced by nature; two
+// neighbours one microsecond apart (a burst in one function, a team
+// placed right after the last) leave no room, and a move between them is
+// refused (ReasonBusy); a place further on has room.
 const WaitlistSpacing = 1 << 20
 
 func conflict(reason Reason, format string, args ...any) *Error {

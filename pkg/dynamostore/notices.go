@@ -276,7 +276,7 @@ func (s *Store) hydrateNotice(ctx context.Context, it noticeItem) (convening.Not
 		// The position as the email goes out: settled, so never worse
 		// than the team is told later.
 		var err error
-		if position, err = s.place(ctx, r.EventID, r.WaitlistSeq, ev.WaitlistSeq); err != nil {
+		if position, err = s.settledPlace(ctx, r.EventID, r.WaitlistSeq, ev.WaitlistSeq); err != nil {
 			return convening.Notice{}, err
 		}
 	}

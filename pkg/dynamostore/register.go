@@ -19,7 +19,7 @@ const idempotencyTTL = 24 * time.Hour
 
 // Register writes a team's arrival as the domain decides it
 // (convening.ArrivalDecision): with seats if the event has room and nobody
-// is waiting, else at the end of the waiting list. It is one
+// is waiting, else on the waiting list in arrival order. It is one
 // TransactWriteItems, and nothing else, in the common case; the table
 // decides which, by the conditions on the event item, so concurrent
 // registrations can never take more seats than there are. The decision

@@ -15,10 +15,26 @@ import (
 
 // Registration returns a registration; a waitlisted one comes with its live
 // position, counted from the waiting list itself (a second, strongly
-// consistent query that reads only keys).
+// consistent query that reads only keys). The position is not settled: an
+// arrival still on its way may yet go ahead of it (see
+// SettledRegistration, for what a team is told).
 //
 // Errors: ENOTFOUND.
 func (s *Store) Registration(ctx context.Context, id string) (convening.Registration, error) {
+	return s.registration(ctx, id, false)
+}
+
+// SettledRegistration is Registration as its team is told it: a waitlisted
+// registration's place is settled before it is counted (settle), so that it
+// never grows. A place settled already costs one read more than
+// Registration; a fresh one (its arrival less than settleAge and a tick
+// old) waits for that, then closes the list under it with one conditional
+// transaction, shared by every place settled in the same tick.
+func (s *Store) SettledRegistration(ctx context.Context, id string) (convening.Registration, error) {
+	return s.registration(ctx, id, true)
+}
+
+func (s *Store) registration(ctx context.Context, id string, settled bool) (convening.Registration, error) {
 	var it registrationItem
 	found, err := s.getItem(ctx, regPrefix+id, skReg, &it)
 	if err != nil {
@@ -29,34 +45,39 @@ func (s *Store) Registration(ctx context.Context, id string) (convening.Registra
 	}
 	reg := it.registration()
 	if reg.Status == convening.StatusWaitlisted {
-		p, err := s.place(ctx, reg.EventID, reg.WaitlistSeq, 0)
+		if settled {
+			if err := s.settle(ctx, reg.EventID, reg.WaitlistSeq, 0, true); err != nil {
+				return convening.Registration{}, err
+			}
+		}
+		ahead, err := s.countAhead(ctx, reg.EventID, reg.WaitlistSeq)
 		if err != nil {
 			return convening.Registration{}, err
 		}
+		p := ahead + 1
 		reg.WaitlistPosition = &p
 	}
 	return reg, nil
 }
 
-// settleAge is how long an attempt to join a waiting list may be in
-// flight before a settled place refuses it: a settling fence (place) also
-// settles every arrival older than this, so that the reads and emails that
-// follow a rush need no fence of their own. An attempt refused by it is
-// tried again with a later arrival number; in DynamoDB one attempt takes
-// tens of milliseconds.
-const settleAge = time.Second
+const (
+	// settleAge is how long an attempt to join a waiting list may be in
+	// flight before a settled place refuses it (it is then tried again
+	// with a later arrival number; in DynamoDB one attempt takes tens of
+	// milliseconds). A fresh place waits until the arrivals before it are
+	// that old, so that settling it refuses only stragglers.
+	settleAge = time.Second
+	// settleTick quantizes the floors that settling writes, so that the
+	// places of one tick share one write: in a rush, at most a few writes a
+	// second on the event item, however many teams look at their place.
+	settleTick = 250 * time.Millisecond
+)
 
-// place tells a waitlisted team's place (1 for the head): the teams ahead
-// of the arrival number seq, counted once no team can join ahead of it any
-// more. Teams join in arrival order, not commit order (register.go), so
-// one that arrived earlier may still be on its way; the event's floor of
-// arrival numbers (waitlistSeq), below which no team may join, is raised
-// to seq first if it is not there yet (settle), and a place once told
-// never grows. One eventually consistent read of the floor, the fence if
-// needed, and the count. floor is the floor as the caller read the event,
-// 0 if it did not.
-func (s *Store) place(ctx context.Context, eventID string, seq, floor int64) (int, error) {
-	if err := s.settle(ctx, eventID, seq, floor); err != nil {
+// settledPlace is the place of a waitlisted team (1 for the head) as its
+// email tells it: settled without waiting (settle), then counted. floor is
+// the floor as the caller read the event, 0 if it did not.
+func (s *Store) settledPlace(ctx context.Context, eventID string, seq, floor int64) (int, error) {
+	if err := s.settle(ctx, eventID, seq, floor, false); err != nil {
 		return 0, err
 	}
 	ahead, err := s.countAhead(ctx, eventID, seq)
@@ -64,31 +85,46 @@ func (s *Store) place(ctx context.Context, eventID string, seq, floor int64) (in
 }
 
 // settle makes sure no team can join the event's waiting list under the
-// arrival number seq: the floor is raised to seq (and past every arrival
-// older than settleAge) unless it is there already. A read that finds it
-// there is enough (floors only rise, so even a stale read is right when it
-// says so); otherwise one conditional write, which finding the floor
-// raised meanwhile is as good as. floor is the floor as the caller read
-// it, 0 if it did not (it is read then).
-func (s *Store) settle(ctx context.Context, eventID string, seq, floor int64) error {
+// arrival number seq, so that the place of the team with that number,
+// counted after it, never grows. Teams join in arrival order, not commit
+// order (register.go): one that arrived earlier may still be on its way.
+// The event's floor of arrival numbers (waitlistSeq), below which no team
+// may join, is raised to seq or above unless it is there already. A read
+// that finds it there is enough (floors only rise, so even a stale read is
+// right when it says so); otherwise one conditional write, which finding
+// the floor raised meanwhile is as good as. The floor written is the tick
+// (settleTick) before settleAge ago, or seq if that is higher: with wait,
+// settle first waits until seq's tick is settleAge old (at most a tick and
+// settleAge), so that it is never seq and the write refuses only
+// stragglers; without (an email, which comes later anyway), it may be seq.
+// floor is the floor as the caller read it, 0 if it did not (it is read
+// then).
+func (s *Store) settle(ctx context.Context, eventID string, seq, floor int64, wait bool) error {
+	var err error
 	if floor == 0 {
-		var ev struct {
-			WaitlistSeq int64 `json:"waitlistSeq"`
+		if floor, err = s.floor(ctx, eventID); err != nil {
+			return err
 		}
-		out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(eventPrefix+eventID, skEvent),
-			ProjectionExpression: aws.String("waitlistSeq")})
-		if err != nil {
-			return failure("settle the waiting list of "+eventID, err)
-		}
-		if err := unmarshal(out.Item, &ev); err != nil {
-			return fmt.Errorf("settle the waiting list of %s: %w", eventID, err)
-		}
-		floor = ev.WaitlistSeq
 	}
 	if floor >= seq {
 		return nil
 	}
-	fence := max(seq, s.clock().Add(-settleAge).UnixMicro())
+	if wait {
+		ready := time.UnixMicro(seq).Truncate(settleTick).Add(settleTick + settleAge)
+		if d := min(ready.Sub(s.clock()), settleTick+settleAge); d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-t.C:
+			}
+			if floor, err = s.floor(ctx, eventID); err != nil || floor >= seq {
+				return err
+			}
+		}
+	}
+	fence := max(seq, s.clock().Add(-settleAge).Truncate(settleTick).UnixMicro())
 	return s.transact(ctx, "settle the waiting list of "+eventID, func(context.Context) (*write, error) {
 		e, err := expression.NewBuilder().
 			WithCondition(expression.Name(AttrPK).AttributeExists().And(expression.Name("waitlistSeq").LessThan(expression.Value(seq)))).
@@ -109,6 +145,23 @@ func (s *Store) settle(ctx context.Context, eventID string, seq, floor int64) er
 		}
 		return w, nil
 	})
+}
+
+// floor reads an event's floor of arrival numbers (eventually consistent:
+// floors only rise, so a stale read errs low, never high).
+func (s *Store) floor(ctx context.Context, eventID string) (int64, error) {
+	var ev struct {
+		WaitlistSeq int64 `json:"waitlistSeq"`
+	}
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(eventPrefix+eventID, skEvent),
+		ProjectionExpression: aws.String("waitlistSeq")})
+	if err != nil {
+		return 0, failure("read the waiting list's floor of "+eventID, err)
+	}
+	if err := unmarshal(out.Item, &ev); err != nil {
+		return 0, fmt.Errorf("read the waiting list's floor of %s: %w", eventID, err)
+	}
+	return ev.WaitlistSeq, nil
 }
 
 func (s *Store) countAhead(ctx context.Context, eventID string, seq int64) (int, error) {

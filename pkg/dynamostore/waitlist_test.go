@@ -47,13 +47,14 @@ func TestWaitlistArrivalsDoNotRefuseOneAnother(t *testing.T) {
 	txs := counted.txs.Load()
 	var wg sync.WaitGroup
 	errs := make([]error, teams)
+	ids := make([]string, teams)
 	for i := range teams {
 		wg.Go(func() {
 			reg, _, _, err := svc.Register(ctx, "ev", storetest.Team(10+i, 3+i%4), nil)
 			if err == nil && reg.Status != convening.StatusWaitlisted {
 				err = fmt.Errorf("status %s", reg.Status)
 			}
-			errs[i] = err
+			errs[i], ids[i] = err, reg.ID
 		})
 	}
 	wg.Wait()
@@ -64,6 +65,42 @@ func TestWaitlistArrivalsDoNotRefuseOneAnother(t *testing.T) {
 	}
 	if n := counted.txs.Load() - txs; n != teams {
 		t.Errorf("%d teams joined the waiting list at once in %d transactions, want one each", teams, n)
+	}
+
+	// Every team looks at its place at once: each is told a different one,
+	// and the places of one tick are settled by one write.
+	txs = counted.txs.Load()
+	places := make([]int, teams)
+	ticks := map[int64]bool{}
+	for i := range teams {
+		wg.Go(func() {
+			reg, err := store.SettledRegistration(ctx, ids[i])
+			if err != nil || reg.WaitlistPosition == nil {
+				errs[i] = fmt.Errorf("place %v: %w", reg.WaitlistPosition, err)
+				return
+			}
+			places[i] = *reg.WaitlistPosition
+		})
+		reg, err := store.Registration(ctx, ids[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		ticks[time.UnixMicro(reg.WaitlistSeq).Truncate(settleTick).UnixMicro()] = true
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("team %d: %v", 10+i, err)
+		}
+	}
+	slices.Sort(places)
+	for i, p := range places {
+		if p != i+2 {
+			t.Fatalf("places told %v, want 2 to %d", places, teams+1)
+		}
+	}
+	if n := counted.txs.Load() - txs; n > int64(len(ticks)) {
+		t.Errorf("%d places settled in %d transactions, want at most one per tick (%d)", teams, n, len(ticks))
 	}
 
 	// A team of two fits the two seats left, but teams wait: it comes last.
@@ -116,7 +153,7 @@ func TestToldPlaceNeverGrows(t *testing.T) {
 	}
 	place := func(r convening.Registration) int {
 		t.Helper()
-		got, err := store.Registration(ctx, r.ID)
+		got, err := store.SettledRegistration(ctx, r.ID)
 		if err != nil || got.WaitlistPosition == nil {
 			t.Fatalf("%s: %v, place %v", r.ID, err, got.WaitlistPosition)
 		}

@@ -253,6 +253,12 @@ func (s *Store) Registration(ctx context.Context, id string) (convening.Registra
 	return s.withPosition(clone(*reg)), nil
 }
 
+// SettledRegistration is Registration: this store writes one arrival at a
+// time, in the order they come, so every place is settled already.
+func (s *Store) SettledRegistration(ctx context.Context, id string) (convening.Registration, error) {
+	return s.Registration(ctx, id)
+}
+
 // Promote moves waitlisted teams into free seats as the domain plans and
 // decides.
 func (s *Store) Promote(ctx context.Context, eventID string, decide convening.PromotionDecision) ([]convening.Promotion, error) {
