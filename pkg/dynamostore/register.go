@@ -47,7 +47,20 @@ func (s *Store) Register(ctx context.Context, eventID string, idem *convening.Id
 	var a convening.Arrival
 	var replay *convening.Registration
 	firstLook := true
+	attempts := 0
 	err := s.transact(ctx, "register", func(ctx context.Context) (*write, error) {
+		if attempts++; seen == nil && attempts > 1 {
+			// The first attempt met another transaction on the event item,
+			// which returns no image of it: read the event rather than try
+			// blind again, so that a function new to a busy event (a queued
+			// one, whose sequencer holds the item in turn) learns at once
+			// how it takes teams. Reads do not conflict.
+			fresh, err := s.readEventHint(ctx, eventID)
+			if err != nil {
+				return nil, err
+			}
+			seen, seenAt = fresh, s.clock()
+		}
 		if seen != nil && seen.RegistrationMode == string(convening.ModeQueued) && s.clock().Sub(seenAt) > queueHintAge {
 			// A queued event's registrations never refuse (they do not
 			// touch the event), so nothing refreshes the hint: read it.

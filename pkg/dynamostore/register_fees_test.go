@@ -2,11 +2,13 @@ package dynamostore
 
 import (
 	"context"
+	"log/slog"
 	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/storetest"
@@ -68,5 +70,60 @@ func TestRegisterAtFreeEventIsOneRequest(t *testing.T) {
 		if a, err := store.Account(ctx, reg.ID); err != nil || !a.Exists() || a.Awaiting != convening.AwaitingBillTo {
 			t.Errorf("team %d at an event stored before: account %+v %v, want it opened", n, a, err)
 		}
+	}
+}
+
+// eventConflicts refuses the first n transactions that touch an event item
+// with TransactionConflict on it, as DynamoDB does while another
+// transaction holds the item (a queued event's sequencer placing a batch).
+type eventConflicts struct {
+	*countedCalls
+	n atomic.Int64
+}
+
+func (c *eventConflicts) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	for i, it := range in.TransactItems {
+		if it.Update == nil || it.Update.Key[AttrSK].(*types.AttributeValueMemberS).Value != skEvent || c.n.Add(-1) < 0 {
+			continue
+		}
+		c.txs.Add(1)
+		reasons := make([]types.CancellationReason, len(in.TransactItems))
+		for j := range reasons {
+			reasons[j].Code = aws.String("None")
+		}
+		reasons[i].Code = aws.String("TransactionConflict")
+		return nil, &types.TransactionCanceledException{Message: aws.String("injected: transaction conflict"), CancellationReasons: reasons}
+	}
+	return c.countedCalls.TransactWriteItems(ctx, in, opts...)
+}
+
+// TestColdFunctionReadsBusyEvent: a function that has not seen a queued
+// event yet asks for seats first; when that attempt meets the sequencer's
+// transaction on the event item (a conflict returns no image of the item),
+// it reads the event and puts the team in line, instead of trying the busy
+// item blind again.
+func TestColdFunctionReadsBusyEvent(t *testing.T) {
+	conflicts := &eventConflicts{}
+	store, _ := newFaultStore(t, func(db API) API { conflicts.countedCalls = &countedCalls{API: db}; return conflicts })
+	ev := storetest.Event("queued", 40, convening.PolicyStrict)
+	ev.RegistrationMode = convening.ModeQueued
+	svc := storetest.NewServices(store, storetest.Tokens(t), nil)
+	ctx := context.Background()
+	if _, err := svc.CreateEvent(ctx, convening.StaffActor("staff-1", "staff@lmi.example.org"), ev); err != nil {
+		t.Fatal(err)
+	}
+	cold := New(conflicts, store.table, slog.New(slog.DiscardHandler))
+	coldSvc := storetest.NewServices(cold, storetest.Tokens(t), nil)
+	conflicts.n.Store(1)
+	gets, txs := conflicts.gets.Load(), conflicts.txs.Load()
+	reg, _, _, err := coldSvc.Register(ctx, "queued", storetest.Team(1, 3), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reg.Status != convening.StatusReceived {
+		t.Fatalf("status %s, want received (in line)", reg.Status)
+	}
+	if g, x := conflicts.gets.Load()-gets, conflicts.txs.Load()-txs; g != 1 || x != 2 {
+		t.Errorf("%d GetItem and %d transactions; want 1 and 2 (the conflict, the read of the event, the team put in line)", g, x)
 	}
 }

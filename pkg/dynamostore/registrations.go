@@ -3,6 +3,8 @@ package dynamostore
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,8 +30,9 @@ func (s *Store) Registration(ctx context.Context, id string) (convening.Registra
 // registration's place is settled before it is counted (settle), so that it
 // never grows. A place settled already costs one read more than
 // Registration; a fresh one (its arrival less than settleAge and a tick
-// old) waits for that, then closes the list under it with one conditional
-// transaction, shared by every place settled in the same tick.
+// old) waits for that (about a second), then closes the list under it
+// with one conditional transaction, which settles every place of its tick
+// and earlier (the others only read that it did).
 func (s *Store) SettledRegistration(ctx context.Context, id string) (convening.Registration, error) {
 	return s.registration(ctx, id, true)
 }
@@ -95,14 +98,16 @@ func (s *Store) settledPlace(ctx context.Context, eventID string, seq, floor int
 // the floor raised meanwhile is as good as. The floor written is the tick
 // (settleTick) before settleAge ago, or seq if that is higher: with wait,
 // settle first waits until seq's tick is settleAge old (at most a tick and
-// settleAge), so that it is never seq and the write refuses only
-// stragglers; without (an email, which comes later anyway), it may be seq.
+// settleAge, and up to half a tick more at random, so that the places of a
+// tick looked at in several functions at once do not all write), so that
+// it is never seq and the write refuses only stragglers; without (an
+// email, which comes later anyway), it may be seq.
 // floor is the floor as the caller read it, 0 if it did not (it is read
 // then).
 func (s *Store) settle(ctx context.Context, eventID string, seq, floor int64, wait bool) error {
 	var err error
 	if floor == 0 {
-		if floor, err = s.floor(ctx, eventID); err != nil {
+		if floor, err = s.floor(ctx, eventID, false); err != nil {
 			return err
 		}
 	}
@@ -110,8 +115,13 @@ func (s *Store) settle(ctx context.Context, eventID string, seq, floor int64, wa
 		return nil
 	}
 	if wait {
+		// Until the tick is settleAge old, and a part of a tick more at
+		// random: the places of a tick looked at by several functions at
+		// once then wake one after another, and the first one's fence
+		// settles the others' (they read it).
 		ready := time.UnixMicro(seq).Truncate(settleTick).Add(settleTick + settleAge)
-		if d := min(ready.Sub(s.clock()), settleTick+settleAge); d > 0 {
+		jitter := rand.N(settleTick / 2)
+		if d := min(ready.Sub(s.clock()), settleTick+settleAge) + jitter; d > 0 {
 			t := time.NewTimer(d)
 			select {
 			case <-ctx.Done():
@@ -119,15 +129,25 @@ func (s *Store) settle(ctx context.Context, eventID string, seq, floor int64, wa
 				return ctx.Err()
 			case <-t.C:
 			}
-			if floor, err = s.floor(ctx, eventID); err != nil || floor >= seq {
+			if floor, err = s.floor(ctx, eventID, true); err != nil || floor >= seq {
 				return err
 			}
 		}
 	}
 	fence := max(seq, s.clock().Add(-settleAge).Truncate(settleTick).UnixMicro())
+	// The places settled at once in this process share the write.
+	_, err, _ = s.settles.Do(eventID+"#"+strconv.FormatInt(fence, 10), func() (any, error) {
+		return nil, s.fence(ctx, eventID, fence)
+	})
+	return err
+}
+
+// fence raises an event's floor of arrival numbers to fence, unless it is
+// there already: one conditional transaction.
+func (s *Store) fence(ctx context.Context, eventID string, fence int64) error {
 	return s.transact(ctx, "settle the waiting list of "+eventID, func(context.Context) (*write, error) {
 		e, err := expression.NewBuilder().
-			WithCondition(expression.Name(AttrPK).AttributeExists().And(expression.Name("waitlistSeq").LessThan(expression.Value(seq)))).
+			WithCondition(expression.Name(AttrPK).AttributeExists().And(expression.Name("waitlistSeq").LessThan(expression.Value(fence)))).
 			WithUpdate(expression.Set(expression.Name("waitlistSeq"), expression.Value(fence))).Build()
 		if err != nil {
 			return nil, fmt.Errorf("settle: build: %w", err)
@@ -138,7 +158,7 @@ func (s *Store) settle(ctx context.Context, eventID string, seq, floor int64, wa
 			ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values()}}, false)
 		w := tx.write()
 		w.answer = func(c cancellation) error {
-			if c.failed(0) { // settled meanwhile (or the event is gone: nothing to count)
+			if c.failed(0) { // raised meanwhile (or the event is gone: nothing to count)
 				return errAnswered
 			}
 			return nil
@@ -147,14 +167,15 @@ func (s *Store) settle(ctx context.Context, eventID string, seq, floor int64, wa
 	})
 }
 
-// floor reads an event's floor of arrival numbers (eventually consistent:
-// floors only rise, so a stale read errs low, never high).
-func (s *Store) floor(ctx context.Context, eventID string) (int64, error) {
+// floor reads an event's floor of arrival numbers. Eventually consistent
+// unless consistent: floors only rise, so a stale read errs low, never
+// high (it costs a fence that was not needed).
+func (s *Store) floor(ctx context.Context, eventID string, consistent bool) (int64, error) {
 	var ev struct {
 		WaitlistSeq int64 `json:"waitlistSeq"`
 	}
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(eventPrefix+eventID, skEvent),
-		ProjectionExpression: aws.String("waitlistSeq")})
+		ProjectionExpression: aws.String("waitlistSeq"), ConsistentRead: aws.Bool(consistent)})
 	if err != nil {
 		return 0, failure("read the waiting list's floor of "+eventID, err)
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/deploy"
@@ -66,6 +67,9 @@ type Store struct {
 	// across functions, the entry's put refuses a repeat and the team asks
 	// again).
 	lastStamp atomic.Int64
+	// settles shares one fence among the places of one tick settled at
+	// once in this process (registrations.go, settle).
+	settles singleflight.Group
 }
 
 // stamp proposes an arrival number: the time now in microseconds, above
