@@ -37,12 +37,15 @@ type config struct {
 	// hold; largeHold 0: no large-event rows.
 	largeTeams, largeCapacity, largeClients int
 	largeHold                               time.Duration
-	coldRuns                                int
-	mailRate                                float64
-	mailNotices                             int
-	doc                                     string // the Markdown file to write; empty: none
-	skip                                    map[string]bool
-	largeDesigns                            []string
+	// queuedHold runs the queued path (and the floor) again under a hold
+	// long enough that one item's ceiling binds, not DynamoDB Local; 0: not.
+	queuedHold   time.Duration
+	coldRuns     int
+	mailRate     float64
+	mailNotices  int
+	doc          string // the Markdown file to write; empty: none
+	skip         map[string]bool
+	largeDesigns []string
 }
 
 func main() {
@@ -64,7 +67,8 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&c.rounds, "rounds", 2, "rounds of every rush, alternating paths; figures are over all rounds")
 	var holds string
 	fs.StringVar(&holds, "holds", "10ms", `transaction holds to run the rush again under DynamoDB's transaction conflicts, comma-separated durations (5ms,10ms,20ms shows how the figures move); "none" for none`)
-	var largeHold string
+	var largeHold, queuedHold string
+	fs.StringVar(&queuedHold, "queued-hold", "200ms", `a second hold for the large event's queued path alone (with its floor), long enough that one item's ceiling (1/hold) binds rather than DynamoDB Local; "none" for none`)
 	fs.StringVar(&largeHold, "large-hold", "20ms", `transaction hold of the large event's rows (today's direct path, seat pools, the queued path); "none" for none`)
 	fs.IntVar(&c.largeTeams, "large-teams", 2000, "teams of the large event")
 	fs.IntVar(&c.largeCapacity, "large-capacity", 2000, "seats of the large event")
@@ -90,6 +94,13 @@ func bench(ctx context.Context, args []string, out io.Writer) error {
 		return errors.New("-large-hold: one hold")
 	} else if len(lh) == 1 {
 		c.largeHold = lh[0]
+	}
+	if qh, err := parseHolds(queuedHold); err != nil {
+		return fmt.Errorf("-queued-hold: %w", err)
+	} else if len(qh) > 1 {
+		return errors.New("-queued-hold: one hold")
+	} else if len(qh) == 1 && c.largeHold > 0 {
+		c.queuedHold = qh[0]
 	}
 	for _, d := range splitComma(designs) {
 		if !slices.Contains([]string{"direct", "pools", "queued"}, d) {
