@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/calmi/convenings/pkg/convening"
 	"github.com/calmi/convenings/pkg/dynamostore/dynamotest"
 	"github.com/calmi/convenings/pkg/storetest"
@@ -113,17 +115,7 @@ func TestWaitlistArrivalsDoNotRefuseOneAnother(t *testing.T) {
 		t.Errorf("team of two's place: %v %v, want %d (last)", mine.WaitlistPosition, err, teams+2)
 	}
 
-	items, err := dynamotest.Scan(ctx, client, store.table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, problems, err := dynamotest.Check(items, "ev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range problems {
-		t.Error(p)
-	}
+	st := checkedTable(t, client, store.table, "ev")
 	if len(st.Waitlist) != teams+2 || st.Waitlist[0].ID != first.ID {
 		t.Errorf("waiting list of %d, head %s; want %d, head %s", len(st.Waitlist), st.Waitlist[0].ID, teams+2, first.ID)
 	}
@@ -182,17 +174,7 @@ func TestToldPlaceNeverGrows(t *testing.T) {
 		t.Errorf("the team written after a place was told is at %d, want 3 (last)", p)
 	}
 
-	items, err := dynamotest.Scan(ctx, client, store.table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, problems, err := dynamotest.Check(items, "ev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range problems {
-		t.Error(p)
-	}
+	st := checkedTable(t, client, store.table, "ev")
 	var order []string
 	for _, w := range st.Waitlist {
 		order = append(order, w.ID)
@@ -200,4 +182,23 @@ func TestToldPlaceNeverGrows(t *testing.T) {
 	if want := []string{earlier.ID, second.ID, last.ID}; !slices.Equal(order, want) {
 		t.Errorf("waiting list %v, want %v", order, want)
 	}
+}
+
+// checkedTable scans the table and checks event eventID's invariants
+// (dynamotest.Check), failing the test on any violation; it returns the
+// state found.
+func checkedTable(t *testing.T, client *dynamodb.Client, table, eventID string) dynamotest.State {
+	t.Helper()
+	items, err := dynamotest.Scan(context.Background(), client, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, problems, err := dynamotest.Check(items, eventID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Error(p)
+	}
+	return st
 }
