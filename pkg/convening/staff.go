@@ -199,7 +199,7 @@ func DecideMove(actor Actor, auditID string, position int, reason string, now ti
 			hi, last = max(ev.WaitlistSeq, lo)+2*WaitlistSpacing, true
 		}
 		if hi-lo < 2 {
-			return RegistrationChange{}, conflict(ReasonBusy, "The waiting list has no room there right now; try again.")
+			return RegistrationChange{}, conflict(ReasonBusy, "The two teams at that place on the waiting list arrived in the same instant, so there is no room between them; move the team one place higher or lower.")
 		}
 		c := startChange(reg, AuditMoved, actor, auditID, reason, now)
 		c.After.WaitlistSeq = lo + (hi-lo)/2
