@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/calmi/convenings/pkg/convening"
+	"github.com/calmi/convenings/pkg/dynamostore/dynamotest"
 	"github.com/calmi/convenings/pkg/localaws"
 )
 
@@ -241,7 +242,7 @@ func TestConcurrentAnnouncement(t *testing.T) {
 	stop()
 	<-streamDone
 	items := h.scan(ctx)
-	checkInvariants(t, items, eventID)
+	dynamotest.MustHold(t, items, eventID)
 	if (f.conflicts.Load() + f.throttles.Load()) == 0 {
 		t.Errorf("no faults injected: the retry paths were not exercised")
 	}

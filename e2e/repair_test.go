@@ -84,7 +84,7 @@ func TestStreamRepairsWhatACrashLeft(t *testing.T) {
 	defer func() { stop(); <-done }()
 	h.waitQuiet(ctx, t, "ev", 30*time.Second)
 	items := h.scan(ctx)
-	checkInvariants(t, items, "ev")
+	dynamotest.MustHold(t, items, "ev")
 	checkMail(ctx, t, h.sesURL, run, items)
 }
 

@@ -193,12 +193,5 @@ func checkedTable(t *testing.T, client *dynamodb.Client, table, eventID string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, problems, err := dynamotest.Check(items, eventID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range problems {
-		t.Error(p)
-	}
-	return st
+	return dynamotest.MustHold(t, items, eventID)
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -166,6 +167,20 @@ func (s State) Promotable() bool {
 		}
 	}
 	return false
+}
+
+// MustHold is Check for a test: it fails tb at once if the event cannot be
+// judged, reports every violation as an error, and returns the state.
+func MustHold(tb testing.TB, items []Item, eventID string) State {
+	tb.Helper()
+	st, problems, err := Check(items, eventID)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, p := range problems {
+		tb.Error(p)
+	}
+	return st
 }
 
 // Check judges event eventID from the table's items at rest (after
